@@ -1,0 +1,23 @@
+/** Virtual time in integer microseconds. Nothing below the front ends reads a real clock. */
+export type Micros = number;
+
+export const US = 1;
+export const MS = 1000;
+export const SEC = 1_000_000;
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(us|µs|ms|s|m|h)?$/;
+const UNIT: Record<string, number> = { us: 1, 'µs': 1, ms: MS, s: SEC, m: 60 * SEC, h: 3600 * SEC };
+
+/** Parses `1s`, `500ms`, `100us`, `2.5s`; a bare number is seconds. Returns null when malformed. */
+export function parseDuration(text: string | number): Micros | null {
+  if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? Math.round(text * SEC) : null;
+  const m = DURATION.exec(text.trim());
+  if (!m) return null;
+  return Math.round(Number(m[1]) * UNIT[m[2] ?? 's']);
+}
+
+export function formatDuration(us: Micros): string {
+  if (us % SEC === 0) return `${us / SEC}s`;
+  if (us % MS === 0) return `${us / MS}ms`;
+  return `${us}us`;
+}

@@ -1,0 +1,92 @@
+/**
+ * A topology after loading and validation: every reference resolved, every value
+ * parsed. The lab builder consumes only this, never raw YAML. `pos` fields point
+ * back into the file so later stages (iptables restore, routes) can still report
+ * file:line:col.
+ */
+import type { SourcePos } from '../core/diagnostic.js';
+import type { Micros } from '../core/time.js';
+import type { Cidr, Ipv4 } from '../packet/ipv4.js';
+
+export interface Topology {
+  name: string;
+  description: string;
+  /** Absolute path of the file it came from (or '<inline>'). */
+  file: string;
+  /** Nodes in file order: each host's root namespace, then its namespaces in order. */
+  nodes: NodeSpec[];
+  links: LinkSpec[];
+}
+
+export interface NodeSpec {
+  /** `HOST` or `HOST/NS`. */
+  name: string;
+  host: string;
+  pos: SourcePos;
+  interfaces: InterfaceSpec[];
+  /** Route lines exactly as written (`ip route` syntax), parsed by the routing layer. */
+  routes: Array<{ text: string; pos: SourcePos }>;
+  ipRules: Array<{ text: string; pos: SourcePos }>;
+  /** sysctl name → value as a string (`net.ipv4.ip_forward` → `1`). */
+  sysctl: Map<string, { value: string; pos: SourcePos }>;
+  /** iptables-restore text, with where its first line sits (for diagnostics: line N of the text is pos.line + N - 1). */
+  iptables: { text: string; pos: SourcePos; file: string; lineOffset: number } | null;
+  /** `iptables ...` command lines, in order. */
+  iptablesCmds: Array<{ text: string; pos: SourcePos }>;
+  listen: ListenSpec[];
+  ipsets: IpsetSpec[];
+  nfacct: string[];
+  /** Shared by every namespace of a host. */
+  users: Map<string, number>;
+  groups: Map<string, number>;
+}
+
+export type InterfaceKind = 'veth' | 'bridge' | 'dummy';
+
+export interface InterfaceSpec {
+  name: string;
+  kind: InterfaceKind;
+  /** Addresses with their prefix, in order; the first is primary. */
+  addrs: Array<{ addr: Ipv4; cidr: Cidr }>;
+  /** Bridge this interface is a port of. */
+  master: string | null;
+  mtu: number;
+  mac: string;
+  pos: SourcePos;
+}
+
+export interface ListenSpec {
+  proto: 'tcp' | 'udp';
+  port: number;
+  uid: number;
+  /** Bind address; 0 (0.0.0.0) for any. */
+  addr: Ipv4;
+  app: 'echo' | 'sink' | 'proxy';
+  /** The proxy's source address for upstream connections (Istio's 127.0.0.6). */
+  source: Ipv4 | null;
+  pos: SourcePos;
+}
+
+export interface IpsetSpec {
+  name: string;
+  type: 'hash:net' | 'hash:ip' | 'hash:ip,port' | 'hash:net,port' | 'bitmap:port';
+  members: string[];
+  pos: SourcePos;
+}
+
+export interface LinkEndpoint {
+  node: string;
+  iface: string;
+}
+
+export interface LinkSpec {
+  a: LinkEndpoint;
+  b: LinkEndpoint;
+  latency: Micros;
+  /** Bits per second; 0 for unlimited. */
+  bandwidth: number;
+  /** Loss probability 0..1. */
+  loss: number;
+  mtu: number;
+  pos: SourcePos;
+}
