@@ -1,0 +1,194 @@
+/**
+ * The client side of scenario steps: connect (TCP, send a line, read the answer,
+ * close), send (one UDP datagram, wait for an answer) and ping. Each reports
+ * what a Linux client would see, plus the first packet's trace.
+ */
+import { formatIpv4, type Ipv4 } from '../packet/ipv4.js';
+import type { SocketOwner } from '../netfilter/types.js';
+import type { Node } from '../node/node.js';
+import type { SocketError } from '../node/tcp.js';
+import type { PacketTrace } from '../trace/steps.js';
+import { parseEchoAnswer } from './echo-format.js';
+
+export type ProbeKind = 'connect' | 'send' | 'ping';
+export type ProbeResultName = 'connected' | 'refused' | 'timeout' | 'unreachable' | 'no-route' | 'delivered' | 'reply';
+
+export interface ProbeOptions {
+  dst: Ipv4;
+  /** Destination port (connect, send). */
+  port: number;
+  proto: 'tcp' | 'udp';
+  owner: SocketOwner;
+  src: Ipv4 | null;
+  sport: number | null;
+  timeout: number;
+  /** What the client sends. */
+  line: string;
+}
+
+export interface ProbeOutcome {
+  result: ProbeResultName;
+  /** The node whose socket answered, from the echo answer (or the trace when nobody answered). */
+  server: string | null;
+  /** What the server saw as its peer, `ip:port`. */
+  serverSees: string | null;
+  answer: string | null;
+  /** The client's own address and port. */
+  local: string | null;
+  error: SocketError | null;
+  /** The first packet's trace (the SYN for TCP). */
+  trace: PacketTrace | null;
+}
+
+/** Errors at the sender's own route lookup are "no route" whatever the errno; errors from the network are classified as Linux reports them. */
+function classify(err: SocketError, atSender: boolean): ProbeResultName {
+  if (atSender) return err === 'EPERM' ? 'timeout' : 'no-route';
+  if (err === 'ECONNREFUSED') return 'refused';
+  if (err === 'ETIMEDOUT' || err === 'EPERM') return 'timeout';
+  return 'unreachable';
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function outcome(partial: Partial<ProbeOutcome> & { result: ProbeResultName }): ProbeOutcome {
+  return { server: null, serverSees: null, answer: null, local: null, error: null, trace: null, ...partial };
+}
+
+/** Traces started on `node` while `fn` runs: the probe's first packet is the first of them. */
+function firstTraceDuring(node: Node, fn: () => void): PacketTrace | null {
+  let first: PacketTrace | null = null;
+  const off = node.lab.tracer.subscribe((e) => {
+    if (!first && e.kind === 'packet.new' && e.node === node.name && e.packet !== undefined) first = node.lab.tracer.traces.get(e.packet) ?? null;
+  });
+  try {
+    fn();
+  } finally {
+    off();
+  }
+  return first;
+}
+
+function withAnswer(o: ProbeOutcome, text: string): ProbeOutcome {
+  const a = parseEchoAnswer(text);
+  if (a) {
+    o.server = a.node;
+    o.serverSees = a.peer;
+  }
+  o.answer = text;
+  return o;
+}
+
+/** Where the first packet was delivered, when no answer told us. */
+function deliveredAt(t: PacketTrace | null): string | null {
+  if (!t || t.outcome !== 'delivered') return null;
+  const d = t.steps.findLast((s) => 'deliver' in s);
+  return d ? d.node : null;
+}
+
+export function connectProbe(node: Node, o: ProbeOptions, done: (r: ProbeOutcome) => void): void {
+  const timers = node.lab.timers;
+  let finished = false;
+  let trace: PacketTrace | null = null;
+  let result: ProbeOutcome | null = null;
+  const finish = (r: ProbeOutcome) => {
+    if (finished) return;
+    finished = true;
+    timer.cancel();
+    r.trace = trace;
+    done(r);
+  };
+  const ep = node.sockets.connectTcp({ dst: o.dst, dport: o.port, src: o.src, sport: o.sport, owner: o.owner, app: 'client' });
+  if (typeof ep === 'string') return done(outcome({ result: classify(ep, true), error: ep }));
+  const local = `${formatIpv4(ep.localAddr)}:${ep.localPort}`;
+  let answer = '';
+  const timer = timers.at(timers.now() + o.timeout, () => {
+    if (result) {
+      // Connected but nobody answered (a sink): give up reading and close.
+      ep.close();
+      return finish(result);
+    }
+    ep.abort();
+    finish(outcome({ result: 'timeout', local }));
+  });
+  ep.handlers = {
+    onConnected: (e) => {
+      result = outcome({ result: 'connected', local });
+      e.write(encoder.encode(o.line));
+    },
+    onData: (e, data) => {
+      answer += decoder.decode(data);
+      if (answer.includes('\n') && result && result.answer === null) {
+        withAnswer(result, answer);
+        e.close();
+      }
+    },
+    onPeerClosed: (e) => e.close(),
+    onClosed: () => {
+      if (result) finish(result);
+    },
+    onError: (_e, err) => {
+      if (result) return finish(result);
+      finish(outcome({ result: classify(err, false), error: err, local }));
+    },
+  };
+  trace = firstTraceDuring(node, () => ep.connect());
+}
+
+export function sendProbe(node: Node, o: ProbeOptions, done: (r: ProbeOutcome) => void): void {
+  const timers = node.lab.timers;
+  let finished = false;
+  let trace: PacketTrace | null = null;
+  const sock = node.sockets.openUdp({
+    dst: o.dst,
+    dport: o.port,
+    src: o.src,
+    sport: o.sport,
+    owner: o.owner,
+    onData: (data) => finish(withAnswer(outcome({ result: 'delivered', local }), decoder.decode(data))),
+    onError: (err) => finish(outcome({ result: classify(err, false), error: err, local })),
+  });
+  if (typeof sock === 'string') return done(outcome({ result: classify(sock, true), error: sock }));
+  const local = `${formatIpv4(sock.local.addr)}:${sock.local.port}`;
+  const timer = timers.at(timers.now() + o.timeout, () => {
+    const at = deliveredAt(trace);
+    finish(at ? outcome({ result: 'delivered', server: at, local }) : outcome({ result: 'timeout', local }));
+  });
+  function finish(r: ProbeOutcome): void {
+    if (finished) return;
+    finished = true;
+    timer.cancel();
+    node.sockets.closeUdp(sock as Exclude<typeof sock, string>);
+    r.trace = trace;
+    done(r);
+  }
+  let err: SocketError | null = null;
+  trace = firstTraceDuring(node, () => (err = node.sockets.sendUdp(sock.local, sock.remote, encoder.encode(o.line), o.owner)));
+  if (err) finish(outcome({ result: classify(err, true), error: err, local }));
+}
+
+export function pingProbe(node: Node, o: ProbeOptions, done: (r: ProbeOutcome) => void): void {
+  const timers = node.lab.timers;
+  const s = node.sockets.sourceFor(o.dst, o.src, 0);
+  if ('error' in s) return done(outcome({ result: classify(s.error, true), error: s.error }));
+  const id = node.lab.rng.int(1, 0xffff);
+  let finished = false;
+  let trace: PacketTrace | null = null;
+  const finish = (r: ProbeOutcome) => {
+    if (finished) return;
+    finished = true;
+    timer.cancel();
+    node.sockets.closePing(id);
+    r.trace = trace;
+    done(r);
+  };
+  const timer = timers.at(timers.now() + o.timeout, () => finish(outcome({ result: 'timeout' })));
+  node.sockets.openPing({
+    id,
+    onReply: (_seq, from) => finish(outcome({ result: 'reply', server: null, serverSees: formatIpv4(from) })),
+    onError: (err) => finish(outcome({ result: classify(err, false), error: err })),
+  });
+  let err: SocketError | null = null;
+  trace = firstTraceDuring(node, () => (err = node.sockets.sendPing(s.src, o.dst, id, 1, o.owner)));
+  if (err) finish(outcome({ result: classify(err, true), error: err }));
+}

@@ -1,0 +1,99 @@
+/**
+ * Collects packet traces and turns them into the event stream every front end
+ * subscribes to. When nobody records, the packet path skips all of this: no
+ * summaries, no strings.
+ */
+import type { Micros } from '../core/time.js';
+import type { Packet } from '../packet/packet.js';
+import { type Outcome, type PacketTrace, summarizePacket, type TraceStep } from '../trace/steps.js';
+
+export type LabEventKind =
+  | 'packet.new'
+  | 'packet.hop'
+  | 'packet.verdict'
+  | 'packet.deliver'
+  | 'packet.drop'
+  | 'packet.step'
+  | 'packet.end'
+  | 'conntrack.new'
+  | 'conntrack.update'
+  | 'conntrack.destroy'
+  | 'rules.changed'
+  | 'log'
+  | 'sim.state';
+
+export interface LabEvent {
+  t_us: Micros;
+  kind: LabEventKind;
+  /** The packet trace this event belongs to. */
+  packet?: number;
+  node?: string;
+  step?: TraceStep;
+  outcome?: Outcome;
+  data?: unknown;
+}
+
+export type LabListener = (e: LabEvent) => void;
+
+function kindOf(step: TraceStep): LabEventKind {
+  if ('link' in step) return 'packet.hop';
+  if ('hook' in step) return 'packet.verdict';
+  if ('deliver' in step) return 'packet.deliver';
+  if ('drop' in step) return 'packet.drop';
+  return 'packet.step';
+}
+
+export class Tracer {
+  private nextId = 1;
+  private readonly listeners = new Set<LabListener>();
+  /** Every trace of the run, by id (only while recording). */
+  readonly traces = new Map<number, PacketTrace>();
+  /** Keeps the newest traces only, so long runs do not grow memory without bound. */
+  maxTraces = 20_000;
+
+  constructor(
+    private readonly now: () => Micros,
+    public recording = true,
+  ) {}
+
+  subscribe(l: LabListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  get active(): boolean {
+    return this.recording;
+  }
+
+  begin(node: string, pkt: Packet, mark: number): PacketTrace | null {
+    if (!this.recording) return null;
+    const t: PacketTrace = { id: this.nextId++, packet: summarizePacket(pkt, mark), steps: [], outcome: 'in-flight' };
+    this.traces.set(t.id, t);
+    if (this.traces.size > this.maxTraces) {
+      const oldest = this.traces.keys().next().value;
+      if (oldest !== undefined) this.traces.delete(oldest);
+    }
+    this.emit({ t_us: this.now(), kind: 'packet.new', packet: t.id, node, data: t.packet });
+    return t;
+  }
+
+  step(t: PacketTrace | null, step: TraceStep): void {
+    if (!t) return;
+    t.steps.push(step);
+    this.emit({ t_us: this.now(), kind: kindOf(step), packet: t.id, node: step.node, step });
+  }
+
+  end(t: PacketTrace | null, outcome: Outcome, node: string): void {
+    if (!t || t.outcome !== 'in-flight') return;
+    t.outcome = outcome;
+    this.emit({ t_us: this.now(), kind: 'packet.end', packet: t.id, node, outcome });
+  }
+
+  emit(e: LabEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  hasListeners(): boolean {
+    return this.listeners.size > 0;
+  }
+}

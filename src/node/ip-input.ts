@@ -1,0 +1,178 @@
+/**
+ * Receiving IPv4: PREROUTING, the input route decision (local, forward, or an
+ * error route), INPUT and delivery to sockets, or FORWARD and POSTROUTING. Also
+ * the br_netfilter path for frames a bridge forwards between its ports.
+ */
+import { isLoopback, isMulticast, LIMITED_BROADCAST } from '../packet/ipv4.js';
+import {
+  ICMP_DEST_UNREACH,
+  ICMP_FRAG_NEEDED,
+  ICMP_HOST_UNREACH,
+  ICMP_ADMIN_PROHIBITED,
+  ICMP_NET_UNREACH,
+  ICMP_TIME_EXCEEDED,
+  type Packet,
+  packetLength,
+  PROTO_ICMP,
+  PROTO_TCP,
+  PROTO_UDP,
+} from '../packet/packet.js';
+import type { PktType } from '../netfilter/types.js';
+import type { Frame } from '../link/frame.js';
+import type { PacketTrace } from '../trace/steps.js';
+import type { NetDev } from './netdev.js';
+import type { Node } from './node.js';
+import { newSkb, type NodeSkb } from './skb.js';
+import { runHook } from './hooks.js';
+import { icmpSend, icmpReceive } from './icmp.js';
+import { neighOutput, recordRoute } from './ip-output.js';
+import { bridgePortTransmit } from './l2.js';
+import type { RouteDecision } from './ports.js';
+
+export interface L2Info {
+  srcMac: string | null;
+  dstMac: string;
+  pktType: PktType;
+  trace: PacketTrace | null;
+  /** The sender's skb when the packet came over loopback (conntrack and mark survive). */
+  carried: NodeSkb | null;
+}
+
+function drop(node: Node, skb: NodeSkb, reason: string, outcome: 'dropped' | 'no-route' | 'ttl-exceeded' = 'dropped'): void {
+  if (!skb.trace) return;
+  node.record(skb.trace, { node: node.name, drop: { reason } });
+  node.lab.tracer.end(skb.trace, outcome, node.name);
+}
+
+export function ipReceive(node: Node, dev: NetDev, pkt: Packet, l2: L2Info): void {
+  let skb: NodeSkb;
+  if (l2.carried) {
+    skb = l2.carried;
+    skb.inIf = dev.name;
+    skb.outIf = null;
+    skb.socket = null;
+    skb.srcMac = null;
+  } else {
+    skb = newSkb(pkt, { inIf: dev.name, srcMac: l2.srcMac, pktType: l2.pktType, trace: l2.trace });
+  }
+  if (!runHook(node, 'PREROUTING', skb)) return;
+  routeInput(node, skb, dev);
+}
+
+function martian(node: Node, skb: NodeSkb, dev: NetDev): string | null {
+  const { src, dst } = skb.pkt;
+  if (dev.kind === 'loopback') return null;
+  if (isMulticast(src) || src === LIMITED_BROADCAST || src >>> 24 === 0) return 'martian source';
+  const localnet = node.confMax(dev.name, 'route_localnet') === 1;
+  if (!localnet && isLoopback(src)) return 'martian source';
+  if (!localnet && isLoopback(dst)) return 'martian destination';
+  return null;
+}
+
+/** ip_route_input: where does a received packet go? */
+function routeInput(node: Node, skb: NodeSkb, dev: NetDev): void {
+  const pkt = skb.pkt;
+  const m = martian(node, skb, dev);
+  if (m) return drop(node, skb, m);
+  if (skb.tproxySocket) return localDeliver(node, skb);
+  if (pkt.dst === LIMITED_BROADCAST || isMulticast(pkt.dst)) return localDeliver(node, skb);
+  const r = node.routing.lookup({ dst: pkt.dst, src: pkt.src, mark: skb.mark, iif: dev.name, oif: null, tos: pkt.tos });
+  recordRoute(node, skb, r);
+  const rp = dev.kind === 'loopback' ? 0 : node.confMax(dev.name, 'rp_filter');
+  if (rp !== 0 && (r.kind === 'local' || r.kind === 'unicast') && !node.routing.validateSource(pkt.src, pkt.dst, dev.name, skb.mark, rp)) {
+    return drop(node, skb, 'rp_filter');
+  }
+  switch (r.kind) {
+    case 'local':
+    case 'broadcast':
+      return localDeliver(node, skb);
+    case 'unicast':
+      if (!node.forwarding()) return drop(node, skb, 'forwarding disabled');
+      if (skb.pktType !== 'unicast') return drop(node, skb, 'not for this host');
+      return forward(node, skb, r);
+    default:
+      if (!node.forwarding()) return drop(node, skb, 'forwarding disabled', 'no-route');
+      if (r.kind === 'unreachable') icmpSend(node, skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH);
+      else if (r.kind === 'prohibit') icmpSend(node, skb, ICMP_DEST_UNREACH, ICMP_ADMIN_PROHIBITED);
+      else if (r.kind === 'none') icmpSend(node, skb, ICMP_DEST_UNREACH, ICMP_NET_UNREACH);
+      return drop(node, skb, `route ${r.kind}`, 'no-route');
+  }
+}
+
+/** ip_forward: TTL, MTU, FORWARD, POSTROUTING, out. */
+function forward(node: Node, skb: NodeSkb, r: RouteDecision): void {
+  const pkt = skb.pkt;
+  if (pkt.ttl <= 1) {
+    icmpSend(node, skb, ICMP_TIME_EXCEEDED, 0);
+    return drop(node, skb, 'ttl exceeded', 'ttl-exceeded');
+  }
+  const out = node.dev(r.dev!)!;
+  const mtu = r.mtu ?? out.mtu;
+  if (pkt.df && packetLength(pkt) > mtu) {
+    icmpSend(node, skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu);
+    return drop(node, skb, 'fragmentation needed');
+  }
+  pkt.ttl--;
+  skb.outIf = out.name;
+  skb.routeDev = out.name;
+  skb.nextHop = r.via;
+  if (!runHook(node, 'FORWARD', skb)) return;
+  if (!runHook(node, 'POSTROUTING', skb)) return;
+  neighOutput(node, skb, out, r.via ?? pkt.dst);
+}
+
+/** ip_local_deliver: INPUT, then the transport protocol. */
+export function localDeliver(node: Node, skb: NodeSkb): void {
+  if (!runHook(node, 'INPUT', skb)) return;
+  switch (skb.pkt.proto) {
+    case PROTO_TCP:
+      return node.sockets.tcpReceive(skb);
+    case PROTO_UDP:
+      return node.sockets.udpReceive(skb);
+    case PROTO_ICMP:
+      return icmpReceive(node, skb);
+    default:
+      return drop(node, skb, `no handler for protocol ${skb.pkt.proto}`);
+  }
+}
+
+/**
+ * br_netfilter: an IPv4 frame bridged from `inPort` to `outPort` of `br` walks
+ * PREROUTING, FORWARD and POSTROUTING with `-i`/`-o` the bridge and physdev the
+ * ports. When PREROUTING DNATs it, it is routed again: to this host (INPUT) or,
+ * when the route leads back out of the bridge (hairpin), to the new MAC.
+ */
+export function bridgedIpv4(node: Node, br: NetDev, inPort: NetDev, outPort: NetDev, frame: Extract<Frame, { type: 'ipv4' }>): void {
+  const pkt = frame.ip;
+  const trace = frame.meta.trace as PacketTrace | null;
+  const skb = newSkb(pkt, { inIf: br.name, srcMac: frame.src, pktType: 'unicast', trace });
+  skb.physIn = inPort.name;
+  skb.bridged = true;
+  const dstBefore = pkt.dst;
+  if (!runHook(node, 'PREROUTING', skb)) return;
+  if (pkt.dst !== dstBefore) {
+    // DNAT changed the destination: route it as the IP stack would.
+    const r = node.routing.lookup({ dst: pkt.dst, src: pkt.src, mark: skb.mark, iif: br.name, oif: null, tos: pkt.tos });
+    recordRoute(node, skb, r);
+    if (r.kind === 'local') return localDeliver(node, skb);
+    if (r.kind !== 'unicast') return drop(node, skb, `route ${r.kind}`, 'no-route');
+    if (r.dev !== br.name) {
+      if (!node.forwarding()) return drop(node, skb, 'forwarding disabled');
+      skb.bridged = false;
+      skb.physIn = null;
+      return forward(node, skb, r);
+    }
+    // Hairpin: back out of the bridge towards the new destination's MAC.
+    skb.outIf = br.name;
+    skb.physOut = null;
+    if (!runHook(node, 'FORWARD', skb)) return;
+    if (!runHook(node, 'POSTROUTING', skb)) return;
+    neighOutput(node, skb, br, r.via ?? pkt.dst);
+    return;
+  }
+  skb.outIf = br.name;
+  skb.physOut = outPort.name;
+  if (!runHook(node, 'FORWARD', skb)) return;
+  if (!runHook(node, 'POSTROUTING', skb)) return;
+  bridgePortTransmit(node, outPort, frame);
+}

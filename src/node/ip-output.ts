@@ -1,0 +1,121 @@
+/**
+ * Sending IPv4 from this namespace: route, OUTPUT (re-routing when mangle or
+ * nat changed the mark or destination), POSTROUTING, then the neighbour layer
+ * and the device. Local destinations go round through `lo`.
+ */
+import { formatIpv4, type Ipv4 } from '../packet/ipv4.js';
+import { ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, type Packet } from '../packet/packet.js';
+import type { SocketOwner } from '../netfilter/types.js';
+import type { PacketTrace } from '../trace/steps.js';
+import type { NetDev } from './netdev.js';
+import type { Node } from './node.js';
+import type { RouteDecision } from './ports.js';
+import { newSkb, type NodeSkb } from './skb.js';
+import { runHook } from './hooks.js';
+import { transmitFrame } from './l2.js';
+import { icmpSend } from './icmp.js';
+import type { SocketError } from './tcp.js';
+
+export function recordRoute(node: Node, skb: NodeSkb, r: RouteDecision): void {
+  if (!skb.trace) return;
+  node.record(skb.trace, {
+    node: node.name,
+    route: {
+      dst: formatIpv4(skb.pkt.dst),
+      dev: r.dev,
+      via: r.via === null ? null : formatIpv4(r.via),
+      table: r.table,
+      ...(r.kind !== 'unicast' ? { type: r.kind } : {}),
+    },
+  });
+}
+
+/** The socket error a failed output route gives (what connect()/sendmsg() return). */
+export function routeError(r: RouteDecision): SocketError | null {
+  switch (r.kind) {
+    case 'unicast':
+    case 'local':
+    case 'broadcast':
+    case 'multicast':
+      return null;
+    case 'unreachable':
+      return 'EHOSTUNREACH';
+    case 'prohibit':
+      return 'EACCES';
+    default:
+      return 'ENETUNREACH';
+  }
+}
+
+export interface LocalOutOptions {
+  socket: SocketOwner | null;
+  mark?: number;
+  trace?: PacketTrace | null;
+  /** SO_BINDTODEVICE. */
+  oif?: string | null;
+  /** An skb to inherit conntrack from (REJECT's RST is attached to the connection it answers). */
+  attach?: NodeSkb;
+}
+
+/** ip_local_out for a packet this namespace made. Returns the error the sender sees, if any. */
+export function ipLocalOut(node: Node, pkt: Packet, o: LocalOutOptions): SocketError | null {
+  const skb = newSkb(pkt, { socket: o.socket, mark: o.mark ?? 0, trace: o.trace ?? null });
+  if (o.attach?.ct) {
+    skb.ct = o.attach.ct;
+    skb.ctState = 'RELATED';
+    skb.ctReply = !o.attach.ctReply;
+  }
+  let r = node.routing.lookup({ dst: pkt.dst, src: pkt.src, mark: skb.mark, iif: null, oif: o.oif ?? null, tos: pkt.tos });
+  recordRoute(node, skb, r);
+  const err = routeError(r);
+  if (err) {
+    if (skb.trace) {
+      node.record(skb.trace, { node: node.name, drop: { reason: `no route (${err})` } });
+      node.lab.tracer.end(skb.trace, 'no-route', node.name);
+    }
+    return err;
+  }
+  skb.outIf = r.dev;
+  skb.nextHop = r.via;
+  const reroute = (s: NodeSkb): boolean => {
+    r = node.routing.lookup({ dst: s.pkt.dst, src: s.pkt.src, mark: s.mark, iif: null, oif: o.oif ?? null, tos: s.pkt.tos });
+    recordRoute(node, s, r);
+    if (routeError(r)) {
+      if (s.trace) node.lab.tracer.end(s.trace, 'no-route', node.name);
+      return false;
+    }
+    s.outIf = r.dev;
+    s.nextHop = r.via;
+    return true;
+  };
+  if (!runHook(node, 'OUTPUT', skb, reroute)) return 'EPERM';
+  if (!runHook(node, 'POSTROUTING', skb)) return 'EPERM';
+  const dev = node.dev(r.dev!)!;
+  neighOutput(node, skb, dev, r.via ?? skb.pkt.dst);
+  return null;
+}
+
+/** Hands a routed packet to its device, resolving the next hop's MAC first. */
+export function neighOutput(node: Node, skb: NodeSkb, dev: NetDev, nextHop: Ipv4): void {
+  if (dev.kind === 'loopback') {
+    transmitFrame(node, dev, { src: dev.mac, dst: dev.mac, type: 'ipv4', ip: skb.pkt, meta: { trace: skb.trace, skb } });
+    return;
+  }
+  if (dev.kind === 'dummy') {
+    if (skb.trace) {
+      node.record(skb.trace, { node: node.name, drop: { reason: `${dev.name} discards what it sends (dummy)` } });
+      node.lab.tracer.end(skb.trace, 'dropped', node.name);
+    }
+    return;
+  }
+  node.neighbours.resolve(dev, nextHop, skb.pkt.src, {
+    sent: (mac) => transmitFrame(node, dev, { src: dev.mac, dst: mac, type: 'ipv4', ip: skb.pkt, meta: { trace: skb.trace } }),
+    failed: () => {
+      if (skb.trace) {
+        node.record(skb.trace, { node: node.name, drop: { reason: `no ARP reply from ${formatIpv4(nextHop)}` } });
+        node.lab.tracer.end(skb.trace, 'dropped', node.name);
+      }
+      icmpSend(node, skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH);
+    },
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * Ethernet: devices send and receive frames; bridges learn and forward. An IPv4
+ * frame addressed to this device goes up to ip-input; with
+ * bridge-nf-call-iptables, frames the bridge forwards between its ports go
+ * through the iptables hooks first (br_netfilter).
+ */
+import { packetLength } from '../packet/packet.js';
+import { BROADCAST_MAC, type Frame, frameLength, isMulticastMac } from '../link/frame.js';
+import type { PacketTrace } from '../trace/steps.js';
+import type { NetDev } from './netdev.js';
+import type { NodeSkb } from './skb.js';
+import type { Node } from './node.js';
+import { ipReceive, bridgedIpv4 } from './ip-input.js';
+
+/** Puts a frame on `dev`'s wire (or, for a bridge, out of the right ports). */
+export function transmitFrame(node: Node, dev: NetDev, frame: Frame): void {
+  if (!dev.up) return;
+  switch (dev.kind) {
+    case 'loopback':
+      // Loopback goes through the receive path asynchronously, as the kernel's backlog does.
+      node.lab.timers.at(node.lab.timers.now(), () => receiveFrame(node, dev, frame));
+      return;
+    case 'dummy':
+      return;
+    case 'bridge':
+      forwardFromBridge(node, dev, null, frame);
+      return;
+    case 'veth':
+      sendOnWire(node, dev, frame);
+      return;
+  }
+}
+
+function sendOnWire(node: Node, dev: NetDev, frame: Frame): void {
+  const trace = frame.meta.trace as PacketTrace | null;
+  if (!dev.tx) {
+    if (trace) node.record(trace, { node: node.name, link: { from: `${node.name}:${dev.name}`, to: '', at_us: node.lab.timers.now(), drop: 'no-carrier' } });
+    return;
+  }
+  const bytes = frameLength(frame, frame.type === 'ipv4' ? packetLength(frame.ip) : 0);
+  const r = dev.tx.send(frame, bytes);
+  if (trace) {
+    const from = `${node.name}:${dev.name}`;
+    const to = dev.peerLabel ?? '';
+    node.record(trace, { node: node.name, link: 'arrives' in r ? { from, to, at_us: r.arrives } : { from, to, at_us: node.lab.timers.now(), drop: r.drop } });
+    if ('drop' in r) node.lab.tracer.end(trace, 'dropped', node.name);
+  }
+}
+
+/** A frame arrived on `dev` from its wire. */
+export function receiveFrame(node: Node, dev: NetDev, frame: Frame): void {
+  if (!dev.up) return;
+  if (dev.master) return bridgeInput(node, dev.master, dev, frame);
+  localInput(node, dev, frame);
+}
+
+function localInput(node: Node, dev: NetDev, frame: Frame): void {
+  const toUs = frame.dst === dev.mac || frame.dst === BROADCAST_MAC || isMulticastMac(frame.dst) || dev.kind === 'loopback';
+  if (!toUs) return;
+  if (frame.type === 'arp') {
+    if (dev.kind !== 'loopback') node.neighbours.receive(dev, frame.arp);
+    return;
+  }
+  const pktType = frame.dst === dev.mac || dev.kind === 'loopback' ? 'unicast' : frame.dst === BROADCAST_MAC ? 'broadcast' : 'multicast';
+  ipReceive(node, dev, frame.ip, {
+    srcMac: dev.kind === 'loopback' ? null : frame.src,
+    dstMac: frame.dst,
+    pktType,
+    trace: frame.meta.trace as PacketTrace | null,
+    carried: (frame.meta.skb as NodeSkb | undefined) ?? null,
+  });
+}
+
+function bridgeInput(node: Node, br: NetDev, port: NetDev, frame: Frame): void {
+  br.fdb!.learn(frame.src, port.name);
+  forwardFromBridge(node, br, port, frame);
+}
+
+/**
+ * Forwards a frame inside bridge `br`, from `inPort` (null: the bridge device
+ * itself sent it). The bridge device is one of the destinations.
+ */
+function forwardFromBridge(node: Node, br: NetDev, inPort: NetDev | null, frame: Frame): void {
+  const names = br.ports.filter((p) => p.up).map((p) => p.name);
+  if (inPort) names.push(br.name);
+  const out = br.fdb!.egress(inPort ? inPort.name : br.name, frame.dst, names);
+  const trace = frame.meta.trace as PacketTrace | null;
+  if (trace && inPort) node.record(trace, { node: node.name, bridge: { bridge: br.name, in: inPort.name, out } });
+  for (const name of out) {
+    if (name === br.name) {
+      localInput(node, br, frame);
+      continue;
+    }
+    const port = node.dev(name)!;
+    if (inPort && frame.type === 'ipv4' && node.sysctlInt('net.bridge.bridge-nf-call-iptables', 1) === 1) {
+      // br_netfilter: each copy walks the hooks on its own.
+      const copy = out.length > 1 ? { ...frame, ip: structuredCloneIp(frame.ip) } : frame;
+      bridgedIpv4(node, br, inPort, port, copy as Extract<Frame, { type: 'ipv4' }>);
+      continue;
+    }
+    sendOnWire(node, port, frame);
+  }
+}
+
+function structuredCloneIp<T>(p: T): T {
+  return structuredClone(p);
+}
+
+/** Sends an IPv4 frame out of a bridge port after br_netfilter accepted it. */
+export function bridgePortTransmit(node: Node, port: NetDev, frame: Frame): void {
+  sendOnWire(node, port, frame);
+}

@@ -1,0 +1,80 @@
+/**
+ * One network namespace: its devices, addresses, routing, Netfilter, conntrack
+ * and sockets. The packet path itself lives in ip-input.ts, ip-output.ts and
+ * hooks.ts; this file holds the state they share.
+ */
+import type { Rng } from '../core/rng.js';
+import type { Timers } from '../core/timers.js';
+import type { Ipv4 } from '../packet/ipv4.js';
+import type { Tracer } from '../lab/tracer.js';
+import type { TraceStep } from '../trace/steps.js';
+import type { NetDev } from './netdev.js';
+import type { ConntrackPort, NetfilterPort, RoutingPort } from './ports.js';
+import { SocketTable } from './sockets.js';
+import { NeighbourTable } from './neighbour.js';
+import { NodeNfEnv } from './hooks.js';
+
+export interface LabContext {
+  timers: Timers;
+  rng: Rng;
+  tracer: Tracer;
+  /** Kernel-style log lines (LOG target, NFLOG), with the node they came from. */
+  log(node: string, line: string): void;
+}
+
+export class Node {
+  readonly devs = new Map<string, NetDev>();
+  readonly sysctl = new Map<string, string>();
+  readonly sockets: SocketTable;
+  readonly neighbours: NeighbourTable;
+  routing!: RoutingPort;
+  netfilter!: NetfilterPort;
+  conntrack!: ConntrackPort;
+  users = new Map<string, number>();
+  groups = new Map<string, number>();
+  readonly nfEnv: NodeNfEnv;
+  private ipId: number;
+
+  constructor(
+    readonly name: string,
+    readonly lab: LabContext,
+  ) {
+    this.sockets = new SocketTable(this);
+    this.neighbours = new NeighbourTable(this);
+    this.nfEnv = new NodeNfEnv(this);
+    this.ipId = lab.rng.nextU32() & 0xffff;
+  }
+
+  dev(name: string): NetDev | undefined {
+    return this.devs.get(name);
+  }
+
+  /** Integer sysctl, with per-interface lookup falling back to `all`/`default` as Linux combines them. */
+  sysctlInt(name: string, fallback = 0): number {
+    const v = this.sysctl.get(name);
+    return v === undefined ? fallback : Number(v);
+  }
+
+  /** `net.ipv4.conf.{all,IF}.KEY`: Linux uses the maximum for rp_filter and OR for most booleans. */
+  confMax(dev: string, key: string): number {
+    return Math.max(this.sysctlInt(`net.ipv4.conf.all.${key}`), this.sysctlInt(`net.ipv4.conf.${dev}.${key}`, this.sysctlInt(`net.ipv4.conf.default.${key}`)));
+  }
+
+  forwarding(): boolean {
+    return this.sysctlInt('net.ipv4.ip_forward') === 1;
+  }
+
+  isLocalAddress(a: Ipv4): boolean {
+    for (const d of this.devs.values()) if (d.hasAddress(a)) return true;
+    return false;
+  }
+
+  nextIpId(): number {
+    this.ipId = (this.ipId + 1) & 0xffff;
+    return this.ipId;
+  }
+
+  record(trace: import('../trace/steps.js').PacketTrace | null, step: TraceStep): void {
+    if (trace) this.lab.tracer.step(trace, step);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The session lifecycle as an xstate machine: loaded → running ⇄ paused,
+ * stepping (one event at a time), finished when the event queue is empty.
+ * It decides only which state we are in; the Session carries out the effects.
+ * Nothing here runs per packet.
+ */
+import { createActor, createMachine } from 'xstate';
+
+export type SessionState = 'loaded' | 'running' | 'paused' | 'stepping' | 'finished';
+
+export type LifecycleEvent =
+  | { type: 'RUN' }
+  | { type: 'PAUSE' }
+  | { type: 'STEP' }
+  | { type: 'STEPPED' }
+  | { type: 'IDLE' }
+  | { type: 'WORK' }
+  | { type: 'RESET' };
+
+export const lifecycleMachine = createMachine({
+  id: 'session',
+  types: {} as { events: LifecycleEvent },
+  initial: 'loaded',
+  states: {
+    loaded: { on: { RUN: 'running', STEP: 'stepping', IDLE: 'finished' } },
+    running: { on: { PAUSE: 'paused', IDLE: 'finished', STEP: 'stepping', RESET: 'loaded' } },
+    paused: { on: { RUN: 'running', STEP: 'stepping', RESET: 'loaded', IDLE: 'finished' } },
+    stepping: { on: { STEPPED: 'paused', IDLE: 'finished', RESET: 'loaded' } },
+    // New work (an injected probe or command) wakes a finished session up again, paused.
+    finished: { on: { WORK: 'paused', RESET: 'loaded', RUN: 'running', STEP: 'stepping' } },
+  },
+});
+
+export function startLifecycle(onChange: (s: SessionState) => void) {
+  const actor = createActor(lifecycleMachine);
+  let last: SessionState | null = null;
+  actor.subscribe((snap) => {
+    const s = snap.value as SessionState;
+    if (s !== last) {
+      last = s;
+      onChange(s);
+    }
+  });
+  actor.start();
+  return {
+    send: (e: LifecycleEvent) => actor.send(e),
+    get state(): SessionState {
+      return actor.getSnapshot().value as SessionState;
+    },
+    stop: () => actor.stop(),
+  };
+}
