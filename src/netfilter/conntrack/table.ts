@@ -12,6 +12,7 @@ import {
   type CtState, type CtTuple, type Skb,
 } from '../types.js';
 import { CtEntry } from './entry.js';
+import { matchFilter, type CtFilter } from './filter.js';
 import { icmpErrorLookupTuple, icmpMayCreate } from './icmp.js';
 import { TcpConn, tcpPacket, type TcpEnv } from './tcp.js';
 import { icmpHasInverse, invertTuple, isIcmpError, tupleEquals, tupleHash, tupleOf } from './tuple.js';
@@ -351,6 +352,11 @@ export class Conntrack {
     const gone = this.entries().filter(pred);
     for (const e of gone) this.destroy(e);
     return gone;
+  }
+
+  /** Removes the entries a `conntrack -D` filter selects. */
+  delete(filter: CtFilter): CtEntry[] {
+    return this.removeWhere((e) => matchFilter(e, filter));
   }
 
   flush(): number {
