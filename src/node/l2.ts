@@ -18,7 +18,11 @@ export function transmitFrame(node: Node, dev: NetDev, frame: Frame): void {
   switch (dev.kind) {
     case 'loopback':
       // Loopback goes through the receive path asynchronously, as the kernel's backlog does.
-      node.lab.timers.at(node.lab.timers.now(), () => receiveFrame(node, dev, frame));
+      node.lab.inFlight++;
+      node.lab.timers.at(node.lab.timers.now(), () => {
+        node.lab.inFlight--;
+        receiveFrame(node, dev, frame);
+      });
       return;
     case 'dummy':
       return;
@@ -39,6 +43,7 @@ function sendOnWire(node: Node, dev: NetDev, frame: Frame): void {
   }
   const bytes = frameLength(frame, frame.type === 'ipv4' ? packetLength(frame.ip) : 0);
   const r = dev.tx.send(frame, bytes);
+  if ('arrives' in r) node.lab.inFlight++;
   if (trace) {
     const from = `${node.name}:${dev.name}`;
     const to = dev.peerLabel ?? '';

@@ -9,7 +9,7 @@ import type { Ipv4 } from '../packet/ipv4.js';
 import type { Tracer } from '../lab/tracer.js';
 import type { TraceStep } from '../trace/steps.js';
 import type { NetDev } from './netdev.js';
-import type { ConntrackPort, NetfilterPort, RoutingPort } from './ports.js';
+import type { ConntrackPort, NetfilterPort, NodeViews, RoutingPort } from './ports.js';
 import { SocketTable } from './sockets.js';
 import { NeighbourTable } from './neighbour.js';
 import { NodeNfEnv } from './hooks.js';
@@ -20,6 +20,8 @@ export interface LabContext {
   tracer: Tracer;
   /** Kernel-style log lines (LOG target, NFLOG), with the node they came from. */
   log(node: string, line: string): void;
+  /** Frames on wires or in loopback queues right now; zero means the network is quiet. */
+  inFlight: number;
 }
 
 export class Node {
@@ -30,6 +32,7 @@ export class Node {
   routing!: RoutingPort;
   netfilter!: NetfilterPort;
   conntrack!: ConntrackPort;
+  views!: NodeViews;
   users = new Map<string, number>();
   groups = new Map<string, number>();
   readonly nfEnv: NodeNfEnv;

@@ -59,3 +59,25 @@ export interface ConntrackPort {
   /** What SO_ORIGINAL_DST returns for an accepted connection. */
   originalDestination(proto: number, local: Ipv4, localPort: number, peer: Ipv4, peerPort: number): { addr: Ipv4; port: number } | null;
 }
+
+/** Read-only views of a namespace's state, for reports, the UI and the feed. */
+export interface CtJson {
+  proto: string;
+  state?: string;
+  mark: string;
+  zone?: number;
+  orig: Record<string, string | number>;
+  reply: Record<string, string | number>;
+  flags: string[];
+  timeout: number;
+}
+
+export interface NodeViews {
+  /** `iptables-save [-c] [-t T]` text, without its `#` comment lines. */
+  save(counters: boolean, table?: string): string;
+  /** Packet/byte counters of a rule (1-based) or of a built-in chain's policy (rule null). */
+  counter(table: string, chain: string, rule: number | null): { packets: number; bytes: number } | { error: string };
+  /** The rule as iptables-save prints it. */
+  ruleText(table: string, chain: string, rule: number): string | null;
+  conntrack(): CtJson[];
+}

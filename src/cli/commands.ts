@@ -1,0 +1,163 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatDiagnostic } from '../core/diagnostic.js';
+import { loadTopologyFile } from '../topology/load.js';
+import type { Topology } from '../topology/model.js';
+import { loadScenarioFile } from '../scenario/load.js';
+import { runScenario } from '../scenario/runner.js';
+import { renderJunit, renderScenarioText, summaryLine } from '../scenario/text-report.js';
+import { Lab } from '../lab/lab.js';
+import { traceOnce } from '../session/trace-once.js';
+import { renderTraceText } from '../trace/render.js';
+import { exportNetns } from '../export/netns.js';
+import { ExitError, flag, has, parseArgs, UsageError } from './args.js';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The bundled labs, beside dist/ (or src/) in the package. */
+export const BUNDLED = resolve(here, '../../topologies');
+export const DEFAULT_TOPOLOGY = resolve(BUNDLED, 'docker-port-mapping.yaml');
+
+function loadTopo(path: string): Topology {
+  const r = loadTopologyFile(path);
+  if (!r.ok) throw new ExitError(unreadable(r.error) ? 2 : 1, r.error);
+  return r.value;
+}
+
+function unreadable(d: { message: string; line?: number }[]): boolean {
+  return d.length === 1 && d[0].line === undefined;
+}
+
+function buildLab(topo: Topology, seed = 1): Lab {
+  const r = Lab.build(topo, { seed });
+  if (!r.ok) throw new ExitError(1, r.error);
+  return r.value;
+}
+
+const run: Command = async (argv) => {
+  const p = parseArgs(argv, { json: {}, junit: { value: true }, color: {}, 'no-color': {} });
+  if (!p.positional.length) throw new UsageError('run needs at least one scenario file');
+  const reports = [];
+  for (const file of p.positional) {
+    const sc = loadScenarioFile(file);
+    if (!sc.ok) throw new ExitError(unreadable(sc.error) ? 2 : 1, sc.error);
+    reports.push(runScenario(sc.value));
+  }
+  const junit = flag(p, 'junit');
+  if (junit) writeFileSync(junit, renderJunit(reports));
+  if (has(p, 'json')) {
+    process.stdout.write(JSON.stringify(reports.length === 1 ? reports[0] : { scenarios: reports }, null, 2) + '\n');
+  } else {
+    const color = has(p, 'color') || (!has(p, 'no-color') && process.stdout.isTTY === true && !process.env.NO_COLOR);
+    for (const r of reports) process.stdout.write(renderScenarioText(r, color) + '\n');
+    process.stdout.write(summaryLine(reports) + '\n');
+  }
+  return reports.every((r) => r.passed) ? 0 : 1;
+};
+
+const check: Command = async (argv) => {
+  const p = parseArgs(argv, {});
+  if (!p.positional.length) throw new UsageError('check needs a topology or scenario file');
+  let failed = false;
+  let unread = false;
+  for (const file of p.positional) {
+    const isScenario = /^\s*steps\s*:/m.test(safeRead(file));
+    const r = isScenario ? loadScenarioFile(file) : loadTopologyFile(file);
+    let diags = r.ok ? [] : r.error;
+    if (r.ok) {
+      const topo = 'steps' in r.value ? r.value.topology : r.value;
+      const built = Lab.build(topo, { seed: 1, record: false });
+      if (!built.ok) diags = built.error;
+    }
+    for (const d of diags) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    if (diags.length) {
+      failed = true;
+      unread ||= unreadable(diags);
+    } else process.stdout.write(`${file}: ok\n`);
+  }
+  return unread ? 2 : failed ? 1 : 0;
+};
+
+function safeRead(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+const trace: Command = async (argv) => {
+  const p = parseArgs(argv, { from: { value: true }, to: { value: true }, proto: { value: true }, json: {}, uid: { value: true }, seed: { value: true } });
+  if (p.positional.length !== 1) throw new UsageError('trace needs one topology file');
+  const from = flag(p, 'from');
+  const to = flag(p, 'to');
+  if (!from || !to) throw new UsageError('trace needs --from NODE and --to IP[:PORT]');
+  const lab = buildLab(loadTopo(p.positional[0]), Number(flag(p, 'seed') ?? 1));
+  const proto = flag(p, 'proto') ?? (to.includes(':') ? 'tcp' : 'icmp');
+  if (!['tcp', 'udp', 'icmp'].includes(proto)) throw new UsageError('--proto is tcp, udp or icmp');
+  const r = traceOnce(lab, { from, to, proto: proto as 'tcp' | 'udp' | 'icmp', uid: Number(flag(p, 'uid') ?? 0) });
+  if ('error' in r) throw new UsageError(r.error);
+  if (has(p, 'json')) {
+    for (const t of r.traces) process.stdout.write(JSON.stringify({ packet: t.packet, steps: t.steps, outcome: t.outcome }) + '\n');
+  } else {
+    process.stdout.write(`${r.kind} ${from} → ${to}: ${r.result}\n`);
+    r.traces.forEach((t, i) => {
+      process.stdout.write(`\npacket ${i + 1}: ${t.packet.proto} ${t.packet.src} → ${t.packet.dst}${t.packet.flags ? ` [${t.packet.flags}]` : ''}\n`);
+      process.stdout.write(renderTraceText(t.steps, t.outcome) + '\n');
+    });
+  }
+  return 0;
+};
+
+const save: Command = async (argv) => {
+  const p = parseArgs(argv, { node: { value: true }, counters: { short: 'c' }, table: { value: true, short: 't' }, after: { value: true } });
+  if (p.positional.length !== 1) throw new UsageError('save needs one topology file');
+  const nodeName = flag(p, 'node');
+  if (!nodeName) throw new UsageError('save needs --node NODE');
+  let lab: Lab;
+  const after = flag(p, 'after');
+  if (after) {
+    const sc = loadScenarioFile(after);
+    if (!sc.ok) throw new ExitError(1, sc.error);
+    lab = buildLab(sc.value.topology, sc.value.seed);
+    const { runStep } = await import('../scenario/runner.js');
+    sc.value.steps.forEach((s, i) => runStep(lab, s, i + 1));
+  } else lab = buildLab(loadTopo(p.positional[0]));
+  const node = lab.node(nodeName);
+  if (!node) throw new UsageError(`no node "${nodeName}"; nodes: ${[...lab.nodes.keys()].join(', ')}`);
+  process.stdout.write(node.views.save(has(p, 'counters'), flag(p, 'table')));
+  return 0;
+};
+
+const exportCmd: Command = async (argv) => {
+  const p = parseArgs(argv, { format: { value: true }, prefix: { value: true } });
+  if (p.positional.length !== 1) throw new UsageError('export needs one topology file');
+  if ((flag(p, 'format') ?? 'netns') !== 'netns') throw new UsageError('the only export format is netns');
+  const prefix = flag(p, 'prefix');
+  process.stdout.write(exportNetns(loadTopo(p.positional[0]), prefix ? { prefix } : {}));
+  return 0;
+};
+
+const tui: Command = async (argv) => {
+  const file = argv[0] ?? DEFAULT_TOPOLOGY;
+  const topo = loadTopo(file);
+  const { startTui } = await import('../ui/start.js');
+  return startTui(topo, file);
+};
+
+const serve: Command = async (argv) => {
+  const p = parseArgs(argv, { port: { value: true }, host: { value: true }, token: { value: true }, scenario: { value: true } });
+  if (p.positional.length !== 1) throw new UsageError('serve needs one topology file');
+  const topo = loadTopo(p.positional[0]);
+  const { startFeedServer } = await import('../feed/start.js');
+  return startFeedServer(topo, {
+    port: Number(flag(p, 'port') ?? 7070),
+    host: flag(p, 'host') ?? '127.0.0.1',
+    token: flag(p, 'token') ?? null,
+    scenario: flag(p, 'scenario') ?? null,
+  });
+};
+
+export const commands: Record<string, Command> = { run, check, trace, save, export: exportCmd, tui, serve };

@@ -1,0 +1,147 @@
+/**
+ * A running lab: every namespace of a topology, the links between them, one
+ * scheduler, one seeded RNG and one tracer. Built from a validated Topology;
+ * building either succeeds whole or returns diagnostics and leaves nothing.
+ */
+import { type Diagnostic, err, ok, type Result } from '../core/diagnostic.js';
+import { Rng } from '../core/rng.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { LinkDirection } from '../link/link.js';
+import type { Frame } from '../link/frame.js';
+import { NetDev } from '../node/netdev.js';
+import { Node, type LabContext } from '../node/node.js';
+import { receiveFrame } from '../node/l2.js';
+import { startServer } from '../apps/servers.js';
+import { connectProbe, pingProbe, type ProbeOptions, type ProbeOutcome, sendProbe } from '../apps/probes.js';
+import type { Topology } from '../topology/model.js';
+import { Tracer } from './tracer.js';
+import { attachNodeModules } from './adapters.js';
+import { runNodeCommand, type CommandOutput } from './commands.js';
+
+export interface LabOptions {
+  seed: number;
+  /** Record packet traces (on for scenarios, the UI and the feed; off for benchmarks). */
+  record?: boolean;
+}
+
+export interface LogLine {
+  t_us: number;
+  node: string;
+  line: string;
+}
+
+const LO_MAC = '00:00:00:00:00:00';
+
+export class Lab {
+  readonly scheduler = new Scheduler();
+  readonly rng: Rng;
+  readonly tracer: Tracer;
+  readonly nodes = new Map<string, Node>();
+  readonly logLines: LogLine[] = [];
+  private readonly ctx: LabContext;
+
+  private constructor(
+    readonly topology: Topology,
+    readonly seed: number,
+    record: boolean,
+  ) {
+    this.rng = new Rng(seed);
+    this.tracer = new Tracer(() => this.scheduler.now(), record);
+    this.ctx = {
+      timers: this.scheduler,
+      rng: this.rng,
+      tracer: this.tracer,
+      log: (node, line) => {
+        const l = { t_us: this.scheduler.now(), node, line };
+        this.logLines.push(l);
+        if (this.logLines.length > 10_000) this.logLines.shift();
+        this.tracer.emit({ t_us: l.t_us, kind: 'log', node, data: line });
+      },
+      inFlight: 0,
+    };
+  }
+
+  static build(topo: Topology, opts: LabOptions): Result<Lab> {
+    const lab = new Lab(topo, opts.seed, opts.record ?? true);
+    const diags: Diagnostic[] = [];
+    for (const spec of topo.nodes) {
+      const node = new Node(spec.name, lab.ctx);
+      const lo = new NetDev('lo', 'loopback', LO_MAC, 65536);
+      node.devs.set('lo', lo);
+      for (const i of spec.interfaces) {
+        if (i.name === 'lo') {
+          continue;
+        }
+        node.devs.set(i.name, new NetDev(i.name, i.kind === 'bridge' ? 'bridge' : i.kind === 'dummy' ? 'dummy' : 'veth', i.mac, i.mtu));
+      }
+      for (const i of spec.interfaces) {
+        if (!i.master) continue;
+        const dev = node.devs.get(i.name)!;
+        const br = node.devs.get(i.master)!;
+        dev.master = br;
+        br.ports.push(dev);
+      }
+      for (const [k, v] of spec.sysctl) node.sysctl.set(k, v.value);
+      node.users = spec.users;
+      node.groups = spec.groups;
+      diags.push(...attachNodeModules(node, spec));
+      lab.nodes.set(spec.name, node);
+    }
+    for (const l of topo.links) {
+      const a = lab.nodes.get(l.a.node)!;
+      const b = lab.nodes.get(l.b.node)!;
+      const da = a.devs.get(l.a.iface)!;
+      const db = b.devs.get(l.b.iface)!;
+      const params = { latency: l.latency, bandwidth: l.bandwidth, loss: l.loss, queueLimit: 1000 };
+      da.tx = new LinkDirection<Frame>(lab.scheduler, lab.rng, params, { receive: (f) => lab.arrive(b, db, f) });
+      db.tx = new LinkDirection<Frame>(lab.scheduler, lab.rng, params, { receive: (f) => lab.arrive(a, da, f) });
+      da.peerLabel = `${l.b.node}:${l.b.iface}`;
+      db.peerLabel = `${l.a.node}:${l.a.iface}`;
+    }
+    if (diags.length) return err(diags);
+    for (const spec of topo.nodes) {
+      const node = lab.nodes.get(spec.name)!;
+      for (const s of spec.listen) {
+        const gid = s.uid;
+        startServer(node, { proto: s.proto, port: s.port, addr: s.addr, owner: { uid: s.uid, gid, groups: [] }, app: s.app, source: s.source });
+      }
+    }
+    return ok(lab);
+  }
+
+  private arrive(node: Node, dev: NetDev, frame: Frame): void {
+    this.ctx.inFlight--;
+    receiveFrame(node, dev, frame);
+  }
+
+  /** True when no frame is on a wire or queued for loopback. */
+  quiet(): boolean {
+    return this.ctx.inFlight === 0;
+  }
+
+  node(name: string): Node | undefined {
+    return this.nodes.get(name);
+  }
+
+  now(): number {
+    return this.scheduler.now();
+  }
+
+  /** Starts a probe from `from`; `done` is called on virtual time when it has an answer. */
+  probe(kind: 'connect' | 'send' | 'ping', from: string, o: ProbeOptions, done: (r: ProbeOutcome) => void): void {
+    const node = this.nodes.get(from);
+    if (!node) throw new Error(`probe from unknown node ${from}`);
+    if (kind === 'ping') pingProbe(node, o, done);
+    else if (o.proto === 'udp') sendProbe(node, o, done);
+    else connectProbe(node, o, done);
+  }
+
+  /** Runs a command line inside a node (iptables, iptables-restore/save, ip, sysctl, conntrack). */
+  exec(nodeName: string, cmd: string, stdin: string | null = null): CommandOutput {
+    const node = this.nodes.get(nodeName);
+    if (!node) return { stdout: '', stderr: `no node "${nodeName}"\n`, exitCode: 2 };
+    const out = runNodeCommand(node, cmd, stdin);
+    if (out.changedRules) this.tracer.emit({ t_us: this.now(), kind: 'rules.changed', node: nodeName, data: cmd });
+    return out;
+  }
+}

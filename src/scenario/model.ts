@@ -1,0 +1,107 @@
+import type { SourcePos } from '../core/diagnostic.js';
+import type { Micros } from '../core/time.js';
+import type { Ipv4 } from '../packet/ipv4.js';
+import type { Topology } from '../topology/model.js';
+
+export interface Scenario {
+  file: string;
+  name: string;
+  topologyFile: string;
+  topology: Topology;
+  seed: number;
+  steps: Step[];
+}
+
+/** A rule as a trace step refers to it: `NODE TABLE/CHAIN#N` (`#N` omitted: the chain's policy). */
+export interface RuleRef {
+  node: string;
+  table: string;
+  chain: string;
+  rule: number | null;
+  text: string;
+}
+
+export interface ProbeExpect {
+  result?: string;
+  server?: string;
+  server_sees?: string;
+  /** Rules the first packet's trace must pass (match) / must not pass. */
+  passes: RuleRef[];
+  not_passes: RuleRef[];
+  outcome?: string;
+  /** For repeated probes: server node → [min, max] share (0..1). */
+  distribution?: Map<string, [number, number]>;
+}
+
+export interface CounterExpect {
+  node: string;
+  table: string;
+  chain: string;
+  /** 1-based rule; null: the chain's policy counter. */
+  rule: number | null;
+  packets?: number;
+  bytes?: number;
+  pos: SourcePos;
+}
+
+export interface ConntrackExpect {
+  node: string;
+  count?: number;
+  filter: {
+    proto?: string;
+    state?: string;
+    src?: string;
+    dst?: string;
+    sport?: number;
+    dport?: number;
+    reply_src?: string;
+    reply_dst?: string;
+    reply_sport?: number;
+    reply_dport?: number;
+    mark?: number;
+    flags?: string[];
+  };
+  pos: SourcePos;
+}
+
+interface StepBase {
+  name: string;
+  pos: SourcePos;
+}
+
+export interface ProbeStep extends StepBase {
+  kind: 'connect' | 'send' | 'ping';
+  from: string;
+  to: string;
+  dst: Ipv4;
+  port: number;
+  proto: 'tcp' | 'udp' | 'icmp';
+  uid: number;
+  gid: number;
+  src: Ipv4 | null;
+  sport: number | null;
+  timeout: Micros;
+  repeat: number;
+  expect: ProbeExpect | null;
+}
+
+export interface ExecStep extends StepBase {
+  kind: 'exec';
+  on: string;
+  cmds: string[];
+  stdin: string | null;
+  expect: { exit?: number; stdout?: string; stdout_contains?: string } | null;
+}
+
+export interface WaitStep extends StepBase {
+  kind: 'wait';
+  duration: Micros;
+}
+
+export interface ExpectStep extends StepBase {
+  kind: 'expect';
+  counters: CounterExpect[];
+  conntrack: ConntrackExpect[];
+}
+
+export type Step = ProbeStep | ExecStep | WaitStep | ExpectStep;

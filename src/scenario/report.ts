@@ -1,0 +1,42 @@
+import type { CtJson } from '../node/ports.js';
+import type { PacketTrace } from '../trace/steps.js';
+
+export interface Failure {
+  expected: string;
+  seen: string;
+  why_not?: string;
+}
+
+export interface StepReport {
+  step: number;
+  kind: 'connect' | 'send' | 'ping' | 'exec' | 'wait' | 'expect';
+  name: string;
+  passed: boolean;
+  at_us: number;
+  from?: string;
+  to?: string;
+  proto?: string;
+  result?: string;
+  server?: string | null;
+  server_sees?: string | null;
+  repeat?: number;
+  distribution?: Record<string, number>;
+  trace?: PacketTrace['steps'];
+  outcome?: string;
+  on?: string;
+  cmd?: string[];
+  output?: Array<{ cmd: string; exit: number; stdout: string; stderr: string }>;
+  counters?: Array<{ node: string; table: string; chain: string; rule: number | null; packets: number; bytes: number }>;
+  conntrack?: Record<string, CtJson[]>;
+  saves?: Record<string, string>;
+  failures: Failure[];
+}
+
+export interface ScenarioReport {
+  scenario: string;
+  file: string;
+  topology: string;
+  seed: number;
+  passed: boolean;
+  steps: StepReport[];
+}

@@ -1,0 +1,68 @@
+/** The terminal rendering of scenario reports: one line per step, details under failures. */
+import type { ScenarioReport, StepReport } from './report.js';
+import { describeProbe } from './runner.js';
+import { renderTraceText } from '../trace/render.js';
+
+function title(s: StepReport): string {
+  const what =
+    s.kind === 'exec' ? `exec on ${s.on}: ${(s.cmd ?? []).join('; ')}` : s.kind === 'wait' ? 'wait' : s.kind === 'expect' ? 'expect' : describeProbe(s);
+  return s.name ? `${s.name} — ${what}` : what;
+}
+
+export function renderScenarioText(r: ScenarioReport, color: boolean): string {
+  const green = (t: string) => (color ? `\x1b[32m${t}\x1b[0m` : t);
+  const red = (t: string) => (color ? `\x1b[31m${t}\x1b[0m` : t);
+  const dim = (t: string) => (color ? `\x1b[2m${t}\x1b[0m` : t);
+  const out: string[] = [`${r.passed ? green('PASS') : red('FAIL')} ${r.scenario} ${dim(`(${r.file}, seed ${r.seed})`)}`];
+  for (const s of r.steps) {
+    out.push(`  ${s.passed ? green('✓') : red('✗')} ${s.step}. ${title(s)}`);
+    if (s.distribution) out.push(`      ${dim(Object.entries(s.distribution).map(([k, v]) => `${k}: ${v}`).join(', '))}`);
+    for (const f of s.failures) {
+      out.push(`      expected: ${f.expected}`);
+      out.push(`      seen:     ${f.seen}`);
+      if (f.why_not) for (const line of f.why_not.split('\n')) out.push(`      ${line}`);
+    }
+    if (!s.passed && s.trace) {
+      out.push(`      trace of the first packet:`);
+      for (const line of renderTraceText(s.trace, s.outcome ?? '').split('\n')) out.push(`        ${line}`);
+    }
+  }
+  return out.join('\n');
+}
+
+export function summaryLine(reports: ScenarioReport[]): string {
+  const passed = reports.filter((r) => r.passed).length;
+  return `${passed} passed, ${reports.length - passed} failed`;
+}
+
+function xml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** JUnit XML: a testsuite per scenario, a testcase per step. */
+export function renderJunit(reports: ScenarioReport[]): string {
+  const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  const failures = reports.reduce((n, r) => n + r.steps.filter((s) => !s.passed).length, 0);
+  const tests = reports.reduce((n, r) => n + r.steps.length, 0);
+  lines.push(`<testsuites name="nflab" tests="${tests}" failures="${failures}">`);
+  for (const r of reports) {
+    const f = r.steps.filter((s) => !s.passed).length;
+    lines.push(`  <testsuite name="${xml(r.scenario)}" file="${xml(r.file)}" tests="${r.steps.length}" failures="${f}">`);
+    for (const s of r.steps) {
+      const name = `${s.step}. ${title(s)}`;
+      const time = '0';
+      if (s.passed) {
+        lines.push(`    <testcase classname="${xml(r.scenario)}" name="${xml(name)}" time="${time}"/>`);
+        continue;
+      }
+      const msg = s.failures.map((x) => `expected ${x.expected}, seen ${x.seen}`).join('; ');
+      const body = s.failures.map((x) => `expected: ${x.expected}\nseen: ${x.seen}${x.why_not ? `\n${x.why_not}` : ''}`).join('\n\n');
+      lines.push(`    <testcase classname="${xml(r.scenario)}" name="${xml(name)}" time="${time}">`);
+      lines.push(`      <failure message="${xml(msg)}">${xml(body)}</failure>`);
+      lines.push('    </testcase>');
+    }
+    lines.push('  </testsuite>');
+  }
+  lines.push('</testsuites>');
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,95 @@
+/**
+ * The command language of the terminal UI and the websocket feed, in the
+ * style of Mininet: `NODE ping IP`, `NODE connect IP:PORT`, `NODE send udp
+ * IP:PORT`, `NODE iptables ...`, and session verbs (run, pause, step, reset).
+ */
+export type ParsedCommand =
+  | { kind: 'help' | 'run' | 'pause' | 'reset' | 'nodes' }
+  | { kind: 'step'; count: number }
+  | { kind: 'scenario'; file: string }
+  | { kind: 'exec'; node: string; cmd: string }
+  | { kind: 'probe'; node: string; probe: 'connect' | 'send' | 'ping'; to: string; proto: 'tcp' | 'udp'; uid: number };
+
+export const SESSION_VERBS = ['help', 'run', 'pause', 'step', 'reset', 'nodes', 'load'] as const;
+export const NODE_VERBS = ['ping', 'connect', 'send', 'iptables', 'iptables-save', 'iptables-restore', 'ip', 'conntrack', 'sysctl'] as const;
+
+export const COMMAND_HELP = `commands:
+  NODE ping IP                      ICMP echo
+  NODE connect IP:PORT [uid N]      TCP connect, send a line, read the answer
+  NODE send udp IP:PORT [uid N]     one UDP datagram
+  NODE iptables [-t T] ...          e.g. -L -n -v, -S, -I CHAIN 1 ..., -D ...
+  NODE iptables-save [-c]           the node's rules
+  NODE ip route|rule ...            routes and policy rules
+  NODE conntrack -L|-F|-D ...       connection tracking
+  NODE sysctl [-w] KEY[=VALUE]
+  run | pause | step [N] | reset    drive virtual time
+  load scenario FILE                run a scenario's steps on this lab
+  nodes | help`;
+
+export function tokenize(line: string): string[] {
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(line))) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2] !== undefined ? m[2] : m[3]);
+  return out;
+}
+
+function readUid(words: string[]): number | { error: string } {
+  const i = words.indexOf('uid');
+  if (i < 0) return 0;
+  const v = Number(words[i + 1]);
+  return Number.isInteger(v) && v >= 0 ? v : { error: 'uid needs a number' };
+}
+
+export function parseCommand(line: string, resolveNode: (name: string) => string | null): ParsedCommand | { error: string } {
+  const words = tokenize(line.trim());
+  if (!words.length) return { error: 'empty command' };
+  const [first, ...rest] = words;
+  switch (first) {
+    case 'help':
+    case '?':
+      return { kind: 'help' };
+    case 'run':
+    case 'pause':
+    case 'reset':
+    case 'nodes':
+      return { kind: first };
+    case 'step': {
+      const n = rest.length ? Number(rest[0]) : 1;
+      return Number.isInteger(n) && n > 0 ? { kind: 'step', count: n } : { error: 'step takes a positive count' };
+    }
+    case 'load':
+      if (rest[0] === 'scenario' && rest[1]) return { kind: 'scenario', file: rest[1] };
+      return { error: 'usage: load scenario FILE' };
+  }
+  const node = resolveNode(first);
+  if (!node) return { error: `unknown command or node "${first}" (try help)` };
+  const [verb, ...args] = rest;
+  if (!verb) return { error: `what should ${first} do? (${NODE_VERBS.join(', ')})` };
+  switch (verb) {
+    case 'ping':
+      if (!args[0]) return { error: 'usage: NODE ping IP' };
+      return { kind: 'probe', node, probe: 'ping', to: args[0], proto: 'tcp', uid: 0 };
+    case 'connect': {
+      if (!args[0]) return { error: 'usage: NODE connect IP:PORT [uid N]' };
+      const uid = readUid(args);
+      if (typeof uid !== 'number') return uid;
+      return { kind: 'probe', node, probe: 'connect', to: args[0], proto: 'tcp', uid };
+    }
+    case 'send': {
+      const proto = args[0] === 'tcp' || args[0] === 'udp' ? args[0] : null;
+      const to = proto ? args[1] : args[0];
+      if (!to) return { error: 'usage: NODE send udp IP:PORT [uid N]' };
+      const uid = readUid(args);
+      if (typeof uid !== 'number') return uid;
+      return proto === 'tcp' ? { kind: 'probe', node, probe: 'connect', to, proto: 'tcp', uid } : { kind: 'probe', node, probe: 'send', to, proto: 'udp', uid };
+    }
+    default:
+      if ((NODE_VERBS as readonly string[]).includes(verb)) return { kind: 'exec', node, cmd: [verb, ...args].map(quoteIfNeeded).join(' ') };
+      return { error: `unknown command "${verb}" for ${first} (${NODE_VERBS.join(', ')})` };
+  }
+}
+
+function quoteIfNeeded(w: string): string {
+  return /[\s"'\\]/.test(w) || w === '' ? `"${w.replace(/(["\\])/g, '\\$1')}"` : w;
+}

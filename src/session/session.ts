@@ -1,0 +1,236 @@
+/**
+ * The one API every front end uses (terminal UI, websocket feed, CLI): load a
+ * lab, run / pause / step it on virtual time, inject probes and commands, and
+ * subscribe to what happens. Front ends never reach into the engine.
+ */
+import { type Result, ok, err } from '../core/diagnostic.js';
+import { Lab } from '../lab/lab.js';
+import type { LabEvent } from '../lab/tracer.js';
+import { topologyToJson } from '../topology/to-json.js';
+import type { Topology } from '../topology/model.js';
+import type { PacketTrace } from '../trace/steps.js';
+import { startLifecycle, type SessionState } from './lifecycle.js';
+import { parseCommand, type ParsedCommand, COMMAND_HELP } from './command-language.js';
+import type { ProbeOutcome } from '../apps/probes.js';
+import { formatIpv4, parseIpv4 } from '../packet/ipv4.js';
+import { loadScenarioFile } from '../scenario/load.js';
+import { runStep } from '../scenario/runner.js';
+import type { StepReport } from '../scenario/report.js';
+
+export type SessionEvent =
+  | LabEvent
+  | { t_us: number; kind: 'sim.state'; data: { state: SessionState } }
+  | { t_us: number; kind: 'probe.result'; data: { command: string; result: string; server: string | null; server_sees: string | null; trace: number | null } };
+
+export type SessionListener = (e: SessionEvent) => void;
+
+export interface CommandResult {
+  ok: boolean;
+  /** What to show the user (command output, or the error). */
+  output: string;
+}
+
+export interface NodeSummary {
+  name: string;
+  interfaces: Array<{ name: string; kind: string; addrs: string[]; mac: string; master: string | null; peer: string | null }>;
+}
+
+export class Session {
+  private lab: Lab;
+  private readonly listeners = new Set<SessionListener>();
+  private readonly lifecycle;
+  private unsubscribeLab: () => void;
+  private pendingProbes = 0;
+
+  private constructor(
+    readonly topology: Topology,
+    readonly seed: number,
+    lab: Lab,
+  ) {
+    this.lab = lab;
+    this.unsubscribeLab = lab.tracer.subscribe((e) => this.emit(e));
+    this.lifecycle = startLifecycle((state) => this.emit({ t_us: this.lab.now(), kind: 'sim.state', data: { state } }));
+  }
+
+  static create(topology: Topology, seed = 1): Result<Session> {
+    const lab = Lab.build(topology, { seed, record: true });
+    if (!lab.ok) return err(lab.error);
+    return ok(new Session(topology, seed, lab.value));
+  }
+
+  get state(): SessionState {
+    return this.lifecycle.state;
+  }
+
+  now(): number {
+    return this.lab.now();
+  }
+
+  topologyJson(): unknown {
+    return topologyToJson(this.topology);
+  }
+
+  subscribe(l: SessionListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  private emit(e: SessionEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  run(): void {
+    this.lifecycle.send({ type: 'RUN' });
+  }
+
+  pause(): void {
+    this.lifecycle.send({ type: 'PAUSE' });
+  }
+
+  /** Runs exactly one event. Returns false when nothing is left to run. */
+  step(): boolean {
+    this.lifecycle.send({ type: 'STEP' });
+    const ran = this.lab.scheduler.step();
+    this.lifecycle.send(ran && this.lab.scheduler.pending() > 0 ? { type: 'STEPPED' } : { type: 'IDLE' });
+    return ran;
+  }
+
+  /**
+   * Runs a slice of at most `maxEvents` events while running; front ends call
+   * this between renders so they never block. Stops early when the network is
+   * quiet and no probe waits (timers such as TIME_WAIT are not worth running to).
+   */
+  advance(maxEvents = 2000): { ran: number; more: boolean } {
+    if (this.state !== 'running') return { ran: 0, more: false };
+    let ran = 0;
+    while (ran < maxEvents) {
+      if (this.lab.quiet() && this.pendingProbes === 0) break;
+      if (!this.lab.scheduler.step()) break;
+      ran++;
+    }
+    const more = !(this.lab.quiet() && this.pendingProbes === 0) && this.lab.scheduler.pending() > 0;
+    if (!more) this.lifecycle.send({ type: 'IDLE' });
+    return { ran, more };
+  }
+
+  /** Runs until the network is quiet (for scripted use and tests). */
+  runToQuiet(maxEvents = 5_000_000): void {
+    this.run();
+    while (this.advance(maxEvents).more);
+  }
+
+  reset(): void {
+    this.unsubscribeLab();
+    const lab = Lab.build(this.topology, { seed: this.seed, record: true });
+    if (!lab.ok) return;
+    this.lab = lab.value;
+    this.pendingProbes = 0;
+    this.unsubscribeLab = this.lab.tracer.subscribe((e) => this.emit(e));
+    this.lifecycle.send({ type: 'RESET' });
+  }
+
+  nodeNames(): string[] {
+    return [...this.lab.nodes.keys()];
+  }
+
+  /** A node by full name, or by the part after `/` when that is unique (`web` for `docker-host/web`). */
+  resolveNode(name: string): string | null {
+    if (this.lab.nodes.has(name)) return name;
+    const hits = this.nodeNames().filter((n) => n.endsWith(`/${name}`));
+    return hits.length === 1 ? hits[0] : null;
+  }
+
+  nodes(): NodeSummary[] {
+    return [...this.lab.nodes.values()].map((n) => ({
+      name: n.name,
+      interfaces: [...n.devs.values()].map((d) => ({
+        name: d.name,
+        kind: d.kind,
+        addrs: d.addrs.map((a) => `${formatIpv4(a.addr)}/${a.cidr.len}`),
+        mac: d.mac,
+        master: d.master?.name ?? null,
+        peer: d.peerLabel,
+      })),
+    }));
+  }
+
+  trace(id: number): PacketTrace | undefined {
+    return this.lab.tracer.traces.get(id);
+  }
+
+  recentTraces(limit = 200): PacketTrace[] {
+    return [...this.lab.tracer.traces.values()].slice(-limit);
+  }
+
+  /** Runs a command in a node's shell: iptables, ip, conntrack, sysctl (what `exec` does in scenarios). */
+  exec(node: string, cmd: string, stdin: string | null = null): CommandResult {
+    const name = this.resolveNode(node);
+    if (!name) return { ok: false, output: `no node "${node}"` };
+    const r = this.lab.exec(name, cmd, stdin);
+    return { ok: r.exitCode === 0, output: (r.stdout + r.stderr).replace(/\n$/, '') };
+  }
+
+  /** The terminal UI's and the feed's command language; see COMMAND_HELP. */
+  command(line: string): CommandResult {
+    const parsed = parseCommand(line, (n) => this.resolveNode(n));
+    if ('error' in parsed) return { ok: false, output: parsed.error };
+    return this.execute(parsed, line);
+  }
+
+  private execute(c: ParsedCommand, line: string): CommandResult {
+    switch (c.kind) {
+      case 'help':
+        return { ok: true, output: COMMAND_HELP };
+      case 'run':
+        this.run();
+        return { ok: true, output: 'running' };
+      case 'pause':
+        this.pause();
+        return { ok: true, output: 'paused' };
+      case 'step': {
+        let n = 0;
+        while (n < c.count && this.step()) n++;
+        return { ok: true, output: `ran ${n} event${n === 1 ? '' : 's'}; t=${this.now()}µs` };
+      }
+      case 'reset':
+        this.reset();
+        return { ok: true, output: 'reset' };
+      case 'nodes':
+        return { ok: true, output: this.nodeNames().join('\n') };
+      case 'scenario':
+        return this.loadScenario(c.file);
+      case 'exec':
+        return this.exec(c.node, c.cmd);
+      case 'probe':
+        return this.injectProbe(c.node, c.probe, c.to, c.proto, c.uid, line);
+    }
+  }
+
+  private injectProbe(node: string, kind: 'connect' | 'send' | 'ping', to: string, proto: 'tcp' | 'udp', uid: number, line: string): CommandResult {
+    const [a, p] = to.split(':');
+    const dst = parseIpv4(a);
+    if (dst === null) return { ok: false, output: `not an address: ${to}` };
+    const port = p === undefined ? 0 : Number(p);
+    if (kind !== 'ping' && !(port >= 1 && port <= 65535)) return { ok: false, output: `${kind} needs IP:PORT` };
+    let firstTrace: number | null = null;
+    const off = this.lab.tracer.subscribe((e) => {
+      if (firstTrace === null && e.kind === 'packet.new' && e.node === node) firstTrace = e.packet ?? null;
+    });
+    this.pendingProbes++;
+    this.lab.probe(kind, node, { dst, port, proto, owner: { uid, gid: uid, groups: [] }, src: null, sport: null, timeout: 900_000, line: `nflab ${kind} ${to}\n` }, (r: ProbeOutcome) => {
+      this.pendingProbes--;
+      this.emit({ t_us: this.now(), kind: 'probe.result', data: { command: line, result: r.result, server: r.server, server_sees: r.serverSees, trace: r.trace?.id ?? firstTrace } });
+    });
+    off();
+    if (this.state === 'finished' || this.state === 'loaded') this.run();
+    return { ok: true, output: `${kind} from ${node} to ${to} started` };
+  }
+
+  private loadScenario(file: string): CommandResult {
+    const sc = loadScenarioFile(file);
+    if (!sc.ok) return { ok: false, output: sc.error.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join('\n') };
+    const reports: StepReport[] = sc.value.steps.map((s, i) => runStep(this.lab, s, i + 1));
+    const failed = reports.filter((r) => !r.passed).length;
+    return { ok: failed === 0, output: `${sc.value.name}: ${reports.length - failed} of ${reports.length} steps passed` };
+  }
+}
