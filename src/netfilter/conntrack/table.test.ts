@@ -211,6 +211,5 @@ describe('plain view', () => {
       reply: { src: '198.51.100.1', dst: '198.51.100.10', sport: 8080, dport: 40000 },
       flags: ['UNREPLIED'],
     });
-    void TCP_ACK;
   });
 });
