@@ -315,7 +315,7 @@ export function tcpPacket(c: TcpConn, p: Packet, dir: number, confirmed: boolean
       ignored = true;
       break;
     case S.IV:
-      return { kind: 'invalid', reason: `packet (index ${index}) in dir ${dir} invalid, state ${TCP_STATE_NAMES[oldState]}` };
+      return { kind: 'invalid', reason: 'packet invalid in this state' };
     case S.TIME_WAIT:
       if (oldState === S.LAST_ACK && index === Idx.ACK && c.lastDir !== dir && c.lastIndex === Idx.SYN && c.lastFlags & F_CHALLENGE_ACK) {
         c.lastFlags &= ~F_CHALLENGE_ACK;
