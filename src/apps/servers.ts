@@ -34,8 +34,8 @@ export function startServer(node: Node, spec: ServerSpec): void {
   if (spec.proto === 'udp') {
     l = {
       ...base,
-      onDatagram: (from, _to, data, reply) => {
-        if (spec.app === 'echo') reply(encoder.encode(echoAnswer(node.name, `${formatIpv4(from.addr)}:${from.port}`, decoder.decode(data))));
+      onDatagram: (from, to, data, reply) => {
+        if (spec.app === 'echo') reply(encoder.encode(echoAnswer(node.name, `${formatIpv4(from.addr)}:${from.port}`, `${formatIpv4(to.addr)}:${to.port}`, decoder.decode(data))));
       },
     };
   } else if (spec.app === 'echo') {
@@ -57,7 +57,7 @@ function serveEcho(node: Node, ep: TcpEndpoint): void {
       if (nl < 0) return;
       const line = buffered.slice(0, nl + 1);
       buffered = buffered.slice(nl + 1);
-      e.write(encoder.encode(echoAnswer(node.name, peerOf(e), line)));
+      e.write(encoder.encode(echoAnswer(node.name, peerOf(e), `${formatIpv4(e.localAddr)}:${e.localPort}`, line)));
     },
     onPeerClosed: (e) => e.close(),
   };

@@ -10,7 +10,7 @@ import { formatIpv4 } from '../packet/ipv4.js';
 import type { InterfaceSpec, LinkSpec, NodeSpec, Topology } from '../topology/model.js';
 import { APPS_PY } from './apps-py.js';
 import { nodeSysctls, toSysctlPath } from './sysctls.js';
-import { shq, splitShellWords } from './shell.js';
+import { shq, splitShellWords } from '../core/shell.js';
 
 export interface ExportOptions {
   /** Default namespace-name prefix; `NFLAB_PREFIX` overrides it when the script runs. */

@@ -35,6 +35,14 @@ export interface LabEvent {
 
 export type LabListener = (e: LabEvent) => void;
 
+/** A copy of a packet's netfilter view as it entered a table. */
+export interface TableSnapshot {
+  node: string;
+  hook: string;
+  table: string;
+  skb: unknown;
+}
+
 function kindOf(step: TraceStep): LabEventKind {
   if ('link' in step) return 'packet.hop';
   if ('hook' in step) return 'packet.verdict';
@@ -50,6 +58,8 @@ export class Tracer {
   readonly traces = new Map<number, PacketTrace>();
   /** Keeps the newest traces only, so long runs do not grow memory without bound. */
   maxTraces = 20_000;
+  /** The packet as it entered each table, for "why not" answers; kept beside the trace, never serialised with it. */
+  private readonly snapshots = new WeakMap<PacketTrace, TableSnapshot[]>();
 
   constructor(
     private readonly now: () => Micros,
@@ -87,6 +97,16 @@ export class Tracer {
     if (!t || t.outcome !== 'in-flight') return;
     t.outcome = outcome;
     this.emit({ t_us: this.now(), kind: 'packet.end', packet: t.id, node, outcome });
+  }
+
+  snapshot(t: PacketTrace, snap: TableSnapshot): void {
+    let list = this.snapshots.get(t);
+    if (!list) this.snapshots.set(t, (list = []));
+    list.push(snap);
+  }
+
+  snapshotsOf(t: PacketTrace): readonly TableSnapshot[] {
+    return this.snapshots.get(t) ?? [];
   }
 
   emit(e: LabEvent): void {

@@ -11,10 +11,10 @@
  * OUTPUT re-routes after mangle or nat changed the mark or the destination, as
  * ip_route_me_harder does.
  */
-import type { Ipv4 } from '../packet/ipv4.js';
-import { cidrContains } from '../packet/ipv4.js';
+import { cidrContains, formatIpv4, type Ipv4 } from '../packet/ipv4.js';
 import type { Hook, IpSetView, NatKind, NatRange, NfEnv, RejectWith, Skb, StepSink, TableName, Verdict } from '../netfilter/types.js';
 import { summarizePacket } from '../trace/steps.js';
+import { clonePacket } from '../packet/packet.js';
 import type { Node } from './node.js';
 import type { Manip } from './ports.js';
 import type { NodeSkb } from './skb.js';
@@ -32,6 +32,13 @@ const STAGES: Record<Hook, readonly Stage[]> = {
 
 const MANIP: Record<Hook, Manip> = { PREROUTING: 'DST', OUTPUT: 'DST', INPUT: 'SRC', POSTROUTING: 'SRC', FORWARD: 'SRC' };
 
+function natView(skb: NodeSkb): string {
+  const p = skb.pkt;
+  const sp = p.tcp?.sport ?? p.udp?.sport;
+  const dp = p.tcp?.dport ?? p.udp?.dport;
+  return `${formatIpv4(p.src)}${sp === undefined ? '' : `:${sp}`} → ${formatIpv4(p.dst)}${dp === undefined ? '' : `:${dp}`}`;
+}
+
 /** Called by OUTPUT when mark or destination changed; returns false when the packet can no longer be routed. */
 export type Reroute = (skb: NodeSkb) => boolean;
 
@@ -48,13 +55,14 @@ export function runHook(node: Node, hook: Hook, skb: NodeSkb, reroute: Reroute |
         break;
       case 'nat': {
         if (!node.netfilter.hasTable('nat') || !skb.ct) break;
-        const manip = MANIP[hook];
+        const before = skb.trace ? natView(skb) : null;
         const dstBefore = skb.pkt.dst;
-        if (skb.ctState === 'NEW' && !skb.ctReply && !node.conntrack.natInitialized(skb.ct, manip)) {
-          if (!table(node, env, 'nat', hook, skb)) return false;
-          if (!node.conntrack.natInitialized(skb.ct, manip)) node.conntrack.natNullBinding(skb, manip);
+        const v = node.conntrack.natHook(skb, hook, () => (table(node, env, 'nat', hook, skb) ? 'ACCEPT' : 'DROP'));
+        if (v !== 'ACCEPT') return skb.trace?.outcome === 'in-flight' ? dropped(node, skb, hook, 'nat') : false;
+        if (before !== null) {
+          const after = natView(skb);
+          if (after !== before) node.record(skb.trace, { node: node.name, nat: { hook, kind: MANIP[hook] === 'SRC' ? 'SNAT' : 'DNAT', before, after } });
         }
-        if (!node.conntrack.natApply(skb, hook)) return dropped(node, skb, hook, 'nat');
         if (reroute && skb.pkt.dst !== dstBefore && !reroute(skb)) return false;
         break;
       }
@@ -77,6 +85,7 @@ function table(node: Node, env: NodeNfEnv, name: TableName, hook: Hook, skb: Nod
   if (skb.trace || skb.traced) {
     const trace = skb.trace;
     const packet = summarizePacket(skb.pkt, skb.mark);
+    if (trace) node.lab.tracer.snapshot(trace, { node: node.name, hook, table: name, skb: { ...skb, pkt: clonePacket(skb.pkt), trace: null } });
     onStep = (s) => {
       if (!trace) return;
       node.record(trace, {
@@ -144,7 +153,7 @@ export class NodeNfEnv implements NfEnv {
     const iif = skb.inIf;
     if (!iif) return true;
     if (opts.acceptLocal && this.node.isLocalAddress(skb.pkt.src)) return true;
-    return this.node.routing.validateSource(skb.pkt.src, skb.pkt.dst, iif, opts.validMark ? skb.mark : 0, opts.loose ? 2 : 1);
+    return this.node.routing.validateSource(skb.pkt.src, skb.pkt.dst, iif, opts.validMark ? skb.mark : 0, opts.loose);
   }
 
   nat(skb: Skb, kind: NatKind, range: NatRange): Verdict {

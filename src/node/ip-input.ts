@@ -3,13 +3,9 @@
  * error route), INPUT and delivery to sockets, or FORWARD and POSTROUTING. Also
  * the br_netfilter path for frames a bridge forwards between its ports.
  */
-import { isLoopback, isMulticast, LIMITED_BROADCAST } from '../packet/ipv4.js';
 import {
   ICMP_DEST_UNREACH,
   ICMP_FRAG_NEEDED,
-  ICMP_HOST_UNREACH,
-  ICMP_ADMIN_PROHIBITED,
-  ICMP_NET_UNREACH,
   ICMP_TIME_EXCEEDED,
   type Packet,
   packetLength,
@@ -59,43 +55,22 @@ export function ipReceive(node: Node, dev: NetDev, pkt: Packet, l2: L2Info): voi
   routeInput(node, skb, dev);
 }
 
-function martian(node: Node, skb: NodeSkb, dev: NetDev): string | null {
-  const { src, dst } = skb.pkt;
-  if (dev.kind === 'loopback') return null;
-  if (isMulticast(src) || src === LIMITED_BROADCAST || src >>> 24 === 0) return 'martian source';
-  const localnet = node.confMax(dev.name, 'route_localnet') === 1;
-  if (!localnet && isLoopback(src)) return 'martian source';
-  if (!localnet && isLoopback(dst)) return 'martian destination';
-  return null;
-}
-
-/** ip_route_input: where does a received packet go? */
+/** ip_route_input: where does a received packet go? Martians, rp_filter and forwarding are the routing layer's answer. */
 function routeInput(node: Node, skb: NodeSkb, dev: NetDev): void {
   const pkt = skb.pkt;
-  const m = martian(node, skb, dev);
-  if (m) return drop(node, skb, m);
   if (skb.tproxySocket) return localDeliver(node, skb);
-  if (pkt.dst === LIMITED_BROADCAST || isMulticast(pkt.dst)) return localDeliver(node, skb);
   const r = node.routing.lookup({ dst: pkt.dst, src: pkt.src, mark: skb.mark, iif: dev.name, oif: null, tos: pkt.tos });
   recordRoute(node, skb, r);
-  const rp = dev.kind === 'loopback' ? 0 : node.confMax(dev.name, 'rp_filter');
-  if (rp !== 0 && (r.kind === 'local' || r.kind === 'unicast') && !node.routing.validateSource(pkt.src, pkt.dst, dev.name, skb.mark, rp)) {
-    return drop(node, skb, 'rp_filter');
-  }
   switch (r.kind) {
     case 'local':
     case 'broadcast':
       return localDeliver(node, skb);
     case 'unicast':
-      if (!node.forwarding()) return drop(node, skb, 'forwarding disabled');
       if (skb.pktType !== 'unicast') return drop(node, skb, 'not for this host');
       return forward(node, skb, r);
     default:
-      if (!node.forwarding()) return drop(node, skb, 'forwarding disabled', 'no-route');
-      if (r.kind === 'unreachable') icmpSend(node, skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH);
-      else if (r.kind === 'prohibit') icmpSend(node, skb, ICMP_DEST_UNREACH, ICMP_ADMIN_PROHIBITED);
-      else if (r.kind === 'none') icmpSend(node, skb, ICMP_DEST_UNREACH, ICMP_NET_UNREACH);
-      return drop(node, skb, `route ${r.kind}`, 'no-route');
+      if (r.icmpCode !== null && r.icmpCode !== undefined) icmpSend(node, skb, ICMP_DEST_UNREACH, r.icmpCode);
+      return drop(node, skb, r.reason ?? 'no route', r.reason === 'martian-source' || r.reason === 'martian-destination' || r.reason === 'rp-filter' || r.reason === 'not-forwarding' ? 'dropped' : 'no-route');
   }
 }
 
@@ -155,9 +130,8 @@ export function bridgedIpv4(node: Node, br: NetDev, inPort: NetDev, outPort: Net
     const r = node.routing.lookup({ dst: pkt.dst, src: pkt.src, mark: skb.mark, iif: br.name, oif: null, tos: pkt.tos });
     recordRoute(node, skb, r);
     if (r.kind === 'local') return localDeliver(node, skb);
-    if (r.kind !== 'unicast') return drop(node, skb, `route ${r.kind}`, 'no-route');
+    if (r.kind !== 'unicast') return drop(node, skb, r.reason ?? 'no route', 'no-route');
     if (r.dev !== br.name) {
-      if (!node.forwarding()) return drop(node, skb, 'forwarding disabled');
       skb.bridged = false;
       skb.physIn = null;
       return forward(node, skb, r);

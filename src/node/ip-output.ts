@@ -25,23 +25,21 @@ export function recordRoute(node: Node, skb: NodeSkb, r: RouteDecision): void {
       dev: r.dev,
       via: r.via === null ? null : formatIpv4(r.via),
       table: r.table,
-      ...(r.kind !== 'unicast' ? { type: r.kind } : {}),
+      ...(r.kind !== 'unicast' ? { type: r.kind === 'error' ? r.reason ?? 'error' : r.kind } : {}),
     },
   });
 }
 
 /** The socket error a failed output route gives (what connect()/sendmsg() return). */
 export function routeError(r: RouteDecision): SocketError | null {
-  switch (r.kind) {
-    case 'unicast':
-    case 'local':
-    case 'broadcast':
-    case 'multicast':
-      return null;
-    case 'unreachable':
+  if (r.kind !== 'error') return null;
+  switch (r.errno) {
+    case 'EHOSTUNREACH':
       return 'EHOSTUNREACH';
-    case 'prohibit':
+    case 'EACCES':
       return 'EACCES';
+    case 'EINVAL':
+      return 'EINVAL';
     default:
       return 'ENETUNREACH';
   }

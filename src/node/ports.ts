@@ -5,13 +5,17 @@
  * test double) touches nothing here.
  */
 import type { Ipv4 } from '../packet/ipv4.js';
-import type { ConnView, Hook, NatKind, NatRange, NfEnv, StepSink, TableName, Verdict } from '../netfilter/types.js';
+import type { Hook, NatKind, NatRange, NfEnv, StepSink, TableName, Verdict } from '../netfilter/types.js';
 import type { NodeSkb } from './skb.js';
 
-export type RouteKind = 'unicast' | 'local' | 'broadcast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'none';
+export type RouteKind = 'unicast' | 'local' | 'broadcast' | 'error';
 
 export interface RouteDecision {
   kind: RouteKind;
+  /** For errors: the errno a sender sees, why, and the ICMP unreachable code a router answers with (null: silent drop). */
+  errno?: string;
+  reason?: string;
+  icmpCode?: number | null;
   dev: string | null;
   via: Ipv4 | null;
   /** Preferred source address. */
@@ -33,8 +37,8 @@ export interface RoutingPort {
   lookup(key: RouteKey): RouteDecision;
   /** ADDRTYPE bits (src/netfilter/types.ts) of an address, optionally limited to one device. */
   addrType(addr: Ipv4, dev: string | null): number;
-  /** Reverse-path validation (rp_filter): true when a packet from `src` may arrive on `iif`. */
-  validateSource(src: Ipv4, dst: Ipv4, iif: string, mark: number, mode: number): boolean;
+  /** Reverse-path validation as `-m rpfilter` asks it: true when a packet from `src` may arrive on `iif`. */
+  validateSource(src: Ipv4, dst: Ipv4, iif: string, mark: number, loose: boolean): boolean;
 }
 
 export interface NetfilterPort {
@@ -49,13 +53,14 @@ export interface ConntrackPort {
   inbound(skb: NodeSkb): void;
   /** nf_conntrack_confirm; false means drop. */
   confirm(skb: NodeSkb): boolean;
-  natInitialized(ct: ConnView, manip: Manip): boolean;
-  /** Identity mapping for a new connection that met no NAT rule (may still move the source port to avoid a clash). */
-  natNullBinding(skb: NodeSkb, manip: Manip): void;
-  /** Maps a new connection as a NAT target asked (`to` already resolved: MASQUERADE/REDIRECT addresses filled in). */
+  /**
+   * The nat stage of a hook (nf_nat_inet_fn): a new connection walks the nat
+   * chain (`runRules`) once per manipulation, gets an identity binding when no
+   * rule bound it, and the packet is rewritten from its entry.
+   */
+  natHook(skb: NodeSkb, hook: Hook, runRules: () => Verdict): Verdict;
+  /** Maps a new connection as a NAT target asked (MASQUERADE/REDIRECT addresses already resolved into `range`). */
   natSetup(skb: NodeSkb, manip: Manip, range: NatRange, kind: NatKind): Verdict;
-  /** Rewrites the packet for this hook's manip from its conntrack entry (ICMP errors included); false means drop. */
-  natApply(skb: NodeSkb, hook: Hook): boolean;
   /** What SO_ORIGINAL_DST returns for an accepted connection. */
   originalDestination(proto: number, local: Ipv4, localPort: number, peer: Ipv4, peerPort: number): { addr: Ipv4; port: number } | null;
 }

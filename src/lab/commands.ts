@@ -1,0 +1,81 @@
+/**
+ * Commands a user runs inside a node, as in `ip netns exec NODE ...`:
+ * iptables (and -restore/-save), ip, conntrack and sysctl, with the real
+ * tools' output, error text and exit codes.
+ */
+import { splitShellWords } from '../core/shell.js';
+import { runIp } from '../routing/ip-command.js';
+import { runConntrack } from '../netfilter/conntrack/command.js';
+import type { Node } from '../node/node.js';
+import { conntrackOf, routingOf } from './adapters.js';
+import { iptablesCommand, iptablesRestoreCommand, iptablesSaveCommand } from './netfilter-adapter.js';
+
+export interface CommandOutput {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  /** True when the command changed the node's rules (for the `rules.changed` event). */
+  changedRules?: boolean;
+}
+
+const fail = (stderr: string, exitCode = 1): CommandOutput => ({ stdout: '', stderr: stderr.endsWith('\n') ? stderr : `${stderr}\n`, exitCode });
+
+export function runNodeCommand(node: Node, line: string, stdin: string | null): CommandOutput {
+  const split = splitShellWords(line);
+  if (!split.ok) return fail(`nflab: ${split.message} (column ${split.col})`, 2);
+  const [tool, ...args] = split.words;
+  switch (tool) {
+    case undefined:
+      return fail('nflab: empty command', 2);
+    case 'iptables':
+    case 'iptables-nft':
+      return iptablesCommand(node, args);
+    case 'iptables-restore':
+    case 'iptables-nft-restore':
+      return iptablesRestoreCommand(node, args, stdin ?? '');
+    case 'iptables-save':
+    case 'iptables-nft-save':
+      return iptablesSaveCommand(node, args);
+    case 'ip':
+      return runIp(routingOf(node), args);
+    case 'conntrack':
+      return runConntrack(conntrackOf(node), args);
+    case 'sysctl':
+      return sysctl(node, args);
+    default:
+      return fail(`nflab: ${tool}: command not found (nodes run iptables, iptables-restore, iptables-save, ip, conntrack, sysctl)`, 127);
+  }
+}
+
+function sysctl(node: Node, args: string[]): CommandOutput {
+  const words = args.filter((a) => a !== '-w' && a !== '-q');
+  if (!words.length) return fail('sysctl: no variables specified', 1);
+  const out: string[] = [];
+  for (const w of words) {
+    const eq = w.indexOf('=');
+    const key = (eq < 0 ? w : w.slice(0, eq)).replace(/\//g, '.');
+    if (eq < 0) {
+      const v = node.sysctl.get(key) ?? SYSCTL_DEFAULTS[key];
+      if (v === undefined) return fail(`sysctl: cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory`, 255);
+      out.push(`${key} = ${v}`);
+      continue;
+    }
+    const value = w.slice(eq + 1).trim();
+    node.sysctl.set(key, value);
+    routingOf(node).setSysctl(key, value);
+    if (key === 'net.ipv4.ip_forward') node.sysctl.set(key, value);
+    out.push(`${key} = ${value}`);
+  }
+  return { stdout: out.join('\n') + '\n', stderr: '', exitCode: 0 };
+}
+
+/** What a fresh network namespace reads for the sysctls nflab models. */
+const SYSCTL_DEFAULTS: Record<string, string> = {
+  'net.ipv4.ip_forward': '0',
+  'net.ipv4.conf.all.rp_filter': '0',
+  'net.ipv4.conf.default.rp_filter': '0',
+  'net.ipv4.conf.all.route_localnet': '0',
+  'net.ipv4.conf.all.accept_local': '0',
+  'net.bridge.bridge-nf-call-iptables': '1',
+  'net.ipv4.ip_unprivileged_port_start': '1024',
+};

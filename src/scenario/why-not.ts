@@ -1,0 +1,140 @@
+/**
+ * "Why not?": when a probe did not do what a scenario expected, name the rules
+ * nearest to matching where the packet was decided, and which of their
+ * conditions failed. Conditions are evaluated again on a copy of the packet as
+ * it entered that table; stateful matches (statistic, limit, recent, ...) are
+ * not re-run, so the explanation never changes the simulation.
+ */
+import { Rng } from '../core/rng.js';
+import { formatIpv4 } from '../packet/ipv4.js';
+import type { Lab } from '../lab/lab.js';
+import type { TableSnapshot } from '../lab/tracer.js';
+import type { Rule } from '../netfilter/rule.js';
+import type { NfEnv, Skb, TableName } from '../netfilter/types.js';
+import { isRuleStep, type PacketTrace } from '../trace/steps.js';
+import type { RuleRef } from './model.js';
+import { rulesetOf } from '../lab/adapters.js';
+
+const STATEFUL = new Set(['statistic', 'limit', 'hashlimit', 'recent', 'connlimit', 'nfacct', 'quota']);
+
+function describePacket(skb: Skb): string {
+  const p = skb.pkt;
+  const port = (n: number | undefined) => (n === undefined ? '' : `:${n}`);
+  const proto = p.tcp ? 'tcp' : p.udp ? 'udp' : p.icmp ? 'icmp' : `proto ${p.proto}`;
+  return `${proto} ${formatIpv4(p.src)}${port(p.tcp?.sport ?? p.udp?.sport)} → ${formatIpv4(p.dst)}${port(p.tcp?.dport ?? p.udp?.dport)} in=${skb.inIf ?? '-'} out=${skb.outIf ?? '-'}`;
+}
+
+/** The conditions of `rule` that fail for `skb`, as readable phrases. Empty: it matches. */
+export function failingConditions(rule: Rule, skb: Skb, env: NfEnv): string[] {
+  const h = rule.header;
+  const out: string[] = [];
+  const p = skb.pkt;
+  const not = (inv: boolean) => (inv ? '! ' : '');
+  if (h.src && (((p.src & h.src.mask) >>> 0) === h.src.addr) === h.srcInv) {
+    out.push(`${not(h.srcInv)}-s ${formatIpv4(h.src.addr)}/${maskText(h.src.mask)} (source was ${formatIpv4(p.src)})`);
+  }
+  if (h.dst && (((p.dst & h.dst.mask) >>> 0) === h.dst.addr) === h.dstInv) {
+    out.push(`${not(h.dstInv)}-d ${formatIpv4(h.dst.addr)}/${maskText(h.dst.mask)} (destination was ${formatIpv4(p.dst)})`);
+  }
+  if (h.inIf !== null && ifMatch(h.inIf, skb.inIf) === h.inInv) out.push(`${not(h.inInv)}-i ${h.inIf} (in-interface was ${skb.inIf ?? 'none'})`);
+  if (h.outIf !== null && ifMatch(h.outIf, skb.outIf) === h.outInv) out.push(`${not(h.outInv)}-o ${h.outIf} (out-interface was ${skb.outIf ?? 'none'})`);
+  if (h.proto !== 0 && (p.proto === h.proto) === h.protoInv) out.push(`${not(h.protoInv)}-p ${h.proto} (protocol was ${p.proto})`);
+  if (out.length && rule.matches.length === 0) return out;
+  for (const m of rule.matches) {
+    if (STATEFUL.has(m.name)) continue;
+    if (!m.test(skb, env)) out.push(`-m ${m.name}${m.save()} (packet: ${describePacket(skb)})`);
+  }
+  return out;
+}
+
+function maskText(mask: number): string {
+  let len = 0;
+  for (let m = mask >>> 0; m & 0x80000000; m = (m << 1) >>> 0) len++;
+  return String(len);
+}
+
+function ifMatch(pattern: string, name: string | null): boolean {
+  if (pattern.endsWith('+')) return (name ?? '').startsWith(pattern.slice(0, -1));
+  return name === pattern;
+}
+
+/** An NfEnv for re-evaluation: the node's own, but with a private RNG so nothing real is consumed. */
+function quietEnv(lab: Lab, node: string, snap: TableSnapshot): NfEnv {
+  const real = lab.node(node)!.nfEnv;
+  const env = Object.create(real) as NfEnv & { hook: string; table: string; rng: Rng };
+  Object.defineProperty(env, 'rng', { value: new Rng(0) });
+  Object.defineProperty(env, 'hook', { value: snap.hook });
+  Object.defineProperty(env, 'table', { value: snap.table });
+  return env;
+}
+
+interface Candidate {
+  chain: string;
+  index: number;
+  rule: Rule;
+  failing: string[];
+}
+
+function ruleLine(lab: Lab, node: string, table: string, chain: string, index: number): string {
+  return lab.node(node)!.views.ruleText(table, chain, index) ?? `${chain} #${index}`;
+}
+
+function explainRule(lab: Lab, snap: TableSnapshot, chain: string, index: number, rule: Rule): string {
+  const env = quietEnv(lab, snap.node, snap);
+  const failing = failingConditions(rule, snap.skb as Skb, env);
+  const text = ruleLine(lab, snap.node, snap.table, chain, index);
+  if (!failing.length) return `${snap.node} ${snap.table}/${chain}#${index} \`${text}\` matches the packet as it entered ${snap.hook} ${snap.table}, but an earlier rule decided first`;
+  return `${snap.node} ${snap.table}/${chain}#${index} \`${text}\` did not match: ${failing.join('; ')}`;
+}
+
+/**
+ * Explains why `ref` was not passed (or, with ref null, why the probe ended as
+ * it did): up to three rules nearest to matching, each with what failed.
+ */
+export function explainMiss(lab: Lab, trace: PacketTrace, ref: RuleRef | null): string | null {
+  const snaps = lab.tracer.snapshotsOf(trace);
+  if (ref) {
+    const snap = [...snaps].reverse().find((s) => s.node === ref.node && s.table === ref.table);
+    if (!snap) return `why not: the packet never entered the ${ref.table} table on ${ref.node}${lastPlace(trace)}`;
+    const chain = rulesetOf(lab.node(ref.node)!).table(ref.table as TableName)?.chains.get(ref.chain);
+    if (!chain) return `why not: ${ref.node} has no chain ${ref.table}/${ref.chain}`;
+    if (ref.rule === null) return `why not: the packet did not fall through to the policy of ${ref.table}/${ref.chain}`;
+    const rule = chain.rules[ref.rule - 1];
+    if (!rule) return `why not: ${ref.table}/${ref.chain} has only ${chain.rules.length} rules`;
+    const visited = trace.steps.some((s) => isRuleStep(s) && s.node === ref.node && s.table === ref.table && s.chain === ref.chain);
+    const prefix = visited ? '' : `the packet never walked ${ref.table}/${ref.chain} (no rule jumped there); had it, `;
+    return `why not: ${prefix}${explainRule(lab, snap, ref.chain, ref.rule, rule)}`;
+  }
+  // Where was the packet decided? The last rule or policy step that ended it, else the last step.
+  const decisive = [...trace.steps].reverse().find((s) => isRuleStep(s) && (s.verdict === 'DROP' || s.target === 'REJECT'));
+  if (!decisive || !isRuleStep(decisive)) return `why not: the packet ended ${trace.outcome}${lastPlace(trace)}`;
+  const snap = [...snaps].reverse().find((s) => s.node === decisive.node && s.table === decisive.table && s.hook === decisive.hook);
+  if (!snap) return null;
+  const table = rulesetOf(lab.node(decisive.node)!).table(decisive.table as TableName);
+  if (!table) return null;
+  const walked = new Set(trace.steps.filter((s) => isRuleStep(s) && s.node === decisive.node && s.table === decisive.table && s.hook === decisive.hook).map((s) => (isRuleStep(s) ? s.chain : '')));
+  walked.add(decisive.chain);
+  const env = quietEnv(lab, snap.node, snap);
+  const candidates: Candidate[] = [];
+  for (const name of walked) {
+    const chain = table.chains.get(name);
+    if (!chain) continue;
+    chain.rules.forEach((rule, i) => {
+      if (rule.target.kind === 'verdict' && rule.target.verdict === 'DROP') return;
+      const failing = failingConditions(rule, snap.skb as Skb, env);
+      if (failing.length) candidates.push({ chain: name, index: i + 1, rule, failing });
+    });
+  }
+  candidates.sort((a, b) => a.failing.length - b.failing.length || a.index - b.index);
+  const where = decisive.policy ? `the policy of ${decisive.table}/${decisive.chain} (${decisive.verdict})` : `${decisive.table}/${decisive.chain}#${decisive.rule} (${decisive.target ?? decisive.verdict})`;
+  const lines = [`why not: ${decisive.node} decided the packet at ${decisive.hook} by ${where}`];
+  for (const c of candidates.slice(0, 3)) lines.push(`  nearest: ${explainRule(lab, snap, c.chain, c.index, c.rule).replace(/^\S+ /, '')}`);
+  return lines.join('\n');
+}
+
+function lastPlace(trace: PacketTrace): string {
+  const last = trace.steps[trace.steps.length - 1];
+  if (!last) return '';
+  if ('drop' in last) return `; it was dropped on ${last.node}: ${last.drop.reason}`;
+  return `; its last step was on ${last.node}`;
+}
