@@ -19,6 +19,16 @@ describe('NamespaceConntrack (the packet path port)', () => {
     expect(ns.confirm(skb)).toBe(true);
     expect(formatIpv4(skb.pkt.src)).toBe('198.51.100.1');
     expect(ns.plain()[0]).toMatchObject({ proto: 'tcp', state: 'SYN_SENT', reply: { dst: '198.51.100.1', dport: 40000 } });
+    // Rerouted out of another interface, the masqueraded flow is dropped and forgotten.
+    const moved = tracked(skbOf(tcp('172.17.0.2', 40000, '198.51.100.10', 443, TCP_SYN, 1), 'docker0', 'eth1'));
+    ns.inbound(moved);
+    expect(moved.ctState).toBe('NEW');
+    expect(ns.natApply(moved, 'POSTROUTING')).toBe(false);
+    expect(ns.table.count).toBe(0);
+    const again = tracked(skbOf(tcp('172.17.0.2', 40001, '198.51.100.10', 443, TCP_SYN, 1), 'docker0', 'eth0'));
+    ns.inbound(again);
+    ns.natSetup(again, 'SRC', { ...emptyRange(), mapIps: true, minIp: ip('198.51.100.1'), maxIp: ip('198.51.100.1') }, 'MASQUERADE');
+    ns.confirm(again);
     expect(ns.table.removeMasqueradedVia('eth0')).toHaveLength(1);
   });
 

@@ -56,7 +56,13 @@ export class NamespaceConntrack {
     return natSetup(this.table, e, manip, range, this.rng, masqIf === undefined ? {} : { masqIf });
   }
 
+  /** Rewrites the packet; false (drop) also when a masqueraded flow now leaves by another interface (its entry goes). */
   natApply(skb: Skb, hook: Hook): boolean {
+    const e = skb.ct;
+    if (e instanceof CtEntry && e.masqIf !== null && hook === 'POSTROUTING' && !skb.ctReply && skb.outIf !== null && skb.outIf !== e.masqIf) {
+      this.table.destroy(e);
+      return false;
+    }
     return natApply(skb, hook);
   }
 

@@ -185,6 +185,7 @@ describe('conntrack command', () => {
     expect(del).toMatchObject({ exitCode: 0, stderr: 'conntrack v1.4.7 (conntrack-tools): 1 flow entries have been deleted.\n' });
     expect(del.stdout).toContain('sport=5000 dport=53');
     expect(runConntrack(s.ct, ['-D', '-p', 'udp', '--sport', '5999'])).toMatchObject({ exitCode: 1, stdout: '' });
+    expect(s.ct.delete({ proto: 6, state: 'ESTABLISHED' })).toHaveLength(1);
     expect(runConntrack(s.ct, ['-F'])).toEqual({ stdout: '', stderr: 'conntrack v1.4.7 (conntrack-tools): connection tracking table has been emptied.\n', exitCode: 0 });
     expect(s.ct.count).toBe(0);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng.js';
 import { formatIpv4 } from '../../packet/ipv4.js';
-import { TCP_ACK, TCP_SYN, type Packet } from '../../packet/packet.js';
+import { TCP_ACK, TCP_FIN, TCP_SYN, type Packet } from '../../packet/packet.js';
 import type { CtEntry } from '../conntrack/entry.js';
 import { Conntrack } from '../conntrack/table.js';
 import { ManualClock, icmpEcho, icmpError, ip, skbOf, tcp, udp } from '../conntrack/testkit.js';
@@ -123,6 +123,29 @@ describe('SNAT / MASQUERADE', () => {
     const rep = r.forward(icmpEcho('10.0.2.2', '10.0.2.1', id, 1, true), 'eth0');
     expect(formatIpv4(rep.skb.pkt.dst)).toBe('10.0.1.3');
     expect(rep.skb.pkt.icmp!.id).toBe(77);
+  });
+
+  it('reclaims a port held by a SNATed TIME_WAIT entry for a newer SYN when the range is exhausted', () => {
+    const snat: Rule = (ct, e, _s, rng) => natSetup(ct, e, 'SRC', range({ mapIps: true, minIp: ip('10.0.2.1'), maxIp: ip('10.0.2.1'), protoSpecified: true, minPort: 2000, maxPort: 2001 }), rng);
+    const r = router(21, { post: snat });
+    const ports: number[] = [];
+    for (const c of ['10.0.1.2', '10.0.1.3']) {
+      const p = r.forward(tcp(c, 5000, '10.0.2.2', 80, TCP_SYN, 1000)).skb.pkt.tcp!.sport;
+      ports.push(p);
+      r.forward(tcp('10.0.2.2', 80, '10.0.2.1', p, TCP_SYN | TCP_ACK, 7000, 1001), 'eth0');
+      r.forward(tcp(c, 5000, '10.0.2.2', 80, TCP_ACK | TCP_FIN, 1001, 7001));
+      r.forward(tcp('10.0.2.2', 80, '10.0.2.1', p, TCP_ACK | TCP_FIN, 7001, 1002), 'eth0');
+      r.forward(tcp(c, 5000, '10.0.2.2', 80, TCP_ACK, 1002, 7002));
+    }
+    expect(ports.sort()).toEqual([2000, 2001]);
+    expect(r.ct.entries().map((e) => e.protoStateName())).toEqual(['TIME_WAIT', 'TIME_WAIT']);
+    const fresh = r.forward(tcp('10.0.1.4', 5000, '10.0.2.2', 80, TCP_SYN, 90000));
+    expect(fresh.verdict).toBe('ACCEPT');
+    expect(ports).toContain(fresh.skb.pkt.tcp!.sport);
+    expect(r.ct.entries().map((e) => e.protoStateName()).sort()).toEqual(['SYN_SENT', 'TIME_WAIT']);
+    // An older sequence number may not take it over: the tuple stays taken and confirm refuses the clash.
+    const stale = r.forward(tcp('10.0.1.5', 5000, '10.0.2.2', 80, TCP_SYN, 10));
+    expect(stale.verdict).toBe('CLASH');
   });
 
   it('drops masqueraded entries when their interface loses its address', () => {
