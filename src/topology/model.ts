@@ -29,8 +29,17 @@ export interface NodeSpec {
   ipRules: Array<{ text: string; pos: SourcePos }>;
   /** sysctl name → value as a string (`net.ipv4.ip_forward` → `1`). */
   sysctl: Map<string, { value: string; pos: SourcePos }>;
-  /** iptables-restore text, with where its first line sits (for diagnostics: line N of the text is pos.line + N - 1). */
-  iptables: { text: string; pos: SourcePos; file: string; lineOffset: number } | null;
+  /** iptables-restore text, with where its first line sits (for diagnostics: `pos` is the text's first character in `file`, so line N of the text is pos.line + N - 1 = N + lineOffset). */
+  iptables: {
+    text: string;
+    pos: SourcePos;
+    /** The file holding the text: the topology file, or the one `iptables: { file }` names. */
+    file: string;
+    /** Line N (1-based) of `text` is line N + lineOffset of `file`. */
+    lineOffset: number;
+    /** Column C of a text line is column C + colOffset of `file` (a block scalar's indentation); absent means 0. */
+    colOffset?: number;
+  } | null;
   /** `iptables ...` command lines, in order. */
   iptablesCmds: Array<{ text: string; pos: SourcePos }>;
   listen: ListenSpec[];

@@ -1,0 +1,151 @@
+/** Reading one host's or namespace's body into a NodeDraft; cross-references are checked later, in checks.ts. */
+import type { SourcePos } from '../core/diagnostic.js';
+import type { NodeDraft } from './draft.js';
+import { readInterfaces } from './interfaces.js';
+import { readIpsets } from './ipsets.js';
+import { readIptables, readIptablesCmds } from './iptables.js';
+import { MAX_ID, readListen } from './listen.js';
+import type { NodeSpec } from './model.js';
+import { KNOWN_SYSCTLS, resolveSysctl, sysctlValue } from './sysctl.js';
+import { didYouMean } from '../core/diagnostic.js';
+import { entries, items, readString, scalar, describe, type Entry, type YamlNode, type YamlSrc } from './yaml-src.js';
+
+export const NODE_KEYS = ['interfaces', 'routes', 'ip_rules', 'sysctl', 'iptables', 'iptables_cmds', 'listen', 'ipsets', 'nfacct'];
+export const HOST_KEYS = [...NODE_KEYS, 'users', 'groups', 'namespaces'];
+const HOST_ONLY = ['users', 'groups', 'namespaces'];
+
+export interface NodeContext {
+  src: YamlSrc;
+  baseDir: string;
+  name: string;
+  host: string;
+  pos: SourcePos;
+  /** The host's users and groups; a namespace shares its host's maps. */
+  users: Map<string, number>;
+  groups: Map<string, number>;
+}
+
+/** Reads the body; for a host, also returns its `namespaces:` entry for the caller to walk. */
+export function readNode(ctx: NodeContext, body: YamlNode | null, isHost: boolean): { draft: NodeDraft; namespaces: Entry | null } {
+  const { src, name } = ctx;
+  const spec: NodeSpec = {
+    name,
+    host: ctx.host,
+    pos: ctx.pos,
+    interfaces: [],
+    routes: [],
+    ipRules: [],
+    sysctl: new Map(),
+    iptables: null,
+    iptablesCmds: [],
+    listen: [],
+    ipsets: [],
+    nfacct: [],
+    users: ctx.users,
+    groups: ctx.groups,
+  };
+  const draft: NodeDraft = { spec, ifaces: new Map(), routeNodes: [], sysctls: [], listens: [] };
+  let namespaces: Entry | null = null;
+  const what = isHost ? `host ${name}` : `namespace ${name}`;
+  for (const e of entries(src, body, what, HOST_KEYS, true) ?? []) {
+    if (!isHost && HOST_ONLY.includes(e.key)) {
+      const why = e.key === 'namespaces' ? 'namespaces do not nest: list them all under the host' : `${e.key} belong to the host (namespaces share its /etc/passwd and /etc/group): move this to host ${ctx.host}`;
+      src.error(e.keyNode, `\`${e.key}\` is not allowed in namespace ${name}: ${why}`);
+      continue;
+    }
+    switch (e.key) {
+      case 'interfaces':
+        draft.ifaces = readInterfaces(src, e.value, name);
+        break;
+      case 'routes':
+      case 'ip_rules':
+        for (const n of items(src, e.value, `${e.key} of ${name}`) ?? []) {
+          const t = readString(src, n, `a ${e.key === 'routes' ? 'route' : 'rule'} line`);
+          if (t === null) continue;
+          (e.key === 'routes' ? spec.routes : spec.ipRules).push({ text: t.trim(), pos: src.pos(n) });
+          if (e.key === 'routes') draft.routeNodes.push(n);
+        }
+        break;
+      case 'sysctl':
+        readSysctls(ctx, e.value, draft);
+        break;
+      case 'iptables':
+        spec.iptables = readIptables(src, e.value, ctx.baseDir, name);
+        break;
+      case 'iptables_cmds':
+        spec.iptablesCmds = readIptablesCmds(src, e.value, name);
+        break;
+      case 'listen':
+        draft.listens = readListen(src, e.value, name);
+        break;
+      case 'ipsets':
+        spec.ipsets = readIpsets(src, e.value, name);
+        break;
+      case 'nfacct':
+        spec.nfacct = readNfacct(src, e.value, name);
+        break;
+      case 'users':
+      case 'groups':
+        readIds(src, e.value, e.key, name, e.key === 'users' ? ctx.users : ctx.groups);
+        break;
+      case 'namespaces':
+        namespaces = e;
+        break;
+    }
+  }
+  return { draft, namespaces };
+}
+
+function readSysctls(ctx: NodeContext, node: YamlNode | null, draft: NodeDraft): void {
+  const { src } = ctx;
+  for (const e of entries(src, node, `sysctl of ${ctx.name}`, null) ?? []) {
+    const s = resolveSysctl(e.key);
+    if (!s) {
+      src.error(e.keyNode, `unknown sysctl "${e.key}"${didYouMean(e.key, KNOWN_SYSCTLS)}; nflab knows: ${KNOWN_SYSCTLS.join(', ')}`);
+      continue;
+    }
+    const r = sysctlValue(s, scalar(e.value));
+    if ('message' in r) {
+      src.error(e.value, r.message);
+      continue;
+    }
+    if (draft.spec.sysctl.has(s.name)) {
+      src.error(e.keyNode, `sysctl ${s.name} is set twice in ${ctx.name}`);
+      continue;
+    }
+    draft.spec.sysctl.set(s.name, { value: r.value, pos: src.pos(e.keyNode) });
+    draft.sysctls.push({ name: s, keyNode: e.keyNode });
+  }
+}
+
+/** NFACCT_NAME_MAX is 32 with the terminating NUL. */
+function readNfacct(src: YamlSrc, node: YamlNode | null, nodeName: string): string[] {
+  const out: string[] = [];
+  for (const n of items(src, node, `nfacct of ${nodeName}`) ?? []) {
+    const t = readString(src, n, 'an nfacct object name');
+    if (t === null) continue;
+    if (t.length > 31 || /\s/.test(t)) src.error(n, `nfacct name "${t}" must be 1 to 31 characters without spaces`);
+    else if (out.includes(t)) src.error(n, `nfacct object "${t}" is listed twice`);
+    else out.push(t);
+  }
+  return out;
+}
+
+const ID_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*\$?$/;
+
+function readIds(src: YamlSrc, node: YamlNode | null, key: string, host: string, into: Map<string, number>): void {
+  const one = key === 'users' ? 'user' : 'group';
+  for (const e of entries(src, node, `${key} of host ${host}`, null) ?? []) {
+    if (!ID_NAME.test(e.key)) {
+      src.error(e.keyNode, `${one} name "${e.key}" must start with a letter or "_" and hold letters, digits, "_", "." or "-"`);
+      continue;
+    }
+    const v = scalar(e.value);
+    const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_ID) {
+      src.error(e.value, `the ${key === 'users' ? 'uid' : 'gid'} of ${one} ${e.key} must be an integer from 0 to ${MAX_ID}, not ${describe(e.value)}`);
+      continue;
+    }
+    into.set(e.key, n);
+  }
+}
