@@ -78,6 +78,7 @@ describe('ICMP tracking', () => {
     const rep = s.pass(icmpEcho('10.0.1.1', '10.0.1.2', 77, 1, true));
     expect(rep.skb.ctState).toBe('ESTABLISHED');
     expect(rep.entry).toBe(req.entry);
+    // Kernel (raw-socket echo, id 1234): "icmp     1 29 src=10.0.1.2 dst=10.0.1.1 type=8 code=0 id=1234 src=10.0.1.1 dst=10.0.1.2 type=0 code=0 id=1234 mark=0 use=1".
     expect(formatEntry(req.entry!)).toBe(
       'icmp     1 30 src=10.0.1.2 dst=10.0.1.1 type=8 code=0 id=77 src=10.0.1.1 dst=10.0.1.2 type=0 code=0 id=77 mark=0 use=1');
     expect(s.pass(icmpEcho('10.0.1.1', '10.0.1.2', 78, 1, true)).skb.ctState).toBe('INVALID');
