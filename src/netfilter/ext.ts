@@ -1,0 +1,121 @@
+/**
+ * The shape every match (`-m NAME`) and target (`-j NAME`) extension has. An
+ * extension parses its own options, prints itself for iptables-save and for
+ * `iptables -L`, says where it is legal, and compiles to a closure that runs per
+ * packet. Parsing and printing run at load time only; the closures do no string work.
+ */
+import type { Hook, NfEnv, Skb, TableName, Verdict } from './types.js';
+
+/** One option occurrence as the rule parser saw it. */
+export interface OptionUse {
+  /** The option's full long name, without dashes (abbreviations already expanded). */
+  name: string;
+  /** Its arguments (none for flags). */
+  args: string[];
+  invert: boolean;
+}
+
+/** What an extension may ask about the rule it sits in while it is being built. */
+export interface BuildCtx {
+  /** Protocol number of the rule's `-p` (0 for any), and whether it was inverted. */
+  proto: number;
+  protoInvert: boolean;
+  table: TableName;
+  resolveUser(name: string): number | undefined;
+  resolveGroup(name: string): number | undefined;
+  /** Whether an ipset / nfacct object of that name is declared (iptables refuses unknown ones). */
+  ipsetExists(name: string): boolean;
+  nfacctExists(name: string): boolean;
+  /** Per-namespace state shared between rules (recent lists, hashlimit buckets), keyed by extension. */
+  shared: Map<string, unknown>;
+}
+
+export interface OptionSpec {
+  /** Number of arguments; 'optional' takes the next token only when it does not start with '-'. */
+  args: 0 | 1 | 2 | 'optional';
+  /** Inversion allowed (iptables says "cannot be inverted" otherwise). */
+  invert?: boolean;
+}
+
+/** Where an extension may be used; the kernel checks this when a rule is inserted. */
+export interface Legality {
+  tables?: readonly TableName[];
+  hooks?: readonly Hook[];
+  /** The rule's `-p` must be one of these (not inverted). */
+  protos?: readonly number[];
+}
+
+export type MatchFn = (skb: Skb, env: NfEnv) => boolean;
+
+export interface MatchInstance {
+  readonly name: string;
+  /** Text after `-m NAME` in iptables-save form, starting with a space (or ''). */
+  save(): string;
+  /** Text in the `iptables -L` options column, without leading space. */
+  list(): string;
+  legal?: Legality;
+  readonly test: MatchFn;
+}
+
+export interface MatchDef {
+  readonly name: string;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  /** Builds the match from its options, or returns the error iptables prints. */
+  build(uses: OptionUse[], ctx: BuildCtx): MatchInstance | string;
+}
+
+/** What a target tells the chain walk: a verdict, or carry on with the next rule. */
+export type TargetResult = Verdict | 'CONTINUE';
+
+export interface TargetInstance {
+  readonly name: string;
+  save(): string;
+  list(): string;
+  legal?: Legality;
+  run(skb: Skb, env: NfEnv): TargetResult;
+}
+
+export interface TargetDef {
+  readonly name: string;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  build(uses: OptionUse[], ctx: BuildCtx): TargetInstance | string;
+}
+
+/** Helpers shared by extensions. */
+export function lastUse(uses: OptionUse[], name: string): OptionUse | undefined {
+  for (let i = uses.length - 1; i >= 0; i--) if (uses[i].name === name) return uses[i];
+  return undefined;
+}
+
+export function hex(n: number): string {
+  return `0x${(n >>> 0).toString(16)}`;
+}
+
+/** Parses an unsigned integer the way strtoul(…, 0) does: decimal, 0x hex, 0 octal. */
+export function parseUint(text: string, max = 0xffffffff): number | null {
+  let v: number;
+  if (/^0[xX][0-9a-fA-F]+$/.test(text)) v = parseInt(text.slice(2), 16);
+  else if (/^0[0-7]+$/.test(text)) v = parseInt(text, 8);
+  else if (/^\d+$/.test(text)) v = Number(text);
+  else return null;
+  return v <= max ? v : null;
+}
+
+/** `VALUE[/MASK]` as mark options take it; mask defaults to all ones. */
+export function parseMarkMask(text: string): { value: number; mask: number } | null {
+  const slash = text.indexOf('/');
+  const value = parseUint(slash < 0 ? text : text.slice(0, slash));
+  const mask = slash < 0 ? 0xffffffff : parseUint(text.slice(slash + 1));
+  if (value === null || mask === null) return null;
+  return { value, mask };
+}
+
+export function inv(invert: boolean): string {
+  return invert ? ' !' : '';
+}
+
+/** iptables' own quoting in save output: quote only when needed, escaping `"` and `\`. */
+export function quoteArg(s: string): string {
+  if (s.length > 0 && !/[\s"'\\]/.test(s)) return s;
+  return `"${s.replace(/(["\\])/g, '\\$1')}"`;
+}

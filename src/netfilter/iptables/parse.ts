@@ -1,0 +1,440 @@
+/**
+ * Parses one iptables command line (argv, as the shell or iptables-restore split
+ * it) into a command and, for rule commands, a built rule. Errors carry the text
+ * iptables prints for the same input.
+ */
+import type { TableName } from '../types.js';
+import { TABLES } from '../types.js';
+import { ifaceMatcher, parseAddrMask, parseProto } from '../addr.js';
+import type { BuildCtx, MatchDef, MatchInstance, OptionSpec, OptionUse, TargetDef } from '../ext.js';
+import { IMPLICIT_BY_PROTO, MATCHES, STANDARD_VERDICTS, TARGETS } from '../registry.js';
+import type { Rule, RuleHeader, RuleTarget } from '../rule.js';
+import { compileRule } from '../compile.js';
+
+export type CommandOp = 'A' | 'I' | 'D' | 'R' | 'C' | 'N' | 'X' | 'F' | 'Z' | 'P' | 'E' | 'L' | 'S';
+
+export interface ParsedCommand {
+  op: CommandOp | null;
+  table: TableName;
+  chain: string | null;
+  /** Rule number for -I/-D/-R/-L/-S/-Z. */
+  num: number | null;
+  /** -P policy, -E new name. */
+  arg: string | null;
+  rule: Rule | null;
+  numeric: boolean;
+  verbose: boolean;
+  exact: boolean;
+  lineNumbers: boolean;
+}
+
+/** Why parsing failed; `kind` tells how iptables reports it (see restore.ts / command.ts). */
+export interface ParseError {
+  message: string;
+}
+
+export interface ParseEnv {
+  resolveUser(name: string): number | undefined;
+  resolveGroup(name: string): number | undefined;
+  ipsetExists(name: string): boolean;
+  nfacctExists(name: string): boolean;
+  shared: Map<string, unknown>;
+  /** Whether a chain of that name exists in the table at this point of the batch. */
+  chainExists(table: TableName, name: string): boolean;
+}
+
+const SHORT: Record<string, string> = {
+  '-A': 'append',
+  '-I': 'insert',
+  '-D': 'delete',
+  '-R': 'replace',
+  '-C': 'check',
+  '-N': 'new-chain',
+  '-X': 'delete-chain',
+  '-F': 'flush',
+  '-Z': 'zero',
+  '-P': 'policy',
+  '-E': 'rename-chain',
+  '-L': 'list',
+  '-S': 'list-rules',
+  '-t': 'table',
+  '-n': 'numeric',
+  '-v': 'verbose',
+  '-x': 'exact',
+  '-c': 'set-counters',
+  '-w': 'wait',
+  '-W': 'wait-interval',
+  '-4': 'ipv4',
+  '-s': 'source',
+  '-d': 'destination',
+  '-i': 'in-interface',
+  '-o': 'out-interface',
+  '-p': 'protocol',
+  '-f': 'fragment',
+  '-j': 'jump',
+  '-g': 'goto',
+  '-m': 'match',
+};
+
+const COMMANDS: Record<string, CommandOp> = {
+  append: 'A',
+  insert: 'I',
+  delete: 'D',
+  replace: 'R',
+  check: 'C',
+  'new-chain': 'N',
+  new: 'N',
+  'delete-chain': 'X',
+  flush: 'F',
+  zero: 'Z',
+  policy: 'P',
+  'rename-chain': 'E',
+  list: 'L',
+  'list-rules': 'S',
+};
+
+/** Long options of the base command and rule, with their argument counts. */
+const BASE_LONG: Record<string, OptionSpec> = {
+  append: { args: 1 },
+  insert: { args: 1 },
+  delete: { args: 1 },
+  replace: { args: 1 },
+  check: { args: 1 },
+  'new-chain': { args: 1 },
+  new: { args: 1 },
+  'delete-chain': { args: 0 },
+  flush: { args: 0 },
+  zero: { args: 0 },
+  policy: { args: 2 },
+  'rename-chain': { args: 2 },
+  list: { args: 0 },
+  'list-rules': { args: 0 },
+  table: { args: 1 },
+  numeric: { args: 0 },
+  verbose: { args: 0 },
+  exact: { args: 0 },
+  'line-numbers': { args: 0 },
+  'set-counters': { args: 2 },
+  wait: { args: 'optional' },
+  'wait-interval': { args: 1 },
+  ipv4: { args: 0 },
+  source: { args: 1, invert: true },
+  src: { args: 1, invert: true },
+  destination: { args: 1, invert: true },
+  dst: { args: 1, invert: true },
+  'in-interface': { args: 1, invert: true },
+  'out-interface': { args: 1, invert: true },
+  protocol: { args: 1, invert: true },
+  proto: { args: 1, invert: true },
+  fragment: { args: 0, invert: true },
+  jump: { args: 1 },
+  goto: { args: 1 },
+  match: { args: 1 },
+};
+
+const CHAIN_NAME_MAX = 28;
+
+export function checkChainName(name: string): string | null {
+  if (name.startsWith('-')) return "chain name not allowed to start with `-'";
+  if (name.length > CHAIN_NAME_MAX) return `chain name \`${name}' too long (must be under ${CHAIN_NAME_MAX + 1} chars)`;
+  if (/\s/.test(name)) return `Invalid chain name \`${name}'`;
+  if ((STANDARD_VERDICTS as readonly string[]).includes(name) || TARGETS.has(name)) return 'chain name may not clash with target name';
+  return null;
+}
+
+interface LoadedExt {
+  def: MatchDef | TargetDef;
+  uses: OptionUse[];
+}
+
+/** Looks `name` up among `options`, accepting a unique prefix as getopt_long does. */
+function lookupOption(name: string, pools: readonly Readonly<Record<string, OptionSpec>>[]): { name: string; pool: number } | 'ambiguous' | null {
+  for (let i = 0; i < pools.length; i++) if (Object.hasOwn(pools[i], name)) return { name, pool: i };
+  let hit: { name: string; pool: number } | null = null;
+  for (let i = 0; i < pools.length; i++)
+    for (const k of Object.keys(pools[i]))
+      if (k.startsWith(name)) {
+        if (hit && hit.name !== k) return 'ambiguous';
+        hit = { name: k, pool: i };
+      }
+  return hit;
+}
+
+export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTable: TableName = 'filter'): ParsedCommand | ParseError {
+  const cmd: ParsedCommand = { op: null, table: defaultTable, chain: null, num: null, arg: null, rule: null, numeric: false, verbose: false, exact: false, lineNumbers: false };
+  const header: RuleHeader = { src: null, srcInv: false, dst: null, dstInv: false, inIf: null, inInv: false, outIf: null, outInv: false, proto: 0, protoInv: false, frag: 0 };
+  const seen = new Set<string>();
+  const matches: LoadedExt[] = [];
+  let target: LoadedExt | null = null;
+  let targetKind: RuleTarget | null = null;
+  let counters: [number, number] | null = null;
+  let invert = false;
+  let isRule = false;
+  const fail = (message: string): ParseError => ({ message });
+
+  const setOp = (op: CommandOp): ParseError | null => {
+    if (cmd.op !== null) return fail('Cannot use -' + op + ' with -' + cmd.op);
+    cmd.op = op;
+    return null;
+  };
+  const optionalNum = (i: number): number => {
+    const t = argv[i + 1];
+    if (t !== undefined && /^\d+$/.test(t)) {
+      cmd.num = Number(t);
+      return i + 1;
+    }
+    return i;
+  };
+
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i];
+    if (tok === '!') {
+      if (invert) return fail("multiple consecutive ! not allowed");
+      invert = true;
+      continue;
+    }
+    let long: string;
+    let inlineArg: string | null = null;
+    if (tok.startsWith('--')) {
+      long = tok.slice(2);
+      const eq = long.indexOf('=');
+      if (eq >= 0) {
+        inlineArg = long.slice(eq + 1);
+        long = long.slice(0, eq);
+      }
+    } else if (tok.startsWith('-') && tok.length >= 2) {
+      const s = SHORT[tok.slice(0, 2)];
+      if (!s) return fail(`unknown option "${tok}"`);
+      long = s;
+      if (tok.length > 2) {
+        // Bundled flags such as -nvL or -vnx.
+        const rest = tok.slice(1).split('').map((c) => `-${c}`);
+        if (rest.every((r) => SHORT[r] && (BASE_LONG[SHORT[r]].args === 0 || r === rest[rest.length - 1]))) {
+          const expanded = [...argv.slice(0, i), ...rest, ...argv.slice(i + 1)];
+          return parseCommand(expanded, env, defaultTable);
+        }
+        inlineArg = tok.slice(2);
+      }
+    } else {
+      return fail(`Bad argument \`${tok}'`);
+    }
+
+    // Extension options first (most recently loaded wins), then the base options.
+    const pools = [...matches.slice().reverse().map((m) => m.def.options), ...(target ? [target.def.options] : []), BASE_LONG];
+    let found = lookupOption(long, pools);
+    if (found === null || found === 'ambiguous') {
+      // An option of the protocol's match loads that match implicitly (`-p tcp --dport 80`).
+      const implicit = IMPLICIT_BY_PROTO.get(header.proto);
+      if (found === null && implicit && !header.protoInv && !matches.some((m) => m.def.name === implicit)) {
+        const def = MATCHES.get(implicit)!;
+        const f = lookupOption(long, [def.options]);
+        if (f !== null && f !== 'ambiguous') {
+          matches.push({ def, uses: [] });
+          found = lookupOption(long, [...matches.slice().reverse().map((m) => m.def.options), ...(target ? [target.def.options] : []), BASE_LONG]);
+        }
+      }
+      if (found === null || found === 'ambiguous') return fail(`unknown option "${tok}"`);
+    }
+    const extCount = pools.length - 1;
+    const spec = pools[found.pool][found.name];
+    const name = found.name;
+    let args: string[] = [];
+    if (spec.args === 'optional') {
+      if (inlineArg !== null) args = [inlineArg];
+      else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('-')) args = [argv[++i]];
+    } else if (spec.args > 0) {
+      if (inlineArg !== null) args.push(inlineArg);
+      while (args.length < spec.args) {
+        const a = argv[i + 1];
+        if (a === undefined) return fail(`option "--${name}" requires an argument`);
+        args.push(a);
+        i++;
+      }
+    }
+    if (invert && !spec.invert) return fail(`cannot have ! before --${name}`);
+    const inv = invert;
+    invert = false;
+
+    if (found.pool < extCount) {
+      // Extension option: find which extension owns this pool index.
+      const ordered = [...matches.slice().reverse(), ...(target ? [target] : [])];
+      ordered[found.pool].uses.push({ name, args, invert: inv });
+      continue;
+    }
+
+    const op = COMMANDS[name];
+    if (op) {
+      const e = setOp(op);
+      if (e) return e;
+      switch (op) {
+        case 'A':
+        case 'C':
+          cmd.chain = args[0];
+          isRule = true;
+          break;
+        case 'I':
+          cmd.chain = args[0];
+          i = optionalNum(i);
+          isRule = true;
+          break;
+        case 'R':
+          cmd.chain = args[0];
+          if (argv[i + 1] === undefined || !/^\d+$/.test(argv[i + 1])) return fail(`Invalid rule number \`${argv[i + 1] ?? ''}'`);
+          cmd.num = Number(argv[++i]);
+          isRule = true;
+          break;
+        case 'D':
+          cmd.chain = args[0];
+          i = optionalNum(i);
+          isRule = cmd.num === null;
+          break;
+        case 'N':
+          cmd.chain = args[0];
+          break;
+        case 'P':
+        case 'E':
+          cmd.chain = args[0];
+          cmd.arg = args[1];
+          break;
+        default:
+          // -X -F -Z -L -S take an optional chain (and -L -S -Z a rule number).
+          if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('-')) {
+            cmd.chain = argv[++i];
+            if (op === 'L' || op === 'S' || op === 'Z') i = optionalNum(i);
+          }
+      }
+      continue;
+    }
+
+    const once = (flag: string): ParseError | null => {
+      if (seen.has(flag)) return fail(`multiple ${flag} flags not allowed`);
+      seen.add(flag);
+      return null;
+    };
+    let e: ParseError | null = null;
+    switch (name) {
+      case 'table': {
+        if (!(TABLES as readonly string[]).includes(args[0])) return fail(`can't initialize iptables table \`${args[0]}': Table does not exist (do you need to insmod?)`);
+        cmd.table = args[0] as TableName;
+        break;
+      }
+      case 'numeric':
+        cmd.numeric = true;
+        break;
+      case 'verbose':
+        cmd.verbose = true;
+        break;
+      case 'exact':
+        cmd.exact = true;
+        break;
+      case 'line-numbers':
+        cmd.lineNumbers = true;
+        break;
+      case 'wait':
+      case 'wait-interval':
+      case 'ipv4':
+        break;
+      case 'set-counters': {
+        if (!/^\d+$/.test(args[0])) return fail(`-c packet counter not numeric`);
+        if (!/^\d+$/.test(args[1])) return fail(`-c byte counter not numeric`);
+        counters = [Number(args[0]), Number(args[1])];
+        break;
+      }
+      case 'source':
+      case 'src':
+      case 'destination':
+      case 'dst': {
+        const isSrc = name === 'source' || name === 'src';
+        if ((e = once(isSrc ? '-s' : '-d'))) return e;
+        const am = parseAddrMask(args[0]);
+        if (!am) return fail(`host/network \`${args[0]}' not found`);
+        if (isSrc) [header.src, header.srcInv] = [am, inv];
+        else [header.dst, header.dstInv] = [am, inv];
+        break;
+      }
+      case 'in-interface':
+      case 'out-interface': {
+        const isIn = name === 'in-interface';
+        if ((e = once(isIn ? '-i' : '-o'))) return e;
+        if (args[0].length > 15) return fail(`interface name \`${args[0]}' must be shorter than IFNAMSIZ (15)`);
+        if (isIn) [header.inIf, header.inInv] = [args[0], inv];
+        else [header.outIf, header.outInv] = [args[0], inv];
+        break;
+      }
+      case 'protocol':
+      case 'proto': {
+        if ((e = once('-p'))) return e;
+        const p = parseProto(args[0]);
+        if (p === null) return fail(`unknown protocol "${args[0]}" specified`);
+        header.proto = p;
+        header.protoInv = inv;
+        break;
+      }
+      case 'fragment':
+        if ((e = once('-f'))) return e;
+        header.frag = inv ? 2 : 1;
+        break;
+      case 'match': {
+        const def = MATCHES.get(args[0]);
+        if (!def) return fail(`Couldn't load match \`${args[0]}':No such file or directory`);
+        matches.push({ def, uses: [] });
+        break;
+      }
+      case 'jump':
+      case 'goto': {
+        if (targetKind) return fail('multiple -j flags not allowed');
+        const t = args[0];
+        if (name === 'jump' && (STANDARD_VERDICTS as readonly string[]).includes(t)) targetKind = { kind: 'verdict', verdict: t as 'ACCEPT' };
+        else if (name === 'jump' && TARGETS.has(t)) {
+          target = { def: TARGETS.get(t)!, uses: [] };
+          targetKind = { kind: 'none' };
+        } else {
+          if (name === 'goto' && ((STANDARD_VERDICTS as readonly string[]).includes(t) || TARGETS.has(t))) return fail(`goto '${t}' is not a chain`);
+          targetKind = { kind: name === 'jump' ? 'jump' : 'goto', chainName: t, chain: null };
+        }
+        break;
+      }
+    }
+  }
+  if (invert) return fail("no command specified");
+
+  if (cmd.op === null) return fail('no command specified');
+  if (!isRule) {
+    if (seen.size > 0 || matches.length > 0 || targetKind) return fail(`Illegal option \`-${[...seen][0]?.replace('-', '') ?? 'j'}' with this command`);
+    return cmd;
+  }
+  const chain = cmd.chain!;
+  if (header.outIf !== null && (chain === 'INPUT' || chain === 'PREROUTING')) return fail(`Can't use -o with ${chain}`);
+  if (header.inIf !== null && (chain === 'OUTPUT' || chain === 'POSTROUTING')) return fail(`Can't use -i with ${chain}`);
+  if (targetKind && (targetKind.kind === 'jump' || targetKind.kind === 'goto') && !env.chainExists(cmd.table, targetKind.chainName))
+    return fail(`Chain '${targetKind.chainName}' does not exist`);
+
+  const ctx: BuildCtx = {
+    proto: header.proto,
+    protoInvert: header.protoInv,
+    table: cmd.table,
+    resolveUser: env.resolveUser,
+    resolveGroup: env.resolveGroup,
+    ipsetExists: env.ipsetExists,
+    nfacctExists: env.nfacctExists,
+    shared: env.shared,
+  };
+  const built: MatchInstance[] = [];
+  for (const m of matches) {
+    const inst = (m.def as MatchDef).build(m.uses, ctx);
+    if (typeof inst === 'string') return fail(inst);
+    built.push(inst);
+  }
+  let ruleTarget: RuleTarget = targetKind ?? { kind: 'none' };
+  if (target) {
+    const inst = (target.def as TargetDef).build(target.uses, ctx);
+    if (typeof inst === 'string') return fail(inst);
+    ruleTarget = { kind: 'ext', ext: inst };
+  }
+  const rule: Rule = { header, matches: built, target: ruleTarget, test: () => true, pkts: counters ? counters[0] : 0, bytes: counters ? counters[1] : 0 };
+  rule.test = compileRule(header, built);
+  cmd.rule = rule;
+  return cmd;
+}
+
+export { ifaceMatcher };

@@ -1,0 +1,161 @@
+/**
+ * iptables-restore. Each `*table ... COMMIT` block is applied atomically, as
+ * iptables-nft does: a failing block changes nothing, blocks committed before it
+ * stay (option `atomic: 'batch'` makes the whole input all-or-nothing instead).
+ */
+import type { Diagnostic } from '../../core/diagnostic.js';
+import { TABLES, type TableName } from '../types.js';
+import { Ruleset } from '../rule.js';
+import { TableTxn, type OpError } from '../txn.js';
+import { checkChainName, parseCommand, type ParseEnv } from './parse.js';
+import { tokenize } from './tokenize.js';
+import { applyCommand } from './apply.js';
+
+export const IPTABLES_VERSION = 'v1.8.9 (nf_tables)';
+
+export interface LookupOptions {
+  resolveUser?: (name: string) => number | undefined;
+  resolveGroup?: (name: string) => number | undefined;
+  ipsets?: Iterable<string>;
+  nfacct?: Iterable<string>;
+}
+
+export interface RestoreOptions extends LookupOptions {
+  noflush?: boolean;
+  /** Load `[p:b]` counters (iptables-restore -c). */
+  counters?: boolean;
+  /** Added to line numbers in diagnostics, for rules embedded in a YAML file. */
+  lineOffset?: number;
+  file?: string;
+  atomic?: 'commit' | 'batch';
+}
+
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface RestoreResult extends CommandResult {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+}
+
+/** Per-ruleset state that extensions share across rules (recent lists, hashlimit buckets). */
+const SHARED = new WeakMap<Ruleset, Map<string, unknown>>();
+export function sharedState(rs: Ruleset): Map<string, unknown> {
+  let m = SHARED.get(rs);
+  if (!m) SHARED.set(rs, (m = new Map()));
+  return m;
+}
+
+export function makeParseEnv(rs: Ruleset, opts: LookupOptions, chainExists: ParseEnv['chainExists']): ParseEnv {
+  const ipsets = new Set(opts.ipsets ?? []);
+  const nfacct = new Set(opts.nfacct ?? []);
+  return {
+    resolveUser: opts.resolveUser ?? (() => undefined),
+    resolveGroup: opts.resolveGroup ?? (() => undefined),
+    ipsetExists: (n) => ipsets.has(n),
+    nfacctExists: (n) => nfacct.has(n),
+    shared: sharedState(rs),
+    chainExists,
+  };
+}
+
+function formatError(kind: OpError['kind'], message: string, line: number): string {
+  if (kind === 'parse')
+    return `iptables-restore ${IPTABLES_VERSION}: ${message}\nError occurred at line: ${line}\nTry \`iptables-restore -h' or 'iptables-restore --help' for more information.\n`;
+  if (kind === 'op') return `iptables-restore: line ${line} failed${message ? `: ${message}.` : ''}\n`;
+  return `iptables-restore ${IPTABLES_VERSION}: \nline ${line}: ${message}\n`;
+}
+
+const EXIT: Record<OpError['kind'], number> = { parse: 2, op: 1, kernel: 4 };
+
+export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptions = {}): RestoreResult {
+  const batch = opts.atomic === 'batch';
+  // In batch mode blocks commit into a scratch copy that replaces the real tables only at the end.
+  const work = batch ? new Ruleset() : rs;
+  if (batch) for (const [n, t] of rs.tables) work.tables.set(n, t);
+  let txn: TableTxn | null = null;
+  const env = makeParseEnv(rs, opts, (table, name) => (txn !== null && txn.name === table ? txn.chain(name) !== undefined : work.table(table)?.chains.has(name) === true));
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+
+  const failure = (kind: OpError['kind'], message: string, line: number): RestoreResult => {
+    const stderr = formatError(kind, message, line);
+    return {
+      ok: false,
+      stdout: '',
+      stderr,
+      exitCode: EXIT[kind],
+      diagnostics: [{ file: opts.file, line: line + (opts.lineOffset ?? 0), col: 1, message: `iptables-restore: line ${line} failed${message ? `: ${message}` : ''}` }],
+    };
+  };
+
+  for (let i = 0; i < lines.length; i++) {
+    const n = i + 1;
+    let line = lines[i].trim();
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('*')) {
+      const name = line.slice(1).trim();
+      if (txn) return failure('parse', `iptables-restore: line ${n} table name '${name}' invalid`, n);
+      if (!(TABLES as readonly string[]).includes(name)) return failure('parse', `iptables-restore: line ${n} table name '${name}' invalid`, n);
+      txn = TableTxn.open(work, name as TableName);
+      if (!opts.noflush) txn = flushed(txn);
+      continue;
+    }
+    if (line === 'COMMIT') {
+      if (!txn) return failure('op', '', n);
+      txn.commit(work);
+      txn = null;
+      continue;
+    }
+    if (!txn) return failure('op', '', n);
+    if (line.startsWith(':')) {
+      const parts = line.slice(1).trim().split(/\s+/);
+      const [chain, policy, countText] = parts;
+      if (!chain || !policy) return failure('parse', `iptables-restore: line ${n} no chain name`, n);
+      let counters: [number, number] | null = null;
+      if (opts.counters) {
+        const m = countText ? /^\[(\d+):(\d+)\]$/.exec(countText) : null;
+        if (!m) return failure('parse', `invalid policy counters for chain '${chain}'`, n);
+        counters = [Number(m[1]), Number(m[2])];
+      }
+      const builtin = txn.chain(chain)?.builtin === true;
+      if (builtin) {
+        const e = txn.setPolicy(chain, policy, counters);
+        if (e) return failure(e.kind, e.message, n);
+      } else {
+        const bad = checkChainName(chain);
+        if (bad) return failure('parse', bad, n);
+        txn.declareChain(chain);
+      }
+      continue;
+    }
+    let counters: [number, number] | null = null;
+    const cm = /^\[(\d+):(\d+)\]\s*/.exec(line);
+    if (cm) {
+      counters = [Number(cm[1]), Number(cm[2])];
+      line = line.slice(cm[0].length);
+    }
+    const argv = tokenize(line);
+    if (typeof argv === 'string') return failure('parse', argv, n);
+    const cmd = parseCommand(argv, env, txn.name);
+    if ('message' in cmd) return failure('parse', cmd.message, n);
+    if (cmd.table !== txn.name) cmd.table = txn.name;
+    if (cmd.rule && counters && opts.counters) [cmd.rule.pkts, cmd.rule.bytes] = counters;
+    const res = applyCommand(txn, cmd);
+    if (res.error) return failure(res.error.kind, res.error.message, n);
+  }
+  if (txn) return { ...failure('op', 'COMMIT expected', lines.length + 1), stderr: `iptables-restore: COMMIT expected at line ${lines.length + 1}\n` };
+  if (batch) for (const name of TABLES) {
+    const t = work.table(name);
+    if (t && t !== rs.table(name)) rs.commit(name, t);
+  }
+  return { ok: true, stdout: '', stderr: '', exitCode: 0, diagnostics: [] };
+}
+
+/** Without --noflush a block starts from an empty table (its built-in chains, default policies). */
+function flushed(txn: TableTxn): TableTxn {
+  return new TableTxn(txn.name, undefined, txn.existed);
+}

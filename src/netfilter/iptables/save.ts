@@ -1,0 +1,84 @@
+/** The canonical printer: exactly what `iptables-save [-c] [-t T]` prints, less its `#` comment lines. */
+import type { TableName } from '../types.js';
+import { protoSaveName, saveAddrMask } from '../addr.js';
+import { BUILTIN_CHAINS, SAVE_TABLE_ORDER, type Chain, type Rule, type Ruleset, type Table } from '../rule.js';
+
+/** The rule's options up to (not including) the target, each part with a leading space. */
+export function ruleMatchText(r: Rule): string {
+  const h = r.header;
+  let s = '';
+  if (h.src) s += `${h.srcInv ? ' !' : ''} -s ${saveAddrMask(h.src)}`;
+  if (h.dst) s += `${h.dstInv ? ' !' : ''} -d ${saveAddrMask(h.dst)}`;
+  if (h.inIf !== null) s += `${h.inInv ? ' !' : ''} -i ${h.inIf}`;
+  if (h.outIf !== null) s += `${h.outInv ? ' !' : ''} -o ${h.outIf}`;
+  if (h.proto !== 0 || h.protoInv) s += `${h.protoInv ? ' !' : ''} -p ${h.proto === 0 ? 'all' : protoSaveName(h.proto)}`;
+  if (h.frag === 1) s += ' -f';
+  else if (h.frag === 2) s += ' ! -f';
+  for (const m of r.matches) s += ` -m ${m.name}${m.save()}`;
+  return s;
+}
+
+export function ruleTargetText(r: Rule): string {
+  const t = r.target;
+  switch (t.kind) {
+    case 'none':
+      return '';
+    case 'verdict':
+      return ` -j ${t.verdict}`;
+    case 'jump':
+      return ` -j ${t.chainName}`;
+    case 'goto':
+      return ` -g ${t.chainName}`;
+    case 'ext':
+      return ` -j ${t.ext.name}${t.ext.save()}`;
+  }
+}
+
+/** `-A CHAIN ...` without counters, cached on the rule (rules are immutable once built). */
+export function ruleText(chain: string, r: Rule): string {
+  r.specCache ??= ruleMatchText(r) + ruleTargetText(r);
+  return `-A ${chain}${r.specCache}`;
+}
+
+/** Built-in chains in hook order, then user chains sorted by name as iptables-nft prints them. */
+export function orderedChains(t: Table): Chain[] {
+  const out: Chain[] = [];
+  for (const hook of BUILTIN_CHAINS[t.name]) {
+    const c = t.chains.get(hook);
+    if (c) out.push(c);
+  }
+  const user = [...t.chains.values()].filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return out.concat(user);
+}
+
+export function saveTable(t: Table, counters: boolean): string {
+  const lines = [`*${t.name}`];
+  const chains = orderedChains(t);
+  for (const c of chains) lines.push(`:${c.name} ${c.builtin ? c.policy : '-'} [${c.builtin ? c.pkts : 0}:${c.builtin ? c.bytes : 0}]`);
+  for (const c of chains) for (const r of c.rules) lines.push((counters ? `[${r.pkts}:${r.bytes}] ` : '') + ruleText(c.name, r));
+  lines.push('COMMIT');
+  return lines.join('\n') + '\n';
+}
+
+export interface SaveOptions {
+  counters?: boolean;
+  table?: TableName;
+}
+
+/**
+ * iptables-save's output. With `table`, that table is printed even when it does
+ * not exist yet (as iptables-save -t does, with its empty built-in chains).
+ */
+export function save(rs: Ruleset, opts: SaveOptions = {}): string {
+  const counters = opts.counters ?? false;
+  if (opts.table) {
+    const t = rs.table(opts.table);
+    return saveTable(t ?? { name: opts.table, chains: new Map(BUILTIN_CHAINS[opts.table].map((h) => [h, { name: h, builtin: true, policy: 'ACCEPT' as const, pkts: 0, bytes: 0, rules: [] }])) }, counters);
+  }
+  let out = '';
+  for (const name of SAVE_TABLE_ORDER) {
+    const t = rs.table(name);
+    if (t) out += saveTable(t, counters);
+  }
+  return out;
+}

@@ -1,0 +1,35 @@
+import type { MatchDef } from '../ext.js';
+
+/**
+ * Parsed and saved. Counting connections per address would need the conntrack
+ * table, which NfEnv does not expose: `--connlimit-above` never matches and
+ * `--connlimit-upto` always does (as if every client had one connection).
+ */
+export const connlimitMatch: MatchDef = {
+  name: 'connlimit',
+  options: { 'connlimit-upto': { args: 1 }, 'connlimit-above': { args: 1 }, 'connlimit-mask': { args: 1 }, 'connlimit-saddr': { args: 0 }, 'connlimit-daddr': { args: 0 } },
+  build(uses) {
+    let limit = -1;
+    let above = false;
+    let mask = 32;
+    let daddr = false;
+    for (const u of uses) {
+      if (u.name === 'connlimit-upto' || u.name === 'connlimit-above') {
+        if (!/^\d+$/.test(u.args[0])) return `connlimit: Bad value for "--${u.name}" option: "${u.args[0]}"`;
+        limit = Number(u.args[0]);
+        above = u.name === 'connlimit-above';
+      } else if (u.name === 'connlimit-mask') {
+        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 32) return `connlimit: Bad value for "--connlimit-mask" option: "${u.args[0]}"`;
+        mask = Number(u.args[0]);
+      } else daddr = u.name === 'connlimit-daddr';
+    }
+    if (limit < 0) return 'connlimit: You must specify "--connlimit-above" or "--connlimit-upto"';
+    const side = daddr ? 'daddr' : 'saddr';
+    return {
+      name: 'connlimit',
+      save: () => ` --connlimit-${above ? 'above' : 'upto'} ${limit} --connlimit-mask ${mask} --connlimit-${side}`,
+      list: () => `#conn ${daddr ? 'dst' : 'src'}/${mask} ${above ? '>' : '<='} ${limit}`,
+      test: () => !above,
+    };
+  },
+};

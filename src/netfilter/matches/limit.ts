@@ -1,0 +1,37 @@
+import type { MatchDef } from '../ext.js';
+import { Bucket, formatRate, parseRate } from './rate.js';
+
+const SCALE = 10000;
+
+export const limitMatch: MatchDef = {
+  name: 'limit',
+  options: { limit: { args: 1 }, 'limit-burst': { args: 1 } },
+  build(uses) {
+    let interval = Math.floor((SCALE * 3600) / 3);
+    let burst = 5;
+    for (const u of uses) {
+      if (u.name === 'limit') {
+        const r = parseRate(u.args[0], SCALE);
+        if (r === null) return `bad rate "${u.args[0]}"'`;
+        interval = r;
+      } else {
+        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 10000) return `limit: Bad value for "--limit-burst" option: "${u.args[0]}"`;
+        burst = Number(u.args[0]);
+      }
+    }
+    const rate = formatRate(interval, SCALE);
+    // The bucket starts full on the first packet, as a freshly inserted kernel rule does.
+    let bucket: Bucket | null = null;
+    const costUs = interval * (1_000_000 / SCALE);
+    return {
+      name: 'limit',
+      save: () => ` --limit ${rate}` + (burst !== 5 ? ` --limit-burst ${burst}` : ''),
+      list: () => `limit: avg ${rate} burst ${burst}`,
+      test(_skb, env) {
+        const now = env.now();
+        bucket ??= new Bucket(costUs, burst, now);
+        return bucket.take(now);
+      },
+    };
+  },
+};

@@ -1,0 +1,23 @@
+import type { MatchDef } from '../ext.js';
+
+export const macMatch: MatchDef = {
+  name: 'mac',
+  options: { 'mac-source': { args: 1, invert: true } },
+  build(uses) {
+    const u = uses[uses.length - 1];
+    if (!u) return 'You must specify `--mac-source\'';
+    if (!/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(u.args[0])) return 'Invalid MAC address specified.';
+    const mac = u.args[0]
+      .split(':')
+      .map((b) => b.toLowerCase().padStart(2, '0'))
+      .join(':');
+    const inv = u.invert;
+    return {
+      name: 'mac',
+      legal: { hooks: ['PREROUTING', 'INPUT', 'FORWARD'] },
+      save: () => `${inv ? ' !' : ''} --mac-source ${mac}`,
+      list: () => `MAC${inv ? ' !' : ''} ${mac.toUpperCase()}`,
+      test: (skb) => skb.srcMac !== null && (skb.srcMac.toLowerCase() === mac) !== inv,
+    };
+  },
+};

@@ -1,0 +1,54 @@
+import type { MatchDef } from '../ext.js';
+
+export const statisticMatch: MatchDef = {
+  name: 'statistic',
+  options: { mode: { args: 1 }, probability: { args: 1, invert: true }, every: { args: 1, invert: true }, packet: { args: 1 } },
+  build(uses) {
+    let mode = '';
+    let prob = -1;
+    let every = 0;
+    let packet = 0;
+    let inv = false;
+    for (const u of uses) {
+      if (u.name === 'mode') mode = u.args[0];
+      else if (u.name === 'probability') {
+        const p = Number(u.args[0]);
+        if (!/^[\d.]+$/.test(u.args[0]) || !(p >= 0 && p <= 1)) return `statistic: Bad value for "--probability" option: "${u.args[0]}"`;
+        // Stored as a 31-bit fraction, which is why 0.3333333333 saves as 0.33333333349.
+        prob = Math.round(0x80000000 * p);
+        inv ||= u.invert;
+      } else if (u.name === 'every') {
+        every = Number(u.args[0]);
+        if (!/^\d+$/.test(u.args[0]) || every === 0) return `statistic: Bad value for "--every" option: "${u.args[0]}"`;
+        inv ||= u.invert;
+      } else if (u.name === 'packet') packet = Number(u.args[0]);
+    }
+    if (mode === 'random') {
+      if (prob < 0) return 'statistic: --probability must be specified when using random mode';
+      const text = (prob / 0x80000000).toFixed(11);
+      return {
+        name: 'statistic',
+        save: () => `${inv ? ' !' : ''} --mode random --probability ${text}`,
+        list: () => `statistic mode random${inv ? ' !' : ''} probability ${text}`,
+        test: (_skb, env) => ((env.rng.nextU32() & 0x7fffffff) < prob) !== inv,
+      };
+    }
+    if (mode === 'nth') {
+      if (every === 0) return 'statistic: --every must be specified when using nth mode';
+      if (packet >= every) return 'statistic: --packet must be smaller than --every';
+      let count = 0;
+      return {
+        name: 'statistic',
+        save: () => `${inv ? ' !' : ''} --mode nth --every ${every} --packet ${packet}`,
+        list: () => `statistic mode nth${inv ? ' !' : ''} every ${every} packet ${packet}`,
+        test() {
+          // Packets are numbered from 0 since the rule was inserted; `--packet P` takes every P-th of each `--every`.
+          const n = count;
+          count = count === every - 1 ? 0 : count + 1;
+          return (n === packet) !== inv;
+        },
+      };
+    }
+    return `statistic: Bad value for "--mode" option: "${mode}"`;
+  },
+};

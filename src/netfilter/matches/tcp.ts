@@ -1,0 +1,105 @@
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../../packet/packet.js';
+import type { MatchDef } from '../ext.js';
+import { listPorts, PORT_OPTIONS, portTest, readPorts, requiresProto, savePorts } from './ports.js';
+
+const FLAG_NAMES: ReadonlyArray<readonly [string, number]> = [
+  ['FIN', TCP_FIN],
+  ['SYN', TCP_SYN],
+  ['RST', TCP_RST],
+  ['PSH', TCP_PSH],
+  ['ACK', TCP_ACK],
+  ['URG', TCP_URG],
+];
+const ALL = 0x3f;
+
+function parseFlags(text: string): number | null {
+  let v = 0;
+  for (const name of text.split(',')) {
+    const up = name.toUpperCase();
+    if (up === 'ALL') v |= ALL;
+    else if (up === 'NONE') continue;
+    else {
+      const f = FLAG_NAMES.find(([n]) => n === up);
+      if (!f) return null;
+      v |= f[1];
+    }
+  }
+  return v;
+}
+
+export function formatTcpFlags(v: number): string {
+  if (v === 0) return 'NONE';
+  return FLAG_NAMES.filter(([, bit]) => v & bit)
+    .map(([n]) => n)
+    .join(',');
+}
+
+const hex2 = (n: number) => `0x${n.toString(16).toUpperCase().padStart(2, '0')}`;
+
+export const tcpMatch: MatchDef = {
+  name: 'tcp',
+  options: { ...PORT_OPTIONS, 'tcp-flags': { args: 2, invert: true }, syn: { args: 0, invert: true }, 'tcp-option': { args: 1, invert: true } },
+  build(uses, ctx) {
+    const need = requiresProto('tcp', 6, ctx.proto, ctx.protoInvert);
+    if (need) return need;
+    const ports = readPorts(uses, 'tcp');
+    if (typeof ports === 'string') return ports;
+    const { sport, dport } = ports;
+    let flags: { mask: number; cmp: number; invert: boolean } | null = null;
+    let option: { kind: number; invert: boolean } | null = null;
+    for (const u of uses) {
+      if (u.name === 'syn') flags = { mask: TCP_FIN | TCP_SYN | TCP_RST | TCP_ACK, cmp: TCP_SYN, invert: u.invert };
+      else if (u.name === 'tcp-flags') {
+        const mask = parseFlags(u.args[0]);
+        const cmp = parseFlags(u.args[1]);
+        if (mask === null || cmp === null) return `Unknown TCP flag \`${mask === null ? u.args[0] : u.args[1]}'`;
+        flags = { mask, cmp, invert: u.invert };
+      } else if (u.name === 'tcp-option') {
+        const kind = Number(u.args[0]);
+        if (!/^\d+$/.test(u.args[0]) || kind > 255) return `Bad TCP option value \`${u.args[0]}'`;
+        option = { kind, invert: u.invert };
+      }
+    }
+    const sp = portTest(sport);
+    const dp = portTest(dport);
+    const f = flags;
+    const o = option;
+    return {
+      name: 'tcp',
+      save: () =>
+        savePorts(sport, dport) +
+        (o ? `${o.invert ? ' !' : ''} --tcp-option ${o.kind}` : '') +
+        (f ? `${f.invert ? ' !' : ''} --tcp-flags ${formatTcpFlags(f.mask)} ${formatTcpFlags(f.cmp)}` : ''),
+      list: () =>
+        'tcp' +
+        listPorts(sport, dport) +
+        (o ? ` option=${o.invert ? '!' : ''}${o.kind}` : '') +
+        (f ? ` flags:${f.invert ? '!' : ''}${hex2(f.mask)}/${hex2(f.cmp)}` : ''),
+      test(skb) {
+        const p = skb.pkt;
+        const t = p.tcp;
+        // Non-first fragments carry no TCP header: the kernel never matches them.
+        if (!t || p.fragOffset !== 0) return false;
+        if (!sp(t.sport) || !dp(t.dport)) return false;
+        if (f && ((t.flags & f.mask) === f.cmp) === f.invert) return false;
+        if (o && hasOption(t.options, o.kind) === o.invert) return false;
+        return true;
+      },
+    };
+  },
+};
+
+function hasOption(opts: { mss?: number; sackPermitted?: boolean; wscale?: number; timestamp?: [number, number] }, kind: number): boolean {
+  switch (kind) {
+    case 2:
+      return opts.mss !== undefined;
+    case 3:
+      return opts.wscale !== undefined;
+    case 4:
+      return opts.sackPermitted === true;
+    case 8:
+      return opts.timestamp !== undefined;
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,31 @@
+import { hex, parseMarkMask, type MatchDef } from '../ext.js';
+
+const TOS_NAMES: Record<string, number> = {
+  'minimize-delay': 0x10,
+  'maximize-throughput': 0x08,
+  'maximize-reliability': 0x04,
+  'minimize-cost': 0x02,
+  'normal-service': 0x00,
+};
+
+export const tosMatch: MatchDef = {
+  name: 'tos',
+  options: { tos: { args: 1, invert: true } },
+  build(uses) {
+    const u = uses[uses.length - 1];
+    if (!u) return 'tos: You must specify `--tos\'';
+    const named = TOS_NAMES[u.args[0].toLowerCase()];
+    // A symbolic name compares only the old TOS bits (mask 0x3f), a number the whole byte unless a mask is given.
+    const vm = named !== undefined ? { value: named, mask: 0x3f } : parseMarkMask(u.args[0]);
+    if (!vm || vm.value > 0xff) return `tos: Bad value for "--tos" option: "${u.args[0]}"`;
+    const mask = vm.mask === 0xffffffff ? 0xff : vm.mask & 0xff;
+    const value = vm.value;
+    const inv = u.invert;
+    return {
+      name: 'tos',
+      save: () => `${inv ? ' !' : ''} --tos ${hex(value)}/${hex(mask)}`,
+      list: () => `tos match ${inv ? '!' : ''}${hex(value)}/${hex(mask)}`,
+      test: (skb) => ((skb.pkt.tos & mask) === (value & mask)) !== inv,
+    };
+  },
+};

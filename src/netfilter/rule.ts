@@ -1,0 +1,132 @@
+/**
+ * The rule model: tables of named chains holding rules. Chains are objects and a
+ * rule's jump points at its target chain object (resolved when a batch commits),
+ * so the chain walk never looks a name up.
+ */
+import type { Hook, TableName } from './types.js';
+import type { AddrMask } from './addr.js';
+import type { MatchInstance, TargetInstance } from './ext.js';
+import type { MatchFn } from './ext.js';
+
+export const BUILTIN_CHAINS: Readonly<Record<TableName, readonly Hook[]>> = {
+  raw: ['PREROUTING', 'OUTPUT'],
+  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+  security: ['INPUT', 'FORWARD', 'OUTPUT'],
+};
+
+/** iptables-nft's own table order (its internal table array), which iptables-save follows. */
+export const SAVE_TABLE_ORDER: readonly TableName[] = ['mangle', 'security', 'raw', 'filter', 'nat'];
+
+/** Where the rule goes once it matched. */
+export type RuleTarget =
+  | { kind: 'none' }
+  | { kind: 'verdict'; verdict: 'ACCEPT' | 'DROP' | 'RETURN' | 'QUEUE' }
+  | { kind: 'jump' | 'goto'; chainName: string; chain: Chain | null }
+  | { kind: 'ext'; ext: TargetInstance };
+
+/** The part of a rule the base match (`-s -d -i -o -p -f`) looks at. */
+export interface RuleHeader {
+  src: AddrMask | null;
+  srcInv: boolean;
+  dst: AddrMask | null;
+  dstInv: boolean;
+  inIf: string | null;
+  inInv: boolean;
+  outIf: string | null;
+  outInv: boolean;
+  proto: number;
+  protoInv: boolean;
+  /** 0: no -f; 1: -f (non-first fragments only); 2: ! -f. */
+  frag: 0 | 1 | 2;
+}
+
+export interface Rule {
+  header: RuleHeader;
+  matches: MatchInstance[];
+  target: RuleTarget;
+  /** Header and matches folded into one closure at build time. */
+  test: MatchFn;
+  pkts: number;
+  bytes: number;
+  /** iptables-save text after `-A CHAIN` (without counters); computed on first use. */
+  specCache?: string;
+}
+
+export interface Chain {
+  name: string;
+  builtin: boolean;
+  /** Built-in chains only. */
+  policy: 'ACCEPT' | 'DROP';
+  pkts: number;
+  bytes: number;
+  rules: Rule[];
+}
+
+export interface Table {
+  name: TableName;
+  chains: Map<string, Chain>;
+}
+
+export function newChain(name: string, builtin: boolean): Chain {
+  return { name, builtin, policy: 'ACCEPT', pkts: 0, bytes: 0, rules: [] };
+}
+
+export function newTable(name: TableName): Table {
+  const chains = new Map<string, Chain>();
+  for (const hook of BUILTIN_CHAINS[name]) chains.set(hook, newChain(hook, true));
+  return { name, chains };
+}
+
+/**
+ * A copy that can change without touching `t`. Rule objects are copied shallowly
+ * (their compiled tests and extension state are shared, counters carried over), so
+ * relinking the copy's jumps never redirects the live table.
+ */
+export function cloneTable(t: Table): Table {
+  const chains = new Map<string, Chain>();
+  for (const [name, c] of t.chains)
+    chains.set(name, {
+      ...c,
+      rules: c.rules.map((r) => (r.target.kind === 'jump' || r.target.kind === 'goto' ? { ...r, target: { ...r.target } } : { ...r })),
+    });
+  return { name: t.name, chains };
+}
+
+/** Points every jump at the chain object of this table. Call after the chain set changed. */
+export function relinkJumps(t: Table): void {
+  for (const c of t.chains.values())
+    for (const r of c.rules) if (r.target.kind === 'jump' || r.target.kind === 'goto') r.target.chain = t.chains.get(r.target.chainName) ?? null;
+}
+
+/**
+ * A namespace's iptables state. A table exists only once something created it, as
+ * iptables-nft creates tables lazily (`iptables-save` prints only existing ones).
+ */
+export class Ruleset {
+  readonly tables = new Map<TableName, Table>();
+
+  table(name: TableName): Table | undefined {
+    return this.tables.get(name);
+  }
+
+  /** The table, created with its built-in chains if it did not exist. */
+  ensure(name: TableName): Table {
+    let t = this.tables.get(name);
+    if (!t) {
+      t = newTable(name);
+      this.tables.set(name, t);
+    }
+    return t;
+  }
+
+  /** Replaces (or removes, with null) a table wholesale: the commit step of a batch. */
+  commit(name: TableName, t: Table | null): void {
+    if (t === null) this.tables.delete(name);
+    else {
+      relinkJumps(t);
+      this.tables.set(name, t);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import type { TargetDef } from '../ext.js';
+
+export const ctTarget: TargetDef = {
+  name: 'CT',
+  options: {
+    notrack: { args: 0 },
+    helper: { args: 1 },
+    ctevents: { args: 1 },
+    expevents: { args: 1 },
+    zone: { args: 1 },
+    'zone-orig': { args: 1 },
+    'zone-reply': { args: 1 },
+    timeout: { args: 1 },
+  },
+  build(uses) {
+    const o: { notrack?: boolean; zone?: number; helper?: string; ctevents?: string[]; expevents?: string[]; timeout?: string } = {};
+    let zoneOpt = 'zone';
+    for (const u of uses) {
+      if (u.name === 'notrack') o.notrack = true;
+      else if (u.name === 'helper') o.helper = u.args[0];
+      else if (u.name === 'ctevents') o.ctevents = u.args[0].split(',');
+      else if (u.name === 'expevents') o.expevents = u.args[0].split(',');
+      else if (u.name === 'timeout') o.timeout = u.args[0];
+      else {
+        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 65535) return `CT: Bad value for "--${u.name}" option: "${u.args[0]}"`;
+        o.zone = Number(u.args[0]);
+        zoneOpt = u.name;
+      }
+    }
+    const saved =
+      (o.notrack ? ' --notrack' : '') +
+      (o.helper ? ` --helper ${o.helper}` : '') +
+      (o.ctevents ? ` --ctevents ${o.ctevents.join(',')}` : '') +
+      (o.expevents ? ` --expevents ${o.expevents.join(',')}` : '') +
+      (o.zone ? ` --${zoneOpt} ${o.zone}` : '') +
+      (o.timeout ? ` --timeout ${o.timeout}` : '');
+    return {
+      name: 'CT',
+      legal: { tables: ['raw'] },
+      save: () => saved,
+      list: () =>
+        'CT' +
+        (o.notrack ? ' notrack' : '') +
+        (o.helper ? ` helper ${o.helper}` : '') +
+        (o.ctevents ? ` ctevents ${o.ctevents.join(',')}` : '') +
+        (o.expevents ? ` expevents ${o.expevents.join(',')}` : '') +
+        (o.zone ? ` zone ${o.zone}` : '') +
+        (o.timeout ? ` timeout ${o.timeout}` : ''),
+      run(skb, env) {
+        env.ctTemplate(skb, o);
+        return 'CONTINUE';
+      },
+    };
+  },
+};

@@ -1,0 +1,94 @@
+import type { TargetDef } from '../ext.js';
+import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID, logLine } from './log-line.js';
+
+const LEVELS = ['emerg', 'alert', 'crit', 'error', 'warning', 'notice', 'info', 'debug'];
+const FLAG_OPTS: ReadonlyArray<readonly [string, number]> = [
+  ['log-tcp-sequence', LOG_TCPSEQ],
+  ['log-tcp-options', LOG_TCPOPT],
+  ['log-ip-options', LOG_IPOPT],
+  ['log-uid', LOG_UID],
+  ['log-macdecode', LOG_MACDECODE],
+];
+
+export const logTarget: TargetDef = {
+  name: 'LOG',
+  options: {
+    'log-level': { args: 1 },
+    'log-prefix': { args: 1 },
+    'log-tcp-sequence': { args: 0 },
+    'log-tcp-options': { args: 0 },
+    'log-ip-options': { args: 0 },
+    'log-uid': { args: 0 },
+    'log-macdecode': { args: 0 },
+  },
+  build(uses) {
+    let level = 4;
+    let prefix = '';
+    let flags = 0;
+    for (const u of uses) {
+      if (u.name === 'log-level') {
+        const byName = LEVELS.indexOf(u.args[0].toLowerCase());
+        const n = /^\d$/.test(u.args[0]) ? Number(u.args[0]) : byName === -1 && u.args[0] === 'panic' ? 0 : byName === -1 && u.args[0] === 'warn' ? 4 : byName;
+        if (n < 0 || n > 7) return `log-level \`${u.args[0]}' unknown`;
+        level = n;
+      } else if (u.name === 'log-prefix') {
+        if (u.args[0].length > 29) return 'Maximum prefix length 29 for --log-prefix';
+        if (u.args[0].length === 0) return 'No prefix specified for --log-prefix';
+        prefix = u.args[0];
+      } else flags |= FLAG_OPTS.find(([n]) => n === u.name)![1];
+    }
+    return {
+      name: 'LOG',
+      save: () =>
+        (prefix ? ` --log-prefix "${prefix.replace(/(["\\])/g, '\\$1')}"` : '') +
+        (level !== 4 ? ` --log-level ${level}` : '') +
+        FLAG_OPTS.filter(([, b]) => flags & b)
+          .map(([n]) => ` --${n}`)
+          .join(''),
+      list: () => `LOG flags ${flags} level ${level}` + (prefix ? ` prefix "${prefix}"` : ''),
+      run(skb, env) {
+        env.log(logLine(prefix, skb, flags));
+        return 'CONTINUE';
+      },
+    };
+  },
+};
+
+export const nflogTarget: TargetDef = {
+  name: 'NFLOG',
+  options: { 'nflog-group': { args: 1 }, 'nflog-prefix': { args: 1 }, 'nflog-range': { args: 1 }, 'nflog-size': { args: 1 }, 'nflog-threshold': { args: 1 } },
+  build(uses) {
+    let group = 0;
+    let prefix = '';
+    let size: number | null = null;
+    let threshold = 1;
+    for (const u of uses) {
+      const n = Number(u.args[0]);
+      if (u.name === 'nflog-prefix') {
+        if (u.args[0].length > 63) return 'Maximum prefix length 64 for --nflog-prefix';
+        prefix = u.args[0];
+      } else if (!/^\d+$/.test(u.args[0])) return `NFLOG: Bad value for "--${u.name}" option: "${u.args[0]}"`;
+      else if (u.name === 'nflog-group') group = n;
+      else if (u.name === 'nflog-threshold') threshold = n;
+      else size = n;
+    }
+    return {
+      name: 'NFLOG',
+      save: () =>
+        (prefix ? ` --nflog-prefix "${prefix.replace(/(["\\])/g, '\\$1')}"` : '') +
+        (group ? ` --nflog-group ${group}` : '') +
+        (size !== null ? ` --nflog-size ${size}` : '') +
+        (threshold !== 1 ? ` --nflog-threshold ${threshold}` : ''),
+      list: () =>
+        (prefix ? `nflog-prefix "${prefix}" ` : '') +
+        (group ? `nflog-group ${group} ` : '') +
+        (size !== null ? `nflog-size ${size} ` : '') +
+        (threshold !== 1 ? `nflog-threshold ${threshold} ` : ''),
+      run(skb, env) {
+        // The lab has no netlink listener; NFLOG lines go to the same log as LOG.
+        env.log(logLine(prefix, skb, 0));
+        return 'CONTINUE';
+      },
+    };
+  },
+};

@@ -1,0 +1,107 @@
+/** Header rewrites of the mangle table: TTL, DSCP, TOS, TCPMSS. */
+import { hex, parseMarkMask, parseUint, type TargetDef } from '../ext.js';
+import { DSCP_CLASSES } from '../matches/dscp.js';
+import { TCP_SYN } from '../../packet/packet.js';
+
+export const ttlTarget: TargetDef = {
+  name: 'TTL',
+  options: { 'ttl-set': { args: 1 }, 'ttl-dec': { args: 1 }, 'ttl-inc': { args: 1 } },
+  build(uses) {
+    const u = uses[uses.length - 1];
+    if (!u) return 'TTL: You must specify an action';
+    const v = parseUint(u.args[0], 255);
+    if (v === null) return `TTL: Bad value for "--${u.name}" option: "${u.args[0]}"`;
+    if (u.name !== 'ttl-set' && v === 0) return 'TTL: increasing/decreasing by 0?';
+    const op = u.name.slice(4);
+    const word = op === 'set' ? 'set to' : op === 'dec' ? 'decrement by' : 'increment by';
+    return {
+      name: 'TTL',
+      legal: { tables: ['mangle'] },
+      save: () => ` --${u.name} ${v}`,
+      list: () => `TTL ${word} ${v}`,
+      run(skb) {
+        const t = skb.pkt.ttl;
+        skb.pkt.ttl = op === 'set' ? v : op === 'dec' ? Math.max(0, t - v) : Math.min(255, t + v);
+        return 'CONTINUE';
+      },
+    };
+  },
+};
+
+export const dscpTarget: TargetDef = {
+  name: 'DSCP',
+  options: { 'set-dscp': { args: 1 }, 'set-dscp-class': { args: 1 } },
+  build(uses) {
+    const u = uses[uses.length - 1];
+    if (!u) return 'DSCP target: Parameter --set-dscp is required';
+    const v = u.name === 'set-dscp' ? parseUint(u.args[0], 63) : DSCP_CLASSES[u.args[0].toUpperCase()] ?? null;
+    if (v === null) return `Invalid DSCP value \`${u.args[0]}'`;
+    return {
+      name: 'DSCP',
+      legal: { tables: ['mangle'] },
+      save: () => ` --set-dscp ${hex(v)}`,
+      list: () => `DSCP set ${hex(v)}`,
+      run(skb) {
+        skb.pkt.tos = ((skb.pkt.tos & 0x03) | (v << 2)) & 0xff;
+        return 'CONTINUE';
+      },
+    };
+  },
+};
+
+export const tosTarget: TargetDef = {
+  name: 'TOS',
+  options: { 'set-tos': { args: 1 }, 'and-tos': { args: 1 }, 'or-tos': { args: 1 }, 'xor-tos': { args: 1 } },
+  build(uses) {
+    const u = uses[uses.length - 1];
+    if (!u) return 'TOS: An action is required';
+    let value: number;
+    let mask: number;
+    if (u.name === 'set-tos') {
+      const vm = parseMarkMask(u.args[0]);
+      if (!vm) return `TOS: Bad value for "--set-tos" option: "${u.args[0]}"`;
+      value = vm.value & 0xff;
+      mask = vm.mask === 0xffffffff ? 0xff : vm.mask & 0xff;
+    } else {
+      const v = parseUint(u.args[0], 255);
+      if (v === null) return `TOS: Bad value for "--${u.name}" option: "${u.args[0]}"`;
+      [value, mask] = u.name === 'and-tos' ? [0, ~v & 0xff] : u.name === 'or-tos' ? [v, v] : [v, 0];
+    }
+    return {
+      name: 'TOS',
+      legal: { tables: ['mangle'] },
+      save: () => ` --set-tos ${hex(value)}/${hex(mask)}`,
+      list: () => `TOS set ${hex(value)}/${hex(mask)}`,
+      run(skb) {
+        skb.pkt.tos = ((skb.pkt.tos & ~mask) ^ value) & 0xff;
+        return 'CONTINUE';
+      },
+    };
+  },
+};
+
+export const tcpmssTarget: TargetDef = {
+  name: 'TCPMSS',
+  options: { 'set-mss': { args: 1 }, 'clamp-mss-to-pmtu': { args: 0 } },
+  build(uses) {
+    const u = uses[uses.length - 1];
+    if (!u) return 'TCPMSS target: At least one parameter is required';
+    const clamp = u.name === 'clamp-mss-to-pmtu';
+    const mss = clamp ? 0 : parseUint(u.args[0], 65535);
+    if (mss === null) return `TCPMSS: Bad value for "--set-mss" option: "${u.args[0]}"`;
+    return {
+      name: 'TCPMSS',
+      legal: { protos: [6], hooks: clamp ? ['FORWARD', 'OUTPUT', 'POSTROUTING'] : undefined },
+      save: () => (clamp ? ' --clamp-mss-to-pmtu' : ` --set-mss ${mss}`),
+      list: () => (clamp ? 'TCPMSS clamp to PMTU' : `TCPMSS set ${mss}`),
+      run(skb, env) {
+        const t = skb.pkt.tcp;
+        if (!t || !(t.flags & TCP_SYN) || t.options.mss === undefined) return 'CONTINUE';
+        const want = clamp ? env.pathMtu(skb) - 40 : mss;
+        // The kernel only ever lowers the MSS option.
+        if (t.options.mss > want) t.options.mss = want;
+        return 'CONTINUE';
+      },
+    };
+  },
+};

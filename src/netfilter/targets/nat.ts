@@ -1,0 +1,133 @@
+/** DNAT, SNAT, MASQUERADE, REDIRECT and NETMAP: parsed, saved and checked here; the mapping itself is `env.nat`. */
+import { formatIpv4 } from '../../packet/ipv4.js';
+import type { NatKind, NatRange } from '../types.js';
+import { parseDotted, parseAddrMask, saveAddrMask } from '../addr.js';
+import type { BuildCtx, OptionUse, TargetDef, TargetInstance } from '../ext.js';
+
+const PORT_PROTOS = [6, 17, 33, 132, 136];
+const NEED_PORT_PROTO = 'Need TCP, UDP, SCTP or DCCP with port specification';
+
+function emptyRange(): NatRange {
+  return { mapIps: false, minIp: 0, maxIp: 0, protoSpecified: false, minPort: 0, maxPort: 0, random: false, randomFully: false, persistent: false };
+}
+
+/** `[ip[-ip]][:port[-port]]` */
+function parseToRange(text: string, ctx: BuildCtx, r: NatRange): string | null {
+  const colon = text.indexOf(':');
+  const ipPart = colon < 0 ? text : text.slice(0, colon);
+  if (colon >= 0) {
+    if (!PORT_PROTOS.includes(ctx.proto) || ctx.protoInvert) return NEED_PORT_PROTO;
+    const m = /^(\d+)(?:-(\d+))?$/.exec(text.slice(colon + 1));
+    if (!m || Number(m[1]) > 65535 || (m[2] !== undefined && Number(m[2]) > 65535)) return `Port \`${text.slice(colon + 1)}' not valid`;
+    r.protoSpecified = true;
+    r.minPort = Number(m[1]);
+    r.maxPort = m[2] === undefined ? r.minPort : Number(m[2]);
+    if (r.maxPort < r.minPort) return `Invalid port range \`${text.slice(colon + 1)}'`;
+  }
+  if (ipPart !== '') {
+    const dash = ipPart.indexOf('-');
+    const lo = parseDotted(dash < 0 ? ipPart : ipPart.slice(0, dash));
+    const hi = dash < 0 ? lo : parseDotted(ipPart.slice(dash + 1));
+    if (lo === null || hi === null) return `Bad IP address "${dash < 0 ? ipPart : lo === null ? ipPart.slice(0, dash) : ipPart.slice(dash + 1)}"`;
+    r.mapIps = true;
+    r.minIp = lo;
+    r.maxIp = hi;
+  }
+  return null;
+}
+
+function rangeText(r: NatRange): string {
+  let s = '';
+  if (r.mapIps) s += formatIpv4(r.minIp) + (r.maxIp !== r.minIp ? `-${formatIpv4(r.maxIp)}` : '');
+  if (r.protoSpecified) s += `:${r.minPort}` + (r.maxPort !== r.minPort ? `-${r.maxPort}` : '');
+  return s;
+}
+
+function flagsText(r: NatRange, sep: string): string {
+  return (r.random ? `${sep}random` : '') + (r.randomFully ? `${sep}random-fully` : '') + (r.persistent ? `${sep}persistent` : '');
+}
+
+function natInstance(kind: NatKind, r: NatRange, save: string, list: string, legal: TargetInstance['legal']): TargetInstance {
+  return {
+    name: kind,
+    legal,
+    save: () => save,
+    list: () => list,
+    run: (skb, env) => env.nat(skb, kind, r),
+  };
+}
+
+function readFlags(u: OptionUse, r: NatRange): boolean {
+  if (u.name === 'random') r.random = true;
+  else if (u.name === 'random-fully') r.randomFully = true;
+  else if (u.name === 'persistent') r.persistent = true;
+  else return false;
+  return true;
+}
+
+function xnat(kind: 'DNAT' | 'SNAT', opt: string, legal: TargetInstance['legal']): TargetDef {
+  return {
+    name: kind,
+    options: { [opt]: { args: 1 }, random: { args: 0 }, 'random-fully': { args: 0 }, persistent: { args: 0 } },
+    build(uses, ctx) {
+      const r = emptyRange();
+      let seen = false;
+      for (const u of uses) {
+        if (readFlags(u, r)) continue;
+        if (seen) return `${kind}: Multiple --${opt} not supported`;
+        seen = true;
+        const e = parseToRange(u.args[0], ctx, r);
+        if (e) return e;
+      }
+      if (!seen) return `${kind}: You must specify --${opt}`;
+      const text = rangeText(r);
+      return natInstance(kind, r, ` --${opt} ${text}${flagsText(r, ' --')}`, `to:${text}${flagsText(r, ' ')}`, legal);
+    },
+  };
+}
+
+export const dnatTarget = xnat('DNAT', 'to-destination', { tables: ['nat'], hooks: ['PREROUTING', 'OUTPUT'] });
+export const snatTarget = xnat('SNAT', 'to-source', { tables: ['nat'], hooks: ['POSTROUTING', 'INPUT'] });
+
+function portsOnly(kind: 'MASQUERADE' | 'REDIRECT', legal: TargetInstance['legal'], listWord: string): TargetDef {
+  return {
+    name: kind,
+    options: { 'to-ports': { args: 1 }, random: { args: 0 }, 'random-fully': { args: 0 } },
+    build(uses, ctx) {
+      const r = emptyRange();
+      for (const u of uses) {
+        if (readFlags(u, r)) continue;
+        if (!PORT_PROTOS.includes(ctx.proto) || ctx.protoInvert) return NEED_PORT_PROTO;
+        const m = /^(\d+)(?:-(\d+))?$/.exec(u.args[0]);
+        if (!m || Number(m[1]) > 65535 || (m[2] !== undefined && Number(m[2]) > 65535)) return `Port \`${u.args[0]}' not valid`;
+        r.protoSpecified = true;
+        r.minPort = Number(m[1]);
+        r.maxPort = m[2] === undefined ? r.minPort : Number(m[2]);
+      }
+      const ports = r.protoSpecified ? `${r.minPort}` + (r.maxPort !== r.minPort ? `-${r.maxPort}` : '') : '';
+      const save = (ports ? ` --to-ports ${ports}` : '') + flagsText(r, ' --');
+      const list = [ports ? `${listWord} ${ports}` : '', flagsText(r, ' ').trim()].filter(Boolean).join(' ');
+      return natInstance(kind, r, save, list, legal);
+    },
+  };
+}
+
+export const masqueradeTarget = portsOnly('MASQUERADE', { tables: ['nat'], hooks: ['POSTROUTING'] }, 'masq ports:');
+export const redirectTarget = portsOnly('REDIRECT', { tables: ['nat'], hooks: ['PREROUTING', 'OUTPUT'] }, 'redir ports');
+
+export const netmapTarget: TargetDef = {
+  name: 'NETMAP',
+  options: { to: { args: 1 } },
+  build(uses) {
+    const u = uses[uses.length - 1];
+    if (!u) return 'NETMAP: Parameter --to is required';
+    const am = parseAddrMask(u.args[0]);
+    if (!am) return `Bad IP address "${u.args[0]}"`;
+    const r = emptyRange();
+    r.mapIps = true;
+    r.minIp = am.addr;
+    r.maxIp = (am.addr | ~am.mask) >>> 0;
+    const text = saveAddrMask(am);
+    return natInstance('NETMAP', r, ` --to ${text}`, text, { tables: ['nat'], hooks: ['PREROUTING', 'POSTROUTING', 'OUTPUT', 'INPUT'] });
+  },
+};

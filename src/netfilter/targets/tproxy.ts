@@ -1,0 +1,37 @@
+import { formatIpv4 } from '../../packet/ipv4.js';
+import { parseDotted } from '../addr.js';
+import { hex, parseMarkMask, type TargetDef } from '../ext.js';
+
+export const tproxyTarget: TargetDef = {
+  name: 'TPROXY',
+  options: { 'on-port': { args: 1 }, 'on-ip': { args: 1 }, 'tproxy-mark': { args: 1 } },
+  build(uses) {
+    let port = -1;
+    let ip = 0;
+    let mark = 0;
+    let mask = 0;
+    for (const u of uses) {
+      if (u.name === 'on-port') {
+        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 65535) return `TPROXY: Bad value for "--on-port" option: "${u.args[0]}"`;
+        port = Number(u.args[0]);
+      } else if (u.name === 'on-ip') {
+        const a = parseDotted(u.args[0]);
+        if (a === null) return `TPROXY: Bad value for "--on-ip" option: "${u.args[0]}"`;
+        ip = a;
+      } else {
+        const vm = parseMarkMask(u.args[0]);
+        if (!vm) return `TPROXY: Bad value for "--tproxy-mark" option: "${u.args[0]}"`;
+        mark = vm.value;
+        mask = vm.mask;
+      }
+    }
+    if (port < 0) return 'TPROXY: Parameter --on-port is required';
+    return {
+      name: 'TPROXY',
+      legal: { tables: ['mangle'], hooks: ['PREROUTING'], protos: [6, 17] },
+      save: () => ` --on-port ${port} --on-ip ${formatIpv4(ip)} --tproxy-mark ${hex(mark)}/${hex(mask)}`,
+      list: () => `TPROXY redirect ${formatIpv4(ip)}:${port} mark ${hex(mark)}/${hex(mask)}`,
+      run: (skb, env) => env.tproxy(skb, { ip, port, mark, mask }),
+    };
+  },
+};
