@@ -114,8 +114,8 @@ export function inv(invert: boolean): string {
   return invert ? ' !' : '';
 }
 
-/** iptables' own quoting in save output: quote only when needed, escaping `"` and `\`. */
+/** iptables' xtables_save_string: bare when only [A-Za-z0-9_-], else double-quoted with `"`, `'` and `\` escaped. */
 export function quoteArg(s: string): string {
-  if (s.length > 0 && !/[\s"'\\]/.test(s)) return s;
-  return `"${s.replace(/(["\\])/g, '\\$1')}"`;
+  if (/^[A-Za-z0-9_-]+$/.test(s)) return s;
+  return `"${s.replace(/(["'\\])/g, '\\$1')}"`;
 }

@@ -31,7 +31,7 @@ const withoutComments = (text: string) => text.split('\n').filter((l) => l !== '
 function lookups(text: string) {
   const ipsets = [...text.matchAll(/--match-set (\S+)/g)].map((m) => m[1]);
   const nfacct = [...text.matchAll(/--nfacct-name\s+(\S+)/g)].map((m) => m[1]);
-  return { ipsets, nfacct, resolveGroup: (n: string) => (n === 'java' ? 1337 : undefined), resolveUser: () => undefined };
+  return { ipsets, nfacct, resolveGroup: (n: string) => (n === 'java' ? 60001 : undefined), resolveUser: () => undefined };
 }
 
 const present = existsSync(CORPUS);

@@ -220,7 +220,8 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     }
 
     // Extension options first (most recently loaded wins), then the base options.
-    const pools = [...matches.slice().reverse().map((m) => m.def.options), ...(target ? [target.def.options] : []), BASE_LONG];
+    const poolsNow = () => [...matches.slice().reverse().map((m) => m.def.options), ...(target ? [target.def.options] : []), BASE_LONG];
+    let pools = poolsNow();
     let found = lookupOption(long, pools);
     if (found === null || found === 'ambiguous') {
       // An option of the protocol's match loads that match implicitly (`-p tcp --dport 80`).
@@ -230,7 +231,8 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
         const f = lookupOption(long, [def.options]);
         if (f !== null && f !== 'ambiguous') {
           matches.push({ def, uses: [] });
-          found = lookupOption(long, [...matches.slice().reverse().map((m) => m.def.options), ...(target ? [target.def.options] : []), BASE_LONG]);
+          pools = poolsNow();
+          found = lookupOption(long, pools);
         }
       }
       if (found === null || found === 'ambiguous') return fail(`unknown option "${tok}"`);

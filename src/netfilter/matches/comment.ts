@@ -1,4 +1,4 @@
-import type { MatchDef } from '../ext.js';
+import { quoteArg, type MatchDef } from '../ext.js';
 
 export const commentMatch: MatchDef = {
   name: 'comment',
@@ -8,8 +8,7 @@ export const commentMatch: MatchDef = {
     if (!u) return 'COMMENT match: You must specify `--comment\'';
     const text = u.args[0];
     if (text.length > 255) return 'comment may not exceed 255 characters';
-    // iptables always quotes the comment, escaping only the double quote.
-    const saved = ` --comment "${text.replace(/(["\\])/g, '\\$1')}"`;
+    const saved = ` --comment ${quoteArg(text)}`;
     return { name: 'comment', save: () => saved, list: () => `/* ${text} */`, test: () => true };
   },
 };

@@ -2,8 +2,8 @@ import { formatIpv4 } from '../../packet/ipv4.js';
 import { parseDotted } from '../addr.js';
 import type { MatchDef } from '../ext.js';
 
-/** The kernel's default ip_pkt_list_tot: how many timestamps an entry remembers. */
-const MAX_STAMPS = 20;
+/** The kernel's default ip_pkt_list_tot; an entry remembers at least this many hits (more when --hitcount asks). */
+const MIN_STAMPS = 20;
 
 interface Entry {
   stamps: number[];
@@ -80,7 +80,7 @@ export const recentMatch: MatchDef = {
     }
     if (!mode) return 'recent: you must specify one of `--set\', `--rcheck\' `--update\' or `--remove\'';
     if (reap && !seconds) return 'recent: --reap is only valid with --seconds';
-    if (hitcount > MAX_STAMPS) return `recent: hitcount (${hitcount}) is larger than packets to be remembered (${MAX_STAMPS})`;
+    const keep = Math.max(MIN_STAMPS, hitcount);
     const key = `recent:${name}`;
     const table = (ctx.shared.get(key) as Map<number, Entry> | undefined) ?? new Map<number, Entry>();
     ctx.shared.set(key, table);
@@ -109,7 +109,7 @@ export const recentMatch: MatchDef = {
         let e = table.get(addr);
         if (m === 'set') {
           if (!e) table.set(addr, (e = { stamps: [], ttl }));
-          push(e, now, ttl);
+          push(e, now, ttl, keep);
           return !inv;
         }
         if (!e) return inv;
@@ -127,15 +127,15 @@ export const recentMatch: MatchDef = {
           for (const t of e.stamps) if (!seconds || t >= windowStart) n++;
           hit = hitcount ? n >= hitcount : n > 0;
         }
-        if (hit && m === 'update') push(e, now, ttl);
+        if (hit && m === 'update') push(e, now, ttl, keep);
         return hit !== inv;
       },
     };
   },
 };
 
-function push(e: Entry, now: number, ttl: number): void {
+function push(e: Entry, now: number, ttl: number, keep: number): void {
   e.stamps.push(now);
-  if (e.stamps.length > MAX_STAMPS) e.stamps.shift();
+  if (e.stamps.length > keep) e.stamps.shift();
   e.ttl = ttl;
 }

@@ -1,4 +1,4 @@
-import type { TargetDef } from '../ext.js';
+import { quoteArg, type TargetDef } from '../ext.js';
 import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID, logLine } from './log-line.js';
 
 const LEVELS = ['emerg', 'alert', 'crit', 'error', 'warning', 'notice', 'info', 'debug'];
@@ -40,7 +40,7 @@ export const logTarget: TargetDef = {
     return {
       name: 'LOG',
       save: () =>
-        (prefix ? ` --log-prefix "${prefix.replace(/(["\\])/g, '\\$1')}"` : '') +
+        (prefix ? ` --log-prefix ${quoteArg(prefix)}` : '') +
         (level !== 4 ? ` --log-level ${level}` : '') +
         FLAG_OPTS.filter(([, b]) => flags & b)
           .map(([n]) => ` --${n}`)
@@ -75,7 +75,7 @@ export const nflogTarget: TargetDef = {
     return {
       name: 'NFLOG',
       save: () =>
-        (prefix ? ` --nflog-prefix "${prefix.replace(/(["\\])/g, '\\$1')}"` : '') +
+        (prefix ? ` --nflog-prefix ${quoteArg(prefix)}` : '') +
         (group ? ` --nflog-group ${group}` : '') +
         (size !== null ? ` --nflog-size ${size}` : '') +
         (threshold !== 1 ? ` --nflog-threshold ${threshold}` : ''),
