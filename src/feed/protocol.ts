@@ -1,0 +1,194 @@
+/**
+ * The feed's wire format (protocol version 1). Every message is one JSON
+ * object with `type`. Client messages are checked by hand here rather than by
+ * the JSON Schema in ./schema, because the server must answer every bad
+ * message with a precise error and keep the connection; the schema documents
+ * the same shapes for client authors and is checked against real traffic in
+ * the tests.
+ */
+import type { SessionState } from '../session/lifecycle.js';
+import type { PacketTrace } from '../trace/steps.js';
+import type { FeedGraph } from './graph.js';
+
+export const PROTOCOL = 'nflab-feed';
+export const PROTOCOL_VERSION = 1;
+
+export const EVENT_KINDS = [
+  'packet.new',
+  'packet.hop',
+  'packet.verdict',
+  'packet.deliver',
+  'packet.drop',
+  'packet.step',
+  'packet.end',
+  'conntrack.new',
+  'conntrack.update',
+  'conntrack.destroy',
+  'rules.changed',
+  'log',
+  'sim.state',
+  'probe.result',
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+const KIND_SET: ReadonlySet<string> = new Set(EVENT_KINDS);
+const FAMILIES: ReadonlySet<string> = new Set(EVENT_KINDS.map((k) => k.slice(0, k.indexOf('.') < 0 ? k.length : k.indexOf('.'))));
+
+export function isEventKind(k: string): k is EventKind {
+  return KIND_SET.has(k);
+}
+
+/** `packet.*` stands for every `packet.` kind; anything else must be an exact kind. */
+export function isKindPattern(k: string): boolean {
+  return isEventKind(k) || (k.endsWith('.*') && FAMILIES.has(k.slice(0, -2)));
+}
+
+export interface Limits {
+  /** Client messages longer than this (in UTF-8 bytes) are refused with `too-large`. */
+  max_message_bytes: number;
+  /** How many past events the server keeps for resuming clients. */
+  buffer_events: number;
+  /** Bytes that may wait unsent for one client before it is dropped as too slow. */
+  client_queue_bytes: number;
+}
+
+export interface Subscription {
+  /** Full node names (`HOST` or `HOST/NS`); null means every node. */
+  nodes: string[] | null;
+  /** Event kinds or `family.*` patterns; null means every kind. */
+  kinds: string[] | null;
+}
+
+export type Ref = string | number | null;
+
+export interface HelloMessage {
+  type: 'hello';
+  protocol: typeof PROTOCOL;
+  version: number;
+  topology: unknown;
+  graph: FeedGraph;
+  state: SessionState;
+  t_us: number;
+  /** The newest event id so far (0 before any); live events after hello have larger ids. */
+  last_id: number;
+  /** The oldest event id still buffered for resuming (last_id + 1 when the buffer is empty). */
+  oldest_id: number;
+  subscription: Subscription;
+  limits: Limits;
+}
+
+export interface EventMessage {
+  type: 'event';
+  id: number;
+  t_us: number;
+  kind: EventKind;
+  node?: string;
+  packet?: number;
+  step?: unknown;
+  outcome?: string;
+  data?: unknown;
+}
+
+export type ErrorCode =
+  | 'bad-json'
+  | 'too-large'
+  | 'bad-message'
+  | 'unknown-type'
+  | 'unknown-node'
+  | 'unknown-kind'
+  | 'resume-too-old'
+  | 'resume-unknown-id';
+
+export type ServerMessage =
+  | HelloMessage
+  | EventMessage
+  | { type: 'result'; ref: Ref; cmd: string; ok: boolean; output: string; state: SessionState; t_us: number }
+  | { type: 'subscribed'; ref: Ref; subscription: Subscription }
+  | { type: 'resumed'; ref: Ref; after: number; through: number; count: number }
+  | { type: 'trace'; ref: Ref; packet: number; trace: PacketTrace | null }
+  | { type: 'pong'; ref: Ref; t_us: number; state: SessionState }
+  | { type: 'error'; ref: Ref; code: ErrorCode; message: string; oldest_id?: number; last_id?: number }
+  | { type: 'goodbye'; reason: 'slow-client' | 'shutdown'; message: string };
+
+export type ClientMessage =
+  | { type: 'command'; ref: Ref; cmd: string }
+  | { type: 'subscribe'; ref: Ref; nodes: string[] | null; kinds: string[] | null }
+  | { type: 'resume'; ref: Ref; last_id: number }
+  | { type: 'get_trace'; ref: Ref; packet: number }
+  | { type: 'ping'; ref: Ref };
+
+export const CLIENT_TYPES = ['command', 'subscribe', 'resume', 'get_trace', 'ping'] as const;
+
+export interface ProtocolError {
+  error: { code: ErrorCode; message: string; ref: Ref };
+}
+
+const MAX_CMD = 4096;
+const MAX_LIST = 256;
+
+function fail(code: ErrorCode, message: string, ref: Ref = null): ProtocolError {
+  return { error: { code, message, ref } };
+}
+
+function readRef(v: unknown): Ref | undefined {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.length <= 128) return v;
+  return undefined;
+}
+
+function readStringList(v: unknown, what: string): string[] | null | string {
+  if (v === undefined || v === null) return null;
+  if (!Array.isArray(v)) return `${what} must be an array of strings or null`;
+  if (v.length > MAX_LIST) return `${what} may hold at most ${MAX_LIST} entries`;
+  for (const s of v) if (typeof s !== 'string') return `${what} must be an array of strings or null`;
+  return v as string[];
+}
+
+function isId(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+/**
+ * Parses one client frame. `bytes` is its size on the wire, checked before
+ * parsing so an oversized frame costs no JSON work.
+ */
+export function parseClientMessage(text: string, bytes: number, maxBytes: number): ClientMessage | ProtocolError {
+  if (bytes > maxBytes) return fail('too-large', `message of ${bytes} bytes exceeds the limit of ${maxBytes} bytes`);
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    return fail('bad-json', `not JSON: ${(e as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail('bad-message', 'a message must be a JSON object with "type"');
+  const m = v as Record<string, unknown>;
+  const ref = readRef(m.ref);
+  if (ref === undefined) return fail('bad-message', 'ref must be a number or a string of at most 128 characters');
+  if (typeof m.type !== 'string') return fail('bad-message', 'a message must have a string "type"', ref);
+  switch (m.type) {
+    case 'command':
+      if (typeof m.cmd !== 'string' || m.cmd.trim() === '') return fail('bad-message', 'command needs a non-empty string "cmd"', ref);
+      if (m.cmd.length > MAX_CMD) return fail('bad-message', `cmd may be at most ${MAX_CMD} characters`, ref);
+      return { type: 'command', ref, cmd: m.cmd };
+    case 'subscribe': {
+      const nodes = readStringList(m.nodes, 'nodes');
+      if (typeof nodes === 'string') return fail('bad-message', nodes, ref);
+      const kinds = readStringList(m.kinds, 'kinds');
+      if (typeof kinds === 'string') return fail('bad-message', kinds, ref);
+      const badKind = kinds?.find((k) => !isKindPattern(k));
+      if (badKind !== undefined) return fail('unknown-kind', `unknown event kind "${badKind}" (known: ${EVENT_KINDS.join(', ')}, or FAMILY.*)`, ref);
+      return { type: 'subscribe', ref, nodes, kinds };
+    }
+    case 'resume':
+      if (!isId(m.last_id)) return fail('bad-message', 'resume needs "last_id", a non-negative integer', ref);
+      return { type: 'resume', ref, last_id: m.last_id };
+    case 'get_trace':
+      if (!isId(m.packet)) return fail('bad-message', 'get_trace needs "packet", a non-negative integer', ref);
+      return { type: 'get_trace', ref, packet: m.packet };
+    case 'ping':
+      return { type: 'ping', ref };
+    default:
+      return fail('unknown-type', `unknown message type "${m.type}" (known: ${CLIENT_TYPES.join(', ')})`, ref);
+  }
+}
