@@ -5,7 +5,8 @@
  */
 import { parseCidr, parseIpv4 } from '../packet/ipv4.js';
 import type { IpsetSpec } from './model.js';
-import { describe, entries, items, scalar, type YamlNode, type YamlSrc } from './yaml-src.js';
+import { didYouMean } from '../core/diagnostic.js';
+import { describe, entries, type Entry, items, scalar, type YamlNode, type YamlSrc } from './yaml-src.js';
 
 const TYPES: readonly IpsetSpec['type'][] = ['hash:net', 'hash:ip', 'hash:ip,port', 'hash:net,port', 'bitmap:port'];
 const SET_KEYS = ['type', 'members'];
@@ -20,8 +21,9 @@ export function readIpsets(src: YamlSrc, node: YamlNode | null, nodeName: string
       src.error(e.keyNode, `ipset name "${e.key}" must be 1 to ${MAX_NAME} letters, digits or "_.:-"`);
       continue;
     }
-    const fields = entries(src, e.value, `ipset ${e.key}`, SET_KEYS);
+    const fields = entries(src, e.value, `ipset ${e.key}`, null);
     if (!fields) continue;
+    if (!unknownKeys(src, fields, e.key)) continue;
     const typeE = fields.find((f) => f.key === 'type');
     const t = scalar(typeE?.value ?? null);
     if (!typeE) {
@@ -47,6 +49,18 @@ export function readIpsets(src: YamlSrc, node: YamlNode | null, nodeName: string
   return out;
 }
 
+/** In a flow mapping `{ type: hash:ip,port }` the comma ends the value and `port` becomes a key; say so. */
+function unknownKeys(src: YamlSrc, fields: Entry[], set: string): boolean {
+  let ok = true;
+  for (const f of fields) {
+    if (SET_KEYS.includes(f.key)) continue;
+    ok = false;
+    const flow = f.key === 'port' || f.key === 'net,port' ? '; inside `{ }` a comma ends a value, so quote the type: "hash:ip,port"' : '';
+    src.error(f.keyNode, `unknown key "${f.key}" in ipset ${set}${didYouMean(f.key, SET_KEYS)}; expected type, members${flow}`);
+  }
+  return ok;
+}
+
 function memberError(type: IpsetSpec['type'], text: string): string | null {
   switch (type) {
     case 'hash:ip':
@@ -61,7 +75,8 @@ function memberError(type: IpsetSpec['type'], text: string): string | null {
       const left = text.slice(0, comma);
       const okLeft = comma > 0 && (type === 'hash:ip,port' ? ip(left, true) : net(left));
       const okRight = comma > 0 && protoPort(text.slice(comma + 1));
-      return okLeft && okRight ? null : `expected ${type === 'hash:ip,port' ? 'IP' : 'CIDR'},[PROTO:]PORT such as 10.0.0.1,tcp:80`;
+      const flow = comma < 0 ? ' (inside [ ] a comma separates items, so quote each member)' : '';
+      return okLeft && okRight ? null : `expected ${type === 'hash:ip,port' ? 'IP' : 'CIDR'},[PROTO:]PORT such as "10.0.0.1,tcp:80"${flow}`;
     }
   }
 }

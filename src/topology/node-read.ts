@@ -6,7 +6,7 @@ import { readIpsets } from './ipsets.js';
 import { readIptables, readIptablesCmds } from './iptables.js';
 import { MAX_ID, readListen } from './listen.js';
 import type { NodeSpec } from './model.js';
-import { KNOWN_SYSCTLS, resolveSysctl, sysctlValue } from './sysctl.js';
+import { KNOWN_SYSCTLS, SYSCTL_SUMMARY, resolveSysctl, sysctlValue } from './sysctl.js';
 import { didYouMean } from '../core/diagnostic.js';
 import { entries, items, readString, scalar, describe, type Entry, type YamlNode, type YamlSrc } from './yaml-src.js';
 
@@ -101,7 +101,7 @@ function readSysctls(ctx: NodeContext, node: YamlNode | null, draft: NodeDraft):
   for (const e of entries(src, node, `sysctl of ${ctx.name}`, null) ?? []) {
     const s = resolveSysctl(e.key);
     if (!s) {
-      src.error(e.keyNode, `unknown sysctl "${e.key}"${didYouMean(e.key, KNOWN_SYSCTLS)}; nflab knows: ${KNOWN_SYSCTLS.join(', ')}`);
+      src.error(e.keyNode, `unknown sysctl "${e.key}"${didYouMean(e.key, KNOWN_SYSCTLS)}; nflab knows ${SYSCTL_SUMMARY}`);
       continue;
     }
     const r = sysctlValue(s, scalar(e.value));

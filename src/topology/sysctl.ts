@@ -35,6 +35,11 @@ const CONF = new Map<string, Check>([
   ['accept_local', bool],
 ]);
 
+/** For messages: the known names in families. */
+export const SYSCTL_SUMMARY =
+  'net.ipv4.ip_forward, net.ipv4.ip_unprivileged_port_start, net.ipv4.conf.<all|default|IF>.{rp_filter,route_localnet,forwarding,accept_local}, ' +
+  'net.bridge.bridge-nf-call-iptables, net.netfilter.nf_conntrack_{tcp_timeout_<state>,udp_timeout,udp_timeout_stream,icmp_timeout,generic_timeout,tcp_loose,tcp_be_liberal,tcp_ignore_invalid_rst,tcp_max_retrans}';
+
 export const KNOWN_SYSCTLS: readonly string[] = [...GLOBAL.keys(), ...[...CONF.keys()].map((k) => `net.ipv4.conf.<all|default|IF>.${k}`)];
 
 export interface SysctlName {

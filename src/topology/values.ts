@@ -47,7 +47,7 @@ const MAX_LATENCY_US = 60_000_000;
 export function parseLatency(v: unknown): Parsed<Micros> {
   const expected = 'a latency with a unit, such as 50us, 1ms or 0.5ms';
   if (v === 0) return good(0);
-  if (typeof v !== 'string') return bad(`expected ${expected}`);
+  if (typeof v !== 'string') return bad(`expected ${expected}, not ${JSON.stringify(v ?? null)}`);
   const m = LATENCY.exec(v.trim());
   if (!m) return bad(`"${v}" is not ${expected}`);
   const us = Math.round(Number(m[1]) * LATENCY_UNIT[m[2]]);
@@ -77,8 +77,8 @@ const RATE_UNIT: Record<string, number> = {
 
 export function parseBandwidth(v: unknown): Parsed<number> {
   const expected = 'a rate in bits per second such as 1Gbit, 100Mbit or 10kbit (0 for unlimited)';
-  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? good(v) : bad(`expected ${expected}`);
-  if (typeof v !== 'string') return bad(`expected ${expected}`);
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? good(v) : bad(`expected ${expected}, not ${v}`);
+  if (typeof v !== 'string') return bad(`expected ${expected}, not ${JSON.stringify(v ?? null)}`);
   const m = RATE.exec(v.trim().toLowerCase());
   const unit = m ? RATE_UNIT[m[2]] : undefined;
   if (!m || unit === undefined) return bad(`"${v}" is not ${expected}`);
@@ -91,7 +91,7 @@ export function parseLoss(v: unknown): Parsed<number> {
   let n: number;
   if (typeof v === 'number') n = v;
   else if (typeof v === 'string' && /^\d+(\.\d+)?%$/.test(v.trim())) n = Number(v.trim().slice(0, -1)) / 100;
-  else return bad(`expected ${expected}`);
+  else return bad(`expected ${expected}, not ${JSON.stringify(v ?? null)}`);
   if (!Number.isFinite(n) || n < 0 || n > 1) return bad(`loss ${String(v)} is out of range: expected ${expected}`);
   return good(n);
 }
