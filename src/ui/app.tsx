@@ -1,0 +1,101 @@
+/**
+ * The terminal UI's root: draws the UiModel in the layout the terminal size
+ * allows, forwards keys to it, and redraws when the terminal is resized or the
+ * simulation has run a slice.
+ */
+import { Box, useApp, useInput, useStdout } from 'ink';
+import { useEffect, useReducer, useRef, useState } from 'react';
+import type { DriverOptions } from './driver.js';
+import type { PaneKind } from './layout.js';
+import { UiModel } from './model.js';
+import { CommandLine } from './panes/command-line.js';
+import { HelpPane } from './panes/help-pane.js';
+import { NodePane } from './panes/node-pane.js';
+import { OutputPane } from './panes/output-pane.js';
+import { PacketPane } from './panes/packet-pane.js';
+import { StatusBar } from './panes/status-bar.js';
+import { TimelinePane } from './panes/timeline-pane.js';
+import { TopologyPane } from './panes/topology-pane.js';
+import type { UiSession } from './ui-session.js';
+
+export interface AppProps {
+  session: UiSession;
+  /** Fixed size (tests); otherwise the terminal's, following resizes. */
+  size?: { cols: number; rows: number };
+  onExit?: (code: number) => void;
+  driver?: DriverOptions;
+  /** Lets tests reach the model that drives the screen. */
+  onModel?: (m: UiModel) => void;
+}
+
+function useTerminalSize(fixed?: { cols: number; rows: number }): { cols: number; rows: number } {
+  const { stdout } = useStdout();
+  const read = () => ({ cols: stdout.columns || 80, rows: stdout.rows || 24 });
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    if (fixed) return;
+    const on = () => setSize(read());
+    stdout.on('resize', on);
+    return () => {
+      stdout.off('resize', on);
+    };
+  }, [stdout, fixed]);
+  return fixed ?? size;
+}
+
+export function App({ session, size, onExit, driver, onModel }: AppProps) {
+  const { exit } = useApp();
+  const [, redraw] = useReducer((n: number) => n + 1, 0);
+  const model = useRef<UiModel | null>(null);
+  if (!model.current) {
+    model.current = new UiModel(
+      session,
+      () => redraw(),
+      (code) => {
+        onExit?.(code);
+        exit();
+      },
+      driver,
+    );
+    onModel?.(model.current);
+  }
+  const m = model.current;
+  useEffect(() => () => m.dispose(), [m]);
+  const { cols, rows } = useTerminalSize(size);
+  useInput((input, key) => m.key(input, key));
+  const layout = m.resize(cols, rows);
+
+  const pane = (kind: PaneKind, width: number, height: number) => {
+    const focused = m.focus === kind;
+    const common = { key: kind, focused, width, height };
+    switch (kind) {
+      case 'topology':
+        return <TopologyPane {...common} view={m.topo} selected={m.selectedNode} />;
+      case 'timeline':
+        return <TimelinePane {...common} count={m.timeline.length} at={(i) => m.timeline.at(i)} cursor={m.timelineCursor} detail={m.timeline.detail} />;
+      case 'packet':
+        return <PacketPane {...common} id={m.packetId} trace={m.packetId === null ? null : (session.trace(m.packetId) ?? null)} offset={m.offsets.packet} />;
+      case 'node':
+        return <NodePane {...common} report={m.nodeReport()} offset={m.offsets.node} />;
+      case 'output':
+        return m.output ? <OutputPane {...common} {...m.output} offset={m.offsets.output} /> : <HelpPane {...common} offset={0} />;
+      case 'help':
+        return <HelpPane {...common} offset={m.offsets.help} />;
+    }
+  };
+
+  return (
+    <Box flexDirection="column" width={cols}>
+      <StatusBar lab={session.topology.name} state={session.state} t_us={session.now()} events={m.driver.events} packets={m.packets} tick={m.driver.ticks} width={cols} />
+      <Box flexDirection="row">
+        {layout.columns.map((c, i) => (
+          <Box key={i} flexDirection="column" width={c.width}>
+            {c.panes.map((p) => pane(p.kind, c.width, p.height))}
+          </Box>
+        ))}
+      </Box>
+      {layout.bottom && pane(layout.bottom.kind, layout.bottom.width, layout.bottom.height)}
+      <CommandLine active={m.cmdActive} value={m.cmdValue} messages={m.messages} rows={layout.messageRows} width={cols} />
+    </Box>
+  );
+}

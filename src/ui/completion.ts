@@ -1,0 +1,61 @@
+/**
+ * Tab completion for the command line: session verbs and node names first,
+ * then the node's verbs, then a few well-known arguments. Completes to the
+ * longest common prefix and lists the choices when there are several.
+ */
+import { NODE_VERBS, SESSION_VERBS } from '../session/command-language.js';
+
+export interface Completion {
+  line: string;
+  /** Every candidate when the word is ambiguous (shown to the user), else empty. */
+  choices: string[];
+}
+
+const TABLES = ['filter', 'nat', 'mangle', 'raw', 'security'];
+const ARGS: Record<string, string[]> = {
+  iptables: ['-t', '-L', '-S', '-n', '-v', '-I', '-A', '-D', '-F', '-Z', '-P', '-N', '-X', '--line-numbers'],
+  'iptables-save': ['-c', '-t'],
+  ip: ['route', 'rule'],
+  conntrack: ['-L', '-F', '-D'],
+  send: ['udp', 'tcp'],
+  connect: [],
+  ping: [],
+  sysctl: ['-w'],
+};
+
+/** Node names with their short forms (`web` for `docker-host/web`) when those are unique. */
+export function nodeWords(nodes: string[]): string[] {
+  const short = nodes.filter((n) => n.includes('/')).map((n) => n.slice(n.indexOf('/') + 1));
+  const unique = short.filter((s) => short.indexOf(s) === short.lastIndexOf(s) && !nodes.includes(s));
+  return [...nodes, ...unique];
+}
+
+function candidatesFor(words: string[], nodes: string[]): string[] {
+  const i = words.length - 1;
+  if (i === 0) return [...SESSION_VERBS, ...nodeWords(nodes)];
+  const first = words[0];
+  if (first === 'load') return i === 1 ? ['scenario'] : [];
+  if ((SESSION_VERBS as readonly string[]).includes(first)) return [];
+  if (i === 1) return [...NODE_VERBS];
+  const verb = words[1];
+  if ((verb === 'iptables' || verb === 'iptables-save') && words[i - 1] === '-t') return TABLES;
+  if (verb === 'ip' && i > 2) return ['show', 'get', 'add', 'del'];
+  return ARGS[verb] ?? [];
+}
+
+function commonPrefix(xs: string[]): string {
+  let p = xs[0] ?? '';
+  for (const x of xs) while (!x.startsWith(p)) p = p.slice(0, -1);
+  return p;
+}
+
+export function complete(line: string, nodes: string[]): Completion {
+  const words = line.split(' ').filter((w, i, all) => w !== '' || i === all.length - 1);
+  if (words.length === 0) words.push('');
+  const word = words[words.length - 1];
+  const hits = [...new Set(candidatesFor(words, nodes))].filter((c) => c.startsWith(word));
+  if (hits.length === 0) return { line, choices: [] };
+  const head = line.slice(0, line.length - word.length);
+  if (hits.length === 1) return { line: `${head}${hits[0]} `, choices: [] };
+  return { line: `${head}${commonPrefix(hits)}`, choices: hits };
+}

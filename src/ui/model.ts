@@ -1,0 +1,348 @@
+/**
+ * Everything the terminal UI knows and does, without React: which pane has
+ * focus, what is selected, the command line, and what each key does. The ink
+ * components only draw this model, which keeps the behaviour testable and the
+ * components pure.
+ */
+import type { Key } from 'ink';
+import type { SessionEvent } from '../session/session.js';
+import type { ListenSpec } from '../topology/model.js';
+import { complete } from './completion.js';
+import { Driver, type DriverOptions } from './driver.js';
+import { History } from './history.js';
+import { computeLayout, type Inspector, type Layout, type PaneKind } from './layout.js';
+import { type NodeReport, nodeReport } from './node-report.js';
+import { bodyRows } from './panes/frame.js';
+import type { Line } from './style.js';
+import { eventTrace, Timeline } from './timeline.js';
+import { topologyView, type TopologyView } from './topology-lines.js';
+import type { UiSession } from './ui-session.js';
+
+export type KeyInfo = Pick<Key, 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'tab' | 'shift' | 'ctrl' | 'backspace' | 'delete'>;
+
+type Scrolled = 'packet' | 'node' | 'output' | 'help';
+
+const MAX_MESSAGES = 50;
+
+export class UiModel {
+  readonly timeline = new Timeline();
+  readonly history = new History();
+  readonly driver: Driver;
+  readonly listen = new Map<string, ListenSpec[]>();
+  topo: TopologyView;
+  focus: PaneKind = 'topology';
+  inspector: Inspector = 'node';
+  selectedNode: string | null;
+  report: NodeReport | null = null;
+  private reportDirty = true;
+  packetId: number | null = null;
+  /** Selected timeline row; null follows the newest event. */
+  timelineCursor: number | null = null;
+  readonly offsets: Record<Scrolled, number> = { packet: 0, node: 0, output: 0, help: 0 };
+  cmdActive = false;
+  cmdValue = '';
+  messages: Line[] = [];
+  output: { command: string; text: string; ok: boolean } | null = null;
+  packets = 0;
+  layout: Layout = computeLayout(80, 24, 'node');
+  private lastInspector: 'packet' | 'node' = 'node';
+  private cols = 80;
+  private rows = 24;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    readonly session: UiSession,
+    /** Asks for a redraw; called after every slice and every handled key. */
+    private readonly changed: () => void,
+    readonly quit: (code: number) => void,
+    driverOptions: DriverOptions = {},
+  ) {
+    for (const n of session.topology.nodes) this.listen.set(n.name, n.listen);
+    this.topo = topologyView(session.nodes(), this.listen);
+    this.selectedNode = this.topo.nodes[0] ?? null;
+    this.driver = new Driver(session, () => this.afterSlice(), driverOptions);
+    this.unsubscribe = session.subscribe((e) => this.onEvent(e));
+    this.timeline.push({ t_us: session.now(), kind: 'sim.state', data: { state: session.state } });
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+    this.driver.stop();
+  }
+
+  /** Called by the engine once per event: a push and a flag, nothing more. */
+  private onEvent(e: SessionEvent): void {
+    this.timeline.push(e);
+    if (e.kind === 'packet.new') this.packets++;
+    else if (e.kind === 'sim.state') {
+      if ((e.data as { state: string }).state === 'running') this.driver.kick();
+      this.changed();
+    } else if (e.kind === 'probe.result') {
+      const d = e.data;
+      this.say({ text: `${d.command}: ${d.result}${d.server ? ` (server ${d.server}${d.server_sees ? `, saw ${d.server_sees}` : ''})` : ''}`, tone: d.result === 'connected' || d.result === 'reply' || d.result === 'delivered' ? 'accept' : 'drop' });
+      if (this.packetId === null && d.trace !== null) this.packetId = d.trace;
+      this.changed();
+    }
+    this.reportDirty = true;
+  }
+
+  private afterSlice(): void {
+    this.changed();
+  }
+
+  /** Sets the terminal size; returns the layout to draw. */
+  resize(cols: number, rows: number): Layout {
+    this.cols = cols;
+    this.rows = rows;
+    this.layout = computeLayout(cols, rows, this.inspector);
+    if (!this.layout.order.includes(this.focus)) this.focus = this.layout.order[0];
+    return this.layout;
+  }
+
+  /** The node report, rebuilt only when something happened since. */
+  nodeReport(): NodeReport | null {
+    if (!this.selectedNode) return null;
+    if (this.reportDirty || this.report?.node !== this.selectedNode) {
+      const node = this.selectedNode;
+      this.report = nodeReport(node, (cmd) => this.session.exec(node, cmd), this.listen.get(node) ?? []);
+      this.reportDirty = false;
+    }
+    return this.report;
+  }
+
+  say(...lines: Line[]): void {
+    this.messages.push(...lines);
+    if (this.messages.length > MAX_MESSAGES) this.messages.splice(0, this.messages.length - MAX_MESSAGES);
+  }
+
+  private showInspector(i: Inspector, focus = false): void {
+    if (i === 'packet' || i === 'node') this.lastInspector = i;
+    this.inspector = i;
+    this.layout = computeLayout(this.cols, this.rows, i);
+    if (focus || !this.layout.order.includes(this.focus)) this.focus = i;
+  }
+
+  private paneHeight(kind: PaneKind): number {
+    for (const c of this.layout.columns) for (const p of c.panes) if (p.kind === kind) return p.height;
+    return this.layout.bottom?.kind === kind ? this.layout.bottom.height : 10;
+  }
+
+  key(input: string, k: KeyInfo): void {
+    try {
+      if (this.cmdActive) this.commandKey(input, k);
+      else this.normalKey(input, k);
+    } catch (e) {
+      this.say({ text: `error: ${e instanceof Error ? e.message : String(e)}`, tone: 'error' });
+    }
+    this.changed();
+  }
+
+  private commandKey(input: string, k: KeyInfo): void {
+    if (k.escape) {
+      this.cmdActive = false;
+      return;
+    }
+    if (k.return) {
+      const line = this.cmdValue.trim();
+      this.cmdValue = '';
+      this.cmdActive = false;
+      if (line) this.execute(line);
+      return;
+    }
+    if (k.upArrow) {
+      const h = this.history.up(this.cmdValue);
+      if (h !== null) this.cmdValue = h;
+      return;
+    }
+    if (k.downArrow) {
+      const h = this.history.down();
+      if (h !== null) this.cmdValue = h;
+      return;
+    }
+    if (k.tab) {
+      const c = complete(this.cmdValue, this.topo.nodes);
+      this.cmdValue = c.line;
+      if (c.choices.length) this.say({ text: c.choices.join('  '), tone: 'dim' });
+      return;
+    }
+    if (k.backspace || k.delete) {
+      this.cmdValue = this.cmdValue.slice(0, -1);
+      return;
+    }
+    if (k.ctrl && input === 'u') {
+      this.cmdValue = '';
+      return;
+    }
+    if (k.ctrl) return;
+    // Pasted text arrives as one chunk; keep printable characters only.
+    for (const ch of input) if (ch >= ' ' && ch !== '\x7f') this.cmdValue += ch;
+  }
+
+  /** Runs one line of the command language; errors are shown, never thrown. */
+  execute(line: string): void {
+    this.history.add(line);
+    let r: { ok: boolean; output: string };
+    try {
+      r = this.session.command(line);
+    } catch (e) {
+      r = { ok: false, output: e instanceof Error ? e.message : String(e) };
+    }
+    const word = line.split(' ')[0];
+    if (word === 'reset' && r.ok) {
+      this.timeline.clear();
+      this.packetId = null;
+      this.packets = 0;
+      this.timelineCursor = null;
+      this.driver.resetCount();
+      this.timeline.push({ t_us: this.session.now(), kind: 'sim.state', data: { state: this.session.state } });
+    }
+    this.reportDirty = true;
+    if (word === 'run') this.driver.resetCount();
+    const multi = r.output.includes('\n');
+    if (multi) {
+      this.output = { command: line, text: r.output, ok: r.ok };
+      this.offsets.output = 0;
+      this.showInspector('output');
+      this.say({ text: `> ${line}: ${r.ok ? 'see the output pane' : 'failed, see the output pane'}`, tone: r.ok ? 'dim' : 'error' });
+    } else {
+      this.say({ text: `> ${line}`, tone: 'dim' }, { text: r.ok ? r.output || 'ok' : `error: ${r.output}`, tone: r.ok ? undefined : 'error' });
+    }
+    this.driver.kick();
+  }
+
+  private normalKey(input: string, k: KeyInfo): void {
+    const order = this.layout.order;
+    if (input === ':') {
+      this.cmdActive = true;
+      return;
+    }
+    if (input === 'q') return this.quit(0);
+    if (input === '?') return this.showInspector('help', true);
+    if (k.escape) {
+      if (this.inspector === 'help' || this.inspector === 'output') this.showInspector(this.lastInspector);
+      return;
+    }
+    if (k.tab) {
+      const i = order.indexOf(this.focus);
+      this.focus = order[(i + (k.shift ? order.length - 1 : 1)) % order.length];
+      return;
+    }
+    if (input >= '1' && input <= '9' && Number(input) <= order.length) {
+      this.focus = order[Number(input) - 1];
+      return;
+    }
+    switch (input) {
+      case ' ':
+        if (this.session.state === 'running') this.session.pause();
+        else this.runSession();
+        return;
+      case 'r':
+        return this.runSession();
+      case 'p':
+        this.session.pause();
+        return;
+      case 's':
+        this.stepOnce();
+        return;
+      case 'a':
+        this.timeline.detail = !this.timeline.detail;
+        this.say({ text: this.timeline.detail ? 'timeline: every step of every packet (from now on)' : 'timeline: packets, results and changes only', tone: 'dim' });
+        return;
+    }
+    this.paneKey(input, k);
+  }
+
+  private runSession(): void {
+    this.driver.resetCount();
+    this.session.run();
+    this.driver.kick();
+  }
+
+  private stepOnce(): void {
+    const ran = this.session.step();
+    this.say({ text: ran ? `stepped one event; t=${this.session.now()}µs` : 'nothing left to run', tone: 'dim' });
+  }
+
+  private paneKey(input: string, k: KeyInfo): void {
+    const rows = bodyRows(this.paneHeight(this.focus));
+    const delta = k.upArrow || input === 'k' ? -1 : k.downArrow || input === 'j' ? 1 : k.pageUp ? -Math.max(1, rows - 1) : k.pageDown ? Math.max(1, rows - 1) : 0;
+    switch (this.focus) {
+      case 'topology': {
+        const nodes = this.topo.nodes;
+        if (!nodes.length) return;
+        if (delta) {
+          const i = Math.max(0, Math.min(nodes.length - 1, nodes.indexOf(this.selectedNode ?? nodes[0]) + Math.sign(delta)));
+          this.selectNode(nodes[i]);
+        }
+        if (k.return) this.showInspector('node');
+        return;
+      }
+      case 'timeline': {
+        const n = this.timeline.length;
+        if (!n) return;
+        if (k.end || input === 'G') this.timelineCursor = null;
+        else if (k.home || input === 'g') this.timelineCursor = 0;
+        else if (delta) {
+          const cur = this.timelineCursor ?? n - 1;
+          this.timelineCursor = Math.max(0, Math.min(n - 1, cur + delta));
+        }
+        if (k.return) this.openTimelineRow();
+        return;
+      }
+      case 'packet':
+        if (input === '[' || input === ']') return this.nextPacket(input === ']' ? 1 : -1);
+        return this.scroll('packet', delta, k);
+      case 'node':
+        if (input === '[' || input === ']') return this.jumpSection(input === ']' ? 1 : -1);
+        return this.scroll('node', delta, k);
+      case 'output':
+      case 'help':
+        return this.scroll(this.focus, delta, k);
+    }
+  }
+
+  private scroll(which: Scrolled, delta: number, k: KeyInfo): void {
+    if (k.home) this.offsets[which] = 0;
+    else this.offsets[which] = Math.max(0, this.offsets[which] + delta);
+  }
+
+  selectNode(name: string): void {
+    if (name !== this.selectedNode) this.offsets.node = 0;
+    this.selectedNode = name;
+  }
+
+  private openTimelineRow(): void {
+    const n = this.timeline.length;
+    const e = this.timeline.at(this.timelineCursor ?? n - 1);
+    const id = eventTrace(e);
+    if (id === null) {
+      this.say({ text: 'this event is not about a packet', tone: 'dim' });
+      return;
+    }
+    this.openPacket(id);
+  }
+
+  openPacket(id: number): void {
+    this.packetId = id;
+    this.offsets.packet = 0;
+    this.showInspector('packet');
+  }
+
+  private nextPacket(dir: number): void {
+    const ids = this.session.recentTraces().map((t) => t.id);
+    if (!ids.length) return;
+    const i = this.packetId === null ? -1 : ids.indexOf(this.packetId);
+    const j = i < 0 ? (dir > 0 ? 0 : ids.length - 1) : Math.max(0, Math.min(ids.length - 1, i + dir));
+    this.packetId = ids[j];
+    this.offsets.packet = 0;
+  }
+
+  private jumpSection(dir: number): void {
+    const r = this.nodeReport();
+    if (!r) return;
+    const off = this.offsets.node;
+    const starts = r.sections.map((s) => s.start);
+    const next = dir > 0 ? starts.find((s) => s > off) : [...starts].reverse().find((s) => s < off);
+    if (next !== undefined) this.offsets.node = next;
+  }
+}

@@ -1,0 +1,29 @@
+/** `?`: the key bindings and the command language. */
+import { COMMAND_HELP } from '../../session/command-language.js';
+import type { Line } from '../style.js';
+import { Frame } from './frame.js';
+
+export const KEY_HELP = `keys:
+  Tab / Shift-Tab   next / previous pane         1 2 3 4   jump to a pane
+  Up Down j k       move the selection or scroll  PgUp PgDn  page
+  Enter             open the selected packet (timeline) or node (topology)
+  [ ]               previous / next section (node) or packet (packet)
+  End / G           timeline: follow the newest event again
+  a                 timeline: show every rule step too
+  space             run / pause          s   step one event
+  r                 run                  p   pause
+  :                 command line (Esc leaves, Up/Down history, Tab completes)
+  ?                 this help (Esc closes)          q   quit`;
+
+const LINES: Line[] = [...KEY_HELP.split('\n'), '', ...COMMAND_HELP.split('\n')].map((t) => ({ text: t, tone: t.endsWith(':') ? 'head' : undefined }));
+
+export interface HelpPaneProps {
+  offset: number;
+  focused: boolean;
+  width: number;
+  height: number;
+}
+
+export function HelpPane({ offset, focused, width, height }: HelpPaneProps) {
+  return <Frame title="Help" info="Esc closes" focused={focused} width={width} height={height} lines={LINES} offset={Math.min(offset, LINES.length - 1)} />;
+}

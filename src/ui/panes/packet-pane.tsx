@@ -1,0 +1,22 @@
+/** The packet inspector: the selected packet's whole path (src/ui/trace-lines.ts). */
+import type { PacketTrace } from '../../trace/steps.js';
+import type { Line } from '../style.js';
+import { traceLines } from '../trace-lines.js';
+import { Frame } from './frame.js';
+
+export interface PacketPaneProps {
+  trace: PacketTrace | null;
+  /** The id asked for, to say when it has aged out of the trace store. */
+  id: number | null;
+  offset: number;
+  focused: boolean;
+  width: number;
+  height: number;
+}
+
+const HINT: Line[] = [{ text: 'No packet selected: move to the timeline (Tab) and press Enter on a packet event.', tone: 'dim' }];
+
+export function PacketPane({ trace, id, offset, focused, width, height }: PacketPaneProps) {
+  const lines = trace ? traceLines(trace) : id !== null ? [{ text: `packet #${id} is no longer recorded`, tone: 'dim' as const }] : HINT;
+  return <Frame title={trace ? `Packet #${trace.id}` : 'Packet'} info={`${trace?.steps.length ?? 0} steps`} focused={focused} width={width} height={height} lines={lines} offset={Math.min(offset, Math.max(0, lines.length - 1))} />;
+}

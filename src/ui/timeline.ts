@@ -1,0 +1,101 @@
+/**
+ * The timeline: session events kept in a bounded ring, turned into text only
+ * when a row is drawn. The listener runs once per engine event, so it does no
+ * formatting, only a push.
+ */
+import type { SessionEvent } from '../session/session.js';
+import { renderStep } from '../trace/render.js';
+import type { PacketSummary } from '../trace/steps.js';
+import { type Line, MARK, type Tone, verdictTone } from './style.js';
+import { packetLabel, stepTone } from './trace-lines.js';
+
+/** Step kinds that make the timeline too long to read; the packet inspector shows them. */
+const DETAIL_KINDS = new Set(['packet.verdict', 'packet.hop', 'packet.step']);
+
+export class Timeline {
+  private readonly ring: SessionEvent[] = [];
+  private start = 0;
+  /** Counts every event ever pushed, so views can tell something changed. */
+  version = 0;
+
+  constructor(
+    readonly capacity = 5000,
+    public detail = false,
+  ) {}
+
+  push(e: SessionEvent): void {
+    this.version++;
+    if (!this.detail && DETAIL_KINDS.has(e.kind) && !isConntrackStep(e)) return;
+    if (this.ring.length < this.capacity) this.ring.push(e);
+    else {
+      this.ring[this.start] = e;
+      this.start = (this.start + 1) % this.capacity;
+    }
+  }
+
+  get length(): number {
+    return this.ring.length;
+  }
+
+  at(i: number): SessionEvent {
+    return this.ring[(this.start + i) % this.ring.length];
+  }
+
+  clear(): void {
+    this.ring.length = 0;
+    this.start = 0;
+    this.version++;
+  }
+}
+
+function isConntrackStep(e: SessionEvent): boolean {
+  return e.kind === 'packet.step' && 'step' in e && e.step !== undefined && 'conntrack' in e.step;
+}
+
+/** The packet trace an event points at, if any (what Enter on a timeline row opens). */
+export function eventTrace(e: SessionEvent): number | null {
+  if (e.kind === 'probe.result') return e.data.trace;
+  return 'packet' in e && typeof e.packet === 'number' ? e.packet : null;
+}
+
+export function formatMicros(us: number): string {
+  const s = Math.floor(us / 1_000_000);
+  const frac = String(us % 1_000_000).padStart(6, '0');
+  return `${s}.${frac}s`;
+}
+
+export function eventLine(e: SessionEvent): Line {
+  const t = formatMicros(e.t_us).padStart(11);
+  const body = describe(e);
+  return { text: `${t} ${MARK[body.tone]} ${body.text}`, tone: body.tone };
+}
+
+function describe(e: SessionEvent): { text: string; tone: Tone } {
+  switch (e.kind) {
+    case 'sim.state':
+      return { text: `session ${(e.data as { state: string }).state}`, tone: 'dim' };
+    case 'probe.result': {
+      const d = e.data;
+      const extra = d.server ? ` by ${d.server}${d.server_sees ? ` (saw ${d.server_sees})` : ''}` : '';
+      return { text: `${d.command}: ${d.result}${extra}`, tone: verdictTone(d.result) };
+    }
+  }
+  const id = e.packet !== undefined ? `#${e.packet} ` : '';
+  const node = e.node ?? '';
+  switch (e.kind) {
+    case 'packet.new':
+      return { text: `${id}${node}: new ${packetLabel(e.data as PacketSummary)}`, tone: 'info' };
+    case 'packet.end':
+      return { text: `${id}${node}: ${e.outcome}`, tone: verdictTone(e.outcome ?? '') };
+    case 'rules.changed':
+      return { text: `${node}: rules changed (${String(e.data)})`, tone: 'nat' };
+    case 'log':
+      return { text: `${node}: LOG ${String(e.data)}`, tone: 'info' };
+    case 'conntrack.new':
+    case 'conntrack.update':
+    case 'conntrack.destroy':
+      return { text: `${node}: ${e.kind} ${e.step ? renderStep(e.step) : ''}`, tone: 'conntrack' };
+  }
+  if (e.step) return { text: `${id}${node}: ${renderStep(e.step)}`, tone: stepTone(e.step) };
+  return { text: `${id}${node}: ${e.kind}`, tone: 'info' };
+}
