@@ -1,0 +1,87 @@
+/**
+ * `nflab serve`: builds a session on the topology, serves the feed until
+ * SIGINT or SIGTERM, then shuts down cleanly and resolves with the exit code.
+ * The only place in the feed that touches process signals and stdio.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { formatDiagnostic } from '../core/diagnostic.js';
+import type { Topology } from '../topology/model.js';
+import type { FeedSession } from './port.js';
+import { createFeedServer, type FeedServer, type FeedServerOptions } from './server.js';
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  token: string | null;
+  scenario: string | null;
+}
+
+interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Resolves when the server should stop (by default: SIGINT or SIGTERM). */
+  stopped: () => Promise<string>;
+}
+
+const defaultIo: Io = {
+  out: (l) => process.stdout.write(`${l}\n`),
+  err: (l) => process.stderr.write(`${l}\n`),
+  stopped: () => waitForSignal(['SIGINT', 'SIGTERM']),
+};
+
+export function waitForSignal(signals: NodeJS.Signals[]): Promise<string> {
+  return new Promise((done) => {
+    const on = (sig: NodeJS.Signals) => {
+      for (const s of signals) process.off(s, on);
+      done(sig);
+    };
+    for (const s of signals) process.on(s, on);
+  });
+}
+
+export async function startFeedServer(topo: Topology, opts: ServeOptions, io: Io = defaultIo): Promise<number> {
+  // Loaded here so serveSession (and its tests) do not pull in the whole engine.
+  const { Session } = await import('../session/session.js');
+  const s = Session.create(topo, 1);
+  if (!s.ok) {
+    for (const d of s.error) io.err(formatDiagnostic(d));
+    return 1;
+  }
+  return serveSession(s.value, opts, io);
+}
+
+/** Serves any FeedSession until stopped; split from startFeedServer so it can be tested without the engine. */
+export async function serveSession(session: FeedSession, opts: ServeOptions, io: Io = defaultIo): Promise<number> {
+  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) {
+    io.err(`nflab: --port must be 0..65535, got ${opts.port}`);
+    return 2;
+  }
+  const scenario = opts.scenario === null ? null : resolve(opts.scenario);
+  if (scenario !== null && !existsSync(scenario)) {
+    io.err(`nflab: cannot read scenario ${opts.scenario}`);
+    return 2;
+  }
+  const serverOpts: FeedServerOptions = { host: opts.host, port: opts.port, token: opts.token, scenario };
+  let server: FeedServer;
+  try {
+    server = await createFeedServer(session, serverOpts);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    io.err(`nflab: cannot listen on ${opts.host}:${opts.port}: ${code === 'EADDRINUSE' ? 'address in use' : (e as Error).message}`);
+    return 2;
+  }
+  const ws = server.url.replace(/^http/, 'ws');
+  io.out(`nflab feed on ${server.url} (viewer) and ${ws} (websocket, protocol nflab-feed v1)`);
+  if (opts.token) io.out(`token required: open ${server.url}?token=${encodeURIComponent(opts.token)}`);
+  if (!isLoopback(opts.host)) io.err(`nflab: warning: listening on ${opts.host}, not loopback${opts.token ? '' : ', without a token: anyone who can reach it can drive the lab'}`);
+  if (scenario) io.out(`scenario ${scenario} runs when the first client connects`);
+  const sig = await io.stopped();
+  io.out(`nflab feed: ${sig}, shutting down`);
+  await server.close();
+  return 0;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
