@@ -27,12 +27,3 @@ export function errors(text: string, baseDir = FIXTURES): string[] {
   return r.ok ? [] : r.error.map(formatDiagnostic);
 }
 
-/** Two linked hosts, so a test only writes what it is about. */
-export const PAIR = `
-  a:
-    interfaces:
-      eth0: { addr: 10.0.0.1/24 }
-  b:
-    interfaces:
-      eth0: { addr: 10.0.0.2/24 }
-`;
