@@ -133,6 +133,7 @@ const BASE_LONG: Record<string, OptionSpec> = {
 };
 
 const CHAIN_NAME_MAX = 28;
+const MERGED = new Set(['tcp', 'udp']);
 
 export function checkChainName(name: string): string | null {
   if (name.startsWith('-')) return "chain name not allowed to start with `-'";
@@ -379,6 +380,8 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
       case 'match': {
         const def = MATCHES.get(args[0]);
         if (!def) return fail(`Couldn't load match \`${args[0]}':No such file or directory`);
+        // iptables-nft turns tcp/udp into native payload matches and prints them back as one match.
+        if (MERGED.has(def.name) && matches.some((m) => m.def === def)) break;
         matches.push({ def, uses: [] });
         break;
       }
