@@ -7,6 +7,11 @@ import { TABLE_LOCAL, TABLE_MAIN, type RouteResult } from './types.js';
 
 const ip = (s: string) => parseIpv4(s)!;
 
+function must<T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T {
+  if (!r.ok) throw new Error(JSON.stringify(r.error));
+  return r.value;
+}
+
 function lab(): RoutingTables {
   const rt = new RoutingTables();
   rt.addDevice('eth0');
@@ -45,7 +50,7 @@ describe('lookup', () => {
     const rt = lab();
     expect(summary(rt.lookup({ dst: ip('10.0.0.2') }))).toBe('local dev lo src 10.0.0.2 table 254');
     expect(summary(rt.lookup({ dst: ip('127.1.2.3') }))).toBe('local dev lo src 127.0.0.1 table 254');
-    rt.addRule(parseRule('fwmark 9 lookup 9').ok ? (parseRule('fwmark 9 lookup 9') as { value: never }).value : (null as never));
+    rt.addRule(must(parseRule('fwmark 9 lookup 9')));
     // Once rules exist the kernel stops merging local into main.
     expect(rt.lookup({ dst: ip('10.0.0.2') })).toMatchObject({ kind: 'local', table: TABLE_LOCAL });
   });
@@ -102,7 +107,7 @@ describe('lookup', () => {
   it('scales to a thousand host routes', () => {
     const rt = lab();
     for (let i = 0; i < 1000; i++) {
-      const e = rt.addRoute({ ...(parseRoute('10.1.0.0/32 via 10.0.0.1') as { value: never }).value, dst: { addr: ip('10.1.0.0') + i, len: 32, mask: 0xffffffff, network: ip('10.1.0.0') + i } });
+      const e = rt.addRoute({ ...must(parseRoute('10.1.0.0/32 via 10.0.0.1')), dst: { addr: ip('10.1.0.0') + i, len: 32, mask: 0xffffffff, network: ip('10.1.0.0') + i } });
       expect(e).toBeNull();
     }
     for (let i = 0; i < 1000; i += 97) expect(rt.lookup({ dst: ip('10.1.0.0') + i })).toMatchObject({ kind: 'unicast', dev: 'eth0' });
@@ -158,7 +163,7 @@ describe('parsers', () => {
   it('parses every route form the topology files use', () => {
     const r = parseRoute('10.0.0.0/8 via 10.1.1.1 dev eth0 onlink table 100 src 10.1.1.2 metric 5 proto static scope link mtu 1400');
     expect(r.ok && r.value).toMatchObject({ type: null, dev: 'eth0', onlink: true, table: 100, metric: 5, proto: 4, scope: 253, mtu: 1400 });
-    expect(parseRoute('unreachable default').ok && (parseRoute('unreachable default') as { value: { type: string } }).value.type).toBe('unreachable');
+    expect(must(parseRoute('unreachable default')).type).toBe('unreachable');
     expect(parseRoute('1.2.3.0/24 dev x table local').ok).toBe(true);
   });
 
@@ -178,6 +183,6 @@ describe('parsers', () => {
   it('parses rules with not, masks and suppress_prefixlength', () => {
     const r = parseRule('not from 10.0.0.0/8 to 1.2.3.4 fwmark 0x10/0xf0 iif eth0 oif eth1 pref 7 table main suppress_prefixlength 0');
     expect(r.ok && r.value).toMatchObject({ not: true, fwmark: 0x10, fwmask: 0xf0, iif: 'eth0', oif: 'eth1', priority: 7, table: 254, suppressPrefixlength: 0, action: 'lookup' });
-    expect(parseRule('from all prohibit').ok && (parseRule('from all prohibit') as { value: { action: string } }).value.action).toBe('prohibit');
+    expect(must(parseRule('from all prohibit')).action).toBe('prohibit');
   });
 });
