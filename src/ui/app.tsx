@@ -67,20 +67,20 @@ export function App({ session, size, onExit, driver, onModel }: AppProps) {
 
   const pane = (kind: PaneKind, width: number, height: number) => {
     const focused = m.focus === kind;
-    const common = { key: kind, focused, width, height };
+    const common = { focused, width, height };
     switch (kind) {
       case 'topology':
-        return <TopologyPane {...common} view={m.topo} selected={m.selectedNode} />;
+        return <TopologyPane key={kind} {...common} view={m.topo} selected={m.selectedNode} />;
       case 'timeline':
-        return <TimelinePane {...common} count={m.timeline.length} at={(i) => m.timeline.at(i)} cursor={m.timelineCursor} detail={m.timeline.detail} />;
+        return <TimelinePane key={kind} {...common} count={m.timeline.length} at={(i) => m.timeline.at(i)} cursor={m.timelineCursor} detail={m.timeline.detail} />;
       case 'packet':
-        return <PacketPane {...common} id={m.packetId} trace={m.packetId === null ? null : (session.trace(m.packetId) ?? null)} offset={m.offsets.packet} />;
+        return <PacketPane key={kind} {...common} id={m.packetId} trace={m.packetId === null ? null : (session.trace(m.packetId) ?? null)} offset={m.offsets.packet} />;
       case 'node':
-        return <NodePane {...common} report={m.nodeReport()} offset={m.offsets.node} />;
+        return <NodePane key={kind} {...common} report={m.nodeReport()} offset={m.offsets.node} />;
       case 'output':
-        return m.output ? <OutputPane {...common} {...m.output} offset={m.offsets.output} /> : <HelpPane {...common} offset={0} />;
+        return m.output ? <OutputPane key={kind} {...common} {...m.output} offset={m.offsets.output} /> : <HelpPane key={kind} {...common} offset={0} />;
       case 'help':
-        return <HelpPane {...common} offset={m.offsets.help} />;
+        return <HelpPane key={kind} {...common} offset={m.offsets.help} />;
     }
   };
 
