@@ -48,7 +48,7 @@ export function runHook(node: Node, hook: Hook, skb: NodeSkb, reroute: Reroute |
   for (const stage of STAGES[hook]) {
     switch (stage) {
       case 'conntrack':
-        if (!skb.ct) node.conntrack.inbound(skb);
+        if (!skb.ct && node.netfilter.needsConntrack()) node.conntrack.inbound(skb);
         break;
       case 'confirm':
         if (skb.ct && !node.conntrack.confirm(skb)) return dropped(node, skb, hook, 'conntrack clash');

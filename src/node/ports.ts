@@ -43,6 +43,10 @@ export interface RoutingPort {
 
 export interface NetfilterPort {
   hasTable(table: TableName): boolean;
+  /** Whether this namespace tracks connections at all (the kernel does only when some rule or the nat table needs it). */
+  needsConntrack(): boolean;
+  /** Call after the rules changed. */
+  rulesChanged(): void;
   runTable(table: TableName, hook: Hook, skb: NodeSkb, env: NfEnv, onStep: StepSink | null): Verdict;
 }
 
@@ -65,14 +69,25 @@ export interface ConntrackPort {
   originalDestination(proto: number, local: Ipv4, localPort: number, peer: Ipv4, peerPort: number): { addr: Ipv4; port: number } | null;
 }
 
+/** One direction of a conntrack entry; ICMP entries carry type, code and id in place of ports. */
+export interface CtTupleJson {
+  src: string;
+  dst: string;
+  sport?: number;
+  dport?: number;
+  type?: number;
+  code?: number;
+  id?: number;
+}
+
 /** Read-only views of a namespace's state, for reports, the UI and the feed. */
 export interface CtJson {
   proto: string;
   state?: string;
   mark: string;
   zone?: number;
-  orig: Record<string, string | number>;
-  reply: Record<string, string | number>;
+  orig: CtTupleJson;
+  reply: CtTupleJson;
   flags: string[];
   timeout: number;
 }

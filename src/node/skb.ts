@@ -31,7 +31,7 @@ export function newSkb(pkt: Packet, o: { inIf?: string | null; srcMac?: string |
     pktType: o.pktType ?? 'unicast',
     socket: o.socket ?? null,
     ct: null,
-    ctState: 'NEW',
+    ctState: 'INVALID',
     ctReply: false,
     traced: false,
     trace: o.trace ?? null,
