@@ -17,7 +17,7 @@ export const markMatch: MatchDef = {
     return {
       name: 'mark',
       save: () => `${inv ? ' !' : ''} --mark ${markText(value, mask)}`,
-      list: () => `mark match ${inv ? '!' : ''}${markText(value, mask)}`,
+      list: () => `mark match ${inv ? '! ' : ''}${markText(value, mask)}`,
       test: (skb) => (((skb.mark & mask) >>> 0) === ((value & mask) >>> 0)) !== inv,
     };
   },
