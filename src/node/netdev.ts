@@ -31,6 +31,8 @@ export class NetDev {
     public mtu: number,
   ) {
     this.fdb = kind === 'bridge' ? new ForwardingDatabase(name) : null;
+    // The bridge's own address is a permanent local entry: frames to it go up the stack, never across ports.
+    this.fdb?.learn(mac, name);
   }
 
   primaryAddress(): Ipv4 | null {
