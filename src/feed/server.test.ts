@@ -269,6 +269,7 @@ describe('robustness', () => {
     expect(server.stats().clients).toBe(1);
     // Never more than one message beyond the bound waited for the slow client.
     expect(server.stats().peakQueued).toBeLessThanOrEqual(limit + 4096);
+    expect(server.stats().peakQueued).toBeGreaterThan(limit / 2);
     const fastIds = ids(fast.events());
     expect(fastIds.every((id, i) => i === 0 || id > fastIds[i - 1])).toBe(true);
 
