@@ -79,8 +79,13 @@ class RoutingAdapter implements RoutingPort {
     return ADDRTYPE.UNICAST;
   }
 
+  /**
+   * `-m rpfilter`: the route back to the source must be a unicast route out of
+   * the arrival device (`--loose`: out of any device). Unlike the rp_filter
+   * sysctl this is asked per rule, so it does its own reverse lookup.
+   */
   validateSource(src: Ipv4, dst: Ipv4, iif: string, mark: number, loose: boolean): boolean {
-    const r = this.rt.lookup({ dst: src, src: dst, mark, iif: 'lo' });
+    const r = this.rt.lookup({ dst: src, src: dst, mark });
     if (r.kind !== 'unicast' && r.kind !== 'local') return false;
     return loose || r.dev === iif;
   }

@@ -8,6 +8,7 @@ import { splitShellWords } from '../core/shell.js';
 import { Ruleset } from '../netfilter/rule.js';
 import { runIptablesRestore, type LookupOptions } from '../netfilter/iptables/restore.js';
 import { save, ruleText } from '../netfilter/iptables/save.js';
+import { runIptables } from '../netfilter/iptables/command.js';
 import { runTable } from '../netfilter/evaluate.js';
 import type { Hook, NfEnv, StepSink, TableName, Verdict } from '../netfilter/types.js';
 import type { Node } from '../node/node.js';
@@ -20,10 +21,6 @@ import { plainEntry } from '../netfilter/conntrack/format.js';
 
 const lookups = new WeakMap<Node, LookupOptions>();
 
-// TEMPORARY until src/netfilter/iptables/command.ts lands.
-function runIptables(_rs: Ruleset, _args: string[], _opts: LookupOptions): { stdout: string; stderr: string; exitCode: number } {
-  return { stdout: '', stderr: 'iptables: not available yet\n', exitCode: 2 };
-}
 
 function lookupOptions(node: Node, spec: NodeSpec): LookupOptions {
   return {
