@@ -9,7 +9,7 @@ import { Scheduler } from '../scheduler/scheduler.js';
 import { LinkDirection } from '../link/link.js';
 import type { Frame } from '../link/frame.js';
 import { NetDev } from '../node/netdev.js';
-import { Node, type LabContext } from '../node/node.js';
+import { Node, type FrameTap, type LabContext } from '../node/node.js';
 import { receiveFrame } from '../node/l2.js';
 import { startServer } from '../apps/servers.js';
 import { connectProbe, pingProbe, type ProbeOptions, type ProbeOutcome, sendProbe } from '../apps/probes.js';
@@ -58,6 +58,7 @@ export class Lab {
         this.tracer.emit({ t_us: l.t_us, kind: 'log', node, data: line });
       },
       inFlight: 0,
+      tap: null,
     };
   }
 
@@ -112,6 +113,11 @@ export class Lab {
   private arrive(node: Node, dev: NetDev, frame: Frame): void {
     this.ctx.inFlight--;
     receiveFrame(node, dev, frame);
+  }
+
+  /** Starts (or, with null, stops) seeing every frame that crosses a device. */
+  setTap(tap: FrameTap | null): void {
+    this.ctx.tap = tap;
   }
 
   /** True when no frame is on a wire or queued for loopback. */

@@ -18,6 +18,7 @@ export function transmitFrame(node: Node, dev: NetDev, frame: Frame): void {
   switch (dev.kind) {
     case 'loopback':
       // Loopback goes through the receive path asynchronously, as the kernel's backlog does.
+      node.lab.tap?.(node.name, dev.name, 'out', frame);
       node.lab.inFlight++;
       node.lab.timers.at(node.lab.timers.now(), () => {
         node.lab.inFlight--;
@@ -27,6 +28,7 @@ export function transmitFrame(node: Node, dev: NetDev, frame: Frame): void {
     case 'dummy':
       return;
     case 'bridge':
+      node.lab.tap?.(node.name, dev.name, 'out', frame);
       forwardFromBridge(node, dev, null, frame);
       return;
     case 'veth':
@@ -36,6 +38,7 @@ export function transmitFrame(node: Node, dev: NetDev, frame: Frame): void {
 }
 
 function sendOnWire(node: Node, dev: NetDev, frame: Frame): void {
+  node.lab.tap?.(node.name, dev.name, 'out', frame);
   const trace = frame.meta.trace as PacketTrace | null;
   if (!dev.tx) {
     if (trace) node.record(trace, { node: node.name, link: { from: `${node.name}:${dev.name}`, to: '', at_us: node.lab.timers.now(), drop: 'no-carrier' } });
@@ -55,6 +58,7 @@ function sendOnWire(node: Node, dev: NetDev, frame: Frame): void {
 /** A frame arrived on `dev` from its wire. */
 export function receiveFrame(node: Node, dev: NetDev, frame: Frame): void {
   if (!dev.up) return;
+  node.lab.tap?.(node.name, dev.name, 'in', frame);
   if (dev.master) return bridgeInput(node, dev.master, dev, frame);
   localInput(node, dev, frame);
 }
@@ -93,6 +97,7 @@ function forwardFromBridge(node: Node, br: NetDev, inPort: NetDev | null, frame:
   if (trace && inPort) node.record(trace, { node: node.name, bridge: { bridge: br.name, in: inPort.name, out } });
   for (const name of out) {
     if (name === br.name) {
+      node.lab.tap?.(node.name, br.name, 'in', frame);
       localInput(node, br, frame);
       continue;
     }

@@ -22,7 +22,11 @@ export interface LabContext {
   log(node: string, line: string): void;
   /** Frames on wires or in loopback queues right now; zero means the network is quiet. */
   inFlight: number;
+  /** Packet capture: sees every frame as it leaves (`out`) or reaches (`in`) a device; null when nobody captures. */
+  tap: FrameTap | null;
 }
+
+export type FrameTap = (node: string, dev: string, dir: 'in' | 'out', frame: import('../link/frame.js').Frame) => void;
 
 export class Node {
   readonly devs = new Map<string, NetDev>();
