@@ -1,8 +1,8 @@
-import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, test } from 'vitest';
 import { App } from './app.js';
 import type { UiModel } from './model.js';
 import { FakeSession } from './testing/fake-session.js';
+import { renderAt } from './testing/render-at.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 20));
 const ESC = '\x1b';
@@ -25,7 +25,7 @@ function manualSlices() {
 async function start(cols = 80, rows = 24, session = new FakeSession(), slices?: ReturnType<typeof manualSlices>) {
   let model!: UiModel;
   let exitCode: number | null = null;
-  const app = render(<App session={session} size={{ cols, rows }} onModel={(m) => (model = m)} onExit={(c) => (exitCode = c)} driver={slices ? { schedule: slices.schedule } : undefined} />);
+  const app = renderAt(<App session={session} size={{ cols, rows }} onModel={(m) => (model = m)} onExit={(c) => (exitCode = c)} driver={slices ? { schedule: slices.schedule } : undefined} />, cols);
   apps.push(app);
   await tick();
   const type = async (s: string) => {
@@ -68,11 +68,13 @@ describe('layout', () => {
     expect(frame()).toContain('Node client');
     expect(frame()).toMatch(/Packet/);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(160);
+    expect(lines.filter((l) => l.startsWith('└')).every((l) => l.length === 160)).toBe(true);
   });
 
   test('redraws for a new size', async () => {
     const s = new FakeSession();
     const { app, frame } = await start(80, 24, s);
+    Object.defineProperty(app.stdout, 'columns', { get: () => 100 });
     app.rerender(<App session={s} size={{ cols: 100, rows: 30 }} />);
     await tick();
     expect(frame().split('\n').length).toBe(30);
@@ -100,7 +102,7 @@ describe('commands', () => {
     await key('\r');
     expect(model().packetId).toBe(1);
     expect(frame()).toContain('Packet #1');
-    expect(frame()).toContain('DNAT at PREROUTING: 198.51.100.1:8080 → 172.17.0.2:80');
+    expect(frame()).toContain('DNAT at PREROUTING');
   });
 
   test('ping and send are parsed and started', async () => {
@@ -294,6 +296,17 @@ describe('keys', () => {
     const { type, exitCode } = await start();
     await type('q');
     expect(exitCode()).toBe(0);
+  });
+
+  test('Left and Right scroll an inspector sideways, Home returns', async () => {
+    const { key, model, frame } = await start(80, 24);
+    await key(TAB);
+    await key(TAB);
+    await key('\x1b[C');
+    expect(model().shifts.node).toBe(8);
+    expect(frame()).toContain('│les -t filter -L -n -v');
+    await key('\x1b[D');
+    expect(frame()).toContain('│── iptables -t filter -L -n -v');
   });
 
   test('[ and ] jump between node sections', async () => {

@@ -74,11 +74,11 @@ export function App({ session, size, onExit, driver, onModel }: AppProps) {
       case 'timeline':
         return <TimelinePane key={kind} {...common} count={m.timeline.length} at={(i) => m.timeline.at(i)} cursor={m.timelineCursor} detail={m.timeline.detail} />;
       case 'packet':
-        return <PacketPane key={kind} {...common} id={m.packetId} trace={m.packetId === null ? null : (session.trace(m.packetId) ?? null)} offset={m.offsets.packet} />;
+        return <PacketPane key={kind} {...common} id={m.packetId} trace={m.packetId === null ? null : (session.trace(m.packetId) ?? null)} offset={m.offsets.packet} shift={m.shifts.packet} />;
       case 'node':
-        return <NodePane key={kind} {...common} report={m.nodeReport()} offset={m.offsets.node} />;
+        return <NodePane key={kind} {...common} report={m.nodeReport()} offset={m.offsets.node} shift={m.shifts.node} />;
       case 'output':
-        return m.output ? <OutputPane key={kind} {...common} {...m.output} offset={m.offsets.output} /> : <HelpPane key={kind} {...common} offset={0} />;
+        return m.output ? <OutputPane key={kind} {...common} {...m.output} offset={m.offsets.output} shift={m.shifts.output} /> : <HelpPane key={kind} {...common} offset={0} />;
       case 'help':
         return <HelpPane key={kind} {...common} offset={m.offsets.help} />;
     }

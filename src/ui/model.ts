@@ -18,7 +18,7 @@ import { eventTrace, Timeline } from './timeline.js';
 import { topologyView, type TopologyView } from './topology-lines.js';
 import type { UiSession } from './ui-session.js';
 
-export type KeyInfo = Pick<Key, 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'tab' | 'shift' | 'ctrl' | 'backspace' | 'delete'>;
+export type KeyInfo = Pick<Key, 'upArrow' | 'downArrow' | 'leftArrow' | 'rightArrow' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'tab' | 'shift' | 'ctrl' | 'backspace' | 'delete'>;
 
 type Scrolled = 'packet' | 'node' | 'output' | 'help';
 
@@ -39,6 +39,8 @@ export class UiModel {
   /** Selected timeline row; null follows the newest event. */
   timelineCursor: number | null = null;
   readonly offsets: Record<Scrolled, number> = { packet: 0, node: 0, output: 0, help: 0 };
+  /** Columns scrolled sideways, for output wider than its pane. */
+  readonly shifts: Record<Scrolled, number> = { packet: 0, node: 0, output: 0, help: 0 };
   cmdActive = false;
   cmdValue = '';
   messages: Line[] = [];
@@ -201,13 +203,14 @@ export class UiModel {
     const multi = r.output.includes('\n');
     if (multi) {
       this.output = { command: line, text: r.output, ok: r.ok };
-      this.offsets.output = 0;
+      this.offsets.output = this.shifts.output = 0;
       this.showInspector('output');
       this.say({ text: `> ${line}: ${r.ok ? 'see the output pane' : 'failed, see the output pane'}`, tone: r.ok ? 'dim' : 'error' });
     } else {
       this.say({ text: `> ${line}`, tone: 'dim' }, { text: r.ok ? r.output || 'ok' : `error: ${r.output}`, tone: r.ok ? undefined : 'error' });
     }
     this.driver.kick();
+    this.changed();
   }
 
   private normalKey(input: string, k: KeyInfo): void {
@@ -302,7 +305,8 @@ export class UiModel {
   }
 
   private scroll(which: Scrolled, delta: number, k: KeyInfo): void {
-    if (k.home) this.offsets[which] = 0;
+    if (k.leftArrow || k.rightArrow) this.shifts[which] = Math.max(0, this.shifts[which] + (k.rightArrow ? 8 : -8));
+    if (k.home) this.offsets[which] = this.shifts[which] = 0;
     else this.offsets[which] = Math.max(0, this.offsets[which] + delta);
   }
 

@@ -6,7 +6,7 @@
  */
 import type { CommandResult } from '../session/session.js';
 import type { ListenSpec } from '../topology/model.js';
-import type { Line, Tone } from './style.js';
+import { expandTabs, type Line, type Tone } from './style.js';
 import { listenText } from './topology-lines.js';
 
 export type Exec = (cmd: string) => CommandResult;
@@ -50,7 +50,7 @@ export function nodeReport(node: string, exec: Exec, listen: ListenSpec[]): Node
   const section = (title: string, body: string, tone?: (l: string) => Tone | undefined) => {
     sections.push({ title, start: lines.length });
     lines.push({ text: `── ${title}`, tone: 'head' });
-    for (const l of body.split('\n')) lines.push({ text: l, tone: tone?.(l) });
+    for (const l of body.split('\n')) lines.push({ text: expandTabs(l), tone: tone?.(l) });
     lines.push({ text: '' });
   };
   const run = (cmd: string) => {

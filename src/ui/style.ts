@@ -78,3 +78,11 @@ export function clip(s: string, width: number): string {
   if (width <= 0) return '';
   return s.length <= width ? s : width === 1 ? '…' : `${s.slice(0, width - 1)}…`;
 }
+
+/** Tabs to spaces at 8-column stops (`ip rule` prints tabs; a tab inside a pane would break its border). */
+export function expandTabs(s: string): string {
+  if (!s.includes('\t')) return s;
+  let out = '';
+  for (const ch of s) out += ch === '\t' ? ' '.repeat(8 - (out.length % 8)) : ch;
+  return out;
+}

@@ -94,8 +94,32 @@ function describe(e: SessionEvent): { text: string; tone: Tone } {
     case 'conntrack.new':
     case 'conntrack.update':
     case 'conntrack.destroy':
-      return { text: `${node}: ${e.kind} ${e.step ? renderStep(e.step) : ''}`, tone: 'conntrack' };
+      return { text: `${node}: ${e.kind} ${e.step ? renderStep(e.step) : conntrackText(e.data)}`, tone: 'conntrack' };
   }
   if (e.step) return { text: `${id}${node}: ${renderStep(e.step)}`, tone: stepTone(e.step) };
   return { text: `${id}${node}: ${e.kind}`, tone: 'info' };
+}
+
+interface CtTuple {
+  src?: string;
+  dst?: string;
+  sport?: number;
+  dport?: number;
+  type?: number;
+  code?: number;
+  id?: number;
+}
+
+function tupleText(t: CtTuple | undefined): string {
+  if (!t) return '?';
+  if (t.sport !== undefined) return `${t.src}:${t.sport} > ${t.dst}:${t.dport}`;
+  return `${t.src} > ${t.dst}${t.type !== undefined ? ` type ${t.type} code ${t.code}${t.id !== undefined ? ` id ${t.id}` : ''}` : ''}`;
+}
+
+/** A conntrack entry as the feed carries it (SPEC section 2's JSON shape). */
+export function conntrackText(data: unknown): string {
+  if (!data || typeof data !== 'object') return '';
+  const e = data as { proto?: string; state?: string; orig?: CtTuple; reply?: CtTuple; flags?: string[] };
+  const flags = e.flags?.length ? ` [${e.flags.join(',')}]` : '';
+  return `${e.proto ?? ''} ${e.state ?? ''} ${tupleText(e.orig)} / reply ${tupleText(e.reply)}${flags}`.replace(/\s+/g, ' ').trim();
 }

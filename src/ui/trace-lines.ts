@@ -28,19 +28,43 @@ export function stepTone(s: TraceStep): Tone {
   return 'plain';
 }
 
+/**
+ * Rule and NAT steps get more than one line here: the rule text on its own line
+ * (it is too long to share one with the verdict), and NAT as before / after.
+ * The packet is shown again only when NAT changed it.
+ */
 export function traceLines(t: PacketTrace): Line[] {
   const lines: Line[] = [
     { text: `packet #${t.id}  ${packetLabel(t.packet)}  ttl ${t.packet.ttl} len ${t.packet.len} mark ${t.packet.mark}`, tone: 'head' },
     { text: `${MARK[verdictTone(t.outcome)]} outcome: ${t.outcome}`, tone: verdictTone(t.outcome) },
   ];
   let node = '';
+  let seen = `${t.packet.src} ${t.packet.dst}`;
   for (const s of t.steps) {
     if (s.node !== node) {
       node = s.node;
       lines.push({ text: `[${node}]`, tone: 'head' });
     }
     const tone = stepTone(s);
-    lines.push({ text: `${MARK[tone]} ${renderStep(s)}`, tone });
+    const m = MARK[tone];
+    if ('hook' in s) {
+      const now = `${s.packet.src} ${s.packet.dst}`;
+      if (now !== seen) {
+        seen = now;
+        lines.push({ text: `    packet now ${packetLabel(s.packet)}`, tone: 'nat' });
+      }
+      const where = `${s.table}/${s.chain} (${s.hook})`;
+      if (s.policy) lines.push({ text: `${m} ${where}: policy ${s.verdict}`, tone });
+      else {
+        const target = s.target && s.target !== s.verdict ? ` (${s.target})` : '';
+        lines.push({ text: `${m} ${where} rule ${s.rule}: ${s.verdict}${target}`, tone });
+        if (s.rule_text) lines.push({ text: `      ${s.rule_text}`, tone: 'dim' });
+      }
+    } else if ('nat' in s) {
+      lines.push({ text: `${m} ${s.nat.kind} at ${s.nat.hook}`, tone });
+      lines.push({ text: `      before ${s.nat.before}`, tone });
+      lines.push({ text: `      after  ${s.nat.after}`, tone });
+    } else lines.push({ text: `${m} ${renderStep(s)}`, tone });
   }
   return lines;
 }

@@ -18,6 +18,8 @@ export interface FrameProps {
   selected?: number | null;
   /** Shown right of the title (position, hints). */
   info?: string;
+  /** Columns scrolled off to the left (Left/Right in the inspectors). */
+  shift?: number;
 }
 
 /** Body rows a frame of this height has room for. */
@@ -33,7 +35,7 @@ export function follow(cursor: number, offset: number, rows: number): number {
   return offset;
 }
 
-export function Frame({ title, focused, width, height, lines, offset, selected, info }: FrameProps) {
+export function Frame({ title, focused, width, height, lines, offset, selected, info, shift = 0 }: FrameProps) {
   const inner = Math.max(1, width - 2);
   const rows = bodyRows(height);
   const visible = lines.slice(offset, offset + rows);
@@ -47,7 +49,7 @@ export function Frame({ title, focused, width, height, lines, offset, selected, 
       </Text>
       {visible.map((l, i) => (
         <Text key={i} color={toneColor(l.tone)} bold={l.tone === 'head'} inverse={selected === offset + i} wrap="truncate">
-          {clip(selected === offset + i ? `${l.text}`.padEnd(inner) : l.text || ' ', inner)}
+          {clip(selected === offset + i ? l.text.slice(shift).padEnd(inner) : l.text.slice(shift) || ' ', inner)}
         </Text>
       ))}
     </Box>

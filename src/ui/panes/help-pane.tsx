@@ -6,6 +6,7 @@ import { Frame } from './frame.js';
 export const KEY_HELP = `keys:
   Tab / Shift-Tab   next / previous pane         1 2 3 4   jump to a pane
   Up Down j k       move the selection or scroll  PgUp PgDn  page
+  Left Right        scroll an inspector sideways  Home      back to the start
   Enter             open the selected packet (timeline) or node (topology)
   [ ]               previous / next section (node) or packet (packet)
   End / G           timeline: follow the newest event again

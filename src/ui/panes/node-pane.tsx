@@ -6,6 +6,7 @@ import { Frame } from './frame.js';
 export interface NodePaneProps {
   report: NodeReport | null;
   offset: number;
+  shift?: number;
   focused: boolean;
   width: number;
   height: number;
@@ -13,7 +14,7 @@ export interface NodePaneProps {
 
 const HINT: Line[] = [{ text: 'No node selected: move to the topology (Tab) and press Enter on a node.', tone: 'dim' }];
 
-export function NodePane({ report, offset, focused, width, height }: NodePaneProps) {
+export function NodePane({ shift, report, offset, focused, width, height }: NodePaneProps) {
   const lines = report?.lines ?? HINT;
   const here = report ? [...report.sections].reverse().find((s) => s.start <= offset) : undefined;
   return (
@@ -25,6 +26,7 @@ export function NodePane({ report, offset, focused, width, height }: NodePanePro
       height={height}
       lines={lines}
       offset={Math.min(offset, Math.max(0, lines.length - 1))}
+      shift={shift}
     />
   );
 }

@@ -9,6 +9,7 @@ export interface PacketPaneProps {
   /** The id asked for, to say when it has aged out of the trace store. */
   id: number | null;
   offset: number;
+  shift?: number;
   focused: boolean;
   width: number;
   height: number;
@@ -16,7 +17,7 @@ export interface PacketPaneProps {
 
 const HINT: Line[] = [{ text: 'No packet selected: move to the timeline (Tab) and press Enter on a packet event.', tone: 'dim' }];
 
-export function PacketPane({ trace, id, offset, focused, width, height }: PacketPaneProps) {
+export function PacketPane({ shift, trace, id, offset, focused, width, height }: PacketPaneProps) {
   const lines = trace ? traceLines(trace) : id !== null ? [{ text: `packet #${id} is no longer recorded`, tone: 'dim' as const }] : HINT;
-  return <Frame title={trace ? `Packet #${trace.id}` : 'Packet'} info={`${trace?.steps.length ?? 0} steps`} focused={focused} width={width} height={height} lines={lines} offset={Math.min(offset, Math.max(0, lines.length - 1))} />;
+  return <Frame title={trace ? `Packet #${trace.id}` : 'Packet'} info={`${trace?.steps.length ?? 0} steps`} focused={focused} width={width} height={height} lines={lines} offset={Math.min(offset, Math.max(0, lines.length - 1))} shift={shift} />;
 }

@@ -102,11 +102,16 @@ describe('PacketPane', () => {
     expect(out).toContain('> route 198.51.100.1 dev eth0 via 198.51.100.1 (table main)');
     expect(out).toContain('= link client:eth0 → docker-host:eth0');
     expect(out).toContain('[docker-host]');
-    expect(out).toContain('PREROUTING nat/PREROUTING #1: JUMP:DOCKER');
-    expect(out).toContain('* PREROUTING nat/DOCKER #2: ACCEPT (DNAT)');
-    expect(out).toContain('* DNAT at PREROUTING: 198.51.100.1:8080 → 172.17.0.2:80');
+    expect(out).toContain('nat/PREROUTING (PREROUTING) rule 1: JUMP:DOCKER');
+    expect(out).toContain('-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER');
+    expect(out).toContain('* nat/DOCKER (PREROUTING) rule 2: ACCEPT (DNAT)');
+    expect(out).toContain('* DNAT at PREROUTING');
+    expect(out).toContain('before 198.51.100.1:8080');
+    expect(out).toContain('after  172.17.0.2:80');
     expect(out).toContain('~ conntrack new: SYN_SENT');
-    expect(out).toContain('x FORWARD filter/FORWARD: policy DROP');
+    // The filter table saw the packet after DNAT, and says so once.
+    expect(out).toContain('packet now tcp 198.51.100.10:40000 > 172.17.0.2:80 [SYN]');
+    expect(out).toContain('x filter/FORWARD (FORWARD): policy DROP');
   });
 
   test('says what to do when nothing is selected, and when a trace aged out', () => {
