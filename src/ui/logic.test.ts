@@ -93,7 +93,7 @@ describe('timeline', () => {
     const t = new Timeline();
     const step = { node: 'n', hook: 'INPUT', table: 'filter', chain: 'INPUT', rule: null, verdict: 'ACCEPT', policy: true, packet: { proto: 'tcp', src: 'a', dst: 'b', ttl: 1, len: 1, mark: '0x0' } };
     t.push({ t_us: 1, kind: 'packet.verdict', packet: 1, node: 'n', step });
-    t.push({ t_us: 2, kind: 'packet.step', packet: 1, node: 'n', step: { node: 'n', conntrack: { event: 'new', state: 'NEW', orig: 'o', reply: 'r' } } });
+    t.push({ t_us: 2, kind: 'packet.step', packet: 1, node: 'n', step: { node: 'n', conntrack: { hook: 'PREROUTING', state: 'NEW', dir: 'original', orig: 'o', reply: 'r' } } });
     expect(t.length).toBe(1);
     t.detail = true;
     t.push({ t_us: 3, kind: 'packet.verdict', packet: 1, node: 'n', step });

@@ -108,7 +108,7 @@ describe('PacketPane', () => {
     expect(out).toContain('* DNAT at PREROUTING');
     expect(out).toContain('before 198.51.100.1:8080');
     expect(out).toContain('after  172.17.0.2:80');
-    expect(out).toContain('~ conntrack new: SYN_SENT');
+    expect(out).toContain('~ conntrack: NEW (original) 198.51.100.10:40000 > 198.51.100.1:8080');
     // The filter table saw the packet after DNAT, and says so once.
     expect(out).toContain('packet now tcp 198.51.100.10:40000 > 172.17.0.2:80 [SYN]');
     expect(out).toContain('x filter/FORWARD (FORWARD): policy DROP');

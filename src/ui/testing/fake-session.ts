@@ -40,7 +40,7 @@ export const DNAT_STEPS: TraceStep[] = [
   { node: 'docker-host', hook: 'PREROUTING', table: 'nat', chain: 'PREROUTING', rule: 1, verdict: 'JUMP:DOCKER', rule_text: '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER', packet: PKT },
   { node: 'docker-host', hook: 'PREROUTING', table: 'nat', chain: 'DOCKER', rule: 2, verdict: 'ACCEPT', target: 'DNAT', rule_text: '-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80', packet: PKT },
   { node: 'docker-host', nat: { hook: 'PREROUTING', kind: 'DNAT', before: '198.51.100.1:8080', after: '172.17.0.2:80' } },
-  { node: 'docker-host', conntrack: { event: 'new', state: 'SYN_SENT', orig: '198.51.100.10:40000 > 198.51.100.1:8080', reply: '172.17.0.2:80 > 198.51.100.10:40000' } },
+  { node: 'docker-host', conntrack: { hook: 'PREROUTING', state: 'NEW', dir: 'original', orig: '198.51.100.10:40000 > 198.51.100.1:8080', reply: '172.17.0.2:80 > 198.51.100.10:40000' } },
   { node: 'docker-host', hook: 'FORWARD', table: 'filter', chain: 'FORWARD', rule: null, verdict: 'DROP', policy: true, packet: { ...PKT, dst: '172.17.0.2:80' } },
 ];
 
