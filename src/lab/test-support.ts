@@ -13,7 +13,7 @@ export function labFrom(yaml: string, seed = 1): Lab {
   return lab.value;
 }
 
-export function probe(lab: Lab, kind: 'connect' | 'send' | 'ping', from: string, to: string, o: { uid?: number; timeoutUs?: number } = {}): ProbeOutcome {
+export function probe(lab: Lab, kind: 'connect' | 'send' | 'ping', from: string, to: string, o: { uid?: number; timeoutUs?: number; sport?: number; src?: string } = {}): ProbeOutcome {
   const [a, p] = to.split(':');
   let out: ProbeOutcome | null = null;
   lab.probe(kind, from, {
@@ -21,8 +21,8 @@ export function probe(lab: Lab, kind: 'connect' | 'send' | 'ping', from: string,
     port: p ? Number(p) : 0,
     proto: kind === 'send' ? 'udp' : 'tcp',
     owner: { uid: o.uid ?? 0, gid: o.uid ?? 0, groups: [] },
-    src: null,
-    sport: null,
+    src: o.src ? parseIpv4(o.src) : null,
+    sport: o.sport ?? null,
     timeout: o.timeoutUs ?? 900_000,
     line: 'hello\n',
   }, (r) => (out = r));

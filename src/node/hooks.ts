@@ -48,7 +48,10 @@ export function runHook(node: Node, hook: Hook, skb: NodeSkb, reroute: Reroute |
   for (const stage of STAGES[hook]) {
     switch (stage) {
       case 'conntrack':
-        if (!skb.ct && node.netfilter.needsConntrack()) node.conntrack.inbound(skb);
+        if (!skb.ct && node.netfilter.needsConntrack()) {
+          node.conntrack.inbound(skb);
+          if (skb.trace) recordConntrack(node, skb, hook);
+        }
         break;
       case 'confirm':
         if (skb.ct && !node.conntrack.confirm(skb)) return dropped(node, skb, hook, 'conntrack clash');
@@ -110,6 +113,24 @@ function table(node: Node, env: NodeNfEnv, name: TableName, hook: Hook, skb: Nod
   }
   env.rejected = false;
   return false;
+}
+
+function tupleText(t: { src: number; dst: number; proto: number; sport: number; dport: number }): string {
+  return t.proto === 6 || t.proto === 17 ? `${formatIpv4(t.src)}:${t.sport} → ${formatIpv4(t.dst)}:${t.dport}` : `${formatIpv4(t.src)} → ${formatIpv4(t.dst)}`;
+}
+
+function recordConntrack(node: Node, skb: NodeSkb, hook: Hook): void {
+  const ct = skb.ct;
+  node.record(skb.trace, {
+    node: node.name,
+    conntrack: {
+      hook,
+      state: skb.ctState,
+      dir: ct ? (skb.ctReply ? 'reply' : 'original') : null,
+      orig: ct ? tupleText(ct.orig) : null,
+      reply: ct ? tupleText(ct.reply) : null,
+    },
+  });
 }
 
 function dropped(node: Node, skb: NodeSkb, hook: Hook, reason: string): false {

@@ -52,7 +52,8 @@ export interface NatTraceStep {
 
 export interface ConntrackTraceStep {
   node: string;
-  conntrack: { event: 'new' | 'update' | 'destroy'; state: string; orig: string; reply: string };
+  /** What conntrack made of the packet: its ctstate, direction, and the entry's tuples. */
+  conntrack: { hook: string; state: string; dir: 'original' | 'reply' | null; orig: string | null; reply: string | null };
 }
 
 export interface DropTraceStep {
