@@ -7,6 +7,7 @@
  *   flood BYTES            endless events of about BYTES each, until pause
  *   rules NODE             a rules.changed event at once
  *   boom                   throws, as an engine bug would
+ *   crash                  runs, and the next advance throws
  */
 import type { SessionState } from '../session/lifecycle.js';
 import type { CommandResult, SessionEvent, SessionListener } from '../session/session.js';
@@ -48,6 +49,7 @@ export class FakeSession implements FeedSession {
   ran = 0;
   private readonly queue: SessionEvent[] = [];
   private flood = 0;
+  private crash = false;
   private nextPacket = 1;
   private readonly listeners = new Set<SessionListener>();
   readonly traces = new Map<number, PacketTrace>();
@@ -97,6 +99,10 @@ export class FakeSession implements FeedSession {
 
   advance(maxEvents = 2000): { ran: number; more: boolean } {
     if (this.state !== 'running') return { ran: 0, more: false };
+    if (this.crash) {
+      this.crash = false;
+      throw new Error('scheduler invariant broken');
+    }
     let ran = 0;
     while (ran < maxEvents && this.runOne()) ran++;
     if (!this.more()) this.setState('finished');
@@ -134,6 +140,10 @@ export class FakeSession implements FeedSession {
         return { ok: true, output: '' };
       case 'boom':
         throw new Error('engine exploded');
+      case 'crash':
+        this.crash = true;
+        this.setState('running');
+        return { ok: true, output: 'running' };
       default:
         return { ok: false, output: `unknown command "${verb}"` };
     }

@@ -97,7 +97,9 @@ export type ErrorCode =
   | 'unknown-node'
   | 'unknown-kind'
   | 'resume-too-old'
-  | 'resume-unknown-id';
+  | 'resume-unknown-id'
+  /** The engine failed while running; the session was paused. */
+  | 'internal';
 
 export type ServerMessage =
   | HelloMessage

@@ -77,6 +77,12 @@ describe('hello and events', () => {
     expect(boom.ok).toBe(false);
     expect(boom.output).toContain('engine exploded');
     expect(await c.request({ type: 'ping', ref: 3 })).toMatchObject({ type: 'pong', state: 'loaded' });
+    // A failure inside a running slice pauses the session and tells everyone; the server lives on.
+    const from = c.messages.length;
+    c.send({ type: 'command', cmd: 'crash', ref: 4 });
+    const e = await c.waitFor((m) => m.type === 'error', from);
+    expect(e).toMatchObject({ ref: null, code: 'internal', message: 'the simulation stopped: scheduler invariant broken' });
+    expect(await c.request({ type: 'ping', ref: 5 })).toMatchObject({ type: 'pong', state: 'paused' });
   });
 
   it('serves many clients the same stream', async () => {

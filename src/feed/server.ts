@@ -123,8 +123,15 @@ class Server implements FeedServer {
     this.pump = setImmediate(() => {
       this.pump = null;
       if (this.session.state !== 'running') return;
-      const r = this.session.advance(this.opts.sliceEvents ?? 500);
-      if (r.more) this.schedulePump();
+      let more = false;
+      try {
+        more = this.session.advance(this.opts.sliceEvents ?? 500).more;
+      } catch (e) {
+        // An engine bug must stop the run, not the server: pause and say why.
+        this.runCommand('pause');
+        this.broadcast({ type: 'error', ref: null, code: 'internal', message: `the simulation stopped: ${(e as Error).message}` });
+      }
+      if (more) this.schedulePump();
     });
   }
 
