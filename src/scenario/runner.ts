@@ -156,6 +156,13 @@ function runProbe(lab: Lab, step: ProbeStep, index: number): StepReport {
       }
     }
   }
+  // The same explanation under several failures of one probe is said once.
+  const said = new Set<string>();
+  for (const fail of f) {
+    if (fail.why_not === undefined) continue;
+    if (said.has(fail.why_not)) delete fail.why_not;
+    else said.add(fail.why_not);
+  }
   report.passed = f.length === 0;
   return report;
 }

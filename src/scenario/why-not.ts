@@ -42,9 +42,33 @@ export function failingConditions(rule: Rule, skb: Skb, env: NfEnv): string[] {
   if (out.length && rule.matches.length === 0) return out;
   for (const m of rule.matches) {
     if (STATEFUL.has(m.name)) continue;
-    if (!m.test(skb, env)) out.push(`-m ${m.name}${m.save()} (packet: ${describePacket(skb)})`);
+    if (!m.test(skb, env)) out.push(`-m ${m.name}${m.save()} (${whatMatchSaw(m.name, skb)})`);
   }
   return out;
+}
+
+/** The packet fields a match looks at, so the reader sees at once what differed. */
+function whatMatchSaw(name: string, skb: Skb): string {
+  const p = skb.pkt;
+  switch (name) {
+    case 'tcp':
+    case 'udp':
+    case 'multiport': {
+      const l4 = p.tcp ?? p.udp;
+      return l4 ? `sport was ${l4.sport}, dport was ${l4.dport}` : 'no TCP/UDP header';
+    }
+    case 'icmp':
+      return p.icmp ? `icmp type ${p.icmp.type} code ${p.icmp.code}` : 'not ICMP';
+    case 'mark':
+      return `mark was 0x${(skb.mark >>> 0).toString(16)}`;
+    case 'conntrack':
+    case 'state':
+      return `ctstate was ${skb.ctState}${skb.ctReply ? ' (reply direction)' : ''}`;
+    case 'owner':
+      return skb.socket ? `uid ${skb.socket.uid}, gid ${skb.socket.gid}` : 'no local socket';
+    default:
+      return `packet: ${describePacket(skb)}`;
+  }
 }
 
 function maskText(mask: number): string {
@@ -101,35 +125,51 @@ export function explainMiss(lab: Lab, trace: PacketTrace, ref: RuleRef | null): 
     if (ref.rule === null) return `why not: the packet did not fall through to the policy of ${ref.table}/${ref.chain}`;
     const rule = chain.rules[ref.rule - 1];
     if (!rule) return `why not: ${ref.table}/${ref.chain} has only ${chain.rules.length} rules`;
-    const visited = trace.steps.some((s) => isRuleStep(s) && s.node === ref.node && s.table === ref.table && s.chain === ref.chain);
+    const visited = trace.steps.some(
+      (s) => isRuleStep(s) && s.node === ref.node && s.table === ref.table && (s.chain === ref.chain || s.verdict === `JUMP:${ref.chain}` || s.verdict === `GOTO:${ref.chain}`),
+    );
     const prefix = visited ? '' : `the packet never walked ${ref.table}/${ref.chain} (no rule jumped there); had it, `;
     return `why not: ${prefix}${explainRule(lab, snap, ref.chain, ref.rule, rule)}`;
   }
-  // Where was the packet decided? The last rule or policy step that ended it, else the last step.
-  const decisive = [...trace.steps].reverse().find((s) => isRuleStep(s) && (s.verdict === 'DROP' || s.target === 'REJECT'));
-  if (!decisive || !isRuleStep(decisive)) return `why not: the packet ended ${trace.outcome}${lastPlace(trace)}`;
-  const snap = [...snaps].reverse().find((s) => s.node === decisive.node && s.table === decisive.table && s.hook === decisive.hook);
-  if (!snap) return null;
-  const table = rulesetOf(lab.node(decisive.node)!).table(decisive.table as TableName);
-  if (!table) return null;
-  const walked = new Set(trace.steps.filter((s) => isRuleStep(s) && s.node === decisive.node && s.table === decisive.table && s.hook === decisive.hook).map((s) => (isRuleStep(s) ? s.chain : '')));
-  walked.add(decisive.chain);
-  const env = quietEnv(lab, snap.node, snap);
-  const candidates: Candidate[] = [];
-  for (const name of walked) {
-    const chain = table.chains.get(name);
-    if (!chain) continue;
-    chain.rules.forEach((rule, i) => {
-      if (rule.target.kind === 'verdict' && rule.target.verdict === 'DROP') return;
-      const failing = failingConditions(rule, snap.skb as Skb, env);
-      if (failing.length) candidates.push({ chain: name, index: i + 1, rule, failing });
-    });
+  // Where was the packet decided? The last rule or policy step that dropped it; failing that, the last node whose rules it met.
+  const ruleSteps = trace.steps.filter(isRuleStep);
+  const decisive = [...ruleSteps].reverse().find((s) => s.verdict === 'DROP' || s.target === 'REJECT');
+  const focus = decisive ?? ruleSteps[ruleSteps.length - 1];
+  if (!focus) return `why not: the packet ended ${trace.outcome}${lastPlace(trace)}; it met no rule on the way`;
+  const tables = decisive ? [{ hook: decisive.hook, table: decisive.table }] : uniqueTables(ruleSteps.filter((s) => s.node === focus.node));
+  const candidates: Array<Candidate & { snap: TableSnapshot }> = [];
+  for (const { hook, table: tableName } of tables) {
+    const snap = [...snaps].reverse().find((s) => s.node === focus.node && s.table === tableName && s.hook === hook);
+    const table = rulesetOf(lab.node(focus.node)!).table(tableName as TableName);
+    if (!snap || !table) continue;
+    const walked = new Set(ruleSteps.filter((s) => s.node === focus.node && s.table === tableName && s.hook === hook).flatMap((s) => [s.chain, s.verdict.replace(/^(JUMP|GOTO):/, '')]));
+    const env = quietEnv(lab, snap.node, snap);
+    for (const name of walked) {
+      const chain = table.chains.get(name);
+      if (!chain) continue;
+      chain.rules.forEach((rule, i) => {
+        if (rule.target.kind === 'verdict' && rule.target.verdict !== 'ACCEPT') return;
+        const failing = failingConditions(rule, snap.skb as Skb, env);
+        if (failing.length) candidates.push({ chain: name, index: i + 1, rule, failing, snap });
+      });
+    }
   }
   candidates.sort((a, b) => a.failing.length - b.failing.length || a.index - b.index);
-  const where = decisive.policy ? `the policy of ${decisive.table}/${decisive.chain} (${decisive.verdict})` : `${decisive.table}/${decisive.chain}#${decisive.rule} (${decisive.target ?? decisive.verdict})`;
-  const lines = [`why not: ${decisive.node} decided the packet at ${decisive.hook} by ${where}`];
-  for (const c of candidates.slice(0, 3)) lines.push(`  nearest: ${explainRule(lab, snap, c.chain, c.index, c.rule).replace(/^\S+ /, '')}`);
+  const lines = decisive
+    ? [`why not: ${decisive.node} decided the packet at ${decisive.hook} by ${decisive.policy ? `the policy of ${decisive.table}/${decisive.chain} (${decisive.verdict})` : `${decisive.table}/${decisive.chain}#${decisive.rule} (${decisive.target ?? decisive.verdict})`}`]
+    : [`why not: the packet ended ${trace.outcome}${lastPlace(trace)}; the rules on ${focus.node} nearest to changing its way:`];
+  for (const c of candidates.slice(0, 3)) lines.push(`  nearest: ${explainRule(lab, c.snap, c.chain, c.index, c.rule).replace(/^\S+ /, '')}`);
   return lines.join('\n');
+}
+
+function uniqueTables(steps: ReturnType<typeof isRuleStepList>): Array<{ hook: string; table: string }> {
+  const seen = new Map<string, { hook: string; table: string }>();
+  for (const s of steps) seen.set(`${s.hook}/${s.table}`, { hook: s.hook, table: s.table });
+  return [...seen.values()];
+}
+
+function isRuleStepList(steps: PacketTrace['steps']) {
+  return steps.filter(isRuleStep);
 }
 
 function lastPlace(trace: PacketTrace): string {

@@ -3,7 +3,7 @@
  * lab, run / pause / step it on virtual time, inject probes and commands, and
  * subscribe to what happens. Front ends never reach into the engine.
  */
-import { type Result, ok, err } from '../core/diagnostic.js';
+import { type Result, ok, err, formatDiagnostic } from '../core/diagnostic.js';
 import { Lab } from '../lab/lab.js';
 import type { LabEvent } from '../lab/tracer.js';
 import { topologyToJson } from '../topology/to-json.js';
@@ -119,6 +119,13 @@ export class Session {
     while (this.advance(maxEvents).more);
   }
 
+  /** Stops the lifecycle machine and detaches from the lab; the session is unusable afterwards. */
+  dispose(): void {
+    this.unsubscribeLab();
+    this.lifecycle.stop();
+    this.listeners.clear();
+  }
+
   reset(): void {
     this.unsubscribeLab();
     const lab = Lab.build(this.topology, { seed: this.seed, record: true });
@@ -228,8 +235,11 @@ export class Session {
 
   private loadScenario(file: string): CommandResult {
     const sc = loadScenarioFile(file);
-    if (!sc.ok) return { ok: false, output: sc.error.map((d) => `${d.file}:${d.line}:${d.col}: ${d.message}`).join('\n') };
+    if (!sc.ok) return { ok: false, output: sc.error.map(formatDiagnostic).join('\n') };
+    // The steps run the lab's clock themselves; the lifecycle says so, so viewers see time move.
+    this.lifecycle.send({ type: 'RUN' });
     const reports: StepReport[] = sc.value.steps.map((s, i) => runStep(this.lab, s, i + 1));
+    this.lifecycle.send({ type: 'IDLE' });
     const failed = reports.filter((r) => !r.passed).length;
     return { ok: failed === 0, output: `${sc.value.name}: ${reports.length - failed} of ${reports.length} steps passed` };
   }
