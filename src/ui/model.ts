@@ -82,7 +82,12 @@ export class UiModel {
     } else if (e.kind === 'probe.result') {
       const d = e.data;
       this.say({ text: `${d.command}: ${d.result}${d.server ? ` (server ${d.server}${d.server_sees ? `, saw ${d.server_sees}` : ''})` : ''}`, tone: d.result === 'connected' || d.result === 'reply' || d.result === 'delivered' ? 'accept' : 'drop' });
-      if (this.packetId === null && d.trace !== null) this.packetId = d.trace;
+      // The probe's first packet is what the user wants to see next.
+      if (d.trace !== null) {
+        this.packetId = d.trace;
+        this.offsets.packet = this.shifts.packet = 0;
+        if (this.inspector === 'node' && !this.layout.wide) this.showInspector('packet');
+      }
       this.changed();
     }
     this.reportDirty = true;
