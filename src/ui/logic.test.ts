@@ -5,7 +5,7 @@ import { History } from './history.js';
 import { computeLayout } from './layout.js';
 import { clip, verdictTone } from './style.js';
 import { FakeSession } from './testing/fake-session.js';
-import { eventTrace, formatMicros, Timeline } from './timeline.js';
+import { eventLine, eventTrace, formatMicros, Timeline } from './timeline.js';
 
 const NODES = ['client', 'docker-host', 'docker-host/web', 'docker-host/db'];
 
@@ -89,16 +89,18 @@ describe('timeline', () => {
     expect(t.length).toBe(0);
   });
 
-  test('leaves rule steps to the inspector unless asked, but keeps conntrack changes', () => {
+  test('leaves packet steps to the inspector unless asked, but keeps conntrack changes', () => {
     const t = new Timeline();
     const step = { node: 'n', hook: 'INPUT', table: 'filter', chain: 'INPUT', rule: null, verdict: 'ACCEPT', policy: true, packet: { proto: 'tcp', src: 'a', dst: 'b', ttl: 1, len: 1, mark: '0x0' } };
     t.push({ t_us: 1, kind: 'packet.verdict', packet: 1, node: 'n', step });
     t.push({ t_us: 2, kind: 'packet.step', packet: 1, node: 'n', step: { node: 'n', conntrack: { hook: 'PREROUTING', state: 'NEW', dir: 'original', orig: 'o', reply: 'r' } } });
+    t.push({ t_us: 2, kind: 'conntrack.new', node: 'n', data: { proto: 'udp', state: '', orig: { src: '10.0.0.1', dst: '10.0.0.2', sport: 5, dport: 53 }, reply: { src: '10.0.0.2', dst: '10.0.0.1', sport: 53, dport: 5 }, flags: ['UNREPLIED'] } });
     expect(t.length).toBe(1);
+    expect(eventLine(t.at(0)).text).toContain('n: conntrack.new udp 10.0.0.1:5 > 10.0.0.2:53 / reply 10.0.0.2:53 > 10.0.0.1:5 [UNREPLIED]');
     t.detail = true;
     t.push({ t_us: 3, kind: 'packet.verdict', packet: 1, node: 'n', step });
     expect(t.length).toBe(2);
-    expect(t.version).toBe(3);
+    expect(t.version).toBe(4);
   });
 
   test('events lead to their packet', () => {

@@ -48,6 +48,9 @@ export class UiModel {
   packets = 0;
   layout: Layout = computeLayout(80, 24, 'node');
   private lastInspector: 'packet' | 'node' = 'node';
+  private drawnAt = -Infinity;
+  private reportAt = -Infinity;
+  private readonly clock: () => number;
   private cols = 80;
   private rows = 24;
   private readonly unsubscribe: () => void;
@@ -62,6 +65,7 @@ export class UiModel {
     for (const n of session.topology.nodes) this.listen.set(n.name, n.listen);
     this.topo = topologyView(session.nodes(), this.listen);
     this.selectedNode = this.topo.nodes[0] ?? null;
+    this.clock = driverOptions.clock ?? (() => performance.now());
     this.driver = new Driver(session, () => this.afterSlice(), driverOptions);
     this.unsubscribe = session.subscribe((e) => this.onEvent(e));
     this.timeline.push({ t_us: session.now(), kind: 'sim.state', data: { state: session.state } });
@@ -93,7 +97,11 @@ export class UiModel {
     this.reportDirty = true;
   }
 
+  /** While running, redraw about 20 times a second, and once more when the run stops. */
   private afterSlice(): void {
+    const now = this.clock();
+    if (this.session.state === 'running' && now - this.drawnAt < 50) return;
+    this.drawnAt = now;
     this.changed();
   }
 
@@ -106,10 +114,15 @@ export class UiModel {
     return this.layout;
   }
 
-  /** The node report, rebuilt only when something happened since. */
+  /**
+   * The node report, rebuilt only when something happened since, and while
+   * running at most twice a second: a large rule set is slow to list.
+   */
   nodeReport(): NodeReport | null {
     if (!this.selectedNode) return null;
-    if (this.reportDirty || this.report?.node !== this.selectedNode) {
+    const busy = this.session.state === 'running' && this.clock() - this.reportAt < 500;
+    if ((this.reportDirty && !busy) || this.report?.node !== this.selectedNode) {
+      this.reportAt = this.clock();
       const node = this.selectedNode;
       this.report = nodeReport(node, (cmd) => this.session.exec(node, cmd), this.listen.get(node) ?? []);
       this.reportDirty = false;

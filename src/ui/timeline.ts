@@ -9,7 +9,10 @@ import type { PacketSummary } from '../trace/steps.js';
 import { type Line, MARK, type Tone, verdictTone } from './style.js';
 import { packetLabel, stepTone } from './trace-lines.js';
 
-/** Step kinds that make the timeline too long to read; the packet inspector shows them. */
+/**
+ * Step kinds that make the timeline too long to read; the packet inspector
+ * shows them. Conntrack's own new/update/destroy events stay.
+ */
 const DETAIL_KINDS = new Set(['packet.verdict', 'packet.hop', 'packet.step']);
 
 export class Timeline {
@@ -25,7 +28,7 @@ export class Timeline {
 
   push(e: SessionEvent): void {
     this.version++;
-    if (!this.detail && DETAIL_KINDS.has(e.kind) && !isConntrackStep(e)) return;
+    if (!this.detail && DETAIL_KINDS.has(e.kind)) return;
     if (this.ring.length < this.capacity) this.ring.push(e);
     else {
       this.ring[this.start] = e;
@@ -46,10 +49,6 @@ export class Timeline {
     this.start = 0;
     this.version++;
   }
-}
-
-function isConntrackStep(e: SessionEvent): boolean {
-  return e.kind === 'packet.step' && 'step' in e && e.step !== undefined && 'conntrack' in e.step;
 }
 
 /** The packet trace an event points at, if any (what Enter on a timeline row opens). */
