@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { complete, nodeWords } from './completion.js';
 import { Driver } from './driver.js';
 import { History } from './history.js';
+import { nodeReport } from './node-report.js';
 import { computeLayout } from './layout.js';
 import { clip, verdictTone } from './style.js';
 import { FakeSession } from './testing/fake-session.js';
@@ -175,5 +176,25 @@ describe('driver', () => {
     d.stop();
     queue.shift()!();
     expect(d.events).toBe(0);
+  });
+});
+
+describe('node report', () => {
+  test('lists optional tables only when they hold rules, and survives a failing or throwing command', () => {
+    const r = nodeReport('n', (cmd) => {
+      if (cmd === 'iptables-save -t mangle') return { ok: true, output: '*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j MARK --set-xmark 0x1/0xffffffff\nCOMMIT' };
+      if (cmd === 'iptables-save -t raw') throw new Error('boom');
+      if (cmd === 'conntrack -L') throw new Error('conntrack exploded');
+      if (cmd === 'ip rule show') return { ok: false, output: 'not here' };
+      return { ok: true, output: `out of ${cmd}` };
+    }, []);
+    const titles = r.sections.map((s) => s.title);
+    expect(titles).toEqual(['iptables -t filter -L -n -v', 'iptables -t nat -L -n -v', 'iptables -t mangle -L -n -v', 'ip route show', 'ip rule show', 'conntrack -L', 'sockets']);
+    const text = r.lines.map((l) => l.text).join('\n');
+    expect(text).toContain('out of iptables -t mangle -L -n -v');
+    expect(text).toContain('(ip rule show: not here)');
+    expect(text).toContain('(conntrack -L: conntrack exploded)');
+    expect(text).toContain('(none listening)');
+    expect(r.lines[r.sections[3].start].text).toBe('── ip route show');
   });
 });

@@ -28,7 +28,12 @@ const WHEN_USED = ['mangle', 'raw', 'security'];
 
 /** A table with no rules and ACCEPT policies only says what every empty table says. */
 function tableInUse(exec: Exec, table: string): boolean {
-  const r = exec(`iptables-save -t ${table}`);
+  let r: CommandResult;
+  try {
+    r = exec(`iptables-save -t ${table}`);
+  } catch {
+    return false;
+  }
   if (!r.ok) return false;
   return r.output.split('\n').some((l) => l.startsWith('-A ') || (l.startsWith(':') && !l.includes(' ACCEPT ') && !l.includes(' - ')));
 }
@@ -53,9 +58,14 @@ export function nodeReport(node: string, exec: Exec, listen: ListenSpec[]): Node
     for (const l of body.split('\n')) lines.push({ text: expandTabs(l), tone: tone?.(l) });
     lines.push({ text: '' });
   };
+  // A listing that fails (or throws) says so in its section; the pane never breaks.
   const run = (cmd: string) => {
-    const r = exec(cmd);
-    return r.ok ? r.output : `(${cmd}: ${r.output})`;
+    try {
+      const r = exec(cmd);
+      return r.ok ? r.output : `(${cmd}: ${r.output})`;
+    } catch (e) {
+      return `(${cmd}: ${e instanceof Error ? e.message : String(e)})`;
+    }
   };
   for (const t of [...ALWAYS, ...WHEN_USED.filter((t) => tableInUse(exec, t))]) {
     section(`iptables -t ${t} -L -n -v`, run(`iptables -t ${t} -L -n -v`), ruleTone);
