@@ -7,6 +7,7 @@ import { splitShellWords } from '../core/shell.js';
 import { runIp } from '../routing/ip-command.js';
 import { runConntrack } from '../netfilter/conntrack/command.js';
 import type { Node } from '../node/node.js';
+import { makeCidr } from '../packet/ipv4.js';
 import { conntrackOf, routingOf } from './adapters.js';
 import { iptablesCommand, iptablesRestoreCommand, iptablesSaveCommand } from './netfilter-adapter.js';
 
@@ -36,14 +37,35 @@ export function runNodeCommand(node: Node, line: string, stdin: string | null): 
     case 'iptables-save':
     case 'iptables-nft-save':
       return iptablesSaveCommand(node, args);
-    case 'ip':
-      return runIp(routingOf(node), args);
+    case 'ip': {
+      const out = runIp(routingOf(node), args);
+      if (out.exitCode === 0 && args[0] !== undefined && 'address'.startsWith(args[0])) syncAddresses(node);
+      return out;
+    }
     case 'conntrack':
       return runConntrack(conntrackOf(node), args);
     case 'sysctl':
       return sysctl(node, args);
     default:
       return fail(`nflab: ${tool}: command not found (nodes run iptables, iptables-restore, iptables-save, ip, conntrack, sysctl)`, 127);
+  }
+}
+
+/**
+ * After `ip addr add|del`, the devices take their addresses from the routing
+ * tables (the one source of truth); MASQUERADE entries whose address went away
+ * are dropped, as the kernel's masquerade notifier does.
+ */
+function syncAddresses(node: Node): void {
+  const rt = routingOf(node);
+  for (const dev of node.devs.values()) {
+    if (dev.kind === 'loopback') continue;
+    const now = rt.addresses(dev.name);
+    for (const old of dev.addrs) {
+      if (!now.some((a) => a.addr === old.addr)) conntrackOf(node).removeMasqueradedVia(dev.name, old.addr);
+    }
+    dev.addrs.length = 0;
+    for (const a of now) dev.addrs.push({ addr: a.addr, cidr: makeCidr(a.addr, a.len) });
   }
 }
 

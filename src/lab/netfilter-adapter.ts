@@ -44,10 +44,15 @@ class NetfilterAdapter implements NetfilterPort {
     return this.rs.tables.has(table);
   }
 
-  /** Conntrack runs only once a nat table or a rule that needs it exists, as the kernel loads it on demand (and never unloads it). */
+  /**
+   * Conntrack runs in a namespace only once a rule needs it (a NAT target, a
+   * conntrack match, CT, ...), as the kernel enables it on demand and never
+   * turns it off again. A nat table by itself does not: its chains then see no
+   * packets at all, since NAT hooks only act on tracked packets.
+   */
   needsConntrack(): boolean {
     if (this.ctNeeded) return true;
-    this.ctNeeded = this.rs.tables.has('nat') || this.scan();
+    this.ctNeeded = this.scan();
     return this.ctNeeded;
   }
 

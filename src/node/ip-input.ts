@@ -52,13 +52,19 @@ export function ipReceive(node: Node, dev: NetDev, pkt: Packet, l2: L2Info): voi
     skb = newSkb(pkt, { inIf: dev.name, srcMac: l2.srcMac, pktType: l2.pktType, trace: l2.trace });
   }
   if (!runHook(node, 'PREROUTING', skb)) return;
+  // A packet that went round through `lo` keeps the local route it was sent with: no input lookup (so no martian check on 127/8).
+  if (l2.carried) return localDeliver(node, skb);
   routeInput(node, skb, dev);
 }
 
-/** ip_route_input: where does a received packet go? Martians, rp_filter and forwarding are the routing layer's answer. */
+/**
+ * ip_route_input: where does a received packet go? Martians, rp_filter and
+ * forwarding are the routing layer's answer. A TPROXY'd packet is no exception:
+ * as on Linux, it reaches its socket only if a policy route (fwmark → `local
+ * 0.0.0.0/0 dev lo`) makes it local.
+ */
 function routeInput(node: Node, skb: NodeSkb, dev: NetDev): void {
   const pkt = skb.pkt;
-  if (skb.tproxySocket) return localDeliver(node, skb);
   const r = node.routing.lookup({ dst: pkt.dst, src: pkt.src, mark: skb.mark, iif: dev.name, oif: null, tos: pkt.tos });
   recordRoute(node, skb, r);
   switch (r.kind) {

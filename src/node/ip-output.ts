@@ -53,6 +53,8 @@ export interface LocalOutOptions {
   oif?: string | null;
   /** An skb to inherit conntrack from (REJECT's RST is attached to the connection it answers). */
   attach?: NodeSkb;
+  /** The source need not be local (FLOWI_FLAG_ANYSRC: a reset sent on behalf of the address it answers for). */
+  anySource?: boolean;
 }
 
 /** ip_local_out for a packet this namespace made. Returns the error the sender sees, if any. */
@@ -63,7 +65,8 @@ export function ipLocalOut(node: Node, pkt: Packet, o: LocalOutOptions): SocketE
     skb.ctState = 'RELATED';
     skb.ctReply = !o.attach.ctReply;
   }
-  let r = node.routing.lookup({ dst: pkt.dst, src: pkt.src, mark: skb.mark, iif: null, oif: o.oif ?? null, tos: pkt.tos });
+  const routeSrc = o.anySource ? null : pkt.src;
+  let r = node.routing.lookup({ dst: pkt.dst, src: routeSrc, mark: skb.mark, iif: null, oif: o.oif ?? null, tos: pkt.tos });
   recordRoute(node, skb, r);
   const err = routeError(r);
   if (err) {
@@ -76,7 +79,7 @@ export function ipLocalOut(node: Node, pkt: Packet, o: LocalOutOptions): SocketE
   skb.outIf = r.dev;
   skb.nextHop = r.via;
   const reroute = (s: NodeSkb): boolean => {
-    r = node.routing.lookup({ dst: s.pkt.dst, src: s.pkt.src, mark: s.mark, iif: null, oif: o.oif ?? null, tos: s.pkt.tos });
+    r = node.routing.lookup({ dst: s.pkt.dst, src: o.anySource ? null : s.pkt.src, mark: s.mark, iif: null, oif: o.oif ?? null, tos: s.pkt.tos });
     recordRoute(node, s, r);
     if (routeError(r)) {
       if (s.trace) node.lab.tracer.end(s.trace, 'no-route', node.name);

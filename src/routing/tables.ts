@@ -160,6 +160,16 @@ export class RoutingTables {
     return false;
   }
 
+  /**
+   * Whether a socket may use `a` as its source: one of our addresses, or one a
+   * `local` route covers (__ip_dev_find falls back to the local table, which is
+   * how Istio's proxy binds 127.0.0.6 with only 127.0.0.1/8 on lo).
+   */
+  isLocalSource(a: Ipv4): boolean {
+    if (this.isLocalAddress(a)) return true;
+    return this.tables.get(TABLE_LOCAL)?.covering(a).some((r) => r.type === 'local') ?? false;
+  }
+
   /** The device an address is configured on, or null. */
   deviceOfAddress(a: Ipv4): string | null {
     for (const d of this.devices.values()) for (const x of d.addrs) if (x.addr === a) return d.name;
@@ -459,7 +469,7 @@ export class RoutingTables {
     const oif = key.oif ?? null;
     if (src !== 0) {
       if (isMulticast(src) || src === LIMITED_BROADCAST) return fail('EINVAL', 'bad-source');
-      if (!this.isLocalAddress(src)) return fail('ENETUNREACH', 'bad-source');
+      if (!this.isLocalSource(src)) return fail('ENETUNREACH', 'bad-source');
     }
     if (oif !== null) {
       const d = this.devices.get(oif);
