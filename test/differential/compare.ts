@@ -1,0 +1,122 @@
+/**
+ * Runs one case both ways and says where nflab and the kernel disagree: each
+ * probe's result, server and what the server saw, the first packet's rule
+ * steps, the counters the probe moved, and at the end every node's conntrack
+ * entries and rules.
+ */
+import { formatDiagnostic } from '../../src/core/diagnostic.js';
+import { loadTopologyText } from '../../src/topology/load.js';
+import type { Topology } from '../../src/topology/model.js';
+import type { CaseResult, DiffCase, Difference, Observation, ProbeObservation, StepObservation } from './model.js';
+import { observeNflab } from './run-nflab.js';
+import { observeKernel } from './run-kernel.js';
+
+export function caseTopology(c: DiffCase): Topology {
+  const t = loadTopologyText(c.topology, `<case ${c.name}>`, process.cwd());
+  if (!t.ok) throw new Error(`case ${c.name}: ${t.error.map(formatDiagnostic).join('; ')}`);
+  return t.value;
+}
+
+export async function compareCase(c: DiffCase, topo: Topology = caseTopology(c)): Promise<CaseResult> {
+  const nflab = observeNflab(c, topo);
+  const kernel = await observeKernel(c, topo);
+  return { name: c.name, differences: diffObservations(kernel, nflab), notes: notesOf(nflab) };
+}
+
+function notesOf(o: Observation): string[] {
+  return o.steps.filter((s) => s.kind === 'skip' && s.why === 'not run').map((s) => `${s.label}: not run on either side (the kernel's clock cannot be fast-forwarded)`);
+}
+
+const show = (v: string | null | undefined) => (v === null || v === undefined || v === '' ? '(none)' : v);
+const list = (l: readonly string[] | undefined) => (l === undefined || l.length === 0 ? '(none)' : l.join(' ; '));
+
+/**
+ * Counters a probe's exchange moves comparably: a connected TCP exchange is
+ * many packets whose number depends on ACK timing, but its nat rules see one
+ * packet. Bytes are compared only where both sides send the same bytes: a
+ * ping's payload and a UDP echo answer's text differ between the two clients.
+ */
+function comparableCounters(o: ProbeObservation, tcpConnected: boolean, packetsOnly: boolean): string[] {
+  let lines = o.counters ?? [];
+  if (tcpConnected) lines = lines.filter((l) => l.split(' ')[1] === 'nat');
+  if (packetsOnly) lines = lines.map((l) => l.replace(/:\d+$/, ''));
+  return lines;
+}
+
+function byNode(lines: string[]): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const l of lines) {
+    const node = l.slice(0, l.indexOf(' '));
+    m.set(node, [...(m.get(node) ?? []), l.slice(node.length + 1)]);
+  }
+  return m;
+}
+
+function diffProbe(k: ProbeObservation, n: ProbeObservation, out: Difference[]): void {
+  const where = k.label;
+  if (k.result !== n.result) out.push({ where, aspect: 'result', kernel: k.result, nflab: n.result });
+  if (k.resultOnly) return;
+  if (k.server !== n.server) out.push({ where, aspect: 'server', kernel: show(k.server), nflab: show(n.server) });
+  // A ping has no server socket; who answered is the destination itself.
+  if (k.proto !== 'icmp' && k.sees !== n.sees) out.push({ where, aspect: 'server_sees', kernel: show(k.sees), nflab: show(n.sees) });
+  if (k.trace !== null && n.trace !== null) {
+    const nodes = [...new Set([...Object.keys(k.trace), ...Object.keys(n.trace)])].sort();
+    for (const node of nodes) {
+      const a = list(k.trace[node]);
+      const b = list(n.trace[node]);
+      if (a !== b) out.push({ where: `${where} at ${node}`, aspect: 'trace', kernel: a, nflab: b });
+    }
+  }
+  const tcpConnected = k.proto === 'tcp' && (k.result === 'connected' || n.result === 'connected');
+  const packetsOnly = k.proto === 'icmp' || (k.proto === 'udp' && (k.result === 'delivered' || n.result === 'delivered'));
+  const kc = byNode(comparableCounters(k, tcpConnected, packetsOnly));
+  const nc = byNode(comparableCounters(n, tcpConnected, packetsOnly));
+  for (const node of [...new Set([...kc.keys(), ...nc.keys()])].sort()) {
+    const a = list(kc.get(node));
+    const b = list(nc.get(node));
+    if (a !== b) out.push({ where: `${where} at ${node}`, aspect: 'counters', kernel: a, nflab: b });
+  }
+}
+
+function diffStep(k: StepObservation, n: StepObservation, out: Difference[]): void {
+  if (k.kind === 'probe' && n.kind === 'probe') return diffProbe(k, n, out);
+  if (k.kind === 'exec' && n.kind === 'exec') {
+    if (k.exit !== n.exit) out.push({ where: k.label, aspect: 'exec', kernel: `exit ${k.exit}`, nflab: `exit ${n.exit}` });
+    else if (k.stdout !== n.stdout) out.push({ where: k.label, aspect: 'exec', kernel: JSON.stringify(k.stdout), nflab: JSON.stringify(n.stdout) });
+  }
+}
+
+export function diffObservations(kernel: Observation, nflab: Observation): Difference[] {
+  const out: Difference[] = [];
+  if (kernel.steps.length !== nflab.steps.length) {
+    out.push({ where: 'steps', aspect: 'steps', kernel: `${kernel.steps.length} steps`, nflab: `${nflab.steps.length} steps` });
+  }
+  kernel.steps.forEach((k, i) => {
+    const n = nflab.steps[i];
+    if (n !== undefined) diffStep(k, n, out);
+  });
+  for (const node of Object.keys(kernel.conntrack).sort()) {
+    const a = kernel.conntrack[node];
+    const b = nflab.conntrack[node] ?? [];
+    const missing = a.filter((e) => !b.includes(e));
+    const extra = b.filter((e) => !a.includes(e));
+    if (missing.length || extra.length || a.length !== b.length) {
+      out.push({ where: `end at ${node}`, aspect: 'conntrack', kernel: list(a), nflab: list(b) });
+    }
+  }
+  for (const node of Object.keys(kernel.rules).sort()) {
+    const a = kernel.rules[node].split('\n');
+    const b = (nflab.rules[node] ?? '').split('\n');
+    const i = a.findIndex((l, j) => l !== b[j]);
+    if (i >= 0 || a.length !== b.length) {
+      const at = i >= 0 ? i : Math.min(a.length, b.length);
+      out.push({ where: `end at ${node}`, aspect: 'rules', kernel: `line ${at + 1}: ${show(a[at])}`, nflab: `line ${at + 1}: ${show(b[at])}` });
+    }
+  }
+  return out;
+}
+
+/** One line per difference; known-differences.ts stores exactly these lines. */
+export function formatDifference(d: Difference): string {
+  return `${d.where} — ${d.aspect}: kernel ${d.kernel} | nflab ${d.nflab}`;
+}

@@ -1,0 +1,24 @@
+/**
+ * One test per case: nflab and the kernel agree, or differ exactly as
+ * known-differences.ts documents (so fixing nflab forces that list to shrink).
+ */
+import { describe, expect, it } from 'vitest';
+import { kernelAvailable } from '../kernel/harness.js';
+import { allCases } from './all-cases.js';
+import { compareCase, formatDifference } from './compare.js';
+import { KNOWN_DIFFERENCES } from './known-differences.js';
+import { toolMissing } from './run-kernel.js';
+
+const k = kernelAvailable();
+
+describe.skipIf(!k.ok)(`nflab against the kernel (${k.why})`, () => {
+  for (const { c, topo } of allCases()) {
+    const missing = toolMissing(c.needs);
+    it.skipIf(missing !== null)(`${c.name}${missing ? ` (skipped: ${missing})` : ''}`, async () => {
+      const r = await compareCase(c, topo);
+      const seen = r.differences.map(formatDifference);
+      const known = KNOWN_DIFFERENCES[c.name];
+      expect(seen, known ? `documented: ${known.reason}` : 'nflab and the kernel should agree').toEqual(known?.differences ?? []);
+    });
+  }
+});

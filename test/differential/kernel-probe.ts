@@ -1,0 +1,158 @@
+/**
+ * Probes on a kernel lab with the first packet traced, fast enough for a suite
+ * of many cases: one `nft monitor trace` per namespace for the lab's whole
+ * life (the harness starts them per probe, which costs half a second each),
+ * and the probe client run asynchronously so trace lines arrive as they happen.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { TRACE_DSCP, TRACE_TOS } from '../../src/export/apps-py.js';
+import type { KernelLab, ProbeAnswer } from '../kernel/harness.js';
+import { orderNodeTraces, parseNftTrace, type RawTraceEvent, type TraceStep } from '../kernel/trace-parse.js';
+
+interface Monitor {
+  node: string;
+  child: ChildProcess;
+  lines: Array<{ at: bigint; text: string }>;
+}
+
+export interface KernelProbe {
+  kind: 'connect' | 'ping';
+  from: string;
+  ip: string;
+  port: number;
+  proto: 'tcp' | 'udp';
+  uid?: number;
+  src?: string;
+  sport?: number;
+  line: string;
+  trace: boolean;
+}
+
+const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function runAsync(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export class TracedProber {
+  private monitors: Monitor[] = [];
+  private positions = new Map<string, Map<number, number>>();
+
+  private constructor(private readonly lab: KernelLab) {}
+
+  /** Adds the private trace table to every namespace and starts one monitor in each. */
+  static async start(lab: KernelLab): Promise<TracedProber> {
+    const p = new TracedProber(lab);
+    const mark = `ip dscp 0x${TRACE_DSCP.toString(16)}`;
+    // Only first packets: a SYN without ACK, a UDP datagram, an echo request.
+    const body = [`${mark} tcp flags & (syn | ack) == syn meta nftrace set 1`, `${mark} meta l4proto udp meta nftrace set 1`, `${mark} icmp type echo-request meta nftrace set 1`];
+    const chain = (name: string, hook: string) => `  chain ${name} {\n    type filter hook ${hook} priority -500; policy accept;\n${body.map((b) => `    ${b}\n`).join('')}  }\n`;
+    const text = `table ip nflab_trace {\n${chain('pre', 'prerouting')}${chain('out', 'output')}}\n`;
+    for (const n of lab.topo.nodes) {
+      const r = lab.exec(n.name, ['nft', '-f', '-'], { stdin: text });
+      if (r.code !== 0) throw new Error(`cannot add the nflab_trace table on ${n.name}: ${r.stderr.trim()}`);
+    }
+    await p.startMonitors();
+    return p;
+  }
+
+  /**
+   * One monitor per namespace. nft resolves the rules it prints from the rule
+   * set it read when it started, so monitors restart after the rules change.
+   */
+  private async startMonitors(): Promise<void> {
+    for (const n of this.lab.topo.nodes) {
+      const child = spawn('ip', ['netns', 'exec', this.lab.ns(n.name), 'nft', '-a', 'monitor', 'trace'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const m: Monitor = { node: n.name, child, lines: [] };
+      let partial = '';
+      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        const at = process.hrtime.bigint();
+        const parts = (partial + chunk).split('\n');
+        partial = parts.pop() ?? '';
+        for (const t of parts) if (t.startsWith('trace id')) m.lines.push({ at, text: t });
+      });
+      this.monitors.push(m);
+    }
+    // nft subscribes to the trace group as it starts.
+    await pause(300);
+  }
+
+  stop(): void {
+    for (const m of this.monitors) if (m.child.exitCode === null) m.child.kill('SIGTERM');
+    this.monitors = [];
+  }
+
+  /** Rules changed: positions must be read again, and the monitors restarted. */
+  async rulesChanged(): Promise<void> {
+    this.positions.clear();
+    this.stop();
+    await this.startMonitors();
+  }
+
+  async probe(p: KernelProbe): Promise<{ answer: ProbeAnswer; steps: TraceStep[] | null }> {
+    const marks = this.monitors.map((m) => m.lines.length);
+    const tos = p.trace ? TRACE_TOS : 0;
+    const apps = `/run/nflab/${this.lab.prefix}/apps.py`;
+    const as = p.uid === undefined ? [] : ['setpriv', '--reuid', String(p.uid), '--regid', String(p.uid), '--clear-groups'];
+    const client =
+      p.kind === 'ping'
+        ? ['/usr/bin/python3', apps, 'ping', p.ip, '900', String(tos)]
+        : ['/usr/bin/python3', apps, 'connect', p.proto, p.ip, String(p.port), p.src ?? '', String(p.sport ?? 0), '900', String(tos), p.line];
+    const out = await runAsync(['ip', 'netns', 'exec', this.lab.ns(p.from), ...as, ...client]);
+    const answer = parseAnswer(out);
+    if (!p.trace) return { answer, steps: null };
+    // Let the monitors print what the last packets caused.
+    await pause(60);
+    const events: RawTraceEvent[] = [];
+    this.monitors.forEach((m, i) => {
+      for (const l of m.lines.slice(marks[i])) {
+        const e = parseNftTrace(l.text);
+        if (e !== null && e.table !== 'nflab_trace') events.push({ ...e, node: m.node, at: l.at });
+      }
+    });
+    const steps = orderNodeTraces(events, p.from, this.lab.topo).map((e) => {
+      const s: TraceStep = { node: e.node, hook: e.hook, table: e.table, chain: e.chain, rule: null, verdict: e.verdict };
+      if (e.kind === 'policy') s.policy = true;
+      else s.rule = this.position(e.node, e.table, e.chain, e.handle ?? -1);
+      return s;
+    });
+    return { answer, steps };
+  }
+
+  /** nft reports rule handles; iptables counts positions. Each iptables rule is one nft rule, in order. */
+  private position(node: string, table: string, chain: string, handle: number): number | null {
+    const key = `${node}\0${table}\0${chain}`;
+    let map = this.positions.get(key);
+    if (map === undefined) {
+      map = new Map();
+      const r = this.lab.exec(node, ['nft', '-a', 'list', 'chain', 'ip', table, chain]);
+      let pos = 0;
+      for (const line of r.stdout.split('\n')) {
+        const m = /# handle (\d+)\s*$/.exec(line);
+        if (m === null || /^\s*(chain|table) /.test(line)) continue;
+        map.set(Number(m[1]), ++pos);
+      }
+      this.positions.set(key, map);
+    }
+    return map.get(handle) ?? null;
+  }
+}
+
+function parseAnswer(r: { code: number; stdout: string; stderr: string }): ProbeAnswer {
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  let o: (ProbeAnswer & { result: string }) | null = null;
+  try {
+    o = JSON.parse(line) as ProbeAnswer;
+  } catch {
+    o = null;
+  }
+  if (o === null || o.result === ('error' as string)) throw new Error(`kernel probe gave no answer (exit ${r.code}): ${r.stdout.trim()} ${r.stderr.trim()}`);
+  return o;
+}

@@ -1,0 +1,121 @@
+/**
+ * The vocabulary of the differential suite: a case is a topology plus steps
+ * that both sides run in order; an observation is what one side saw.
+ */
+
+export interface ProbeSpec {
+  kind: 'connect' | 'send' | 'ping';
+  from: string;
+  /** `IP:PORT` (connect, send) or `IP` (ping). */
+  to: string;
+  proto?: 'tcp' | 'udp';
+  uid?: number;
+  src?: string;
+  sport?: number;
+  /** What the client sends (a newline is added); changes packet lengths. */
+  line?: string;
+  /** Trace the first packet (default true). Off where a rule matches TOS/DSCP: the kernel's trace marker is a DSCP value. */
+  trace?: boolean;
+  /** Run the probe this many times (default 1); each run is compared on its own. */
+  repeat?: number;
+  /** Compare only the result: which backend answers is random (`statistic --mode random`) on both sides, differently. */
+  resultOnly?: boolean;
+}
+
+export interface ExecSpec {
+  kind: 'exec';
+  on: string;
+  cmd: string;
+  stdin?: string;
+}
+
+export interface WaitSpec {
+  kind: 'wait';
+  ms: number;
+}
+
+export type CaseStep = ProbeSpec | ExecSpec | WaitSpec;
+
+export interface DiffCase {
+  name: string;
+  /** The matches, targets and behaviours the case exercises (for the report and for coverage). */
+  covers: string[];
+  /** Topology YAML text (SPEC section 1); for a bundled scenario, the parsed topology is passed instead. */
+  topology: string;
+  steps: CaseStep[];
+  /** Host tools the kernel side needs beyond the harness's own (`ipset`, ...). */
+  needs?: string[];
+  /** Where a case came from, when not written here (a scenario file). */
+  source?: string;
+}
+
+/** What one side saw for one probe run. */
+export interface ProbeObservation {
+  kind: 'probe';
+  label: string;
+  proto: 'tcp' | 'udp' | 'icmp';
+  resultOnly: boolean;
+  result: string;
+  server: string | null;
+  /** `IP`, or `IP:PORT` when the probe fixed its source port. */
+  sees: string | null;
+  /** First-packet rule steps per node, `HOOK table/CHAIN#N VERDICT` (`#policy` for a policy step); null when not traced. */
+  trace: Record<string, string[]> | null;
+  /** Rule and policy counters that moved during the probe: `node table line +packets[:bytes]`; null when not comparable. */
+  counters: string[] | null;
+}
+
+export interface ExecObservation {
+  kind: 'exec';
+  label: string;
+  exit: number;
+  stdout: string;
+}
+
+export interface SkipObservation {
+  kind: 'skip';
+  label: string;
+  why: string;
+}
+
+export type StepObservation = ProbeObservation | ExecObservation | SkipObservation;
+
+export interface Observation {
+  steps: StepObservation[];
+  /** Normalised conntrack entries per node, at the end of the case. */
+  conntrack: Record<string, string[]>;
+  /** `iptables-save` (no counters) per node, at the end of the case. */
+  rules: Record<string, string>;
+}
+
+export interface Difference {
+  /** Which step (1-based label order) or `end` for end-of-case state. */
+  where: string;
+  aspect: 'result' | 'server' | 'server_sees' | 'trace' | 'counters' | 'exec' | 'conntrack' | 'rules' | 'steps';
+  kernel: string;
+  nflab: string;
+}
+
+export interface CaseResult {
+  name: string;
+  differences: Difference[];
+  /** Things not compared and why (long waits, untraced probes). */
+  notes: string[];
+}
+
+/** The same label on both sides, so differences say which step they are about. */
+export function stepLabel(step: CaseStep, index: number, run = 0): string {
+  const n = `${index + 1}${run > 0 ? `.${run + 1}` : ''}`;
+  if (step.kind === 'exec') return `${n} exec ${step.on}: ${step.cmd}`;
+  if (step.kind === 'wait') return `${n} wait ${step.ms}ms`;
+  const proto = step.kind === 'ping' ? '' : `/${probeProto(step)}`;
+  const who = [step.uid !== undefined ? `uid ${step.uid}` : '', step.src ? `src ${step.src}` : '', step.sport ? `sport ${step.sport}` : ''].filter(Boolean).join(' ');
+  return `${n} ${step.kind} ${step.from} → ${step.to}${proto}${who ? ` (${who})` : ''}`;
+}
+
+export function probeProto(p: ProbeSpec): 'tcp' | 'udp' {
+  return p.proto ?? (p.kind === 'send' ? 'udp' : 'tcp');
+}
+
+/** Waits longer than this are not run: the kernel cannot fast-forward its clock. */
+export const MAX_WAIT_MS = 1000;

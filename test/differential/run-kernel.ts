@@ -1,0 +1,91 @@
+/**
+ * The kernel side of a case: the same topology built from real namespaces by
+ * the test harness, the same steps, the same observations. The lab is always
+ * torn down, whatever happens.
+ */
+import { spawnSync } from 'node:child_process';
+import { splitShellWords } from '../../src/core/shell.js';
+import type { Topology } from '../../src/topology/model.js';
+import { KernelLab, type ProbeAnswer } from '../kernel/harness.js';
+import { TracedProber } from './kernel-probe.js';
+import { type CaseStep, type DiffCase, MAX_WAIT_MS, type Observation, type ProbeSpec, probeProto, stepLabel, type StepObservation } from './model.js';
+import { counterDeltas, normaliseConntrack, seenAddress, traceByNode, withoutCounters } from './normalise.js';
+
+function saves(lab: KernelLab): Map<string, string> {
+  return new Map(lab.topo.nodes.map((n) => [n.name, lab.save(n.name, { counters: true })]));
+}
+
+const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Whether a host tool a case needs is installed (`ipset`, ...). */
+export function toolMissing(needs: readonly string[] | undefined): string | null {
+  for (const t of needs ?? []) {
+    const r = spawnSync(t, ['--version'], { encoding: 'utf8' });
+    if (r.error !== undefined || r.status !== 0) return `${t} is not installed on this host`;
+  }
+  return null;
+}
+
+async function probe(t: TracedProber, p: ProbeSpec): Promise<{ result: string; answer: Partial<ProbeAnswer>; trace: Record<string, string[]> | null }> {
+  const [ip, portText] = p.to.split(':');
+  const proto = probeProto(p);
+  const r = await t.probe({ kind: p.kind === 'ping' ? 'ping' : 'connect', from: p.from, ip, port: Number(portText ?? 0), proto, uid: p.uid, src: p.src, sport: p.sport, line: p.line ?? 'hello', trace: p.trace !== false });
+  // The harness's client reports a UDP answer as "connected"; a scenario's send step calls it "delivered".
+  const result = p.kind !== 'ping' && proto === 'udp' && r.answer.result === 'connected' ? 'delivered' : r.answer.result;
+  return { result, answer: r.answer, trace: r.steps === null ? null : traceByNode(r.steps) };
+}
+
+export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observation> {
+  const lab = KernelLab.up(topo);
+  let tracer: TracedProber | null = null;
+  try {
+    tracer = await TracedProber.start(lab);
+    const steps: StepObservation[] = [];
+    let before = saves(lab);
+    const fixed = new Set<number>();
+    for (const [i, s] of c.steps.entries() as IterableIterator<[number, CaseStep]>) {
+      if (s.kind === 'wait') {
+        if (s.ms <= MAX_WAIT_MS) await pause(s.ms);
+        steps.push({ kind: 'skip', label: stepLabel(s, i), why: s.ms <= MAX_WAIT_MS ? 'waited' : 'not run' });
+        continue;
+      }
+      if (s.kind === 'exec') {
+        const split = splitShellWords(s.cmd);
+        if (!split.ok) throw new Error(`cannot split "${s.cmd}": ${split.message}`);
+        const r = lab.exec(s.on, split.words, { stdin: s.stdin });
+        steps.push({ kind: 'exec', label: stepLabel(s, i), exit: r.code, stdout: r.stdout });
+        before = saves(lab);
+        await tracer.rulesChanged();
+        continue;
+      }
+      if (s.sport) fixed.add(s.sport);
+      for (let run = 0; run < (s.repeat ?? 1); run++) {
+        const r = await probe(tracer, s);
+        const after = saves(lab);
+        const counters = [...after].flatMap(([node, text]) => counterDeltas(node, before.get(node) ?? '', text));
+        before = after;
+        steps.push({
+          kind: 'probe',
+          label: stepLabel(s, i, run),
+          proto: s.kind === 'ping' ? 'icmp' : probeProto(s),
+        resultOnly: s.resultOnly === true,
+          result: r.result,
+          server: r.answer.server ?? null,
+          sees: seenAddress(r.answer.serverSees, s.sport !== undefined),
+          trace: r.trace,
+          counters,
+        });
+      }
+    }
+    const conntrack: Record<string, string[]> = {};
+    const rules: Record<string, string> = {};
+    for (const n of topo.nodes) {
+      conntrack[n.name] = normaliseConntrack(lab.conntrack(n.name), fixed);
+      rules[n.name] = withoutCounters(lab.save(n.name));
+    }
+    return { steps, conntrack, rules };
+  } finally {
+    tracer?.stop();
+    lab.down();
+  }
+}

@@ -1,0 +1,88 @@
+/** The nflab side of a case: build the lab, run the steps on virtual time, observe. */
+import { Lab } from '../../src/lab/lab.js';
+import type { ProbeOutcome } from '../../src/apps/probes.js';
+import { parseIpv4 } from '../../src/packet/ipv4.js';
+import { isRuleStep } from '../../src/trace/steps.js';
+import { formatDiagnostic } from '../../src/core/diagnostic.js';
+import type { Topology } from '../../src/topology/model.js';
+import { type CaseStep, type DiffCase, MAX_WAIT_MS, type Observation, type ProbeSpec, probeProto, stepLabel, type StepObservation } from './model.js';
+import { counterDeltas, normaliseConntrack, seenAddress, traceByNode, withoutCounters } from './normalise.js';
+
+const MAX_EVENTS = 5_000_000;
+
+function saves(lab: Lab): Map<string, string> {
+  return new Map([...lab.nodes].map(([name, n]) => [name, n.views.save(true)]));
+}
+
+function runProbe(lab: Lab, p: ProbeSpec): ProbeOutcome {
+  const [ip, port] = p.to.split(':');
+  const dst = parseIpv4(ip);
+  if (dst === null) throw new Error(`bad probe destination ${p.to}`);
+  let out: ProbeOutcome | null = null;
+  const proto = probeProto(p);
+  lab.probe(p.kind, p.from, {
+    dst,
+    port: port ? Number(port) : 0,
+    proto,
+    owner: { uid: p.uid ?? 0, gid: p.uid ?? 0, groups: [] },
+    src: p.src ? parseIpv4(p.src) : null,
+    sport: p.sport ?? null,
+    timeout: 900_000,
+    line: `${p.line ?? 'hello'}\n`,
+  }, (r) => (out = r));
+  let n = 0;
+  while ((out === null || !lab.quiet()) && lab.scheduler.step()) if (++n > MAX_EVENTS) throw new Error('nflab probe did not finish (a loop?)');
+  if (out === null) throw new Error('nflab probe gave no answer');
+  return out;
+}
+
+export function buildNflab(topo: Topology): Lab {
+  const built = Lab.build(topo, { seed: 1, record: true });
+  if (!built.ok) throw new Error(`nflab cannot build ${topo.name}: ${built.error.map(formatDiagnostic).join('; ')}`);
+  return built.value;
+}
+
+export function observeNflab(c: DiffCase, topo: Topology): Observation {
+  const lab = buildNflab(topo);
+  const steps: StepObservation[] = [];
+  let before = saves(lab);
+  const fixed = new Set<number>();
+  c.steps.forEach((s: CaseStep, i) => {
+    if (s.kind === 'wait') {
+      if (s.ms <= MAX_WAIT_MS) lab.scheduler.runUntil(lab.now() + s.ms * 1000, MAX_EVENTS);
+      steps.push({ kind: 'skip', label: stepLabel(s, i), why: s.ms <= MAX_WAIT_MS ? 'waited' : 'not run' });
+      return;
+    }
+    if (s.kind === 'exec') {
+      const r = lab.exec(s.on, s.cmd, s.stdin ?? null);
+      steps.push({ kind: 'exec', label: stepLabel(s, i), exit: r.exitCode, stdout: r.stdout });
+      before = saves(lab);
+      return;
+    }
+    if (s.sport) fixed.add(s.sport);
+    for (let run = 0; run < (s.repeat ?? 1); run++) {
+      const r = runProbe(lab, s);
+      const after = saves(lab);
+      const counters = [...after].flatMap(([node, text]) => counterDeltas(node, before.get(node) ?? '', text));
+      before = after;
+      steps.push({
+        kind: 'probe',
+        label: stepLabel(s, i, run),
+        proto: s.kind === 'ping' ? 'icmp' : probeProto(s),
+        resultOnly: s.resultOnly === true,
+        result: r.result,
+        server: r.server,
+        sees: seenAddress(r.serverSees, s.sport !== undefined),
+        trace: s.trace === false ? null : traceByNode((r.trace?.steps ?? []).filter(isRuleStep)),
+        counters,
+      });
+    }
+  });
+  const conntrack: Record<string, string[]> = {};
+  const rules: Record<string, string> = {};
+  for (const [name, n] of lab.nodes) {
+    conntrack[name] = normaliseConntrack(n.views.conntrack(), fixed);
+    rules[name] = withoutCounters(n.views.save(false));
+  }
+  return { steps, conntrack, rules };
+}

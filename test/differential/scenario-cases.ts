@@ -1,0 +1,51 @@
+/**
+ * Bundled scenarios as differential cases: every probe and exec step runs on
+ * both sides; expect steps are left to the end-of-case comparison (which
+ * checks all conntrack entries and rules anyway).
+ */
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { formatDiagnostic } from '../../src/core/diagnostic.js';
+import { formatIpv4 } from '../../src/packet/ipv4.js';
+import { loadScenarioFile } from '../../src/scenario/load.js';
+import type { Step } from '../../src/scenario/model.js';
+import type { Topology } from '../../src/topology/model.js';
+import type { CaseStep, DiffCase } from './model.js';
+
+export const SCENARIO_DIR = resolve(import.meta.dirname, '../../scenarios');
+
+/**
+ * A repeated probe is there to measure a distribution (`statistic --mode
+ * random`); the kernel's choices and nflab's seeded ones differ run by run, so
+ * a few runs are compared on their result only.
+ */
+export const MAX_REPEAT = 5;
+
+function toCaseSteps(s: Step): CaseStep[] {
+  switch (s.kind) {
+    case 'connect':
+    case 'send':
+    case 'ping': {
+      const proto = s.proto === 'icmp' ? undefined : s.proto;
+      const repeat = Math.min(s.repeat, MAX_REPEAT);
+      return [{ kind: s.kind, from: s.from, to: s.to, proto, uid: s.uid || undefined, src: s.src === null ? undefined : formatIpv4(s.src), sport: s.sport ?? undefined, repeat, resultOnly: s.repeat > 1 }];
+    }
+    case 'exec':
+      return s.cmds.map((cmd) => ({ kind: 'exec' as const, on: s.on, cmd, stdin: s.stdin ?? undefined }));
+    case 'wait':
+      return [{ kind: 'wait', ms: s.duration / 1000 }];
+    case 'expect':
+      return [];
+  }
+}
+
+export function scenarioCases(dir = SCENARIO_DIR): Array<{ c: DiffCase; topo: Topology }> {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  return files.map((f) => {
+    const r = loadScenarioFile(join(dir, f));
+    if (!r.ok) throw new Error(`scenario ${f}: ${r.error.map(formatDiagnostic).join('; ')}`);
+    const sc = r.value;
+    const c: DiffCase = { name: `scenario ${f}`, covers: ['bundled scenario'], topology: '', steps: sc.steps.flatMap(toCaseSteps), source: `scenarios/${f}` };
+    return { c, topo: sc.topology };
+  });
+}
