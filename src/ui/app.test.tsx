@@ -298,6 +298,25 @@ describe('keys', () => {
     expect(exitCode()).toBe(0);
   });
 
+  test('the timeline selection stays on its event while old events are pushed out', async () => {
+    const s = new FakeSession();
+    const { key, model, command } = await start(80, 24, s);
+    await command('client ping 172.17.0.2');
+    await key(TAB);
+    await key('\x1b[H');
+    await key(DOWN);
+    await key(DOWN);
+    await key(DOWN);
+    expect(model().timelineCursor).toBe(3);
+    const chosen = model().timeline.at(3);
+    const t = model().timeline;
+    const fill = t.capacity - t.length + 2;
+    for (let i = 0; i < fill; i++) t.push({ t_us: 0, kind: 'log', node: 'x', data: 'filler' });
+    expect(t.evicted).toBe(2);
+    expect(model().timelineCursor).toBe(1);
+    expect(t.at(1)).toBe(chosen);
+  });
+
   test('Left and Right scroll an inspector sideways, Home returns', async () => {
     const { key, model, frame } = await start(80, 24);
     await key(TAB);

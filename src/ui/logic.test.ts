@@ -86,8 +86,10 @@ describe('timeline', () => {
     for (let i = 0; i < 5; i++) t.push({ t_us: i, kind: 'packet.new', packet: i, node: 'a' });
     expect(t.length).toBe(3);
     expect([0, 1, 2].map((i) => t.at(i).t_us)).toEqual([2, 3, 4]);
+    expect(t.evicted).toBe(2);
     t.clear();
     expect(t.length).toBe(0);
+    expect(t.evicted).toBe(0);
   });
 
   test('leaves packet steps to the inspector unless asked, but keeps conntrack changes', () => {

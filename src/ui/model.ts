@@ -36,8 +36,12 @@ export class UiModel {
   report: NodeReport | null = null;
   private reportDirty = true;
   packetId: number | null = null;
-  /** Selected timeline row; null follows the newest event. */
-  timelineCursor: number | null = null;
+  /**
+   * Selected timeline event, counted from the first event ever kept so the
+   * selection stays on its event while old ones are pushed out; null follows
+   * the newest event.
+   */
+  private cursorAbs: number | null = null;
   readonly offsets: Record<Scrolled, number> = { packet: 0, node: 0, output: 0, help: 0 };
   /** Columns scrolled sideways, for output wider than its pane. */
   readonly shifts: Record<Scrolled, number> = { packet: 0, node: 0, output: 0, help: 0 };
@@ -103,6 +107,11 @@ export class UiModel {
     if (this.session.state === 'running' && now - this.drawnAt < 50) return;
     this.drawnAt = now;
     this.changed();
+  }
+
+  /** The selected timeline row today, or null when following. */
+  get timelineCursor(): number | null {
+    return this.cursorAbs === null ? null : Math.max(0, this.cursorAbs - this.timeline.evicted);
   }
 
   /** Sets the terminal size; returns the layout to draw. */
@@ -212,7 +221,7 @@ export class UiModel {
       this.timeline.clear();
       this.packetId = null;
       this.packets = 0;
-      this.timelineCursor = null;
+      this.cursorAbs = null;
       this.driver.resetCount();
       this.timeline.push({ t_us: this.session.now(), kind: 'sim.state', data: { state: this.session.state } });
     }
@@ -301,11 +310,11 @@ export class UiModel {
       case 'timeline': {
         const n = this.timeline.length;
         if (!n) return;
-        if (k.end || input === 'G') this.timelineCursor = null;
-        else if (k.home || input === 'g') this.timelineCursor = 0;
+        if (k.end || input === 'G') this.cursorAbs = null;
+        else if (k.home || input === 'g') this.cursorAbs = this.timeline.evicted;
         else if (delta) {
           const cur = this.timelineCursor ?? n - 1;
-          this.timelineCursor = Math.max(0, Math.min(n - 1, cur + delta));
+          this.cursorAbs = this.timeline.evicted + Math.max(0, Math.min(n - 1, cur + delta));
         }
         if (k.return) this.openTimelineRow();
         return;

@@ -20,6 +20,8 @@ export class Timeline {
   private start = 0;
   /** Counts every event ever pushed, so views can tell something changed. */
   version = 0;
+  /** Events pushed out of the front so far: row i today was row i + evicted at the start. */
+  evicted = 0;
 
   constructor(
     readonly capacity = 5000,
@@ -33,6 +35,7 @@ export class Timeline {
     else {
       this.ring[this.start] = e;
       this.start = (this.start + 1) % this.capacity;
+      this.evicted++;
     }
   }
 
@@ -47,6 +50,7 @@ export class Timeline {
   clear(): void {
     this.ring.length = 0;
     this.start = 0;
+    this.evicted = 0;
     this.version++;
   }
 }
