@@ -14,6 +14,8 @@ export interface NodeExtra {
   yaml?: string[];
   /** Addresses for eth0 beyond the first. */
   moreAddrs?: string[];
+  /** eth0's MAC address. */
+  mac?: string;
 }
 
 const indent = (text: string, n: number) =>
@@ -25,7 +27,7 @@ const indent = (text: string, n: number) =>
 
 function host(name: string, ifaces: Array<[string, string[]]>, x: NodeExtra = {}): string {
   const lines = [`  ${name}:`, '    interfaces:'];
-  for (const [ifname, addrs] of ifaces) lines.push(`      ${ifname}: { addr: [${addrs.join(', ')}] }`);
+  for (const [ifname, addrs] of ifaces) lines.push(`      ${ifname}: { addr: [${addrs.join(', ')}]${ifname === 'eth0' && x.mac ? `, mac: "${x.mac}"` : ''} }`);
   if (x.routes?.length) lines.push('    routes:', ...x.routes.map((r) => `      - ${r}`));
   if (x.sysctl) lines.push('    sysctl:', ...Object.entries(x.sysctl).map(([k, v]) => `      ${k}: ${v}`));
   if (x.listen?.length) lines.push(`    listen: [ ${x.listen.join(', ')} ]`);

@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { TRACE_DSCP, TRACE_TOS } from '../../src/export/apps-py.js';
 import type { KernelLab, ProbeAnswer } from '../kernel/harness.js';
+import { PROBE_TIMEOUT_MS } from './model.js';
 import { orderNodeTraces, parseNftTrace, type RawTraceEvent, type TraceStep } from '../kernel/trace-parse.js';
 
 interface Monitor {
@@ -103,8 +104,8 @@ export class TracedProber {
     const as = p.uid === undefined ? [] : ['setpriv', '--reuid', String(p.uid), '--regid', String(p.uid), '--clear-groups'];
     const client =
       p.kind === 'ping'
-        ? ['/usr/bin/python3', apps, 'ping', p.ip, '900', String(tos)]
-        : ['/usr/bin/python3', apps, 'connect', p.proto, p.ip, String(p.port), p.src ?? '', String(p.sport ?? 0), '900', String(tos), p.line];
+        ? ['/usr/bin/python3', apps, 'ping', p.ip, String(PROBE_TIMEOUT_MS), String(tos)]
+        : ['/usr/bin/python3', apps, 'connect', p.proto, p.ip, String(p.port), p.src ?? '', String(p.sport ?? 0), String(PROBE_TIMEOUT_MS), String(tos), p.line];
     const out = await runAsync(['ip', 'netns', 'exec', this.lab.ns(p.from), ...as, ...client]);
     const answer = parseAnswer(out);
     if (!p.trace) return { answer, steps: null };

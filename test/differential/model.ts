@@ -47,6 +47,8 @@ export interface DiffCase {
   needs?: string[];
   /** Where a case came from, when not written here (a scenario file). */
   source?: string;
+  /** Rules pick backends at random (`statistic --mode random`): probes compare results only, conntrack its original tuples. */
+  random?: boolean;
 }
 
 /** What one side saw for one probe run. */
@@ -116,6 +118,13 @@ export function stepLabel(step: CaseStep, index: number, run = 0): string {
 export function probeProto(p: ProbeSpec): 'tcp' | 'udp' {
   return p.proto ?? (p.kind === 'send' ? 'udp' : 'tcp');
 }
+
+/**
+ * How long a probe waits for an answer, on both sides. Below the SPEC's 900 ms
+ * so that a server's SYN-ACK retransmission (1 s after the SYN) cannot land
+ * before the kernel side has read its counters.
+ */
+export const PROBE_TIMEOUT_MS = 700;
 
 /** Waits longer than this are not run: the kernel cannot fast-forward its clock. */
 export const MAX_WAIT_MS = 1000;

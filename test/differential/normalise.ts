@@ -99,20 +99,26 @@ function port(p: number | undefined, fixed: ReadonlySet<number>): string {
   return p >= EPHEMERAL_MIN && !fixed.has(p) ? ':*' : `:${p}`;
 }
 
-function tuple(t: CtTupleLike, fixed: ReadonlySet<number>): string {
+function tuple(t: CtTupleLike, fixed: ReadonlySet<number>, natPort = false): string {
   if (t.type !== undefined) return `${t.src}>${t.dst} type=${t.type} code=${t.code ?? 0}`;
-  return `${t.src}${port(t.sport, fixed)}>${t.dst}${port(t.dport, fixed)}`;
+  return `${t.src}${port(t.sport, fixed)}>${t.dst}${natPort ? ':*' : port(t.dport, fixed)}`;
 }
 
 const FLAGS = new Set(['ASSURED', 'UNREPLIED']);
 
-/** One line per entry, sorted; ephemeral ports and ICMP ids do not appear. */
-export function normaliseConntrack(entries: readonly CtLike[], fixedPorts: ReadonlySet<number> = new Set()): string[] {
+/**
+ * One line per entry, sorted; ephemeral ports and ICMP ids do not appear, nor
+ * a source port SNAT chose (`--random-fully` picks any port). `origOnly` keeps
+ * only the original direction: where `statistic --mode random` picks the
+ * backend, the reply tuple is the kernel's dice against nflab's seeded ones.
+ */
+export function normaliseConntrack(entries: readonly CtLike[], fixedPorts: ReadonlySet<number> = new Set(), origOnly = false): string[] {
   return entries
     .map((e) => {
+      if (origOnly) return `${e.proto}${e.state ? ` ${e.state}` : ''} ${tuple(e.orig, fixedPorts)}`;
       const flags = e.flags.filter((f) => FLAGS.has(f)).sort();
       const mark = e.mark === '0x0' ? '' : ` mark=${e.mark}`;
-      return `${e.proto}${e.state ? ` ${e.state}` : ''} ${tuple(e.orig, fixedPorts)} reply ${tuple(e.reply, fixedPorts)}${mark}${flags.length ? ` [${flags.join(',')}]` : ''}`;
+      return `${e.proto}${e.state ? ` ${e.state}` : ''} ${tuple(e.orig, fixedPorts)} reply ${tuple(e.reply, fixedPorts, e.reply.dst !== e.orig.src)}${mark}${flags.length ? ` [${flags.join(',')}]` : ''}`;
     })
     .sort();
 }

@@ -8,7 +8,7 @@ import { splitShellWords } from '../../src/core/shell.js';
 import type { Topology } from '../../src/topology/model.js';
 import { KernelLab, type ProbeAnswer } from '../kernel/harness.js';
 import { TracedProber } from './kernel-probe.js';
-import { type CaseStep, type DiffCase, MAX_WAIT_MS, type Observation, type ProbeSpec, probeProto, stepLabel, type StepObservation } from './model.js';
+import { type CaseStep, type DiffCase, MAX_WAIT_MS, type Observation, PROBE_TIMEOUT_MS, type ProbeSpec, probeProto, stepLabel, type StepObservation } from './model.js';
 import { counterDeltas, normaliseConntrack, seenAddress, traceByNode, withoutCounters } from './normalise.js';
 
 function saves(lab: KernelLab): Map<string, string> {
@@ -68,7 +68,7 @@ export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observ
           kind: 'probe',
           label: stepLabel(s, i, run),
           proto: s.kind === 'ping' ? 'icmp' : probeProto(s),
-        resultOnly: s.resultOnly === true,
+        resultOnly: s.resultOnly === true || c.random === true,
           result: r.result,
           server: r.answer.server ?? null,
           sees: seenAddress(r.answer.serverSees, s.sport !== undefined),
@@ -80,7 +80,7 @@ export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observ
     const conntrack: Record<string, string[]> = {};
     const rules: Record<string, string> = {};
     for (const n of topo.nodes) {
-      conntrack[n.name] = normaliseConntrack(lab.conntrack(n.name), fixed);
+      conntrack[n.name] = normaliseConntrack(lab.conntrack(n.name), fixed, c.random === true);
       rules[n.name] = withoutCounters(lab.save(n.name));
     }
     return { steps, conntrack, rules };

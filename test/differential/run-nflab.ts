@@ -5,7 +5,7 @@ import { parseIpv4 } from '../../src/packet/ipv4.js';
 import { isRuleStep } from '../../src/trace/steps.js';
 import { formatDiagnostic } from '../../src/core/diagnostic.js';
 import type { Topology } from '../../src/topology/model.js';
-import { type CaseStep, type DiffCase, MAX_WAIT_MS, type Observation, type ProbeSpec, probeProto, stepLabel, type StepObservation } from './model.js';
+import { type CaseStep, type DiffCase, MAX_WAIT_MS, type Observation, PROBE_TIMEOUT_MS, type ProbeSpec, probeProto, stepLabel, type StepObservation } from './model.js';
 import { counterDeltas, normaliseConntrack, seenAddress, traceByNode, withoutCounters } from './normalise.js';
 
 const MAX_EVENTS = 5_000_000;
@@ -27,7 +27,7 @@ function runProbe(lab: Lab, p: ProbeSpec): ProbeOutcome {
     owner: { uid: p.uid ?? 0, gid: p.uid ?? 0, groups: [] },
     src: p.src ? parseIpv4(p.src) : null,
     sport: p.sport ?? null,
-    timeout: 900_000,
+    timeout: PROBE_TIMEOUT_MS * 1000,
     line: `${p.line ?? 'hello'}\n`,
   }, (r) => (out = r));
   let n = 0;
@@ -69,7 +69,7 @@ export function observeNflab(c: DiffCase, topo: Topology): Observation {
         kind: 'probe',
         label: stepLabel(s, i, run),
         proto: s.kind === 'ping' ? 'icmp' : probeProto(s),
-        resultOnly: s.resultOnly === true,
+        resultOnly: s.resultOnly === true || c.random === true,
         result: r.result,
         server: r.server,
         sees: seenAddress(r.serverSees, s.sport !== undefined),
@@ -81,7 +81,7 @@ export function observeNflab(c: DiffCase, topo: Topology): Observation {
   const conntrack: Record<string, string[]> = {};
   const rules: Record<string, string> = {};
   for (const [name, n] of lab.nodes) {
-    conntrack[name] = normaliseConntrack(n.views.conntrack(), fixed);
+    conntrack[name] = normaliseConntrack(n.views.conntrack(), fixed, c.random === true);
     rules[name] = withoutCounters(n.views.save(false));
   }
   return { steps, conntrack, rules };

@@ -45,7 +45,8 @@ export function scenarioCases(dir = SCENARIO_DIR): Array<{ c: DiffCase; topo: To
     const r = loadScenarioFile(join(dir, f));
     if (!r.ok) throw new Error(`scenario ${f}: ${r.error.map(formatDiagnostic).join('; ')}`);
     const sc = r.value;
-    const c: DiffCase = { name: `scenario ${f}`, covers: ['bundled scenario'], topology: '', steps: sc.steps.flatMap(toCaseSteps), source: `scenarios/${f}` };
+    const random = sc.topology.nodes.some((n) => /--mode random|--probability/.test(n.iptables?.text ?? ''));
+    const c: DiffCase = { name: `scenario ${f}`, covers: ['bundled scenario'], topology: '', steps: sc.steps.flatMap(toCaseSteps), source: `scenarios/${f}`, random };
     return { c, topo: sc.topology };
   });
 }
