@@ -37,9 +37,10 @@ const FILTER_CASES: DiffCase[] = [
     steps: [
       { kind: 'connect', from: 'client', to: `${S}:80` },
       { kind: 'connect', from: 'client', to: `${S}:8080` },
-      { kind: 'ping', from: 'client', to: S },
       { kind: 'send', from: 'client', to: `${S}:53` },
+      // Before the ping: the two sides' pings carry different payloads, so their byte counts differ.
       { kind: 'exec', on: 'server', cmd: 'iptables -L INPUT -n -v -x --line-numbers' },
+      { kind: 'ping', from: 'client', to: S },
     ],
   },
   {

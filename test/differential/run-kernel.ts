@@ -39,6 +39,8 @@ export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observ
   const lab = KernelLab.up(topo);
   let tracer: TracedProber | null = null;
   try {
+    // nflab does not rate-limit ICMP errors; the kernel sends a few per destination and then one a second.
+    for (const n of topo.nodes) lab.exec(n.name, ['sysctl', '-qw', 'net.ipv4.icmp_ratelimit=0']);
     tracer = await TracedProber.start(lab);
     const steps: StepObservation[] = [];
     let before = saves(lab);
