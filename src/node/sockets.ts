@@ -34,6 +34,15 @@ export interface UdpSocket {
   onError(err: SocketError): void;
 }
 
+export interface SocketInfo {
+  proto: Proto;
+  state: string;
+  local: string;
+  peer: string;
+  uid: number;
+  app: string;
+}
+
 export interface PingSocket {
   id: number;
   onReply(seq: number, from: Ipv4): void;
@@ -325,6 +334,28 @@ export class SocketTable {
       return;
     }
     if (quoted.icmp && quoted.icmp.type === 8) this.pings.get(quoted.icmp.id)?.onError(err);
+  }
+
+  /** Every socket, as `ss -tuan` would list them: listeners first, then connections. */
+  list(): SocketInfo[] {
+    const out: SocketInfo[] = [];
+    for (const l of this.allListeners()) {
+      out.push({ proto: l.proto, state: l.proto === 'tcp' ? 'LISTEN' : 'UNCONN', local: `${formatIpv4(l.addr)}:${l.port}`, peer: '*', uid: l.owner.uid, app: l.app });
+    }
+    for (const ep of this.endpoints()) {
+      out.push({
+        proto: 'tcp',
+        state: ep.state,
+        local: `${formatIpv4(ep.localAddr)}:${ep.localPort}`,
+        peer: `${formatIpv4(ep.remoteAddr)}:${ep.remotePort}`,
+        uid: this.endpointOwner.get(ep)?.uid ?? 0,
+        app: this.endpointApp.get(ep) ?? '',
+      });
+    }
+    for (const list of this.udp.values()) {
+      for (const u of list) out.push({ proto: 'udp', state: 'ESTAB', local: `${formatIpv4(u.local.addr)}:${u.local.port}`, peer: `${formatIpv4(u.remote.addr)}:${u.remote.port}`, uid: u.owner.uid, app: 'client' });
+    }
+    return out;
   }
 
   ownerOf(ep: TcpEndpoint): SocketOwner | undefined {

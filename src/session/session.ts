@@ -12,6 +12,7 @@ import type { PacketTrace } from '../trace/steps.js';
 import { startLifecycle, type SessionState } from './lifecycle.js';
 import { parseCommand, type ParsedCommand, COMMAND_HELP } from './command-language.js';
 import type { ProbeOutcome } from '../apps/probes.js';
+import type { SocketInfo } from '../node/sockets.js';
 import { formatIpv4, parseIpv4 } from '../packet/ipv4.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { runStep } from '../scenario/runner.js';
@@ -159,6 +160,12 @@ export class Session {
         peer: d.peerLabel,
       })),
     }));
+  }
+
+  /** A node's sockets (listeners and connections), or null for an unknown node. */
+  sockets(node: string): SocketInfo[] | null {
+    const name = this.resolveNode(node);
+    return name ? this.lab.node(name)!.sockets.list() : null;
   }
 
   trace(id: number): PacketTrace | undefined {

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import { complete, nodeWords } from './completion.js';
 import { Driver } from './driver.js';
 import { History } from './history.js';
@@ -198,5 +198,20 @@ describe('node report', () => {
     expect(text).toContain('(conntrack -L: conntrack exploded)');
     expect(text).toContain('(none listening)');
     expect(r.lines[r.sections[3].start].text).toBe('── ip route show');
+  });
+});
+
+describe('the node report with the session socket list', () => {
+  it('lists listeners and connections when the session provides them, the topology listeners otherwise', () => {
+    const exec = () => ({ ok: true, output: '' });
+    const withSockets = nodeReport('web', exec, [], [
+      { proto: 'tcp', state: 'LISTEN', local: '0.0.0.0:80', peer: '*', uid: 0, app: 'echo' },
+      { proto: 'tcp', state: 'TIME_WAIT', local: '172.17.0.2:80', peer: '198.51.100.10:40000', uid: 0, app: 'echo' },
+    ]);
+    const text = withSockets.lines.map((l) => l.text).join('\n');
+    expect(text).toMatch(/tcp +LISTEN +0\.0\.0\.0:80 +\* +uid=0 echo/);
+    expect(text).toMatch(/TIME_WAIT +172\.17\.0\.2:80 +198\.51\.100\.10:40000/);
+    const without = nodeReport('web', exec, []).lines.map((l) => l.text).join('\n');
+    expect(without).toContain('(none listening)');
   });
 });

@@ -133,7 +133,7 @@ export class UiModel {
     if ((this.reportDirty && !busy) || this.report?.node !== this.selectedNode) {
       this.reportAt = this.clock();
       const node = this.selectedNode;
-      this.report = nodeReport(node, (cmd) => this.session.exec(node, cmd), this.listen.get(node) ?? []);
+      this.report = nodeReport(node, (cmd) => this.session.exec(node, cmd), this.listen.get(node) ?? [], this.session.sockets?.(node) ?? null);
       this.reportDirty = false;
     }
     return this.report;

@@ -49,7 +49,21 @@ function ruleTone(line: string): Tone | undefined {
   return undefined;
 }
 
-export function nodeReport(node: string, exec: Exec, listen: ListenSpec[]): NodeReport {
+/** A socket as the session lists it (`ss -tuan` style). */
+export interface SocketRow {
+  proto: string;
+  state: string;
+  local: string;
+  peer: string;
+  uid: number;
+  app: string;
+}
+
+function socketLines(sockets: SocketRow[]): string {
+  return sockets.map((s) => `${s.proto.padEnd(4)} ${s.state.padEnd(11)} ${s.local.padEnd(21)} ${s.peer.padEnd(21)} uid=${s.uid} ${s.app}`).join('\n');
+}
+
+export function nodeReport(node: string, exec: Exec, listen: ListenSpec[], sockets: SocketRow[] | null = null): NodeReport {
   const lines: Line[] = [];
   const sections: Section[] = [];
   const section = (title: string, body: string, tone?: (l: string) => Tone | undefined) => {
@@ -73,6 +87,7 @@ export function nodeReport(node: string, exec: Exec, listen: ListenSpec[]): Node
   section('ip route show', run('ip route show') || '(no routes)');
   section('ip rule show', run('ip rule show'));
   section('conntrack -L', run('conntrack -L') || '(no entries)', () => 'conntrack');
-  section('sockets', listen.length ? listen.map((l) => `LISTEN ${listenText(l)}`).join('\n') : '(none listening)');
+  if (sockets) section('sockets', sockets.length ? socketLines(sockets) : '(no sockets)');
+  else section('sockets', listen.length ? listen.map((l) => `LISTEN ${listenText(l)}`).join('\n') : '(none listening)');
   return { node, lines, sections };
 }
