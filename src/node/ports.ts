@@ -7,6 +7,7 @@
 import type { Ipv4 } from '../packet/ipv4.js';
 import type { Hook, NatKind, NatRange, NfEnv, StepSink, TableName, Verdict } from '../netfilter/types.js';
 import type { NodeSkb } from './skb.js';
+import type { PlainEntry } from '../netfilter/conntrack/format.js';
 
 export type RouteKind = 'unicast' | 'local' | 'broadcast' | 'error';
 
@@ -69,29 +70,10 @@ export interface ConntrackPort {
   originalDestination(proto: number, local: Ipv4, localPort: number, peer: Ipv4, peerPort: number): { addr: Ipv4; port: number } | null;
 }
 
-/** One direction of a conntrack entry; ICMP entries carry type, code and id in place of ports. */
-export interface CtTupleJson {
-  src: string;
-  dst: string;
-  sport?: number;
-  dport?: number;
-  type?: number;
-  code?: number;
-  id?: number;
-}
+/** A conntrack entry as reports show it (SPEC section 2): conntrack's own plain form. */
+export type CtJson = PlainEntry;
 
 /** Read-only views of a namespace's state, for reports, the UI and the feed. */
-export interface CtJson {
-  proto: string;
-  state?: string;
-  mark: string;
-  zone?: number;
-  orig: CtTupleJson;
-  reply: CtTupleJson;
-  flags: string[];
-  timeout: number;
-}
-
 export interface NodeViews {
   /** `iptables-save [-c] [-t T]` text, without its `#` comment lines. */
   save(counters: boolean, table?: string): string;

@@ -126,21 +126,13 @@ export class SocketTable {
     };
   }
 
+  /** A packet a local socket sends: TTL 64, DF set (path MTU discovery on, as Linux sockets default to). */
+  private packet(src: Ipv4, dst: Ipv4, l4: Pick<Packet, 'proto' | 'tcp' | 'udp' | 'icmp' | 'payload'>): Packet {
+    return { src, dst, ttl: 64, tos: 0, id: this.node.nextIpId(), df: true, fragOffset: 0, moreFragments: false, ipOptionsLen: 0, ...l4 };
+  }
+
   private sendSegment(ep: TcpEndpoint, seg: Segment): void {
-    const pkt: Packet = {
-      src: ep.localAddr,
-      dst: ep.remoteAddr,
-      proto: PROTO_TCP,
-      ttl: 64,
-      tos: 0,
-      id: this.node.nextIpId(),
-      df: true,
-      fragOffset: 0,
-      moreFragments: false,
-      ipOptionsLen: 0,
-      tcp: seg.tcp,
-      payload: seg.payload,
-    };
+    const pkt = this.packet(ep.localAddr, ep.remoteAddr, { proto: PROTO_TCP, tcp: seg.tcp, payload: seg.payload });
     const owner = this.endpointOwner.get(ep) ?? null;
     const trace = this.node.lab.tracer.begin(this.node.name, pkt, 0);
     const err = ipLocalOut(this.node, pkt, { socket: owner, trace });
@@ -204,20 +196,7 @@ export class SocketTable {
 
   /** Sends one datagram; returns the error sendmsg() would return. */
   sendUdp(from: { addr: Ipv4; port: number }, to: { addr: Ipv4; port: number }, data: Uint8Array, owner: SocketOwner | null): SocketError | null {
-    const pkt: Packet = {
-      src: from.addr,
-      dst: to.addr,
-      proto: PROTO_UDP,
-      ttl: 64,
-      tos: 0,
-      id: this.node.nextIpId(),
-      df: true,
-      fragOffset: 0,
-      moreFragments: false,
-      ipOptionsLen: 0,
-      udp: { sport: from.port, dport: to.port },
-      payload: data,
-    };
+    const pkt = this.packet(from.addr, to.addr, { proto: PROTO_UDP, udp: { sport: from.port, dport: to.port }, payload: data });
     const trace = this.node.lab.tracer.begin(this.node.name, pkt, 0);
     return ipLocalOut(this.node, pkt, { socket: owner, trace });
   }
@@ -231,20 +210,7 @@ export class SocketTable {
   }
 
   sendPing(src: Ipv4, dst: Ipv4, id: number, seq: number, owner: SocketOwner): SocketError | null {
-    const pkt: Packet = {
-      src,
-      dst,
-      proto: PROTO_ICMP,
-      ttl: 64,
-      tos: 0,
-      id: this.node.nextIpId(),
-      df: true,
-      fragOffset: 0,
-      moreFragments: false,
-      ipOptionsLen: 0,
-      icmp: { type: 8, code: 0, id, seq },
-      payload: new Uint8Array(56),
-    };
+    const pkt = this.packet(src, dst, { proto: PROTO_ICMP, icmp: { type: 8, code: 0, id, seq }, payload: new Uint8Array(56) });
     const trace = this.node.lab.tracer.begin(this.node.name, pkt, 0);
     return ipLocalOut(this.node, pkt, { socket: owner, trace });
   }
