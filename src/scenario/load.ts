@@ -39,9 +39,9 @@ export function loadScenarioFile(path: string): Result<Scenario> {
 
 export function loadScenarioText(text: string, file: string): Result<Scenario> {
   const { doc, src } = parseYaml(text, file);
-  if (src.diagnostics.length) return err(src.diagnostics);
+  if (src.diags.length) return err(src.diags);
   const top = mapEntries(src, doc.contents as YamlNode | null, 'the scenario', TOP_KEYS);
-  if (!top) return err(src.diagnostics);
+  if (!top) return err(src.diags);
   const diags: Diagnostic[] = [];
   let topology: Topology | null = null;
   let topologyFile = file;
@@ -69,7 +69,7 @@ export function loadScenarioText(text: string, file: string): Result<Scenario> {
       if (s) steps.push(s);
     });
   }
-  diags.push(...src.diagnostics);
+  diags.push(...src.diags);
   if (diags.length || !topology) return err(diags);
   const nameNode = top.get('name');
   const name = nameNode ? String(scalarValue(nameNode.value) ?? '') : file.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
