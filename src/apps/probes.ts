@@ -40,12 +40,26 @@ export interface ProbeOutcome {
   trace: PacketTrace | null;
 }
 
-/** Errors at the sender's own route lookup are "no route" whatever the errno; errors from the network are classified as Linux reports them. */
-function classify(err: SocketError, atSender: boolean): ProbeResultName {
-  if (atSender) return err === 'EPERM' ? 'timeout' : 'no-route';
-  if (err === 'ECONNREFUSED') return 'refused';
-  if (err === 'ETIMEDOUT' || err === 'EPERM') return 'timeout';
-  return 'unreachable';
+/**
+ * The result a Linux client reports for an errno. At the sender, a missing
+ * route (ENETUNREACH) or a blackhole (EINVAL) is "no route"; an `unreachable`
+ * or `prohibit` route says EHOSTUNREACH/EACCES, as an ICMP error would. From
+ * the network (an ICMP error), every unreachable code is "unreachable".
+ */
+function classify(err: SocketError, kind: ProbeKind, atSender: boolean): ProbeResultName {
+  switch (err) {
+    case 'ENETUNREACH':
+    case 'EINVAL':
+      return atSender ? 'no-route' : 'unreachable';
+    case 'ECONNREFUSED':
+      // A ping answered by port-unreachable is not "refused": ping has no port.
+      return kind === 'ping' ? 'unreachable' : 'refused';
+    case 'ETIMEDOUT':
+    case 'EPERM':
+      return 'timeout';
+    default:
+      return 'unreachable';
+  }
 }
 
 const encoder = new TextEncoder();
@@ -99,7 +113,7 @@ export function connectProbe(node: Node, o: ProbeOptions, done: (r: ProbeOutcome
     done(r);
   };
   const ep = node.sockets.connectTcp({ dst: o.dst, dport: o.port, src: o.src, sport: o.sport, owner: o.owner, app: 'client' });
-  if (typeof ep === 'string') return done(outcome({ result: classify(ep, true), error: ep }));
+  if (typeof ep === 'string') return done(outcome({ result: classify(ep, 'connect', true), error: ep }));
   const local = `${formatIpv4(ep.localAddr)}:${ep.localPort}`;
   let answer = '';
   const timer = timers.at(timers.now() + o.timeout, () => {
@@ -129,7 +143,7 @@ export function connectProbe(node: Node, o: ProbeOptions, done: (r: ProbeOutcome
     },
     onError: (_e, err) => {
       if (result) return finish(result);
-      finish(outcome({ result: classify(err, false), error: err, local }));
+      finish(outcome({ result: classify(err, 'connect', false), error: err, local }));
     },
   };
   trace = firstTraceDuring(node, () => ep.connect());
@@ -146,14 +160,12 @@ export function sendProbe(node: Node, o: ProbeOptions, done: (r: ProbeOutcome) =
     sport: o.sport,
     owner: o.owner,
     onData: (data) => finish(withAnswer(outcome({ result: 'delivered', local }), decoder.decode(data))),
-    onError: (err) => finish(outcome({ result: classify(err, false), error: err, local })),
+    onError: (err) => finish(outcome({ result: classify(err, 'send', false), error: err, local })),
   });
-  if (typeof sock === 'string') return done(outcome({ result: classify(sock, true), error: sock }));
+  if (typeof sock === 'string') return done(outcome({ result: classify(sock, 'send', true), error: sock }));
   const local = `${formatIpv4(sock.local.addr)}:${sock.local.port}`;
-  const timer = timers.at(timers.now() + o.timeout, () => {
-    const at = deliveredAt(trace);
-    finish(at ? outcome({ result: 'delivered', server: at, local }) : outcome({ result: 'timeout', local }));
-  });
+  // A Linux client knows a datagram arrived only when an answer comes back; a silent socket (a sink) is a timeout to it.
+  const timer = timers.at(timers.now() + o.timeout, () => finish(outcome({ result: 'timeout', server: deliveredAt(trace), local })));
   function finish(r: ProbeOutcome): void {
     if (finished) return;
     finished = true;
@@ -164,13 +176,13 @@ export function sendProbe(node: Node, o: ProbeOptions, done: (r: ProbeOutcome) =
   }
   let err: SocketError | null = null;
   trace = firstTraceDuring(node, () => (err = node.sockets.sendUdp(sock.local, sock.remote, encoder.encode(o.line), o.owner)));
-  if (err) finish(outcome({ result: classify(err, true), error: err, local }));
+  if (err) finish(outcome({ result: classify(err, 'send', true), error: err, local }));
 }
 
 export function pingProbe(node: Node, o: ProbeOptions, done: (r: ProbeOutcome) => void): void {
   const timers = node.lab.timers;
   const s = node.sockets.sourceFor(o.dst, o.src, 0);
-  if ('error' in s) return done(outcome({ result: classify(s.error, true), error: s.error }));
+  if ('error' in s) return done(outcome({ result: classify(s.error, 'ping', true), error: s.error }));
   const id = node.lab.rng.int(1, 0xffff);
   let finished = false;
   let trace: PacketTrace | null = null;
@@ -186,9 +198,9 @@ export function pingProbe(node: Node, o: ProbeOptions, done: (r: ProbeOutcome) =
   node.sockets.openPing({
     id,
     onReply: (_seq, from) => finish(outcome({ result: 'reply', server: null, serverSees: formatIpv4(from) })),
-    onError: (err) => finish(outcome({ result: classify(err, false), error: err })),
+    onError: (err) => finish(outcome({ result: classify(err, 'ping', false), error: err })),
   });
   let err: SocketError | null = null;
   trace = firstTraceDuring(node, () => (err = node.sockets.sendPing(s.src, o.dst, id, 1, o.owner)));
-  if (err) finish(outcome({ result: classify(err, true), error: err }));
+  if (err) finish(outcome({ result: classify(err, 'ping', true), error: err }));
 }

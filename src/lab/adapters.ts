@@ -101,7 +101,9 @@ class ConntrackAdapter implements ConntrackPort {
     this.ct.inbound(skb, skb.zone, skb.notrack || skb.zone ? { notrack: skb.notrack, zone: skb.zone } : undefined);
   }
 
+  /** Only a packet in the original direction confirms an entry: REJECT's reset, attached to the entry as a reply, never does. */
   confirm(skb: NodeSkb): boolean {
+    if (skb.ctReply) return true;
     return this.ct.confirm(skb);
   }
 

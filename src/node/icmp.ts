@@ -144,7 +144,7 @@ export function icmpErrno(type: number, code: number): SocketError | null {
     case ICMP_PORT_UNREACH:
       return 'ECONNREFUSED';
     case ICMP_PROT_UNREACH:
-      return 'ECONNREFUSED';
+      return 'ENOPROTOOPT';
     case ICMP_NET_PROHIBITED:
     case ICMP_HOST_PROHIBITED:
       return 'EHOSTUNREACH';

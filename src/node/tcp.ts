@@ -22,7 +22,7 @@ export type TcpState =
   | 'LAST_ACK';
 
 /** Errors as the socket API reports them. */
-export type SocketError = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EHOSTUNREACH' | 'ENETUNREACH' | 'EACCES' | 'EPERM' | 'EINVAL';
+export type SocketError = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EHOSTUNREACH' | 'ENETUNREACH' | 'EACCES' | 'EPERM' | 'EINVAL' | 'ENOPROTOOPT';
 
 export interface Segment {
   tcp: TcpHeader;

@@ -98,8 +98,11 @@ export function tcpOptionsLength(t: TcpHeader): number {
   return (n + 3) & ~3;
 }
 
+/** Linux quotes as much of the offending packet as fits in a 576-byte error (RFC 1812), not only its first 8 payload bytes. */
+export const ICMP_QUOTE_MAX = 576 - 20 - 8;
+
 function quotedLength(q: Packet): number {
-  return 20 + q.ipOptionsLen + Math.min(8, l4HeaderLength(q) + q.payload.length);
+  return Math.min(packetLength(q), ICMP_QUOTE_MAX);
 }
 
 /** Total length as the IP header's total-length field says. */

@@ -98,15 +98,18 @@ describe('round trips', () => {
     expect(back.ok && back.value).toEqual(p);
   });
 
-  it('an ICMP port unreachable quotes the IP header and 8 bytes of the offending datagram', () => {
+  it('an ICMP port unreachable quotes as much of the offending datagram as fits in 576 bytes, as Linux does', () => {
     const offending: Packet = { ...base(PROTO_UDP), udp: { sport: 5000, dport: 53 }, payload: new Uint8Array(100).fill(7) };
     const err: Packet = {
       ...base(PROTO_ICMP), src: offending.dst, dst: offending.src,
       icmp: { type: ICMP_DEST_UNREACH, code: ICMP_PORT_UNREACH, id: 0, seq: 0, quoted: offending },
     };
     const bytes = encodeIpv4(err);
-    expect(bytes.length).toBe(20 + 8 + 28);
+    expect(bytes.length).toBe(20 + 8 + 128);
     expect(bytes.length).toBe(packetLength(err));
+    const big: Packet = { ...err, icmp: { ...err.icmp!, quoted: { ...offending, payload: new Uint8Array(1000) } } };
+    expect(encodeIpv4(big).length).toBe(576);
+    expect(packetLength(big)).toBe(576);
     expect(checksumValid(bytes, 20)).toBe(true);
     // The quoted header still says how long the original was.
     expect((bytes[30] << 8) | bytes[31]).toBe(packetLength(offending));

@@ -8,6 +8,7 @@ import { err, ok, type Result } from '../core/diagnostic.js';
 import { checksumValid, internetChecksum, pseudoHeaderSum } from './checksum.js';
 import type { Ipv4 } from './ipv4.js';
 import {
+  ICMP_QUOTE_MAX,
   ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_PARAMETER_PROBLEM, ICMP_REDIRECT, ICMP_TIME_EXCEEDED,
   PROTO_ICMP, PROTO_TCP, PROTO_UDP, tcpOptionsLength, type IcmpHeader, type Packet, type TcpHeader,
 } from './packet.js';
@@ -145,7 +146,7 @@ export function encodeIpv4(p: Packet): Uint8Array {
 /** The part of an offending packet an ICMP error quotes: its IP header and the first 8 bytes after it. */
 function encodeQuoted(q: Packet): Uint8Array {
   const full = encodeIpv4(q);
-  return full.subarray(0, Math.min(full.length, 20 + q.ipOptionsLen + 8));
+  return full.subarray(0, Math.min(full.length, ICMP_QUOTE_MAX));
 }
 
 export type WireResult<T> = Result<T>;
