@@ -91,6 +91,11 @@ export function hex(n: number): string {
   return `0x${(n >>> 0).toString(16)}`;
 }
 
+/** `0x%02x`, as the tos/dscp extensions print their byte-sized values. */
+export function hex2(n: number): string {
+  return `0x${(n >>> 0).toString(16).padStart(2, '0')}`;
+}
+
 /** Parses an unsigned integer the way strtoul(…, 0) does: decimal, 0x hex, 0 octal. */
 export function parseUint(text: string, max = 0xffffffff): number | null {
   let v: number;

@@ -1,4 +1,4 @@
-import { hex, parseUint, type MatchDef } from '../ext.js';
+import { hex, hex2, parseUint, type MatchDef } from '../ext.js';
 
 /** DiffServ class names and their code points. */
 export const DSCP_CLASSES: Record<string, number> = {
@@ -18,8 +18,8 @@ export const dscpMatch: MatchDef = {
     const inv = u.invert;
     return {
       name: 'dscp',
-      save: () => `${inv ? ' !' : ''} --dscp ${hex(v)}`,
-      list: () => `DSCP match ${inv ? '!' : ''}${hex(v)}`,
+      save: () => `${inv ? ' !' : ''} --dscp ${hex2(v)}`,
+      list: () => `DSCP match ${inv ? '!' : ''}${hex2(v)}`,
       test: (skb) => (skb.pkt.tos >> 2 === v) !== inv,
     };
   },

@@ -1,4 +1,4 @@
-import { hex, parseMarkMask, type MatchDef } from '../ext.js';
+import { hex, hex2, parseMarkMask, type MatchDef } from '../ext.js';
 
 const TOS_NAMES: Record<string, number> = {
   'minimize-delay': 0x10,
@@ -23,8 +23,8 @@ export const tosMatch: MatchDef = {
     const inv = u.invert;
     return {
       name: 'tos',
-      save: () => `${inv ? ' !' : ''} --tos ${hex(value)}/${hex(mask)}`,
-      list: () => `tos match ${inv ? '!' : ''}${hex(value)}/${hex(mask)}`,
+      save: () => `${inv ? ' !' : ''} --tos ${hex2(value)}/${hex2(mask)}`,
+      list: () => `tos match${inv ? '!' : ''}${hex2(value)}/${hex2(mask)}`,
       test: (skb) => ((skb.pkt.tos & mask) === (value & mask)) !== inv,
     };
   },

@@ -1,5 +1,5 @@
 /** Header rewrites of the mangle table: TTL, DSCP, TOS, TCPMSS. */
-import { hex, parseMarkMask, parseUint, type TargetDef } from '../ext.js';
+import { hex, hex2, parseMarkMask, parseUint, type TargetDef } from '../ext.js';
 import { DSCP_CLASSES } from '../matches/dscp.js';
 import { TCP_SYN } from '../../packet/packet.js';
 
@@ -39,8 +39,8 @@ export const dscpTarget: TargetDef = {
     return {
       name: 'DSCP',
       legal: { tables: ['mangle'] },
-      save: () => ` --set-dscp ${hex(v)}`,
-      list: () => `DSCP set ${hex(v)}`,
+      save: () => ` --set-dscp ${hex2(v)}`,
+      list: () => `DSCP set ${hex2(v)}`,
       run(skb) {
         skb.pkt.tos = ((skb.pkt.tos & 0x03) | (v << 2)) & 0xff;
         return 'CONTINUE';
@@ -70,8 +70,8 @@ export const tosTarget: TargetDef = {
     return {
       name: 'TOS',
       legal: { tables: ['mangle'] },
-      save: () => ` --set-tos ${hex(value)}/${hex(mask)}`,
-      list: () => `TOS set ${hex(value)}/${hex(mask)}`,
+      save: () => ` --set-tos ${hex2(value)}/${hex2(mask)}`,
+      list: () => `TOS set ${hex2(value)}/${hex2(mask)}`,
       run(skb) {
         skb.pkt.tos = ((skb.pkt.tos & ~mask) ^ value) & 0xff;
         return 'CONTINUE';
