@@ -106,3 +106,21 @@ COMMIT
     expect(runTable(new Ruleset(), 'raw', 'PREROUTING', makeSkb(tcpPacket('1.1.1.1', 1, '2.2.2.2', 2)), makeEnv(), null)).toBe('ACCEPT');
   });
 });
+
+describe('built-in chains iptables-nft has not created', () => {
+  it('let packets through uncounted and unreported until a rule, a policy or a :CHAIN line creates them', () => {
+    // `* nat` with `-A OUTPUT` only, as istio-iptables writes it: the kernel has no PREROUTING base chain.
+    const rs = load('*nat\n-N X\n-A OUTPUT -j X\nCOMMIT\n');
+    const steps: RuleStep[] = [];
+    const skb = makeSkb(tcpPacket('192.0.2.1', 40000, '192.0.2.2', 80));
+    expect(runTable(rs, 'nat', 'PREROUTING', skb, makeEnv(), (s) => steps.push(s))).toBe('ACCEPT');
+    expect(steps).toEqual([]);
+    runTable(rs, 'nat', 'OUTPUT', skb, makeEnv(), (s) => steps.push(s));
+    expect(steps.map((s) => `${s.chain}:${s.verdict}`)).toEqual(['OUTPUT:JUMP:X', 'OUTPUT:ACCEPT']);
+    // iptables-save still prints every built-in chain, the absent ones with zero counters.
+    expect(save(rs, { counters: true })).toContain(':PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [1:44]');
+    const declared = load('*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n');
+    runTable(declared, 'nat', 'PREROUTING', skb, makeEnv(), null);
+    expect(save(declared, { counters: true })).toContain(':PREROUTING ACCEPT [1:44]');
+  });
+});

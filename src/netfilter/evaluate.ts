@@ -23,7 +23,7 @@ interface Frame {
 export function runTable(rs: Ruleset, table: TableName, hook: Hook, skb: Skb, env: NfEnv, onStep: StepSink | null): Verdict {
   const t = rs.table(table);
   const base = t?.chains.get(hook);
-  if (!base) return 'ACCEPT';
+  if (!base || !base.registered) return 'ACCEPT';
   const len = packetLength(skb.pkt);
   const stack: Frame[] = [];
   let chain = base;

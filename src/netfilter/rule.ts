@@ -57,6 +57,13 @@ export interface Rule {
 export interface Chain {
   name: string;
   builtin: boolean;
+  /**
+   * For a built-in chain: whether iptables-nft has created its base chain yet.
+   * It does so lazily, on a `:CHAIN` line, a rule added to it or a policy set;
+   * until then the hook has no chain there, packets pass uncounted, and
+   * iptables-save still prints it (with [0:0]). User chains always exist.
+   */
+  registered: boolean;
   /** Built-in chains only. */
   policy: 'ACCEPT' | 'DROP';
   pkts: number;
@@ -70,7 +77,7 @@ export interface Table {
 }
 
 export function newChain(name: string, builtin: boolean): Chain {
-  return { name, builtin, policy: 'ACCEPT', pkts: 0, bytes: 0, rules: [] };
+  return { name, builtin, registered: !builtin, policy: 'ACCEPT', pkts: 0, bytes: 0, rules: [] };
 }
 
 export function newTable(name: TableName): Table {

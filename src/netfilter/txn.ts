@@ -115,10 +115,13 @@ export class TableTxn {
     if (!this.hookCheck(rule, mask)) return fail('Invalid argument');
     c.rules.splice(at, what === 'RULE_REPLACE' ? 1 : 0, rule);
     this.touched = true;
+    const wasRegistered = c.registered;
+    c.registered = true;
     if ((rule.target.kind === 'jump' || rule.target.kind === 'goto') && mask !== 0) {
       const next = this.computeReach();
       if (next === null) {
         c.rules.splice(at, 1);
+        c.registered = wasRegistered;
         this.reach = before;
         return fail('Too many links');
       }
@@ -128,6 +131,7 @@ export class TableTxn {
         for (const r of chain.rules)
           if (!this.hookCheck(r, bits)) {
             c.rules.splice(at, 1);
+            c.registered = wasRegistered;
             this.reach = before;
             return fail('Invalid argument');
           }
@@ -231,6 +235,7 @@ export class TableTxn {
     if (!c || !c.builtin) return opErr('Bad built-in chain name');
     if (policy !== 'ACCEPT' && policy !== 'DROP') return opErr('Bad policy name');
     c.policy = policy;
+    c.registered = true;
     if (counters) [c.pkts, c.bytes] = counters;
     this.touched = true;
     return null;

@@ -1,7 +1,7 @@
 /** The canonical printer: exactly what `iptables-save [-c] [-t T]` prints, less its `#` comment lines. */
 import type { TableName } from '../types.js';
 import { protoSaveName, saveAddrMask } from '../addr.js';
-import { BUILTIN_CHAINS, SAVE_TABLE_ORDER, type Chain, type Rule, type Ruleset, type Table } from '../rule.js';
+import { BUILTIN_CHAINS, newTable, SAVE_TABLE_ORDER, type Chain, type Rule, type Ruleset, type Table } from '../rule.js';
 
 /** The rule's options up to (not including) the target, each part with a leading space. */
 export function ruleMatchText(r: Rule): string {
@@ -73,7 +73,7 @@ export function save(rs: Ruleset, opts: SaveOptions = {}): string {
   const counters = opts.counters ?? false;
   if (opts.table) {
     const t = rs.table(opts.table);
-    return saveTable(t ?? { name: opts.table, chains: new Map(BUILTIN_CHAINS[opts.table].map((h) => [h, { name: h, builtin: true, policy: 'ACCEPT' as const, pkts: 0, bytes: 0, rules: [] }])) }, counters);
+    return saveTable(t ?? newTable(opts.table), counters);
   }
   let out = '';
   for (const name of SAVE_TABLE_ORDER) {
