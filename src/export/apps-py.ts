@@ -210,7 +210,7 @@ def ping(ip, timeout, tos):
     if tos:
         s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, tos)
     ident = os.getpid() & 0xFFFF
-    body = b"nflab-ping"
+    body = b"nflab-ping".ljust(56, b"\0")  # 56 bytes, as ping(8) and nflab send
     hdr = struct.pack("!BBHHH", 8, 0, 0, ident, 1)
     pkt = struct.pack("!BBHHH", 8, 0, csum(hdr + body), ident, 1) + body
     try:
