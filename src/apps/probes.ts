@@ -93,13 +93,6 @@ function withAnswer(o: ProbeOutcome, text: string): ProbeOutcome {
   return o;
 }
 
-/** Where the first packet was delivered, when no answer told us. */
-function deliveredAt(t: PacketTrace | null): string | null {
-  if (!t || t.outcome !== 'delivered') return null;
-  const d = t.steps.findLast((s) => 'deliver' in s);
-  return d ? d.node : null;
-}
-
 export function connectProbe(node: Node, o: ProbeOptions, done: (r: ProbeOutcome) => void): void {
   const timers = node.lab.timers;
   let finished = false;
@@ -165,7 +158,7 @@ export function sendProbe(node: Node, o: ProbeOptions, done: (r: ProbeOutcome) =
   if (typeof sock === 'string') return done(outcome({ result: classify(sock, 'send', true), error: sock }));
   const local = `${formatIpv4(sock.local.addr)}:${sock.local.port}`;
   // A Linux client knows a datagram arrived only when an answer comes back; a silent socket (a sink) is a timeout to it.
-  const timer = timers.at(timers.now() + o.timeout, () => finish(outcome({ result: 'timeout', server: deliveredAt(trace), local })));
+  const timer = timers.at(timers.now() + o.timeout, () => finish(outcome({ result: 'timeout', local })));
   function finish(r: ProbeOutcome): void {
     if (finished) return;
     finished = true;

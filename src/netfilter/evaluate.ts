@@ -80,8 +80,10 @@ export function runTable(rs: Ruleset, table: TableName, hook: Hook, skb: Skb, en
       i = frame.next;
       continue;
     }
-    base.pkts++;
-    base.bytes += len;
+    if (base.policyCounted) {
+      base.pkts++;
+      base.bytes += len;
+    }
     if (onStep) onStep({ table, chain: base.name, rule: null, verdict: base.policy, policy: true });
     return base.policy;
   }

@@ -64,6 +64,8 @@ export interface Chain {
    * iptables-save still prints it (with [0:0]). User chains always exist.
    */
   registered: boolean;
+  /** Whether its policy has a counter: iptables-nft adds one when a `:CHAIN` line or `-P` creates the chain, not when a rule does. */
+  policyCounted: boolean;
   /** Built-in chains only. */
   policy: 'ACCEPT' | 'DROP';
   pkts: number;
@@ -77,7 +79,7 @@ export interface Table {
 }
 
 export function newChain(name: string, builtin: boolean): Chain {
-  return { name, builtin, registered: !builtin, policy: 'ACCEPT', pkts: 0, bytes: 0, rules: [] };
+  return { name, builtin, registered: !builtin, policyCounted: false, policy: 'ACCEPT', pkts: 0, bytes: 0, rules: [] };
 }
 
 export function newTable(name: TableName): Table {

@@ -235,6 +235,7 @@ export class TableTxn {
     if (!c || !c.builtin) return opErr('Bad built-in chain name');
     if (policy !== 'ACCEPT' && policy !== 'DROP') return opErr('Bad policy name');
     c.policy = policy;
+    if (!c.registered) c.policyCounted = true;
     c.registered = true;
     if (counters) [c.pkts, c.bytes] = counters;
     this.touched = true;
