@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readPcapng } from '../src/capture/pcapng-read.js';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'nflab.js');
@@ -125,6 +126,20 @@ describe('nflab trace, save and export', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^#!\/usr\/bin\/env bash/);
     expect(r.stdout).toContain('iptables-restore');
+  });
+
+  it('writes a pcapng capture of a run or a trace, limited by --capture', () => {
+    const runCap = join(tmp, 'run.pcapng');
+    expect(nflab('run', dockerScenario, '--pcap', runCap).code).toBe(0);
+    const all = readPcapng(readFileSync(runCap));
+    expect(all.ok && all.value.interfaces.length).toBeGreaterThan(5);
+    const traceCap = join(tmp, 'trace.pcapng');
+    expect(nflab('trace', docker, '--from', 'client', '--to', '198.51.100.1:8080', '--pcap', traceCap, '--capture', 'client:eth0').code).toBe(0);
+    const one = readPcapng(readFileSync(traceCap));
+    expect(one.ok && one.value.interfaces.map((i) => i.name)).toEqual(['client:eth0']);
+    const bad = nflab('trace', docker, '--from', 'client', '--to', '198.51.100.1:8080', '--pcap', traceCap, '--capture', 'client:eth7');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/no interface "client:eth7"/);
   });
 
   it('rejects bad usage with exit 2 and one line', () => {

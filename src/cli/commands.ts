@@ -11,7 +11,8 @@ import { Lab } from '../lab/lab.js';
 import { traceOnce } from '../session/trace-once.js';
 import { renderTraceText } from '../trace/render.js';
 import { exportNetns } from '../export/netns.js';
-import { ExitError, flag, has, parseArgs, UsageError } from './args.js';
+import { ExitError, flag, has, parseArgs, type Parsed, UsageError } from './args.js';
+import { CaptureError, startCapture } from '../capture/capture.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -36,14 +37,35 @@ function buildLab(topo: Topology, seed = 1): Lab {
   return r.value;
 }
 
+/** `--pcap FILE [--capture NODE:IFACE,...]`: a capture for a lab, or nothing. With several labs, FILE gets `-N` before its extension. */
+function captureFor(p: Parsed, index: number, total: number): ((lab: Lab) => () => void) | undefined {
+  const file = flag(p, 'pcap');
+  if (!file) {
+    if (has(p, 'capture')) throw new UsageError('--capture needs --pcap FILE');
+    return undefined;
+  }
+  const filter = flag(p, 'capture')?.split(',').filter(Boolean);
+  const target = total > 1 ? file.replace(/(\.pcapng)?$/, (ext) => `-${index + 1}${ext}`) : file;
+  return (lab) => {
+    try {
+      const c = startCapture(lab, target, filter);
+      return () => c.stop();
+    } catch (e) {
+      if (e instanceof CaptureError) throw new UsageError(e.message);
+      throw e;
+    }
+  };
+}
+
 const run: Command = async (argv) => {
-  const p = parseArgs(argv, { json: {}, junit: { value: true }, color: {}, 'no-color': {} });
+  const p = parseArgs(argv, { json: {}, junit: { value: true }, color: {}, 'no-color': {}, pcap: { value: true }, capture: { value: true } });
   if (!p.positional.length) throw new UsageError('run needs at least one scenario file');
   const reports = [];
-  for (const file of p.positional) {
+  for (const [i, file] of p.positional.entries()) {
     const sc = loadScenarioFile(file);
     if (!sc.ok) throw new ExitError(unreadable(sc.error) ? 2 : 1, sc.error);
-    reports.push(runScenario(sc.value));
+    const onLab = captureFor(p, i, p.positional.length);
+    reports.push(runScenario(sc.value, onLab ? { onLab } : {}));
   }
   const junit = flag(p, 'junit');
   if (junit) writeFileSync(junit, renderJunit(reports));
@@ -89,7 +111,7 @@ function safeRead(file: string): string {
 }
 
 const trace: Command = async (argv) => {
-  const p = parseArgs(argv, { from: { value: true }, to: { value: true }, proto: { value: true }, json: {}, uid: { value: true }, seed: { value: true } });
+  const p = parseArgs(argv, { from: { value: true }, to: { value: true }, proto: { value: true }, json: {}, uid: { value: true }, seed: { value: true }, pcap: { value: true }, capture: { value: true } });
   if (p.positional.length !== 1) throw new UsageError('trace needs one topology file');
   const from = flag(p, 'from');
   const to = flag(p, 'to');
@@ -97,7 +119,9 @@ const trace: Command = async (argv) => {
   const lab = buildLab(loadTopo(p.positional[0]), Number(flag(p, 'seed') ?? 1));
   const proto = flag(p, 'proto') ?? (to.includes(':') ? 'tcp' : 'icmp');
   if (!['tcp', 'udp', 'icmp'].includes(proto)) throw new UsageError('--proto is tcp, udp or icmp');
+  const stopCapture = captureFor(p, 0, 1)?.(lab);
   const r = traceOnce(lab, { from, to, proto: proto as 'tcp' | 'udp' | 'icmp', uid: Number(flag(p, 'uid') ?? 0) });
+  stopCapture?.();
   if ('error' in r) throw new UsageError(r.error);
   if (has(p, 'json')) {
     for (const t of r.traces) process.stdout.write(JSON.stringify({ packet: t.packet, steps: t.steps, outcome: t.outcome }) + '\n');

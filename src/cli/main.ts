@@ -13,8 +13,8 @@ const HELP = `nflab — a multi-host network emulation lab
 usage:
   nflab                                   the terminal UI on the bundled default lab
   nflab tui TOPOLOGY                      the terminal UI on a topology
-  nflab run SCENARIO... [--json] [--junit FILE]
-  nflab trace TOPOLOGY --from NODE --to IP[:PORT] [--proto tcp|udp|icmp] [--json]
+  nflab run SCENARIO... [--json] [--junit FILE] [--pcap FILE [--capture NODE:IFACE,...]]
+  nflab trace TOPOLOGY --from NODE --to IP[:PORT] [--proto tcp|udp|icmp] [--json] [--pcap FILE [--capture ...]]
   nflab serve TOPOLOGY [--scenario FILE] [--port 7070] [--host 127.0.0.1] [--token T]
   nflab check TOPOLOGY|SCENARIO...
   nflab export TOPOLOGY --format netns [--prefix P]

@@ -16,7 +16,12 @@ const MAX_EVENTS_PER_STEP = 5_000_000;
 
 export class StepLimitError extends Error {}
 
-export function runScenario(sc: Scenario): ScenarioReport {
+export interface RunOptions {
+  /** Called with the lab before the first step (to start a packet capture, say); its result is called after the last. */
+  onLab?: (lab: Lab) => (() => void) | void;
+}
+
+export function runScenario(sc: Scenario, opts: RunOptions = {}): ScenarioReport {
   const built = Lab.build(sc.topology, { seed: sc.seed, record: true });
   if (!built.ok) {
     return {
@@ -38,7 +43,9 @@ export function runScenario(sc: Scenario): ScenarioReport {
     };
   }
   const lab = built.value;
+  const done = opts.onLab?.(lab);
   const steps = sc.steps.map((s, i) => runStep(lab, s, i + 1));
+  done?.();
   return { scenario: sc.name, file: sc.file, topology: sc.topology.name, seed: sc.seed, passed: steps.every((s) => s.passed), steps };
 }
 

@@ -7,10 +7,12 @@ export type ParsedCommand =
   | { kind: 'help' | 'run' | 'pause' | 'reset' | 'nodes' }
   | { kind: 'step'; count: number }
   | { kind: 'scenario'; file: string }
+  | { kind: 'capture-start'; file: string; filter: string[] }
+  | { kind: 'capture-stop' }
   | { kind: 'exec'; node: string; cmd: string }
   | { kind: 'probe'; node: string; probe: 'connect' | 'send' | 'ping'; to: string; proto: 'tcp' | 'udp'; uid: number };
 
-export const SESSION_VERBS = ['help', 'run', 'pause', 'step', 'reset', 'nodes', 'load'] as const;
+export const SESSION_VERBS = ['help', 'run', 'pause', 'step', 'reset', 'nodes', 'load', 'capture'] as const;
 export const NODE_VERBS = ['ping', 'connect', 'send', 'iptables', 'iptables-save', 'iptables-restore', 'ip', 'conntrack', 'sysctl'] as const;
 
 export const COMMAND_HELP = `commands:
@@ -24,6 +26,8 @@ export const COMMAND_HELP = `commands:
   NODE sysctl [-w] KEY[=VALUE]
   run | pause | step [N] | reset    drive virtual time
   load scenario FILE                run a scenario's steps on this lab
+  capture start FILE [NODE:IF,...]  write every frame to a pcapng file (Wireshark)
+  capture stop
   nodes | help`;
 
 export function tokenize(line: string): string[] {
@@ -61,6 +65,10 @@ export function parseCommand(line: string, resolveNode: (name: string) => string
     case 'load':
       if (rest[0] === 'scenario' && rest[1]) return { kind: 'scenario', file: rest[1] };
       return { error: 'usage: load scenario FILE' };
+    case 'capture':
+      if (rest[0] === 'start' && rest[1]) return { kind: 'capture-start', file: rest[1], filter: (rest[2] ?? '').split(',').filter(Boolean) };
+      if (rest[0] === 'stop') return { kind: 'capture-stop' };
+      return { error: 'usage: capture start FILE [NODE:IFACE,...] | capture stop' };
   }
   const node = resolveNode(first);
   if (!node) return { error: `unknown command or node "${first}" (try help)` };

@@ -13,6 +13,7 @@ import { startLifecycle, type SessionState } from './lifecycle.js';
 import { parseCommand, type ParsedCommand, COMMAND_HELP } from './command-language.js';
 import type { ProbeOutcome } from '../apps/probes.js';
 import type { SocketInfo } from '../node/sockets.js';
+import { type Capture, CaptureError, startCapture } from '../capture/capture.js';
 import { formatIpv4, parseIpv4 } from '../packet/ipv4.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { runStep } from '../scenario/runner.js';
@@ -42,6 +43,7 @@ export class Session {
   private readonly lifecycle;
   private unsubscribeLab: () => void;
   private pendingProbes = 0;
+  private capture: Capture | null = null;
 
   private constructor(
     readonly topology: Topology,
@@ -122,12 +124,17 @@ export class Session {
 
   /** Stops the lifecycle machine and detaches from the lab; the session is unusable afterwards. */
   dispose(): void {
+    this.capture?.stop();
+    this.capture = null;
     this.unsubscribeLab();
     this.lifecycle.stop();
     this.listeners.clear();
   }
 
   reset(): void {
+    // A capture belongs to the lab it started on.
+    this.capture?.stop();
+    this.capture = null;
     this.unsubscribeLab();
     const lab = Lab.build(this.topology, { seed: this.seed, record: true });
     if (!lab.ok) return;
@@ -213,11 +220,34 @@ export class Session {
         return { ok: true, output: this.nodeNames().join('\n') };
       case 'scenario':
         return this.loadScenario(c.file);
+      case 'capture-start':
+        return this.startCapture(c.file, c.filter);
+      case 'capture-stop':
+        return this.stopCapture();
       case 'exec':
         return this.exec(c.node, c.cmd);
       case 'probe':
         return this.injectProbe(c.node, c.probe, c.to, c.proto, c.uid, line);
     }
+  }
+
+  private startCapture(file: string, filter: string[]): CommandResult {
+    if (this.capture) return { ok: false, output: `already capturing to ${this.capture.file} (capture stop first)` };
+    try {
+      this.capture = startCapture(this.lab, file, filter);
+    } catch (e) {
+      if (e instanceof CaptureError) return { ok: false, output: e.message };
+      throw e;
+    }
+    return { ok: true, output: `capturing ${this.capture.interfaces.length} interfaces to ${file}` };
+  }
+
+  private stopCapture(): CommandResult {
+    const c = this.capture;
+    if (!c) return { ok: false, output: 'no capture is running' };
+    c.stop();
+    this.capture = null;
+    return { ok: true, output: `wrote ${c.frames} frames to ${c.file}` };
   }
 
   private injectProbe(node: string, kind: 'connect' | 'send' | 'ping', to: string, proto: 'tcp' | 'udp', uid: number, line: string): CommandResult {

@@ -35,6 +35,7 @@ function candidatesFor(words: string[], nodes: string[]): string[] {
   if (i === 0) return [...SESSION_VERBS, ...nodeWords(nodes)];
   const first = words[0];
   if (first === 'load') return i === 1 ? ['scenario'] : [];
+  if (first === 'capture') return i === 1 ? ['start', 'stop'] : [];
   if ((SESSION_VERBS as readonly string[]).includes(first)) return [];
   if (i === 1) return [...NODE_VERBS];
   const verb = words[1];

@@ -226,6 +226,9 @@ export class FakeSession implements UiSession {
         return { ok: true, output: FAKE_NODES.map((n) => n.name).join('\n') };
       case 'scenario':
         return { ok: false, output: `${c.file}: no such file` };
+      case 'capture-start':
+      case 'capture-stop':
+        return { ok: false, output: 'the fake session does not capture' };
       case 'exec':
         return this.exec(c.node, c.cmd);
       case 'probe':
