@@ -117,7 +117,15 @@ export class TableTxn {
     this.touched = true;
     const wasRegistered = c.registered;
     c.registered = true;
-    if ((rule.target.kind === 'jump' || rule.target.kind === 'goto') && mask !== 0) {
+    if ((rule.target.kind === 'jump' || rule.target.kind === 'goto') && mask !== 0 && what !== 'RULE_REPLACE') {
+      // A new edge only adds reachability, so only the target's subgraph needs a look (recomputing
+      // the whole table per rule made loading a kube-proxy table quadratic).
+      if (rule.target.chain && !this.extendReach(c, rule.target.chain, mask)) {
+        c.rules.splice(at, 1);
+        c.registered = wasRegistered;
+        return fail(this.lastFailure);
+      }
+    } else if ((rule.target.kind === 'jump' || rule.target.kind === 'goto') && mask !== 0) {
       const next = this.computeReach();
       if (next === null) {
         c.rules.splice(at, 1);
@@ -139,6 +147,48 @@ export class TableTxn {
       this.reach = next;
     } else if (what === 'RULE_REPLACE') this.dirty();
     return null;
+  }
+
+  private lastFailure = '';
+
+  /**
+   * After adding the edge from -> to (`from` reachable with hook bits `mask`): refuses a loop the
+   * edge makes reachable, and rules the newly reaching hooks forbid. On failure the cached
+   * reachability is left as it was.
+   */
+  private extendReach(from: Chain, to: Chain, mask: number): boolean {
+    const reach = this.reach!;
+    // 1: on the current path, 2: explored without finding a way back. Reaching `from` or the path again is a loop.
+    const colour = new Map<Chain, number>();
+    const loops = (c: Chain): boolean => {
+      if (c === from) return true;
+      const k = colour.get(c);
+      if (k === 1) return true;
+      if (k === 2) return false;
+      colour.set(c, 1);
+      for (const r of c.rules) if ((r.target.kind === 'jump' || r.target.kind === 'goto') && r.target.chain && loops(r.target.chain)) return true;
+      colour.set(c, 2);
+      return false;
+    };
+    if (loops(to)) {
+      this.lastFailure = 'Too many links';
+      return false;
+    }
+    const undo: [Chain, number][] = [];
+    const spread = (c: Chain, bits: number): boolean => {
+      const had = reach.get(c) ?? 0;
+      const add = bits & ~had;
+      if (add === 0) return true;
+      undo.push([c, had]);
+      reach.set(c, had | add);
+      for (const r of c.rules) if (!this.hookCheck(r, had | add)) return false;
+      for (const r of c.rules) if ((r.target.kind === 'jump' || r.target.kind === 'goto') && r.target.chain && !spread(r.target.chain, add)) return false;
+      return true;
+    };
+    if (spread(to, mask)) return true;
+    for (let i = undo.length - 1; i >= 0; i--) reach.set(undo[i][0], undo[i][1]);
+    this.lastFailure = 'Invalid argument';
+    return false;
   }
 
   deleteRuleAt(chainName: string, index: number): OpError | null {
