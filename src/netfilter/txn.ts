@@ -24,6 +24,12 @@ export class TableTxn {
   private reach: Map<Chain, number> | null = null;
   /** True once anything changed, so that a table that was only looked at is not created. */
   touched = false;
+  /**
+   * Batch mode for iptables-restore: hook legality and loops are not checked per
+   * rule (that is quadratic in the size of the table) but once, by validate(),
+   * before the block commits.
+   */
+  deferChecks = false;
 
   constructor(
     readonly name: TableName,
@@ -110,6 +116,13 @@ export class TableTxn {
     const fail = (errno: string) => kernelErr(`${what} failed (${errno}): rule in chain ${chainName}`);
     if (!this.staticCheck(rule)) return fail('Invalid argument');
     if (rule.target.kind === 'jump' || rule.target.kind === 'goto') rule.target.chain = this.chain(rule.target.chainName) ?? null;
+    if (this.deferChecks) {
+      c.rules.splice(at, what === 'RULE_REPLACE' ? 1 : 0, rule);
+      c.registered = true;
+      this.touched = true;
+      this.reach = null;
+      return null;
+    }
     const mask = this.reachOf(c);
     const before = this.reach!;
     if (!this.hookCheck(rule, mask)) return fail('Invalid argument');
@@ -189,6 +202,19 @@ export class TableTxn {
     for (let i = undo.length - 1; i >= 0; i--) reach.set(undo[i][0], undo[i][1]);
     this.lastFailure = 'Invalid argument';
     return false;
+  }
+
+  /** The checks deferChecks skipped, for the whole table at once: no loop, every rule legal at the hooks its chain is reached from. */
+  validate(): boolean {
+    const reach = this.computeReach();
+    if (reach === null) return false;
+    this.reach = reach;
+    for (const c of this.table.chains.values()) {
+      const bits = reach.get(c) ?? 0;
+      if (bits === 0) continue;
+      for (const r of c.rules) if (!this.hookCheck(r, bits)) return false;
+    }
+    return true;
   }
 
   deleteRuleAt(chainName: string, index: number): OpError | null {

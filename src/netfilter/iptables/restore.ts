@@ -92,6 +92,10 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
     };
   };
 
+  // Blocks are checked as a whole at COMMIT; only a block that fails those checks is
+  // replayed rule by rule (`precise`), to name the line the kernel would have refused.
+  let blockStart = -1;
+  let precise = false;
   for (let i = 0; i < lines.length; i++) {
     const n = i + 1;
     let line = lines[i].trim();
@@ -102,12 +106,21 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       if (!(TABLES as readonly string[]).includes(name)) return failure('parse', `iptables-restore: line ${n} table name '${name}' invalid`, n);
       txn = TableTxn.open(work, name as TableName);
       if (!opts.noflush) txn = flushed(txn);
+      txn.deferChecks = !precise;
+      blockStart = i;
       continue;
     }
     if (line === 'COMMIT') {
       if (!txn) return failure('op', '', n);
+      if (txn.deferChecks && !txn.validate()) {
+        txn = null;
+        precise = true;
+        i = blockStart - 1;
+        continue;
+      }
       txn.commit(work);
       txn = null;
+      precise = false;
       continue;
     }
     if (!txn) return failure('op', '', n);
