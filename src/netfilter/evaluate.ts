@@ -7,6 +7,7 @@ import { packetLength } from '../packet/packet.js';
 import type { Hook, NfEnv, Skb, StepSink, TableName, Verdict } from './types.js';
 import type { Chain, Rule, Ruleset } from './rule.js';
 import { ruleText } from './iptables/save.js';
+import { chainIndex, nextCandidate } from './chain-index.js';
 
 /** The kernel's nf_tables jump stack depth; deeper nesting is refused at load and treated as DROP here. */
 export const MAX_JUMP_DEPTH = 16;
@@ -30,8 +31,13 @@ export function runTable(rs: Ruleset, table: TableName, hook: Hook, skb: Skb, en
   let i = 0;
   for (;;) {
     const rules = chain.rules;
+    const ix = chainIndex(chain);
     let jumped = false;
     for (; i < rules.length; i++) {
+      if (ix) {
+        i = nextCandidate(ix, i, skb);
+        if (i >= rules.length) break;
+      }
       const r = rules[i];
       if (!r.test(skb, env)) continue;
       r.pkts++;

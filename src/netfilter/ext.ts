@@ -55,6 +55,8 @@ export interface MatchInstance {
   list(): string;
   legal?: Legality;
   readonly test: MatchFn;
+  /** Set when the match requires exactly this destination port (tcp/udp `--dport N`): lets big chains be indexed. */
+  readonly exactDport?: number;
 }
 
 export interface MatchDef {

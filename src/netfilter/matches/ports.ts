@@ -47,6 +47,11 @@ export function listPorts(sport: PortSel | null, dport: PortSel | null): string 
   return s;
 }
 
+/** The one port a selection requires, when it is a single port and not inverted. */
+export function exactPort(sel: PortSel | null): number | undefined {
+  return sel && !sel.invert && sel.range[0] === sel.range[1] ? sel.range[0] : undefined;
+}
+
 export function portTest(sel: PortSel | null): (port: number) => boolean {
   if (sel === null) return () => true;
   const [lo, hi] = sel.range;

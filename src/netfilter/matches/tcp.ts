@@ -1,6 +1,6 @@
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../../packet/packet.js';
 import type { MatchDef } from '../ext.js';
-import { listPorts, PORT_OPTIONS, portTest, readPorts, requiresProto, savePorts } from './ports.js';
+import { exactPort, listPorts, PORT_OPTIONS, portTest, readPorts, requiresProto, savePorts } from './ports.js';
 
 const FLAG_NAMES: ReadonlyArray<readonly [string, number]> = [
   ['FIN', TCP_FIN],
@@ -66,6 +66,7 @@ export const tcpMatch: MatchDef = {
     const o = option;
     return {
       name: 'tcp',
+      exactDport: exactPort(dport),
       save: () =>
         savePorts(sport, dport) +
         (o ? `${o.invert ? ' !' : ''} --tcp-option ${o.kind}` : '') +

@@ -1,5 +1,5 @@
 import type { MatchDef } from '../ext.js';
-import { listPorts, PORT_OPTIONS, portTest, readPorts, requiresProto, savePorts } from './ports.js';
+import { exactPort, listPorts, PORT_OPTIONS, portTest, readPorts, requiresProto, savePorts } from './ports.js';
 
 export const udpMatch: MatchDef = {
   name: 'udp',
@@ -14,6 +14,7 @@ export const udpMatch: MatchDef = {
     const dp = portTest(dport);
     return {
       name: 'udp',
+      exactDport: exactPort(dport),
       save: () => savePorts(sport, dport),
       list: () => 'udp' + listPorts(sport, dport),
       test(skb) {
