@@ -87,7 +87,7 @@ export function nodePortCase(dir: string, n: number, connections: number): ConnR
   return { services: n, rules: kubeRules(n).ruleCount, labLoadMs, connections, connPerSec: (connections / ms) * 1000, usPerConn: (ms * 1000) / connections };
 }
 
-function bigLabYaml(hosts: number): string {
+export function bigLabYaml(hosts: number): string {
   const out = ['name: big-lab', 'hosts:'];
   const links: string[] = [];
   for (let h = 0; h < hosts; h++) {
