@@ -69,6 +69,15 @@ describe('conntrack and NAT', () => {
     ]);
   });
 
+  it('forgets masqueraded connections when the address they used goes away', () => {
+    const lab = labFrom(twoClientsBehindMasquerade);
+    expect(probe(lab, 'send', 'c1', '203.0.113.2:53').result).toBe('delivered');
+    const router = lab.node('router')!;
+    expect(router.views.conntrack().filter((e) => e.reply.dst === '203.0.113.1')).toHaveLength(1);
+    expect(lab.exec('router', 'ip addr del 203.0.113.1/24 dev eth1').exitCode).toBe(0);
+    expect(router.views.conntrack().filter((e) => e.reply.dst === '203.0.113.1')).toHaveLength(0);
+  });
+
   it('lets replies back only as ESTABLISHED: the server cannot open a connection inwards', () => {
     const lab = labFrom(twoClientsBehindMasquerade);
     expect(probe(lab, 'connect', 'c1', '203.0.113.2:80').result).toBe('connected');

@@ -59,6 +59,8 @@ export class SocketTable {
   private readonly tcp = new Map<number, TcpEndpoint[]>();
   private readonly endpointOwner = new WeakMap<TcpEndpoint, SocketOwner>();
   private readonly endpointApp = new WeakMap<TcpEndpoint, string>();
+  /** Connections a TPROXY listener accepted: like IP_TRANSPARENT sockets, they send from the non-local address they answer for. */
+  private readonly transparent = new WeakSet<TcpEndpoint>();
   private readonly udp = new Map<number, UdpSocket[]>();
   private readonly pings = new Map<number, PingSocket>();
 
@@ -135,7 +137,7 @@ export class SocketTable {
     const pkt = this.packet(ep.localAddr, ep.remoteAddr, { proto: PROTO_TCP, tcp: seg.tcp, payload: seg.payload });
     const owner = this.endpointOwner.get(ep) ?? null;
     const trace = this.node.lab.tracer.begin(this.node.name, pkt, 0);
-    const err = ipLocalOut(this.node, pkt, { socket: owner, trace });
+    const err = ipLocalOut(this.node, pkt, { socket: owner, trace, anySource: this.transparent.has(ep) });
     // A route that vanished mid-connection: the kernel reports it as a soft error and retransmits.
     void err;
   }
@@ -247,6 +249,7 @@ export class SocketTable {
     this.delivered(skb, `tcp:${l.port}`, l.app);
     const child = new TcpEndpoint(this.tcpIo, p.dst, t.dport, p.src, t.sport, 1460);
     this.addTcp(child, l.owner, l.app);
+    if (skb.tproxySocket) this.transparent.add(child);
     child.handlers = { onConnected: (e) => l.onAccept?.(e) };
     child.acceptSyn(t);
   }
