@@ -3,6 +3,7 @@
  * deltas from two `iptables-save -c` texts, conntrack entries with ephemeral
  * ports and ICMP ids blanked, and first-packet rule steps grouped per node.
  */
+import type { PlainTuple } from '../../src/netfilter/conntrack/format.js';
 
 interface Counted {
   key: string;
@@ -72,15 +73,8 @@ export function withoutCounters(save: string): string {
     .join('\n');
 }
 
-export interface CtTupleLike {
-  src: string;
-  dst: string;
-  sport?: number;
-  dport?: number;
-  type?: number;
-  code?: number;
-  id?: number;
-}
+/** One direction of an entry, as conntrack's plain form has it (nflab's and the parsed kernel listing alike). */
+export type CtTupleLike = PlainTuple;
 
 export interface CtLike {
   proto: string;

@@ -1,14 +1,9 @@
 /** Parses `conntrack -L` (the default text format) into SPEC section 2's conntrack entries. */
 
-export interface CtTuple {
-  src: string;
-  dst: string;
-  sport?: number;
-  dport?: number;
-  type?: number;
-  code?: number;
-  id?: number;
-}
+import type { PlainTuple } from '../../src/netfilter/conntrack/format.js';
+
+/** One direction of an entry: the same shape nflab's reports use. */
+export type CtTuple = PlainTuple;
 
 export interface CtEntry {
   proto: string;
