@@ -85,7 +85,6 @@ function sysctl(node: Node, args: string[]): CommandOutput {
     const value = w.slice(eq + 1).trim();
     node.sysctl.set(key, value);
     routingOf(node).setSysctl(key, value);
-    if (key === 'net.ipv4.ip_forward') node.sysctl.set(key, value);
     out.push(`${key} = ${value}`);
   }
   return { stdout: out.join('\n') + '\n', stderr: '', exitCode: 0 };

@@ -56,19 +56,10 @@ export class Node {
     return this.devs.get(name);
   }
 
-  /** Integer sysctl, with per-interface lookup falling back to `all`/`default` as Linux combines them. */
+  /** An integer sysctl the node layer reads itself (routing keeps its own: ip_forward, conf.*). */
   sysctlInt(name: string, fallback = 0): number {
     const v = this.sysctl.get(name);
     return v === undefined ? fallback : Number(v);
-  }
-
-  /** `net.ipv4.conf.{all,IF}.KEY`: Linux uses the maximum for rp_filter and OR for most booleans. */
-  confMax(dev: string, key: string): number {
-    return Math.max(this.sysctlInt(`net.ipv4.conf.all.${key}`), this.sysctlInt(`net.ipv4.conf.${dev}.${key}`, this.sysctlInt(`net.ipv4.conf.default.${key}`)));
-  }
-
-  forwarding(): boolean {
-    return this.sysctlInt('net.ipv4.ip_forward') === 1;
   }
 
   isLocalAddress(a: Ipv4): boolean {

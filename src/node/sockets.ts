@@ -327,7 +327,4 @@ export class SocketTable {
     return out;
   }
 
-  ownerOf(ep: TcpEndpoint): SocketOwner | undefined {
-    return this.endpointOwner.get(ep);
-  }
 }

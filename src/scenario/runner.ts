@@ -5,7 +5,7 @@
  */
 import { Lab } from '../lab/lab.js';
 import type { ProbeOutcome } from '../apps/probes.js';
-import { isRuleStep, type PacketTrace, type RuleTraceStep } from '../trace/steps.js';
+import { isRuleStep, type PacketTrace } from '../trace/steps.js';
 import type { ConntrackExpect, ExecStep, ExpectStep, ProbeStep, RuleRef, Scenario, Step } from './model.js';
 import type { Failure, ScenarioReport, StepReport } from './report.js';
 import type { CtJson } from '../node/ports.js';
@@ -266,6 +266,3 @@ export function describeProbe(r: StepReport): string {
   return parts.join(', ');
 }
 
-export function ruleStepsOf(t: PacketTrace['steps'] | undefined): RuleTraceStep[] {
-  return (t ?? []).filter(isRuleStep);
-}
