@@ -72,6 +72,15 @@ function addRule(g: Group, s: RuleTraceStep): void {
   g.joins.push(', ');
 }
 
+/**
+ * A raw, mangle or nat walk that ended on an ACCEPT policy with no rule
+ * matching changed nothing and decided nothing, so it would only be noise.
+ * filter and security policies stay: they decided the packet's fate.
+ */
+function changedNothing(g: Group): boolean {
+  return g.parts.length === 1 && g.parts[0] === `${g.chain} ACCEPT` && (g.table === 'raw' || g.table === 'mangle' || g.table === 'nat');
+}
+
 function renderGroup(g: Group): string {
   let out = `${g.table}/`;
   for (let i = 0; i < g.parts.length; i++) out += g.parts[i] + (i < g.parts.length - 1 ? g.joins[i] : '');
@@ -96,7 +105,7 @@ export function storyOf(node: string, steps: readonly TraceStep[], idle: string)
   let group: Group | null = null;
   let ct: string | null = null;
   const endGroup = () => {
-    if (group && group.parts.length) segs.push(renderGroup(group));
+    if (group && group.parts.length && !changedNothing(group)) segs.push(renderGroup(group));
     group = null;
   };
   for (const s of steps) {
