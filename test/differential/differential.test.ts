@@ -14,7 +14,10 @@ const k = kernelAvailable();
 describe.skipIf(!k.ok)(`nflab against the kernel (${k.why})`, () => {
   for (const { c, topo } of allCases()) {
     const missing = toolMissing(c.needs);
-    it.skipIf(missing !== null)(`${c.name}${missing ? ` (skipped: ${missing})` : ''}`, async () => {
+    // One retry, on a freshly built pair of labs: on a loaded 2-core machine the real kernel now and
+    // then answers a probe later than the 700 ms the prober waits (seen once in a CI-like run, for
+    // an ICMP error). nflab itself is deterministic, so a real difference shows twice.
+    it.skipIf(missing !== null)(`${c.name}${missing ? ` (skipped: ${missing})` : ''}`, { retry: 1 }, async () => {
       const r = await compareCase(c, topo);
       const seen = r.differences.map(formatDifference);
       const known = KNOWN_DIFFERENCES[c.name];
