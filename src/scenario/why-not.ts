@@ -11,7 +11,7 @@ import type { Lab } from '../lab/lab.js';
 import type { TableSnapshot } from '../lab/tracer.js';
 import type { Rule } from '../netfilter/rule.js';
 import type { NfEnv, Skb, TableName } from '../netfilter/types.js';
-import { isRuleStep, type PacketTrace } from '../trace/steps.js';
+import { isRuleStep, type PacketTrace, type RuleTraceStep } from '../trace/steps.js';
 import type { RuleRef } from './model.js';
 import { rulesetOf } from '../lab/adapters.js';
 
@@ -162,14 +162,10 @@ export function explainMiss(lab: Lab, trace: PacketTrace, ref: RuleRef | null): 
   return lines.join('\n');
 }
 
-function uniqueTables(steps: ReturnType<typeof isRuleStepList>): Array<{ hook: string; table: string }> {
+function uniqueTables(steps: readonly RuleTraceStep[]): Array<{ hook: string; table: string }> {
   const seen = new Map<string, { hook: string; table: string }>();
   for (const s of steps) seen.set(`${s.hook}/${s.table}`, { hook: s.hook, table: s.table });
   return [...seen.values()];
-}
-
-function isRuleStepList(steps: PacketTrace['steps']) {
-  return steps.filter(isRuleStep);
 }
 
 function lastPlace(trace: PacketTrace): string {
