@@ -6,9 +6,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { TRACE_DSCP, TRACE_TOS } from '../../src/export/apps-py.js';
-import type { KernelLab, ProbeAnswer } from '../kernel/harness.js';
+import { parseProbe, type KernelLab, type ProbeAnswer } from '../kernel/harness.js';
 import { PROBE_TIMEOUT_MS } from './model.js';
-import { orderNodeTraces, parseNftTrace, type RawTraceEvent, type TraceStep } from '../kernel/trace-parse.js';
+import { handlePositions, orderNodeTraces, parseNftTrace, type RawTraceEvent, type TraceStep } from '../kernel/trace-parse.js';
 
 interface Monitor {
   node: string;
@@ -107,7 +107,7 @@ export class TracedProber {
         ? ['/usr/bin/python3', apps, 'ping', p.ip, String(PROBE_TIMEOUT_MS), String(tos)]
         : ['/usr/bin/python3', apps, 'connect', p.proto, p.ip, String(p.port), p.src ?? '', String(p.sport ?? 0), String(PROBE_TIMEOUT_MS), String(tos), p.line];
     const out = await runAsync(['ip', 'netns', 'exec', this.lab.ns(p.from), ...as, ...client]);
-    const answer = parseAnswer(out);
+    const answer = parseProbe(out);
     if (!p.trace) return { answer, steps: null };
     // Let the monitors print what the last packets caused.
     await pause(60);
@@ -132,28 +132,10 @@ export class TracedProber {
     const key = `${node}\0${table}\0${chain}`;
     let map = this.positions.get(key);
     if (map === undefined) {
-      map = new Map();
-      const r = this.lab.exec(node, ['nft', '-a', 'list', 'chain', 'ip', table, chain]);
-      let pos = 0;
-      for (const line of r.stdout.split('\n')) {
-        const m = /# handle (\d+)\s*$/.exec(line);
-        if (m === null || /^\s*(chain|table) /.test(line)) continue;
-        map.set(Number(m[1]), ++pos);
-      }
+      map = handlePositions(this.lab.exec(node, ['nft', '-a', 'list', 'chain', 'ip', table, chain]).stdout);
       this.positions.set(key, map);
     }
     return map.get(handle) ?? null;
   }
 }
 
-function parseAnswer(r: { code: number; stdout: string; stderr: string }): ProbeAnswer {
-  const line = r.stdout.trim().split('\n').pop() ?? '';
-  let o: (ProbeAnswer & { result: string }) | null = null;
-  try {
-    o = JSON.parse(line) as ProbeAnswer;
-  } catch {
-    o = null;
-  }
-  if (o === null || o.result === ('error' as string)) throw new Error(`kernel probe gave no answer (exit ${r.code}): ${r.stdout.trim()} ${r.stderr.trim()}`);
-  return o;
-}

@@ -12,7 +12,7 @@ import { exportNetns, namespaceSuffix } from '../../src/export/netns.js';
 import { TRACE_DSCP, TRACE_TOS } from '../../src/export/apps-py.js';
 import type { Topology } from '../../src/topology/model.js';
 import { parseConntrack, type CtEntry } from './conntrack-parse.js';
-import { orderNodeTraces, parseNftTrace, type TraceStep, type RawTraceEvent } from './trace-parse.js';
+import { handlePositions, orderNodeTraces, parseNftTrace, type TraceStep, type RawTraceEvent } from './trace-parse.js';
 
 export type { CtEntry, TraceStep };
 
@@ -325,14 +325,7 @@ export class KernelLab {
     const key = `${node}\0${table}\0${chain}`;
     let map = this.positions.get(key);
     if (map === undefined) {
-      map = new Map();
-      const r = this.exec(node, ['nft', '-a', 'list', 'chain', 'ip', table, chain]);
-      let pos = 0;
-      for (const line of r.stdout.split('\n')) {
-        const m = /# handle (\d+)\s*$/.exec(line);
-        if (m === null || /^\s*(chain|table) /.test(line)) continue;
-        map.set(Number(m[1]), ++pos);
-      }
+      map = handlePositions(this.exec(node, ['nft', '-a', 'list', 'chain', 'ip', table, chain]).stdout);
       this.positions.set(key, map);
     }
     return map.get(handle) ?? null;
@@ -355,7 +348,8 @@ export class KernelLab {
   }
 }
 
-function parseProbe(r: ExecResult): ProbeAnswer {
+/** The JSON line a probe client prints last; throws when there is none or it reports an error. */
+export function parseProbe(r: ExecResult): ProbeAnswer {
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     const o = JSON.parse(line) as Omit<ProbeAnswer, 'result'> & { result: string };

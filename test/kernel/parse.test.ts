@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConntrack } from './conntrack-parse.js';
-import { orderNodeTraces, parseNftTrace, verdictName, type RawTraceEvent } from './trace-parse.js';
+import { handlePositions, orderNodeTraces, parseNftTrace, verdictName, type RawTraceEvent } from './trace-parse.js';
 
 describe('parseNftTrace', () => {
   it('reads rule, policy and packet events', () => {
@@ -62,5 +62,12 @@ describe('parseConntrack', () => {
     expect(u.state).toBeUndefined();
     expect(u).toMatchObject({ proto: 'udp', mark: '0x10', flags: ['UNREPLIED'], reply: { sport: 53 } });
     expect(i).toMatchObject({ proto: 'icmp', orig: { type: 8, code: 0, id: 8458 }, reply: { type: 0 } });
+  });
+});
+
+describe('nft rule handles', () => {
+  it('map to iptables rule positions, skipping the chain and table lines', () => {
+    const listing = 'table ip nat {\n\tchain DOCKER { # handle 7\n\t\tmeta l4proto tcp counter packets 0 bytes 0 return # handle 12\n\t\tcounter packets 0 bytes 0 dnat to 172.17.0.2:80 # handle 15\n\t}\n}\n';
+    expect([...handlePositions(listing)]).toEqual([[12, 1], [15, 2]]);
   });
 });

@@ -126,3 +126,18 @@ export function orderNodeTraces(events: RawTraceEvent[], from: string, topo: Pic
   }
   return out;
 }
+
+/**
+ * Rule positions in a chain from `nft -a list chain` output: nft reports rule
+ * handles, iptables counts positions, and each iptables rule is one nft rule, in order.
+ */
+export function handlePositions(nftListing: string): Map<number, number> {
+  const map = new Map<number, number>();
+  let pos = 0;
+  for (const line of nftListing.split('\n')) {
+    const m = /# handle (\d+)\s*$/.exec(line);
+    if (m === null || /^\s*(chain|table) /.test(line)) continue;
+    map.set(Number(m[1]), ++pos);
+  }
+  return map;
+}
