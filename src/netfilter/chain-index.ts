@@ -76,7 +76,14 @@ function build(chain: Chain): ChainIndex {
   return { rules, length: rules.length, runOf };
 }
 
-const indexes = new WeakMap<Chain, ChainIndex | null>();
+/** The index built for a chain, with the rules array it was built from (a chain gets a new array whenever it changes). */
+interface Built {
+  rules: readonly Rule[];
+  length: number;
+  ix: ChainIndex | null;
+}
+
+const indexes = new WeakMap<Chain, Built>();
 let enabled = true;
 
 /** Turns indexing off (every chain walked linearly), for comparisons in tests and benchmarks. */
@@ -87,16 +94,19 @@ export function setChainIndexing(on: boolean): void {
 /** The chain's index (built on first use, again whenever its rules changed), or null when it has no run worth indexing. */
 export function chainIndex(chain: Chain): ChainIndex | null {
   if (!enabled) return null;
-  let ix = indexes.get(chain);
-  if (ix === undefined || (ix !== null && (ix.rules !== chain.rules || ix.length !== chain.rules.length))) {
-    if (chain.rules.length < MIN_RUN) ix = null;
-    else {
+  const rules = chain.rules;
+  let b = indexes.get(chain);
+  // A chain too short to index may grow later: the "nothing to index" answer is tied to its rules too.
+  if (b === undefined || b.rules !== rules || b.length !== rules.length) {
+    let ix: ChainIndex | null = null;
+    if (rules.length >= MIN_RUN) {
       const built = build(chain);
-      ix = built.runOf.some((r) => r !== undefined) ? built : null;
+      if (built.runOf.some((r) => r !== undefined)) ix = built;
     }
-    indexes.set(chain, ix);
+    b = { rules, length: rules.length, ix };
+    indexes.set(chain, b);
   }
-  return ix;
+  return b.ix;
 }
 
 /**

@@ -76,6 +76,14 @@ export interface Chain {
 export interface Table {
   name: TableName;
   chains: Map<string, Chain>;
+  /** Which hooks reach each chain, kept between transactions (see TableTxn); absent when unknown. */
+  reach?: ReachCache;
+}
+
+/** Hook bits per chain name: closed under jumps, and exact unless rules were removed since it was computed. */
+export interface ReachCache {
+  bits: Map<string, number>;
+  exact: boolean;
 }
 
 export function newChain(name: string, builtin: boolean): Chain {
@@ -115,6 +123,12 @@ export function relinkJumps(t: Table): void {
  */
 export class Ruleset {
   readonly tables = new Map<TableName, Table>();
+  /** Tables this ruleset made or committed: only those may be changed in place (a restore batch borrows others read-only). */
+  private readonly own = new WeakSet<Table>();
+
+  owns(t: Table): boolean {
+    return this.own.has(t);
+  }
 
   table(name: TableName): Table | undefined {
     return this.tables.get(name);
@@ -126,6 +140,7 @@ export class Ruleset {
     if (!t) {
       t = newTable(name);
       this.tables.set(name, t);
+      this.own.add(t);
     }
     return t;
   }
@@ -136,6 +151,7 @@ export class Ruleset {
     else {
       relinkJumps(t);
       this.tables.set(name, t);
+      this.own.add(t);
     }
   }
 }

@@ -1,11 +1,17 @@
 /**
- * Changes to one table, made on a private copy and checked as the kernel checks
- * them; `commit` swaps the copy in. This is what makes a restore batch atomic and
- * what gives commands the kernel's answers (hook legality over the chains
- * reachable from each built-in chain, loops, busy chains).
+ * Changes to one table, checked as the kernel checks them and made visible all
+ * at once by `commit`. This is what makes a restore batch atomic and what gives
+ * commands the kernel's answers (hook legality over the chains reachable from
+ * each built-in chain, loops, busy chains).
+ *
+ * Copy-on-write: a transaction copies only the chains it changes. At commit the
+ * copies are written back into the live chain objects, so every jump that points
+ * at them stays valid and one `iptables -I` into an 80,000-rule table costs the
+ * size of one chain, not of the table. Which hooks reach each chain is cached on
+ * the table between transactions (see ReachCache).
  */
 import type { Hook, TableName } from './types.js';
-import { BUILTIN_CHAINS, cloneTable, newChain, relinkJumps, type Chain, type Rule, type Ruleset, type Table } from './rule.js';
+import { BUILTIN_CHAINS, cloneTable, newChain, relinkJumps, type Chain, type ReachCache, type Rule, type Ruleset, type Table } from './rule.js';
 import type { Legality } from './ext.js';
 
 const HOOK_BIT: Record<Hook, number> = { PREROUTING: 1, INPUT: 2, FORWARD: 4, OUTPUT: 8, POSTROUTING: 16 };
@@ -19,9 +25,26 @@ export interface OpError {
 const opErr = (message: string): OpError => ({ kind: 'op', message });
 const kernelErr = (message: string): OpError => ({ kind: 'kernel', message });
 
+const isJump = (r: Rule): r is Rule & { target: { kind: 'jump' | 'goto'; chainName: string } } => r.target.kind === 'jump' || r.target.kind === 'goto';
+
 export class TableTxn {
-  readonly table: Table;
-  private reach: Map<Chain, number> | null = null;
+  /** The live table, changed in place at commit; undefined when the transaction builds a new table object. */
+  private readonly base: Table | undefined;
+  /** Chains this transaction owns (copied, created, or all of them for a new table): name → chain, null once deleted. */
+  private readonly overlay = new Map<string, Chain | null>();
+  /** Private copy → the live chain it copies, to write it back into at commit. */
+  private readonly origin = new Map<Chain, Chain>();
+  /**
+   * Hook bits per chain name. Invariants: closed under jumps, a superset of the
+   * true reachability, and every rule legal at its chain's bits. Removing rules
+   * keeps all three (the set only becomes inexact), so it is recomputed in full
+   * only when a check fails against a stale superset.
+   */
+  private reach: ReachCache | null;
+  /** Rules whose jump this transaction pointed at a chain object; commit points them at the live ones. */
+  private readonly linked: Rule[] = [];
+  /** Bits this transaction changed, written into the table's cache at commit. */
+  private readonly reachDelta = new Map<string, number>();
   /** True once anything changed, so that a table that was only looked at is not created. */
   touched = false;
   /**
@@ -31,35 +54,116 @@ export class TableTxn {
    */
   deferChecks = false;
 
+  /**
+   * `base` undefined: a new table with only built-in chains (a flushed restore
+   * block). Otherwise changes go to `base` in place at commit when `inPlace`, or
+   * to a fresh copy of it that commit installs (a restore batch that must leave
+   * the live tables alone until its very end).
+   */
   constructor(
     readonly name: TableName,
     base: Table | undefined,
     readonly existed: boolean,
+    inPlace = false,
   ) {
-    this.table = base ? cloneTable(base) : { name, chains: new Map(BUILTIN_CHAINS[name].map((h) => [h, newChain(h, true)])) };
-    relinkJumps(this.table);
+    if (base && inPlace) {
+      this.base = base;
+      this.reach = base.reach ?? null;
+      return;
+    }
+    this.base = undefined;
+    const t = base ? cloneTable(base) : { name, chains: new Map(BUILTIN_CHAINS[name].map((h) => [h, newChain(h, true)])) };
+    relinkJumps(t);
+    for (const [n, c] of t.chains) this.overlay.set(n, c);
+    if (base?.reach) this.reach = { bits: new Map(base.reach.bits), exact: base.reach.exact };
+    else if (base) this.reach = null;
+    else this.reach = { bits: new Map(BUILTIN_CHAINS[name].map((h) => [h, HOOK_BIT[h]])), exact: true };
   }
 
   static open(rs: Ruleset, name: TableName): TableTxn {
     const t = rs.table(name);
-    return new TableTxn(name, t, t !== undefined);
+    return new TableTxn(name, t, t !== undefined, t !== undefined && rs.owns(t));
   }
 
   commit(rs: Ruleset): void {
-    if (this.touched || this.existed) rs.commit(this.name, this.table);
+    if (!this.touched && !this.existed) return;
+    const reach = this.reach && this.reachDelta.size ? this.mergedReach(this.reach) : this.reach;
+    if (!this.base) {
+      const chains = new Map<string, Chain>();
+      for (const [n, c] of this.overlay) if (c) chains.set(n, c);
+      rs.commit(this.name, { name: this.name, chains, reach: reach ?? undefined });
+      return;
+    }
+    const live = this.base.chains;
+    for (const [n, c] of this.overlay) {
+      if (c === null) {
+        live.delete(n);
+        continue;
+      }
+      const orig = this.origin.get(c);
+      if (orig) Object.assign(orig, c);
+      live.set(n, orig ?? c);
+    }
+    // Older rules point at live chains, which stay: a chain with jumps to it cannot have been deleted.
+    for (const r of this.linked) if (isJump(r)) r.target.chain = live.get(r.target.chainName) ?? null;
+    this.base.reach = reach ?? undefined;
+  }
+
+  private mergedReach(r: ReachCache): ReachCache {
+    // The live cache may be written in place only by a transaction that commits in place.
+    const bits = this.base ? r.bits : new Map(r.bits);
+    for (const [n, b] of this.reachDelta) bits.set(n, b);
+    return { bits, exact: r.exact };
   }
 
   chain(name: string): Chain | undefined {
-    return this.table.chains.get(name);
+    const own = this.overlay.get(name);
+    if (own !== undefined) return own ?? undefined;
+    return this.base?.chains.get(name);
   }
 
-  private dirty(): void {
+  /** The chain, copied into this transaction first if it is still the live one. */
+  private own(name: string): Chain | undefined {
+    const own = this.overlay.get(name);
+    if (own !== undefined) return own ?? undefined;
+    const live = this.base?.chains.get(name);
+    if (!live) return undefined;
+    const copy: Chain = { ...live, rules: live.rules.slice() };
+    this.overlay.set(name, copy);
+    this.origin.set(copy, live);
+    return copy;
+  }
+
+  private *chains(): Iterable<Chain> {
+    for (const c of this.overlay.values()) if (c) yield c;
+    if (this.base) for (const [n, c] of this.base.chains) if (!this.overlay.has(n)) yield c;
+  }
+
+  private target(r: Rule): Chain | undefined {
+    return isJump(r) ? this.chain(r.target.chainName) : undefined;
+  }
+
+  private bitsOf(name: string): number {
+    return this.reachDelta.get(name) ?? this.reach?.bits.get(name) ?? 0;
+  }
+
+  private setBits(name: string, bits: number): void {
+    this.reachDelta.set(name, bits);
+  }
+
+  /** Removing rules or chains leaves the cached bits a superset of the truth. */
+  private shrunk(): void {
+    if (this.reach) this.reach.exact = false;
+  }
+
+  private forgetReach(): void {
     this.reach = null;
+    this.reachDelta.clear();
   }
 
-  /** Hook bits each chain is reachable from; null when the jumps form a loop reachable from a built-in chain. */
-  private computeReach(): Map<Chain, number> | null {
-    const reach = new Map<Chain, number>();
+  /** Exact hook bits per chain name; null when the jumps form a loop reachable from a built-in chain. */
+  private computeReach(): Map<string, number> | null {
+    const bits = new Map<string, number>();
     const onPath = new Set<Chain>();
     let loop = false;
     const visit = (c: Chain, bit: number): void => {
@@ -68,25 +172,38 @@ export class TableTxn {
         loop = true;
         return;
       }
-      const had = reach.get(c) ?? 0;
+      const had = bits.get(c.name) ?? 0;
       // Already explored from this hook without finding a loop.
       if (had & bit) return;
-      reach.set(c, had | bit);
+      bits.set(c.name, had | bit);
       onPath.add(c);
-      for (const r of c.rules) if ((r.target.kind === 'jump' || r.target.kind === 'goto') && r.target.chain) visit(r.target.chain, bit);
+      for (const r of c.rules) {
+        const to = this.target(r);
+        if (to) visit(to, bit);
+      }
       onPath.delete(c);
     };
     for (const hook of BUILTIN_CHAINS[this.name]) {
-      const c = this.table.chains.get(hook);
+      const c = this.chain(hook);
       if (c) visit(c, HOOK_BIT[hook]);
       onPath.clear();
     }
-    return loop ? null : reach;
+    return loop ? null : bits;
   }
 
-  private reachOf(c: Chain): number {
-    this.reach ??= this.computeReach() ?? new Map();
-    return this.reach.get(c) ?? 0;
+  /** Replaces the cached bits by exact ones; false on a loop. */
+  private recomputeReach(): boolean {
+    const bits = this.computeReach();
+    if (!bits) return false;
+    this.reach = { bits, exact: true };
+    this.reachDelta.clear();
+    // A transaction that commits in place must not change the live cache before commit.
+    if (this.base) this.base.reach = undefined;
+    return true;
+  }
+
+  private ensureReach(): void {
+    if (!this.reach) this.recomputeReach();
   }
 
   /** The kernel's per-rule checks that do not depend on reachability (table, protocol). */
@@ -110,107 +227,98 @@ export class TableTxn {
 
   /** Inserts `rule` at `index` (0-based) of `chainName`, as RULE_APPEND/RULE_INSERT/RULE_REPLACE would. */
   addRule(chainName: string, rule: Rule, index: number | 'end', what: 'RULE_APPEND' | 'RULE_INSERT' | 'RULE_REPLACE'): OpError | null {
-    const c = this.chain(chainName);
+    const c = this.own(chainName);
     if (!c) return opErr('No chain/target/match by that name');
     const at = index === 'end' ? c.rules.length : index;
     const fail = (errno: string) => kernelErr(`${what} failed (${errno}): rule in chain ${chainName}`);
     if (!this.staticCheck(rule)) return fail('Invalid argument');
-    if (rule.target.kind === 'jump' || rule.target.kind === 'goto') rule.target.chain = this.chain(rule.target.chainName) ?? null;
+    if (isJump(rule)) {
+      rule.target.chain = this.chain(rule.target.chainName) ?? null;
+      this.linked.push(rule);
+    }
+    const replaced = what === 'RULE_REPLACE' ? c.rules[at] : undefined;
     if (this.deferChecks) {
-      c.rules.splice(at, what === 'RULE_REPLACE' ? 1 : 0, rule);
+      c.rules.splice(at, replaced ? 1 : 0, rule);
       c.registered = true;
       this.touched = true;
-      this.reach = null;
+      this.forgetReach();
       return null;
     }
-    const mask = this.reachOf(c);
-    const before = this.reach!;
-    if (!this.hookCheck(rule, mask)) return fail('Invalid argument');
-    c.rules.splice(at, what === 'RULE_REPLACE' ? 1 : 0, rule);
+    this.ensureReach();
+    let failure = this.checkedInsert(c, rule, at, replaced);
+    // A refusal judged on stale (too wide) reachability is retried on exact reachability.
+    if (failure === 'Invalid argument' && this.reach && !this.reach.exact && this.recomputeReach()) failure = this.checkedInsert(c, rule, at, replaced);
+    if (failure) return fail(failure);
     this.touched = true;
-    const wasRegistered = c.registered;
     c.registered = true;
-    if ((rule.target.kind === 'jump' || rule.target.kind === 'goto') && mask !== 0 && what !== 'RULE_REPLACE') {
-      // A new edge only adds reachability, so only the target's subgraph needs a look (recomputing
-      // the whole table per rule made loading a kube-proxy table quadratic).
-      if (rule.target.chain && !this.extendReach(c, rule.target.chain, mask)) {
-        c.rules.splice(at, 1);
-        c.registered = wasRegistered;
-        return fail(this.lastFailure);
-      }
-    } else if ((rule.target.kind === 'jump' || rule.target.kind === 'goto') && mask !== 0) {
-      const next = this.computeReach();
-      if (next === null) {
-        c.rules.splice(at, 1);
-        c.registered = wasRegistered;
-        this.reach = before;
-        return fail('Too many links');
-      }
-      // Chains that became reachable from more hooks must now hold only rules legal there.
-      for (const [chain, bits] of next) {
-        if (bits === (before.get(chain) ?? 0)) continue;
-        for (const r of chain.rules)
-          if (!this.hookCheck(r, bits)) {
-            c.rules.splice(at, 1);
-            c.registered = wasRegistered;
-            this.reach = before;
-            return fail('Invalid argument');
-          }
-      }
-      this.reach = next;
-    } else if (what === 'RULE_REPLACE') this.dirty();
     return null;
   }
 
-  private lastFailure = '';
+  /** Puts the rule in place if the kernel would accept it there; otherwise leaves everything as it was and names the errno. */
+  private checkedInsert(c: Chain, rule: Rule, at: number, replaced: Rule | undefined): string | null {
+    const mask = this.bitsOf(c.name);
+    if (!this.hookCheck(rule, mask)) return 'Invalid argument';
+    c.rules.splice(at, replaced ? 1 : 0, rule);
+    if (replaced && isJump(replaced)) this.shrunk();
+    const to = this.target(rule);
+    if (!to || mask === 0) return null;
+    // A new edge only adds reachability, so only the target's subgraph needs a look (recomputing
+    // the whole table per rule made loading a kube-proxy table quadratic).
+    const failure = this.extendReach(c, to, mask);
+    if (failure) c.rules.splice(at, 1, ...(replaced ? [replaced] : []));
+    return failure;
+  }
 
   /**
    * After adding the edge from -> to (`from` reachable with hook bits `mask`): refuses a loop the
    * edge makes reachable, and rules the newly reaching hooks forbid. On failure the cached
    * reachability is left as it was.
    */
-  private extendReach(from: Chain, to: Chain, mask: number): boolean {
-    const reach = this.reach!;
+  private extendReach(from: Chain, to: Chain, mask: number): string | null {
     // 1: on the current path, 2: explored without finding a way back. Reaching `from` or the path again is a loop.
     const colour = new Map<Chain, number>();
     const loops = (c: Chain): boolean => {
-      if (c === from) return true;
+      if (c.name === from.name) return true;
       const k = colour.get(c);
       if (k === 1) return true;
       if (k === 2) return false;
       colour.set(c, 1);
-      for (const r of c.rules) if ((r.target.kind === 'jump' || r.target.kind === 'goto') && r.target.chain && loops(r.target.chain)) return true;
+      for (const r of c.rules) {
+        const next = this.target(r);
+        if (next && loops(next)) return true;
+      }
       colour.set(c, 2);
       return false;
     };
-    if (loops(to)) {
-      this.lastFailure = 'Too many links';
-      return false;
-    }
-    const undo: [Chain, number][] = [];
+    if (loops(to)) return 'Too many links';
+    const undo: [string, number | undefined][] = [];
     const spread = (c: Chain, bits: number): boolean => {
-      const had = reach.get(c) ?? 0;
+      const had = this.bitsOf(c.name);
       const add = bits & ~had;
       if (add === 0) return true;
-      undo.push([c, had]);
-      reach.set(c, had | add);
+      undo.push([c.name, this.reachDelta.get(c.name)]);
+      this.setBits(c.name, had | add);
       for (const r of c.rules) if (!this.hookCheck(r, had | add)) return false;
-      for (const r of c.rules) if ((r.target.kind === 'jump' || r.target.kind === 'goto') && r.target.chain && !spread(r.target.chain, add)) return false;
+      for (const r of c.rules) {
+        const next = this.target(r);
+        if (next && !spread(next, add)) return false;
+      }
       return true;
     };
-    if (spread(to, mask)) return true;
-    for (let i = undo.length - 1; i >= 0; i--) reach.set(undo[i][0], undo[i][1]);
-    this.lastFailure = 'Invalid argument';
-    return false;
+    if (spread(to, mask)) return null;
+    for (let i = undo.length - 1; i >= 0; i--) {
+      const [n, b] = undo[i];
+      if (b === undefined) this.reachDelta.delete(n);
+      else this.reachDelta.set(n, b);
+    }
+    return 'Invalid argument';
   }
 
   /** The checks deferChecks skipped, for the whole table at once: no loop, every rule legal at the hooks its chain is reached from. */
   validate(): boolean {
-    const reach = this.computeReach();
-    if (reach === null) return false;
-    this.reach = reach;
-    for (const c of this.table.chains.values()) {
-      const bits = reach.get(c) ?? 0;
+    if (!this.recomputeReach()) return false;
+    for (const c of this.chains()) {
+      const bits = this.bitsOf(c.name);
       if (bits === 0) continue;
       for (const r of c.rules) if (!this.hookCheck(r, bits)) return false;
     }
@@ -221,9 +329,9 @@ export class TableTxn {
     const c = this.chain(chainName);
     if (!c) return opErr('No chain/target/match by that name');
     if (index < 0 || index >= c.rules.length) return opErr('Index of deletion too big');
-    c.rules.splice(index, 1);
+    const [gone] = this.own(chainName)!.rules.splice(index, 1);
+    if (isJump(gone)) this.shrunk();
     this.touched = true;
-    this.dirty();
     return null;
   }
 
@@ -235,24 +343,25 @@ export class TableTxn {
   }
 
   newChain(name: string): OpError | null {
-    if (this.table.chains.has(name)) return opErr('Chain already exists');
-    this.table.chains.set(name, newChain(name, false));
+    if (this.chain(name)) return opErr('Chain already exists');
+    this.overlay.set(name, newChain(name, false));
     this.touched = true;
     return null;
   }
 
   /** `:NAME` in a restore file: creates a user chain, or empties it if it exists. */
   declareChain(name: string): void {
-    const c = this.table.chains.get(name);
-    if (c && !c.builtin) c.rules = [];
-    else if (!c) this.table.chains.set(name, newChain(name, false));
+    const c = this.chain(name);
+    if (c && !c.builtin) {
+      if (c.rules.length) this.own(name)!.rules = [];
+      this.shrunk();
+    } else if (!c) this.overlay.set(name, newChain(name, false));
     this.touched = true;
-    this.dirty();
   }
 
   references(c: Chain): number {
     let n = 0;
-    for (const other of this.table.chains.values()) for (const r of other.rules) if ((r.target.kind === 'jump' || r.target.kind === 'goto') && r.target.chainName === c.name) n++;
+    for (const other of this.chains()) for (const r of other.rules) if (isJump(r) && r.target.chainName === c.name) n++;
     return n;
   }
 
@@ -260,38 +369,37 @@ export class TableTxn {
     const c = this.chain(name);
     if (!c || c.builtin) return opErr('No chain/target/match by that name');
     if (c.rules.length > 0 || this.references(c) > 0) return kernelErr(`CHAIN_DEL failed (Device or resource busy): chain ${name}`);
-    this.table.chains.delete(name);
-    this.touched = true;
-    this.dirty();
+    this.dropChain(name);
     return null;
+  }
+
+  private dropChain(name: string): void {
+    this.overlay.set(name, null);
+    if (this.bitsOf(name)) this.setBits(name, 0);
+    this.touched = true;
   }
 
   /** `-X` without a name: every user chain, stopping at the first busy one. */
   deleteAllUserChains(): OpError | null {
-    const users = [...this.table.chains.values()].filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const users = [...this.chains()].filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const c of users) if (c.rules.length > 0 || this.references(c) > 0) return kernelErr(`CHAIN_DEL failed (Device or resource busy): chain ${c.name}`);
-    for (const c of users) this.table.chains.delete(c.name);
-    if (users.length) this.touched = true;
-    this.dirty();
+    for (const c of users) this.dropChain(c.name);
     return null;
   }
 
   flush(name: string | null): OpError | null {
-    if (name === null) {
-      for (const c of this.table.chains.values()) c.rules = [];
-    } else {
-      const c = this.chain(name);
-      if (!c) return opErr('No chain/target/match by that name');
-      c.rules = [];
-    }
-    this.dirty();
+    const names = name === null ? [...this.chains()].map((c) => c.name) : [name];
+    if (name !== null && !this.chain(name)) return opErr('No chain/target/match by that name');
+    for (const n of names) if (this.chain(n)!.rules.length) this.own(n)!.rules = [];
+    this.shrunk();
     return null;
   }
 
   zero(name: string | null, ruleNum: number | null): OpError | null {
-    const chains = name === null ? [...this.table.chains.values()] : [this.chain(name)];
-    if (chains.some((c) => c === undefined)) return opErr('No chain/target/match by that name');
-    for (const c of chains as Chain[]) {
+    const names = name === null ? [...this.chains()].map((c) => c.name) : [name];
+    if (name !== null && !this.chain(name)) return opErr('No chain/target/match by that name');
+    for (const n of names) {
+      const c = this.own(n)!;
       if (ruleNum !== null) {
         const r = c.rules[ruleNum - 1];
         if (!r) return opErr('Bad rule (does a matching rule exist in that chain?)');
@@ -310,26 +418,34 @@ export class TableTxn {
     const c = this.chain(name);
     if (!c || !c.builtin) return opErr('Bad built-in chain name');
     if (policy !== 'ACCEPT' && policy !== 'DROP') return opErr('Bad policy name');
-    c.policy = policy;
-    if (!c.registered) c.policyCounted = true;
-    c.registered = true;
-    if (counters) [c.pkts, c.bytes] = counters;
+    const own = this.own(name)!;
+    own.policy = policy;
+    if (!own.registered) own.policyCounted = true;
+    own.registered = true;
+    if (counters) [own.pkts, own.bytes] = counters;
     this.touched = true;
     return null;
   }
 
   rename(oldName: string, newName: string): OpError | null {
+    if (this.chain(newName)) return opErr('File exists');
     const c = this.chain(oldName);
-    if (this.table.chains.has(newName)) return opErr('File exists');
     if (!c || c.builtin) return opErr('No chain/target/match by that name');
-    this.table.chains.delete(oldName);
-    c.name = newName;
-    this.table.chains.set(newName, c);
-    for (const other of this.table.chains.values())
-      other.rules = other.rules.map((r) =>
-        (r.target.kind === 'jump' || r.target.kind === 'goto') && r.target.chainName === oldName ? { ...r, target: { ...r.target, chainName: newName }, specCache: undefined } : r,
-      );
-    relinkJumps(this.table);
+    const moved = this.own(oldName)!;
+    this.overlay.set(oldName, null);
+    moved.name = newName;
+    this.overlay.set(newName, moved);
+    for (const other of [...this.chains()]) {
+      if (!other.rules.some((r) => isJump(r) && r.target.chainName === oldName)) continue;
+      this.own(other.name)!.rules = other.rules.map((r) => {
+        if (!isJump(r) || r.target.chainName !== oldName) return r;
+        const renamed: Rule = { ...r, target: { ...r.target, chainName: newName, chain: moved }, specCache: undefined };
+        this.linked.push(renamed);
+        return renamed;
+      });
+    }
+    // Bits are keyed by name: simplest to recompute them for this rare command.
+    this.forgetReach();
     this.touched = true;
     return null;
   }

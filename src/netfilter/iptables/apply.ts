@@ -5,7 +5,8 @@ import { checkChainName } from './parse.js';
 import { ruleMatchText, ruleTargetText } from './save.js';
 import type { Rule } from '../rule.js';
 
-const specOf = (r: Rule) => ruleMatchText(r) + ruleTargetText(r);
+// The saved text is cached on the rule: `-D` by rule text in a long chain would otherwise print every rule each time.
+const specOf = (r: Rule) => (r.specCache ??= ruleMatchText(r) + ruleTargetText(r));
 const noChain: OpError = { kind: 'op', message: 'No chain/target/match by that name' };
 const badRule: OpError = { kind: 'op', message: 'Bad rule (does a matching rule exist in that chain?)' };
 
