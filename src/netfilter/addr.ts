@@ -8,6 +8,8 @@ import { SERVICES } from './services.js';
  * `10` is 0.0.0.10; parts may be hex or octal.
  */
 export function parseInetAton(text: string): Ipv4 | null {
+  const quad = plainDottedQuad(text);
+  if (quad >= 0) return quad;
   const parts = text.split('.');
   if (parts.length < 1 || parts.length > 4) return null;
   const nums: number[] = [];
@@ -28,6 +30,34 @@ export function parseInetAton(text: string): Ipv4 | null {
   const restBits = 8 * (4 - nums.length);
   if (last >= 2 ** restBits) return null;
   return (n * 2 ** restBits + last) >>> 0;
+}
+
+/**
+ * `a.b.c.d` with four plain decimal parts (no leading zero, each at most 255) read without
+ * splitting or regexes, as nearly every address in a rules file is; -1 for anything else,
+ * which parseInetAton then reads the general way (and may still accept).
+ */
+function plainDottedQuad(text: string): number {
+  let n = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && part === 0) return -1;
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return -1;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return (n * 256 + part) >>> 0;
 }
 
 /** Only dotted quads as iptables' own option parsers (iprange, --to-destination) accept them. */

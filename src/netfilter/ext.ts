@@ -47,6 +47,9 @@ export interface Legality {
 
 export type MatchFn = (skb: Skb, env: NfEnv) => boolean;
 
+/** The test of a match that never rejects a packet (comment): compileRule leaves it out of the rule's test. */
+export const ALWAYS: MatchFn = () => true;
+
 export interface MatchInstance {
   readonly name: string;
   /** Text after `-m NAME` in iptables-save form, starting with a space (or ''). */

@@ -161,17 +161,40 @@ function lookupOption(name: string, pools: readonly Readonly<Record<string, Opti
   return hit;
 }
 
+const fail = (message: string): ParseError => ({ message });
+
+/**
+ * Headers with no address, interface or fragment test, shared per protocol: most kube-proxy rules
+ * have one, and a loaded table would otherwise hold 83,000 copies. Frozen, as nothing may change a
+ * built rule's header.
+ */
+const PLAIN_HEADERS = new Map<number, RuleHeader>();
+
+function shareHeader(h: RuleHeader): RuleHeader {
+  if (h.src !== null || h.dst !== null || h.inIf !== null || h.outIf !== null || h.frag !== 0) return h;
+  const key = h.protoInv ? -1 - h.proto : h.proto;
+  let shared = PLAIN_HEADERS.get(key);
+  if (!shared) PLAIN_HEADERS.set(key, (shared = Object.freeze({ ...h })));
+  return shared;
+}
+
+function once(seen: string[], flag: string): ParseError | null {
+  if (seen.includes(flag)) return fail(`multiple ${flag} flags not allowed`);
+  seen.push(flag);
+  return null;
+}
+
 export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTable: TableName = 'filter'): ParsedCommand | ParseError {
   const cmd: ParsedCommand = { op: null, table: defaultTable, chain: null, num: null, arg: null, rule: null, numeric: false, verbose: false, exact: false, lineNumbers: false };
   const header: RuleHeader = { src: null, srcInv: false, dst: null, dstInv: false, inIf: null, inInv: false, outIf: null, outInv: false, proto: 0, protoInv: false, frag: 0 };
-  const seen = new Set<string>();
+  // Base flags given so far, in order (a handful at most, so an array beats a Set).
+  const seen: string[] = [];
   const matches: LoadedExt[] = [];
   let target: LoadedExt | null = null;
   let targetKind: RuleTarget | null = null;
   let counters: [number, number] | null = null;
   let invert = false;
   let isRule = false;
-  const fail = (message: string): ParseError => ({ message });
 
   const setOp = (op: CommandOp): ParseError | null => {
     if (cmd.op !== null) return fail('Cannot use -' + op + ' with -' + cmd.op);
@@ -196,15 +219,15 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     }
     let long: string;
     let inlineArg: string | null = null;
-    if (tok.startsWith('--')) {
+    if (tok.charCodeAt(0) === 45 && tok.charCodeAt(1) === 45) {
       long = tok.slice(2);
       const eq = long.indexOf('=');
       if (eq >= 0) {
         inlineArg = long.slice(eq + 1);
         long = long.slice(0, eq);
       }
-    } else if (tok.startsWith('-') && tok.length >= 2) {
-      const s = SHORT[tok.slice(0, 2)];
+    } else if (tok.charCodeAt(0) === 45 && tok.length >= 2) {
+      const s = SHORT[tok.length === 2 ? tok : tok.slice(0, 2)];
       if (!s) return fail(`unknown option "${tok}"`);
       long = s;
       if (tok.length > 2) {
@@ -220,27 +243,47 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
       return fail(`Bad argument \`${tok}'`);
     }
 
-    // Extension options first (most recently loaded wins), then the base options.
-    const poolsNow = () => [...matches.slice().reverse().map((m) => m.def.options), ...(target ? [target.def.options] : []), BASE_LONG];
-    let pools = poolsNow();
-    let found = lookupOption(long, pools);
-    if (found === null || found === 'ambiguous') {
-      // An option of the protocol's match loads that match implicitly (`-p tcp --dport 80`).
-      const implicit = IMPLICIT_BY_PROTO.get(header.proto);
-      if (found === null && implicit && !header.protoInv && !matches.some((m) => m.def.name === implicit)) {
-        const def = MATCHES.get(implicit)!;
-        const f = lookupOption(long, [def.options]);
-        if (f !== null && f !== 'ambiguous') {
-          matches.push({ def, uses: [] });
-          pools = poolsNow();
-          found = lookupOption(long, pools);
-        }
+    // Extension options first (most recently loaded wins), then the base options. An exact
+    // name is looked up without building the pool list; abbreviations take the general path.
+    let owner: LoadedExt | null = null;
+    let spec: OptionSpec | undefined;
+    let name = long;
+    for (let m = matches.length - 1; m >= 0 && spec === undefined; m--)
+      if (Object.hasOwn(matches[m].def.options, long)) {
+        owner = matches[m];
+        spec = owner.def.options[long];
       }
-      if (found === null || found === 'ambiguous') return fail(`unknown option "${tok}"`);
+    if (spec === undefined && target !== null && Object.hasOwn(target.def.options, long)) {
+      owner = target;
+      spec = target.def.options[long];
     }
-    const extCount = pools.length - 1;
-    const spec = pools[found.pool][found.name];
-    const name = found.name;
+    if (spec === undefined && Object.hasOwn(BASE_LONG, long)) spec = BASE_LONG[long];
+    if (spec === undefined) {
+      const poolsNow = () => [...matches.slice().reverse().map((m) => m.def.options), ...(target ? [target.def.options] : []), BASE_LONG];
+      let pools = poolsNow();
+      let found = lookupOption(long, pools);
+      if (found === null || found === 'ambiguous') {
+        // An option of the protocol's match loads that match implicitly (`-p tcp --dport 80`).
+        const implicit = IMPLICIT_BY_PROTO.get(header.proto);
+        if (found === null && implicit && !header.protoInv && !matches.some((m) => m.def.name === implicit)) {
+          const def = MATCHES.get(implicit)!;
+          const f = lookupOption(long, [def.options]);
+          if (f !== null && f !== 'ambiguous') {
+            matches.push({ def, uses: [] });
+            pools = poolsNow();
+            found = lookupOption(long, pools);
+          }
+        }
+        if (found === null || found === 'ambiguous') return fail(`unknown option "${tok}"`);
+      }
+      const extCount = pools.length - 1;
+      spec = pools[found.pool][found.name];
+      name = found.name;
+      if (found.pool < extCount) {
+        const ordered = [...matches.slice().reverse(), ...(target ? [target] : [])];
+        owner = ordered[found.pool];
+      }
+    }
     let args: string[] = [];
     if (spec.args === 'optional') {
       if (inlineArg !== null) args = [inlineArg];
@@ -258,10 +301,8 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     const inv = invert;
     invert = false;
 
-    if (found.pool < extCount) {
-      // Extension option: find which extension owns this pool index.
-      const ordered = [...matches.slice().reverse(), ...(target ? [target] : [])];
-      ordered[found.pool].uses.push({ name, args, invert: inv });
+    if (owner !== null) {
+      owner.uses.push({ name, args, invert: inv });
       continue;
     }
 
@@ -309,11 +350,6 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
       continue;
     }
 
-    const once = (flag: string): ParseError | null => {
-      if (seen.has(flag)) return fail(`multiple ${flag} flags not allowed`);
-      seen.add(flag);
-      return null;
-    };
     let e: ParseError | null = null;
     switch (name) {
       case 'table': {
@@ -348,7 +384,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
       case 'destination':
       case 'dst': {
         const isSrc = name === 'source' || name === 'src';
-        if ((e = once(isSrc ? '-s' : '-d'))) return e;
+        if ((e = once(seen, isSrc ? '-s' : '-d'))) return e;
         const am = parseAddrMask(args[0]);
         if (!am) return fail(`host/network \`${args[0]}' not found`);
         if (isSrc) [header.src, header.srcInv] = [am, inv];
@@ -358,7 +394,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
       case 'in-interface':
       case 'out-interface': {
         const isIn = name === 'in-interface';
-        if ((e = once(isIn ? '-i' : '-o'))) return e;
+        if ((e = once(seen, isIn ? '-i' : '-o'))) return e;
         if (args[0].length > 15) return fail(`interface name \`${args[0]}' must be shorter than IFNAMSIZ (15)`);
         if (isIn) [header.inIf, header.inInv] = [args[0], inv];
         else [header.outIf, header.outInv] = [args[0], inv];
@@ -366,7 +402,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
       }
       case 'protocol':
       case 'proto': {
-        if ((e = once('-p'))) return e;
+        if ((e = once(seen, '-p'))) return e;
         const p = parseProto(args[0]);
         if (p === null) return fail(`unknown protocol "${args[0]}" specified`);
         header.proto = p;
@@ -374,7 +410,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
         break;
       }
       case 'fragment':
-        if ((e = once('-f'))) return e;
+        if ((e = once(seen, '-f'))) return e;
         header.frag = inv ? 2 : 1;
         break;
       case 'match': {
@@ -405,7 +441,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
 
   if (cmd.op === null) return fail('no command specified');
   if (!isRule) {
-    if (seen.size > 0 || matches.length > 0 || targetKind) return fail(`Illegal option \`-${[...seen][0]?.replace('-', '') ?? 'j'}' with this command`);
+    if (seen.length > 0 || matches.length > 0 || targetKind) return fail(`Illegal option \`-${seen[0]?.replace('-', '') ?? 'j'}' with this command`);
     return cmd;
   }
   const chain = cmd.chain!;
@@ -424,11 +460,12 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     nfacctExists: env.nfacctExists,
     shared: env.shared,
   };
-  const built: MatchInstance[] = [];
-  for (const m of matches) {
-    const inst = (m.def as MatchDef).build(m.uses, ctx);
+  // Sized up front: a pushed-to array keeps room for 16, and a loaded table keeps one per rule.
+  const built: MatchInstance[] = new Array<MatchInstance>(matches.length);
+  for (let m = 0; m < matches.length; m++) {
+    const inst = (matches[m].def as MatchDef).build(matches[m].uses, ctx);
     if (typeof inst === 'string') return fail(inst);
-    built.push(inst);
+    built[m] = inst;
   }
   let ruleTarget: RuleTarget = targetKind ?? { kind: 'none' };
   if (target) {
@@ -436,8 +473,8 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     if (typeof inst === 'string') return fail(inst);
     ruleTarget = { kind: 'ext', ext: inst };
   }
-  const rule: Rule = { header, matches: built, target: ruleTarget, test: () => true, pkts: counters ? counters[0] : 0, bytes: counters ? counters[1] : 0 };
-  rule.test = compileRule(header, built);
+  // specCache is declared here, not added by the printer later, so that rules keep one shape and no extra property store.
+  const rule: Rule = { header: shareHeader(header), matches: built, target: ruleTarget, test: compileRule(header, built), pkts: counters ? counters[0] : 0, bytes: counters ? counters[1] : 0, specCache: undefined };
   cmd.rule = rule;
   return cmd;
 }

@@ -98,9 +98,14 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
   let precise = false;
   for (let i = 0; i < lines.length; i++) {
     const n = i + 1;
-    let line = lines[i].trim();
-    if (line === '' || line.startsWith('#')) continue;
-    if (line.startsWith('*')) {
+    let line = lines[i];
+    // trim() copies the line; only lines that start or end in whitespace (or are empty) need it.
+    const first = line.charCodeAt(0);
+    const last = line.charCodeAt(line.length - 1);
+    if (!(first > 32 && first < 127 && last > 32 && last < 127)) line = line.trim();
+    const c0 = line.charCodeAt(0);
+    if (line === '' || c0 === 35 /* # */) continue;
+    if (c0 === 42 /* * */) {
       const name = line.slice(1).trim();
       if (txn) return failure('parse', `iptables-restore: line ${n} table name '${name}' invalid`, n);
       if (!(TABLES as readonly string[]).includes(name)) return failure('parse', `iptables-restore: line ${n} table name '${name}' invalid`, n);
@@ -124,7 +129,7 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       continue;
     }
     if (!txn) return failure('op', '', n);
-    if (line.startsWith(':')) {
+    if (c0 === 58 /* : */) {
       const parts = line.slice(1).trim().split(/\s+/);
       const [chain, policy, countText] = parts;
       if (!chain || !policy) return failure('parse', `iptables-restore: line ${n} no chain name`, n);
@@ -146,7 +151,7 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       continue;
     }
     let counters: [number, number] | null = null;
-    const cm = /^\[(\d+):(\d+)\]\s*/.exec(line);
+    const cm = c0 === 91 /* [ */ ? /^\[(\d+):(\d+)\]\s*/.exec(line) : null;
     if (cm) {
       counters = [Number(cm[1]), Number(cm[2])];
       line = line.slice(cm[0].length);

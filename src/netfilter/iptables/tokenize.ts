@@ -1,31 +1,50 @@
-/** Splits an iptables-restore rule line into arguments as iptables-restore does: whitespace, with "..." or '...' quoting and \-escapes inside quotes. */
+/**
+ * Splits an iptables-restore rule line into arguments as iptables-restore does: whitespace, with "..." or '...' quoting and \-escapes inside quotes.
+ * An unquoted token is one slice of the line; a quoted one is stitched from slices between escapes. (Building
+ * tokens a character at a time made every long token a deep rope of one-character strings, which an 80,000-rule
+ * restore then kept alive and had to flatten for every Map lookup.)
+ */
 export function tokenize(line: string): string[] | string {
   const out: string[] = [];
-  let cur = '';
-  let inTok = false;
-  let quote: string | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quote) {
-      if (c === '\\' && i + 1 < line.length) {
-        cur += line[++i];
-      } else if (c === quote) quote = null;
-      else cur += c;
+  const len = line.length;
+  let i = 0;
+  while (i < len) {
+    let c = line.charCodeAt(i);
+    if (c === 32 || c === 9) {
+      i++;
       continue;
     }
-    if (c === '"' || c === "'") {
-      quote = c;
-      inTok = true;
-    } else if (c === ' ' || c === '\t') {
-      if (inTok) out.push(cur);
-      cur = '';
-      inTok = false;
-    } else {
-      cur += c;
-      inTok = true;
+    // One token: unquoted runs and quoted runs glued together until unquoted whitespace.
+    let tok: string | null = null;
+    let from = i;
+    while (i < len) {
+      c = line.charCodeAt(i);
+      if (c === 32 || c === 9) break;
+      if (c !== 34 && c !== 39) {
+        i++;
+        continue;
+      }
+      tok = (tok ?? '') + line.slice(from, i);
+      i++;
+      from = i;
+      let closed = false;
+      while (i < len) {
+        const q = line.charCodeAt(i);
+        if (q === 92 && i + 1 < len) {
+          tok += line.slice(from, i) + line[i + 1];
+          i += 2;
+          from = i;
+        } else if (q === c) {
+          tok += line.slice(from, i);
+          i++;
+          from = i;
+          closed = true;
+          break;
+        } else i++;
+      }
+      if (!closed) return 'unterminated quoted string';
     }
+    out.push(tok === null ? line.slice(from, i) : tok + line.slice(from, i));
   }
-  if (quote) return 'unterminated quoted string';
-  if (inTok) out.push(cur);
   return out;
 }

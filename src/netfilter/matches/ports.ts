@@ -52,6 +52,23 @@ export function exactPort(sel: PortSel | null): number | undefined {
   return sel && !sel.invert && sel.range[0] === sel.range[1] ? sel.range[0] : undefined;
 }
 
+/**
+ * Whether a header's ports pass both selectors, as one function of (sport, dport): tcp and udp
+ * matches sit on tens of thousands of kube-proxy rules, most with no port or one `--dport`.
+ */
+export function portsTest(sport: PortSel | null, dport: PortSel | null): ((s: number, d: number) => boolean) | null {
+  if (sport === null && dport === null) return null;
+  if (sport === null) {
+    const [lo, hi] = dport!.range;
+    const inv = dport!.invert;
+    if (lo === hi && !inv) return (_s, d) => d === lo;
+    return (_s, d) => (d >= lo && d <= hi) !== inv;
+  }
+  const sp = portTest(sport);
+  const dp = portTest(dport);
+  return (s, d) => sp(s) && dp(d);
+}
+
 export function portTest(sel: PortSel | null): (port: number) => boolean {
   if (sel === null) return () => true;
   const [lo, hi] = sel.range;

@@ -1,4 +1,29 @@
-import type { MatchDef } from '../ext.js';
+import type { MatchDef, MatchFn, MatchInstance } from '../ext.js';
+
+function randomTest(prob: number, inv: boolean): MatchFn {
+  return (_skb, env) => ((env.rng.nextU32() & 0x7fffffff) < prob) !== inv;
+}
+
+/** `--mode random`, a class so that the printers live on the prototype (kube-proxy load-balances every Service with it). */
+class RandomStatistic implements MatchInstance {
+  readonly name = 'statistic';
+  readonly test: MatchFn;
+  constructor(
+    readonly prob: number,
+    readonly inv: boolean,
+  ) {
+    this.test = randomTest(prob, inv);
+  }
+  private text(): string {
+    return (this.prob / 0x80000000).toFixed(11);
+  }
+  save(): string {
+    return `${this.inv ? ' !' : ''} --mode random --probability ${this.text()}`;
+  }
+  list(): string {
+    return `statistic mode random${this.inv ? ' !' : ''} probability ${this.text()}`;
+  }
+}
 
 export const statisticMatch: MatchDef = {
   name: 'statistic',
@@ -25,13 +50,7 @@ export const statisticMatch: MatchDef = {
     }
     if (mode === 'random') {
       if (prob < 0) return 'statistic: --probability must be specified when using random mode';
-      const text = (prob / 0x80000000).toFixed(11);
-      return {
-        name: 'statistic',
-        save: () => `${inv ? ' !' : ''} --mode random --probability ${text}`,
-        list: () => `statistic mode random${inv ? ' !' : ''} probability ${text}`,
-        test: (_skb, env) => ((env.rng.nextU32() & 0x7fffffff) < prob) !== inv,
-      };
+      return new RandomStatistic(prob, inv);
     }
     if (mode === 'nth') {
       if (every === 0) return 'statistic: --every must be specified when using nth mode';

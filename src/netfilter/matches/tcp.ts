@@ -1,6 +1,6 @@
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../../packet/packet.js';
-import type { MatchDef } from '../ext.js';
-import { exactPort, listPorts, PORT_OPTIONS, portTest, readPorts, requiresProto, savePorts } from './ports.js';
+import type { MatchDef, MatchFn, MatchInstance } from '../ext.js';
+import { exactPort, listPorts, PORT_OPTIONS, portsTest, readPorts, requiresProto, savePorts, type PortSel } from './ports.js';
 
 const FLAG_NAMES: ReadonlyArray<readonly [string, number]> = [
   ['FIN', TCP_FIN],
@@ -45,7 +45,7 @@ export const tcpMatch: MatchDef = {
     const ports = readPorts(uses, 'tcp');
     if (typeof ports === 'string') return ports;
     const { sport, dport } = ports;
-    let flags: { mask: number; cmp: number; invert: boolean } | null = null;
+    let flags: TcpFlagsSel | null = null;
     let option: { kind: number; invert: boolean } | null = null;
     for (const u of uses) {
       if (u.name === 'syn') flags = { mask: TCP_FIN | TCP_SYN | TCP_RST | TCP_ACK, cmp: TCP_SYN, invert: u.invert };
@@ -60,35 +60,69 @@ export const tcpMatch: MatchDef = {
         option = { kind, invert: u.invert };
       }
     }
-    const sp = portTest(sport);
-    const dp = portTest(dport);
-    const f = flags;
-    const o = option;
-    return {
-      name: 'tcp',
-      exactDport: exactPort(dport),
-      save: () =>
-        savePorts(sport, dport) +
-        (o ? `${o.invert ? ' !' : ''} --tcp-option ${o.kind}` : '') +
-        (f ? `${f.invert ? ' !' : ''} --tcp-flags ${formatTcpFlags(f.mask)} ${formatTcpFlags(f.cmp)}` : ''),
-      list: () =>
-        'tcp' +
-        listPorts(sport, dport) +
-        (o ? ` option=${o.invert ? '!' : ''}${o.kind}` : '') +
-        (f ? ` flags:${f.invert ? '!' : ''}${hex2(f.mask)}/${hex2(f.cmp)}` : ''),
-      test(skb) {
-        const p = skb.pkt;
-        const t = p.tcp;
-        // Non-first fragments carry no TCP header: the kernel never matches them.
-        if (!t || p.fragOffset !== 0) return false;
-        if (!sp(t.sport) || !dp(t.dport)) return false;
-        if (f && ((t.flags & f.mask) === f.cmp) === f.invert) return false;
-        if (o && hasOption(t.options, o.kind) === o.invert) return false;
-        return true;
-      },
-    };
+    return new TcpMatch(sport, dport, flags, option);
   },
 };
+
+interface TcpFlagsSel {
+  mask: number;
+  cmp: number;
+  invert: boolean;
+}
+
+/** The packet test, made outside the class so that its closure holds only what it reads. */
+function tcpTest(sport: PortSel | null, dport: PortSel | null, f: TcpFlagsSel | null, o: { kind: number; invert: boolean } | null): MatchFn {
+  // Non-first fragments carry no TCP header: the kernel never matches them.
+  const port = exactPort(dport);
+  if (f === null && o === null && sport === null) {
+    if (dport === null) return (skb) => !!skb.pkt.tcp && skb.pkt.fragOffset === 0;
+    if (port !== undefined)
+      return (skb) => {
+        const t = skb.pkt.tcp;
+        return !!t && skb.pkt.fragOffset === 0 && t.dport === port;
+      };
+  }
+  const ports = portsTest(sport, dport);
+  return (skb) => {
+    const p = skb.pkt;
+    const t = p.tcp;
+    if (!t || p.fragOffset !== 0) return false;
+    if (ports !== null && !ports(t.sport, t.dport)) return false;
+    if (f && ((t.flags & f.mask) === f.cmp) === f.invert) return false;
+    if (o && hasOption(t.options, o.kind) === o.invert) return false;
+    return true;
+  };
+}
+
+/** A class rather than an object of closures: the printers live once on the prototype. */
+class TcpMatch implements MatchInstance {
+  readonly name = 'tcp';
+  readonly exactDport: number | undefined;
+  readonly test: MatchFn;
+  constructor(
+    readonly sport: PortSel | null,
+    readonly dport: PortSel | null,
+    readonly flags: TcpFlagsSel | null,
+    readonly option: { kind: number; invert: boolean } | null,
+  ) {
+    this.exactDport = exactPort(dport);
+    this.test = tcpTest(sport, dport, flags, option);
+  }
+  save(): string {
+    const o = this.option;
+    const f = this.flags;
+    return (
+      savePorts(this.sport, this.dport) +
+      (o ? `${o.invert ? ' !' : ''} --tcp-option ${o.kind}` : '') +
+      (f ? `${f.invert ? ' !' : ''} --tcp-flags ${formatTcpFlags(f.mask)} ${formatTcpFlags(f.cmp)}` : '')
+    );
+  }
+  list(): string {
+    const o = this.option;
+    const f = this.flags;
+    return 'tcp' + listPorts(this.sport, this.dport) + (o ? ` option=${o.invert ? '!' : ''}${o.kind}` : '') + (f ? ` flags:${f.invert ? '!' : ''}${hex2(f.mask)}/${hex2(f.cmp)}` : '');
+  }
+}
 
 function hasOption(opts: { mss?: number; sackPermitted?: boolean; wscale?: number; timestamp?: [number, number] }, kind: number): boolean {
   switch (kind) {

@@ -1,5 +1,41 @@
-import type { MatchDef } from '../ext.js';
-import { exactPort, listPorts, PORT_OPTIONS, portTest, readPorts, requiresProto, savePorts } from './ports.js';
+import type { MatchDef, MatchFn, MatchInstance } from '../ext.js';
+import { exactPort, listPorts, PORT_OPTIONS, portsTest, readPorts, requiresProto, savePorts, type PortSel } from './ports.js';
+
+/** The packet test, made outside the class so that its closure holds only what it reads. */
+function udpTest(sport: PortSel | null, dport: PortSel | null): MatchFn {
+  const port = exactPort(dport);
+  if (sport === null && dport === null) return (skb) => skb.pkt.udp !== undefined && skb.pkt.fragOffset === 0;
+  if (sport === null && port !== undefined)
+    return (skb) => {
+      const u = skb.pkt.udp;
+      return u !== undefined && skb.pkt.fragOffset === 0 && u.dport === port;
+    };
+  const ports = portsTest(sport, dport)!;
+  return (skb) => {
+    const u = skb.pkt.udp;
+    return u !== undefined && skb.pkt.fragOffset === 0 && ports(u.sport, u.dport);
+  };
+}
+
+/** A class rather than an object of closures: the printers live once on the prototype. */
+class UdpMatch implements MatchInstance {
+  readonly name = 'udp';
+  readonly exactDport: number | undefined;
+  readonly test: MatchFn;
+  constructor(
+    readonly sport: PortSel | null,
+    readonly dport: PortSel | null,
+  ) {
+    this.exactDport = exactPort(dport);
+    this.test = udpTest(sport, dport);
+  }
+  save(): string {
+    return savePorts(this.sport, this.dport);
+  }
+  list(): string {
+    return 'udp' + listPorts(this.sport, this.dport);
+  }
+}
 
 export const udpMatch: MatchDef = {
   name: 'udp',
@@ -9,18 +45,6 @@ export const udpMatch: MatchDef = {
     if (need) return need;
     const ports = readPorts(uses, 'udp');
     if (typeof ports === 'string') return ports;
-    const { sport, dport } = ports;
-    const sp = portTest(sport);
-    const dp = portTest(dport);
-    return {
-      name: 'udp',
-      exactDport: exactPort(dport),
-      save: () => savePorts(sport, dport),
-      list: () => 'udp' + listPorts(sport, dport),
-      test(skb) {
-        const u = skb.pkt.udp;
-        return u !== undefined && skb.pkt.fragOffset === 0 && sp(u.sport) && dp(u.dport);
-      },
-    };
+    return new UdpMatch(ports.sport, ports.dport);
   },
 };

@@ -1,8 +1,8 @@
 /** DNAT, SNAT, MASQUERADE, REDIRECT and NETMAP: parsed, saved and checked here; the mapping itself is `env.nat`. */
 import { formatIpv4 } from '../../packet/ipv4.js';
-import type { NatKind, NatRange } from '../types.js';
+import type { NatKind, NatRange, NfEnv, Skb } from '../types.js';
 import { parseDotted, parseAddrMask, saveAddrMask } from '../addr.js';
-import type { BuildCtx, OptionUse, TargetDef, TargetInstance } from '../ext.js';
+import type { BuildCtx, OptionUse, TargetDef, TargetInstance, TargetResult } from '../ext.js';
 
 const PORT_PROTOS = [6, 17, 33, 132, 136];
 const NEED_PORT_PROTO = 'Need TCP, UDP, SCTP or DCCP with port specification';
@@ -47,14 +47,47 @@ function flagsText(r: NatRange, sep: string): string {
   return (r.random ? `${sep}random` : '') + (r.randomFully ? `${sep}random-fully` : '') + (r.persistent ? `${sep}persistent` : '');
 }
 
+/** A class rather than an object of closures: kube-proxy gives every endpoint a DNAT rule. */
+class NatTarget implements TargetInstance {
+  constructor(
+    readonly name: NatKind,
+    readonly r: NatRange,
+    private readonly saved: string,
+    private readonly listed: string,
+    readonly legal: TargetInstance['legal'],
+  ) {}
+  save(): string {
+    return this.saved;
+  }
+  list(): string {
+    return this.listed;
+  }
+  run(skb: Skb, env: NfEnv): TargetResult {
+    return env.nat(skb, this.name, this.r);
+  }
+}
+
 function natInstance(kind: NatKind, r: NatRange, save: string, list: string, legal: TargetInstance['legal']): TargetInstance {
-  return {
-    name: kind,
-    legal,
-    save: () => save,
-    list: () => list,
-    run: (skb, env) => env.nat(skb, kind, r),
-  };
+  return new NatTarget(kind, r, save, list, legal);
+}
+
+/** DNAT/SNAT, printed on demand from the range (their texts would otherwise be kept per rule). */
+class XNatTarget implements TargetInstance {
+  constructor(
+    readonly name: 'DNAT' | 'SNAT',
+    private readonly opt: string,
+    readonly r: NatRange,
+    readonly legal: TargetInstance['legal'],
+  ) {}
+  save(): string {
+    return ` --${this.opt} ${rangeText(this.r)}${flagsText(this.r, ' --')}`;
+  }
+  list(): string {
+    return `to:${rangeText(this.r)}${flagsText(this.r, ' ')}`;
+  }
+  run(skb: Skb, env: NfEnv): TargetResult {
+    return env.nat(skb, this.name, this.r);
+  }
 }
 
 function readFlags(u: OptionUse, r: NatRange): boolean {
@@ -80,8 +113,7 @@ function xnat(kind: 'DNAT' | 'SNAT', opt: string, legal: TargetInstance['legal']
         if (e) return e;
       }
       if (!seen) return `${kind}: You must specify --${opt}`;
-      const text = rangeText(r);
-      return natInstance(kind, r, ` --${opt} ${text}${flagsText(r, ' --')}`, `to:${text}${flagsText(r, ' ')}`, legal);
+      return new XNatTarget(kind, opt, r, legal);
     },
   };
 }
