@@ -41,6 +41,12 @@ export interface ParseEnv {
   shared: Map<string, unknown>;
   /** Whether a chain of that name exists in the table at this point of the batch. */
   chainExists(table: TableName, name: string): boolean;
+  /**
+   * Optional, instead of chainExists: the existing chain's own name string, which a jump then keeps.
+   * The chain maps are keyed by that very string, so later lookups by the jump's name compare
+   * pointers instead of characters (iptables-restore of a big table looks each jump up several times).
+   */
+  chainNamed?(table: TableName, name: string): string | undefined;
 }
 
 const SHORT: Record<string, string> = {
@@ -131,6 +137,14 @@ const BASE_LONG: Record<string, OptionSpec> = {
   goto: { args: 1 },
   match: { args: 1 },
 };
+
+/** SHORT by the flag's letter, so that `-d`, `-j`, `-m` on every rule line need no string lookup. */
+const SHORT_BY_CODE: (string | undefined)[] = [];
+for (const [flag, long] of Object.entries(SHORT)) SHORT_BY_CODE[flag.charCodeAt(1)] = long;
+
+/** Base option names that some extension also defines: only those must be looked for among the loaded extensions first. */
+const SHADOWED = new Set<string>();
+for (const def of [...MATCHES.values(), ...TARGETS.values()]) for (const name of Object.keys(def.options)) if (Object.hasOwn(BASE_LONG, name)) SHADOWED.add(name);
 
 const CHAIN_NAME_MAX = 28;
 const MERGED = new Set(['tcp', 'udp']);
@@ -227,7 +241,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
         long = long.slice(0, eq);
       }
     } else if (tok.charCodeAt(0) === 45 && tok.length >= 2) {
-      const s = SHORT[tok.length === 2 ? tok : tok.slice(0, 2)];
+      const s = tok.length === 2 ? SHORT_BY_CODE[tok.charCodeAt(1)] : SHORT[tok.slice(0, 2)];
       if (!s) return fail(`unknown option "${tok}"`);
       long = s;
       if (tok.length > 2) {
@@ -248,12 +262,15 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     let owner: LoadedExt | null = null;
     let spec: OptionSpec | undefined;
     let name = long;
-    for (let m = matches.length - 1; m >= 0 && spec === undefined; m--)
-      if (Object.hasOwn(matches[m].def.options, long)) {
-        owner = matches[m];
-        spec = owner.def.options[long];
-      }
-    if (spec === undefined && target !== null && Object.hasOwn(target.def.options, long)) {
+    // A single flag such as `-j` can only be an extension's when some extension reuses its long name.
+    const baseOnly = inlineArg === null && tok.length === 2 && !SHADOWED.has(long);
+    if (!baseOnly)
+      for (let m = matches.length - 1; m >= 0 && spec === undefined; m--)
+        if (Object.hasOwn(matches[m].def.options, long)) {
+          owner = matches[m];
+          spec = owner.def.options[long];
+        }
+    if (!baseOnly && spec === undefined && target !== null && Object.hasOwn(target.def.options, long)) {
       owner = target;
       spec = target.def.options[long];
     }
@@ -447,8 +464,11 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
   const chain = cmd.chain!;
   if (header.outIf !== null && (chain === 'INPUT' || chain === 'PREROUTING')) return fail(`Can't use -o with ${chain}`);
   if (header.inIf !== null && (chain === 'OUTPUT' || chain === 'POSTROUTING')) return fail(`Can't use -i with ${chain}`);
-  if (targetKind && (targetKind.kind === 'jump' || targetKind.kind === 'goto') && !env.chainExists(cmd.table, targetKind.chainName))
-    return fail(`Chain '${targetKind.chainName}' does not exist`);
+  if (targetKind && (targetKind.kind === 'jump' || targetKind.kind === 'goto')) {
+    const named = env.chainNamed ? env.chainNamed(cmd.table, targetKind.chainName) : env.chainExists(cmd.table, targetKind.chainName) ? targetKind.chainName : undefined;
+    if (named === undefined) return fail(`Chain '${targetKind.chainName}' does not exist`);
+    targetKind.chainName = named;
+  }
 
   const ctx: BuildCtx = {
     proto: header.proto,

@@ -77,7 +77,9 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
   const work = batch ? new Ruleset() : rs;
   if (batch) for (const [n, t] of rs.tables) work.tables.set(n, t);
   let txn: TableTxn | null = null;
-  const env = makeParseEnv(rs, opts, (table, name) => (txn !== null && txn.name === table ? txn.chain(name) !== undefined : work.table(table)?.chains.has(name) === true));
+  const named = (table: TableName, name: string): string | undefined => (txn !== null && txn.name === table ? txn.chain(name) : work.table(table)?.chains.get(name))?.name;
+  const env = makeParseEnv(rs, opts, (table, name) => named(table, name) !== undefined);
+  env.chainNamed = named;
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
 
@@ -96,6 +98,7 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
   // replayed rule by rule (`precise`), to name the line the kernel would have refused.
   let blockStart = -1;
   let precise = false;
+  let lastChain = '';
   for (let i = 0; i < lines.length; i++) {
     const n = i + 1;
     let line = lines[i];
@@ -158,6 +161,10 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
     }
     const argv = tokenize(line);
     if (typeof argv === 'string') return failure('parse', argv, n);
+    // Runs of rules go to one chain: handing the transaction the same name string each time
+    // lets its chain lookups compare pointers (and reuse the string's hash).
+    if (argv.length > 1 && argv[1] === lastChain) argv[1] = lastChain;
+    else if (argv.length > 1) lastChain = argv[1];
     const cmd = parseCommand(argv, env, txn.name);
     if ('message' in cmd) return failure('parse', cmd.message, n);
     if (cmd.table !== txn.name) cmd.table = txn.name;

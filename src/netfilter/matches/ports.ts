@@ -58,14 +58,15 @@ export function exactPort(sel: PortSel | null): number | undefined {
  */
 export function portsTest(sport: PortSel | null, dport: PortSel | null): ((s: number, d: number) => boolean) | null {
   if (sport === null && dport === null) return null;
-  if (sport === null) {
-    const [lo, hi] = dport!.range;
-    const inv = dport!.invert;
-    if (lo === hi && !inv) return (_s, d) => d === lo;
-    return (_s, d) => (d >= lo && d <= hi) !== inv;
-  }
-  const sp = portTest(sport);
-  const dp = portTest(dport);
+  if (sport === null) return dportRange(dport!.range[0], dport!.range[1], dport!.invert);
+  return bothPorts(portTest(sport), portTest(dport));
+}
+
+function dportRange(lo: number, hi: number, inv: boolean): (s: number, d: number) => boolean {
+  return (_s, d) => (d >= lo && d <= hi) !== inv;
+}
+
+function bothPorts(sp: (p: number) => boolean, dp: (p: number) => boolean): (s: number, d: number) => boolean {
   return (s, d) => sp(s) && dp(d);
 }
 

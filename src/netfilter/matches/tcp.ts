@@ -71,18 +71,18 @@ interface TcpFlagsSel {
 }
 
 /** The packet test, made outside the class so that its closure holds only what it reads. */
-function tcpTest(sport: PortSel | null, dport: PortSel | null, f: TcpFlagsSel | null, o: { kind: number; invert: boolean } | null): MatchFn {
-  // Non-first fragments carry no TCP header: the kernel never matches them.
-  const port = exactPort(dport);
-  if (f === null && o === null && sport === null) {
-    if (dport === null) return (skb) => !!skb.pkt.tcp && skb.pkt.fragOffset === 0;
-    if (port !== undefined)
-      return (skb) => {
-        const t = skb.pkt.tcp;
-        return !!t && skb.pkt.fragOffset === 0 && t.dport === port;
-      };
-  }
-  const ports = portsTest(sport, dport);
+function tcpAny(): MatchFn {
+  return (skb) => !!skb.pkt.tcp && skb.pkt.fragOffset === 0;
+}
+
+function tcpDport(port: number): MatchFn {
+  return (skb) => {
+    const t = skb.pkt.tcp;
+    return !!t && skb.pkt.fragOffset === 0 && t.dport === port;
+  };
+}
+
+function tcpFull(ports: ((s: number, d: number) => boolean) | null, f: TcpFlagsSel | null, o: { kind: number; invert: boolean } | null): MatchFn {
   return (skb) => {
     const p = skb.pkt;
     const t = p.tcp;
@@ -93,6 +93,21 @@ function tcpTest(sport: PortSel | null, dport: PortSel | null, f: TcpFlagsSel | 
     return true;
   };
 }
+
+/**
+ * The packet test, made by factories outside the class so that each closure's context holds only
+ * what it reads. Non-first fragments carry no TCP header: the kernel never matches them.
+ */
+function tcpTest(sport: PortSel | null, dport: PortSel | null, f: TcpFlagsSel | null, o: { kind: number; invert: boolean } | null): MatchFn {
+  if (f === null && o === null && sport === null) {
+    if (dport === null) return TCP_ANY;
+    const port = exactPort(dport);
+    if (port !== undefined) return tcpDport(port);
+  }
+  return tcpFull(portsTest(sport, dport), f, o);
+}
+
+const TCP_ANY = tcpAny();
 
 /** A class rather than an object of closures: the printers live once on the prototype. */
 class TcpMatch implements MatchInstance {

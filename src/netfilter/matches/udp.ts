@@ -1,20 +1,28 @@
 import type { MatchDef, MatchFn, MatchInstance } from '../ext.js';
 import { exactPort, listPorts, PORT_OPTIONS, portsTest, readPorts, requiresProto, savePorts, type PortSel } from './ports.js';
 
-/** The packet test, made outside the class so that its closure holds only what it reads. */
-function udpTest(sport: PortSel | null, dport: PortSel | null): MatchFn {
-  const port = exactPort(dport);
-  if (sport === null && dport === null) return (skb) => skb.pkt.udp !== undefined && skb.pkt.fragOffset === 0;
-  if (sport === null && port !== undefined)
-    return (skb) => {
-      const u = skb.pkt.udp;
-      return u !== undefined && skb.pkt.fragOffset === 0 && u.dport === port;
-    };
-  const ports = portsTest(sport, dport)!;
+const UDP_ANY: MatchFn = (skb) => skb.pkt.udp !== undefined && skb.pkt.fragOffset === 0;
+
+function udpDport(port: number): MatchFn {
+  return (skb) => {
+    const u = skb.pkt.udp;
+    return u !== undefined && skb.pkt.fragOffset === 0 && u.dport === port;
+  };
+}
+
+function udpPorts(ports: (s: number, d: number) => boolean): MatchFn {
   return (skb) => {
     const u = skb.pkt.udp;
     return u !== undefined && skb.pkt.fragOffset === 0 && ports(u.sport, u.dport);
   };
+}
+
+/** The packet test, made by factories outside the class so that each closure's context holds only what it reads. */
+function udpTest(sport: PortSel | null, dport: PortSel | null): MatchFn {
+  if (sport === null && dport === null) return UDP_ANY;
+  const port = exactPort(dport);
+  if (sport === null && port !== undefined) return udpDport(port);
+  return udpPorts(portsTest(sport, dport)!);
 }
 
 /** A class rather than an object of closures: the printers live once on the prototype. */
