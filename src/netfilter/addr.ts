@@ -97,7 +97,7 @@ export function parseAddrMask(text: string): AddrMask | null {
 
 /** iptables-save form: always with a prefix length, or a dotted mask when not contiguous. */
 export function saveAddrMask(a: AddrMask): string {
-  const len = maskLength(a.mask);
+  const len = a.mask === 0xffffffff ? 32 : maskLength(a.mask);
   return `${formatIpv4(a.addr)}/${len >= 0 ? len : formatIpv4(a.mask)}`;
 }
 

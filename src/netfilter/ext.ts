@@ -126,6 +126,14 @@ export function inv(invert: boolean): string {
 
 /** iptables' xtables_save_string: bare when only [A-Za-z0-9_-], else double-quoted with `"`, `'` and `\` escaped. */
 export function quoteArg(s: string): string {
-  if (/^[A-Za-z0-9_-]+$/.test(s)) return s;
-  return `"${s.replace(/(["'\\])/g, '\\$1')}"`;
+  // One pass over the characters instead of two regexes: every kube-proxy rule has a comment to print.
+  let bare = s.length > 0;
+  let escape = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 34 || c === 39 || c === 92) escape = true;
+    if (bare && !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45)) bare = false;
+  }
+  if (bare) return s;
+  return escape ? `"${s.replace(/(["'\\])/g, '\\$1')}"` : `"${s}"`;
 }

@@ -198,6 +198,19 @@ function once(seen: string[], flag: string): ParseError | null {
   return null;
 }
 
+/** A rule number after -I/-D/-L/-S/-Z, when the next argument is one. */
+function optionalNum(argv: readonly string[], i: number, cmd: ParsedCommand): number {
+  const t = argv[i + 1];
+  if (t !== undefined && /^\d+$/.test(t)) {
+    cmd.num = Number(t);
+    return i + 1;
+  }
+  return i;
+}
+
+/** The arguments of an option that takes none; never changed. */
+const NO_ARGS = Object.freeze([]) as unknown as string[];
+
 export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTable: TableName = 'filter'): ParsedCommand | ParseError {
   const cmd: ParsedCommand = { op: null, table: defaultTable, chain: null, num: null, arg: null, rule: null, numeric: false, verbose: false, exact: false, lineNumbers: false };
   const header: RuleHeader = { src: null, srcInv: false, dst: null, dstInv: false, inIf: null, inInv: false, outIf: null, outInv: false, proto: 0, protoInv: false, frag: 0 };
@@ -210,19 +223,6 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
   let invert = false;
   let isRule = false;
 
-  const setOp = (op: CommandOp): ParseError | null => {
-    if (cmd.op !== null) return fail('Cannot use -' + op + ' with -' + cmd.op);
-    cmd.op = op;
-    return null;
-  };
-  const optionalNum = (i: number): number => {
-    const t = argv[i + 1];
-    if (t !== undefined && /^\d+$/.test(t)) {
-      cmd.num = Number(t);
-      return i + 1;
-    }
-    return i;
-  };
 
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i];
@@ -301,17 +301,24 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
         owner = ordered[found.pool];
       }
     }
-    let args: string[] = [];
+    // Argument arrays are made at their final size (a pushed-to array reserves room for 16).
+    let args: string[] = NO_ARGS;
     if (spec.args === 'optional') {
       if (inlineArg !== null) args = [inlineArg];
       else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('-')) args = [argv[++i]];
     } else if (spec.args > 0) {
-      if (inlineArg !== null) args.push(inlineArg);
-      while (args.length < spec.args) {
-        const a = argv[i + 1];
-        if (a === undefined) return fail(`option "--${name}" requires an argument`);
-        args.push(a);
+      let first = inlineArg;
+      if (first === null) {
+        first = argv[i + 1];
+        if (first === undefined) return fail(`option "--${name}" requires an argument`);
         i++;
+      }
+      if (spec.args === 1) args = [first];
+      else {
+        const second = argv[i + 1];
+        if (second === undefined) return fail(`option "--${name}" requires an argument`);
+        i++;
+        args = [first, second];
       }
     }
     if (invert && !spec.invert) return fail(`cannot have ! before --${name}`);
@@ -319,14 +326,16 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     invert = false;
 
     if (owner !== null) {
-      owner.uses.push({ name, args, invert: inv });
+      const use: OptionUse = { name, args, invert: inv };
+      if (owner.uses.length === 0) owner.uses = [use];
+      else owner.uses.push(use);
       continue;
     }
 
     const op = COMMANDS[name];
     if (op) {
-      const e = setOp(op);
-      if (e) return e;
+      if (cmd.op !== null) return fail('Cannot use -' + op + ' with -' + cmd.op);
+      cmd.op = op;
       switch (op) {
         case 'A':
         case 'C':
@@ -335,7 +344,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
           break;
         case 'I':
           cmd.chain = args[0];
-          i = optionalNum(i);
+          i = optionalNum(argv, i, cmd);
           isRule = true;
           break;
         case 'R':
@@ -346,7 +355,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
           break;
         case 'D':
           cmd.chain = args[0];
-          i = optionalNum(i);
+          i = optionalNum(argv, i, cmd);
           isRule = cmd.num === null;
           break;
         case 'N':
@@ -361,7 +370,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
           // -X -F -Z -L -S take an optional chain (and -L -S -Z a rule number).
           if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('-')) {
             cmd.chain = argv[++i];
-            if (op === 'L' || op === 'S' || op === 'Z') i = optionalNum(i);
+            if (op === 'L' || op === 'S' || op === 'Z') i = optionalNum(argv, i, cmd);
           }
       }
       continue;

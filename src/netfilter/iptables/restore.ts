@@ -80,8 +80,6 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
   const named = (table: TableName, name: string): string | undefined => (txn !== null && txn.name === table ? txn.chain(name) : work.table(table)?.chains.get(name))?.name;
   const env = makeParseEnv(rs, opts, (table, name) => named(table, name) !== undefined);
   env.chainNamed = named;
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
 
   const failure = (kind: OpError['kind'], message: string, line: number): RestoreResult => {
     const stderr = formatError(kind, message, line);
@@ -96,12 +94,21 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
 
   // Blocks are checked as a whole at COMMIT; only a block that fails those checks is
   // replayed rule by rule (`precise`), to name the line the kernel would have refused.
+  // Lines are cut from the text one at a time (a table's worth of line strings held in an array
+  // would survive into the old generation for nothing). Line n starts at offset pos.
   let blockStart = -1;
+  let blockStartPos = 0;
   let precise = false;
   let lastChain = '';
-  for (let i = 0; i < lines.length; i++) {
-    const n = i + 1;
-    let line = lines[i];
+  let n = 0;
+  let pos = 0;
+  while (pos < text.length) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length;
+    let line = text.slice(pos, nl);
+    const lineStart = pos;
+    pos = nl + 1;
+    n++;
     // trim() copies the line; only lines that start or end in whitespace (or are empty) need it.
     const first = line.charCodeAt(0);
     const last = line.charCodeAt(line.length - 1);
@@ -115,7 +122,8 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       txn = TableTxn.open(work, name as TableName);
       if (!opts.noflush) txn = flushed(txn);
       txn.deferChecks = !precise;
-      blockStart = i;
+      blockStart = n;
+      blockStartPos = lineStart;
       continue;
     }
     if (line === 'COMMIT') {
@@ -123,7 +131,8 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       if (txn.deferChecks && !txn.validate()) {
         txn = null;
         precise = true;
-        i = blockStart - 1;
+        n = blockStart - 1;
+        pos = blockStartPos;
         continue;
       }
       txn.commit(work);
@@ -133,7 +142,7 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
     }
     if (!txn) return failure('op', '', n);
     if (c0 === 58 /* : */) {
-      const parts = line.slice(1).trim().split(/\s+/);
+      const parts = chainLineParts(line);
       const [chain, policy, countText] = parts;
       if (!chain || !policy) return failure('parse', `iptables-restore: line ${n} no chain name`, n);
       let counters: [number, number] | null = null;
@@ -172,12 +181,22 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
     const res = applyCommand(txn, cmd);
     if (res.error) return failure(res.error.kind, res.error.message, n);
   }
-  if (txn) return { ...failure('op', 'COMMIT expected', lines.length + 1), stderr: `iptables-restore: COMMIT expected at line ${lines.length + 1}\n` };
+  if (txn) return { ...failure('op', 'COMMIT expected', n + 1), stderr: `iptables-restore: COMMIT expected at line ${n + 1}\n` };
   if (batch) for (const name of TABLES) {
     const t = work.table(name);
     if (t && t !== rs.table(name)) rs.commit(name, t);
   }
   return { ok: true, stdout: '', stderr: '', exitCode: 0, diagnostics: [] };
+}
+
+/** `:NAME POLICY [p:b]` split at whitespace, as `.slice(1).trim().split(/\s+/)`; the regex only for unusual spacing. */
+function chainLineParts(line: string): string[] {
+  let plain = line.length > 1;
+  for (let i = 1; i < line.length && plain; i++) {
+    const c = line.charCodeAt(i);
+    plain = (c > 32 && c < 127) || (c === 32 && i > 1 && i < line.length - 1 && line.charCodeAt(i - 1) !== 32);
+  }
+  return plain ? line.slice(1).split(' ') : line.slice(1).trim().split(/\s+/);
 }
 
 /** Without --noflush a block starts from an empty table (its built-in chains, default policies). */

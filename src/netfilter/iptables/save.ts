@@ -36,8 +36,11 @@ export function ruleTargetText(r: Rule): string {
 
 /** `-A CHAIN ...` without counters, cached on the rule (rules are immutable once built). */
 export function ruleText(chain: string, r: Rule): string {
-  r.specCache ??= flat(ruleMatchText(r) + ruleTargetText(r));
-  return `-A ${chain}${r.specCache}`;
+  return `-A ${chain}${ruleSpec(r)}`;
+}
+
+function ruleSpec(r: Rule): string {
+  return (r.specCache ??= flat(ruleMatchText(r) + ruleTargetText(r)));
 }
 
 /**
@@ -62,12 +65,16 @@ export function orderedChains(t: Table): Chain[] {
 }
 
 export function saveTable(t: Table, counters: boolean): string {
-  const lines = [`*${t.name}`];
+  // Appending makes a tree of pieces that is copied out once, when flattened; that measured faster
+  // than joining an array of lines or of pieces.
+  let out = `*${t.name}\n`;
   const chains = orderedChains(t);
-  for (const c of chains) lines.push(`:${c.name} ${c.builtin ? c.policy : '-'} [${c.builtin ? c.pkts : 0}:${c.builtin ? c.bytes : 0}]`);
-  for (const c of chains) for (const r of c.rules) lines.push((counters ? `[${r.pkts}:${r.bytes}] ` : '') + ruleText(c.name, r));
-  lines.push('COMMIT');
-  return lines.join('\n') + '\n';
+  for (const c of chains) out += `:${c.name} ${c.builtin ? c.policy : '-'} [${c.builtin ? c.pkts : 0}:${c.builtin ? c.bytes : 0}]\n`;
+  for (const c of chains) {
+    const head = `-A ${c.name}`;
+    for (const r of c.rules) out += (counters ? `[${r.pkts}:${r.bytes}] ` : '') + head + ruleSpec(r) + '\n';
+  }
+  return out + 'COMMIT\n';
 }
 
 export interface SaveOptions {
@@ -83,12 +90,13 @@ export function save(rs: Ruleset, opts: SaveOptions = {}): string {
   const counters = opts.counters ?? false;
   if (opts.table) {
     const t = rs.table(opts.table);
-    return saveTable(t ?? newTable(opts.table), counters);
+    return flat(saveTable(t ?? newTable(opts.table), counters));
   }
   let out = '';
   for (const name of SAVE_TABLE_ORDER) {
     const t = rs.table(name);
     if (t) out += saveTable(t, counters);
   }
-  return out;
+  // Flattened here, so that what it costs is part of the save and not of whoever reads the text first.
+  return flat(out);
 }
