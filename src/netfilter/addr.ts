@@ -62,6 +62,8 @@ function plainDottedQuad(text: string): number {
 
 /** Only dotted quads as iptables' own option parsers (iprange, --to-destination) accept them. */
 export function parseDotted(text: string): Ipv4 | null {
+  const quad = plainDottedQuad(text);
+  if (quad >= 0) return quad;
   const parts = text.split('.');
   if (parts.length !== 4) return null;
   let n = 0;
@@ -70,6 +72,18 @@ export function parseDotted(text: string): Ipv4 | null {
     n = n * 256 + Number(p);
   }
   return n >>> 0;
+}
+
+/** `/LEN` as one or two decimal digits up to 32 (what /^\d{1,2}$/ and <= 32 accept), else -1. */
+function prefixLength(m: string): number {
+  if (m.length < 1 || m.length > 2) return -1;
+  let n = 0;
+  for (let i = 0; i < m.length; i++) {
+    const c = m.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
+  return n <= 32 ? n : -1;
 }
 
 export interface AddrMask {
@@ -85,7 +99,8 @@ export function parseAddrMask(text: string): AddrMask | null {
   let mask = 0xffffffff;
   if (slash >= 0) {
     const m = text.slice(slash + 1);
-    if (/^\d{1,2}$/.test(m) && Number(m) <= 32) mask = prefixMask(Number(m));
+    const len = prefixLength(m);
+    if (len >= 0) mask = prefixMask(len);
     else {
       const dm = parseDotted(m);
       if (dm === null) return null;

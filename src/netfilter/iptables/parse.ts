@@ -160,7 +160,46 @@ export function checkChainName(name: string): string | null {
 interface LoadedExt {
   def: MatchDef | TargetDef;
   uses: OptionUse[];
+  index: OptionIndex;
 }
+
+/** An option found by exact name: its canonical name string and its spec. */
+interface OptionEntry {
+  name: string;
+  spec: OptionSpec;
+}
+
+/**
+ * Options by exact name, and by `--name` (`dashed`): a rule line's `--dport` is then looked up as
+ * the token itself, without cutting off the dashes, and in a small Map rather than as an object key
+ * (which a fresh string would first have to be interned for).
+ */
+interface OptionIndex {
+  bare: Map<string, OptionEntry>;
+  dashed: Map<string, OptionEntry>;
+}
+
+const INDEXES = new WeakMap<object, OptionIndex>();
+
+function optionIndex(options: Readonly<Record<string, OptionSpec>>): OptionIndex {
+  let ix = INDEXES.get(options);
+  if (!ix) {
+    ix = { bare: new Map(), dashed: new Map() };
+    for (const name of Object.keys(options)) {
+      const entry = { name, spec: options[name] };
+      ix.bare.set(name, entry);
+      ix.dashed.set(`--${name}`, entry);
+    }
+    INDEXES.set(options, ix);
+  }
+  return ix;
+}
+
+function loadExt(def: MatchDef | TargetDef): LoadedExt {
+  return { def, uses: [], index: optionIndex(def.options) };
+}
+
+const BASE_INDEX = optionIndex(BASE_LONG);
 
 /** Looks `name` up among `options`, accepting a unique prefix as getopt_long does. */
 function lookupOption(name: string, pools: readonly Readonly<Record<string, OptionSpec>>[]): { name: string; pool: number } | 'ambiguous' | null {
@@ -231,19 +270,24 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
       invert = true;
       continue;
     }
-    let long: string;
+    // `long` is the option name without dashes; for a plain `--name` token it is cut only when the
+    // exact lookup below fails (`dashed`: the token itself is the lookup key).
+    let long: string | null = null;
+    let dashed = false;
     let inlineArg: string | null = null;
+    // A single flag such as `-j` can only be an extension's when some extension reuses its long name.
+    let baseOnly = false;
     if (tok.charCodeAt(0) === 45 && tok.charCodeAt(1) === 45) {
-      long = tok.slice(2);
-      const eq = long.indexOf('=');
+      const eq = tok.indexOf('=', 2);
       if (eq >= 0) {
-        inlineArg = long.slice(eq + 1);
-        long = long.slice(0, eq);
-      }
+        inlineArg = tok.slice(eq + 1);
+        long = tok.slice(2, eq);
+      } else dashed = true;
     } else if (tok.charCodeAt(0) === 45 && tok.length >= 2) {
       const s = tok.length === 2 ? SHORT_BY_CODE[tok.charCodeAt(1)] : SHORT[tok.slice(0, 2)];
       if (!s) return fail(`unknown option "${tok}"`);
       long = s;
+      baseOnly = tok.length === 2 && !SHADOWED.has(s);
       if (tok.length > 2) {
         // Bundled flags such as -nvL or -vnx.
         const rest = tok.slice(1).split('').map((c) => `-${c}`);
@@ -260,22 +304,25 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     // Extension options first (most recently loaded wins), then the base options. An exact
     // name is looked up without building the pool list; abbreviations take the general path.
     let owner: LoadedExt | null = null;
-    let spec: OptionSpec | undefined;
-    let name = long;
-    // A single flag such as `-j` can only be an extension's when some extension reuses its long name.
-    const baseOnly = inlineArg === null && tok.length === 2 && !SHADOWED.has(long);
+    const key = dashed ? tok : long!;
+    let entry: OptionEntry | undefined;
     if (!baseOnly)
-      for (let m = matches.length - 1; m >= 0 && spec === undefined; m--)
-        if (Object.hasOwn(matches[m].def.options, long)) {
-          owner = matches[m];
-          spec = owner.def.options[long];
-        }
-    if (!baseOnly && spec === undefined && target !== null && Object.hasOwn(target.def.options, long)) {
-      owner = target;
-      spec = target.def.options[long];
+      for (let m = matches.length - 1; m >= 0 && entry === undefined; m--) {
+        entry = (dashed ? matches[m].index.dashed : matches[m].index.bare).get(key);
+        if (entry !== undefined) owner = matches[m];
+      }
+    if (!baseOnly && entry === undefined && target !== null) {
+      entry = (dashed ? target.index.dashed : target.index.bare).get(key);
+      if (entry !== undefined) owner = target;
     }
-    if (spec === undefined && Object.hasOwn(BASE_LONG, long)) spec = BASE_LONG[long];
-    if (spec === undefined) {
+    entry ??= (dashed ? BASE_INDEX.dashed : BASE_INDEX.bare).get(key);
+    let spec: OptionSpec;
+    let name: string;
+    if (entry !== undefined) {
+      spec = entry.spec;
+      name = entry.name;
+    } else {
+      long ??= tok.slice(2);
       const poolsNow = () => [...matches.slice().reverse().map((m) => m.def.options), ...(target ? [target.def.options] : []), BASE_LONG];
       let pools = poolsNow();
       let found = lookupOption(long, pools);
@@ -286,7 +333,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
           const def = MATCHES.get(implicit)!;
           const f = lookupOption(long, [def.options]);
           if (f !== null && f !== 'ambiguous') {
-            matches.push({ def, uses: [] });
+            matches.push(loadExt(def));
             pools = poolsNow();
             found = lookupOption(long, pools);
           }
@@ -444,7 +491,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
         if (!def) return fail(`Couldn't load match \`${args[0]}':No such file or directory`);
         // iptables-nft turns tcp/udp into native payload matches and prints them back as one match.
         if (MERGED.has(def.name) && matches.some((m) => m.def === def)) break;
-        matches.push({ def, uses: [] });
+        matches.push(loadExt(def));
         break;
       }
       case 'jump':
@@ -453,7 +500,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
         const t = args[0];
         if (name === 'jump' && (STANDARD_VERDICTS as readonly string[]).includes(t)) targetKind = { kind: 'verdict', verdict: t as 'ACCEPT' };
         else if (name === 'jump' && TARGETS.has(t)) {
-          target = { def: TARGETS.get(t)!, uses: [] };
+          target = loadExt(TARGETS.get(t)!);
           targetKind = { kind: 'none' };
         } else {
           if (name === 'goto' && ((STANDARD_VERDICTS as readonly string[]).includes(t) || TARGETS.has(t))) return fail(`goto '${t}' is not a chain`);
