@@ -100,6 +100,7 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
   let blockStartPos = 0;
   let precise = false;
   let lastChain = '';
+  const argvBuf: string[] = [];
   let n = 0;
   let pos = 0;
   while (pos < text.length) {
@@ -168,7 +169,8 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       counters = [Number(cm[1]), Number(cm[2])];
       line = line.slice(cm[0].length);
     }
-    const argv = tokenize(line);
+    // One argument array for all lines: parseCommand reads it and keeps none of it.
+    const argv = tokenize(line, argvBuf);
     if (typeof argv === 'string') return failure('parse', argv, n);
     // Runs of rules go to one chain: handing the transaction the same name string each time
     // lets its chain lookups compare pointers (and reuse the string's hash).

@@ -4,8 +4,10 @@
  * tokens a character at a time made every long token a deep rope of one-character strings, which an 80,000-rule
  * restore then kept alive and had to flatten for every Map lookup.)
  */
-export function tokenize(line: string): string[] | string {
-  const out: string[] = [];
+export function tokenize(line: string, into?: string[]): string[] | string {
+  // A caller tokenizing many lines may hand in one array to refill, instead of a new one per line.
+  const out: string[] = into ?? [];
+  out.length = 0;
   const len = line.length;
   let i = 0;
   // Without tabs, an unquoted token ends at the next space, which indexOf finds faster than a
