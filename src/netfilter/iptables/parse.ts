@@ -262,7 +262,6 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
   let invert = false;
   let isRule = false;
 
-
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i];
     if (tok === '!') {
