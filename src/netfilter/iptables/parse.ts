@@ -231,10 +231,11 @@ function shareHeader(h: RuleHeader): RuleHeader {
   return shared;
 }
 
-function once(seen: string[], flag: string): ParseError | null {
-  if (seen.includes(flag)) return fail(`multiple ${flag} flags not allowed`);
-  seen.push(flag);
-  return null;
+/** Bits of the base flags that may be given once, for `seen`. */
+const ONCE_BIT: Readonly<Record<string, number>> = { '-s': 1, '-d': 2, '-i': 4, '-o': 8, '-p': 16, '-f': 32 };
+
+function twice(seen: number, flag: string): ParseError | null {
+  return seen & ONCE_BIT[flag] ? fail(`multiple ${flag} flags not allowed`) : null;
 }
 
 /** A rule number after -I/-D/-L/-S/-Z, when the next argument is one. */
@@ -253,8 +254,9 @@ const NO_ARGS = Object.freeze([]) as unknown as string[];
 export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTable: TableName = 'filter'): ParsedCommand | ParseError {
   const cmd: ParsedCommand = { op: null, table: defaultTable, chain: null, num: null, arg: null, rule: null, numeric: false, verbose: false, exact: false, lineNumbers: false };
   const header: RuleHeader = { src: null, srcInv: false, dst: null, dstInv: false, inIf: null, inInv: false, outIf: null, outInv: false, proto: 0, protoInv: false, frag: 0 };
-  // Base flags given so far, in order (a handful at most, so an array beats a Set).
-  const seen: string[] = [];
+  // Base flags given so far (ONCE_BIT), and the first of them for the "Illegal option" message.
+  let seen = 0;
+  let firstSeen: string | null = null;
   const matches: LoadedExt[] = [];
   let target: LoadedExt | null = null;
   let targetKind: RuleTarget | null = null;
@@ -347,24 +349,29 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
         owner = ordered[found.pool];
       }
     }
-    // Argument arrays are made at their final size (a pushed-to array reserves room for 16).
-    let args: string[] = NO_ARGS;
+    // The option's arguments. Base options use them at once; only an extension's option gets
+    // them as an array, made at its final size (a pushed-to array reserves room for 16).
+    let a0: string | undefined;
+    let a1: string | undefined;
+    let nargs = 0;
     if (spec.args === 'optional') {
-      if (inlineArg !== null) args = [inlineArg];
-      else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('-')) args = [argv[++i]];
-    } else if (spec.args > 0) {
-      let first = inlineArg;
-      if (first === null) {
-        first = argv[i + 1];
-        if (first === undefined) return fail(`option "--${name}" requires an argument`);
-        i++;
+      if (inlineArg !== null) {
+        a0 = inlineArg;
+        nargs = 1;
+      } else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('-')) {
+        a0 = argv[++i];
+        nargs = 1;
       }
-      if (spec.args === 1) args = [first];
-      else {
-        const second = argv[i + 1];
-        if (second === undefined) return fail(`option "--${name}" requires an argument`);
+    } else if (spec.args > 0) {
+      a0 = inlineArg ?? argv[i + 1];
+      if (a0 === undefined) return fail(`option "--${name}" requires an argument`);
+      if (inlineArg === null) i++;
+      nargs = 1;
+      if (spec.args === 2) {
+        a1 = argv[i + 1];
+        if (a1 === undefined) return fail(`option "--${name}" requires an argument`);
         i++;
-        args = [first, second];
+        nargs = 2;
       }
     }
     if (invert && !spec.invert) return fail(`cannot have ! before --${name}`);
@@ -372,7 +379,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     invert = false;
 
     if (owner !== null) {
-      const use: OptionUse = { name, args, invert: inv };
+      const use: OptionUse = { name, args: nargs === 0 ? NO_ARGS : nargs === 1 ? [a0!] : [a0!, a1!], invert: inv };
       if (owner.uses.length === 0) owner.uses = [use];
       else owner.uses.push(use);
       continue;
@@ -385,32 +392,32 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
       switch (op) {
         case 'A':
         case 'C':
-          cmd.chain = args[0];
+          cmd.chain = a0!;
           isRule = true;
           break;
         case 'I':
-          cmd.chain = args[0];
+          cmd.chain = a0!;
           i = optionalNum(argv, i, cmd);
           isRule = true;
           break;
         case 'R':
-          cmd.chain = args[0];
+          cmd.chain = a0!;
           if (argv[i + 1] === undefined || !/^\d+$/.test(argv[i + 1])) return fail(`Invalid rule number \`${argv[i + 1] ?? ''}'`);
           cmd.num = Number(argv[++i]);
           isRule = true;
           break;
         case 'D':
-          cmd.chain = args[0];
+          cmd.chain = a0!;
           i = optionalNum(argv, i, cmd);
           isRule = cmd.num === null;
           break;
         case 'N':
-          cmd.chain = args[0];
+          cmd.chain = a0!;
           break;
         case 'P':
         case 'E':
-          cmd.chain = args[0];
-          cmd.arg = args[1];
+          cmd.chain = a0!;
+          cmd.arg = a1!;
           break;
         default:
           // -X -F -Z -L -S take an optional chain (and -L -S -Z a rule number).
@@ -425,8 +432,8 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     let e: ParseError | null = null;
     switch (name) {
       case 'table': {
-        if (!(TABLES as readonly string[]).includes(args[0])) return fail(`can't initialize iptables table \`${args[0]}': Table does not exist (do you need to insmod?)`);
-        cmd.table = args[0] as TableName;
+        if (!(TABLES as readonly string[]).includes(a0!)) return fail(`can't initialize iptables table \`${a0!}': Table does not exist (do you need to insmod?)`);
+        cmd.table = a0! as TableName;
         break;
       }
       case 'numeric':
@@ -446,9 +453,9 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
       case 'ipv4':
         break;
       case 'set-counters': {
-        if (!/^\d+$/.test(args[0])) return fail(`-c packet counter not numeric`);
-        if (!/^\d+$/.test(args[1])) return fail(`-c byte counter not numeric`);
-        counters = [Number(args[0]), Number(args[1])];
+        if (!/^\d+$/.test(a0!)) return fail(`-c packet counter not numeric`);
+        if (!/^\d+$/.test(a1!)) return fail(`-c byte counter not numeric`);
+        counters = [Number(a0!), Number(a1!)];
         break;
       }
       case 'source':
@@ -456,38 +463,58 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
       case 'destination':
       case 'dst': {
         const isSrc = name === 'source' || name === 'src';
-        if ((e = once(seen, isSrc ? '-s' : '-d'))) return e;
-        const am = parseAddrMask(args[0]);
-        if (!am) return fail(`host/network \`${args[0]}' not found`);
-        if (isSrc) [header.src, header.srcInv] = [am, inv];
-        else [header.dst, header.dstInv] = [am, inv];
+        const flag = isSrc ? '-s' : '-d';
+        if ((e = twice(seen, flag))) return e;
+        seen |= ONCE_BIT[flag];
+        firstSeen ??= flag;
+        const am = parseAddrMask(a0!);
+        if (!am) return fail(`host/network \`${a0!}' not found`);
+        if (isSrc) {
+          header.src = am;
+          header.srcInv = inv;
+        } else {
+          header.dst = am;
+          header.dstInv = inv;
+        }
         break;
       }
       case 'in-interface':
       case 'out-interface': {
         const isIn = name === 'in-interface';
-        if ((e = once(seen, isIn ? '-i' : '-o'))) return e;
-        if (args[0].length > 15) return fail(`interface name \`${args[0]}' must be shorter than IFNAMSIZ (15)`);
-        if (isIn) [header.inIf, header.inInv] = [args[0], inv];
-        else [header.outIf, header.outInv] = [args[0], inv];
+        const flag = isIn ? '-i' : '-o';
+        if ((e = twice(seen, flag))) return e;
+        seen |= ONCE_BIT[flag];
+        firstSeen ??= flag;
+        if (a0!.length > 15) return fail(`interface name \`${a0!}' must be shorter than IFNAMSIZ (15)`);
+        if (isIn) {
+          header.inIf = a0!;
+          header.inInv = inv;
+        } else {
+          header.outIf = a0!;
+          header.outInv = inv;
+        }
         break;
       }
       case 'protocol':
       case 'proto': {
-        if ((e = once(seen, '-p'))) return e;
-        const p = parseProto(args[0]);
-        if (p === null) return fail(`unknown protocol "${args[0]}" specified`);
+        if ((e = twice(seen, '-p'))) return e;
+        seen |= ONCE_BIT['-p'];
+        firstSeen ??= '-p';
+        const p = parseProto(a0!);
+        if (p === null) return fail(`unknown protocol "${a0!}" specified`);
         header.proto = p;
         header.protoInv = inv;
         break;
       }
       case 'fragment':
-        if ((e = once(seen, '-f'))) return e;
+        if ((e = twice(seen, '-f'))) return e;
+        seen |= ONCE_BIT['-f'];
+        firstSeen ??= '-f';
         header.frag = inv ? 2 : 1;
         break;
       case 'match': {
-        const def = MATCHES.get(args[0]);
-        if (!def) return fail(`Couldn't load match \`${args[0]}':No such file or directory`);
+        const def = MATCHES.get(a0!);
+        if (!def) return fail(`Couldn't load match \`${a0!}':No such file or directory`);
         // iptables-nft turns tcp/udp into native payload matches and prints them back as one match.
         if (MERGED.has(def.name) && matches.some((m) => m.def === def)) break;
         matches.push(loadExt(def));
@@ -496,7 +523,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
       case 'jump':
       case 'goto': {
         if (targetKind) return fail('multiple -j flags not allowed');
-        const t = args[0];
+        const t = a0!;
         if (name === 'jump' && (STANDARD_VERDICTS as readonly string[]).includes(t)) targetKind = { kind: 'verdict', verdict: t as 'ACCEPT' };
         else if (name === 'jump' && TARGETS.has(t)) {
           target = loadExt(TARGETS.get(t)!);
@@ -513,7 +540,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
 
   if (cmd.op === null) return fail('no command specified');
   if (!isRule) {
-    if (seen.length > 0 || matches.length > 0 || targetKind) return fail(`Illegal option \`-${seen[0]?.replace('-', '') ?? 'j'}' with this command`);
+    if (seen !== 0 || matches.length > 0 || targetKind) return fail(`Illegal option \`-${firstSeen?.replace('-', '') ?? 'j'}' with this command`);
     return cmd;
   }
   const chain = cmd.chain!;
