@@ -41,6 +41,8 @@ const MUTATIONS: readonly Mutation[] = [
   { file: 'reject-variants.yaml', node: 'fw', table: 'filter', chain: 'FORWARD', rule: 3, about: 'REJECT icmp-port-unreachable' },
   { file: 'policy-routing.yaml', node: 'gw', table: 'mangle', chain: 'PREROUTING', rule: 4, about: 'the LAN mark for 8080' },
   { file: 'policy-routing.yaml', node: 'gw', table: 'mangle', chain: 'OUTPUT', rule: 1, about: 'CONNMARK --restore-mark for replies' },
+  { file: 'kube-proxy-5000.yaml', node: 'node', table: 'nat', chain: 'KUBE-NODEPORTS', rule: 1, about: "the running Service's NodePort" },
+  { file: 'kube-proxy-5000.yaml', node: 'node', table: 'nat', chain: 'KUBE-MARK-MASQ', rule: 1, about: 'the masquerade mark' },
 ];
 
 const dir = join(import.meta.dirname, '..', 'scenarios');

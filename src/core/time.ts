@@ -21,3 +21,10 @@ export function formatDuration(us: Micros): string {
   if (us % MS === 0) return `${us / MS}ms`;
   return `${us}us`;
 }
+
+/** For people: three significant figures or so ("1.02 s", "3.4 ms", "850 µs"); exact values stay in JSON. */
+export function humanDuration(us: Micros): string {
+  if (us >= SEC) return `${(us / SEC).toFixed(2)} s`;
+  if (us >= MS) return `${(us / MS).toFixed(1)} ms`;
+  return `${us} µs`;
+}

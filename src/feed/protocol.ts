@@ -24,6 +24,7 @@ export const EVENT_KINDS = [
   'conntrack.new',
   'conntrack.update',
   'conntrack.destroy',
+  'rules.update',
   'rules.changed',
   'log',
   'sim.state',

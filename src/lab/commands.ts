@@ -10,6 +10,7 @@ import type { Node } from '../node/node.js';
 import { makeCidr } from '../packet/ipv4.js';
 import { conntrackOf, routingOf } from './adapters.js';
 import { iptablesCommand, iptablesRestoreCommand, iptablesSaveCommand } from './netfilter-adapter.js';
+import type { RuleUpdate } from './rule-updates.js';
 
 export interface CommandOutput {
   stdout: string;
@@ -17,6 +18,8 @@ export interface CommandOutput {
   exitCode: number;
   /** True when the command changed the node's rules (for the `rules.changed` event). */
   changedRules?: boolean;
+  /** For a rule change: what the kernel would pay for it and when it took effect. */
+  update?: RuleUpdate;
 }
 
 const fail = (stderr: string, exitCode = 1): CommandOutput => ({ stdout: '', stderr: stderr.endsWith('\n') ? stderr : `${stderr}\n`, exitCode });
@@ -28,14 +31,18 @@ export function runNodeCommand(node: Node, line: string, stdin: string | null): 
   switch (tool) {
     case undefined:
       return fail('nflab: empty command', 2);
+    // The -legacy tools act on the same rules; they differ only in what a change costs (see rule-updates.ts).
     case 'iptables':
     case 'iptables-nft':
+    case 'iptables-legacy':
       return iptablesCommand(node, args);
     case 'iptables-restore':
     case 'iptables-nft-restore':
+    case 'iptables-legacy-restore':
       return iptablesRestoreCommand(node, args, stdin ?? '');
     case 'iptables-save':
     case 'iptables-nft-save':
+    case 'iptables-legacy-save':
       return iptablesSaveCommand(node, args);
     case 'ip': {
       const out = runIp(routingOf(node), args);

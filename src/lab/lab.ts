@@ -17,6 +17,7 @@ import type { Topology } from '../topology/model.js';
 import { Tracer } from './tracer.js';
 import { attachNodeModules } from './adapters.js';
 import { runNodeCommand, type CommandOutput } from './commands.js';
+import { RuleUpdates } from './rule-updates.js';
 
 export interface LabOptions {
   seed: number;
@@ -38,6 +39,8 @@ export class Lab {
   readonly tracer: Tracer;
   readonly nodes = new Map<string, Node>();
   readonly logLines: LogLine[] = [];
+  /** Rule changes: priced, and in modelled timing held back until the kernel would have committed them. */
+  readonly updates: RuleUpdates;
   private readonly ctx: LabContext;
 
   private constructor(
@@ -47,6 +50,8 @@ export class Lab {
   ) {
     this.rng = new Rng(seed);
     this.tracer = new Tracer(() => this.scheduler.now(), record);
+    const backends = new Map(topology.nodes.map((n) => [n.name, n.iptablesBackend ?? topology.ruleUpdates?.backend ?? 'nft']));
+    this.updates = new RuleUpdates(this.scheduler, topology.ruleUpdates?.timing ?? 'instant', (node) => backends.get(node.name) ?? 'nft');
     this.ctx = {
       timers: this.scheduler,
       rng: this.rng,
@@ -142,12 +147,38 @@ export class Lab {
     else connectProbe(node, o, done);
   }
 
-  /** Runs a command line inside a node (iptables, iptables-restore/save, ip, sysctl, conntrack). */
+  /**
+   * Runs a command line inside a node (iptables, iptables-restore/save, ip,
+   * sysctl, conntrack) and returns its output. A rule change in modelled timing
+   * returns once it has taken effect, the lab running on meanwhile, as a shell
+   * script waits for its iptables command.
+   */
   exec(nodeName: string, cmd: string, stdin: string | null = null): CommandOutput {
+    let out: CommandOutput | null = null;
+    this.submit(nodeName, cmd, stdin, (o) => (out = o));
+    while (out === null && this.scheduler.step()) {
+      // Events run until the change commits; its commit is itself an event, so this ends.
+    }
+    return out!;
+  }
+
+  /** Starts a command line; `done` gets its output when it has taken effect (at once, unless it is a rule change in modelled timing). */
+  submit(nodeName: string, cmd: string, stdin: string | null, done: (out: CommandOutput) => void): void {
     const node = this.nodes.get(nodeName);
-    if (!node) return { stdout: '', stderr: `no node "${nodeName}"\n`, exitCode: 2 };
-    const out = runNodeCommand(node, cmd, stdin);
-    if (out.changedRules) this.tracer.emit({ t_us: this.now(), kind: 'rules.changed', node: nodeName, data: cmd });
-    return out;
+    if (!node) {
+      done({ stdout: '', stderr: `no node "${nodeName}"\n`, exitCode: 2 });
+      return;
+    }
+    this.updates.submit(
+      node,
+      cmd,
+      stdin,
+      (update) => {
+        const out = runNodeCommand(node, cmd, stdin);
+        if (out.changedRules) this.tracer.emit({ t_us: this.now(), kind: 'rules.changed', node: nodeName, data: cmd });
+        done(update ? { ...out, update } : out);
+      },
+      (update) => this.tracer.emit({ t_us: this.now(), kind: 'rules.update', node: nodeName, data: update }),
+    );
   }
 }

@@ -18,6 +18,7 @@ export type LabEventKind =
   | 'conntrack.new'
   | 'conntrack.update'
   | 'conntrack.destroy'
+  | 'rules.update'
   | 'rules.changed'
   | 'log'
   | 'sim.state';

@@ -68,6 +68,24 @@ steps:
     ]);
   });
 
+  it('reads background exec steps and their cost bounds, and says what is wrong with them', () => {
+    const ok = loadScenarioText(`${topo}steps:
+  - exec: { on: b, cmd: "iptables -A INPUT -j DROP", background: true }
+    expect: { cost_under: 2s, cost_over: 100us }
+`, 'sc.yaml');
+    expect(ok.ok).toBe(true);
+    if (ok.ok) expect(ok.value.steps[0]).toMatchObject({ kind: 'exec', background: true, expect: { cost_under: 2_000_000, cost_over: 100 } });
+    expect(
+      errors(`${topo}steps:
+  - exec: { on: b, cmd: "iptables -F", background: yes please }
+    expect: { cost_under: fast }
+`),
+    ).toEqual([
+      expect.stringMatching(/^sc\.yaml:11:52: `background` is true or false/),
+      expect.stringMatching(/^sc\.yaml:12:27: `cost_under` takes a duration/),
+    ]);
+  });
+
   it('names a missing topology file and a YAML syntax error precisely', () => {
     expect(errors('topology: ./nope.yaml\nsteps: []\n')[0]).toMatch(/nope\.yaml/);
     expect(errors('steps: [ {\n')[0]).toMatch(/^sc\.yaml:\d+:\d+: /);

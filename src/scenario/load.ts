@@ -257,7 +257,7 @@ function readDistribution(src: YamlSource, node: YamlNode | null, topo: Topology
 }
 
 function readExec(src: YamlSource, body: YamlNode | null, expectNode: YamlNode | null, name: string, pos: ExecStep['pos'], topo: Topology | null): ExecStep | null {
-  const e = mapEntries(src, body, '`exec`', ['on', 'cmd', 'stdin']);
+  const e = mapEntries(src, body, '`exec`', ['on', 'cmd', 'stdin', 'background']);
   if (!e) return null;
   if (!e.has('on')) src.error(body, '`exec` needs `on` (the node)');
   if (!e.has('cmd')) src.error(body, '`exec` needs `cmd` (a command line, or a list of them)');
@@ -268,18 +268,30 @@ function readExec(src: YamlSource, body: YamlNode | null, expectNode: YamlNode |
     if (s) cmds.push(s);
   }
   const stdin = e.has('stdin') ? String(scalarValue(e.get('stdin')!.value) ?? '') : null;
+  let background = false;
+  if (e.has('background')) {
+    const b = scalarValue(e.get('background')!.value);
+    if (typeof b === 'boolean') background = b;
+    else src.error(e.get('background')!.value, '`background` is true or false');
+  }
   let expect: ExecStep['expect'] = null;
   if (expectNode) {
-    const x = mapEntries(src, expectNode, '`expect` of `exec`', ['exit', 'stdout', 'stdout_contains']);
+    const x = mapEntries(src, expectNode, '`expect` of `exec`', ['exit', 'stdout', 'stdout_contains', 'cost_under', 'cost_over']);
     if (x) {
       expect = {};
+      for (const k of ['cost_under', 'cost_over'] as const) {
+        if (!x.has(k)) continue;
+        const d = parseDuration(String(scalarValue(x.get(k)!.value) ?? ''));
+        if (d === null) src.error(x.get(k)!.value, `\`${k}\` takes a duration such as 1s, 500ms or 100us`);
+        else expect[k] = d;
+      }
       if (x.has('exit')) expect.exit = readInt(src, x.get('exit')!.value, '`exit`', 0, 255) ?? undefined;
       if (x.has('stdout')) expect.stdout = String(scalarValue(x.get('stdout')!.value) ?? '');
       if (x.has('stdout_contains')) expect.stdout_contains = String(scalarValue(x.get('stdout_contains')!.value) ?? '');
     }
   }
   if (!on || !cmds.length) return null;
-  return { kind: 'exec', name, pos, on, cmds, stdin, expect };
+  return { kind: 'exec', name, pos, on, cmds, stdin, background, expect };
 }
 
 function readExpectStep(src: YamlSource, body: YamlNode | null, name: string, pos: ExpectStep['pos'], topo: Topology | null): ExpectStep | null {

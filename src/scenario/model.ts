@@ -90,7 +90,10 @@ export interface ExecStep extends StepBase {
   on: string;
   cmds: string[];
   stdin: string | null;
-  expect: { exit?: number; stdout?: string; stdout_contains?: string } | null;
+  /** Go on to the next step at once; the commands take effect (and are checked) when the kernel would have committed them. */
+  background: boolean;
+  /** cost_under / cost_over: bounds on the modelled kernel time of the step's rule changes, together. */
+  expect: { exit?: number; stdout?: string; stdout_contains?: string; cost_under?: Micros; cost_over?: Micros } | null;
 }
 
 export interface WaitStep extends StepBase {

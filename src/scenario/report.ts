@@ -25,11 +25,21 @@ export interface StepReport {
   outcome?: string;
   on?: string;
   cmd?: string[];
-  output?: Array<{ cmd: string; exit: number; stdout: string; stderr: string }>;
+  output?: ExecOutput[];
+  background?: boolean;
   counters?: Array<{ node: string; table: string; chain: string; rule: number | null; packets: number; bytes: number }>;
   conntrack?: Record<string, CtJson[]>;
   saves?: Record<string, string>;
   failures: Failure[];
+}
+
+/** One command of an exec step; `update` when it changed rules: what the kernel would pay, and when it took effect. */
+export interface ExecOutput {
+  cmd: string;
+  exit: number;
+  stdout: string;
+  stderr: string;
+  update?: { backend: string; cost_us: number; why: string; start_us: number; commit_us: number };
 }
 
 export interface ScenarioReport {

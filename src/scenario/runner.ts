@@ -7,7 +7,9 @@ import { Lab } from '../lab/lab.js';
 import type { ProbeOutcome } from '../apps/probes.js';
 import { isRuleStep, type PacketTrace } from '../trace/steps.js';
 import type { ConntrackExpect, ExecStep, ExpectStep, ProbeStep, RuleRef, Scenario, Step } from './model.js';
-import type { Failure, ScenarioReport, StepReport } from './report.js';
+import type { ExecOutput, Failure, ScenarioReport, StepReport } from './report.js';
+import type { RuleUpdate } from '../lab/rule-updates.js';
+import { humanDuration } from '../core/time.js';
 import type { CtJson } from '../node/ports.js';
 import { explainMiss } from './why-not.js';
 
@@ -45,6 +47,8 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): ScenarioReport
   const lab = built.value;
   const done = opts.onLab?.(lab);
   const steps = sc.steps.map((s, i) => runStep(lab, s, i + 1));
+  // Background rule changes still under way finish (and are judged) before the report is made.
+  for (let n = 0; lab.updates.pending() && n < MAX_EVENTS_PER_STEP && lab.scheduler.step(); n++);
   done?.();
   return { scenario: sc.name, file: sc.file, topology: sc.topology.name, seed: sc.seed, passed: steps.every((s) => s.passed), steps };
 }
@@ -194,20 +198,44 @@ function explainRef(lab: Lab, t: PacketTrace | null, ref: RuleRef): { why_not?: 
 }
 
 function runExec(lab: Lab, step: ExecStep, index: number): StepReport {
-  const output: NonNullable<StepReport['output']> = [];
-  const failures: Failure[] = [];
-  for (const cmd of step.cmds) {
-    const r = lab.exec(step.on, cmd, step.stdin);
-    output.push({ cmd, exit: r.exitCode, stdout: r.stdout, stderr: r.stderr });
-    const wantExit = step.expect?.exit ?? 0;
-    if (r.exitCode !== wantExit) failures.push({ expected: `\`${cmd}\` exits ${wantExit}`, seen: `exit ${r.exitCode}${r.stderr ? `: ${r.stderr.trim()}` : ''}` });
-  }
+  const output: ExecOutput[] = [];
+  const report: StepReport = { step: index, kind: 'exec', name: step.name, passed: false, at_us: lab.now(), on: step.on, cmd: step.cmds, output, failures: [] };
+  if (step.background) report.background = true;
+  let left = step.cmds.length;
+  // Commands queue on the node in order, so their outputs arrive in order too.
+  for (const cmd of step.cmds)
+    lab.submit(step.on, cmd, step.stdin, (r) => {
+      output.push({ cmd, exit: r.exitCode, stdout: r.stdout, stderr: r.stderr, ...(r.update ? { update: updateJson(r.update) } : {}) });
+      if (--left === 0) judgeExec(step, report);
+    });
+  if (!step.background) {
+    let n = 0;
+    while (left > 0 && lab.scheduler.step())
+      if (++n > MAX_EVENTS_PER_STEP) throw new StepLimitError(`still busy after ${MAX_EVENTS_PER_STEP} events (a forwarding loop or a storm?)`);
+    report.at_us = lab.now();
+  } else if (left > 0) report.passed = true;
+  return report;
+}
+
+function updateJson(u: RuleUpdate): NonNullable<ExecOutput['update']> {
+  return { backend: u.backend, cost_us: u.cost_us, why: u.why, start_us: u.start_us, commit_us: u.commit_us };
+}
+
+/** Checks an exec step once all its commands have taken effect (for a background step, later than the step itself ran). */
+function judgeExec(step: ExecStep, report: StepReport): void {
+  const failures = report.failures;
+  const output = report.output!;
+  const wantExit = step.expect?.exit ?? 0;
+  for (const o of output) if (o.exit !== wantExit) failures.push({ expected: `\`${o.cmd}\` exits ${wantExit}`, seen: `exit ${o.exit}${o.stderr ? `: ${o.stderr.trim()}` : ''}` });
   const last = output[output.length - 1];
   if (step.expect?.stdout !== undefined && last.stdout !== step.expect.stdout) failures.push({ expected: `stdout ${JSON.stringify(step.expect.stdout)}`, seen: JSON.stringify(last.stdout) });
   if (step.expect?.stdout_contains !== undefined && !last.stdout.includes(step.expect.stdout_contains)) {
     failures.push({ expected: `stdout containing ${JSON.stringify(step.expect.stdout_contains)}`, seen: JSON.stringify(last.stdout) });
   }
-  return { step: index, kind: 'exec', name: step.name, passed: failures.length === 0, at_us: lab.now(), on: step.on, cmd: step.cmds, output, failures };
+  const cost = output.reduce((t, o) => t + (o.update?.cost_us ?? 0), 0);
+  if (step.expect?.cost_under !== undefined && !(cost < step.expect.cost_under)) failures.push({ expected: `rule changes costing under ${humanDuration(step.expect.cost_under)}`, seen: humanDuration(cost) });
+  if (step.expect?.cost_over !== undefined && !(cost > step.expect.cost_over)) failures.push({ expected: `rule changes costing over ${humanDuration(step.expect.cost_over)}`, seen: humanDuration(cost) });
+  report.passed = failures.length === 0;
 }
 
 function matchesCt(e: CtJson, x: ConntrackExpect['filter']): boolean {

@@ -15,6 +15,7 @@ import type { ProbeOutcome } from '../apps/probes.js';
 import type { SocketInfo } from '../node/sockets.js';
 import { type Capture, CaptureError, startCapture } from '../capture/capture.js';
 import { formatIpv4, parseIpv4 } from '../packet/ipv4.js';
+import { humanDuration } from '../core/time.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { runStep } from '../scenario/runner.js';
 import type { StepReport } from '../scenario/report.js';
@@ -188,7 +189,9 @@ export class Session {
     const name = this.resolveNode(node);
     if (!name) return { ok: false, output: `no node "${node}"` };
     const r = this.lab.exec(name, cmd, stdin);
-    return { ok: r.exitCode === 0, output: (r.stdout + r.stderr).replace(/\n$/, '') };
+    const u = r.update;
+    const cost = u ? `\n(${u.backend} update: ${humanDuration(u.cost_us)}, ${u.why}; took effect at t=${humanDuration(u.commit_us)})` : '';
+    return { ok: r.exitCode === 0, output: ((r.stdout + r.stderr).replace(/\n$/, '') + cost).replace(/^\n/, '') };
   }
 
   /** The terminal UI's and the feed's command language; see COMMAND_HELP. */

@@ -15,9 +15,29 @@ describe('shape', () => {
         linkz: []
       `),
     ).toEqual([
-      '/lab/t.yaml:3:5: unknown key "interfce" in host a (did you mean "interfaces"?); expected one of: interfaces, routes, ip_rules, sysctl, iptables, iptables_cmds, listen, ipsets, nfacct, users, groups, namespaces',
+      '/lab/t.yaml:3:5: unknown key "interfce" in host a (did you mean "interfaces"?); expected one of: interfaces, routes, ip_rules, sysctl, iptables, iptables_cmds, listen, ipsets, nfacct, users, groups, namespaces, iptables_backend',
       '/lab/t.yaml:6:15: unknown key "adr" in interface a:eth0 (did you mean "addr"?); expected one of: addr, kind, master, mtu, mac',
-      '/lab/t.yaml:7:1: unknown key "linkz" in the topology (did you mean "links"?); expected one of: name, description, hosts, links',
+      '/lab/t.yaml:7:1: unknown key "linkz" in the topology (did you mean "links"?); expected one of: name, description, hosts, links, rule_updates',
+    ]);
+  });
+
+  test('rule update settings: known backends and timings, iptables_backend on hosts only', () => {
+    expect(
+      errors(`
+        rule_updates: { backend: iptables, timing: slow, speed: 1 }
+        hosts:
+          a:
+            iptables_backend: nf
+            namespaces:
+              n:
+                iptables_backend: legacy
+      `),
+    ).toEqual([
+      '/lab/t.yaml:1:26: `rule_updates.backend` must be nft or legacy, not "iptables"',
+      '/lab/t.yaml:1:44: `rule_updates.timing` must be instant or modelled, not "slow"',
+      '/lab/t.yaml:1:50: unknown key "speed" in `rule_updates`; expected one of: backend, timing',
+      '/lab/t.yaml:4:23: `iptables_backend` must be nft or legacy, not "nf"',
+      '/lab/t.yaml:7:9: `iptables_backend` is not allowed in namespace a/n: the namespaces of a host run its iptables binary: move this to host a',
     ]);
   });
 

@@ -10,12 +10,12 @@ import { type Diagnostic, err, ok, type Result } from '../core/diagnostic.js';
 import { checkNode } from './checks.js';
 import type { NodeDraft } from './draft.js';
 import { readLinks } from './links.js';
-import type { InterfaceSpec, LinkSpec, Topology } from './model.js';
-import { readNode } from './node-read.js';
+import type { InterfaceSpec, LinkSpec, RuleUpdateSpec, Topology } from './model.js';
+import { readBackend, readNode } from './node-read.js';
 import { checkNodeName, DEFAULT_MTU, generatedMac, LO_MTU } from './values.js';
 import { entries, readString, type YamlNode, YamlSrc } from './yaml-src.js';
 
-const TOP_KEYS = ['name', 'description', 'hosts', 'links'];
+const TOP_KEYS = ['name', 'description', 'hosts', 'links', 'rule_updates'];
 
 export function loadTopologyFile(path: string): Result<Topology> {
   const abs = resolve(path);
@@ -63,7 +63,8 @@ export function loadTopologyFromYaml(_doc: Document, node: YamlNode | null, file
     } else if (e.key === 'hosts') {
       hostsSeen = true;
       readHosts(src, e.value, baseDir, drafts);
-    } else linksNode = e.value ?? null;
+    } else if (e.key === 'rule_updates') topo.ruleUpdates = readRuleUpdates(src, e.value);
+    else linksNode = e.value ?? null;
   }
   if (!hostsSeen) src.error(node, 'the topology needs `hosts:` (at least one host)');
   const links = linksNode ? readLinks(src, linksNode, drafts) : [];
@@ -74,6 +75,21 @@ export function loadTopologyFromYaml(_doc: Document, node: YamlNode | null, file
   for (const d of drafts.values()) topo.nodes.push(finishNode(d, links, macs));
   topo.links = links.map((l) => finishLink(l.spec, l.mtu, topo));
   return ok(topo);
+}
+
+function readRuleUpdates(src: YamlSrc, node: YamlNode | null): RuleUpdateSpec | undefined {
+  const es = entries(src, node, '`rule_updates`', ['backend', 'timing']);
+  if (!es) return undefined;
+  const spec: RuleUpdateSpec = { backend: 'nft', timing: 'instant' };
+  for (const e of es) {
+    if (e.key === 'backend') spec.backend = readBackend(src, e.value, '`rule_updates.backend`') ?? 'nft';
+    else {
+      const t = readString(src, e.value, '`rule_updates.timing`');
+      if (t === 'instant' || t === 'modelled') spec.timing = t;
+      else if (t !== null) src.error(e.value, `\`rule_updates.timing\` must be instant or modelled, not "${t}"`);
+    }
+  }
+  return spec;
 }
 
 function readHosts(src: YamlSrc, node: YamlNode | null, baseDir: string, out: Map<string, NodeDraft>): void {
@@ -99,7 +115,9 @@ function readHosts(src: YamlSrc, node: YamlNode | null, baseDir: string, out: Ma
         continue;
       }
       const name = `${h.key}/${ns.key}`;
-      out.set(name, readNode({ ...ctx, name, pos: src.pos(ns.keyNode) }, ns.value, false).draft);
+      const nsDraft = readNode({ ...ctx, name, pos: src.pos(ns.keyNode) }, ns.value, false).draft;
+      if (draft.spec.iptablesBackend) nsDraft.spec.iptablesBackend = draft.spec.iptablesBackend;
+      out.set(name, nsDraft);
     }
   }
 }

@@ -16,6 +16,16 @@ export interface Topology {
   /** Nodes in file order: each host's root namespace, then its namespaces in order. */
   nodes: NodeSpec[];
   links: LinkSpec[];
+  /** `rule_updates:`: whose update cost is modelled, and whether changes wait for it (absent: nft, instant). */
+  ruleUpdates?: RuleUpdateSpec;
+}
+
+export type IptablesBackendName = 'nft' | 'legacy';
+
+export interface RuleUpdateSpec {
+  backend: IptablesBackendName;
+  /** instant: a rule change applies at once (its cost is only reported); modelled: it applies once its modelled kernel time has passed. */
+  timing: 'instant' | 'modelled';
 }
 
 export interface NodeSpec {
@@ -45,6 +55,8 @@ export interface NodeSpec {
   listen: ListenSpec[];
   ipsets: IpsetSpec[];
   nfacct: string[];
+  /** The host's `iptables_backend:` (its namespaces share the host's iptables binary); absent: the topology's. */
+  iptablesBackend?: IptablesBackendName;
   /** Shared by every namespace of a host. */
   users: Map<string, number>;
   groups: Map<string, number>;

@@ -5,14 +5,14 @@ import { readInterfaces } from './interfaces.js';
 import { readIpsets } from './ipsets.js';
 import { readIptables, readIptablesCmds } from './iptables.js';
 import { MAX_ID, readListen } from './listen.js';
-import type { NodeSpec } from './model.js';
+import type { IptablesBackendName, NodeSpec } from './model.js';
 import { KNOWN_SYSCTLS, SYSCTL_SUMMARY, resolveSysctl, sysctlValue } from './sysctl.js';
 import { didYouMean } from '../core/diagnostic.js';
 import { entries, items, readString, scalar, describe, type Entry, type YamlNode, type YamlSrc } from './yaml-src.js';
 
 export const NODE_KEYS = ['interfaces', 'routes', 'ip_rules', 'sysctl', 'iptables', 'iptables_cmds', 'listen', 'ipsets', 'nfacct'];
-export const HOST_KEYS = [...NODE_KEYS, 'users', 'groups', 'namespaces'];
-const HOST_ONLY = ['users', 'groups', 'namespaces'];
+export const HOST_KEYS = [...NODE_KEYS, 'users', 'groups', 'namespaces', 'iptables_backend'];
+const HOST_ONLY = ['users', 'groups', 'namespaces', 'iptables_backend'];
 
 export interface NodeContext {
   src: YamlSrc;
@@ -49,7 +49,12 @@ export function readNode(ctx: NodeContext, body: YamlNode | null, isHost: boolea
   const what = isHost ? `host ${name}` : `namespace ${name}`;
   for (const e of entries(src, body, what, HOST_KEYS, true) ?? []) {
     if (!isHost && HOST_ONLY.includes(e.key)) {
-      const why = e.key === 'namespaces' ? 'namespaces do not nest: list them all under the host' : `${e.key} belong to the host (namespaces share its /etc/passwd and /etc/group): move this to host ${ctx.host}`;
+      const why =
+        e.key === 'namespaces'
+          ? 'namespaces do not nest: list them all under the host'
+          : e.key === 'iptables_backend'
+            ? `the namespaces of a host run its iptables binary: move this to host ${ctx.host}`
+            : `${e.key} belong to the host (namespaces share its /etc/passwd and /etc/group): move this to host ${ctx.host}`;
       src.error(e.keyNode, `\`${e.key}\` is not allowed in namespace ${name}: ${why}`);
       continue;
     }
@@ -91,9 +96,23 @@ export function readNode(ctx: NodeContext, body: YamlNode | null, isHost: boolea
       case 'namespaces':
         namespaces = e;
         break;
+      case 'iptables_backend': {
+        const b = readBackend(src, e.value, '`iptables_backend`');
+        if (b) spec.iptablesBackend = b;
+        break;
+      }
     }
   }
   return { draft, namespaces };
+}
+
+/** `nft` or `legacy`: which kernel backend's rule-update cost nflab models. */
+export function readBackend(src: YamlSrc, node: YamlNode | null, what: string): IptablesBackendName | null {
+  const v = readString(src, node, what);
+  if (v === null) return null;
+  if (v === 'nft' || v === 'legacy') return v;
+  src.error(node, `${what} must be nft or legacy, not "${v}"`);
+  return null;
 }
 
 function readSysctls(ctx: NodeContext, node: YamlNode | null, draft: NodeDraft): void {

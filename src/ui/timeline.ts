@@ -4,6 +4,7 @@
  * formatting, only a push.
  */
 import type { SessionEvent } from '../session/session.js';
+import { humanDuration } from '../core/time.js';
 import { renderStep } from '../trace/render.js';
 import type { PacketSummary } from '../trace/steps.js';
 import { type Line, MARK, type Tone, verdictTone } from './style.js';
@@ -90,6 +91,10 @@ function describe(e: SessionEvent): { text: string; tone: Tone } {
       return { text: `${id}${node}: new ${packetLabel(e.data as PacketSummary)}`, tone: 'info' };
     case 'packet.end':
       return { text: `${id}${node}: ${e.outcome}`, tone: verdictTone(e.outcome ?? '') };
+    case 'rules.update': {
+      const u = e.data as { backend: string; cost_us: number; commit_us: number; why: string };
+      return { text: `${node}: ${u.backend} rule update, ${humanDuration(u.cost_us)} (${u.why}); takes effect at t=${humanDuration(u.commit_us)}`, tone: 'nat' };
+    }
     case 'rules.changed':
       return { text: `${node}: rules changed (${String(e.data)})`, tone: 'nat' };
     case 'log':
