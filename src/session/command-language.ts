@@ -13,7 +13,11 @@ export type ParsedCommand =
   | { kind: 'probe'; node: string; probe: 'connect' | 'send' | 'ping'; to: string; proto: 'tcp' | 'udp'; uid: number };
 
 export const SESSION_VERBS = ['help', 'run', 'pause', 'step', 'reset', 'nodes', 'load', 'capture'] as const;
-export const NODE_VERBS = ['ping', 'connect', 'send', 'iptables', 'iptables-save', 'iptables-restore', 'ip', 'conntrack', 'sysctl'] as const;
+export const NODE_VERBS = [
+  'ping', 'connect', 'send', 'iptables', 'iptables-save', 'iptables-restore', 'ip', 'conntrack', 'sysctl',
+  // The same rules, priced as that backend's change (README, "Rule updates").
+  'iptables-legacy', 'iptables-legacy-restore', 'iptables-legacy-save', 'iptables-nft', 'iptables-nft-restore', 'iptables-nft-save',
+] as const;
 
 export const COMMAND_HELP = `commands:
   NODE ping IP                      ICMP echo
@@ -21,6 +25,7 @@ export const COMMAND_HELP = `commands:
   NODE send udp IP:PORT [uid N]     one UDP datagram
   NODE iptables [-t T] ...          e.g. -L -n -v, -S, -I CHAIN 1 ..., -D ...
   NODE iptables-save [-c]           the node's rules
+  NODE iptables-legacy|-nft ...     the same, priced as that backend's rule change
   NODE ip route|rule ...            routes and policy rules
   NODE conntrack -L|-F|-D ...       connection tracking
   NODE sysctl [-w] KEY[=VALUE]
