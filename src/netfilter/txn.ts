@@ -139,9 +139,20 @@ export class TableTxn {
     if (this.base) for (const [n, c] of this.base.chains) if (!this.overlay.has(n)) yield c;
   }
 
+  /**
+   * Where a jump leads in this transaction's view. A rule's chain pointer can be
+   * trusted while every chain is this transaction's own and none was deleted or
+   * renamed (a restore block loading a table); otherwise it may point at a live
+   * chain this transaction has copied, so the name decides.
+   */
   private target(r: Rule): Chain | undefined {
-    return isJump(r) ? this.chain(r.target.chainName) : undefined;
+    if (!isJump(r)) return undefined;
+    if (!this.base && !this.relinked) return r.target.chain ?? undefined;
+    return this.chain(r.target.chainName);
   }
+
+  /** Set once a chain was deleted or renamed: rule pointers may then name a chain that is gone. */
+  private relinked = false;
 
   private bitsOf(name: string): number {
     return this.reachDelta.get(name) ?? this.reach?.bits.get(name) ?? 0;
@@ -208,21 +219,16 @@ export class TableTxn {
 
   /** The kernel's per-rule checks that do not depend on reachability (table, protocol). */
   private staticCheck(rule: Rule): boolean {
-    for (const l of legalities(rule)) {
-      if (l.tables && !l.tables.includes(this.name)) return false;
-      if (l.protos && (rule.header.protoInv || !l.protos.includes(rule.header.proto))) return false;
-    }
-    return true;
+    const ok = (l: Legality | undefined) =>
+      !l || ((!l.tables || l.tables.includes(this.name)) && (!l.protos || (!rule.header.protoInv && l.protos.includes(rule.header.proto))));
+    for (const m of rule.matches) if (!ok(m.legal)) return false;
+    return rule.target.kind !== 'ext' || ok(rule.target.ext.legal);
   }
 
   private hookCheck(rule: Rule, mask: number): boolean {
-    for (const l of legalities(rule)) {
-      if (!l.hooks) continue;
-      let allowed = 0;
-      for (const h of l.hooks) allowed |= HOOK_BIT[h];
-      if (mask & ~allowed) return false;
-    }
-    return true;
+    for (const m of rule.matches) if (m.legal?.hooks && mask & ~hookBits(m.legal.hooks)) return false;
+    const t = rule.target;
+    return !(t.kind === 'ext' && t.ext.legal?.hooks && mask & ~hookBits(t.ext.legal.hooks));
   }
 
   /** Inserts `rule` at `index` (0-based) of `chainName`, as RULE_APPEND/RULE_INSERT/RULE_REPLACE would. */
@@ -374,6 +380,7 @@ export class TableTxn {
   }
 
   private dropChain(name: string): void {
+    this.relinked = true;
     this.overlay.set(name, null);
     if (this.bitsOf(name)) this.setBits(name, 0);
     this.touched = true;
@@ -432,6 +439,7 @@ export class TableTxn {
     const c = this.chain(oldName);
     if (!c || c.builtin) return opErr('No chain/target/match by that name');
     const moved = this.own(oldName)!;
+    this.relinked = true;
     this.overlay.set(oldName, null);
     moved.name = newName;
     this.overlay.set(newName, moved);
@@ -451,9 +459,8 @@ export class TableTxn {
   }
 }
 
-function legalities(rule: Rule): Legality[] {
-  const out: Legality[] = [];
-  for (const m of rule.matches) if (m.legal) out.push(m.legal);
-  if (rule.target.kind === 'ext' && rule.target.ext.legal) out.push(rule.target.ext.legal);
-  return out;
+function hookBits(hooks: readonly Hook[]): number {
+  let bits = 0;
+  for (const h of hooks) bits |= HOOK_BIT[h];
+  return bits;
 }
