@@ -39,14 +39,25 @@ function toCaseSteps(s: Step): CaseStep[] {
   }
 }
 
+/**
+ * A scenario on modelled rule-update timing is left out: its steps are placed in
+ * virtual time against the modelled cost of each change (a probe 100 ms into a
+ * one-second legacy update), which the kernel side, running in wall time on a
+ * machine of its own speed, cannot reproduce; and its iptables-legacy commands
+ * would build a second, separate rule set there. The cost model itself comes from
+ * the kernel (`npm run calibrate`).
+ */
 export function scenarioCases(dir = SCENARIO_DIR): Array<{ c: DiffCase; topo: Topology }> {
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
-  return files.map((f) => {
+  const out: Array<{ c: DiffCase; topo: Topology }> = [];
+  for (const f of files) {
     const r = loadScenarioFile(join(dir, f));
     if (!r.ok) throw new Error(`scenario ${f}: ${r.error.map(formatDiagnostic).join('; ')}`);
     const sc = r.value;
+    if (sc.topology.ruleUpdates?.timing === 'modelled') continue;
     const random = sc.topology.nodes.some((n) => /--mode random|--probability/.test(n.iptables?.text ?? ''));
     const c: DiffCase = { name: `scenario ${f}`, covers: ['bundled scenario'], topology: '', steps: sc.steps.flatMap(toCaseSteps), source: `scenarios/${f}`, random };
-    return { c, topo: sc.topology };
-  });
+    out.push({ c, topo: sc.topology });
+  }
+  return out;
 }
