@@ -49,6 +49,14 @@ describe('exec steps and rule-update time', () => {
     expect(r.passed).toBe(true);
   });
 
+  it("runs a step's commands one after another, so a listing sees the change before it", () => {
+    const r = run(`  - exec: { on: a, cmd: [ "iptables -A OUTPUT -j ACCEPT", "iptables -S OUTPUT" ] }
+    expect: { stdout: "-P OUTPUT ACCEPT\\n-A OUTPUT -j ACCEPT\\n" }
+`);
+    expect(r.steps[0].failures).toEqual([]);
+    expect(r.steps[0].output!.map((o) => o.cmd)).toEqual(['iptables -A OUTPUT -j ACCEPT', 'iptables -S OUTPUT']);
+  });
+
   it('a background command that fails, or costs outside its bounds, fails its own step', () => {
     const r = run(`  - exec: { on: a, cmd: "iptables -D OUTPUT 7", background: true }
   - exec: { on: a, cmd: "iptables -A INPUT -j ACCEPT" }

@@ -201,19 +201,27 @@ function runExec(lab: Lab, step: ExecStep, index: number): StepReport {
   const output: ExecOutput[] = [];
   const report: StepReport = { step: index, kind: 'exec', name: step.name, passed: false, at_us: lab.now(), on: step.on, cmd: step.cmds, output, failures: [] };
   if (step.background) report.background = true;
-  let left = step.cmds.length;
-  // Commands queue on the node in order, so their outputs arrive in order too.
-  for (const cmd of step.cmds)
+  let done = false;
+  // As in a shell script, each command starts once the one before it has returned.
+  const runFrom = (i: number): void => {
+    if (i === step.cmds.length) {
+      done = true;
+      judgeExec(step, report);
+      return;
+    }
+    const cmd = step.cmds[i];
     lab.submit(step.on, cmd, step.stdin, (r) => {
       output.push({ cmd, exit: r.exitCode, stdout: r.stdout, stderr: r.stderr, ...(r.update ? { update: updateJson(r.update) } : {}) });
-      if (--left === 0) judgeExec(step, report);
+      runFrom(i + 1);
     });
+  };
+  runFrom(0);
   if (!step.background) {
     let n = 0;
-    while (left > 0 && lab.scheduler.step())
+    while (!done && lab.scheduler.step())
       if (++n > MAX_EVENTS_PER_STEP) throw new StepLimitError(`still busy after ${MAX_EVENTS_PER_STEP} events (a forwarding loop or a storm?)`);
     report.at_us = lab.now();
-  } else if (left > 0) report.passed = true;
+  } else if (!done) report.passed = true;
   return report;
 }
 
