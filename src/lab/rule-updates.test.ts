@@ -9,7 +9,7 @@ import type { Lab } from './lab.js';
 import type { LabEvent } from './tracer.js';
 import type { CommandOutput } from './commands.js';
 import { estimateUpdateCost } from '../netfilter/update-cost.js';
-import { describeChange } from './rule-updates.js';
+import { changeShape, sizeChange } from './rule-updates.js';
 import { rulesetOf } from './adapters.js';
 
 /** client — gw — server; gw DNATs 10.0.0.1:80 → the server once a rule says so. */
@@ -90,7 +90,8 @@ describe('rule updates', () => {
     const out = lab.exec('gw', DNAT);
     expect(out.exitCode).toBe(0);
     expect(out.update).toMatchObject({ backend: 'nft', start_us: 0, commit_us: 0 });
-    const change = describeChange(rulesetOf(lab.node('gw')!), DNAT, null)!.change;
+    const change = sizeChange(rulesetOf(lab.node('gw')!), changeShape(DNAT, null)!);
+    // Priced against the table before the DNAT went in: 100 rules, none of them in PREROUTING.
     expect(out.update!.cost_us).toBe(estimateUpdateCost('nft', { ...change, tableRules: 100, chainRules: 0 }).us);
     expect(probe(lab, 'connect', 'client', '10.0.0.1:80').result).toBe('connected');
   });

@@ -57,30 +57,44 @@ function tableRules(rs: Ruleset, table: TableName): number {
   return n;
 }
 
+/** What a command line would change, read from its words alone; sized against the rules later, when the change starts. */
+export interface ChangeShape {
+  tool: RuleChange['tool'];
+  /** Chosen by the command's name (iptables-legacy...), else null: the node's. */
+  backend: IptablesBackend | null;
+  op?: string;
+  /** The tables it changes: the `-t` table, or a restore's `*table` lines. */
+  tables: TableName[];
+  chain: string | null;
+  ruleLines?: number;
+  chainLines?: number;
+  noflush?: boolean;
+}
+
 /**
  * The change a command line would make, for pricing; null when it changes no
- * rules (a listing, iptables-save, ip, sysctl...). Read from the words alone:
- * a command that then fails is priced all the same, as the kernel's tool also
- * spends its time before the kernel refuses.
+ * rules (a listing, iptables-save, ip, sysctl...). A command that then fails is
+ * priced all the same, as the kernel's tool also spends its time before the
+ * kernel refuses.
  */
-export function describeChange(rs: Ruleset, line: string, stdin: string | null): { change: RuleChange; backend: IptablesBackend | null } | null {
+export function changeShape(line: string, stdin: string | null): ChangeShape | null {
   const split = splitShellWords(line);
   if (!split.ok) return null;
   const [tool, ...args] = split.words;
   const kind = TOOLS[tool ?? ''];
   if (!kind) return null;
   if (kind.tool === 'iptables-restore') {
+    const tables: TableName[] = [];
     let ruleLines = 0;
     let chainLines = 0;
-    let rules = 0;
     for (const raw of (stdin ?? '').split('\n')) {
       const l = raw.trimStart();
-      if (l.startsWith('*')) rules += tableRules(rs, l.slice(1).trim() as TableName);
+      if (l.startsWith('*')) tables.push(l.slice(1).trim() as TableName);
       else if (l.startsWith(':')) chainLines++;
       else if (l.startsWith('-') || l.startsWith('[')) ruleLines++;
     }
     const noflush = args.includes('-n') || args.includes('--noflush');
-    return { change: { tool: 'iptables-restore', tableRules: rules, chainRules: 0, ruleLines, chainLines, noflush }, backend: kind.backend };
+    return { tool: kind.tool, backend: kind.backend, tables, chain: null, ruleLines, chainLines, noflush };
   }
   let table: TableName = 'filter';
   let op: string | null = null;
@@ -96,15 +110,23 @@ export function describeChange(rs: Ruleset, line: string, stdin: string | null):
     }
   }
   if (op === null) return null;
-  const chainRules = chain ? (rs.table(table)?.chains.get(chain)?.rules.length ?? 0) : 0;
-  return { change: { tool: 'iptables', op, tableRules: tableRules(rs, table), chainRules }, backend: kind.backend };
+  return { tool: kind.tool, backend: kind.backend, op, tables: [table], chain };
+}
+
+/** The shape with the sizes the cost model needs, from the rules as they are now. */
+export function sizeChange(rs: Ruleset, shape: ChangeShape): RuleChange {
+  let rules = 0;
+  for (const t of shape.tables) rules += tableRules(rs, t);
+  const { tool, op, ruleLines, chainLines, noflush } = shape;
+  const chainRules = shape.chain ? (rs.table(shape.tables[0])?.chains.get(shape.chain)?.rules.length ?? 0) : 0;
+  return tool === 'iptables-restore' ? { tool, tableRules: rules, chainRules, ruleLines, chainLines, noflush } : { tool, op, tableRules: rules, chainRules };
 }
 
 interface Job {
   node: Node;
   cmd: string;
-  stdin: string | null;
-  apply: (u: RuleUpdate | null) => void;
+  shape: ChangeShape;
+  apply: (u: RuleUpdate) => void;
   onStart: (u: RuleUpdate) => void;
 }
 
@@ -129,20 +151,21 @@ export class RuleUpdates {
   }
 
   submit(node: Node, cmd: string, stdin: string | null, apply: (u: RuleUpdate | null) => void, onStart: (u: RuleUpdate) => void): void {
-    if (this.timing === 'instant') {
-      const u = this.price(node, cmd, stdin);
-      if (u) onStart(u);
-      apply(u);
+    const shape = changeShape(cmd, stdin);
+    // Commands that change no rules (listings, ip, sysctl) are not priced and do not take the lock.
+    if (!shape) {
+      apply(null);
       return;
     }
-    // Commands that change no rules (listings, ip, sysctl) do not take the lock.
-    if (describeChange(rulesetOf(node), cmd, stdin) === null) {
-      apply(null);
+    if (this.timing === 'instant') {
+      const u = this.price(node, cmd, shape);
+      onStart(u);
+      apply(u);
       return;
     }
     let lane = this.lanes.get(node.name);
     if (!lane) this.lanes.set(node.name, (lane = { busy: false, queue: [] }));
-    lane.queue.push({ node, cmd, stdin, apply, onStart });
+    lane.queue.push({ node, cmd, shape, apply, onStart });
     this.waiting++;
     if (!lane.busy) this.next(lane);
   }
@@ -155,20 +178,18 @@ export class RuleUpdates {
       return;
     }
     lane.busy = true;
-    const u = this.price(job.node, job.cmd, job.stdin);
-    if (u) job.onStart(u);
-    this.scheduler.at(u?.commit_us ?? this.scheduler.now(), () => {
+    const u = this.price(job.node, job.cmd, job.shape);
+    job.onStart(u);
+    this.scheduler.at(u.commit_us, () => {
       this.waiting--;
       job.apply(u);
       this.next(lane);
     });
   }
 
-  private price(node: Node, cmd: string, stdin: string | null): RuleUpdate | null {
-    const d = describeChange(rulesetOf(node), cmd, stdin);
-    if (!d) return null;
-    const backend = d.backend ?? this.backendOf(node);
-    const cost = estimateUpdateCost(backend, d.change);
+  private price(node: Node, cmd: string, shape: ChangeShape): RuleUpdate {
+    const backend = shape.backend ?? this.backendOf(node);
+    const cost = estimateUpdateCost(backend, sizeChange(rulesetOf(node), shape));
     const now = this.scheduler.now();
     return { node: node.name, cmd, backend, cost_us: cost.us, why: cost.why, start_us: now, commit_us: this.timing === 'instant' ? now : now + cost.us };
   }
