@@ -18,9 +18,9 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generateKubeProxyRules, type KubeService } from './kube-proxy-gen.js';
+import type { CalibrationBackend, CalibrationPoint, CostClass, CostFit } from '../netfilter/update-cost-types.js';
 
-type Backend = 'legacy' | 'nft';
-type CostClass = 'ruleAdd' | 'ruleDelete' | 'chain' | 'restoreFull' | 'restoreNoflush';
+type Backend = CalibrationBackend;
 type Term = 'tableRules' | 'chainRules' | 'ruleLines';
 
 const TOOLS: Record<Backend, { cmd: string; restore: string }> = {
@@ -98,21 +98,7 @@ interface Sample {
   ruleLines: number;
   chainLines: number;
 }
-interface Point {
-  backend: Backend;
-  op: string;
-  cls: CostClass | null;
-  services: number;
-  tableRules: number;
-  chainRules: number;
-  ruleLines: number;
-  chainLines: number;
-  noflush: boolean;
-  runs: number;
-  medianUs: number;
-  minUs: number;
-  maxUs: number;
-}
+type Point = CalibrationPoint;
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -272,16 +258,7 @@ function measureNoop(): Record<string, number> {
 
 // ---------- the fit: non-negative least squares, tiny and exact ----------
 
-interface Fit {
-  a: number;
-  tableRules: number;
-  chainRules: number;
-  ruleLines: number;
-  points: number;
-  /** Largest |model − median| / median over the points fitted. */
-  maxRelErr: number;
-  note: string;
-}
+type Fit = CostFit;
 
 /** Solves the normal equations for columns `cols` of X; null when singular. Returns coefficients and (XᵀX)⁻¹'s diagonal. */
 function ols(X: number[][], y: number[], cols: number[]): { beta: number[]; invDiag: number[] } | null {
@@ -423,36 +400,7 @@ function emit(noop: Record<string, number>, coef: Record<Backend, Record<CostCla
 // load average at the end ${info.loadAverageAtEnd.join(' ')}; ${RUNS} runs per change, ${LOAD_RUNS} per full restore.
 // Times are wall-clock µs of \`ip netns exec NS <tool> ...\`, process start-up included. docs/update-cost.md explains.
 
-export type CalibrationBackend = 'legacy' | 'nft';
-export type CostClass = 'ruleAdd' | 'ruleDelete' | 'chain' | 'restoreFull' | 'restoreNoflush';
-
-export interface CalibrationPoint {
-  backend: CalibrationBackend;
-  op: string;
-  /** The model class this point is fitted into; null: shown in the doc only. */
-  cls: CostClass | null;
-  services: number;
-  tableRules: number;
-  chainRules: number;
-  ruleLines: number;
-  chainLines: number;
-  noflush: boolean;
-  runs: number;
-  medianUs: number;
-  minUs: number;
-  maxUs: number;
-}
-
-/** µs = a + Σ slope × count: \`tableRules\`, \`chainRules\`, \`ruleLines\` here are µs per rule of that count. */
-export interface CostFit {
-  a: number;
-  tableRules: number;
-  chainRules: number;
-  ruleLines: number;
-  points: number;
-  maxRelErr: number;
-  note: string;
-}
+import type { CalibrationBackend, CalibrationPoint, CostClass, CostFit } from './update-cost-types.js';
 
 export const CALIBRATION_INFO = ${json(info)} as const;
 

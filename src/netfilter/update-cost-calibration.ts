@@ -3,36 +3,7 @@
 // load average at the end 2.79 3.07 2.3; 7 runs per change, 3 per full restore.
 // Times are wall-clock µs of `ip netns exec NS <tool> ...`, process start-up included. docs/update-cost.md explains.
 
-export type CalibrationBackend = 'legacy' | 'nft';
-export type CostClass = 'ruleAdd' | 'ruleDelete' | 'chain' | 'restoreFull' | 'restoreNoflush';
-
-export interface CalibrationPoint {
-  backend: CalibrationBackend;
-  op: string;
-  /** The model class this point is fitted into; null: shown in the doc only. */
-  cls: CostClass | null;
-  services: number;
-  tableRules: number;
-  chainRules: number;
-  ruleLines: number;
-  chainLines: number;
-  noflush: boolean;
-  runs: number;
-  medianUs: number;
-  minUs: number;
-  maxUs: number;
-}
-
-/** µs = a + Σ slope × count: `tableRules`, `chainRules`, `ruleLines` here are µs per rule of that count. */
-export interface CostFit {
-  a: number;
-  tableRules: number;
-  chainRules: number;
-  ruleLines: number;
-  points: number;
-  maxRelErr: number;
-  note: string;
-}
+import type { CalibrationBackend, CalibrationPoint, CostClass, CostFit } from './update-cost-types.js';
 
 export const CALIBRATION_INFO = {
   "measuredAt": "2026-11-26T20:24:36Z",

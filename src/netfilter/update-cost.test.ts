@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CALIBRATION_POINTS, type CalibrationPoint } from './update-cost-calibration.js';
+import { CALIBRATION_POINTS } from './update-cost-calibration.js';
+import type { CalibrationPoint } from './update-cost-types.js';
 import { estimateUpdateCost, PRICED_OPS, type IptablesBackend, type RuleChange } from './update-cost.js';
 
 const OPS_OF_POINT: Record<string, string> = {

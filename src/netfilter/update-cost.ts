@@ -7,7 +7,8 @@
  * netlink batch, and its cost follows what it has to fetch first and what the
  * kernel checks on commit — the fitted coefficients say how much of each.
  */
-import { COST_FITS, type CostClass, type CostFit } from './update-cost-calibration.js';
+import { COST_FITS } from './update-cost-calibration.js';
+import type { CostClass, CostFit } from './update-cost-types.js';
 
 export type IptablesBackend = 'nft' | 'legacy';
 

@@ -1,0 +1,36 @@
+/**
+ * The shapes of the rule-update calibration: what `npm run calibrate`
+ * (src/bench/calibrate-update-cost.ts) measures and fits, and what the
+ * generated update-cost-calibration.ts holds for the model to read.
+ */
+export type CalibrationBackend = 'legacy' | 'nft';
+export type CostClass = 'ruleAdd' | 'ruleDelete' | 'chain' | 'restoreFull' | 'restoreNoflush';
+
+export interface CalibrationPoint {
+  backend: CalibrationBackend;
+  op: string;
+  /** The model class this point is fitted into; null: shown in the doc only. */
+  cls: CostClass | null;
+  services: number;
+  tableRules: number;
+  chainRules: number;
+  ruleLines: number;
+  chainLines: number;
+  noflush: boolean;
+  runs: number;
+  medianUs: number;
+  minUs: number;
+  maxUs: number;
+}
+
+/** µs = a + Σ slope × count: `tableRules`, `chainRules`, `ruleLines` here are µs per rule of that count. */
+export interface CostFit {
+  a: number;
+  tableRules: number;
+  chainRules: number;
+  ruleLines: number;
+  points: number;
+  /** Largest |model − median| / median over the points fitted. */
+  maxRelErr: number;
+  note: string;
+}
