@@ -3,7 +3,7 @@
  * depend on the YAML loader. `dockerPortMapping` is SPEC section 1's example.
  */
 import { makeCidr, parseIpv4 } from '../packet/ipv4.js';
-import type { InterfaceSpec, ListenSpec, NodeSpec, Topology } from '../topology/model.js';
+import { emptyNodeSpec, type InterfaceSpec, type ListenSpec, type NodeSpec, type Topology } from '../topology/model.js';
 
 const pos = { file: '<fixture>', line: 1, col: 1 };
 
@@ -24,23 +24,7 @@ export function listen(proto: 'tcp' | 'udp', port: number, extra: Partial<Listen
 
 export function node(name: string, extra: Partial<NodeSpec> = {}): NodeSpec {
   const slash = name.indexOf('/');
-  return {
-    name,
-    host: slash < 0 ? name : name.slice(0, slash),
-    pos,
-    interfaces: [],
-    routes: [],
-    ipRules: [],
-    sysctl: new Map(),
-    iptables: null,
-    iptablesCmds: [],
-    listen: [],
-    ipsets: [],
-    nfacct: [],
-    users: new Map(),
-    groups: new Map(),
-    ...extra,
-  };
+  return { ...emptyNodeSpec(name, slash < 0 ? name : name.slice(0, slash), pos), ...extra };
 }
 
 export const DOCKER_NAT = `*nat

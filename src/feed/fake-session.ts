@@ -11,7 +11,7 @@
  */
 import type { SessionState } from '../session/lifecycle.js';
 import type { CommandResult, SessionEvent, SessionListener } from '../session/session.js';
-import type { Topology } from '../topology/model.js';
+import { emptyNodeSpec, type Topology } from '../topology/model.js';
 import type { PacketTrace } from '../trace/steps.js';
 import type { FeedSession } from './port.js';
 
@@ -23,20 +23,8 @@ export function fakeTopology(names: string[]): Topology {
     description: '',
     file: '<inline>',
     nodes: names.map((name) => ({
-      name,
-      host: name.split('/')[0],
-      pos: POS,
+      ...emptyNodeSpec(name, name.split('/')[0], POS),
       interfaces: [{ name: 'eth0', kind: 'veth' as const, addrs: [], master: null, mtu: 1500, mac: '02:00:00:00:00:01', pos: POS }],
-      routes: [],
-      ipRules: [],
-      sysctl: new Map(),
-      iptables: null,
-      iptablesCmds: [],
-      listen: [],
-      ipsets: [],
-      nfacct: [],
-      users: new Map(),
-      groups: new Map(),
     })),
     links: names.slice(1).map((n) => ({ a: { node: names[0], iface: 'eth0' }, b: { node: n, iface: 'eth0' }, latency: 100, bandwidth: 0, loss: 0, mtu: 1500, pos: POS })),
   };

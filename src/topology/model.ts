@@ -62,6 +62,30 @@ export interface NodeSpec {
   groups: Map<string, number>;
 }
 
+/**
+ * A node with nothing configured yet: what the reader fills in from a host's or
+ * namespace's body, and what hand-built topologies (tests, fakes) start from.
+ * A namespace passes its host's user and group maps, which they share.
+ */
+export function emptyNodeSpec(name: string, host: string, pos: SourcePos, ids?: { users: Map<string, number>; groups: Map<string, number> }): NodeSpec {
+  return {
+    name,
+    host,
+    pos,
+    interfaces: [],
+    routes: [],
+    ipRules: [],
+    sysctl: new Map(),
+    iptables: null,
+    iptablesCmds: [],
+    listen: [],
+    ipsets: [],
+    nfacct: [],
+    users: ids?.users ?? new Map(),
+    groups: ids?.groups ?? new Map(),
+  };
+}
+
 export type InterfaceKind = 'veth' | 'bridge' | 'dummy';
 
 export interface InterfaceSpec {

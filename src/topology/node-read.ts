@@ -5,7 +5,7 @@ import { readInterfaces } from './interfaces.js';
 import { readIpsets } from './ipsets.js';
 import { readIptables, readIptablesCmds } from './iptables.js';
 import { MAX_ID, readListen } from './listen.js';
-import type { IptablesBackendName, NodeSpec } from './model.js';
+import { emptyNodeSpec, type IptablesBackendName } from './model.js';
 import { KNOWN_SYSCTLS, SYSCTL_SUMMARY, resolveSysctl, sysctlValue } from './sysctl.js';
 import { didYouMean } from '../core/diagnostic.js';
 import { entries, items, readString, scalar, describe, type Entry, type YamlNode, type YamlSrc } from './yaml-src.js';
@@ -28,22 +28,7 @@ export interface NodeContext {
 /** Reads the body; for a host, also returns its `namespaces:` entry for the caller to walk. */
 export function readNode(ctx: NodeContext, body: YamlNode | null, isHost: boolean): { draft: NodeDraft; namespaces: Entry | null } {
   const { src, name } = ctx;
-  const spec: NodeSpec = {
-    name,
-    host: ctx.host,
-    pos: ctx.pos,
-    interfaces: [],
-    routes: [],
-    ipRules: [],
-    sysctl: new Map(),
-    iptables: null,
-    iptablesCmds: [],
-    listen: [],
-    ipsets: [],
-    nfacct: [],
-    users: ctx.users,
-    groups: ctx.groups,
-  };
+  const spec = emptyNodeSpec(name, ctx.host, ctx.pos, ctx);
   const draft: NodeDraft = { spec, ifaces: new Map(), routeNodes: [], sysctls: [], listens: [] };
   let namespaces: Entry | null = null;
   const what = isHost ? `host ${name}` : `namespace ${name}`;

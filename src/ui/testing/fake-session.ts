@@ -8,13 +8,13 @@ import { type ParsedCommand, parseCommand, COMMAND_HELP } from '../../session/co
 import type { SessionState } from '../../session/lifecycle.js';
 import type { CommandResult, NodeSummary, SessionEvent, SessionListener } from '../../session/session.js';
 import type { PacketTrace, TraceStep } from '../../trace/steps.js';
-import type { Topology } from '../../topology/model.js';
+import { emptyNodeSpec, type Topology } from '../../topology/model.js';
 import type { UiSession } from '../ui-session.js';
 
 const POS = { file: 'fake.yaml', line: 1, col: 1 };
 
 function nodeSpec(name: string, listen: Topology['nodes'][number]['listen'] = []): Topology['nodes'][number] {
-  return { name, host: name.split('/')[0], pos: POS, interfaces: [], routes: [], ipRules: [], sysctl: new Map(), iptables: null, iptablesCmds: [], listen, ipsets: [], nfacct: [], users: new Map(), groups: new Map() };
+  return { ...emptyNodeSpec(name, name.split('/')[0], POS), listen };
 }
 
 export const FAKE_NODES: NodeSummary[] = [
