@@ -3,6 +3,8 @@
  * that both sides run in order; an observation is what one side saw.
  */
 
+import { counterDeltas, seenAddress } from './normalise.js';
+
 export interface ProbeSpec {
   kind: 'connect' | 'send' | 'ping';
   from: string;
@@ -128,3 +130,28 @@ export const PROBE_TIMEOUT_MS = 700;
 
 /** Waits longer than this are not run: the kernel cannot fast-forward its clock. */
 export const MAX_WAIT_MS = 1000;
+
+/**
+ * One probe run as a side saw it, in the form the comparison reads: both runners
+ * record the same fields and take the counters that moved between two saves.
+ */
+export function probeObservation(
+  c: DiffCase,
+  s: ProbeSpec,
+  label: string,
+  seen: { result: string; server: string | null; serverSees: string | null | undefined; trace: Record<string, string[]> | null },
+  before: ReadonlyMap<string, string>,
+  after: ReadonlyMap<string, string>,
+): ProbeObservation {
+  return {
+    kind: 'probe',
+    label,
+    proto: s.kind === 'ping' ? 'icmp' : probeProto(s),
+    resultOnly: s.resultOnly === true || c.random === true,
+    result: seen.result,
+    server: seen.server,
+    sees: seenAddress(seen.serverSees, s.sport !== undefined),
+    trace: seen.trace,
+    counters: [...after].flatMap(([node, text]) => counterDeltas(node, before.get(node) ?? '', text)),
+  };
+}

@@ -8,8 +8,8 @@ import { splitShellWords } from '../../src/core/shell.js';
 import type { Topology } from '../../src/topology/model.js';
 import { KernelLab, type ProbeAnswer } from '../kernel/harness.js';
 import { TracedProber } from './kernel-probe.js';
-import { type CaseStep, type DiffCase, MAX_WAIT_MS, type Observation, PROBE_TIMEOUT_MS, type ProbeSpec, probeProto, stepLabel, type StepObservation } from './model.js';
-import { counterDeltas, normaliseConntrack, seenAddress, traceByNode, withoutCounters } from './normalise.js';
+import { type CaseStep, type DiffCase, MAX_WAIT_MS, type Observation, type ProbeSpec, probeObservation, probeProto, stepLabel, type StepObservation } from './model.js';
+import { normaliseConntrack, traceByNode, withoutCounters } from './normalise.js';
 
 function saves(lab: KernelLab): Map<string, string> {
   return new Map(lab.topo.nodes.map((n) => [n.name, lab.save(n.name, { counters: true })]));
@@ -64,19 +64,8 @@ export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observ
       for (let run = 0; run < (s.repeat ?? 1); run++) {
         const r = await probe(tracer, s);
         const after = saves(lab);
-        const counters = [...after].flatMap(([node, text]) => counterDeltas(node, before.get(node) ?? '', text));
+        steps.push(probeObservation(c, s, stepLabel(s, i, run), { result: r.result, server: r.answer.server ?? null, serverSees: r.answer.serverSees, trace: r.trace }, before, after));
         before = after;
-        steps.push({
-          kind: 'probe',
-          label: stepLabel(s, i, run),
-          proto: s.kind === 'ping' ? 'icmp' : probeProto(s),
-        resultOnly: s.resultOnly === true || c.random === true,
-          result: r.result,
-          server: r.answer.server ?? null,
-          sees: seenAddress(r.answer.serverSees, s.sport !== undefined),
-          trace: r.trace,
-          counters,
-        });
       }
     }
     const conntrack: Record<string, string[]> = {};

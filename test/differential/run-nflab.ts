@@ -5,8 +5,8 @@ import { parseIpv4 } from '../../src/packet/ipv4.js';
 import { isRuleStep } from '../../src/trace/steps.js';
 import { formatDiagnostic } from '../../src/core/diagnostic.js';
 import type { Topology } from '../../src/topology/model.js';
-import { type CaseStep, type DiffCase, MAX_WAIT_MS, type Observation, PROBE_TIMEOUT_MS, type ProbeSpec, probeProto, stepLabel, type StepObservation } from './model.js';
-import { counterDeltas, normaliseConntrack, seenAddress, traceByNode, withoutCounters } from './normalise.js';
+import { type CaseStep, type DiffCase, MAX_WAIT_MS, type Observation, PROBE_TIMEOUT_MS, type ProbeSpec, probeObservation, probeProto, stepLabel, type StepObservation } from './model.js';
+import { normaliseConntrack, traceByNode, withoutCounters } from './normalise.js';
 
 const MAX_EVENTS = 5_000_000;
 
@@ -63,19 +63,9 @@ export function observeNflab(c: DiffCase, topo: Topology): Observation {
     for (let run = 0; run < (s.repeat ?? 1); run++) {
       const r = runProbe(lab, s);
       const after = saves(lab);
-      const counters = [...after].flatMap(([node, text]) => counterDeltas(node, before.get(node) ?? '', text));
+      const trace = s.trace === false ? null : traceByNode((r.trace?.steps ?? []).filter(isRuleStep));
+      steps.push(probeObservation(c, s, stepLabel(s, i, run), { result: r.result, server: r.server, serverSees: r.serverSees, trace }, before, after));
       before = after;
-      steps.push({
-        kind: 'probe',
-        label: stepLabel(s, i, run),
-        proto: s.kind === 'ping' ? 'icmp' : probeProto(s),
-        resultOnly: s.resultOnly === true || c.random === true,
-        result: r.result,
-        server: r.server,
-        sees: seenAddress(r.serverSees, s.sport !== undefined),
-        trace: s.trace === false ? null : traceByNode((r.trace?.steps ?? []).filter(isRuleStep)),
-        counters,
-      });
     }
   });
   const conntrack: Record<string, string[]> = {};
