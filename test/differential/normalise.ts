@@ -4,6 +4,7 @@
  * ports and ICMP ids blanked, and first-packet rule steps grouped per node.
  */
 import type { PlainTuple } from '../../src/netfilter/conntrack/format.js';
+import type { RuleTraceStep } from '../../src/trace/steps.js';
 
 interface Counted {
   key: string;
@@ -117,15 +118,8 @@ export function normaliseConntrack(entries: readonly CtLike[], fixedPorts: Reado
     .sort();
 }
 
-export interface RuleStepLike {
-  node: string;
-  hook: string;
-  table: string;
-  chain: string;
-  rule: number | null;
-  verdict: string;
-  policy?: boolean;
-}
+/** What the comparison reads of a rule or policy step, from nflab's trace or the kernel's. */
+export type RuleStepLike = Pick<RuleTraceStep, 'node' | 'hook' | 'table' | 'chain' | 'rule' | 'verdict' | 'policy'>;
 
 /**
  * Rule steps per node, in order. The kernel's monitors see one namespace each,
