@@ -77,6 +77,17 @@ describe('table transactions', () => {
     expect(run(rs, '-t nat -R PREROUTING 1 -j X').exitCode).toBe(0);
   });
 
+  it('judge a loop on exact reachability once the jump that reached it was removed', () => {
+    const rs = new Ruleset();
+    ok(rs, '-N A');
+    ok(rs, '-A INPUT -j A');
+    expect(run(rs, '-A A -j A').stderr).toBe(refused('RULE_APPEND', 'A', 'Too many links'));
+    ok(rs, '-D INPUT -j A');
+    // A is reached from no built-in chain now, as in a table loaded fresh without that jump.
+    ok(rs, '-A A -j A');
+    expect(run(rs, '-A INPUT -j A').stderr).toBe(refused('RULE_APPEND', 'INPUT', 'Too many links'));
+  });
+
   it('refuse a loop that a new jump makes reachable, across commands', () => {
     const rs = new Ruleset();
     ok(rs, '-N A');

@@ -252,8 +252,9 @@ export class TableTxn {
     }
     this.ensureReach();
     let failure = this.checkedInsert(c, rule, at, replaced);
-    // A refusal judged on stale (too wide) reachability is retried on exact reachability.
-    if (failure === 'Invalid argument' && this.reach && !this.reach.exact && this.recomputeReach()) failure = this.checkedInsert(c, rule, at, replaced);
+    // A refusal judged on stale (too wide) reachability is retried on exact reachability: a rule
+    // illegal at a hook, or a loop, counts only where a built-in chain still reaches it.
+    if (failure && this.reach && !this.reach.exact && this.recomputeReach()) failure = this.checkedInsert(c, rule, at, replaced);
     if (failure) return fail(failure);
     this.touched = true;
     c.registered = true;
