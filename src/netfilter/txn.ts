@@ -87,7 +87,9 @@ export class TableTxn {
 
   commit(rs: Ruleset): void {
     if (!this.touched && !this.existed) return;
-    const reach = this.reach && this.reachDelta.size ? this.mergedReach(this.reach) : this.reach;
+    const reach = this.reach;
+    // The cache is this transaction's own, or (in place) the live table's, which committing may now update.
+    if (reach) for (const [n, b] of this.reachDelta) reach.bits.set(n, b);
     if (!this.base) {
       const chains = new Map<string, Chain>();
       for (const [n, c] of this.overlay) if (c) chains.set(n, c);
@@ -107,13 +109,6 @@ export class TableTxn {
     // Older rules point at live chains, which stay: a chain with jumps to it cannot have been deleted.
     for (const r of this.linked) if (isJump(r)) r.target.chain = live.get(r.target.chainName) ?? null;
     this.base.reach = reach ?? undefined;
-  }
-
-  private mergedReach(r: ReachCache): ReachCache {
-    // The live cache may be written in place only by a transaction that commits in place.
-    const bits = this.base ? r.bits : new Map(r.bits);
-    for (const [n, b] of this.reachDelta) bits.set(n, b);
-    return { bits, exact: r.exact };
   }
 
   chain(name: string): Chain | undefined {
@@ -208,8 +203,6 @@ export class TableTxn {
     if (!bits) return false;
     this.reach = { bits, exact: true };
     this.reachDelta.clear();
-    // A transaction that commits in place must not change the live cache before commit.
-    if (this.base) this.base.reach = undefined;
     return true;
   }
 
