@@ -18,12 +18,11 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generateKubeProxyRules, type KubeService } from './kube-proxy-gen.js';
-import type { CalibrationBackend, CalibrationPoint, CostClass, CostFit } from '../netfilter/update-cost-types.js';
+import type { IptablesBackend, CalibrationPoint, CostClass, CostFit } from '../netfilter/update-cost-types.js';
 
-type Backend = CalibrationBackend;
 type Term = 'tableRules' | 'chainRules' | 'ruleLines';
 
-const TOOLS: Record<Backend, { cmd: string; restore: string }> = {
+const TOOLS: Record<IptablesBackend, { cmd: string; restore: string }> = {
   legacy: { cmd: 'iptables-legacy', restore: 'iptables-legacy-restore' },
   nft: { cmd: 'iptables-nft', restore: 'iptables-nft-restore' },
 };
@@ -98,7 +97,6 @@ interface Sample {
   ruleLines: number;
   chainLines: number;
 }
-type Point = CalibrationPoint;
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -106,9 +104,9 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-const points: Point[] = [];
+const points: CalibrationPoint[] = [];
 
-function record(backend: Backend, op: string, cls: CostClass | null, services: number, noflush: boolean, samples: Sample[]): void {
+function record(backend: IptablesBackend, op: string, cls: CostClass | null, services: number, noflush: boolean, samples: Sample[]): void {
   const us = samples.map((s) => s.us);
   const mean = (k: keyof Sample) => Math.round(samples.reduce((t, s) => t + s[k], 0) / samples.length);
   points.push({
@@ -152,7 +150,7 @@ const RULE = ['-d', '10.255.0.1/32', '-p', 'tcp', '-m', 'comment', '--comment', 
 const SMALL = 'KUBE-POSTROUTING';
 const SMALL_RULES = 3;
 
-async function measureBackend(backend: Backend, services: number): Promise<void> {
+async function measureBackend(backend: IptablesBackend, services: number): Promise<void> {
   const { cmd, restore } = TOOLS[backend];
   const opts = { endpointsPerService: 2, nodePorts: Math.max(1, Math.ceil(services / 10)), seed: 1 };
   // Extra Services past `services` are the ones the --noflush runs add, one per run.
@@ -258,7 +256,6 @@ function measureNoop(): Record<string, number> {
 
 // ---------- the fit: non-negative least squares, tiny and exact ----------
 
-type Fit = CostFit;
 
 /** Solves the normal equations for columns `cols` of X; null when singular. Returns coefficients and (XᵀX)⁻¹'s diagonal. */
 function ols(X: number[][], y: number[], cols: number[]): { beta: number[]; invDiag: number[] } | null {
@@ -308,7 +305,7 @@ function nnls(X: number[][], y: number[], allowed: number[]): { cols: number[]; 
  * Fits median µs = a + Σ coef·term (relative least squares). `optional` terms stay
  * only when the data carry them: a positive coefficient at least twice its standard error.
  */
-function fit(ps: Point[], required: Term[], optional: Term[]): Fit {
+function fit(ps: CalibrationPoint[], required: Term[], optional: Term[]): CostFit {
   const terms: Term[] = [...required, ...optional];
   // Rows are weighted by 1/median, so the fit minimises relative error: otherwise the
   // 80,000-rule points (seconds) decide alone and the empty-table ones (ms) come out 2× off.
@@ -335,7 +332,7 @@ function fit(ps: Point[], required: Term[], optional: Term[]): Fit {
     }
     for (const w of weak) notes.push(`${w.t} term kept (t = ${w.tStat.toFixed(1)})`);
     const coef = (col: number) => (f.cols.includes(col) ? f.beta[f.cols.indexOf(col)] : 0);
-    const out: Fit = { a: Math.round(coef(0)), tableRules: 0, chainRules: 0, ruleLines: 0, points: ps.length, maxRelErr: 0, note: '' };
+    const out: CostFit = { a: Math.round(coef(0)), tableRules: 0, chainRules: 0, ruleLines: 0, points: ps.length, maxRelErr: 0, note: '' };
     terms.forEach((t, i) => (out[t] = Number(coef(i + 1).toPrecision(4))));
     for (const t of required) if (out[t] === 0) notes.push(`${t} clamped to 0`);
     out.maxRelErr = Number(
@@ -346,8 +343,8 @@ function fit(ps: Point[], required: Term[], optional: Term[]): Fit {
   }
 }
 
-function fitAll(): Record<Backend, Record<CostClass, Fit>> {
-  const of = (b: Backend, ...ops: string[]) => points.filter((p) => p.backend === b && ops.includes(p.op));
+function fitAll(): Record<IptablesBackend, Record<CostClass, CostFit>> {
+  const of = (b: IptablesBackend, ...ops: string[]) => points.filter((p) => p.backend === b && ops.includes(p.op));
   const ADD = ['append-small', 'insert-small', 'append-services', 'insert-services'];
   const DEL = ['delete-spec-small', 'delete-num-small', 'delete-spec-services', 'delete-num-services'];
   const CHAIN = ['new-chain', 'delete-chain'];
@@ -380,7 +377,7 @@ function toolVersion(cmd: string): string {
   return r.stdout.trim();
 }
 
-function emit(noop: Record<string, number>, coef: Record<Backend, Record<CostClass, Fit>>, wallS: number): string {
+function emit(noop: Record<string, number>, coef: Record<IptablesBackend, Record<CostClass, CostFit>>, wallS: number): string {
   const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const legacyV = toolVersion(TOOLS.legacy.cmd);
   const nftV = toolVersion(TOOLS.nft.cmd);
@@ -400,7 +397,7 @@ function emit(noop: Record<string, number>, coef: Record<Backend, Record<CostCla
 // load average at the end ${info.loadAverageAtEnd.join(' ')}; ${RUNS} runs per change, ${LOAD_RUNS} per full restore.
 // Times are wall-clock µs of \`ip netns exec NS <tool> ...\`, process start-up included. docs/update-cost.md explains.
 
-import type { CalibrationBackend, CalibrationPoint, CostClass, CostFit } from './update-cost-types.js';
+import type { IptablesBackend, CalibrationPoint, CostClass, CostFit } from './update-cost-types.js';
 
 export const CALIBRATION_INFO = ${json(info)} as const;
 
@@ -411,15 +408,15 @@ export const CALIBRATION_POINTS: readonly CalibrationPoint[] = [
 ${points.map((p) => `  ${JSON.stringify(p)},`).join('\n')}
 ];
 
-export const COST_FITS: Readonly<Record<CalibrationBackend, Readonly<Record<CostClass, CostFit>>>> = ${json(coef)};
+export const COST_FITS: Readonly<Record<IptablesBackend, Readonly<Record<CostClass, CostFit>>>> = ${json(coef)};
 `;
 }
 
-function markdown(coef: Record<Backend, Record<CostClass, Fit>>): string {
+function markdown(coef: Record<IptablesBackend, Record<CostClass, CostFit>>): string {
   const ops = [...new Set(points.map((p) => p.op))];
   const ms = (us: number) => (us / 1000).toFixed(us < 100_000 ? 1 : 0);
   const lines: string[] = [];
-  for (const b of ['legacy', 'nft'] as Backend[]) {
+  for (const b of ['legacy', 'nft'] as IptablesBackend[]) {
     lines.push(`\n${b} (median ms; [min–max])\n`, `| op | ${SIZES.map((s) => `${s} svc`).join(' | ')} |`, `|---|${SIZES.map(() => '---:').join('|')}|`);
     for (const op of ops) {
       const row = SIZES.map((s) => points.find((p) => p.backend === b && p.op === op && p.services === s));
@@ -437,7 +434,7 @@ async function main(): Promise<void> {
   for (const b of Object.values(TOOLS)) for (const c of [b.cmd, b.restore]) toolVersion(c);
   if (!(RUNS >= 3) || !(LOAD_RUNS >= 1) || SIZES.some((s) => !Number.isInteger(s) || s < 0)) throw new Error('bad --runs / --load-runs / --sizes');
   const noop = measureNoop();
-  for (const backend of ['legacy', 'nft'] as Backend[]) for (const s of SIZES) await measureBackend(backend, s);
+  for (const backend of ['legacy', 'nft'] as IptablesBackend[]) for (const s of SIZES) await measureBackend(backend, s);
   const coef = fitAll();
   const wallS = (performance.now() - started) / 1000;
   writeFileSync(OUT, emit(noop, coef, wallS));

@@ -16,10 +16,9 @@ import type { TableName } from '../netfilter/types.js';
 import type { Ruleset } from '../netfilter/rule.js';
 import { estimateUpdateCost, type IptablesBackend, type RuleChange } from '../netfilter/update-cost.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import type { RuleUpdateSpec } from '../topology/model.js';
 import { splitShellWords } from '../core/shell.js';
 import { rulesetOf } from './adapters.js';
-
-export type UpdateTiming = 'instant' | 'modelled';
 
 /** One priced rule change: reported with the command's output, in `rules.update` events and in scenario reports. */
 export interface RuleUpdate {
@@ -141,7 +140,7 @@ export class RuleUpdates {
 
   constructor(
     private readonly scheduler: Scheduler,
-    readonly timing: UpdateTiming,
+    readonly timing: RuleUpdateSpec['timing'],
     private readonly backendOf: (node: Node) => IptablesBackend,
   ) {}
 

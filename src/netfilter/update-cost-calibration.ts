@@ -3,7 +3,7 @@
 // load average at the end 2.79 3.07 2.3; 7 runs per change, 3 per full restore.
 // Times are wall-clock µs of `ip netns exec NS <tool> ...`, process start-up included. docs/update-cost.md explains.
 
-import type { CalibrationBackend, CalibrationPoint, CostClass, CostFit } from './update-cost-types.js';
+import type { IptablesBackend, CalibrationPoint, CostClass, CostFit } from './update-cost-types.js';
 
 export const CALIBRATION_INFO = {
   "measuredAt": "2026-11-26T20:24:36Z",
@@ -168,7 +168,7 @@ export const CALIBRATION_POINTS: readonly CalibrationPoint[] = [
   {"backend":"nft","op":"restore-noflush-service","cls":"restoreNoflush","services":10000,"tableRules":83032,"chainRules":0,"ruleLines":8,"chainLines":3,"noflush":true,"runs":7,"medianUs":155204,"minUs":147439,"maxUs":179242},
 ];
 
-export const COST_FITS: Readonly<Record<CalibrationBackend, Readonly<Record<CostClass, CostFit>>>> = {
+export const COST_FITS: Readonly<Record<IptablesBackend, Readonly<Record<CostClass, CostFit>>>> = {
   "legacy": {
     "ruleAdd": {
       "a": 14543,

@@ -3,11 +3,12 @@
  * (src/bench/calibrate-update-cost.ts) measures and fits, and what the
  * generated update-cost-calibration.ts holds for the model to read.
  */
-export type CalibrationBackend = 'legacy' | 'nft';
+/** Which iptables tool makes the change: the legacy (x_tables) or the nft backend. */
+export type IptablesBackend = 'nft' | 'legacy';
 export type CostClass = 'ruleAdd' | 'ruleDelete' | 'chain' | 'restoreFull' | 'restoreNoflush';
 
 export interface CalibrationPoint {
-  backend: CalibrationBackend;
+  backend: IptablesBackend;
   op: string;
   /** The model class this point is fitted into; null: shown in the doc only. */
   cls: CostClass | null;

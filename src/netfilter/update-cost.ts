@@ -8,9 +8,9 @@
  * kernel checks on commit — the fitted coefficients say how much of each.
  */
 import { COST_FITS } from './update-cost-calibration.js';
-import type { CostClass, CostFit } from './update-cost-types.js';
+import type { CostClass, CostFit, IptablesBackend } from './update-cost-types.js';
 
-export type IptablesBackend = 'nft' | 'legacy';
+export type { IptablesBackend };
 
 export interface RuleChange {
   /** One `iptables` invocation, or one `iptables-restore` run. */

@@ -190,8 +190,9 @@ export class Session {
     if (!name) return { ok: false, output: `no node "${node}"` };
     const r = this.lab.exec(name, cmd, stdin);
     const u = r.update;
-    const cost = u ? `\n(${u.backend} update: ${humanDuration(u.cost_us)}, ${u.why}; took effect at t=${humanDuration(u.commit_us)})` : '';
-    return { ok: r.exitCode === 0, output: ((r.stdout + r.stderr).replace(/\n$/, '') + cost).replace(/^\n/, '') };
+    const lines = [(r.stdout + r.stderr).replace(/\n$/, '')];
+    if (u) lines.push(`(${u.backend} update: ${humanDuration(u.cost_us)}, ${u.why}; took effect at t=${humanDuration(u.commit_us)})`);
+    return { ok: r.exitCode === 0, output: lines.filter(Boolean).join('\n') };
   }
 
   /** The terminal UI's and the feed's command language; see COMMAND_HELP. */
