@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Ruleset } from '../netfilter/rule.js';
@@ -6,14 +6,11 @@ import { runIptablesRestore } from '../netfilter/iptables/restore.js';
 import { save } from '../netfilter/iptables/save.js';
 import { generateKubeProxyRules, kubeChainHash } from './kube-proxy-gen.js';
 
-const corpusDir = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
-const haveCorpus = existsSync(corpusDir);
+const corpusDir = fileURLToPath(new URL('../../test/fixtures/corpus/', import.meta.url));
 const corpus = (rel: string) => readFileSync(corpusDir + rel, 'utf8');
-const withCorpus = it.skipIf(!haveCorpus);
-const skipNote = haveCorpus ? '' : ' (skipped: ../shared/corpus is not beside this checkout)';
 
 describe('the kube-proxy generator', () => {
-  withCorpus(`hashes chain names as kube-proxy does (the corpus fixtures' names)${skipNote}`, () => {
+  it(`hashes chain names as kube-proxy does (the corpus fixtures' names)`, () => {
     const fixture = corpus('kubernetes/kube-proxy-overall-fixture.rules');
     // ns1/svc1:p80 with its one endpoint 10.180.0.1:80, ns4/svc4's two endpoints.
     for (const [text, chain] of [
@@ -25,15 +22,25 @@ describe('the kube-proxy generator', () => {
     expect(corpus('kubernetes/kube-proxy-itp-cluster-3ep-fixture.rules')).toContain(`KUBE-SVC-${kubeChainHash('ns1/svc1tcp')}`);
   });
 
-  withCorpus(`prints rules in the shape the kernel gives back for kube-proxy input${skipNote}`, () => {
+  it(`prints rules in the shape the kernel gives back for kube-proxy input`, () => {
     const saved = corpus('_kernel-roundtrip/kubernetes/kube-proxy-overall-fixture.saved');
     const g = generateKubeProxyRules(3, { nodePorts: 1, seed: 7 });
     // Every generated rule, with its addresses, names and numbers blanked, has a twin in the kernel's output.
-    const shape = (l: string) => l.replace(/KUBE-(SVC|SEP|EXT)-[A-Z2-7]{16}/g, 'KUBE-$1-H').replace(/"[^"]*"/g, 'C').replace(/\d+(\.\d+)*/g, 'N');
-    const kernel = new Set(saved.split('\n').filter((l) => l.startsWith('-A')).map(shape));
+    const shape = (l: string) =>
+      l
+        .replace(/KUBE-(SVC|SEP|EXT)-[A-Z2-7]{16}/g, 'KUBE-$1-H')
+        .replace(/"[^"]*"/g, 'C')
+        .replace(/\d+(\.\d+)*/g, 'N');
+    const kernel = new Set(
+      saved
+        .split('\n')
+        .filter((l) => l.startsWith('-A'))
+        .map(shape),
+    );
     const ours = g.text.split('\n').filter((l) => l.startsWith('-A ') && !l.includes('MASQUERADE --random-fully'));
     expect(ours.length).toBeGreaterThan(20);
-    for (const l of ours.filter((l) => !l.startsWith('-A KUBE-FORWARD -m conntrack --ctstate INVALID'))) expect(kernel, l).toContain(shape(l));
+    for (const l of ours.filter((l) => !l.startsWith('-A KUBE-FORWARD -m conntrack --ctstate INVALID')))
+      expect(kernel, l).toContain(shape(l));
   });
 
   it('makes about 8 nat rules per Service with two endpoints, 3 more per NodePort', () => {
