@@ -83,8 +83,22 @@ describe('nflab run', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ scenario: 'docker published port', seed: 1, passed: true });
     const first = doc.steps[0];
-    expect(first).toMatchObject({ step: 1, kind: 'connect', from: 'client', to: '198.51.100.1:8080', proto: 'tcp', result: 'connected', server: 'docker-host/web' });
-    expect(first.trace.find((s: { chain?: string }) => s.chain === 'DOCKER')).toMatchObject({ hook: 'PREROUTING', table: 'nat', rule: 1, verdict: 'ACCEPT', target: 'DNAT' });
+    expect(first).toMatchObject({
+      step: 1,
+      kind: 'connect',
+      from: 'client',
+      to: '198.51.100.1:8080',
+      proto: 'tcp',
+      result: 'connected',
+      server: 'docker-host/web',
+    });
+    expect(first.trace.find((s: { chain?: string }) => s.chain === 'DOCKER')).toMatchObject({
+      hook: 'PREROUTING',
+      table: 'nat',
+      rule: 1,
+      verdict: 'ACCEPT',
+      target: 'DNAT',
+    });
     const expectStep = doc.steps.find((s: { kind: string }) => s.kind === 'expect');
     expect(Object.keys(expectStep.conntrack)).toContain('docker-host');
     expect(expectStep.saves['docker-host']).toMatch(/^\*filter\n/);
@@ -93,7 +107,10 @@ describe('nflab run', () => {
 
   it('exits 1 and explains why not when an expectation fails', () => {
     const sc = join(tmp, 'failing.yaml');
-    writeFileSync(sc, `topology: ${docker}\nsteps:\n  - connect: { from: client, to: 198.51.100.1:8081 }\n    expect: { result: connected, passes: [ "docker-host nat/DOCKER#1" ] }\n`);
+    writeFileSync(
+      sc,
+      `topology: ${docker}\nsteps:\n  - connect: { from: client, to: 198.51.100.1:8081 }\n    expect: { result: connected, passes: [ "docker-host nat/DOCKER#1" ] }\n`,
+    );
     const r = nflab('run', sc, '--no-color');
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/expected: result connected/);
@@ -107,7 +124,10 @@ describe('nflab trace, save and export', () => {
   it('traces every packet of an exchange as JSON lines, the SYN first', () => {
     const r = nflab('trace', docker, '--from', 'client', '--to', '198.51.100.1:8080', '--json');
     expect(r.code).toBe(0);
-    const packets = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const packets = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(packets[0].packet).toMatchObject({ proto: 'tcp', dst: '198.51.100.1:8080', flags: 'SYN' });
     expect(packets[0].outcome).toBe('delivered');
     expect(packets[1].packet.flags).toBe('SYN,ACK');
@@ -134,7 +154,9 @@ describe('nflab trace, save and export', () => {
     const all = readPcapng(readFileSync(runCap));
     expect(all.ok && all.value.interfaces.length).toBeGreaterThan(5);
     const traceCap = join(tmp, 'trace.pcapng');
-    expect(nflab('trace', docker, '--from', 'client', '--to', '198.51.100.1:8080', '--pcap', traceCap, '--capture', 'client:eth0').code).toBe(0);
+    expect(
+      nflab('trace', docker, '--from', 'client', '--to', '198.51.100.1:8080', '--pcap', traceCap, '--capture', 'client:eth0').code,
+    ).toBe(0);
     const one = readPcapng(readFileSync(traceCap));
     expect(one.ok && one.value.interfaces.map((i) => i.name)).toEqual(['client:eth0']);
     const bad = nflab('trace', docker, '--from', 'client', '--to', '198.51.100.1:8080', '--pcap', traceCap, '--capture', 'client:eth7');

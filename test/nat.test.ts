@@ -62,7 +62,10 @@ describe('conntrack and NAT', () => {
     expect(a.serverSees).toBe('203.0.113.1:40000');
     expect(b.serverSees?.startsWith('203.0.113.1:')).toBe(true);
     expect(b.serverSees).not.toBe('203.0.113.1:40000');
-    const entries = lab.node('router')!.views.conntrack().filter((e) => e.proto === 'tcp');
+    const entries = lab
+      .node('router')!
+      .views.conntrack()
+      .filter((e) => e.proto === 'tcp');
     expect(entries.map((e) => [e.orig.src, e.orig.sport, e.reply.dst, e.reply.dport === 40000])).toEqual([
       ['10.0.0.11', 40000, '203.0.113.1', true],
       ['10.0.0.12', 40000, '203.0.113.1', false],
@@ -93,7 +96,10 @@ describe('conntrack and NAT', () => {
     // UDP to a closed port on the server: the port-unreachable comes back to 203.0.113.1 and is un-NATed to the client.
     const r = probe(lab, 'send', 'c1', '203.0.113.2:5353', { sport: 41000 });
     expect(r.result).toBe('refused');
-    const ct = lab.node('router')!.views.conntrack().find((e) => e.proto === 'udp');
+    const ct = lab
+      .node('router')!
+      .views.conntrack()
+      .find((e) => e.proto === 'udp');
     expect(ct).toMatchObject({ orig: { src: '10.0.0.11', sport: 41000 }, reply: { dst: '203.0.113.1' } });
   });
 
@@ -129,7 +135,11 @@ describe.skipIf(!kernel.ok)(`the same NAT cases on the kernel${kernel.ok ? '' : 
     } finally {
       k.down();
     }
-    const rejecting = loadTopologyText(twoClientsBehindMasquerade.replace('-A FORWARD -i eth0 -o eth1 -j ACCEPT\n', ''), '<nat-test>', process.cwd());
+    const rejecting = loadTopologyText(
+      twoClientsBehindMasquerade.replace('-A FORWARD -i eth0 -o eth1 -j ACCEPT\n', ''),
+      '<nat-test>',
+      process.cwd(),
+    );
     if (!rejecting.ok) throw new Error('topology');
     const k2 = KernelLab.up(rejecting.value);
     try {

@@ -29,7 +29,14 @@ const MUTATIONS: readonly Mutation[] = [
   { file: 'istio-sidecar.yaml', node: 'node/pod', table: 'nat', chain: 'ISTIO_INBOUND', rule: 2, about: 'inbound capture to 15006' },
   { file: 'istio-sidecar.yaml', node: 'node/pod', table: 'nat', chain: 'ISTIO_OUTPUT', rule: 9, about: 'outbound capture to 15001' },
   { file: 'istio-sidecar.yaml', node: 'node/pod', table: 'nat', chain: 'ISTIO_INBOUND', rule: 1, about: 'the 15008 exemption' },
-  { file: 'kube-proxy.yaml', node: 'node1', table: 'nat', chain: 'KUBE-SVC-CDGGSHYLG3RE2FKL', rule: 2, about: 'the first endpoint (statistic 1/3)' },
+  {
+    file: 'kube-proxy.yaml',
+    node: 'node1',
+    table: 'nat',
+    chain: 'KUBE-SVC-CDGGSHYLG3RE2FKL',
+    rule: 2,
+    about: 'the first endpoint (statistic 1/3)',
+  },
   { file: 'kube-proxy.yaml', node: 'node1', table: 'nat', chain: 'KUBE-POSTROUTING', rule: 3, about: 'the service MASQUERADE' },
   { file: 'kube-proxy.yaml', node: 'node1', table: 'nat', chain: 'KUBE-NODEPORTS', rule: 1, about: 'the NodePort' },
   { file: 'multi-hop-nat.yaml', node: 'r3', table: 'nat', chain: 'PREROUTING', rule: 1, about: "r3's DNAT" },
@@ -71,7 +78,8 @@ describe('bundled scenarios notice a missing rule', () => {
         const r = runStep(lab, step, i + 1);
         // An exec step that trips over the renumbered chain says nothing about the rule's behaviour.
         if (step.kind === 'exec') return;
-        for (const f of r.failures) if (!isKnown(m.file, i + 1, f.expected)) noticed.push(`step ${i + 1}: expected ${f.expected}, seen ${f.seen}`);
+        for (const f of r.failures)
+          if (!isKnown(m.file, i + 1, f.expected)) noticed.push(`step ${i + 1}: expected ${f.expected}, seen ${f.seen}`);
       });
       expect(noticed.length, `no expectation failed without ${m.table}/${m.chain}#${m.rule}`).toBeGreaterThan(0);
     });

@@ -7,7 +7,9 @@ import { runScenario } from '../src/scenario/runner.js';
 import { isKnown, KNOWN_ENGINE_BUGS } from './scenarios-known-engine-bugs.js';
 
 const dir = join(import.meta.dirname, '..', 'scenarios');
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 describe('bundled scenarios', () => {
   it('there are scenarios to run', () => {
@@ -25,12 +27,16 @@ describe('bundled scenarios', () => {
       for (const s of report.steps) {
         for (const fl of s.failures) {
           if (isKnown(f, s.step, fl.expected)) seenKnown.add(`${s.step} ${fl.expected}`);
-          else unexpected.push(`${f} step ${s.step} (${s.name || s.kind}): expected ${fl.expected}; seen ${fl.seen}${fl.why_not ? `; ${fl.why_not}` : ''}`);
+          else
+            unexpected.push(
+              `${f} step ${s.step} (${s.name || s.kind}): expected ${fl.expected}; seen ${fl.seen}${fl.why_not ? `; ${fl.why_not}` : ''}`,
+            );
         }
       }
       expect(unexpected, unexpected.join('\n')).toEqual([]);
       const fixed = KNOWN_ENGINE_BUGS.filter((k) => k.file === f && !seenKnown.has(`${k.step} ${k.expected}`)).map(
-        (k) => `${f} step ${k.step}: "${k.expected}" now holds: remove it from test/scenarios-known-engine-bugs.ts and its # ENGINE BUG comment`,
+        (k) =>
+          `${f} step ${k.step}: "${k.expected}" now holds: remove it from test/scenarios-known-engine-bugs.ts and its # ENGINE BUG comment`,
       );
       expect(fixed, fixed.join('\n')).toEqual([]);
     });

@@ -73,7 +73,8 @@ function outcome(partial: Partial<ProbeOutcome> & { result: ProbeResultName }): 
 function firstTraceDuring(node: Node, fn: () => void): PacketTrace | null {
   let first: PacketTrace | null = null;
   const off = node.lab.tracer.subscribe((e) => {
-    if (!first && e.kind === 'packet.new' && e.node === node.name && e.packet !== undefined) first = node.lab.tracer.traces.get(e.packet) ?? null;
+    if (!first && e.kind === 'packet.new' && e.node === node.name && e.packet !== undefined)
+      first = node.lab.tracer.traces.get(e.packet) ?? null;
   });
   try {
     fn();

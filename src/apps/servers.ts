@@ -35,7 +35,12 @@ export function startServer(node: Node, spec: ServerSpec): void {
     l = {
       ...base,
       onDatagram: (from, to, data, reply) => {
-        if (spec.app === 'echo') reply(encoder.encode(echoAnswer(node.name, `${formatIpv4(from.addr)}:${from.port}`, `${formatIpv4(to.addr)}:${to.port}`, decoder.decode(data))));
+        if (spec.app === 'echo')
+          reply(
+            encoder.encode(
+              echoAnswer(node.name, `${formatIpv4(from.addr)}:${from.port}`, `${formatIpv4(to.addr)}:${to.port}`, decoder.decode(data)),
+            ),
+          );
       },
     };
   } else if (spec.app === 'echo') {

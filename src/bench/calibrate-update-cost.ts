@@ -125,7 +125,9 @@ function record(backend: IptablesBackend, op: string, cls: CostClass | null, ser
     maxUs: Math.round(Math.max(...us)),
   });
   const p = points[points.length - 1];
-  console.log(`${backend.padEnd(6)} ${String(services).padStart(6)} svc  ${op.padEnd(24)} median ${(p.medianUs / 1000).toFixed(1).padStart(8)} ms  (${(p.minUs / 1000).toFixed(1)}–${(p.maxUs / 1000).toFixed(1)})`);
+  console.log(
+    `${backend.padEnd(6)} ${String(services).padStart(6)} svc  ${op.padEnd(24)} median ${(p.medianUs / 1000).toFixed(1).padStart(8)} ms  (${(p.minUs / 1000).toFixed(1)}–${(p.maxUs / 1000).toFixed(1)})`,
+  );
 }
 
 const countRules = (text: string) => text.split('\n').filter((l) => l.startsWith('-A ') || l.startsWith('-I ')).length;
@@ -141,11 +143,28 @@ function serviceRestoreInput(s: KubeService, allText: string): string {
   const own = [s.svcChain, ...s.sepChains, ...(s.extChain ? [s.extChain] : [])];
   const lines = allText.split('\n');
   const decl = lines.filter((l) => own.some((c) => l.startsWith(`:${c} `)));
-  const rules = lines.filter((l) => own.some((c) => l.startsWith(`-A ${c} `)) || (l.startsWith('-A KUBE-SERVICES ') && l.endsWith(`-j ${s.svcChain}`)));
+  const rules = lines.filter(
+    (l) => own.some((c) => l.startsWith(`-A ${c} `)) || (l.startsWith('-A KUBE-SERVICES ') && l.endsWith(`-j ${s.svcChain}`)),
+  );
   return ['*nat', ...decl, ...rules, 'COMMIT', ''].join('\n');
 }
 
-const RULE = ['-d', '10.255.0.1/32', '-p', 'tcp', '-m', 'comment', '--comment', 'nfcal', '-m', 'tcp', '--dport', '80', '-j', 'KUBE-MARK-MASQ'];
+const RULE = [
+  '-d',
+  '10.255.0.1/32',
+  '-p',
+  'tcp',
+  '-m',
+  'comment',
+  '--comment',
+  'nfcal',
+  '-m',
+  'tcp',
+  '--dport',
+  '80',
+  '-j',
+  'KUBE-MARK-MASQ',
+];
 /** A small user chain every kube-proxy table has (3 rules). */
 const SMALL = 'KUBE-POSTROUTING';
 const SMALL_RULES = 3;
@@ -174,7 +193,13 @@ async function measureBackend(backend: IptablesBackend, services: number): Promi
     record(backend, 'restore-load', 'restoreFull', services, false, loads);
     const reloads: Sample[] = [];
     for (let i = 0; i < LOAD_RUNS; i++)
-      reloads.push({ us: timed(ns, [restore], base.text), tableRules: fileRules, chainRules: 0, ruleLines: fileRules, chainLines: fileChains });
+      reloads.push({
+        us: timed(ns, [restore], base.text),
+        tableRules: fileRules,
+        chainRules: 0,
+        ruleLines: fileRules,
+        chainLines: fileChains,
+      });
     record(backend, 'restore-reload', 'restoreFull', services, false, reloads);
 
     let nat = natRuleCount(base.text);
@@ -220,7 +245,13 @@ async function measureBackend(backend: IptablesBackend, services: number): Promi
       kubeServices += 1;
       if (backend === 'legacy') {
         // Reading alone (no write back): how much of a legacy change is the fetch. Too slow to ask of iptables-nft.
-        push('list-input', { us: timed(ns, [cmd, ...nat_, '-L', 'INPUT', '-n']), tableRules: nat, chainRules: 0, ruleLines: 0, chainLines: 0 });
+        push('list-input', {
+          us: timed(ns, [cmd, ...nat_, '-L', 'INPUT', '-n']),
+          tableRules: nat,
+          chainRules: 0,
+          ruleLines: 0,
+          chainLines: 0,
+        });
       }
     }
     for (const pair of pairs) for (const step of pair) record(backend, step.op, step.cls, services, false, samples.get(step.op)!);
@@ -255,7 +286,6 @@ function measureNoop(): Record<string, number> {
 }
 
 // ---------- the fit: non-negative least squares, tiny and exact ----------
-
 
 /** Solves the normal equations for columns `cols` of X; null when singular. Returns coefficients and (XᵀX)⁻¹'s diagonal. */
 function ols(X: number[][], y: number[], cols: number[]): { beta: number[]; invDiag: number[] } | null {
@@ -417,14 +447,22 @@ function markdown(coef: Record<IptablesBackend, Record<CostClass, CostFit>>): st
   const ms = (us: number) => (us / 1000).toFixed(us < 100_000 ? 1 : 0);
   const lines: string[] = [];
   for (const b of ['legacy', 'nft'] as IptablesBackend[]) {
-    lines.push(`\n${b} (median ms; [min–max])\n`, `| op | ${SIZES.map((s) => `${s} svc`).join(' | ')} |`, `|---|${SIZES.map(() => '---:').join('|')}|`);
+    lines.push(
+      `\n${b} (median ms; [min–max])\n`,
+      `| op | ${SIZES.map((s) => `${s} svc`).join(' | ')} |`,
+      `|---|${SIZES.map(() => '---:').join('|')}|`,
+    );
     for (const op of ops) {
       const row = SIZES.map((s) => points.find((p) => p.backend === b && p.op === op && p.services === s));
       if (row.every((p) => !p)) continue;
       lines.push(`| ${op} | ${row.map((p) => (p ? `${ms(p.medianUs)} [${ms(p.minUs)}–${ms(p.maxUs)}]` : '')).join(' | ')} |`);
     }
-    lines.push(`\n| class | a (µs) | per table rule | per chain rule | per rule line | max rel. err | note |`, '|---|---:|---:|---:|---:|---:|---|');
-    for (const [cls, f] of Object.entries(coef[b])) lines.push(`| ${cls} | ${f.a} | ${f.tableRules} | ${f.chainRules} | ${f.ruleLines} | ${f.maxRelErr} | ${f.note} |`);
+    lines.push(
+      `\n| class | a (µs) | per table rule | per chain rule | per rule line | max rel. err | note |`,
+      '|---|---:|---:|---:|---:|---:|---|',
+    );
+    for (const [cls, f] of Object.entries(coef[b]))
+      lines.push(`| ${cls} | ${f.a} | ${f.tableRules} | ${f.chainRules} | ${f.ruleLines} | ${f.maxRelErr} | ${f.note} |`);
   }
   return lines.join('\n');
 }
@@ -432,7 +470,8 @@ function markdown(coef: Record<IptablesBackend, Record<CostClass, CostFit>>): st
 async function main(): Promise<void> {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) throw new Error('calibration needs Linux and root (network namespaces)');
   for (const b of Object.values(TOOLS)) for (const c of [b.cmd, b.restore]) toolVersion(c);
-  if (!(RUNS >= 3) || !(LOAD_RUNS >= 1) || SIZES.some((s) => !Number.isInteger(s) || s < 0)) throw new Error('bad --runs / --load-runs / --sizes');
+  if (!(RUNS >= 3) || !(LOAD_RUNS >= 1) || SIZES.some((s) => !Number.isInteger(s) || s < 0))
+    throw new Error('bad --runs / --load-runs / --sizes');
   const noop = measureNoop();
   for (const backend of ['legacy', 'nft'] as IptablesBackend[]) for (const s of SIZES) await measureBackend(backend, s);
   const coef = fitAll();

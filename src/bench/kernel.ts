@@ -22,7 +22,10 @@ function cleanupAll(): void {
 export function kernelUnavailable(): string | null {
   if (process.platform !== 'linux') return 'not Linux';
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'not root';
-  for (const [cmd, arg] of [['ip', '-V'], ['iptables-restore', '--version']] as const) {
+  for (const [cmd, arg] of [
+    ['ip', '-V'],
+    ['iptables-restore', '--version'],
+  ] as const) {
     const r = spawnSync(cmd, [arg], { stdio: 'ignore' });
     if (r.error || r.status !== 0) return `${cmd} not available`;
   }

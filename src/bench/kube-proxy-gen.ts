@@ -129,8 +129,14 @@ export function generateKubeProxyRules(n: number, opts: KubeProxyGenOptions = {}
   chains.set('KUBE-SERVICES', []);
   for (const s of services) {
     const c = q(s.portName);
-    add('KUBE-SERVICES', `-d ${s.clusterIp}/32 -p tcp -m comment --comment ${q(`${s.portName} cluster IP`)} -m tcp --dport ${s.port} -j ${s.svcChain}`);
-    add(s.svcChain, `! -s ${cidr} -d ${s.clusterIp}/32 -p tcp -m comment --comment ${q(`${s.portName} cluster IP`)} -m tcp --dport ${s.port} -j KUBE-MARK-MASQ`);
+    add(
+      'KUBE-SERVICES',
+      `-d ${s.clusterIp}/32 -p tcp -m comment --comment ${q(`${s.portName} cluster IP`)} -m tcp --dport ${s.port} -j ${s.svcChain}`,
+    );
+    add(
+      s.svcChain,
+      `! -s ${cidr} -d ${s.clusterIp}/32 -p tcp -m comment --comment ${q(`${s.portName} cluster IP`)} -m tcp --dport ${s.port} -j KUBE-MARK-MASQ`,
+    );
     s.endpoints.forEach((ep, e) => {
       const sep = s.sepChains[e];
       const stat = e < s.endpoints.length - 1 ? ` -m statistic --mode random --probability ${probability(e, s.endpoints.length)}` : '';
@@ -144,19 +150,16 @@ export function generateKubeProxyRules(n: number, opts: KubeProxyGenOptions = {}
       add(s.extChain, `-j ${s.svcChain}`);
     }
   }
-  add('KUBE-SERVICES', '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
+  add(
+    'KUBE-SERVICES',
+    '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+  );
   add('KUBE-MARK-MASQ', '-j MARK --set-xmark 0x4000/0x4000');
   add('KUBE-POSTROUTING', '-m mark ! --mark 0x4000/0x4000 -j RETURN');
   add('KUBE-POSTROUTING', '-j MARK --set-xmark 0x4000/0x0');
   add('KUBE-POSTROUTING', '-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully');
 
-  const nat = [
-    '*nat',
-    ':PREROUTING ACCEPT [0:0]',
-    ':INPUT ACCEPT [0:0]',
-    ':OUTPUT ACCEPT [0:0]',
-    ':POSTROUTING ACCEPT [0:0]',
-  ];
+  const nat = ['*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]'];
   const names = [...chains.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   for (const name of names) nat.push(`:${name} - [0:0]`);
   nat.push(

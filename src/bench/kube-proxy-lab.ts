@@ -33,7 +33,8 @@ export function newServiceRestore(index: number): { text: string; service: KubeS
   for (const l of g.text.split('\n')) {
     const chain = l.startsWith('-A ') ? l.slice(3, l.indexOf(' ', 3)) : '';
     if (own.has(chain)) lines.push(l);
-    else if (chain === 'KUBE-SERVICES' && l.includes(` -j ${s.svcChain}`)) servicesRule = l.replace('-A KUBE-SERVICES', '-I KUBE-SERVICES 1');
+    else if (chain === 'KUBE-SERVICES' && l.includes(` -j ${s.svcChain}`))
+      servicesRule = l.replace('-A KUBE-SERVICES', '-I KUBE-SERVICES 1');
   }
   lines.push(servicesRule, 'COMMIT');
   return { text: lines.join('\n') + '\n', service: s };
@@ -44,6 +45,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   writeFileSync(join(dir, 'kube-proxy-5000.rules'), labRules().text);
   for (const i of [LAB_SERVICES, LAB_SERVICES + 1]) {
     const n = newServiceRestore(i);
-    process.stdout.write(`# Service ${n.service.portName}: ${n.service.clusterIp}:${n.service.port} -> ${n.service.endpoints.map((e) => `${e.ip}:${e.port}`).join(', ')}\n${n.text}\n`);
+    process.stdout.write(
+      `# Service ${n.service.portName}: ${n.service.clusterIp}:${n.service.port} -> ${n.service.endpoints.map((e) => `${e.ip}:${e.port}`).join(', ')}\n${n.text}\n`,
+    );
   }
 }

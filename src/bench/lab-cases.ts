@@ -84,7 +84,14 @@ export function nodePortCase(dir: string, n: number, connections: number): ConnR
   const [, ms] = timeIt(() => {
     for (let i = 0; i < connections; i++) one(20 + i);
   });
-  return { services: n, rules: kubeRules(n).ruleCount, labLoadMs, connections, connPerSec: (connections / ms) * 1000, usPerConn: (ms * 1000) / connections };
+  return {
+    services: n,
+    rules: kubeRules(n).ruleCount,
+    labLoadMs,
+    connections,
+    connPerSec: (connections / ms) * 1000,
+    usPerConn: (ms * 1000) / connections,
+  };
 }
 
 export function bigLabYaml(hosts: number): string {
@@ -129,11 +136,12 @@ export function bigLabCase(dir: string, hosts: number): BigLabResult {
   const rssMiB = process.memoryUsage().rss / 2 ** 20;
   const ev0 = lab.scheduler.executed;
   const [, ms] = timeIt(() => {
-    for (let h = 0; h < hosts; h++) for (let k = 1; k <= 3; k++) {
-      // To a sibling namespace of the same host, through the host's routing.
-      const r = probe(lab, 'connect', `h${h}/n${k}`, `172.${16 + (k % 3) + 1}.${h >> 8}.2:80`);
-      if (r.result !== 'connected') throw new Error(`h${h}/n${k}: ${r.result}`);
-    }
+    for (let h = 0; h < hosts; h++)
+      for (let k = 1; k <= 3; k++) {
+        // To a sibling namespace of the same host, through the host's routing.
+        const r = probe(lab, 'connect', `h${h}/n${k}`, `172.${16 + (k % 3) + 1}.${h >> 8}.2:80`);
+        if (r.result !== 'connected') throw new Error(`h${h}/n${k}: ${r.result}`);
+      }
   });
   const events = lab.scheduler.executed - ev0;
   return { hosts, nodes: lab.nodes.size, loadMs, heapMiB, rssMiB, events, eventsPerSec: (events / ms) * 1000 };
@@ -151,8 +159,18 @@ export function conntrackMemCase(entries: number): ConntrackMemResult {
   const pkts: Packet[] = [];
   for (let i = 0; i < entries; i++)
     pkts.push({
-      src: (10 << 24) | (i >>> 8), dst: (172 << 24) | 1, proto: PROTO_TCP, ttl: 64, tos: 0, id: 1, df: true, fragOffset: 0, moreFragments: false, ipOptionsLen: 0,
-      tcp: { sport: 1024 + (i & 255), dport: 80, seq: 1, ack: 0, flags: TCP_SYN, window: 64240, options: {} }, payload: new Uint8Array(0),
+      src: (10 << 24) | (i >>> 8),
+      dst: (172 << 24) | 1,
+      proto: PROTO_TCP,
+      ttl: 64,
+      tos: 0,
+      id: 1,
+      df: true,
+      fragOffset: 0,
+      moreFragments: false,
+      ipOptionsLen: 0,
+      tcp: { sport: 1024 + (i & 255), dport: 80, seq: 1, ack: 0, flags: TCP_SYN, window: 64240, options: {} },
+      payload: new Uint8Array(0),
     });
   const before = heapUsed();
   const ct = new Conntrack({ timers, sysctl: () => undefined });

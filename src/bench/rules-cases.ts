@@ -66,7 +66,18 @@ export function loadCase(n: number, dir: string, runs: number): { result: LoadRe
   }
   const totalMs = restoreMs + saveMs;
   return {
-    result: { services: n, rules: g.ruleCount, file, restoreMs, saveMs, totalMs, roundTripExact: exact, kernelRestoreMs, kernelNote, ratio: kernelRestoreMs ? totalMs / kernelRestoreMs : null },
+    result: {
+      services: n,
+      rules: g.ruleCount,
+      file,
+      restoreMs,
+      saveMs,
+      totalMs,
+      roundTripExact: exact,
+      kernelRestoreMs,
+      kernelNote,
+      ratio: kernelRestoreMs ? totalMs / kernelRestoreMs : null,
+    },
     rs,
   };
 }
@@ -82,7 +93,22 @@ export function insertCase(rs: Ruleset, tableRules: number, runs: number): Inser
   const ins: number[] = [];
   const del: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const rule = ['-d', `10.111.${i >> 8}.${i & 255}/32`, '-p', 'tcp', '-m', 'comment', '--comment', `bench/new${i}:http cluster IP`, '-m', 'tcp', '--dport', '80', '-j', 'KUBE-MARK-MASQ'];
+    const rule = [
+      '-d',
+      `10.111.${i >> 8}.${i & 255}/32`,
+      '-p',
+      'tcp',
+      '-m',
+      'comment',
+      '--comment',
+      `bench/new${i}:http cluster IP`,
+      '-m',
+      'tcp',
+      '--dport',
+      '80',
+      '-j',
+      'KUBE-MARK-MASQ',
+    ];
     const [a, ams] = timeIt(() => runIptables(rs, ['-t', 'nat', '-I', 'KUBE-SERVICES', '1', ...rule]));
     if (a.exitCode !== 0) throw new Error(`insert failed: ${a.stderr}`);
     const [d, dms] = timeIt(() => runIptables(rs, ['-t', 'nat', '-D', 'KUBE-SERVICES', '1']));
@@ -117,7 +143,15 @@ export function walkCase(rs: Ruleset, services: number, nodeIp: string, nodePort
   env.nats.length = 0;
   const fwd = makeEnv({ hook: 'FORWARD', table: 'filter', local: [nodeIp] });
   const orig = tuple(syn.pkt.src, 40000, syn.pkt.dst, nodePort);
-  const ct: ConnView = { orig, reply: tuple(orig.dst, nodePort, orig.src, 40000), status: 0xe, mark: 0, zone: 0, expiresInSeconds: () => 432000, protoStateName: () => 'ESTABLISHED' };
+  const ct: ConnView = {
+    orig,
+    reply: tuple(orig.dst, nodePort, orig.src, 40000),
+    status: 0xe,
+    mark: 0,
+    zone: 0,
+    expiresInSeconds: () => 432000,
+    protoStateName: () => 'ESTABLISHED',
+  };
   const est = makeSkb(tcpPacket('192.168.0.2', 40000, '10.244.0.2', 8080, 0x10), { ctState: 'ESTABLISHED', ct, outIf: 'cni0' });
   if (runTable(rs, 'filter', 'FORWARD', est, fwd, null) !== 'ACCEPT') throw new Error('established packet not accepted');
   const estRate = rate(budgetMs, () => runTable(rs, 'filter', 'FORWARD', est, fwd, null));

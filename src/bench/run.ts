@@ -8,7 +8,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { insertCase, loadCase, walkCase, type InsertResult, type LoadResult, type WalkResult } from './rules-cases.js';
-import { bigLabCase, conntrackMemCase, nodePortCase, NODE_IP, NODE_PORT, type BigLabResult, type ConnResult, type ConntrackMemResult } from './lab-cases.js';
+import {
+  bigLabCase,
+  conntrackMemCase,
+  nodePortCase,
+  NODE_IP,
+  NODE_PORT,
+  type BigLabResult,
+  type ConnResult,
+  type ConntrackMemResult,
+} from './lab-cases.js';
 import { targetRows, printTable } from './report.js';
 
 export interface BenchResults {

@@ -47,7 +47,9 @@ describe('pcapng capture', () => {
     expect(cap.ok).toBe(true);
     if (!cap.ok) return;
     const names = cap.value.interfaces.map((i) => i.name);
-    expect(names).toEqual(expect.arrayContaining(['client:eth0', 'docker-host:eth0', 'docker-host:docker0', 'docker-host:veth-web', 'docker-host/web:eth0']));
+    expect(names).toEqual(
+      expect.arrayContaining(['client:eth0', 'docker-host:eth0', 'docker-host:docker0', 'docker-host:veth-web', 'docker-host/web:eth0']),
+    );
     expect(cap.value.interfaces.every((i) => i.linkType === 1 && i.tsresol === 6)).toBe(true);
   });
 
@@ -93,9 +95,15 @@ const tshark = spawnSync('tshark', ['-v'], { encoding: 'utf8' }).status === 0;
 describe.skipIf(!tshark)(`what tshark reads in the capture${tshark ? '' : ' (skipped: tshark is not installed)'}`, () => {
   const file = join(dir, 'tshark.pcapng');
   captureDocker(file);
-  const run = (...args: string[]) => spawnSync('tshark', ['-r', file, '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', ...args], { encoding: 'utf8' }).stdout;
+  const run = (...args: string[]) =>
+    spawnSync(
+      'tshark',
+      ['-r', file, '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', ...args],
+      { encoding: 'utf8' },
+    ).stdout;
 
-  const BAD_CHECKSUM = '_ws.expert.group == "Checksum" || ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || icmp.checksum.status == "Bad"';
+  const BAD_CHECKSUM =
+    '_ws.expert.group == "Checksum" || ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || icmp.checksum.status == "Bad"';
 
   it('finds no checksum error in any frame (and the same check does catch a corrupted one)', () => {
     expect(run('-T', 'fields', '-e', 'frame.number').trim().split('\n').length).toBeGreaterThan(20);
@@ -109,16 +117,41 @@ describe.skipIf(!tshark)(`what tshark reads in the capture${tshark ? '' : ' (ski
     const w = new PcapngWriter(join(dir, 'bad.pcapng'));
     w.writePacket({ iface: w.addInterface({ name: 'x:eth0' }), t_us: 0, data: bad });
     w.close();
-    const check = spawnSync('tshark', ['-r', join(dir, 'bad.pcapng'), '-o', 'tcp.check_checksum:TRUE', '-Y', BAD_CHECKSUM], { encoding: 'utf8' });
+    const check = spawnSync('tshark', ['-r', join(dir, 'bad.pcapng'), '-o', 'tcp.check_checksum:TRUE', '-Y', BAD_CHECKSUM], {
+      encoding: 'utf8',
+    });
     expect(check.stdout.trim().split('\n')).toHaveLength(1);
   });
 
   it('sees the handshake on the client, the addresses before and after NAT, and the comments', () => {
-    const client = run('-Y', 'frame.interface_name == "client:eth0" && tcp', '-T', 'fields', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'tcp.flags.str');
-    const rows = client.trim().split('\n').map((l) => l.split('\t'));
+    const client = run(
+      '-Y',
+      'frame.interface_name == "client:eth0" && tcp',
+      '-T',
+      'fields',
+      '-e',
+      'ip.src',
+      '-e',
+      'ip.dst',
+      '-e',
+      'tcp.flags.str',
+    );
+    const rows = client
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
     expect(rows[0]).toEqual(['198.51.100.10', '198.51.100.1', '··········S·']);
     expect(rows.find((r) => r[2] === '·······A··S·')?.slice(0, 2)).toEqual(['198.51.100.1', '198.51.100.10']);
-    const bridged = run('-Y', 'frame.interface_name == "docker-host:veth-web" && tcp.flags.syn == 1 && tcp.flags.ack == 0', '-T', 'fields', '-e', 'ip.dst', '-e', 'tcp.dstport');
+    const bridged = run(
+      '-Y',
+      'frame.interface_name == "docker-host:veth-web" && tcp.flags.syn == 1 && tcp.flags.ack == 0',
+      '-T',
+      'fields',
+      '-e',
+      'ip.dst',
+      '-e',
+      'tcp.dstport',
+    );
     expect(bridged.trim().split('\n')[0]).toBe('172.17.0.2\t80');
     const comments = run('-Y', 'frame.comment contains "DNAT"', '-T', 'fields', '-e', 'frame.comment');
     expect(comments).toContain('docker-host: nat/PREROUTING#1→DOCKER#1 DNAT 198.51.100.1:8080→172.17.0.2:80');

@@ -102,7 +102,9 @@ function select(lab: Lab, filter: readonly string[] | undefined): Set<string> | 
     }
     if (!all.includes(item)) {
       const near = all.filter((n) => editDistance(n, item) <= 2);
-      throw new CaptureError(`--capture: no interface "${item}"${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; interfaces are NODE:IFACE, e.g. ${all[0] ?? 'client:eth0'}`);
+      throw new CaptureError(
+        `--capture: no interface "${item}"${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; interfaces are NODE:IFACE, e.g. ${all[0] ?? 'client:eth0'}`,
+      );
     }
     chosen.add(item);
   }
@@ -128,7 +130,11 @@ export function frameBytes(f: Frame): Uint8Array {
   if (f.type === 'arp') {
     const a = f.arp;
     const arp = encodeArp({
-      op: a.op === 'request' ? 1 : 2, senderMac: macBytes(a.senderMac), senderIp: a.senderIp, targetMac: macBytes(a.targetMac), targetIp: a.targetIp,
+      op: a.op === 'request' ? 1 : 2,
+      senderMac: macBytes(a.senderMac),
+      senderIp: a.senderIp,
+      targetMac: macBytes(a.targetMac),
+      targetIp: a.targetIp,
     });
     return encodeEthernet(macBytes(f.dst), macBytes(f.src), ETHERTYPE_ARP, arp);
   }
@@ -221,7 +227,8 @@ export function startCapture(lab: Lab, file: string, filter?: readonly string[],
     frames++;
     const trace = frame.type === 'ipv4' ? (frame.meta.trace as PacketTrace | null) : null;
     if (dir === 'out') {
-      const comment = frame.type === 'arp' ? arpStory(node, frame) : trace ? storyOf(node, trailingSteps(trace, node), 'sent') : `${node}: sent`;
+      const comment =
+        frame.type === 'arp' ? arpStory(node, frame) : trace ? storyOf(node, trailingSteps(trace, node), 'sent') : `${node}: sent`;
       writer.writePacket({ iface, t_us, data, comment, direction: 'out' });
       return;
     }

@@ -5,7 +5,17 @@
  */
 import { err, ok, type Result } from '../core/diagnostic.js';
 import {
-  BT_EPB, BT_IDB, BT_SHB, BYTE_ORDER_MAGIC, EPB_FLAGS, EPB_INBOUND, EPB_OUTBOUND, IF_NAME, IF_TSRESOL, OPT_COMMENT, SHB_USERAPPL,
+  BT_EPB,
+  BT_IDB,
+  BT_SHB,
+  BYTE_ORDER_MAGIC,
+  EPB_FLAGS,
+  EPB_INBOUND,
+  EPB_OUTBOUND,
+  IF_NAME,
+  IF_TSRESOL,
+  OPT_COMMENT,
+  SHB_USERAPPL,
 } from './pcapng.js';
 
 export interface ReadInterface {

@@ -12,7 +12,15 @@ function rule(table: string, hook: string, chain: string, n: number | null, verd
 const dnat: TraceStep[] = [
   rule('nat', 'PREROUTING', 'PREROUTING', 1, 'JUMP:DOCKER'),
   rule('nat', 'PREROUTING', 'DOCKER', 1, 'ACCEPT', 'DNAT'),
-  { node: N, nat: { hook: 'PREROUTING', kind: 'DNAT', before: '198.51.100.10:40000 → 198.51.100.1:8080', after: '198.51.100.10:40000 → 172.17.0.2:80' } },
+  {
+    node: N,
+    nat: {
+      hook: 'PREROUTING',
+      kind: 'DNAT',
+      before: '198.51.100.10:40000 → 198.51.100.1:8080',
+      after: '198.51.100.10:40000 → 172.17.0.2:80',
+    },
+  },
 ];
 
 describe('the one-line story of a node', () => {
@@ -87,6 +95,8 @@ describe('the one-line story of a node', () => {
 
   it('says what happened when no rule had a say', () => {
     expect(storyOf('web', [], 'sent')).toBe('web: sent');
-    expect(storyOf('web', [{ node: 'web', deliver: { socket: 'tcp:80', app: 'echo' } }], 'received')).toBe('web: delivered to tcp:80 (echo)');
+    expect(storyOf('web', [{ node: 'web', deliver: { socket: 'tcp:80', app: 'echo' } }], 'received')).toBe(
+      'web: delivered to tcp:80 (echo)',
+    );
   });
 });

@@ -29,7 +29,11 @@ export class ExitError extends Error {
 export function parseArgs(argv: string[], spec: Record<string, FlagSpec>): Parsed {
   const positional: string[] = [];
   const flags = new Map<string, string[]>();
-  const byShort = new Map(Object.entries(spec).filter(([, s]) => s.short).map(([k, s]) => [s.short!, k]));
+  const byShort = new Map(
+    Object.entries(spec)
+      .filter(([, s]) => s.short)
+      .map(([k, s]) => [s.short!, k]),
+  );
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') {

@@ -58,7 +58,14 @@ function captureFor(p: Parsed, index: number, total: number): ((lab: Lab) => () 
 }
 
 const run: Command = async (argv) => {
-  const p = parseArgs(argv, { json: {}, junit: { value: true }, color: {}, 'no-color': {}, pcap: { value: true }, capture: { value: true } });
+  const p = parseArgs(argv, {
+    json: {},
+    junit: { value: true },
+    color: {},
+    'no-color': {},
+    pcap: { value: true },
+    capture: { value: true },
+  });
   if (!p.positional.length) throw new UsageError('run needs at least one scenario file');
   const reports = [];
   for (const [i, file] of p.positional.entries()) {
@@ -111,7 +118,16 @@ function safeRead(file: string): string {
 }
 
 const trace: Command = async (argv) => {
-  const p = parseArgs(argv, { from: { value: true }, to: { value: true }, proto: { value: true }, json: {}, uid: { value: true }, seed: { value: true }, pcap: { value: true }, capture: { value: true } });
+  const p = parseArgs(argv, {
+    from: { value: true },
+    to: { value: true },
+    proto: { value: true },
+    json: {},
+    uid: { value: true },
+    seed: { value: true },
+    pcap: { value: true },
+    capture: { value: true },
+  });
   if (p.positional.length !== 1) throw new UsageError('trace needs one topology file');
   const from = flag(p, 'from');
   const to = flag(p, 'to');
@@ -128,7 +144,9 @@ const trace: Command = async (argv) => {
   } else {
     process.stdout.write(`${r.kind} ${from} → ${to}: ${r.result}\n`);
     r.traces.forEach((t, i) => {
-      process.stdout.write(`\npacket ${i + 1}: ${t.packet.proto} ${t.packet.src} → ${t.packet.dst}${t.packet.flags ? ` [${t.packet.flags}]` : ''}\n`);
+      process.stdout.write(
+        `\npacket ${i + 1}: ${t.packet.proto} ${t.packet.src} → ${t.packet.dst}${t.packet.flags ? ` [${t.packet.flags}]` : ''}\n`,
+      );
       process.stdout.write(renderTraceText(t.steps, t.outcome) + '\n');
     });
   }
@@ -136,7 +154,12 @@ const trace: Command = async (argv) => {
 };
 
 const save: Command = async (argv) => {
-  const p = parseArgs(argv, { node: { value: true }, counters: { short: 'c' }, table: { value: true, short: 't' }, after: { value: true } });
+  const p = parseArgs(argv, {
+    node: { value: true },
+    counters: { short: 'c' },
+    table: { value: true, short: 't' },
+    after: { value: true },
+  });
   if (p.positional.length !== 1) throw new UsageError('save needs one topology file');
   const nodeName = flag(p, 'node');
   if (!nodeName) throw new UsageError('save needs --node NODE');

@@ -6,7 +6,7 @@ export const MS = 1000;
 export const SEC = 1_000_000;
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(us|µs|ms|s|m|h)?$/;
-const UNIT: Record<string, number> = { us: 1, 'µs': 1, ms: MS, s: SEC, m: 60 * SEC, h: 3600 * SEC };
+const UNIT: Record<string, number> = { us: 1, µs: 1, ms: MS, s: SEC, m: 60 * SEC, h: 3600 * SEC };
 
 /** Parses `1s`, `500ms`, `100us`, `2.5s`; a bare number is seconds. Returns null when malformed. */
 export function parseDuration(text: string | number): Micros | null {

@@ -75,7 +75,9 @@ describe('exportNetns', () => {
   it('runs iptables_cmds as argument vectors, owner names resolved', () => {
     const t = dockerPortMapping();
     t.nodes[0].users = new Map([['istio-proxy', 1337]]);
-    t.nodes[0].iptablesCmds = [{ text: `iptables -t nat -A OUTPUT -m owner --uid-owner istio-proxy -m comment --comment "skip me" -j RETURN`, pos }];
+    t.nodes[0].iptablesCmds = [
+      { text: `iptables -t nat -A OUTPUT -m owner --uid-owner istio-proxy -m comment --comment "skip me" -j RETURN`, pos },
+    ];
     const s = exportNetns(t);
     expect(s).toContain(`ip netns exec "$N0" iptables -t nat -A OUTPUT -m owner --uid-owner 1337 -m comment --comment 'skip me' -j RETURN`);
     expect(s).toContain('need ip iptables-restore setpriv ss sysctl iptables');
@@ -149,7 +151,9 @@ describe('resolveOwnerNames', () => {
   it('replaces known names and leaves numbers and unknown names', () => {
     const users = new Map([['istio-proxy', 1337]]);
     const groups = new Map([['java', 2000]]);
-    expect(resolveOwnerNames('-m owner --uid-owner istio-proxy --gid-owner java', users, groups)).toBe('-m owner --uid-owner 1337 --gid-owner 2000');
+    expect(resolveOwnerNames('-m owner --uid-owner istio-proxy --gid-owner java', users, groups)).toBe(
+      '-m owner --uid-owner 1337 --gid-owner 2000',
+    );
     expect(resolveOwnerNames('--uid-owner 5 --uid-owner nobody', users, groups)).toBe('--uid-owner 5 --uid-owner nobody');
   });
 });

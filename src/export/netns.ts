@@ -58,20 +58,38 @@ function check(topo: Topology, prefix: string): Diagnostic[] {
     const at = { file: n.pos.file, line: n.pos.line, col: n.pos.col };
     const suffix = namespaceSuffix(n.name);
     const other = seen.get(suffix);
-    if (other !== undefined) d.push({ ...at, message: `nodes "${other}" and "${n.name}" would both become namespace "${prefix}-${suffix}"` });
+    if (other !== undefined)
+      d.push({ ...at, message: `nodes "${other}" and "${n.name}" would both become namespace "${prefix}-${suffix}"` });
     seen.set(suffix, n.name);
     for (const i of n.interfaces) {
       if (i.name.length > IFNAMSIZ || !NAME.test(i.name)) {
-        d.push({ file: i.pos.file, line: i.pos.line, col: i.pos.col, message: `interface name "${i.name}" cannot be a Linux interface name (at most ${IFNAMSIZ} characters of [A-Za-z0-9_.-])` });
+        d.push({
+          file: i.pos.file,
+          line: i.pos.line,
+          col: i.pos.col,
+          message: `interface name "${i.name}" cannot be a Linux interface name (at most ${IFNAMSIZ} characters of [A-Za-z0-9_.-])`,
+        });
       }
     }
     for (const l of n.listen) {
-      if (l.app === 'proxy' && l.proto === 'udp') d.push({ file: l.pos.file, line: l.pos.line, col: l.pos.col, message: 'the exported lab has no UDP proxy (only TCP proxies read SO_ORIGINAL_DST)' });
+      if (l.app === 'proxy' && l.proto === 'udp')
+        d.push({
+          file: l.pos.file,
+          line: l.pos.line,
+          col: l.pos.col,
+          message: 'the exported lab has no UDP proxy (only TCP proxies read SO_ORIGINAL_DST)',
+        });
     }
     for (const c of n.iptablesCmds) {
       const r = splitShellWords(c.text);
       if (!r.ok) d.push({ file: c.pos.file, line: c.pos.line, col: c.pos.col + r.col - 1, message: r.message });
-      else if (r.words[0] !== 'iptables') d.push({ file: c.pos.file, line: c.pos.line, col: c.pos.col, message: `an iptables_cmds line must start with "iptables", not "${r.words[0] ?? ''}"` });
+      else if (r.words[0] !== 'iptables')
+        d.push({
+          file: c.pos.file,
+          line: c.pos.line,
+          col: c.pos.col,
+          message: `an iptables_cmds line must start with "iptables", not "${r.words[0] ?? ''}"`,
+        });
     }
   }
   return d;
@@ -153,11 +171,19 @@ class ScriptWriter {
     this.line(`  [[ $EUID -eq 0 ]] || die "run me as root (ip netns needs it)"`);
     this.line(`  need ${needs.join(' ')}`);
     const ipsets = this.topo.nodes.flatMap((n) => n.ipsets.map((s) => `${s.name} on ${n.name}`));
-    if (ipsets.length > 0) this.line(`  command -v ipset >/dev/null || die ${shq(`this lab uses ipsets (${ipsets.join(', ')}) but the ipset tool is not installed (apt-get install ipset)`)}`);
+    if (ipsets.length > 0)
+      this.line(
+        `  command -v ipset >/dev/null || die ${shq(`this lab uses ipsets (${ipsets.join(', ')}) but the ipset tool is not installed (apt-get install ipset)`)}`,
+      );
     const acct = this.topo.nodes.flatMap((n) => n.nfacct.map((a) => `${a} on ${n.name}`));
-    if (acct.length > 0) this.line(`  command -v nfacct >/dev/null || die ${shq(`this lab uses nfacct objects (${acct.join(', ')}) but the nfacct tool is not installed (apt-get install nfacct)`)}`);
+    if (acct.length > 0)
+      this.line(
+        `  command -v nfacct >/dev/null || die ${shq(`this lab uses nfacct objects (${acct.join(', ')}) but the nfacct tool is not installed (apt-get install nfacct)`)}`,
+      );
     this.line('  pick_python');
-    this.line('  local ns; for ns in "${NODE_NS[@]}"; do [[ ! -e "/run/netns/$ns" ]] || die "namespace $ns already exists: run \'bash $0 down\' first, or set NFLAB_PREFIX"; done');
+    this.line(
+      '  local ns; for ns in "${NODE_NS[@]}"; do [[ ! -e "/run/netns/$ns" ]] || die "namespace $ns already exists: run \'bash $0 down\' first, or set NFLAB_PREFIX"; done',
+    );
     this.line('  trap \'up_failed $LINENO "$BASH_COMMAND"\' ERR');
     this.line('  mkdir -p "$STATE" && chmod 755 /run/nflab "$STATE" && : > "$STATE/pids"');
     this.line(`  cat > "$STATE/apps.py" <<'NFLAB_APPS_PY'`);
@@ -176,7 +202,9 @@ class ScriptWriter {
       // IPv4 unicast only, and that stray traffic would show up in conntrack.
       // `default` before any interface exists, so new interfaces start from it.
       const early = nodeSysctls(n).filter(([k]) => k.startsWith('net.ipv4.conf.default.'));
-      this.line(`  sysw ${ns} net/ipv6/conf/all/disable_ipv6=1 net/ipv6/conf/default/disable_ipv6=1 net/ipv4/igmp_link_local_mcast_reports=0 ${pairs(early)}`);
+      this.line(
+        `  sysw ${ns} net/ipv6/conf/all/disable_ipv6=1 net/ipv6/conf/default/disable_ipv6=1 net/ipv4/igmp_link_local_mcast_reports=0 ${pairs(early)}`,
+      );
     }
   }
 
@@ -187,15 +215,27 @@ class ScriptWriter {
         if (i.name === 'lo') continue;
         if (i.kind === 'bridge') this.line(`  ip -n ${ns} link add name ${shq(i.name)}${attrs(i)} type bridge`);
         // This kernel may have no dummy driver; ifb holds addresses and drops what it is sent, as dummy does.
-        else if (i.kind === 'dummy') this.line(`  ip -n ${ns} link add name ${shq(i.name)}${attrs(i)} type dummy 2>/dev/null || ip -n ${ns} link add name ${shq(i.name)}${attrs(i)} type ifb`);
-        else if (!this.isLinkEnd(n.name, i.name)) throw new InputError([{ file: i.pos.file, line: i.pos.line, col: i.pos.col, message: `interface "${i.name}" of ${n.name} is a veth but no link uses it` }]);
+        else if (i.kind === 'dummy')
+          this.line(
+            `  ip -n ${ns} link add name ${shq(i.name)}${attrs(i)} type dummy 2>/dev/null || ip -n ${ns} link add name ${shq(i.name)}${attrs(i)} type ifb`,
+          );
+        else if (!this.isLinkEnd(n.name, i.name))
+          throw new InputError([
+            {
+              file: i.pos.file,
+              line: i.pos.line,
+              col: i.pos.col,
+              message: `interface "${i.name}" of ${n.name} is a veth but no link uses it`,
+            },
+          ]);
       }
     }
     // Each end is created directly inside its namespace under its final name, so
     // nothing ever appears in the host's namespace and no temporary name can clash.
     for (const [a, b] of this.ends()) {
       const mtu = Math.min(...[a.spec?.mtu, b.spec?.mtu, a.link.mtu].filter((m): m is number => m !== undefined && m > 0), 65535);
-      const end = (e: LinkEnd) => `name ${shq(e.iface)} netns ${this.ns(e.node.name)} mtu ${mtu}${e.spec?.mac ? ` address ${e.spec.mac}` : ''}`;
+      const end = (e: LinkEnd) =>
+        `name ${shq(e.iface)} netns ${this.ns(e.node.name)} mtu ${mtu}${e.spec?.mac ? ` address ${e.spec.mac}` : ''}`;
       this.line(`  ip link add ${end(a)} type veth peer ${end(b)}`);
     }
   }
@@ -355,7 +395,7 @@ wait_up() {
 }
 APPS=()
 start_app() { # NS NODE UID APP PROTO ADDR PORT SOURCE
-  local n=${"$"}{#APPS[@]} log
+  local n=${'$'}{#APPS[@]} log
   log="$STATE/app-$n.log"
   ip netns exec "$1" setpriv --reuid "$3" --regid "$3" --clear-groups "$PY" -u "$STATE/apps.py" serve "$2" "$4" "$5" "$6" "$7" "$8" >"$log" 2>&1 &
   echo "$!" >> "$STATE/pids"
@@ -363,7 +403,7 @@ start_app() { # NS NODE UID APP PROTO ADDR PORT SOURCE
 }
 wait_apps() {
   local a pid ns proto port log node i
-  for a in "${"$"}{APPS[@]}"; do
+  for a in "${'$'}{APPS[@]}"; do
     read -r pid ns proto port log node <<< "$a"
     for ((i = 0; ; i++)); do
       kill -0 "$pid" 2>/dev/null || die "the $proto:$port listener of $node exited: $(tail -n 3 "$log")"
@@ -378,7 +418,7 @@ do_down() {
   if [[ -f "$STATE/pids" ]]; then
     while read -r pid; do kill -TERM "$pid" 2>/dev/null || true; done < "$STATE/pids"
   fi
-  for ns in "${"$"}{NODE_NS[@]}"; do
+  for ns in "${'$'}{NODE_NS[@]}"; do
     [[ -e "/run/netns/$ns" ]] || continue
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
     ip netns delete "$ns" 2>/dev/null || true
@@ -394,21 +434,21 @@ up_failed() {
 }
 ns_of() {
   local i
-  for i in "${"$"}{!NODE_NAMES[@]}"; do
-    if [[ ${"$"}{NODE_NAMES[$i]} == "$1" ]]; then printf '%s\n' "${"$"}{NODE_NS[$i]}"; return 0; fi
+  for i in "${'$'}{!NODE_NAMES[@]}"; do
+    if [[ ${'$'}{NODE_NAMES[$i]} == "$1" ]]; then printf '%s\n' "${'$'}{NODE_NS[$i]}"; return 0; fi
   done
   return 1
 }
 `;
 
-const MAIN = String.raw`case "${"$"}{1:-}" in
+const MAIN = String.raw`case "${'$'}{1:-}" in
   up) do_up ;;
   down) do_down ;;
   exec)
     [[ $# -ge 3 ]] || die "usage: bash $0 exec NODE CMD..."
-    ns=$(ns_of "$2") || die "no node '$2' (nodes: ${"$"}{NODE_NAMES[*]})"
+    ns=$(ns_of "$2") || die "no node '$2' (nodes: ${'$'}{NODE_NAMES[*]})"
     shift 2
     exec ip netns exec "$ns" "$@" ;;
-  nodes) for i in "${"$"}{!NODE_NAMES[@]}"; do printf '%s\t%s\n' "${"$"}{NODE_NAMES[$i]}" "${"$"}{NODE_NS[$i]}"; done ;;
+  nodes) for i in "${'$'}{!NODE_NAMES[@]}"; do printf '%s\t%s\n' "${'$'}{NODE_NAMES[$i]}" "${'$'}{NODE_NS[$i]}"; done ;;
   *) echo "usage: bash $0 up | down | exec NODE CMD... | nodes" >&2; exit 2 ;;
 esac`;

@@ -16,7 +16,15 @@ describe('EventLog', () => {
     const a = log.append(hop(7, 'h1/ns', 'h2'));
     const b = log.append({ t_us: 9, kind: 'sim.state', data: { state: 'paused' } });
     expect([a.id, b.id]).toEqual([1, 2]);
-    expect(JSON.parse(a.json)).toEqual({ type: 'event', id: 1, t_us: 7, kind: 'packet.hop', node: 'h1/ns', packet: 1, step: hop(7, 'h1/ns', 'h2').step });
+    expect(JSON.parse(a.json)).toEqual({
+      type: 'event',
+      id: 1,
+      t_us: 7,
+      kind: 'packet.hop',
+      node: 'h1/ns',
+      packet: 1,
+      step: hop(7, 'h1/ns', 'h2').step,
+    });
     expect(a.nodes).toEqual(['h1/ns', 'h2']);
     expect(a.family).toBe('packet');
     expect(b.nodes).toEqual([]);
@@ -43,7 +51,8 @@ describe('EventLog', () => {
     const h = log.append(hop(1, 'a', 'b'));
     const s = log.append({ t_us: 1, kind: 'sim.state', data: { state: 'running' } });
     const r = log.append({ t_us: 1, kind: 'rules.changed', node: 'c', data: 'iptables -F' });
-    const only = (nodes: string[] | null, kinds: string[] | null) => [h, s, r].filter((e) => new Filter({ nodes, kinds }).matches(e)).map((e) => e.kind);
+    const only = (nodes: string[] | null, kinds: string[] | null) =>
+      [h, s, r].filter((e) => new Filter({ nodes, kinds }).matches(e)).map((e) => e.kind);
     expect(only(['b'], null)).toEqual(['packet.hop', 'sim.state']);
     expect(only(['c'], null)).toEqual(['sim.state', 'rules.changed']);
     expect(only(null, ['packet.*'])).toEqual(['packet.hop']);

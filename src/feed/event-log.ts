@@ -20,8 +20,7 @@ export interface LoggedEvent {
 }
 
 export type ResumeAnswer =
-  | { ok: true; events: LoggedEvent[] }
-  | { ok: false; code: 'resume-too-old' | 'resume-unknown-id'; message: string };
+  { ok: true; events: LoggedEvent[] } | { ok: false; code: 'resume-too-old' | 'resume-unknown-id'; message: string };
 
 export class EventLog {
   private readonly ring: (LoggedEvent | undefined)[];
@@ -65,7 +64,11 @@ export class EventLog {
   /** Events with ids after `lastSeen` up to `through` (inclusive), if all of them are still held. */
   after(lastSeen: number, through = this.lastId): ResumeAnswer {
     if (lastSeen > this.lastId) {
-      return { ok: false, code: 'resume-unknown-id', message: `event ${lastSeen} was never sent: the newest id is ${this.lastId} (did the server restart?); start afresh from hello` };
+      return {
+        ok: false,
+        code: 'resume-unknown-id',
+        message: `event ${lastSeen} was never sent: the newest id is ${this.lastId} (did the server restart?); start afresh from hello`,
+      };
     }
     if (lastSeen + 1 < this.oldest) {
       return {

@@ -180,7 +180,8 @@ export function parseClientMessage(text: string, bytes: number, maxBytes: number
       const kinds = readStringList(m.kinds, 'kinds');
       if (typeof kinds === 'string') return fail('bad-message', kinds, ref);
       const badKind = kinds?.find((k) => !isKindPattern(k));
-      if (badKind !== undefined) return fail('unknown-kind', `unknown event kind "${badKind}" (known: ${EVENT_KINDS.join(', ')}, or FAMILY.*)`, ref);
+      if (badKind !== undefined)
+        return fail('unknown-kind', `unknown event kind "${badKind}" (known: ${EVENT_KINDS.join(', ')}, or FAMILY.*)`, ref);
       return { type: 'subscribe', ref, nodes, kinds };
     }
     case 'resume':

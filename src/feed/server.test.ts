@@ -72,7 +72,10 @@ describe('hello and events', () => {
   it('reports failing and crashing commands without losing the connection', async () => {
     const { ws } = await start();
     const c = await connect(ws);
-    expect(await c.request({ type: 'command', cmd: 'frobnicate', ref: 1 })).toMatchObject({ ok: false, output: 'unknown command "frobnicate"' });
+    expect(await c.request({ type: 'command', cmd: 'frobnicate', ref: 1 })).toMatchObject({
+      ok: false,
+      output: 'unknown command "frobnicate"',
+    });
     const boom = await c.request({ type: 'command', cmd: 'boom', ref: 2 });
     expect(boom.ok).toBe(false);
     expect(boom.output).toContain('engine exploded');
@@ -137,7 +140,10 @@ describe('subscriptions', () => {
     const c = await connect(ws);
     await c.request({ type: 'subscribe', kinds: ['packet.hop'], ref: 0 });
     expect(await c.request({ type: 'subscribe', nodes: ['nope'], ref: 1 })).toMatchObject({ type: 'error', code: 'unknown-node' });
-    expect(await c.request({ type: 'subscribe', kinds: ['packet.teleport'], ref: 2 })).toMatchObject({ type: 'error', code: 'unknown-kind' });
+    expect(await c.request({ type: 'subscribe', kinds: ['packet.teleport'], ref: 2 })).toMatchObject({
+      type: 'error',
+      code: 'unknown-kind',
+    });
     await c.request({ type: 'command', cmd: 'hop a b', ref: 3 });
     await c.request({ type: 'command', cmd: 'run', ref: 4 });
     await c.waitFor((m) => m.kind === 'packet.hop');

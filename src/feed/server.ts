@@ -16,7 +16,16 @@ import { CLOSE_SHUTDOWN, CLOSE_SLOW, FeedClient, Filter } from './client.js';
 import { EventLog } from './event-log.js';
 import { topologyGraph } from './graph.js';
 import type { FeedSession } from './port.js';
-import { type ClientMessage, type Limits, parseClientMessage, PROTOCOL, PROTOCOL_VERSION, type Ref, type Subscription, isKindPattern } from './protocol.js';
+import {
+  type ClientMessage,
+  type Limits,
+  parseClientMessage,
+  PROTOCOL,
+  PROTOCOL_VERSION,
+  type Ref,
+  type Subscription,
+  isKindPattern,
+} from './protocol.js';
 import { readAsset } from './assets.js';
 
 export interface FeedServerOptions {
@@ -166,7 +175,9 @@ class Server implements FeedServer {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://feed.invalid');
     const refuse = (status: number, text: string) => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length + 1}\r\n\r\n${text}\n`);
+      socket.end(
+        `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length + 1}\r\n\r\n${text}\n`,
+      );
     };
     if (this.closing) return refuse(503, 'Service Unavailable');
     if (!this.authorized(req, url)) return refuse(401, 'Unauthorized');
@@ -258,12 +269,21 @@ class Server implements FeedServer {
 
   private onMessage(client: FeedClient, data: RawData, isBinary: boolean): void {
     if (!client.alive) return;
-    const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+    const bytes = Array.isArray(data)
+      ? data.reduce((n, b) => n + b.length, 0)
+      : data instanceof ArrayBuffer
+        ? data.byteLength
+        : data.length;
     if (isBinary) {
       client.sendMessage({ type: 'error', ref: null, code: 'bad-message', message: 'send JSON in text frames, not binary ones' });
       return;
     }
-    const text = bytes > this.limits.max_message_bytes ? '' : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
+    const text =
+      bytes > this.limits.max_message_bytes
+        ? ''
+        : Buffer.isBuffer(data)
+          ? data.toString('utf8')
+          : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
     const m = parseClientMessage(text, bytes, this.limits.max_message_bytes);
     if ('error' in m) {
       client.sendMessage({ type: 'error', ...m.error });
@@ -276,7 +296,15 @@ class Server implements FeedServer {
     switch (m.type) {
       case 'command': {
         const r = this.runCommand(m.cmd);
-        client.sendMessage({ type: 'result', ref: m.ref, cmd: m.cmd, ok: r.ok, output: r.output, state: this.session.state, t_us: this.session.now() });
+        client.sendMessage({
+          type: 'result',
+          ref: m.ref,
+          cmd: m.cmd,
+          ok: r.ok,
+          output: r.output,
+          state: this.session.state,
+          t_us: this.session.now(),
+        });
         return;
       }
       case 'subscribe': {

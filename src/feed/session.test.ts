@@ -51,7 +51,10 @@ describe('the feed on a real session', () => {
     const dnat = ev.find((m) => m.kind === 'packet.verdict' && m.step.chain === 'DOCKER' && m.step.table === 'nat');
     expect(dnat?.step).toMatchObject({ node: 'docker-host', hook: 'PREROUTING', verdict: 'ACCEPT', target: 'DNAT' });
     expect(ev.some((m) => m.kind === 'packet.hop' && m.step.link.to === 'docker-host/web:eth0')).toBe(true);
-    expect(ev.find((m) => m.kind === 'conntrack.new')).toMatchObject({ node: 'docker-host', data: { proto: 'tcp', orig: { dport: 8080 }, reply: { sport: 80 } } });
+    expect(ev.find((m) => m.kind === 'conntrack.new')).toMatchObject({
+      node: 'docker-host',
+      data: { proto: 'tcp', orig: { dport: 8080 }, reply: { sport: 80 } },
+    });
     for (const m of c.messages) expect(validator.validate(m, 'serverMessage'), JSON.stringify(m).slice(0, 200)).toEqual([]);
 
     // The events carry the very steps of the packet's trace, in order.

@@ -9,7 +9,12 @@ function io() {
   const err: string[] = [];
   let stop: (s: string) => void = () => {};
   const stopped = new Promise<string>((r) => (stop = r));
-  return { out, err, stop: (s: string) => stop(s), io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), stopped: () => stopped } };
+  return {
+    out,
+    err,
+    stop: (s: string) => stop(s),
+    io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), stopped: () => stopped },
+  };
 }
 
 async function until(pred: () => boolean): Promise<void> {
@@ -43,7 +48,9 @@ describe('serveSession', () => {
     const b = io();
     expect(await serveSession(new FakeSession(), { port: 70000, host: '127.0.0.1', token: null, scenario: null }, b.io)).toBe(2);
     const c = io();
-    expect(await serveSession(new FakeSession(), { port: 0, host: '127.0.0.1', token: null, scenario: '/nonexistent/x.yaml' }, c.io)).toBe(2);
+    expect(await serveSession(new FakeSession(), { port: 0, host: '127.0.0.1', token: null, scenario: '/nonexistent/x.yaml' }, c.io)).toBe(
+      2,
+    );
     expect(c.err[0]).toContain('cannot read scenario');
   });
 

@@ -74,7 +74,10 @@ export async function serveSession(session: FeedSession, opts: ServeOptions, io:
   const ws = server.url.replace(/^http/, 'ws');
   io.out(`nflab feed on ${server.url} (viewer) and ${ws} (websocket, protocol nflab-feed v1)`);
   if (opts.token) io.out(`token required: open ${server.url}?token=${encodeURIComponent(opts.token)}`);
-  if (!isLoopback(opts.host)) io.err(`nflab: warning: listening on ${opts.host}, not loopback${opts.token ? '' : ', without a token: anyone who can reach it can drive the lab'}`);
+  if (!isLoopback(opts.host))
+    io.err(
+      `nflab: warning: listening on ${opts.host}, not loopback${opts.token ? '' : ', without a token: anyone who can reach it can drive the lab'}`,
+    );
   if (scenario) io.out(`scenario ${scenario} runs when the first client connects`);
   const sig = await io.stopped();
   io.out(`nflab feed: ${sig}, shutting down`);

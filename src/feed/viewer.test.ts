@@ -147,7 +147,11 @@ function runViewer(url: string) {
     }
   }
   const sandbox = {
-    document: { getElementById: (id: string) => ids.get(id) ?? null, createElement: (t: string) => new El(t), createElementNS: (_: string, t: string) => new El(t) },
+    document: {
+      getElementById: (id: string) => ids.get(id) ?? null,
+      createElement: (t: string) => new El(t),
+      createElementNS: (_: string, t: string) => new El(t),
+    },
     window: { addEventListener() {} },
     location: new URL(url),
     WebSocket: BrowserWs,
@@ -203,7 +207,10 @@ describe('the viewer page', () => {
     $('run').click();
     await until(() => $('state').textContent === 'finished', 'finished');
     const rows = $('packets').children;
-    expect(rows.map((r) => r.textContent)).toEqual([expect.stringContaining('#2 a icmp 10.0.0.1 → 10.0.0.2'), expect.stringContaining('#1 a')]);
+    expect(rows.map((r) => r.textContent)).toEqual([
+      expect.stringContaining('#2 a icmp 10.0.0.1 → 10.0.0.2'),
+      expect.stringContaining('#1 a'),
+    ]);
     expect(rows.every((r) => r.cls.has('delivered'))).toBe(true);
     expect(v.sent.map((m) => m.type)).toEqual(['command', 'command']);
 

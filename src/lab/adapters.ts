@@ -41,7 +41,8 @@ export function conntrackOf(node: Node): Conntrack {
 }
 
 function decision(r: RouteResult): RouteDecision {
-  if (r.kind === 'error') return { kind: 'error', dev: null, via: null, src: null, table: '', mtu: null, errno: r.errno, reason: r.reason, icmpCode: r.icmpCode };
+  if (r.kind === 'error')
+    return { kind: 'error', dev: null, via: null, src: null, table: '', mtu: null, errno: r.errno, reason: r.reason, icmpCode: r.icmpCode };
   const table = r.table === null ? 'main' : tableName(r.table);
   if (r.kind === 'unicast') return { kind: 'unicast', dev: r.dev, via: r.via, src: r.src || null, table, mtu: r.mtu };
   return { kind: r.kind, dev: r.dev, via: null, src: r.src || null, table, mtu: null };

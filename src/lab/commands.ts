@@ -22,7 +22,11 @@ export interface CommandOutput {
   update?: RuleUpdate;
 }
 
-const fail = (stderr: string, exitCode = 1): CommandOutput => ({ stdout: '', stderr: stderr.endsWith('\n') ? stderr : `${stderr}\n`, exitCode });
+const fail = (stderr: string, exitCode = 1): CommandOutput => ({
+  stdout: '',
+  stderr: stderr.endsWith('\n') ? stderr : `${stderr}\n`,
+  exitCode,
+});
 
 export function runNodeCommand(node: Node, line: string, stdin: string | null): CommandOutput {
   const split = splitShellWords(line);

@@ -27,7 +27,7 @@ export function buildIpset(spec: IpsetSpec): IpSetView {
   const hasPort = spec.type.endsWith(',port');
   const pick = (skb: Skb, src: boolean): { addr: Ipv4; port: number } => {
     const p = skb.pkt;
-    return { addr: src ? p.src : p.dst, port: src ? p.tcp?.sport ?? p.udp?.sport ?? 0 : p.tcp?.dport ?? p.udp?.dport ?? 0 };
+    return { addr: src ? p.src : p.dst, port: src ? (p.tcp?.sport ?? p.udp?.sport ?? 0) : (p.tcp?.dport ?? p.udp?.dport ?? 0) };
   };
   return {
     type: spec.type,
@@ -38,7 +38,9 @@ export function buildIpset(spec: IpsetSpec): IpSetView {
       }
       const a = pick(skb, dims[0] ?? true);
       const portDir = pick(skb, dims[1] ?? dims[0] ?? true);
-      return members.some((m) => m.net !== null && cidrContains(m.net, a.addr) && (!hasPort || (m.port === portDir.port && m.proto === skb.pkt.proto)));
+      return members.some(
+        (m) => m.net !== null && cidrContains(m.net, a.addr) && (!hasPort || (m.port === portDir.port && m.proto === skb.pkt.proto)),
+      );
     },
   };
 }

@@ -109,7 +109,14 @@ export class Lab {
       const node = lab.nodes.get(spec.name)!;
       for (const s of spec.listen) {
         const gid = s.uid;
-        startServer(node, { proto: s.proto, port: s.port, addr: s.addr, owner: { uid: s.uid, gid, groups: [] }, app: s.app, source: s.source });
+        startServer(node, {
+          proto: s.proto,
+          port: s.port,
+          addr: s.addr,
+          owner: { uid: s.uid, gid, groups: [] },
+          app: s.app,
+          source: s.source,
+        });
       }
     }
     return ok(lab);

@@ -21,7 +21,6 @@ import { plainEntry } from '../netfilter/conntrack/format.js';
 
 const lookups = new WeakMap<Node, LookupOptions>();
 
-
 function lookupOptions(node: Node, spec: NodeSpec): LookupOptions {
   return {
     resolveUser: (n) => spec.users.get(n),
@@ -83,7 +82,10 @@ function views(node: Node, rs: Ruleset): NodeViews {
       if (!t) return { error: `${node.name} has no ${table} table` };
       const chain = t.chains.get(chainName);
       if (!chain) return { error: `${node.name} has no chain ${table}/${chainName}` };
-      if (rule === null) return chain.builtin ? { packets: chain.pkts, bytes: chain.bytes } : { error: `${table}/${chainName} is a user chain and has no policy` };
+      if (rule === null)
+        return chain.builtin
+          ? { packets: chain.pkts, bytes: chain.bytes }
+          : { error: `${table}/${chainName} is a user chain and has no policy` };
       const r = chain.rules[rule - 1];
       if (!r) return { error: `${table}/${chainName} has ${chain.rules.length} rule${chain.rules.length === 1 ? '' : 's'}, not ${rule}` };
       return { packets: r.pkts, bytes: r.bytes };
@@ -102,14 +104,23 @@ export function attachNetfilter(node: Node, spec: NodeSpec, diags: Diagnostic[])
   const opts = lookupOptions(node, spec);
   lookups.set(node, opts);
   if (spec.iptables) {
-    const r = runIptablesRestore(rs, spec.iptables.text, { ...opts, counters: true, atomic: 'batch', file: spec.iptables.file, lineOffset: spec.iptables.lineOffset });
+    const r = runIptablesRestore(rs, spec.iptables.text, {
+      ...opts,
+      counters: true,
+      atomic: 'batch',
+      file: spec.iptables.file,
+      lineOffset: spec.iptables.lineOffset,
+    });
     if (!r.ok) diags.push(...r.diagnostics.map((d) => ({ ...d, col: d.col ?? spec.iptables!.pos.col })));
   }
   for (const c of spec.iptablesCmds) {
     const split = splitShellWords(c.text);
     const words = split.ok ? split.words : [];
     if (!split.ok || (words[0] !== 'iptables' && words[0] !== 'iptables-nft')) {
-      diags.push({ ...c.pos, message: split.ok ? `iptables_cmds: a line must start with "iptables", not "${words[0] ?? ''}"` : `iptables_cmds: ${split.message}` });
+      diags.push({
+        ...c.pos,
+        message: split.ok ? `iptables_cmds: a line must start with "iptables", not "${words[0] ?? ''}"` : `iptables_cmds: ${split.message}`,
+      });
       continue;
     }
     const r = runIptables(rs, words.slice(1), opts);
@@ -120,7 +131,28 @@ export function attachNetfilter(node: Node, spec: NodeSpec, diags: Diagnostic[])
   return rs;
 }
 
-const changing = new Set(['-A', '-I', '-D', '-R', '-N', '-X', '-F', '-Z', '-P', '-E', '--append', '--insert', '--delete', '--replace', '--new-chain', '--delete-chain', '--flush', '--zero', '--policy', '--rename-chain']);
+const changing = new Set([
+  '-A',
+  '-I',
+  '-D',
+  '-R',
+  '-N',
+  '-X',
+  '-F',
+  '-Z',
+  '-P',
+  '-E',
+  '--append',
+  '--insert',
+  '--delete',
+  '--replace',
+  '--new-chain',
+  '--delete-chain',
+  '--flush',
+  '--zero',
+  '--policy',
+  '--rename-chain',
+]);
 
 export function iptablesCommand(node: Node, args: string[]): CommandOutput {
   const r = runIptables(rulesetOf(node), args, lookups.get(node) ?? {});

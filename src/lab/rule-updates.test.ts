@@ -125,7 +125,8 @@ describe('rule updates', () => {
 
   it('a restore that changes two tables is seen whole or not at all', () => {
     const lab = labFrom(topo('modelled', 'legacy', 2000));
-    const restore = '*nat\n-A PREROUTING -d 10.0.0.1/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.1.0.2:8080\nCOMMIT\n*filter\n:FORWARD DROP [0:0]\nCOMMIT\n';
+    const restore =
+      '*nat\n-A PREROUTING -d 10.0.0.1/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.1.0.2:8080\nCOMMIT\n*filter\n:FORWARD DROP [0:0]\nCOMMIT\n';
     const r = submit(lab, 'iptables-restore --noflush', restore);
     const u = r.out;
     expect(u).toBeNull();

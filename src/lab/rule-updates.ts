@@ -36,9 +36,26 @@ export interface RuleUpdate {
 }
 
 const OPS: Record<string, string> = {
-  '-A': 'A', '--append': 'A', '-I': 'I', '--insert': 'I', '-D': 'D', '--delete': 'D', '-R': 'R', '--replace': 'R',
-  '-N': 'N', '--new-chain': 'N', '-X': 'X', '--delete-chain': 'X', '-F': 'F', '--flush': 'F', '-Z': 'Z', '--zero': 'Z',
-  '-P': 'P', '--policy': 'P', '-E': 'E', '--rename-chain': 'E',
+  '-A': 'A',
+  '--append': 'A',
+  '-I': 'I',
+  '--insert': 'I',
+  '-D': 'D',
+  '--delete': 'D',
+  '-R': 'R',
+  '--replace': 'R',
+  '-N': 'N',
+  '--new-chain': 'N',
+  '-X': 'X',
+  '--delete-chain': 'X',
+  '-F': 'F',
+  '--flush': 'F',
+  '-Z': 'Z',
+  '--zero': 'Z',
+  '-P': 'P',
+  '--policy': 'P',
+  '-E': 'E',
+  '--rename-chain': 'E',
 };
 
 const TOOLS: Record<string, { tool: RuleChange['tool']; backend: IptablesBackend | null }> = {
@@ -118,7 +135,9 @@ export function sizeChange(rs: Ruleset, shape: ChangeShape): RuleChange {
   for (const t of shape.tables) rules += tableRules(rs, t);
   const { tool, op, ruleLines, chainLines, noflush } = shape;
   const chainRules = shape.chain ? (rs.table(shape.tables[0])?.chains.get(shape.chain)?.rules.length ?? 0) : 0;
-  return tool === 'iptables-restore' ? { tool, tableRules: rules, chainRules, ruleLines, chainLines, noflush } : { tool, op, tableRules: rules, chainRules };
+  return tool === 'iptables-restore'
+    ? { tool, tableRules: rules, chainRules, ruleLines, chainLines, noflush }
+    : { tool, op, tableRules: rules, chainRules };
 }
 
 interface Job {
@@ -190,6 +209,14 @@ export class RuleUpdates {
     const backend = shape.backend ?? this.backendOf(node);
     const cost = estimateUpdateCost(backend, sizeChange(rulesetOf(node), shape));
     const now = this.scheduler.now();
-    return { node: node.name, cmd, backend, cost_us: cost.us, why: cost.why, start_us: now, commit_us: this.timing === 'instant' ? now : now + cost.us };
+    return {
+      node: node.name,
+      cmd,
+      backend,
+      cost_us: cost.us,
+      why: cost.why,
+      start_us: now,
+      commit_us: this.timing === 'instant' ? now : now + cost.us,
+    };
   }
 }

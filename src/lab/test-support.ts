@@ -13,19 +13,30 @@ export function labFrom(yaml: string, seed = 1): Lab {
   return lab.value;
 }
 
-export function probe(lab: Lab, kind: 'connect' | 'send' | 'ping', from: string, to: string, o: { uid?: number; timeoutUs?: number; sport?: number; src?: string } = {}): ProbeOutcome {
+export function probe(
+  lab: Lab,
+  kind: 'connect' | 'send' | 'ping',
+  from: string,
+  to: string,
+  o: { uid?: number; timeoutUs?: number; sport?: number; src?: string } = {},
+): ProbeOutcome {
   const [a, p] = to.split(':');
   let out: ProbeOutcome | null = null;
-  lab.probe(kind, from, {
-    dst: parseIpv4(a)!,
-    port: p ? Number(p) : 0,
-    proto: kind === 'send' ? 'udp' : 'tcp',
-    owner: { uid: o.uid ?? 0, gid: o.uid ?? 0, groups: [] },
-    src: o.src ? parseIpv4(o.src) : null,
-    sport: o.sport ?? null,
-    timeout: o.timeoutUs ?? 900_000,
-    line: 'hello\n',
-  }, (r) => (out = r));
+  lab.probe(
+    kind,
+    from,
+    {
+      dst: parseIpv4(a)!,
+      port: p ? Number(p) : 0,
+      proto: kind === 'send' ? 'udp' : 'tcp',
+      owner: { uid: o.uid ?? 0, gid: o.uid ?? 0, groups: [] },
+      src: o.src ? parseIpv4(o.src) : null,
+      sport: o.sport ?? null,
+      timeout: o.timeoutUs ?? 900_000,
+      line: 'hello\n',
+    },
+    (r) => (out = r),
+  );
   let n = 0;
   while ((out === null || !lab.quiet()) && lab.scheduler.step()) if (++n > 1_000_000) throw new Error('probe did not finish');
   return out!;

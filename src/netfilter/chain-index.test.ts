@@ -10,7 +10,16 @@ import { makeEnv, makeSkb, tcpPacket, udpPacket } from './test-support.js';
 
 /** A KUBE-SERVICES-like chain: long runs of exact-destination and exact-port rules, duplicates, and rules that break the runs. */
 function rules(rng: Rng): string {
-  const lines = ['*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]', ':SVC - [0:0]', ':NP - [0:0]', ':X - [0:0]'];
+  const lines = [
+    '*nat',
+    ':PREROUTING ACCEPT [0:0]',
+    ':INPUT ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':POSTROUTING ACCEPT [0:0]',
+    ':SVC - [0:0]',
+    ':NP - [0:0]',
+    ':X - [0:0]',
+  ];
   lines.push('-A PREROUTING -j SVC');
   for (let i = 0; i < 120; i++) {
     const ip = `10.96.0.${rng.int(1, 40)}`;
@@ -20,7 +29,10 @@ function rules(rng: Rng): string {
     if (i === 60) lines.push('-A SVC -p udp -j X');
   }
   lines.push('-A SVC -j NP');
-  for (let i = 0; i < 40; i++) lines.push(`-A NP -p ${i % 3 ? 'tcp' : 'udp'} -m ${i % 3 ? 'tcp' : 'udp'} --dport ${30000 + rng.int(0, 20)} -j ${i % 2 ? 'X' : 'RETURN'}`);
+  for (let i = 0; i < 40; i++)
+    lines.push(
+      `-A NP -p ${i % 3 ? 'tcp' : 'udp'} -m ${i % 3 ? 'tcp' : 'udp'} --dport ${30000 + rng.int(0, 20)} -j ${i % 2 ? 'X' : 'RETURN'}`,
+    );
   lines.push('-A X -j MARK --set-xmark 0x2/0xff', 'COMMIT');
   return lines.join('\n') + '\n';
 }
@@ -47,7 +59,12 @@ describe('chain index', () => {
       const packets = Array.from({ length: 300 }, () =>
         rng.int(0, 3) === 0
           ? udpPacket('192.0.2.1', 1000, `10.96.0.${rng.int(1, 45)}`, 30000 + rng.int(0, 25))
-          : tcpPacket('192.0.2.1', 1000, `10.96.0.${rng.int(1, 45)}`, rng.int(0, 1) ? [80, 443, 53, 22][rng.int(0, 3)] : 30000 + rng.int(0, 25)),
+          : tcpPacket(
+              '192.0.2.1',
+              1000,
+              `10.96.0.${rng.int(1, 45)}`,
+              rng.int(0, 1) ? [80, 443, 53, 22][rng.int(0, 3)] : 30000 + rng.int(0, 25),
+            ),
       );
       setChainIndexing(true);
       const indexed = walkAll(text, packets);

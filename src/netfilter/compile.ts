@@ -17,18 +17,18 @@ function protoTest(proto: number, inv: boolean, next: MatchFn | null): MatchFn {
 }
 
 function dstTest(addr: number, mask: number, inv: boolean, next: MatchFn | null): MatchFn {
-  return (skb, env) => (((skb.pkt.dst & mask) >>> 0) === addr) !== inv && (next === null || next(skb, env));
+  return (skb, env) => ((skb.pkt.dst & mask) >>> 0 === addr) !== inv && (next === null || next(skb, env));
 }
 
 function dstProtoTest(addr: number, mask: number, inv: boolean, proto: number, protoInv: boolean, next: MatchFn | null): MatchFn {
   return (skb, env) => {
     const p = skb.pkt;
-    return (((p.dst & mask) >>> 0) === addr) !== inv && (p.proto === proto) !== protoInv && (next === null || next(skb, env));
+    return ((p.dst & mask) >>> 0 === addr) !== inv && (p.proto === proto) !== protoInv && (next === null || next(skb, env));
   };
 }
 
 function srcTest(addr: number, mask: number, inv: boolean, next: MatchFn | null): MatchFn {
-  return (skb, env) => (((skb.pkt.src & mask) >>> 0) === addr) !== inv && (next === null || next(skb, env));
+  return (skb, env) => ((skb.pkt.src & mask) >>> 0 === addr) !== inv && (next === null || next(skb, env));
 }
 
 /** Any base match: a branch on a constant flag costs less per packet than another indirect call. */
@@ -50,8 +50,8 @@ function fullHeaderTest(h: RuleHeader, next: MatchFn | null): MatchFn {
   const frag = h.frag;
   return (skb, env) => {
     const p = skb.pkt;
-    if (hasSrc && (((p.src & sM) >>> 0) === sA) === sI) return false;
-    if (hasDst && (((p.dst & dM) >>> 0) === dA) === dI) return false;
+    if (hasSrc && ((p.src & sM) >>> 0 === sA) === sI) return false;
+    if (hasDst && ((p.dst & dM) >>> 0 === dA) === dI) return false;
     if (inM !== null && inM(skb.inIf) === inI) return false;
     if (outM !== null && outM(skb.outIf) === outI) return false;
     if (proto !== 0 && (p.proto === proto) === protoInv) return false;

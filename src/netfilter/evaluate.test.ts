@@ -45,7 +45,9 @@ describe('runTable', () => {
       ['WEB', 3, 'ACCEPT', undefined],
     ]);
     expect(steps[1].ruleText).toBe('-A WEB -j LOG --log-prefix "web: "');
-    expect(env.logs[0]).toMatch(/^web: IN=eth0 OUT= SRC=192\.0\.2\.1 DST=192\.0\.2\.2 LEN=44 TOS=0x00 PREC=0x00 TTL=64 ID=1 DF PROTO=TCP SPT=40000 DPT=80 WINDOW=64240 RES=0x00 SYN URGP=0 $/);
+    expect(env.logs[0]).toMatch(
+      /^web: IN=eth0 OUT= SRC=192\.0\.2\.1 DST=192\.0\.2\.2 LEN=44 TOS=0x00 PREC=0x00 TTL=64 ID=1 DF PROTO=TCP SPT=40000 DPT=80 WINDOW=64240 RES=0x00 SYN URGP=0 $/,
+    );
   });
 
   it('returns from a user chain and falls through to the policy, counting bytes as IP total length', () => {
@@ -92,7 +94,9 @@ COMMIT
 `);
     const steps: RuleStep[] = [];
     const env = makeEnv({ hook: 'PREROUTING', table: 'nat', local: ['198.51.100.1'] });
-    const v = runTable(rs, 'nat', 'PREROUTING', makeSkb(tcpPacket('198.51.100.10', 40000, '198.51.100.1', 8080)), env, (s) => steps.push(s));
+    const v = runTable(rs, 'nat', 'PREROUTING', makeSkb(tcpPacket('198.51.100.10', 40000, '198.51.100.1', 8080)), env, (s) =>
+      steps.push(s),
+    );
     expect(v).toBe('ACCEPT');
     expect(steps.map((s) => [s.verdict, s.target ?? null])).toEqual([
       ['JUMP:DOCKER', null],

@@ -96,5 +96,12 @@ export function runTable(rs: Ruleset, table: TableName, hook: Hook, skb: Skb, en
 }
 
 function step(sink: StepSink, table: TableName, chain: Chain, i: number, r: Rule, verdict: string, target?: string): void {
-  sink({ table, chain: chain.name, rule: i + 1, verdict, ...(target && target !== verdict ? { target } : {}), ruleText: ruleText(chain.name, r) });
+  sink({
+    table,
+    chain: chain.name,
+    rule: i + 1,
+    verdict,
+    ...(target && target !== verdict ? { target } : {}),
+    ruleText: ruleText(chain.name, r),
+  });
 }

@@ -114,7 +114,8 @@ export function cloneTable(t: Table): Table {
 /** Points every jump at the chain object of this table. Call after the chain set changed. */
 export function relinkJumps(t: Table): void {
   for (const c of t.chains.values())
-    for (const r of c.rules) if (r.target.kind === 'jump' || r.target.kind === 'goto') r.target.chain = t.chains.get(r.target.chainName) ?? null;
+    for (const r of c.rules)
+      if (r.target.kind === 'jump' || r.target.kind === 'goto') r.target.chain = t.chains.get(r.target.chainName) ?? null;
 }
 
 /**

@@ -24,20 +24,74 @@ export function tcpPacket(src: string, sport: number, dst: string, dport: number
 }
 
 export function udpPacket(src: string, sport: number, dst: string, dport: number, payloadLen = 4): Packet {
-  return { src: ip(src), dst: ip(dst), proto: PROTO_UDP, ttl: 64, tos: 0, id: 1, df: false, fragOffset: 0, moreFragments: false, ipOptionsLen: 0, udp: { sport, dport }, payload: new Uint8Array(payloadLen) };
+  return {
+    src: ip(src),
+    dst: ip(dst),
+    proto: PROTO_UDP,
+    ttl: 64,
+    tos: 0,
+    id: 1,
+    df: false,
+    fragOffset: 0,
+    moreFragments: false,
+    ipOptionsLen: 0,
+    udp: { sport, dport },
+    payload: new Uint8Array(payloadLen),
+  };
 }
 
 export function icmpPacket(src: string, dst: string, type = 8, code = 0): Packet {
-  return { src: ip(src), dst: ip(dst), proto: PROTO_ICMP, ttl: 64, tos: 0, id: 1, df: false, fragOffset: 0, moreFragments: false, ipOptionsLen: 0, icmp: { type, code, id: 7, seq: 1 }, payload: new Uint8Array(0) };
+  return {
+    src: ip(src),
+    dst: ip(dst),
+    proto: PROTO_ICMP,
+    ttl: 64,
+    tos: 0,
+    id: 1,
+    df: false,
+    fragOffset: 0,
+    moreFragments: false,
+    ipOptionsLen: 0,
+    icmp: { type, code, id: 7, seq: 1 },
+    payload: new Uint8Array(0),
+  };
 }
 
 /** A packet of protocol `proto` with no L4 header parsed (a bare or truncated packet). */
 export function rawPacket(src: string, dst: string, proto: number, fragOffset = 0): Packet {
-  return { src: ip(src), dst: ip(dst), proto, ttl: 64, tos: 0, id: 1, df: false, fragOffset, moreFragments: false, ipOptionsLen: 0, payload: new Uint8Array(0) };
+  return {
+    src: ip(src),
+    dst: ip(dst),
+    proto,
+    ttl: 64,
+    tos: 0,
+    id: 1,
+    df: false,
+    fragOffset,
+    moreFragments: false,
+    ipOptionsLen: 0,
+    payload: new Uint8Array(0),
+  };
 }
 
 export function makeSkb(pkt: Packet, over: Partial<Skb> = {}): Skb {
-  return { pkt, mark: 0, inIf: 'eth0', outIf: null, physIn: null, physOut: null, bridged: false, srcMac: null, pktType: 'unicast', socket: null, ct: null, ctState: 'NEW', ctReply: false, traced: false, ...over };
+  return {
+    pkt,
+    mark: 0,
+    inIf: 'eth0',
+    outIf: null,
+    physIn: null,
+    physOut: null,
+    bridged: false,
+    srcMac: null,
+    pktType: 'unicast',
+    socket: null,
+    ct: null,
+    ctState: 'NEW',
+    ctReply: false,
+    traced: false,
+    ...over,
+  };
 }
 
 export interface RecordingEnv extends NfEnv {

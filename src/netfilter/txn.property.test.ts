@@ -21,7 +21,9 @@ function randomCommand(rng: Rng): string[] {
   const pick = <T>(xs: readonly T[]): T => xs[rng.int(0, xs.length - 1)];
   const chain = pick([...CHAINS, ...HOOKS]);
   const user = pick(CHAINS);
-  const match = pick(['', `-p tcp --dport ${rng.int(1, 4)}`, `-s 10.0.0.${rng.int(1, 3)}`]).split(' ').filter(Boolean);
+  const match = pick(['', `-p tcp --dport ${rng.int(1, 4)}`, `-s 10.0.0.${rng.int(1, 3)}`])
+    .split(' ')
+    .filter(Boolean);
   const target = pick([
     ['-j', 'ACCEPT'],
     ['-j', 'RETURN'],
@@ -105,7 +107,8 @@ describe('copy-on-write transactions agree with fresh tables', () => {
         // Every jump points at the live chain of its name.
         for (const c of rs.table('nat')?.chains.values() ?? [])
           for (const r of c.rules)
-            if (r.target.kind === 'jump' || r.target.kind === 'goto') expect(r.target.chain).toBe(rs.table('nat')!.chains.get(r.target.chainName));
+            if (r.target.kind === 'jump' || r.target.kind === 'goto')
+              expect(r.target.chain).toBe(rs.table('nat')!.chains.get(r.target.chainName));
       }
       // The sequences must exercise real changes, not only refusals.
       expect(accepted).toBeGreaterThan(100);

@@ -15,7 +15,8 @@ import { makeEnv, makeSkb, tcpPacket } from './test-support.js';
 
 const run = (rs: Ruleset, line: string) => runIptables(rs, line.split(' '));
 const ok = (rs: Ruleset, line: string) => expect(run(rs, line).stderr).toBe('');
-const refused = (what: string, chain: string, errno: string) => `iptables v1.8.9 (nf_tables):  ${what} failed (${errno}): rule in chain ${chain}\n`;
+const refused = (what: string, chain: string, errno: string) =>
+  `iptables v1.8.9 (nf_tables):  ${what} failed (${errno}): rule in chain ${chain}\n`;
 
 function walk(rs: Ruleset, table: 'filter' | 'nat', hook: 'INPUT' | 'PREROUTING', dport: number): string[] {
   const steps: RuleStep[] = [];
@@ -43,7 +44,9 @@ describe('table transactions', () => {
   it('point a new jump at the live chain when the target was copied in the same batch', () => {
     const rs = new Ruleset();
     expect(runIptablesRestore(rs, '*filter\n:A - [0:0]\n-A INPUT -j A\nCOMMIT\n').stderr).toBe('');
-    expect(runIptablesRestore(rs, '*filter\n-A A -p tcp -j DROP\n-I INPUT 1 -p tcp --dport 9 -j A\nCOMMIT\n', { noflush: true }).stderr).toBe('');
+    expect(
+      runIptablesRestore(rs, '*filter\n-A A -p tcp -j DROP\n-I INPUT 1 -p tcp --dport 9 -j A\nCOMMIT\n', { noflush: true }).stderr,
+    ).toBe('');
     const t = rs.table('filter')!;
     const first = t.chains.get('INPUT')!.rules[0].target;
     expect(first.kind === 'jump' && first.chain).toBe(t.chains.get('A'));
@@ -106,7 +109,9 @@ describe('table transactions', () => {
     ok(rs, '-A INPUT -j A');
     ok(rs, '-A OUTPUT -j A');
     ok(rs, '-E A B');
-    expect(run(rs, '-S').stdout).toBe('-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n-N B\n-A INPUT -j B\n-A OUTPUT -j B\n-A B -p tcp -j DROP\n');
+    expect(run(rs, '-S').stdout).toBe(
+      '-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n-N B\n-A INPUT -j B\n-A OUTPUT -j B\n-A B -p tcp -j DROP\n',
+    );
     expect(walk(rs, 'filter', 'INPUT', 1)).toEqual(['INPUT#1:JUMP:B', 'B#1:DROP']);
     expect(run(rs, '-X B').exitCode).toBe(4);
     ok(rs, '-N A');
@@ -126,7 +131,10 @@ describe('table transactions', () => {
     ok(rs, '-A INPUT -j ACCEPT');
     const before = save(rs);
     const input = rs.table('filter')!.chains.get('INPUT')!;
-    const r = runIptablesRestore(rs, '*filter\n-A INPUT -j DROP\nCOMMIT\n*nat\n-A NOPE -j ACCEPT\nCOMMIT\n', { noflush: true, atomic: 'batch' });
+    const r = runIptablesRestore(rs, '*filter\n-A INPUT -j DROP\nCOMMIT\n*nat\n-A NOPE -j ACCEPT\nCOMMIT\n', {
+      noflush: true,
+      atomic: 'batch',
+    });
     expect(r.ok).toBe(false);
     expect(save(rs)).toBe(before);
     expect(input.rules).toHaveLength(1);

@@ -11,7 +11,17 @@
  * the table between transactions (see ReachCache).
  */
 import type { Hook, TableName } from './types.js';
-import { BUILTIN_CHAINS, cloneTable, newChain, relinkJumps, type Chain, type ReachCache, type Rule, type Ruleset, type Table } from './rule.js';
+import {
+  BUILTIN_CHAINS,
+  cloneTable,
+  newChain,
+  relinkJumps,
+  type Chain,
+  type ReachCache,
+  type Rule,
+  type Ruleset,
+  type Table,
+} from './rule.js';
 import type { Legality } from './ext.js';
 
 const HOOK_BIT: Record<Hook, number> = { PREROUTING: 1, INPUT: 2, FORWARD: 4, OUTPUT: 8, POSTROUTING: 16 };
@@ -25,7 +35,8 @@ export interface OpError {
 const opErr = (message: string): OpError => ({ kind: 'op', message });
 const kernelErr = (message: string): OpError => ({ kind: 'kernel', message });
 
-const isJump = (r: Rule): r is Rule & { target: { kind: 'jump' | 'goto'; chainName: string } } => r.target.kind === 'jump' || r.target.kind === 'goto';
+const isJump = (r: Rule): r is Rule & { target: { kind: 'jump' | 'goto'; chainName: string } } =>
+  r.target.kind === 'jump' || r.target.kind === 'goto';
 
 export class TableTxn {
   /** The live table, changed in place at commit; undefined when the transaction builds a new table object. */
@@ -383,7 +394,8 @@ export class TableTxn {
   /** `-X` without a name: every user chain, stopping at the first busy one. */
   deleteAllUserChains(): OpError | null {
     const users = [...this.chains()].filter((c) => !c.builtin).sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const c of users) if (c.rules.length > 0 || this.references(c) > 0) return kernelErr(`CHAIN_DEL failed (Device or resource busy): chain ${c.name}`);
+    for (const c of users)
+      if (c.rules.length > 0 || this.references(c) > 0) return kernelErr(`CHAIN_DEL failed (Device or resource busy): chain ${c.name}`);
     for (const c of users) this.dropChain(c.name);
     return null;
   }

@@ -163,7 +163,10 @@ export interface NfEnv {
   /** Sends the REJECT reply for the packet (ICMP error or TCP RST). The caller then drops it. */
   reject(skb: Skb, how: RejectWith): void;
   /** Attaches a conntrack template to a not-yet-tracked packet (raw table: CT, NOTRACK). */
-  ctTemplate(skb: Skb, opts: { notrack?: boolean; zone?: number; helper?: string; ctevents?: string[]; expevents?: string[]; timeout?: string }): void;
+  ctTemplate(
+    skb: Skb,
+    opts: { notrack?: boolean; zone?: number; helper?: string; ctevents?: string[]; expevents?: string[]; timeout?: string },
+  ): void;
   /** Writes a kernel-format log line (LOG, NFLOG) into the lab's log. */
   log(line: string): void;
   ipset(name: string): IpSetView | undefined;

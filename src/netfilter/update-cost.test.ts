@@ -19,7 +19,14 @@ const OPS_OF_POINT: Record<string, string> = {
 /** The change a measured point timed, as the lab would describe it. */
 function changeOf(p: CalibrationPoint): RuleChange {
   if (p.op.startsWith('restore-'))
-    return { tool: 'iptables-restore', tableRules: p.tableRules, chainRules: 0, ruleLines: p.ruleLines, chainLines: p.chainLines, noflush: p.noflush };
+    return {
+      tool: 'iptables-restore',
+      tableRules: p.tableRules,
+      chainRules: 0,
+      ruleLines: p.ruleLines,
+      chainLines: p.chainLines,
+      noflush: p.noflush,
+    };
   return { tool: 'iptables', op: OPS_OF_POINT[p.op], tableRules: p.tableRules, chainRules: p.chainRules };
 }
 
@@ -33,7 +40,10 @@ describe('update cost model against its calibration', () => {
   it('has points for both backends, every op, and table sizes up to tens of thousands of rules', () => {
     expect(new Set(fitted.map((p) => p.backend))).toEqual(new Set(['legacy', 'nft']));
     for (const op of [...Object.keys(OPS_OF_POINT), 'restore-load', 'restore-reload', 'restore-noflush-service'])
-      expect(fitted.some((p) => p.op === op), op).toBe(true);
+      expect(
+        fitted.some((p) => p.op === op),
+        op,
+      ).toBe(true);
     expect(Math.max(...fitted.map((p) => p.tableRules))).toBeGreaterThan(40_000);
   });
 
@@ -42,7 +52,10 @@ describe('update cost model against its calibration', () => {
       const us = cost(p.backend, changeOf(p));
       // Medians of 3–7 runs move by tens of percent under load; a model off by 2× would fail here.
       const tol = Math.max(0.5 * p.medianUs, 15_000);
-      expect(Math.abs(us - p.medianUs), `${p.backend} ${p.op} @${p.services}: model ${us} µs, measured ${p.medianUs} µs`).toBeLessThanOrEqual(tol);
+      expect(
+        Math.abs(us - p.medianUs),
+        `${p.backend} ${p.op} @${p.services}: model ${us} µs, measured ${p.medianUs} µs`,
+      ).toBeLessThanOrEqual(tol);
     }
   });
 
@@ -54,7 +67,9 @@ describe('update cost model against its calibration', () => {
     expect(Math.abs(us - svc.medianUs) / svc.medianUs).toBeLessThan(0.25);
     // Every single-rule change there rewrites the same table: the model prices them all alike, near their median.
     const single = median(at.filter((p) => p.op !== 'restore-noflush-service').map((p) => p.medianUs));
-    expect(Math.abs(cost('legacy', { tool: 'iptables', op: 'A', tableRules: svc.tableRules, chainRules: 3 }) - single) / single).toBeLessThan(0.25);
+    expect(
+      Math.abs(cost('legacy', { tool: 'iptables', op: 'A', tableRules: svc.tableRules, chainRules: 3 }) - single) / single,
+    ).toBeLessThan(0.25);
   });
 
   it('legacy pays for the table, nft for much less: the gap the data show at the largest table', () => {
@@ -77,11 +92,16 @@ describe('update cost model against its calibration', () => {
       const hi = pts.find((p) => p.services === largest)!;
       return {
         measured: hi.medianUs - lo.medianUs,
-        model: cost(b, { tool: 'iptables', op: letter, tableRules: hi.tableRules, chainRules: hi.chainRules }) -
+        model:
+          cost(b, { tool: 'iptables', op: letter, tableRules: hi.tableRules, chainRules: hi.chainRules }) -
           cost(b, { tool: 'iptables', op: letter, tableRules: lo.tableRules, chainRules: lo.chainRules }),
       };
     };
-    for (const [op, letter] of [['append-small', 'A'], ['delete-spec-small', 'D'], ['new-chain', 'N']] as const) {
+    for (const [op, letter] of [
+      ['append-small', 'A'],
+      ['delete-spec-small', 'D'],
+      ['new-chain', 'N'],
+    ] as const) {
       const g = growth('nft', op, letter);
       expect(Math.abs(g.model - g.measured), `${op}: model +${g.model} µs, measured +${g.measured} µs`).toBeLessThanOrEqual(
         Math.max(0.5 * Math.abs(g.measured), 20_000),

@@ -68,12 +68,20 @@ function classOf(change: RuleChange): CostClass {
 
 /** 83023 → "83,023", without locale data (the output must not depend on the machine). */
 function grouped(n: number): string {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return Math.round(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 const nonNeg = (n: number | undefined) => (n !== undefined && Number.isFinite(n) && n > 0 ? n : 0);
 
-function explain(backend: IptablesBackend, cls: CostClass, f: CostFit, c: { table: number; chain: number; lines: number }, parts: number[]): string {
+function explain(
+  backend: IptablesBackend,
+  cls: CostClass,
+  f: CostFit,
+  c: { table: number; chain: number; lines: number },
+  parts: number[],
+): string {
   const [fixed, table, chain, lines] = parts;
   const top = Math.max(fixed, table, chain, lines);
   const restore = cls === 'restoreFull' || cls === 'restoreNoflush';
@@ -81,7 +89,9 @@ function explain(backend: IptablesBackend, cls: CostClass, f: CostFit, c: { tabl
   if (top === lines) return `${backend} restore parses and loads ${grouped(c.lines)} rule lines`;
   if (top === chain) return `iptables-nft fetches the chain's ${grouped(c.chain)} rules to find its place`;
   if (backend === 'legacy')
-    return restore ? `legacy restore reads and rewrites the whole table (${grouped(c.table)} rules)` : `legacy rewrites the whole table (${grouped(c.table)} rules)`;
+    return restore
+      ? `legacy restore reads and rewrites the whole table (${grouped(c.table)} rules)`
+      : `legacy rewrites the whole table (${grouped(c.table)} rules)`;
   return cls === 'ruleAdd' || restore
     ? `nft commit grows with the table (${grouped(c.table)} rules): the kernel re-checks its jumps`
     : `iptables-nft's cache fetch grows with the table (${grouped(c.table)} rules)`;

@@ -64,7 +64,8 @@ export function runHook(node: Node, hook: Hook, skb: NodeSkb, reroute: Reroute |
         if (v !== 'ACCEPT') return skb.trace?.outcome === 'in-flight' ? dropped(node, skb, hook, 'nat') : false;
         if (before !== null) {
           const after = natView(skb);
-          if (after !== before) node.record(skb.trace, { node: node.name, nat: { hook, kind: MANIP[hook] === 'SRC' ? 'SNAT' : 'DNAT', before, after } });
+          if (after !== before)
+            node.record(skb.trace, { node: node.name, nat: { hook, kind: MANIP[hook] === 'SRC' ? 'SNAT' : 'DNAT', before, after } });
         }
         if (reroute && skb.pkt.dst !== dstBefore && !reroute(skb)) return false;
         break;
@@ -88,7 +89,8 @@ function table(node: Node, env: NodeNfEnv, name: TableName, hook: Hook, skb: Nod
   if (skb.trace || skb.traced) {
     const trace = skb.trace;
     const packet = summarizePacket(skb.pkt, skb.mark);
-    if (trace) node.lab.tracer.snapshot(trace, { node: node.name, hook, table: name, skb: { ...skb, pkt: clonePacket(skb.pkt), trace: null } });
+    if (trace)
+      node.lab.tracer.snapshot(trace, { node: node.name, hook, table: name, skb: { ...skb, pkt: clonePacket(skb.pkt), trace: null } });
     onStep = (s) => {
       if (!trace) return;
       node.record(trace, {
@@ -108,7 +110,10 @@ function table(node: Node, env: NodeNfEnv, name: TableName, hook: Hook, skb: Nod
   const v: Verdict = node.netfilter.runTable(name, hook, skb, env, onStep);
   if (v === 'ACCEPT') return true;
   if (skb.trace && skb.trace.outcome === 'in-flight') {
-    node.record(skb.trace, { node: node.name, drop: { reason: env.rejected ? 'rejected' : v === 'QUEUE' ? 'queue' : 'rule', hook, table: name } });
+    node.record(skb.trace, {
+      node: node.name,
+      drop: { reason: env.rejected ? 'rejected' : v === 'QUEUE' ? 'queue' : 'rule', hook, table: name },
+    });
     node.lab.tracer.end(skb.trace, env.rejected ? 'rejected' : 'dropped', node.name);
   }
   env.rejected = false;
@@ -116,7 +121,9 @@ function table(node: Node, env: NodeNfEnv, name: TableName, hook: Hook, skb: Nod
 }
 
 function tupleText(t: { src: number; dst: number; proto: number; sport: number; dport: number }): string {
-  return t.proto === 6 || t.proto === 17 ? `${formatIpv4(t.src)}:${t.sport} → ${formatIpv4(t.dst)}:${t.dport}` : `${formatIpv4(t.src)} → ${formatIpv4(t.dst)}`;
+  return t.proto === 6 || t.proto === 17
+    ? `${formatIpv4(t.src)}:${t.sport} → ${formatIpv4(t.dst)}:${t.dport}`
+    : `${formatIpv4(t.src)} → ${formatIpv4(t.dst)}`;
 }
 
 function recordConntrack(node: Node, skb: NodeSkb, hook: Hook): void {

@@ -78,7 +78,12 @@ function sendControl(node: Node, pkt: Packet, related?: NodeSkb): void {
   node.lab.inFlight++;
   node.lab.timers.at(node.lab.timers.now(), () => {
     node.lab.inFlight--;
-    ipLocalOut(node, pkt, { socket: null, trace, anySource: pkt.proto === PROTO_TCP, ...(related && pkt.proto === PROTO_TCP ? { attach: related } : {}) });
+    ipLocalOut(node, pkt, {
+      socket: null,
+      trace,
+      anySource: pkt.proto === PROTO_TCP,
+      ...(related && pkt.proto === PROTO_TCP ? { attach: related } : {}),
+    });
   });
 }
 

@@ -76,7 +76,14 @@ function routeInput(node: Node, skb: NodeSkb, dev: NetDev): void {
       return forward(node, skb, r);
     default:
       if (r.icmpCode !== null && r.icmpCode !== undefined) icmpSend(node, skb, ICMP_DEST_UNREACH, r.icmpCode);
-      return drop(node, skb, r.reason ?? 'no route', r.reason === 'martian-source' || r.reason === 'martian-destination' || r.reason === 'rp-filter' || r.reason === 'not-forwarding' ? 'dropped' : 'no-route');
+      return drop(
+        node,
+        skb,
+        r.reason ?? 'no route',
+        r.reason === 'martian-source' || r.reason === 'martian-destination' || r.reason === 'rp-filter' || r.reason === 'not-forwarding'
+          ? 'dropped'
+          : 'no-route',
+      );
   }
 }
 

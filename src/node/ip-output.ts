@@ -25,7 +25,7 @@ export function recordRoute(node: Node, skb: NodeSkb, r: RouteDecision): void {
       dev: r.dev,
       via: r.via === null ? null : formatIpv4(r.via),
       table: r.table,
-      ...(r.kind !== 'unicast' ? { type: r.kind === 'error' ? r.reason ?? 'error' : r.kind } : {}),
+      ...(r.kind !== 'unicast' ? { type: r.kind === 'error' ? (r.reason ?? 'error') : r.kind } : {}),
     },
   });
 }
@@ -79,7 +79,14 @@ export function ipLocalOut(node: Node, pkt: Packet, o: LocalOutOptions): SocketE
   skb.outIf = r.dev;
   skb.nextHop = r.via;
   const reroute = (s: NodeSkb): boolean => {
-    r = node.routing.lookup({ dst: s.pkt.dst, src: o.anySource ? null : s.pkt.src, mark: s.mark, iif: null, oif: o.oif ?? null, tos: s.pkt.tos });
+    r = node.routing.lookup({
+      dst: s.pkt.dst,
+      src: o.anySource ? null : s.pkt.src,
+      mark: s.mark,
+      iif: null,
+      oif: o.oif ?? null,
+      tos: s.pkt.tos,
+    });
     recordRoute(node, s, r);
     if (routeError(r)) {
       if (s.trace) node.lab.tracer.end(s.trace, 'no-route', node.name);

@@ -41,7 +41,11 @@ function sendOnWire(node: Node, dev: NetDev, frame: Frame): void {
   node.lab.tap?.(node.name, dev.name, 'out', frame);
   const trace = frame.meta.trace as PacketTrace | null;
   if (!dev.tx) {
-    if (trace) node.record(trace, { node: node.name, link: { from: `${node.name}:${dev.name}`, to: '', at_us: node.lab.timers.now(), drop: 'no-carrier' } });
+    if (trace)
+      node.record(trace, {
+        node: node.name,
+        link: { from: `${node.name}:${dev.name}`, to: '', at_us: node.lab.timers.now(), drop: 'no-carrier' },
+      });
     return;
   }
   const bytes = frameLength(frame, frame.type === 'ipv4' ? packetLength(frame.ip) : 0);
@@ -50,7 +54,10 @@ function sendOnWire(node: Node, dev: NetDev, frame: Frame): void {
   if (trace) {
     const from = `${node.name}:${dev.name}`;
     const to = dev.peerLabel ?? '';
-    node.record(trace, { node: node.name, link: 'arrives' in r ? { from, to, at_us: r.arrives } : { from, to, at_us: node.lab.timers.now(), drop: r.drop } });
+    node.record(trace, {
+      node: node.name,
+      link: 'arrives' in r ? { from, to, at_us: r.arrives } : { from, to, at_us: node.lab.timers.now(), drop: r.drop },
+    });
     if ('drop' in r) node.lab.tracer.end(trace, 'dropped', node.name);
   }
 }

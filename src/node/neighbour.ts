@@ -61,7 +61,7 @@ export class NeighbourTable {
       return;
     }
     e.probes++;
-    const src = srcHint !== null && dev.hasAddress(srcHint) ? srcHint : dev.primaryAddress() ?? 0;
+    const src = srcHint !== null && dev.hasAddress(srcHint) ? srcHint : (dev.primaryAddress() ?? 0);
     const arp: ArpMessage = { op: 'request', senderMac: dev.mac, senderIp: src, targetMac: '00:00:00:00:00:00', targetIp: ip };
     transmitFrame(this.node, dev, { src: dev.mac, dst: BROADCAST_MAC, type: 'arp', arp, meta: { trace: null } });
     e.timer = this.node.lab.timers.at(this.node.lab.timers.now() + RETRANS_US, () => {
@@ -77,7 +77,13 @@ export class NeighbourTable {
     const forUs = this.node.isLocalAddress(arp.targetIp);
     if (e || (forUs && arp.op === 'request')) this.learn(dev, arp.senderIp, arp.senderMac);
     if (arp.op === 'request' && forUs) {
-      const reply: ArpMessage = { op: 'reply', senderMac: dev.mac, senderIp: arp.targetIp, targetMac: arp.senderMac, targetIp: arp.senderIp };
+      const reply: ArpMessage = {
+        op: 'reply',
+        senderMac: dev.mac,
+        senderIp: arp.targetIp,
+        targetMac: arp.senderMac,
+        targetIp: arp.senderIp,
+      };
       transmitFrame(this.node, dev, { src: dev.mac, dst: arp.senderMac, type: 'arp', arp: reply, meta: { trace: null } });
     }
   }
@@ -96,7 +102,8 @@ export class NeighbourTable {
   list(): string[] {
     const out: string[] = [];
     for (const [dev, t] of this.table) {
-      for (const [ip, e] of t) out.push(`${formatIpv4(ip)} dev ${dev} ${e.mac ? `lladdr ${e.mac} REACHABLE` : e.probes >= SOLICIT ? 'FAILED' : 'INCOMPLETE'}`);
+      for (const [ip, e] of t)
+        out.push(`${formatIpv4(ip)} dev ${dev} ${e.mac ? `lladdr ${e.mac} REACHABLE` : e.probes >= SOLICIT ? 'FAILED' : 'INCOMPLETE'}`);
     }
     return out;
   }

@@ -18,7 +18,17 @@ export interface NodeSkb extends Skb {
 import type { Packet } from '../packet/packet.js';
 import type { PktType, SocketOwner } from '../netfilter/types.js';
 
-export function newSkb(pkt: Packet, o: { inIf?: string | null; srcMac?: string | null; pktType?: PktType; socket?: SocketOwner | null; mark?: number; trace?: PacketTrace | null }): NodeSkb {
+export function newSkb(
+  pkt: Packet,
+  o: {
+    inIf?: string | null;
+    srcMac?: string | null;
+    pktType?: PktType;
+    socket?: SocketOwner | null;
+    mark?: number;
+    trace?: PacketTrace | null;
+  },
+): NodeSkb {
   return {
     pkt,
     mark: o.mark ?? 0,

@@ -4,7 +4,17 @@
  * numbers (ports), never by formatted strings.
  */
 import { formatIpv4, type Ipv4 } from '../packet/ipv4.js';
-import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, type Packet, PROTO_ICMP, PROTO_TCP, PROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN } from '../packet/packet.js';
+import {
+  ICMP_DEST_UNREACH,
+  ICMP_PORT_UNREACH,
+  type Packet,
+  PROTO_ICMP,
+  PROTO_TCP,
+  PROTO_UDP,
+  TCP_ACK,
+  TCP_RST,
+  TCP_SYN,
+} from '../packet/packet.js';
 import type { SocketOwner } from '../netfilter/types.js';
 import type { Node } from './node.js';
 import type { NodeSkb } from './skb.js';
@@ -23,7 +33,12 @@ export interface Listener {
   /** TCP: a connection was accepted (handshake complete). */
   onAccept?(ep: TcpEndpoint): void;
   /** UDP: a datagram arrived; `reply` sends one back from the address it was sent to. */
-  onDatagram?(from: { addr: Ipv4; port: number }, to: { addr: Ipv4; port: number }, data: Uint8Array, reply: (data: Uint8Array) => void): void;
+  onDatagram?(
+    from: { addr: Ipv4; port: number },
+    to: { addr: Ipv4; port: number },
+    data: Uint8Array,
+    reply: (data: Uint8Array) => void,
+  ): void;
 }
 
 export interface UdpSocket {
@@ -148,7 +163,8 @@ export class SocketTable {
       const p = this.node.lab.rng.int(EPHEMERAL_LO, EPHEMERAL_HI);
       if (proto === PROTO_TCP ? !this.findTcp(local, p, remote, rport) : !this.udp.has(p)) return p;
     }
-    for (let p = EPHEMERAL_LO; p <= EPHEMERAL_HI; p++) if (proto === PROTO_TCP ? !this.findTcp(local, p, remote, rport) : !this.udp.has(p)) return p;
+    for (let p = EPHEMERAL_LO; p <= EPHEMERAL_HI; p++)
+      if (proto === PROTO_TCP ? !this.findTcp(local, p, remote, rport) : !this.udp.has(p)) return p;
     return 0;
   }
 
@@ -165,7 +181,14 @@ export class SocketTable {
     return { error: 'EHOSTUNREACH' };
   }
 
-  connectTcp(o: { dst: Ipv4; dport: number; src: Ipv4 | null; sport: number | null; owner: SocketOwner; app: string }): TcpEndpoint | SocketError {
+  connectTcp(o: {
+    dst: Ipv4;
+    dport: number;
+    src: Ipv4 | null;
+    sport: number | null;
+    owner: SocketOwner;
+    app: string;
+  }): TcpEndpoint | SocketError {
     const s = this.sourceFor(o.dst, o.src, 0);
     if ('error' in s) return s.error;
     const sport = o.sport ?? this.ephemeral(PROTO_TCP, s.src, o.dst, o.dport);
@@ -177,11 +200,25 @@ export class SocketTable {
     return ep;
   }
 
-  openUdp(o: { dst: Ipv4; dport: number; src: Ipv4 | null; sport: number | null; owner: SocketOwner; onData: UdpSocket['onData']; onError: UdpSocket['onError'] }): UdpSocket | SocketError {
+  openUdp(o: {
+    dst: Ipv4;
+    dport: number;
+    src: Ipv4 | null;
+    sport: number | null;
+    owner: SocketOwner;
+    onData: UdpSocket['onData'];
+    onError: UdpSocket['onError'];
+  }): UdpSocket | SocketError {
     const s = this.sourceFor(o.dst, o.src, 0);
     if ('error' in s) return s.error;
     const sport = o.sport ?? this.ephemeral(PROTO_UDP, s.src, o.dst, o.dport);
-    const sock: UdpSocket = { local: { addr: s.src, port: sport }, remote: { addr: o.dst, port: o.dport }, owner: o.owner, onData: o.onData, onError: o.onError };
+    const sock: UdpSocket = {
+      local: { addr: s.src, port: sport },
+      remote: { addr: o.dst, port: o.dport },
+      owner: o.owner,
+      onData: o.onData,
+      onError: o.onError,
+    };
     const list = this.udp.get(sport) ?? [];
     list.push(sock);
     this.udp.set(sport, list);
@@ -197,7 +234,12 @@ export class SocketTable {
   }
 
   /** Sends one datagram; returns the error sendmsg() would return. */
-  sendUdp(from: { addr: Ipv4; port: number }, to: { addr: Ipv4; port: number }, data: Uint8Array, owner: SocketOwner | null): SocketError | null {
+  sendUdp(
+    from: { addr: Ipv4; port: number },
+    to: { addr: Ipv4; port: number },
+    data: Uint8Array,
+    owner: SocketOwner | null,
+  ): SocketError | null {
     const pkt = this.packet(from.addr, to.addr, { proto: PROTO_UDP, udp: { sport: from.port, dport: to.port }, payload: data });
     const trace = this.node.lab.tracer.begin(this.node.name, pkt, 0);
     return ipLocalOut(this.node, pkt, { socket: owner, trace });
@@ -309,7 +351,14 @@ export class SocketTable {
   list(): SocketInfo[] {
     const out: SocketInfo[] = [];
     for (const l of this.allListeners()) {
-      out.push({ proto: l.proto, state: l.proto === 'tcp' ? 'LISTEN' : 'UNCONN', local: `${formatIpv4(l.addr)}:${l.port}`, peer: '*', uid: l.owner.uid, app: l.app });
+      out.push({
+        proto: l.proto,
+        state: l.proto === 'tcp' ? 'LISTEN' : 'UNCONN',
+        local: `${formatIpv4(l.addr)}:${l.port}`,
+        peer: '*',
+        uid: l.owner.uid,
+        app: l.app,
+      });
     }
     for (const ep of this.endpoints()) {
       out.push({
@@ -322,9 +371,16 @@ export class SocketTable {
       });
     }
     for (const list of this.udp.values()) {
-      for (const u of list) out.push({ proto: 'udp', state: 'ESTAB', local: `${formatIpv4(u.local.addr)}:${u.local.port}`, peer: `${formatIpv4(u.remote.addr)}:${u.remote.port}`, uid: u.owner.uid, app: 'client' });
+      for (const u of list)
+        out.push({
+          proto: 'udp',
+          state: 'ESTAB',
+          local: `${formatIpv4(u.local.addr)}:${u.local.port}`,
+          peer: `${formatIpv4(u.remote.addr)}:${u.remote.port}`,
+          uid: u.owner.uid,
+          app: 'client',
+        });
     }
     return out;
   }
-
 }

@@ -10,19 +10,11 @@ import type { Ipv4 } from '../packet/ipv4.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type TcpHeader } from '../packet/packet.js';
 
 export type TcpState =
-  | 'CLOSED'
-  | 'SYN_SENT'
-  | 'SYN_RECV'
-  | 'ESTABLISHED'
-  | 'FIN_WAIT1'
-  | 'FIN_WAIT2'
-  | 'CLOSING'
-  | 'TIME_WAIT'
-  | 'CLOSE_WAIT'
-  | 'LAST_ACK';
+  'CLOSED' | 'SYN_SENT' | 'SYN_RECV' | 'ESTABLISHED' | 'FIN_WAIT1' | 'FIN_WAIT2' | 'CLOSING' | 'TIME_WAIT' | 'CLOSE_WAIT' | 'LAST_ACK';
 
 /** Errors as the socket API reports them. */
-export type SocketError = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EHOSTUNREACH' | 'ENETUNREACH' | 'EACCES' | 'EPERM' | 'EINVAL' | 'ENOPROTOOPT';
+export type SocketError =
+  'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EHOSTUNREACH' | 'ENETUNREACH' | 'EACCES' | 'EPERM' | 'EINVAL' | 'ENOPROTOOPT';
 
 export interface Segment {
   tcp: TcpHeader;

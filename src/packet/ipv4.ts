@@ -62,7 +62,7 @@ export function parseCidr(text: string): Cidr | null {
 }
 
 export function cidrContains(c: Cidr, a: Ipv4): boolean {
-  return ((a & c.mask) >>> 0) === c.network;
+  return (a & c.mask) >>> 0 === c.network;
 }
 
 export function formatCidr(c: Cidr): string {

@@ -2,9 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng.js';
 import { checksumValid } from './checksum.js';
 import { parseIpv4 } from './ipv4.js';
-import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_PORT_UNREACH, PROTO_ICMP, PROTO_TCP, PROTO_UDP, TCP_SYN, packetLength, type Packet } from './packet.js';
 import {
-  ARP_REQUEST, BROADCAST_MAC, ETHERTYPE_ARP, decodeArp, decodeEthernet, decodeIpv4, encodeArp, encodeEthernet, encodeIpv4, formatMac, parseMac,
+  ICMP_DEST_UNREACH,
+  ICMP_FRAG_NEEDED,
+  ICMP_PORT_UNREACH,
+  PROTO_ICMP,
+  PROTO_TCP,
+  PROTO_UDP,
+  TCP_SYN,
+  packetLength,
+  type Packet,
+} from './packet.js';
+import {
+  ARP_REQUEST,
+  BROADCAST_MAC,
+  ETHERTYPE_ARP,
+  decodeArp,
+  decodeEthernet,
+  decodeIpv4,
+  encodeArp,
+  encodeEthernet,
+  encodeIpv4,
+  formatMac,
+  parseMac,
 } from './wire.js';
 
 /**
@@ -33,7 +53,12 @@ describe('decoding what the kernel sent', () => {
     const p = decoded(KERNEL.syn);
     expect(p).toMatchObject({ src: ip('10.98.0.1'), dst: ip('10.98.0.2'), proto: PROTO_TCP, ttl: 64, df: true, id: 0xec01 });
     expect(p.tcp).toEqual({
-      sport: 0xade6, dport: 7, seq: 0xd78674a2, ack: 0, flags: TCP_SYN, window: 64240,
+      sport: 0xade6,
+      dport: 7,
+      seq: 0xd78674a2,
+      ack: 0,
+      flags: TCP_SYN,
+      window: 64240,
       options: { mss: 1460, sackPermitted: true, timestamp: [0x4c03ec1b, 0], wscale: 10 },
     });
     expect(p.payload.length).toBe(0);
@@ -65,7 +90,19 @@ describe('encoding reproduces the kernel bytes exactly', () => {
 });
 
 function base(proto: number): Packet {
-  return { src: ip('192.0.2.1'), dst: ip('198.51.100.7'), proto, ttl: 63, tos: 0x10, id: 77, df: false, fragOffset: 0, moreFragments: false, ipOptionsLen: 0, payload: new Uint8Array(0) };
+  return {
+    src: ip('192.0.2.1'),
+    dst: ip('198.51.100.7'),
+    proto,
+    ttl: 63,
+    tos: 0x10,
+    id: 77,
+    df: false,
+    fragOffset: 0,
+    moreFragments: false,
+    ipOptionsLen: 0,
+    payload: new Uint8Array(0),
+  };
 }
 
 describe('round trips', () => {
@@ -74,10 +111,17 @@ describe('round trips', () => {
       const p: Packet = {
         ...base(PROTO_TCP),
         tcp: {
-          sport: 40000, dport: 80, seq: 0xfffffff0, ack: 12345, flags: 0x18, window: 502,
+          sport: 40000,
+          dport: 80,
+          seq: 0xfffffff0,
+          ack: 12345,
+          flags: 0x18,
+          window: 502,
           options: {
-            ...(mask & 1 ? { mss: 1400 } : {}), ...(mask & 2 ? { sackPermitted: true } : {}),
-            ...(mask & 4 ? { timestamp: [1, 0xffffffff] as [number, number] } : {}), ...(mask & 8 ? { wscale: 7 } : {}),
+            ...(mask & 1 ? { mss: 1400 } : {}),
+            ...(mask & 2 ? { sackPermitted: true } : {}),
+            ...(mask & 4 ? { timestamp: [1, 0xffffffff] as [number, number] } : {}),
+            ...(mask & 8 ? { wscale: 7 } : {}),
           },
         },
         payload: new TextEncoder().encode('GET / HTTP/1.1\r\n'),
@@ -101,7 +145,9 @@ describe('round trips', () => {
   it('an ICMP port unreachable quotes as much of the offending datagram as fits in 576 bytes, as Linux does', () => {
     const offending: Packet = { ...base(PROTO_UDP), udp: { sport: 5000, dport: 53 }, payload: new Uint8Array(100).fill(7) };
     const err: Packet = {
-      ...base(PROTO_ICMP), src: offending.dst, dst: offending.src,
+      ...base(PROTO_ICMP),
+      src: offending.dst,
+      dst: offending.src,
       icmp: { type: ICMP_DEST_UNREACH, code: ICMP_PORT_UNREACH, id: 0, seq: 0, quoted: offending },
     };
     const bytes = encodeIpv4(err);
@@ -116,12 +162,20 @@ describe('round trips', () => {
     const back = decodeIpv4(bytes);
     expect(back.ok).toBe(true);
     if (!back.ok) return;
-    expect(back.value.icmp!.quoted).toMatchObject({ src: offending.src, dst: offending.dst, proto: PROTO_UDP, udp: { sport: 5000, dport: 53 } });
+    expect(back.value.icmp!.quoted).toMatchObject({
+      src: offending.src,
+      dst: offending.dst,
+      proto: PROTO_UDP,
+      udp: { sport: 5000, dport: 53 },
+    });
   });
 
   it('fragmentation-needed carries the next-hop MTU', () => {
     const tcp: Packet = { ...base(PROTO_TCP), df: true, tcp: { sport: 1, dport: 2, seq: 99, ack: 0, flags: 0x10, window: 1, options: {} } };
-    const p: Packet = { ...base(PROTO_ICMP), icmp: { type: ICMP_DEST_UNREACH, code: ICMP_FRAG_NEEDED, id: 0, seq: 0, mtu: 1280, quoted: tcp } };
+    const p: Packet = {
+      ...base(PROTO_ICMP),
+      icmp: { type: ICMP_DEST_UNREACH, code: ICMP_FRAG_NEEDED, id: 0, seq: 0, mtu: 1280, quoted: tcp },
+    };
     const back = decodeIpv4(encodeIpv4(p));
     expect(back.ok && back.value.icmp).toMatchObject({ mtu: 1280, quoted: { tcp: { sport: 1, dport: 2, seq: 99 } } });
   });

@@ -9,8 +9,18 @@ import { checksumValid, internetChecksum, pseudoHeaderSum } from './checksum.js'
 import type { Ipv4 } from './ipv4.js';
 import {
   ICMP_QUOTE_MAX,
-  ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_PARAMETER_PROBLEM, ICMP_REDIRECT, ICMP_TIME_EXCEEDED,
-  PROTO_ICMP, PROTO_TCP, PROTO_UDP, tcpOptionsLength, type IcmpHeader, type Packet, type TcpHeader,
+  ICMP_DEST_UNREACH,
+  ICMP_FRAG_NEEDED,
+  ICMP_PARAMETER_PROBLEM,
+  ICMP_REDIRECT,
+  ICMP_TIME_EXCEEDED,
+  PROTO_ICMP,
+  PROTO_TCP,
+  PROTO_UDP,
+  tcpOptionsLength,
+  type IcmpHeader,
+  type Packet,
+  type TcpHeader,
 } from './packet.js';
 
 // IPv4 header field offsets (RFC 791).
@@ -68,16 +78,16 @@ function writeTcpOptions(b: Uint8Array, at: number, o: TcpHeader['options']): vo
   let i = at;
   const byte = (v: number) => (b[i++] = v);
   if (o.mss !== undefined) {
-    byte(TCPOPT_MSS), byte(4), put16(b, i, o.mss), (i += 2);
+    (byte(TCPOPT_MSS), byte(4), put16(b, i, o.mss), (i += 2));
   }
   if (o.timestamp) {
-    if (o.sackPermitted) byte(TCPOPT_SACK_PERM), byte(2);
-    else byte(TCPOPT_NOP), byte(TCPOPT_NOP);
-    byte(TCPOPT_TIMESTAMP), byte(10), put32(b, i, o.timestamp[0]), put32(b, i + 4, o.timestamp[1]), (i += 8);
+    if (o.sackPermitted) (byte(TCPOPT_SACK_PERM), byte(2));
+    else (byte(TCPOPT_NOP), byte(TCPOPT_NOP));
+    (byte(TCPOPT_TIMESTAMP), byte(10), put32(b, i, o.timestamp[0]), put32(b, i + 4, o.timestamp[1]), (i += 8));
   } else if (o.sackPermitted) {
-    byte(TCPOPT_NOP), byte(TCPOPT_NOP), byte(TCPOPT_SACK_PERM), byte(2);
+    (byte(TCPOPT_NOP), byte(TCPOPT_NOP), byte(TCPOPT_SACK_PERM), byte(2));
   }
-  if (o.wscale !== undefined) byte(TCPOPT_NOP), byte(TCPOPT_WSCALE), byte(3), byte(o.wscale);
+  if (o.wscale !== undefined) (byte(TCPOPT_NOP), byte(TCPOPT_WSCALE), byte(3), byte(o.wscale));
 }
 
 function l4Length(p: Packet): number {
@@ -174,9 +184,17 @@ function decodeIp(bytes: Uint8Array, quoted: boolean): Result<Packet> {
   }
   const frag = get16(bytes, IP_FRAG);
   const p: Packet = {
-    src: get32(bytes, IP_SRC), dst: get32(bytes, IP_DST), proto: bytes[IP_PROTO], ttl: bytes[IP_TTL], tos: bytes[IP_TOS],
-    id: get16(bytes, IP_ID), df: (frag & IP_FLAG_DF) !== 0, moreFragments: (frag & IP_FLAG_MF) !== 0, fragOffset: frag & 0x1fff,
-    ipOptionsLen: ihl - 20, payload: new Uint8Array(0),
+    src: get32(bytes, IP_SRC),
+    dst: get32(bytes, IP_DST),
+    proto: bytes[IP_PROTO],
+    ttl: bytes[IP_TTL],
+    tos: bytes[IP_TOS],
+    id: get16(bytes, IP_ID),
+    df: (frag & IP_FLAG_DF) !== 0,
+    moreFragments: (frag & IP_FLAG_MF) !== 0,
+    fragOffset: frag & 0x1fff,
+    ipOptionsLen: ihl - 20,
+    payload: new Uint8Array(0),
   };
   if (p.fragOffset !== 0) {
     p.payload = bytes.slice(ihl, end);
@@ -203,7 +221,7 @@ function decodeTcp(p: Packet, l4: Uint8Array, verify: boolean, quoted: boolean):
   if (off < 20 || off > l4.length) return bad(`bad TCP data offset ${off}`);
   if (verify && !checksumValid(l4, 0, l4.length, pseudoHeaderSum(p.src, p.dst, PROTO_TCP, l4.length))) return bad('bad TCP checksum');
   const options: TcpHeader['options'] = {};
-  for (let i = 20; i < off; ) {
+  for (let i = 20; i < off;) {
     const kind = l4[i];
     if (kind === TCPOPT_EOL) break;
     if (kind === TCPOPT_NOP) {
@@ -219,8 +237,13 @@ function decodeTcp(p: Packet, l4: Uint8Array, verify: boolean, quoted: boolean):
     i += len;
   }
   p.tcp = {
-    sport: get16(l4, 0), dport: get16(l4, 2), seq: get32(l4, TCP_SEQ), ack: get32(l4, TCP_ACK), flags: l4[TCP_FLAGS],
-    window: get16(l4, TCP_WIN), options,
+    sport: get16(l4, 0),
+    dport: get16(l4, 2),
+    seq: get32(l4, TCP_SEQ),
+    ack: get32(l4, TCP_ACK),
+    flags: l4[TCP_FLAGS],
+    window: get16(l4, TCP_WIN),
+    options,
   };
   p.payload = l4.slice(off);
   return ok(p);

@@ -33,7 +33,15 @@ export function formatRoutes(rt: RoutingTables, table: number | null): string {
   if (table !== null) return (rt.table(table)?.all() ?? []).map((r) => formatRoute(r, false)).join('');
   // The kernel walks its table hash by bucket (id & 0xff).
   const ids = rt.tableIds().sort((a, b) => (a & 0xff) - (b & 0xff) || a - b);
-  return ids.map((id) => rt.table(id)!.all().map((r) => formatRoute(r, true)).join('')).join('');
+  return ids
+    .map((id) =>
+      rt
+        .table(id)!
+        .all()
+        .map((r) => formatRoute(r, true))
+        .join(''),
+    )
+    .join('');
 }
 
 function cidrText(c: Cidr | null): string {
@@ -58,7 +66,10 @@ export function formatRule(r: Rule, hasDevice: (name: string) => boolean): strin
 }
 
 export function formatRules(rt: RoutingTables): string {
-  return rt.rules().map((r) => formatRule(r, (n) => rt.device(n) !== undefined)).join('');
+  return rt
+    .rules()
+    .map((r) => formatRule(r, (n) => rt.device(n) !== undefined))
+    .join('');
 }
 
 /** iproute2 prints a mark below 16 in decimal and the rest in hex. */

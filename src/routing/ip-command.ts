@@ -43,7 +43,13 @@ function ipRoute(rt: RoutingTables, toks: Token[]): IpOutput {
   if (cmd === undefined || is(cmd, 'list') || is(cmd, 'show') || cmd === 'lst') return routeShow(rt, args);
   if (cmd === 'get') return routeGet(rt, args);
   if (is(cmd, 'flush')) return routeFlush(rt, args);
-  const modes: Array<[string, AddMode]> = [['add', 'add'], ['append', 'append'], ['prepend', 'prepend'], ['replace', 'replace'], ['change', 'change']];
+  const modes: Array<[string, AddMode]> = [
+    ['add', 'add'],
+    ['append', 'append'],
+    ['prepend', 'prepend'],
+    ['replace', 'replace'],
+    ['change', 'change'],
+  ];
   const mode = modes.find(([k]) => is(cmd, k))?.[1] ?? (cmd === 'chg' ? 'change' : null);
   const del = is(cmd, 'delete');
   if (mode === null && !del) return error(`Command "${cmd}" is unknown, try "ip route help".\n`, 255);
@@ -173,8 +179,8 @@ function ipLink(rt: RoutingTables, toks: Token[]): IpOutput {
   if (words[i] === 'dev') i++;
   const dev = words[i];
   const state = words[i + 1];
-  if (dev === undefined || (state !== 'up' && state !== 'down')) return error('Error: nflab supports only "ip link set DEV up|down".\n', 255);
+  if (dev === undefined || (state !== 'up' && state !== 'down'))
+    return error('Error: nflab supports only "ip link set DEV up|down".\n', 255);
   if (!rt.setLinkUp(dev, state === 'up')) return error(`Cannot find device "${dev}"\n`, 1);
   return out('');
 }
-

@@ -33,8 +33,15 @@ function capture(cmdsPath: string): string {
 
 function randomCmds(seed: number): string {
   const rng = new Rng(seed);
-  const lines = ['@veth v1 v2 v3', 'ip link set v1 up', 'ip link set v2 up', 'ip link set v3 up',
-    'ip addr add 10.1.0.1/24 dev v1', 'ip addr add 10.2.0.1/16 dev v2', 'ip addr add 10.3.0.1/30 dev v3'];
+  const lines = [
+    '@veth v1 v2 v3',
+    'ip link set v1 up',
+    'ip link set v2 up',
+    'ip link set v3 up',
+    'ip addr add 10.1.0.1/24 dev v1',
+    'ip addr add 10.2.0.1/16 dev v2',
+    'ip addr add 10.3.0.1/30 dev v3',
+  ];
   const gws = ['10.1.0.7', '10.2.3.4', '10.3.0.2'];
   const net = () => `${rng.int(1, 20)}.${rng.int(0, 3) * 64}.0.0/${rng.int(8, 18)}`.replace(/\.\d+\.0\.0\/(8)$/, '.0.0.0/$1');
   for (let i = 0; i < 40; i++) {
@@ -48,8 +55,14 @@ function randomCmds(seed: number): string {
     else if (kind < 6) lines.push(`ip route add ${dst} via ${gws[rng.int(0, 2)]}${tbl}${metric}`);
     else lines.push(`ip route add ${dst} dev v${rng.int(1, 3)}${tbl}${metric}`);
   }
-  lines.push('ip rule add fwmark 0x1/0x3 lookup 100', 'ip rule add from 10.2.0.1 lookup 101', 'ip rule add to 5.0.0.0/8 lookup 102',
-    'ip rule add fwmark 0x4 prohibit', 'ip route show table all', 'ip rule show');
+  lines.push(
+    'ip rule add fwmark 0x1/0x3 lookup 100',
+    'ip rule add from 10.2.0.1 lookup 101',
+    'ip rule add to 5.0.0.0/8 lookup 102',
+    'ip rule add fwmark 0x4 prohibit',
+    'ip route show table all',
+    'ip rule show',
+  );
   for (let i = 0; i < 60; i++) {
     const d = `${rng.int(1, 21)}.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`;
     const mark = rng.int(0, 2) === 0 ? ` mark ${rng.int(0, 7)}` : '';

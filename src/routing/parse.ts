@@ -54,7 +54,20 @@ function badAddr(tok: Token): IpDiagnostic {
 }
 
 export function emptyRouteSpec(dst: Cidr): RouteSpec {
-  return { type: null, dst, tos: 0, table: null, dev: null, via: null, onlink: false, src: null, metric: null, proto: null, scope: null, mtu: null };
+  return {
+    type: null,
+    dst,
+    tos: 0,
+    table: null,
+    dev: null,
+    via: null,
+    onlink: false,
+    src: null,
+    metric: null,
+    proto: null,
+    scope: null,
+    mtu: null,
+  };
 }
 
 /** Parses route arguments as tokens (what follows `ip route add`). */
@@ -88,7 +101,18 @@ export function parseRouteTokens(toks: Token[], endCol = 1): Result<RouteSpec, I
       spec.dev = v.text;
     } else if (w === 'onlink') {
       spec.onlink = true;
-    } else if (w === 'table' || w === 'metric' || w === 'preference' || w === 'priority' || w === 'proto' || w === 'protocol' || w === 'scope' || w === 'mtu' || w === 'tos' || w === 'dsfield') {
+    } else if (
+      w === 'table' ||
+      w === 'metric' ||
+      w === 'preference' ||
+      w === 'priority' ||
+      w === 'proto' ||
+      w === 'protocol' ||
+      w === 'scope' ||
+      w === 'mtu' ||
+      w === 'tos' ||
+      w === 'dsfield'
+    ) {
       let v = value();
       if ('stderr' in v) return err([v]);
       if (w === 'mtu' && v.text === 'lock') {
@@ -127,7 +151,14 @@ export function parseRouteTokens(toks: Token[], endCol = 1): Result<RouteSpec, I
         tt = v;
       }
       if (dst !== null) {
-        return err([fail(t, `unexpected word "${w}" (the destination was already given)`, `Error: either "to" is duplicate, or "${w}" is a garbage.\n`, 255)]);
+        return err([
+          fail(
+            t,
+            `unexpected word "${w}" (the destination was already given)`,
+            `Error: either "to" is duplicate, or "${w}" is a garbage.\n`,
+            255,
+          ),
+        ]);
       }
       const p = parsePrefix(tt.text);
       if (p === null) return err([badPrefix(tt)]);
@@ -135,7 +166,9 @@ export function parseRouteTokens(toks: Token[], endCol = 1): Result<RouteSpec, I
     }
   }
   if (dst === null) {
-    return err([fail(undefined, 'a destination prefix (or "default") is missing', 'Error: a destination prefix is expected.\n', 255, endCol)]);
+    return err([
+      fail(undefined, 'a destination prefix (or "default") is missing', 'Error: a destination prefix is expected.\n', 255, endCol),
+    ]);
   }
   spec.dst = dst;
   return ok(spec);
@@ -153,12 +186,48 @@ export function parseRoute(text: string): Result<RouteSpec, IpDiagnostic[]> {
 }
 
 export function emptyRuleSpec(): RuleSpec {
-  return { priority: null, not: false, from: null, to: null, tos: 0, fwmark: null, fwmask: null, iif: null, oif: null, action: null, table: null, suppressPrefixlength: null };
+  return {
+    priority: null,
+    not: false,
+    from: null,
+    to: null,
+    tos: 0,
+    fwmark: null,
+    fwmask: null,
+    iif: null,
+    oif: null,
+    action: null,
+    table: null,
+    suppressPrefixlength: null,
+  };
 }
 
-const RULE_TYPES: Record<string, RuleAction> = { blackhole: 'blackhole', unreachable: 'unreachable', prohibit: 'prohibit', nop: 'nop', unicast: 'lookup' };
+const RULE_TYPES: Record<string, RuleAction> = {
+  blackhole: 'blackhole',
+  unreachable: 'unreachable',
+  prohibit: 'prohibit',
+  nop: 'nop',
+  unicast: 'lookup',
+};
 
-const RULE_KEYS = new Set(['from', 'to', 'fwmark', 'iif', 'dev', 'oif', 'priority', 'pref', 'preference', 'order', 'lookup', 'table', 'tos', 'dsfield', 'suppress_prefixlength', 'sup_pl']);
+const RULE_KEYS = new Set([
+  'from',
+  'to',
+  'fwmark',
+  'iif',
+  'dev',
+  'oif',
+  'priority',
+  'pref',
+  'preference',
+  'order',
+  'lookup',
+  'table',
+  'tos',
+  'dsfield',
+  'suppress_prefixlength',
+  'sup_pl',
+]);
 
 export function parseRuleTokens(toks: Token[], endCol = 1): Result<RuleSpec, IpDiagnostic[]> {
   const spec = emptyRuleSpec();

@@ -78,7 +78,12 @@ describe('lookup', () => {
     expect(rt.lookup({ dst: ip('4.4.4.4'), ...from })).toMatchObject({ kind: 'error', icmpCode: 0 });
     expect(rt.lookup({ dst: ip('1.1.1.1'), ...from })).toMatchObject({ kind: 'error', icmpCode: null });
     rt.setSysctl('net.ipv4.ip_forward', '0');
-    expect(rt.lookup({ dst: ip('2.2.2.2'), ...from })).toMatchObject({ kind: 'error', errno: 'EHOSTUNREACH', reason: 'not-forwarding', icmpCode: null });
+    expect(rt.lookup({ dst: ip('2.2.2.2'), ...from })).toMatchObject({
+      kind: 'error',
+      errno: 'EHOSTUNREACH',
+      reason: 'not-forwarding',
+      icmpCode: null,
+    });
   });
 
   it('policy-routes by fwmark under a mask, by source and by input interface', () => {
@@ -87,7 +92,8 @@ describe('lookup', () => {
     add(rt, 'default via 192.168.1.100 table 100');
     add(rt, 'default via 192.168.1.200 table 200');
     add(rt, 'default via 192.168.1.50 table 50');
-    for (const r of ['fwmark 0x1/0xf lookup 100', 'from 10.0.0.0/24 lookup 200', 'iif eth1 lookup 50']) expect(runIp(rt, `ip rule add ${r}`).exitCode).toBe(0);
+    for (const r of ['fwmark 0x1/0xf lookup 100', 'from 10.0.0.0/24 lookup 200', 'iif eth1 lookup 50'])
+      expect(runIp(rt, `ip rule add ${r}`).exitCode).toBe(0);
     const via = (k: Parameters<RoutingTables['lookup']>[0]) => {
       const r = rt.lookup(k);
       return r.kind === 'unicast' && r.via !== null ? formatIpv4(r.via) : r.kind;
@@ -101,13 +107,17 @@ describe('lookup', () => {
     expect(via({ dst: ip('9.9.9.9'), src: ip('172.20.0.1'), iif: 'eth1' })).toBe('192.168.1.50');
     expect(runIp(rt, 'ip rule show').stdout).toBe(
       '0:\tfrom all lookup local\n32763:\tfrom all iif eth1 lookup 50\n32764:\tfrom 10.0.0.0/24 lookup 200\n' +
-        '32765:\tfrom all fwmark 0x1/0xf lookup 100\n32766:\tfrom all lookup main\n32767:\tfrom all lookup default\n');
+        '32765:\tfrom all fwmark 0x1/0xf lookup 100\n32766:\tfrom all lookup main\n32767:\tfrom all lookup default\n',
+    );
   });
 
   it('scales to a thousand host routes', () => {
     const rt = lab();
     for (let i = 0; i < 1000; i++) {
-      const e = rt.addRoute({ ...must(parseRoute('10.1.0.0/32 via 10.0.0.1')), dst: { addr: ip('10.1.0.0') + i, len: 32, mask: 0xffffffff, network: ip('10.1.0.0') + i } });
+      const e = rt.addRoute({
+        ...must(parseRoute('10.1.0.0/32 via 10.0.0.1')),
+        dst: { addr: ip('10.1.0.0') + i, len: 32, mask: 0xffffffff, network: ip('10.1.0.0') + i },
+      });
       expect(e).toBeNull();
     }
     for (let i = 0; i < 1000; i += 97) expect(rt.lookup({ dst: ip('10.1.0.0') + i })).toMatchObject({ kind: 'unicast', dev: 'eth0' });
@@ -122,7 +132,9 @@ describe('kernel routes follow addresses and links', () => {
     rt.addDevice('eth0');
     rt.addAddress('eth0', ip('10.9.8.7'), 16);
     expect(runIp(rt, 'ip route').stdout).toBe('10.9.0.0/16 dev eth0 proto kernel scope link src 10.9.8.7 \n');
-    expect(runIp(rt, 'ip route show table local').stdout).toContain('broadcast 10.9.255.255 dev eth0 proto kernel scope link src 10.9.8.7 \n');
+    expect(runIp(rt, 'ip route show table local').stdout).toContain(
+      'broadcast 10.9.255.255 dev eth0 proto kernel scope link src 10.9.8.7 \n',
+    );
     expect(rt.lookup({ dst: ip('10.9.1.1') })).toMatchObject({ kind: 'unicast', dev: 'eth0', via: null });
     rt.delAddress('eth0', ip('10.9.8.7'), 16);
     expect(runIp(rt, 'ip route').stdout).toBe('');
@@ -151,7 +163,10 @@ describe('source validation', () => {
     expect(rt.isMartianSource(ip('127.0.0.1'), ip('172.16.0.1'), 'eth0')).toBe(true);
     expect(rt.isMartianSource(ip('192.168.1.77'), ip('172.16.0.1'), 'eth0')).toBe(false);
     rt.setSysctl('net.ipv4.conf.all.rp_filter', 1);
-    expect(rt.lookup({ dst: ip('172.16.0.1'), src: ip('192.168.1.77'), iif: 'eth0' })).toMatchObject({ kind: 'error', reason: 'rp-filter' });
+    expect(rt.lookup({ dst: ip('172.16.0.1'), src: ip('192.168.1.77'), iif: 'eth0' })).toMatchObject({
+      kind: 'error',
+      reason: 'rp-filter',
+    });
     expect(rt.lookup({ dst: ip('172.16.0.1'), src: ip('10.0.0.77'), iif: 'eth0' }).kind).toBe('unicast');
     rt.setSysctl('net.ipv4.conf.eth0.rp_filter', 2);
     expect(rt.lookup({ dst: ip('172.16.0.1'), src: ip('192.168.1.77'), iif: 'eth0' }).kind).toBe('unicast');
@@ -162,7 +177,16 @@ describe('source validation', () => {
 describe('parsers', () => {
   it('parses every route form the topology files use', () => {
     const r = parseRoute('10.0.0.0/8 via 10.1.1.1 dev eth0 onlink table 100 src 10.1.1.2 metric 5 proto static scope link mtu 1400');
-    expect(r.ok && r.value).toMatchObject({ type: null, dev: 'eth0', onlink: true, table: 100, metric: 5, proto: 4, scope: 253, mtu: 1400 });
+    expect(r.ok && r.value).toMatchObject({
+      type: null,
+      dev: 'eth0',
+      onlink: true,
+      table: 100,
+      metric: 5,
+      proto: 4,
+      scope: 253,
+      mtu: 1400,
+    });
     expect(must(parseRoute('unreachable default')).type).toBe('unreachable');
     expect(parseRoute('1.2.3.0/24 dev x table local').ok).toBe(true);
   });
@@ -182,7 +206,17 @@ describe('parsers', () => {
 
   it('parses rules with not, masks and suppress_prefixlength', () => {
     const r = parseRule('not from 10.0.0.0/8 to 1.2.3.4 fwmark 0x10/0xf0 iif eth0 oif eth1 pref 7 table main suppress_prefixlength 0');
-    expect(r.ok && r.value).toMatchObject({ not: true, fwmark: 0x10, fwmask: 0xf0, iif: 'eth0', oif: 'eth1', priority: 7, table: 254, suppressPrefixlength: 0, action: 'lookup' });
+    expect(r.ok && r.value).toMatchObject({
+      not: true,
+      fwmark: 0x10,
+      fwmask: 0xf0,
+      iif: 'eth0',
+      oif: 'eth1',
+      priority: 7,
+      table: 254,
+      suppressPrefixlength: 0,
+      action: 'lookup',
+    });
     expect(must(parseRule('from all prohibit')).action).toBe('prohibit');
   });
 });

@@ -7,8 +7,23 @@
 import { cidrContains, isLoopback, isMulticast, LIMITED_BROADCAST, makeCidr, type Cidr, type Ipv4 } from '../packet/ipv4.js';
 import { FibTable, type TableHit } from './fib-table.js';
 import {
-  PROTO_BOOT, PROTO_KERNEL, SCOPE_HOST, SCOPE_LINK, SCOPE_UNIVERSE, TABLE_DEFAULT, TABLE_LOCAL, TABLE_MAIN,
-  type Errno, type LookupKey, type Route, type RouteError, type RouteErrorReason, type RouteResult, type RouteSpec, type Rule, type RuleSpec,
+  PROTO_BOOT,
+  PROTO_KERNEL,
+  SCOPE_HOST,
+  SCOPE_LINK,
+  SCOPE_UNIVERSE,
+  TABLE_DEFAULT,
+  TABLE_LOCAL,
+  TABLE_MAIN,
+  type Errno,
+  type LookupKey,
+  type Route,
+  type RouteError,
+  type RouteErrorReason,
+  type RouteResult,
+  type RouteSpec,
+  type Rule,
+  type RuleSpec,
 } from './types.js';
 
 export interface Address {
@@ -35,7 +50,11 @@ export interface IpError {
 const rtnl = (e: keyof typeof ERRNO_LINES): IpError => ({ stderr: `RTNETLINK answers: ${ERRNO_LINES[e]}\n`, exitCode: 2 });
 const extack = (msg: string): IpError => ({ stderr: `Error: ${msg}.\n`, exitCode: 2 });
 const ERRNO_LINES = {
-  EEXIST: 'File exists', ESRCH: 'No such process', ENOENT: 'No such file or directory', ENODEV: 'No such device', EINVAL: 'Invalid argument',
+  EEXIST: 'File exists',
+  ESRCH: 'No such process',
+  ENOENT: 'No such file or directory',
+  ENODEV: 'No such device',
+  EINVAL: 'Invalid argument',
 } as const;
 
 export type AddMode = 'add' | 'append' | 'prepend' | 'replace' | 'change';
@@ -59,11 +78,7 @@ export class RoutingTables {
 
   constructor(opts: { loopback?: boolean } = {}) {
     for (const id of [TABLE_LOCAL, TABLE_MAIN]) this.tables.set(id, new FibTable(id));
-    this.ruleList = [
-      defaultRule(0, TABLE_LOCAL),
-      defaultRule(32766, TABLE_MAIN),
-      defaultRule(32767, TABLE_DEFAULT),
-    ];
+    this.ruleList = [defaultRule(0, TABLE_LOCAL), defaultRule(32766, TABLE_MAIN), defaultRule(32767, TABLE_DEFAULT)];
     if (opts.loopback !== false) {
       this.addDevice('lo', { loopback: true });
       this.addAddress('lo', 0x7f000001, 8);
@@ -167,7 +182,12 @@ export class RoutingTables {
    */
   isLocalSource(a: Ipv4): boolean {
     if (this.isLocalAddress(a)) return true;
-    return this.tables.get(TABLE_LOCAL)?.covering(a).some((r) => r.type === 'local') ?? false;
+    return (
+      this.tables
+        .get(TABLE_LOCAL)
+        ?.covering(a)
+        .some((r) => r.type === 'local') ?? false
+    );
   }
 
   /** The device an address is configured on, or null. */
@@ -201,8 +221,20 @@ export class RoutingTables {
 
   private kernelRoute(type: Route['type'], dst: Cidr, dev: string, src: Ipv4, table: number, scope: number): void {
     const r: Route = {
-      type, dst, tos: 0, table, dev, via: null, onlink: false, src, metric: 0, proto: PROTO_KERNEL, scope,
-      nhScope: SCOPE_HOST, mtu: null, auto: true,
+      type,
+      dst,
+      tos: 0,
+      table,
+      dev,
+      via: null,
+      onlink: false,
+      src,
+      metric: 0,
+      proto: PROTO_KERNEL,
+      scope,
+      nhScope: SCOPE_HOST,
+      mtu: null,
+      auto: true,
     };
     this.insert(r, 'append');
   }
@@ -275,8 +307,20 @@ export class RoutingTables {
       else scope = SCOPE_UNIVERSE;
     }
     const r: Route = {
-      type, dst: makeCidr(spec.dst.network, spec.dst.len), tos: spec.tos, table, dev: spec.dev, via: spec.via, onlink: spec.onlink,
-      src: spec.src, metric: spec.metric ?? 0, proto: spec.proto ?? PROTO_BOOT, scope, nhScope: SCOPE_HOST, mtu: spec.mtu, auto: false,
+      type,
+      dst: makeCidr(spec.dst.network, spec.dst.len),
+      tos: spec.tos,
+      table,
+      dev: spec.dev,
+      via: spec.via,
+      onlink: spec.onlink,
+      src: spec.src,
+      metric: spec.metric ?? 0,
+      proto: spec.proto ?? PROTO_BOOT,
+      scope,
+      nhScope: SCOPE_HOST,
+      mtu: spec.mtu,
+      auto: false,
     };
     if (type === 'blackhole' || type === 'unreachable' || type === 'prohibit' || type === 'throw') {
       if (spec.via !== null || spec.dev !== null) return extack('Gateway, device and multipath can not be specified for this route type');
@@ -303,7 +347,8 @@ export class RoutingTables {
     if (r.onlink) {
       if (r.dev === null) return extack('Nexthop device required for onlink');
       if (!this.devices.get(r.dev)!.up) return extack('Nexthop device is not up');
-      if (isMulticast(r.via) || r.via === LIMITED_BROADCAST || r.via === 0 || this.isLocalAddress(r.via)) return extack('Nexthop has invalid gateway');
+      if (isMulticast(r.via) || r.via === LIMITED_BROADCAST || r.via === 0 || this.isLocalAddress(r.via))
+        return extack('Nexthop has invalid gateway');
       r.nhScope = SCOPE_LINK;
       return null;
     }
@@ -313,7 +358,8 @@ export class RoutingTables {
     const t = r.table !== TABLE_MAIN ? this.tables.get(r.table) : undefined;
     const hit = t?.lookup(r.via, { tos: 0, minScope, oif: r.dev });
     const ans: FibAnswer = hit && t ? { hit, table: t.id } : this.fibLookup(flow, minScope);
-    if ('errno' in ans || (ans.hit.route.type !== 'unicast' && ans.hit.route.type !== 'local')) return extack('Nexthop has invalid gateway');
+    if ('errno' in ans || (ans.hit.route.type !== 'unicast' && ans.hit.route.type !== 'local'))
+      return extack('Nexthop has invalid gateway');
     const gw = ans.hit.route;
     if (gw.dev === null || !this.devices.get(gw.dev)?.up) return extack('Nexthop has invalid gateway');
     r.dev = gw.dev;
@@ -357,15 +403,22 @@ export class RoutingTables {
     const list = t.aliases(spec.dst.network, spec.dst.len) ?? [];
     const metric = spec.metric ?? 0;
     const start = list.findIndex((a) => a.tos < spec.tos || (a.tos === spec.tos && a.metric >= metric));
-    const victim = start < 0 ? undefined : list.slice(start).find((a) =>
-      a.tos === spec.tos &&
-      (spec.type === null || a.type === spec.type) &&
-      (spec.scope === null || a.scope === spec.scope) &&
-      (spec.src === null || a.src === spec.src) &&
-      (spec.proto === null || a.proto === spec.proto) &&
-      (spec.metric === null || spec.metric === 0 || a.metric === spec.metric) &&
-      (spec.dev === null || a.dev === spec.dev) &&
-      (spec.via === null || a.via === spec.via));
+    const victim =
+      start < 0
+        ? undefined
+        : list
+            .slice(start)
+            .find(
+              (a) =>
+                a.tos === spec.tos &&
+                (spec.type === null || a.type === spec.type) &&
+                (spec.scope === null || a.scope === spec.scope) &&
+                (spec.src === null || a.src === spec.src) &&
+                (spec.proto === null || a.proto === spec.proto) &&
+                (spec.metric === null || spec.metric === 0 || a.metric === spec.metric) &&
+                (spec.dev === null || a.dev === spec.dev) &&
+                (spec.via === null || a.via === spec.via),
+            );
     if (!victim) return rtnl('ESRCH');
     t.remove(victim);
     return null;
@@ -393,8 +446,11 @@ export class RoutingTables {
       priority = second && second.priority > 0 ? second.priority - 1 : 0;
     }
     const rule: Rule = {
-      ...spec, priority, action: spec.action ?? 'lookup', table: spec.action === 'lookup' || spec.action === null ? spec.table ?? TABLE_MAIN : spec.table,
-      fwmask: spec.fwmark !== null ? spec.fwmask ?? 0xffffffff : spec.fwmask,
+      ...spec,
+      priority,
+      action: spec.action ?? 'lookup',
+      table: spec.action === 'lookup' || spec.action === null ? (spec.table ?? TABLE_MAIN) : spec.table,
+      fwmask: spec.fwmark !== null ? (spec.fwmask ?? 0xffffffff) : spec.fwmask,
     };
     if (this.ruleList.some((r) => sameRule(r, rule))) return rtnl('EEXIST');
     let at = this.ruleList.findIndex((r) => r.priority > priority!);
@@ -406,18 +462,22 @@ export class RoutingTables {
 
   /** `ip rule del`: the first rule matching every selector given. */
   delRule(spec: RuleSpec): IpError | null {
-    const i = this.ruleList.findIndex((r) =>
-      (spec.priority === null || r.priority === spec.priority) &&
-      (spec.action === null || r.action === spec.action) &&
-      (spec.table === null || r.table === spec.table) &&
-      (!spec.not || r.not) &&
-      (spec.from === null || spec.from.len === 0 || (r.from !== null && r.from.len === spec.from.len && r.from.network === spec.from.network)) &&
-      (spec.to === null || spec.to.len === 0 || (r.to !== null && r.to.len === spec.to.len && r.to.network === spec.to.network)) &&
-      (spec.tos === 0 || r.tos === spec.tos) &&
-      (spec.fwmark === null || spec.fwmark === 0 || r.fwmark === spec.fwmark) &&
-      (spec.iif === null || r.iif === spec.iif) &&
-      (spec.oif === null || r.oif === spec.oif) &&
-      (spec.suppressPrefixlength === null || r.suppressPrefixlength === spec.suppressPrefixlength));
+    const i = this.ruleList.findIndex(
+      (r) =>
+        (spec.priority === null || r.priority === spec.priority) &&
+        (spec.action === null || r.action === spec.action) &&
+        (spec.table === null || r.table === spec.table) &&
+        (!spec.not || r.not) &&
+        (spec.from === null ||
+          spec.from.len === 0 ||
+          (r.from !== null && r.from.len === spec.from.len && r.from.network === spec.from.network)) &&
+        (spec.to === null || spec.to.len === 0 || (r.to !== null && r.to.len === spec.to.len && r.to.network === spec.to.network)) &&
+        (spec.tos === 0 || r.tos === spec.tos) &&
+        (spec.fwmark === null || spec.fwmark === 0 || r.fwmark === spec.fwmark) &&
+        (spec.iif === null || r.iif === spec.iif) &&
+        (spec.oif === null || r.oif === spec.oif) &&
+        (spec.suppressPrefixlength === null || r.suppressPrefixlength === spec.suppressPrefixlength),
+    );
     if (i < 0) return rtnl('ENOENT');
     this.ruleList.splice(i, 1);
     this.customRules = true;
@@ -485,7 +545,15 @@ export class RoutingTables {
       // With a bound device and no usable route, the kernel assumes the destination is on that link.
       if (oif !== null) {
         const s = src || this.selectAddress(oif, 0, SCOPE_LINK);
-        return { kind: key.dst === LIMITED_BROADCAST ? 'broadcast' : 'unicast', dev: oif, via: null, src: s, table: null, mtu: null, route: null } as RouteResult;
+        return {
+          kind: key.dst === LIMITED_BROADCAST ? 'broadcast' : 'unicast',
+          dev: oif,
+          via: null,
+          src: s,
+          table: null,
+          mtu: null,
+          route: null,
+        } as RouteResult;
       }
       return fail(ans.errno, reasonOf(ans.errno));
     }
@@ -556,7 +624,14 @@ export class RoutingTables {
       }
     }
     const lastResort = rpf ? fail('EINVAL', 'rp-filter') : null;
-    const ans = this.fibLookup({ dst: src, src: dst, mark: this.confOr(iif, 'src_valid_mark') ? mark : 0, iif: fwdDev ?? 'lo', oif: null, tos });
+    const ans = this.fibLookup({
+      dst: src,
+      src: dst,
+      mark: this.confOr(iif, 'src_valid_mark') ? mark : 0,
+      iif: fwdDev ?? 'lo',
+      oif: null,
+      tos,
+    });
     if ('errno' in ans) return lastResort;
     const r = ans.hit.route;
     if (r.type !== 'unicast' && (r.type !== 'local' || !acceptLocal)) return fail('EINVAL', 'martian-source');
@@ -608,7 +683,20 @@ export class RoutingTables {
 const addrScope = (a: Ipv4): number => (isLoopback(a) ? SCOPE_HOST : SCOPE_UNIVERSE);
 
 function defaultRule(priority: number, table: number): Rule {
-  return { priority, not: false, from: null, to: null, tos: 0, fwmark: null, fwmask: null, iif: null, oif: null, action: 'lookup', table, suppressPrefixlength: null };
+  return {
+    priority,
+    not: false,
+    from: null,
+    to: null,
+    tos: 0,
+    fwmark: null,
+    fwmask: null,
+    iif: null,
+    oif: null,
+    action: 'lookup',
+    table,
+    suppressPrefixlength: null,
+  };
 }
 
 function ruleMatches(r: Rule, f: Flow): boolean {
@@ -629,14 +717,33 @@ function sameCidr(a: Cidr | null, b: Cidr | null): boolean {
 }
 
 function sameRule(a: Rule, b: Rule): boolean {
-  return a.priority === b.priority && a.action === b.action && a.table === b.table && a.not === b.not && sameCidr(a.from, b.from) &&
-    sameCidr(a.to, b.to) && a.tos === b.tos && (a.fwmark ?? 0) === (b.fwmark ?? 0) && (a.fwmask ?? 0) === (b.fwmask ?? 0) &&
-    a.iif === b.iif && a.oif === b.oif && a.suppressPrefixlength === b.suppressPrefixlength;
+  return (
+    a.priority === b.priority &&
+    a.action === b.action &&
+    a.table === b.table &&
+    a.not === b.not &&
+    sameCidr(a.from, b.from) &&
+    sameCidr(a.to, b.to) &&
+    a.tos === b.tos &&
+    (a.fwmark ?? 0) === (b.fwmark ?? 0) &&
+    (a.fwmask ?? 0) === (b.fwmask ?? 0) &&
+    a.iif === b.iif &&
+    a.oif === b.oif &&
+    a.suppressPrefixlength === b.suppressPrefixlength
+  );
 }
 
 function sameRoute(a: Route, b: Route): boolean {
-  return a.type === b.type && a.dev === b.dev && a.via === b.via && a.src === b.src && a.scope === b.scope && a.proto === b.proto &&
-    a.mtu === b.mtu && a.onlink === b.onlink;
+  return (
+    a.type === b.type &&
+    a.dev === b.dev &&
+    a.via === b.via &&
+    a.src === b.src &&
+    a.scope === b.scope &&
+    a.proto === b.proto &&
+    a.mtu === b.mtu &&
+    a.onlink === b.onlink
+  );
 }
 
 function fail(errno: Errno, reason: RouteErrorReason): RouteError {
@@ -654,4 +761,3 @@ function icmpCodeFor(errno: Errno): number | null {
   if (errno === 'EACCES') return 13;
   return null;
 }
-

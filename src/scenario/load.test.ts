@@ -69,12 +69,16 @@ steps:
   });
 
   it('reads background exec steps and their cost bounds, and says what is wrong with them', () => {
-    const ok = loadScenarioText(`${topo}steps:
+    const ok = loadScenarioText(
+      `${topo}steps:
   - exec: { on: b, cmd: "iptables -A INPUT -j DROP", background: true }
     expect: { cost_under: 2s, cost_over: 100us }
-`, 'sc.yaml');
+`,
+      'sc.yaml',
+    );
     expect(ok.ok).toBe(true);
-    if (ok.ok) expect(ok.value.steps[0]).toMatchObject({ kind: 'exec', background: true, expect: { cost_under: 2_000_000, cost_over: 100 } });
+    if (ok.ok)
+      expect(ok.value.steps[0]).toMatchObject({ kind: 'exec', background: true, expect: { cost_under: 2_000_000, cost_over: 100 } });
     expect(
       errors(`${topo}steps:
   - exec: { on: b, cmd: "iptables -F", background: yes please }

@@ -10,8 +10,29 @@ import { parseDuration } from '../core/time.js';
 import { parseIpv4 } from '../packet/ipv4.js';
 import { loadTopologyFile, loadTopologyFromYaml } from '../topology/load.js';
 import type { Topology } from '../topology/model.js';
-import type { ConntrackExpect, CounterExpect, ExecStep, ExpectStep, ProbeExpect, ProbeStep, RuleRef, Scenario, Step, WaitStep } from './model.js';
-import { type Entries, mapEntries, oneOrMany, parseYaml, readInt, readString, scalarValue, seqItems, type YamlSource } from './yaml-read.js';
+import type {
+  ConntrackExpect,
+  CounterExpect,
+  ExecStep,
+  ExpectStep,
+  ProbeExpect,
+  ProbeStep,
+  RuleRef,
+  Scenario,
+  Step,
+  WaitStep,
+} from './model.js';
+import {
+  type Entries,
+  mapEntries,
+  oneOrMany,
+  parseYaml,
+  readInt,
+  readString,
+  scalarValue,
+  seqItems,
+  type YamlSource,
+} from './yaml-read.js';
 
 const TOP_KEYS = ['name', 'description', 'topology', 'seed', 'steps'];
 const STEP_KINDS = ['connect', 'send', 'ping', 'exec', 'wait', 'expect'];
@@ -24,7 +45,22 @@ const RESULTS: Record<string, readonly string[]> = {
 };
 const OUTCOMES = ['delivered', 'dropped', 'rejected', 'no-route', 'ttl-exceeded'];
 const COUNTER_KEYS = ['node', 'table', 'chain', 'rule', 'packets', 'bytes'];
-const CT_KEYS = ['node', 'count', 'proto', 'state', 'src', 'dst', 'sport', 'dport', 'reply_src', 'reply_dst', 'reply_sport', 'reply_dport', 'mark', 'flags'];
+const CT_KEYS = [
+  'node',
+  'count',
+  'proto',
+  'state',
+  'src',
+  'dst',
+  'sport',
+  'dport',
+  'reply_src',
+  'reply_dst',
+  'reply_sport',
+  'reply_dport',
+  'mark',
+  'flags',
+];
 const DEFAULT_TIMEOUT = 900_000;
 
 export function loadScenarioFile(path: string): Result<Scenario> {
@@ -58,7 +94,7 @@ export function loadScenarioText(text: string, file: string): Result<Scenario> {
     else diags.push(...r.error);
   }
   const seedNode = top.get('seed');
-  const seed = seedNode ? readInt(src, seedNode.value, '`seed`', 0, 0xffffffff) ?? 1 : 1;
+  const seed = seedNode ? (readInt(src, seedNode.value, '`seed`', 0, 0xffffffff) ?? 1) : 1;
   const steps: Step[] = [];
   const stepsNode = top.get('steps');
   if (!stepsNode) src.error(doc.contents as YamlNode, 'the scenario needs `steps:`');
@@ -92,7 +128,7 @@ function readStep(src: YamlSource, node: YamlNode, index: number, topo: Topology
     return null;
   }
   const body = e.get(kind)!.value;
-  const expectNode = kind === 'expect' ? null : e.get('expect')?.value ?? null;
+  const expectNode = kind === 'expect' ? null : (e.get('expect')?.value ?? null);
   switch (kind) {
     case 'connect':
     case 'send':
@@ -123,7 +159,15 @@ function checkNode(src: YamlSource, node: YamlNode | null, name: string | null, 
   return name;
 }
 
-function readProbe(src: YamlSource, kind: 'connect' | 'send' | 'ping', body: YamlNode | null, expectNode: YamlNode | null, name: string, pos: ProbeStep['pos'], topo: Topology | null): ProbeStep | null {
+function readProbe(
+  src: YamlSource,
+  kind: 'connect' | 'send' | 'ping',
+  body: YamlNode | null,
+  expectNode: YamlNode | null,
+  name: string,
+  pos: ProbeStep['pos'],
+  topo: Topology | null,
+): ProbeStep | null {
   const e = mapEntries(src, body, `\`${kind}\``, PROBE_KEYS);
   if (!e) return null;
   const fromNode = e.get('from')?.value ?? null;
@@ -135,7 +179,8 @@ function readProbe(src: YamlSource, kind: 'connect' | 'send' | 'ping', body: Yam
   let proto: ProbeStep['proto'] = kind === 'ping' ? 'icmp' : kind === 'send' ? 'udp' : 'tcp';
   if (e.has('proto')) {
     const p = String(scalarValue(e.get('proto')!.value));
-    if (kind === 'ping' || (p !== 'tcp' && p !== 'udp')) src.error(e.get('proto')!.value, `\`proto\` of \`${kind}\` must be ${kind === 'ping' ? 'absent' : 'tcp or udp'}`);
+    if (kind === 'ping' || (p !== 'tcp' && p !== 'udp'))
+      src.error(e.get('proto')!.value, `\`proto\` of \`${kind}\` must be ${kind === 'ping' ? 'absent' : 'tcp or udp'}`);
     else proto = p;
   }
   let dst: number | null = null;
@@ -151,7 +196,7 @@ function readProbe(src: YamlSource, kind: 'connect' | 'send' | 'ping', body: Yam
     } else port = Number(portText);
   }
   const uid = e.has('uid') ? readUid(src, e.get('uid')!.value, topo, from) : 0;
-  const gid = e.has('gid') ? readInt(src, e.get('gid')!.value, '`gid`', 0, 0xffffffff) ?? 0 : uid ?? 0;
+  const gid = e.has('gid') ? (readInt(src, e.get('gid')!.value, '`gid`', 0, 0xffffffff) ?? 0) : (uid ?? 0);
   let srcAddr: number | null = null;
   if (e.has('src')) {
     srcAddr = parseIpv4(String(scalarValue(e.get('src')!.value)));
@@ -164,7 +209,7 @@ function readProbe(src: YamlSource, kind: 'connect' | 'send' | 'ping', body: Yam
     if (t === null || t <= 0) src.error(e.get('timeout')!.value, '`timeout` takes a duration such as 900ms or 2s');
     else timeout = t;
   }
-  const repeat = e.has('repeat') ? readInt(src, e.get('repeat')!.value, '`repeat`', 1, 100_000) ?? 1 : 1;
+  const repeat = e.has('repeat') ? (readInt(src, e.get('repeat')!.value, '`repeat`', 1, 100_000) ?? 1) : 1;
   const expect = expectNode ? readProbeExpect(src, kind, expectNode, topo) : null;
   if (!from || dst === null || uid === null) return null;
   return { kind, name, pos, from, to: to!, dst, port, proto, uid, gid, src: srcAddr, sport, timeout, repeat, expect };
@@ -179,7 +224,7 @@ function readUid(src: YamlSource, node: YamlNode | null, topo: Topology | null, 
     if (id !== undefined) return id;
     if (/^\d+$/.test(v)) return Number(v);
   }
-  src.error(node, '`uid` must be a number or a user listed in the host\'s `users`');
+  src.error(node, "`uid` must be a number or a user listed in the host's `users`");
   return null;
 }
 
@@ -227,15 +272,19 @@ function readProbeExpect(src: YamlSource, kind: 'connect' | 'send' | 'ping', nod
   }
   for (const key of ['passes', 'not_passes'] as const) {
     const p = e.get(key);
-    if (p) for (const item of oneOrMany(p.value)) {
-      const ref = readRuleRef(src, item, topo);
-      if (ref) x[key].push(ref);
-    }
+    if (p)
+      for (const item of oneOrMany(p.value)) {
+        const ref = readRuleRef(src, item, topo);
+        if (ref) x[key].push(ref);
+      }
   }
   const d = e.get('distribution');
   if (d) x.distribution = readDistribution(src, d.value, topo);
   if (e.has('counters') || e.has('conntrack')) {
-    src.error(e.get('counters')?.key ?? e.get('conntrack')!.key, '`counters` and `conntrack` belong in an `expect` step of their own, after the probe');
+    src.error(
+      e.get('counters')?.key ?? e.get('conntrack')!.key,
+      '`counters` and `conntrack` belong in an `expect` step of their own, after the probe',
+    );
   }
   return x;
 }
@@ -256,17 +305,25 @@ function readDistribution(src: YamlSource, node: YamlNode | null, topo: Topology
   return out;
 }
 
-function readExec(src: YamlSource, body: YamlNode | null, expectNode: YamlNode | null, name: string, pos: ExecStep['pos'], topo: Topology | null): ExecStep | null {
+function readExec(
+  src: YamlSource,
+  body: YamlNode | null,
+  expectNode: YamlNode | null,
+  name: string,
+  pos: ExecStep['pos'],
+  topo: Topology | null,
+): ExecStep | null {
   const e = mapEntries(src, body, '`exec`', ['on', 'cmd', 'stdin', 'background']);
   if (!e) return null;
   if (!e.has('on')) src.error(body, '`exec` needs `on` (the node)');
   if (!e.has('cmd')) src.error(body, '`exec` needs `cmd` (a command line, or a list of them)');
   const on = e.has('on') ? checkNode(src, e.get('on')!.value, readString(src, e.get('on')!.value, '`on`'), topo) : null;
   const cmds: string[] = [];
-  if (e.has('cmd')) for (const c of oneOrMany(e.get('cmd')!.value)) {
-    const s = readString(src, c, '`cmd`');
-    if (s) cmds.push(s);
-  }
+  if (e.has('cmd'))
+    for (const c of oneOrMany(e.get('cmd')!.value)) {
+      const s = readString(src, c, '`cmd`');
+      if (s) cmds.push(s);
+    }
   const stdin = e.has('stdin') ? String(scalarValue(e.get('stdin')!.value) ?? '') : null;
   let background = false;
   if (e.has('background')) {
@@ -294,7 +351,13 @@ function readExec(src: YamlSource, body: YamlNode | null, expectNode: YamlNode |
   return { kind: 'exec', name, pos, on, cmds, stdin, background, expect };
 }
 
-function readExpectStep(src: YamlSource, body: YamlNode | null, name: string, pos: ExpectStep['pos'], topo: Topology | null): ExpectStep | null {
+function readExpectStep(
+  src: YamlSource,
+  body: YamlNode | null,
+  name: string,
+  pos: ExpectStep['pos'],
+  topo: Topology | null,
+): ExpectStep | null {
   const e = mapEntries(src, body, '`expect`', ['counters', 'conntrack']);
   if (!e) return null;
   const counters: CounterExpect[] = [];

@@ -70,7 +70,14 @@ export function runStep(lab: Lab, step: Step, index: number): StepReport {
     }
   } catch (e) {
     if (!(e instanceof StepLimitError)) throw e;
-    return { step: index, kind: step.kind, name: step.name, passed: false, at_us: lab.now(), failures: [{ expected: 'the step finishes', seen: e.message }] };
+    return {
+      step: index,
+      kind: step.kind,
+      name: step.name,
+      passed: false,
+      at_us: lab.now(),
+      failures: [{ expected: 'the step finishes', seen: e.message }],
+    };
   }
 }
 
@@ -79,26 +86,33 @@ function runUntil(lab: Lab, done: () => boolean): void {
   let n = 0;
   while (!done()) {
     if (!lab.scheduler.step()) return;
-    if (++n > MAX_EVENTS_PER_STEP) throw new StepLimitError(`still busy after ${MAX_EVENTS_PER_STEP} events (a forwarding loop or a storm?)`);
+    if (++n > MAX_EVENTS_PER_STEP)
+      throw new StepLimitError(`still busy after ${MAX_EVENTS_PER_STEP} events (a forwarding loop or a storm?)`);
   }
   while (!lab.quiet()) {
     if (!lab.scheduler.step()) return;
-    if (++n > MAX_EVENTS_PER_STEP) throw new StepLimitError(`still busy after ${MAX_EVENTS_PER_STEP} events (a forwarding loop or a storm?)`);
+    if (++n > MAX_EVENTS_PER_STEP)
+      throw new StepLimitError(`still busy after ${MAX_EVENTS_PER_STEP} events (a forwarding loop or a storm?)`);
   }
 }
 
 export function probeOnce(lab: Lab, step: ProbeStep): ProbeOutcome {
   let out: ProbeOutcome | null = null;
-  lab.probe(step.kind, step.from, {
-    dst: step.dst,
-    port: step.port,
-    proto: step.proto === 'icmp' ? 'udp' : step.proto,
-    owner: { uid: step.uid, gid: step.gid, groups: [] },
-    src: step.src,
-    sport: step.sport,
-    timeout: step.timeout,
-    line: `nflab probe ${step.kind} ${step.to}\n`,
-  }, (r) => (out = r));
+  lab.probe(
+    step.kind,
+    step.from,
+    {
+      dst: step.dst,
+      port: step.port,
+      proto: step.proto === 'icmp' ? 'udp' : step.proto,
+      owner: { uid: step.uid, gid: step.gid, groups: [] },
+      src: step.src,
+      sport: step.sport,
+      timeout: step.timeout,
+      line: `nflab probe ${step.kind} ${step.to}\n`,
+    },
+    (r) => (out = r),
+  );
   runUntil(lab, () => out !== null);
   return out!;
 }
@@ -141,10 +155,19 @@ function runProbe(lab: Lab, step: ProbeStep, index: number): StepReport {
   const f = report.failures;
   if (x.result) {
     const bad = outs.filter((o) => o.result !== x.result);
-    if (bad.length) f.push({ expected: `result ${x.result}`, seen: step.repeat > 1 ? `${bad.length} of ${step.repeat} probes: ${bad[0].result}` : `result ${first.result}`, ...whyNot(lab, first.trace) });
+    if (bad.length)
+      f.push({
+        expected: `result ${x.result}`,
+        seen: step.repeat > 1 ? `${bad.length} of ${step.repeat} probes: ${bad[0].result}` : `result ${first.result}`,
+        ...whyNot(lab, first.trace),
+      });
   }
   if (x.server && step.repeat === 1 && first.server !== x.server) {
-    f.push({ expected: `server ${x.server}`, seen: first.server ? `server ${first.server}` : 'no server answered', ...whyNot(lab, first.trace) });
+    f.push({
+      expected: `server ${x.server}`,
+      seen: first.server ? `server ${first.server}` : 'no server answered',
+      ...whyNot(lab, first.trace),
+    });
   }
   if (x.server_sees && !sameAddr(x.server_sees, first.serverSees)) {
     f.push({ expected: `server sees ${x.server_sees}`, seen: first.serverSees ? `server sees ${first.serverSees}` : 'no server answered' });
@@ -153,7 +176,8 @@ function runProbe(lab: Lab, step: ProbeStep, index: number): StepReport {
     f.push({ expected: `outcome ${x.outcome}`, seen: `outcome ${first.trace?.outcome ?? 'unknown'}`, ...whyNot(lab, first.trace) });
   }
   for (const ref of x.passes) {
-    if (!tracePasses(first.trace, ref)) f.push({ expected: `the first packet passes ${ref.text}`, seen: 'it did not', ...explainRef(lab, first.trace, ref) });
+    if (!tracePasses(first.trace, ref))
+      f.push({ expected: `the first packet passes ${ref.text}`, seen: 'it did not', ...explainRef(lab, first.trace, ref) });
   }
   for (const ref of x.not_passes) {
     if (tracePasses(first.trace, ref)) f.push({ expected: `the first packet does not pass ${ref.text}`, seen: 'it did' });
@@ -163,7 +187,10 @@ function runProbe(lab: Lab, step: ProbeStep, index: number): StepReport {
     for (const [server, [lo, hi]] of x.distribution) {
       const share = outs.filter((o) => o.server === server).length / n;
       if (share < lo || share > hi) {
-        f.push({ expected: `${server} answers ${pct(lo)}..${pct(hi)} of ${n}`, seen: `${pct(share)} (${report.distribution?.[server] ?? 0} of ${n})` });
+        f.push({
+          expected: `${server} answers ${pct(lo)}..${pct(hi)} of ${n}`,
+          seen: `${pct(share)} (${report.distribution?.[server] ?? 0} of ${n})`,
+        });
       }
     }
   }
@@ -182,7 +209,14 @@ const pct = (x: number): string => `${Math.round(x * 1000) / 10}%`;
 
 function tracePasses(t: PacketTrace | null, ref: RuleRef): boolean {
   if (!t) return false;
-  return t.steps.some((s) => isRuleStep(s) && s.node === ref.node && s.table === ref.table && s.chain === ref.chain && (ref.rule === null ? s.policy === true : s.rule === ref.rule));
+  return t.steps.some(
+    (s) =>
+      isRuleStep(s) &&
+      s.node === ref.node &&
+      s.table === ref.table &&
+      s.chain === ref.chain &&
+      (ref.rule === null ? s.policy === true : s.rule === ref.rule),
+  );
 }
 
 function whyNot(lab: Lab, t: PacketTrace | null): { why_not?: string } {
@@ -199,7 +233,17 @@ function explainRef(lab: Lab, t: PacketTrace | null, ref: RuleRef): { why_not?: 
 
 function runExec(lab: Lab, step: ExecStep, index: number): StepReport {
   const output: ExecOutput[] = [];
-  const report: StepReport = { step: index, kind: 'exec', name: step.name, passed: false, at_us: lab.now(), on: step.on, cmd: step.cmds, output, failures: [] };
+  const report: StepReport = {
+    step: index,
+    kind: 'exec',
+    name: step.name,
+    passed: false,
+    at_us: lab.now(),
+    on: step.on,
+    cmd: step.cmds,
+    output,
+    failures: [],
+  };
   if (step.background) report.background = true;
   let done = false;
   // As in a shell script, each command starts once the one before it has returned.
@@ -219,7 +263,8 @@ function runExec(lab: Lab, step: ExecStep, index: number): StepReport {
   if (!step.background) {
     let n = 0;
     while (!done && lab.scheduler.step())
-      if (++n > MAX_EVENTS_PER_STEP) throw new StepLimitError(`still busy after ${MAX_EVENTS_PER_STEP} events (a forwarding loop or a storm?)`);
+      if (++n > MAX_EVENTS_PER_STEP)
+        throw new StepLimitError(`still busy after ${MAX_EVENTS_PER_STEP} events (a forwarding loop or a storm?)`);
     report.at_us = lab.now();
   } else if (!done) report.passed = true;
   return report;
@@ -234,15 +279,20 @@ function judgeExec(step: ExecStep, report: StepReport): void {
   const failures = report.failures;
   const output = report.output!;
   const wantExit = step.expect?.exit ?? 0;
-  for (const o of output) if (o.exit !== wantExit) failures.push({ expected: `\`${o.cmd}\` exits ${wantExit}`, seen: `exit ${o.exit}${o.stderr ? `: ${o.stderr.trim()}` : ''}` });
+  for (const o of output)
+    if (o.exit !== wantExit)
+      failures.push({ expected: `\`${o.cmd}\` exits ${wantExit}`, seen: `exit ${o.exit}${o.stderr ? `: ${o.stderr.trim()}` : ''}` });
   const last = output[output.length - 1];
-  if (step.expect?.stdout !== undefined && last.stdout !== step.expect.stdout) failures.push({ expected: `stdout ${JSON.stringify(step.expect.stdout)}`, seen: JSON.stringify(last.stdout) });
+  if (step.expect?.stdout !== undefined && last.stdout !== step.expect.stdout)
+    failures.push({ expected: `stdout ${JSON.stringify(step.expect.stdout)}`, seen: JSON.stringify(last.stdout) });
   if (step.expect?.stdout_contains !== undefined && !last.stdout.includes(step.expect.stdout_contains)) {
     failures.push({ expected: `stdout containing ${JSON.stringify(step.expect.stdout_contains)}`, seen: JSON.stringify(last.stdout) });
   }
   const cost = output.reduce((t, o) => t + (o.update?.cost_us ?? 0), 0);
-  if (step.expect?.cost_under !== undefined && !(cost < step.expect.cost_under)) failures.push({ expected: `rule changes costing under ${humanDuration(step.expect.cost_under)}`, seen: humanDuration(cost) });
-  if (step.expect?.cost_over !== undefined && !(cost > step.expect.cost_over)) failures.push({ expected: `rule changes costing over ${humanDuration(step.expect.cost_over)}`, seen: humanDuration(cost) });
+  if (step.expect?.cost_under !== undefined && !(cost < step.expect.cost_under))
+    failures.push({ expected: `rule changes costing under ${humanDuration(step.expect.cost_under)}`, seen: humanDuration(cost) });
+  if (step.expect?.cost_over !== undefined && !(cost > step.expect.cost_over))
+    failures.push({ expected: `rule changes costing over ${humanDuration(step.expect.cost_over)}`, seen: humanDuration(cost) });
   report.passed = failures.length === 0;
 }
 
@@ -274,8 +324,10 @@ function runExpect(lab: Lab, step: ExpectStep, index: number): StepReport {
       continue;
     }
     counters.push({ node: c.node, table: c.table, chain: c.chain, rule: c.rule, ...got });
-    if (c.packets !== undefined && got.packets !== c.packets) failures.push({ expected: `${what}: ${c.packets} packets`, seen: `${got.packets} packets` });
-    if (c.bytes !== undefined && got.bytes !== c.bytes) failures.push({ expected: `${what}: ${c.bytes} bytes`, seen: `${got.bytes} bytes` });
+    if (c.packets !== undefined && got.packets !== c.packets)
+      failures.push({ expected: `${what}: ${c.packets} packets`, seen: `${got.packets} packets` });
+    if (c.bytes !== undefined && got.bytes !== c.bytes)
+      failures.push({ expected: `${what}: ${c.bytes} bytes`, seen: `${got.bytes} bytes` });
   }
   const conntrack: Record<string, CtJson[]> = {};
   const saves: Record<string, string> = {};
@@ -287,11 +339,26 @@ function runExpect(lab: Lab, step: ExpectStep, index: number): StepReport {
     if (c.count === undefined) continue;
     const n = conntrack[c.node].filter((e) => matchesCt(e, c.filter)).length;
     if (n !== c.count) {
-      const filterText = Object.entries(c.filter).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join(' ');
-      failures.push({ expected: `${c.count} conntrack entr${c.count === 1 ? 'y' : 'ies'} on ${c.node}${filterText ? ` with ${filterText}` : ''}`, seen: `${n}` });
+      const filterText = Object.entries(c.filter)
+        .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`)
+        .join(' ');
+      failures.push({
+        expected: `${c.count} conntrack entr${c.count === 1 ? 'y' : 'ies'} on ${c.node}${filterText ? ` with ${filterText}` : ''}`,
+        seen: `${n}`,
+      });
     }
   }
-  return { step: index, kind: 'expect', name: step.name, passed: failures.length === 0, at_us: lab.now(), counters, conntrack, saves, failures };
+  return {
+    step: index,
+    kind: 'expect',
+    name: step.name,
+    passed: failures.length === 0,
+    at_us: lab.now(),
+    counters,
+    conntrack,
+    saves,
+    failures,
+  };
 }
 
 /** A probe step's result in one line, for the terminal report. */
@@ -301,4 +368,3 @@ export function describeProbe(r: StepReport): string {
   if (r.server_sees) parts.push(`sees ${r.server_sees}`);
   return parts.join(', ');
 }
-

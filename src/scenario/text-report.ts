@@ -6,7 +6,13 @@ import { humanDuration } from '../core/time.js';
 
 function title(s: StepReport): string {
   const what =
-    s.kind === 'exec' ? `exec on ${s.on}${s.background ? ' (background)' : ''}: ${(s.cmd ?? []).join('; ')}` : s.kind === 'wait' ? 'wait' : s.kind === 'expect' ? 'expect' : describeProbe(s);
+    s.kind === 'exec'
+      ? `exec on ${s.on}${s.background ? ' (background)' : ''}: ${(s.cmd ?? []).join('; ')}`
+      : s.kind === 'wait'
+        ? 'wait'
+        : s.kind === 'expect'
+          ? 'expect'
+          : describeProbe(s);
   return s.name ? `${s.name} — ${what}` : what;
 }
 
@@ -18,8 +24,18 @@ export function renderScenarioText(r: ScenarioReport, color: boolean): string {
   for (const s of r.steps) {
     out.push(`  ${s.passed ? green('✓') : red('✗')} ${s.step}. ${title(s)}`);
     for (const o of s.output ?? [])
-      if (o.update) out.push(`      ${dim(`${o.update.backend} update: ${humanDuration(o.update.cost_us)} (${o.update.why}); took effect at t=${humanDuration(o.update.commit_us)}`)}`);
-    if (s.distribution) out.push(`      ${dim(Object.entries(s.distribution).map(([k, v]) => `${k}: ${v}`).join(', '))}`);
+      if (o.update)
+        out.push(
+          `      ${dim(`${o.update.backend} update: ${humanDuration(o.update.cost_us)} (${o.update.why}); took effect at t=${humanDuration(o.update.commit_us)}`)}`,
+        );
+    if (s.distribution)
+      out.push(
+        `      ${dim(
+          Object.entries(s.distribution)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', '),
+        )}`,
+      );
     for (const f of s.failures) {
       out.push(`      expected: ${f.expected}`);
       out.push(`      seen:     ${f.seen}`);

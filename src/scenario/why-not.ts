@@ -30,14 +30,16 @@ export function failingConditions(rule: Rule, skb: Skb, env: NfEnv): string[] {
   const out: string[] = [];
   const p = skb.pkt;
   const not = (inv: boolean) => (inv ? '! ' : '');
-  if (h.src && (((p.src & h.src.mask) >>> 0) === h.src.addr) === h.srcInv) {
+  if (h.src && ((p.src & h.src.mask) >>> 0 === h.src.addr) === h.srcInv) {
     out.push(`${not(h.srcInv)}-s ${formatIpv4(h.src.addr)}/${maskText(h.src.mask)} (source was ${formatIpv4(p.src)})`);
   }
-  if (h.dst && (((p.dst & h.dst.mask) >>> 0) === h.dst.addr) === h.dstInv) {
+  if (h.dst && ((p.dst & h.dst.mask) >>> 0 === h.dst.addr) === h.dstInv) {
     out.push(`${not(h.dstInv)}-d ${formatIpv4(h.dst.addr)}/${maskText(h.dst.mask)} (destination was ${formatIpv4(p.dst)})`);
   }
-  if (h.inIf !== null && ifMatch(h.inIf, skb.inIf) === h.inInv) out.push(`${not(h.inInv)}-i ${h.inIf} (in-interface was ${skb.inIf ?? 'none'})`);
-  if (h.outIf !== null && ifMatch(h.outIf, skb.outIf) === h.outInv) out.push(`${not(h.outInv)}-o ${h.outIf} (out-interface was ${skb.outIf ?? 'none'})`);
+  if (h.inIf !== null && ifMatch(h.inIf, skb.inIf) === h.inInv)
+    out.push(`${not(h.inInv)}-i ${h.inIf} (in-interface was ${skb.inIf ?? 'none'})`);
+  if (h.outIf !== null && ifMatch(h.outIf, skb.outIf) === h.outInv)
+    out.push(`${not(h.outInv)}-o ${h.outIf} (out-interface was ${skb.outIf ?? 'none'})`);
   if (h.proto !== 0 && (p.proto === h.proto) === h.protoInv) out.push(`${not(h.protoInv)}-p ${h.proto} (protocol was ${p.proto})`);
   if (out.length && rule.matches.length === 0) return out;
   for (const m of rule.matches) {
@@ -107,7 +109,8 @@ function explainRule(lab: Lab, snap: TableSnapshot, chain: string, index: number
   const env = quietEnv(lab, snap.node, snap);
   const failing = failingConditions(rule, snap.skb as Skb, env);
   const text = ruleLine(lab, snap.node, snap.table, chain, index);
-  if (!failing.length) return `${snap.node} ${snap.table}/${chain}#${index} \`${text}\` matches the packet as it entered ${snap.hook} ${snap.table}, but an earlier rule decided first`;
+  if (!failing.length)
+    return `${snap.node} ${snap.table}/${chain}#${index} \`${text}\` matches the packet as it entered ${snap.hook} ${snap.table}, but an earlier rule decided first`;
   return `${snap.node} ${snap.table}/${chain}#${index} \`${text}\` did not match: ${failing.join('; ')}`;
 }
 
@@ -120,13 +123,19 @@ export function explainMiss(lab: Lab, trace: PacketTrace, ref: RuleRef | null): 
   if (ref) {
     const snap = [...snaps].reverse().find((s) => s.node === ref.node && s.table === ref.table);
     if (!snap) return `why not: the packet never entered the ${ref.table} table on ${ref.node}${lastPlace(trace)}`;
-    const chain = rulesetOf(lab.node(ref.node)!).table(ref.table as TableName)?.chains.get(ref.chain);
+    const chain = rulesetOf(lab.node(ref.node)!)
+      .table(ref.table as TableName)
+      ?.chains.get(ref.chain);
     if (!chain) return `why not: ${ref.node} has no chain ${ref.table}/${ref.chain}`;
     if (ref.rule === null) return `why not: the packet did not fall through to the policy of ${ref.table}/${ref.chain}`;
     const rule = chain.rules[ref.rule - 1];
     if (!rule) return `why not: ${ref.table}/${ref.chain} has only ${chain.rules.length} rules`;
     const visited = trace.steps.some(
-      (s) => isRuleStep(s) && s.node === ref.node && s.table === ref.table && (s.chain === ref.chain || s.verdict === `JUMP:${ref.chain}` || s.verdict === `GOTO:${ref.chain}`),
+      (s) =>
+        isRuleStep(s) &&
+        s.node === ref.node &&
+        s.table === ref.table &&
+        (s.chain === ref.chain || s.verdict === `JUMP:${ref.chain}` || s.verdict === `GOTO:${ref.chain}`),
     );
     const prefix = visited ? '' : `the packet never walked ${ref.table}/${ref.chain} (no rule jumped there); had it, `;
     return `why not: ${prefix}${explainRule(lab, snap, ref.chain, ref.rule, rule)}`;
@@ -142,7 +151,11 @@ export function explainMiss(lab: Lab, trace: PacketTrace, ref: RuleRef | null): 
     const snap = [...snaps].reverse().find((s) => s.node === focus.node && s.table === tableName && s.hook === hook);
     const table = rulesetOf(lab.node(focus.node)!).table(tableName as TableName);
     if (!snap || !table) continue;
-    const walked = new Set(ruleSteps.filter((s) => s.node === focus.node && s.table === tableName && s.hook === hook).flatMap((s) => [s.chain, s.verdict.replace(/^(JUMP|GOTO):/, '')]));
+    const walked = new Set(
+      ruleSteps
+        .filter((s) => s.node === focus.node && s.table === tableName && s.hook === hook)
+        .flatMap((s) => [s.chain, s.verdict.replace(/^(JUMP|GOTO):/, '')]),
+    );
     const env = quietEnv(lab, snap.node, snap);
     for (const name of walked) {
       const chain = table.chains.get(name);
@@ -156,9 +169,12 @@ export function explainMiss(lab: Lab, trace: PacketTrace, ref: RuleRef | null): 
   }
   candidates.sort((a, b) => a.failing.length - b.failing.length || a.index - b.index);
   const lines = decisive
-    ? [`why not: ${decisive.node} decided the packet at ${decisive.hook} by ${decisive.policy ? `the policy of ${decisive.table}/${decisive.chain} (${decisive.verdict})` : `${decisive.table}/${decisive.chain}#${decisive.rule} (${decisive.target ?? decisive.verdict})`}`]
+    ? [
+        `why not: ${decisive.node} decided the packet at ${decisive.hook} by ${decisive.policy ? `the policy of ${decisive.table}/${decisive.chain} (${decisive.verdict})` : `${decisive.table}/${decisive.chain}#${decisive.rule} (${decisive.target ?? decisive.verdict})`}`,
+      ]
     : [`why not: the packet ended ${trace.outcome}${lastPlace(trace)}; the rules on ${focus.node} nearest to changing its way:`];
-  for (const c of candidates.slice(0, 3)) lines.push(`  nearest: ${explainRule(lab, c.snap, c.chain, c.index, c.rule).replace(/^\S+ /, '')}`);
+  for (const c of candidates.slice(0, 3))
+    lines.push(`  nearest: ${explainRule(lab, c.snap, c.chain, c.index, c.rule).replace(/^\S+ /, '')}`);
   return lines.join('\n');
 }
 

@@ -16,7 +16,10 @@ describe('capture from the command language (terminal UI and feed)', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'nflab-session-cap-')), 'ui.pcapng');
     expect(session.command('capture stop')).toEqual({ ok: false, output: 'no capture is running' });
     expect(session.command(`capture start ${file} client:eth0,docker-host:eth9`).ok).toBe(false);
-    expect(session.command(`capture start ${file} client:eth0,docker-host:eth0`)).toEqual({ ok: true, output: `capturing 2 interfaces to ${file}` });
+    expect(session.command(`capture start ${file} client:eth0,docker-host:eth0`)).toEqual({
+      ok: true,
+      output: `capturing 2 interfaces to ${file}`,
+    });
     session.command('client ping 198.51.100.1');
     session.runToQuiet();
     const stop = session.command('capture stop');

@@ -14,9 +14,22 @@ export type ParsedCommand =
 
 export const SESSION_VERBS = ['help', 'run', 'pause', 'step', 'reset', 'nodes', 'load', 'capture'] as const;
 export const NODE_VERBS = [
-  'ping', 'connect', 'send', 'iptables', 'iptables-save', 'iptables-restore', 'ip', 'conntrack', 'sysctl',
+  'ping',
+  'connect',
+  'send',
+  'iptables',
+  'iptables-save',
+  'iptables-restore',
+  'ip',
+  'conntrack',
+  'sysctl',
   // The same rules, priced as that backend's change (README, "Rule updates").
-  'iptables-legacy', 'iptables-legacy-restore', 'iptables-legacy-save', 'iptables-nft', 'iptables-nft-restore', 'iptables-nft-save',
+  'iptables-legacy',
+  'iptables-legacy-restore',
+  'iptables-legacy-save',
+  'iptables-nft',
+  'iptables-nft-restore',
+  'iptables-nft-save',
 ] as const;
 
 export const COMMAND_HELP = `commands:
@@ -71,7 +84,8 @@ export function parseCommand(line: string, resolveNode: (name: string) => string
       if (rest[0] === 'scenario' && rest[1]) return { kind: 'scenario', file: rest[1] };
       return { error: 'usage: load scenario FILE' };
     case 'capture':
-      if (rest[0] === 'start' && rest[1]) return { kind: 'capture-start', file: rest[1], filter: (rest[2] ?? '').split(',').filter(Boolean) };
+      if (rest[0] === 'start' && rest[1])
+        return { kind: 'capture-start', file: rest[1], filter: (rest[2] ?? '').split(',').filter(Boolean) };
       if (rest[0] === 'stop') return { kind: 'capture-stop' };
       return { error: 'usage: capture start FILE [NODE:IFACE,...] | capture stop' };
   }
@@ -95,10 +109,13 @@ export function parseCommand(line: string, resolveNode: (name: string) => string
       if (!to) return { error: 'usage: NODE send udp IP:PORT [uid N]' };
       const uid = readUid(args);
       if (typeof uid !== 'number') return uid;
-      return proto === 'tcp' ? { kind: 'probe', node, probe: 'connect', to, proto: 'tcp', uid } : { kind: 'probe', node, probe: 'send', to, proto: 'udp', uid };
+      return proto === 'tcp'
+        ? { kind: 'probe', node, probe: 'connect', to, proto: 'tcp', uid }
+        : { kind: 'probe', node, probe: 'send', to, proto: 'udp', uid };
     }
     default:
-      if ((NODE_VERBS as readonly string[]).includes(verb)) return { kind: 'exec', node, cmd: [verb, ...args].map(quoteIfNeeded).join(' ') };
+      if ((NODE_VERBS as readonly string[]).includes(verb))
+        return { kind: 'exec', node, cmd: [verb, ...args].map(quoteIfNeeded).join(' ') };
       return { error: `unknown command "${verb}" for ${first} (${NODE_VERBS.join(', ')})` };
   }
 }

@@ -9,13 +9,7 @@ import { createActor, createMachine } from 'xstate';
 export type SessionState = 'loaded' | 'running' | 'paused' | 'stepping' | 'finished';
 
 export type LifecycleEvent =
-  | { type: 'RUN' }
-  | { type: 'PAUSE' }
-  | { type: 'STEP' }
-  | { type: 'STEPPED' }
-  | { type: 'IDLE' }
-  | { type: 'WORK' }
-  | { type: 'RESET' };
+  { type: 'RUN' } | { type: 'PAUSE' } | { type: 'STEP' } | { type: 'STEPPED' } | { type: 'IDLE' } | { type: 'WORK' } | { type: 'RESET' };
 
 export const lifecycleMachine = createMachine({
   id: 'session',

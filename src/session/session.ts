@@ -23,7 +23,11 @@ import type { StepReport } from '../scenario/report.js';
 export type SessionEvent =
   | LabEvent
   | { t_us: number; kind: 'sim.state'; data: { state: SessionState } }
-  | { t_us: number; kind: 'probe.result'; data: { command: string; result: string; server: string | null; server_sees: string | null; trace: number | null } };
+  | {
+      t_us: number;
+      kind: 'probe.result';
+      data: { command: string; result: string; server: string | null; server_sees: string | null; trace: number | null };
+    };
 
 export type SessionListener = (e: SessionEvent) => void;
 
@@ -254,7 +258,14 @@ export class Session {
     return { ok: true, output: `wrote ${c.frames} frames to ${c.file}` };
   }
 
-  private injectProbe(node: string, kind: 'connect' | 'send' | 'ping', to: string, proto: 'tcp' | 'udp', uid: number, line: string): CommandResult {
+  private injectProbe(
+    node: string,
+    kind: 'connect' | 'send' | 'ping',
+    to: string,
+    proto: 'tcp' | 'udp',
+    uid: number,
+    line: string,
+  ): CommandResult {
     const [a, p] = to.split(':');
     const dst = parseIpv4(a);
     if (dst === null) return { ok: false, output: `not an address: ${to}` };
@@ -265,10 +276,19 @@ export class Session {
       if (firstTrace === null && e.kind === 'packet.new' && e.node === node) firstTrace = e.packet ?? null;
     });
     this.pendingProbes++;
-    this.lab.probe(kind, node, { dst, port, proto, owner: { uid, gid: uid, groups: [] }, src: null, sport: null, timeout: 900_000, line: `nflab ${kind} ${to}\n` }, (r: ProbeOutcome) => {
-      this.pendingProbes--;
-      this.emit({ t_us: this.now(), kind: 'probe.result', data: { command: line, result: r.result, server: r.server, server_sees: r.serverSees, trace: r.trace?.id ?? firstTrace } });
-    });
+    this.lab.probe(
+      kind,
+      node,
+      { dst, port, proto, owner: { uid, gid: uid, groups: [] }, src: null, sport: null, timeout: 900_000, line: `nflab ${kind} ${to}\n` },
+      (r: ProbeOutcome) => {
+        this.pendingProbes--;
+        this.emit({
+          t_us: this.now(),
+          kind: 'probe.result',
+          data: { command: line, result: r.result, server: r.server, server_sees: r.serverSees, trace: r.trace?.id ?? firstTrace },
+        });
+      },
+    );
     off();
     if (this.state === 'finished' || this.state === 'loaded') this.run();
     return { ok: true, output: `${kind} from ${node} to ${to} started` };

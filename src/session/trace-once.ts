@@ -36,16 +36,21 @@ export function traceOnce(lab: Lab, req: TraceRequest): TraceResult | { error: s
     if (e.kind === 'packet.new' && e.packet !== undefined) ids.push(e.packet);
   });
   let out: ProbeOutcome | null = null;
-  lab.probe(kind, req.from, {
-    dst,
-    port,
-    proto: req.proto === 'udp' ? 'udp' : 'tcp',
-    owner: { uid: req.uid, gid: req.uid, groups: [] },
-    src: null,
-    sport: null,
-    timeout: 900_000,
-    line: `nflab trace ${req.to}\n`,
-  }, (r) => (out = r));
+  lab.probe(
+    kind,
+    req.from,
+    {
+      dst,
+      port,
+      proto: req.proto === 'udp' ? 'udp' : 'tcp',
+      owner: { uid: req.uid, gid: req.uid, groups: [] },
+      src: null,
+      sport: null,
+      timeout: 900_000,
+      line: `nflab trace ${req.to}\n`,
+    },
+    (r) => (out = r),
+  );
   let n = 0;
   while ((out === null || !lab.quiet()) && lab.scheduler.step() && ++n < MAX_EVENTS);
   off();

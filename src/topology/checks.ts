@@ -16,7 +16,10 @@ export function checkNode(src: YamlSrc, d: NodeDraft): void {
   checkRoutes(src, d);
   for (const s of d.sysctls) {
     if (s.name.iface !== null && s.name.iface !== 'lo' && !d.ifaces.has(s.name.iface)) {
-      src.error(s.keyNode, `sysctl ${s.name.name}: ${d.spec.name} has no interface "${s.name.iface}"${didYouMean(s.name.iface, d.ifaces.keys())}`);
+      src.error(
+        s.keyNode,
+        `sysctl ${s.name.name}: ${d.spec.name} has no interface "${s.name.iface}"${didYouMean(s.name.iface, d.ifaces.keys())}`,
+      );
     }
   }
   checkListen(src, d);
@@ -31,7 +34,11 @@ function settleKinds(src: YamlSrc, d: NodeDraft): void {
   for (const i of d.ifaces.values()) {
     if (i.name === 'lo') continue;
     if (i.kind === null) i.kind = 'dummy';
-    else if (i.kind === 'veth' && !i.linkedAt) src.errorAt(i.pos, `interface ${d.spec.name}:${i.name} is a veth but no link uses it; a veth is one end of a pair (add it to \`links\`, or drop \`kind\` to make it a dummy)`);
+    else if (i.kind === 'veth' && !i.linkedAt)
+      src.errorAt(
+        i.pos,
+        `interface ${d.spec.name}:${i.name} is a veth but no link uses it; a veth is one end of a pair (add it to \`links\`, or drop \`kind\` to make it a dummy)`,
+      );
   }
 }
 
@@ -40,10 +47,19 @@ function checkMasters(src: YamlSrc, d: NodeDraft): void {
     if (!i.master) continue;
     const m = i.master;
     const br = d.ifaces.get(m.name);
-    if (i.kind === 'bridge') src.error(m.node, `${i.name} is a bridge and cannot have a master (the kernel: "Can not enslave a bridge to a bridge")`);
+    if (i.kind === 'bridge')
+      src.error(m.node, `${i.name} is a bridge and cannot have a master (the kernel: "Can not enslave a bridge to a bridge")`);
     else if (m.name === i.name) src.error(m.node, `${i.name} cannot be its own master`);
-    else if (!br) src.error(m.node, `master "${m.name}" of ${i.name}: ${d.spec.name} has no interface "${m.name}"${didYouMean(m.name, bridgeNames(d))}`);
-    else if (br.kind !== 'bridge') src.error(m.node, `master "${m.name}" of ${i.name} is ${br.name === 'lo' ? 'the loopback device' : `a ${br.kind}`}, not a bridge (give it \`kind: bridge\`)`);
+    else if (!br)
+      src.error(
+        m.node,
+        `master "${m.name}" of ${i.name}: ${d.spec.name} has no interface "${m.name}"${didYouMean(m.name, bridgeNames(d))}`,
+      );
+    else if (br.kind !== 'bridge')
+      src.error(
+        m.node,
+        `master "${m.name}" of ${i.name} is ${br.name === 'lo' ? 'the loopback device' : `a ${br.kind}`}, not a bridge (give it \`kind: bridge\`)`,
+      );
   }
 }
 
@@ -64,7 +80,11 @@ function checkAddresses(src: YamlSrc, d: NodeDraft): void {
     for (const a of i.addrs) {
       const prev = seen.get(a.addr);
       const p = src.pos(a.node);
-      if (prev) src.error(a.node, `address ${formatIpv4(a.addr)} is already on ${prev.iface.name} (line ${prev.line}) in ${d.spec.name}; an address may be held once per node`);
+      if (prev)
+        src.error(
+          a.node,
+          `address ${formatIpv4(a.addr)} is already on ${prev.iface.name} (line ${prev.line}) in ${d.spec.name}; an address may be held once per node`,
+        );
       else if (i.name !== 'lo' && a.addr === 0x7f000001) src.error(a.node, `127.0.0.1 already belongs to lo in ${d.spec.name}`);
       else seen.set(a.addr, { iface: i, line: p.line });
     }
@@ -81,13 +101,19 @@ function checkListen(src: YamlSrc, d: NodeDraft): void {
       const uid = d.spec.users.get(l.uidName.name);
       if (uid === undefined) {
         const names = [...d.spec.users.keys()];
-        src.error(l.uidName.node, `unknown user "${l.uidName.name}"${didYouMean(l.uidName.name, names)}: add it to \`users:\` of host ${d.spec.host}, or give a number`);
+        src.error(
+          l.uidName.node,
+          `unknown user "${l.uidName.name}"${didYouMean(l.uidName.name, names)}: add it to \`users:\` of host ${d.spec.host}, or give a number`,
+        );
         continue;
       }
       s.uid = uid;
     }
     // bind() needs a local address: one the node holds, or anything in 127/8 (lo's local route).
-    for (const [n, a] of [[l.addrNode, s.addr], [l.sourceNode, s.source]] as const) {
+    for (const [n, a] of [
+      [l.addrNode, s.addr],
+      [l.sourceNode, s.source],
+    ] as const) {
       if (n && a !== null && a !== 0 && !isLoopback(a) && !local.has(a)) {
         src.error(n, `${formatIpv4(a)} is not an address of ${d.spec.name}, so a socket cannot bind it (EADDRNOTAVAIL)`);
       }

@@ -12,7 +12,13 @@ describe('iptables from a file', () => {
     if (!r.ok) throw new Error(r.error.map(formatDiagnostic).join('\n'));
     const web = r.value.nodes[0];
     const rules = resolve(FIXTURES, 'web.rules');
-    expect(web.iptables).toEqual({ text: expect.stringContaining('-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT'), pos: { file: rules, line: 1, col: 1 }, file: rules, lineOffset: 0, colOffset: 0 });
+    expect(web.iptables).toEqual({
+      text: expect.stringContaining('-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT'),
+      pos: { file: rules, line: 1, col: 1 },
+      file: rules,
+      lineOffset: 0,
+      colOffset: 0,
+    });
     expect(web.iptables!.text.split('\n')[0]).toBe('*filter');
     expect(web.iptablesCmds.map((c) => [c.text, c.pos.line, c.pos.col])).toEqual([
       ['iptables -t nat -N EXTRA', 8, 9],
@@ -96,7 +102,14 @@ describe('topologyToJson', () => {
     ]);
     expect(Object.keys(host)).toEqual(['name', 'host', 'interfaces', 'routes', 'listen']);
     expect(j.nodes[2].listen).toEqual([{ socket: 'tcp:80', addr: '0.0.0.0', uid: 0, app: 'echo' }]);
-    expect(j.links[1]).toEqual({ a: 'docker-host/web:eth0', b: 'docker-host:veth-web', latency_us: 100, bandwidth_bps: 0, loss: 0, mtu: 1500 });
+    expect(j.links[1]).toEqual({
+      a: 'docker-host/web:eth0',
+      b: 'docker-host:veth-web',
+      latency_us: 100,
+      bandwidth_bps: 0,
+      loss: 0,
+      mtu: 1500,
+    });
   });
 
   test('the same file gives the same string', () => {

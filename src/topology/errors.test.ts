@@ -121,7 +121,10 @@ describe('interfaces', () => {
             interfaces:
               eth0: { addr: 10.0.0.1/24 }
       `),
-    ).toEqual(['/lab/t.yaml:5:22: address 10.0.0.1 is already on eth0 (line 4) in a; an address may be held once per node', '/lab/t.yaml:5:35: 127.0.0.1 already belongs to lo in a']);
+    ).toEqual([
+      '/lab/t.yaml:5:22: address 10.0.0.1 is already on eth0 (line 4) in a; an address may be held once per node',
+      '/lab/t.yaml:5:35: 127.0.0.1 already belongs to lo in a',
+    ]);
   });
 
   test('lo takes only addresses', () => {
@@ -316,7 +319,7 @@ describe('listen', () => {
       '/lab/t.yaml:12:32: app must be one of echo, sink, proxy, not "echoo"',
       '/lab/t.yaml:13:35: `source` is the upstream bind address of a proxy; it needs app: proxy',
       '/lab/t.yaml:14:9: tcp:80 is already listened on at line 7 in a (EADDRINUSE)',
-      '/lab/t.yaml:15:32: uid must be a number from 0 to 4294967294 or a user name from the host\'s `users`, not -1',
+      "/lab/t.yaml:15:32: uid must be a number from 0 to 4294967294 or a user name from the host's `users`, not -1",
       '/lab/t.yaml:16:9: a listen entry needs `socket: PROTO:PORT` (for example socket: tcp:80)',
       '/lab/t.yaml:17:33: 10.0.0.9 is not an address of a, so a socket cannot bind it (EADDRNOTAVAIL)',
     ]);
@@ -375,7 +378,9 @@ describe('sysctl', () => {
             net.netfilter.nf_conntrack_udp_timeout: 30s
             net.bridge.bridge-nf-call-iptables: 1
     `);
-    expect(e[0]).toMatch(/^\/lab\/t\.yaml:5:7: unknown sysctl "net\.ipv4\.ip_forwarding" \(did you mean "net\.ipv4\.ip_forward"\?\); nflab knows net\.ipv4\.ip_forward, /);
+    expect(e[0]).toMatch(
+      /^\/lab\/t\.yaml:5:7: unknown sysctl "net\.ipv4\.ip_forwarding" \(did you mean "net\.ipv4\.ip_forward"\?\); nflab knows net\.ipv4\.ip_forward, /,
+    );
     expect(e.slice(1)).toEqual([
       '/lab/t.yaml:6:28: net.ipv4.ip_forward = 2: expected 0 or 1',
       '/lab/t.yaml:7:7: sysctl net.ipv4.conf.eth1.rp_filter: a has no interface "eth1"',

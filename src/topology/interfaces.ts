@@ -17,7 +17,17 @@ export function readInterfaces(src: YamlSrc, node: YamlNode | null, nodeName: st
       src.error(e.keyNode, bad);
       continue;
     }
-    const d: IfaceDraft = { name: e.key, kind: null, addrs: [], master: null, mtu: null, mac: null, pos: src.pos(e.keyNode), listed: true, linkedAt: null };
+    const d: IfaceDraft = {
+      name: e.key,
+      kind: null,
+      addrs: [],
+      master: null,
+      mtu: null,
+      mac: null,
+      pos: src.pos(e.keyNode),
+      listed: true,
+      linkedAt: null,
+    };
     out.set(e.key, d);
     const what = `interface ${nodeName}:${e.key}`;
     for (const f of entries(src, e.value, what, IFACE_KEYS, true) ?? []) {

@@ -27,7 +27,14 @@ export function readIptables(src: YamlSrc, node: YamlNode | null, baseDir: strin
       text = readFileSync(path, 'utf8');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
+      const why =
+        code === 'ENOENT'
+          ? 'no such file'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : code === 'EACCES'
+              ? 'permission denied'
+              : (code ?? 'unreadable');
       src.error(f.value, `cannot read iptables file "${rel}" (${path}): ${why}`);
       return null;
     }

@@ -20,7 +20,15 @@ export interface LinkDraft {
 export function readLinks(src: YamlSrc, node: YamlNode | null, nodes: Map<string, NodeDraft>): LinkDraft[] {
   const out: LinkDraft[] = [];
   for (const item of items(src, node, '`links`') ?? []) {
-    const spec: LinkSpec = { a: { node: '', iface: '' }, b: { node: '', iface: '' }, latency: DEFAULT_LATENCY_US, bandwidth: 0, loss: 0, mtu: 0, pos: src.pos(item) };
+    const spec: LinkSpec = {
+      a: { node: '', iface: '' },
+      b: { node: '', iface: '' },
+      latency: DEFAULT_LATENCY_US,
+      bandwidth: 0,
+      loss: 0,
+      mtu: 0,
+      pos: src.pos(item),
+    };
     const draft: LinkDraft = { spec, mtu: null };
     let endsNode: YamlNode | null = item;
     let ok = true;
@@ -35,7 +43,8 @@ export function readLinks(src: YamlSrc, node: YamlNode | null, nodes: Map<string
       for (const e of es) {
         if (e.key === 'endpoints') continue;
         const v = scalar(e.value);
-        const r = e.key === 'latency' ? parseLatency(v) : e.key === 'bandwidth' ? parseBandwidth(v) : e.key === 'loss' ? parseLoss(v) : parseMtu(v);
+        const r =
+          e.key === 'latency' ? parseLatency(v) : e.key === 'bandwidth' ? parseBandwidth(v) : e.key === 'loss' ? parseLoss(v) : parseMtu(v);
         if (!r.ok) {
           src.error(e.value, `link ${e.key}: ${r.message}`);
           ok = false;
@@ -99,11 +108,17 @@ function attach(src: YamlSrc, n: YamlNode, e: LinkEndpoint, nodes: Map<string, N
     return false;
   }
   if (i && i.linkedAt) {
-    src.error(n, `interface ${e.node}:${e.iface} is already the end of the link at line ${i.linkedAt.line}; an interface can be on one link only`);
+    src.error(
+      n,
+      `interface ${e.node}:${e.iface} is already the end of the link at line ${i.linkedAt.line}; an interface can be on one link only`,
+    );
     return false;
   }
   if (i && (i.kind === 'bridge' || i.kind === 'dummy')) {
-    src.error(n, `interface ${e.node}:${e.iface} is a ${i.kind}; a link end is one side of a veth pair (add a veth port with \`master: ${e.iface}\` to connect a bridge)`);
+    src.error(
+      n,
+      `interface ${e.node}:${e.iface} is a ${i.kind}; a link end is one side of a veth pair (add a veth port with \`master: ${e.iface}\` to connect a bridge)`,
+    );
     return false;
   }
   if (!i) {

@@ -29,7 +29,10 @@ export function readListen(src: YamlSrc, node: YamlNode | null, nodeName: string
           if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_ID) spec.uid = v;
           else if (typeof v === 'string' && v.length > 0 && !/^\d+$/.test(v)) d.uidName = { name: v, node: e.value! };
           else {
-            src.error(e.value, `uid must be a number from 0 to ${MAX_ID} or a user name from the host's \`users\`, not ${describe(e.value)}`);
+            src.error(
+              e.value,
+              `uid must be a number from 0 to ${MAX_ID} or a user name from the host's \`users\`, not ${describe(e.value)}`,
+            );
             ok = false;
           }
         } else if (e.key === 'app') {

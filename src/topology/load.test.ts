@@ -27,7 +27,13 @@ describe('the SPEC section 1 example', () => {
 
   test('interfaces: addresses, kinds, masters, mtu, generated MACs', () => {
     const host = spec().nodes[1];
-    const ifs = host.interfaces.map((i) => ({ name: i.name, kind: i.kind, addrs: i.addrs.map((a) => `${formatIpv4(a.addr)} ${formatCidr(a.cidr)}`), master: i.master, mtu: i.mtu }));
+    const ifs = host.interfaces.map((i) => ({
+      name: i.name,
+      kind: i.kind,
+      addrs: i.addrs.map((a) => `${formatIpv4(a.addr)} ${formatCidr(a.cidr)}`),
+      master: i.master,
+      mtu: i.mtu,
+    }));
     expect(ifs).toEqual([
       { name: 'eth0', kind: 'veth', addrs: ['198.51.100.1 198.51.100.0/24'], master: null, mtu: 1500 },
       { name: 'docker0', kind: 'bridge', addrs: ['172.17.0.1 172.17.0.0/16'], master: null, mtu: 1500 },
@@ -41,9 +47,13 @@ describe('the SPEC section 1 example', () => {
 
   test('routes, sysctl, listen keep their text and positions', () => {
     const [client, host, web] = spec().nodes;
-    expect(client.routes).toEqual([{ text: 'default via 198.51.100.1', pos: { file: expect.stringMatching(/docker-port-mapping\.yaml$/), line: 8, col: 9 } }]);
+    expect(client.routes).toEqual([
+      { text: 'default via 198.51.100.1', pos: { file: expect.stringMatching(/docker-port-mapping\.yaml$/), line: 8, col: 9 } },
+    ]);
     expect(host.sysctl.get('net.ipv4.ip_forward')).toMatchObject({ value: '1', pos: { line: 11, col: 7 } });
-    expect(web.listen).toEqual([{ proto: 'tcp', port: 80, uid: 0, addr: 0, app: 'echo', source: null, pos: expect.objectContaining({ line: 35, col: 13 }) }]);
+    expect(web.listen).toEqual([
+      { proto: 'tcp', port: 80, uid: 0, addr: 0, app: 'echo', source: null, pos: expect.objectContaining({ line: 35, col: 13 }) },
+    ]);
     expect(web.routes.map((r) => r.text)).toEqual(['default via 172.17.0.1']);
   });
 
@@ -61,7 +71,17 @@ describe('the SPEC section 1 example', () => {
 
   test('links in file order with defaults and the given latency', () => {
     const t = spec();
-    expect(t.links.map((l) => ({ a: `${l.a.node}:${l.a.iface}`, b: `${l.b.node}:${l.b.iface}`, latency: l.latency, bandwidth: l.bandwidth, loss: l.loss, mtu: l.mtu, line: l.pos.line }))).toEqual([
+    expect(
+      t.links.map((l) => ({
+        a: `${l.a.node}:${l.a.iface}`,
+        b: `${l.b.node}:${l.b.iface}`,
+        latency: l.latency,
+        bandwidth: l.bandwidth,
+        loss: l.loss,
+        mtu: l.mtu,
+        line: l.pos.line,
+      })),
+    ).toEqual([
       { a: 'client:eth0', b: 'docker-host:eth0', latency: 50, bandwidth: 0, loss: 0, mtu: 1500, line: 37 },
       { a: 'docker-host/web:eth0', b: 'docker-host:veth-web', latency: 100, bandwidth: 0, loss: 0, mtu: 1500, line: 38 },
     ]);
@@ -164,19 +184,23 @@ describe('files', () => {
   });
 
   test('YAML syntax errors carry their position', () => {
-    expect(errors(`
+    expect(
+      errors(`
       hosts:
         a:
           interfaces: { eth0: { addr: 10.0.0.1/24 }
         b: {}
-    `)).toEqual([expect.stringMatching(/^\/lab\/t\.yaml:4:\d+: YAML syntax: /)]);
+    `),
+    ).toEqual([expect.stringMatching(/^\/lab\/t\.yaml:4:\d+: YAML syntax: /)]);
   });
 
   test('a duplicate key is a syntax error at the key', () => {
-    expect(errors(`
+    expect(
+      errors(`
       hosts:
         a: {}
         a: {}
-    `)).toEqual(['/lab/t.yaml:3:3: YAML syntax: Map keys must be unique']);
+    `),
+    ).toEqual(['/lab/t.yaml:3:3: YAML syntax: Map keys must be unique']);
   });
 });

@@ -24,7 +24,12 @@ export function loadTopologyFile(path: string): Result<Topology> {
     text = readFileSync(abs, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return err([{ file: path, message: `cannot read topology: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(e))}` }]);
+    return err([
+      {
+        file: path,
+        message: `cannot read topology: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(e))}`,
+      },
+    ]);
   }
   return loadTopologyText(text, abs, dirname(abs));
 }
@@ -48,7 +53,13 @@ export function loadTopologyText(text: string, file: string, baseDir: string): R
  * `topology:`); `lines` must be the LineCounter the document was parsed with,
  * so positions are those of the enclosing file.
  */
-export function loadTopologyFromYaml(_doc: Document, node: YamlNode | null, file: string, baseDir: string, lines: LineCounter): Result<Topology> {
+export function loadTopologyFromYaml(
+  _doc: Document,
+  node: YamlNode | null,
+  file: string,
+  baseDir: string,
+  lines: LineCounter,
+): Result<Topology> {
   const src = new YamlSrc(file, lines);
   const topo: Topology = { name: basename(file, extname(file)), description: '', file, nodes: [], links: [] };
   const top = entries(src, node, 'the topology', TOP_KEYS);
@@ -164,7 +175,7 @@ function finishNode(d: NodeDraft, links: Array<{ spec: LinkSpec; mtu: number | n
 
 /** Without a link `mtu`, the link carries what both ends can: the smaller interface MTU. */
 function finishLink(l: LinkSpec, mtu: number | null, topo: Topology): LinkSpec {
-  const ifMtu = (node: string, iface: string) => topo.nodes.find((n) => n.name === node)?.interfaces.find((i) => i.name === iface)?.mtu ?? DEFAULT_MTU;
+  const ifMtu = (node: string, iface: string) =>
+    topo.nodes.find((n) => n.name === node)?.interfaces.find((i) => i.name === iface)?.mtu ?? DEFAULT_MTU;
   return { ...l, mtu: mtu ?? Math.min(ifMtu(l.a.node, l.a.iface), ifMtu(l.b.node, l.b.iface)) };
 }
-

@@ -67,7 +67,12 @@ export interface NodeSpec {
  * namespace's body, and what hand-built topologies (tests, fakes) start from.
  * A namespace passes its host's user and group maps, which they share.
  */
-export function emptyNodeSpec(name: string, host: string, pos: SourcePos, ids?: { users: Map<string, number>; groups: Map<string, number> }): NodeSpec {
+export function emptyNodeSpec(
+  name: string,
+  host: string,
+  pos: SourcePos,
+  ids?: { users: Map<string, number>; groups: Map<string, number> },
+): NodeSpec {
   return {
     name,
     host,

@@ -147,7 +147,10 @@ function readIds(src: YamlSrc, node: YamlNode | null, key: string, host: string,
     const v = scalar(e.value);
     const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_ID) {
-      src.error(e.value, `the ${key === 'users' ? 'uid' : 'gid'} of ${one} ${e.key} must be an integer from 0 to ${MAX_ID}, not ${describe(e.value)}`);
+      src.error(
+        e.value,
+        `the ${key === 'users' ? 'uid' : 'gid'} of ${one} ${e.key} must be an integer from 0 to ${MAX_ID}, not ${describe(e.value)}`,
+      );
       continue;
     }
     into.set(e.key, n);

@@ -63,7 +63,11 @@ export function checkRoutes(src: YamlSrc, d: NodeDraft): void {
     for (const g of groups) {
       const devW = valueAfter(g, ['dev', 'oif']) ?? outerDev;
       if (devW && !d.ifaces.has(devW.text) && devW.text !== 'lo') {
-        src.error(node, `route "${r.text}": Cannot find device "${devW.text}" in ${d.spec.name}${didYouMean(devW.text, d.ifaces.keys())}`, at(devW));
+        src.error(
+          node,
+          `route "${r.text}": Cannot find device "${devW.text}" in ${d.spec.name}${didYouMean(devW.text, d.ifaces.keys())}`,
+          at(devW),
+        );
         continue;
       }
       const viaW = viaWord(g);
@@ -74,13 +78,20 @@ export function checkRoutes(src: YamlSrc, d: NodeDraft): void {
         continue;
       }
       if (g.some((w) => w.text === 'onlink')) {
-        if (!devW) src.error(node, `route "${r.text}": \`onlink\` needs \`dev IF\` (the kernel: "Nexthop device required for onlink")`, at(viaW));
+        if (!devW)
+          src.error(node, `route "${r.text}": \`onlink\` needs \`dev IF\` (the kernel: "Nexthop device required for onlink")`, at(viaW));
         continue;
       }
-      const hit = linkRoutes.some((l) => (l.table === 'main' || l.table === table) && (!devW || l.dev === devW.text) && cidrContains(l.cidr, gw));
+      const hit = linkRoutes.some(
+        (l) => (l.table === 'main' || l.table === table) && (!devW || l.dev === devW.text) && cidrContains(l.cidr, gw),
+      );
       if (!hit) {
         const onDev = devW ? ` through ${devW.text}` : '';
-        src.error(node, `route "${r.text}": gateway ${viaW.text} is not on a network connected to ${d.spec.name}${onDev} (the kernel: "Nexthop has invalid gateway"); give an interface an address in its subnet, add a \`PREFIX dev IF\` route before this one, or use \`onlink\` with \`dev\``, at(viaW));
+        src.error(
+          node,
+          `route "${r.text}": gateway ${viaW.text} is not on a network connected to ${d.spec.name}${onDev} (the kernel: "Nexthop has invalid gateway"); give an interface an address in its subnet, add a \`PREFIX dev IF\` route before this one, or use \`onlink\` with \`dev\``,
+          at(viaW),
+        );
       }
     }
     const lr = linkRouteOf(all, table);

@@ -23,10 +23,22 @@ const GLOBAL = new Map<string, Check>([
   ['net.netfilter.nf_conntrack_tcp_ignore_invalid_rst', bool],
   ['net.netfilter.nf_conntrack_tcp_max_retrans', range(0, 255)],
 ]);
-for (const t of ['syn_sent', 'syn_recv', 'established', 'fin_wait', 'close_wait', 'last_ack', 'time_wait', 'close', 'max_retrans', 'unacknowledged']) {
+for (const t of [
+  'syn_sent',
+  'syn_recv',
+  'established',
+  'fin_wait',
+  'close_wait',
+  'last_ack',
+  'time_wait',
+  'close',
+  'max_retrans',
+  'unacknowledged',
+]) {
   GLOBAL.set(`net.netfilter.nf_conntrack_tcp_timeout_${t}`, seconds);
 }
-for (const t of ['udp_timeout', 'udp_timeout_stream', 'icmp_timeout', 'generic_timeout']) GLOBAL.set(`net.netfilter.nf_conntrack_${t}`, seconds);
+for (const t of ['udp_timeout', 'udp_timeout_stream', 'icmp_timeout', 'generic_timeout'])
+  GLOBAL.set(`net.netfilter.nf_conntrack_${t}`, seconds);
 
 const CONF = new Map<string, Check>([
   ['rp_filter', range(0, 2)],
@@ -74,7 +86,8 @@ export function resolveSysctl(written: string): SysctlName | null {
 /** The value as the lab stores it, or the message saying what was expected. */
 export function sysctlValue(s: SysctlName, v: unknown): { value: string } | { message: string } {
   const n = typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n)) return { message: `${s.name}: ${s.check(-1) ?? 'expected an integer'}, not ${JSON.stringify(v ?? null)}` };
+  if (typeof n !== 'number' || !Number.isInteger(n))
+    return { message: `${s.name}: ${s.check(-1) ?? 'expected an integer'}, not ${JSON.stringify(v ?? null)}` };
   const why = s.check(n);
   return why ? { message: `${s.name} = ${n}: ${why}` } : { value: String(n) };
 }

@@ -26,4 +26,3 @@ export function errors(text: string, baseDir = FIXTURES): string[] {
   const r = loadTopologyText(yaml(text), FILE, baseDir);
   return r.ok ? [] : r.error.map(formatDiagnostic);
 }
-

@@ -38,10 +38,19 @@ export function topologyToJson(t: Topology): TopologyJson {
 function nodeJson(n: NodeSpec): NodeJson {
   const lo = n.interfaces.find((i) => i.name === 'lo');
   const loAddrs = ['127.0.0.1/8', ...(lo?.addrs ?? []).map((a) => `${formatIpv4(a.addr)}/${a.cidr.len}`)];
-  const interfaces: NodeJson['interfaces'] = [{ name: 'lo', kind: 'loopback', addrs: loAddrs, master: null, mtu: lo?.mtu ?? 65536, mac: '00:00:00:00:00:00' }];
+  const interfaces: NodeJson['interfaces'] = [
+    { name: 'lo', kind: 'loopback', addrs: loAddrs, master: null, mtu: lo?.mtu ?? 65536, mac: '00:00:00:00:00:00' },
+  ];
   for (const i of n.interfaces) {
     if (i.name === 'lo') continue;
-    interfaces.push({ name: i.name, kind: i.kind, addrs: i.addrs.map((a) => `${formatIpv4(a.addr)}/${a.cidr.len}`), master: i.master, mtu: i.mtu, mac: i.mac });
+    interfaces.push({
+      name: i.name,
+      kind: i.kind,
+      addrs: i.addrs.map((a) => `${formatIpv4(a.addr)}/${a.cidr.len}`),
+      master: i.master,
+      mtu: i.mtu,
+      mac: i.mac,
+    });
   }
   return {
     name: n.name,
@@ -53,6 +62,12 @@ function nodeJson(n: NodeSpec): NodeJson {
 }
 
 function linkJson(l: LinkSpec): LinkJson {
-  return { a: `${l.a.node}:${l.a.iface}`, b: `${l.b.node}:${l.b.iface}`, latency_us: l.latency, bandwidth_bps: l.bandwidth, loss: l.loss, mtu: l.mtu };
+  return {
+    a: `${l.a.node}:${l.a.iface}`,
+    b: `${l.b.node}:${l.b.iface}`,
+    latency_us: l.latency,
+    bandwidth_bps: l.bandwidth,
+    loss: l.loss,
+    mtu: l.mtu,
+  };
 }
-

@@ -37,7 +37,7 @@ export const LO_MTU = 65536;
 export const DEFAULT_LATENCY_US = 50;
 
 const LATENCY = /^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s)$/;
-const LATENCY_UNIT: Record<string, number> = { ns: 0.001, us: 1, 'µs': 1, ms: 1000, s: 1_000_000 };
+const LATENCY_UNIT: Record<string, number> = { ns: 0.001, us: 1, µs: 1, ms: 1000, s: 1_000_000 };
 const MAX_LATENCY_US = 60_000_000;
 
 /**
@@ -106,7 +106,8 @@ const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 
 /** Lower-case colon form. Multicast and all-zero addresses are refused, as the kernel refuses them for an ethernet device. */
 export function parseMac(v: unknown): Parsed<string> {
-  if (typeof v !== 'string' || !MAC.test(v)) return bad(`expected a MAC address such as 02:00:00:00:00:01, not ${JSON.stringify(v ?? null)}`);
+  if (typeof v !== 'string' || !MAC.test(v))
+    return bad(`expected a MAC address such as 02:00:00:00:00:01, not ${JSON.stringify(v ?? null)}`);
   const mac = v.toLowerCase();
   if (parseInt(mac.slice(0, 2), 16) & 1) return bad(`MAC ${mac} is a multicast address (the low bit of the first byte is set)`);
   if (mac === '00:00:00:00:00:00') return bad('MAC 00:00:00:00:00:00 cannot be assigned to an interface');

@@ -55,7 +55,13 @@ export function describe(node: YamlNode | null): string {
  * `nullIsEmpty`, since `client:` with nothing under it is a natural way to write
  * an empty host.
  */
-export function entries(src: YamlSrc, node: YamlNode | null, what: string, allowed: readonly string[] | null, nullIsEmpty = false): Entry[] | null {
+export function entries(
+  src: YamlSrc,
+  node: YamlNode | null,
+  what: string,
+  allowed: readonly string[] | null,
+  nullIsEmpty = false,
+): Entry[] | null {
   if (nullIsEmpty && (node === null || (isScalar(node) && (node as Scalar).value === null))) return [];
   if (!isMap(node)) {
     src.error(node, `${what} must be a mapping, not ${describe(node)}`);

@@ -13,10 +13,14 @@ export function renderStep(s: TraceStep): string {
     if (r.type && r.type !== 'unicast' && r.type !== 'local') return `route ${r.dst}: ${r.type} (table ${r.table})`;
     return `route ${r.dst}${r.type === 'local' ? ' local' : ''} dev ${r.dev ?? '-'}${r.via ? ` via ${r.via}` : ''} (table ${r.table})`;
   }
-  if ('link' in s) return s.link.drop ? `link ${s.link.from} → ${s.link.to}: lost (${s.link.drop})` : `link ${s.link.from} → ${s.link.to} (arrives at ${s.link.at_us} µs)`;
+  if ('link' in s)
+    return s.link.drop
+      ? `link ${s.link.from} → ${s.link.to}: lost (${s.link.drop})`
+      : `link ${s.link.from} → ${s.link.to} (arrives at ${s.link.at_us} µs)`;
   if ('deliver' in s) return `deliver to ${s.deliver.socket}${s.deliver.app ? ` (${s.deliver.app})` : ''}`;
   if ('nat' in s) return `${s.nat.kind} at ${s.nat.hook}: ${s.nat.before} → ${s.nat.after}`;
-  if ('conntrack' in s) return `conntrack: ${s.conntrack.state}${s.conntrack.dir ? ` (${s.conntrack.dir})` : ''}${s.conntrack.orig ? ` ${s.conntrack.orig} / reply ${s.conntrack.reply}` : ''}`;
+  if ('conntrack' in s)
+    return `conntrack: ${s.conntrack.state}${s.conntrack.dir ? ` (${s.conntrack.dir})` : ''}${s.conntrack.orig ? ` ${s.conntrack.orig} / reply ${s.conntrack.reply}` : ''}`;
   if ('bridge' in s) return `bridge ${s.bridge.bridge}: ${s.bridge.in} → ${s.bridge.out.join(', ') || '(nowhere)'}`;
   return `drop: ${s.drop.reason}${s.drop.hook ? ` at ${s.drop.hook}${s.drop.table ? ` ${s.drop.table}` : ''}` : ''}`;
 }

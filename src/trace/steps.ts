@@ -67,14 +67,7 @@ export interface BridgeTraceStep {
 }
 
 export type TraceStep =
-  | RuleTraceStep
-  | RouteTraceStep
-  | LinkTraceStep
-  | DeliverTraceStep
-  | NatTraceStep
-  | ConntrackTraceStep
-  | DropTraceStep
-  | BridgeTraceStep;
+  RuleTraceStep | RouteTraceStep | LinkTraceStep | DeliverTraceStep | NatTraceStep | ConntrackTraceStep | DropTraceStep | BridgeTraceStep;
 
 export type Outcome = 'delivered' | 'dropped' | 'rejected' | 'no-route' | 'ttl-exceeded' | 'in-flight';
 
@@ -102,7 +95,10 @@ export function summarizePacket(p: Packet, mark: number): PacketSummary {
   };
   if (p.proto === PROTO_TCP && p.tcp) s.flags = tcpFlagsText(p.tcp.flags);
   if (p.proto === PROTO_ICMP && p.icmp) {
-    s.icmp = p.icmp.type === ICMP_DEST_UNREACH || p.icmp.quoted ? { type: p.icmp.type, code: p.icmp.code } : { type: p.icmp.type, code: p.icmp.code, id: p.icmp.id };
+    s.icmp =
+      p.icmp.type === ICMP_DEST_UNREACH || p.icmp.quoted
+        ? { type: p.icmp.type, code: p.icmp.code }
+        : { type: p.icmp.type, code: p.icmp.code, id: p.icmp.id };
   }
   return s;
 }

@@ -25,7 +25,16 @@ function manualSlices() {
 async function start(cols = 80, rows = 24, session = new FakeSession(), slices?: ReturnType<typeof manualSlices>) {
   let model!: UiModel;
   let exitCode: number | null = null;
-  const app = renderAt(<App session={session} size={{ cols, rows }} onModel={(m) => (model = m)} onExit={(c) => (exitCode = c)} driver={slices ? { schedule: slices.schedule } : undefined} />, cols);
+  const app = renderAt(
+    <App
+      session={session}
+      size={{ cols, rows }}
+      onModel={(m) => (model = m)}
+      onExit={(c) => (exitCode = c)}
+      driver={slices ? { schedule: slices.schedule } : undefined}
+    />,
+    cols,
+  );
   apps.push(app);
   await tick();
   const type = async (s: string) => {
@@ -78,7 +87,13 @@ describe('layout', () => {
     app.rerender(<App session={s} size={{ cols: 100, rows: 30 }} />);
     await tick();
     expect(frame().split('\n').length).toBe(30);
-    expect(Math.max(...frame().split('\n').map((l) => l.length))).toBe(100);
+    expect(
+      Math.max(
+        ...frame()
+          .split('\n')
+          .map((l) => l.length),
+      ),
+    ).toBe(100);
   });
 });
 

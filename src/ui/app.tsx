@@ -72,13 +72,35 @@ export function App({ session, size, onExit, driver, onModel }: AppProps) {
       case 'topology':
         return <TopologyPane key={kind} {...common} view={m.topo} selected={m.selectedNode} />;
       case 'timeline':
-        return <TimelinePane key={kind} {...common} count={m.timeline.length} at={(i) => m.timeline.at(i)} cursor={m.timelineCursor} detail={m.timeline.detail} />;
+        return (
+          <TimelinePane
+            key={kind}
+            {...common}
+            count={m.timeline.length}
+            at={(i) => m.timeline.at(i)}
+            cursor={m.timelineCursor}
+            detail={m.timeline.detail}
+          />
+        );
       case 'packet':
-        return <PacketPane key={kind} {...common} id={m.packetId} trace={m.packetId === null ? null : (session.trace(m.packetId) ?? null)} offset={m.offsets.packet} shift={m.shifts.packet} />;
+        return (
+          <PacketPane
+            key={kind}
+            {...common}
+            id={m.packetId}
+            trace={m.packetId === null ? null : (session.trace(m.packetId) ?? null)}
+            offset={m.offsets.packet}
+            shift={m.shifts.packet}
+          />
+        );
       case 'node':
         return <NodePane key={kind} {...common} report={m.nodeReport()} offset={m.offsets.node} shift={m.shifts.node} />;
       case 'output':
-        return m.output ? <OutputPane key={kind} {...common} {...m.output} offset={m.offsets.output} shift={m.shifts.output} /> : <HelpPane key={kind} {...common} offset={0} />;
+        return m.output ? (
+          <OutputPane key={kind} {...common} {...m.output} offset={m.offsets.output} shift={m.shifts.output} />
+        ) : (
+          <HelpPane key={kind} {...common} offset={0} />
+        );
       case 'help':
         return <HelpPane key={kind} {...common} offset={m.offsets.help} />;
     }
@@ -86,7 +108,15 @@ export function App({ session, size, onExit, driver, onModel }: AppProps) {
 
   return (
     <Box flexDirection="column" width={cols}>
-      <StatusBar lab={session.topology.name} state={session.state} t_us={session.now()} events={m.driver.events} packets={m.packets} tick={m.driver.ticks} width={cols} />
+      <StatusBar
+        lab={session.topology.name}
+        state={session.state}
+        t_us={session.now()}
+        events={m.driver.events}
+        packets={m.packets}
+        tick={m.driver.ticks}
+        width={cols}
+      />
       <Box flexDirection="row">
         {layout.columns.map((c, i) => (
           <Box key={i} flexDirection="column" width={c.width}>

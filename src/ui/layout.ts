@@ -62,8 +62,20 @@ export function computeLayout(cols: number, rows: number, inspector: Inspector):
     wide,
     messageRows,
     columns: [
-      { width: left, panes: [{ kind: 'topology', height: topL }, { kind: 'node', height: main - topL }] },
-      { width: cols - left, panes: [{ kind: 'timeline', height: topR }, { kind: right, height: main - topR }] },
+      {
+        width: left,
+        panes: [
+          { kind: 'topology', height: topL },
+          { kind: 'node', height: main - topL },
+        ],
+      },
+      {
+        width: cols - left,
+        panes: [
+          { kind: 'timeline', height: topR },
+          { kind: right, height: main - topR },
+        ],
+      },
     ],
     order: ['topology', 'timeline', 'node', right],
     bottom: null,

@@ -54,7 +54,8 @@ describe('history', () => {
 });
 
 describe('layout', () => {
-  const total = (l: ReturnType<typeof computeLayout>) => l.columns[0].panes.reduce((s, p) => s + p.height, 0) + (l.bottom?.height ?? 0) + 2 + l.messageRows;
+  const total = (l: ReturnType<typeof computeLayout>) =>
+    l.columns[0].panes.reduce((s, p) => s + p.height, 0) + (l.bottom?.height ?? 0) + 2 + l.messageRows;
 
   test('compact at 80x24: uses every row, one inspector slot', () => {
     const l = computeLayout(80, 24, 'packet');
@@ -94,10 +95,36 @@ describe('timeline', () => {
 
   test('leaves packet steps to the inspector unless asked, but keeps conntrack changes', () => {
     const t = new Timeline();
-    const step = { node: 'n', hook: 'INPUT', table: 'filter', chain: 'INPUT', rule: null, verdict: 'ACCEPT', policy: true, packet: { proto: 'tcp', src: 'a', dst: 'b', ttl: 1, len: 1, mark: '0x0' } };
+    const step = {
+      node: 'n',
+      hook: 'INPUT',
+      table: 'filter',
+      chain: 'INPUT',
+      rule: null,
+      verdict: 'ACCEPT',
+      policy: true,
+      packet: { proto: 'tcp', src: 'a', dst: 'b', ttl: 1, len: 1, mark: '0x0' },
+    };
     t.push({ t_us: 1, kind: 'packet.verdict', packet: 1, node: 'n', step });
-    t.push({ t_us: 2, kind: 'packet.step', packet: 1, node: 'n', step: { node: 'n', conntrack: { hook: 'PREROUTING', state: 'NEW', dir: 'original', orig: 'o', reply: 'r' } } });
-    t.push({ t_us: 2, kind: 'conntrack.new', node: 'n', data: { proto: 'udp', state: '', orig: { src: '10.0.0.1', dst: '10.0.0.2', sport: 5, dport: 53 }, reply: { src: '10.0.0.2', dst: '10.0.0.1', sport: 53, dport: 5 }, flags: ['UNREPLIED'] } });
+    t.push({
+      t_us: 2,
+      kind: 'packet.step',
+      packet: 1,
+      node: 'n',
+      step: { node: 'n', conntrack: { hook: 'PREROUTING', state: 'NEW', dir: 'original', orig: 'o', reply: 'r' } },
+    });
+    t.push({
+      t_us: 2,
+      kind: 'conntrack.new',
+      node: 'n',
+      data: {
+        proto: 'udp',
+        state: '',
+        orig: { src: '10.0.0.1', dst: '10.0.0.2', sport: 5, dport: 53 },
+        reply: { src: '10.0.0.2', dst: '10.0.0.1', sport: 53, dport: 5 },
+        flags: ['UNREPLIED'],
+      },
+    });
     expect(t.length).toBe(1);
     expect(eventLine(t.at(0)).text).toContain('n: conntrack.new udp 10.0.0.1:5 > 10.0.0.2:53 / reply 10.0.0.2:53 > 10.0.0.1:5 [UNREPLIED]');
     t.detail = true;
@@ -108,7 +135,9 @@ describe('timeline', () => {
 
   test('events lead to their packet', () => {
     expect(eventTrace({ t_us: 0, kind: 'packet.end', packet: 4, outcome: 'delivered' })).toBe(4);
-    expect(eventTrace({ t_us: 0, kind: 'probe.result', data: { command: 'x', result: 'reply', server: null, server_sees: null, trace: 9 } })).toBe(9);
+    expect(
+      eventTrace({ t_us: 0, kind: 'probe.result', data: { command: 'x', result: 'reply', server: null, server_sees: null, trace: 9 } }),
+    ).toBe(9);
     expect(eventTrace({ t_us: 0, kind: 'sim.state', data: { state: 'paused' } })).toBeNull();
   });
 
@@ -183,15 +212,28 @@ describe('driver', () => {
 
 describe('node report', () => {
   test('lists optional tables only when they hold rules, and survives a failing or throwing command', () => {
-    const r = nodeReport('n', (cmd) => {
-      if (cmd === 'iptables-save -t mangle') return { ok: true, output: '*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j MARK --set-xmark 0x1/0xffffffff\nCOMMIT' };
-      if (cmd === 'iptables-save -t raw') throw new Error('boom');
-      if (cmd === 'conntrack -L') throw new Error('conntrack exploded');
-      if (cmd === 'ip rule show') return { ok: false, output: 'not here' };
-      return { ok: true, output: `out of ${cmd}` };
-    }, []);
+    const r = nodeReport(
+      'n',
+      (cmd) => {
+        if (cmd === 'iptables-save -t mangle')
+          return { ok: true, output: '*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j MARK --set-xmark 0x1/0xffffffff\nCOMMIT' };
+        if (cmd === 'iptables-save -t raw') throw new Error('boom');
+        if (cmd === 'conntrack -L') throw new Error('conntrack exploded');
+        if (cmd === 'ip rule show') return { ok: false, output: 'not here' };
+        return { ok: true, output: `out of ${cmd}` };
+      },
+      [],
+    );
     const titles = r.sections.map((s) => s.title);
-    expect(titles).toEqual(['iptables -t filter -L -n -v', 'iptables -t nat -L -n -v', 'iptables -t mangle -L -n -v', 'ip route show', 'ip rule show', 'conntrack -L', 'sockets']);
+    expect(titles).toEqual([
+      'iptables -t filter -L -n -v',
+      'iptables -t nat -L -n -v',
+      'iptables -t mangle -L -n -v',
+      'ip route show',
+      'ip rule show',
+      'conntrack -L',
+      'sockets',
+    ]);
     const text = r.lines.map((l) => l.text).join('\n');
     expect(text).toContain('out of iptables -t mangle -L -n -v');
     expect(text).toContain('(ip rule show: not here)');
@@ -204,14 +246,21 @@ describe('node report', () => {
 describe('the node report with the session socket list', () => {
   it('lists listeners and connections when the session provides them, the topology listeners otherwise', () => {
     const exec = () => ({ ok: true, output: '' });
-    const withSockets = nodeReport('web', exec, [], [
-      { proto: 'tcp', state: 'LISTEN', local: '0.0.0.0:80', peer: '*', uid: 0, app: 'echo' },
-      { proto: 'tcp', state: 'TIME_WAIT', local: '172.17.0.2:80', peer: '198.51.100.10:40000', uid: 0, app: 'echo' },
-    ]);
+    const withSockets = nodeReport(
+      'web',
+      exec,
+      [],
+      [
+        { proto: 'tcp', state: 'LISTEN', local: '0.0.0.0:80', peer: '*', uid: 0, app: 'echo' },
+        { proto: 'tcp', state: 'TIME_WAIT', local: '172.17.0.2:80', peer: '198.51.100.10:40000', uid: 0, app: 'echo' },
+      ],
+    );
     const text = withSockets.lines.map((l) => l.text).join('\n');
     expect(text).toMatch(/tcp +LISTEN +0\.0\.0\.0:80 +\* +uid=0 echo/);
     expect(text).toMatch(/TIME_WAIT +172\.17\.0\.2:80 +198\.51\.100\.10:40000/);
-    const without = nodeReport('web', exec, []).lines.map((l) => l.text).join('\n');
+    const without = nodeReport('web', exec, [])
+      .lines.map((l) => l.text)
+      .join('\n');
     expect(without).toContain('(none listening)');
   });
 });

@@ -18,7 +18,24 @@ import { eventTrace, Timeline } from './timeline.js';
 import { topologyView, type TopologyView } from './topology-lines.js';
 import type { UiSession } from './ui-session.js';
 
-export type KeyInfo = Pick<Key, 'upArrow' | 'downArrow' | 'leftArrow' | 'rightArrow' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'tab' | 'shift' | 'ctrl' | 'backspace' | 'delete'>;
+export type KeyInfo = Pick<
+  Key,
+  | 'upArrow'
+  | 'downArrow'
+  | 'leftArrow'
+  | 'rightArrow'
+  | 'pageUp'
+  | 'pageDown'
+  | 'home'
+  | 'end'
+  | 'return'
+  | 'escape'
+  | 'tab'
+  | 'shift'
+  | 'ctrl'
+  | 'backspace'
+  | 'delete'
+>;
 
 type Scrolled = 'packet' | 'node' | 'output' | 'help';
 
@@ -89,7 +106,10 @@ export class UiModel {
       this.changed();
     } else if (e.kind === 'probe.result') {
       const d = e.data;
-      this.say({ text: `${d.command}: ${d.result}${d.server ? ` (server ${d.server}${d.server_sees ? `, saw ${d.server_sees}` : ''})` : ''}`, tone: d.result === 'connected' || d.result === 'reply' || d.result === 'delivered' ? 'accept' : 'drop' });
+      this.say({
+        text: `${d.command}: ${d.result}${d.server ? ` (server ${d.server}${d.server_sees ? `, saw ${d.server_sees}` : ''})` : ''}`,
+        tone: d.result === 'connected' || d.result === 'reply' || d.result === 'delivered' ? 'accept' : 'drop',
+      });
       // The probe's first packet is what the user wants to see next.
       if (d.trace !== null) {
         this.packetId = d.trace;
@@ -133,7 +153,12 @@ export class UiModel {
     if ((this.reportDirty && !busy) || this.report?.node !== this.selectedNode) {
       this.reportAt = this.clock();
       const node = this.selectedNode;
-      this.report = nodeReport(node, (cmd) => this.session.exec(node, cmd), this.listen.get(node) ?? [], this.session.sockets?.(node) ?? null);
+      this.report = nodeReport(
+        node,
+        (cmd) => this.session.exec(node, cmd),
+        this.listen.get(node) ?? [],
+        this.session.sockets?.(node) ?? null,
+      );
       this.reportDirty = false;
     }
     return this.report;
@@ -234,7 +259,10 @@ export class UiModel {
       this.showInspector('output');
       this.say({ text: `> ${line}: ${r.ok ? 'see the output pane' : 'failed, see the output pane'}`, tone: r.ok ? 'dim' : 'error' });
     } else {
-      this.say({ text: `> ${line}`, tone: 'dim' }, { text: r.ok ? r.output || 'ok' : `error: ${r.output}`, tone: r.ok ? undefined : 'error' });
+      this.say(
+        { text: `> ${line}`, tone: 'dim' },
+        { text: r.ok ? r.output || 'ok' : `error: ${r.output}`, tone: r.ok ? undefined : 'error' },
+      );
     }
     this.driver.kick();
     this.changed();
@@ -276,7 +304,10 @@ export class UiModel {
         return;
       case 'a':
         this.timeline.detail = !this.timeline.detail;
-        this.say({ text: this.timeline.detail ? 'timeline: every step of every packet (from now on)' : 'timeline: packets, results and changes only', tone: 'dim' });
+        this.say({
+          text: this.timeline.detail ? 'timeline: every step of every packet (from now on)' : 'timeline: packets, results and changes only',
+          tone: 'dim',
+        });
         return;
     }
     this.paneKey(input, k);
@@ -295,7 +326,16 @@ export class UiModel {
 
   private paneKey(input: string, k: KeyInfo): void {
     const rows = bodyRows(this.paneHeight(this.focus));
-    const delta = k.upArrow || input === 'k' ? -1 : k.downArrow || input === 'j' ? 1 : k.pageUp ? -Math.max(1, rows - 1) : k.pageDown ? Math.max(1, rows - 1) : 0;
+    const delta =
+      k.upArrow || input === 'k'
+        ? -1
+        : k.downArrow || input === 'j'
+          ? 1
+          : k.pageUp
+            ? -Math.max(1, rows - 1)
+            : k.pageDown
+              ? Math.max(1, rows - 1)
+              : 0;
     switch (this.focus) {
       case 'topology': {
         const nodes = this.topo.nodes;

@@ -60,7 +60,9 @@ export interface SocketRow {
 }
 
 function socketLines(sockets: SocketRow[]): string {
-  return sockets.map((s) => `${s.proto.padEnd(4)} ${s.state.padEnd(11)} ${s.local.padEnd(21)} ${s.peer.padEnd(21)} uid=${s.uid} ${s.app}`).join('\n');
+  return sockets
+    .map((s) => `${s.proto.padEnd(4)} ${s.state.padEnd(11)} ${s.local.padEnd(21)} ${s.peer.padEnd(21)} uid=${s.uid} ${s.app}`)
+    .join('\n');
 }
 
 export function nodeReport(node: string, exec: Exec, listen: ListenSpec[], sockets: SocketRow[] | null = null): NodeReport {

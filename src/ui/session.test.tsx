@@ -54,7 +54,8 @@ test('commands on the real session: iptables -L, conntrack -L, an error, reset',
   const app = renderAt(<App session={s} size={{ cols: 120, rows: 40 }} onModel={(x) => (m = x)} />, 120);
   unmount = app.unmount;
   await tick();
-  const shows = (x: string | RegExp) => until(() => (typeof x === 'string' ? (app.lastFrame() ?? '').includes(x) : x.test(app.lastFrame() ?? '')));
+  const shows = (x: string | RegExp) =>
+    until(() => (typeof x === 'string' ? (app.lastFrame() ?? '').includes(x) : x.test(app.lastFrame() ?? '')));
   m.execute('docker-host iptables -t nat -L -n -v');
   await shows('Chain DOCKER (1 references)');
   expect(app.lastFrame()).toContain('Chain DOCKER (1 references)');

@@ -29,10 +29,15 @@ export async function startTui(topo: Topology, file: string, seed = 1): Promise<
   out.write(ALT_ON);
   try {
     const size = { cols: out.columns || 80, rows: rowsOf() };
-    const app = render(createElement(App, { session: s.value, size, onExit: (c: number) => (code = c) }), { exitOnCtrlC: true, patchConsole: true });
+    const app = render(createElement(App, { session: s.value, size, onExit: (c: number) => (code = c) }), {
+      exitOnCtrlC: true,
+      patchConsole: true,
+    });
     const onResize = () => {
       out.write('\x1b[2J\x1b[H');
-      app.rerender(createElement(App, { session: s.value, size: { cols: out.columns || 80, rows: rowsOf() }, onExit: (c: number) => (code = c) }));
+      app.rerender(
+        createElement(App, { session: s.value, size: { cols: out.columns || 80, rows: rowsOf() }, onExit: (c: number) => (code = c) }),
+      );
     };
     out.on('resize', onResize);
     await app.waitUntilExit();

@@ -93,7 +93,10 @@ function describe(e: SessionEvent): { text: string; tone: Tone } {
       return { text: `${id}${node}: ${e.outcome}`, tone: verdictTone(e.outcome ?? '') };
     case 'rules.update': {
       const u = e.data as { backend: string; cost_us: number; commit_us: number; why: string };
-      return { text: `${node}: ${u.backend} rule update, ${humanDuration(u.cost_us)} (${u.why}); takes effect at t=${humanDuration(u.commit_us)}`, tone: 'nat' };
+      return {
+        text: `${node}: ${u.backend} rule update, ${humanDuration(u.cost_us)} (${u.why}); takes effect at t=${humanDuration(u.commit_us)}`,
+        tone: 'nat',
+      };
     }
     case 'rules.changed':
       return { text: `${node}: rules changed (${String(e.data)})`, tone: 'nat' };

@@ -6,6 +6,20 @@ import type { Session } from '../session/session.js';
 
 export type UiSession = Pick<
   Session,
-  'state' | 'subscribe' | 'run' | 'pause' | 'step' | 'reset' | 'advance' | 'command' | 'exec' | 'nodes' | 'trace' | 'recentTraces' | 'resolveNode' | 'now' | 'topology'
+  | 'state'
+  | 'subscribe'
+  | 'run'
+  | 'pause'
+  | 'step'
+  | 'reset'
+  | 'advance'
+  | 'command'
+  | 'exec'
+  | 'nodes'
+  | 'trace'
+  | 'recentTraces'
+  | 'resolveNode'
+  | 'now'
+  | 'topology'
 > &
   Partial<Pick<Session, 'sockets'>>;

@@ -27,7 +27,8 @@ const indent = (text: string, n: number) =>
 
 function host(name: string, ifaces: Array<[string, string[]]>, x: NodeExtra = {}): string {
   const lines = [`  ${name}:`, '    interfaces:'];
-  for (const [ifname, addrs] of ifaces) lines.push(`      ${ifname}: { addr: [${addrs.join(', ')}]${ifname === 'eth0' && x.mac ? `, mac: "${x.mac}"` : ''} }`);
+  for (const [ifname, addrs] of ifaces)
+    lines.push(`      ${ifname}: { addr: [${addrs.join(', ')}]${ifname === 'eth0' && x.mac ? `, mac: "${x.mac}"` : ''} }`);
   if (x.routes?.length) lines.push('    routes:', ...x.routes.map((r) => `      - ${r}`));
   if (x.sysctl) lines.push('    sysctl:', ...Object.entries(x.sysctl).map(([k, v]) => `      ${k}: ${v}`));
   if (x.listen?.length) lines.push(`    listen: [ ${x.listen.join(', ')} ]`);
@@ -62,7 +63,14 @@ export function routed(name: string, o: { client?: NodeExtra; router?: NodeExtra
     `name: ${name}`,
     'hosts:',
     host('client', [['eth0', ['10.0.1.2/24', ...(client.moreAddrs ?? [])]]], client),
-    host('router', [['eth0', ['10.0.1.1/24']], ['eth1', ['10.0.2.1/24']]], router),
+    host(
+      'router',
+      [
+        ['eth0', ['10.0.1.1/24']],
+        ['eth1', ['10.0.2.1/24']],
+      ],
+      router,
+    ),
     host('server', [['eth0', ['10.0.2.2/24', ...(server.moreAddrs ?? [])]]], server),
     'links:',
     '  - [client:eth0, router:eth0]',
@@ -93,5 +101,7 @@ const BUILTIN: Record<string, string[]> = {
 
 /** Any table with ACCEPT policies, its user chains and rules. */
 export function table(name: keyof typeof BUILTIN, rules: string[], chains: string[] = []): string {
-  return [`*${name}`, ...BUILTIN[name].map((c) => `:${c} ACCEPT [0:0]`), ...chains.map((c) => `:${c} - [0:0]`), ...rules, 'COMMIT'].join('\n');
+  return [`*${name}`, ...BUILTIN[name].map((c) => `:${c} ACCEPT [0:0]`), ...chains.map((c) => `:${c} - [0:0]`), ...rules, 'COMMIT'].join(
+    '\n',
+  );
 }

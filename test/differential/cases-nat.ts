@@ -9,7 +9,13 @@ const NAT_CASES: DiffCase[] = [
     name: 'DNAT on PREROUTING and OUTPUT',
     covers: ['-j DNAT --to-destination', 'nat OUTPUT', 'conntrack reply tuple'],
     topology: routed('dnat', {
-      router: { rules: table('nat', ['-A PREROUTING -d 10.0.1.1/32 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.0.2.2:80', '-A PREROUTING -d 10.0.1.1/32 -p udp -m udp --dport 5353 -j DNAT --to-destination 10.0.2.2:53', '-A OUTPUT -d 10.0.1.1/32 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.0.2.2:8080']) },
+      router: {
+        rules: table('nat', [
+          '-A PREROUTING -d 10.0.1.1/32 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.0.2.2:80',
+          '-A PREROUTING -d 10.0.1.1/32 -p udp -m udp --dport 5353 -j DNAT --to-destination 10.0.2.2:53',
+          '-A OUTPUT -d 10.0.1.1/32 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.0.2.2:8080',
+        ]),
+      },
     }),
     steps: [
       { kind: 'connect', from: 'client', to: '10.0.1.1:8080' },
@@ -22,7 +28,12 @@ const NAT_CASES: DiffCase[] = [
     name: 'SNAT to an address and a port range',
     covers: ['-j SNAT --to-source', 'SNAT port range', 'nat POSTROUTING'],
     topology: routed('snat', {
-      router: { rules: table('nat', ['-A POSTROUTING -o eth1 -p udp -j SNAT --to-source 10.0.2.1:2000-2010', '-A POSTROUTING -o eth1 -j SNAT --to-source 10.0.2.1']) },
+      router: {
+        rules: table('nat', [
+          '-A POSTROUTING -o eth1 -p udp -j SNAT --to-source 10.0.2.1:2000-2010',
+          '-A POSTROUTING -o eth1 -j SNAT --to-source 10.0.2.1',
+        ]),
+      },
     }),
     steps: [
       { kind: 'connect', from: 'client', to: `${RS}:80` },
@@ -43,7 +54,15 @@ const NAT_CASES: DiffCase[] = [
   {
     name: 'REDIRECT inbound and from the host itself',
     covers: ['-j REDIRECT --to-ports', 'nat OUTPUT REDIRECT'],
-    topology: pair('redirect', { server: { rules: table('nat', ['-A PREROUTING -p tcp -m tcp --dport 9999 -j REDIRECT --to-ports 8080', '-A OUTPUT -p tcp -m tcp --dport 9998 -j REDIRECT --to-ports 8081', '-A PREROUTING -p udp -m udp --dport 5353 -j REDIRECT --to-ports 53']) } }),
+    topology: pair('redirect', {
+      server: {
+        rules: table('nat', [
+          '-A PREROUTING -p tcp -m tcp --dport 9999 -j REDIRECT --to-ports 8080',
+          '-A OUTPUT -p tcp -m tcp --dport 9998 -j REDIRECT --to-ports 8081',
+          '-A PREROUTING -p udp -m udp --dport 5353 -j REDIRECT --to-ports 53',
+        ]),
+      },
+    }),
     steps: [
       { kind: 'connect', from: 'client', to: '10.0.0.2:9999' },
       { kind: 'send', from: 'client', to: '10.0.0.2:5353' },
@@ -54,7 +73,15 @@ const NAT_CASES: DiffCase[] = [
   {
     name: 'NETMAP',
     covers: ['-j NETMAP --to'],
-    topology: routed('netmap', { router: { rules: table('nat', ['-A PREROUTING -d 10.0.9.0/24 -j NETMAP --to 10.0.2.0/24', '-A POSTROUTING -s 10.0.1.0/24 -o eth1 -j NETMAP --to 10.0.7.0/24']) }, server: { routes: ['default via 10.0.2.1'] } }),
+    topology: routed('netmap', {
+      router: {
+        rules: table('nat', [
+          '-A PREROUTING -d 10.0.9.0/24 -j NETMAP --to 10.0.2.0/24',
+          '-A POSTROUTING -s 10.0.1.0/24 -o eth1 -j NETMAP --to 10.0.7.0/24',
+        ]),
+      },
+      server: { routes: ['default via 10.0.2.1'] },
+    }),
     steps: [
       { kind: 'connect', from: 'client', to: '10.0.9.2:80' },
       { kind: 'send', from: 'client', to: '10.0.9.2:53' },
@@ -65,7 +92,14 @@ const NAT_CASES: DiffCase[] = [
     name: 'TTL and TCPMSS targets',
     covers: ['-j TTL --ttl-set', '--ttl-inc', '-j TCPMSS', 'time exceeded from a rewritten TTL'],
     topology: routed('ttl-target', {
-      router: { rules: table('mangle', ['-A PREROUTING -p udp -m udp --dport 53 -j TTL --ttl-set 1', '-A PREROUTING -p tcp -m tcp --dport 8080 -j TTL --ttl-set 1', '-A PREROUTING -p icmp -j TTL --ttl-inc 1', '-A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 500']) },
+      router: {
+        rules: table('mangle', [
+          '-A PREROUTING -p udp -m udp --dport 53 -j TTL --ttl-set 1',
+          '-A PREROUTING -p tcp -m tcp --dport 8080 -j TTL --ttl-set 1',
+          '-A PREROUTING -p icmp -j TTL --ttl-inc 1',
+          '-A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 500',
+        ]),
+      },
       server: { rules: filter(['-A INPUT -p icmp -m ttl --ttl-eq 64 -j DROP']) },
     }),
     steps: [
@@ -82,7 +116,14 @@ const NAT_CASES: DiffCase[] = [
       server: {
         rules: [
           table('raw', ['-A PREROUTING -p udp -m udp --dport 53 -j CT --notrack', '-A PREROUTING -p tcp -m tcp --dport 8080 -j NOTRACK']),
-          filter(['-A INPUT -m conntrack --ctstate UNTRACKED -p udp -j ACCEPT', '-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', '-A INPUT -p tcp -m tcp --dport 80 -m conntrack --ctstate NEW -j ACCEPT'], { input: 'DROP' }),
+          filter(
+            [
+              '-A INPUT -m conntrack --ctstate UNTRACKED -p udp -j ACCEPT',
+              '-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+              '-A INPUT -p tcp -m tcp --dport 80 -m conntrack --ctstate NEW -j ACCEPT',
+            ],
+            { input: 'DROP' },
+          ),
         ].join('\n'),
       },
     }),
@@ -142,7 +183,12 @@ const ROUTING_CASES: DiffCase[] = [
   {
     name: 'route_localnet and DNAT to loopback',
     covers: ['route_localnet', 'DNAT to 127.0.0.1'],
-    topology: routed('localnet', { router: { listen: ['tcp:80'], rules: table('nat', ['-A PREROUTING -i eth0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 127.0.0.1:80']) } }),
+    topology: routed('localnet', {
+      router: {
+        listen: ['tcp:80'],
+        rules: table('nat', ['-A PREROUTING -i eth0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 127.0.0.1:80']),
+      },
+    }),
     steps: [
       { kind: 'connect', from: 'client', to: '10.0.1.1:8080' },
       { kind: 'exec', on: 'router', cmd: 'sysctl -w net.ipv4.conf.all.route_localnet=1' },
@@ -167,7 +213,9 @@ const ROUTING_CASES: DiffCase[] = [
       '      p1: { master: br0 }',
       '      p2: { master: br0 }',
       '    iptables: |',
-      ...filter(['-A FORWARD -p tcp -m tcp --dport 8080 -j DROP', '-A FORWARD -p udp -j REJECT']).split('\n').map((l) => `      ${l}`),
+      ...filter(['-A FORWARD -p tcp -m tcp --dport 8080 -j DROP', '-A FORWARD -p udp -j REJECT'])
+        .split('\n')
+        .map((l) => `      ${l}`),
       'links:',
       '  - [a:eth0, sw:p1]',
       '  - [b:eth0, sw:p2]',

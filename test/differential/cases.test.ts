@@ -14,7 +14,50 @@ describe('differential cases', () => {
 
   it('covers every fate-changing match and target the issue lists', () => {
     const covers = CASES.flatMap((c) => c.covers).join('\n');
-    for (const word of ['DROP', 'REJECT', 'tcp-reset', 'icmp-admin-prohibited', 'policy DROP', 'RETURN', '-g goto', '! -s', '--syn', '--icmp-type', 'multiport', '--ctstate ESTABLISHED', 'addrtype', '--uid-owner', 'CONNMARK', 'iprange', 'nth', 'length', 'ttl', 'tos', 'pkttype', 'mac', 'limit', 'recent', 'match-set', 'comment', 'LOG', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP', '-j TTL', 'NOTRACK', 'UNTRACKED', 'ip_forward', 'blackhole', 'prohibit', 'rp_filter', 'route_localnet', 'br_netfilter', 'TTL expiry']) {
+    for (const word of [
+      'DROP',
+      'REJECT',
+      'tcp-reset',
+      'icmp-admin-prohibited',
+      'policy DROP',
+      'RETURN',
+      '-g goto',
+      '! -s',
+      '--syn',
+      '--icmp-type',
+      'multiport',
+      '--ctstate ESTABLISHED',
+      'addrtype',
+      '--uid-owner',
+      'CONNMARK',
+      'iprange',
+      'nth',
+      'length',
+      'ttl',
+      'tos',
+      'pkttype',
+      'mac',
+      'limit',
+      'recent',
+      'match-set',
+      'comment',
+      'LOG',
+      'DNAT',
+      'SNAT',
+      'MASQUERADE',
+      'REDIRECT',
+      'NETMAP',
+      '-j TTL',
+      'NOTRACK',
+      'UNTRACKED',
+      'ip_forward',
+      'blackhole',
+      'prohibit',
+      'rp_filter',
+      'route_localnet',
+      'br_netfilter',
+      'TTL expiry',
+    ]) {
       expect(covers, word).toContain(word);
     }
   });
@@ -24,7 +67,8 @@ describe('differential cases', () => {
       const o = observeNflab(c, topo);
       const probes = o.steps.filter((s) => s.kind === 'probe');
       expect(probes.length).toBeGreaterThan(0);
-      for (const p of probes) expect(['connected', 'delivered', 'reply', 'refused', 'timeout', 'unreachable', 'no-route']).toContain(p.result);
+      for (const p of probes)
+        expect(['connected', 'delivered', 'reply', 'refused', 'timeout', 'unreachable', 'no-route']).toContain(p.result);
     });
   }
 });

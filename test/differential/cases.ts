@@ -45,7 +45,17 @@ const FILTER_CASES: DiffCase[] = [
   },
   {
     name: 'REJECT with every --reject-with, on INPUT',
-    covers: ['REJECT', '--reject-with icmp-port-unreachable', 'icmp-net-unreachable', 'icmp-host-unreachable', 'icmp-proto-unreachable', 'icmp-net-prohibited', 'icmp-host-prohibited', 'icmp-admin-prohibited', 'tcp-reset'],
+    covers: [
+      'REJECT',
+      '--reject-with icmp-port-unreachable',
+      'icmp-net-unreachable',
+      'icmp-host-unreachable',
+      'icmp-proto-unreachable',
+      'icmp-net-prohibited',
+      'icmp-host-prohibited',
+      'icmp-admin-prohibited',
+      'tcp-reset',
+    ],
     topology: pair('reject-input', {
       server: {
         listen: [],
@@ -165,7 +175,11 @@ const FILTER_CASES: DiffCase[] = [
     topology: pair('udp-ports', {
       server: {
         listen: ['udp:53', 'udp:1500', 'udp:3000'],
-        rules: filter(['-A INPUT -p udp -m udp --sport 5000 -j DROP', '-A INPUT -p udp -m udp --dport 1000:2000 -j REJECT', '-A INPUT -p udp -m udp ! --dport 53 -j DROP']),
+        rules: filter([
+          '-A INPUT -p udp -m udp --sport 5000 -j DROP',
+          '-A INPUT -p udp -m udp --dport 1000:2000 -j REJECT',
+          '-A INPUT -p udp -m udp ! --dport 53 -j DROP',
+        ]),
       },
     }),
     steps: [
@@ -179,8 +193,12 @@ const FILTER_CASES: DiffCase[] = [
     name: 'icmp types',
     covers: ['-p icmp --icmp-type', 'icmp errors filtered at the client'],
     topology: pair('icmp-types', {
-      server: { rules: filter(['-A INPUT -p icmp -m icmp --icmp-type echo-request -j DROP', '-A INPUT -p udp -m udp --dport 9 -j REJECT']) },
-      client: { rules: filter(['-A INPUT -p icmp -m icmp --icmp-type 3/3 -j DROP', '-A INPUT -p icmp -m icmp ! --icmp-type echo-reply -j ACCEPT']) },
+      server: {
+        rules: filter(['-A INPUT -p icmp -m icmp --icmp-type echo-request -j DROP', '-A INPUT -p udp -m udp --dport 9 -j REJECT']),
+      },
+      client: {
+        rules: filter(['-A INPUT -p icmp -m icmp --icmp-type 3/3 -j DROP', '-A INPUT -p icmp -m icmp ! --icmp-type echo-reply -j ACCEPT']),
+      },
     }),
     steps: [
       { kind: 'ping', from: 'client', to: S },
@@ -195,7 +213,11 @@ const FILTER_CASES: DiffCase[] = [
     topology: pair('multiport', {
       server: {
         listen: ['tcp:22', 'tcp:80', 'tcp:8080', 'tcp:8081', 'udp:53'],
-        rules: filter(['-A INPUT -p tcp -m multiport --dports 80,8080:8081 -j DROP', '-A INPUT -p udp -m multiport ! --ports 53,54 -j DROP', '-A INPUT -p udp -m multiport --sports 6000:6010 -j REJECT']),
+        rules: filter([
+          '-A INPUT -p tcp -m multiport --dports 80,8080:8081 -j DROP',
+          '-A INPUT -p udp -m multiport ! --ports 53,54 -j DROP',
+          '-A INPUT -p udp -m multiport --sports 6000:6010 -j REJECT',
+        ]),
       },
     }),
     steps: [
@@ -212,7 +234,14 @@ const FILTER_CASES: DiffCase[] = [
     topology: pair('established', {
       client: { listen: ['tcp:80', 'udp:53'] },
       server: {
-        rules: filter(['-A INPUT -i lo -j ACCEPT', '-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', '-A INPUT -p tcp -m tcp --dport 80 -m conntrack --ctstate NEW -j ACCEPT'], { input: 'DROP' }),
+        rules: filter(
+          [
+            '-A INPUT -i lo -j ACCEPT',
+            '-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+            '-A INPUT -p tcp -m tcp --dport 80 -m conntrack --ctstate NEW -j ACCEPT',
+          ],
+          { input: 'DROP' },
+        ),
       },
     }),
     steps: [
@@ -230,7 +259,12 @@ const FILTER_CASES: DiffCase[] = [
     covers: ['-m state --state', 'RELATED ICMP errors', 'FORWARD policy DROP'],
     topology: routed('stateful-router', {
       client: { listen: ['tcp:80'] },
-      router: { rules: filter(['-A FORWARD -m state --state RELATED,ESTABLISHED -j ACCEPT', '-A FORWARD -i eth0 -o eth1 -m state --state NEW -j ACCEPT'], { forward: 'DROP' }) },
+      router: {
+        rules: filter(
+          ['-A FORWARD -m state --state RELATED,ESTABLISHED -j ACCEPT', '-A FORWARD -i eth0 -o eth1 -m state --state NEW -j ACCEPT'],
+          { forward: 'DROP' },
+        ),
+      },
     }),
     steps: [
       { kind: 'connect', from: 'client', to: `${RS}:80` },
@@ -249,7 +283,10 @@ const FILTER_CASES: DiffCase[] = [
         listen: ['tcp:80'],
         rules: [
           table('nat', ['-A PREROUTING -m addrtype --dst-type LOCAL -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.0.2.2:80']),
-          filter(['-A INPUT -m addrtype ! --dst-type LOCAL -j DROP', '-A OUTPUT -m addrtype --src-type LOCAL -p udp -m udp --dport 53 -j DROP']),
+          filter([
+            '-A INPUT -m addrtype ! --dst-type LOCAL -j DROP',
+            '-A OUTPUT -m addrtype --src-type LOCAL -p udp -m udp --dport 53 -j DROP',
+          ]),
         ].join('\n'),
       },
     }),
@@ -265,7 +302,12 @@ const FILTER_CASES: DiffCase[] = [
     covers: ['-m owner --uid-owner', '--gid-owner', 'REJECT in OUTPUT'],
     topology: pair('owner', {
       client: {
-        rules: filter(['-A OUTPUT -m owner --uid-owner 1000 -j DROP', '-A OUTPUT -p tcp -m owner --uid-owner 2000 -j REJECT --reject-with tcp-reset', '-A OUTPUT -p udp -m owner --gid-owner 3000 -j REJECT', '-A OUTPUT -m owner ! --uid-owner 0 -p tcp -m tcp --dport 8081 -j DROP']),
+        rules: filter([
+          '-A OUTPUT -m owner --uid-owner 1000 -j DROP',
+          '-A OUTPUT -p tcp -m owner --uid-owner 2000 -j REJECT --reject-with tcp-reset',
+          '-A OUTPUT -p udp -m owner --gid-owner 3000 -j REJECT',
+          '-A OUTPUT -m owner ! --uid-owner 0 -p tcp -m tcp --dport 8081 -j DROP',
+        ]),
       },
     }),
     steps: [
@@ -285,8 +327,16 @@ const FILTER_CASES: DiffCase[] = [
       server: { listen: ['tcp:80', 'tcp:81', 'udp:53', 'udp:54', 'udp:55'] },
       router: {
         rules: [
-          table('mangle', ['-A PREROUTING -p tcp -m tcp --dport 81 -j MARK --set-mark 0x1', '-A PREROUTING -p udp -j CONNMARK --set-mark 0x5', '-A PREROUTING -j CONNMARK --restore-mark']),
-          filter(['-A FORWARD -m mark --mark 0x1 -j DROP', '-A FORWARD -p udp -m connmark --mark 0x5 -m udp --dport 54 -j REJECT', '-A FORWARD -p udp -m mark --mark 0x5 -m udp --dport 55 -j DROP']),
+          table('mangle', [
+            '-A PREROUTING -p tcp -m tcp --dport 81 -j MARK --set-mark 0x1',
+            '-A PREROUTING -p udp -j CONNMARK --set-mark 0x5',
+            '-A PREROUTING -j CONNMARK --restore-mark',
+          ]),
+          filter([
+            '-A FORWARD -m mark --mark 0x1 -j DROP',
+            '-A FORWARD -p udp -m connmark --mark 0x5 -m udp --dport 54 -j REJECT',
+            '-A FORWARD -p udp -m mark --mark 0x5 -m udp --dport 55 -j DROP',
+          ]),
         ].join('\n'),
       },
     }),
@@ -303,7 +353,14 @@ const FILTER_CASES: DiffCase[] = [
     covers: ['-m iprange --src-range', '--dst-range', '! --src-range'],
     topology: pair('iprange', {
       client: { moreAddrs: ['10.0.0.4/24', '10.0.0.9/24'] },
-      server: { moreAddrs: ['10.0.0.20/24'], rules: filter(['-A INPUT -m iprange --src-range 10.0.0.3-10.0.0.5 -j DROP', '-A INPUT -p tcp -m iprange --dst-range 10.0.0.10-10.0.0.30 -j REJECT', '-A INPUT -p udp -m iprange ! --src-range 10.0.0.1-10.0.0.2 -j DROP']) },
+      server: {
+        moreAddrs: ['10.0.0.20/24'],
+        rules: filter([
+          '-A INPUT -m iprange --src-range 10.0.0.3-10.0.0.5 -j DROP',
+          '-A INPUT -p tcp -m iprange --dst-range 10.0.0.10-10.0.0.30 -j REJECT',
+          '-A INPUT -p udp -m iprange ! --src-range 10.0.0.1-10.0.0.2 -j DROP',
+        ]),
+      },
     }),
     steps: [
       { kind: 'connect', from: 'client', to: `${S}:80`, src: '10.0.0.1' },

@@ -24,7 +24,9 @@ export async function compareCase(c: DiffCase, topo: Topology = caseTopology(c))
 }
 
 function notesOf(o: Observation): string[] {
-  return o.steps.filter((s) => s.kind === 'skip' && s.why === 'not run').map((s) => `${s.label}: not run on either side (the kernel's clock cannot be fast-forwarded)`);
+  return o.steps
+    .filter((s) => s.kind === 'skip' && s.why === 'not run')
+    .map((s) => `${s.label}: not run on either side (the kernel's clock cannot be fast-forwarded)`);
 }
 
 const show = (v: string | null | undefined) => (v === null || v === undefined || v === '' ? '(none)' : v);
@@ -82,7 +84,8 @@ function diffStep(k: StepObservation, n: StepObservation, out: Difference[]): vo
   if (k.kind === 'probe' && n.kind === 'probe') return diffProbe(k, n, out);
   if (k.kind === 'exec' && n.kind === 'exec') {
     if (k.exit !== n.exit) out.push({ where: k.label, aspect: 'exec', kernel: `exit ${k.exit}`, nflab: `exit ${n.exit}` });
-    else if (k.stdout !== n.stdout) out.push({ where: k.label, aspect: 'exec', kernel: JSON.stringify(k.stdout), nflab: JSON.stringify(n.stdout) });
+    else if (k.stdout !== n.stdout)
+      out.push({ where: k.label, aspect: 'exec', kernel: JSON.stringify(k.stdout), nflab: JSON.stringify(n.stdout) });
   }
 }
 
@@ -110,7 +113,12 @@ export function diffObservations(kernel: Observation, nflab: Observation): Diffe
     const i = a.findIndex((l, j) => l !== b[j]);
     if (i >= 0 || a.length !== b.length) {
       const at = i >= 0 ? i : Math.min(a.length, b.length);
-      out.push({ where: `end at ${node}`, aspect: 'rules', kernel: `line ${at + 1}: ${show(a[at])}`, nflab: `line ${at + 1}: ${show(b[at])}` });
+      out.push({
+        where: `end at ${node}`,
+        aspect: 'rules',
+        kernel: `line ${at + 1}: ${show(a[at])}`,
+        nflab: `line ${at + 1}: ${show(b[at])}`,
+      });
     }
   }
   return out;

@@ -28,7 +28,11 @@ function table(): string {
   const run = rows.filter((r) => r.status !== 'skipped');
   const agree = run.filter((r) => r.status === 'agree').length;
   const pct = run.length ? ((100 * agree) / run.length).toFixed(1) : '0.0';
-  out.push('', `${agree} of ${run.length} cases agree (${pct}%); ${run.filter((r) => r.status === 'known').length} differ as documented, ${run.filter((r) => r.status === 'differs').length} differ undocumented, ${rows.length - run.length} skipped`, '');
+  out.push(
+    '',
+    `${agree} of ${run.length} cases agree (${pct}%); ${run.filter((r) => r.status === 'known').length} differ as documented, ${run.filter((r) => r.status === 'differs').length} differ undocumented, ${rows.length - run.length} skipped`,
+    '',
+  );
   return out.join('\n');
 }
 
@@ -50,7 +54,12 @@ describe.skipIf(!k.ok)('fidelity', () => {
       const lines = r.differences.map(formatDifference);
       const known = KNOWN_DIFFERENCES[c.name];
       const documented = known !== undefined && JSON.stringify(known.differences) === JSON.stringify(lines);
-      rows.push({ name: c.name, status: lines.length === 0 ? 'agree' : documented ? 'known' : 'differs', lines: documented ? [`(documented) ${known.reason}`, ...lines] : lines, notes: r.notes });
+      rows.push({
+        name: c.name,
+        status: lines.length === 0 ? 'agree' : documented ? 'known' : 'differs',
+        lines: documented ? [`(documented) ${known.reason}`, ...lines] : lines,
+        notes: r.notes,
+      });
       expect(lines.length === 0 || documented, 'an undocumented difference').toBe(true);
     });
   }

@@ -53,8 +53,13 @@ export class TracedProber {
     const p = new TracedProber(lab);
     const mark = `ip dscp 0x${TRACE_DSCP.toString(16)}`;
     // Only first packets: a SYN without ACK, a UDP datagram, an echo request.
-    const body = [`${mark} tcp flags & (syn | ack) == syn meta nftrace set 1`, `${mark} meta l4proto udp meta nftrace set 1`, `${mark} icmp type echo-request meta nftrace set 1`];
-    const chain = (name: string, hook: string) => `  chain ${name} {\n    type filter hook ${hook} priority -500; policy accept;\n${body.map((b) => `    ${b}\n`).join('')}  }\n`;
+    const body = [
+      `${mark} tcp flags & (syn | ack) == syn meta nftrace set 1`,
+      `${mark} meta l4proto udp meta nftrace set 1`,
+      `${mark} icmp type echo-request meta nftrace set 1`,
+    ];
+    const chain = (name: string, hook: string) =>
+      `  chain ${name} {\n    type filter hook ${hook} priority -500; policy accept;\n${body.map((b) => `    ${b}\n`).join('')}  }\n`;
     const text = `table ip nflab_trace {\n${chain('pre', 'prerouting')}${chain('out', 'output')}}\n`;
     for (const n of lab.topo.nodes) {
       const r = lab.exec(n.name, ['nft', '-f', '-'], { stdin: text });
@@ -70,7 +75,9 @@ export class TracedProber {
    */
   private async startMonitors(): Promise<void> {
     for (const n of this.lab.topo.nodes) {
-      const child = spawn('ip', ['netns', 'exec', this.lab.ns(n.name), 'nft', '-a', 'monitor', 'trace'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const child = spawn('ip', ['netns', 'exec', this.lab.ns(n.name), 'nft', '-a', 'monitor', 'trace'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       const m: Monitor = { node: n.name, child, lines: [] };
       let partial = '';
       child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -105,7 +112,19 @@ export class TracedProber {
     const client =
       p.kind === 'ping'
         ? ['/usr/bin/python3', apps, 'ping', p.ip, String(PROBE_TIMEOUT_MS), String(tos)]
-        : ['/usr/bin/python3', apps, 'connect', p.proto, p.ip, String(p.port), p.src ?? '', String(p.sport ?? 0), String(PROBE_TIMEOUT_MS), String(tos), p.line];
+        : [
+            '/usr/bin/python3',
+            apps,
+            'connect',
+            p.proto,
+            p.ip,
+            String(p.port),
+            p.src ?? '',
+            String(p.sport ?? 0),
+            String(PROBE_TIMEOUT_MS),
+            String(tos),
+            p.line,
+          ];
     const out = await runAsync(['ip', 'netns', 'exec', this.lab.ns(p.from), ...as, ...client]);
     const answer = parseProbe(out);
     if (!p.trace) return { answer, steps: null };
@@ -138,4 +157,3 @@ export class TracedProber {
     return map.get(handle) ?? null;
   }
 }
-

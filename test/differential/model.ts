@@ -113,7 +113,9 @@ export function stepLabel(step: CaseStep, index: number, run = 0): string {
   if (step.kind === 'exec') return `${n} exec ${step.on}: ${step.cmd}`;
   if (step.kind === 'wait') return `${n} wait ${step.ms}ms`;
   const proto = step.kind === 'ping' ? '' : `/${probeProto(step)}`;
-  const who = [step.uid !== undefined ? `uid ${step.uid}` : '', step.src ? `src ${step.src}` : '', step.sport ? `sport ${step.sport}` : ''].filter(Boolean).join(' ');
+  const who = [step.uid !== undefined ? `uid ${step.uid}` : '', step.src ? `src ${step.src}` : '', step.sport ? `sport ${step.sport}` : '']
+    .filter(Boolean)
+    .join(' ');
   return `${n} ${step.kind} ${step.from} → ${step.to}${proto}${who ? ` (${who})` : ''}`;
 }
 

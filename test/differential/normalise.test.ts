@@ -12,7 +12,12 @@ const AFTER = BEFORE.replace('[3:180]', '[4:240]').replace('[0:0] -A INPUT', '[2
 
 describe('normalise', () => {
   it('keys repeated identical rules by occurrence and skips user-chain headers', () => {
-    expect(parseCounters(BEFORE).map((c) => c.key)).toEqual(['filter :INPUT ACCEPT', 'filter :FORWARD DROP', 'filter -A INPUT -p tcp -j CHK', 'filter -A INPUT -p tcp -j CHK (2)']);
+    expect(parseCounters(BEFORE).map((c) => c.key)).toEqual([
+      'filter :INPUT ACCEPT',
+      'filter :FORWARD DROP',
+      'filter -A INPUT -p tcp -j CHK',
+      'filter -A INPUT -p tcp -j CHK (2)',
+    ]);
   });
 
   it('reports only counters that moved, with and without bytes', () => {
@@ -26,11 +31,30 @@ describe('normalise', () => {
   });
 
   it('blanks ephemeral ports, SNAT-chosen ports and ICMP ids, but keeps fixed ones', () => {
-    const e = (sport: number, replyDst: string, replyDport: number) => ({ proto: 'tcp', state: 'TIME_WAIT', mark: '0x0', flags: ['ASSURED'], orig: { src: '10.0.0.1', dst: '10.0.0.2', sport, dport: 80 }, reply: { src: '10.0.0.2', dst: replyDst, sport: 80, dport: replyDport } });
-    expect(normaliseConntrack([e(40000, '10.0.0.1', 40000)])).toEqual(['tcp TIME_WAIT 10.0.0.1:*>10.0.0.2:80 reply 10.0.0.2:80>10.0.0.1:* [ASSURED]']);
-    expect(normaliseConntrack([e(40000, '10.0.0.1', 40000)], new Set([40000]))).toEqual(['tcp TIME_WAIT 10.0.0.1:40000>10.0.0.2:80 reply 10.0.0.2:80>10.0.0.1:40000 [ASSURED]']);
-    expect(normaliseConntrack([e(5000, '10.0.9.1', 1234)])).toEqual(['tcp TIME_WAIT 10.0.0.1:5000>10.0.0.2:80 reply 10.0.0.2:80>10.0.9.1:* [ASSURED]']);
-    const icmp = { proto: 'icmp', mark: '0x5', flags: [], orig: { src: 'a', dst: 'b', type: 8, code: 0, id: 77 }, reply: { src: 'b', dst: 'a', type: 0, code: 0, id: 77 } };
+    const e = (sport: number, replyDst: string, replyDport: number) => ({
+      proto: 'tcp',
+      state: 'TIME_WAIT',
+      mark: '0x0',
+      flags: ['ASSURED'],
+      orig: { src: '10.0.0.1', dst: '10.0.0.2', sport, dport: 80 },
+      reply: { src: '10.0.0.2', dst: replyDst, sport: 80, dport: replyDport },
+    });
+    expect(normaliseConntrack([e(40000, '10.0.0.1', 40000)])).toEqual([
+      'tcp TIME_WAIT 10.0.0.1:*>10.0.0.2:80 reply 10.0.0.2:80>10.0.0.1:* [ASSURED]',
+    ]);
+    expect(normaliseConntrack([e(40000, '10.0.0.1', 40000)], new Set([40000]))).toEqual([
+      'tcp TIME_WAIT 10.0.0.1:40000>10.0.0.2:80 reply 10.0.0.2:80>10.0.0.1:40000 [ASSURED]',
+    ]);
+    expect(normaliseConntrack([e(5000, '10.0.9.1', 1234)])).toEqual([
+      'tcp TIME_WAIT 10.0.0.1:5000>10.0.0.2:80 reply 10.0.0.2:80>10.0.9.1:* [ASSURED]',
+    ]);
+    const icmp = {
+      proto: 'icmp',
+      mark: '0x5',
+      flags: [],
+      orig: { src: 'a', dst: 'b', type: 8, code: 0, id: 77 },
+      reply: { src: 'b', dst: 'a', type: 0, code: 0, id: 77 },
+    };
     expect(normaliseConntrack([icmp])).toEqual(['icmp a>b type=8 code=0 reply b>a type=0 code=0 mark=0x5']);
   });
 

@@ -8,7 +8,17 @@ import { splitShellWords } from '../../src/core/shell.js';
 import type { Topology } from '../../src/topology/model.js';
 import { KernelLab, type ProbeAnswer } from '../kernel/harness.js';
 import { TracedProber } from './kernel-probe.js';
-import { type CaseStep, type DiffCase, MAX_WAIT_MS, type Observation, type ProbeSpec, probeObservation, probeProto, stepLabel, type StepObservation } from './model.js';
+import {
+  type CaseStep,
+  type DiffCase,
+  MAX_WAIT_MS,
+  type Observation,
+  type ProbeSpec,
+  probeObservation,
+  probeProto,
+  stepLabel,
+  type StepObservation,
+} from './model.js';
 import { normaliseConntrack, traceByNode, withoutCounters } from './normalise.js';
 
 function saves(lab: KernelLab): Map<string, string> {
@@ -26,10 +36,24 @@ export function toolMissing(needs: readonly string[] | undefined): string | null
   return null;
 }
 
-async function probe(t: TracedProber, p: ProbeSpec): Promise<{ result: string; answer: Partial<ProbeAnswer>; trace: Record<string, string[]> | null }> {
+async function probe(
+  t: TracedProber,
+  p: ProbeSpec,
+): Promise<{ result: string; answer: Partial<ProbeAnswer>; trace: Record<string, string[]> | null }> {
   const [ip, portText] = p.to.split(':');
   const proto = probeProto(p);
-  const r = await t.probe({ kind: p.kind === 'ping' ? 'ping' : 'connect', from: p.from, ip, port: Number(portText ?? 0), proto, uid: p.uid, src: p.src, sport: p.sport, line: p.line ?? 'hello', trace: p.trace !== false });
+  const r = await t.probe({
+    kind: p.kind === 'ping' ? 'ping' : 'connect',
+    from: p.from,
+    ip,
+    port: Number(portText ?? 0),
+    proto,
+    uid: p.uid,
+    src: p.src,
+    sport: p.sport,
+    line: p.line ?? 'hello',
+    trace: p.trace !== false,
+  });
   // The harness's client reports a UDP answer as "connected"; a scenario's send step calls it "delivered".
   const result = p.kind !== 'ping' && proto === 'udp' && r.answer.result === 'connected' ? 'delivered' : r.answer.result;
   return { result, answer: r.answer, trace: r.steps === null ? null : traceByNode(r.steps) };
@@ -64,7 +88,16 @@ export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observ
       for (let run = 0; run < (s.repeat ?? 1); run++) {
         const r = await probe(tracer, s);
         const after = saves(lab);
-        steps.push(probeObservation(c, s, stepLabel(s, i, run), { result: r.result, server: r.answer.server ?? null, serverSees: r.answer.serverSees, trace: r.trace }, before, after));
+        steps.push(
+          probeObservation(
+            c,
+            s,
+            stepLabel(s, i, run),
+            { result: r.result, server: r.answer.server ?? null, serverSees: r.answer.serverSees, trace: r.trace },
+            before,
+            after,
+          ),
+        );
         before = after;
       }
     }

@@ -5,7 +5,18 @@ import { parseIpv4 } from '../../src/packet/ipv4.js';
 import { isRuleStep } from '../../src/trace/steps.js';
 import { formatDiagnostic } from '../../src/core/diagnostic.js';
 import type { Topology } from '../../src/topology/model.js';
-import { type CaseStep, type DiffCase, MAX_WAIT_MS, type Observation, PROBE_TIMEOUT_MS, type ProbeSpec, probeObservation, probeProto, stepLabel, type StepObservation } from './model.js';
+import {
+  type CaseStep,
+  type DiffCase,
+  MAX_WAIT_MS,
+  type Observation,
+  PROBE_TIMEOUT_MS,
+  type ProbeSpec,
+  probeObservation,
+  probeProto,
+  stepLabel,
+  type StepObservation,
+} from './model.js';
 import { normaliseConntrack, traceByNode, withoutCounters } from './normalise.js';
 
 const MAX_EVENTS = 5_000_000;
@@ -20,18 +31,24 @@ function runProbe(lab: Lab, p: ProbeSpec): ProbeOutcome {
   if (dst === null) throw new Error(`bad probe destination ${p.to}`);
   let out: ProbeOutcome | null = null;
   const proto = probeProto(p);
-  lab.probe(p.kind, p.from, {
-    dst,
-    port: port ? Number(port) : 0,
-    proto,
-    owner: { uid: p.uid ?? 0, gid: p.uid ?? 0, groups: [] },
-    src: p.src ? parseIpv4(p.src) : null,
-    sport: p.sport ?? null,
-    timeout: PROBE_TIMEOUT_MS * 1000,
-    line: `${p.line ?? 'hello'}\n`,
-  }, (r) => (out = r));
+  lab.probe(
+    p.kind,
+    p.from,
+    {
+      dst,
+      port: port ? Number(port) : 0,
+      proto,
+      owner: { uid: p.uid ?? 0, gid: p.uid ?? 0, groups: [] },
+      src: p.src ? parseIpv4(p.src) : null,
+      sport: p.sport ?? null,
+      timeout: PROBE_TIMEOUT_MS * 1000,
+      line: `${p.line ?? 'hello'}\n`,
+    },
+    (r) => (out = r),
+  );
   let n = 0;
-  while ((out === null || !lab.quiet()) && lab.scheduler.step()) if (++n > MAX_EVENTS) throw new Error('nflab probe did not finish (a loop?)');
+  while ((out === null || !lab.quiet()) && lab.scheduler.step())
+    if (++n > MAX_EVENTS) throw new Error('nflab probe did not finish (a loop?)');
   if (out === null) throw new Error('nflab probe gave no answer');
   return out;
 }
@@ -64,7 +81,16 @@ export function observeNflab(c: DiffCase, topo: Topology): Observation {
       const r = runProbe(lab, s);
       const after = saves(lab);
       const trace = s.trace === false ? null : traceByNode((r.trace?.steps ?? []).filter(isRuleStep));
-      steps.push(probeObservation(c, s, stepLabel(s, i, run), { result: r.result, server: r.server, serverSees: r.serverSees, trace }, before, after));
+      steps.push(
+        probeObservation(
+          c,
+          s,
+          stepLabel(s, i, run),
+          { result: r.result, server: r.server, serverSees: r.serverSees, trace },
+          before,
+          after,
+        ),
+      );
       before = after;
     }
   });

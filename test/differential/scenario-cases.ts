@@ -28,7 +28,19 @@ function toCaseSteps(s: Step): CaseStep[] {
     case 'ping': {
       const proto = s.proto === 'icmp' ? undefined : s.proto;
       const repeat = Math.min(s.repeat, MAX_REPEAT);
-      return [{ kind: s.kind, from: s.from, to: s.to, proto, uid: s.uid || undefined, src: s.src === null ? undefined : formatIpv4(s.src), sport: s.sport ?? undefined, repeat, resultOnly: s.repeat > 1 }];
+      return [
+        {
+          kind: s.kind,
+          from: s.from,
+          to: s.to,
+          proto,
+          uid: s.uid || undefined,
+          src: s.src === null ? undefined : formatIpv4(s.src),
+          sport: s.sport ?? undefined,
+          repeat,
+          resultOnly: s.repeat > 1,
+        },
+      ];
     }
     case 'exec':
       return s.cmds.map((cmd) => ({ kind: 'exec' as const, on: s.on, cmd, stdin: s.stdin ?? undefined }));
@@ -48,7 +60,9 @@ function toCaseSteps(s: Step): CaseStep[] {
  * the kernel (`npm run calibrate`).
  */
 export function scenarioCases(dir = SCENARIO_DIR): Array<{ c: DiffCase; topo: Topology }> {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
   const out: Array<{ c: DiffCase; topo: Topology }> = [];
   for (const f of files) {
     const r = loadScenarioFile(join(dir, f));
@@ -56,7 +70,14 @@ export function scenarioCases(dir = SCENARIO_DIR): Array<{ c: DiffCase; topo: To
     const sc = r.value;
     if (sc.topology.ruleUpdates?.timing === 'modelled') continue;
     const random = sc.topology.nodes.some((n) => /--mode random|--probability/.test(n.iptables?.text ?? ''));
-    const c: DiffCase = { name: `scenario ${f}`, covers: ['bundled scenario'], topology: '', steps: sc.steps.flatMap(toCaseSteps), source: `scenarios/${f}`, random };
+    const c: DiffCase = {
+      name: `scenario ${f}`,
+      covers: ['bundled scenario'],
+      topology: '',
+      steps: sc.steps.flatMap(toCaseSteps),
+      source: `scenarios/${f}`,
+      random,
+    };
     out.push({ c, topo: sc.topology });
   }
   return out;

@@ -22,7 +22,14 @@ export function parseConntrack(text: string): CtEntry[] {
   for (const line of text.split('\n')) {
     const t = line.trim().split(/\s+/);
     if (t.length < 4 || !/^\d+$/.test(t[1])) continue;
-    const e: CtEntry = { proto: t[0], mark: '0x0', timeout: Number(t[2]), orig: { src: '', dst: '' }, reply: { src: '', dst: '' }, flags: [] };
+    const e: CtEntry = {
+      proto: t[0],
+      mark: '0x0',
+      timeout: Number(t[2]),
+      orig: { src: '', dst: '' },
+      reply: { src: '', dst: '' },
+      flags: [],
+    };
     let tuple: CtTuple | null = null;
     let seenSrc = 0;
     for (const tok of t.slice(3)) {

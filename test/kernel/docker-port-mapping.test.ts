@@ -37,7 +37,11 @@ describe.skipIf(!k.ok)(`kernel: docker port mapping (${k.why})`, () => {
     const dnat = save.split('\n').find((l) => l.includes('--to-destination 172.17.0.2:80'));
     expect(dnat).toMatch(/^\[[1-9]\d*:\d+\] -A DOCKER/);
     const ct = lab.conntrack('docker-host').find((e) => e.orig.sport === 40001);
-    expect(ct).toMatchObject({ proto: 'tcp', orig: { src: '198.51.100.10', dst: '198.51.100.1', dport: 8080 }, reply: { src: '172.17.0.2', sport: 80, dport: 40001 } });
+    expect(ct).toMatchObject({
+      proto: 'tcp',
+      orig: { src: '198.51.100.10', dst: '198.51.100.1', dport: 8080 },
+      reply: { src: '172.17.0.2', sport: 80, dport: 40001 },
+    });
   });
 
   it('refuses a port nobody listens on', () => {
@@ -76,7 +80,9 @@ describe.skipIf(!k.ok)(`kernel: docker port mapping (${k.why})`, () => {
     expect(host[1].target).toBe('DNAT');
     // The packet then crosses into the container: its steps come after the host's.
     const nodes = [...new Set(t.steps.map((s) => s.node))];
-    expect(nodes.indexOf('docker-host')).toBeLessThan(nodes.indexOf('docker-host/web') === -1 ? Infinity : nodes.indexOf('docker-host/web'));
+    expect(nodes.indexOf('docker-host')).toBeLessThan(
+      nodes.indexOf('docker-host/web') === -1 ? Infinity : nodes.indexOf('docker-host/web'),
+    );
     // The private trace table changed no rule positions: the save text differs only in counters.
     const strip = (s: string) => s.replace(/\[\d+:\d+\]/g, '');
     expect(strip(lab.save('docker-host', { counters: true }))).toBe(strip(before));

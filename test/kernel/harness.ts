@@ -38,7 +38,14 @@ export function kernelAvailable(): Availability {
   const fail = (why: string) => (availability = { ok: false, why });
   if (process.platform !== 'linux') return fail('not Linux');
   if (process.getuid?.() !== 0) return fail('not root (ip netns needs root)');
-  for (const [tool, arg] of [['ip', '-V'], ['iptables-restore', '--version'], ['nft', '--version'], ['python3', '--version'], ['setpriv', '--version'], ['conntrack', '--version']]) {
+  for (const [tool, arg] of [
+    ['ip', '-V'],
+    ['iptables-restore', '--version'],
+    ['nft', '--version'],
+    ['python3', '--version'],
+    ['setpriv', '--version'],
+    ['conntrack', '--version'],
+  ]) {
     if (run(tool, [arg]).code !== 0) return fail(`${tool} is not installed`);
   }
   const probe = `${HARNESS_PREFIX}${process.pid}probe`;
@@ -106,7 +113,10 @@ function installCleanupHandlers(): void {
 /** Removes namespaces and state left by harness runs whose process is gone (a crash, a kill -9). */
 export function sweepStale(): string[] {
   const removed: string[] = [];
-  const list = run('ip', ['netns', 'list']).stdout.split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
+  const list = run('ip', ['netns', 'list'])
+    .stdout.split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter(Boolean);
   for (const ns of list) {
     const m = STALE.exec(ns);
     if (m === null || pidAlive(Number(m[1]))) continue;
@@ -189,7 +199,11 @@ export class KernelLab {
   }
 
   private script_(verb: string): ExecResult {
-    const r = spawnSync('bash', [this.script, verb], { env: { ...process.env, NFLAB_PREFIX: this.prefix }, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('bash', [this.script, verb], {
+      env: { ...process.env, NFLAB_PREFIX: this.prefix },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
   }
 
@@ -208,7 +222,19 @@ export class KernelLab {
   }
 
   private probeArgs(ip: string, port: number, o: ProbeOptions, tos: number): string[] {
-    return ['/usr/bin/python3', this.apps, 'connect', o.proto ?? 'tcp', ip, String(port), o.src ?? '', String(o.sport ?? 0), String(o.timeoutMs ?? 900), String(tos), o.line ?? 'hello'];
+    return [
+      '/usr/bin/python3',
+      this.apps,
+      'connect',
+      o.proto ?? 'tcp',
+      ip,
+      String(port),
+      o.src ?? '',
+      String(o.sport ?? 0),
+      String(o.timeoutMs ?? 900),
+      String(tos),
+      o.line ?? 'hello',
+    ];
   }
 
   /** A TCP connect (or a UDP exchange) as SPEC section 2's `connect` step sees it. */
@@ -244,7 +270,11 @@ export class KernelLab {
       .join('\n');
   }
 
-  routeGet(node: string, dst: string, opts: { mark?: number; from?: string; iif?: string } = {}): { text: string; dev?: string; via?: string; src?: string; error?: string } {
+  routeGet(
+    node: string,
+    dst: string,
+    opts: { mark?: number; from?: string; iif?: string } = {},
+  ): { text: string; dev?: string; via?: string; src?: string; error?: string } {
     const args = ['ip', '-o', 'route', 'get', dst];
     if (opts.from) args.push('from', opts.from);
     if (opts.iif) args.push('iif', opts.iif);
@@ -337,8 +367,13 @@ export class KernelLab {
     const mark = `ip dscp 0x${TRACE_DSCP.toString(16)}`;
     // Only first packets: a SYN without ACK, a UDP datagram, an echo request. A RST
     // or echo reply that reflects the probe's TOS is not traced.
-    const body = [`${mark} tcp flags & (syn | ack) == syn meta nftrace set 1`, `${mark} meta l4proto udp meta nftrace set 1`, `${mark} icmp type echo-request meta nftrace set 1`];
-    const chain = (name: string, hook: string) => `  chain ${name} {\n    type filter hook ${hook} priority -500; policy accept;\n${body.map((b) => `    ${b}\n`).join('')}  }\n`;
+    const body = [
+      `${mark} tcp flags & (syn | ack) == syn meta nftrace set 1`,
+      `${mark} meta l4proto udp meta nftrace set 1`,
+      `${mark} icmp type echo-request meta nftrace set 1`,
+    ];
+    const chain = (name: string, hook: string) =>
+      `  chain ${name} {\n    type filter hook ${hook} priority -500; policy accept;\n${body.map((b) => `    ${b}\n`).join('')}  }\n`;
     const text = `table ip nflab_trace {\n${chain('pre', 'prerouting')}${chain('out', 'output')}}\n`;
     for (const n of this.topo.nodes) {
       const r = this.exec(n.name, ['nft', '-f', '-'], { stdin: text });

@@ -4,14 +4,32 @@ import { handlePositions, orderNodeTraces, parseNftTrace, verdictName, type RawT
 
 describe('parseNftTrace', () => {
   it('reads rule, policy and packet events', () => {
-    expect(parseNftTrace('trace id 08f03482 ip nat PREROUTING rule fib daddr type local counter packets 0 bytes 0 jump DOCKER # handle 6 (verdict jump DOCKER)')).toEqual({
-      id: '08f03482', table: 'nat', chain: 'PREROUTING', kind: 'rule', verdict: 'JUMP:DOCKER', handle: 6,
+    expect(
+      parseNftTrace(
+        'trace id 08f03482 ip nat PREROUTING rule fib daddr type local counter packets 0 bytes 0 jump DOCKER # handle 6 (verdict jump DOCKER)',
+      ),
+    ).toEqual({
+      id: '08f03482',
+      table: 'nat',
+      chain: 'PREROUTING',
+      kind: 'rule',
+      verdict: 'JUMP:DOCKER',
+      handle: 6,
       ruleText: 'fib daddr type local counter packets 0 bytes 0 jump DOCKER',
     });
-    expect(parseNftTrace('trace id 1 ip nat DOCKER rule iifname != "docker0" tcp dport 8080 counter packets 0 bytes 0 dnat to 172.17.0.2:80 # handle 8 (verdict accept)')).toMatchObject({ verdict: 'ACCEPT', target: 'DNAT', handle: 8 });
-    expect(parseNftTrace('trace id 1 ip filter INPUT rule meta l4proto tcp  counter packets 0 bytes 0 log # handle 4 (verdict continue)')).toMatchObject({ verdict: 'CONTINUE', target: 'LOG' });
+    expect(
+      parseNftTrace(
+        'trace id 1 ip nat DOCKER rule iifname != "docker0" tcp dport 8080 counter packets 0 bytes 0 dnat to 172.17.0.2:80 # handle 8 (verdict accept)',
+      ),
+    ).toMatchObject({ verdict: 'ACCEPT', target: 'DNAT', handle: 8 });
+    expect(
+      parseNftTrace('trace id 1 ip filter INPUT rule meta l4proto tcp  counter packets 0 bytes 0 log # handle 4 (verdict continue)'),
+    ).toMatchObject({ verdict: 'CONTINUE', target: 'LOG' });
     expect(parseNftTrace('trace id 1 ip filter INPUT policy drop ')).toMatchObject({ kind: 'policy', verdict: 'DROP' });
-    expect(parseNftTrace('trace id 1 ip raw PREROUTING packet: iif "eth0" ip saddr 1.2.3.4')).toMatchObject({ kind: 'packet', packet: 'iif "eth0" ip saddr 1.2.3.4' });
+    expect(parseNftTrace('trace id 1 ip raw PREROUTING packet: iif "eth0" ip saddr 1.2.3.4')).toMatchObject({
+      kind: 'packet',
+      packet: 'iif "eth0" ip saddr 1.2.3.4',
+    });
     expect(parseNftTrace('something else')).toBeNull();
     expect(verdictName('goto KUBE-SVC-X')).toBe('GOTO:KUBE-SVC-X');
   });
@@ -55,7 +73,11 @@ describe('parseConntrack', () => {
     const [t, u, i] = parseConntrack(text);
     expect(parseConntrack(text)).toHaveLength(3);
     expect(t).toEqual({
-      proto: 'tcp', state: 'TIME_WAIT', mark: '0x0', timeout: 115, flags: ['ASSURED'],
+      proto: 'tcp',
+      state: 'TIME_WAIT',
+      mark: '0x0',
+      timeout: 115,
+      flags: ['ASSURED'],
       orig: { src: '198.51.100.10', dst: '198.51.100.1', sport: 44574, dport: 8080 },
       reply: { src: '172.17.0.2', dst: '198.51.100.10', sport: 80, dport: 44574 },
     });
@@ -67,7 +89,11 @@ describe('parseConntrack', () => {
 
 describe('nft rule handles', () => {
   it('map to iptables rule positions, skipping the chain and table lines', () => {
-    const listing = 'table ip nat {\n\tchain DOCKER { # handle 7\n\t\tmeta l4proto tcp counter packets 0 bytes 0 return # handle 12\n\t\tcounter packets 0 bytes 0 dnat to 172.17.0.2:80 # handle 15\n\t}\n}\n';
-    expect([...handlePositions(listing)]).toEqual([[12, 1], [15, 2]]);
+    const listing =
+      'table ip nat {\n\tchain DOCKER { # handle 7\n\t\tmeta l4proto tcp counter packets 0 bytes 0 return # handle 12\n\t\tcounter packets 0 bytes 0 dnat to 172.17.0.2:80 # handle 15\n\t}\n}\n';
+    expect([...handlePositions(listing)]).toEqual([
+      [12, 1],
+      [15, 2],
+    ]);
   });
 });

@@ -91,14 +91,19 @@ const BUILTIN: Record<string, string[]> = {
  * namespace the kernel's order is kept; a user chain inherits the hook of the
  * built-in chain that led to it.
  */
-export function orderNodeTraces(events: RawTraceEvent[], from: string, topo: Pick<Topology, 'links'>): Array<RawTraceEvent & { hook: string }> {
+export function orderNodeTraces(
+  events: RawTraceEvent[],
+  from: string,
+  topo: Pick<Topology, 'links'>,
+): Array<RawTraceEvent & { hook: string }> {
   const byNode = new Map<string, RawTraceEvent[]>();
   for (const e of events) {
     const list = byNode.get(e.node) ?? [];
     list.push(e);
     byNode.set(e.node, list);
   }
-  const adjacent = (a: string, b: string) => topo.links.some((l) => (l.a.node === a && l.b.node === b) || (l.a.node === b && l.b.node === a));
+  const adjacent = (a: string, b: string) =>
+    topo.links.some((l) => (l.a.node === a && l.b.node === b) || (l.a.node === b && l.b.node === a));
   const first = (n: string) => byNode.get(n)![0].at;
   const remaining = new Set(byNode.keys());
   const order: string[] = [];

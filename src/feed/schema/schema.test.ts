@@ -16,7 +16,11 @@ describe('the validator', () => {
       $defs: { n: { type: 'integer', minimum: 1 } },
       type: 'object',
       required: ['a'],
-      properties: { a: { $ref: '#/$defs/n' }, b: { enum: ['x', 'y'] }, c: { oneOf: [{ type: 'string' }, { type: 'string', maxLength: 2 }] } },
+      properties: {
+        a: { $ref: '#/$defs/n' },
+        b: { enum: ['x', 'y'] },
+        c: { oneOf: [{ type: 'string' }, { type: 'string', maxLength: 2 }] },
+      },
       if: { required: ['b'], properties: { b: { const: 'y' } } },
       then: { required: ['c'] },
     });
@@ -81,7 +85,9 @@ describe('real feed traffic against the schema', () => {
     }
     expect([...types].sort()).toEqual(['error', 'event', 'goodbye', 'hello', 'pong', 'result', 'resumed', 'subscribed', 'trace']);
     expect([...kinds].sort()).toEqual(['packet.deliver', 'packet.end', 'packet.hop', 'packet.new', 'rules.changed', 'sim.state']);
-    expect(new Set(c.messages.filter((m) => m.type === 'error').map((m) => m.code))).toEqual(new Set(['unknown-node', 'resume-too-old', 'bad-json']));
+    expect(new Set(c.messages.filter((m) => m.type === 'error').map((m) => m.code))).toEqual(
+      new Set(['unknown-node', 'resume-too-old', 'bad-json']),
+    );
   });
 
   it('every client message sent was valid, and the schema rejects what the server rejects', () => {

@@ -7,8 +7,25 @@ type Schema = boolean | { [k: string]: unknown };
 
 const ANNOTATIONS = new Set(['$schema', '$id', 'title', 'description', '$defs', 'examples']);
 const KEYWORDS = new Set([
-  '$ref', 'type', 'const', 'enum', 'properties', 'required', 'additionalProperties', 'items',
-  'minimum', 'maximum', 'minLength', 'maxLength', 'maxItems', 'oneOf', 'anyOf', 'allOf', 'if', 'then', 'else',
+  '$ref',
+  'type',
+  'const',
+  'enum',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'minimum',
+  'maximum',
+  'minLength',
+  'maxLength',
+  'maxItems',
+  'oneOf',
+  'anyOf',
+  'allOf',
+  'if',
+  'then',
+  'else',
 ]);
 
 export interface SchemaError {
@@ -57,7 +74,8 @@ export class Validator {
       out.push({ path, message: 'nothing is allowed here' });
       return;
     }
-    for (const k of Object.keys(s)) if (!KEYWORDS.has(k) && !ANNOTATIONS.has(k)) throw new Error(`unsupported schema keyword "${k}" at ${path}`);
+    for (const k of Object.keys(s))
+      if (!KEYWORDS.has(k) && !ANNOTATIONS.has(k)) throw new Error(`unsupported schema keyword "${k}" at ${path}`);
     const err = (message: string) => out.push({ path, message });
 
     if (typeof s.$ref === 'string') this.check(this.resolve(s.$ref), v, path, out);

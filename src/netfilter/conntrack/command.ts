@@ -5,7 +5,18 @@
  */
 import { parseIpv4, type Ipv4 } from '../../packet/ipv4.js';
 import { PROTO_ICMP, PROTO_TCP, PROTO_UDP } from '../../packet/packet.js';
-import { IPS_ASSURED, IPS_CONFIRMED, IPS_DST_NAT, IPS_DYING, IPS_EXPECTED, IPS_FIXED_TIMEOUT, IPS_SEEN_REPLY, IPS_SRC_NAT, IPS_TEMPLATE, IPS_UNTRACKED } from '../types.js';
+import {
+  IPS_ASSURED,
+  IPS_CONFIRMED,
+  IPS_DST_NAT,
+  IPS_DYING,
+  IPS_EXPECTED,
+  IPS_FIXED_TIMEOUT,
+  IPS_SEEN_REPLY,
+  IPS_SRC_NAT,
+  IPS_TEMPLATE,
+  IPS_UNTRACKED,
+} from '../types.js';
 import { matchFilter, type CtFilter } from './filter.js';
 import { formatEntry } from './format.js';
 import type { Conntrack } from './table.js';
@@ -27,17 +38,43 @@ const fail = (msg: string): never => {
 };
 
 const STATUS_BITS: Record<string, number> = {
-  EXPECTED: IPS_EXPECTED, ASSURED: IPS_ASSURED, SEEN_REPLY: IPS_SEEN_REPLY, CONFIRMED: IPS_CONFIRMED,
-  SRC_NAT: IPS_SRC_NAT, DST_NAT: IPS_DST_NAT, DYING: IPS_DYING, FIXED_TIMEOUT: IPS_FIXED_TIMEOUT,
-  TEMPLATE: IPS_TEMPLATE, UNTRACKED: IPS_UNTRACKED,
+  EXPECTED: IPS_EXPECTED,
+  ASSURED: IPS_ASSURED,
+  SEEN_REPLY: IPS_SEEN_REPLY,
+  CONFIRMED: IPS_CONFIRMED,
+  SRC_NAT: IPS_SRC_NAT,
+  DST_NAT: IPS_DST_NAT,
+  DYING: IPS_DYING,
+  FIXED_TIMEOUT: IPS_FIXED_TIMEOUT,
+  TEMPLATE: IPS_TEMPLATE,
+  UNTRACKED: IPS_UNTRACKED,
 };
 
 /** Long names the tool reports in "Illegal option" messages. */
 const LONG: Record<string, string> = {
-  '-s': '--orig-src', '--src': '--orig-src', '--orig-src': '--orig-src', '-d': '--orig-dst', '--dst': '--orig-dst', '--orig-dst': '--orig-dst',
-  '-r': '--reply-src', '--reply-src': '--reply-src', '-q': '--reply-dst', '--reply-dst': '--reply-dst', '-p': '--protonum', '--protonum': '--protonum',
-  '--proto': '--protonum', '-m': '--mark', '--mark': '--mark', '-w': '--zone', '--zone': '--zone', '-u': '--status', '--status': '--status',
-  '-n': '--src-nat', '--src-nat': '--src-nat', '-g': '--dst-nat', '--dst-nat': '--dst-nat',
+  '-s': '--orig-src',
+  '--src': '--orig-src',
+  '--orig-src': '--orig-src',
+  '-d': '--orig-dst',
+  '--dst': '--orig-dst',
+  '--orig-dst': '--orig-dst',
+  '-r': '--reply-src',
+  '--reply-src': '--reply-src',
+  '-q': '--reply-dst',
+  '--reply-dst': '--reply-dst',
+  '-p': '--protonum',
+  '--protonum': '--protonum',
+  '--proto': '--protonum',
+  '-m': '--mark',
+  '--mark': '--mark',
+  '-w': '--zone',
+  '--zone': '--zone',
+  '-u': '--status',
+  '--status': '--status',
+  '-n': '--src-nat',
+  '--src-nat': '--src-nat',
+  '-g': '--dst-nat',
+  '--dst-nat': '--dst-nat',
 };
 
 function ip(v: string | undefined): Ipv4 {
@@ -72,34 +109,68 @@ function run(ct: Conntrack, argv: readonly string[]): CommandResult {
       firstFilter ??= LONG[a] ?? a;
     };
     switch (a) {
-      case '-L': case '--dump': case '-D': case '--delete': case '-F': case '--flush': case '-C': case '--count': {
+      case '-L':
+      case '--dump':
+      case '-D':
+      case '--delete':
+      case '-F':
+      case '--flush':
+      case '-C':
+      case '--count': {
         const c = a === '-L' || a === '--dump' ? 'L' : a === '-D' || a === '--delete' ? 'D' : a === '-F' || a === '--flush' ? 'F' : 'C';
         if (cmd !== null) fail('Invalid parameters');
         cmd = c;
         if (args[i + 1] === 'conntrack') i++;
         break;
       }
-      case '-p': case '--protonum': case '--proto': {
+      case '-p':
+      case '--protonum':
+      case '--proto': {
         noteFilter();
         const v = (val() ?? '').toLowerCase();
-        proto = v === 'tcp' || v === '6' ? PROTO_TCP : v === 'udp' || v === '17' ? PROTO_UDP : v === 'icmp' || v === '1' ? PROTO_ICMP : null;
+        proto =
+          v === 'tcp' || v === '6' ? PROTO_TCP : v === 'udp' || v === '17' ? PROTO_UDP : v === 'icmp' || v === '1' ? PROTO_ICMP : null;
         if (proto === null) fail(`\`${v}' unsupported protocol`);
         f.proto = proto!;
         break;
       }
-      case '-s': case '--src': case '--orig-src': noteFilter(); f.origSrc = ip(val()); break;
-      case '-d': case '--dst': case '--orig-dst': noteFilter(); f.origDst = ip(val()); break;
-      case '-r': case '--reply-src': noteFilter(); f.replySrc = ip(val()); break;
-      case '-q': case '--reply-dst': noteFilter(); f.replyDst = ip(val()); break;
-      case '-w': case '--zone': noteFilter(); f.zone = num(val(), 'zone'); break;
-      case '-m': case '--mark': {
+      case '-s':
+      case '--src':
+      case '--orig-src':
+        noteFilter();
+        f.origSrc = ip(val());
+        break;
+      case '-d':
+      case '--dst':
+      case '--orig-dst':
+        noteFilter();
+        f.origDst = ip(val());
+        break;
+      case '-r':
+      case '--reply-src':
+        noteFilter();
+        f.replySrc = ip(val());
+        break;
+      case '-q':
+      case '--reply-dst':
+        noteFilter();
+        f.replyDst = ip(val());
+        break;
+      case '-w':
+      case '--zone':
+        noteFilter();
+        f.zone = num(val(), 'zone');
+        break;
+      case '-m':
+      case '--mark': {
         noteFilter();
         const v = val() ?? '';
         const [value, mask] = v.split('/');
         f.mark = { value: num(value, 'mark') >>> 0, mask: mask === undefined ? 0xffffffff : num(mask, 'mark') >>> 0 };
         break;
       }
-      case '-u': case '--status': {
+      case '-u':
+      case '--status': {
         noteFilter();
         for (const w of (val() ?? '').split(',')) {
           if (w === 'UNREPLIED') f.statusClear = (f.statusClear ?? 0) | IPS_SEEN_REPLY;
@@ -108,7 +179,10 @@ function run(ct: Conntrack, argv: readonly string[]): CommandResult {
         }
         break;
       }
-      case '-n': case '--src-nat': case '-g': case '--dst-nat': {
+      case '-n':
+      case '--src-nat':
+      case '-g':
+      case '--dst-nat': {
         noteFilter();
         const next = args[i + 1];
         const v: Ipv4 | true = next !== undefined && !next.startsWith('-') ? ip(args[++i]) : true;
@@ -116,13 +190,22 @@ function run(ct: Conntrack, argv: readonly string[]): CommandResult {
         else f.dstNat = v;
         break;
       }
-      case '-f': case '--family': {
+      case '-f':
+      case '--family': {
         const v = val();
         if (v !== 'ipv4') fail(`\`${v ?? ''}' unsupported protocol`);
         break;
       }
-      case '-o': case '--output': val(); break;
-      case '--sport': case '--orig-port-src': case '--dport': case '--orig-port-dst': case '--reply-port-src': case '--reply-port-dst': {
+      case '-o':
+      case '--output':
+        val();
+        break;
+      case '--sport':
+      case '--orig-port-src':
+      case '--dport':
+      case '--orig-port-dst':
+      case '--reply-port-src':
+      case '--reply-port-dst': {
         if (proto !== PROTO_TCP && proto !== PROTO_UDP) fail(`unknown option \`${a}'`);
         noteFilter();
         const n = num(val(), 'port');
@@ -140,7 +223,9 @@ function run(ct: Conntrack, argv: readonly string[]): CommandResult {
         f.state = v;
         break;
       }
-      case '--icmp-type': case '--icmp-code': case '--icmp-id': {
+      case '--icmp-type':
+      case '--icmp-code':
+      case '--icmp-id': {
         if (proto !== PROTO_ICMP) fail(`unknown option \`${a}'`);
         noteFilter();
         const n = num(val(), a.slice(2));

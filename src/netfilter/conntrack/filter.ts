@@ -50,7 +50,7 @@ export function matchFilter(e: CtEntry, f: CtFilter): boolean {
   if (f.icmpCode !== undefined && (o.proto !== PROTO_ICMP || icmpCode(o) !== f.icmpCode)) return false;
   if (f.icmpId !== undefined && (o.proto !== PROTO_ICMP || o.sport !== f.icmpId)) return false;
   if (f.state !== undefined && e.protoStateName() !== f.state) return false;
-  if (f.mark !== undefined && ((e.mark & f.mark.mask) >>> 0) !== ((f.mark.value & f.mark.mask) >>> 0)) return false;
+  if (f.mark !== undefined && (e.mark & f.mark.mask) >>> 0 !== (f.mark.value & f.mark.mask) >>> 0) return false;
   if (f.zone !== undefined && e.zone !== f.zone) return false;
   if (f.status !== undefined && (e.status & f.status) !== f.status) return false;
   if (f.statusClear !== undefined && (e.status & f.statusClear) !== 0) return false;

@@ -66,7 +66,8 @@ describe('UDP tracking', () => {
     expect(s.ct.find(a.orig, 5)?.entry).toBe(a);
     // Kernel (raw: -j CT --zone 5): "... [UNREPLIED] src=10.0.1.1 dst=10.0.1.2 sport=7777 dport=5002 mark=0 zone=5 use=1".
     expect(formatEntry(a)).toBe(
-      'udp      17 30 src=10.0.1.2 dst=10.0.1.1 sport=5002 dport=7777 [UNREPLIED] src=10.0.1.1 dst=10.0.1.2 sport=7777 dport=5002 mark=0 zone=5 use=1');
+      'udp      17 30 src=10.0.1.2 dst=10.0.1.1 sport=5002 dport=7777 [UNREPLIED] src=10.0.1.1 dst=10.0.1.2 sport=7777 dport=5002 mark=0 zone=5 use=1',
+    );
   });
 });
 
@@ -80,7 +81,8 @@ describe('ICMP tracking', () => {
     expect(rep.entry).toBe(req.entry);
     // Kernel (raw-socket echo, id 1234): "icmp     1 29 src=10.0.1.2 dst=10.0.1.1 type=8 code=0 id=1234 src=10.0.1.1 dst=10.0.1.2 type=0 code=0 id=1234 mark=0 use=1".
     expect(formatEntry(req.entry!)).toBe(
-      'icmp     1 30 src=10.0.1.2 dst=10.0.1.1 type=8 code=0 id=77 src=10.0.1.1 dst=10.0.1.2 type=0 code=0 id=77 mark=0 use=1');
+      'icmp     1 30 src=10.0.1.2 dst=10.0.1.1 type=8 code=0 id=77 src=10.0.1.1 dst=10.0.1.2 type=0 code=0 id=77 mark=0 use=1',
+    );
     expect(s.pass(icmpEcho('10.0.1.1', '10.0.1.2', 78, 1, true)).skb.ctState).toBe('INVALID');
     expect(plainEntry(req.entry!)).toMatchObject({ proto: 'icmp', orig: { type: 8, code: 0, id: 77 }, flags: [] });
   });
@@ -120,8 +122,10 @@ describe('table operations', () => {
     const e = skb.ct as CtEntry;
     e.reply = { ...e.reply, src: ip('127.0.0.1'), sport: 15001 };
     s.ct.confirm(skb);
-    expect(s.ct.originalDst({ addr: ip('127.0.0.1'), port: 15001 }, { addr: ip('10.0.1.2'), port: 40000 }, PROTO_TCP))
-      .toEqual({ addr: ip('10.96.0.10'), port: 80 });
+    expect(s.ct.originalDst({ addr: ip('127.0.0.1'), port: 15001 }, { addr: ip('10.0.1.2'), port: 40000 }, PROTO_TCP)).toEqual({
+      addr: ip('10.96.0.10'),
+      port: 80,
+    });
     expect(s.ct.originalDst({ addr: ip('127.0.0.1'), port: 15002 }, { addr: ip('10.0.1.2'), port: 40000 }, PROTO_TCP)).toBeNull();
   });
 
@@ -169,8 +173,9 @@ describe('conntrack command', () => {
     // Kernel lines for the same flows (exp2: socat client/server in two namespaces).
     expect(r.stdout).toBe(
       'tcp      6 431999 ESTABLISHED src=10.0.1.2 dst=10.0.1.1 sport=41002 dport=80 src=10.0.1.1 dst=10.0.1.2 sport=80 dport=41002 [ASSURED] mark=0 use=1\n' +
-      'udp      17 29 src=10.0.1.2 dst=10.0.1.1 sport=5000 dport=53 src=10.0.1.1 dst=10.0.1.2 sport=53 dport=5000 mark=0 use=1\n' +
-      'udp      17 29 src=10.0.1.2 dst=10.0.1.1 sport=5002 dport=7777 [UNREPLIED] src=10.0.1.1 dst=10.0.1.2 sport=7777 dport=5002 mark=0 use=1\n');
+        'udp      17 29 src=10.0.1.2 dst=10.0.1.1 sport=5000 dport=53 src=10.0.1.1 dst=10.0.1.2 sport=53 dport=5000 mark=0 use=1\n' +
+        'udp      17 29 src=10.0.1.2 dst=10.0.1.1 sport=5002 dport=7777 [UNREPLIED] src=10.0.1.1 dst=10.0.1.2 sport=7777 dport=5002 mark=0 use=1\n',
+    );
     expect(r.stderr).toBe('conntrack v1.4.7 (conntrack-tools): 3 flow entries have been shown.\n');
     expect(r.exitCode).toBe(0);
   });
@@ -187,17 +192,29 @@ describe('conntrack command', () => {
     expect(del.stdout).toContain('sport=5000 dport=53');
     expect(runConntrack(s.ct, ['-D', '-p', 'udp', '--sport', '5999'])).toMatchObject({ exitCode: 1, stdout: '' });
     expect(s.ct.delete({ proto: 6, state: 'ESTABLISHED' })).toHaveLength(1);
-    expect(runConntrack(s.ct, ['-F'])).toEqual({ stdout: '', stderr: 'conntrack v1.4.7 (conntrack-tools): connection tracking table has been emptied.\n', exitCode: 0 });
+    expect(runConntrack(s.ct, ['-F'])).toEqual({
+      stdout: '',
+      stderr: 'conntrack v1.4.7 (conntrack-tools): connection tracking table has been emptied.\n',
+      exitCode: 0,
+    });
     expect(s.ct.count).toBe(0);
   });
 
   it('reports usage errors as the tool does', () => {
     const s = populated();
     const hint = "Try `conntrack -h' or 'conntrack --help' for more information.\n";
-    expect(runConntrack(s.ct, ['-L', '--sport', '5'])).toEqual({ stdout: '', stderr: `conntrack v1.4.7 (conntrack-tools): unknown option \`--sport'\n${hint}`, exitCode: 2 });
-    expect(runConntrack(s.ct, ['-L', '-p', 'tcp', '--state', 'FOO']).stderr).toBe(`conntrack v1.4.7 (conntrack-tools): unknown TCP state \`FOO'\n${hint}`);
+    expect(runConntrack(s.ct, ['-L', '--sport', '5'])).toEqual({
+      stdout: '',
+      stderr: `conntrack v1.4.7 (conntrack-tools): unknown option \`--sport'\n${hint}`,
+      exitCode: 2,
+    });
+    expect(runConntrack(s.ct, ['-L', '-p', 'tcp', '--state', 'FOO']).stderr).toBe(
+      `conntrack v1.4.7 (conntrack-tools): unknown TCP state \`FOO'\n${hint}`,
+    );
     expect(runConntrack(s.ct, ['-L', '-s', 'bad']).stderr).toBe(`conntrack v1.4.7 (conntrack-tools): Invalid IP address \`bad'\n${hint}`);
-    expect(runConntrack(s.ct, ['-F', '-p', 'tcp']).stderr).toBe(`conntrack v1.4.7 (conntrack-tools): Illegal option \`--protonum' with this command\n${hint}`);
+    expect(runConntrack(s.ct, ['-F', '-p', 'tcp']).stderr).toBe(
+      `conntrack v1.4.7 (conntrack-tools): Illegal option \`--protonum' with this command\n${hint}`,
+    );
     expect(runConntrack(s.ct, ['-L', '-p', 'foo']).stderr).toBe(`conntrack v1.4.7 (conntrack-tools): \`foo' unsupported protocol\n${hint}`);
     expect(s.ct.count).toBe(3);
   });
@@ -208,7 +225,10 @@ describe('plain view', () => {
     const s = setup();
     const e = s.pass(tcp('198.51.100.10', 40000, '198.51.100.1', 8080, TCP_SYN, 1)).entry!;
     expect(plainEntry(e)).toEqual({
-      proto: 'tcp', state: 'SYN_SENT', mark: '0x0', timeout: 120,
+      proto: 'tcp',
+      state: 'SYN_SENT',
+      mark: '0x0',
+      timeout: 120,
       orig: { src: '198.51.100.10', dst: '198.51.100.1', sport: 40000, dport: 8080 },
       reply: { src: '198.51.100.1', dst: '198.51.100.10', sport: 8080, dport: 40000 },
       flags: ['UNREPLIED'],

@@ -8,8 +8,15 @@ import type { Timers } from '../../core/timers.js';
 import type { Ipv4 } from '../../packet/ipv4.js';
 import { PROTO_ICMP, PROTO_TCP, PROTO_UDP } from '../../packet/packet.js';
 import {
-  IPS_ASSURED, IPS_CONFIRMED, IPS_DYING, IPS_FIXED_TIMEOUT, IPS_SEEN_REPLY, IPS_SRC_NAT_DONE,
-  type CtState, type CtTuple, type Skb,
+  IPS_ASSURED,
+  IPS_CONFIRMED,
+  IPS_DYING,
+  IPS_FIXED_TIMEOUT,
+  IPS_SEEN_REPLY,
+  IPS_SRC_NAT_DONE,
+  type CtState,
+  type CtTuple,
+  type Skb,
 } from '../types.js';
 import { CtEntry } from './entry.js';
 import { matchFilter, type CtFilter } from './filter.js';
@@ -62,10 +69,18 @@ export class Conntrack {
     const tun = this.tun;
     this.tcpEnv = {
       timeout: (i) => tun.tcpTimeout(i),
-      get loose() { return tun.int(SYSCTL.tcpLoose, 1) !== 0; },
-      get beLiberal() { return tun.int(SYSCTL.tcpBeLiberal, 0) !== 0; },
-      get ignoreInvalidRst() { return tun.int(SYSCTL.tcpIgnoreInvalidRst, 0) !== 0; },
-      get maxRetrans() { return tun.int(SYSCTL.tcpMaxRetrans, DEFAULTS.tcpMaxRetrans); },
+      get loose() {
+        return tun.int(SYSCTL.tcpLoose, 1) !== 0;
+      },
+      get beLiberal() {
+        return tun.int(SYSCTL.tcpBeLiberal, 0) !== 0;
+      },
+      get ignoreInvalidRst() {
+        return tun.int(SYSCTL.tcpIgnoreInvalidRst, 0) !== 0;
+      },
+      get maxRetrans() {
+        return tun.int(SYSCTL.tcpMaxRetrans, DEFAULTS.tcpMaxRetrans);
+      },
     };
   }
 
@@ -153,8 +168,14 @@ export class Conntrack {
         return 'ok';
       }
       case PROTO_UDP: {
-        const r = udpPacket(now, e.createdAt, seenReply, assured,
-          this.tun.seconds(SYSCTL.udpTimeout, DEFAULTS.udpTimeout), this.tun.seconds(SYSCTL.udpStream, DEFAULTS.udpStream));
+        const r = udpPacket(
+          now,
+          e.createdAt,
+          seenReply,
+          assured,
+          this.tun.seconds(SYSCTL.udpTimeout, DEFAULTS.udpTimeout),
+          this.tun.seconds(SYSCTL.udpStream, DEFAULTS.udpStream),
+        );
         this.refresh(e, r.timeout);
         if (r.assure) {
           e.status |= IPS_ASSURED;
@@ -367,7 +388,11 @@ export class Conntrack {
    * SO_ORIGINAL_DST for an accepted TCP socket: the entry whose tuple is
    * local→peer (the reply direction after DNAT/REDIRECT) in the default zone.
    */
-  originalDst(local: { addr: Ipv4; port: number }, peer: { addr: Ipv4; port: number }, proto: number = PROTO_TCP): { addr: Ipv4; port: number } | null {
+  originalDst(
+    local: { addr: Ipv4; port: number },
+    peer: { addr: Ipv4; port: number },
+    proto: number = PROTO_TCP,
+  ): { addr: Ipv4; port: number } | null {
     if (proto !== PROTO_TCP) return null;
     const n = this.lookup({ src: local.addr, dst: peer.addr, proto, sport: local.port, dport: peer.port }, 0);
     return n ? { addr: n.entry.orig.dst, port: n.entry.orig.dport } : null;

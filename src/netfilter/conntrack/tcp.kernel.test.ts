@@ -31,7 +31,9 @@ const C = '10.0.1.2';
 const S = '10.0.2.2';
 
 /** The lab's segments, in order, with the step name after which the table is shown (as tcp-lab.sh sends them). */
-const SEGMENTS: Array<[from: 'c' | 's', sport: number, dport: number, flags: string, seq: number, ack: number, len: number, step?: string]> = [
+const SEGMENTS: Array<
+  [from: 'c' | 's', sport: number, dport: number, flags: string, seq: number, ack: number, len: number, step?: string]
+> = [
   ['c', 41000, 80, 'S', 1000, 0, 0, 'syn'],
   ['s', 80, 41000, 'SA', 5000, 1001, 0, 'synack'],
   ['c', 41000, 80, 'A', 1001, 5001, 0, 'ack'],
@@ -70,30 +72,42 @@ function simulate(): Map<string, { lines: string[]; invalid: number }> {
 }
 
 describe('kernel differential: TCP states through a forwarding router', () => {
-  it.skipIf(reason !== null)(`every step's conntrack table matches the kernel's${reason ? ` (skipped: ${reason})` : ''}`, () => {
-    const out = execFileSync('bash', [LAB], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NFLAB_CT_PREFIX: `nftc${process.pid}` } });
-    const kernel = new Map<string, { lines: string[]; invalid: number }>();
-    let cur: { lines: string[]; invalid: number } | null = null;
-    for (const line of out.split('\n')) {
-      if (line.startsWith('STEP ')) kernel.set(line.slice(5), (cur = { lines: [], invalid: 0 }));
-      else if (line.startsWith('CT ') && cur) cur.lines.push(line.slice(3));
-      else if (line.startsWith('INV [') && cur) cur.invalid = Number(line.slice(5, line.indexOf(':')));
-    }
-    const sim = simulate();
-    expect([...kernel.keys()]).toEqual([...sim.keys()]);
-    // Timeouts are compared apart: the kernel's clock runs on while the lab's python sends the next segment.
-    const split = (l: string) => {
-      const [proto, num, timeout, ...rest] = l.split(' ').filter((w) => w !== '');
-      return { text: [proto, num, ...rest].join(' '), timeout: Number(timeout) };
-    };
-    for (const [step, k] of kernel) {
-      const s = sim.get(step)!;
-      const kl = k.lines.map(split).sort((a, b) => a.text.localeCompare(b.text));
-      const sl = s.lines.map(split).sort((a, b) => a.text.localeCompare(b.text));
-      expect({ step, invalid: s.invalid, lines: sl.map((l) => l.text) }).toEqual({ step, invalid: k.invalid, lines: kl.map((l) => l.text) });
-      for (let i = 0; i < kl.length; i++) {
-        expect(Math.abs(kl[i].timeout - sl[i].timeout), `${step}: ${kl[i].text}`).toBeLessThanOrEqual(3);
+  it.skipIf(reason !== null)(
+    `every step's conntrack table matches the kernel's${reason ? ` (skipped: ${reason})` : ''}`,
+    () => {
+      const out = execFileSync('bash', [LAB], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, NFLAB_CT_PREFIX: `nftc${process.pid}` },
+      });
+      const kernel = new Map<string, { lines: string[]; invalid: number }>();
+      let cur: { lines: string[]; invalid: number } | null = null;
+      for (const line of out.split('\n')) {
+        if (line.startsWith('STEP ')) kernel.set(line.slice(5), (cur = { lines: [], invalid: 0 }));
+        else if (line.startsWith('CT ') && cur) cur.lines.push(line.slice(3));
+        else if (line.startsWith('INV [') && cur) cur.invalid = Number(line.slice(5, line.indexOf(':')));
       }
-    }
-  }, 90_000);
+      const sim = simulate();
+      expect([...kernel.keys()]).toEqual([...sim.keys()]);
+      // Timeouts are compared apart: the kernel's clock runs on while the lab's python sends the next segment.
+      const split = (l: string) => {
+        const [proto, num, timeout, ...rest] = l.split(' ').filter((w) => w !== '');
+        return { text: [proto, num, ...rest].join(' '), timeout: Number(timeout) };
+      };
+      for (const [step, k] of kernel) {
+        const s = sim.get(step)!;
+        const kl = k.lines.map(split).sort((a, b) => a.text.localeCompare(b.text));
+        const sl = s.lines.map(split).sort((a, b) => a.text.localeCompare(b.text));
+        expect({ step, invalid: s.invalid, lines: sl.map((l) => l.text) }).toEqual({
+          step,
+          invalid: k.invalid,
+          lines: kl.map((l) => l.text),
+        });
+        for (let i = 0; i < kl.length; i++) {
+          expect(Math.abs(kl[i].timeout - sl[i].timeout), `${step}: ${kl[i].text}`).toBeLessThanOrEqual(3);
+        }
+      }
+    },
+    90_000,
+  );
 });

@@ -15,8 +15,22 @@ function setup(sysctls: Record<string, string> = {}) {
   const ct = new Conntrack({ timers: clock, sysctl: (n) => sysctls[n], onEvent: (e) => events.push(e) });
   // What a server namespace does: track at PREROUTING/OUTPUT, confirm at INPUT/POSTROUTING.
   const pass = (p: Packet) => {
-    const skb = { pkt: p, mark: 0, inIf: null, outIf: null, physIn: null, physOut: null, bridged: false, srcMac: null,
-      pktType: 'unicast' as const, socket: null, ct: null, ctState: 'INVALID' as const, ctReply: false, traced: false };
+    const skb = {
+      pkt: p,
+      mark: 0,
+      inIf: null,
+      outIf: null,
+      physIn: null,
+      physOut: null,
+      bridged: false,
+      srcMac: null,
+      pktType: 'unicast' as const,
+      socket: null,
+      ct: null,
+      ctState: 'INVALID' as const,
+      ctReply: false,
+      traced: false,
+    };
     ct.inbound(skb);
     const confirmed = ct.confirm(skb);
     return { skb, confirmed, entry: skb.ct as CtEntry | null };
@@ -106,8 +120,22 @@ describe('TCP tracking', () => {
   it('an unconfirmed SYN dropped before confirm leaves no entry', () => {
     // Kernel: SYN dropped in filter INPUT, then conntrack -L: "0 flow entries have been shown."
     const s = setup();
-    const skb = { pkt: tcp(C, 41001, S, 9, TCP_SYN, 1), mark: 0, inIf: null, outIf: null, physIn: null, physOut: null, bridged: false,
-      srcMac: null, pktType: 'unicast' as const, socket: null, ct: null, ctState: 'INVALID' as const, ctReply: false, traced: false };
+    const skb = {
+      pkt: tcp(C, 41001, S, 9, TCP_SYN, 1),
+      mark: 0,
+      inIf: null,
+      outIf: null,
+      physIn: null,
+      physOut: null,
+      bridged: false,
+      srcMac: null,
+      pktType: 'unicast' as const,
+      socket: null,
+      ct: null,
+      ctState: 'INVALID' as const,
+      ctReply: false,
+      traced: false,
+    };
     s.ct.inbound(skb);
     expect(skb.ctState).toBe('NEW');
     expect(s.ct.entries()).toHaveLength(0);

@@ -25,11 +25,27 @@ export enum TcpState {
 }
 
 export const TCP_STATE_NAMES: readonly string[] = [
-  'NONE', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'TIME_WAIT', 'CLOSE', 'SYN_SENT2',
+  'NONE',
+  'SYN_SENT',
+  'SYN_RECV',
+  'ESTABLISHED',
+  'FIN_WAIT',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'TIME_WAIT',
+  'CLOSE',
+  'SYN_SENT2',
 ];
 
 /** Which flags the segment carries, in the kernel's precedence (RST, SYN, FIN, ACK). */
-const enum Idx { SYN = 0, SYNACK = 1, FIN = 2, ACK = 3, RST = 4, NONE = 5 }
+const enum Idx {
+  SYN = 0,
+  SYNACK = 1,
+  FIN = 2,
+  ACK = 3,
+  RST = 4,
+  NONE = 5,
+}
 
 // Per-direction flag bits (kernel values, visible as CTA_PROTOINFO_TCP_FLAGS).
 const F_WSCALE = 0x01;
@@ -43,8 +59,18 @@ const F_CHALLENGE_ACK = 0x40;
 const F_SIMULTANEOUS_OPEN = 0x80;
 
 const S = TcpState;
-const sNO = S.NONE, sSS = S.SYN_SENT, sSR = S.SYN_RECV, sES = S.ESTABLISHED, sFW = S.FIN_WAIT, sCW = S.CLOSE_WAIT;
-const sLA = S.LAST_ACK, sTW = S.TIME_WAIT, sCL = S.CLOSE, sS2 = S.SYN_SENT2, sIV = S.IV, sIG = S.IG;
+const sNO = S.NONE,
+  sSS = S.SYN_SENT,
+  sSR = S.SYN_RECV,
+  sES = S.ESTABLISHED,
+  sFW = S.FIN_WAIT,
+  sCW = S.CLOSE_WAIT;
+const sLA = S.LAST_ACK,
+  sTW = S.TIME_WAIT,
+  sCL = S.CLOSE,
+  sS2 = S.SYN_SENT2,
+  sIV = S.IV,
+  sIG = S.IG;
 
 /** [direction][flag index][old state] → new state; columns: NO SS SR ES FW CW LA TW CL S2 (kernel 6.x). */
 const TABLE: readonly (readonly (readonly TcpState[])[])[] = [
@@ -133,8 +159,15 @@ const u32 = (n: number): number => n >>> 0;
 function validFlags(f: number): boolean {
   const x = f & (TCP_FIN | TCP_SYN | TCP_RST | TCP_ACK | TCP_URG);
   switch (x) {
-    case TCP_SYN: case TCP_SYN | TCP_URG: case TCP_SYN | TCP_ACK: case TCP_RST: case TCP_RST | TCP_ACK:
-    case TCP_FIN | TCP_ACK: case TCP_FIN | TCP_ACK | TCP_URG: case TCP_ACK: case TCP_ACK | TCP_URG:
+    case TCP_SYN:
+    case TCP_SYN | TCP_URG:
+    case TCP_SYN | TCP_ACK:
+    case TCP_RST:
+    case TCP_RST | TCP_ACK:
+    case TCP_FIN | TCP_ACK:
+    case TCP_FIN | TCP_ACK | TCP_URG:
+    case TCP_ACK:
+    case TCP_ACK | TCP_URG:
       return true;
     default:
       return false;
@@ -291,7 +324,15 @@ function inWindow(c: TcpConn, dir: number, index: Idx, p: Packet, env: TcpEnv): 
  * original direction; `seenReply`/`assured` are the entry's status bits before
  * this packet. The caller applies the result to the entry.
  */
-export function tcpPacket(c: TcpConn, p: Packet, dir: number, confirmed: boolean, seenReply: boolean, assured: boolean, env: TcpEnv): TcpResult {
+export function tcpPacket(
+  c: TcpConn,
+  p: Packet,
+  dir: number,
+  confirmed: boolean,
+  seenReply: boolean,
+  assured: boolean,
+  env: TcpEnv,
+): TcpResult {
   const t = p.tcp!;
   if (!validFlags(t.flags)) return { kind: 'invalid', reason: 'invalid tcp flag combination' };
   if (!confirmed && c.state === S.NONE && c.seen[0].maxwin === 0 && !tcpNew(c, p, env)) return { kind: 'invalid', reason: 'invalid new' };
@@ -422,4 +463,3 @@ export function tcpPacket(c: TcpConn, p: Packet, dir: number, confirmed: boolean
   const assure = !assured && (oldState === S.SYN_RECV || oldState === S.ESTABLISHED) && newState === S.ESTABLISHED;
   return { kind: 'accept', timeout, changed, assure, kill: false };
 }
-

@@ -39,10 +39,32 @@ export class ManualClock implements Timers {
 export const ip = (s: string): number => parseIpv4(s)!;
 
 function base(src: string, dst: string, proto: number): Packet {
-  return { src: ip(src), dst: ip(dst), proto, ttl: 64, tos: 0, id: 0, df: true, fragOffset: 0, moreFragments: false, ipOptionsLen: 0, payload: new Uint8Array(0) };
+  return {
+    src: ip(src),
+    dst: ip(dst),
+    proto,
+    ttl: 64,
+    tos: 0,
+    id: 0,
+    df: true,
+    fragOffset: 0,
+    moreFragments: false,
+    ipOptionsLen: 0,
+    payload: new Uint8Array(0),
+  };
 }
 
-export function tcp(src: string, sport: number, dst: string, dport: number, flags: number, seq: number, ack = 0, len = 0, extra: Partial<TcpHeader> = {}): Packet {
+export function tcp(
+  src: string,
+  sport: number,
+  dst: string,
+  dport: number,
+  flags: number,
+  seq: number,
+  ack = 0,
+  len = 0,
+  extra: Partial<TcpHeader> = {},
+): Packet {
   const p = base(src, dst, PROTO_TCP);
   p.tcp = { sport, dport, seq: seq >>> 0, ack: flags & TCP_ACK ? ack >>> 0 : 0, flags, window: 64240, options: {}, ...extra };
   p.payload = new Uint8Array(len);
@@ -70,7 +92,19 @@ export function icmpError(src: string, dst: string, type: number, code: number, 
 
 export function skbOf(pkt: Packet, inIf: string | null = null, outIf: string | null = null): Skb {
   return {
-    pkt, mark: 0, inIf, outIf, physIn: null, physOut: null, bridged: false, srcMac: null, pktType: 'unicast',
-    socket: null, ct: null, ctState: 'INVALID', ctReply: false, traced: false,
+    pkt,
+    mark: 0,
+    inIf,
+    outIf,
+    physIn: null,
+    physOut: null,
+    bridged: false,
+    srcMac: null,
+    pktType: 'unicast',
+    socket: null,
+    ct: null,
+    ctState: 'INVALID',
+    ctReply: false,
+    traced: false,
   };
 }

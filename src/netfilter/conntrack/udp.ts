@@ -16,7 +16,14 @@ export interface UdpResult {
  * `firstSeenAt` is when the entry was created; `seenReply` is the status bit
  * before this packet (the kernel sets it only after the protocol handler ran).
  */
-export function udpPacket(now: Micros, firstSeenAt: Micros, seenReply: boolean, assured: boolean, unreplied: Micros, stream: Micros): UdpResult {
+export function udpPacket(
+  now: Micros,
+  firstSeenAt: Micros,
+  seenReply: boolean,
+  assured: boolean,
+  unreplied: Micros,
+  stream: Micros,
+): UdpResult {
   if (!seenReply) return { timeout: unreplied, assure: false };
   if (now > firstSeenAt + UDP_STREAM_AFTER) return { timeout: stream, assure: !assured };
   return { timeout: unreplied, assure: false };

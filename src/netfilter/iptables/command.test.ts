@@ -43,7 +43,11 @@ describe('iptables commands', () => {
     expect(run(rs, '-N X')).toEqual({ stdout: '', stderr: '', exitCode: 0 });
     expect(run(rs, '-N X').stderr).toBe('iptables: Chain already exists.\n');
     expect(run(rs, '-A X -j ACCEPT').exitCode).toBe(0);
-    expect(run(rs, '-X X')).toEqual({ stdout: '', stderr: 'iptables v1.8.9 (nf_tables):  CHAIN_DEL failed (Device or resource busy): chain X\n', exitCode: 4 });
+    expect(run(rs, '-X X')).toEqual({
+      stdout: '',
+      stderr: 'iptables v1.8.9 (nf_tables):  CHAIN_DEL failed (Device or resource busy): chain X\n',
+      exitCode: 4,
+    });
     expect(run(rs, '-A INPUT -j X').exitCode).toBe(0);
     expect(run(rs, '-F X').exitCode).toBe(0);
     expect(run(rs, '-X X').exitCode).toBe(4);
@@ -54,9 +58,19 @@ describe('iptables commands', () => {
     expect(run(rs, '-P INPUT FOO').stderr).toBe("iptables: Bad policy name. Run `dmesg' for more information.\n");
     expect(run(rs, '-D INPUT 5').stderr).toBe('iptables: Index of deletion too big.\n');
     expect(run(rs, '-I INPUT 5 -j ACCEPT').stderr).toBe('iptables: Index of insertion too big.\n');
-    expect(run(rs, '-C INPUT -j DROP')).toEqual({ stdout: '', stderr: 'iptables: Bad rule (does a matching rule exist in that chain?).\n', exitCode: 1 });
-    expect(run(rs, '-A INPUT -j DNAT --to-destination 1.1.1.1')).toEqual({ stdout: '', stderr: 'iptables v1.8.9 (nf_tables):  RULE_APPEND failed (Invalid argument): rule in chain INPUT\n', exitCode: 4 });
-    expect(run(rs, '-N ACCEPT').stderr).toBe("iptables v1.8.9 (nf_tables): chain name may not clash with target name\nTry `iptables -h' or 'iptables --help' for more information.\n");
+    expect(run(rs, '-C INPUT -j DROP')).toEqual({
+      stdout: '',
+      stderr: 'iptables: Bad rule (does a matching rule exist in that chain?).\n',
+      exitCode: 1,
+    });
+    expect(run(rs, '-A INPUT -j DNAT --to-destination 1.1.1.1')).toEqual({
+      stdout: '',
+      stderr: 'iptables v1.8.9 (nf_tables):  RULE_APPEND failed (Invalid argument): rule in chain INPUT\n',
+      exitCode: 4,
+    });
+    expect(run(rs, '-N ACCEPT').stderr).toBe(
+      "iptables v1.8.9 (nf_tables): chain name may not clash with target name\nTry `iptables -h' or 'iptables --help' for more information.\n",
+    );
     expect(run(rs, '-Q').exitCode).toBe(2);
   });
 
@@ -66,7 +80,9 @@ describe('iptables commands', () => {
     run(rs, '-I INPUT -s 10.0.0.1 -j DROP');
     run(rs, '-R INPUT 2 -p udp --dport 53 -j ACCEPT');
     expect(run(rs, '-C INPUT -p udp -m udp --dport 53 -j ACCEPT').exitCode).toBe(0);
-    expect(run(rs, '-S').stdout).toBe('-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n-A INPUT -s 10.0.0.1/32 -j DROP\n-A INPUT -p udp -m udp --dport 53 -j ACCEPT\n');
+    expect(run(rs, '-S').stdout).toBe(
+      '-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n-A INPUT -s 10.0.0.1/32 -j DROP\n-A INPUT -p udp -m udp --dport 53 -j ACCEPT\n',
+    );
     expect(run(rs, '-D INPUT -s 10.0.0.1/32 -j DROP').exitCode).toBe(0);
     expect(run(rs, '-S INPUT 1').stdout).toBe('-A INPUT -p udp -m udp --dport 53 -j ACCEPT\n');
   });

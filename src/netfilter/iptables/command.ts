@@ -50,7 +50,8 @@ function shortNum(n: number, exact: boolean): string {
 
 function references(t: Table, c: Chain): number {
   let n = 0;
-  for (const other of t.chains.values()) for (const r of other.rules) if ((r.target.kind === 'jump' || r.target.kind === 'goto') && r.target.chainName === c.name) n++;
+  for (const other of t.chains.values())
+    for (const r of other.rules) if ((r.target.kind === 'jump' || r.target.kind === 'goto') && r.target.chainName === c.name) n++;
   return n;
 }
 
@@ -85,7 +86,10 @@ function listRow(r: Rule, n: number, cmd: ParsedCommand): string {
 function listChain(t: Table, c: Chain, cmd: ParsedCommand, only: number | null): string[] {
   const lines: string[] = [];
   if (only === null) {
-    if (c.builtin) lines.push(`Chain ${c.name} (policy ${c.policy}${cmd.verbose ? ` ${shortNum(c.pkts, cmd.exact)} packets, ${shortNum(c.bytes, cmd.exact)} bytes` : ''})`);
+    if (c.builtin)
+      lines.push(
+        `Chain ${c.name} (policy ${c.policy}${cmd.verbose ? ` ${shortNum(c.pkts, cmd.exact)} packets, ${shortNum(c.bytes, cmd.exact)} bytes` : ''})`,
+      );
     else lines.push(`Chain ${c.name} (${references(t, c)} references)`);
     let head = cmd.lineNumbers ? 'num  ' : '';
     if (cmd.verbose) head += cmd.exact ? '    pkts      bytes ' : ' pkts bytes ';
@@ -108,7 +112,11 @@ function list(rs: Ruleset, cmd: ParsedCommand): CommandResult {
     const c = t.chains.get(cmd.chain);
     if (!c) {
       if (cmd.op === 'S') return { stdout: '', stderr: 'iptables: No chain/target/match by that name.\n', exitCode: 1 };
-      return { stdout: '', stderr: `iptables ${IPTABLES_VERSION}: chain \`${cmd.chain}' in table \`${cmd.table}' is incompatible, use 'nft' tool.\n`, exitCode: 1 };
+      return {
+        stdout: '',
+        stderr: `iptables ${IPTABLES_VERSION}: chain \`${cmd.chain}' in table \`${cmd.table}' is incompatible, use 'nft' tool.\n`,
+        exitCode: 1,
+      };
     }
     chains = [c];
   }
@@ -122,9 +130,8 @@ function list(rs: Ruleset, cmd: ParsedCommand): CommandResult {
     for (const c of chains) lines.push(c.builtin ? `-P ${c.name} ${c.policy}${counts(c.pkts, c.bytes)}` : `-N ${c.name}`);
   for (const c of chains)
     c.rules.forEach((r, i) => {
-      if (cmd.num === null || cmd.num === i + 1) lines.push(`-A ${c.name}${ruleMatchText(r)}${counts(r.pkts, r.bytes)}${ruleTargetText(r)}`);
+      if (cmd.num === null || cmd.num === i + 1)
+        lines.push(`-A ${c.name}${ruleMatchText(r)}${counts(r.pkts, r.bytes)}${ruleTargetText(r)}`);
     });
   return { stdout: lines.length ? lines.join('\n') + '\n' : '', stderr: '', exitCode: 0 };
 }
-
-

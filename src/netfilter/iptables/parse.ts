@@ -144,7 +144,8 @@ for (const [flag, long] of Object.entries(SHORT)) SHORT_BY_CODE[flag.charCodeAt(
 
 /** Base option names that some extension also defines: only those must be looked for among the loaded extensions first. */
 const SHADOWED = new Set<string>();
-for (const def of [...MATCHES.values(), ...TARGETS.values()]) for (const name of Object.keys(def.options)) if (Object.hasOwn(BASE_LONG, name)) SHADOWED.add(name);
+for (const def of [...MATCHES.values(), ...TARGETS.values()])
+  for (const name of Object.keys(def.options)) if (Object.hasOwn(BASE_LONG, name)) SHADOWED.add(name);
 
 const CHAIN_NAME_MAX = 28;
 const MERGED = new Set(['tcp', 'udp']);
@@ -202,7 +203,10 @@ function loadExt(def: MatchDef | TargetDef): LoadedExt {
 const BASE_INDEX = optionIndex(BASE_LONG);
 
 /** Looks `name` up among `options`, accepting a unique prefix as getopt_long does. */
-function lookupOption(name: string, pools: readonly Readonly<Record<string, OptionSpec>>[]): { name: string; pool: number } | 'ambiguous' | null {
+function lookupOption(
+  name: string,
+  pools: readonly Readonly<Record<string, OptionSpec>>[],
+): { name: string; pool: number } | 'ambiguous' | null {
   for (let i = 0; i < pools.length; i++) if (Object.hasOwn(pools[i], name)) return { name, pool: i };
   let hit: { name: string; pool: number } | null = null;
   for (let i = 0; i < pools.length; i++)
@@ -252,8 +256,31 @@ function optionalNum(argv: readonly string[], i: number, cmd: ParsedCommand): nu
 const NO_ARGS = Object.freeze([]) as unknown as string[];
 
 export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTable: TableName = 'filter'): ParsedCommand | ParseError {
-  const cmd: ParsedCommand = { op: null, table: defaultTable, chain: null, num: null, arg: null, rule: null, numeric: false, verbose: false, exact: false, lineNumbers: false };
-  const header: RuleHeader = { src: null, srcInv: false, dst: null, dstInv: false, inIf: null, inInv: false, outIf: null, outInv: false, proto: 0, protoInv: false, frag: 0 };
+  const cmd: ParsedCommand = {
+    op: null,
+    table: defaultTable,
+    chain: null,
+    num: null,
+    arg: null,
+    rule: null,
+    numeric: false,
+    verbose: false,
+    exact: false,
+    lineNumbers: false,
+  };
+  const header: RuleHeader = {
+    src: null,
+    srcInv: false,
+    dst: null,
+    dstInv: false,
+    inIf: null,
+    inInv: false,
+    outIf: null,
+    outInv: false,
+    proto: 0,
+    protoInv: false,
+    frag: 0,
+  };
   // Base flags given so far (ONCE_BIT), and the first of them for the "Illegal option" message.
   let seen = 0;
   let firstSeen: string | null = null;
@@ -267,7 +294,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i];
     if (tok === '!') {
-      if (invert) return fail("multiple consecutive ! not allowed");
+      if (invert) return fail('multiple consecutive ! not allowed');
       invert = true;
       continue;
     }
@@ -291,7 +318,10 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
       baseOnly = tok.length === 2 && !SHADOWED.has(s);
       if (tok.length > 2) {
         // Bundled flags such as -nvL or -vnx.
-        const rest = tok.slice(1).split('').map((c) => `-${c}`);
+        const rest = tok
+          .slice(1)
+          .split('')
+          .map((c) => `-${c}`);
         if (rest.every((r) => SHORT[r] && (BASE_LONG[SHORT[r]].args === 0 || r === rest[rest.length - 1]))) {
           const expanded = [...argv.slice(0, i), ...rest, ...argv.slice(i + 1)];
           return parseCommand(expanded, env, defaultTable);
@@ -324,7 +354,14 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
       name = entry.name;
     } else {
       long ??= tok.slice(2);
-      const poolsNow = () => [...matches.slice().reverse().map((m) => m.def.options), ...(target ? [target.def.options] : []), BASE_LONG];
+      const poolsNow = () => [
+        ...matches
+          .slice()
+          .reverse()
+          .map((m) => m.def.options),
+        ...(target ? [target.def.options] : []),
+        BASE_LONG,
+      ];
       let pools = poolsNow();
       let found = lookupOption(long, pools);
       if (found === null || found === 'ambiguous') {
@@ -432,7 +469,8 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     let e: ParseError | null = null;
     switch (name) {
       case 'table': {
-        if (!(TABLES as readonly string[]).includes(a0!)) return fail(`can't initialize iptables table \`${a0!}': Table does not exist (do you need to insmod?)`);
+        if (!(TABLES as readonly string[]).includes(a0!))
+          return fail(`can't initialize iptables table \`${a0!}': Table does not exist (do you need to insmod?)`);
         cmd.table = a0! as TableName;
         break;
       }
@@ -524,30 +562,37 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
       case 'goto': {
         if (targetKind) return fail('multiple -j flags not allowed');
         const t = a0!;
-        if (name === 'jump' && (STANDARD_VERDICTS as readonly string[]).includes(t)) targetKind = { kind: 'verdict', verdict: t as 'ACCEPT' };
+        if (name === 'jump' && (STANDARD_VERDICTS as readonly string[]).includes(t))
+          targetKind = { kind: 'verdict', verdict: t as 'ACCEPT' };
         else if (name === 'jump' && TARGETS.has(t)) {
           target = loadExt(TARGETS.get(t)!);
           targetKind = { kind: 'none' };
         } else {
-          if (name === 'goto' && ((STANDARD_VERDICTS as readonly string[]).includes(t) || TARGETS.has(t))) return fail(`goto '${t}' is not a chain`);
+          if (name === 'goto' && ((STANDARD_VERDICTS as readonly string[]).includes(t) || TARGETS.has(t)))
+            return fail(`goto '${t}' is not a chain`);
           targetKind = { kind: name === 'jump' ? 'jump' : 'goto', chainName: t, chain: null };
         }
         break;
       }
     }
   }
-  if (invert) return fail("no command specified");
+  if (invert) return fail('no command specified');
 
   if (cmd.op === null) return fail('no command specified');
   if (!isRule) {
-    if (seen !== 0 || matches.length > 0 || targetKind) return fail(`Illegal option \`-${firstSeen?.replace('-', '') ?? 'j'}' with this command`);
+    if (seen !== 0 || matches.length > 0 || targetKind)
+      return fail(`Illegal option \`-${firstSeen?.replace('-', '') ?? 'j'}' with this command`);
     return cmd;
   }
   const chain = cmd.chain!;
   if (header.outIf !== null && (chain === 'INPUT' || chain === 'PREROUTING')) return fail(`Can't use -o with ${chain}`);
   if (header.inIf !== null && (chain === 'OUTPUT' || chain === 'POSTROUTING')) return fail(`Can't use -i with ${chain}`);
   if (targetKind && (targetKind.kind === 'jump' || targetKind.kind === 'goto')) {
-    const named = env.chainNamed ? env.chainNamed(cmd.table, targetKind.chainName) : env.chainExists(cmd.table, targetKind.chainName) ? targetKind.chainName : undefined;
+    const named = env.chainNamed
+      ? env.chainNamed(cmd.table, targetKind.chainName)
+      : env.chainExists(cmd.table, targetKind.chainName)
+        ? targetKind.chainName
+        : undefined;
     if (named === undefined) return fail(`Chain '${targetKind.chainName}' does not exist`);
     targetKind.chainName = named;
   }
@@ -576,7 +621,15 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     ruleTarget = { kind: 'ext', ext: inst };
   }
   // specCache is declared here, not added by the printer later, so that rules keep one shape and no extra property store.
-  const rule: Rule = { header: shareHeader(header), matches: built, target: ruleTarget, test: compileRule(header, built), pkts: counters ? counters[0] : 0, bytes: counters ? counters[1] : 0, specCache: undefined };
+  const rule: Rule = {
+    header: shareHeader(header),
+    matches: built,
+    target: ruleTarget,
+    test: compileRule(header, built),
+    pkts: counters ? counters[0] : 0,
+    bytes: counters ? counters[1] : 0,
+    specCache: undefined,
+  };
   cmd.rule = rule;
   return cmd;
 }

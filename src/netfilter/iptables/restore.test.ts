@@ -21,22 +21,87 @@ function loaded(): Ruleset {
 
 /** Each case: input, the kernel's stderr (measured with iptables-nft 1.8.9 on Linux 6.18) and exit code. */
 const FAILURES: [string, string, string, number][] = [
-  ['missing chain', '*filter\n-A INPUT -j FOO\nCOMMIT\n', "iptables-restore v1.8.9 (nf_tables): Chain 'FOO' does not exist\nError occurred at line: 2\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n", 2],
-  ['append to missing chain', '*filter\n-A NOPE -j ACCEPT\nCOMMIT\n', 'iptables-restore: line 2 failed: No chain/target/match by that name.\n', 1],
-  ['loop', '*filter\n:Y - [0:0]\n-A Y -j Y\n-A INPUT -j Y\nCOMMIT\n', 'iptables-restore v1.8.9 (nf_tables): \nline 4: RULE_APPEND failed (Too many links): rule in chain INPUT\n', 4],
-  ['DNAT in filter', '*filter\n-A INPUT -j DNAT --to-destination 1.2.3.4\nCOMMIT\n', 'iptables-restore v1.8.9 (nf_tables): \nline 2: RULE_APPEND failed (Invalid argument): rule in chain INPUT\n', 4],
-  ['DNAT reached from POSTROUTING', '*nat\n:X - [0:0]\n-A POSTROUTING -j X\n-A X -j DNAT --to-destination 1.2.3.4\nCOMMIT\n', 'iptables-restore v1.8.9 (nf_tables): \nline 4: RULE_APPEND failed (Invalid argument): rule in chain X\n', 4],
-  ['jump makes DNAT reachable', '*nat\n:X - [0:0]\n-A X -j DNAT --to-destination 1.2.3.4\n-A POSTROUTING -j X\nCOMMIT\n', 'iptables-restore v1.8.9 (nf_tables): \nline 4: RULE_APPEND failed (Invalid argument): rule in chain POSTROUTING\n', 4],
-  ['unknown option', '*filter\n-A INPUT -p tcp --dportx 80\nCOMMIT\n', 'iptables-restore v1.8.9 (nf_tables): unknown option "--dportx"\nError occurred at line: 2\nTry `iptables-restore -h\' or \'iptables-restore --help\' for more information.\n', 2],
-  ['implicit match needs -p', '*filter\n-A INPUT --dport 80 -j ACCEPT\nCOMMIT\n', 'iptables-restore v1.8.9 (nf_tables): unknown option "--dport"\nError occurred at line: 2\nTry `iptables-restore -h\' or \'iptables-restore --help\' for more information.\n', 2],
-  ['tcp without -p', '*filter\n-A INPUT -m tcp --dport 80 -j ACCEPT\nCOMMIT\n', "iptables-restore v1.8.9 (nf_tables): TCP match requires '-p tcp'\nError occurred at line: 2\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n", 2],
+  [
+    'missing chain',
+    '*filter\n-A INPUT -j FOO\nCOMMIT\n',
+    "iptables-restore v1.8.9 (nf_tables): Chain 'FOO' does not exist\nError occurred at line: 2\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n",
+    2,
+  ],
+  [
+    'append to missing chain',
+    '*filter\n-A NOPE -j ACCEPT\nCOMMIT\n',
+    'iptables-restore: line 2 failed: No chain/target/match by that name.\n',
+    1,
+  ],
+  [
+    'loop',
+    '*filter\n:Y - [0:0]\n-A Y -j Y\n-A INPUT -j Y\nCOMMIT\n',
+    'iptables-restore v1.8.9 (nf_tables): \nline 4: RULE_APPEND failed (Too many links): rule in chain INPUT\n',
+    4,
+  ],
+  [
+    'DNAT in filter',
+    '*filter\n-A INPUT -j DNAT --to-destination 1.2.3.4\nCOMMIT\n',
+    'iptables-restore v1.8.9 (nf_tables): \nline 2: RULE_APPEND failed (Invalid argument): rule in chain INPUT\n',
+    4,
+  ],
+  [
+    'DNAT reached from POSTROUTING',
+    '*nat\n:X - [0:0]\n-A POSTROUTING -j X\n-A X -j DNAT --to-destination 1.2.3.4\nCOMMIT\n',
+    'iptables-restore v1.8.9 (nf_tables): \nline 4: RULE_APPEND failed (Invalid argument): rule in chain X\n',
+    4,
+  ],
+  [
+    'jump makes DNAT reachable',
+    '*nat\n:X - [0:0]\n-A X -j DNAT --to-destination 1.2.3.4\n-A POSTROUTING -j X\nCOMMIT\n',
+    'iptables-restore v1.8.9 (nf_tables): \nline 4: RULE_APPEND failed (Invalid argument): rule in chain POSTROUTING\n',
+    4,
+  ],
+  [
+    'unknown option',
+    '*filter\n-A INPUT -p tcp --dportx 80\nCOMMIT\n',
+    "iptables-restore v1.8.9 (nf_tables): unknown option \"--dportx\"\nError occurred at line: 2\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n",
+    2,
+  ],
+  [
+    'implicit match needs -p',
+    '*filter\n-A INPUT --dport 80 -j ACCEPT\nCOMMIT\n',
+    "iptables-restore v1.8.9 (nf_tables): unknown option \"--dport\"\nError occurred at line: 2\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n",
+    2,
+  ],
+  [
+    'tcp without -p',
+    '*filter\n-A INPUT -m tcp --dport 80 -j ACCEPT\nCOMMIT\n',
+    "iptables-restore v1.8.9 (nf_tables): TCP match requires '-p tcp'\nError occurred at line: 2\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n",
+    2,
+  ],
   ['no COMMIT', '*filter\n-A INPUT -j ACCEPT\n', 'iptables-restore: COMMIT expected at line 3\n', 1],
-  ['bad table', '*bogus\nCOMMIT\n', "iptables-restore v1.8.9 (nf_tables): iptables-restore: line 1 table name 'bogus' invalid\nError occurred at line: 1\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n", 2],
+  [
+    'bad table',
+    '*bogus\nCOMMIT\n',
+    "iptables-restore v1.8.9 (nf_tables): iptables-restore: line 1 table name 'bogus' invalid\nError occurred at line: 1\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n",
+    2,
+  ],
   ['garbage', 'garbage\n', 'iptables-restore: line 1 failed\n', 1],
   ['bad policy', '*filter\n:INPUT FOO [0:0]\nCOMMIT\n', 'iptables-restore: line 2 failed: Bad policy name.\n', 1],
-  ['-o with INPUT', '*filter\n-A INPUT -o eth0 -j ACCEPT\nCOMMIT\n', "iptables-restore v1.8.9 (nf_tables): Can't use -o with INPUT\nError occurred at line: 2\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n", 2],
-  ['busy chain', '*filter\n-X X\nCOMMIT\n', 'iptables-restore v1.8.9 (nf_tables): \nline 2: CHAIN_DEL failed (Device or resource busy): chain X\n', 4],
-  ['TPROXY without -p', '*mangle\n-A PREROUTING -j TPROXY --on-port 1\nCOMMIT\n', 'iptables-restore v1.8.9 (nf_tables): \nline 2: RULE_APPEND failed (Invalid argument): rule in chain PREROUTING\n', 4],
+  [
+    '-o with INPUT',
+    '*filter\n-A INPUT -o eth0 -j ACCEPT\nCOMMIT\n',
+    "iptables-restore v1.8.9 (nf_tables): Can't use -o with INPUT\nError occurred at line: 2\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n",
+    2,
+  ],
+  [
+    'busy chain',
+    '*filter\n-X X\nCOMMIT\n',
+    'iptables-restore v1.8.9 (nf_tables): \nline 2: CHAIN_DEL failed (Device or resource busy): chain X\n',
+    4,
+  ],
+  [
+    'TPROXY without -p',
+    '*mangle\n-A PREROUTING -j TPROXY --on-port 1\nCOMMIT\n',
+    'iptables-restore v1.8.9 (nf_tables): \nline 2: RULE_APPEND failed (Invalid argument): rule in chain PREROUTING\n',
+    4,
+  ],
   ['deletion index', '*filter\n-D INPUT 9\nCOMMIT\n', 'iptables-restore: line 2 failed: Index of deletion too big.\n', 1],
 ];
 
@@ -57,7 +122,9 @@ describe('iptables-restore errors (kernel wording) leave the rules unchanged', (
 
   it('points diagnostics into the enclosing file', () => {
     const r = runIptablesRestore(new Ruleset(), '*filter\n-A INPUT -j FOO\nCOMMIT\n', { file: 't.yaml', lineOffset: 20 });
-    expect(r.diagnostics).toEqual([{ file: 't.yaml', line: 22, col: 1, message: "iptables-restore: line 2 failed: Chain 'FOO' does not exist" }]);
+    expect(r.diagnostics).toEqual([
+      { file: 't.yaml', line: 22, col: 1, message: "iptables-restore: line 2 failed: Chain 'FOO' does not exist" },
+    ]);
   });
 
   it('keeps blocks committed before the failing one, as iptables-nft does', () => {
@@ -88,12 +155,17 @@ describe('iptables-restore semantics', () => {
     runIptablesRestore(rs, '*filter\n-A INPUT -j DROP\nCOMMIT\n', { noflush: true });
     expect(save(rs, { table: 'filter' })).toContain('-A INPUT -j X\n-A INPUT -j DROP\n');
     runIptablesRestore(rs, '*filter\n-A INPUT -j DROP\nCOMMIT\n');
-    expect(save(rs, { table: 'filter' })).toBe('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -j DROP\nCOMMIT\n');
+    expect(save(rs, { table: 'filter' })).toBe(
+      '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -j DROP\nCOMMIT\n',
+    );
   });
 
   it('orders tables as iptables-nft does and sorts user chains', () => {
     const rs = new Ruleset();
-    runIptablesRestore(rs, '*nat\n:b - [0:0]\n:B - [0:0]\n:a - [0:0]\nCOMMIT\n*security\n:INPUT ACCEPT [0:0]\nCOMMIT\n*raw\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n*mangle\n:INPUT ACCEPT [0:0]\nCOMMIT\n');
+    runIptablesRestore(
+      rs,
+      '*nat\n:b - [0:0]\n:B - [0:0]\n:a - [0:0]\nCOMMIT\n*security\n:INPUT ACCEPT [0:0]\nCOMMIT\n*raw\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n*mangle\n:INPUT ACCEPT [0:0]\nCOMMIT\n',
+    );
     const out = save(rs);
     expect(out.match(/^\*\w+/gm)).toEqual(['*mangle', '*security', '*raw', '*nat']);
     expect(out.match(/^:[abB] /gm)).toEqual([':B ', ':a ', ':b ']);
@@ -128,7 +200,11 @@ COMMIT
 `,
     );
     expect(r.stderr).toBe('');
-    expect(save(rs, { table: 'filter' }).split('\n').filter((l) => l.startsWith('-A'))).toEqual([
+    expect(
+      save(rs, { table: 'filter' })
+        .split('\n')
+        .filter((l) => l.startsWith('-A')),
+    ).toEqual([
       '-A INPUT -s 1.2.0.3/32 -d 10.0.0.0/24 -p tcp -m tcp --dport 80 -m multiport --dports 22,443,1000:2000 -j ACCEPT',
       '-A INPUT -p tcp -m tcp ! --sport 1:2 ! --dport 80 --tcp-flags FIN,SYN,RST,ACK SYN',
       '-A INPUT -s 1.0.3.0/255.0.255.0 -p icmp -m icmp --icmp-type 3/3 -j REJECT --reject-with icmp-port-unreachable',

@@ -77,7 +77,8 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
   const work = batch ? new Ruleset() : rs;
   if (batch) for (const [n, t] of rs.tables) work.tables.set(n, t);
   let txn: TableTxn | null = null;
-  const named = (table: TableName, name: string): string | undefined => (txn !== null && txn.name === table ? txn.chain(name) : work.table(table)?.chains.get(name))?.name;
+  const named = (table: TableName, name: string): string | undefined =>
+    (txn !== null && txn.name === table ? txn.chain(name) : work.table(table)?.chains.get(name))?.name;
   const env = makeParseEnv(rs, opts, (table, name) => named(table, name) !== undefined);
   env.chainNamed = named;
 
@@ -88,7 +89,14 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       stdout: '',
       stderr,
       exitCode: EXIT[kind],
-      diagnostics: [{ file: opts.file, line: line + (opts.lineOffset ?? 0), col: 1, message: `iptables-restore: line ${line} failed${message ? `: ${message}` : ''}` }],
+      diagnostics: [
+        {
+          file: opts.file,
+          line: line + (opts.lineOffset ?? 0),
+          col: 1,
+          message: `iptables-restore: line ${line} failed${message ? `: ${message}` : ''}`,
+        },
+      ],
     };
   };
 
@@ -119,7 +127,8 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
     if (c0 === 42 /* * */) {
       const name = line.slice(1).trim();
       if (txn) return failure('parse', `iptables-restore: line ${n} table name '${name}' invalid`, n);
-      if (!(TABLES as readonly string[]).includes(name)) return failure('parse', `iptables-restore: line ${n} table name '${name}' invalid`, n);
+      if (!(TABLES as readonly string[]).includes(name))
+        return failure('parse', `iptables-restore: line ${n} table name '${name}' invalid`, n);
       txn = TableTxn.open(work, name as TableName);
       if (!opts.noflush) txn = flushed(txn);
       txn.deferChecks = !precise;
@@ -184,10 +193,11 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
     if (res.error) return failure(res.error.kind, res.error.message, n);
   }
   if (txn) return { ...failure('op', 'COMMIT expected', n + 1), stderr: `iptables-restore: COMMIT expected at line ${n + 1}\n` };
-  if (batch) for (const name of TABLES) {
-    const t = work.table(name);
-    if (t && t !== rs.table(name)) rs.commit(name, t);
-  }
+  if (batch)
+    for (const name of TABLES) {
+      const t = work.table(name);
+      if (t && t !== rs.table(name)) rs.commit(name, t);
+    }
   return { ok: true, stdout: '', stderr: '', exitCode: 0, diagnostics: [] };
 }
 

@@ -17,7 +17,12 @@ const fmt = (bits: number) => NAMES.filter((n) => bits & ADDRTYPE[n]).join(',');
 
 export const addrtypeMatch: MatchDef = {
   name: 'addrtype',
-  options: { 'src-type': { args: 1, invert: true }, 'dst-type': { args: 1, invert: true }, 'limit-iface-in': { args: 0 }, 'limit-iface-out': { args: 0 } },
+  options: {
+    'src-type': { args: 1, invert: true },
+    'dst-type': { args: 1, invert: true },
+    'limit-iface-in': { args: 0 },
+    'limit-iface-out': { args: 0 },
+  },
   build(uses) {
     let src: { bits: number; inv: boolean } | null = null;
     let dst: { bits: number; inv: boolean } | null = null;
@@ -36,7 +41,11 @@ export const addrtypeMatch: MatchDef = {
     if (limitIn && limitOut) return "addrtype: you can't specify both --limit-iface-in and --limit-iface-out";
     const s = src;
     const d = dst;
-    const hooks = limitIn ? (['PREROUTING', 'INPUT', 'FORWARD'] as const) : limitOut ? (['POSTROUTING', 'OUTPUT', 'FORWARD'] as const) : undefined;
+    const hooks = limitIn
+      ? (['PREROUTING', 'INPUT', 'FORWARD'] as const)
+      : limitOut
+        ? (['POSTROUTING', 'OUTPUT', 'FORWARD'] as const)
+        : undefined;
     return {
       name: 'addrtype',
       legal: hooks ? { hooks } : undefined,

@@ -18,7 +18,7 @@ export const commentMatch: MatchDef = {
   options: { comment: { args: 1 } },
   build(uses) {
     const u = uses[uses.length - 1];
-    if (!u) return 'COMMENT match: You must specify `--comment\'';
+    if (!u) return "COMMENT match: You must specify `--comment'";
     const text = u.args[0];
     if (text.length > 255) return 'comment may not exceed 255 characters';
     return new CommentMatch(text);

@@ -7,7 +7,13 @@ import type { MatchDef } from '../ext.js';
  */
 export const connlimitMatch: MatchDef = {
   name: 'connlimit',
-  options: { 'connlimit-upto': { args: 1 }, 'connlimit-above': { args: 1 }, 'connlimit-mask': { args: 1 }, 'connlimit-saddr': { args: 0 }, 'connlimit-daddr': { args: 0 } },
+  options: {
+    'connlimit-upto': { args: 1 },
+    'connlimit-above': { args: 1 },
+    'connlimit-mask': { args: 1 },
+    'connlimit-saddr': { args: 0 },
+    'connlimit-daddr': { args: 0 },
+  },
   build(uses) {
     let limit = -1;
     let above = false;

@@ -100,7 +100,7 @@ export const conntrackMatch: MatchDef = {
       const isSrc = f.endsWith('src');
       tests.push((skb) => {
         const t = tupleOf(f, skb);
-        return ((((isSrc ? t.src : t.dst) & am.mask) >>> 0) === am.addr) !== inv;
+        return (((isSrc ? t.src : t.dst) & am.mask) >>> 0 === am.addr) !== inv;
       });
       const text = am.mask === 0xffffffff ? formatIpv4(am.addr) : `${formatIpv4(am.addr)}/${maskText(am.mask)}`;
       saved.push(`${neg(u)} --${f} ${text}`);
@@ -135,7 +135,12 @@ export const conntrackMatch: MatchDef = {
       }
       const inv = su.invert;
       tests.push((skb) => ((skb.ct!.status & bits) !== 0) !== inv);
-      const text = bits === 0 ? 'NONE' : STATUS_NAMES.filter(([, b]) => bits & b).map(([n]) => n).join(',');
+      const text =
+        bits === 0
+          ? 'NONE'
+          : STATUS_NAMES.filter(([, b]) => bits & b)
+              .map(([n]) => n)
+              .join(',');
       saved.push(`${neg(su)} --ctstatus ${text}`);
       listed.push(`${lneg(su)}ctstatus ${text}`);
     }
@@ -183,7 +188,7 @@ export const conntrackMatch: MatchDef = {
 function maskText(mask: number): string {
   let len = 0;
   while (len < 32 && mask & (0x80000000 >>> len)) len++;
-  return ((len === 32 ? 0xffffffff : ~(0xffffffff >>> len)) >>> 0) === mask >>> 0 ? String(len) : formatIpv4(mask);
+  return (len === 32 ? 0xffffffff : ~(0xffffffff >>> len)) >>> 0 === mask >>> 0 ? String(len) : formatIpv4(mask);
 }
 
 export const stateMatch: MatchDef = {

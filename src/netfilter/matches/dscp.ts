@@ -2,9 +2,28 @@ import { hex, hex2, parseUint, type MatchDef } from '../ext.js';
 
 /** DiffServ class names and their code points. */
 export const DSCP_CLASSES: Record<string, number> = {
-  CS0: 0, CS1: 8, CS2: 16, CS3: 24, CS4: 32, CS5: 40, CS6: 48, CS7: 56,
-  AF11: 10, AF12: 12, AF13: 14, AF21: 18, AF22: 20, AF23: 22,
-  AF31: 26, AF32: 28, AF33: 30, AF41: 34, AF42: 36, AF43: 38, EF: 46, BE: 0,
+  CS0: 0,
+  CS1: 8,
+  CS2: 16,
+  CS3: 24,
+  CS4: 32,
+  CS5: 40,
+  CS6: 48,
+  CS7: 56,
+  AF11: 10,
+  AF12: 12,
+  AF13: 14,
+  AF21: 18,
+  AF22: 20,
+  AF23: 22,
+  AF31: 26,
+  AF32: 28,
+  AF33: 30,
+  AF41: 34,
+  AF42: 36,
+  AF43: 38,
+  EF: 46,
+  BE: 0,
 };
 
 export const dscpMatch: MatchDef = {
@@ -13,7 +32,7 @@ export const dscpMatch: MatchDef = {
   build(uses) {
     const u = uses[uses.length - 1];
     if (!u) return 'DSCP match: Parameter --dscp is required';
-    const v = u.name === 'dscp' ? parseUint(u.args[0], 63) : DSCP_CLASSES[u.args[0].toUpperCase()] ?? null;
+    const v = u.name === 'dscp' ? parseUint(u.args[0], 63) : (DSCP_CLASSES[u.args[0].toUpperCase()] ?? null);
     if (v === null) return `Invalid DSCP value \`${u.args[0]}'`;
     const inv = u.invert;
     return {

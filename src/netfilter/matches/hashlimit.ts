@@ -41,7 +41,8 @@ export const hashlimitMatch: MatchDef = {
     const burst = num('burst') ?? 5;
     const modeUse = get('mode');
     const modes = modeUse ? modeUse.args[0].split(',') : [];
-    for (const m of modes) if (!(MODES as readonly string[]).includes(m)) return `hashlimit: Bad value for option "--hashlimit-mode": "${modeUse!.args[0]}"`;
+    for (const m of modes)
+      if (!(MODES as readonly string[]).includes(m)) return `hashlimit: Bad value for option "--hashlimit-mode": "${modeUse!.args[0]}"`;
     const srcmask = num('srcmask') ?? 32;
     const dstmask = num('dstmask') ?? 32;
     const expire = num('htable-expire');

@@ -29,7 +29,7 @@ export const iprangeMatch: MatchDef = {
       if (u.name === 'src-range') src = r;
       else dst = r;
     }
-    if (!src && !dst) return 'iprange match: You must specify `--src-range\' or `--dst-range\'';
+    if (!src && !dst) return "iprange match: You must specify `--src-range' or `--dst-range'";
     const s = src;
     const d = dst;
     const inR = (r: Range, a: number) => (a >= r.lo && a <= r.hi) !== r.inv;
@@ -37,7 +37,9 @@ export const iprangeMatch: MatchDef = {
       name: 'iprange',
       save: () => (s ? `${s.inv ? ' !' : ''} --src-range ${fmt(s)}` : '') + (d ? `${d.inv ? ' !' : ''} --dst-range ${fmt(d)}` : ''),
       list: () =>
-        [s ? `source IP range ${s.inv ? '! ' : ''}${fmt(s)}` : '', d ? `destination IP range ${d.inv ? '! ' : ''}${fmt(d)}` : ''].filter(Boolean).join(' '),
+        [s ? `source IP range ${s.inv ? '! ' : ''}${fmt(s)}` : '', d ? `destination IP range ${d.inv ? '! ' : ''}${fmt(d)}` : '']
+          .filter(Boolean)
+          .join(' '),
       test: (skb) => (!s || inR(s, skb.pkt.src)) && (!d || inR(d, skb.pkt.dst)),
     };
   },

@@ -6,7 +6,7 @@ export const lengthMatch: MatchDef = {
   options: { length: { args: 1, invert: true } },
   build(uses) {
     const u = uses[uses.length - 1];
-    if (!u) return 'length: You must specify `--length\'';
+    if (!u) return "length: You must specify `--length'";
     const m = /^(\d*)(?::(\d*))?$/.exec(u.args[0]);
     if (!m || (m[1] === '' && m[2] === undefined)) return `length: Bad value for "--length" option: "${u.args[0]}"`;
     const lo = m[1] === '' ? 0 : Number(m[1]);

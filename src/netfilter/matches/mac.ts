@@ -5,7 +5,7 @@ export const macMatch: MatchDef = {
   options: { 'mac-source': { args: 1, invert: true } },
   build(uses) {
     const u = uses[uses.length - 1];
-    if (!u) return 'You must specify `--mac-source\'';
+    if (!u) return "You must specify `--mac-source'";
     if (!/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(u.args[0])) return 'Invalid MAC address specified.';
     const mac = u.args[0]
       .split(':')

@@ -9,7 +9,7 @@ export const markMatch: MatchDef = {
   options: { mark: { args: 1, invert: true } },
   build(uses) {
     const u = uses[uses.length - 1];
-    if (!u) return 'mark match: You must specify `--mark\'';
+    if (!u) return "mark match: You must specify `--mark'";
     const mm = parseMarkMask(u.args[0]);
     if (!mm) return `mark: Bad value for "--mark" option: "${u.args[0]}"`;
     const { value, mask } = mm;
@@ -18,7 +18,7 @@ export const markMatch: MatchDef = {
       name: 'mark',
       save: () => `${inv ? ' !' : ''} --mark ${markText(value, mask)}`,
       list: () => `mark match ${inv ? '! ' : ''}${markText(value, mask)}`,
-      test: (skb) => (((skb.mark & mask) >>> 0) === ((value & mask) >>> 0)) !== inv,
+      test: (skb) => ((skb.mark & mask) >>> 0 === (value & mask) >>> 0) !== inv,
     };
   },
 };
@@ -28,7 +28,7 @@ export const connmarkMatch: MatchDef = {
   options: { mark: { args: 1, invert: true } },
   build(uses) {
     const u = uses[uses.length - 1];
-    if (!u) return 'connmark match: You must specify `--mark\'';
+    if (!u) return "connmark match: You must specify `--mark'";
     const mm = parseMarkMask(u.args[0]);
     if (!mm) return `connmark: Bad value for "--mark" option: "${u.args[0]}"`;
     const { value, mask } = mm;
@@ -37,7 +37,7 @@ export const connmarkMatch: MatchDef = {
       name: 'connmark',
       save: () => `${inv ? ' !' : ''} --mark ${markText(value, mask)}`,
       list: () => `connmark match ${inv ? '!' : ''}${markText(value, mask)}`,
-      test: (skb) => skb.ct !== null && (((skb.ct.mark & mask) >>> 0) === ((value & mask) >>> 0)) !== inv,
+      test: (skb) => skb.ct !== null && ((skb.ct.mark & mask) >>> 0 === (value & mask) >>> 0) !== inv,
     };
   },
 };

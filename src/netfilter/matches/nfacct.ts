@@ -6,7 +6,7 @@ export const nfacctMatch: MatchDef = {
   options: { 'nfacct-name': { args: 1 } },
   build(uses, ctx) {
     const u = uses[uses.length - 1];
-    if (!u) return 'nfacct: You must specify `--nfacct-name\'';
+    if (!u) return "nfacct: You must specify `--nfacct-name'";
     const name = u.args[0];
     if (!ctx.nfacctExists(name)) return `nfacct: object ${name} does not exist`;
     return {

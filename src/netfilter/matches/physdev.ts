@@ -35,9 +35,15 @@ export const physdevMatch: MatchDef = {
     const allNegated = (!I || I.inv) && (!O || O.inv) && [...flags.values()].every((v) => v);
     return {
       name: 'physdev',
-      save: () => (I ? `${I.inv ? ' !' : ''} --physdev-in ${I.name}` : '') + (O ? `${O.inv ? ' !' : ''} --physdev-out ${O.name}` : '') + flagText('--', ' '),
+      save: () =>
+        (I ? `${I.inv ? ' !' : ''} --physdev-in ${I.name}` : '') +
+        (O ? `${O.inv ? ' !' : ''} --physdev-out ${O.name}` : '') +
+        flagText('--', ' '),
       list: () =>
-        'PHYSDEV match' + (I ? `${I.inv ? ' !' : ''} --physdev-in ${I.name}` : '') + (O ? `${O.inv ? ' !' : ''} --physdev-out ${O.name}` : '') + flagText('--', ' '),
+        'PHYSDEV match' +
+        (I ? `${I.inv ? ' !' : ''} --physdev-in ${I.name}` : '') +
+        (O ? `${O.inv ? ' !' : ''} --physdev-out ${O.name}` : '') +
+        flagText('--', ' '),
       test(skb) {
         if (!skb.bridged) return allNegated;
         if (flags.has('physdev-is-bridged') && (skb.physOut !== null) === flags.get('physdev-is-bridged')) return false;

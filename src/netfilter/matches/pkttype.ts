@@ -7,7 +7,7 @@ export const pkttypeMatch: MatchDef = {
   options: { 'pkt-type': { args: 1, invert: true } },
   build(uses) {
     const u = uses[uses.length - 1];
-    if (!u) return 'pkttype: You must specify `--pkt-type\'';
+    if (!u) return "pkttype: You must specify `--pkt-type'";
     const t = TYPES.find((x) => x === u.args[0].toLowerCase());
     if (!t) return `Bad packet type '${u.args[0]}'`;
     const inv = u.invert;

@@ -45,7 +45,7 @@ export const recentMatch: MatchDef = {
         case 'rcheck':
         case 'update':
         case 'remove':
-          if (mode) return 'recent: only one of `--set\', `--rcheck\' `--update\' or `--remove\' may be set';
+          if (mode) return "recent: only one of `--set', `--rcheck' `--update' or `--remove' may be set";
           mode = u.name;
           inv = u.invert;
           break;
@@ -78,7 +78,7 @@ export const recentMatch: MatchDef = {
           break;
       }
     }
-    if (!mode) return 'recent: you must specify one of `--set\', `--rcheck\' `--update\' or `--remove\'';
+    if (!mode) return "recent: you must specify one of `--set', `--rcheck' `--update' or `--remove'";
     if (reap && !seconds) return 'recent: --reap is only valid with --seconds';
     const keep = Math.max(MIN_STAMPS, hitcount);
     const key = `recent:${name}`;

@@ -10,11 +10,12 @@ export const setMatch: MatchDef = {
   },
   build(uses, ctx) {
     const u = uses.filter((x) => x.name === 'match-set').pop();
-    if (!u) return 'You must specify `--match-set\' with proper arguments';
+    if (!u) return "You must specify `--match-set' with proper arguments";
     const [name, dirText] = u.args;
     if (!ctx.ipsetExists(name)) return `Set ${name} doesn't exist.`;
     const parts = dirText.split(',');
-    if (parts.some((p) => p !== 'src' && p !== 'dst') || parts.length > 6) return `You must specify (the comma separated list of) 'src' or 'dst'`;
+    if (parts.some((p) => p !== 'src' && p !== 'dst') || parts.length > 6)
+      return `You must specify (the comma separated list of) 'src' or 'dst'`;
     const dims = parts.map((p) => p === 'src');
     const inv = u.invert;
     return {

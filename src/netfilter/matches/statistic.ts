@@ -1,7 +1,7 @@
 import type { MatchDef, MatchFn, MatchInstance } from '../ext.js';
 
 function randomTest(prob: number, inv: boolean): MatchFn {
-  return (_skb, env) => ((env.rng.nextU32() & 0x7fffffff) < prob) !== inv;
+  return (_skb, env) => (env.rng.nextU32() & 0x7fffffff) < prob !== inv;
 }
 
 /** `--mode random`, a class so that the printers live on the prototype (kube-proxy load-balances every Service with it). */

@@ -38,7 +38,12 @@ const hex2 = (n: number) => `0x${n.toString(16).toUpperCase().padStart(2, '0')}`
 
 export const tcpMatch: MatchDef = {
   name: 'tcp',
-  options: { ...PORT_OPTIONS, 'tcp-flags': { args: 2, invert: true }, syn: { args: 0, invert: true }, 'tcp-option': { args: 1, invert: true } },
+  options: {
+    ...PORT_OPTIONS,
+    'tcp-flags': { args: 2, invert: true },
+    syn: { args: 0, invert: true },
+    'tcp-option': { args: 1, invert: true },
+  },
   build(uses, ctx) {
     const need = requiresProto('tcp', 6, ctx.proto, ctx.protoInvert);
     if (need) return need;
@@ -82,7 +87,11 @@ function tcpDport(port: number): MatchFn {
   };
 }
 
-function tcpFull(ports: ((s: number, d: number) => boolean) | null, f: TcpFlagsSel | null, o: { kind: number; invert: boolean } | null): MatchFn {
+function tcpFull(
+  ports: ((s: number, d: number) => boolean) | null,
+  f: TcpFlagsSel | null,
+  o: { kind: number; invert: boolean } | null,
+): MatchFn {
   return (skb) => {
     const p = skb.pkt;
     const t = p.tcp;
@@ -98,7 +107,12 @@ function tcpFull(ports: ((s: number, d: number) => boolean) | null, f: TcpFlagsS
  * The packet test, made by factories outside the class so that each closure's context holds only
  * what it reads. Non-first fragments carry no TCP header: the kernel never matches them.
  */
-function tcpTest(sport: PortSel | null, dport: PortSel | null, f: TcpFlagsSel | null, o: { kind: number; invert: boolean } | null): MatchFn {
+function tcpTest(
+  sport: PortSel | null,
+  dport: PortSel | null,
+  f: TcpFlagsSel | null,
+  o: { kind: number; invert: boolean } | null,
+): MatchFn {
   if (f === null && o === null && sport === null) {
     if (dport === null) return TCP_ANY;
     const port = exactPort(dport);
@@ -135,7 +149,12 @@ class TcpMatch implements MatchInstance {
   list(): string {
     const o = this.option;
     const f = this.flags;
-    return 'tcp' + listPorts(this.sport, this.dport) + (o ? ` option=${o.invert ? '!' : ''}${o.kind}` : '') + (f ? ` flags:${f.invert ? '!' : ''}${hex2(f.mask)}/${hex2(f.cmp)}` : '');
+    return (
+      'tcp' +
+      listPorts(this.sport, this.dport) +
+      (o ? ` option=${o.invert ? '!' : ''}${o.kind}` : '') +
+      (f ? ` flags:${f.invert ? '!' : ''}${hex2(f.mask)}/${hex2(f.cmp)}` : '')
+    );
   }
 }
 

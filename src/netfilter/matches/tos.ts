@@ -13,7 +13,7 @@ export const tosMatch: MatchDef = {
   options: { tos: { args: 1, invert: true } },
   build(uses) {
     const u = uses[uses.length - 1];
-    if (!u) return 'tos: You must specify `--tos\'';
+    if (!u) return "tos: You must specify `--tos'";
     const named = TOS_NAMES[u.args[0].toLowerCase()];
     // A symbolic name compares only the old TOS bits (mask 0x3f), a number the whole byte unless a mask is given.
     const vm = named !== undefined ? { value: named, mask: 0x3f } : parseMarkMask(u.args[0]);

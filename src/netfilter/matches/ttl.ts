@@ -5,7 +5,7 @@ export const ttlMatch: MatchDef = {
   options: { 'ttl-eq': { args: 1, invert: true }, 'ttl-lt': { args: 1 }, 'ttl-gt': { args: 1 } },
   build(uses) {
     const u = uses[uses.length - 1];
-    if (!u) return 'TTL match: You must specify one of `--ttl-eq\', `--ttl-lt\', `--ttl-gt\'';
+    if (!u) return "TTL match: You must specify one of `--ttl-eq', `--ttl-lt', `--ttl-gt'";
     if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 255) return `ttl: Bad value for "--${u.name}" option: "${u.args[0]}"`;
     const v = Number(u.args[0]);
     const op = u.name === 'ttl-eq' ? (u.invert ? 'ne' : 'eq') : u.name === 'ttl-lt' ? 'lt' : 'gt';

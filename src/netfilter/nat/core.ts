@@ -11,8 +11,17 @@ import type { Conntrack } from '../conntrack/table.js';
 import { TcpState } from '../conntrack/tcp.js';
 import { copyTuple, invertTuple, tupleEquals } from '../conntrack/tuple.js';
 import {
-  IPS_DST_NAT, IPS_DST_NAT_DONE, IPS_DYING, IPS_FIXED_TIMEOUT, IPS_SEQ_ADJUST, IPS_SRC_NAT, IPS_SRC_NAT_DONE,
-  type CtTuple, type Hook, type NatRange, type Verdict,
+  IPS_DST_NAT,
+  IPS_DST_NAT_DONE,
+  IPS_DYING,
+  IPS_FIXED_TIMEOUT,
+  IPS_SEQ_ADJUST,
+  IPS_SRC_NAT,
+  IPS_SRC_NAT_DONE,
+  type CtTuple,
+  type Hook,
+  type NatRange,
+  type Verdict,
 } from '../types.js';
 import { jhash2, reciprocalScale, wireWord } from './jhash.js';
 
@@ -38,7 +47,17 @@ export interface NatSetupOptions {
 
 /** A range with everything off; callers fill in what the rule says. */
 export function emptyRange(): NatRange {
-  return { mapIps: false, minIp: 0, maxIp: 0, protoSpecified: false, minPort: 0, maxPort: 0, random: false, randomFully: false, persistent: false };
+  return {
+    mapIps: false,
+    minIp: 0,
+    maxIp: 0,
+    protoSpecified: false,
+    minPort: 0,
+    maxPort: 0,
+    random: false,
+    randomFully: false,
+    persistent: false,
+  };
 }
 
 /**
@@ -216,4 +235,3 @@ function l4UniqueTuple(ct: Conntrack, e: CtEntry, t: CtTuple, r: NatRange, manip
     off = rng.nextU32() & 0xffff;
   }
 }
-

@@ -14,12 +14,18 @@ export function jhash2(words: readonly number[], initval: number): number {
     a = (a + words[i]) >>> 0;
     b = (b + words[i + 1]) >>> 0;
     c = (c + words[i + 2]) >>> 0;
-    a = ((a - c) ^ rol(c, 4)) >>> 0; c = (c + b) >>> 0;
-    b = ((b - a) ^ rol(a, 6)) >>> 0; a = (a + c) >>> 0;
-    c = ((c - b) ^ rol(b, 8)) >>> 0; b = (b + a) >>> 0;
-    a = ((a - c) ^ rol(c, 16)) >>> 0; c = (c + b) >>> 0;
-    b = ((b - a) ^ rol(a, 19)) >>> 0; a = (a + c) >>> 0;
-    c = ((c - b) ^ rol(b, 4)) >>> 0; b = (b + a) >>> 0;
+    a = ((a - c) ^ rol(c, 4)) >>> 0;
+    c = (c + b) >>> 0;
+    b = ((b - a) ^ rol(a, 6)) >>> 0;
+    a = (a + c) >>> 0;
+    c = ((c - b) ^ rol(b, 8)) >>> 0;
+    b = (b + a) >>> 0;
+    a = ((a - c) ^ rol(c, 16)) >>> 0;
+    c = (c + b) >>> 0;
+    b = ((b - a) ^ rol(a, 19)) >>> 0;
+    a = (a + c) >>> 0;
+    c = ((c - b) ^ rol(b, 4)) >>> 0;
+    b = (b + a) >>> 0;
     len -= 3;
     i += 3;
   }

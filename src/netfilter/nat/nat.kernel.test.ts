@@ -44,14 +44,20 @@ interface Row {
   flags: string;
 }
 
-const LINE = /^(\w+)\s+\d+ \d+ (?:([A-Z_]+) )?src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+) (\[UNREPLIED\] )?src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+) (\[ASSURED\] )?/;
+const LINE =
+  /^(\w+)\s+\d+ \d+ (?:([A-Z_]+) )?src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+) (\[UNREPLIED\] )?src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+) (\[ASSURED\] )?/;
 
 function parse(line: string): Row | null {
   const m = LINE.exec(line);
   if (!m) return null;
   return {
-    proto: m[1], state: m[2] ?? '', orig: `${m[3]}:${m[5]}->${m[4]}:${m[6]}`, origSport: Number(m[5]),
-    reply: `${m[8]}:${m[10]}->${m[9]}`, replyDport: Number(m[11]), flags: `${m[7] ? 'U' : ''}${m[12] ? 'A' : ''}`,
+    proto: m[1],
+    state: m[2] ?? '',
+    orig: `${m[3]}:${m[5]}->${m[4]}:${m[6]}`,
+    origSport: Number(m[5]),
+    reply: `${m[8]}:${m[10]}->${m[9]}`,
+    replyDport: Number(m[11]),
+    flags: `${m[7] ? 'U' : ''}${m[12] ? 'A' : ''}`,
   };
 }
 
@@ -64,27 +70,36 @@ function simulate(seed: number): { rows: Row[]; refusedInnerOk: boolean } {
     skb.pkt.dst === ip('10.0.2.100') && skb.pkt.proto === PROTO_UDP
       ? natSetup(ct, skb.ct as CtEntry, 'DST', { ...emptyRange(), mapIps: true, minIp: ip('10.0.2.10'), maxIp: ip('10.0.2.20') }, rng)
       : 'ACCEPT';
-  const post = (skb: Skb): Verdict => (skb.outIf === 'eth1' ? masquerade(ct, skb.ct as CtEntry, emptyRange(), ip('10.0.2.1'), 'eth1', rng) : 'ACCEPT');
+  const post = (skb: Skb): Verdict =>
+    skb.outIf === 'eth1' ? masquerade(ct, skb.ct as CtEntry, emptyRange(), ip('10.0.2.1'), 'eth1', rng) : 'ACCEPT';
   const forward = (p: Packet, inIf: string, outIf: string): Skb => {
     const skb = skbOf(p, inIf, outIf);
     ct.inbound(skb);
-    if (natHook(ct, skb, 'PREROUTING', rng, () => pre(skb)) === 'ACCEPT' && natHook(ct, skb, 'POSTROUTING', rng, () => post(skb)) === 'ACCEPT') ct.confirm(skb);
+    if (
+      natHook(ct, skb, 'PREROUTING', rng, () => pre(skb)) === 'ACCEPT' &&
+      natHook(ct, skb, 'POSTROUTING', rng, () => post(skb)) === 'ACCEPT'
+    )
+      ct.confirm(skb);
     return skb;
   };
   const output = (p: Packet): Skb => {
     const skb = skbOf(p, null, 'eth1');
     ct.inbound(skb);
-    if (natHook(ct, skb, 'OUTPUT', rng, () => 'ACCEPT') === 'ACCEPT' && natHook(ct, skb, 'POSTROUTING', rng, () => post(skb)) === 'ACCEPT') ct.confirm(skb);
+    if (natHook(ct, skb, 'OUTPUT', rng, () => 'ACCEPT') === 'ACCEPT' && natHook(ct, skb, 'POSTROUTING', rng, () => post(skb)) === 'ACCEPT')
+      ct.confirm(skb);
     return skb;
   };
   const input = (p: Packet): Skb => {
     const skb = skbOf(p, 'eth1', null);
     ct.inbound(skb);
-    if (natHook(ct, skb, 'PREROUTING', rng, () => 'ACCEPT') === 'ACCEPT' && natHook(ct, skb, 'INPUT', rng, () => 'ACCEPT') === 'ACCEPT') ct.confirm(skb);
+    if (natHook(ct, skb, 'PREROUTING', rng, () => 'ACCEPT') === 'ACCEPT' && natHook(ct, skb, 'INPUT', rng, () => 'ACCEPT') === 'ACCEPT')
+      ct.confirm(skb);
     return skb;
   };
   const tcpExchange = (src: string, local: boolean) => {
-    const syn = local ? output(tcp(src, 40000, '10.0.2.2', 80, TCP_SYN, 100)) : forward(tcp(src, 40000, '10.0.2.2', 80, TCP_SYN, 100), 'eth0', 'eth1');
+    const syn = local
+      ? output(tcp(src, 40000, '10.0.2.2', 80, TCP_SYN, 100))
+      : forward(tcp(src, 40000, '10.0.2.2', 80, TCP_SYN, 100), 'eth0', 'eth1');
     const mapped = syn.pkt.tcp!.sport;
     const back = (p: Packet) => (local ? input(p) : forward(p, 'eth1', 'eth0'));
     back(tcp('10.0.2.2', 80, '10.0.2.1', mapped, TCP_SYN | TCP_ACK, 900, 101));
@@ -110,22 +125,33 @@ function simulate(seed: number): { rows: Row[]; refusedInnerOk: boolean } {
 }
 
 describe('kernel differential: client -- MASQUERADE/DNAT router -- server', () => {
-  it.skipIf(reason !== null)(`router conntrack table matches the kernel's${reason ? ` (skipped: ${reason})` : ''}`, () => {
-    const out = execFileSync('bash', [SCRIPT], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NFLAB_CT_PREFIX: `nfct${process.pid}` } });
-    const kernel = out.split('\n').filter((l) => l.startsWith('CT ')).map((l) => parse(l.slice(3))!);
-    expect(out).toContain('CLIENT udp: refused');
-    expect(out).toMatch(/RULE \[[1-9]\d*:\d+\] -A FORWARD -p icmp -m conntrack --ctstate RELATED/);
+  it.skipIf(reason !== null)(
+    `router conntrack table matches the kernel's${reason ? ` (skipped: ${reason})` : ''}`,
+    () => {
+      const out = execFileSync('bash', [SCRIPT], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { ...process.env, NFLAB_CT_PREFIX: `nfct${process.pid}` },
+      });
+      const kernel = out
+        .split('\n')
+        .filter((l) => l.startsWith('CT '))
+        .map((l) => parse(l.slice(3))!);
+      expect(out).toContain('CLIENT udp: refused');
+      expect(out).toMatch(/RULE \[[1-9]\d*:\d+\] -A FORWARD -p icmp -m conntrack --ctstate RELATED/);
 
-    const sim = simulate(1);
-    expect(sim.refusedInnerOk).toBe(true);
-    expect(sim.rows).toHaveLength(kernel.length);
-    for (const k of kernel) {
-      const n = sim.rows.find((r) => r.orig === k.orig && r.proto === k.proto);
-      expect(n, `nflab has no entry for ${k.proto} ${k.orig}`).toBeDefined();
-      expect({ state: n!.state, reply: n!.reply, flags: n!.flags }).toEqual({ state: k.state, reply: k.reply, flags: k.flags });
-      // A port the kernel kept must be kept; a port it re-mapped (randomly) must be re-mapped too.
-      if (k.replyDport === k.origSport) expect(n!.replyDport).toBe(k.origSport);
-      else expect(n!.replyDport).not.toBe(k.origSport);
-    }
-  }, 40_000);
+      const sim = simulate(1);
+      expect(sim.refusedInnerOk).toBe(true);
+      expect(sim.rows).toHaveLength(kernel.length);
+      for (const k of kernel) {
+        const n = sim.rows.find((r) => r.orig === k.orig && r.proto === k.proto);
+        expect(n, `nflab has no entry for ${k.proto} ${k.orig}`).toBeDefined();
+        expect({ state: n!.state, reply: n!.reply, flags: n!.flags }).toEqual({ state: k.state, reply: k.reply, flags: k.flags });
+        // A port the kernel kept must be kept; a port it re-mapped (randomly) must be re-mapped too.
+        if (k.replyDport === k.origSport) expect(n!.replyDport).toBe(k.origSport);
+        else expect(n!.replyDport).not.toBe(k.origSport);
+      }
+    },
+    40_000,
+  );
 });

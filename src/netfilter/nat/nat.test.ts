@@ -81,14 +81,22 @@ describe('SNAT / MASQUERADE', () => {
   });
 
   it('maps into --to-source ports when the original port is outside them, and honours --random', () => {
-    const snat: Rule = (ct, e, _s, rng) => natSetup(ct, e, 'SRC', range({ mapIps: true, minIp: ip('10.0.2.1'), maxIp: ip('10.0.2.1'), protoSpecified: true, minPort: 2000, maxPort: 2010 }), rng);
+    const snat: Rule = (ct, e, _s, rng) =>
+      natSetup(
+        ct,
+        e,
+        'SRC',
+        range({ mapIps: true, minIp: ip('10.0.2.1'), maxIp: ip('10.0.2.1'), protoSpecified: true, minPort: 2000, maxPort: 2010 }),
+        rng,
+      );
     const r = router(5, { post: snat });
     const seen = new Set<number>();
     for (let i = 0; i < 11; i++) seen.add(r.forward(udp('10.0.1.2', 40000 + i, '10.0.2.2', 53)).skb.pkt.udp!.sport);
     expect([...seen].every((p) => p >= 2000 && p <= 2010)).toBe(true);
     expect(seen.size).toBe(11);
 
-    const rnd: Rule = (ct, e, _s, rng) => natSetup(ct, e, 'SRC', range({ mapIps: true, minIp: ip('10.0.2.1'), maxIp: ip('10.0.2.1'), random: true }), rng);
+    const rnd: Rule = (ct, e, _s, rng) =>
+      natSetup(ct, e, 'SRC', range({ mapIps: true, minIp: ip('10.0.2.1'), maxIp: ip('10.0.2.1'), random: true }), rng);
     const rr = router(5, { post: rnd });
     expect(rr.forward(udp('10.0.1.2', 40000, '10.0.2.2', 53)).skb.pkt.udp!.sport).not.toBe(40000);
   });
@@ -126,7 +134,14 @@ describe('SNAT / MASQUERADE', () => {
   });
 
   it('reclaims a port held by a SNATed TIME_WAIT entry for a newer SYN when the range is exhausted', () => {
-    const snat: Rule = (ct, e, _s, rng) => natSetup(ct, e, 'SRC', range({ mapIps: true, minIp: ip('10.0.2.1'), maxIp: ip('10.0.2.1'), protoSpecified: true, minPort: 2000, maxPort: 2001 }), rng);
+    const snat: Rule = (ct, e, _s, rng) =>
+      natSetup(
+        ct,
+        e,
+        'SRC',
+        range({ mapIps: true, minIp: ip('10.0.2.1'), maxIp: ip('10.0.2.1'), protoSpecified: true, minPort: 2000, maxPort: 2001 }),
+        rng,
+      );
     const r = router(21, { post: snat });
     const ports: number[] = [];
     for (const c of ['10.0.1.2', '10.0.1.3']) {
@@ -142,7 +157,12 @@ describe('SNAT / MASQUERADE', () => {
     const fresh = r.forward(tcp('10.0.1.4', 5000, '10.0.2.2', 80, TCP_SYN, 90000));
     expect(fresh.verdict).toBe('ACCEPT');
     expect(ports).toContain(fresh.skb.pkt.tcp!.sport);
-    expect(r.ct.entries().map((e) => e.protoStateName()).sort()).toEqual(['SYN_SENT', 'TIME_WAIT']);
+    expect(
+      r.ct
+        .entries()
+        .map((e) => e.protoStateName())
+        .sort(),
+    ).toEqual(['SYN_SENT', 'TIME_WAIT']);
     // An older sequence number may not take it over: the tuple stays taken and confirm refuses the clash.
     const stale = r.forward(tcp('10.0.1.5', 5000, '10.0.2.2', 80, TCP_SYN, 10));
     expect(stale.verdict).toBe('CLASH');
@@ -161,10 +181,17 @@ describe('DNAT', () => {
   it('chooses an address in a range by the kernel hash of source and destination', () => {
     // Kernel (exp1): -j DNAT --to-destination 10.0.2.10-10.0.2.20, UDP to 10.0.2.100 from 10.0.1.2 .. 10.0.1.9:
     const kernel: Record<string, string> = {
-      '10.0.1.2': '10.0.2.20', '10.0.1.3': '10.0.2.20', '10.0.1.4': '10.0.2.17', '10.0.1.5': '10.0.2.15',
-      '10.0.1.6': '10.0.2.10', '10.0.1.7': '10.0.2.10', '10.0.1.8': '10.0.2.20', '10.0.1.9': '10.0.2.18',
+      '10.0.1.2': '10.0.2.20',
+      '10.0.1.3': '10.0.2.20',
+      '10.0.1.4': '10.0.2.17',
+      '10.0.1.5': '10.0.2.15',
+      '10.0.1.6': '10.0.2.10',
+      '10.0.1.7': '10.0.2.10',
+      '10.0.1.8': '10.0.2.20',
+      '10.0.1.9': '10.0.2.18',
     };
-    const dnat: Rule = (ct, e, _s, rng) => natSetup(ct, e, 'DST', range({ mapIps: true, minIp: ip('10.0.2.10'), maxIp: ip('10.0.2.20') }), rng);
+    const dnat: Rule = (ct, e, _s, rng) =>
+      natSetup(ct, e, 'DST', range({ mapIps: true, minIp: ip('10.0.2.10'), maxIp: ip('10.0.2.20') }), rng);
     const r = router(1, { pre: dnat });
     for (const [src, dst] of Object.entries(kernel)) {
       const f = r.forward(udp(src, 6000, '10.0.2.100', 9999));
@@ -179,7 +206,14 @@ describe('DNAT', () => {
   });
 
   it('rewrites the destination port and reverses it for the reply', () => {
-    const dnat: Rule = (ct, e, _s, rng) => natSetup(ct, e, 'DST', range({ mapIps: true, minIp: ip('172.17.0.2'), maxIp: ip('172.17.0.2'), protoSpecified: true, minPort: 80, maxPort: 80 }), rng);
+    const dnat: Rule = (ct, e, _s, rng) =>
+      natSetup(
+        ct,
+        e,
+        'DST',
+        range({ mapIps: true, minIp: ip('172.17.0.2'), maxIp: ip('172.17.0.2'), protoSpecified: true, minPort: 80, maxPort: 80 }),
+        rng,
+      );
     const r = router(1, { pre: dnat });
     const f = r.forward(tcp('198.51.100.10', 40000, '198.51.100.1', 8080, TCP_SYN, 1), 'docker0');
     expect(`${formatIpv4(f.skb.pkt.dst)}:${f.skb.pkt.tcp!.dport}`).toBe('172.17.0.2:80');
@@ -191,13 +225,18 @@ describe('DNAT', () => {
   });
 
   it('REDIRECT and NETMAP', () => {
-    const redir: Rule = (ct, e, _s, rng) => redirect(ct, e, range({ protoSpecified: true, minPort: 15001, maxPort: 15001 }), ip('10.0.1.1'), rng);
+    const redir: Rule = (ct, e, _s, rng) =>
+      redirect(ct, e, range({ protoSpecified: true, minPort: 15001, maxPort: 15001 }), ip('10.0.1.1'), rng);
     const r = router(1, { pre: redir });
     const f = r.forward(tcp('10.0.1.2', 40000, '10.96.0.10', 80, TCP_SYN, 1));
     expect(`${formatIpv4(f.skb.pkt.dst)}:${f.skb.pkt.tcp!.dport}`).toBe('10.0.1.1:15001');
-    expect(r.ct.originalDst({ addr: ip('10.0.1.1'), port: 15001 }, { addr: ip('10.0.1.2'), port: 40000 })).toEqual({ addr: ip('10.96.0.10'), port: 80 });
+    expect(r.ct.originalDst({ addr: ip('10.0.1.1'), port: 15001 }, { addr: ip('10.0.1.2'), port: 40000 })).toEqual({
+      addr: ip('10.96.0.10'),
+      port: 80,
+    });
 
-    const nm: Rule = (ct, e, skb, rng) => netmap(ct, e, 'DST', range({ mapIps: true, minIp: ip('192.168.5.0'), maxIp: ip('192.168.5.255') }), skb.pkt.dst, rng);
+    const nm: Rule = (ct, e, skb, rng) =>
+      netmap(ct, e, 'DST', range({ mapIps: true, minIp: ip('192.168.5.0'), maxIp: ip('192.168.5.255') }), skb.pkt.dst, rng);
     const n = router(1, { pre: nm });
     expect(formatIpv4(n.forward(udp('10.0.1.2', 1, '10.7.7.42', 2)).skb.pkt.dst)).toBe('192.168.5.42');
   });
@@ -224,7 +263,8 @@ describe('ICMP errors through NAT', () => {
   });
 
   it('translates a time-exceeded sent by a router behind a DNAT', () => {
-    const dnat: Rule = (ct, e, _s, rng) => natSetup(ct, e, 'DST', range({ mapIps: true, minIp: ip('172.17.0.2'), maxIp: ip('172.17.0.2') }), rng);
+    const dnat: Rule = (ct, e, _s, rng) =>
+      natSetup(ct, e, 'DST', range({ mapIps: true, minIp: ip('172.17.0.2'), maxIp: ip('172.17.0.2') }), rng);
     const r = router(1, { pre: dnat });
     r.forward(udp('198.51.100.10', 33434, '198.51.100.1', 33434));
     const err = r.forward(icmpError('172.17.0.254', '198.51.100.10', 11, 0, udp('198.51.100.10', 33434, '172.17.0.2', 33434)), 'eth0');
@@ -237,4 +277,3 @@ describe('ICMP errors through NAT', () => {
     expect(`${formatIpv4(err.skb.pkt.src)}->${formatIpv4(err.skb.pkt.dst)}`).toBe('198.51.100.1->198.51.100.10');
   });
 });
-

@@ -5,13 +5,21 @@ type Op = { kind: 'set'; x: XMark } | { kind: 'save' | 'restore'; nfmask: number
 
 export const connmarkTarget: TargetDef = {
   name: 'CONNMARK',
-  options: { ...XMARK_OPTIONS, 'save-mark': { args: 0 }, 'restore-mark': { args: 0 }, mask: { args: 1 }, nfmask: { args: 1 }, ctmask: { args: 1 } },
+  options: {
+    ...XMARK_OPTIONS,
+    'save-mark': { args: 0 },
+    'restore-mark': { args: 0 },
+    mask: { args: 1 },
+    nfmask: { args: 1 },
+    ctmask: { args: 1 },
+  },
   build(uses) {
     let op: Op | null = null;
     let nfmask = 0xffffffff;
     let ctmask = 0xffffffff;
     for (const u of uses) {
-      if (u.name === 'save-mark' || u.name === 'restore-mark') op = { kind: u.name === 'save-mark' ? 'save' : 'restore', nfmask: 0, ctmask: 0 };
+      if (u.name === 'save-mark' || u.name === 'restore-mark')
+        op = { kind: u.name === 'save-mark' ? 'save' : 'restore', nfmask: 0, ctmask: 0 };
       else if (u.name === 'mask' || u.name === 'nfmask' || u.name === 'ctmask') {
         const v = parseUint(u.args[0]);
         if (v === null) return `CONNMARK: Bad value for "--${u.name}" option: "${u.args[0]}"`;
@@ -27,7 +35,10 @@ export const connmarkTarget: TargetDef = {
     const o: Op = op.kind === 'set' ? op : { kind: op.kind, nfmask, ctmask };
     return {
       name: 'CONNMARK',
-      save: () => (o.kind === 'set' ? ` --set-xmark ${hex(o.x.value)}/${hex(o.x.mask)}` : ` --${o.kind}-mark --nfmask ${hex(o.nfmask)} --ctmask ${hex(o.ctmask)}`),
+      save: () =>
+        o.kind === 'set'
+          ? ` --set-xmark ${hex(o.x.value)}/${hex(o.x.mask)}`
+          : ` --${o.kind}-mark --nfmask ${hex(o.nfmask)} --ctmask ${hex(o.ctmask)}`,
       list: () => {
         if (o.kind === 'set') return listXMark('CONNMARK', o.x);
         const dflt = o.nfmask === 0xffffffff && o.ctmask === 0xffffffff;

@@ -28,7 +28,13 @@ export const logTarget: TargetDef = {
     for (const u of uses) {
       if (u.name === 'log-level') {
         const byName = LEVELS.indexOf(u.args[0].toLowerCase());
-        const n = /^\d$/.test(u.args[0]) ? Number(u.args[0]) : byName === -1 && u.args[0] === 'panic' ? 0 : byName === -1 && u.args[0] === 'warn' ? 4 : byName;
+        const n = /^\d$/.test(u.args[0])
+          ? Number(u.args[0])
+          : byName === -1 && u.args[0] === 'panic'
+            ? 0
+            : byName === -1 && u.args[0] === 'warn'
+              ? 4
+              : byName;
         if (n < 0 || n > 7) return `log-level \`${u.args[0]}' unknown`;
         level = n;
       } else if (u.name === 'log-prefix') {
@@ -56,7 +62,13 @@ export const logTarget: TargetDef = {
 
 export const nflogTarget: TargetDef = {
   name: 'NFLOG',
-  options: { 'nflog-group': { args: 1 }, 'nflog-prefix': { args: 1 }, 'nflog-range': { args: 1 }, 'nflog-size': { args: 1 }, 'nflog-threshold': { args: 1 } },
+  options: {
+    'nflog-group': { args: 1 },
+    'nflog-prefix': { args: 1 },
+    'nflog-range': { args: 1 },
+    'nflog-size': { args: 1 },
+    'nflog-threshold': { args: 1 },
+  },
   build(uses) {
     let group = 0;
     let prefix = '';

@@ -34,7 +34,7 @@ export const dscpTarget: TargetDef = {
   build(uses) {
     const u = uses[uses.length - 1];
     if (!u) return 'DSCP target: Parameter --set-dscp is required';
-    const v = u.name === 'set-dscp' ? parseUint(u.args[0], 63) : DSCP_CLASSES[u.args[0].toUpperCase()] ?? null;
+    const v = u.name === 'set-dscp' ? parseUint(u.args[0], 63) : (DSCP_CLASSES[u.args[0].toUpperCase()] ?? null);
     if (v === null) return `Invalid DSCP value \`${u.args[0]}'`;
     return {
       name: 'DSCP',

@@ -8,7 +8,17 @@ const PORT_PROTOS = [6, 17, 33, 132, 136];
 const NEED_PORT_PROTO = 'Need TCP, UDP, SCTP or DCCP with port specification';
 
 function emptyRange(): NatRange {
-  return { mapIps: false, minIp: 0, maxIp: 0, protoSpecified: false, minPort: 0, maxPort: 0, random: false, randomFully: false, persistent: false };
+  return {
+    mapIps: false,
+    minIp: 0,
+    maxIp: 0,
+    protoSpecified: false,
+    minPort: 0,
+    maxPort: 0,
+    random: false,
+    randomFully: false,
+    persistent: false,
+  };
 }
 
 /** `[ip[-ip]][:port[-port]]` */
@@ -28,7 +38,8 @@ function parseToRange(text: string, ctx: BuildCtx, r: NatRange): string | null {
     const dash = ipPart.indexOf('-');
     const lo = parseDotted(dash < 0 ? ipPart : ipPart.slice(0, dash));
     const hi = dash < 0 ? lo : parseDotted(ipPart.slice(dash + 1));
-    if (lo === null || hi === null) return `Bad IP address "${dash < 0 ? ipPart : lo === null ? ipPart.slice(0, dash) : ipPart.slice(dash + 1)}"`;
+    if (lo === null || hi === null)
+      return `Bad IP address "${dash < 0 ? ipPart : lo === null ? ipPart.slice(0, dash) : ipPart.slice(dash + 1)}"`;
     r.mapIps = true;
     r.minIp = lo;
     r.maxIp = hi;

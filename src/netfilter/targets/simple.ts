@@ -21,7 +21,13 @@ export const checksumTarget: TargetDef = {
   options: { 'checksum-fill': { args: 0 } },
   build(uses) {
     if (uses.length === 0) return 'CHECKSUM target: Parameter --checksum-fill is required';
-    return { name: 'CHECKSUM', legal: { tables: ['mangle'] }, save: () => ' --checksum-fill', list: () => 'CHECKSUM fill', run: () => 'CONTINUE' };
+    return {
+      name: 'CHECKSUM',
+      legal: { tables: ['mangle'] },
+      save: () => ' --checksum-fill',
+      list: () => 'CHECKSUM fill',
+      run: () => 'CONTINUE',
+    };
   },
 };
 
@@ -43,7 +49,13 @@ export const notrackTarget: TargetDef = {
 /** Nothing reads the queue in the lab: a packet is dropped, or accepted with --queue-bypass, as with no listener. */
 export const nfqueueTarget: TargetDef = {
   name: 'NFQUEUE',
-  options: { 'queue-num': { args: 1 }, 'queue-balance': { args: 1 }, 'queue-bypass': { args: 0 }, 'queue-cpu-fanout': { args: 0 }, 'fail-open': { args: 0 } },
+  options: {
+    'queue-num': { args: 1 },
+    'queue-balance': { args: 1 },
+    'queue-bypass': { args: 0 },
+    'queue-cpu-fanout': { args: 0 },
+    'fail-open': { args: 0 },
+  },
   build(uses) {
     let num = 0;
     let balance: string | null = null;
@@ -61,8 +73,12 @@ export const nfqueueTarget: TargetDef = {
     }
     return {
       name: 'NFQUEUE',
-      save: () => (balance ? ` --queue-balance ${balance}` : ` --queue-num ${num}`) + (bypass ? ' --queue-bypass' : '') + (fanout ? ' --queue-cpu-fanout' : ''),
-      list: () => (balance ? `NFQUEUE balance ${balance}` : `NFQUEUE num ${num}`) + (bypass ? ' bypass' : '') + (fanout ? ' cpu-fanout' : ''),
+      save: () =>
+        (balance ? ` --queue-balance ${balance}` : ` --queue-num ${num}`) +
+        (bypass ? ' --queue-bypass' : '') +
+        (fanout ? ' --queue-cpu-fanout' : ''),
+      list: () =>
+        (balance ? `NFQUEUE balance ${balance}` : `NFQUEUE num ${num}`) + (bypass ? ' bypass' : '') + (fanout ? ' cpu-fanout' : ''),
       run: () => (bypass ? 'ACCEPT' : 'DROP'),
     };
   },

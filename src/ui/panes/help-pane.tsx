@@ -16,7 +16,10 @@ export const KEY_HELP = `keys:
   :                 command line (Esc leaves, Up/Down history, Tab completes)
   ?                 this help (Esc closes)          q   quit`;
 
-const LINES: Line[] = [...KEY_HELP.split('\n'), '', ...COMMAND_HELP.split('\n')].map((t) => ({ text: t, tone: t.endsWith(':') ? 'head' : undefined }));
+const LINES: Line[] = [...KEY_HELP.split('\n'), '', ...COMMAND_HELP.split('\n')].map((t) => ({
+  text: t,
+  tone: t.endsWith(':') ? 'head' : undefined,
+}));
 
 export interface HelpPaneProps {
   offset: number;
@@ -26,5 +29,15 @@ export interface HelpPaneProps {
 }
 
 export function HelpPane({ offset, focused, width, height }: HelpPaneProps) {
-  return <Frame title="Help" info="Esc closes" focused={focused} width={width} height={height} lines={LINES} offset={Math.min(offset, LINES.length - 1)} />;
+  return (
+    <Frame
+      title="Help"
+      info="Esc closes"
+      focused={focused}
+      width={width}
+      height={height}
+      lines={LINES}
+      offset={Math.min(offset, LINES.length - 1)}
+    />
+  );
 }

@@ -15,5 +15,16 @@ export interface OutputPaneProps {
 
 export function OutputPane({ shift, command, text, ok, offset, focused, width, height }: OutputPaneProps) {
   const lines: Line[] = text.split('\n').map((t) => ({ text: expandTabs(t), tone: ok ? undefined : 'error' }));
-  return <Frame title={`Output: ${command}`} info={ok ? undefined : 'failed'} focused={focused} width={width} height={height} lines={lines} offset={Math.min(offset, Math.max(0, lines.length - 1))} shift={shift} />;
+  return (
+    <Frame
+      title={`Output: ${command}`}
+      info={ok ? undefined : 'failed'}
+      focused={focused}
+      width={width}
+      height={height}
+      lines={lines}
+      offset={Math.min(offset, Math.max(0, lines.length - 1))}
+      shift={shift}
+    />
+  );
 }

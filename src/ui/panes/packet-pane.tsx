@@ -19,5 +19,16 @@ const HINT: Line[] = [{ text: 'No packet selected: move to the timeline (Tab) an
 
 export function PacketPane({ shift, trace, id, offset, focused, width, height }: PacketPaneProps) {
   const lines = trace ? traceLines(trace) : id !== null ? [{ text: `packet #${id} is no longer recorded`, tone: 'dim' as const }] : HINT;
-  return <Frame title={trace ? `Packet #${trace.id}` : 'Packet'} info={`${trace?.steps.length ?? 0} steps`} focused={focused} width={width} height={height} lines={lines} offset={Math.min(offset, Math.max(0, lines.length - 1))} shift={shift} />;
+  return (
+    <Frame
+      title={trace ? `Packet #${trace.id}` : 'Packet'}
+      info={`${trace?.steps.length ?? 0} steps`}
+      focused={focused}
+      width={width}
+      height={height}
+      lines={lines}
+      offset={Math.min(offset, Math.max(0, lines.length - 1))}
+      shift={shift}
+    />
+  );
 }

@@ -20,7 +20,16 @@ const rows = (s: string) => s.split('\n');
 
 describe('Frame', () => {
   test('draws exactly its height and width, clipping long lines', () => {
-    const out = draw(<Frame title="T" focused={false} width={20} height={5} lines={[{ text: 'x'.repeat(50) }, { text: 'b' }, { text: 'c' }, { text: 'd' }]} offset={1} />);
+    const out = draw(
+      <Frame
+        title="T"
+        focused={false}
+        width={20}
+        height={5}
+        lines={[{ text: 'x'.repeat(50) }, { text: 'b' }, { text: 'c' }, { text: 'd' }]}
+        offset={1}
+      />,
+    );
     expect(rows(out)).toHaveLength(5);
     for (const r of rows(out)) expect(r.length).toBe(20);
     expect(out).toContain('b');
@@ -67,13 +76,25 @@ describe('TopologyPane', () => {
 describe('TimelinePane', () => {
   const events: SessionEvent[] = [
     { t_us: 0, kind: 'sim.state', data: { state: 'running' } },
-    { t_us: 1500, kind: 'packet.new', packet: 1, node: 'client', data: { proto: 'icmp', src: '198.51.100.10', dst: '172.17.0.2', icmp: { type: 8, code: 0, id: 1 }, ttl: 64, len: 84, mark: '0x0' } },
+    {
+      t_us: 1500,
+      kind: 'packet.new',
+      packet: 1,
+      node: 'client',
+      data: { proto: 'icmp', src: '198.51.100.10', dst: '172.17.0.2', icmp: { type: 8, code: 0, id: 1 }, ttl: 64, len: 84, mark: '0x0' },
+    },
     { t_us: 1_200_100, kind: 'packet.end', packet: 1, node: 'docker-host', outcome: 'dropped' },
-    { t_us: 1_300_000, kind: 'probe.result', data: { command: 'client ping 172.17.0.2', result: 'timeout', server: null, server_sees: null, trace: 1 } },
+    {
+      t_us: 1_300_000,
+      kind: 'probe.result',
+      data: { command: 'client ping 172.17.0.2', result: 'timeout', server: null, server_sees: null, trace: 1 },
+    },
   ];
 
   test('lists events on virtual time with marks', () => {
-    const out = draw(<TimelinePane count={events.length} at={(i) => events[i]} cursor={null} detail={false} focused={false} width={80} height={8} />);
+    const out = draw(
+      <TimelinePane count={events.length} at={(i) => events[i]} cursor={null} detail={false} focused={false} width={80} height={8} />,
+    );
     expect(out).toContain('0.001500s');
     expect(out).toContain('#1 client: new icmp 198.51.100.10 > 172.17.0.2 [icmp 8/0]');
     expect(out).toMatch(/1\.200100s x #1 docker-host: dropped/);
@@ -82,7 +103,9 @@ describe('TimelinePane', () => {
   });
 
   test('follows the newest event when it does not fit, shows the cursor position otherwise', () => {
-    const out = draw(<TimelinePane count={events.length} at={(i) => events[i]} cursor={null} detail={false} focused={false} width={80} height={5} />);
+    const out = draw(
+      <TimelinePane count={events.length} at={(i) => events[i]} cursor={null} detail={false} focused={false} width={80} height={5} />,
+    );
     expect(out).not.toContain('session running');
     expect(out).toContain('ping 172.17.0.2: timeout');
     const sel = draw(<TimelinePane count={events.length} at={(i) => events[i]} cursor={0} detail={false} focused width={80} height={5} />);
@@ -92,7 +115,12 @@ describe('TimelinePane', () => {
 });
 
 describe('PacketPane', () => {
-  const trace: PacketTrace = { id: 7, packet: { proto: 'tcp', src: '198.51.100.10:40000', dst: '198.51.100.1:8080', flags: 'SYN', ttl: 64, len: 60, mark: '0x0' }, steps: DNAT_STEPS, outcome: 'dropped' };
+  const trace: PacketTrace = {
+    id: 7,
+    packet: { proto: 'tcp', src: '198.51.100.10:40000', dst: '198.51.100.1:8080', flags: 'SYN', ttl: 64, len: 60, mark: '0x0' },
+    steps: DNAT_STEPS,
+    outcome: 'dropped',
+  };
 
   test('shows every step grouped by node: rules, NAT before/after, route, link, conntrack, policy', () => {
     const out = draw(<PacketPane trace={trace} id={7} offset={0} focused width={130} height={20} />);
@@ -116,7 +144,9 @@ describe('PacketPane', () => {
 
   test('says what to do when nothing is selected, and when a trace aged out', () => {
     expect(draw(<PacketPane trace={null} id={null} offset={0} focused={false} width={100} height={6} />)).toContain('No packet selected');
-    expect(draw(<PacketPane trace={null} id={9} offset={0} focused={false} width={100} height={6} />)).toContain('packet #9 is no longer recorded');
+    expect(draw(<PacketPane trace={null} id={9} offset={0} focused={false} width={100} height={6} />)).toContain(
+      'packet #9 is no longer recorded',
+    );
   });
 });
 
@@ -152,7 +182,9 @@ describe('NodePane', () => {
 
 describe('other panes', () => {
   test('OutputPane shows a command and its output, and says when it failed', () => {
-    const out = draw(<OutputPane command="web iptables -L" text={'Chain INPUT\nline2'} ok={false} offset={1} focused width={60} height={6} />);
+    const out = draw(
+      <OutputPane command="web iptables -L" text={'Chain INPUT\nline2'} ok={false} offset={1} focused width={60} height={6} />,
+    );
     expect(out).toContain('Output: web iptables -L');
     expect(out).toContain('failed');
     expect(out).toContain('line2');
@@ -177,7 +209,9 @@ describe('other panes', () => {
   });
 
   test('CommandLine shows the prompt, the newest messages and keeps its row count', () => {
-    const out = draw(<CommandLine active value="client pi" messages={[{ text: 'one' }, { text: 'two' }, { text: 'three' }]} rows={2} width={40} />);
+    const out = draw(
+      <CommandLine active value="client pi" messages={[{ text: 'one' }, { text: 'two' }, { text: 'three' }]} rows={2} width={40} />,
+    );
     expect(rows(out)).toHaveLength(3);
     expect(out).not.toContain('one');
     expect(out).toContain('three');

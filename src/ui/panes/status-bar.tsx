@@ -17,7 +17,13 @@ export interface StatusBarProps {
 }
 
 const SPIN = ['|', '/', '-', '\\'];
-const STATE_COLOR: Record<SessionState, string> = { loaded: 'white', running: 'green', paused: 'yellow', stepping: 'yellow', finished: 'gray' };
+const STATE_COLOR: Record<SessionState, string> = {
+  loaded: 'white',
+  running: 'green',
+  paused: 'yellow',
+  stepping: 'yellow',
+  finished: 'gray',
+};
 
 export function StatusBar({ lab, state, t_us, events, packets, tick, width }: StatusBarProps) {
   const spin = state === 'running' ? ` ${SPIN[tick % SPIN.length]}` : '';

@@ -18,7 +18,12 @@ function nodeSpec(name: string, listen: Topology['nodes'][number]['listen'] = []
 }
 
 export const FAKE_NODES: NodeSummary[] = [
-  { name: 'client', interfaces: [{ name: 'eth0', kind: 'veth', addrs: ['198.51.100.10/24'], mac: '02:00:00:00:00:01', master: null, peer: 'docker-host:eth0' }] },
+  {
+    name: 'client',
+    interfaces: [
+      { name: 'eth0', kind: 'veth', addrs: ['198.51.100.10/24'], mac: '02:00:00:00:00:01', master: null, peer: 'docker-host:eth0' },
+    ],
+  },
   {
     name: 'docker-host',
     interfaces: [
@@ -28,7 +33,12 @@ export const FAKE_NODES: NodeSummary[] = [
       { name: 'veth-web', kind: 'veth', addrs: [], mac: '02:00:00:00:00:04', master: 'docker0', peer: 'docker-host/web:eth0' },
     ],
   },
-  { name: 'docker-host/web', interfaces: [{ name: 'eth0', kind: 'veth', addrs: ['172.17.0.2/16'], mac: '02:00:00:00:00:05', master: null, peer: 'docker-host:veth-web' }] },
+  {
+    name: 'docker-host/web',
+    interfaces: [
+      { name: 'eth0', kind: 'veth', addrs: ['172.17.0.2/16'], mac: '02:00:00:00:00:05', master: null, peer: 'docker-host:veth-web' },
+    ],
+  },
 ];
 
 const PKT = { proto: 'tcp', src: '198.51.100.10:40000', dst: '198.51.100.1:8080', flags: 'SYN', ttl: 64, len: 60, mark: '0x0' };
@@ -37,11 +47,48 @@ const PKT = { proto: 'tcp', src: '198.51.100.10:40000', dst: '198.51.100.1:8080'
 export const DNAT_STEPS: TraceStep[] = [
   { node: 'client', route: { dst: '198.51.100.1', dev: 'eth0', via: '198.51.100.1', table: 'main' } },
   { node: 'client', link: { from: 'client:eth0', to: 'docker-host:eth0', at_us: 10 } },
-  { node: 'docker-host', hook: 'PREROUTING', table: 'nat', chain: 'PREROUTING', rule: 1, verdict: 'JUMP:DOCKER', rule_text: '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER', packet: PKT },
-  { node: 'docker-host', hook: 'PREROUTING', table: 'nat', chain: 'DOCKER', rule: 2, verdict: 'ACCEPT', target: 'DNAT', rule_text: '-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80', packet: PKT },
+  {
+    node: 'docker-host',
+    hook: 'PREROUTING',
+    table: 'nat',
+    chain: 'PREROUTING',
+    rule: 1,
+    verdict: 'JUMP:DOCKER',
+    rule_text: '-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER',
+    packet: PKT,
+  },
+  {
+    node: 'docker-host',
+    hook: 'PREROUTING',
+    table: 'nat',
+    chain: 'DOCKER',
+    rule: 2,
+    verdict: 'ACCEPT',
+    target: 'DNAT',
+    rule_text: '-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80',
+    packet: PKT,
+  },
   { node: 'docker-host', nat: { hook: 'PREROUTING', kind: 'DNAT', before: '198.51.100.1:8080', after: '172.17.0.2:80' } },
-  { node: 'docker-host', conntrack: { hook: 'PREROUTING', state: 'NEW', dir: 'original', orig: '198.51.100.10:40000 > 198.51.100.1:8080', reply: '172.17.0.2:80 > 198.51.100.10:40000' } },
-  { node: 'docker-host', hook: 'FORWARD', table: 'filter', chain: 'FORWARD', rule: null, verdict: 'DROP', policy: true, packet: { ...PKT, dst: '172.17.0.2:80' } },
+  {
+    node: 'docker-host',
+    conntrack: {
+      hook: 'PREROUTING',
+      state: 'NEW',
+      dir: 'original',
+      orig: '198.51.100.10:40000 > 198.51.100.1:8080',
+      reply: '172.17.0.2:80 > 198.51.100.10:40000',
+    },
+  },
+  {
+    node: 'docker-host',
+    hook: 'FORWARD',
+    table: 'filter',
+    chain: 'FORWARD',
+    rule: null,
+    verdict: 'DROP',
+    policy: true,
+    packet: { ...PKT, dst: '172.17.0.2:80' },
+  },
 ];
 
 export class FakeSession implements UiSession {
@@ -49,7 +96,11 @@ export class FakeSession implements UiSession {
     name: 'fake-lab',
     description: '',
     file: 'fake.yaml',
-    nodes: [nodeSpec('client'), nodeSpec('docker-host'), nodeSpec('docker-host/web', [{ proto: 'tcp', port: 80, uid: 0, addr: 0, app: 'echo', source: null, pos: POS }])],
+    nodes: [
+      nodeSpec('client'),
+      nodeSpec('docker-host'),
+      nodeSpec('docker-host/web', [{ proto: 'tcp', port: 80, uid: 0, addr: 0, app: 'echo', source: null, pos: POS }]),
+    ],
     links: [],
   };
   state: SessionState = 'loaded';
@@ -140,7 +191,13 @@ export class FakeSession implements UiSession {
     let t = this.t;
     this.queue.push({ t_us: ++t, kind: 'packet.new', packet: id, node, data: PKT });
     for (const s of this.steps) {
-      this.queue.push({ t_us: ++t, kind: 'hook' in s ? 'packet.verdict' : 'link' in s ? 'packet.hop' : 'packet.step', packet: id, node: s.node, step: s });
+      this.queue.push({
+        t_us: ++t,
+        kind: 'hook' in s ? 'packet.verdict' : 'link' in s ? 'packet.hop' : 'packet.step',
+        packet: id,
+        node: s.node,
+        step: s,
+      });
     }
     // Steps join the trace as they run, like the engine's.
     const steps = this.steps;
@@ -150,7 +207,11 @@ export class FakeSession implements UiSession {
       if (e.kind === 'packet.end' && e.packet === id) sub();
     });
     this.queue.push({ t_us: ++t, kind: 'packet.end', packet: id, node: 'docker-host', outcome: this.outcome });
-    this.queue.push({ t_us: ++t, kind: 'probe.result', data: { command: line, result: this.outcome === 'delivered' ? 'connected' : 'timeout', server: null, server_sees: null, trace: id } });
+    this.queue.push({
+      t_us: ++t,
+      kind: 'probe.result',
+      data: { command: line, result: this.outcome === 'delivered' ? 'connected' : 'timeout', server: null, server_sees: null, trace: id },
+    });
   }
 
   resolveNode(name: string): string | null {
@@ -189,11 +250,30 @@ export class FakeSession implements UiSession {
         ].join('\n'),
       };
     }
-    if (cmd.startsWith('iptables -t') && cmd.endsWith('-L -n -v')) return { ok: true, output: 'Chain INPUT (policy ACCEPT 0 packets, 0 bytes)\n pkts bytes target     prot opt in     out     source               destination' };
+    if (cmd.startsWith('iptables -t') && cmd.endsWith('-L -n -v'))
+      return {
+        ok: true,
+        output:
+          'Chain INPUT (policy ACCEPT 0 packets, 0 bytes)\n pkts bytes target     prot opt in     out     source               destination',
+      };
     if (cmd.startsWith('iptables-save -t')) return { ok: true, output: '' };
-    if (cmd === 'ip route show') return { ok: true, output: name === 'client' ? 'default via 198.51.100.1 dev eth0\n198.51.100.0/24 dev eth0 proto kernel scope link src 198.51.100.10' : '172.17.0.0/16 dev docker0 proto kernel scope link src 172.17.0.1' };
-    if (cmd === 'ip rule show') return { ok: true, output: '0:\tfrom all lookup local\n32766:\tfrom all lookup main\n32767:\tfrom all lookup default' };
-    if (cmd === 'conntrack -L') return { ok: true, output: this.dnatPackets ? 'tcp      6 119 SYN_SENT src=198.51.100.10 dst=198.51.100.1 sport=40000 dport=8080 [UNREPLIED] src=172.17.0.2 dst=198.51.100.10 sport=80 dport=40000 mark=0 use=1' : '' };
+    if (cmd === 'ip route show')
+      return {
+        ok: true,
+        output:
+          name === 'client'
+            ? 'default via 198.51.100.1 dev eth0\n198.51.100.0/24 dev eth0 proto kernel scope link src 198.51.100.10'
+            : '172.17.0.0/16 dev docker0 proto kernel scope link src 172.17.0.1',
+      };
+    if (cmd === 'ip rule show')
+      return { ok: true, output: '0:\tfrom all lookup local\n32766:\tfrom all lookup main\n32767:\tfrom all lookup default' };
+    if (cmd === 'conntrack -L')
+      return {
+        ok: true,
+        output: this.dnatPackets
+          ? 'tcp      6 119 SYN_SENT src=198.51.100.10 dst=198.51.100.1 sport=40000 dport=8080 [UNREPLIED] src=172.17.0.2 dst=198.51.100.10 sport=80 dport=40000 mark=0 use=1'
+          : '',
+      };
     if (cmd.startsWith('iptables -t nat -I')) return { ok: true, output: '' };
     return { ok: false, output: `${cmd.split(' ')[0]}: not supported by the fake` };
   }
