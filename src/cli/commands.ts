@@ -195,7 +195,14 @@ const tui: Command = async (argv) => {
 };
 
 const serve: Command = async (argv) => {
-  const p = parseArgs(argv, { port: { value: true }, host: { value: true }, token: { value: true }, scenario: { value: true } });
+  const p = parseArgs(argv, {
+    port: { value: true },
+    host: { value: true },
+    token: { value: true },
+    scenario: { value: true },
+    'scenario-dir': { value: true },
+    'capture-dir': { value: true },
+  });
   if (p.positional.length !== 1) throw new UsageError('serve needs one topology file');
   const topo = loadTopo(p.positional[0]);
   const { startFeedServer } = await import('../feed/start.js');
@@ -204,6 +211,8 @@ const serve: Command = async (argv) => {
     host: flag(p, 'host') ?? '127.0.0.1',
     token: flag(p, 'token') ?? null,
     scenario: flag(p, 'scenario') ?? null,
+    scenarioDir: flag(p, 'scenario-dir') ?? null,
+    captureDir: flag(p, 'capture-dir') ?? null,
   });
 };
 

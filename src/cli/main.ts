@@ -16,6 +16,7 @@ usage:
   nflab run SCENARIO... [--json] [--junit FILE] [--pcap FILE [--capture NODE:IFACE,...]]
   nflab trace TOPOLOGY --from NODE --to IP[:PORT] [--proto tcp|udp|icmp] [--json] [--pcap FILE [--capture ...]]
   nflab serve TOPOLOGY [--scenario FILE] [--port 7070] [--host 127.0.0.1] [--token T]
+                 [--scenario-dir DIR] [--capture-dir DIR]
   nflab check TOPOLOGY|SCENARIO...
   nflab export TOPOLOGY --format netns [--prefix P]
   nflab save TOPOLOGY --node NODE [-c] [-t TABLE] [--after SCENARIO]

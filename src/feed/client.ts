@@ -32,6 +32,9 @@ export class Filter {
 
 export const EVERYTHING: Subscription = { nodes: null, kinds: null };
 
+/** Bulk data (replays, chunks of a long output) is written only while the socket holds less than this. */
+const BULK_LOW_WATER = 512 * 1024;
+
 export class FeedClient {
   filter = new Filter(EVERYTHING);
   alive = true;
@@ -40,6 +43,12 @@ export class FeedClient {
   sent = 0;
   /** The newest event id when hello was sent: a resume replays up to here, later ones came live. */
   helloLast = 0;
+  /** Messages waiting behind bulk data, in order; `live` ones count against the queue limit. */
+  private readonly backlog: Array<{ json: string; bulk: boolean }> = [];
+  private backlogLive = 0;
+  /** Bulk bytes queued or written but not yet handed to the kernel. */
+  private bulkPending = 0;
+  private inflightBulk = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -47,24 +56,89 @@ export class FeedClient {
     private readonly onSlow: (c: FeedClient) => void,
   ) {}
 
-  sendMessage(m: ServerMessage): void {
-    this.sendRaw(JSON.stringify(m));
+  sendMessage(m: ServerMessage, bulk = false): void {
+    this.sendRaw(JSON.stringify(m), bulk);
   }
 
   sendEvent(e: LoggedEvent): void {
     if (this.filter.matches(e)) this.sendRaw(e.json);
   }
 
-  /** Replies and events share one queue, so a client that only sends commands is held to the same bound. */
-  sendRaw(json: string): void {
+  /** Bulk bytes this client has yet to receive (a new long output is cut short past a bound). */
+  get bulkBacklog(): number {
+    return this.bulkPending;
+  }
+
+  /**
+   * Replies and events share one queue, so a client that only sends commands
+   * is held to the same bound. Bulk messages (a replay, the chunks of a long
+   * output) are written as the client reads them and never make it "slow";
+   * whatever comes after them waits in order and does count.
+   */
+  sendRaw(json: string, bulk = false): void {
     if (!this.alive) return;
-    const queued = this.ws.bufferedAmount;
-    if (queued > this.peakQueued) this.peakQueued = queued;
-    if (queued + json.length > this.queueLimit) {
-      this.onSlow(this);
+    if (bulk) this.bulkPending += json.length;
+    if (this.backlog.length === 0 && (!bulk || this.ws.bufferedAmount < BULK_LOW_WATER)) {
+      if (!bulk && this.tooSlow(json.length)) return;
+      this.write(json, bulk);
       return;
     }
-    this.ws.send(json);
+    if (!bulk && this.tooSlow(json.length)) return;
+    this.backlog.push({ json, bulk });
+    if (!bulk) this.backlogLive += json.length;
+    this.scheduleFlush();
+  }
+
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  /** Write callbacks drain the backlog; this covers a socket that fills with data written without one. */
+  private scheduleFlush(): void {
+    if (this.flushTimer || !this.alive) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      this.flush();
+      if (this.backlog.length) this.scheduleFlush();
+    }, 10);
+    this.flushTimer.unref();
+  }
+
+  /** Forgets what waits (the connection is gone). */
+  discard(): void {
+    this.alive = false;
+    this.backlog.length = 0;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+  }
+
+  private tooSlow(adding: number): boolean {
+    const queued = this.ws.bufferedAmount - this.inflightBulk + this.backlogLive;
+    if (queued > this.peakQueued) this.peakQueued = queued;
+    if (queued + adding <= this.queueLimit) return false;
+    this.onSlow(this);
+    return true;
+  }
+
+  private write(json: string, bulk: boolean): void {
     this.sent++;
+    if (!bulk) {
+      this.ws.send(json, this.backlog.length ? () => this.flush() : undefined);
+      return;
+    }
+    this.inflightBulk += json.length;
+    this.ws.send(json, () => {
+      this.inflightBulk -= json.length;
+      this.bulkPending -= json.length;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    while (this.alive && this.backlog.length) {
+      const head = this.backlog[0];
+      if (head.bulk && this.ws.bufferedAmount >= BULK_LOW_WATER) return;
+      this.backlog.shift();
+      if (!head.bulk) this.backlogLive -= head.json.length;
+      this.write(head.json, head.bulk);
+    }
   }
 }

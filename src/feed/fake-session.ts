@@ -8,6 +8,7 @@
  *   rules NODE             a rules.changed event at once
  *   boom                   throws, as an engine bug would
  *   crash                  runs, and the next advance throws
+ *   big N                  answers with N characters of numbered lines (a long iptables-save)
  */
 import type { SessionState } from '../session/lifecycle.js';
 import type { CommandResult, SessionEvent, SessionListener } from '../session/session.js';
@@ -26,17 +27,15 @@ export function fakeTopology(names: string[]): Topology {
       ...emptyNodeSpec(name, name.split('/')[0], POS),
       interfaces: [{ name: 'eth0', kind: 'veth' as const, addrs: [], master: null, mtu: 1500, mac: '02:00:00:00:00:01', pos: POS }],
     })),
-    links: names
-      .slice(1)
-      .map((n) => ({
-        a: { node: names[0], iface: 'eth0' },
-        b: { node: n, iface: 'eth0' },
-        latency: 100,
-        bandwidth: 0,
-        loss: 0,
-        mtu: 1500,
-        pos: POS,
-      })),
+    links: names.slice(1).map((n) => ({
+      a: { node: names[0], iface: 'eth0' },
+      b: { node: n, iface: 'eth0' },
+      latency: 100,
+      bandwidth: 0,
+      loss: 0,
+      mtu: 1500,
+      pos: POS,
+    })),
   };
 }
 
@@ -136,6 +135,8 @@ export class FakeSession implements FeedSession {
       case 'rules':
         this.emit({ t_us: this.t, kind: 'rules.changed', node: args[0], data: 'iptables -A INPUT -j DROP' });
         return { ok: true, output: '' };
+      case 'big':
+        return { ok: true, output: bigOutput(Number(args[0])) };
       case 'boom':
         throw new Error('engine exploded');
       case 'crash':
@@ -166,4 +167,11 @@ export class FakeSession implements FeedSession {
     if (this.state === 'finished' || this.state === 'loaded') this.setState('paused');
     return { ok: true, output: `${n} packet(s) queued` };
   }
+}
+
+/** `n` characters of numbered lines, so a test can tell that every part arrived, in order. */
+export function bigOutput(n: number): string {
+  let out = '';
+  for (let i = 0; out.length < n; i++) out += `-A KUBE-SVC-${String(i).padStart(8, '0')} -j ACCEPT\n`;
+  return out.slice(0, n);
 }

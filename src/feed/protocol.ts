@@ -1,5 +1,5 @@
 /**
- * The feed's wire format (protocol version 1). Every message is one JSON
+ * The feed's wire format (protocol version 2; docs/feed.md lists what changed from 1). Every message is one JSON
  * object with `type`. Client messages are checked by hand here rather than by
  * the JSON Schema in ./schema, because the server must answer every bad
  * message with a precise error and keep the connection; the schema documents
@@ -11,7 +11,7 @@ import type { PacketTrace } from '../trace/steps.js';
 import type { FeedGraph } from './graph.js';
 
 export const PROTOCOL = 'nflab-feed';
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export const EVENT_KINDS = [
   'packet.new',
@@ -51,6 +51,8 @@ export interface Limits {
   buffer_events: number;
   /** Bytes that may wait unsent for one client before it is dropped as too slow. */
   client_queue_bytes: number;
+  /** A command's output longer than this goes out as a `result` with the first part and `output` messages with the rest. */
+  output_chunk_bytes: number;
 }
 
 export interface Subscription {
@@ -105,7 +107,19 @@ export type ErrorCode =
 export type ServerMessage =
   | HelloMessage
   | EventMessage
-  | { type: 'result'; ref: Ref; cmd: string; ok: boolean; output: string; state: SessionState; t_us: number }
+  | {
+      type: 'result';
+      ref: Ref;
+      cmd: string;
+      ok: boolean;
+      output: string;
+      state: SessionState;
+      t_us: number;
+      /** Set when the output continues in `output` messages; `output_length` is the whole output's length. */
+      more?: boolean;
+      output_length?: number;
+    }
+  | { type: 'output'; ref: Ref; seq: number; data: string; more: boolean }
   | { type: 'subscribed'; ref: Ref; subscription: Subscription }
   | { type: 'resumed'; ref: Ref; after: number; through: number; count: number }
   | { type: 'trace'; ref: Ref; packet: number; trace: PacketTrace | null }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { FakeSession, fakeTopology } from './fake-session.js';
+import { bigOutput, FakeSession, fakeTopology } from './fake-session.js';
 import { createFeedServer, type FeedServer, type FeedServerOptions } from './server.js';
 import { type Msg, TestClient } from './test-client.js';
 
@@ -32,7 +32,7 @@ describe('hello and events', () => {
     const { ws } = await start();
     const c = await connect(ws);
     const hello = c.messages[0];
-    expect(hello).toMatchObject({ type: 'hello', protocol: 'nflab-feed', version: 1, state: 'loaded', last_id: 0, oldest_id: 1 });
+    expect(hello).toMatchObject({ type: 'hello', protocol: 'nflab-feed', version: 2, state: 'loaded', last_id: 0, oldest_id: 1 });
     expect(hello.graph.nodes.map((n: Msg) => n.name)).toEqual(['a', 'b', 'c']);
     expect(hello.graph.links).toEqual([
       { a: 'a:eth0', b: 'b:eth0', latency_us: 100 },
@@ -302,6 +302,73 @@ describe('robustness', () => {
     }
     await expect(TestClient.connect(ws)).rejects.toThrow();
     await server.close();
+  });
+});
+
+describe('long outputs and replays', () => {
+  const joined = (c: TestClient, ref: unknown) => {
+    const r = c.messages.find((m) => m.type === 'result' && m.ref === ref)!;
+    const parts = c.messages.filter((m) => m.type === 'output' && m.ref === ref);
+    return { r, parts, text: r.output + parts.map((m) => m.data).join('') };
+  };
+
+  it('sends a 6 MB answer in order, in chunks, to a client whose queue holds 256 KiB, and never calls it slow', async () => {
+    const { ws, server } = await start({ limits: { client_queue_bytes: 256 * 1024 } });
+    const c = await connect(ws);
+    const other = await connect(ws);
+    await c.request({ type: 'command', cmd: 'hop a b 50', ref: 'q' });
+    c.send({ type: 'command', cmd: 'run', ref: 'run' });
+    c.send({ type: 'command', cmd: 'big 6000000', ref: 'big' });
+    c.send({ type: 'ping', ref: 'after' });
+    await c.waitFor((m) => m.type === 'pong' && m.ref === 'after', 0, 20_000);
+    const { r, parts, text } = joined(c, 'big');
+    expect(r).toMatchObject({ ok: true, more: true, output_length: 6_000_000 });
+    expect(parts.length).toBeGreaterThan(20);
+    expect(parts.map((m) => m.seq)).toEqual(parts.map((_, i) => i + 1));
+    expect(parts.slice(0, -1).every((m) => m.more === true) && parts.at(-1)!.more === false).toBe(true);
+    expect(text).toBe(bigOutput(6_000_000));
+    // Chunks end at line ends, so a client can show each as it comes.
+    expect(parts.slice(0, -1).every((m) => m.data.endsWith('\n'))).toBe(true);
+    // The pong came after the last chunk: replies keep their order.
+    const order = c.messages.map((m) => (m.type === 'output' ? 'o' : m.type === 'pong' ? 'p' : '')).join('');
+    expect(order.endsWith('op')).toBe(true);
+    expect(server.stats().dropped).toBe(0);
+    expect(c.closed).toBeNull();
+    await other.waitFor((m) => m.kind === 'sim.state' && m.data.state === 'finished');
+    expect(ids(other.events())).toEqual(ids(c.events()));
+  });
+
+  it('keeps the answer for a client that pauses reading for a while', async () => {
+    const { ws, server } = await start({ limits: { client_queue_bytes: 256 * 1024 } });
+    const c = await connect(ws);
+    const sock = (c.ws as WebSocket & { _socket: { pause(): void; resume(): void } })._socket;
+    c.send({ type: 'command', cmd: 'big 3000000', ref: 'big' });
+    sock.pause();
+    await new Promise((r) => setTimeout(r, 300));
+    sock.resume();
+    await c.waitFor((m) => m.type === 'output' && m.more === false, 0, 20_000);
+    expect(joined(c, 'big').text).toBe(bigOutput(3_000_000));
+    expect(server.stats().dropped).toBe(0);
+  });
+
+  it('replays more than the queue holds to a client that connects with last_id', async () => {
+    const session = new FakeSession();
+    const { ws, server } = await start({ limits: { client_queue_bytes: 64 * 1024 } }, session);
+    session.command('hop a b 1500');
+    session.command('run');
+    while (session.state !== 'finished') await new Promise((r) => setTimeout(r, 10));
+    const last = server.stats().lastId;
+    const late = await connect(`${ws}?last_id=0`);
+    const done = await late.waitFor((m) => m.type === 'resumed', 0, 20_000);
+    expect(done.count).toBe(last);
+    expect(ids(late.events())).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+    expect(
+      late
+        .events()
+        .map((m) => m.json?.length ?? JSON.stringify(m).length)
+        .reduce((a, b) => a + b, 0),
+    ).toBeGreaterThan(64 * 1024);
+    expect(server.stats().dropped).toBe(0);
   });
 });
 

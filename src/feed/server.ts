@@ -9,11 +9,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, isAbsolute } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import type { SessionEvent } from '../session/session.js';
+import { parseCommand } from '../session/command-language.js';
+import type { CommandResult, SessionEvent } from '../session/session.js';
 import { CLOSE_SHUTDOWN, CLOSE_SLOW, FeedClient, Filter } from './client.js';
 import { EventLog } from './event-log.js';
+import { FeedFiles } from './file-access.js';
 import { topologyGraph } from './graph.js';
 import type { FeedSession } from './port.js';
 import {
@@ -43,18 +46,30 @@ export interface FeedServerOptions {
   closeGraceMs?: number;
   /** Browser origins allowed besides the server's own (`http://host:port`). */
   allowOrigins?: string[];
+  /** Where `load scenario` may read over the feed; default: the served topology's directory. */
+  scenarioDir?: string | null;
+  /** Where `capture start` writes over the feed; default: a new temporary directory. */
+  captureDir?: string | null;
 }
 
 export const DEFAULT_LIMITS: Limits = {
   max_message_bytes: 64 * 1024,
   buffer_events: 10_000,
   client_queue_bytes: 4 * 1024 * 1024,
+  output_chunk_bytes: 256 * 1024,
 };
+
+/** Output a client has yet to receive beyond which a new long output is cut short. */
+const MAX_PENDING_OUTPUT = 64 * 1024 * 1024;
 
 export interface FeedServer {
   readonly port: number;
   readonly host: string;
   readonly url: string;
+  /** Where clients may load scenarios from (null: nowhere). */
+  readonly scenarioDir: string | null;
+  /** Where client captures go (made on first use). */
+  captureDir(): string;
   /** Connected clients and the largest backlog any of them ever had, in bytes. */
   stats(): { clients: number; lastId: number; peakQueued: number; dropped: number };
   close(): Promise<void>;
@@ -76,6 +91,7 @@ class Server implements FeedServer {
   private readonly graceTimers = new Set<NodeJS.Timeout>();
   private pump: NodeJS.Immediate | null = null;
   private scenario: string | null;
+  private readonly files: FeedFiles;
   private closing: Promise<void> | null = null;
   private dropped = 0;
   private peak = 0;
@@ -89,6 +105,8 @@ class Server implements FeedServer {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.log = new EventLog(this.limits.buffer_events);
     this.scenario = opts.scenario ?? null;
+    const topoDir = isAbsolute(session.topology.file) ? dirname(session.topology.file) : null;
+    this.files = new FeedFiles(opts.scenarioDir === undefined ? topoDir : opts.scenarioDir, topoDir, opts.captureDir ?? null);
     // Frames beyond the soft limit get an error and the connection stays; only
     // absurd ones (beyond this hard cap) make ws close it, bounding memory per frame.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(1 << 20, this.limits.max_message_bytes * 16) });
@@ -144,7 +162,15 @@ class Server implements FeedServer {
     });
   }
 
-  private runCommand(cmd: string): { ok: boolean; output: string } {
+  get scenarioDir(): string | null {
+    return this.files.scenarioDir;
+  }
+
+  captureDir(): string {
+    return this.files.captures();
+  }
+
+  private runCommand(cmd: string): CommandResult {
     try {
       return this.session.command(cmd);
     } catch (e) {
@@ -294,19 +320,9 @@ class Server implements FeedServer {
 
   private handle(client: FeedClient, m: ClientMessage): void {
     switch (m.type) {
-      case 'command': {
-        const r = this.runCommand(m.cmd);
-        client.sendMessage({
-          type: 'result',
-          ref: m.ref,
-          cmd: m.cmd,
-          ok: r.ok,
-          output: r.output,
-          state: this.session.state,
-          t_us: this.session.now(),
-        });
+      case 'command':
+        this.sendResult(client, m.ref, m.cmd, this.clientCommand(m.cmd));
         return;
-      }
       case 'subscribe': {
         const s = this.checkSubscription(m);
         if ('error' in s) {
@@ -329,6 +345,43 @@ class Server implements FeedServer {
     }
   }
 
+  /**
+   * A command from a client. The two that touch files are confined to the
+   * server's directories (file-access.ts); everything else goes to the session
+   * as the terminal UI would send it.
+   */
+  private clientCommand(cmd: string): CommandResult {
+    const parsed = parseCommand(cmd, () => null);
+    if ('error' in parsed || (parsed.kind !== 'scenario' && parsed.kind !== 'capture-start')) return this.runCommand(cmd);
+    const f = parsed.kind === 'scenario' ? this.files.loadScenario(parsed.file) : this.files.captureStart(parsed.file, parsed.filter);
+    if (!f.ok) return { ok: false, output: f.output };
+    const r = this.runCommand(f.cmd);
+    return { ok: r.ok, output: f.redact(r.output) };
+  }
+
+  /**
+   * A long output (a 40,000-rule iptables-save) goes out in chunks that the
+   * client receives as fast as it reads: it never counts as the client being slow.
+   */
+  private sendResult(client: FeedClient, ref: Ref, cmd: string, r: CommandResult): void {
+    const size = this.limits.output_chunk_bytes;
+    let output = r.output;
+    const head = { type: 'result' as const, ref, cmd, ok: r.ok, state: this.session.state, t_us: this.session.now() };
+    if (output.length <= size) {
+      client.sendMessage({ ...head, output });
+      return;
+    }
+    const room = MAX_PENDING_OUTPUT - client.bulkBacklog;
+    if (output.length > room) {
+      const cut = Math.max(0, room - 200);
+      output = `${output.slice(0, cut)}\n[output cut short: ${output.length - cut} more characters; this client has ${client.bulkBacklog} bytes of earlier output still to read]`;
+    }
+    const chunks = splitOutput(output, size);
+    client.sendMessage({ ...head, output: chunks[0], more: chunks.length > 1, output_length: output.length }, true);
+    for (let i = 1; i < chunks.length; i++)
+      client.sendMessage({ type: 'output', ref, seq: i, data: chunks[i], more: i < chunks.length - 1 }, true);
+  }
+
   /** Replays what came after `lastSeen` up to this client's hello; later events already reached it live. */
   private resume(client: FeedClient, lastSeen: number, ref: Ref): void {
     const through = client.helloLast;
@@ -344,7 +397,7 @@ class Server implements FeedServer {
     let count = 0;
     for (const e of r.events) {
       if (!client.filter.matches(e)) continue;
-      client.sendRaw(e.json);
+      client.sendRaw(e.json, true);
       count++;
     }
     client.sendMessage({ type: 'resumed', ref, after: lastSeen, through, count });
@@ -356,7 +409,7 @@ class Server implements FeedServer {
   }
 
   private forget(c: FeedClient): void {
-    c.alive = false;
+    c.discard();
     if (this.clients.delete(c)) this.peak = Math.max(this.peak, c.peakQueued);
   }
 
@@ -409,4 +462,21 @@ function sameSecret(given: string | null, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Pieces of at most `size` characters, cut after a newline where one is near, never inside a surrogate pair. */
+export function splitOutput(text: string, size: number): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    let end = Math.min(text.length, i + size);
+    if (end < text.length) {
+      const nl = text.lastIndexOf('\n', end - 1);
+      if (nl >= i + size / 2) end = nl + 1;
+      else if (/[\ud800-\udbff]/.test(text[end - 1])) end--;
+    }
+    out.push(text.slice(i, end));
+    i = end;
+  }
+  return out.length ? out : [''];
 }

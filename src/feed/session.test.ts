@@ -98,6 +98,40 @@ describe('the feed on a real session', () => {
     expect(done.data.result).toBe('reply');
   });
 
+  it('holds a pause sent before a command: the probe waits for step or run', async () => {
+    const p = await c.request({ type: 'command', cmd: 'pause', ref: 1 });
+    expect(p.state).toBe('paused');
+    const r = await c.request({ type: 'command', cmd: 'client connect 198.51.100.1:8080', ref: 2 });
+    expect(r).toMatchObject({ ok: true, state: 'paused' });
+    await new Promise((res) => setTimeout(res, 300));
+    // The SYN is made at once on the client (as connect() sends it), but nothing moves while paused.
+    const held = c.events().filter((m) => m.kind.startsWith('packet.'));
+    expect(held.every((m) => m.node === 'client' && m.kind !== 'packet.hop' && m.t_us === 0)).toBe(true);
+    expect((await c.request({ type: 'ping', ref: 'p' })).t_us).toBe(0);
+    await c.request({ type: 'command', cmd: 'step 3', ref: 3 });
+    expect(c.events().filter((m) => m.kind.startsWith('packet.')).length).toBeGreaterThan(held.length);
+    expect(c.events().some((m) => m.kind === 'probe.result')).toBe(false);
+    await c.request({ type: 'command', cmd: 'run', ref: 4 });
+    expect((await probeResult()).data.result).toBe('connected');
+  });
+
+  it('numbers packets on after a reset: no id means two packets, and an old id has no trace', async () => {
+    await c.request({ type: 'command', cmd: 'client connect 198.51.100.1:8080', ref: 1 });
+    await probeResult();
+    const before = c.events().filter((m) => m.packet !== undefined);
+    const maxBefore = Math.max(...before.map((m) => m.packet));
+    await c.request({ type: 'command', cmd: 'reset', ref: 2 });
+    const from = c.messages.length;
+    await c.request({ type: 'command', cmd: 'client ping 172.17.0.2', ref: 3 });
+    await probeResult(from);
+    const after = c.messages.slice(from).filter((m) => m.type === 'event' && m.packet !== undefined);
+    expect(after.length).toBeGreaterThan(0);
+    expect(Math.min(...after.map((m) => m.packet))).toBe(maxBefore + 1);
+    expect((await c.request({ type: 'get_trace', packet: 1, ref: 4 })).trace).toBeNull();
+    const t = await c.request({ type: 'get_trace', packet: maxBefore + 1, ref: 5 });
+    expect(t.trace.packet.proto).toBe('icmp');
+  });
+
   it('filters a real stream by node', async () => {
     await c.request({ type: 'subscribe', nodes: ['docker-host/web'], ref: 's' });
     await c.request({ type: 'command', cmd: 'client connect 198.51.100.1:8080', ref: 1 });

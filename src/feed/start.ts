@@ -3,11 +3,12 @@
  * SIGINT or SIGTERM, then shuts down cleanly and resolves with the exit code.
  * The only place in the feed that touches process signals and stdio.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatDiagnostic } from '../core/diagnostic.js';
 import type { Topology } from '../topology/model.js';
 import type { FeedSession } from './port.js';
+import { PROTOCOL_VERSION } from './protocol.js';
 import { createFeedServer, type FeedServer, type FeedServerOptions } from './server.js';
 
 export interface ServeOptions {
@@ -15,6 +16,10 @@ export interface ServeOptions {
   host: string;
   token: string | null;
   scenario: string | null;
+  /** Where `load scenario` reads over the feed (default: the topology's directory). */
+  scenarioDir?: string | null;
+  /** Where `capture start` writes over the feed (default: a new temporary directory). */
+  captureDir?: string | null;
 }
 
 interface Io {
@@ -62,7 +67,18 @@ export async function serveSession(session: FeedSession, opts: ServeOptions, io:
     io.err(`nflab: cannot read scenario ${opts.scenario}`);
     return 2;
   }
+  for (const [flag, dir] of [
+    ['--scenario-dir', opts.scenarioDir],
+    ['--capture-dir', opts.captureDir],
+  ] as const) {
+    if (dir != null && !isDir(dir)) {
+      io.err(`nflab: ${flag} ${dir}: not a directory`);
+      return 2;
+    }
+  }
   const serverOpts: FeedServerOptions = { host: opts.host, port: opts.port, token: opts.token, scenario };
+  if (opts.scenarioDir != null) serverOpts.scenarioDir = resolve(opts.scenarioDir);
+  if (opts.captureDir != null) serverOpts.captureDir = resolve(opts.captureDir);
   let server: FeedServer;
   try {
     server = await createFeedServer(session, serverOpts);
@@ -72,17 +88,28 @@ export async function serveSession(session: FeedSession, opts: ServeOptions, io:
     return 2;
   }
   const ws = server.url.replace(/^http/, 'ws');
-  io.out(`nflab feed on ${server.url} (viewer) and ${ws} (websocket, protocol nflab-feed v1)`);
+  io.out(`nflab feed on ${server.url} (viewer) and ${ws} (websocket, protocol nflab-feed v${PROTOCOL_VERSION})`);
   if (opts.token) io.out(`token required: open ${server.url}?token=${encodeURIComponent(opts.token)}`);
   if (!isLoopback(opts.host))
     io.err(
       `nflab: warning: listening on ${opts.host}, not loopback${opts.token ? '' : ', without a token: anyone who can reach it can drive the lab'}`,
     );
   if (scenario) io.out(`scenario ${scenario} runs when the first client connects`);
+  const dir = server.scenarioDir;
+  io.out(dir ? `clients may load scenarios from ${dir}` : 'clients cannot load scenarios (no --scenario-dir)');
+  if (opts.captureDir != null) io.out(`client captures go to ${server.captureDir()}`);
   const sig = await io.stopped();
   io.out(`nflab feed: ${sig}, shutting down`);
   await server.close();
   return 0;
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function isLoopback(host: string): boolean {

@@ -67,6 +67,16 @@ export class Tracer {
     public recording = true,
   ) {}
 
+  /** The id the next packet will get. */
+  get nextPacketId(): number {
+    return this.nextId;
+  }
+
+  /** Numbers this tracer's packets from `id` on: a session reset keeps ids unique for the session's life. */
+  continueIdsFrom(id: number): void {
+    if (Number.isSafeInteger(id) && id > this.nextId) this.nextId = id;
+  }
+
   subscribe(l: LabListener): () => void {
     this.listeners.add(l);
     return () => this.listeners.delete(l);

@@ -21,11 +21,18 @@ describe('session lifecycle', () => {
     expect(lc.state).toBe('loaded');
     lc.send({ type: 'IDLE' });
     expect(lc.state).toBe('finished');
-    lc.send({ type: 'PAUSE' });
-    expect(lc.state).toBe('finished');
     lc.send({ type: 'WORK' });
     expect(lc.state).toBe('paused');
     lc.send({ type: 'RESET' });
     expect(lc.state).toBe('loaded');
+  });
+
+  it('holds a pause asked for before anything runs, from loaded and from finished', () => {
+    const lc = startLifecycle(() => {});
+    lc.send({ type: 'PAUSE' });
+    expect(lc.state).toBe('paused');
+    lc.send({ type: 'IDLE' });
+    lc.send({ type: 'PAUSE' });
+    expect(lc.state).toBe('paused');
   });
 });

@@ -143,6 +143,8 @@ export class Session {
     this.unsubscribeLab();
     const lab = Lab.build(this.topology, { seed: this.seed, record: true });
     if (!lab.ok) return;
+    // Packet ids go on from where the old lab stopped, so a viewer never confuses a new packet with an old one.
+    lab.value.tracer.continueIdsFrom(this.lab.tracer.nextPacketId);
     this.lab = lab.value;
     this.pendingProbes = 0;
     this.unsubscribeLab = this.lab.tracer.subscribe((e) => this.emit(e));

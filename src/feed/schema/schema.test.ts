@@ -59,6 +59,8 @@ describe('real feed traffic against the schema', () => {
     await req({ type: 'subscribe', nodes: ['a'], kinds: null, ref: 's' });
     await req({ type: 'subscribe', nodes: ['zz'], ref: 't' });
     await req({ type: 'ping', ref: 'p' });
+    await req({ type: 'command', cmd: 'big 600000', ref: 'big' });
+    await c.waitFor((m) => m.type === 'output' && !m.more);
     await req({ type: 'resume', last_id: 0, ref: 'r' });
     const fresh = await TestClient.connect(`ws://127.0.0.1:${server.port}/`);
     await fresh.waitFor((m) => m.type === 'hello');
@@ -83,7 +85,7 @@ describe('real feed traffic against the schema', () => {
       types.add(m.type);
       if (m.type === 'event') kinds.add(m.kind);
     }
-    expect([...types].sort()).toEqual(['error', 'event', 'goodbye', 'hello', 'pong', 'result', 'resumed', 'subscribed', 'trace']);
+    expect([...types].sort()).toEqual(['error', 'event', 'goodbye', 'hello', 'output', 'pong', 'result', 'resumed', 'subscribed', 'trace']);
     expect([...kinds].sort()).toEqual(['packet.deliver', 'packet.end', 'packet.hop', 'packet.new', 'rules.changed', 'sim.state']);
     expect(new Set(c.messages.filter((m) => m.type === 'error').map((m) => m.code))).toEqual(
       new Set(['unknown-node', 'resume-too-old', 'bad-json']),
