@@ -185,6 +185,16 @@ class Server implements FeedServer {
 
   private serveHttp(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/access' && (req.method === 'GET' || req.method === 'HEAD')) {
+      // The page cannot see why a websocket upgrade failed; this tells it whether the token is the reason.
+      const body = JSON.stringify({
+        token_required: Boolean(this.opts.token),
+        authorized: this.authorized(req, new URL(req.url ?? '/', 'http://feed.invalid')),
+      });
+      res.writeHead(200, { 'cache-control': 'no-store', 'content-type': 'application/json' });
+      res.end(req.method === 'HEAD' ? undefined : `${body}\n`);
+      return;
+    }
     const asset = path === '/' || path === '/index.html' ? readAsset('viewer') : path === '/schema.json' ? readAsset('schema') : null;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
