@@ -3,7 +3,7 @@
  * SIGINT or SIGTERM, then shuts down cleanly and resolves with the exit code.
  * The only place in the feed that touches process signals and stdio.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatDiagnostic } from '../core/diagnostic.js';
 import type { Topology } from '../topology/model.js';
@@ -67,12 +67,19 @@ export async function serveSession(session: FeedSession, opts: ServeOptions, io:
     io.err(`nflab: cannot read scenario ${opts.scenario}`);
     return 2;
   }
-  for (const [flag, dir] of [
-    ['--scenario-dir', opts.scenarioDir],
-    ['--capture-dir', opts.captureDir],
-  ] as const) {
-    if (dir != null && !isDir(dir)) {
-      io.err(`nflab: ${flag} ${dir}: not a directory`);
+  if (opts.scenarioDir != null && !isDir(opts.scenarioDir)) {
+    io.err(`nflab: --scenario-dir ${opts.scenarioDir}: not a directory`);
+    return 2;
+  }
+  if (opts.captureDir != null) {
+    try {
+      mkdirSync(opts.captureDir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      io.err(`nflab: --capture-dir ${opts.captureDir}: cannot make it (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      return 2;
+    }
+    if (!isDir(opts.captureDir)) {
+      io.err(`nflab: --capture-dir ${opts.captureDir}: not a directory`);
       return 2;
     }
   }
