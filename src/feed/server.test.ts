@@ -212,6 +212,18 @@ describe('access', () => {
     expect((await connect(ws, { authorization: 'Bearer s3cret' })).messages[0].type).toBe('hello');
   });
 
+  it('tells a page at /access whether a token is needed and whether its own is right, without one', async () => {
+    const { server } = await start({ token: 's3cret' });
+    const ask = async (q: string, headers: Record<string, string> = {}) => (await fetch(`${server.url}access${q}`, { headers })).json();
+    expect(await ask('')).toEqual({ token_required: true, authorized: false });
+    expect(await ask('?token=nope')).toEqual({ token_required: true, authorized: false });
+    expect(await ask('?token=s3cret')).toEqual({ token_required: true, authorized: true });
+    expect(await ask('', { authorization: 'Bearer s3cret' })).toEqual({ token_required: true, authorized: true });
+    await server.close();
+    const open = await start();
+    expect(await (await fetch(`${open.server.url}access`)).json()).toEqual({ token_required: false, authorized: true });
+  });
+
   it('refuses browser pages from other origins', async () => {
     const { ws, server } = await start();
     await expect(TestClient.connect(ws, { origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');

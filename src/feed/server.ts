@@ -7,6 +7,7 @@
  * sockets ever wait for each other.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, isAbsolute } from 'node:path';
@@ -105,7 +106,8 @@ class Server implements FeedServer {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.log = new EventLog(this.limits.buffer_events);
     this.scenario = opts.scenario ?? null;
-    const topoDir = isAbsolute(session.topology.file) ? dirname(session.topology.file) : null;
+    const file = session.topology.file;
+    const topoDir = isAbsolute(file) && existsSync(dirname(file)) ? dirname(file) : null;
     this.files = new FeedFiles(opts.scenarioDir === undefined ? topoDir : opts.scenarioDir, topoDir, opts.captureDir ?? null);
     // Frames beyond the soft limit get an error and the connection stays; only
     // absurd ones (beyond this hard cap) make ws close it, bounding memory per frame.
@@ -256,19 +258,23 @@ class Server implements FeedServer {
     const sub = this.subscriptionFromQuery(url);
     if (!('error' in sub)) client.filter = new Filter(sub);
     const helloLast = this.log.last;
-    client.sendMessage({
-      type: 'hello',
-      protocol: PROTOCOL,
-      version: PROTOCOL_VERSION,
-      topology: this.session.topologyJson(),
-      graph: topologyGraph(this.session.topology),
-      state: this.session.state,
-      t_us: this.session.now(),
-      last_id: helloLast,
-      oldest_id: Math.min(this.log.oldest, helloLast + 1),
-      subscription: client.filter.subscription,
-      limits: this.limits,
-    });
+    client.sendMessage(
+      {
+        type: 'hello',
+        protocol: PROTOCOL,
+        version: PROTOCOL_VERSION,
+        topology: this.session.topologyJson(),
+        graph: topologyGraph(this.session.topology),
+        state: this.session.state,
+        t_us: this.session.now(),
+        last_id: helloLast,
+        oldest_id: Math.min(this.log.oldest, helloLast + 1),
+        subscription: client.filter.subscription,
+        limits: this.limits,
+        // A large lab's topology can outgrow the queue: the greeting goes at the client's pace, like a replay.
+      },
+      true,
+    );
     client.helloLast = helloLast;
     if ('error' in sub) client.sendMessage({ type: 'error', ref: null, code: sub.code, message: sub.error });
     const lastId = url.searchParams.get('last_id');
