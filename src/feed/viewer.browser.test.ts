@@ -4,6 +4,9 @@
  * Screenshots are kept in test-artifacts/viewer/. Skipped, saying why, where
  * Chromium is not installed.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +15,26 @@ import { loadTopologyFile } from '../topology/load.js';
 import { type Browser, chromiumMissing, launch } from './browser.js';
 import { createFeedServer, type FeedServer, type FeedServerOptions } from './server.js';
 
-const topo = (name: string) => fileURLToPath(new URL(`../../topologies/${name}.yaml`, import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'nflab-viewer-'));
+const topo = (name: string) =>
+  name === 'sixteen' ? join(scratch, 'sixteen.yaml') : fileURLToPath(new URL(`../../topologies/${name}.yaml`, import.meta.url));
+
+/** Four hosts in a row, three namespaces each: sixteen nodes, fifteen links, long address lists. */
+function sixteenNodes(): string {
+  const lines = ['name: sixteen', 'hosts:'];
+  const links: string[] = [];
+  for (let h = 0; h < 4; h++) {
+    lines.push(`  host${h}:`, '    interfaces:', `      up: { addr: 10.0.${h}.1/24 }`, `      east: { addr: 10.9.${h}.1/24 }`);
+    for (let n = 0; n < 3; n++) lines.push(`      v${n}: { addr: 10.${h + 1}.${n}.1/24 }`);
+    lines.push('    namespaces:');
+    for (let n = 0; n < 3; n++) {
+      lines.push(`      pod${n}:`, `        interfaces: { eth0: { addr: 10.${h + 1}.${n}.2/24 } }`);
+      links.push(`  - [host${h}/pod${n}:eth0, host${h}:v${n}]`);
+    }
+    if (h > 0) links.push(`  - [host${h - 1}:east, host${h}:up]`);
+  }
+  return [...lines, 'links:', ...links, ''].join('\n');
+}
 
 if (chromiumMissing) console.warn(`viewer browser tests skipped: ${chromiumMissing}`);
 
@@ -46,10 +68,12 @@ describe.skipIf(chromiumMissing !== null)(
   `the viewer page in headless Chromium${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`,
   () => {
     beforeAll(async () => {
+      writeFileSync(topo('sixteen'), sixteenNodes());
       browser = await launch();
     });
     afterAll(async () => {
       await browser?.close();
+      rmSync(scratch, { recursive: true, force: true });
     });
     afterEach(async () => {
       for (const p of browser.context.pages()) await p.close();
@@ -242,7 +266,7 @@ describe.skipIf(chromiumMissing !== null)(
     });
 
     it('fits the graph at every window size, re-fits on resize, keeps labels off nodes and buttons in place', async () => {
-      for (const lab of ['docker-port-mapping', 'kube-proxy-5000']) {
+      for (const lab of ['docker-port-mapping', 'kube-proxy-5000', 'sixteen']) {
         const { server } = await serve(lab);
         const p = await open(server.url, 1280, 800);
         await p.waitForSelector('g.node');
@@ -259,6 +283,10 @@ describe.skipIf(chromiumMissing !== null)(
           expect(g.nodes.length, lab).toBeGreaterThan(2);
           checkGeometry(g, `${lab} ${w}x${h}`);
           await browser.shot(p, `${lab}-${w}x${h}`);
+        }
+        if (lab === 'sixteen') {
+          expect((await geometry(p)).nodes).toHaveLength(16);
+          continue;
         }
         const at = await buttons();
         await command(p, 'client ping 198.51.100.1');
