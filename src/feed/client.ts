@@ -43,9 +43,11 @@ export class FeedClient {
   sent = 0;
   /** The newest event id when hello was sent: a resume replays up to here, later ones came live. */
   helloLast = 0;
-  /** Messages waiting behind bulk data, in order; `live` ones count against the queue limit. */
-  private readonly backlog: Array<{ json: string; bulk: boolean }> = [];
+  /** Messages waiting behind bulk data, in order, from `backlogHead` on; `live` ones count against the queue limit. */
+  private backlog: Array<{ json: string; bulk: boolean }> = [];
+  private backlogHead = 0;
   private backlogLive = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
   /** Bulk bytes queued or written but not yet handed to the kernel. */
   private bulkPending = 0;
   private inflightBulk = 0;
@@ -78,7 +80,7 @@ export class FeedClient {
   sendRaw(json: string, bulk = false): void {
     if (!this.alive) return;
     if (bulk) this.bulkPending += json.length;
-    if (this.backlog.length === 0 && (!bulk || this.ws.bufferedAmount < BULK_LOW_WATER)) {
+    if (this.waiting() === 0 && (!bulk || this.ws.bufferedAmount < BULK_LOW_WATER)) {
       if (!bulk && this.tooSlow(json.length)) return;
       this.write(json, bulk);
       return;
@@ -89,7 +91,9 @@ export class FeedClient {
     this.scheduleFlush();
   }
 
-  private flushTimer: NodeJS.Timeout | null = null;
+  private waiting(): number {
+    return this.backlog.length - this.backlogHead;
+  }
 
   /** Write callbacks drain the backlog; this covers a socket that fills with data written without one. */
   private scheduleFlush(): void {
@@ -97,7 +101,7 @@ export class FeedClient {
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
       this.flush();
-      if (this.backlog.length) this.scheduleFlush();
+      if (this.waiting()) this.scheduleFlush();
     }, 10);
     this.flushTimer.unref();
   }
@@ -105,7 +109,8 @@ export class FeedClient {
   /** Forgets what waits (the connection is gone). */
   discard(): void {
     this.alive = false;
-    this.backlog.length = 0;
+    this.backlog = [];
+    this.backlogHead = 0;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
   }
@@ -121,7 +126,7 @@ export class FeedClient {
   private write(json: string, bulk: boolean): void {
     this.sent++;
     if (!bulk) {
-      this.ws.send(json, this.backlog.length ? () => this.flush() : undefined);
+      this.ws.send(json, this.waiting() ? () => this.flush() : undefined);
       return;
     }
     this.inflightBulk += json.length;
@@ -133,12 +138,20 @@ export class FeedClient {
   }
 
   private flush(): void {
-    while (this.alive && this.backlog.length) {
-      const head = this.backlog[0];
-      if (head.bulk && this.ws.bufferedAmount >= BULK_LOW_WATER) return;
-      this.backlog.shift();
+    while (this.alive && this.waiting()) {
+      const head = this.backlog[this.backlogHead];
+      if (head.bulk && this.ws.bufferedAmount >= BULK_LOW_WATER) break;
+      this.backlogHead++;
       if (!head.bulk) this.backlogLive -= head.json.length;
       this.write(head.json, head.bulk);
+    }
+    // A replay of thousands of events would make shift() quadratic; drop the sent part now and then instead.
+    if (this.waiting() === 0) {
+      this.backlog = [];
+      this.backlogHead = 0;
+    } else if (this.backlogHead > 1024 && this.backlogHead * 2 > this.backlog.length) {
+      this.backlog = this.backlog.slice(this.backlogHead);
+      this.backlogHead = 0;
     }
   }
 }
