@@ -18,6 +18,7 @@ import type { CommandResult, SessionEvent } from '../session/session.js';
 import { CLOSE_SHUTDOWN, CLOSE_SLOW, FeedClient, Filter } from './client.js';
 import { EventLog } from './event-log.js';
 import { FeedFiles } from './file-access.js';
+import { sendResult } from './output.js';
 import { topologyGraph } from './graph.js';
 import type { FeedSession } from './port.js';
 import {
@@ -59,9 +60,6 @@ export const DEFAULT_LIMITS: Limits = {
   client_queue_bytes: 4 * 1024 * 1024,
   output_chunk_bytes: 256 * 1024,
 };
-
-/** Output a client has yet to receive beyond which a new long output is cut short. */
-const MAX_PENDING_OUTPUT = 64 * 1024 * 1024;
 
 export interface FeedServer {
   readonly port: number;
@@ -375,27 +373,9 @@ class Server implements FeedServer {
     return { ok: r.ok, output: f.redact(r.output) };
   }
 
-  /**
-   * A long output (a 40,000-rule iptables-save) goes out in chunks that the
-   * client receives as fast as it reads: it never counts as the client being slow.
-   */
   private sendResult(client: FeedClient, ref: Ref, cmd: string, r: CommandResult): void {
-    const size = this.limits.output_chunk_bytes;
-    let output = r.output;
     const head = { type: 'result' as const, ref, cmd, ok: r.ok, state: this.session.state, t_us: this.session.now() };
-    if (output.length <= size) {
-      client.sendMessage({ ...head, output });
-      return;
-    }
-    const room = MAX_PENDING_OUTPUT - client.bulkBacklog;
-    if (output.length > room) {
-      const cut = Math.max(0, room - 200);
-      output = `${output.slice(0, cut)}\n[output cut short: ${output.length - cut} more characters; this client has ${client.bulkBacklog} bytes of earlier output still to read]`;
-    }
-    const chunks = splitOutput(output, size);
-    client.sendMessage({ ...head, output: chunks[0], more: chunks.length > 1, output_length: output.length }, true);
-    for (let i = 1; i < chunks.length; i++)
-      client.sendMessage({ type: 'output', ref, seq: i, data: chunks[i], more: i < chunks.length - 1 }, true);
+    sendResult(client, head, r.output, this.limits.output_chunk_bytes);
   }
 
   /** Replays what came after `lastSeen` up to this client's hello; later events already reached it live. */
@@ -478,21 +458,4 @@ function sameSecret(given: string | null, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Pieces of at most `size` characters, cut after a newline where one is near, never inside a surrogate pair. */
-export function splitOutput(text: string, size: number): string[] {
-  const out: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    let end = Math.min(text.length, i + size);
-    if (end < text.length) {
-      const nl = text.lastIndexOf('\n', end - 1);
-      if (nl >= i + size / 2) end = nl + 1;
-      else if (/[\ud800-\udbff]/.test(text[end - 1])) end--;
-    }
-    out.push(text.slice(i, end));
-    i = end;
-  }
-  return out.length ? out : [''];
 }
