@@ -149,6 +149,7 @@ describe('load scenario over the feed', () => {
 
   it('reads from --scenario-dir when given, and nowhere when the topology has no directory', async () => {
     const c = await serveLab({ scenarioDir: join(labDir, 'sub') });
+    expect((await command(c, 'help')).output).toContain(`load scenario reads it from ${join(labDir, 'sub')}`);
     expect((await command(c, 'load scenario nested.yaml')).ok).toBe(true);
     const r = await command(c, 'load scenario ../ok.yaml');
     expect(r.output).toMatch(/outside the allowed directories/);

@@ -366,6 +366,14 @@ class Server implements FeedServer {
    */
   private clientCommand(cmd: string): CommandResult {
     const parsed = parseCommand(cmd, () => null);
+    if (!('error' in parsed) && parsed.kind === 'help') {
+      const r = this.runCommand(cmd);
+      const dir = this.files.scenarioDir;
+      return {
+        ok: r.ok,
+        output: `${r.output}\nover this feed, FILE is a name: load scenario reads it from ${dir ?? '(no scenario directory)'}, capture start writes it to the server's capture directory`,
+      };
+    }
     if ('error' in parsed || (parsed.kind !== 'scenario' && parsed.kind !== 'capture-start')) return this.runCommand(cmd);
     const f = parsed.kind === 'scenario' ? this.files.loadScenario(parsed.file) : this.files.captureStart(parsed.file, parsed.filter);
     if (!f.ok) return { ok: false, output: f.output };
