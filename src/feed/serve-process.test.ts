@@ -32,7 +32,8 @@ describe.skipIf(!built)(`nflab serve as a process${built ? '' : ' (skipped: run 
     writeFileSync(join(dir, 'ok.yaml'), sc.replace('../topologies/docker-port-mapping.yaml', 'lab.yaml'));
     const caps = join(dir, 'caps');
     const s = serve([join(dir, 'lab.yaml'), '--port', '0', '--capture-dir', caps]);
-    for (let i = 0; i < 300 && !/ws:\/\/\S+/.test(s.out()); i++) await new Promise((r) => setTimeout(r, 20));
+    // The last line before it serves; stdout may come in several pieces.
+    for (let i = 0; i < 1000 && !s.out().includes('client captures go to'); i++) await new Promise((r) => setTimeout(r, 20));
     const url = /(ws:\/\/\S+)/.exec(s.out())![1];
     expect(s.out()).toContain(`clients may load scenarios from ${dir}`);
     expect(s.out()).toContain(`client captures go to ${caps}`);

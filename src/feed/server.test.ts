@@ -346,7 +346,8 @@ describe('long outputs and replays', () => {
     expect(order.endsWith('op')).toBe(true);
     expect(server.stats().dropped).toBe(0);
     expect(c.closed).toBeNull();
-    await other.waitFor((m) => m.kind === 'sim.state' && m.data.state === 'finished');
+    const finished = (x: TestClient) => x.waitFor((m) => m.kind === 'sim.state' && m.data.state === 'finished', 0, 20_000);
+    await Promise.all([finished(c), finished(other)]);
     expect(ids(other.events())).toEqual(ids(c.events()));
   });
 
