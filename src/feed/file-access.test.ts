@@ -4,6 +4,7 @@
  * Driven with real ws clients against a real session, on files laid out in a
  * temporary directory (with symlinks that lead out of it).
  */
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +44,9 @@ beforeAll(() => {
   write(join(labDir, 'rules-out.yaml'), `topology:\n  hosts:\n    a:\n      iptables: { file: ../outside/secret.rules }\nsteps: []\n`);
   // Files inside that are not scenarios, or are broken ones quoting what they hold.
   write(join(labDir, 'secret.txt'), `${SECRET}\n`);
+  execFileSync('mkfifo', [join(labDir, 'fifo.rules')]);
+  write(join(labDir, 'fifo-ref.yaml'), `topology:\n  hosts:\n    a:\n      iptables: { file: fifo.rules }\nsteps: []\n`);
+  execFileSync('mkfifo', [join(labDir, 'fifo.yaml')]);
   write(join(labDir, 'passwd.yaml'), `root:x:0:0:${SECRET}:/root:/bin/bash\n`);
   write(join(labDir, 'config.yaml'), `db_password: ${SECRET}\napi: { key: ${SECRET} }\n`);
   write(
@@ -115,6 +119,8 @@ describe('load scenario over the feed', () => {
       ['refs-out.yaml', /its topology \.\.\/outside\/topo\.yaml: leads outside/],
       ['rules-out.yaml', /file \.\.\/outside\/secret\.rules: leads outside/],
       ['missing.yaml', /no such file/],
+      ['fifo.yaml', /not a regular file/],
+      ['fifo-ref.yaml', /file fifo\.rules: not a regular file/],
     ];
     for (const [name, why] of cases) {
       const r = await command(c, `load scenario ${name}`);

@@ -171,7 +171,10 @@ export class FeedFiles {
             if ('error' in f) return `file ${ref}: ${f.error}`;
             if (f.exists) {
               try {
-                if (statSync(f.path).size <= MAX_SCENARIO_BYTES * 16) texts.push(readFileSync(f.path, 'utf8'));
+                const st = statSync(f.path);
+                // A FIFO or a device would block the loader (and the server with it).
+                if (!st.isFile()) return `file ${ref}: not a regular file`;
+                if (st.size <= MAX_SCENARIO_BYTES * 16) texts.push(readFileSync(f.path, 'utf8'));
               } catch {
                 // The loader reports an unreadable file by its path, never by its content.
               }
