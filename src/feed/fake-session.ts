@@ -26,17 +26,15 @@ export function fakeTopology(names: string[]): Topology {
       ...emptyNodeSpec(name, name.split('/')[0], POS),
       interfaces: [{ name: 'eth0', kind: 'veth' as const, addrs: [], master: null, mtu: 1500, mac: '02:00:00:00:00:01', pos: POS }],
     })),
-    links: names
-      .slice(1)
-      .map((n) => ({
-        a: { node: names[0], iface: 'eth0' },
-        b: { node: n, iface: 'eth0' },
-        latency: 100,
-        bandwidth: 0,
-        loss: 0,
-        mtu: 1500,
-        pos: POS,
-      })),
+    links: names.slice(1).map((n) => ({
+      a: { node: names[0], iface: 'eth0' },
+      b: { node: n, iface: 'eth0' },
+      latency: 100,
+      bandwidth: 0,
+      loss: 0,
+      mtu: 1500,
+      pos: POS,
+    })),
   };
 }
 

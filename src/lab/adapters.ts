@@ -15,7 +15,7 @@ import type { CtEntry } from '../netfilter/conntrack/entry.js';
 import { plainEntry } from '../netfilter/conntrack/format.js';
 import { natHook } from '../netfilter/nat/hook.js';
 import { masquerade, natTo, netmap, redirect } from '../netfilter/nat/targets.js';
-import { ADDRTYPE, type NatKind, type NatRange, type Verdict } from '../netfilter/types.js';
+import { ADDRTYPE, type Hook, type NatKind, type NatRange, type Verdict } from '../netfilter/types.js';
 import type { Ruleset } from '../netfilter/rule.js';
 import type { Node } from '../node/node.js';
 import type { ConntrackPort, Manip, RouteDecision, RouteKey, RoutingPort } from '../node/ports.js';
@@ -108,7 +108,7 @@ class ConntrackAdapter implements ConntrackPort {
     return this.ct.confirm(skb);
   }
 
-  natHook(skb: NodeSkb, hook: import('../netfilter/types.js').Hook, runRules: () => Verdict): Verdict {
+  natHook(skb: NodeSkb, hook: Hook, runRules: () => Verdict): Verdict {
     return natHook(this.ct, skb, hook, this.node.lab.rng, runRules);
   }
 

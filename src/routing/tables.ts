@@ -258,7 +258,7 @@ export class RoutingTables {
 
   private setConf(scope: string, key: ConfKey, v: number): void {
     let c = this.conf.get(scope);
-    if (!c) this.conf.set(scope, (c = new Map()));
+    if (!c) this.conf.set(scope, (c = new Map<ConfKey, number>()));
     c.set(key, v);
   }
 
@@ -453,7 +453,7 @@ export class RoutingTables {
       fwmask: spec.fwmark !== null ? (spec.fwmask ?? 0xffffffff) : spec.fwmask,
     };
     if (this.ruleList.some((r) => sameRule(r, rule))) return rtnl('EEXIST');
-    let at = this.ruleList.findIndex((r) => r.priority > priority!);
+    let at = this.ruleList.findIndex((r) => r.priority > priority);
     if (at < 0) at = this.ruleList.length;
     this.ruleList.splice(at, 0, rule);
     this.customRules = true;
@@ -553,7 +553,7 @@ export class RoutingTables {
           table: null,
           mtu: null,
           route: null,
-        } as RouteResult;
+        };
       }
       return fail(ans.errno, reasonOf(ans.errno));
     }

@@ -391,7 +391,9 @@ export function parseProbe(r: ExecResult): ProbeAnswer {
     if (o.result === 'error') throw new Error(`probe failed: ${line}`);
     return o as ProbeAnswer;
   } catch (e) {
-    throw new Error(`probe gave no answer (exit ${r.code}): ${r.stdout.trim()} ${r.stderr.trim()} ${e instanceof Error ? e.message : ''}`);
+    throw new Error(`probe gave no answer (exit ${r.code}): ${r.stdout.trim()} ${r.stderr.trim()} ${e instanceof Error ? e.message : ''}`, {
+      cause: e,
+    });
   }
 }
 
