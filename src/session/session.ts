@@ -5,11 +5,11 @@
  */
 import { type Result, ok, err, formatDiagnostic } from '../core/diagnostic.js';
 import { Lab } from '../lab/lab.js';
-import type { LabEvent } from '../lab/tracer.js';
 import { topologyToJson } from '../topology/to-json.js';
 import type { Topology } from '../topology/model.js';
 import type { PacketTrace } from '../trace/steps.js';
 import { startLifecycle, type SessionState } from './lifecycle.js';
+import type { SessionEvent, SessionListener } from './events.js';
 import { parseCommand, type ParsedCommand, COMMAND_HELP } from './command-language.js';
 import type { ProbeOutcome } from '../apps/probes.js';
 import type { SocketInfo } from '../node/sockets.js';
@@ -20,16 +20,7 @@ import { loadScenarioFile } from '../scenario/load.js';
 import { runStep } from '../scenario/runner.js';
 import type { StepReport } from '../scenario/report.js';
 
-export type SessionEvent =
-  | LabEvent
-  | { t_us: number; kind: 'sim.state'; data: { state: SessionState } }
-  | {
-      t_us: number;
-      kind: 'probe.result';
-      data: { command: string; result: string; server: string | null; server_sees: string | null; trace: number | null };
-    };
-
-export type SessionListener = (e: SessionEvent) => void;
+export type { SessionEvent, SessionListener } from './events.js';
 
 export interface CommandResult {
   ok: boolean;
