@@ -166,8 +166,6 @@ function encodeQuoted(q: Packet): Uint8Array {
   return full.subarray(0, Math.min(full.length, ICMP_QUOTE_MAX));
 }
 
-export type WireResult<T> = Result<T>;
-
 const bad = (message: string): Result<never> => err([{ message }]);
 
 /** Parses and validates an IPv4 packet (header and L4 checksums, lengths). Never throws. */

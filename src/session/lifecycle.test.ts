@@ -15,7 +15,7 @@ describe('session lifecycle', () => {
     expect(seen).toEqual(['loaded', 'running', 'paused', 'stepping', 'paused', 'running', 'finished']);
   });
 
-  it('ignores events that make no sense in a state, and wakes a finished session when work arrives', () => {
+  it('ignores events that make no sense in a state, and runs a finished session again', () => {
     const lc = startLifecycle(() => {});
     lc.send({ type: 'STEPPED' });
     expect(lc.state).toBe('loaded');
@@ -23,8 +23,11 @@ describe('session lifecycle', () => {
     expect(lc.state).toBe('finished');
     lc.send({ type: 'PAUSE' });
     expect(lc.state).toBe('finished');
-    lc.send({ type: 'WORK' });
-    expect(lc.state).toBe('paused');
+    lc.send({ type: 'STEPPED' });
+    expect(lc.state).toBe('finished');
+    lc.send({ type: 'RUN' });
+    expect(lc.state).toBe('running');
+    lc.send({ type: 'IDLE' });
     lc.send({ type: 'RESET' });
     expect(lc.state).toBe('loaded');
   });

@@ -127,17 +127,23 @@ export class Session {
     this.listeners.clear();
   }
 
-  reset(): void {
+  /**
+   * Rebuilds the lab from the topology, from time zero. The new lab is built
+   * before the old one is let go: if building fails, the session keeps the old
+   * lab (and its subscription) and says why.
+   */
+  reset(): CommandResult {
+    const lab = Lab.build(this.topology, { seed: this.seed, record: true });
+    if (!lab.ok) return { ok: false, output: `reset failed; the lab runs on unchanged:\n${lab.error.map(formatDiagnostic).join('\n')}` };
     // A capture belongs to the lab it started on.
     this.capture?.stop();
     this.capture = null;
     this.unsubscribeLab();
-    const lab = Lab.build(this.topology, { seed: this.seed, record: true });
-    if (!lab.ok) return;
     this.lab = lab.value;
     this.pendingProbes = 0;
     this.unsubscribeLab = this.lab.tracer.subscribe((e) => this.emit(e));
     this.lifecycle.send({ type: 'RESET' });
+    return { ok: true, output: 'reset' };
   }
 
   nodeNames(): string[] {
@@ -213,8 +219,7 @@ export class Session {
         return { ok: true, output: `ran ${n} event${n === 1 ? '' : 's'}; t=${this.now()}µs` };
       }
       case 'reset':
-        this.reset();
-        return { ok: true, output: 'reset' };
+        return this.reset();
       case 'nodes':
         return { ok: true, output: this.nodeNames().join('\n') };
       case 'scenario':
