@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const testFiles = ['**/*.test.ts', '**/*.test.tsx', 'test/**/*.ts', 'src/**/testing/**', 'src/**/test-*.ts', 'src/**/fake-*.ts'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'dist-bench/**', 'node_modules/**', 'coverage/**'] },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labFrom, probe } from './test-support.js';
+import { labFrom, probe } from './testing/labs.js';
 import type { LabEvent } from '../trace/events.js';
 
 /** client — router — server, with the router forwarding unless told otherwise. */

@@ -4,7 +4,7 @@
  * the old rules, afterwards the new ones, and changes on a node queue.
  */
 import { describe, expect, it } from 'vitest';
-import { labFrom, probe } from './test-support.js';
+import { labFrom, probe } from './testing/labs.js';
 import type { Lab } from './lab.js';
 import type { LabEvent } from '../trace/events.js';
 import type { CommandOutput } from './types.js';

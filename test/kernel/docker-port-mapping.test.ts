@@ -3,7 +3,7 @@
  * (export, namespaces, DNAT, listeners, probes, traces, teardown).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerPortMapping } from '../../src/export/fixtures.js';
+import { dockerPortMapping } from '../../src/export/testing/topologies.js';
 import { KernelLab, kernelAvailable, namespacesWithPrefix } from './harness.js';
 
 const k = kernelAvailable();
