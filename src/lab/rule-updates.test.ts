@@ -8,7 +8,7 @@ import { labFrom, probe } from './testing/labs.js';
 import type { Lab } from './lab.js';
 import type { LabEvent } from '../trace/events.js';
 import type { CommandOutput } from './types.js';
-import { estimateUpdateCost } from '../netfilter/update-cost.js';
+import { estimateUpdateCost } from '../netfilter/update-cost/model.js';
 import { changeShape, sizeChange } from './rule-updates.js';
 
 /** client — gw — server; gw DNATs 10.0.0.1:80 → the server once a rule says so. */

@@ -2,7 +2,7 @@
  * What a rule change costs on the kernel, and when it takes effect.
  *
  * Every iptables / iptables-restore run that changes rules is priced with the
- * calibrated model (src/netfilter/update-cost.ts): the legacy backend rewrites
+ * calibrated model (src/netfilter/update-cost/): the legacy backend rewrites
  * the whole table, nft sends one batch. In `modelled` timing the change takes
  * effect only once that time has passed — until then every packet sees the old
  * rules, after it the new ones, never a mix (both backends swap atomically at
@@ -12,7 +12,7 @@
  */
 import type { TableName } from '../netfilter/types.js';
 import type { Ruleset } from '../netfilter/rule.js';
-import { estimateUpdateCost, type IptablesBackend, type RuleChange } from '../netfilter/update-cost.js';
+import { estimateUpdateCost, type IptablesBackend, type RuleChange } from '../netfilter/update-cost/model.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { RuleUpdateSpec } from '../topology/model.js';
 import { splitShellWords } from '../core/shell.js';

@@ -6,7 +6,7 @@
 import type { Micros } from '../core/time.js';
 import type { PlainEntry } from '../netfilter/conntrack/format.js';
 import type { CtEventType } from '../netfilter/conntrack/table.js';
-import type { IptablesBackend } from '../netfilter/update-cost-types.js';
+import type { IptablesBackend } from '../netfilter/update-cost/types.js';
 import type { Outcome, PacketSummary, TraceStep } from './steps.js';
 
 /** One priced rule change: reported with the command's output, in `rules.update` events and in scenario reports. */
