@@ -6,7 +6,7 @@
  */
 import type { Diagnostic, SourcePos } from '../core/diagnostic.js';
 import { formatIpv4, isLoopback, isMulticast, type Ipv4 } from '../packet/ipv4.js';
-import { RoutingTables } from '../routing/tables.js';
+import { RoutingTables } from '../routing/route.js';
 import { parseRoute, parseRule } from '../routing/parse.js';
 import { tableName } from '../routing/names.js';
 import type { LookupKey, RouteResult } from '../routing/types.js';

@@ -2,7 +2,7 @@
 import type { Conntrack } from '../netfilter/conntrack/table.js';
 import type { LookupOptions } from '../netfilter/iptables/restore.js';
 import type { Ruleset } from '../netfilter/rule.js';
-import type { RoutingTables } from '../routing/tables.js';
+import type { RoutingTables } from '../routing/route.js';
 import type { RuleUpdate } from '../trace/events.js';
 
 /** The engine modules behind one node's packet path, made when the node is built and kept by its Lab. */

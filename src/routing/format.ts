@@ -1,7 +1,7 @@
 /** Text as iproute2 6.1 prints it for `ip route show`, `ip rule show` and `ip route get`. */
 import { formatIpv4, type Cidr } from '../packet/ipv4.js';
 import { protoName, scopeName, tableName } from './names.js';
-import type { RoutingTables } from './tables.js';
+import type { RoutingTables } from './route.js';
 import { PROTO_BOOT, SCOPE_UNIVERSE, TABLE_MAIN, type LookupKey, type Route, type RouteResult, type Rule } from './types.js';
 
 function prefixText(c: Cidr): string {
