@@ -10,6 +10,7 @@ import type { Topology } from '../topology/model.js';
 import type { PacketTrace } from '../trace/steps.js';
 import { startLifecycle, type SessionState } from './lifecycle.js';
 import type { SessionEvent, SessionListener } from './events.js';
+import { steppedText, type CommandResult, type NodeSummary, type SessionPort } from './port.js';
 import { parseCommand, type ParsedCommand, COMMAND_HELP } from './command-language.js';
 import type { ProbeOutcome } from '../apps/probes.js';
 import type { SocketInfo } from '../node/sockets.js';
@@ -22,18 +23,9 @@ import type { StepReport } from '../scenario/report.js';
 
 export type { SessionEvent, SessionListener } from './events.js';
 
-export interface CommandResult {
-  ok: boolean;
-  /** What to show the user (command output, or the error). */
-  output: string;
-}
+export type { CommandResult, NodeSummary, SessionPort } from './port.js';
 
-export interface NodeSummary {
-  name: string;
-  interfaces: Array<{ name: string; kind: string; addrs: string[]; mac: string; master: string | null; peer: string | null }>;
-}
-
-export class Session {
+export class Session implements SessionPort {
   private lab: Lab;
   private readonly listeners = new Set<SessionListener>();
   private readonly lifecycle;
@@ -216,7 +208,7 @@ export class Session {
       case 'step': {
         let n = 0;
         while (n < c.count && this.step()) n++;
-        return { ok: true, output: `ran ${n} event${n === 1 ? '' : 's'}; t=${this.now()}µs` };
+        return { ok: true, output: steppedText(n, this.now()) };
       }
       case 'reset':
         return this.reset();
