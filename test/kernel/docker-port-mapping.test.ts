@@ -1,5 +1,5 @@
 /**
- * SPEC section 1's example built for real: the harness works end to end
+ * The bundled Docker port-mapping lab built for real: the harness works end to end
  * (export, namespaces, DNAT, listeners, probes, traces, teardown).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
