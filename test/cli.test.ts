@@ -75,7 +75,7 @@ hosts:
 });
 
 describe('nflab run', () => {
-  it('passes the bundled Docker scenario, prints JSON as SPEC section 2 shows, and writes JUnit', () => {
+  it('passes the bundled Docker scenario, prints the JSON report, and writes JUnit', () => {
     const junit = join(tmp, 'junit.xml');
     const r = nflab('run', dockerScenario, '--json', '--junit', junit);
     expect(r.stderr).toBe('');

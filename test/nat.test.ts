@@ -3,7 +3,7 @@
  * namespaces and checks that Linux gives the same answers (it does on 6.18).
  */
 import { describe, expect, it } from 'vitest';
-import { labFrom, probe } from '../src/lab/test-support.js';
+import { labFrom, probe } from '../src/lab/testing/labs.js';
 
 const twoClientsBehindMasquerade = `
 name: masquerade-clash

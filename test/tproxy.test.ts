@@ -1,6 +1,6 @@
 /** TPROXY: a router intercepts forwarded connections for a local transparent listener, with the policy route that goes with it. */
 import { describe, expect, it } from 'vitest';
-import { labFrom, probe } from '../src/lab/test-support.js';
+import { labFrom, probe } from '../src/lab/testing/labs.js';
 
 const lab = (withPolicyRoute: boolean) =>
   labFrom(`

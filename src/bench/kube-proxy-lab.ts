@@ -1,7 +1,7 @@
 /**
  * The files behind the bundled kube-proxy-5000 lab: the node's rules for 5,000
  * Services, and the partial `iptables-restore --noflush` input kube-proxy would
- * send to add one more Service. Run `node dist/bench/kube-proxy-lab.js DIR` to
+ * send to add one more Service. Run `node dist-bench/bench/kube-proxy-lab.js DIR` to
  * write them again; a test checks the committed copies against this generator.
  */
 import { writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-/** The benchmark's table and its targets (issue 9), from the measured results. */
+/** The benchmark's table and the speed targets it checks (docs/bench.md lists them), from the measured results. */
 import type { BenchResults } from './run.js';
 
 export interface TargetRow {

@@ -10,7 +10,7 @@ import { runIptablesRestore } from '../netfilter/iptables/restore.js';
 import { runIptables } from '../netfilter/iptables/command.js';
 import { save } from '../netfilter/iptables/save.js';
 import { runTable } from '../netfilter/evaluate.js';
-import { makeEnv, makeSkb, tcpPacket } from '../netfilter/test-support.js';
+import { makeEnv, makeSkb, tcpPacket } from '../netfilter/testing/packets.js';
 import type { ConnView, CtTuple } from '../netfilter/types.js';
 import { generateKubeProxyRules, type KubeProxyRules } from './kube-proxy-gen.js';
 import { kernelUnavailable, timeKernelRestore } from './kernel.js';

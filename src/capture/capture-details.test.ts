@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { labFrom, probe } from '../lab/test-support.js';
+import { labFrom, probe } from '../lab/testing/labs.js';
 import { decodeEthernet, decodeIpv4 } from '../packet/wire.js';
 import { startCapture } from './capture.js';
 import { readPcapng, type ReadCapture } from './pcapng-read.js';

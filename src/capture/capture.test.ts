@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTopologyFile } from '../topology/load.js';
 import { Lab } from '../lab/lab.js';
-import { probe } from '../lab/test-support.js';
+import { probe } from '../lab/testing/labs.js';
 import { decodeEthernet, decodeIpv4 } from '../packet/wire.js';
 import { formatIpv4 } from '../packet/ipv4.js';
 import { CaptureError, startCapture } from './capture.js';

@@ -185,7 +185,7 @@ export function startCapture(lab: Lab, file: string, filter?: readonly string[],
     names.push(name);
     loopback[id] = lab.nodes.get(node)?.devs.get(dev)?.kind === 'loopback';
     let m = ids.get(node);
-    if (!m) ids.set(node, (m = new Map()));
+    if (!m) ids.set(node, (m = new Map<string, number>()));
     m.set(dev, id);
     return id;
   };

@@ -119,7 +119,7 @@ export function storyOf(node: string, steps: readonly TraceStep[], idle: string)
     }
     if ('nat' in s) {
       const change = natChange(s.nat.kind, s.nat.before, s.nat.after);
-      const g = group as Group | null;
+      const g = group;
       if (g && g.table === 'nat' && g.hook === s.nat.hook && g.parts.length) {
         // The rule already names the kind (`DOCKER#1 DNAT`): say only what changed.
         const walk = renderGroup(g);

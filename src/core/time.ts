@@ -16,12 +16,6 @@ export function parseDuration(text: string | number): Micros | null {
   return Math.round(Number(m[1]) * UNIT[m[2] ?? 's']);
 }
 
-export function formatDuration(us: Micros): string {
-  if (us % SEC === 0) return `${us / SEC}s`;
-  if (us % MS === 0) return `${us / MS}ms`;
-  return `${us}us`;
-}
-
 /** For people: three significant figures or so ("1.02 s", "3.4 ms", "850 µs"); exact values stay in JSON. */
 export function humanDuration(us: Micros): string {
   if (us >= SEC) return `${(us / SEC).toFixed(2)} s`;

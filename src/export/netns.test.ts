@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../core/diagnostic.js';
-import { dockerPortMapping, DOCKER_NAT, iface, listen, node } from './fixtures.js';
+import { dockerPortMapping, DOCKER_NAT, iface, listen, node } from './testing/topologies.js';
 import { exportNetns, namespaceSuffix, resolveOwnerNames } from './netns.js';
 import { nodeSysctls, toSysctlPath } from './sysctls.js';
 

@@ -5,6 +5,7 @@
  * missed; older ones are forgotten, so memory stays bounded on long runs.
  */
 import type { SessionEvent } from '../session/session.js';
+import type { TraceStep } from '../trace/steps.js';
 import { endpointNode } from './graph.js';
 import type { EventKind, EventMessage } from './protocol.js';
 
@@ -42,19 +43,20 @@ export class EventLog {
 
   append(e: SessionEvent): LoggedEvent {
     const id = ++this.lastId;
-    const msg: EventMessage = { type: 'event', id, t_us: e.t_us, kind: e.kind as EventKind };
-    const lab = e as { node?: string; packet?: number; step?: unknown; outcome?: string; data?: unknown };
-    if (lab.node !== undefined) msg.node = lab.node;
-    if (lab.packet !== undefined) msg.packet = lab.packet;
-    if (lab.step !== undefined) msg.step = lab.step;
-    if (lab.outcome !== undefined) msg.outcome = lab.outcome;
-    if (lab.data !== undefined) msg.data = lab.data;
+    const msg: EventMessage = { type: 'event', id, t_us: e.t_us, kind: e.kind };
+    const node = 'node' in e ? e.node : undefined;
+    const step = 'step' in e ? e.step : undefined;
+    if (node !== undefined) msg.node = node;
+    if ('packet' in e && e.packet !== undefined) msg.packet = e.packet;
+    if (step !== undefined) msg.step = step;
+    if ('outcome' in e && e.outcome !== undefined) msg.outcome = e.outcome;
+    if ('data' in e && e.data !== undefined) msg.data = e.data;
     const dot = e.kind.indexOf('.');
     const rec: LoggedEvent = {
       id,
       kind: msg.kind,
       family: dot < 0 ? e.kind : e.kind.slice(0, dot),
-      nodes: nodesOf(lab.node, lab.step),
+      nodes: nodesOf(node, step),
       json: JSON.stringify(msg),
     };
     this.ring[id % this.capacity] = rec;
@@ -86,8 +88,8 @@ export class EventLog {
   }
 }
 
-function nodesOf(node: string | undefined, step: unknown): readonly string[] {
-  const link = step && typeof step === 'object' && 'link' in step ? (step as { link: { from: string; to: string } }).link : null;
+function nodesOf(node: string | undefined, step: TraceStep | undefined): readonly string[] {
+  const link = step && 'link' in step ? step.link : null;
   if (link) {
     const out = [endpointNode(link.from), endpointNode(link.to)];
     if (node !== undefined && !out.includes(node)) out.push(node);

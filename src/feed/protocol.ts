@@ -7,29 +7,15 @@
  * the tests.
  */
 import type { SessionState } from '../session/lifecycle.js';
+import { SESSION_EVENT_KINDS } from '../session/events.js';
 import type { PacketTrace } from '../trace/steps.js';
 import type { FeedGraph } from './graph.js';
 
 export const PROTOCOL = 'nflab-feed';
 export const PROTOCOL_VERSION = 2;
 
-export const EVENT_KINDS = [
-  'packet.new',
-  'packet.hop',
-  'packet.verdict',
-  'packet.deliver',
-  'packet.drop',
-  'packet.step',
-  'packet.end',
-  'conntrack.new',
-  'conntrack.update',
-  'conntrack.destroy',
-  'rules.update',
-  'rules.changed',
-  'log',
-  'sim.state',
-  'probe.result',
-] as const;
+/** Every event kind the feed carries: the session's, which are the lab's plus its own. */
+export const EVENT_KINDS = SESSION_EVENT_KINDS;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 const KIND_SET: ReadonlySet<string> = new Set(EVENT_KINDS);

@@ -6,7 +6,7 @@
  */
 import type { Diagnostic, SourcePos } from '../core/diagnostic.js';
 import { formatIpv4, isLoopback, isMulticast, type Ipv4 } from '../packet/ipv4.js';
-import { RoutingTables } from '../routing/tables.js';
+import { RoutingTables } from '../routing/route.js';
 import { parseRoute, parseRule } from '../routing/parse.js';
 import { tableName } from '../routing/names.js';
 import type { LookupKey, RouteResult } from '../routing/types.js';
@@ -15,30 +15,14 @@ import type { CtEntry } from '../netfilter/conntrack/entry.js';
 import { plainEntry } from '../netfilter/conntrack/format.js';
 import { natHook } from '../netfilter/nat/hook.js';
 import { masquerade, natTo, netmap, redirect } from '../netfilter/nat/targets.js';
-import { ADDRTYPE, type NatKind, type NatRange, type Verdict } from '../netfilter/types.js';
-import type { Ruleset } from '../netfilter/rule.js';
+import { ADDRTYPE, type Hook, type NatKind, type NatRange, type Verdict } from '../netfilter/types.js';
 import type { Node } from '../node/node.js';
 import type { ConntrackPort, Manip, RouteDecision, RouteKey, RoutingPort } from '../node/ports.js';
 import type { NodeSkb } from '../node/skb.js';
 import type { NodeSpec } from '../topology/model.js';
 import { attachNetfilter } from './netfilter-adapter.js';
 import { buildIpset } from './ipset.js';
-
-const rulesets = new WeakMap<Node, Ruleset>();
-const routingTables = new WeakMap<Node, RoutingTables>();
-const conntracks = new WeakMap<Node, Conntrack>();
-
-export function rulesetOf(node: Node): Ruleset {
-  return rulesets.get(node)!;
-}
-
-export function routingOf(node: Node): RoutingTables {
-  return routingTables.get(node)!;
-}
-
-export function conntrackOf(node: Node): Conntrack {
-  return conntracks.get(node)!;
-}
+import type { NodeModules } from './types.js';
 
 function decision(r: RouteResult): RouteDecision {
   if (r.kind === 'error')
@@ -57,7 +41,7 @@ class RoutingAdapter implements RoutingPort {
   lookup(k: RouteKey): RouteDecision {
     const key: LookupKey = { dst: k.dst, mark: k.mark, tos: k.tos };
     if (k.src !== null) key.src = k.src;
-    if (k.iif !== null) key.iif = k.iif === 'lo' ? 'lo' : k.iif;
+    if (k.iif !== null) key.iif = k.iif;
     if (k.oif !== null) key.oif = k.oif;
     return decision(this.rt.lookup(key));
   }
@@ -108,7 +92,7 @@ class ConntrackAdapter implements ConntrackPort {
     return this.ct.confirm(skb);
   }
 
-  natHook(skb: NodeSkb, hook: import('../netfilter/types.js').Hook, runRules: () => Verdict): Verdict {
+  natHook(skb: NodeSkb, hook: Hook, runRules: () => Verdict): Verdict {
     return natHook(this.ct, skb, hook, this.node.lab.rng, runRules);
   }
 
@@ -136,11 +120,10 @@ function at(pos: SourcePos, colOffset: number, message: string): Diagnostic {
   return { file: pos.file, line: pos.line, col: pos.col + Math.max(0, colOffset - 1), message };
 }
 
-/** Creates a node's routing, conntrack and netfilter from its spec; returns what is wrong with it. */
-export function attachNodeModules(node: Node, spec: NodeSpec): Diagnostic[] {
+/** Creates a node's routing, conntrack and netfilter from its spec: the modules, and what is wrong with the spec. */
+export function attachNodeModules(node: Node, spec: NodeSpec): { modules: NodeModules; diags: Diagnostic[] } {
   const diags: Diagnostic[] = [];
   const rt = new RoutingTables({ loopback: true });
-  routingTables.set(node, rt);
   for (const dev of node.devs.values()) if (dev.name !== 'lo') rt.addDevice(dev.name, { up: true });
   const lo = node.devs.get('lo')!;
   lo.addrs.push({ addr: 0x7f000001, cidr: { addr: 0x7f000001, len: 8, mask: 0xff000000, network: 0x7f000000 } });
@@ -181,12 +164,10 @@ export function attachNodeModules(node: Node, spec: NodeSpec): Diagnostic[] {
       node.lab.tracer.emit({ t_us: e.at, kind: `conntrack.${e.type}`, node: node.name, data: plainEntry(e.entry) });
     },
   });
-  conntracks.set(node, ct);
   node.conntrack = new ConntrackAdapter(node, ct);
 
   for (const s of spec.ipsets) node.nfEnv.ipsets.set(s.name, buildIpset(s));
   for (const n of spec.nfacct) node.nfEnv.nfacctCounters.set(n, { packets: 0, bytes: 0 });
-  const ruleset = attachNetfilter(node, spec, diags);
-  rulesets.set(node, ruleset);
-  return diags;
+  const { ruleset, lookups } = attachNetfilter(node, spec, ct, diags);
+  return { modules: { routing: rt, conntrack: ct, ruleset, lookups }, diags };
 }

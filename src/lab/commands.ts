@@ -8,19 +8,8 @@ import { runIp } from '../routing/ip-command.js';
 import { runConntrack } from '../netfilter/conntrack/command.js';
 import type { Node } from '../node/node.js';
 import { makeCidr } from '../packet/ipv4.js';
-import { conntrackOf, routingOf } from './adapters.js';
 import { iptablesCommand, iptablesRestoreCommand, iptablesSaveCommand } from './netfilter-adapter.js';
-import type { RuleUpdate } from './rule-updates.js';
-
-export interface CommandOutput {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-  /** True when the command changed the node's rules (for the `rules.changed` event). */
-  changedRules?: boolean;
-  /** For a rule change: what the kernel would pay for it and when it took effect. */
-  update?: RuleUpdate;
-}
+import type { CommandOutput, NodeModules } from './types.js';
 
 const fail = (stderr: string, exitCode = 1): CommandOutput => ({
   stdout: '',
@@ -28,7 +17,7 @@ const fail = (stderr: string, exitCode = 1): CommandOutput => ({
   exitCode,
 });
 
-export function runNodeCommand(node: Node, line: string, stdin: string | null): CommandOutput {
+export function runNodeCommand(node: Node, mods: NodeModules, line: string, stdin: string | null): CommandOutput {
   const split = splitShellWords(line);
   if (!split.ok) return fail(`nflab: ${split.message} (column ${split.col})`, 2);
   const [tool, ...args] = split.words;
@@ -39,24 +28,24 @@ export function runNodeCommand(node: Node, line: string, stdin: string | null): 
     case 'iptables':
     case 'iptables-nft':
     case 'iptables-legacy':
-      return iptablesCommand(node, args);
+      return iptablesCommand(node, mods, args);
     case 'iptables-restore':
     case 'iptables-nft-restore':
     case 'iptables-legacy-restore':
-      return iptablesRestoreCommand(node, args, stdin ?? '');
+      return iptablesRestoreCommand(node, mods, args, stdin ?? '');
     case 'iptables-save':
     case 'iptables-nft-save':
     case 'iptables-legacy-save':
-      return iptablesSaveCommand(node, args);
+      return iptablesSaveCommand(mods, args);
     case 'ip': {
-      const out = runIp(routingOf(node), args);
-      if (out.exitCode === 0 && args[0] !== undefined && 'address'.startsWith(args[0])) syncAddresses(node);
+      const out = runIp(mods.routing, args);
+      if (out.exitCode === 0 && args[0] !== undefined && 'address'.startsWith(args[0])) syncAddresses(node, mods);
       return out;
     }
     case 'conntrack':
-      return runConntrack(conntrackOf(node), args);
+      return runConntrack(mods.conntrack, args);
     case 'sysctl':
-      return sysctl(node, args);
+      return sysctl(node, mods, args);
     default:
       return fail(`nflab: ${tool}: command not found (nodes run iptables, iptables-restore, iptables-save, ip, conntrack, sysctl)`, 127);
   }
@@ -67,20 +56,20 @@ export function runNodeCommand(node: Node, line: string, stdin: string | null): 
  * tables (the one source of truth); MASQUERADE entries whose address went away
  * are dropped, as the kernel's masquerade notifier does.
  */
-function syncAddresses(node: Node): void {
-  const rt = routingOf(node);
+function syncAddresses(node: Node, mods: NodeModules): void {
+  const rt = mods.routing;
   for (const dev of node.devs.values()) {
     if (dev.kind === 'loopback') continue;
     const now = rt.addresses(dev.name);
     for (const old of dev.addrs) {
-      if (!now.some((a) => a.addr === old.addr)) conntrackOf(node).removeMasqueradedVia(dev.name, old.addr);
+      if (!now.some((a) => a.addr === old.addr)) mods.conntrack.removeMasqueradedVia(dev.name, old.addr);
     }
     dev.addrs.length = 0;
     for (const a of now) dev.addrs.push({ addr: a.addr, cidr: makeCidr(a.addr, a.len) });
   }
 }
 
-function sysctl(node: Node, args: string[]): CommandOutput {
+function sysctl(node: Node, mods: NodeModules, args: string[]): CommandOutput {
   const words = args.filter((a) => a !== '-w' && a !== '-q');
   if (!words.length) return fail('sysctl: no variables specified', 1);
   const out: string[] = [];
@@ -95,7 +84,7 @@ function sysctl(node: Node, args: string[]): CommandOutput {
     }
     const value = w.slice(eq + 1).trim();
     node.sysctl.set(key, value);
-    routingOf(node).setSysctl(key, value);
+    mods.routing.setSysctl(key, value);
     out.push(`${key} = ${value}`);
   }
   return { stdout: out.join('\n') + '\n', stderr: '', exitCode: 0 };

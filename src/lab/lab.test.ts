@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { labFrom, probe } from './test-support.js';
-import type { LabEvent } from './tracer.js';
+import { labFrom, probe } from './testing/labs.js';
+import type { LabEvent } from '../trace/events.js';
 
 /** client — router — server, with the router forwarding unless told otherwise. */
 function threeHop(forward = 1, extra = '') {

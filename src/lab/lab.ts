@@ -14,9 +14,10 @@ import { receiveFrame } from '../node/l2.js';
 import { startServer } from '../apps/servers.js';
 import { connectProbe, pingProbe, type ProbeOptions, type ProbeOutcome, sendProbe } from '../apps/probes.js';
 import type { Topology } from '../topology/model.js';
-import { Tracer } from './tracer.js';
+import { Tracer } from '../trace/tracer.js';
 import { attachNodeModules } from './adapters.js';
-import { runNodeCommand, type CommandOutput } from './commands.js';
+import { runNodeCommand } from './commands.js';
+import type { CommandOutput, NodeModules } from './types.js';
 import { RuleUpdates } from './rule-updates.js';
 
 export interface LabOptions {
@@ -38,6 +39,8 @@ export class Lab {
   readonly rng: Rng;
   readonly tracer: Tracer;
   readonly nodes = new Map<string, Node>();
+  /** Each node's routing, conntrack and rules, by node name. */
+  private readonly modules = new Map<string, NodeModules>();
   readonly logLines: LogLine[] = [];
   /** Rule changes: priced, and in modelled timing held back until the kernel would have committed them. */
   readonly updates: RuleUpdates;
@@ -51,7 +54,7 @@ export class Lab {
     this.rng = new Rng(seed);
     this.tracer = new Tracer(() => this.scheduler.now(), record);
     const backends = new Map(topology.nodes.map((n) => [n.name, n.iptablesBackend ?? topology.ruleUpdates?.backend ?? 'nft']));
-    this.updates = new RuleUpdates(this.scheduler, topology.ruleUpdates?.timing ?? 'instant', (node) => backends.get(node.name) ?? 'nft');
+    this.updates = new RuleUpdates(this.scheduler, topology.ruleUpdates?.timing ?? 'instant', (node) => backends.get(node) ?? 'nft');
     this.ctx = {
       timers: this.scheduler,
       rng: this.rng,
@@ -90,7 +93,9 @@ export class Lab {
       for (const [k, v] of spec.sysctl) node.sysctl.set(k, v.value);
       node.users = spec.users;
       node.groups = spec.groups;
-      diags.push(...attachNodeModules(node, spec));
+      const attached = attachNodeModules(node, spec);
+      diags.push(...attached.diags);
+      lab.modules.set(spec.name, attached.modules);
       lab.nodes.set(spec.name, node);
     }
     for (const l of topo.links) {
@@ -141,6 +146,11 @@ export class Lab {
     return this.nodes.get(name);
   }
 
+  /** A node's engine modules (its routing tables, conntrack table and iptables rules). */
+  modulesOf(name: string): NodeModules | undefined {
+    return this.modules.get(name);
+  }
+
   now(): number {
     return this.scheduler.now();
   }
@@ -172,16 +182,18 @@ export class Lab {
   /** Starts a command line; `done` gets its output when it has taken effect (at once, unless it is a rule change in modelled timing). */
   submit(nodeName: string, cmd: string, stdin: string | null, done: (out: CommandOutput) => void): void {
     const node = this.nodes.get(nodeName);
-    if (!node) {
+    const mods = this.modules.get(nodeName);
+    if (!node || !mods) {
       done({ stdout: '', stderr: `no node "${nodeName}"\n`, exitCode: 2 });
       return;
     }
     this.updates.submit(
-      node,
+      nodeName,
+      mods.ruleset,
       cmd,
       stdin,
       (update) => {
-        const out = runNodeCommand(node, cmd, stdin);
+        const out = runNodeCommand(node, mods, cmd, stdin);
         if (out.changedRules) this.tracer.emit({ t_us: this.now(), kind: 'rules.changed', node: nodeName, data: cmd });
         done(update ? { ...out, update } : out);
       },

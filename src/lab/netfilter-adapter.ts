@@ -15,13 +15,11 @@ import type { Node } from '../node/node.js';
 import type { NetfilterPort, NodeViews } from '../node/ports.js';
 import type { NodeSkb } from '../node/skb.js';
 import type { NodeSpec } from '../topology/model.js';
-import type { CommandOutput } from './commands.js';
-import { conntrackOf, rulesetOf } from './adapters.js';
+import type { Conntrack } from '../netfilter/conntrack/table.js';
 import { plainEntry } from '../netfilter/conntrack/format.js';
+import type { CommandOutput, NodeModules } from './types.js';
 
-const lookups = new WeakMap<Node, LookupOptions>();
-
-function lookupOptions(node: Node, spec: NodeSpec): LookupOptions {
+function lookupOptions(spec: NodeSpec): LookupOptions {
   return {
     resolveUser: (n) => spec.users.get(n),
     resolveGroup: (n) => spec.groups.get(n),
@@ -74,7 +72,7 @@ class NetfilterAdapter implements NetfilterPort {
   }
 }
 
-function views(node: Node, rs: Ruleset): NodeViews {
+function views(node: Node, rs: Ruleset, ct: Conntrack): NodeViews {
   return {
     save: (counters, table) => save(rs, { counters, ...(table ? { table: table as TableName } : {}) }),
     counter: (table, chainName, rule) => {
@@ -94,15 +92,19 @@ function views(node: Node, rs: Ruleset): NodeViews {
       const r = rs.table(table as TableName)?.chains.get(chainName)?.rules[rule - 1];
       return r ? ruleText(chainName, r) : null;
     },
-    conntrack: () => conntrackOf(node).entries().map(plainEntry),
+    conntrack: () => ct.entries().map(plainEntry),
   };
 }
 
 /** Loads the node's rules from its spec; problems are appended to `diags` at their place in the topology file. */
-export function attachNetfilter(node: Node, spec: NodeSpec, diags: Diagnostic[]): Ruleset {
+export function attachNetfilter(
+  node: Node,
+  spec: NodeSpec,
+  ct: Conntrack,
+  diags: Diagnostic[],
+): { ruleset: Ruleset; lookups: LookupOptions } {
   const rs = new Ruleset();
-  const opts = lookupOptions(node, spec);
-  lookups.set(node, opts);
+  const opts = lookupOptions(spec);
   if (spec.iptables) {
     const r = runIptablesRestore(rs, spec.iptables.text, {
       ...opts,
@@ -127,8 +129,8 @@ export function attachNetfilter(node: Node, spec: NodeSpec, diags: Diagnostic[])
     if (r.exitCode !== 0) diags.push({ ...c.pos, message: `${c.text}: ${r.stderr.trim().split('\n')[0]}` });
   }
   node.netfilter = new NetfilterAdapter(rs);
-  node.views = views(node, rs);
-  return rs;
+  node.views = views(node, rs, ct);
+  return { ruleset: rs, lookups: opts };
 }
 
 const changing = new Set([
@@ -154,23 +156,23 @@ const changing = new Set([
   '--rename-chain',
 ]);
 
-export function iptablesCommand(node: Node, args: string[]): CommandOutput {
-  const r = runIptables(rulesetOf(node), args, lookups.get(node) ?? {});
+export function iptablesCommand(node: Node, mods: NodeModules, args: string[]): CommandOutput {
+  const r = runIptables(mods.ruleset, args, mods.lookups);
   node.netfilter.rulesChanged();
   return { ...r, changedRules: r.exitCode === 0 && args.some((a) => changing.has(a)) };
 }
 
-export function iptablesRestoreCommand(node: Node, args: string[], stdin: string): CommandOutput {
+export function iptablesRestoreCommand(node: Node, mods: NodeModules, args: string[], stdin: string): CommandOutput {
   const noflush = args.includes('-n') || args.includes('--noflush');
   const counters = args.includes('-c') || args.includes('--counters');
-  const r = runIptablesRestore(rulesetOf(node), stdin, { ...(lookups.get(node) ?? {}), noflush, counters });
+  const r = runIptablesRestore(mods.ruleset, stdin, { ...mods.lookups, noflush, counters });
   node.netfilter.rulesChanged();
   return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, changedRules: r.ok };
 }
 
-export function iptablesSaveCommand(node: Node, args: string[]): CommandOutput {
+export function iptablesSaveCommand(mods: NodeModules, args: string[]): CommandOutput {
   const counters = args.includes('-c') || args.includes('--counters');
   const ti = Math.max(args.indexOf('-t'), args.indexOf('--table'));
   const table = ti >= 0 ? args[ti + 1] : undefined;
-  return { stdout: save(rulesetOf(node), { counters, ...(table ? { table: table as TableName } : {}) }), stderr: '', exitCode: 0 };
+  return { stdout: save(mods.ruleset, { counters, ...(table ? { table: table as TableName } : {}) }), stderr: '', exitCode: 0 };
 }

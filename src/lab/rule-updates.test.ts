@@ -4,13 +4,12 @@
  * the old rules, afterwards the new ones, and changes on a node queue.
  */
 import { describe, expect, it } from 'vitest';
-import { labFrom, probe } from './test-support.js';
+import { labFrom, probe } from './testing/labs.js';
 import type { Lab } from './lab.js';
-import type { LabEvent } from './tracer.js';
-import type { CommandOutput } from './commands.js';
-import { estimateUpdateCost } from '../netfilter/update-cost.js';
+import type { LabEvent } from '../trace/events.js';
+import type { CommandOutput } from './types.js';
+import { estimateUpdateCost } from '../netfilter/update-cost/model.js';
 import { changeShape, sizeChange } from './rule-updates.js';
-import { rulesetOf } from './adapters.js';
 
 /** client — gw — server; gw DNATs 10.0.0.1:80 → the server once a rule says so. */
 const topo = (timing: 'instant' | 'modelled', backend: 'nft' | 'legacy', filler: number) => `
@@ -47,10 +46,10 @@ function submit(lab: Lab, cmd: string, stdin: string | null = null): { out: Comm
   return box;
 }
 
-function events(lab: Lab, kind: LabEvent['kind']): LabEvent[] {
-  const seen: LabEvent[] = [];
+function events<K extends LabEvent['kind']>(lab: Lab, kind: K): Array<Extract<LabEvent, { kind: K }>> {
+  const seen: Array<Extract<LabEvent, { kind: K }>> = [];
   lab.tracer.subscribe((e) => {
-    if (e.kind === kind) seen.push(e);
+    if (e.kind === kind) seen.push(e as Extract<LabEvent, { kind: K }>);
   });
   return seen;
 }
@@ -61,7 +60,7 @@ describe('rule updates', () => {
     const updates = events(lab, 'rules.update');
     const pending = submit(lab, DNAT);
     expect(updates).toHaveLength(1);
-    const u = updates[0].data as { cost_us: number; commit_us: number; start_us: number; backend: string };
+    const u = updates[0].data;
     expect(u.backend).toBe('legacy');
     expect(u.commit_us - u.start_us).toBe(u.cost_us);
     expect(probe(lab, 'connect', 'client', '10.0.0.1:80').result).toBe('refused');
@@ -90,7 +89,7 @@ describe('rule updates', () => {
     const out = lab.exec('gw', DNAT);
     expect(out.exitCode).toBe(0);
     expect(out.update).toMatchObject({ backend: 'nft', start_us: 0, commit_us: 0 });
-    const change = sizeChange(rulesetOf(lab.node('gw')!), changeShape(DNAT, null)!);
+    const change = sizeChange(lab.modulesOf('gw')!.ruleset, changeShape(DNAT, null)!);
     // Priced against the table before the DNAT went in: 100 rules, none of them in PREROUTING.
     expect(out.update!.cost_us).toBe(estimateUpdateCost('nft', { ...change, tableRules: 100, chainRules: 0 }).us);
     expect(probe(lab, 'connect', 'client', '10.0.0.1:80').result).toBe('connected');
@@ -107,7 +106,7 @@ describe('rule updates', () => {
     expect(n).toBeGreaterThan(0);
     expect(first.out?.exitCode).toBe(0);
     expect(second.out?.exitCode).toBe(0);
-    const [a, b] = updates.map((e) => e.data as { start_us: number; commit_us: number });
+    const [a, b] = updates.map((e) => e.data);
     expect(b.start_us).toBe(a.commit_us);
   });
 

@@ -2,7 +2,7 @@
  * What a rule change costs on the kernel, and when it takes effect.
  *
  * Every iptables / iptables-restore run that changes rules is priced with the
- * calibrated model (src/netfilter/update-cost.ts): the legacy backend rewrites
+ * calibrated model (src/netfilter/update-cost/): the legacy backend rewrites
  * the whole table, nft sends one batch. In `modelled` timing the change takes
  * effect only once that time has passed — until then every packet sees the old
  * rules, after it the new ones, never a mix (both backends swap atomically at
@@ -10,30 +10,15 @@
  * lock and the nftables commit mutex serialise them. In `instant` timing (the
  * default) the change applies at once and the price is only reported.
  */
-import type { Micros } from '../core/time.js';
-import type { Node } from '../node/node.js';
 import type { TableName } from '../netfilter/types.js';
 import type { Ruleset } from '../netfilter/rule.js';
-import { estimateUpdateCost, type IptablesBackend, type RuleChange } from '../netfilter/update-cost.js';
+import { estimateUpdateCost, type IptablesBackend, type RuleChange } from '../netfilter/update-cost/model.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { RuleUpdateSpec } from '../topology/model.js';
 import { splitShellWords } from '../core/shell.js';
-import { rulesetOf } from './adapters.js';
+import type { RuleUpdate } from '../trace/events.js';
 
-/** One priced rule change: reported with the command's output, in `rules.update` events and in scenario reports. */
-export interface RuleUpdate {
-  node: string;
-  cmd: string;
-  backend: IptablesBackend;
-  /** Modelled kernel wall time of the change. */
-  cost_us: Micros;
-  /** What dominates the cost, in a few words. */
-  why: string;
-  /** When the kernel would start on it (later than asked when an earlier change on the node is still running). */
-  start_us: Micros;
-  /** When packets start seeing the new rules. */
-  commit_us: Micros;
-}
+export type { RuleUpdate } from '../trace/events.js';
 
 const OPS: Record<string, string> = {
   '-A': 'A',
@@ -141,7 +126,8 @@ export function sizeChange(rs: Ruleset, shape: ChangeShape): RuleChange {
 }
 
 interface Job {
-  node: Node;
+  node: string;
+  ruleset: Ruleset;
   cmd: string;
   shape: ChangeShape;
   apply: (u: RuleUpdate) => void;
@@ -160,7 +146,7 @@ export class RuleUpdates {
   constructor(
     private readonly scheduler: Scheduler,
     readonly timing: RuleUpdateSpec['timing'],
-    private readonly backendOf: (node: Node) => IptablesBackend,
+    private readonly backendOf: (node: string) => IptablesBackend,
   ) {}
 
   /** True while a modelled change has not taken effect yet. */
@@ -168,7 +154,14 @@ export class RuleUpdates {
     return this.waiting > 0;
   }
 
-  submit(node: Node, cmd: string, stdin: string | null, apply: (u: RuleUpdate | null) => void, onStart: (u: RuleUpdate) => void): void {
+  submit(
+    node: string,
+    ruleset: Ruleset,
+    cmd: string,
+    stdin: string | null,
+    apply: (u: RuleUpdate | null) => void,
+    onStart: (u: RuleUpdate) => void,
+  ): void {
     const shape = changeShape(cmd, stdin);
     // Commands that change no rules (listings, ip, sysctl) are not priced and do not take the lock.
     if (!shape) {
@@ -176,14 +169,14 @@ export class RuleUpdates {
       return;
     }
     if (this.timing === 'instant') {
-      const u = this.price(node, cmd, shape);
+      const u = this.price(node, ruleset, cmd, shape);
       onStart(u);
       apply(u);
       return;
     }
-    let lane = this.lanes.get(node.name);
-    if (!lane) this.lanes.set(node.name, (lane = { busy: false, queue: [] }));
-    lane.queue.push({ node, cmd, shape, apply, onStart });
+    let lane = this.lanes.get(node);
+    if (!lane) this.lanes.set(node, (lane = { busy: false, queue: [] }));
+    lane.queue.push({ node, ruleset, cmd, shape, apply, onStart });
     this.waiting++;
     if (!lane.busy) this.next(lane);
   }
@@ -196,7 +189,7 @@ export class RuleUpdates {
       return;
     }
     lane.busy = true;
-    const u = this.price(job.node, job.cmd, job.shape);
+    const u = this.price(job.node, job.ruleset, job.cmd, job.shape);
     job.onStart(u);
     this.scheduler.at(u.commit_us, () => {
       this.waiting--;
@@ -205,12 +198,12 @@ export class RuleUpdates {
     });
   }
 
-  private price(node: Node, cmd: string, shape: ChangeShape): RuleUpdate {
+  private price(node: string, ruleset: Ruleset, cmd: string, shape: ChangeShape): RuleUpdate {
     const backend = shape.backend ?? this.backendOf(node);
-    const cost = estimateUpdateCost(backend, sizeChange(rulesetOf(node), shape));
+    const cost = estimateUpdateCost(backend, sizeChange(ruleset, shape));
     const now = this.scheduler.now();
     return {
-      node: node.name,
+      node,
       cmd,
       backend,
       cost_us: cost.us,

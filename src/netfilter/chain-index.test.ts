@@ -6,7 +6,7 @@ import { save } from './iptables/save.js';
 import { runTable } from './evaluate.js';
 import { chainIndex, setChainIndexing } from './chain-index.js';
 import type { RuleStep } from './types.js';
-import { makeEnv, makeSkb, tcpPacket, udpPacket } from './test-support.js';
+import { makeEnv, makeSkb, tcpPacket, udpPacket } from './testing/packets.js';
 
 /** A KUBE-SERVICES-like chain: long runs of exact-destination and exact-port rules, duplicates, and rules that break the runs. */
 function rules(rng: Rng): string {

@@ -50,7 +50,7 @@ export function packetKey(skb: Skb, kind: KeyKind): number {
 
 function build(chain: Chain): ChainIndex {
   const rules = chain.rules;
-  const runOf: Array<Run | undefined> = new Array(rules.length);
+  const runOf = new Array<Run | undefined>(rules.length);
   let i = 0;
   while (i < rules.length) {
     let best: { kind: KeyKind; end: number } | null = null;

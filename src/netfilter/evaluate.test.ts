@@ -4,7 +4,7 @@ import { runIptablesRestore } from './iptables/restore.js';
 import { save } from './iptables/save.js';
 import { runTable } from './evaluate.js';
 import type { RuleStep } from './types.js';
-import { makeEnv, makeSkb, tcpPacket, udpPacket } from './test-support.js';
+import { makeEnv, makeSkb, tcpPacket, udpPacket } from './testing/packets.js';
 
 function load(text: string): Ruleset {
   const rs = new Ruleset();

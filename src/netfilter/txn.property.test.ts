@@ -12,7 +12,7 @@ import { runIptablesRestore } from './iptables/restore.js';
 import { save } from './iptables/save.js';
 import { runTable } from './evaluate.js';
 import type { Hook, RuleStep } from './types.js';
-import { makeEnv, makeSkb, tcpPacket } from './test-support.js';
+import { makeEnv, makeSkb, tcpPacket } from './testing/packets.js';
 
 const CHAINS = ['A', 'B', 'C', 'D'];
 const HOOKS: Hook[] = ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'];

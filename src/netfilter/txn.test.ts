@@ -11,7 +11,7 @@ import { save } from './iptables/save.js';
 import { runTable } from './evaluate.js';
 import { chainIndex } from './chain-index.js';
 import type { RuleStep } from './types.js';
-import { makeEnv, makeSkb, tcpPacket } from './test-support.js';
+import { makeEnv, makeSkb, tcpPacket } from './testing/packets.js';
 
 const run = (rs: Ruleset, line: string) => runIptables(rs, line.split(' '));
 const ok = (rs: Ruleset, line: string) => expect(run(rs, line).stderr).toBe('');

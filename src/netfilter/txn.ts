@@ -7,10 +7,10 @@
  * Copy-on-write: a transaction copies only the chains it changes. At commit the
  * copies are written back into the live chain objects, so every jump that points
  * at them stays valid and one `iptables -I` into an 80,000-rule table costs the
- * size of one chain, not of the table. Which hooks reach each chain is cached on
- * the table between transactions (see ReachCache).
+ * size of one chain, not of the table. Which hooks reach each chain, and the
+ * loop and hook checks that need it, are reach.ts's job.
  */
-import type { Hook, TableName } from './types.js';
+import type { TableName } from './types.js';
 import {
   BUILTIN_CHAINS,
   cloneTable,
@@ -23,8 +23,7 @@ import {
   type Table,
 } from './rule.js';
 import type { Legality } from './ext.js';
-
-const HOOK_BIT: Record<Hook, number> = { PREROUTING: 1, INPUT: 2, FORWARD: 4, OUTPUT: 8, POSTROUTING: 16 };
+import { HOOK_BIT, Reach, type ChainGraph } from './reach.js';
 
 /** How iptables reports a failure: parse errors (exit 2), chain-operation errors (exit 1), kernel refusals (exit 4). */
 export interface OpError {
@@ -45,17 +44,10 @@ export class TableTxn {
   private readonly overlay = new Map<string, Chain | null>();
   /** Private copy → the live chain it copies, to write it back into at commit. */
   private readonly origin = new Map<Chain, Chain>();
-  /**
-   * Hook bits per chain name. Invariants: closed under jumps, a superset of the
-   * true reachability, and every rule legal at its chain's bits. Removing rules
-   * keeps all three (the set only becomes inexact), so it is recomputed in full
-   * only when a check fails against a stale superset.
-   */
-  private reach: ReachCache | null;
+  /** Which hooks reach each chain, in this transaction's view. */
+  private readonly reach: Reach;
   /** Rules whose jump this transaction pointed at a chain object; commit points them at the live ones. */
   private readonly linked: Rule[] = [];
-  /** Bits this transaction changed, written into the table's cache at commit. */
-  private readonly reachDelta = new Map<string, number>();
   /** True once anything changed, so that a table that was only looked at is not created. */
   touched = false;
   /**
@@ -77,18 +69,21 @@ export class TableTxn {
     readonly existed: boolean,
     inPlace = false,
   ) {
+    const graph: ChainGraph = { table: name, chain: (n) => this.chain(n), chains: () => this.chains(), target: (r) => this.target(r) };
     if (base && inPlace) {
       this.base = base;
-      this.reach = base.reach ?? null;
+      this.reach = new Reach(graph, base.reach ?? null);
       return;
     }
     this.base = undefined;
     const t = base ? cloneTable(base) : { name, chains: new Map(BUILTIN_CHAINS[name].map((h) => [h, newChain(h, true)])) };
     relinkJumps(t);
     for (const [n, c] of t.chains) this.overlay.set(n, c);
-    if (base?.reach) this.reach = { bits: new Map(base.reach.bits), exact: base.reach.exact };
-    else if (base) this.reach = null;
-    else this.reach = { bits: new Map(BUILTIN_CHAINS[name].map((h) => [h, HOOK_BIT[h]])), exact: true };
+    let cache: ReachCache | null;
+    if (base?.reach) cache = { bits: new Map(base.reach.bits), exact: base.reach.exact };
+    else if (base) cache = null;
+    else cache = { bits: new Map(BUILTIN_CHAINS[name].map((h) => [h, HOOK_BIT[h]])), exact: true };
+    this.reach = new Reach(graph, cache);
   }
 
   static open(rs: Ruleset, name: TableName): TableTxn {
@@ -98,9 +93,8 @@ export class TableTxn {
 
   commit(rs: Ruleset): void {
     if (!this.touched && !this.existed) return;
-    const reach = this.reach;
     // The cache is this transaction's own, or (in place) the live table's, which committing may now update.
-    if (reach) for (const [n, b] of this.reachDelta) reach.bits.set(n, b);
+    const reach = this.reach.commit();
     if (!this.base) {
       const chains = new Map<string, Chain>();
       for (const [n, c] of this.overlay) if (c) chains.set(n, c);
@@ -140,7 +134,7 @@ export class TableTxn {
     return copy;
   }
 
-  private *chains(): Iterable<Chain> {
+  *chains(): Iterable<Chain> {
     for (const c of this.overlay.values()) if (c) yield c;
     if (this.base) for (const [n, c] of this.base.chains) if (!this.overlay.has(n)) yield c;
   }
@@ -151,7 +145,7 @@ export class TableTxn {
    * renamed (a restore block loading a table); otherwise it may point at a live
    * chain this transaction has copied, so the name decides.
    */
-  private target(r: Rule): Chain | undefined {
+  target(r: Rule): Chain | undefined {
     if (!isJump(r)) return undefined;
     if (!this.base && !this.relinked) return r.target.chain ?? undefined;
     return this.chain(r.target.chainName);
@@ -160,79 +154,12 @@ export class TableTxn {
   /** Set once a chain was deleted or renamed: rule pointers may then name a chain that is gone. */
   private relinked = false;
 
-  private bitsOf(name: string): number {
-    return this.reachDelta.get(name) ?? this.reach?.bits.get(name) ?? 0;
-  }
-
-  private setBits(name: string, bits: number): void {
-    this.reachDelta.set(name, bits);
-  }
-
-  /** Removing rules or chains leaves the cached bits a superset of the truth. */
-  private shrunk(): void {
-    if (this.reach) this.reach.exact = false;
-  }
-
-  private forgetReach(): void {
-    this.reach = null;
-    this.reachDelta.clear();
-  }
-
-  /** Exact hook bits per chain name; null when the jumps form a loop reachable from a built-in chain. */
-  private computeReach(): Map<string, number> | null {
-    const bits = new Map<string, number>();
-    const onPath = new Set<Chain>();
-    let loop = false;
-    const visit = (c: Chain, bit: number): void => {
-      if (loop) return;
-      if (onPath.has(c)) {
-        loop = true;
-        return;
-      }
-      const had = bits.get(c.name) ?? 0;
-      // Already explored from this hook without finding a loop.
-      if (had & bit) return;
-      bits.set(c.name, had | bit);
-      onPath.add(c);
-      for (const r of c.rules) {
-        const to = this.target(r);
-        if (to) visit(to, bit);
-      }
-      onPath.delete(c);
-    };
-    for (const hook of BUILTIN_CHAINS[this.name]) {
-      const c = this.chain(hook);
-      if (c) visit(c, HOOK_BIT[hook]);
-      onPath.clear();
-    }
-    return loop ? null : bits;
-  }
-
-  /** Replaces the cached bits by exact ones; false on a loop. */
-  private recomputeReach(): boolean {
-    const bits = this.computeReach();
-    if (!bits) return false;
-    this.reach = { bits, exact: true };
-    this.reachDelta.clear();
-    return true;
-  }
-
-  private ensureReach(): void {
-    if (!this.reach) this.recomputeReach();
-  }
-
   /** The kernel's per-rule checks that do not depend on reachability (table, protocol). */
   private staticCheck(rule: Rule): boolean {
     const ok = (l: Legality | undefined) =>
       !l || ((!l.tables || l.tables.includes(this.name)) && (!l.protos || (!rule.header.protoInv && l.protos.includes(rule.header.proto))));
     for (const m of rule.matches) if (!ok(m.legal)) return false;
     return rule.target.kind !== 'ext' || ok(rule.target.ext.legal);
-  }
-
-  private hookCheck(rule: Rule, mask: number): boolean {
-    for (const m of rule.matches) if (m.legal?.hooks && mask & ~hookBits(m.legal.hooks)) return false;
-    const t = rule.target;
-    return !(t.kind === 'ext' && t.ext.legal?.hooks && mask & ~hookBits(t.ext.legal.hooks));
   }
 
   /** Inserts `rule` at `index` (0-based) of `chainName`, as RULE_APPEND/RULE_INSERT/RULE_REPLACE would. */
@@ -251,89 +178,27 @@ export class TableTxn {
       c.rules.splice(at, replaced ? 1 : 0, rule);
       c.registered = true;
       this.touched = true;
-      this.forgetReach();
+      this.reach.forget();
       return null;
     }
-    this.ensureReach();
-    let failure = this.checkedInsert(c, rule, at, replaced);
-    // A refusal judged on stale (too wide) reachability is retried on exact reachability: a rule
-    // illegal at a hook, or a loop, counts only where a built-in chain still reaches it.
-    if (failure && this.reach && !this.reach.exact && this.recomputeReach()) failure = this.checkedInsert(c, rule, at, replaced);
+    const failure = this.reach.admit(
+      c,
+      rule,
+      () => {
+        c.rules.splice(at, replaced ? 1 : 0, rule);
+        if (replaced && isJump(replaced)) this.reach.shrunk();
+      },
+      () => c.rules.splice(at, 1, ...(replaced ? [replaced] : [])),
+    );
     if (failure) return fail(failure);
     this.touched = true;
     c.registered = true;
     return null;
   }
 
-  /** Puts the rule in place if the kernel would accept it there; otherwise leaves everything as it was and names the errno. */
-  private checkedInsert(c: Chain, rule: Rule, at: number, replaced: Rule | undefined): string | null {
-    const mask = this.bitsOf(c.name);
-    if (!this.hookCheck(rule, mask)) return 'Invalid argument';
-    c.rules.splice(at, replaced ? 1 : 0, rule);
-    if (replaced && isJump(replaced)) this.shrunk();
-    const to = this.target(rule);
-    if (!to || mask === 0) return null;
-    // A new edge only adds reachability, so only the target's subgraph needs a look (recomputing
-    // the whole table per rule made loading a kube-proxy table quadratic).
-    const failure = this.extendReach(c, to, mask);
-    if (failure) c.rules.splice(at, 1, ...(replaced ? [replaced] : []));
-    return failure;
-  }
-
-  /**
-   * After adding the edge from -> to (`from` reachable with hook bits `mask`): refuses a loop the
-   * edge makes reachable, and rules the newly reaching hooks forbid. On failure the cached
-   * reachability is left as it was.
-   */
-  private extendReach(from: Chain, to: Chain, mask: number): string | null {
-    // 1: on the current path, 2: explored without finding a way back. Reaching `from` or the path again is a loop.
-    const colour = new Map<Chain, number>();
-    const loops = (c: Chain): boolean => {
-      if (c.name === from.name) return true;
-      const k = colour.get(c);
-      if (k === 1) return true;
-      if (k === 2) return false;
-      colour.set(c, 1);
-      for (const r of c.rules) {
-        const next = this.target(r);
-        if (next && loops(next)) return true;
-      }
-      colour.set(c, 2);
-      return false;
-    };
-    if (loops(to)) return 'Too many links';
-    const undo: [string, number | undefined][] = [];
-    const spread = (c: Chain, bits: number): boolean => {
-      const had = this.bitsOf(c.name);
-      const add = bits & ~had;
-      if (add === 0) return true;
-      undo.push([c.name, this.reachDelta.get(c.name)]);
-      this.setBits(c.name, had | add);
-      for (const r of c.rules) if (!this.hookCheck(r, had | add)) return false;
-      for (const r of c.rules) {
-        const next = this.target(r);
-        if (next && !spread(next, add)) return false;
-      }
-      return true;
-    };
-    if (spread(to, mask)) return null;
-    for (let i = undo.length - 1; i >= 0; i--) {
-      const [n, b] = undo[i];
-      if (b === undefined) this.reachDelta.delete(n);
-      else this.reachDelta.set(n, b);
-    }
-    return 'Invalid argument';
-  }
-
   /** The checks deferChecks skipped, for the whole table at once: no loop, every rule legal at the hooks its chain is reached from. */
   validate(): boolean {
-    if (!this.recomputeReach()) return false;
-    for (const c of this.chains()) {
-      const bits = this.bitsOf(c.name);
-      if (bits === 0) continue;
-      for (const r of c.rules) if (!this.hookCheck(r, bits)) return false;
-    }
-    return true;
+    return this.reach.validate();
   }
 
   deleteRuleAt(chainName: string, index: number): OpError | null {
@@ -341,7 +206,7 @@ export class TableTxn {
     if (!c) return opErr('No chain/target/match by that name');
     if (index < 0 || index >= c.rules.length) return opErr('Index of deletion too big');
     const [gone] = this.own(chainName)!.rules.splice(index, 1);
-    if (isJump(gone)) this.shrunk();
+    if (isJump(gone)) this.reach.shrunk();
     this.touched = true;
     return null;
   }
@@ -365,7 +230,7 @@ export class TableTxn {
     const c = this.chain(name);
     if (c && !c.builtin) {
       if (c.rules.length) this.own(name)!.rules = [];
-      this.shrunk();
+      this.reach.shrunk();
     } else if (!c) this.overlay.set(name, newChain(name, false));
     this.touched = true;
   }
@@ -387,7 +252,7 @@ export class TableTxn {
   private dropChain(name: string): void {
     this.relinked = true;
     this.overlay.set(name, null);
-    if (this.bitsOf(name)) this.setBits(name, 0);
+    this.reach.clear(name);
     this.touched = true;
   }
 
@@ -404,7 +269,7 @@ export class TableTxn {
     const names = name === null ? [...this.chains()].map((c) => c.name) : [name];
     if (name !== null && !this.chain(name)) return opErr('No chain/target/match by that name');
     for (const n of names) if (this.chain(n)!.rules.length) this.own(n)!.rules = [];
-    this.shrunk();
+    this.reach.shrunk();
     return null;
   }
 
@@ -459,14 +324,8 @@ export class TableTxn {
       });
     }
     // Bits are keyed by name: simplest to recompute them for this rare command.
-    this.forgetReach();
+    this.reach.forget();
     this.touched = true;
     return null;
   }
-}
-
-function hookBits(hooks: readonly Hook[]): number {
-  let bits = 0;
-  for (const h of hooks) bits |= HOOK_BIT[h];
-  return bits;
 }

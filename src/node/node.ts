@@ -6,7 +6,7 @@
 import type { Rng } from '../core/rng.js';
 import type { Timers } from '../core/timers.js';
 import type { Ipv4 } from '../packet/ipv4.js';
-import type { Tracer } from '../lab/tracer.js';
+import type { Tracer } from '../trace/tracer.js';
 import type { TraceStep } from '../trace/steps.js';
 import type { NetDev } from './netdev.js';
 import type { ConntrackPort, NetfilterPort, NodeViews, RoutingPort } from './ports.js';

@@ -76,18 +76,25 @@ const get32 = (b: Uint8Array, at: number): number => ((b[at] << 24) | (b[at + 1]
 /** Writes TCP options in the layout Linux's tcp_options_write uses, so lengths match tcpOptionsLength. */
 function writeTcpOptions(b: Uint8Array, at: number, o: TcpHeader['options']): void {
   let i = at;
-  const byte = (v: number) => (b[i++] = v);
+  const bytes = (...vs: number[]) => {
+    for (const v of vs) b[i++] = v;
+  };
   if (o.mss !== undefined) {
-    (byte(TCPOPT_MSS), byte(4), put16(b, i, o.mss), (i += 2));
+    bytes(TCPOPT_MSS, 4);
+    put16(b, i, o.mss);
+    i += 2;
   }
   if (o.timestamp) {
-    if (o.sackPermitted) (byte(TCPOPT_SACK_PERM), byte(2));
-    else (byte(TCPOPT_NOP), byte(TCPOPT_NOP));
-    (byte(TCPOPT_TIMESTAMP), byte(10), put32(b, i, o.timestamp[0]), put32(b, i + 4, o.timestamp[1]), (i += 8));
+    if (o.sackPermitted) bytes(TCPOPT_SACK_PERM, 2);
+    else bytes(TCPOPT_NOP, TCPOPT_NOP);
+    bytes(TCPOPT_TIMESTAMP, 10);
+    put32(b, i, o.timestamp[0]);
+    put32(b, i + 4, o.timestamp[1]);
+    i += 8;
   } else if (o.sackPermitted) {
-    (byte(TCPOPT_NOP), byte(TCPOPT_NOP), byte(TCPOPT_SACK_PERM), byte(2));
+    bytes(TCPOPT_NOP, TCPOPT_NOP, TCPOPT_SACK_PERM, 2);
   }
-  if (o.wscale !== undefined) (byte(TCPOPT_NOP), byte(TCPOPT_WSCALE), byte(3), byte(o.wscale));
+  if (o.wscale !== undefined) bytes(TCPOPT_NOP, TCPOPT_WSCALE, 3, o.wscale);
 }
 
 function l4Length(p: Packet): number {
@@ -158,8 +165,6 @@ function encodeQuoted(q: Packet): Uint8Array {
   const full = encodeIpv4(q);
   return full.subarray(0, Math.min(full.length, ICMP_QUOTE_MAX));
 }
-
-export type WireResult<T> = Result<T>;
 
 const bad = (message: string): Result<never> => err([{ message }]);
 

@@ -20,7 +20,7 @@ export type TableHit = { route: Route; prefixLen: number } | null;
 
 export class FibTable {
   /** byLen[len] maps a network address to its aliases. */
-  private readonly byLen: Array<Map<number, Route[]>> = Array.from({ length: 33 }, () => new Map());
+  private readonly byLen: Array<Map<number, Route[]>> = Array.from({ length: 33 }, () => new Map<number, Route[]>());
   /** Prefix lengths that hold routes, longest first. */
   private lengths: number[] = [];
 

@@ -1,7 +1,7 @@
 /** Text as iproute2 6.1 prints it for `ip route show`, `ip rule show` and `ip route get`. */
-import { formatIpv4, type Cidr, type Ipv4 } from '../packet/ipv4.js';
+import { formatIpv4, type Cidr } from '../packet/ipv4.js';
 import { protoName, scopeName, tableName } from './names.js';
-import type { RoutingTables } from './tables.js';
+import type { RoutingTables } from './route.js';
 import { PROTO_BOOT, SCOPE_UNIVERSE, TABLE_MAIN, type LookupKey, type Route, type RouteResult, type Rule } from './types.js';
 
 function prefixText(c: Cidr): string {
@@ -86,7 +86,7 @@ export function formatRouteGet(key: LookupKey, res: Exclude<RouteResult, { kind:
   const dev = input && res.kind !== 'unicast' ? 'lo' : res.dev;
   s += `dev ${dev} `;
   if (res.table !== null && res.table !== TABLE_MAIN) s += `table ${tableName(res.table)} `;
-  if (!srcGiven) s += `src ${formatIpv4(res.src as Ipv4)} `;
+  if (!srcGiven) s += `src ${formatIpv4(res.src)} `;
   if (key.mark) s += `mark ${markText(key.mark)} `;
   if (!input) s += 'uid 0 ';
   s += '\n    cache ';

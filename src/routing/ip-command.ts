@@ -7,7 +7,7 @@ import { parseCidr } from '../packet/ipv4.js';
 import { parseTable, parseU32 } from './names.js';
 import { formatRouteGet, formatRoutes, formatRules } from './format.js';
 import { parseRouteTokens, parseRuleTokens, tokenize, type Token } from './parse.js';
-import type { AddMode, RoutingTables } from './tables.js';
+import type { AddMode, RoutingTables } from './route.js';
 import { ERRNO_TEXT, TABLE_MAIN, type LookupKey } from './types.js';
 
 export interface IpOutput {

@@ -5,7 +5,7 @@
  * ignored: nflab is IPv4 only.
  */
 import { runIp } from './ip-command.js';
-import { RoutingTables } from './tables.js';
+import { RoutingTables } from './route.js';
 
 export interface ReplayDiff {
   cmd: string;

@@ -8,7 +8,7 @@ import type { ProbeOutcome } from '../apps/probes.js';
 import { isRuleStep, type PacketTrace } from '../trace/steps.js';
 import type { ConntrackExpect, ExecStep, ExpectStep, ProbeStep, RuleRef, Scenario, Step } from './model.js';
 import type { ExecOutput, Failure, ScenarioReport, StepReport } from './report.js';
-import type { RuleUpdate } from '../lab/rule-updates.js';
+import type { RuleUpdate } from '../trace/events.js';
 import { humanDuration } from '../core/time.js';
 import type { CtJson } from '../node/ports.js';
 import { explainMiss } from './why-not.js';

@@ -8,12 +8,11 @@
 import { Rng } from '../core/rng.js';
 import { formatIpv4 } from '../packet/ipv4.js';
 import type { Lab } from '../lab/lab.js';
-import type { TableSnapshot } from '../lab/tracer.js';
+import type { TableSnapshot } from '../trace/tracer.js';
 import type { Rule } from '../netfilter/rule.js';
 import type { NfEnv, Skb, TableName } from '../netfilter/types.js';
 import { isRuleStep, type PacketTrace, type RuleTraceStep } from '../trace/steps.js';
 import type { RuleRef } from './model.js';
-import { rulesetOf } from '../lab/adapters.js';
 
 const STATEFUL = new Set(['statistic', 'limit', 'hashlimit', 'recent', 'connlimit', 'nfacct', 'quota']);
 
@@ -123,8 +122,9 @@ export function explainMiss(lab: Lab, trace: PacketTrace, ref: RuleRef | null): 
   if (ref) {
     const snap = [...snaps].reverse().find((s) => s.node === ref.node && s.table === ref.table);
     if (!snap) return `why not: the packet never entered the ${ref.table} table on ${ref.node}${lastPlace(trace)}`;
-    const chain = rulesetOf(lab.node(ref.node)!)
-      .table(ref.table as TableName)
+    const chain = lab
+      .modulesOf(ref.node)!
+      .ruleset.table(ref.table as TableName)
       ?.chains.get(ref.chain);
     if (!chain) return `why not: ${ref.node} has no chain ${ref.table}/${ref.chain}`;
     if (ref.rule === null) return `why not: the packet did not fall through to the policy of ${ref.table}/${ref.chain}`;
@@ -149,7 +149,7 @@ export function explainMiss(lab: Lab, trace: PacketTrace, ref: RuleRef | null): 
   const candidates: Array<Candidate & { snap: TableSnapshot }> = [];
   for (const { hook, table: tableName } of tables) {
     const snap = [...snaps].reverse().find((s) => s.node === focus.node && s.table === tableName && s.hook === hook);
-    const table = rulesetOf(lab.node(focus.node)!).table(tableName as TableName);
+    const table = lab.modulesOf(focus.node)!.ruleset.table(tableName as TableName);
     if (!snap || !table) continue;
     const walked = new Set(
       ruleSteps

@@ -15,14 +15,19 @@ describe('session lifecycle', () => {
     expect(seen).toEqual(['loaded', 'running', 'paused', 'stepping', 'paused', 'running', 'finished']);
   });
 
-  it('ignores events that make no sense in a state, and wakes a finished session when work arrives', () => {
+  it('ignores events that make no sense in a state, and runs a finished session again', () => {
     const lc = startLifecycle(() => {});
     lc.send({ type: 'STEPPED' });
     expect(lc.state).toBe('loaded');
     lc.send({ type: 'IDLE' });
     expect(lc.state).toBe('finished');
-    lc.send({ type: 'WORK' });
+    lc.send({ type: 'STEPPED' });
+    expect(lc.state).toBe('finished');
+    lc.send({ type: 'PAUSE' });
     expect(lc.state).toBe('paused');
+    lc.send({ type: 'RUN' });
+    expect(lc.state).toBe('running');
+    lc.send({ type: 'IDLE' });
     lc.send({ type: 'RESET' });
     expect(lc.state).toBe('loaded');
   });

@@ -9,7 +9,7 @@ import { createActor, createMachine } from 'xstate';
 export type SessionState = 'loaded' | 'running' | 'paused' | 'stepping' | 'finished';
 
 export type LifecycleEvent =
-  { type: 'RUN' } | { type: 'PAUSE' } | { type: 'STEP' } | { type: 'STEPPED' } | { type: 'IDLE' } | { type: 'WORK' } | { type: 'RESET' };
+  { type: 'RUN' } | { type: 'PAUSE' } | { type: 'STEP' } | { type: 'STEPPED' } | { type: 'IDLE' } | { type: 'RESET' };
 
 export const lifecycleMachine = createMachine({
   id: 'session',
@@ -21,8 +21,9 @@ export const lifecycleMachine = createMachine({
     running: { on: { PAUSE: 'paused', IDLE: 'finished', STEP: 'stepping', RESET: 'loaded' } },
     paused: { on: { RUN: 'running', STEP: 'stepping', RESET: 'loaded', IDLE: 'finished' } },
     stepping: { on: { STEPPED: 'paused', IDLE: 'finished', RESET: 'loaded' } },
-    // New work (an injected probe or command) wakes a finished session up again, paused.
-    finished: { on: { WORK: 'paused', RESET: 'loaded', RUN: 'running', STEP: 'stepping', PAUSE: 'paused' } },
+    // A probe injected into a finished session runs it again (the session sends RUN); commands leave it
+    // finished; a pause asked for there holds the next probe, as in `loaded`.
+    finished: { on: { RESET: 'loaded', RUN: 'running', STEP: 'stepping', PAUSE: 'paused' } },
   },
 });
 

@@ -5,11 +5,12 @@
  */
 import { type Result, ok, err, formatDiagnostic } from '../core/diagnostic.js';
 import { Lab } from '../lab/lab.js';
-import type { LabEvent } from '../lab/tracer.js';
 import { topologyToJson } from '../topology/to-json.js';
 import type { Topology } from '../topology/model.js';
 import type { PacketTrace } from '../trace/steps.js';
 import { startLifecycle, type SessionState } from './lifecycle.js';
+import type { SessionEvent, SessionListener } from './events.js';
+import { steppedText, type CommandResult, type NodeSummary, type SessionPort } from './port.js';
 import { parseCommand, type ParsedCommand, COMMAND_HELP } from './command-language.js';
 import type { ProbeOutcome } from '../apps/probes.js';
 import type { SocketInfo } from '../node/sockets.js';
@@ -20,29 +21,11 @@ import { loadScenarioFile } from '../scenario/load.js';
 import { runStep } from '../scenario/runner.js';
 import type { StepReport } from '../scenario/report.js';
 
-export type SessionEvent =
-  | LabEvent
-  | { t_us: number; kind: 'sim.state'; data: { state: SessionState } }
-  | {
-      t_us: number;
-      kind: 'probe.result';
-      data: { command: string; result: string; server: string | null; server_sees: string | null; trace: number | null };
-    };
+export type { SessionEvent, SessionListener } from './events.js';
 
-export type SessionListener = (e: SessionEvent) => void;
+export type { CommandResult, NodeSummary, SessionPort } from './port.js';
 
-export interface CommandResult {
-  ok: boolean;
-  /** What to show the user (command output, or the error). */
-  output: string;
-}
-
-export interface NodeSummary {
-  name: string;
-  interfaces: Array<{ name: string; kind: string; addrs: string[]; mac: string; master: string | null; peer: string | null }>;
-}
-
-export class Session {
+export class Session implements SessionPort {
   private lab: Lab;
   private readonly listeners = new Set<SessionListener>();
   private readonly lifecycle;
@@ -136,19 +119,25 @@ export class Session {
     this.listeners.clear();
   }
 
-  reset(): void {
+  /**
+   * Rebuilds the lab from the topology, from time zero. The new lab is built
+   * before the old one is let go: if building fails, the session keeps the old
+   * lab (and its subscription) and says why.
+   */
+  reset(): CommandResult {
+    const lab = Lab.build(this.topology, { seed: this.seed, record: true });
+    if (!lab.ok) return { ok: false, output: `reset failed; the lab runs on unchanged:\n${lab.error.map(formatDiagnostic).join('\n')}` };
     // A capture belongs to the lab it started on.
     this.capture?.stop();
     this.capture = null;
     this.unsubscribeLab();
-    const lab = Lab.build(this.topology, { seed: this.seed, record: true });
-    if (!lab.ok) return;
     // Packet ids go on from where the old lab stopped, so a viewer never confuses a new packet with an old one.
     lab.value.tracer.continueIdsFrom(this.lab.tracer.nextPacketId);
     this.lab = lab.value;
     this.pendingProbes = 0;
     this.unsubscribeLab = this.lab.tracer.subscribe((e) => this.emit(e));
     this.lifecycle.send({ type: 'RESET' });
+    return { ok: true, output: 'reset' };
   }
 
   nodeNames(): string[] {
@@ -221,11 +210,10 @@ export class Session {
       case 'step': {
         let n = 0;
         while (n < c.count && this.step()) n++;
-        return { ok: true, output: `ran ${n} event${n === 1 ? '' : 's'}; t=${this.now()}µs` };
+        return { ok: true, output: steppedText(n, this.now()) };
       }
       case 'reset':
-        this.reset();
-        return { ok: true, output: 'reset' };
+        return this.reset();
       case 'nodes':
         return { ok: true, output: this.nodeNames().join('\n') };
       case 'scenario':

@@ -1,5 +1,6 @@
 /**
- * Trace steps as SPEC section 4 prints them. These objects are the one
+ * Trace steps: one per hook, table verdict, rule, NAT rewrite, conntrack lookup,
+ * route decision, link hop, delivery or drop a packet meets. These objects are the one
  * vocabulary shared by `nflab trace`, scenario reports, the terminal UI and the
  * websocket feed.
  */

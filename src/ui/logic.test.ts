@@ -84,7 +84,14 @@ describe('layout', () => {
 describe('timeline', () => {
   test('keeps the newest events within its capacity', () => {
     const t = new Timeline(3);
-    for (let i = 0; i < 5; i++) t.push({ t_us: i, kind: 'packet.new', packet: i, node: 'a' });
+    for (let i = 0; i < 5; i++)
+      t.push({
+        t_us: i,
+        kind: 'packet.new',
+        packet: i,
+        node: 'a',
+        data: { proto: 'tcp', src: 'a', dst: 'b', ttl: 1, len: 1, mark: '0x0' },
+      });
     expect(t.length).toBe(3);
     expect([0, 1, 2].map((i) => t.at(i).t_us)).toEqual([2, 3, 4]);
     expect(t.evicted).toBe(2);
@@ -120,6 +127,8 @@ describe('timeline', () => {
       data: {
         proto: 'udp',
         state: '',
+        mark: '0x0',
+        timeout: 30,
         orig: { src: '10.0.0.1', dst: '10.0.0.2', sport: 5, dport: 53 },
         reply: { src: '10.0.0.2', dst: '10.0.0.1', sport: 53, dport: 5 },
         flags: ['UNREPLIED'],
@@ -134,7 +143,7 @@ describe('timeline', () => {
   });
 
   test('events lead to their packet', () => {
-    expect(eventTrace({ t_us: 0, kind: 'packet.end', packet: 4, outcome: 'delivered' })).toBe(4);
+    expect(eventTrace({ t_us: 0, kind: 'packet.end', packet: 4, node: 'n', outcome: 'delivered' })).toBe(4);
     expect(
       eventTrace({ t_us: 0, kind: 'probe.result', data: { command: 'x', result: 'reply', server: null, server_sees: null, trace: 9 } }),
     ).toBe(9);

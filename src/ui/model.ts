@@ -102,7 +102,7 @@ export class UiModel {
     this.timeline.push(e);
     if (e.kind === 'packet.new') this.packets++;
     else if (e.kind === 'sim.state') {
-      if ((e.data as { state: string }).state === 'running') this.driver.kick();
+      if (e.data.state === 'running') this.driver.kick();
       this.changed();
     } else if (e.kind === 'probe.result') {
       const d = e.data;

@@ -6,7 +6,6 @@
 import type { SessionEvent } from '../session/session.js';
 import { humanDuration } from '../core/time.js';
 import { renderStep } from '../trace/render.js';
-import type { PacketSummary } from '../trace/steps.js';
 import { type Line, MARK, type Tone, verdictTone } from './style.js';
 import { packetLabel, stepTone } from './trace-lines.js';
 
@@ -77,38 +76,34 @@ export function eventLine(e: SessionEvent): Line {
 function describe(e: SessionEvent): { text: string; tone: Tone } {
   switch (e.kind) {
     case 'sim.state':
-      return { text: `session ${(e.data as { state: string }).state}`, tone: 'dim' };
+      return { text: `session ${e.data.state}`, tone: 'dim' };
     case 'probe.result': {
       const d = e.data;
       const extra = d.server ? ` by ${d.server}${d.server_sees ? ` (saw ${d.server_sees})` : ''}` : '';
       return { text: `${d.command}: ${d.result}${extra}`, tone: verdictTone(d.result) };
     }
-  }
-  const id = e.packet !== undefined ? `#${e.packet} ` : '';
-  const node = e.node ?? '';
-  switch (e.kind) {
     case 'packet.new':
-      return { text: `${id}${node}: new ${packetLabel(e.data as PacketSummary)}`, tone: 'info' };
+      return { text: `#${e.packet} ${e.node}: new ${packetLabel(e.data)}`, tone: 'info' };
     case 'packet.end':
-      return { text: `${id}${node}: ${e.outcome}`, tone: verdictTone(e.outcome ?? '') };
+      return { text: `#${e.packet} ${e.node}: ${e.outcome}`, tone: verdictTone(e.outcome) };
     case 'rules.update': {
-      const u = e.data as { backend: string; cost_us: number; commit_us: number; why: string };
+      const u = e.data;
       return {
-        text: `${node}: ${u.backend} rule update, ${humanDuration(u.cost_us)} (${u.why}); takes effect at t=${humanDuration(u.commit_us)}`,
+        text: `${e.node}: ${u.backend} rule update, ${humanDuration(u.cost_us)} (${u.why}); takes effect at t=${humanDuration(u.commit_us)}`,
         tone: 'nat',
       };
     }
     case 'rules.changed':
-      return { text: `${node}: rules changed (${String(e.data)})`, tone: 'nat' };
+      return { text: `${e.node}: rules changed (${e.data})`, tone: 'nat' };
     case 'log':
-      return { text: `${node}: LOG ${String(e.data)}`, tone: 'info' };
+      return { text: `${e.node}: LOG ${e.data}`, tone: 'info' };
     case 'conntrack.new':
     case 'conntrack.update':
     case 'conntrack.destroy':
-      return { text: `${node}: ${e.kind} ${e.step ? renderStep(e.step) : conntrackText(e.data)}`, tone: 'conntrack' };
+      return { text: `${e.node}: ${e.kind} ${conntrackText(e.data)}`, tone: 'conntrack' };
+    default:
+      return { text: `#${e.packet} ${e.node}: ${renderStep(e.step)}`, tone: stepTone(e.step) };
   }
-  if (e.step) return { text: `${id}${node}: ${renderStep(e.step)}`, tone: stepTone(e.step) };
-  return { text: `${id}${node}: ${e.kind}`, tone: 'info' };
 }
 
 interface CtTuple {

@@ -11,7 +11,6 @@ export type UiSession = Pick<
   | 'run'
   | 'pause'
   | 'step'
-  | 'reset'
   | 'advance'
   | 'command'
   | 'exec'

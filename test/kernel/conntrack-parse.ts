@@ -1,4 +1,4 @@
-/** Parses `conntrack -L` (the default text format) into SPEC section 2's conntrack entries. */
+/** Parses `conntrack -L` (the default text format) into the conntrack entries scenario reports show (src/netfilter/conntrack/format.ts, PlainEntry). */
 
 import type { PlainTuple } from '../../src/netfilter/conntrack/format.js';
 

@@ -1,9 +1,9 @@
 /**
- * SPEC section 1's example built for real: the harness works end to end
+ * The bundled Docker port-mapping lab built for real: the harness works end to end
  * (export, namespaces, DNAT, listeners, probes, traces, teardown).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerPortMapping } from '../../src/export/fixtures.js';
+import { dockerPortMapping } from '../../src/export/testing/topologies.js';
 import { KernelLab, kernelAvailable, namespacesWithPrefix } from './harness.js';
 
 const k = kernelAvailable();

@@ -237,7 +237,7 @@ export class KernelLab {
     ];
   }
 
-  /** A TCP connect (or a UDP exchange) as SPEC section 2's `connect` step sees it. */
+  /** A TCP connect (or a UDP exchange) as a scenario's `connect` step sees it. */
   connect(from: string, ip: string, port: number, opts: ProbeOptions = {}): ProbeAnswer {
     return parseProbe(this.exec(from, this.probeArgs(ip, port, opts, 0), { uid: opts.uid, timeoutMs: (opts.timeoutMs ?? 900) * 3 + 5000 }));
   }
@@ -391,7 +391,9 @@ export function parseProbe(r: ExecResult): ProbeAnswer {
     if (o.result === 'error') throw new Error(`probe failed: ${line}`);
     return o as ProbeAnswer;
   } catch (e) {
-    throw new Error(`probe gave no answer (exit ${r.code}): ${r.stdout.trim()} ${r.stderr.trim()} ${e instanceof Error ? e.message : ''}`);
+    throw new Error(`probe gave no answer (exit ${r.code}): ${r.stdout.trim()} ${r.stderr.trim()} ${e instanceof Error ? e.message : ''}`, {
+      cause: e,
+    });
   }
 }
 

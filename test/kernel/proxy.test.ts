@@ -4,7 +4,7 @@
  * lab that cannot be built fails clearly and leaves nothing behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { iface, listen, node } from '../../src/export/fixtures.js';
+import { iface, listen, node } from '../../src/export/testing/topologies.js';
 import type { Topology } from '../../src/topology/model.js';
 import { KernelLab, kernelAvailable, namespacesWithPrefix } from './harness.js';
 

@@ -1,6 +1,6 @@
 /**
- * Turns `nft monitor trace` lines from several namespaces into SPEC section 4
- * rule and policy steps, in the order the packet met them.
+ * Turns `nft monitor trace` lines from several namespaces into nflab's trace
+ * rule and policy steps (src/trace/steps.ts), in the order the packet met them.
  */
 import type { Topology } from '../../src/topology/model.js';
 
@@ -51,7 +51,7 @@ export function parseNftTrace(line: string): NftTraceEvent | null {
   return e;
 }
 
-/** nft's verdict words in the spelling `xtables-monitor --trace` and SPEC traces use. */
+/** nft's verdict words in the spelling `xtables-monitor --trace` and nflab's traces use. */
 export function verdictName(v: string): string {
   const [word, arg] = v.trim().split(/\s+/, 2);
   if (word === 'jump' || word === 'goto') return `${word.toUpperCase()}:${arg}`;

@@ -59,8 +59,7 @@ const F_CHALLENGE_ACK = 0x40;
 const F_SIMULTANEOUS_OPEN = 0x80;
 
 const S = TcpState;
-const sNO = S.NONE,
-  sSS = S.SYN_SENT,
+const sSS = S.SYN_SENT,
   sSR = S.SYN_RECV,
   sES = S.ESTABLISHED,
   sFW = S.FIN_WAIT,

@@ -10,7 +10,7 @@ import { save } from '../iptables/save.js';
 import { runTable } from '../evaluate.js';
 import { MATCHES, TARGETS } from '../registry.js';
 import type { Packet } from '../../packet/packet.js';
-import { icmpPacket, makeEnv, makeSkb, rawPacket, tcpPacket, udpPacket } from '../test-support.js';
+import { icmpPacket, makeEnv, makeSkb, rawPacket, tcpPacket, udpPacket } from '../testing/packets.js';
 import type { Skb, TableName, Hook } from '../types.js';
 
 interface Case {

@@ -1,4 +1,4 @@
-import { hex, hex2, parseUint, type MatchDef } from '../ext.js';
+import { hex2, parseUint, type MatchDef } from '../ext.js';
 
 /** DiffServ class names and their code points. */
 export const DSCP_CLASSES: Record<string, number> = {

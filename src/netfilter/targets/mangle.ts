@@ -1,5 +1,5 @@
 /** Header rewrites of the mangle table: TTL, DSCP, TOS, TCPMSS. */
-import { hex, hex2, parseMarkMask, parseUint, type TargetDef } from '../ext.js';
+import { hex2, parseMarkMask, parseUint, type TargetDef } from '../ext.js';
 import { DSCP_CLASSES } from '../matches/dscp.js';
 import { TCP_SYN } from '../../packet/packet.js';
 

@@ -1,8 +1,8 @@
 /** Builders for tests: packets, Skb and a recording NfEnv. Others may reuse them. */
-import { Rng } from '../core/rng.js';
-import { parseIpv4 } from '../packet/ipv4.js';
-import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, TCP_SYN, type Packet } from '../packet/packet.js';
-import type { Hook, NatKind, NatRange, NfEnv, RejectWith, Skb, TableName, Verdict } from './types.js';
+import { Rng } from '../../core/rng.js';
+import { parseIpv4 } from '../../packet/ipv4.js';
+import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, TCP_SYN, type Packet } from '../../packet/packet.js';
+import type { Hook, NatKind, NatRange, NfEnv, RejectWith, Skb, TableName, Verdict } from '../types.js';
 
 const ip = (s: string) => parseIpv4(s)!;
 

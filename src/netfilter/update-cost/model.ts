@@ -1,14 +1,14 @@
 /**
  * What the kernel would pay for one rule change: a pure function of the change's
  * shape, from linear fits to medians measured on a real kernel
- * (`npm run calibrate`, src/netfilter/update-cost-calibration.ts,
+ * (`npm run calibrate`, fits.ts,
  * docs/update-cost.md). iptables-legacy fetches the whole table blob, edits it
  * and hands it back, so its cost follows the table; iptables-nft sends one
  * netlink batch, and its cost follows what it has to fetch first and what the
  * kernel checks on commit — the fitted coefficients say how much of each.
  */
-import { COST_FITS } from './update-cost-calibration.js';
-import type { CostClass, CostFit, IptablesBackend } from './update-cost-types.js';
+import { COST_FITS } from './fits.js';
+import type { CostClass, CostFit, IptablesBackend } from './types.js';
 
 export type { IptablesBackend };
 

@@ -1,9 +1,9 @@
 /** Builds labs from inline YAML and runs probes to completion, for tests. */
-import { loadTopologyText } from '../topology/load.js';
-import { formatDiagnostic } from '../core/diagnostic.js';
-import { parseIpv4 } from '../packet/ipv4.js';
-import type { ProbeOutcome } from '../apps/probes.js';
-import { Lab } from './lab.js';
+import { loadTopologyText } from '../../topology/load.js';
+import { formatDiagnostic } from '../../core/diagnostic.js';
+import { parseIpv4 } from '../../packet/ipv4.js';
+import type { ProbeOutcome } from '../../apps/probes.js';
+import { Lab } from '../lab.js';
 
 export function labFrom(yaml: string, seed = 1): Lab {
   const t = loadTopologyText(yaml, '<test>', process.cwd());

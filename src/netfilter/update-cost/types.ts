@@ -1,7 +1,8 @@
 /**
  * The shapes of the rule-update calibration: what `npm run calibrate`
  * (src/bench/calibrate-update-cost.ts) measures and fits, and what the
- * generated update-cost-calibration.ts holds for the model to read.
+ * generated fits.ts holds for the model to read (the measured points go to
+ * test/fixtures/update-cost/calibration.json, for the model's test).
  */
 /** Which iptables tool makes the change: the legacy (x_tables) or the nft backend. */
 export type IptablesBackend = 'nft' | 'legacy';

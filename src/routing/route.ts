@@ -1,10 +1,13 @@
 /**
- * A namespace's routing state: devices with their addresses, routing tables,
- * policy rules and the IPv4 routing sysctls, with the kernel's output and input
- * route lookups on top. Address and link changes maintain the kernel's own
- * routes (local, broadcast, connected) as Linux 6.x does.
+ * A namespace's routing: the FIB (routing tables and policy rules) and the
+ * kernel's output and input route lookups, over the devices, addresses and conf
+ * sysctls of devinet.ts. Address and link changes there maintain the kernel's
+ * own routes here (local, broadcast, connected) as Linux 6.x does. The device,
+ * address and sysctl methods pass through to devinet, so one object answers
+ * `ip` and the packet path.
  */
-import { cidrContains, isLoopback, isMulticast, LIMITED_BROADCAST, makeCidr, type Cidr, type Ipv4 } from '../packet/ipv4.js';
+import { isLoopback, isMulticast, LIMITED_BROADCAST, makeCidr, type Cidr, type Ipv4 } from '../packet/ipv4.js';
+import { Devinet, type Address, type ConfKey, type Device, type DevinetListener } from './devinet.js';
 import { FibTable, type TableHit } from './fib-table.js';
 import {
   PROTO_BOOT,
@@ -25,21 +28,6 @@ import {
   type Rule,
   type RuleSpec,
 } from './types.js';
-
-export interface Address {
-  addr: Ipv4;
-  len: number;
-  /** A further address in a subnet the device already has an address in. */
-  secondary: boolean;
-}
-
-export interface Device {
-  name: string;
-  up: boolean;
-  loopback: boolean;
-  /** Primaries first (in the order added), then secondaries, as the kernel keeps ifa_list. */
-  addrs: Address[];
-}
 
 /** Why a route or rule change failed: the line iproute2 prints and its exit status. */
 export interface IpError {
@@ -62,21 +50,26 @@ export type AddMode = 'add' | 'append' | 'prepend' | 'replace' | 'change';
 type Flow = { dst: Ipv4; src: Ipv4; mark: number; iif: string; oif: string | null; tos: number };
 type FibAnswer = { hit: NonNullable<TableHit>; table: number } | { errno: Errno };
 
-const CONF_KEYS = ['rp_filter', 'accept_local', 'route_localnet', 'forwarding', 'promote_secondaries', 'src_valid_mark'] as const;
-type ConfKey = (typeof CONF_KEYS)[number];
-
 const ERROR_TYPE_ERRNO = { blackhole: 'EINVAL', unreachable: 'EHOSTUNREACH', prohibit: 'EACCES' } as const;
 
+export type { Address, Device } from './devinet.js';
+
 export class RoutingTables {
-  private readonly devices = new Map<string, Device>();
+  /** Devices, addresses and conf sysctls; tells this FIB of changes (see DevinetListener). */
+  readonly devinet: Devinet;
   private readonly tables = new Map<number, FibTable>();
   private ruleList: Rule[] = [];
-  private readonly conf = new Map<string, Map<ConfKey, number>>();
   /** Once any rule is added the kernel stops merging local into main (route get then names the local table). */
   private customRules = false;
   private customLocalRoutes = false;
 
   constructor(opts: { loopback?: boolean } = {}) {
+    const fib: DevinetListener = {
+      addressAdded: (d, a) => (d.up ? this.addKernelRoutes(d, a) : this.addLocalRoute(d, a)),
+      addressesRemoved: (d, gone) => this.removeAddressRoutes(d, gone),
+      linkChanged: (d) => this.linkChanged(d),
+    };
+    this.devinet = new Devinet(fib);
     for (const id of [TABLE_LOCAL, TABLE_MAIN]) this.tables.set(id, new FibTable(id));
     this.ruleList = [defaultRule(0, TABLE_LOCAL), defaultRule(32766, TABLE_MAIN), defaultRule(32767, TABLE_DEFAULT)];
     if (opts.loopback !== false) {
@@ -85,94 +78,60 @@ export class RoutingTables {
     }
   }
 
-  // ---- devices and addresses ----
+  // ---- devinet, passed through ----
 
   addDevice(name: string, opts: { up?: boolean; loopback?: boolean } = {}): void {
-    if (this.devices.has(name)) return;
-    this.devices.set(name, { name, up: opts.up ?? true, loopback: opts.loopback ?? false, addrs: [] });
+    this.devinet.addDevice(name, opts);
   }
 
   device(name: string): Device | undefined {
-    return this.devices.get(name);
+    return this.devinet.device(name);
   }
 
   deviceNames(): string[] {
-    return [...this.devices.keys()];
+    return this.devinet.deviceNames();
   }
 
   setLinkUp(name: string, up: boolean): boolean {
-    const d = this.devices.get(name);
-    if (!d) return false;
-    if (d.up === up) return true;
-    d.up = up;
-    if (up) {
-      for (const a of d.addrs) this.addKernelRoutes(d, a);
-    } else {
-      // Everything through the device goes, for good; local routes of its addresses stay usable.
-      for (const t of this.tables.values()) t.removeWhere((r) => r.dev === name && r.type !== 'local');
-    }
-    return true;
+    return this.devinet.setLinkUp(name, up);
   }
 
   /** `ip addr add ADDR/LEN dev DEV`. Returns the kernel's error, or null. */
   addAddress(dev: string, addr: Ipv4, len: number): IpError | null {
-    const d = this.devices.get(dev);
-    if (!d) return { stderr: `Cannot find device "${dev}"\n`, exitCode: 1 };
-    if (d.addrs.some((a) => a.addr === addr && a.len === len)) return rtnl('EEXIST');
-    const mask = makeCidr(addr, len).mask;
-    const secondary = d.addrs.some((a) => a.len === len && ((a.addr ^ addr) & mask) === 0);
-    const entry: Address = { addr, len, secondary };
-    if (secondary) d.addrs.push(entry);
-    else {
-      const firstSecondary = d.addrs.findIndex((a) => a.secondary);
-      d.addrs.splice(firstSecondary < 0 ? d.addrs.length : firstSecondary, 0, entry);
-    }
-    if (d.up) this.addKernelRoutes(d, entry);
-    else this.addLocalRoute(d, entry);
-    return null;
+    return this.devinet.addAddress(dev, addr, len);
   }
 
-  /** `ip addr del ADDR/LEN dev DEV`. Deleting a primary deletes its secondaries (promote_secondaries=0, the kernel default). */
+  /** `ip addr del ADDR/LEN dev DEV`. */
   delAddress(dev: string, addr: Ipv4, len: number): IpError | null {
-    const d = this.devices.get(dev);
-    if (!d) return { stderr: `Cannot find device "${dev}"\n`, exitCode: 1 };
-    const a = d.addrs.find((x) => x.addr === addr && x.len === len);
-    if (!a) return { stderr: 'RTNETLINK answers: Cannot assign requested address\n', exitCode: 2 };
-    const mask = makeCidr(addr, len).mask;
-    const promote = this.confOr(dev, 'promote_secondaries') > 0;
-    const sameSubnet = (x: Address) => x !== a && x.secondary && x.len === len && ((x.addr ^ addr) & mask) === 0;
-    let gone = [a];
-    if (!a.secondary) {
-      const subs = d.addrs.filter(sameSubnet);
-      if (promote && subs.length > 0) subs[0].secondary = false;
-      else gone = gone.concat(subs);
-    }
-    d.addrs = d.addrs.filter((x) => !gone.includes(x));
-    d.addrs.sort((x, y) => Number(x.secondary) - Number(y.secondary));
-    const goneAddrs = new Set(gone.map((g) => g.addr));
-    for (const t of this.tables.values()) {
-      t.removeWhere((r) => (r.auto && r.dev === dev) || (r.src !== null && goneAddrs.has(r.src) && !this.isLocalAddress(r.src)));
-    }
-    if (d.addrs.length === 0) {
-      // The last address gone disables IPv4 on the device: every route through it is flushed.
-      for (const t of this.tables.values()) t.removeWhere((r) => r.dev === dev);
-    } else {
-      for (const x of d.addrs) {
-        if (d.up) this.addKernelRoutes(d, x);
-        else this.addLocalRoute(d, x);
-      }
-    }
-    return null;
+    return this.devinet.delAddress(dev, addr, len);
   }
 
   addresses(dev: string): readonly Address[] {
-    return this.devices.get(dev)?.addrs ?? [];
+    return this.devinet.addresses(dev);
   }
 
-  /** Whether `a` is one of this namespace's addresses (what __ip_dev_find answers). */
   isLocalAddress(a: Ipv4): boolean {
-    for (const d of this.devices.values()) for (const x of d.addrs) if (x.addr === a) return true;
-    return false;
+    return this.devinet.isLocalAddress(a);
+  }
+
+  deviceOfAddress(a: Ipv4): string | null {
+    return this.devinet.deviceOfAddress(a);
+  }
+
+  setSysctl(name: string, value: string | number): boolean {
+    return this.devinet.setSysctl(name, value);
+  }
+
+  forwarding(dev: string): boolean {
+    return this.devinet.forwarding(dev);
+  }
+
+  selectAddress(dev: string, near: Ipv4, scope: number): Ipv4 {
+    return this.devinet.selectAddress(dev, near, scope);
+  }
+
+  private confOr(dev: string, key: ConfKey): number {
+    return this.devinet.confOr(dev, key);
   }
 
   /**
@@ -190,21 +149,35 @@ export class RoutingTables {
     );
   }
 
-  /** The device an address is configured on, or null. */
-  deviceOfAddress(a: Ipv4): string | null {
-    for (const d of this.devices.values()) for (const x of d.addrs) if (x.addr === a) return d.name;
-    return null;
+  // ---- the kernel's own routes (fib_frontend's notifier side) ----
+
+  private linkChanged(d: Device): void {
+    if (d.up) {
+      for (const a of d.addrs) this.addKernelRoutes(d, a);
+    } else {
+      // Everything through the device goes, for good; local routes of its addresses stay usable.
+      for (const t of this.tables.values()) t.removeWhere((r) => r.dev === d.name && r.type !== 'local');
+    }
   }
 
-  private primaryFor(d: Device, a: Address): Ipv4 {
-    if (!a.secondary) return a.addr;
-    const mask = makeCidr(a.addr, a.len).mask;
-    const p = d.addrs.find((x) => !x.secondary && x.len === a.len && ((x.addr ^ a.addr) & mask) === 0);
-    return p ? p.addr : a.addr;
+  private removeAddressRoutes(d: Device, gone: readonly Address[]): void {
+    const goneAddrs = new Set(gone.map((g) => g.addr));
+    for (const t of this.tables.values()) {
+      t.removeWhere((r) => (r.auto && r.dev === d.name) || (r.src !== null && goneAddrs.has(r.src) && !this.isLocalAddress(r.src)));
+    }
+    if (d.addrs.length === 0) {
+      // The last address gone disables IPv4 on the device: every route through it is flushed.
+      for (const t of this.tables.values()) t.removeWhere((r) => r.dev === d.name);
+    } else {
+      for (const x of d.addrs) {
+        if (d.up) this.addKernelRoutes(d, x);
+        else this.addLocalRoute(d, x);
+      }
+    }
   }
 
   private addLocalRoute(d: Device, a: Address): void {
-    this.kernelRoute('local', makeCidr(a.addr, 32), d.name, this.primaryFor(d, a), TABLE_LOCAL, SCOPE_HOST);
+    this.kernelRoute('local', makeCidr(a.addr, 32), d.name, this.devinet.primaryFor(d, a), TABLE_LOCAL, SCOPE_HOST);
   }
 
   /** fib_add_ifaddr: a local route always; for a primary also the subnet route and the subnet broadcast route. */
@@ -239,44 +212,6 @@ export class RoutingTables {
     this.insert(r, 'append');
   }
 
-  // ---- sysctls ----
-
-  /** Applies an IPv4 routing sysctl (`net.ipv4.ip_forward`, `net.ipv4.conf.IF.rp_filter`, ...); false when not one of ours. */
-  setSysctl(name: string, value: string | number): boolean {
-    const v = Number(value);
-    if (!Number.isFinite(v)) return false;
-    if (name === 'net.ipv4.ip_forward') {
-      // Writing ip_forward sets forwarding on "all", "default" and every device.
-      for (const scope of ['all', 'default', ...this.devices.keys()]) this.setConf(scope, 'forwarding', v);
-      return true;
-    }
-    const m = /^net\.ipv4\.conf\.([^.]+)\.([a-z_]+)$/.exec(name);
-    if (!m || !(CONF_KEYS as readonly string[]).includes(m[2])) return false;
-    this.setConf(m[1], m[2] as ConfKey, v);
-    return true;
-  }
-
-  private setConf(scope: string, key: ConfKey, v: number): void {
-    let c = this.conf.get(scope);
-    if (!c) this.conf.set(scope, (c = new Map()));
-    c.set(key, v);
-  }
-
-  private confOf(scope: string, key: ConfKey): number {
-    return this.conf.get(scope)?.get(key) ?? this.conf.get('default')?.get(key) ?? 0;
-  }
-
-  /** The value the kernel uses: rp_filter is the max of "all" and the device, the flags are ORed. */
-  private confOr(dev: string, key: ConfKey): number {
-    const all = this.conf.get('all')?.get(key) ?? 0;
-    const own = this.confOf(dev, key);
-    return key === 'rp_filter' ? Math.max(all, own) : all || own;
-  }
-
-  forwarding(dev: string): boolean {
-    return (this.conf.get(dev)?.get('forwarding') ?? this.conf.get('default')?.get('forwarding') ?? 0) !== 0;
-  }
-
   // ---- tables and routes ----
 
   table(id: number): FibTable | undefined {
@@ -296,7 +231,7 @@ export class RoutingTables {
   /** `ip route add|append|prepend|replace|change`. */
   addRoute(spec: RouteSpec, mode: AddMode = 'add'): IpError | null {
     const type = spec.type ?? 'unicast';
-    if (spec.dev !== null && !this.devices.has(spec.dev)) return { stderr: `Cannot find device "${spec.dev}"\n`, exitCode: 1 };
+    if (spec.dev !== null && !this.devinet.device(spec.dev)) return { stderr: `Cannot find device "${spec.dev}"\n`, exitCode: 1 };
     if ((spec.dst.addr & ~spec.dst.mask) !== 0) return extack('Invalid prefix for given prefix length');
     const table = spec.table ?? (type === 'local' || type === 'broadcast' ? TABLE_LOCAL : TABLE_MAIN);
     let scope = spec.scope;
@@ -341,12 +276,12 @@ export class RoutingTables {
   private checkNexthop(r: Route): IpError | null {
     if (r.via === null) {
       if (r.dev === null) return rtnl('ENODEV');
-      if (!this.devices.get(r.dev)!.up) return extack('Device for nexthop is not up');
+      if (!this.devinet.device(r.dev)!.up) return extack('Device for nexthop is not up');
       return null;
     }
     if (r.onlink) {
       if (r.dev === null) return extack('Nexthop device required for onlink');
-      if (!this.devices.get(r.dev)!.up) return extack('Nexthop device is not up');
+      if (!this.devinet.device(r.dev)!.up) return extack('Nexthop device is not up');
       if (isMulticast(r.via) || r.via === LIMITED_BROADCAST || r.via === 0 || this.isLocalAddress(r.via))
         return extack('Nexthop has invalid gateway');
       r.nhScope = SCOPE_LINK;
@@ -361,7 +296,7 @@ export class RoutingTables {
     if ('errno' in ans || (ans.hit.route.type !== 'unicast' && ans.hit.route.type !== 'local'))
       return extack('Nexthop has invalid gateway');
     const gw = ans.hit.route;
-    if (gw.dev === null || !this.devices.get(gw.dev)?.up) return extack('Nexthop has invalid gateway');
+    if (gw.dev === null || !this.devinet.device(gw.dev)?.up) return extack('Nexthop has invalid gateway');
     r.dev = gw.dev;
     r.nhScope = gw.scope;
     return null;
@@ -398,7 +333,7 @@ export class RoutingTables {
   /** `ip route del`: the first route of that prefix matching every attribute given. */
   delRoute(spec: RouteSpec): IpError | null {
     const t = this.tables.get(spec.table ?? (spec.type === 'local' || spec.type === 'broadcast' ? TABLE_LOCAL : TABLE_MAIN));
-    if (spec.dev !== null && !this.devices.has(spec.dev)) return { stderr: `Cannot find device "${spec.dev}"\n`, exitCode: 1 };
+    if (spec.dev !== null && !this.devinet.device(spec.dev)) return { stderr: `Cannot find device "${spec.dev}"\n`, exitCode: 1 };
     if (!t) return rtnl('ESRCH');
     const list = t.aliases(spec.dst.network, spec.dst.len) ?? [];
     const metric = spec.metric ?? 0;
@@ -453,7 +388,7 @@ export class RoutingTables {
       fwmask: spec.fwmark !== null ? (spec.fwmask ?? 0xffffffff) : spec.fwmask,
     };
     if (this.ruleList.some((r) => sameRule(r, rule))) return rtnl('EEXIST');
-    let at = this.ruleList.findIndex((r) => r.priority > priority!);
+    let at = this.ruleList.findIndex((r) => r.priority > priority);
     if (at < 0) at = this.ruleList.length;
     this.ruleList.splice(at, 0, rule);
     this.customRules = true;
@@ -532,7 +467,7 @@ export class RoutingTables {
       if (!this.isLocalSource(src)) return fail('ENETUNREACH', 'bad-source');
     }
     if (oif !== null) {
-      const d = this.devices.get(oif);
+      const d = this.devinet.device(oif);
       if (!d) return fail('ENODEV', 'no-route');
       if (!d.up) return fail('ENETUNREACH', 'no-route');
     }
@@ -553,7 +488,7 @@ export class RoutingTables {
           table: null,
           mtu: null,
           route: null,
-        } as RouteResult;
+        };
       }
       return fail(ans.errno, reasonOf(ans.errno));
     }
@@ -651,36 +586,7 @@ export class RoutingTables {
     if (r.src !== null) return r.src;
     return this.selectAddress(r.dev!, r.via ?? 0, r.nhScope);
   }
-
-  /**
-   * inet_select_addr: a primary address of the device, preferring one in the
-   * subnet of `near` (the gateway); else the first suitable address of any
-   * device, loopback first.
-   */
-  selectAddress(dev: string, near: Ipv4, scope: number): Ipv4 {
-    const d = this.devices.get(dev);
-    const localnetScope = d && this.confOr(dev, 'route_localnet') ? SCOPE_LINK : SCOPE_HOST;
-    let found = 0;
-    for (const a of d?.addrs ?? []) {
-      if (a.secondary) continue;
-      if (Math.min(addrScope(a.addr), localnetScope) > scope) continue;
-      if (near === 0 || cidrContains(makeCidr(a.addr, a.len), near)) return a.addr;
-      if (found === 0) found = a.addr;
-    }
-    if (found !== 0) return found;
-    for (const other of this.devices.values()) {
-      for (const a of other.addrs) {
-        if (a.secondary) continue;
-        const s = addrScope(a.addr);
-        if (s <= scope && s !== SCOPE_LINK) return a.addr;
-      }
-    }
-    return 0;
-  }
 }
-
-/** 127/8 addresses have host scope; the rest global. */
-const addrScope = (a: Ipv4): number => (isLoopback(a) ? SCOPE_HOST : SCOPE_UNIVERSE);
 
 function defaultRule(priority: number, table: number): Rule {
   return {

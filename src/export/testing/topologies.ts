@@ -1,9 +1,10 @@
 /**
  * Hand-built topologies for the export and kernel-harness tests, so they do not
- * depend on the YAML loader. `dockerPortMapping` is SPEC section 1's example.
+ * depend on the YAML loader. `dockerPortMapping` is the bundled default lab
+ * (topologies/docker-port-mapping.yaml): a client, a Docker host publishing port 8080, and a container.
  */
-import { makeCidr, parseIpv4 } from '../packet/ipv4.js';
-import { emptyNodeSpec, type InterfaceSpec, type ListenSpec, type NodeSpec, type Topology } from '../topology/model.js';
+import { makeCidr, parseIpv4 } from '../../packet/ipv4.js';
+import { emptyNodeSpec, type InterfaceSpec, type ListenSpec, type NodeSpec, type Topology } from '../../topology/model.js';
 
 const pos = { file: '<fixture>', line: 1, col: 1 };
 

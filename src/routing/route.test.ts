@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatIpv4, parseIpv4 } from '../packet/ipv4.js';
 import { parseRoute, parseRule } from './parse.js';
 import { runIp } from './ip-command.js';
-import { RoutingTables } from './tables.js';
+import { RoutingTables } from './route.js';
 import { TABLE_LOCAL, TABLE_MAIN, type RouteResult } from './types.js';
 
 const ip = (s: string) => parseIpv4(s)!;

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { CALIBRATION_POINTS } from './update-cost-calibration.js';
-import type { CalibrationPoint } from './update-cost-types.js';
-import { estimateUpdateCost, PRICED_OPS, type IptablesBackend, type RuleChange } from './update-cost.js';
+import { readFileSync } from 'node:fs';
+import type { CalibrationPoint } from './types.js';
+import { estimateUpdateCost, PRICED_OPS, type IptablesBackend, type RuleChange } from './model.js';
+
+/** What `npm run calibrate` measured, and fitted into fits.ts. */
+const CALIBRATION_POINTS = (
+  JSON.parse(readFileSync(new URL('../../../test/fixtures/update-cost/calibration.json', import.meta.url), 'utf8')) as {
+    points: CalibrationPoint[];
+  }
+).points;
 
 const OPS_OF_POINT: Record<string, string> = {
   'append-small': 'A',

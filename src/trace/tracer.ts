@@ -5,36 +5,8 @@
  */
 import type { Micros } from '../core/time.js';
 import type { Packet } from '../packet/packet.js';
-import { type Outcome, type PacketTrace, summarizePacket, type TraceStep } from '../trace/steps.js';
-
-export type LabEventKind =
-  | 'packet.new'
-  | 'packet.hop'
-  | 'packet.verdict'
-  | 'packet.deliver'
-  | 'packet.drop'
-  | 'packet.step'
-  | 'packet.end'
-  | 'conntrack.new'
-  | 'conntrack.update'
-  | 'conntrack.destroy'
-  | 'rules.update'
-  | 'rules.changed'
-  | 'log'
-  | 'sim.state';
-
-export interface LabEvent {
-  t_us: Micros;
-  kind: LabEventKind;
-  /** The packet trace this event belongs to. */
-  packet?: number;
-  node?: string;
-  step?: TraceStep;
-  outcome?: Outcome;
-  data?: unknown;
-}
-
-export type LabListener = (e: LabEvent) => void;
+import { type Outcome, type PacketTrace, summarizePacket, type TraceStep } from './steps.js';
+import type { LabEvent, LabListener, StepEventKind } from './events.js';
 
 /** A copy of a packet's netfilter view as it entered a table. */
 export interface TableSnapshot {
@@ -44,7 +16,7 @@ export interface TableSnapshot {
   skb: unknown;
 }
 
-function kindOf(step: TraceStep): LabEventKind {
+function kindOf(step: TraceStep): StepEventKind {
   if ('link' in step) return 'packet.hop';
   if ('hook' in step) return 'packet.verdict';
   if ('deliver' in step) return 'packet.deliver';

@@ -1,0 +1,82 @@
+// Type-aware lint for the whole tree. The layer rule and the cycle check are in .dependency-cruiser.cjs (`npm run lint` runs both).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const testFiles = ['**/*.test.ts', '**/*.test.tsx', 'test/**/*.ts', 'src/**/testing/**', 'src/**/test-*.ts', 'src/**/fake-*.ts'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'dist-bench/**', 'node_modules/**', 'coverage/**'] },
+  { linterOptions: { reportUnusedDisableDirectives: 'error' } },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { project: ['./tsconfig.test.json'], tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', console: 'readonly', module: 'writable', require: 'readonly', __dirname: 'readonly' },
+    },
+  },
+  {
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // PENDING merge: these folders were being edited by other engineers when lint arrived; their findings are warnings
+    // until the lead merges those branches and fixes them. Delete this block then: every rule above applies to them.
+    files: [
+      'src/netfilter/iptables/**',
+      'src/netfilter/matches/**',
+      'src/netfilter/targets/**',
+      'src/netfilter/conntrack/**',
+      'src/netfilter/nat/**',
+      'src/node/**',
+      'src/apps/**',
+      'src/topology/**',
+      'src/cli/**',
+      'src/scenario/**',
+      'src/ui/**',
+      'src/feed/**',
+      'test/differential/**',
+    ],
+    rules: Object.fromEntries(
+      [
+        '@typescript-eslint/no-unsafe-argument',
+        '@typescript-eslint/no-unsafe-assignment',
+        '@typescript-eslint/no-unsafe-member-access',
+        '@typescript-eslint/no-unsafe-return',
+        '@typescript-eslint/no-unsafe-call',
+        '@typescript-eslint/no-unsafe-enum-comparison',
+        '@typescript-eslint/no-unnecessary-type-assertion',
+        '@typescript-eslint/require-await',
+        '@typescript-eslint/await-thenable',
+        '@typescript-eslint/no-base-to-string',
+        '@typescript-eslint/restrict-template-expressions',
+        '@typescript-eslint/no-unused-vars',
+        '@typescript-eslint/unbound-method',
+        '@typescript-eslint/consistent-type-imports',
+        'no-useless-assignment',
+      ].map((r) => [r, 'warn']),
+    ),
+  },
+  {
+    // Tests read JSON documents and use vitest's asymmetric matchers (typed `any`): checking every access there buys nothing.
+    files: testFiles,
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+);

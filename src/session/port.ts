@@ -1,0 +1,51 @@
+/**
+ * The session API both front ends (terminal UI, websocket feed) program
+ * against. `Session` implements it on the engine; session/testing/ has the
+ * one stand-in for front-end tests, so the two never copy the session's
+ * listener and command plumbing.
+ */
+import type { Topology } from '../topology/model.js';
+import type { PacketTrace } from '../trace/steps.js';
+import type { SocketInfo } from '../node/sockets.js';
+import type { SessionListener } from './events.js';
+import type { SessionState } from './lifecycle.js';
+
+export interface CommandResult {
+  ok: boolean;
+  /** What to show the user (command output, or the error). */
+  output: string;
+}
+
+export interface NodeSummary {
+  name: string;
+  interfaces: Array<{ name: string; kind: string; addrs: string[]; mac: string; master: string | null; peer: string | null }>;
+}
+
+export interface SessionPort {
+  readonly topology: Topology;
+  readonly state: SessionState;
+  now(): number;
+  topologyJson(): unknown;
+  subscribe(l: SessionListener): () => void;
+  run(): void;
+  pause(): void;
+  /** Runs exactly one event. Returns false when nothing is left to run. */
+  step(): boolean;
+  /** Runs at most `maxEvents` events while running; `more` says whether to call again. */
+  advance(maxEvents?: number): { ran: number; more: boolean };
+  /** The command language (COMMAND_HELP). */
+  command(line: string): CommandResult;
+  /** A command in a node's shell (iptables, ip, conntrack, sysctl). */
+  exec(node: string, cmd: string): CommandResult;
+  nodes(): NodeSummary[];
+  nodeNames(): string[];
+  resolveNode(name: string): string | null;
+  sockets(node: string): SocketInfo[] | null;
+  trace(id: number): PacketTrace | undefined;
+  recentTraces(limit?: number): PacketTrace[];
+}
+
+/** What `step N` answers, in the session and its stand-in alike. */
+export function steppedText(n: number, now: number): string {
+  return `ran ${n} event${n === 1 ? '' : 's'}; t=${now}µs`;
+}
