@@ -27,6 +27,8 @@ export type Expr =
 export interface Verdict {
   v: 'accept' | 'drop' | 'continue' | 'return' | 'jump' | 'goto';
   chain?: string;
+  /** Where the target chain was named, for errors. */
+  loc?: Loc;
 }
 
 /** One set element's key: a value (one per concatenated field), or an inclusive interval. */
@@ -45,7 +47,10 @@ export interface Elem {
 }
 
 export type Rhs =
-  { k: 'val'; key: ElemKey } | { k: 'mask'; value: Value; mask: Value } | { k: 'set'; set: AnonSet } | { k: 'ref'; name: string };
+  | { k: 'val'; key: ElemKey }
+  | { k: 'mask'; value: Value; mask: Value }
+  | { k: 'set'; set: AnonSet }
+  | { k: 'ref'; name: string; loc?: Loc };
 
 export interface AnonSet {
   elems: Elem[];

@@ -54,6 +54,8 @@ export interface Cmd {
   setSpec: SetSpecAst | null;
   /** A rule's tokens, or `{ elements }` tokens. */
   toks: Tok[];
+  /** Where the command names its table, object and handle, and where it ends: nft points its errors there. */
+  at: { table: Loc; name: Loc; handle: Loc; end: Loc };
 }
 
 const mk = (c: Partial<Cmd> & Pick<Cmd, 'loc' | 'op' | 'obj'>): Cmd => ({
@@ -67,6 +69,7 @@ const mk = (c: Partial<Cmd> & Pick<Cmd, 'loc' | 'op' | 'obj'>): Cmd => ({
   chainSpec: null,
   setSpec: null,
   toks: [],
+  at: { table: c.loc, name: c.loc, handle: c.loc, end: c.loc },
   ...c,
 });
 
@@ -159,20 +162,33 @@ export function parseDuration(w: string): number | null {
   return pos === w.length && pos > 0 ? total : null;
 }
 
-const NAMED_PRIO: Record<string, number> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100 };
 const HOOKS: readonly NftHook[] = ['prerouting', 'input', 'forward', 'output', 'postrouting', 'ingress', 'egress'];
 
-/** Whether a named priority belongs to a hook (nft refuses `dstnat` at output, for example). */
-export function prioNameValid(name: string, family: Family, hook: NftHook): boolean {
-  if (family === 'netdev') return name === 'filter';
-  if (family === 'bridge') return ['filter', 'dstnat', 'srcnat', 'out'].includes(name);
-  if (name === 'dstnat') return hook === 'prerouting';
-  if (name === 'srcnat') return hook === 'postrouting';
-  return true;
+/** The named priorities of a family, and the hooks each belongs to (null: every hook). */
+export function namedPriorities(family: Family): Array<[string, number, NftHook | null]> {
+  if (family === 'bridge')
+    return [
+      ['dstnat', -300, 'prerouting'],
+      ['filter', -200, null],
+      ['out', 100, 'output'],
+      ['srcnat', 300, 'postrouting'],
+    ];
+  if (family === 'netdev') return [['filter', 0, null]];
+  return [
+    ['raw', -300, null],
+    ['mangle', -150, null],
+    ['dstnat', -100, 'prerouting'],
+    ['filter', 0, null],
+    ['security', 50, null],
+    ['srcnat', 100, 'postrouting'],
+  ];
 }
 
 export class Parser {
   private i = 0;
+  private names: Tok[] = [];
+  private lastNum: Tok | null = null;
+  private lastEnd: Tok | null = null;
   constructor(private readonly t: Tok[]) {}
 
   private peek(o = 0): Tok {
@@ -210,11 +226,13 @@ export class Parser {
   }
   private endLine(): void {
     if (!this.endOfStmt()) throw unexpected(this.peek(), 'newline');
+    this.lastEnd = this.t[this.i - 1];
     if (this.peek().v !== '}' && this.peek().kind !== 'eof') this.i++;
   }
   private number(): number {
     const t = this.word('number');
     if (!/^\d+$/.test(t.v)) throw unexpected(t, 'number');
+    this.lastNum = t;
     return Number(t.v);
   }
 
@@ -242,10 +260,28 @@ export class Parser {
   }
 
   private name(): string {
-    return this.word('identifier').v;
+    const t = this.word('identifier');
+    this.names.push(t);
+    return t.v;
   }
 
   private command(): Cmd[] {
+    this.names = [];
+    this.lastNum = null;
+    this.lastEnd = null;
+    const cmds = this.command1();
+    if (cmds.length === 1) {
+      const c = cmds[0];
+      const tl = this.names[0] ? locOf(this.names[0]) : c.loc;
+      const nl = this.names[1] ? locOf(this.names[1]) : tl;
+      const le = this.lastEnd as Tok | null;
+      const end = le ? { line: le.line, col: le.end - 1, end: le.end } : c.loc;
+      c.at = { table: tl, name: nl, handle: this.lastNum ? locOf(this.lastNum) : end, end };
+    }
+    return cmds;
+  }
+
+  private command1(): Cmd[] {
     const t = this.next();
     const loc = locOf(t);
     if (t.kind !== 'word') throw unexpected(t);
@@ -500,8 +536,8 @@ export class Parser {
         if (!HOOKS.includes(hook)) throw err(hookTok, `unknown chain hook`);
         let device: string | null = null;
         if (this.accept('device')) device = this.word().v;
-        this.expect('priority');
-        const priority = this.priority(family, hook);
+        const prioTok = this.expect('priority');
+        const priority = this.priority(family, hook, prioTok);
         spec.base = { type, hook, priority, device, loc: locOf(t) };
         this.endLine();
       } else if (t.kind === 'word' && t.v === 'policy') {
@@ -525,13 +561,15 @@ export class Parser {
     return t.kind === 'nl' || t.kind === 'eof' || t.v === ';' || t.v === '}';
   }
 
-  private priority(family: Family, hook: NftHook): number {
+  private priority(family: Family, hook: NftHook, prioTok: Tok): number {
     const t = this.next();
     if (t.kind === 'word' && /^-?\d+$/.test(t.v)) return Number(t.v);
     if (t.kind === 'op' && t.v === '-' && /^\d+$/.test(this.peek().v)) return -Number(this.next().v);
-    if (t.kind !== 'word' || !(t.v in NAMED_PRIO)) throw unexpected(t, 'priority');
-    if (!prioNameValid(t.v, family, hook)) throw err(t, `'${t.v}' is invalid priority in this context.`);
-    let p = NAMED_PRIO[t.v];
+    const named = namedPriorities(family).find(([n]) => n === t.v);
+    if (t.kind !== 'word' || !named) throw unexpected(t, 'priority');
+    if (named[2] !== null && named[2] !== hook)
+      throw new NftSyntaxError('invalid priority expression value in this context.', prioTok.line, prioTok.col, t.end);
+    let p = named[1];
     if (this.is('+') || this.is('-')) {
       const sign = this.next().v === '-' ? -1 : 1;
       p += sign * this.number();
@@ -791,7 +829,11 @@ class RuleParser {
   }
 
   private setRhs(keyTypes: TypeName[], dataType: TypeName | 'verdict' | null): Rhs {
-    if (this.accept('@')) return { k: 'ref', name: this.word().v };
+    if (this.is('@')) {
+      const at = this.next();
+      const n = this.word();
+      return { k: 'ref', name: n.v, loc: { line: at.line, col: at.col, end: n.end } };
+    }
     const start = this.i;
     const elems = this.elementBlock(keyTypes, dataType, false);
     const interval = elems.some((e) => e.key.hi !== null);
@@ -843,7 +885,10 @@ class RuleParser {
 
   private verdict(): Verdict {
     const t = this.word();
-    if (t.v === 'jump' || t.v === 'goto') return { v: t.v, chain: this.word().v };
+    if (t.v === 'jump' || t.v === 'goto') {
+      const c = this.word();
+      return { v: t.v, chain: c.v, loc: locOf(c) };
+    }
     if (VERDICTS.has(t.v)) return { v: t.v as Verdict['v'] };
     throw unexpected(t, 'verdict');
   }
@@ -958,7 +1003,8 @@ class RuleParser {
       const k = this.word();
       const type = META_KEYS[k.v];
       if (!type) throw err(k, `nflab does not support meta ${k.v} yet`);
-      if (k.v === 'nfproto' && this.family !== 'inet') throw err(t, 'meta nfproto is only useful in the inet family');
+      if (k.v === 'nfproto' && this.family !== 'inet')
+        throw new NftSyntaxError('meta nfproto is only useful in the inet family', t.line, t.col, k.end);
       return { k: 'meta', key: k.v, type };
     }
     if (BARE_META.has(w)) return { k: 'meta', key: w, type: META_KEYS[w] };
@@ -1076,8 +1122,7 @@ class RuleParser {
       this.expect('to');
       const w = this.word();
       const at = this.family === 'ip6' || spec.family === 'ip6' ? 'ipv6_addr' : 'ipv4_addr';
-      if (this.family === 'inet' && spec.family === null)
-        throw err(t, `specify \`${type} ip\` or '${type} ip6' in inet table to disambiguate`);
+      if (this.family === 'inet' && spec.family === null) throw err(t, 'ip or ip6 must be specified with address for inet tables.');
       this.natTarget(w, at, spec);
     } else if (this.accept('to')) {
       const w = this.word();

@@ -3,9 +3,25 @@
  * `# handle N` with -a, element order and wrapping, named priorities). Every
  * choice here was settled against the kernel (test/fixtures/corpus-nft).
  */
-import type { AnonSet, Chain, Elem, ElemKey, Expr, Family, NamedSet, NatSpec, Rhs, Rule, Ruleset, Stmt, Table, Verdict } from './ast.js';
+import type {
+  AnonSet,
+  Chain,
+  Elem,
+  NftHook,
+  ElemKey,
+  Expr,
+  Family,
+  NamedSet,
+  NatSpec,
+  Rhs,
+  Rule,
+  Ruleset,
+  Stmt,
+  Table,
+  Verdict,
+} from './ast.js';
 import { UNQUALIFIED_META } from './exprs.js';
-import { prioNameValid } from './parser.js';
+import { namedPriorities } from './parser.js';
 import { printValue, sortKey, TYPES, type TypeName, type Value } from './types.js';
 
 export interface PrintOpts {
@@ -14,22 +30,9 @@ export interface PrintOpts {
   nowMs?: number;
 }
 
-const PRIO_NAMES: Array<[string, number]> = [
-  ['raw', -300],
-  ['mangle', -150],
-  ['dstnat', -100],
-  ['filter', 0],
-  ['security', 50],
-  ['srcnat', 100],
-];
-
-export function printPriority(
-  p: number,
-  family: Family,
-  hook: Chain['base'] extends infer B ? (B extends { hook: infer H } ? H : never) : never,
-): string {
-  for (const [name, v] of PRIO_NAMES) {
-    if (!prioNameValid(name, family, hook)) continue;
+export function printPriority(p: number, family: Family, hook: NftHook): string {
+  for (const [name, v, only] of namedPriorities(family)) {
+    if (only !== null && only !== hook) continue;
     const off = p - v;
     if (Math.abs(off) > 10) continue;
     if (off === 0) return name;

@@ -21,6 +21,11 @@ export interface NftError {
 
 export type NftResult = { ok: true; output: string } | { ok: false; errors: NftError[] };
 
+/** An error as nft prints it: `FILE:LINE:COL-LASTCOL: Error: MESSAGE`. */
+export function formatNftError(file: string, e: NftError): string {
+  return `${file}:${e.line}:${e.col}-${Math.max(e.col, e.end - 1)}: Error: ${e.message}`;
+}
+
 export interface ApplyOpts {
   /** `nft -c`: check only, change nothing. */
   check?: boolean;
@@ -140,19 +145,19 @@ function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     return printTable(existing, { handles: !!opts.handles, nowMs: opts.nowMs });
   }
   if (c.op === 'flush') {
-    const t = needTable(rs, fam, c.table, c.loc);
+    const t = needTable(rs, fam, c.table, c.at.table);
     for (const ch of t.chains) flushChain(ch, undo);
     return '';
   }
   if (c.op === 'delete') {
-    const t = needTable(rs, fam, c.table, c.loc);
+    const t = needTable(rs, fam, c.table, c.at.table);
     const i = rs.tables.indexOf(t);
     rs.tables.splice(i, 1);
     undo.push(() => rs.tables.splice(i, 0, t));
     return '';
   }
   if (existing) {
-    if (c.op === 'create') throw new TxnError(c.loc, 'Could not process rule: File exists');
+    if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
     if (c.comment !== null || c.flags.length) {
       const { comment, flags } = existing;
       if (c.comment !== null) existing.comment = c.comment;
@@ -204,17 +209,17 @@ function isReferenced(t: Table, name: string): boolean {
 
 function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
   const fam = c.family ?? 'ip';
-  const t = needTable(rs, fam, c.table, c.loc);
+  const t = needTable(rs, fam, c.table, c.at.table);
   if (c.op === 'list')
-    return `table ${t.family} ${t.name} {\n${printChain(needChain(t, c.name, c.loc), t.family, { handles: !!opts.handles })}}\n`;
+    return `table ${t.family} ${t.name} {\n${printChain(needChain(t, c.name, c.at.name), t.family, { handles: !!opts.handles })}}\n`;
   if (c.op === 'flush') {
-    flushChain(needChain(t, c.name, c.loc), undo);
+    flushChain(needChain(t, c.name, c.at.name), undo);
     return '';
   }
   if (c.op === 'delete') {
     const ch = c.handle !== null ? t.chains.find((x) => x.handle === c.handle) : t.chains.find((x) => x.name === c.name);
     if (!ch) throw new TxnError(c.loc, NOENT);
-    if (ch.rules.length || isReferenced(t, ch.name)) throw new TxnError(c.loc, 'Could not process rule: Device or resource busy');
+    if (ch.rules.length || isReferenced(t, ch.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
     const i = t.chains.indexOf(ch);
     t.chains.splice(i, 1);
     t.chainByName.delete(ch.name);
@@ -226,7 +231,7 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
   }
   const existing = t.chainByName.get(c.name);
   if (existing) {
-    if (c.op === 'create') throw new TxnError(c.loc, 'Could not process rule: File exists');
+    if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
     if (c.chainSpec?.policy && existing.base) {
       const before = existing.base.policy;
       existing.base.policy = c.chainSpec.policy;
@@ -258,11 +263,11 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
 
 function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
   const fam = c.family ?? 'ip';
-  const t = needTable(rs, fam, c.table, c.loc);
+  const t = needTable(rs, fam, c.table, c.at.table);
   if (c.op === 'list')
-    return `table ${t.family} ${t.name} {\n${printSet(needSet(t, c.name, c.loc), { handles: !!opts.handles, nowMs: opts.nowMs })}}\n`;
+    return `table ${t.family} ${t.name} {\n${printSet(needSet(t, c.name, c.at.name), { handles: !!opts.handles, nowMs: opts.nowMs })}}\n`;
   if (c.op === 'flush') {
-    const s = needSet(t, c.name, c.loc);
+    const s = needSet(t, c.name, c.at.name);
     const elems = s.elems;
     s.elems = new Map();
     undo.push(() => (s.elems = elems));
@@ -271,7 +276,7 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
   if (c.op === 'delete') {
     const s = c.handle !== null ? t.sets.find((x) => x.handle === c.handle) : t.sets.find((x) => x.name === c.name);
     if (!s) throw new TxnError(c.loc, NOENT);
-    if (setReferenced(t, s.name)) throw new TxnError(c.loc, 'Could not process rule: Device or resource busy');
+    if (setReferenced(t, s.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
     const i = t.sets.indexOf(s);
     t.sets.splice(i, 1);
     t.setByName.delete(s.name);
@@ -285,7 +290,7 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
   const spec = c.setSpec!;
   let s: NamedSet;
   if (existing) {
-    if (c.op === 'create') throw new TxnError(c.loc, 'Could not process rule: File exists');
+    if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
     s = existing;
   } else {
     s = {
@@ -340,7 +345,7 @@ function addElements(t: Table, s: NamedSet, toks: Tok[], create: boolean, undo: 
     if (e.key.hi !== null && !interval)
       throw new TxnError(
         locOfToks(toks),
-        "You must add 'flags interval' to your set declaration if you want to add prefix or range elements",
+        `You must add 'flags interval' to your set declaration if you want to add ${e.key.plen !== undefined ? 'prefix' : 'range'} elements`,
       );
     if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(t, e.data.chain, locOfToks(toks));
     if (s.timeoutMs !== null && e.timeoutMs === undefined) e.timeoutMs = s.timeoutMs;
@@ -361,8 +366,8 @@ function locOfToks(toks: Tok[]): Loc {
 
 function elementCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   const fam = c.family ?? 'ip';
-  const t = needTable(rs, fam, c.table, c.loc);
-  const s = needSet(t, c.name, c.loc);
+  const t = needTable(rs, fam, c.table, c.at.table);
+  const s = needSet(t, c.name, c.at.name);
   if (c.op === 'delete') {
     const elems = parseElements(c.toks, s.keyTypes, s.dataType, s.flags.includes('interval'));
     const map = s.elems;
@@ -386,17 +391,17 @@ function elementCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
 function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   const fam = c.family ?? 'ip';
   if (c.op === 'delete') {
-    const t = needTable(rs, fam, c.table, c.loc);
-    const ch = needChain(t, c.name!, c.loc);
+    const t = needTable(rs, fam, c.table, c.at.table);
+    const ch = needChain(t, c.name, c.at.name);
     const i = ch.rules.findIndex((r) => r.handle === c.handle);
-    if (i < 0) throw new TxnError(c.loc, NOENT);
+    if (i < 0) throw new TxnError(c.at.handle, NOENT);
     const before = ch.rules;
     ch.rules = ch.rules.slice(0, i).concat(ch.rules.slice(i + 1));
     undo.push(() => (ch.rules = before));
     return '';
   }
-  const t = needTable(rs, fam, c.table, c.loc);
-  const ch = needChain(t, c.name, c.loc);
+  const t = needTable(rs, fam, c.table, c.at.table);
+  const ch = needChain(t, c.name, c.at.name);
   const parsed = parseRule(c.toks, fam);
   checkRefs(t, parsed.stmts, nameLoc(c, c.toks), undo);
   const startHandle = t.nextHandle;
@@ -404,12 +409,13 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
     const anon = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : null;
     if (anon && anon.k === 'set') anon.set.handle = t.nextHandle++;
   }
-  const rule: Rule = { handle: t.nextHandle++, stmts: parsed.stmts, comment: parsed.comment };
+  // A replaced rule keeps its handle (measured: `replace rule ... handle 4` lists as handle 4).
+  const rule: Rule = { handle: c.op === 'replace' ? c.handle! : t.nextHandle++, stmts: parsed.stmts, comment: parsed.comment };
   const before = ch.rules;
   let at = ch.rules.length;
   if (c.handle !== null) {
     const i = ch.rules.findIndex((r) => r.handle === c.handle);
-    if (i < 0) throw new TxnError(c.loc, NOENT);
+    if (i < 0) throw new TxnError(c.at.handle, NOENT);
     at = c.op === 'insert' ? i : i + 1;
   } else if (c.index !== null) {
     if (c.index > ch.rules.length) throw new TxnError(c.loc, NOENT);
@@ -429,15 +435,15 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
 
 function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): void {
   for (const s of stmts) {
-    if (s.k === 'verdict' && s.verdict.chain !== undefined) needChain(t, s.verdict.chain, loc);
+    if (s.k === 'verdict' && s.verdict.chain !== undefined) needChain(t, s.verdict.chain, s.verdict.loc ?? loc);
     const rhs = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : null;
     if (rhs && rhs.k === 'ref') {
-      const set = needSet(t, rhs.name, loc);
+      const set = needSet(t, rhs.name, rhs.loc ?? loc);
       const want = exprTypes(s.k === 'match' ? s.left : (s as Extract<Stmt, { k: 'vmap' }>).key);
       if (want.join('.') !== set.keyTypes.join('.'))
         throw new TxnError(
-          loc,
-          `datatype mismatch, expected ${set.keyTypes.map(describe).join(' . ')}, expression has type ${want.map(describe).join(' . ')}`,
+          rhs.loc ?? loc,
+          `datatype mismatch, expected ${want.map(describe).join(' . ')}, expression has type ${set.keyTypes.map(describe).join(' . ')}`,
         );
       if (s.k === 'vmap' && set.dataType !== 'verdict') throw new TxnError(loc, `Expression is not a verdict map`);
     }

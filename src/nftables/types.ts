@@ -303,7 +303,7 @@ export function parseLiteral(t: TypeName, w: string, quoted: boolean): ParseResu
   }
   if (t === 'inet_service' && !quoted) {
     const n = parseNum(w);
-    if (n !== null) return n > 65535n ? bad(`Could not resolve service: Servname not supported for ai_socktype`) : ok(n);
+    if (n !== null) return n > 65535n ? bad(`Service out of range`) : ok(n);
     const named = SERVICES[w];
     return named === undefined ? bad(`Could not resolve service: Servname not supported for ai_socktype`) : ok(BigInt(named));
   }
