@@ -18,7 +18,7 @@ usage:
   nflab serve TOPOLOGY [--scenario FILE] [--port 7070] [--host 127.0.0.1] [--token T]
   nflab check TOPOLOGY|SCENARIO...
   nflab export TOPOLOGY --format netns [--prefix P]
-  nflab save TOPOLOGY --node NODE [-c] [-t TABLE] [--after SCENARIO]
+  nflab save TOPOLOGY --node NODE [-c] [-t TABLE] [--after SCENARIO] [--nft [-a]]
 `;
 
 async function main(argv: string[]): Promise<number> {

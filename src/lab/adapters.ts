@@ -22,6 +22,7 @@ import type { ConntrackPort, Manip, RouteDecision, RouteKey, RoutingPort } from 
 import type { NodeSkb } from '../node/skb.js';
 import type { NodeSpec } from '../topology/model.js';
 import { attachNetfilter } from './netfilter-adapter.js';
+import { ensureNft, loadNftables } from '../nftables/node-state.js';
 import { buildIpset } from './ipset.js';
 
 const rulesets = new WeakMap<Node, Ruleset>();
@@ -188,5 +189,7 @@ export function attachNodeModules(node: Node, spec: NodeSpec): Diagnostic[] {
   for (const n of spec.nfacct) node.nfEnv.nfacctCounters.set(n, { packets: 0, bytes: 0 });
   const ruleset = attachNetfilter(node, spec, diags);
   rulesets.set(node, ruleset);
+  const nft = ensureNft(node, () => node.lab.timers.now() / 1000);
+  if (spec.nftables) diags.push(...loadNftables(nft, spec.nftables));
   return diags;
 }

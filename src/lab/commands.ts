@@ -11,6 +11,8 @@ import { makeCidr } from '../packet/ipv4.js';
 import { conntrackOf, routingOf } from './adapters.js';
 import { iptablesCommand, iptablesRestoreCommand, iptablesSaveCommand } from './netfilter-adapter.js';
 import type { RuleUpdate } from './rule-updates.js';
+import { runNftCommand } from '../nftables/command.js';
+import { ensureNft } from '../nftables/node-state.js';
 
 export interface CommandOutput {
   stdout: string;
@@ -55,10 +57,19 @@ export function runNodeCommand(node: Node, line: string, stdin: string | null): 
     }
     case 'conntrack':
       return runConntrack(conntrackOf(node), args);
+    case 'nft':
+      return runNftCommand(
+        ensureNft(node, () => node.lab.timers.now() / 1000),
+        args,
+        stdin,
+      );
     case 'sysctl':
       return sysctl(node, args);
     default:
-      return fail(`nflab: ${tool}: command not found (nodes run iptables, iptables-restore, iptables-save, ip, conntrack, sysctl)`, 127);
+      return fail(
+        `nflab: ${tool}: command not found (nodes run iptables, iptables-restore, iptables-save, nft, ip, conntrack, sysctl)`,
+        127,
+      );
   }
 }
 

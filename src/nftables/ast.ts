@@ -44,6 +44,8 @@ export interface Elem {
   data: Verdict | Value[] | null;
   comment?: string;
   timeoutMs?: number;
+  /** Virtual time (ms) the element was added, for its expiry. */
+  addedAt?: number;
 }
 
 export type Rhs =

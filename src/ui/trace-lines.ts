@@ -57,7 +57,8 @@ export function traceLines(t: PacketTrace): Line[] {
       if (s.policy) lines.push({ text: `${m} ${where}: policy ${s.verdict}`, tone });
       else {
         const target = s.target && s.target !== s.verdict ? ` (${s.target})` : '';
-        lines.push({ text: `${m} ${where} rule ${s.rule}: ${s.verdict}${target}`, tone });
+        const which = s.family !== undefined ? `${s.family} handle ${s.handle}` : `rule ${s.rule}`;
+        lines.push({ text: `${m} ${where} ${which}: ${s.verdict}${target}`, tone });
         if (s.rule_text) lines.push({ text: `      ${s.rule_text}`, tone: 'dim' });
       }
     } else if ('nat' in s) {
