@@ -665,9 +665,15 @@ export function parseRule(toks: Tok[], family: Family): { stmts: Stmt[]; comment
 }
 
 /** Parses `{ elements }` tokens for a set of the given key and data types. */
-export function parseElements(toks: Tok[], keyTypes: TypeName[], dataType: TypeName | 'verdict' | null, interval: boolean): Elem[] {
+export function parseElements(
+  toks: Tok[],
+  keyTypes: TypeName[],
+  dataType: TypeName | 'verdict' | null,
+  interval: boolean,
+  keysOnly = false,
+): Elem[] {
   const p = new RuleParser(toks, 'ip');
-  return p.elementBlock(keyTypes, dataType, interval);
+  return p.elementBlock(keyTypes, dataType, interval, keysOnly);
 }
 
 const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto']);
@@ -845,7 +851,8 @@ class RuleParser {
     return { k: 'set', set: { elems, handle: 0, interval, isMap: dataType !== null } };
   }
 
-  elementBlock(keyTypes: TypeName[], dataType: TypeName | 'verdict' | null, _interval: boolean): Elem[] {
+  /** `keysOnly`: a map's elements named for deletion, without their data. */
+  elementBlock(keyTypes: TypeName[], dataType: TypeName | 'verdict' | null, _interval: boolean, keysOnly = false): Elem[] {
     this.expect('{');
     const out: Elem[] = [];
     while (!this.is('}')) {
@@ -875,7 +882,7 @@ class RuleParser {
         if (dataType === null) throw err(this.peek(), 'syntax error, unexpected colon');
         if (dataType === 'verdict') elem.data = this.verdict();
         else elem.data = [this.literal(dataType, this.word())];
-      } else if (dataType !== null) throw unexpected(this.peek(), 'colon');
+      } else if (dataType !== null && !keysOnly) throw unexpected(this.peek(), 'colon');
       out.push(elem);
       if (!this.accept(',')) break;
     }

@@ -369,7 +369,7 @@ function elementCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   const t = needTable(rs, fam, c.table, c.at.table);
   const s = needSet(t, c.name, c.at.name);
   if (c.op === 'delete') {
-    const elems = parseElements(c.toks, s.keyTypes, s.dataType, s.flags.includes('interval'));
+    const elems = parseElements(c.toks, s.keyTypes, s.dataType, s.flags.includes('interval'), true);
     const map = s.elems;
     const removed: Array<[string, (typeof elems)[number]]> = [];
     undo.push(() => {
