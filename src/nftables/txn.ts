@@ -62,10 +62,27 @@ export function runNft(rs: Ruleset, text: string, opts: ApplyOpts = {}): NftResu
 export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftResult {
   const undo: Array<() => void> = [];
   let output = '';
+  let current: Cmd | null = null;
   try {
-    for (const c of cmds) output += applyOne(rs, c, undo, opts);
+    for (const c of cmds) {
+      current = c;
+      output += applyOne(rs, c, undo, opts);
+    }
   } catch (e) {
+    // The kernel aborts a batch it refused but keeps its handle counters moving (measured:
+    // after a refused `add rule; add chain; add rule ... jump nowhere` the next rule's handle
+    // is 3 higher). Errors nft finds itself never reach the kernel and consume nothing.
+    const kernelSide = e instanceof TxnError && e.message.startsWith('Could not process rule');
+    const counters = kernelSide ? new Map(rs.tables.map((t) => [t, t.nextHandle])) : null;
+    const tableCounter = rs.nextTableHandle;
     for (let i = undo.length - 1; i >= 0; i--) undo[i]();
+    if (counters) {
+      for (const [t, n] of counters) if (rs.tables.includes(t)) t.nextHandle = n;
+      rs.nextTableHandle = tableCounter;
+      const failing = current && ['rule', 'chain', 'set'].includes(current.obj) && current.op !== 'replace' ? current : null;
+      const t = failing ? rs.tables.find((x) => x.family === (failing.family ?? 'ip') && x.name === failing.table) : undefined;
+      if (t) t.nextHandle++;
+    }
     if (e instanceof TxnError) return { ok: false, errors: [{ ...e.loc, message: e.message }] };
     if (e instanceof NftSyntaxError) return { ok: false, errors: [{ line: e.line, col: e.col, end: e.end, message: e.message }] };
     throw e;
@@ -421,10 +438,11 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
     if (c.index > ch.rules.length) throw new TxnError(c.loc, NOENT);
     at = c.op === 'insert' ? c.index : c.index + 1;
   } else if (c.op === 'insert') at = 0;
+  // Appending pushes in place (a full sync appends tens of thousands of rules); the undo pops it.
+  const pushed = c.op !== 'replace' && at === ch.rules.length;
   if (c.op === 'replace') ch.rules = ch.rules.slice(0, at - 1).concat([rule], ch.rules.slice(at));
-  else if (at === ch.rules.length) ch.rules.push(rule);
+  else if (pushed) ch.rules.push(rule);
   else ch.rules = ch.rules.slice(0, at).concat([rule], ch.rules.slice(at));
-  const pushed = at === before.length && c.op !== 'replace' && ch.rules === before;
   undo.push(() => {
     if (pushed) before.pop();
     ch.rules = before;
