@@ -7,6 +7,7 @@
  */
 import type { Hook, NfEnv, RejectWith, Skb } from '../netfilter/types.js';
 import { IPS_DST_NAT_DONE, IPS_SRC_NAT_DONE } from '../netfilter/types.js';
+import { packetLength } from '../packet/packet.js';
 import type { Chain, ElemKey, Expr, Family, NatSpec, Rhs, Rule, Ruleset, Stmt, Table, Verdict } from './ast.js';
 import { printRule } from './print.js';
 import { buildLookup, scalarOf, type Data, type Lookup, type Scalar } from './sets.js';
@@ -294,9 +295,7 @@ class TableCompiler {
 const DROP: Verdict = { v: 'drop' };
 
 function packetBytes(skb: Skb): number {
-  const p = skb.pkt;
-  const l4 = p.tcp ? 20 : p.udp ? 8 : p.icmp ? 8 : 0;
-  return 20 + p.ipOptionsLen + l4 + p.payload.length;
+  return packetLength(skb.pkt);
 }
 
 function typeOfExpr(e: Expr): TypeName | null {
@@ -600,7 +599,8 @@ function walk(tc: TableCompiler, base: CChain, skb: Skb, env: NfEnv, onStep: Nft
         chain: cur.chain.name,
         handle: r.rule.handle,
         verdict: verdictText(res.v),
-        ruleText: printRule(r.rule, family),
+        // As `nft monitor trace` shows it: the listing from before this packet was counted.
+        ruleText: printRule(r.rule, family, { packets: 1, bytes: packetBytes(skb) }),
       });
     }
     const v = res.v as Verdict | null;

@@ -269,7 +269,8 @@ function printNat(n: NatSpec, family: Family): string {
   return s;
 }
 
-export function printStmt(s: Stmt, family: Family): string {
+/** `less`: counts to take off counters, for printing a rule as it was before it counted the packet being traced. */
+export function printStmt(s: Stmt, family: Family, less?: { packets: number; bytes: number }): string {
   switch (s.k) {
     case 'match':
       return printMatch(s);
@@ -278,7 +279,7 @@ export function printStmt(s: Stmt, family: Family): string {
     case 'verdict':
       return printVerdict(s.verdict);
     case 'counter':
-      return `counter packets ${s.packets} bytes ${s.bytes}`;
+      return `counter packets ${s.packets - (less?.packets ?? 0)} bytes ${s.bytes - (less?.bytes ?? 0)}`;
     case 'log': {
       let out = 'log';
       if (s.prefix !== null) out += ` prefix "${s.prefix}"`;
@@ -313,8 +314,8 @@ export function printStmt(s: Stmt, family: Family): string {
   }
 }
 
-export function printRule(r: Rule, family: Family): string {
-  const parts = r.stmts.map((s) => printStmt(s, family));
+export function printRule(r: Rule, family: Family, less?: { packets: number; bytes: number }): string {
+  const parts = r.stmts.map((s) => printStmt(s, family, less));
   if (r.comment !== null) parts.push(`comment "${r.comment}"`);
   return parts.join(' ');
 }
