@@ -11,6 +11,7 @@ import { NftSyntaxError, type Tok } from './lexer.js';
 import { parseElements, parseNft, parseRule, exprTypes, type Cmd } from './parser.js';
 import { printChain, printRuleset, printTable, printSet } from './print.js';
 import { describe } from './types.js';
+import { editDistance } from '../core/diagnostic.js';
 
 export interface NftError {
   line: number;
@@ -60,6 +61,7 @@ export function runNft(rs: Ruleset, text: string, opts: ApplyOpts = {}): NftResu
 }
 
 export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftResult {
+  cached = rs.tables.slice();
   const undo: Array<() => void> = [];
   let output = '';
   let current: Cmd | null = null;
@@ -99,10 +101,25 @@ function findTable(rs: Ruleset, family: Family, name: string): Table | undefined
   return rs.tables.find((t) => t.family === family && t.name === name);
 }
 
+/** The tables that existed when the transaction began: nft's cache, from which it suggests names. */
+let cached: readonly Table[] = [];
+
 function needTable(rs: Ruleset, family: Family, name: string, loc: Loc): Table {
   const t = findTable(rs, family, name);
-  if (!t) throw new TxnError(loc, NOENT);
-  return t;
+  if (t) return t;
+  // nft checks names against its cache of the kernel's tables first, and suggests the closest.
+  let best: Table | null = null;
+  let bestD = Infinity;
+  for (const c of cached) {
+    if (c.family !== family) continue;
+    const d = editDistance(name, c.name);
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  if (best) throw new TxnError(loc, `No such file or directory; did you mean table ‘${best.name}’ in family ${family}?`);
+  throw new TxnError(loc, NOENT);
 }
 
 function needChain(t: Table, name: string, loc: Loc): Chain {
