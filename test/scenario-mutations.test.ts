@@ -91,11 +91,11 @@ const MUTATIONS: readonly Mutation[] = [
   {
     file: 'iptables-and-nftables.yaml',
     node: 'fw',
-    table: 'nat',
+    table: 'hostnat',
     chain: 'prerouting',
     rule: 2,
     about: 'the nft redirect',
-    nft: 'delete rule ip nat prerouting handle 2',
+    nft: 'delete rule ip hostnat prerouting handle 2',
   },
   {
     file: 'iptables-and-nftables.yaml',
@@ -104,6 +104,33 @@ const MUTATIONS: readonly Mutation[] = [
     chain: 'INPUT',
     rule: 1,
     about: 'the iptables DROP after an nft accept',
+  },
+  {
+    file: 'docker-nftables.yaml',
+    node: 'docker-host',
+    table: 'docker-bridges',
+    chain: 'nat-prerouting-and-output',
+    rule: 25,
+    about: 'the published port DNAT',
+    nft: 'delete rule ip docker-bridges nat-prerouting-and-output handle 25',
+  },
+  {
+    file: 'docker-nftables.yaml',
+    node: 'docker-host',
+    table: 'docker-bridges',
+    chain: 'raw-PREROUTING',
+    rule: 26,
+    about: 'the direct-access drop',
+    nft: 'delete rule ip docker-bridges raw-PREROUTING handle 26',
+  },
+  {
+    file: 'docker-nftables.yaml',
+    node: 'docker-host',
+    table: 'docker-bridges',
+    chain: 'nat-postrouting-out__bridge1',
+    rule: 39,
+    about: 'the bridge masquerade',
+    nft: 'delete rule ip docker-bridges nat-postrouting-out__bridge1 handle 39',
   },
 ];
 

@@ -439,12 +439,13 @@ function meta(key: string): Key {
       return () => 2;
     case 'protocol':
       return () => 0x0800;
+    // Without a device the kernel reads an empty name (and index 0): `iifname != "x"` matches a local packet.
     case 'iif':
     case 'iifname':
-      return (skb) => skb.inIf ?? undefined;
+      return (skb) => skb.inIf ?? '';
     case 'oif':
     case 'oifname':
-      return (skb) => skb.outIf ?? undefined;
+      return (skb) => skb.outIf ?? '';
     case 'skuid':
       return (skb) => skb.socket?.uid;
     case 'skgid':

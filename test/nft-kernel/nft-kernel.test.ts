@@ -30,6 +30,7 @@ function nativeOnly(listing: string): string {
 const LABS = [
   { scenario: 'scenarios/iptables-and-nftables.yaml', node: 'fw', bad: 'delete rule inet host input handle 999' },
   { scenario: 'scenarios/kube-proxy-nftables.yaml', node: 'node', bad: 'add rule ip kube-proxy services tcp dport 99999 accept' },
+  { scenario: 'scenarios/docker-nftables.yaml', node: 'docker-host', bad: 'add rule ip docker-bridges raw-PREROUTING jump nowhere' },
 ];
 
 describe.skipIf(!k.ok)(`nftables labs against the kernel (${k.why})`, () => {
