@@ -25,7 +25,10 @@ export class NftSyntaxError extends Error {
   }
 }
 
-const WORD = /[A-Za-z0-9_./\-:*%]/;
+/** Characters of a word, by char code: a table, since the lexer reads every byte of a 10,000-Service file. */
+const WORD = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-:*%') WORD[c.charCodeAt(0)] = 1;
+const isWord = (code: number): boolean => code < 128 && WORD[code] === 1;
 const TWO = new Set(['!=', '==', '<=', '>=']);
 const ONE = new Set(['{', '}', ';', ',', '=', '(', ')', '@', '$', '<', '>', '&', '|', '^', '!', '+', '.', ':', '-']);
 
@@ -67,15 +70,15 @@ export function tokenize(text: string): Tok[] {
       i = j + 1;
       continue;
     }
-    const two = text.slice(i, i + 2);
-    if (TWO.has(two)) {
+    const two = text[i + 1] === '=' ? text.slice(i, i + 2) : '';
+    if (two !== '' && TWO.has(two)) {
       out.push({ kind: 'op', v: two, line, col, end: col + 2 });
       i += 2;
       continue;
     }
-    if (WORD.test(c)) {
+    if (isWord(text.charCodeAt(i))) {
       let j = i;
-      while (j < n && WORD.test(text[j])) j++;
+      while (j < n && isWord(text.charCodeAt(j))) j++;
       const w = text.slice(i, j);
       if (w === '.' || w === ':' || w === '-') out.push({ kind: 'op', v: w, line, col, end: col + 1 });
       else out.push({ kind: 'word', v: w, line, col, end: col + w.length });

@@ -44,3 +44,18 @@ describe('a transaction is all or nothing', () => {
     expect(printRuleset(rs, { handles: false })).toBe(before);
   });
 });
+
+describe('a chain in use cannot be deleted', () => {
+  it('while a rule or a verdict-map element jumps to it; once they are gone it can', () => {
+    const rs = emptyRuleset();
+    runNft(rs, 'table ip t {\n\tmap m {\n\t\ttype ipv4_addr : verdict\n\t}\n\tchain c {\n\t}\n\tchain d {\n\t}\n}\n');
+    expect(runNft(rs, 'add rule ip t c jump d\nadd element ip t m { 10.0.0.1 : goto d }').ok).toBe(true);
+    expect(runNft(rs, 'delete chain ip t d').ok).toBe(false);
+    expect(runNft(rs, 'flush chain ip t c').ok).toBe(true);
+    expect(runNft(rs, 'delete chain ip t d').ok).toBe(false);
+    // A refused batch that removed the element must leave the reference in place.
+    expect(runNft(rs, 'delete element ip t m { 10.0.0.1 }\ndelete chain ip t nope').ok).toBe(false);
+    expect(runNft(rs, 'delete chain ip t d').ok).toBe(false);
+    expect(runNft(rs, 'delete element ip t m { 10.0.0.1 }\ndelete chain ip t d').ok).toBe(true);
+  });
+});

@@ -6,7 +6,18 @@
  * per-ruleset counter for tables, one per-table counter for chains, sets,
  * anonymous sets and rules, in the order nft sends the objects.
  */
-import { elemId, type Chain, type Family, type Loc, type NamedSet, type Rule, type Ruleset, type Stmt, type Table } from './ast.js';
+import {
+  elemId,
+  type Chain,
+  type Elem,
+  type Family,
+  type Loc,
+  type NamedSet,
+  type Rule,
+  type Ruleset,
+  type Stmt,
+  type Table,
+} from './ast.js';
 import { NftSyntaxError, type Tok } from './lexer.js';
 import { parseElements, parseNft, parseRule, exprTypes, type Cmd } from './parser.js';
 import { printChain, printRuleset, printTable, printSet } from './print.js';
@@ -180,7 +191,7 @@ function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
   }
   if (c.op === 'flush') {
     const t = needTable(rs, fam, c.table, c.at.table);
-    for (const ch of t.chains) flushChain(ch, undo);
+    for (const ch of t.chains) flushChain(t, ch, undo);
     return '';
   }
   if (c.op === 'delete') {
@@ -220,25 +231,55 @@ function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
   return '';
 }
 
-function flushChain(ch: Chain, undo: Array<() => void>): void {
+function flushChain(t: Table, ch: Chain, undo: Array<() => void>): void {
   if (!ch.rules.length) return;
+  bumpRefs(t, ch.rules.flatMap(targetsOfRule), -1, undo);
   const rules = ch.rules;
   ch.rules = [];
   undo.push(() => (ch.rules = rules));
 }
 
+/**
+ * How many rules and verdict-map elements jump or go to each chain, kept as they change, so
+ * deleting a chain from a 30,000-chain table need not scan every rule to know it is unused.
+ */
+const refCounts = new WeakMap<Table, Map<string, number>>();
+
+function refsOf(t: Table): Map<string, number> {
+  let m = refCounts.get(t);
+  if (!m) {
+    m = new Map();
+    refCounts.set(t, m);
+  }
+  return m;
+}
+
+function targetsOfElems(elems: Iterable<Elem>, out: string[]): string[] {
+  for (const e of elems) if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) out.push(e.data.chain);
+  return out;
+}
+
+function targetsOfRule(r: Rule): string[] {
+  const out: string[] = [];
+  for (const s of r.stmts) {
+    if (s.k === 'verdict' && s.verdict.chain !== undefined) out.push(s.verdict.chain);
+    if (s.k === 'vmap' && s.map.k === 'set') targetsOfElems(s.map.set.elems, out);
+  }
+  return out;
+}
+
+/** Adds `delta` to each target's count, and undoes it if the transaction fails. */
+function bumpRefs(t: Table, targets: string[], delta: number, undo: Array<() => void>): void {
+  if (!targets.length) return;
+  const m = refsOf(t);
+  for (const c of targets) m.set(c, (m.get(c) ?? 0) + delta);
+  undo.push(() => {
+    for (const c of targets) m.set(c, (m.get(c) ?? 0) - delta);
+  });
+}
+
 function isReferenced(t: Table, name: string): boolean {
-  for (const ch of t.chains)
-    for (const r of ch.rules)
-      for (const s of r.stmts) {
-        if (s.k === 'verdict' && s.verdict.chain === name) return true;
-        if (s.k === 'vmap' && s.map.k === 'set' && s.map.set.elems.some((e) => e.data && !Array.isArray(e.data) && e.data.chain === name))
-          return true;
-      }
-  for (const s of t.sets)
-    if (s.dataType === 'verdict')
-      for (const e of s.elems.values()) if (e.data && !Array.isArray(e.data) && e.data.chain === name) return true;
-  return false;
+  return (refsOf(t).get(name) ?? 0) > 0;
 }
 
 function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
@@ -247,7 +288,7 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
   if (c.op === 'list')
     return `table ${t.family} ${t.name} {\n${printChain(needChain(t, c.name, c.at.name), t.family, { handles: !!opts.handles })}}\n`;
   if (c.op === 'flush') {
-    flushChain(needChain(t, c.name, c.at.name), undo);
+    flushChain(t, needChain(t, c.name, c.at.name), undo);
     return '';
   }
   if (c.op === 'delete') {
@@ -303,6 +344,7 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
   if (c.op === 'flush') {
     const s = needSet(t, c.name, c.at.name);
     const elems = s.elems;
+    bumpRefs(t, targetsOfElems(elems.values(), []), -1, undo);
     s.elems = new Map();
     undo.push(() => (s.elems = elems));
     return '';
@@ -312,6 +354,7 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
     if (!s) throw new TxnError(c.loc, NOENT);
     if (setReferenced(t, s.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
     const i = t.sets.indexOf(s);
+    bumpRefs(t, targetsOfElems(s.elems.values(), []), -1, undo);
     t.sets.splice(i, 1);
     t.setByName.delete(s.name);
     undo.push(() => {
@@ -391,6 +434,15 @@ function addElements(t: Table, s: NamedSet, toks: Tok[], create: boolean, undo: 
     map.set(id, e);
     added.push(id);
   }
+  bumpRefs(
+    t,
+    targetsOfElems(
+      added.map((id) => map.get(id)!),
+      [],
+    ),
+    1,
+    undo,
+  );
 }
 
 function locOfToks(toks: Tok[]): Loc {
@@ -416,6 +468,15 @@ function elementCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
       map.delete(id);
       removed.push([id, old]);
     }
+    bumpRefs(
+      t,
+      targetsOfElems(
+        removed.map(([, e]) => e),
+        [],
+      ),
+      -1,
+      undo,
+    );
     return '';
   }
   addElements(t, s, c.toks, c.op === 'create', undo);
@@ -430,6 +491,7 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
     const i = ch.rules.findIndex((r) => r.handle === c.handle);
     if (i < 0) throw new TxnError(c.at.handle, NOENT);
     const before = ch.rules;
+    bumpRefs(t, targetsOfRule(ch.rules[i]), -1, undo);
     ch.rules = ch.rules.slice(0, i).concat(ch.rules.slice(i + 1));
     undo.push(() => (ch.rules = before));
     return '';
@@ -457,6 +519,8 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   } else if (c.op === 'insert') at = 0;
   // Appending pushes in place (a full sync appends tens of thousands of rules); the undo pops it.
   const pushed = c.op !== 'replace' && at === ch.rules.length;
+  if (c.op === 'replace') bumpRefs(t, targetsOfRule(ch.rules[at - 1]), -1, undo);
+  bumpRefs(t, targetsOfRule(rule), 1, undo);
   if (c.op === 'replace') ch.rules = ch.rules.slice(0, at - 1).concat([rule], ch.rules.slice(at));
   else if (pushed) ch.rules.push(rule);
   else ch.rules = ch.rules.slice(0, at).concat([rule], ch.rules.slice(at));
