@@ -29,6 +29,7 @@ describe('nflab save --nft prints the kernel listing for every corpus-nft file l
     'host-firewall-inet',
     'kube-proxy-nftables-12-services',
     'kube-proxy-nftables-12-services-nested',
+    'kube-proxy-nftables-300-services',
   ];
   for (const f of files) {
     it(f, () => {
@@ -40,6 +41,21 @@ describe('nflab save --nft prints the kernel listing for every corpus-nft file l
       expect(a.stdout).toBe(readFileSync(join(corpus, '_kernel-roundtrip', `${f}.listed-a`), 'utf8'));
     });
   }
+});
+
+describe('the add-one-service partial sync, through a scenario', () => {
+  it('nflab save --after SCENARIO --nft: the 12-Service topology, then nft -f - of the add-one file, lists as the kernel did', () => {
+    const t = topo('add-one', `{ file: ${join(corpus, 'kube-proxy-nftables-12-services.nft')} }`);
+    const sc = join(tmp, 'add-one-scenario.yaml');
+    const stdin = readFileSync(join(corpus, 'kube-proxy-nftables-add-one-service.nft'), 'utf8');
+    writeFileSync(
+      sc,
+      `topology: ${t}\nseed: 1\nsteps:\n  - exec:\n      on: h\n      cmd: nft -f -\n      stdin: |\n${stdin.replace(/^/gm, '        ').trimEnd()}\n`,
+    );
+    const r = nflab('save', t, '--node', 'h', '--nft', '-a', '--after', sc);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(readFileSync(join(corpus, '_kernel-roundtrip', 'kube-proxy-nftables-add-one-service.listed-a'), 'utf8'));
+  });
 });
 
 describe('a bad nftables: block is reported inside the topology file', () => {
