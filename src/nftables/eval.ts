@@ -263,6 +263,12 @@ class TableCompiler {
   }
 
   private match(left: Expr, op: string | null, right: Rhs): Op {
+    // A concatenation compared with one value is a lookup in a set of that one element.
+    if (left.k === 'concat' && right.k === 'val')
+      return this.match(left, op, {
+        k: 'set',
+        set: { elems: [{ key: right.key, data: null }], handle: 0, interval: right.key.hi !== null, isMap: false },
+      });
     if (right.k === 'ref' || right.k === 'set') {
       const keys = keysOf(left);
       const look = right.k === 'ref' ? null : buildLookup(right.set.elems, keys.length, right.set.interval, () => 0);

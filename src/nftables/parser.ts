@@ -771,7 +771,9 @@ class RuleParser {
         break;
     }
     if (UNSUPPORTED.has(w)) throw err(t, `nflab does not support the ${w} expression yet`);
+    const startTok = this.peek();
     const left = this.exprWithConcat();
+    const endTok = this.t[this.i - 1];
     if (this.is('set') && (left.k === 'meta' || left.k === 'ct')) {
       this.i++;
       const vt = this.peek();
@@ -787,7 +789,10 @@ class RuleParser {
       return { k: 'vmap', key: left, map };
     }
     if (this.is('map')) throw err(this.peek(), 'nflab does not support map lookups outside vmap and nat yet');
-    return this.relational(left);
+    const rel = this.relational(left);
+    if (left.k === 'concat' && rel.k === 'match' && rel.right.k === 'val')
+      throw new NftSyntaxError('Use concatenations with sets and maps, not singleton values', startTok.line, startTok.col, endTok.end);
+    return rel;
   }
 
   private relational(left: Expr): Stmt {
