@@ -16,7 +16,8 @@ export function packetLabel(p: PacketSummary): string {
 export function stepTone(s: TraceStep): Tone {
   if ('hook' in s) {
     if (isNatTarget(s.target)) return 'nat';
-    const t = verdictTone(s.verdict);
+    // nft verdicts are lower case (`accept`, `drop`); they colour as iptables' do.
+    const t = verdictTone(s.family !== undefined ? s.verdict.toUpperCase() : s.verdict);
     return t === 'info' ? 'plain' : t;
   }
   if ('nat' in s) return 'nat';
