@@ -21,6 +21,8 @@ interface Mutation {
   rule: number;
   /** What the rule does, for the test's name. */
   about: string;
+  /** For a native nftables rule: the `nft` command that removes it (table/chain/rule then only name it). */
+  nft?: string;
 }
 
 const MUTATIONS: readonly Mutation[] = [
@@ -50,6 +52,86 @@ const MUTATIONS: readonly Mutation[] = [
   { file: 'policy-routing.yaml', node: 'gw', table: 'mangle', chain: 'OUTPUT', rule: 1, about: 'CONNMARK --restore-mark for replies' },
   { file: 'kube-proxy-5000.yaml', node: 'node', table: 'nat', chain: 'KUBE-NODEPORTS', rule: 1, about: "the running Service's NodePort" },
   { file: 'kube-proxy-5000.yaml', node: 'node', table: 'nat', chain: 'KUBE-MARK-MASQ', rule: 1, about: 'the masquerade mark' },
+  {
+    file: 'kube-proxy-nftables.yaml',
+    node: 'node',
+    table: 'kube-proxy',
+    chain: 'nat-prerouting',
+    rule: 41,
+    about: 'jump services',
+    nft: 'delete rule ip kube-proxy nat-prerouting handle 41',
+  },
+  {
+    file: 'kube-proxy-nftables.yaml',
+    node: 'node',
+    table: 'kube-proxy',
+    chain: 'masquerading',
+    rule: 38,
+    about: 'masquerade',
+    nft: 'delete rule ip kube-proxy masquerading handle 38',
+  },
+  {
+    file: 'kube-proxy-nftables.yaml',
+    node: 'node',
+    table: 'kube-proxy',
+    chain: 'cluster-ips-check',
+    rule: 24,
+    about: 'the reject',
+    nft: 'delete rule ip kube-proxy cluster-ips-check handle 24',
+  },
+  {
+    file: 'iptables-and-nftables.yaml',
+    node: 'fw',
+    table: 'host',
+    chain: 'input',
+    rule: 4,
+    about: 'the nft drop',
+    nft: 'delete rule inet host input handle 4',
+  },
+  {
+    file: 'iptables-and-nftables.yaml',
+    node: 'fw',
+    table: 'hostnat',
+    chain: 'prerouting',
+    rule: 2,
+    about: 'the nft redirect',
+    nft: 'delete rule ip hostnat prerouting handle 2',
+  },
+  {
+    file: 'iptables-and-nftables.yaml',
+    node: 'fw',
+    table: 'filter',
+    chain: 'INPUT',
+    rule: 1,
+    about: 'the iptables DROP after an nft accept',
+  },
+  {
+    file: 'docker-nftables.yaml',
+    node: 'docker-host',
+    table: 'docker-bridges',
+    chain: 'nat-prerouting-and-output',
+    rule: 25,
+    about: 'the published port DNAT',
+    nft: 'delete rule ip docker-bridges nat-prerouting-and-output handle 25',
+  },
+  {
+    file: 'docker-nftables.yaml',
+    node: 'docker-host',
+    table: 'docker-bridges',
+    chain: 'raw-PREROUTING',
+    rule: 26,
+    about: 'the direct-access drop',
+    nft: 'delete rule ip docker-bridges raw-PREROUTING handle 26',
+  },
+  {
+    file: 'docker-nftables.yaml',
+    node: 'docker-host',
+    table: 'docker-bridges',
+    chain: 'nat-postrouting-out__bridge1',
+    rule: 39,
+    about: 'the bridge masquerade',
+    nft: 'delete rule ip docker-bridges nat-postrouting-out__bridge1 handle 39',
+  },
 ];
 
 const dir = join(import.meta.dirname, '..', 'scenarios');
@@ -68,10 +150,11 @@ describe('bundled scenarios notice a missing rule', () => {
       const built = Lab.build(sc.value.topology, { seed: sc.value.seed, record: true });
       if (!built.ok) throw new Error(built.error.map(formatDiagnostic).join('\n'));
       const lab = built.value;
-      const before = lab.exec(m.node, `iptables-save -t ${m.table}`).stdout;
-      const del = lab.exec(m.node, `iptables -t ${m.table} -D ${m.chain} ${m.rule}`);
+      const save = m.nft ? 'nft list ruleset' : `iptables-save -t ${m.table}`;
+      const before = lab.exec(m.node, save).stdout;
+      const del = lab.exec(m.node, m.nft ? `nft ${m.nft}` : `iptables -t ${m.table} -D ${m.chain} ${m.rule}`);
       expect(del.exitCode, del.stderr).toBe(0);
-      expect(lab.exec(m.node, `iptables-save -t ${m.table}`).stdout).not.toBe(before);
+      expect(lab.exec(m.node, save).stdout).not.toBe(before);
 
       const noticed: string[] = [];
       sc.value.steps.forEach((step, i) => {

@@ -159,6 +159,8 @@ const save: Command = async (argv) => {
     counters: { short: 'c' },
     table: { value: true, short: 't' },
     after: { value: true },
+    nft: {},
+    handle: { short: 'a' },
   });
   if (p.positional.length !== 1) throw new UsageError('save needs one topology file');
   const nodeName = flag(p, 'node');
@@ -174,6 +176,10 @@ const save: Command = async (argv) => {
   } else lab = buildLab(loadTopo(p.positional[0]));
   const node = lab.node(nodeName);
   if (!node) throw new UsageError(`no node "${nodeName}"; nodes: ${[...lab.nodes.keys()].join(', ')}`);
+  if (has(p, 'nft')) {
+    process.stdout.write(lab.exec(nodeName, has(p, 'handle') ? 'nft -a list ruleset' : 'nft list ruleset').stdout);
+    return 0;
+  }
   process.stdout.write(node.views.save(has(p, 'counters'), flag(p, 'table')));
   return 0;
 };

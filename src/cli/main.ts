@@ -19,7 +19,7 @@ usage:
                  [--scenario-dir DIR] [--capture-dir DIR]
   nflab check TOPOLOGY|SCENARIO...
   nflab export TOPOLOGY --format netns [--prefix P]
-  nflab save TOPOLOGY --node NODE [-c] [-t TABLE] [--after SCENARIO]
+  nflab save TOPOLOGY --node NODE [-c] [-t TABLE] [--after SCENARIO] [--nft [-a]]
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -168,6 +168,7 @@ class ScriptWriter {
   preflight(): void {
     const needs = ['ip', 'iptables-restore', 'setpriv', 'ss', 'sysctl'];
     if (this.topo.nodes.some((n) => n.iptablesCmds.length > 0)) needs.push('iptables');
+    if (this.topo.nodes.some((n) => n.nftables)) needs.push('nft');
     this.line(`  [[ $EUID -eq 0 ]] || die "run me as root (ip netns needs it)"`);
     this.line(`  need ${needs.join(' ')}`);
     const ipsets = this.topo.nodes.flatMap((n) => n.ipsets.map((s) => `${s.name} on ${n.name}`));
@@ -314,6 +315,15 @@ class ScriptWriter {
       for (const c of n.iptablesCmds) {
         const r = splitShellWords(resolveOwnerNames(c.text, n.users, n.groups));
         if (r.ok) this.line(`  ip netns exec ${ns} ${r.words.map(shq).join(' ')}`);
+      }
+      if (n.nftables) {
+        // After iptables, as nflab loads them: one nft transaction.
+        const body = n.nftables.text.replace(/\n*$/, '\n');
+        let delim = `NFLAB_NFT_${k++}`;
+        while (body.split('\n').includes(delim)) delim += '_';
+        this.line(`  ip netns exec ${ns} nft -f - <<'${delim}'`);
+        this.out.push(body.slice(0, -1));
+        this.line(delim);
       }
     }
   }

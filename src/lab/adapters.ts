@@ -21,6 +21,7 @@ import type { ConntrackPort, Manip, RouteDecision, RouteKey, RoutingPort } from 
 import type { NodeSkb } from '../node/skb.js';
 import type { NodeSpec } from '../topology/model.js';
 import { attachNetfilter } from './netfilter-adapter.js';
+import { ensureNft, loadNftables } from '../nftables/node-state.js';
 import { buildIpset } from './ipset.js';
 import type { NodeModules } from './types.js';
 
@@ -169,5 +170,7 @@ export function attachNodeModules(node: Node, spec: NodeSpec): { modules: NodeMo
   for (const s of spec.ipsets) node.nfEnv.ipsets.set(s.name, buildIpset(s));
   for (const n of spec.nfacct) node.nfEnv.nfacctCounters.set(n, { packets: 0, bytes: 0 });
   const { ruleset, lookups } = attachNetfilter(node, spec, ct, diags);
+  const nft = ensureNft(node, () => node.lab.timers.now() / 1000);
+  if (spec.nftables) diags.push(...loadNftables(nft, spec.nftables));
   return { modules: { routing: rt, conntrack: ct, ruleset, lookups }, diags };
 }

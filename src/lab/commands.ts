@@ -10,6 +10,8 @@ import type { Node } from '../node/node.js';
 import { makeCidr } from '../packet/ipv4.js';
 import { iptablesCommand, iptablesRestoreCommand, iptablesSaveCommand } from './netfilter-adapter.js';
 import type { CommandOutput, NodeModules } from './types.js';
+import { runNftCommand } from '../nftables/command.js';
+import { ensureNft } from '../nftables/node-state.js';
 
 const fail = (stderr: string, exitCode = 1): CommandOutput => ({
   stdout: '',
@@ -44,10 +46,19 @@ export function runNodeCommand(node: Node, mods: NodeModules, line: string, stdi
     }
     case 'conntrack':
       return runConntrack(mods.conntrack, args);
+    case 'nft':
+      return runNftCommand(
+        ensureNft(node, () => node.lab.timers.now() / 1000),
+        args,
+        stdin,
+      );
     case 'sysctl':
       return sysctl(node, mods, args);
     default:
-      return fail(`nflab: ${tool}: command not found (nodes run iptables, iptables-restore, iptables-save, ip, conntrack, sysctl)`, 127);
+      return fail(
+        `nflab: ${tool}: command not found (nodes run iptables, iptables-restore, iptables-save, nft, ip, conntrack, sysctl)`,
+        127,
+      );
   }
 }
 

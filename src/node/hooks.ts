@@ -19,6 +19,9 @@ import type { Node } from './node.js';
 import type { Manip } from './ports.js';
 import type { NodeSkb } from './skb.js';
 import { sendReject } from './icmp.js';
+import { nftOf } from '../nftables/node-state.js';
+import { hookOrder, type OrderEntry } from '../nftables/hook-order.js';
+import { natBound, type CompiledBase, type NftStepSink } from '../nftables/eval.js';
 
 type Stage = TableName | 'conntrack' | 'nat' | 'confirm';
 
@@ -45,10 +48,19 @@ export type Reroute = (skb: NodeSkb) => boolean;
 /** Runs every stage of `hook`; false means the packet was dropped (or stolen). */
 export function runHook(node: Node, hook: Hook, skb: NodeSkb, reroute: Reroute | null = null): boolean {
   const env = node.nfEnv;
-  for (const stage of STAGES[hook]) {
+  // Native nft base chains take their places among the iptables stages by priority (src/nftables/hook-order.ts).
+  const nft = nftOf(node);
+  const prog = nft?.active ? nft.program : null;
+  const order = prog ? hookOrder(prog, hook, STAGES[hook]) : null;
+  for (const entry of order ? order.entries : IPT_ONLY[hook]) {
+    if (entry.kind === 'nft') {
+      if (!runNftChain(node, env, hook, entry.chain, skb, reroute)) return false;
+      continue;
+    }
+    const stage = entry.stage;
     switch (stage) {
       case 'conntrack':
-        if (!skb.ct && node.netfilter.needsConntrack()) {
+        if (!skb.ct && (node.netfilter.needsConntrack() || prog?.needsConntrack)) {
           node.conntrack.inbound(skb);
           if (skb.trace) recordConntrack(node, skb, hook);
         }
@@ -57,10 +69,20 @@ export function runHook(node: Node, hook: Hook, skb: NodeSkb, reroute: Reroute |
         if (skb.ct && !node.conntrack.confirm(skb)) return dropped(node, skb, hook, 'conntrack clash');
         break;
       case 'nat': {
-        if (!node.netfilter.hasTable('nat') || !skb.ct) break;
+        const natChains = order?.nat;
+        const iptNat = node.netfilter.hasTable('nat');
+        if ((!iptNat && !prog?.hasNat) || !skb.ct) break;
         const before = skb.trace ? natView(skb) : null;
         const dstBefore = skb.pkt.dst;
-        const v = node.conntrack.natHook(skb, hook, () => (table(node, env, 'nat', hook, skb) ? 'ACCEPT' : 'DROP'));
+        const v = node.conntrack.natHook(skb, hook, () => {
+          if (!natChains) return table(node, env, 'nat', hook, skb) ? 'ACCEPT' : 'DROP';
+          // Every nat chain at this hook in priority order, until one binds the connection.
+          for (const c of natChains) {
+            if (c === null ? iptNat && !table(node, env, 'nat', hook, skb) : !runNftChain(node, env, hook, c, skb, null)) return 'DROP';
+            if (natBound(skb, hook)) break;
+          }
+          return 'ACCEPT';
+        });
         if (v !== 'ACCEPT') return skb.trace?.outcome === 'in-flight' ? dropped(node, skb, hook, 'nat') : false;
         if (before !== null) {
           const after = natView(skb);
@@ -80,6 +102,49 @@ export function runHook(node: Node, hook: Hook, skb: NodeSkb, reroute: Reroute |
     }
   }
   return true;
+}
+
+const IPT_ONLY = Object.fromEntries(
+  (Object.keys(STAGES) as Hook[]).map((h) => [h, STAGES[h].map((stage) => ({ kind: 'ipt' as const, stage }))]),
+) as Record<Hook, OrderEntry[]>;
+
+/** One native nft base chain; false means the packet was dropped. */
+function runNftChain(node: Node, env: NodeNfEnv, hook: Hook, chain: CompiledBase, skb: NodeSkb, reroute: Reroute | null): boolean {
+  env.hook = hook;
+  env.table = chain.type === 'nat' ? 'nat' : 'filter';
+  let onStep: NftStepSink | null = null;
+  const trace = skb.trace;
+  if (trace) {
+    const packet = summarizePacket(skb.pkt, skb.mark);
+    onStep = (s) =>
+      node.record(trace, {
+        node: node.name,
+        hook,
+        family: s.family,
+        table: s.table,
+        chain: s.chain,
+        handle: s.handle,
+        verdict: s.verdict,
+        ...(s.ruleText !== undefined ? { rule_text: s.ruleText } : {}),
+        ...(s.policy ? { policy: true } : {}),
+        packet,
+      });
+  }
+  const markBefore = skb.mark;
+  const dstBefore = skb.pkt.dst;
+  if (chain.run(skb, env, onStep)) {
+    if (reroute && chain.type === 'route' && (skb.mark !== markBefore || skb.pkt.dst !== dstBefore) && !reroute(skb)) return false;
+    return true;
+  }
+  if (trace && trace.outcome === 'in-flight') {
+    node.record(trace, {
+      node: node.name,
+      drop: { reason: env.rejected ? 'rejected' : 'rule', hook, table: chain.table, chain: chain.chain },
+    });
+    node.lab.tracer.end(trace, env.rejected ? 'rejected' : 'dropped', node.name);
+  }
+  env.rejected = false;
+  return false;
 }
 
 function table(node: Node, env: NodeNfEnv, name: TableName, hook: Hook, skb: NodeSkb): boolean {

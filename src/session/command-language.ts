@@ -30,6 +30,7 @@ export const NODE_VERBS = [
   'iptables-nft',
   'iptables-nft-restore',
   'iptables-nft-save',
+  'nft',
 ] as const;
 
 export const COMMAND_HELP = `commands:
@@ -40,6 +41,7 @@ export const COMMAND_HELP = `commands:
   NODE iptables-save [-c]           the node's rules
   NODE iptables-legacy|-nft ...     the same, priced as that backend's rule change
   NODE ip route|rule ...            routes and policy rules
+  NODE nft list ruleset [-a] | ...  native nftables (nft add|insert|delete|flush ...)
   NODE conntrack -L|-F|-D ...       connection tracking
   NODE sysctl [-w] KEY[=VALUE]
   run | pause | step [N] | reset    drive virtual time

@@ -10,13 +10,26 @@ import type { SourcePos } from '../core/diagnostic.js';
 import type { NodeSpec } from './model.js';
 import { describe, entries, items, readString, type YamlNode, type YamlSrc } from './yaml-src.js';
 
-export function readIptables(src: YamlSrc, node: YamlNode | null, baseDir: string, nodeName: string): NodeSpec['iptables'] {
+/** What the two rules keys are called and hold, for their messages. */
+const KEYS = {
+  iptables: { text: 'iptables-restore text', file: 'an iptables-save file' },
+  nftables: { text: 'nft -f text', file: 'an nft -f file' },
+};
+
+export function readIptables(
+  src: YamlSrc,
+  node: YamlNode | null,
+  baseDir: string,
+  nodeName: string,
+  key: keyof typeof KEYS = 'iptables',
+): NodeSpec['iptables'] {
+  const k = KEYS[key];
   if (isMap(node)) {
-    const es = entries(src, node, `iptables of ${nodeName}`, ['file']);
+    const es = entries(src, node, `${key} of ${nodeName}`, ['file']);
     const f = es?.find((e) => e.key === 'file');
     if (!es) return null;
     if (!f) {
-      src.error(node, 'iptables as a mapping takes `file: PATH` (an iptables-save file, relative to the topology file)');
+      src.error(node, `${key} as a mapping takes \`file: PATH\` (${k.file}, relative to the topology file)`);
       return null;
     }
     const rel = readString(src, f.value, '`file`');
@@ -35,18 +48,18 @@ export function readIptables(src: YamlSrc, node: YamlNode | null, baseDir: strin
             : code === 'EACCES'
               ? 'permission denied'
               : (code ?? 'unreadable');
-      src.error(f.value, `cannot read iptables file "${rel}" (${path}): ${why}`);
+      src.error(f.value, `cannot read ${key} file "${rel}" (${path}): ${why}`);
       return null;
     }
     return { text, pos: { file: path, line: 1, col: 1 }, file: path, lineOffset: 0, colOffset: 0 };
   }
   if (!isScalar(node) || typeof (node as Scalar).value !== 'string') {
-    src.error(node, `iptables must be iptables-restore text (\`iptables: |\`) or { file: PATH }, not ${describe(node)}`);
+    src.error(node, `${key} must be ${k.text} (\`${key}: |\`) or { file: PATH }, not ${describe(node)}`);
     return null;
   }
   const s = node as Scalar<string>;
   if (s.type === 'BLOCK_FOLDED' || s.type === 'PLAIN') {
-    src.error(node, 'iptables text must be a literal block (`iptables: |`): folding would join the rule lines');
+    src.error(node, `${key} text must be a literal block (\`${key}: |\`): folding would join the rule lines`);
     return null;
   }
   return { text: s.value, ...textStart(src, s), file: src.file };

@@ -52,6 +52,8 @@ export interface NodeSpec {
   } | null;
   /** `iptables ...` command lines, in order. */
   iptablesCmds: Array<{ text: string; pos: SourcePos }>;
+  /** `nft -f` text, placed as `iptables` is; it loads after the iptables rules, as one transaction. */
+  nftables?: NodeSpec['iptables'];
   listen: ListenSpec[];
   ipsets: IpsetSpec[];
   nfacct: string[];

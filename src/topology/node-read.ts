@@ -10,7 +10,18 @@ import { KNOWN_SYSCTLS, SYSCTL_SUMMARY, resolveSysctl, sysctlValue } from './sys
 import { didYouMean } from '../core/diagnostic.js';
 import { entries, items, readString, scalar, describe, type Entry, type YamlNode, type YamlSrc } from './yaml-src.js';
 
-export const NODE_KEYS = ['interfaces', 'routes', 'ip_rules', 'sysctl', 'iptables', 'iptables_cmds', 'listen', 'ipsets', 'nfacct'];
+export const NODE_KEYS = [
+  'interfaces',
+  'routes',
+  'ip_rules',
+  'sysctl',
+  'iptables',
+  'iptables_cmds',
+  'nftables',
+  'listen',
+  'ipsets',
+  'nfacct',
+];
 export const HOST_KEYS = [...NODE_KEYS, 'users', 'groups', 'namespaces', 'iptables_backend'];
 const HOST_ONLY = ['users', 'groups', 'namespaces', 'iptables_backend'];
 
@@ -64,6 +75,9 @@ export function readNode(ctx: NodeContext, body: YamlNode | null, isHost: boolea
         break;
       case 'iptables_cmds':
         spec.iptablesCmds = readIptablesCmds(src, e.value, name);
+        break;
+      case 'nftables':
+        spec.nftables = readIptables(src, e.value, ctx.baseDir, name, 'nftables');
         break;
       case 'listen':
         draft.listens = readListen(src, e.value, name);

@@ -6,6 +6,8 @@ export function renderStep(s: TraceStep): string {
     const where = `${s.hook} ${s.table}/${s.chain}`;
     const pkt = `${s.packet.src} → ${s.packet.dst}${s.packet.flags ? ` [${s.packet.flags}]` : ''}`;
     if (s.policy) return `${where}: policy ${s.verdict}   (${pkt})`;
+    if (s.family !== undefined)
+      return `${s.hook} ${s.family} ${s.table} ${s.chain} handle ${s.handle}: ${s.verdict}   ${s.rule_text ?? ''}   (${pkt})`;
     return `${where} #${s.rule}: ${s.verdict}${s.target && s.target !== s.verdict ? ` (${s.target})` : ''}   ${s.rule_text ?? ''}   (${pkt})`;
   }
   if ('route' in s) {

@@ -18,12 +18,19 @@ export interface PacketSummary {
   mark: string;
 }
 
+/**
+ * A rule or policy step. iptables steps carry `rule` (SPEC section 4); native nft
+ * steps carry `family` and `handle` instead (SPEC section 6), and `verdict` as
+ * `nft monitor trace` prints it.
+ */
 export interface RuleTraceStep {
   node: string;
   hook: string;
+  family?: string;
   table: string;
   chain: string;
-  rule: number | null;
+  rule?: number | null;
+  handle?: number | null;
   verdict: string;
   target?: string;
   rule_text?: string;

@@ -16,7 +16,8 @@ export function packetLabel(p: PacketSummary): string {
 export function stepTone(s: TraceStep): Tone {
   if ('hook' in s) {
     if (isNatTarget(s.target)) return 'nat';
-    const t = verdictTone(s.verdict);
+    // nft verdicts are lower case (`accept`, `drop`); they colour as iptables' do.
+    const t = verdictTone(s.family !== undefined ? s.verdict.toUpperCase() : s.verdict);
     return t === 'info' ? 'plain' : t;
   }
   if ('nat' in s) return 'nat';
@@ -57,7 +58,8 @@ export function traceLines(t: PacketTrace): Line[] {
       if (s.policy) lines.push({ text: `${m} ${where}: policy ${s.verdict}`, tone });
       else {
         const target = s.target && s.target !== s.verdict ? ` (${s.target})` : '';
-        lines.push({ text: `${m} ${where} rule ${s.rule}: ${s.verdict}${target}`, tone });
+        const which = s.family !== undefined ? `${s.family} handle ${s.handle}` : `rule ${s.rule}`;
+        lines.push({ text: `${m} ${where} ${which}: ${s.verdict}${target}`, tone });
         if (s.rule_text) lines.push({ text: `      ${s.rule_text}`, tone: 'dim' });
       }
     } else if ('nat' in s) {

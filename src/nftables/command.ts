@@ -1,0 +1,61 @@
+/**
+ * The `nft` command inside a node: `nft [-a] [-c] -f -` with stdin, and one
+ * command on the command line (`nft add rule ...`, `nft list ruleset`, ...).
+ * Output and errors as nft prints them; a failed run changes nothing.
+ */
+import { formatNftError, runNft, type NftError } from './txn.js';
+import type { NftNode } from './node-state.js';
+
+export interface NftCommandOutput {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  changedRules?: boolean;
+}
+
+const usage = (msg: string): NftCommandOutput => ({ stdout: '', stderr: `Error: ${msg}\n`, exitCode: 1 });
+
+/** nft's error report for a command line: the message, the line, and carets under the place. */
+function lineError(text: string, e: NftError): string {
+  const line = text.split('\n')[e.line - 1] ?? '';
+  const width = Math.max(1, e.end - e.col);
+  return `Error: ${e.message}\n${line}\n${' '.repeat(Math.max(0, e.col - 1))}${'^'.repeat(width)}\n`;
+}
+
+export function runNftCommand(state: NftNode, args: string[], stdin: string | null): NftCommandOutput {
+  let handles = false;
+  let check = false;
+  let file: string | null = null;
+  const words: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (words.length === 0 && a.startsWith('-') && a.length > 1) {
+      if (a === '-a' || a === '--handle') handles = true;
+      else if (a === '-c' || a === '--check') check = true;
+      else if (a === '-f' || a === '--file') {
+        file = args[++i] ?? null;
+        if (file === null) return usage('option requires an argument -- f');
+      } else if (a === '-n' || a === '-s' || a === '-e' || a === '--echo' || a === '--stateless' || a === '--numeric') continue;
+      else return usage(`nflab's nft does not support the option ${a}`);
+    } else words.push(a);
+  }
+  let text: string;
+  let where: string | null;
+  if (file !== null) {
+    if (file !== '-' && file !== '/dev/stdin') return usage(`Could not open file "${file}": nodes have no files; use nft -f - with stdin`);
+    if (words.length) return usage('syntax error, unexpected command after -f');
+    text = stdin ?? '';
+    where = '/dev/stdin';
+  } else {
+    if (!words.length) return usage('no command given');
+    text = words.join(' ');
+    where = null;
+  }
+  const before = state.version;
+  const r = runNft(state.rs, text, { check, handles, nowMs: state.nowMs(), onCommit: () => state.changed() });
+  if (!r.ok) {
+    const stderr = r.errors.map((e) => (where ? `${formatNftError(where, e)}\n` : lineError(text, e))).join('');
+    return { stdout: '', stderr, exitCode: 1 };
+  }
+  return { stdout: r.output, stderr: '', exitCode: 0, changedRules: state.version !== before };
+}

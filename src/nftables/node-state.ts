@@ -1,0 +1,67 @@
+/**
+ * A namespace's nftables: its ruleset and the compiled form the packet path
+ * runs. Kept beside the node (keyed by it) so the node layer needs no field of
+ * its own; the packet path asks `nftOf(node)`.
+ */
+import { emptyRuleset, type Ruleset } from './ast.js';
+import { compileRuleset, type CompiledRuleset } from './eval.js';
+import { formatNftError, runNft } from './txn.js';
+
+export class NftNode {
+  readonly rs: Ruleset = emptyRuleset();
+  version = 0;
+  private compiled: CompiledRuleset | null = null;
+
+  constructor(readonly nowMs: () => number) {}
+
+  changed(): void {
+    this.version++;
+    this.compiled = null;
+  }
+
+  /** The base chains by hook, compiled once per change. */
+  get program(): CompiledRuleset {
+    if (!this.compiled) this.compiled = compileRuleset(this.rs);
+    return this.compiled;
+  }
+
+  /** True when the ruleset has any table at all (the packet path skips nft entirely otherwise). */
+  get active(): boolean {
+    return this.rs.tables.length > 0;
+  }
+}
+
+const states = new WeakMap<object, NftNode>();
+
+export function nftOf(node: object): NftNode | undefined {
+  return states.get(node);
+}
+
+export function ensureNft(node: object, nowMs: () => number): NftNode {
+  let s = states.get(node);
+  if (!s) {
+    s = new NftNode(nowMs);
+    states.set(node, s);
+  }
+  return s;
+}
+
+export interface NftSource {
+  text: string;
+  file: string;
+  /** Line N of `text` is line N + lineOffset of `file`; columns shift by colOffset (a YAML block's indentation). */
+  lineOffset: number;
+  colOffset?: number;
+}
+
+/** Loads a topology's `nftables:` text as one transaction; errors come back at their place in `src.file`. */
+export function loadNftables(state: NftNode, src: NftSource): Array<{ file: string; line: number; col: number; message: string }> {
+  const r = runNft(state.rs, src.text, { onCommit: () => state.changed() });
+  if (r.ok) return [];
+  return r.errors.map((e) => {
+    const line = e.line + src.lineOffset;
+    const col = e.col + (src.colOffset ?? 0);
+    const text = formatNftError(src.file, { ...e, line, col, end: e.end + (src.colOffset ?? 0) });
+    return { file: src.file, line, col, message: `nftables: ${text.slice(text.indexOf('Error: '))}` };
+  });
+}

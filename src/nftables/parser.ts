@@ -1,0 +1,1271 @@
+/**
+ * `nft -f` input to commands: the nested block form and the command form
+ * (`add|create|insert|replace|delete|flush|list ...`), with `define` substituted
+ * at the token level as nft does. Rules come out already normalised to what
+ * `nft list` prints (`mark` is `meta mark`, the dependency nft would add and
+ * remove is gone, one-element anonymous sets are bare values).
+ */
+import type { Elem, ElemKey, Expr, Family, Loc, NatSpec, Op, Rhs, Stmt, Verdict, BaseSpec, NftHook } from './ast.js';
+import { FAMILIES } from './ast.js';
+import { tokenize, NftSyntaxError, type Tok } from './lexer.js';
+import { BARE_META, CT_KEYS, FIELD_BITS, META_KEYS, PAYLOAD_FIELDS, UNSUPPORTED } from './exprs.js';
+import { parseLiteral, TYPES, type TypeName, type Value } from './types.js';
+
+export interface ChainSpecAst {
+  base: { type: BaseSpec['type']; hook: NftHook; priority: number; device: string | null; loc: Loc } | null;
+  policy: 'accept' | 'drop' | null;
+  comment: string | null;
+}
+
+export interface SetSpecAst {
+  isMap: boolean;
+  keyTypes: TypeName[];
+  dataType: TypeName | 'verdict' | null;
+  flags: string[];
+  timeoutMs: number | null;
+  size: number | null;
+  comment: string | null;
+  policy: string | null;
+  counter: boolean;
+  /** Element tokens, typed when the command is applied. */
+  elems: Tok[] | null;
+}
+
+export interface RuleAst {
+  stmts: Stmt[];
+  comment: string | null;
+}
+
+/** One command of a transaction (a table block expands to several). Fields unused by a command are empty. */
+export interface Cmd {
+  loc: Loc;
+  op: 'add' | 'create' | 'insert' | 'replace' | 'delete' | 'flush' | 'list';
+  obj: 'ruleset' | 'tables' | 'table' | 'chain' | 'set' | 'rule' | 'element';
+  /** null only for `flush|list ruleset` and `list tables` without a family. */
+  family: Family | null;
+  table: string;
+  /** The chain, set or map the command names. */
+  name: string;
+  handle: number | null;
+  index: number | null;
+  comment: string | null;
+  flags: string[];
+  chainSpec: ChainSpecAst | null;
+  setSpec: SetSpecAst | null;
+  /** A rule's tokens, or `{ elements }` tokens. */
+  toks: Tok[];
+  /** Where the command names its table, object and handle, and where it ends: nft points its errors there. */
+  at: { table: Loc; name: Loc; handle: Loc; end: Loc };
+}
+
+const mk = (c: Partial<Cmd> & Pick<Cmd, 'loc' | 'op' | 'obj'>): Cmd => ({
+  family: 'ip',
+  table: '',
+  name: '',
+  handle: null,
+  index: null,
+  comment: null,
+  flags: [],
+  chainSpec: null,
+  setSpec: null,
+  toks: [],
+  at: { table: c.loc, name: c.loc, handle: c.loc, end: c.loc },
+  ...c,
+});
+
+const locOf = (t: Tok): Loc => ({ line: t.line, col: t.col, end: t.end });
+const err = (t: Tok, msg: string): NftSyntaxError => new NftSyntaxError(msg, t.line, t.col, t.end);
+
+function unexpected(t: Tok, expecting?: string): NftSyntaxError {
+  const what =
+    t.kind === 'eof'
+      ? 'end of file'
+      : t.kind === 'nl'
+        ? 'newline'
+        : t.kind === 'str'
+          ? `quoted string`
+          : t.kind === 'word' && !/^[a-z]/.test(t.v)
+            ? 'number'
+            : t.v;
+  return err(t, `syntax error, unexpected ${what}${expecting ? `, expecting ${expecting}` : ''}`);
+}
+
+/** Replaces `$NAME` with the tokens of `define NAME = ...`, removing the define lines. */
+function substituteDefines(toks: Tok[]): Tok[] {
+  const defs = new Map<string, Tok[]>();
+  const out: Tok[] = [];
+  let atStart = true;
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i];
+    if (
+      atStart &&
+      t.kind === 'word' &&
+      (t.v === 'define' || t.v === 'redefine') &&
+      toks[i + 1]?.kind === 'word' &&
+      toks[i + 2]?.v === '='
+    ) {
+      const name = toks[i + 1].v;
+      const body: Tok[] = [];
+      let j = i + 3;
+      let depth = 0;
+      for (; j < toks.length; j++) {
+        const u = toks[j];
+        if (u.kind === 'eof' || (depth === 0 && (u.kind === 'nl' || u.v === ';'))) break;
+        if (u.v === '{') depth++;
+        if (u.v === '}') depth--;
+        if (u.kind === 'nl') continue;
+        if (u.v === '$') {
+          const ref = toks[j + 1];
+          const val = ref && defs.get(ref.v);
+          if (!val) throw err(ref ?? u, `unknown identifier '${ref?.v ?? ''}'`);
+          body.push(...val);
+          j++;
+          continue;
+        }
+        body.push(u);
+      }
+      defs.set(name, body);
+      i = j - 1;
+      continue;
+    }
+    if (t.v === '$' && t.kind === 'op') {
+      const ref = toks[i + 1];
+      const val = ref && defs.get(ref.v);
+      if (!val) throw err(ref ?? t, `unknown identifier '${ref?.v ?? ''}'`);
+      for (const v of val) out.push({ ...v, line: ref.line, col: ref.col, end: ref.end });
+      i++;
+      atStart = false;
+      continue;
+    }
+    out.push(t);
+    atStart = t.kind === 'nl' || t.v === ';' || t.v === '{' || t.v === '}';
+  }
+  return out;
+}
+
+export function parseNft(text: string): Cmd[] {
+  return new Parser(substituteDefines(tokenize(text))).file();
+}
+
+/** Durations as nft writes them: `1h`, `30s`, `1d2h`, `500ms`; a bare number is seconds. */
+export function parseDuration(w: string): number | null {
+  if (/^\d+$/.test(w)) return Number(w) * 1000;
+  const re = /(\d+)(ms|d|h|m|s)/gy;
+  let total = 0;
+  let m: RegExpExecArray | null;
+  let pos = 0;
+  while ((m = re.exec(w)) !== null) {
+    const n = Number(m[1]);
+    total += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60000 : m[2] === 'h' ? n * 3600000 : n * 86400000;
+    pos = re.lastIndex;
+  }
+  return pos === w.length && pos > 0 ? total : null;
+}
+
+const HOOKS: readonly NftHook[] = ['prerouting', 'input', 'forward', 'output', 'postrouting', 'ingress', 'egress'];
+
+/** The named priorities of a family, and the hooks each belongs to (null: every hook). */
+export function namedPriorities(family: Family): Array<[string, number, NftHook | null]> {
+  if (family === 'bridge')
+    return [
+      ['dstnat', -300, 'prerouting'],
+      ['filter', -200, null],
+      ['out', 100, 'output'],
+      ['srcnat', 300, 'postrouting'],
+    ];
+  if (family === 'netdev') return [['filter', 0, null]];
+  return [
+    ['raw', -300, null],
+    ['mangle', -150, null],
+    ['dstnat', -100, 'prerouting'],
+    ['filter', 0, null],
+    ['security', 50, null],
+    ['srcnat', 100, 'postrouting'],
+  ];
+}
+
+export class Parser {
+  private i = 0;
+  private names: Tok[] = [];
+  private lastNum: Tok | null = null;
+  private lastEnd: Tok | null = null;
+  constructor(private readonly t: Tok[]) {}
+
+  private peek(o = 0): Tok {
+    return this.t[Math.min(this.i + o, this.t.length - 1)];
+  }
+  private next(): Tok {
+    return this.t[this.i < this.t.length - 1 ? this.i++ : this.i];
+  }
+  private is(v: string, o = 0): boolean {
+    const t = this.peek(o);
+    return (t.kind === 'word' || t.kind === 'op') && t.v === v;
+  }
+  private accept(v: string): boolean {
+    if (this.is(v)) {
+      this.i++;
+      return true;
+    }
+    return false;
+  }
+  private expect(v: string): Tok {
+    if (!this.is(v)) throw unexpected(this.peek(), `'${v}'`);
+    return this.next();
+  }
+  private word(what = 'string'): Tok {
+    const t = this.peek();
+    if (t.kind !== 'word' && t.kind !== 'str') throw unexpected(t, what);
+    return this.next();
+  }
+  private skipNl(): void {
+    while (this.peek().kind === 'nl' || this.is(';')) this.i++;
+  }
+  private endOfStmt(): boolean {
+    const t = this.peek();
+    return t.kind === 'nl' || t.kind === 'eof' || t.v === ';' || t.v === '}';
+  }
+  private endLine(): void {
+    if (!this.endOfStmt()) throw unexpected(this.peek(), 'newline');
+    this.lastEnd = this.t[this.i - 1];
+    if (this.peek().v !== '}' && this.peek().kind !== 'eof') this.i++;
+  }
+  private number(): number {
+    const t = this.word('number');
+    if (!/^\d+$/.test(t.v)) throw unexpected(t, 'number');
+    this.lastNum = t;
+    return Number(t.v);
+  }
+
+  file(): Cmd[] {
+    const out: Cmd[] = [];
+    for (;;) {
+      this.skipNl();
+      const t = this.peek();
+      if (t.kind === 'eof') return out;
+      out.push(...this.command());
+    }
+  }
+
+  private family(): Family | null {
+    const t = this.peek();
+    if (t.kind === 'word' && (FAMILIES as readonly string[]).includes(t.v)) {
+      // `ip` could also be a table named "ip": nft reads it as the family when another name follows.
+      const n = this.peek(1);
+      if (n.kind === 'word' || n.kind === 'str') {
+        this.i++;
+        return t.v as Family;
+      }
+    }
+    return null;
+  }
+
+  private name(): string {
+    const t = this.word('identifier');
+    this.names.push(t);
+    return t.v;
+  }
+
+  private command(): Cmd[] {
+    this.names = [];
+    this.lastNum = null;
+    this.lastEnd = null;
+    const cmds = this.command1();
+    if (cmds.length === 1) {
+      const c = cmds[0];
+      const tl = this.names[0] ? locOf(this.names[0]) : c.loc;
+      const nl = this.names[1] ? locOf(this.names[1]) : tl;
+      const le = this.lastEnd as Tok | null;
+      const end = le ? { line: le.line, col: le.end - 1, end: le.end } : c.loc;
+      c.at = { table: tl, name: nl, handle: this.lastNum ? locOf(this.lastNum) : end, end };
+    }
+    return cmds;
+  }
+
+  private command1(): Cmd[] {
+    const t = this.next();
+    const loc = locOf(t);
+    if (t.kind !== 'word') throw unexpected(t);
+    switch (t.v) {
+      case 'table':
+        return this.tableBlock(loc, 'add');
+      case 'add':
+      case 'create':
+      case 'insert':
+      case 'replace':
+      case 'delete':
+      case 'destroy':
+      case 'flush':
+      case 'list':
+        return this.verbCommand(t.v === 'destroy' ? 'delete' : t.v, loc);
+      case 'include':
+        throw err(t, 'include is not supported by nflab');
+      default:
+        if (['chain', 'set', 'map', 'rule', 'element'].includes(t.v)) return this.objectCommand('add', t.v, loc);
+        throw unexpected(t);
+    }
+  }
+
+  private verbCommand(verb: string, loc: Loc): Cmd[] {
+    const objTok = this.word();
+    const obj = objTok.v;
+    if (verb === 'flush' && obj === 'ruleset') {
+      const family =
+        this.peek().kind === 'word' && (FAMILIES as readonly string[]).includes(this.peek().v) ? (this.next().v as Family) : null;
+      this.endLine();
+      return [mk({ op: 'flush', obj: 'ruleset', family, loc })];
+    }
+    if (verb === 'list') {
+      if (obj === 'ruleset' || obj === 'tables') {
+        const family =
+          this.peek().kind === 'word' && (FAMILIES as readonly string[]).includes(this.peek().v) ? (this.next().v as Family) : null;
+        this.endLine();
+        return [mk({ op: 'list', obj, family, loc })];
+      }
+      const family = this.family() ?? 'ip';
+      const table = this.name();
+      if (obj === 'table') {
+        this.endLine();
+        return [mk({ op: 'list', obj: 'table', family, table, loc })];
+      }
+      if (obj === 'chain' || obj === 'set' || obj === 'map') {
+        const name = this.name();
+        this.endLine();
+        return [mk({ op: 'list', obj: obj === 'map' ? 'set' : obj, family, table, name, loc })];
+      }
+      throw unexpected(objTok, 'ruleset, table, chain, set or map');
+    }
+    if (obj === 'table' && verb === 'add') return this.tableBlock(loc, 'add');
+    if (obj === 'table' && verb === 'create') return this.tableBlock(loc, 'create');
+    return this.objectCommand(verb, obj, loc, objTok);
+  }
+
+  private objectCommand(verb: string, obj: string, loc: Loc, objTok?: Tok): Cmd[] {
+    const at = objTok ?? this.peek();
+    if (verb === 'delete' || verb === 'flush') {
+      const family = this.family() ?? 'ip';
+      const table = this.name();
+      if (obj === 'table') {
+        this.endLine();
+        return verb === 'flush'
+          ? [mk({ op: 'flush', obj: 'table', family, table, loc })]
+          : [mk({ op: 'delete', obj: 'table', family, table, loc })];
+      }
+      if (obj === 'element' && verb === 'delete') {
+        const name = this.name();
+        const elems = this.rawBraces();
+        this.endLine();
+        return [mk({ op: 'delete', obj: 'element', family, table, name, toks: elems, loc })];
+      }
+      if (obj === 'rule' && verb === 'delete') {
+        const chain = this.name();
+        this.expect('handle');
+        const handle = this.number();
+        this.endLine();
+        return [mk({ op: 'delete', obj: 'rule', family, table, name: chain, handle, loc })];
+      }
+      if (obj === 'chain' || obj === 'set' || obj === 'map') {
+        let name = '';
+        let handle: number | null = null;
+        if (this.accept('handle')) handle = this.number();
+        else name = this.name();
+        this.endLine();
+        const o = obj === 'map' ? 'set' : obj;
+        if (verb === 'flush') {
+          if (name === '') throw unexpected(this.peek(), 'identifier');
+          return [mk({ op: 'flush', obj: o, family, table, name, loc })];
+        }
+        return [mk({ op: 'delete', obj: o, family, table, name, handle, loc })];
+      }
+      throw unexpected(at);
+    }
+    const op = verb as 'add' | 'create' | 'insert' | 'replace';
+    const family = this.family() ?? 'ip';
+    const table = this.name();
+    switch (obj) {
+      case 'chain': {
+        if (op !== 'add' && op !== 'create') throw unexpected(at);
+        const chain = this.name();
+        const spec = this.is('{') ? this.chainSpecBraces(family) : null;
+        this.endLine();
+        return [mk({ op, obj: 'chain', family, table, name: chain, chainSpec: spec, loc })];
+      }
+      case 'set':
+      case 'map': {
+        if (op !== 'add' && op !== 'create') throw unexpected(at);
+        const name = this.name();
+        this.expect('{');
+        const spec = this.setBody(obj === 'map');
+        this.expect('}');
+        this.endLine();
+        return [mk({ op, obj: 'set', family, table, name, setSpec: spec, loc })];
+      }
+      case 'element': {
+        if (op !== 'add' && op !== 'create') throw unexpected(at);
+        const name = this.name();
+        const elems = this.rawBraces();
+        this.endLine();
+        return [mk({ op, obj: 'element', family, table, name, toks: elems, loc })];
+      }
+      case 'rule': {
+        const chain = this.name();
+        let handle: number | null = null;
+        let index: number | null = null;
+        if (this.accept('handle') || this.accept('position')) handle = this.number();
+        else if (this.accept('index')) index = this.number();
+        if (op === 'replace' && handle === null) throw unexpected(this.peek(), 'handle');
+        const rule = this.ruleTokens();
+        return [mk({ op, obj: 'rule', family, table, name: chain, handle, index, toks: rule, loc })];
+      }
+      default:
+        throw unexpected(at, 'table, chain, rule, set, map or element');
+    }
+  }
+
+  /** Tokens of `{ ... }`, braces included, newlines dropped. */
+  private rawBraces(): Tok[] {
+    const start = this.expect('{');
+    const out: Tok[] = [start];
+    let depth = 1;
+    while (depth > 0) {
+      const t = this.next();
+      if (t.kind === 'eof') throw unexpected(t, "'}'");
+      if (t.v === '{') depth++;
+      if (t.v === '}') depth--;
+      if (t.kind !== 'nl') out.push(t);
+    }
+    return out;
+  }
+
+  /** A rule's tokens up to the end of its line (braces may span lines). */
+  private ruleTokens(): Tok[] {
+    const out: Tok[] = [];
+    let depth = 0;
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === 'eof') break;
+      if (depth === 0 && (t.kind === 'nl' || t.v === ';' || t.v === '}')) break;
+      this.i++;
+      if (t.v === '{') depth++;
+      if (t.v === '}') depth--;
+      if (t.kind !== 'nl') out.push(t);
+    }
+    if (out.length === 0) throw unexpected(this.peek());
+    out.push({ kind: 'eof', v: '', line: this.peek().line, col: this.peek().col, end: this.peek().end });
+    if (this.peek().v !== '}') this.endLine();
+    return out;
+  }
+
+  private tableBlock(loc: Loc, op: 'add' | 'create'): Cmd[] {
+    const family = this.family() ?? 'ip';
+    const table = this.name();
+    const head: Cmd = mk({ op, obj: 'table', family, table, loc });
+    if (!this.is('{')) {
+      this.endLine();
+      return [head];
+    }
+    this.expect('{');
+    const chains: Cmd[] = [];
+    const sets: Cmd[] = [];
+    const rules: Cmd[] = [];
+    for (;;) {
+      this.skipNl();
+      const t = this.next();
+      if (t.v === '}') break;
+      if (t.kind !== 'word') throw unexpected(t);
+      if (t.v === 'comment') {
+        head.comment = this.word('string').v;
+        this.endLine();
+      } else if (t.v === 'flags') {
+        head.flags.push(...this.commaWords());
+        this.endLine();
+      } else if (t.v === 'chain') {
+        const chain = this.name();
+        const cl = locOf(t);
+        this.expect('{');
+        const spec = this.chainBody(family, (toks) =>
+          rules.push(mk({ op: 'add', obj: 'rule', family, table, name: chain, toks, loc: locOf(toks[0]) })),
+        );
+        chains.push(mk({ op: 'add', obj: 'chain', family, table, name: chain, chainSpec: spec, loc: cl }));
+      } else if (t.v === 'set' || t.v === 'map') {
+        const name = this.name();
+        this.expect('{');
+        const spec = this.setBody(t.v === 'map');
+        this.expect('}');
+        sets.push(mk({ op: 'add', obj: 'set', family, table, name, setSpec: spec, loc: locOf(t) }));
+      } else if (UNSUPPORTED.has(t.v) || ['flowtable', 'counter', 'quota', 'ct', 'limit', 'secmark', 'synproxy'].includes(t.v)) {
+        throw err(t, `nflab does not support ${t.v} objects`);
+      } else throw unexpected(t);
+    }
+    this.endLine();
+    // nft sends a table block as: the table, its chains, its sets, then every chain's rules.
+    return [head, ...chains, ...sets, ...rules];
+  }
+
+  private commaWords(): string[] {
+    const out = [this.word().v];
+    while (this.accept(',')) out.push(this.word().v);
+    return out;
+  }
+
+  private chainSpecBraces(family: Family): ChainSpecAst {
+    this.expect('{');
+    const spec = this.chainBody(family, (toks) => {
+      throw err(toks[0], 'syntax error, unexpected rule in chain declaration');
+    });
+    return spec;
+  }
+
+  /** After `{`: chain properties and rules, through the closing `}`. */
+  private chainBody(family: Family, onRule: (toks: Tok[]) => void): ChainSpecAst {
+    const spec: ChainSpecAst = { base: null, policy: null, comment: null };
+    for (;;) {
+      this.skipNl();
+      const t = this.peek();
+      if (t.v === '}' && t.kind === 'op') {
+        this.i++;
+        return spec;
+      }
+      if (t.kind === 'eof') throw unexpected(t, "'}'");
+      if (t.kind === 'word' && t.v === 'type' && !this.is('.', 1)) {
+        this.i++;
+        const type = this.word().v;
+        if (type !== 'filter' && type !== 'nat' && type !== 'route') throw err(this.t[this.i - 1], `unknown chain type ${type}`);
+        this.expect('hook');
+        const hookTok = this.word();
+        const hook = hookTok.v as NftHook;
+        if (!HOOKS.includes(hook)) throw err(hookTok, `unknown chain hook`);
+        let device: string | null = null;
+        if (this.accept('device')) device = this.word().v;
+        const prioTok = this.expect('priority');
+        const priority = this.priority(family, hook, prioTok);
+        spec.base = { type, hook, priority, device, loc: locOf(t) };
+        this.endLine();
+      } else if (t.kind === 'word' && t.v === 'policy') {
+        this.i++;
+        const p = this.word();
+        if (p.v !== 'accept' && p.v !== 'drop') throw unexpected(p, 'accept or drop');
+        spec.policy = p.v;
+        this.endLine();
+      } else if (t.kind === 'word' && t.v === 'comment' && this.peek(1).kind === 'str' && this.isEnd(2)) {
+        this.i++;
+        spec.comment = this.next().v;
+        this.endLine();
+      } else {
+        onRule(this.ruleTokens());
+      }
+    }
+  }
+
+  private isEnd(o: number): boolean {
+    const t = this.peek(o);
+    return t.kind === 'nl' || t.kind === 'eof' || t.v === ';' || t.v === '}';
+  }
+
+  private priority(family: Family, hook: NftHook, prioTok: Tok): number {
+    const t = this.next();
+    if (t.kind === 'word' && /^-?\d+$/.test(t.v)) return Number(t.v);
+    if (t.kind === 'op' && t.v === '-' && /^\d+$/.test(this.peek().v)) return -Number(this.next().v);
+    const named = namedPriorities(family).find(([n]) => n === t.v);
+    if (t.kind !== 'word' || !named) throw unexpected(t, 'priority');
+    if (named[2] !== null && named[2] !== hook)
+      throw new NftSyntaxError('invalid priority expression value in this context.', prioTok.line, prioTok.col, t.end);
+    let p = named[1];
+    if (this.is('+') || this.is('-')) {
+      const sign = this.next().v === '-' ? -1 : 1;
+      p += sign * this.number();
+    }
+    return p;
+  }
+
+  /** After `{` of a set or map: its properties, through (not including) `}`. */
+  private setBody(isMap: boolean): SetSpecAst {
+    const spec: SetSpecAst = {
+      isMap,
+      keyTypes: [],
+      dataType: null,
+      flags: [],
+      timeoutMs: null,
+      size: null,
+      comment: null,
+      policy: null,
+      counter: false,
+      elems: null,
+    };
+    for (;;) {
+      this.skipNl();
+      const t = this.peek();
+      if (t.v === '}') break;
+      this.i++;
+      switch (t.v) {
+        case 'type': {
+          spec.keyTypes = [this.typeName()];
+          while (this.accept('.')) spec.keyTypes.push(this.typeName());
+          if (this.accept(':')) {
+            if (!isMap) throw err(this.peek(), 'syntax error, unexpected colon');
+            const d = this.word();
+            if (d.v === 'verdict') spec.dataType = 'verdict';
+            else if (d.v in TYPES) spec.dataType = d.v as TypeName;
+            else throw err(d, `unknown datatype ${d.v}`);
+          } else if (isMap) throw unexpected(this.peek(), 'colon');
+          break;
+        }
+        case 'typeof':
+          throw err(t, 'nflab does not support typeof in set declarations yet; use type');
+        case 'flags':
+          spec.flags = this.commaWords();
+          for (const f of spec.flags)
+            if (!['interval', 'timeout', 'dynamic', 'constant'].includes(f)) throw err(t, `nflab does not support set flag ${f}`);
+          break;
+        case 'timeout': {
+          const d = this.word();
+          spec.timeoutMs = parseDuration(d.v);
+          if (spec.timeoutMs === null) throw err(d, 'invalid timeout value');
+          break;
+        }
+        case 'gc-interval':
+          this.word();
+          break;
+        case 'size':
+          spec.size = this.number();
+          break;
+        case 'comment':
+          spec.comment = this.word('string').v;
+          break;
+        case 'policy':
+          spec.policy = this.word().v;
+          break;
+        case 'counter':
+          spec.counter = true;
+          break;
+        case 'auto-merge':
+          break;
+        case 'elements':
+          this.expect('=');
+          spec.elems = this.rawBraces();
+          break;
+        default:
+          throw unexpected(t);
+      }
+      if (!this.is('}')) this.endLine();
+    }
+    if (spec.keyTypes.length === 0) throw err(this.peek(), 'set definition does not specify key');
+    return spec;
+  }
+
+  private typeName(): TypeName {
+    const t = this.word();
+    if (t.v in TYPES && t.v !== 'verdict') return t.v as TypeName;
+    throw err(t, `unknown datatype ${t.v}`);
+  }
+}
+
+/** Parses a rule's tokens (as `ruleTokens` cut them) for a table of `family`. */
+export function parseRule(toks: Tok[], family: Family): { stmts: Stmt[]; comment: string | null } {
+  return new RuleParser(toks, family).rule();
+}
+
+/** Parses `{ elements }` tokens for a set of the given key and data types. */
+export function parseElements(
+  toks: Tok[],
+  keyTypes: TypeName[],
+  dataType: TypeName | 'verdict' | null,
+  interval: boolean,
+  keysOnly = false,
+): Elem[] {
+  const p = new RuleParser(toks, 'ip');
+  return p.elementBlock(keyTypes, dataType, interval, keysOnly);
+}
+
+const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto']);
+
+class RuleParser {
+  private i = 0;
+  constructor(
+    private readonly t: Tok[],
+    private readonly family: Family,
+  ) {}
+
+  private peek(o = 0): Tok {
+    return this.t[Math.min(this.i + o, this.t.length - 1)];
+  }
+  private next(): Tok {
+    return this.t[this.i < this.t.length - 1 ? this.i++ : this.i];
+  }
+  private is(v: string, o = 0): boolean {
+    const t = this.peek(o);
+    return (t.kind === 'word' || t.kind === 'op') && t.v === v;
+  }
+  private accept(v: string): boolean {
+    if (this.is(v)) {
+      this.i++;
+      return true;
+    }
+    return false;
+  }
+  private expect(v: string): Tok {
+    if (!this.is(v)) throw unexpected(this.peek(), `'${v}'`);
+    return this.next();
+  }
+  private word(): Tok {
+    const t = this.peek();
+    if (t.kind !== 'word' && t.kind !== 'str') throw unexpected(t);
+    return this.next();
+  }
+  private number(): number {
+    const t = this.word();
+    if (!/^\d+$/.test(t.v)) throw unexpected(t, 'number');
+    return Number(t.v);
+  }
+
+  rule(): { stmts: Stmt[]; comment: string | null } {
+    const stmts: Stmt[] = [];
+    let comment: string | null = null;
+    while (this.peek().kind !== 'eof') {
+      const t = this.peek();
+      if (t.v === 'comment' && t.kind === 'word') {
+        this.i++;
+        comment = this.word().v;
+        continue;
+      }
+      stmts.push(this.stmt());
+    }
+    return { stmts: normalise(stmts, this.family), comment };
+  }
+
+  private stmt(): Stmt {
+    const t = this.peek();
+    if (t.kind !== 'word') throw unexpected(t);
+    const w = t.v;
+    if (VERDICTS.has(w)) return { k: 'verdict', verdict: this.verdict() };
+    switch (w) {
+      case 'counter': {
+        this.i++;
+        let packets = 0;
+        let bytes = 0;
+        if (this.accept('packets')) {
+          packets = this.number();
+          this.expect('bytes');
+          bytes = this.number();
+        }
+        return { k: 'counter', packets, bytes };
+      }
+      case 'log':
+        return this.log();
+      case 'limit':
+        return this.limit();
+      case 'reject':
+        return this.reject();
+      case 'dnat':
+      case 'snat':
+      case 'masquerade':
+      case 'redirect':
+        return { k: 'nat', nat: this.nat() };
+      case 'notrack':
+        this.i++;
+        return { k: 'notrack' };
+      case 'update':
+      case 'add':
+        if (this.peek(1).v === '@') return this.setUpdate();
+        break;
+      default:
+        break;
+    }
+    if (UNSUPPORTED.has(w)) throw err(t, `nflab does not support the ${w} expression yet`);
+    const startTok = this.peek();
+    const left = this.exprWithConcat();
+    const endTok = this.t[this.i - 1];
+    if (this.is('set') && (left.k === 'meta' || left.k === 'ct')) {
+      this.i++;
+      const vt = this.peek();
+      let value: Expr;
+      if (vt.kind === 'word' && (vt.v === 'meta' || vt.v === 'ct' || BARE_META.has(vt.v)) && !/^\d/.test(vt.v))
+        value = this.binopTail(this.primary());
+      else value = { k: 'const', v: this.literal(left.type, this.word()) };
+      return left.k === 'meta' ? { k: 'metaset', key: left.key, value } : { k: 'ctset', key: left.key, value };
+    }
+    if (this.is('vmap')) {
+      this.i++;
+      const map = this.setRhs(exprTypes(left), 'verdict');
+      return { k: 'vmap', key: left, map };
+    }
+    if (this.is('map')) throw err(this.peek(), 'nflab does not support map lookups outside vmap and nat yet');
+    const rel = this.relational(left);
+    if (left.k === 'concat' && rel.k === 'match' && rel.right.k === 'val')
+      throw new NftSyntaxError('Use concatenations with sets and maps, not singleton values', startTok.line, startTok.col, endTok.end);
+    return rel;
+  }
+
+  private relational(left: Expr): Stmt {
+    let op: Op | null = null;
+    const t = this.peek();
+    if (t.kind === 'op' && ['==', '!=', '<', '>', '<=', '>='].includes(t.v)) {
+      op = t.v as Op;
+      this.i++;
+    } else if (t.kind === 'word' && (t.v === 'eq' || t.v === 'ne' || t.v === 'lt' || t.v === 'gt' || t.v === 'le' || t.v === 'ge')) {
+      op = ({ eq: '==', ne: '!=', lt: '<', gt: '>', le: '<=', ge: '>=' } as const)[t.v];
+      this.i++;
+    }
+    if (this.peek().kind === 'eof') throw unexpected(this.peek());
+    const types = exprTypes(left);
+    const rt = this.peek();
+    if (rt.v === '{' || rt.v === '@') return { k: 'match', left, op, right: this.setRhs(types, null) };
+    const baseType = types.length === 1 ? TYPES[types[0]] : null;
+    if (baseType && baseType.kind === 'bitmask') {
+      const value = this.bitmaskList(types[0]);
+      if (this.accept('/')) {
+        const mask = this.bitmaskList(types[0]);
+        return { k: 'match', left, op, right: { k: 'mask', value, mask } };
+      }
+      return { k: 'match', left, op, right: { k: 'val', key: { lo: [value], hi: null } } };
+    }
+    const key = this.elemKey(types);
+    return { k: 'match', left, op, right: { k: 'val', key } };
+  }
+
+  private bitmaskList(t: TypeName): Value {
+    let n = 0n;
+    do {
+      const w = this.word();
+      // `syn/syn,ack` arrives as one word from the lexer.
+      const parts = w.v.split('/');
+      const lit = parseLiteral(t, parts[0], false);
+      if (!lit.ok) throw err(w, lit.message);
+      n |= lit.value.n;
+      if (parts.length > 1) {
+        this.t.splice(this.i, 0, { ...w, kind: 'op', v: '/' }, { ...w, kind: 'word', v: parts.slice(1).join('/') });
+        break;
+      }
+    } while (this.accept(','));
+    return { type: t, n };
+  }
+
+  private setRhs(keyTypes: TypeName[], dataType: TypeName | 'verdict' | null): Rhs {
+    if (this.is('@')) {
+      const at = this.next();
+      const n = this.word();
+      return { k: 'ref', name: n.v, loc: { line: at.line, col: at.col, end: n.end } };
+    }
+    const start = this.i;
+    const elems = this.elementBlock(keyTypes, dataType, false);
+    const interval = elems.some((e) => e.key.hi !== null);
+    if (elems.length === 1 && dataType === null && elems[0].comment === undefined && keyTypes.length === 1) {
+      // nft turns a one-element anonymous set into the element itself.
+      return { k: 'val', key: elems[0].key };
+    }
+    if (elems.length === 0) throw err(this.t[start], 'syntax error, empty set');
+    return { k: 'set', set: { elems, handle: 0, interval, isMap: dataType !== null } };
+  }
+
+  /** `keysOnly`: a map's elements named for deletion, without their data. */
+  elementBlock(keyTypes: TypeName[], dataType: TypeName | 'verdict' | null, _interval: boolean, keysOnly = false): Elem[] {
+    this.expect('{');
+    const out: Elem[] = [];
+    while (!this.is('}')) {
+      if (this.peek().kind === 'eof') throw unexpected(this.peek(), "'}'");
+      const key = this.elemKey(keyTypes);
+      const elem: Elem = { key, data: null };
+      for (;;) {
+        if (this.accept('timeout')) {
+          const d = this.word();
+          const ms = parseDuration(d.v);
+          if (ms === null) throw err(d, 'invalid timeout value');
+          elem.timeoutMs = ms;
+        } else if (this.accept('expires')) {
+          this.word();
+        } else if (this.accept('comment')) {
+          elem.comment = this.word().v;
+        } else if (this.is('counter')) {
+          this.i++;
+          if (this.accept('packets')) {
+            this.number();
+            this.expect('bytes');
+            this.number();
+          }
+        } else break;
+      }
+      if (this.accept(':')) {
+        if (dataType === null) throw err(this.peek(), 'syntax error, unexpected colon');
+        if (dataType === 'verdict') elem.data = this.verdict();
+        else elem.data = [this.literal(dataType, this.word())];
+      } else if (dataType !== null && !keysOnly) throw unexpected(this.peek(), 'colon');
+      out.push(elem);
+      if (!this.accept(',')) break;
+    }
+    this.expect('}');
+    return out;
+  }
+
+  private verdict(): Verdict {
+    const t = this.word();
+    if (t.v === 'jump' || t.v === 'goto') {
+      const c = this.word();
+      return { v: t.v, chain: c.v, loc: locOf(c) };
+    }
+    if (VERDICTS.has(t.v)) return { v: t.v as Verdict['v'] };
+    throw unexpected(t, 'verdict');
+  }
+
+  /** One key: values joined by ` . `, each possibly a range `a-b` or prefix `a/n`. */
+  private elemKey(types: TypeName[]): ElemKey {
+    const lo: Value[] = [];
+    const hi: Value[] = [];
+    let isRange = false;
+    let plen: number | undefined;
+    types.forEach((ty, idx) => {
+      if (idx > 0) this.expect('.');
+      const t = this.word();
+      const r = this.rangeOrValue(ty, t);
+      lo.push(r.lo);
+      hi.push(r.hi ?? r.lo);
+      if (r.hi) isRange = true;
+      if (types.length === 1) plen = r.plen;
+    });
+    if (this.is('.')) throw err(this.peek(), `datatype mismatch: concatenation has ${types.length} fields`);
+    const key: ElemKey = { lo, hi: isRange ? hi : null };
+    if (plen !== undefined) key.plen = plen;
+    return key;
+  }
+
+  private rangeOrValue(ty: TypeName, t: Tok): { lo: Value; hi: Value | null; plen?: number } {
+    const whole = parseLiteral(ty, t.v, t.kind === 'str');
+    if (whole.ok) {
+      if (this.is('-') && this.peek(1).kind === 'word') {
+        this.i++;
+        const hiTok = this.word();
+        const hi = parseLiteral(ty, hiTok.v, false);
+        if (!hi.ok) throw err(hiTok, hi.message);
+        return { lo: whole.value, hi: hi.value };
+      }
+      return { lo: whole.value, hi: null };
+    }
+    if (t.kind === 'word') {
+      const slash = t.v.lastIndexOf('/');
+      if (slash > 0 && (ty === 'ipv4_addr' || ty === 'ipv6_addr')) {
+        const base = parseLiteral(ty, t.v.slice(0, slash), false);
+        const len = Number(t.v.slice(slash + 1));
+        const bits = ty === 'ipv4_addr' ? 32 : 128;
+        if (base.ok && Number.isInteger(len) && len >= 0 && len <= bits) {
+          const host = (1n << BigInt(bits - len)) - 1n;
+          return { lo: { type: ty, n: base.value.n & ~host }, hi: { type: ty, n: base.value.n | host }, plen: len };
+        }
+      }
+      const dash = findRangeDash(t.v);
+      if (dash > 0) {
+        const a = parseLiteral(ty, t.v.slice(0, dash), false);
+        const b = parseLiteral(ty, t.v.slice(dash + 1), false);
+        if (a.ok && b.ok) {
+          if (a.value.n > b.value.n) throw err(t, 'Range has zero or negative size');
+          return { lo: a.value, hi: b.value };
+        }
+      }
+    }
+    throw err(t, whole.message);
+  }
+
+  private literal(ty: TypeName, t: Tok): Value {
+    const r = parseLiteral(ty, t.v, t.kind === 'str');
+    if (!r.ok) throw err(t, r.message);
+    return r.value;
+  }
+
+  private exprWithConcat(): Expr {
+    const first = this.binopTail(this.primary());
+    if (!this.is('.')) return first;
+    const parts = [first];
+    while (this.accept('.')) parts.push(this.primary());
+    return { k: 'concat', parts };
+  }
+
+  private binopTail(e: Expr): Expr {
+    let cur = e;
+    for (;;) {
+      const t = this.peek();
+      let op: '&' | '|' | '^' | null = null;
+      if (t.v === '&' || t.v === 'and') op = '&';
+      else if (t.v === '|' || t.v === 'or') op = '|';
+      else if (t.v === '^' || t.v === 'xor') op = '^';
+      if (!op) return cur;
+      this.i++;
+      const ty = exprTypes(cur)[0];
+      let right: Value;
+      if (this.accept('(')) {
+        let n = 0n;
+        do {
+          n |= this.literal(ty, this.word()).n;
+        } while (this.accept('|'));
+        this.expect(')');
+        right = { type: ty, n };
+      } else right = this.literal(ty, this.word());
+      cur = { k: 'binop', op, left: cur, right };
+    }
+  }
+
+  private primary(): Expr {
+    const t = this.word();
+    const w = t.v;
+    if (w in PAYLOAD_FIELDS && !(w === 'ip' && this.peek().v === 'to')) {
+      const f = this.word();
+      const type = PAYLOAD_FIELDS[w][f.v];
+      if (!type) throw err(f, `syntax error, unexpected ${f.v}`);
+      if (w === 'ip6' && this.family === 'ip') throw err(t, 'conflicting protocols specified: ip vs. ip6');
+      if (w === 'ip' && this.family === 'ip6') throw err(t, 'conflicting protocols specified: ip6 vs. ip');
+      return { k: 'payload', proto: w, field: f.v, type };
+    }
+    if (w === 'meta') {
+      const k = this.word();
+      const type = META_KEYS[k.v];
+      if (!type) throw err(k, `nflab does not support meta ${k.v} yet`);
+      if (k.v === 'nfproto' && this.family !== 'inet')
+        throw new NftSyntaxError('meta nfproto is only useful in the inet family', t.line, t.col, k.end);
+      return { k: 'meta', key: k.v, type };
+    }
+    if (BARE_META.has(w)) return { k: 'meta', key: w, type: META_KEYS[w] };
+    if (w === 'ct') {
+      let dir: 'original' | 'reply' | null = null;
+      if (this.is('original') || this.is('reply')) dir = this.next().v as 'original' | 'reply';
+      const k = this.word();
+      if ((k.v === 'ip' || k.v === 'ip6') && dir) {
+        const f = this.word();
+        if (f.v !== 'saddr' && f.v !== 'daddr') throw err(f, `syntax error, unexpected ${f.v}`);
+        return { k: 'ct', key: `${k.v} ${f.v}`, dir, type: k.v === 'ip' ? 'ipv4_addr' : 'ipv6_addr' };
+      }
+      const type = CT_KEYS[k.v];
+      if (!type) throw err(k, `nflab does not support ct ${k.v} yet`);
+      return { k: 'ct', key: k.v, dir, type };
+    }
+    if (w === 'fib') {
+      const flags = [this.word().v];
+      while (this.accept('.')) flags.push(this.word().v);
+      for (const f of flags) if (!['saddr', 'daddr', 'mark', 'iif', 'oif'].includes(f)) throw err(t, `syntax error, unexpected ${f}`);
+      const r = this.word();
+      if (r.v !== 'type' && r.v !== 'oif' && r.v !== 'oifname') throw unexpected(r, 'type, oif or oifname');
+      const type: TypeName = r.v === 'type' ? 'fib_addrtype' : r.v === 'oif' ? 'iface_index' : 'ifname';
+      // `fib ... oif missing|exists` compares presence, a boolean.
+      const boolNext = this.is('missing') || this.is('exists');
+      return { k: 'fib', flags, result: r.v, type: boolNext ? 'boolean' : type };
+    }
+    if (w === 'numgen') {
+      const mode = this.word();
+      if (mode.v !== 'random' && mode.v !== 'inc') throw unexpected(mode, 'random or inc');
+      this.expect('mod');
+      const mod = this.number();
+      let offset = 0;
+      if (this.accept('offset')) offset = this.number();
+      return { k: 'numgen', mode: mode.v, mod, offset, type: 'integer' };
+    }
+    if (UNSUPPORTED.has(w)) throw err(t, `nflab does not support the ${w} expression yet`);
+    throw err(t, `syntax error, unexpected ${/^[a-z]/.test(w) ? w : 'number'}`);
+  }
+
+  private log(): Stmt {
+    this.i++;
+    const s = {
+      k: 'log' as const,
+      prefix: null as string | null,
+      level: null as string | null,
+      flags: null as string | null,
+      group: null as number | null,
+    };
+    for (;;) {
+      if (this.accept('prefix')) s.prefix = this.word().v;
+      else if (this.accept('level')) s.level = this.word().v;
+      else if (this.accept('group')) s.group = this.number();
+      else if (this.accept('flags')) {
+        const f = [this.word().v];
+        while (this.accept(',')) f.push(this.word().v);
+        s.flags = f.join(',');
+      } else break;
+    }
+    if (s.level === 'warn') s.level = null;
+    return s;
+  }
+
+  private limit(): Stmt {
+    this.i++;
+    this.expect('rate');
+    const over = this.accept('over');
+    const r = this.word();
+    const m = /^(\d+)\/(second|minute|hour|day|week)$/.exec(r.v);
+    let rate: number;
+    let unit: string;
+    let bytes: string | null = null;
+    if (m) {
+      rate = Number(m[1]);
+      unit = m[2];
+    } else if (/^\d+$/.test(r.v)) {
+      rate = Number(r.v);
+      const u = this.word();
+      const bm = /^(bytes|kbytes|mbytes)\/(second|minute|hour|day|week)$/.exec(u.v);
+      if (!bm) throw unexpected(u, 'rate unit');
+      bytes = bm[1];
+      unit = bm[2];
+    } else throw unexpected(r, 'rate');
+    let burst: number | null = null;
+    let burstBytes: string | null = null;
+    if (this.accept('burst')) {
+      burst = this.number();
+      const u = this.word();
+      if (u.v !== 'packets' && u.v !== 'bytes' && u.v !== 'kbytes' && u.v !== 'mbytes') throw unexpected(u, 'packets or bytes');
+      if (u.v !== 'packets') burstBytes = u.v;
+    }
+    return { k: 'limit', rate, unit, bytes, over, burst: burst === 5 && bytes === null ? null : burst, burstBytes };
+  }
+
+  private reject(): Stmt {
+    this.i++;
+    if (!this.accept('with')) return { k: 'reject', kind: null, code: null };
+    const kind = this.word();
+    if (kind.v === 'tcp') {
+      this.expect('reset');
+      return { k: 'reject', kind: 'tcp', code: 'reset' };
+    }
+    if (kind.v !== 'icmp' && kind.v !== 'icmpx' && kind.v !== 'icmpv6') throw unexpected(kind, 'icmp, icmpx, icmpv6 or tcp');
+    this.accept('type');
+    const code = this.word().v;
+    return { k: 'reject', kind: kind.v, code };
+  }
+
+  private nat(): NatSpec {
+    const t = this.next();
+    const type = t.v as NatSpec['type'];
+    const spec: NatSpec = { type, family: null, addr: null, port: null, flags: [] };
+    if (type === 'dnat' || type === 'snat') {
+      if (this.is('ip') || this.is('ip6')) spec.family = this.next().v as 'ip' | 'ip6';
+      this.expect('to');
+      const w = this.word();
+      const at = this.family === 'ip6' || spec.family === 'ip6' ? 'ipv6_addr' : 'ipv4_addr';
+      if (this.family === 'inet' && spec.family === null) throw err(t, 'ip or ip6 must be specified with address for inet tables.');
+      this.natTarget(w, at, spec);
+    } else if (this.accept('to')) {
+      const w = this.word();
+      if (!w.v.startsWith(':')) throw unexpected(w, 'port');
+      this.natTarget(w, null, spec);
+    }
+    while (this.is('random') || this.is('fully-random') || this.is('persistent')) {
+      spec.flags.push(this.next().v);
+      while (this.accept(',')) spec.flags.push(this.word().v);
+    }
+    return spec;
+  }
+
+  /** `ADDR[-ADDR][:PORT[-PORT]]` or `:PORT[-PORT]`. */
+  private natTarget(w: Tok, at: TypeName | null, spec: NatSpec): void {
+    let text = w.v;
+    // nft also reads `to 10.0.0.1 : 80`, and `to :80` arrives as one word.
+    if (this.is(':') && this.peek(1).kind === 'word') {
+      this.i++;
+      text += ':' + this.next().v;
+    }
+    let addrPart = text;
+    let portPart: string | null = null;
+    if (at === 'ipv4_addr' || at === null) {
+      const c = text.lastIndexOf(':');
+      if (c >= 0) {
+        addrPart = text.slice(0, c);
+        portPart = text.slice(c + 1);
+      }
+    } else if (text.startsWith('[')) {
+      const m = /^\[([^\]]+)\](?::(.+))?$/.exec(text);
+      if (!m) throw err(w, 'syntax error, unexpected junk');
+      addrPart = m[1];
+      portPart = m[2] ?? null;
+    }
+    if (addrPart !== '') {
+      if (at === null) throw err(w, 'syntax error, unexpected address');
+      const r = this.rangeOrValue(at, { ...w, v: addrPart });
+      spec.addr = { lo: [r.lo], hi: r.hi ? [r.hi] : null };
+    }
+    if (portPart !== null) {
+      const r = this.rangeOrValue('inet_service', { ...w, v: portPart });
+      spec.port = { lo: [r.lo], hi: r.hi ? [r.hi] : null };
+    }
+  }
+
+  private setUpdate(): Stmt {
+    const op = this.next().v as 'add' | 'update';
+    this.expect('@');
+    const set = this.word().v;
+    this.expect('{');
+    const key = this.exprWithConcat();
+    let timeoutMs: number | null = null;
+    if (this.accept('timeout')) {
+      const d = this.word();
+      timeoutMs = parseDuration(d.v);
+      if (timeoutMs === null) throw err(d, 'invalid timeout value');
+    }
+    this.expect('}');
+    return { k: 'setupd', op, set, key, timeoutMs };
+  }
+}
+
+/** The index of the `-` that separates a range, not one inside a name such as `echo-request`. */
+function findRangeDash(w: string): number {
+  for (let i = 1; i < w.length; i++) if (w[i] === '-' && /[0-9a-fA-F.:]/.test(w[i - 1]) && /[0-9a-fA-F:]/.test(w[i + 1] ?? '')) return i;
+  return -1;
+}
+
+export function exprTypes(e: Expr): TypeName[] {
+  switch (e.k) {
+    case 'concat':
+      return e.parts.flatMap(exprTypes);
+    case 'binop':
+      return exprTypes(e.left);
+    case 'const':
+      return [e.v.type];
+    default:
+      return [e.type];
+  }
+}
+
+const L4 = new Set(['tcp', 'udp', 'sctp', 'icmp', 'icmpv6']);
+const L4NUM: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, icmp: 1, icmpv6: 58 };
+
+/**
+ * What nft's listing does to a rule it reads back: a protocol match that is exactly
+ * the dependency nft itself would add before a transport header match is dropped
+ * (`meta l4proto udp th dport 53` → `udp dport 53`; in the ip family also `ip
+ * protocol tcp tcp dport 80` → `tcp dport 80`). Measured on the kernel.
+ */
+function normalise(stmts: Stmt[], family: Family): Stmt[] {
+  const out: Stmt[] = [];
+  for (let i = 0; i < stmts.length; i++) {
+    const s = stmts[i];
+    const n = stmts[i + 1];
+    if (
+      s.k === 'match' &&
+      s.op === null &&
+      s.right.k === 'val' &&
+      s.right.key.hi === null &&
+      n &&
+      n.k === 'match' &&
+      n.left.k === 'payload'
+    ) {
+      const l = s.left;
+      const isDep =
+        (l.k === 'meta' && l.key === 'l4proto') || (family === 'ip' && l.k === 'payload' && l.proto === 'ip' && l.field === 'protocol');
+      const proto = Number(s.right.key.lo[0].n);
+      if (
+        family === 'inet' &&
+        l.k === 'meta' &&
+        l.key === 'nfproto' &&
+        ((proto === 2 && n.left.proto === 'ip') || (proto === 10 && n.left.proto === 'ip6'))
+      )
+        continue;
+      if (isDep) {
+        const np = n.left.proto;
+        if (L4.has(np) && L4NUM[np] === proto) continue;
+        if (np === 'th' && (proto === 6 || proto === 17 || proto === 132)) {
+          n.left = { ...n.left, proto: proto === 6 ? 'tcp' : proto === 17 ? 'udp' : 'sctp' };
+          continue;
+        }
+      }
+    }
+    out.push(s);
+  }
+  for (const s of out) if (s.k === 'match' && s.left.k === 'payload' && `${s.left.proto}.${s.left.field}` in FIELD_BITS) checkBits(s);
+  return out;
+}
+
+function checkBits(_s: Stmt): void {
+  // Integer payload fields are range-checked by parseLiteral against 4 bytes; nft's narrower check is not modelled.
+}

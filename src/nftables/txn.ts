@@ -1,0 +1,560 @@
+/**
+ * One `nft -f` file or command line as one transaction on a ruleset: all of it or
+ * none of it. Changes go straight into the live ruleset with an undo log, so a
+ * one-Service partial sync on a 10,000-Service ruleset costs what it changes; a
+ * failure unwinds the log. Handles are assigned as the kernel assigns them: one
+ * per-ruleset counter for tables, one per-table counter for chains, sets,
+ * anonymous sets and rules, in the order nft sends the objects.
+ */
+import {
+  elemId,
+  type Chain,
+  type Elem,
+  type Family,
+  type Loc,
+  type NamedSet,
+  type Rule,
+  type Ruleset,
+  type Stmt,
+  type Table,
+} from './ast.js';
+import { NftSyntaxError, type Tok } from './lexer.js';
+import { parseElements, parseNft, parseRule, exprTypes, type Cmd } from './parser.js';
+import { printChain, printRuleset, printTable, printSet } from './print.js';
+import { describe } from './types.js';
+import { editDistance } from '../core/diagnostic.js';
+
+export interface NftError {
+  line: number;
+  col: number;
+  end: number;
+  message: string;
+}
+
+export type NftResult = { ok: true; output: string } | { ok: false; errors: NftError[] };
+
+/** An error as nft prints it: `FILE:LINE:COL-LASTCOL: Error: MESSAGE`. */
+export function formatNftError(file: string, e: NftError): string {
+  return `${file}:${e.line}:${e.col}-${Math.max(e.col, e.end - 1)}: Error: ${e.message}`;
+}
+
+export interface ApplyOpts {
+  /** `nft -c`: check only, change nothing. */
+  check?: boolean;
+  /** `nft -a`: listings show handles. */
+  handles?: boolean;
+  nowMs?: number;
+  /** Called after a commit, with the tables that changed (for recompiling). */
+  onCommit?: () => void;
+}
+
+class TxnError extends Error {
+  constructor(
+    readonly loc: Loc,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const NOENT = 'Could not process rule: No such file or directory';
+
+/** Parses and applies `text`; on any error nothing changes. */
+export function runNft(rs: Ruleset, text: string, opts: ApplyOpts = {}): NftResult {
+  let cmds: Cmd[];
+  try {
+    cmds = parseNft(text);
+  } catch (e) {
+    if (e instanceof NftSyntaxError) return { ok: false, errors: [{ line: e.line, col: e.col, end: e.end, message: e.message }] };
+    throw e;
+  }
+  return applyCmds(rs, cmds, opts);
+}
+
+export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftResult {
+  cached = rs.tables.slice();
+  const undo: Array<() => void> = [];
+  let output = '';
+  let current: Cmd | null = null;
+  try {
+    for (const c of cmds) {
+      current = c;
+      output += applyOne(rs, c, undo, opts);
+    }
+  } catch (e) {
+    // The kernel aborts a batch it refused but keeps its handle counters moving (measured:
+    // after a refused `add rule; add chain; add rule ... jump nowhere` the next rule's handle
+    // is 3 higher). Errors nft finds itself never reach the kernel and consume nothing.
+    const kernelSide = e instanceof TxnError && e.message.startsWith('Could not process rule');
+    const counters = kernelSide ? new Map(rs.tables.map((t) => [t, t.nextHandle])) : null;
+    const tableCounter = rs.nextTableHandle;
+    for (let i = undo.length - 1; i >= 0; i--) undo[i]();
+    if (counters) {
+      for (const [t, n] of counters) if (rs.tables.includes(t)) t.nextHandle = n;
+      rs.nextTableHandle = tableCounter;
+      const failing = current && ['rule', 'chain', 'set'].includes(current.obj) && current.op !== 'replace' ? current : null;
+      const t = failing ? rs.tables.find((x) => x.family === (failing.family ?? 'ip') && x.name === failing.table) : undefined;
+      if (t) t.nextHandle++;
+    }
+    if (e instanceof TxnError) return { ok: false, errors: [{ ...e.loc, message: e.message }] };
+    if (e instanceof NftSyntaxError) return { ok: false, errors: [{ line: e.line, col: e.col, end: e.end, message: e.message }] };
+    throw e;
+  }
+  if (opts.check) {
+    for (let i = undo.length - 1; i >= 0; i--) undo[i]();
+    return { ok: true, output: '' };
+  }
+  if (undo.length) opts.onCommit?.();
+  return { ok: true, output };
+}
+
+function findTable(rs: Ruleset, family: Family, name: string): Table | undefined {
+  return rs.tables.find((t) => t.family === family && t.name === name);
+}
+
+/** The tables that existed when the transaction began: nft's cache, from which it suggests names. */
+let cached: readonly Table[] = [];
+
+function needTable(rs: Ruleset, family: Family, name: string, loc: Loc): Table {
+  const t = findTable(rs, family, name);
+  if (t) return t;
+  // nft checks names against its cache of the kernel's tables first, and suggests the closest.
+  let best: Table | null = null;
+  let bestD = Infinity;
+  for (const c of cached) {
+    if (c.family !== family) continue;
+    const d = editDistance(name, c.name);
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  if (best) throw new TxnError(loc, `No such file or directory; did you mean table ‘${best.name}’ in family ${family}?`);
+  throw new TxnError(loc, NOENT);
+}
+
+function needChain(t: Table, name: string, loc: Loc): Chain {
+  const c = t.chainByName.get(name);
+  if (!c) throw new TxnError(loc, NOENT);
+  return c;
+}
+
+function needSet(t: Table, name: string, loc: Loc): NamedSet {
+  const s = t.setByName.get(name);
+  if (!s) {
+    const hint = t.sets.length ? `; did you mean set ‘${t.sets[0].name}’ in table ${t.family} ‘${t.name}’?` : '';
+    throw new TxnError(loc, `No such file or directory${hint}`);
+  }
+  return s;
+}
+
+/** Where a command names its object, for errors about it. */
+function nameLoc(c: Cmd, toks?: Tok[]): Loc {
+  if (toks && toks.length) return { line: toks[0].line, col: toks[0].col, end: toks[0].end };
+  return c.loc;
+}
+
+function applyOne(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
+  switch (c.obj) {
+    case 'ruleset':
+      if (c.op === 'list') return printRuleset(rs, { handles: !!opts.handles, nowMs: opts.nowMs }, c.family);
+      {
+        const before = rs.tables.slice();
+        rs.tables = rs.tables.filter((t) => c.family !== null && t.family !== c.family);
+        undo.push(() => (rs.tables = before));
+      }
+      return '';
+    case 'tables':
+      return rs.tables
+        .filter((t) => c.family === null || t.family === c.family)
+        .map((t) => `table ${t.family} ${t.name}\n`)
+        .join('');
+    case 'table':
+      return tableCmd(rs, c, undo, opts);
+    case 'chain':
+      return chainCmd(rs, c, undo, opts);
+    case 'set':
+      return setCmd(rs, c, undo, opts);
+    case 'rule':
+      return ruleCmd(rs, c, undo);
+    case 'element':
+      return elementCmd(rs, c, undo);
+  }
+}
+
+function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
+  const fam = c.family ?? 'ip';
+  const existing = findTable(rs, fam, c.table);
+  if (c.op === 'list') {
+    if (!existing) throw new TxnError(c.loc, NOENT);
+    return printTable(existing, { handles: !!opts.handles, nowMs: opts.nowMs });
+  }
+  if (c.op === 'flush') {
+    const t = needTable(rs, fam, c.table, c.at.table);
+    for (const ch of t.chains) flushChain(t, ch, undo);
+    return '';
+  }
+  if (c.op === 'delete') {
+    const t = needTable(rs, fam, c.table, c.at.table);
+    const i = rs.tables.indexOf(t);
+    rs.tables.splice(i, 1);
+    undo.push(() => rs.tables.splice(i, 0, t));
+    return '';
+  }
+  if (existing) {
+    if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
+    if (c.comment !== null || c.flags.length) {
+      const { comment, flags } = existing;
+      if (c.comment !== null) existing.comment = c.comment;
+      if (c.flags.length) existing.flags = c.flags;
+      undo.push(() => Object.assign(existing, { comment, flags }));
+    }
+    return '';
+  }
+  const t: Table = {
+    family: fam,
+    name: c.table,
+    handle: rs.nextTableHandle++,
+    comment: c.comment,
+    flags: c.flags,
+    chains: [],
+    sets: [],
+    chainByName: new Map(),
+    setByName: new Map(),
+    nextHandle: 1,
+  };
+  rs.tables.push(t);
+  undo.push(() => {
+    rs.tables.splice(rs.tables.indexOf(t), 1);
+    rs.nextTableHandle--;
+  });
+  return '';
+}
+
+function flushChain(t: Table, ch: Chain, undo: Array<() => void>): void {
+  if (!ch.rules.length) return;
+  bumpRefs(t, ch.rules.flatMap(targetsOfRule), -1, undo);
+  const rules = ch.rules;
+  ch.rules = [];
+  undo.push(() => (ch.rules = rules));
+}
+
+/**
+ * How many rules and verdict-map elements jump or go to each chain, kept as they change, so
+ * deleting a chain from a 30,000-chain table need not scan every rule to know it is unused.
+ */
+const refCounts = new WeakMap<Table, Map<string, number>>();
+
+function refsOf(t: Table): Map<string, number> {
+  let m = refCounts.get(t);
+  if (!m) {
+    m = new Map();
+    refCounts.set(t, m);
+  }
+  return m;
+}
+
+function targetsOfElems(elems: Iterable<Elem>, out: string[]): string[] {
+  for (const e of elems) if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) out.push(e.data.chain);
+  return out;
+}
+
+function targetsOfRule(r: Rule): string[] {
+  const out: string[] = [];
+  for (const s of r.stmts) {
+    if (s.k === 'verdict' && s.verdict.chain !== undefined) out.push(s.verdict.chain);
+    if (s.k === 'vmap' && s.map.k === 'set') targetsOfElems(s.map.set.elems, out);
+  }
+  return out;
+}
+
+/** Adds `delta` to each target's count, and undoes it if the transaction fails. */
+function bumpRefs(t: Table, targets: string[], delta: number, undo: Array<() => void>): void {
+  if (!targets.length) return;
+  const m = refsOf(t);
+  for (const c of targets) m.set(c, (m.get(c) ?? 0) + delta);
+  undo.push(() => {
+    for (const c of targets) m.set(c, (m.get(c) ?? 0) - delta);
+  });
+}
+
+function isReferenced(t: Table, name: string): boolean {
+  return (refsOf(t).get(name) ?? 0) > 0;
+}
+
+function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
+  const fam = c.family ?? 'ip';
+  const t = needTable(rs, fam, c.table, c.at.table);
+  if (c.op === 'list')
+    return `table ${t.family} ${t.name} {\n${printChain(needChain(t, c.name, c.at.name), t.family, { handles: !!opts.handles })}}\n`;
+  if (c.op === 'flush') {
+    flushChain(t, needChain(t, c.name, c.at.name), undo);
+    return '';
+  }
+  if (c.op === 'delete') {
+    const ch = c.handle !== null ? t.chains.find((x) => x.handle === c.handle) : t.chains.find((x) => x.name === c.name);
+    if (!ch) throw new TxnError(c.loc, NOENT);
+    if (ch.rules.length || isReferenced(t, ch.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
+    const i = t.chains.indexOf(ch);
+    t.chains.splice(i, 1);
+    t.chainByName.delete(ch.name);
+    undo.push(() => {
+      t.chains.splice(i, 0, ch);
+      t.chainByName.set(ch.name, ch);
+    });
+    return '';
+  }
+  const existing = t.chainByName.get(c.name);
+  if (existing) {
+    if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
+    if (c.chainSpec?.policy && existing.base) {
+      const before = existing.base.policy;
+      existing.base.policy = c.chainSpec.policy;
+      undo.push(() => (existing.base!.policy = before));
+    }
+    return '';
+  }
+  if (c.chainSpec?.base && fam !== 'inet' && fam !== 'ip' && c.chainSpec.base.type === 'nat' && fam !== 'ip6')
+    throw new TxnError(c.chainSpec.base.loc, 'Could not process rule: Operation not supported');
+  const b = c.chainSpec?.base;
+  const ch: Chain = {
+    name: c.name,
+    handle: t.nextHandle++,
+    base: b ? { type: b.type, hook: b.hook, priority: b.priority, policy: c.chainSpec?.policy ?? 'accept', device: b.device } : null,
+    comment: c.chainSpec?.comment ?? null,
+    rules: [],
+    regSeq: b ? rs.nextRegSeq++ : 0,
+  };
+  t.chains.push(ch);
+  t.chainByName.set(ch.name, ch);
+  undo.push(() => {
+    t.chains.splice(t.chains.lastIndexOf(ch), 1);
+    t.chainByName.delete(ch.name);
+    t.nextHandle--;
+    if (b) rs.nextRegSeq--;
+  });
+  return '';
+}
+
+function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
+  const fam = c.family ?? 'ip';
+  const t = needTable(rs, fam, c.table, c.at.table);
+  if (c.op === 'list')
+    return `table ${t.family} ${t.name} {\n${printSet(needSet(t, c.name, c.at.name), { handles: !!opts.handles, nowMs: opts.nowMs })}}\n`;
+  if (c.op === 'flush') {
+    const s = needSet(t, c.name, c.at.name);
+    const elems = s.elems;
+    bumpRefs(t, targetsOfElems(elems.values(), []), -1, undo);
+    s.elems = new Map();
+    undo.push(() => (s.elems = elems));
+    return '';
+  }
+  if (c.op === 'delete') {
+    const s = c.handle !== null ? t.sets.find((x) => x.handle === c.handle) : t.sets.find((x) => x.name === c.name);
+    if (!s) throw new TxnError(c.loc, NOENT);
+    if (setReferenced(t, s.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
+    const i = t.sets.indexOf(s);
+    bumpRefs(t, targetsOfElems(s.elems.values(), []), -1, undo);
+    t.sets.splice(i, 1);
+    t.setByName.delete(s.name);
+    undo.push(() => {
+      t.sets.splice(i, 0, s);
+      t.setByName.set(s.name, s);
+    });
+    return '';
+  }
+  const existing = t.setByName.get(c.name);
+  const spec = c.setSpec!;
+  let s: NamedSet;
+  if (existing) {
+    if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
+    s = existing;
+  } else {
+    s = {
+      name: c.name,
+      handle: t.nextHandle++,
+      isMap: spec.isMap,
+      keyTypes: spec.keyTypes,
+      dataType: spec.dataType,
+      flags: spec.flags,
+      timeoutMs: spec.timeoutMs,
+      size: spec.size,
+      comment: spec.comment,
+      policy: spec.policy,
+      counter: spec.counter,
+      elems: new Map(),
+    };
+    t.sets.push(s);
+    t.setByName.set(s.name, s);
+    const made = s;
+    undo.push(() => {
+      t.sets.splice(t.sets.lastIndexOf(made), 1);
+      t.setByName.delete(made.name);
+      t.nextHandle--;
+    });
+  }
+  if (spec.elems) addElements(t, s, spec.elems, false, undo);
+  return '';
+}
+
+function setReferenced(t: Table, name: string): boolean {
+  for (const ch of t.chains)
+    for (const r of ch.rules)
+      for (const s of r.stmts) {
+        if ((s.k === 'match' || s.k === 'vmap') && (s.k === 'match' ? s.right : s.map).k === 'ref') {
+          const rhs = s.k === 'match' ? s.right : s.map;
+          if (rhs.k === 'ref' && rhs.name === name) return true;
+        }
+        if (s.k === 'setupd' && s.set === name) return true;
+      }
+  return false;
+}
+
+function addElements(t: Table, s: NamedSet, toks: Tok[], create: boolean, undo: Array<() => void>): void {
+  const interval = s.flags.includes('interval');
+  const elems = parseElements(toks, s.keyTypes, s.dataType, interval);
+  const added: string[] = [];
+  const map = s.elems;
+  undo.push(() => {
+    for (const id of added) map.delete(id);
+  });
+  for (const e of elems) {
+    if (e.key.hi !== null && !interval)
+      throw new TxnError(
+        locOfToks(toks),
+        `You must add 'flags interval' to your set declaration if you want to add ${e.key.plen !== undefined ? 'prefix' : 'range'} elements`,
+      );
+    if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(t, e.data.chain, locOfToks(toks));
+    if (s.timeoutMs !== null && e.timeoutMs === undefined) e.timeoutMs = s.timeoutMs;
+    const id = elemId(e.key);
+    if (map.has(id)) {
+      if (create) throw new TxnError(locOfToks(toks), 'Could not process rule: File exists');
+      continue;
+    }
+    map.set(id, e);
+    added.push(id);
+  }
+  bumpRefs(
+    t,
+    targetsOfElems(
+      added.map((id) => map.get(id)!),
+      [],
+    ),
+    1,
+    undo,
+  );
+}
+
+function locOfToks(toks: Tok[]): Loc {
+  const t = toks[1] ?? toks[0];
+  return { line: t.line, col: t.col, end: t.end };
+}
+
+function elementCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
+  const fam = c.family ?? 'ip';
+  const t = needTable(rs, fam, c.table, c.at.table);
+  const s = needSet(t, c.name, c.at.name);
+  if (c.op === 'delete') {
+    const elems = parseElements(c.toks, s.keyTypes, s.dataType, s.flags.includes('interval'), true);
+    const map = s.elems;
+    const removed: Array<[string, (typeof elems)[number]]> = [];
+    undo.push(() => {
+      for (const [id, e] of removed) map.set(id, e);
+    });
+    for (const e of elems) {
+      const id = elemId(e.key);
+      const old = map.get(id);
+      if (!old) throw new TxnError(locOfToks(c.toks), NOENT);
+      map.delete(id);
+      removed.push([id, old]);
+    }
+    bumpRefs(
+      t,
+      targetsOfElems(
+        removed.map(([, e]) => e),
+        [],
+      ),
+      -1,
+      undo,
+    );
+    return '';
+  }
+  addElements(t, s, c.toks, c.op === 'create', undo);
+  return '';
+}
+
+function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
+  const fam = c.family ?? 'ip';
+  if (c.op === 'delete') {
+    const t = needTable(rs, fam, c.table, c.at.table);
+    const ch = needChain(t, c.name, c.at.name);
+    const i = ch.rules.findIndex((r) => r.handle === c.handle);
+    if (i < 0) throw new TxnError(c.at.handle, NOENT);
+    const before = ch.rules;
+    bumpRefs(t, targetsOfRule(ch.rules[i]), -1, undo);
+    ch.rules = ch.rules.slice(0, i).concat(ch.rules.slice(i + 1));
+    undo.push(() => (ch.rules = before));
+    return '';
+  }
+  const t = needTable(rs, fam, c.table, c.at.table);
+  const ch = needChain(t, c.name, c.at.name);
+  const parsed = parseRule(c.toks, fam);
+  checkRefs(t, parsed.stmts, nameLoc(c, c.toks), undo);
+  const startHandle = t.nextHandle;
+  for (const s of parsed.stmts) {
+    const anon = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : null;
+    if (anon && anon.k === 'set') anon.set.handle = t.nextHandle++;
+  }
+  // A replaced rule keeps its handle (measured: `replace rule ... handle 4` lists as handle 4).
+  const rule: Rule = { handle: c.op === 'replace' ? c.handle! : t.nextHandle++, stmts: parsed.stmts, comment: parsed.comment };
+  const before = ch.rules;
+  let at = ch.rules.length;
+  if (c.handle !== null) {
+    const i = ch.rules.findIndex((r) => r.handle === c.handle);
+    if (i < 0) throw new TxnError(c.at.handle, NOENT);
+    at = c.op === 'insert' ? i : i + 1;
+  } else if (c.index !== null) {
+    if (c.index > ch.rules.length) throw new TxnError(c.loc, NOENT);
+    at = c.op === 'insert' ? c.index : c.index + 1;
+  } else if (c.op === 'insert') at = 0;
+  // Appending pushes in place (a full sync appends tens of thousands of rules); the undo pops it.
+  const pushed = c.op !== 'replace' && at === ch.rules.length;
+  if (c.op === 'replace') bumpRefs(t, targetsOfRule(ch.rules[at - 1]), -1, undo);
+  bumpRefs(t, targetsOfRule(rule), 1, undo);
+  if (c.op === 'replace') ch.rules = ch.rules.slice(0, at - 1).concat([rule], ch.rules.slice(at));
+  else if (pushed) ch.rules.push(rule);
+  else ch.rules = ch.rules.slice(0, at).concat([rule], ch.rules.slice(at));
+  undo.push(() => {
+    if (pushed) before.pop();
+    ch.rules = before;
+    t.nextHandle = startHandle;
+  });
+  return '';
+}
+
+function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): void {
+  for (const s of stmts) {
+    if (s.k === 'verdict' && s.verdict.chain !== undefined) needChain(t, s.verdict.chain, s.verdict.loc ?? loc);
+    const rhs = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : null;
+    if (rhs && rhs.k === 'ref') {
+      const set = needSet(t, rhs.name, rhs.loc ?? loc);
+      const want = exprTypes(s.k === 'match' ? s.left : (s as Extract<Stmt, { k: 'vmap' }>).key);
+      if (want.join('.') !== set.keyTypes.join('.'))
+        throw new TxnError(
+          rhs.loc ?? loc,
+          `datatype mismatch, expected ${want.map(describe).join(' . ')}, expression has type ${set.keyTypes.map(describe).join(' . ')}`,
+        );
+      if (s.k === 'vmap' && set.dataType !== 'verdict') throw new TxnError(loc, `Expression is not a verdict map`);
+    }
+    if (rhs && rhs.k === 'set')
+      for (const e of rhs.set.elems) if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(t, e.data.chain, loc);
+    if (s.k === 'setupd') {
+      const set = needSet(t, s.set, loc);
+      // nft gives a set that rules update its default size when it has none.
+      if (set.size === null) {
+        set.size = 65535;
+        undo.push(() => (set.size = null));
+      }
+    }
+  }
+}
