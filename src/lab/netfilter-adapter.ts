@@ -106,7 +106,7 @@ export function attachNetfilter(node: Node, spec: NodeSpec, diags: Diagnostic[])
   if (spec.iptables) {
     const r = runIptablesRestore(rs, spec.iptables.text, {
       ...opts,
-      counters: true,
+      counters: spec.iptables.counters === true,
       atomic: 'batch',
       file: spec.iptables.file,
       lineOffset: spec.iptables.lineOffset,

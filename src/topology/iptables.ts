@@ -1,5 +1,6 @@
 /**
- * `iptables:` as inline restore text or `{ file: PATH }`, and `iptables_cmds:`.
+ * `iptables:` as inline restore text or `{ file: PATH, counters }`, and `iptables_cmds:`.
+ * Like iptables-restore without -c, counters in the text are ignored unless `counters: true`.
  * The rules are not parsed here (the iptables layer does that); what matters is
  * keeping where each rules line sits, so its diagnostics can name the YAML line.
  */
@@ -8,13 +9,16 @@ import { isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, type Scalar } from 'yaml';
 import type { SourcePos } from '../core/diagnostic.js';
 import type { NodeSpec } from './model.js';
-import { describe, entries, items, readString, type YamlNode, type YamlSrc } from './yaml-src.js';
+import { describe, entries, items, readString, scalar, type YamlNode, type YamlSrc } from './yaml-src.js';
 
 export function readIptables(src: YamlSrc, node: YamlNode | null, baseDir: string, nodeName: string): NodeSpec['iptables'] {
   if (isMap(node)) {
-    const es = entries(src, node, `iptables of ${nodeName}`, ['file']);
+    const es = entries(src, node, `iptables of ${nodeName}`, ['file', 'counters']);
     const f = es?.find((e) => e.key === 'file');
     if (!es) return null;
+    const c = es.find((e) => e.key === 'counters');
+    const counters = c ? scalar(c.value) : false;
+    if (typeof counters !== 'boolean') src.error(c!.value, `\`counters\` is true or false, not ${describe(c!.value)}`);
     if (!f) {
       src.error(node, 'iptables as a mapping takes `file: PATH` (an iptables-save file, relative to the topology file)');
       return null;
@@ -38,7 +42,7 @@ export function readIptables(src: YamlSrc, node: YamlNode | null, baseDir: strin
       src.error(f.value, `cannot read iptables file "${rel}" (${path}): ${why}`);
       return null;
     }
-    return { text, pos: { file: path, line: 1, col: 1 }, file: path, lineOffset: 0, colOffset: 0 };
+    return { text, pos: { file: path, line: 1, col: 1 }, file: path, lineOffset: 0, colOffset: 0, counters: counters === true };
   }
   if (!isScalar(node) || typeof (node as Scalar).value !== 'string') {
     src.error(node, `iptables must be iptables-restore text (\`iptables: |\`) or { file: PATH }, not ${describe(node)}`);
