@@ -121,7 +121,7 @@ describe('exportNetns', () => {
     expect(s).toContain(`iptables-restore <<'NFLAB_RULES_0_'`);
   });
 
-  it('loads the text\'s counters only when the topology says counters: true, as nflab does', () => {
+  it("loads the text's counters only when the topology says counters: true, as nflab does", () => {
     const t = dockerPortMapping();
     t.nodes[1].iptables!.counters = true;
     expect(exportNetns(t)).toContain(`ip netns exec "$N1" iptables-restore -c <<'NFLAB_RULES_0'`);

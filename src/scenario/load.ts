@@ -76,7 +76,7 @@ export function loadScenarioFile(path: string): Result<Scenario> {
 export function loadScenarioText(text: string, file: string): Result<Scenario> {
   const { doc, src } = parseYaml(text, file);
   if (src.diags.length) return err(src.diags);
-  const top = mapEntries(src, doc.contents as YamlNode | null, 'the scenario', TOP_KEYS);
+  const top = mapEntries(src, doc.contents as YamlNode | null, 'the scenario', TOP_KEYS, true);
   if (!top) return err(src.diags);
   const diags: Diagnostic[] = [];
   let topology: Topology | null = null;

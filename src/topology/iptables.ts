@@ -63,7 +63,8 @@ export function readIptables(src: YamlSrc, node: YamlNode | null, baseDir: strin
  * the source text itself is not at hand when the topology is embedded.
  */
 function textStart(src: YamlSrc, s: Scalar<string>): { pos: SourcePos; lineOffset: number; colOffset: number } {
-  const start = src.pos(s);
+  // The text keeps its own lines, also when it was copied through an alias: its rule errors point into the anchor.
+  const start = src.rawPos(s);
   if (s.type !== 'BLOCK_LITERAL') return { pos: start, lineOffset: start.line - 1, colOffset: start.col };
   const firstLine = start.line + 1;
   let blank = 0;

@@ -14,6 +14,7 @@ import type { InterfaceSpec, LinkSpec, RuleUpdateSpec, Topology } from './model.
 import { readBackend, readNode } from './node-read.js';
 import { checkNodeName, DEFAULT_MTU, generatedMac, LO_MTU } from './values.js';
 import { entries, readString, type YamlNode, YamlSrc } from './yaml-src.js';
+import { expandAliases } from './yaml-alias.js';
 
 const TOP_KEYS = ['name', 'description', 'hosts', 'links', 'rule_updates'];
 
@@ -36,7 +37,7 @@ export function loadTopologyFile(path: string): Result<Topology> {
 
 export function loadTopologyText(text: string, file: string, baseDir: string): Result<Topology> {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length) {
     return err(
       doc.errors.map((e) => {
@@ -45,6 +46,9 @@ export function loadTopologyText(text: string, file: string, baseDir: string): R
       }),
     );
   }
+  const src = new YamlSrc(file, lines);
+  expandAliases(doc, text, (n, m) => src.error(n, m));
+  if (src.diags.length) return err(src.diags);
   return loadTopologyFromYaml(doc, doc.contents as YamlNode | null, file, baseDir, lines);
 }
 
@@ -62,7 +66,7 @@ export function loadTopologyFromYaml(
 ): Result<Topology> {
   const src = new YamlSrc(file, lines);
   const topo: Topology = { name: basename(file, extname(file)), description: '', file, nodes: [], links: [] };
-  const top = entries(src, node, 'the topology', TOP_KEYS);
+  const top = entries(src, node, 'the topology', TOP_KEYS, false, true);
   if (!top) return err(src.diags);
   const drafts = new Map<string, NodeDraft>();
   let linksNode: YamlNode | null = null;
