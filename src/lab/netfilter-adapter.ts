@@ -10,7 +10,7 @@ import { runIptablesRestore, type LookupOptions } from '../netfilter/iptables/re
 import { save, ruleText } from '../netfilter/iptables/save.js';
 import { runIptables } from '../netfilter/iptables/command.js';
 import { runTable } from '../netfilter/evaluate.js';
-import type { Hook, NfEnv, StepSink, TableName, Verdict } from '../netfilter/types.js';
+import { TABLES, type Hook, type NfEnv, type StepSink, type TableName, type Verdict } from '../netfilter/types.js';
 import type { Node } from '../node/node.js';
 import type { NetfilterPort, NodeViews } from '../node/ports.js';
 import type { NodeSkb } from '../node/skb.js';
@@ -172,5 +172,9 @@ export function iptablesSaveCommand(node: Node, args: string[]): CommandOutput {
   const counters = args.includes('-c') || args.includes('--counters');
   const ti = Math.max(args.indexOf('-t'), args.indexOf('--table'));
   const table = ti >= 0 ? args[ti + 1] : undefined;
+  // The kernel tool's own words and status for a missing or unknown table.
+  if (ti >= 0 && table === undefined) return { stdout: '', stderr: "iptables-save: option requires an argument -- 't'\n", exitCode: 1 };
+  if (table !== undefined && !(TABLES as readonly string[]).includes(table))
+    return { stdout: '', stderr: `Table \`${table}' does not exist\n`, exitCode: 1 };
   return { stdout: save(rulesetOf(node), { counters, ...(table ? { table: table as TableName } : {}) }), stderr: '', exitCode: 0 };
 }
