@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatDiagnostic } from '../core/diagnostic.js';
@@ -6,6 +6,7 @@ import { loadTopologyFile } from '../topology/load.js';
 import type { Topology } from '../topology/model.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { runScenario } from '../scenario/runner.js';
+import { checkFile } from '../scenario/check.js';
 import { renderJunit, renderScenarioText, summaryLine } from '../scenario/text-report.js';
 import { Lab } from '../lab/lab.js';
 import { traceOnce } from '../session/trace-once.js';
@@ -95,18 +96,11 @@ const check: Command = async (argv) => {
   let failed = false;
   let unread = false;
   for (const file of p.positional) {
-    const isScenario = /^\s*steps\s*:/m.test(safeRead(file));
-    const r = isScenario ? loadScenarioFile(file) : loadTopologyFile(file);
-    let diags = r.ok ? [] : r.error;
-    if (r.ok) {
-      const topo = 'steps' in r.value ? r.value.topology : r.value;
-      const built = Lab.build(topo, { seed: 1, record: false });
-      if (!built.ok) diags = built.error;
-    }
-    for (const d of diags) process.stderr.write(`${formatDiagnostic(d)}\n`);
-    if (diags.length) {
+    const r = checkFile(file);
+    for (const d of r.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    if (r.diagnostics.length) {
       failed = true;
-      unread ||= unreadable(diags);
+      unread ||= r.unreadable;
     } else process.stdout.write(`${file}: ok\n`);
   }
   return unread ? 2 : failed ? 1 : 0;
@@ -133,14 +127,6 @@ function intFlag(p: Parsed, name: string, min: number, max: number): number | un
   if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
     throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not "${v}"`);
   return Number(v);
-}
-
-function safeRead(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 const trace: Command = async (argv) => {

@@ -15,6 +15,7 @@ import type { Node } from '../node/node.js';
 import type { NetfilterPort, NodeViews } from '../node/ports.js';
 import type { NodeSkb } from '../node/skb.js';
 import type { NodeSpec } from '../topology/model.js';
+import { ruleColumn } from '../topology/iptables.js';
 import type { CommandOutput } from './commands.js';
 import { conntrackOf, rulesetOf } from './adapters.js';
 import { plainEntry } from '../netfilter/conntrack/format.js';
@@ -111,7 +112,7 @@ export function attachNetfilter(node: Node, spec: NodeSpec, diags: Diagnostic[])
       file: spec.iptables.file,
       lineOffset: spec.iptables.lineOffset,
     });
-    if (!r.ok) diags.push(...r.diagnostics.map((d) => ({ ...d, col: d.col ?? spec.iptables!.pos.col })));
+    if (!r.ok) diags.push(...r.diagnostics.map((d) => ({ ...d, col: ruleColumn(spec.iptables!, d.line ?? 0, d.message) })));
   }
   for (const c of spec.iptablesCmds) {
     const split = splitShellWords(c.text);

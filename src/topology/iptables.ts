@@ -88,3 +88,19 @@ export function readIptablesCmds(src: YamlSrc, node: YamlNode | null, nodeName: 
   }
   return out;
 }
+
+/**
+ * The file column of a problem on line `fileLine` of a node's rule text: at the
+ * word the message quotes when the line holds it (`Couldn't load target
+ * \`NOSUCH'`), else at the line's first character, past a block's indentation.
+ */
+export function ruleColumn(ipt: NonNullable<NodeSpec['iptables']>, fileLine: number, message: string): number {
+  const line = ipt.text.split('\n')[fileLine - ipt.lineOffset - 1];
+  const indent = ipt.colOffset ?? 0;
+  if (line === undefined) return indent + 1;
+  for (const m of message.matchAll(/[`'"]([^`'"\s]+)['"]/g)) {
+    const at = line.search(new RegExp(`(?<=^|[\\s=,:!])${m[1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=$|[\\s,:])`));
+    if (at >= 0) return indent + at + 1;
+  }
+  return indent + (line.length - line.trimStart().length) + 1;
+}

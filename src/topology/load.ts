@@ -10,7 +10,7 @@ import { type Diagnostic, err, ok, type Result } from '../core/diagnostic.js';
 import { checkNode } from './checks.js';
 import type { NodeDraft } from './draft.js';
 import { readLinks } from './links.js';
-import type { InterfaceSpec, LinkSpec, RuleUpdateSpec, Topology } from './model.js';
+import type { InterfaceSpec, LinkSpec, NodeSpec, RuleUpdateSpec, Topology } from './model.js';
 import { readBackend, readNode } from './node-read.js';
 import { checkNodeName, DEFAULT_MTU, generatedMac, LO_MTU } from './values.js';
 import { entries, readString, type YamlNode, YamlSrc } from './yaml-src.js';
@@ -18,7 +18,11 @@ import { expandAliases } from './yaml-alias.js';
 
 const TOP_KEYS = ['name', 'description', 'hosts', 'links', 'rule_updates'];
 
-export function loadTopologyFile(path: string): Result<Topology> {
+/**
+ * With `partial`, the nodes read so far are added to it even when the file has
+ * errors, so that `nflab check` can still check their rules.
+ */
+export function loadTopologyFile(path: string, partial?: NodeSpec[]): Result<Topology> {
   const abs = resolve(path);
   let text: string;
   try {
@@ -32,10 +36,10 @@ export function loadTopologyFile(path: string): Result<Topology> {
       },
     ]);
   }
-  return loadTopologyText(text, abs, dirname(abs));
+  return loadTopologyText(text, abs, dirname(abs), partial);
 }
 
-export function loadTopologyText(text: string, file: string, baseDir: string): Result<Topology> {
+export function loadTopologyText(text: string, file: string, baseDir: string, partial?: NodeSpec[]): Result<Topology> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length) {
@@ -49,7 +53,7 @@ export function loadTopologyText(text: string, file: string, baseDir: string): R
   const src = new YamlSrc(file, lines);
   expandAliases(doc, text, (n, m) => src.error(n, m));
   if (src.diags.length) return err(src.diags);
-  return loadTopologyFromYaml(doc, doc.contents as YamlNode | null, file, baseDir, lines);
+  return loadTopologyFromYaml(doc, doc.contents as YamlNode | null, file, baseDir, lines, partial);
 }
 
 /**
@@ -63,6 +67,7 @@ export function loadTopologyFromYaml(
   file: string,
   baseDir: string,
   lines: LineCounter,
+  partial?: NodeSpec[],
 ): Result<Topology> {
   const src = new YamlSrc(file, lines);
   const topo: Topology = { name: basename(file, extname(file)), description: '', file, nodes: [], links: [] };
@@ -84,7 +89,10 @@ export function loadTopologyFromYaml(
   if (!hostsSeen) src.error(node, 'the topology needs `hosts:` (at least one host)');
   const links = linksNode ? readLinks(src, linksNode, drafts) : [];
   for (const d of drafts.values()) checkNode(src, d);
-  if (src.diags.length) return err(sortDiags(src.diags));
+  if (src.diags.length) {
+    for (const d of drafts.values()) partial?.push(d.spec);
+    return err(sortDiags(src.diags));
+  }
   const macs = new Set<string>();
   for (const d of drafts.values()) for (const i of d.ifaces.values()) if (i.mac) macs.add(i.mac);
   for (const d of drafts.values()) topo.nodes.push(finishNode(d, links, macs));
