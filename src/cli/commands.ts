@@ -82,7 +82,7 @@ const run: Command = async (argv) => {
   const junit = flag(p, 'junit');
   if (junit) {
     try {
-      writeFileSync(junit, renderJunit(reports));
+      writeFileSync(junit, renderJunit(reports, p.positional));
     } catch (e) {
       throw new UsageError(`cannot write the JUnit report ${junit}: ${fsReason(e)}`);
     }

@@ -183,7 +183,8 @@ export class Lab {
       (update) => {
         const out = runNodeCommand(node, cmd, stdin);
         if (out.changedRules) this.tracer.emit({ t_us: this.now(), kind: 'rules.changed', node: nodeName, data: cmd });
-        done(update ? { ...out, update } : out);
+        // A command that failed changed nothing: it is not reported as a rule update.
+        done(update && out.exitCode === 0 ? { ...out, update } : out);
       },
       (update) => this.tracer.emit({ t_us: this.now(), kind: 'rules.update', node: nodeName, data: update }),
     );
