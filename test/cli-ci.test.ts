@@ -84,6 +84,9 @@ describe('trace for scripts', () => {
     expect(silent().length).toBe(1);
     expect(silent('2s').length).toBe(2);
     expect(silent('2s')[0].result).toBe('timeout');
+    // Nothing leaves a sender without a route: still one line, with the result.
+    const none = nflab('trace', docker, '--from', 'docker-host', '--to', '8.8.8.8:80', '--json');
+    expect(none.stdout).toBe('{"packet":null,"steps":[],"outcome":null,"result":"no-route"}\n');
     const bad = nflab('trace', docker, '--from', 'client', '--to', '198.51.100.1:80', '--timeout', 'soon');
     expect(bad).toMatchObject({ code: 2, stderr: 'nflab: --timeout takes a duration such as 900ms or 2s, not "soon"\n' });
   });

@@ -150,6 +150,8 @@ const trace: Command = async (argv) => {
   if (has(p, 'json')) {
     for (const t of r.traces)
       process.stdout.write(JSON.stringify({ packet: t.packet, steps: t.steps, outcome: t.outcome, result: r.result }) + '\n');
+    // No packet left the sender (no route there): one line all the same, so the result is never lost.
+    if (!r.traces.length) process.stdout.write(JSON.stringify({ packet: null, steps: [], outcome: null, result: r.result }) + '\n');
   } else {
     process.stdout.write(`${r.kind} ${from} → ${to}: ${r.result}\n`);
     r.traces.forEach((t, i) => {

@@ -39,7 +39,7 @@ export function checkFile(file: string): CheckResult {
   }
   const diags = /^\s*steps\s*:/m.test(text) ? checkScenario(file) : checkTopologyFile(file);
   const unreadable = diags.length === 1 && diags[0].line === undefined;
-  return { diagnostics: unique(diags), unreadable };
+  return { diagnostics: ordered(unique(diags)), unreadable };
 }
 
 function checkTopologyFile(file: string): Diagnostic[] {
@@ -160,6 +160,21 @@ function checkSteps(sc: Scenario): Diagnostic[] {
     }
   }
   return out;
+}
+
+/** By file (in the order they first appear), then line and column, so a reader can walk down the file. */
+function ordered(ds: Diagnostic[]): Diagnostic[] {
+  const files = [...new Set(ds.map((d) => d.file))];
+  return ds
+    .map((d, i) => ({ d, i }))
+    .sort(
+      (a, b) =>
+        files.indexOf(a.d.file) - files.indexOf(b.d.file) ||
+        (a.d.line ?? 0) - (b.d.line ?? 0) ||
+        (a.d.col ?? 0) - (b.d.col ?? 0) ||
+        a.i - b.i,
+    )
+    .map((x) => x.d);
 }
 
 function unique(ds: Diagnostic[]): Diagnostic[] {
