@@ -158,6 +158,31 @@ describe('help, version, completion and the man page', () => {
     expect(nflab('completion', 'fish')).toMatchObject({ code: 2, stderr: 'nflab: completion takes bash or zsh\n' });
   });
 
+  const zsh = spawnSync('zsh', ['--version']).status === 0;
+  it.skipIf(!zsh)('zsh completion completes commands and option values in a real zsh (skipped without zsh)', () => {
+    const script = join(tmp, 'nflab.zsh');
+    writeFileSync(script, nflab('completion', 'zsh').stdout);
+    // An interactive zsh in a pseudo-terminal, where Tab runs the completion system as it does for a user.
+    const harness = [
+      'zmodload zsh/zpty',
+      "zpty z 'zsh -f -i'",
+      `zpty -w z 'PS1="> "; autoload -U compinit; compinit -u -D; source ${script}; function nflab { : }'`,
+      'sleep 0.5',
+      `zpty -w -n z "$1"$'\\t'`,
+      'sleep 1.5',
+      'out=""; while zpty -r -t z chunk; do out+=$chunk; done',
+      'print -r -- "$out"; zpty -d z',
+    ].join('\n');
+    const complete = (line: string) =>
+      spawnSync('zsh', ['-f', '-c', harness, 'zsh', line], { encoding: 'utf8', timeout: 20_000 }).stdout.replace(
+        /\x1b\[[0-9;?]*[a-zA-Z]/g,
+        '',
+      );
+    expect(complete('nflab save x.yaml -t ')).toMatch(/filter +mangle +nat +raw +security/);
+    expect(complete('nflab completion ')).toMatch(/bash +zsh/);
+    expect(complete('nflab trace x.yaml --pro')).toMatch(/--proto /);
+  });
+
   it('package.json lists the man page, and it is the one the command table makes', () => {
     expect(pkg.man).toEqual(['./man/nflab.1']);
     expect(readFileSync(join(root, 'man', 'nflab.1'), 'utf8')).toBe(manPage(pkg.version));

@@ -101,10 +101,11 @@ export function zshCompletion(): string {
   ];
   for (const c of COMMANDS) {
     const specs = c.options.map((o) => {
-      const action = o.value ? `:${o.arg ?? 'value'}:${zshAction(o.kind, o.choices)}` : '';
-      const names = o.short ? `{-${o.short},--${o.name}}` : `--${o.name}`;
+      const action = o.value ? `:${zshQuote(o.arg ?? 'value')}:${zshAction(o.kind, o.choices)}` : '';
       const repeat = o.repeat ? '*' : '';
-      return `'${repeat}${names}[${zshQuote(o.help)}]${action}'`;
+      // A short alias: brace expansion outside the quotes gives both spellings one description.
+      if (o.short) return `'(-${o.short} --${o.name})'{-${o.short},--${o.name}}'[${zshQuote(o.help)}]${action}'`;
+      return `'${repeat}--${o.name}[${zshQuote(o.help)}]${action}'`;
     });
     specs.push("'--help[show help]'");
     specs.push(`'*:${c.positional ?? 'arg'}:${zshAction(c.positional ?? undefined)}'`);
@@ -117,7 +118,7 @@ export function zshCompletion(): string {
 function zshAction(kind: ValueKind | undefined | null, choices?: readonly string[]): string {
   const w = words(kind ?? undefined, choices);
   if (w) return `(${w})`;
-  if (isFileKind(kind)) return kind === 'file' ? '_files' : "_files -g '*.y(a|)ml'";
+  if (isFileKind(kind)) return kind === 'file' ? '_files' : '_files -g "*.y(a|)ml"';
   return ' ';
 }
 
