@@ -17,7 +17,7 @@ import type { Topology } from '../topology/model.js';
 import { Tracer } from './tracer.js';
 import { attachNodeModules } from './adapters.js';
 import { runNodeCommand, type CommandOutput } from './commands.js';
-import { RuleUpdates } from './rule-updates.js';
+import { type RuleUpdate, RuleUpdates } from './rule-updates.js';
 
 export interface LabOptions {
   seed: number;
@@ -176,17 +176,25 @@ export class Lab {
       done({ stdout: '', stderr: `no node "${nodeName}"\n`, exitCode: 2 });
       return;
     }
+    // A command that fails changes nothing and is not reported as a rule update. In instant timing its
+    // update event waits for the outcome; in modelled timing it is sent when the kernel starts, as it would.
+    let held: RuleUpdate | null = null;
+    const announce = (update: RuleUpdate) => this.tracer.emit({ t_us: this.now(), kind: 'rules.update', node: nodeName, data: update });
     this.updates.submit(
       node,
       cmd,
       stdin,
       (update) => {
         const out = runNodeCommand(node, cmd, stdin);
+        if (held && out.exitCode === 0) announce(held);
+        held = null;
         if (out.changedRules) this.tracer.emit({ t_us: this.now(), kind: 'rules.changed', node: nodeName, data: cmd });
-        // A command that failed changed nothing: it is not reported as a rule update.
         done(update && out.exitCode === 0 ? { ...out, update } : out);
       },
-      (update) => this.tracer.emit({ t_us: this.now(), kind: 'rules.update', node: nodeName, data: update }),
+      (update) => {
+        if (this.updates.timing === 'instant') held = update;
+        else announce(update);
+      },
     );
   }
 }
