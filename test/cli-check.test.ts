@@ -107,6 +107,30 @@ steps:
     expect(r.stderr).toContain(`${topo}:5:19: iptables-restore: line 2 failed: Chain 'NOPE' does not exist`);
   });
 
+  it('does the same for a topology written inside the scenario', () => {
+    const sc = file(
+      'inline.yaml',
+      `topology:
+  hosts:
+    a:
+      listn: []
+      iptables: |
+        *filter
+        -A INPUT -j NOPE
+        COMMIT
+steps:
+  - ping: { from: a, to: 127.0.0.1 }
+    expect: { reslt: reply }
+`,
+    );
+    const r = check(sc);
+    expect(r.code).toBe(1);
+    expect(r.lines).toHaveLength(3);
+    expect(r.lines[0]).toMatch(`${sc}:4:7: unknown key "listn" in host a`);
+    expect(r.lines[1]).toBe(`${sc}:7:21: iptables-restore: line 2 failed: Chain 'NOPE' does not exist`);
+    expect(r.lines[2]).toMatch(`${sc}:11:15: unknown key "reslt" in \`expect\``);
+  });
+
   it('passes every bundled topology and scenario', () => {
     const files = ['topologies', 'scenarios'].flatMap((d) =>
       readdirSync(join(root, d))

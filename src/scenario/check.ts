@@ -8,7 +8,6 @@
  * moment, and every rule a probe or counter names looked up there.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { type Diagnostic, formatDiagnostic, type SourcePos } from '../core/diagnostic.js';
 import { splitShellWords } from '../core/shell.js';
 import { Lab } from '../lab/lab.js';
@@ -106,21 +105,13 @@ export function checkRules(spec: NodeSpec): Diagnostic[] {
 }
 
 function checkScenario(file: string): Diagnostic[] {
-  const sc = loadScenarioFile(file);
-  if (!sc.ok) {
-    // The loader stops a topology file at its YAML; its rules are checked all the same.
-    const topo = topologyPathOf(file);
-    return [...sc.error, ...(topo ? checkTopologyFile(topo) : [])];
-  }
+  const partial: NodeSpec[] = [];
+  const sc = loadScenarioFile(file, partial);
+  // The loader stops at the topology's YAML (a file or inline); its rules are checked all the same.
+  if (!sc.ok) return [...sc.error, ...partial.flatMap(checkRules)];
   const diags = checkTopology(sc.value.topology);
   if (diags.length) return diags;
   return checkSteps(sc.value);
-}
-
-function topologyPathOf(scenarioFile: string): string | null {
-  const m = /^topology:\s*["']?([^"'#\n]+?)["']?\s*(#.*)?$/m.exec(readFileSync(scenarioFile, 'utf8'));
-  if (!m || m[1].trim() === '' || m[1].trim() === '|') return null;
-  return resolve(dirname(scenarioFile), m[1].trim());
 }
 
 /** Commands whose success depends on the traffic so far (conntrack entries), which a check does not send. */

@@ -19,8 +19,8 @@ import { expandAliases } from './yaml-alias.js';
 const TOP_KEYS = ['name', 'description', 'hosts', 'links', 'rule_updates'];
 
 /**
- * With `partial`, the nodes read so far are added to it even when the file has
- * errors, so that `nflab check` can still check their rules.
+ * With `partial`, the nodes read are added to it, also when the file has
+ * errors (or a scenario around it has), so that `nflab check` can still check their rules.
  */
 export function loadTopologyFile(path: string, partial?: NodeSpec[]): Result<Topology> {
   const abs = resolve(path);
@@ -96,6 +96,7 @@ export function loadTopologyFromYaml(
   const macs = new Set<string>();
   for (const d of drafts.values()) for (const i of d.ifaces.values()) if (i.mac) macs.add(i.mac);
   for (const d of drafts.values()) topo.nodes.push(finishNode(d, links, macs));
+  partial?.push(...topo.nodes);
   topo.links = links.map((l) => finishLink(l.spec, l.mtu, topo));
   return ok(topo);
 }
