@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatDiagnostic } from '../core/diagnostic.js';
@@ -6,6 +6,7 @@ import { loadTopologyFile } from '../topology/load.js';
 import type { Topology } from '../topology/model.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { runScenario } from '../scenario/runner.js';
+import { checkFile } from '../scenario/check.js';
 import { renderJunit, renderScenarioText, summaryLine } from '../scenario/text-report.js';
 import { Lab } from '../lab/lab.js';
 import { traceOnce } from '../session/trace-once.js';
@@ -13,6 +14,9 @@ import { renderTraceText } from '../trace/render.js';
 import { exportNetns } from '../export/netns.js';
 import { ExitError, flag, has, parseArgs, type Parsed, UsageError } from './args.js';
 import { CaptureError, startCapture } from '../capture/capture.js';
+import { parseDuration } from '../core/time.js';
+import { bashCompletion, zshCompletion } from './help.js';
+import { type CommandDef, commandDef, flagSpecs, TABLE_NAMES } from './defs.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -58,14 +62,7 @@ function captureFor(p: Parsed, index: number, total: number): ((lab: Lab) => () 
 }
 
 const run: Command = async (argv) => {
-  const p = parseArgs(argv, {
-    json: {},
-    junit: { value: true },
-    color: {},
-    'no-color': {},
-    pcap: { value: true },
-    capture: { value: true },
-  });
+  const p = parseArgs(argv, flagSpecs(def('run')));
   if (!p.positional.length) throw new UsageError('run needs at least one scenario file');
   const reports = [];
   for (const [i, file] of p.positional.entries()) {
@@ -74,8 +71,6 @@ const run: Command = async (argv) => {
     const onLab = captureFor(p, i, p.positional.length);
     reports.push(runScenario(sc.value, onLab ? { onLab } : {}));
   }
-  const junit = flag(p, 'junit');
-  if (junit) writeFileSync(junit, renderJunit(reports));
   if (has(p, 'json')) {
     process.stdout.write(JSON.stringify(reports.length === 1 ? reports[0] : { scenarios: reports }, null, 2) + '\n');
   } else {
@@ -83,64 +78,80 @@ const run: Command = async (argv) => {
     for (const r of reports) process.stdout.write(renderScenarioText(r, color) + '\n');
     process.stdout.write(summaryLine(reports) + '\n');
   }
+  // After the report, so that an unwritable JUnit path costs the user the file and not what the run found.
+  const junit = flag(p, 'junit');
+  if (junit) {
+    try {
+      writeFileSync(junit, renderJunit(reports, p.positional));
+    } catch (e) {
+      throw new UsageError(`cannot write the JUnit report ${junit}: ${fsReason(e)}`);
+    }
+  }
   return reports.every((r) => r.passed) ? 0 : 1;
 };
 
 const check: Command = async (argv) => {
-  const p = parseArgs(argv, {});
+  const p = parseArgs(argv, flagSpecs(def('check')));
   if (!p.positional.length) throw new UsageError('check needs a topology or scenario file');
   let failed = false;
   let unread = false;
   for (const file of p.positional) {
-    const isScenario = /^\s*steps\s*:/m.test(safeRead(file));
-    const r = isScenario ? loadScenarioFile(file) : loadTopologyFile(file);
-    let diags = r.ok ? [] : r.error;
-    if (r.ok) {
-      const topo = 'steps' in r.value ? r.value.topology : r.value;
-      const built = Lab.build(topo, { seed: 1, record: false });
-      if (!built.ok) diags = built.error;
-    }
-    for (const d of diags) process.stderr.write(`${formatDiagnostic(d)}\n`);
-    if (diags.length) {
+    const r = checkFile(file);
+    for (const d of r.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    if (r.diagnostics.length) {
       failed = true;
-      unread ||= unreadable(diags);
+      unread ||= r.unreadable;
     } else process.stdout.write(`${file}: ok\n`);
   }
   return unread ? 2 : failed ? 1 : 0;
 };
 
-function safeRead(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
+/** Why a file could not be read or written, in words. */
+export function fsReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EISDIR') return 'it is a directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOTDIR') return 'a part of the path is not a directory';
+  return code ?? (e instanceof Error ? e.message : String(e));
+}
+
+function def(name: string): CommandDef {
+  return commandDef(name)!;
+}
+
+/** An integer option, or a usage error saying what it must be. */
+function intFlag(p: Parsed, name: string, min: number, max: number): number | undefined {
+  const v = flag(p, name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not "${v}"`);
+  return Number(v);
 }
 
 const trace: Command = async (argv) => {
-  const p = parseArgs(argv, {
-    from: { value: true },
-    to: { value: true },
-    proto: { value: true },
-    json: {},
-    uid: { value: true },
-    seed: { value: true },
-    pcap: { value: true },
-    capture: { value: true },
-  });
+  const p = parseArgs(argv, flagSpecs(def('trace')));
   if (p.positional.length !== 1) throw new UsageError('trace needs one topology file');
   const from = flag(p, 'from');
   const to = flag(p, 'to');
   if (!from || !to) throw new UsageError('trace needs --from NODE and --to IP[:PORT]');
-  const lab = buildLab(loadTopo(p.positional[0]), Number(flag(p, 'seed') ?? 1));
   const proto = flag(p, 'proto') ?? (to.includes(':') ? 'tcp' : 'icmp');
-  if (!['tcp', 'udp', 'icmp'].includes(proto)) throw new UsageError('--proto is tcp, udp or icmp');
+  if (!['tcp', 'udp', 'icmp'].includes(proto)) throw new UsageError(`--proto is tcp, udp or icmp, not "${proto}"`);
+  const uid = intFlag(p, 'uid', 0, 0xffffffff) ?? 0;
+  const seed = intFlag(p, 'seed', 0, 0xffffffff) ?? 1;
+  const timeoutText = flag(p, 'timeout');
+  const timeout = timeoutText === undefined ? undefined : parseDuration(timeoutText);
+  if (timeout === null || timeout === 0) throw new UsageError(`--timeout takes a duration such as 900ms or 2s, not "${timeoutText}"`);
+  const lab = buildLab(loadTopo(p.positional[0]), seed);
   const stopCapture = captureFor(p, 0, 1)?.(lab);
-  const r = traceOnce(lab, { from, to, proto: proto as 'tcp' | 'udp' | 'icmp', uid: Number(flag(p, 'uid') ?? 0) });
+  const r = traceOnce(lab, { from, to, proto: proto as 'tcp' | 'udp' | 'icmp', uid, ...(timeout === undefined ? {} : { timeout }) });
   stopCapture?.();
   if ('error' in r) throw new UsageError(r.error);
   if (has(p, 'json')) {
-    for (const t of r.traces) process.stdout.write(JSON.stringify({ packet: t.packet, steps: t.steps, outcome: t.outcome }) + '\n');
+    for (const t of r.traces)
+      process.stdout.write(JSON.stringify({ packet: t.packet, steps: t.steps, outcome: t.outcome, result: r.result }) + '\n');
+    // No packet left the sender (no route there): one line all the same, so the result is never lost.
+    if (!r.traces.length) process.stdout.write(JSON.stringify({ packet: null, steps: [], outcome: null, result: r.result }) + '\n');
   } else {
     process.stdout.write(`${r.kind} ${from} → ${to}: ${r.result}\n`);
     r.traces.forEach((t, i) => {
@@ -154,38 +165,46 @@ const trace: Command = async (argv) => {
 };
 
 const save: Command = async (argv) => {
-  const p = parseArgs(argv, {
-    node: { value: true },
-    counters: { short: 'c' },
-    table: { value: true, short: 't' },
-    after: { value: true },
-    nft: {},
-    handle: { short: 'a' },
-  });
+  const p = parseArgs(argv, flagSpecs(def('save')));
   if (p.positional.length !== 1) throw new UsageError('save needs one topology file');
-  const nodeName = flag(p, 'node');
-  if (!nodeName) throw new UsageError('save needs --node NODE');
+  const nodeNames = p.flags.get('node') ?? [];
+  if (!nodeNames.length) throw new UsageError('save needs --node NODE');
+  const table = flag(p, 'table');
+  // iptables-save's own words and exit status for a table the kernel does not have.
+  if (table !== undefined && !(TABLE_NAMES as readonly string[]).includes(table))
+    throw new ExitError(1, [{ message: `Table \`${table}' does not exist` }]);
   let lab: Lab;
   const after = flag(p, 'after');
   if (after) {
     const sc = loadScenarioFile(after);
-    if (!sc.ok) throw new ExitError(1, sc.error);
+    if (!sc.ok) throw new ExitError(unreadable(sc.error) ? 2 : 1, sc.error);
     lab = buildLab(sc.value.topology, sc.value.seed);
     const { runStep } = await import('../scenario/runner.js');
     sc.value.steps.forEach((s, i) => runStep(lab, s, i + 1));
   } else lab = buildLab(loadTopo(p.positional[0]));
-  const node = lab.node(nodeName);
-  if (!node) throw new UsageError(`no node "${nodeName}"; nodes: ${[...lab.nodes.keys()].join(', ')}`);
   if (has(p, 'nft')) {
-    process.stdout.write(lab.exec(nodeName, has(p, 'handle') ? 'nft -a list ruleset' : 'nft list ruleset').stdout);
+    let out = '';
+    for (const name of nodeNames) {
+      if (!lab.node(name)) throw new UsageError(`no node "${name}"; nodes: ${[...lab.nodes.keys()].join(', ')}`);
+      if (nodeNames.length > 1) out += `# node ${name}\n`;
+      out += lab.exec(name, has(p, 'handle') ? 'nft -a list ruleset' : 'nft list ruleset').stdout;
+    }
+    process.stdout.write(out);
     return 0;
   }
-  process.stdout.write(node.views.save(has(p, 'counters'), flag(p, 'table')));
+  let out = '';
+  for (const name of nodeNames) {
+    const node = lab.node(name);
+    if (!node) throw new UsageError(`no node "${name}"; nodes: ${[...lab.nodes.keys()].join(', ')}`);
+    if (nodeNames.length > 1) out += `# node ${name}\n`;
+    out += node.views.save(has(p, 'counters'), table);
+  }
+  process.stdout.write(out);
   return 0;
 };
 
 const exportCmd: Command = async (argv) => {
-  const p = parseArgs(argv, { format: { value: true }, prefix: { value: true } });
+  const p = parseArgs(argv, flagSpecs(def('export')));
   if (p.positional.length !== 1) throw new UsageError('export needs one topology file');
   if ((flag(p, 'format') ?? 'netns') !== 'netns') throw new UsageError('the only export format is netns');
   const prefix = flag(p, 'prefix');
@@ -222,4 +241,12 @@ const serve: Command = async (argv) => {
   });
 };
 
-export const commands: Record<string, Command> = { run, check, trace, save, export: exportCmd, tui, serve };
+const completion: Command = async (argv) => {
+  const p = parseArgs(argv, flagSpecs(def('completion')));
+  const shell = p.positional[0];
+  if (p.positional.length !== 1 || (shell !== 'bash' && shell !== 'zsh')) throw new UsageError('completion takes bash or zsh');
+  process.stdout.write(shell === 'bash' ? bashCompletion() : zshCompletion());
+  return 0;
+};
+
+export const commands: Record<string, Command> = { run, check, trace, save, export: exportCmd, tui, serve, completion };

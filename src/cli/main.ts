@@ -7,30 +7,29 @@
 import { formatDiagnostic } from '../core/diagnostic.js';
 import { ExitError, UsageError } from './args.js';
 import { commands } from './commands.js';
-
-const HELP = `nflab — a multi-host network emulation lab
-
-usage:
-  nflab                                   the terminal UI on the bundled default lab
-  nflab tui TOPOLOGY                      the terminal UI on a topology
-  nflab run SCENARIO... [--json] [--junit FILE] [--pcap FILE [--capture NODE:IFACE,...]]
-  nflab trace TOPOLOGY --from NODE --to IP[:PORT] [--proto tcp|udp|icmp] [--json] [--pcap FILE [--capture ...]]
-  nflab serve TOPOLOGY [--scenario FILE] [--port 7070] [--host 127.0.0.1] [--token T]
-                 [--scenario-dir DIR] [--capture-dir DIR]
-  nflab check TOPOLOGY|SCENARIO...
-  nflab export TOPOLOGY --format netns [--prefix P]
-  nflab save TOPOLOGY --node NODE [-c] [-t TABLE] [--after SCENARIO] [--nft [-a]]
-`;
+import { commandDef } from './defs.js';
+import { commandHelp, overview } from './help.js';
+import { version } from './version.js';
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
-    process.stdout.write(HELP);
+  if (cmd === '--help' || cmd === '-h' || (cmd === 'help' && rest.length === 0)) {
+    process.stdout.write(overview());
     return 0;
   }
-  const name = cmd === undefined ? 'tui' : cmd;
+  if (cmd === '--version' || cmd === '-V') {
+    process.stdout.write(`nflab ${version()}\n`);
+    return 0;
+  }
+  const name = cmd === undefined ? 'tui' : cmd === 'help' ? rest[0] : cmd;
+  const def = commandDef(name);
   const run = commands[name];
-  if (!run) throw new UsageError(`unknown command "${cmd}"; try nflab --help`);
+  if (!def || !run) throw new UsageError(`unknown command "${name}"; try nflab --help`);
+  const beforeDashes = rest.indexOf('--') < 0 ? rest : rest.slice(0, rest.indexOf('--'));
+  if (cmd === 'help' || beforeDashes.includes('--help') || beforeDashes.includes('-h')) {
+    process.stdout.write(commandHelp(def));
+    return 0;
+  }
   return run(rest);
 }
 

@@ -36,7 +36,7 @@ describe('exportNetns', () => {
   });
 
   it('restores each node’s rules verbatim', () => {
-    const start = script.indexOf(`ip netns exec "$N1" iptables-restore -c <<'NFLAB_RULES_0'\n`);
+    const start = script.indexOf(`ip netns exec "$N1" iptables-restore <<'NFLAB_RULES_0'\n`);
     expect(start).toBeGreaterThan(0);
     const body = script.slice(script.indexOf('\n', start) + 1, script.indexOf('\nNFLAB_RULES_0\n', start) + 1);
     expect(body).toBe(DOCKER_NAT);
@@ -111,14 +111,20 @@ describe('exportNetns', () => {
     expect(s).toContain('ip netns exec "$N1" ipset create allow hash:net');
     expect(s).toContain('ip netns exec "$N1" ipset add allow 10.0.0.0/8');
     expect(s).toContain('ip netns exec "$N1" nfacct add web');
-    expect(s.indexOf('ipset add allow')).toBeLessThan(s.indexOf('iptables-restore -c'));
+    expect(s.indexOf('ipset add allow')).toBeLessThan(s.indexOf('iptables-restore <<'));
   });
 
   it('picks a heredoc delimiter the rules do not contain', () => {
     const t = dockerPortMapping();
     t.nodes[1].iptables!.text = '*filter\nNFLAB_RULES_0\nCOMMIT\n';
     const s = exportNetns(t);
-    expect(s).toContain(`iptables-restore -c <<'NFLAB_RULES_0_'`);
+    expect(s).toContain(`iptables-restore <<'NFLAB_RULES_0_'`);
+  });
+
+  it("loads the text's counters only when the topology says counters: true, as nflab does", () => {
+    const t = dockerPortMapping();
+    t.nodes[1].iptables!.counters = true;
+    expect(exportNetns(t)).toContain(`ip netns exec "$N1" iptables-restore -c <<'NFLAB_RULES_0'`);
   });
 });
 

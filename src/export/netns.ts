@@ -307,8 +307,8 @@ class ScriptWriter {
         const body = resolveOwnerNames(n.iptables.text, n.users, n.groups).replace(/\n*$/, '\n');
         let delim = `NFLAB_RULES_${k++}`;
         while (body.split('\n').includes(delim)) delim += '_';
-        // -c: counters written in the topology ([p:b]) are loaded, as nflab loads them.
-        this.line(`  ip netns exec ${ns} iptables-restore -c <<'${delim}'`);
+        // As nflab loads them: counters in the text count only with `counters: true` (iptables-restore -c).
+        this.line(`  ip netns exec ${ns} iptables-restore${n.iptables.counters ? ' -c' : ''} <<'${delim}'`);
         this.out.push(body.slice(0, -1));
         this.line(delim);
       }

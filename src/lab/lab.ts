@@ -18,6 +18,7 @@ import { Tracer } from '../trace/tracer.js';
 import { attachNodeModules } from './adapters.js';
 import { runNodeCommand } from './commands.js';
 import type { CommandOutput, NodeModules } from './types.js';
+import type { RuleUpdate } from '../trace/events.js';
 import { RuleUpdates } from './rule-updates.js';
 
 export interface LabOptions {
@@ -187,6 +188,10 @@ export class Lab {
       done({ stdout: '', stderr: `no node "${nodeName}"\n`, exitCode: 2 });
       return;
     }
+    // A command that fails changes nothing and is not reported as a rule update. In instant timing its
+    // update event waits for the outcome; in modelled timing it is sent when the kernel starts, as it would.
+    let held: RuleUpdate | null = null;
+    const announce = (update: RuleUpdate) => this.tracer.emit({ t_us: this.now(), kind: 'rules.update', node: nodeName, data: update });
     this.updates.submit(
       nodeName,
       mods.ruleset,
@@ -194,10 +199,15 @@ export class Lab {
       stdin,
       (update) => {
         const out = runNodeCommand(node, mods, cmd, stdin);
+        if (held && out.exitCode === 0) announce(held);
+        held = null;
         if (out.changedRules) this.tracer.emit({ t_us: this.now(), kind: 'rules.changed', node: nodeName, data: cmd });
-        done(update ? { ...out, update } : out);
+        done(update && out.exitCode === 0 ? { ...out, update } : out);
       },
-      (update) => this.tracer.emit({ t_us: this.now(), kind: 'rules.update', node: nodeName, data: update }),
+      (update) => {
+        if (this.updates.timing === 'instant') held = update;
+        else announce(update);
+      },
     );
   }
 }

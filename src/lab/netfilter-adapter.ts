@@ -10,12 +10,13 @@ import { runIptablesRestore, type LookupOptions } from '../netfilter/iptables/re
 import { save, ruleText } from '../netfilter/iptables/save.js';
 import { runIptables } from '../netfilter/iptables/command.js';
 import { runTable } from '../netfilter/evaluate.js';
-import type { Hook, NfEnv, StepSink, TableName, Verdict } from '../netfilter/types.js';
+import { TABLES, type Hook, type NfEnv, type StepSink, type TableName, type Verdict } from '../netfilter/types.js';
 import type { Node } from '../node/node.js';
 import type { NetfilterPort, NodeViews } from '../node/ports.js';
 import type { NodeSkb } from '../node/skb.js';
 import type { NodeSpec } from '../topology/model.js';
 import type { Conntrack } from '../netfilter/conntrack/table.js';
+import { ruleColumn } from '../topology/iptables.js';
 import { plainEntry } from '../netfilter/conntrack/format.js';
 import type { CommandOutput, NodeModules } from './types.js';
 
@@ -108,12 +109,12 @@ export function attachNetfilter(
   if (spec.iptables) {
     const r = runIptablesRestore(rs, spec.iptables.text, {
       ...opts,
-      counters: true,
+      counters: spec.iptables.counters === true,
       atomic: 'batch',
       file: spec.iptables.file,
       lineOffset: spec.iptables.lineOffset,
     });
-    if (!r.ok) diags.push(...r.diagnostics.map((d) => ({ ...d, col: d.col ?? spec.iptables!.pos.col })));
+    if (!r.ok) diags.push(...r.diagnostics.map((d) => ({ ...d, col: ruleColumn(spec.iptables!, d.line ?? 0, d.message) })));
   }
   for (const c of spec.iptablesCmds) {
     const split = splitShellWords(c.text);
@@ -174,5 +175,9 @@ export function iptablesSaveCommand(mods: NodeModules, args: string[]): CommandO
   const counters = args.includes('-c') || args.includes('--counters');
   const ti = Math.max(args.indexOf('-t'), args.indexOf('--table'));
   const table = ti >= 0 ? args[ti + 1] : undefined;
+  // The kernel tool's own words and status for a missing or unknown table.
+  if (ti >= 0 && table === undefined) return { stdout: '', stderr: "iptables-save: option requires an argument -- 't'\n", exitCode: 1 };
+  if (table !== undefined && !(TABLES as readonly string[]).includes(table))
+    return { stdout: '', stderr: `Table \`${table}' does not exist\n`, exitCode: 1 };
   return { stdout: save(mods.ruleset, { counters, ...(table ? { table: table as TableName } : {}) }), stderr: '', exitCode: 0 };
 }

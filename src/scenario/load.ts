@@ -9,7 +9,7 @@ import { type Diagnostic, err, ok, type Result } from '../core/diagnostic.js';
 import { parseDuration } from '../core/time.js';
 import { parseIpv4 } from '../packet/ipv4.js';
 import { loadTopologyFile, loadTopologyFromYaml } from '../topology/load.js';
-import type { Topology } from '../topology/model.js';
+import type { NodeSpec, Topology } from '../topology/model.js';
 import type {
   ConntrackExpect,
   CounterExpect,
@@ -63,20 +63,21 @@ const CT_KEYS = [
 ];
 const DEFAULT_TIMEOUT = 900_000;
 
-export function loadScenarioFile(path: string): Result<Scenario> {
+/** With `partial`, the topology's nodes read so far are added to it even when a file has errors (for `nflab check`). */
+export function loadScenarioFile(path: string, partial?: NodeSpec[]): Result<Scenario> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     return err([{ file: path, message: `cannot read scenario: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
   }
-  return loadScenarioText(text, resolve(path));
+  return loadScenarioText(text, resolve(path), partial);
 }
 
-export function loadScenarioText(text: string, file: string): Result<Scenario> {
+export function loadScenarioText(text: string, file: string, partial?: NodeSpec[]): Result<Scenario> {
   const { doc, src } = parseYaml(text, file);
   if (src.diags.length) return err(src.diags);
-  const top = mapEntries(src, doc.contents as YamlNode | null, 'the scenario', TOP_KEYS);
+  const top = mapEntries(src, doc.contents as YamlNode | null, 'the scenario', TOP_KEYS, true);
   if (!top) return err(src.diags);
   const diags: Diagnostic[] = [];
   let topology: Topology | null = null;
@@ -85,11 +86,11 @@ export function loadScenarioText(text: string, file: string): Result<Scenario> {
   if (!t) src.error(doc.contents as YamlNode, 'the scenario needs a `topology:` (a path, or the topology itself)');
   else if (typeof scalarValue(t.value) === 'string') {
     topologyFile = resolve(dirname(file), String(scalarValue(t.value)));
-    const r = loadTopologyFile(topologyFile);
+    const r = loadTopologyFile(topologyFile, partial);
     if (r.ok) topology = r.value;
     else diags.push(...r.error);
   } else {
-    const r = loadTopologyFromYaml(doc, t.value, file, dirname(file), src.lines);
+    const r = loadTopologyFromYaml(doc, t.value, file, dirname(file), src.lines, partial);
     if (r.ok) topology = r.value;
     else diags.push(...r.error);
   }

@@ -13,6 +13,8 @@ export interface StepReport {
   name: string;
   passed: boolean;
   at_us: number;
+  /** Virtual time the step took (a background exec: until it returned, not until its change took effect). */
+  duration_us?: number;
   from?: string;
   to?: string;
   proto?: string;
@@ -39,7 +41,7 @@ export interface ExecOutput {
   exit: number;
   stdout: string;
   stderr: string;
-  update?: { backend: string; cost_us: number; why: string; start_us: number; commit_us: number };
+  update?: { cmd: string; backend: string; cost_us: number; why: string; start_us: number; commit_us: number };
 }
 
 export interface ScenarioReport {

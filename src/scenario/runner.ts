@@ -46,7 +46,12 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): ScenarioReport
   }
   const lab = built.value;
   const done = opts.onLab?.(lab);
-  const steps = sc.steps.map((s, i) => runStep(lab, s, i + 1));
+  const steps = sc.steps.map((s, i) => {
+    const start = lab.now();
+    const r = runStep(lab, s, i + 1);
+    r.duration_us = lab.now() - start;
+    return r;
+  });
   // Background rule changes still under way finish (and are judged) before the report is made.
   for (let n = 0; lab.updates.pending() && n < MAX_EVENTS_PER_STEP && lab.scheduler.step(); n++);
   done?.();
@@ -271,7 +276,7 @@ function runExec(lab: Lab, step: ExecStep, index: number): StepReport {
 }
 
 function updateJson(u: RuleUpdate): NonNullable<ExecOutput['update']> {
-  return { backend: u.backend, cost_us: u.cost_us, why: u.why, start_us: u.start_us, commit_us: u.commit_us };
+  return { cmd: u.cmd, backend: u.backend, cost_us: u.cost_us, why: u.why, start_us: u.start_us, commit_us: u.commit_us };
 }
 
 /** Checks an exec step once all its commands have taken effect (for a background step, later than the step itself ran). */

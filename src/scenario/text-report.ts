@@ -26,7 +26,7 @@ export function renderScenarioText(r: ScenarioReport, color: boolean): string {
     for (const o of s.output ?? [])
       if (o.update)
         out.push(
-          `      ${dim(`${o.update.backend} update: ${humanDuration(o.update.cost_us)} (${o.update.why}); took effect at t=${humanDuration(o.update.commit_us)}`)}`,
+          `      ${dim(`${o.update.backend} update by \`${o.cmd}\`: ${humanDuration(o.update.cost_us)} (${o.update.why}); took effect at t=${humanDuration(o.update.commit_us)}`)}`,
         );
     if (s.distribution)
       out.push(
@@ -58,30 +58,62 @@ function xml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** JUnit XML: a testsuite per scenario, a testcase per step. */
-export function renderJunit(reports: ScenarioReport[]): string {
+/**
+ * A step's JUnit name: its `name:`, or for a step without one what it does,
+ * never what it saw (no result, no ephemeral port), so that a test keeps its
+ * name whether it passes or fails.
+ */
+function junitName(s: StepReport): string {
+  if (s.name) return s.name;
+  const what =
+    s.kind === 'exec'
+      ? `exec on ${s.on}: ${(s.cmd ?? []).join('; ')}`
+      : s.kind === 'wait' || s.kind === 'expect'
+        ? s.kind
+        : `${s.kind} ${s.from} → ${s.to}${s.proto && s.kind !== 'ping' ? `/${s.proto}` : ''}`;
+  return `${s.step}. ${what}`;
+}
+
+/** Seconds with microsecond precision, as JUnit readers expect. */
+function seconds(us: number | undefined): string {
+  return ((us ?? 0) / 1e6).toFixed(6);
+}
+
+/**
+ * JUnit XML: a testsuite per scenario, a testcase per step, `time` the step's
+ * virtual duration. `files` are the paths as the user gave them (default: the report's).
+ */
+export function renderJunit(reports: ScenarioReport[], files: readonly string[] = []): string {
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const failures = reports.reduce((n, r) => n + r.steps.filter((s) => !s.passed).length, 0);
   const tests = reports.reduce((n, r) => n + r.steps.length, 0);
-  lines.push(`<testsuites name="nflab" tests="${tests}" failures="${failures}">`);
-  for (const r of reports) {
+  const total = (r: ScenarioReport) => r.steps.reduce((t, s) => t + (s.duration_us ?? 0), 0);
+  lines.push(
+    `<testsuites name="nflab" tests="${tests}" failures="${failures}" time="${seconds(reports.reduce((t, r) => t + total(r), 0))}">`,
+  );
+  reports.forEach((r, i) => {
     const f = r.steps.filter((s) => !s.passed).length;
-    lines.push(`  <testsuite name="${xml(r.scenario)}" file="${xml(r.file)}" tests="${r.steps.length}" failures="${f}">`);
+    const file = xml(files[i] ?? r.file);
+    lines.push(
+      `  <testsuite name="${xml(r.scenario)}" file="${file}" tests="${r.steps.length}" failures="${f}" time="${seconds(total(r))}">`,
+    );
     for (const s of r.steps) {
-      const name = `${s.step}. ${title(s)}`;
-      const time = '0';
+      const head = `    <testcase classname="${xml(r.scenario)}" name="${xml(junitName(s))}" file="${file}" time="${seconds(s.duration_us)}"`;
       if (s.passed) {
-        lines.push(`    <testcase classname="${xml(r.scenario)}" name="${xml(name)}" time="${time}"/>`);
+        lines.push(`${head}/>`);
         continue;
       }
       const msg = s.failures.map((x) => `expected ${x.expected}, seen ${x.seen}`).join('; ');
-      const body = s.failures.map((x) => `expected: ${x.expected}\nseen: ${x.seen}${x.why_not ? `\n${x.why_not}` : ''}`).join('\n\n');
-      lines.push(`    <testcase classname="${xml(r.scenario)}" name="${xml(name)}" time="${time}">`);
+      const body = [
+        `${title(s)}`,
+        ...s.failures.map((x) => `expected: ${x.expected}\nseen: ${x.seen}${x.why_not ? `\n${x.why_not}` : ''}`),
+      ].join('\n\n');
+      lines.push(`${head}>`);
       lines.push(`      <failure message="${xml(msg)}">${xml(body)}</failure>`);
       lines.push('    </testcase>');
     }
     lines.push('  </testsuite>');
-  }
+  });
   lines.push('</testsuites>');
   return lines.join('\n') + '\n';
 }

@@ -6,7 +6,7 @@
  * not re-run, so the explanation never changes the simulation.
  */
 import { Rng } from '../core/rng.js';
-import { formatIpv4 } from '../packet/ipv4.js';
+import { formatIpv4, parseIpv4 } from '../packet/ipv4.js';
 import type { Lab } from '../lab/lab.js';
 import type { TableSnapshot } from '../trace/tracer.js';
 import type { Rule } from '../netfilter/rule.js';
@@ -140,6 +140,8 @@ export function explainMiss(lab: Lab, trace: PacketTrace, ref: RuleRef | null): 
     const prefix = visited ? '' : `the packet never walked ${ref.table}/${ref.chain} (no rule jumped there); had it, `;
     return `why not: ${prefix}${explainRule(lab, snap, ref.chain, ref.rule, rule)}`;
   }
+  const arp = unansweredArp(lab, trace);
+  if (arp) return arp;
   // Where was the packet decided? The last rule or policy step that dropped it; failing that, the last node whose rules it met.
   const ruleSteps = trace.steps.filter(isRuleStep);
   const decisive = [...ruleSteps].reverse().find((s) => s.verdict === 'DROP' || s.target === 'REJECT');
@@ -176,6 +178,34 @@ export function explainMiss(lab: Lab, trace: PacketTrace, ref: RuleRef | null): 
   for (const c of candidates.slice(0, 3))
     lines.push(`  nearest: ${explainRule(lab, c.snap, c.chain, c.index, c.rule).replace(/^\S+ /, '')}`);
   return lines.join('\n');
+}
+
+/**
+ * A packet routed to a next hop that never answered ARP waits (and after three
+ * unanswered requests is dropped as host unreachable). No rule is to blame
+ * then, whatever a NAT rule did before: say which address stayed silent.
+ */
+function unansweredArp(lab: Lab, trace: PacketTrace): string | null {
+  const steps = trace.steps;
+  let i = steps.length - 1;
+  const last = steps[i];
+  if (last && 'drop' in last && /unreachable|no ARP reply/.test(last.drop.reason)) i--;
+  else if (trace.outcome !== 'in-flight') return null;
+  const step = steps[i];
+  if (!step || !('route' in step) || step.route.dev === null || step.route.error || (step.route.type && step.route.type !== 'unicast'))
+    return null;
+  const hop = step.route.via ?? step.route.dst;
+  const node = lab.node(step.node);
+  const waiting = node?.neighbours.list().some((l) => l.startsWith(`${hop} dev ${step.route.dev} `) && !l.includes('lladdr'));
+  if (!node || (!waiting && !('drop' in last))) return null;
+  const addr = parseIpv4(hop);
+  const owner = addr === null ? undefined : [...lab.nodes.values()].find((n) => n.isLocalAddress(addr));
+  const nat = steps.slice(0, i).findLast((s) => 'nat' in s && s.node === step.node);
+  const after = nat && 'nat' in nat ? ` after ${nat.nat.kind} to ${nat.nat.after.split(' → ')[1]}` : '';
+  const who = owner
+    ? `${owner.name} has ${hop}, but not on the network ${step.node} reaches through ${step.route.dev}`
+    : `no interface in the lab has ${hop}`;
+  return `why not: no ARP reply from ${hop}: ${step.node} routed the packet${after} out of ${step.route.dev}${step.route.via ? ` via ${hop}` : ''} and asked who has ${hop}; nobody answered (${who}). No rule dropped it.`;
 }
 
 function uniqueTables(steps: readonly RuleTraceStep[]): Array<{ hook: string; table: string }> {

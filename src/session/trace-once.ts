@@ -12,6 +12,8 @@ export interface TraceRequest {
   to: string;
   proto: 'tcp' | 'udp' | 'icmp';
   uid: number;
+  /** How long the probe waits for its answer (virtual µs); 900 ms as a scenario's probe by default. */
+  timeout?: number;
 }
 
 export interface TraceResult {
@@ -46,7 +48,7 @@ export function traceOnce(lab: Lab, req: TraceRequest): TraceResult | { error: s
       owner: { uid: req.uid, gid: req.uid, groups: [] },
       src: null,
       sport: null,
-      timeout: 900_000,
+      timeout: req.timeout ?? 900_000,
       line: `nflab trace ${req.to}\n`,
     },
     (r) => (out = r),

@@ -18,6 +18,7 @@ describe('iptables from a file', () => {
       file: rules,
       lineOffset: 0,
       colOffset: 0,
+      counters: false,
     });
     expect(web.iptables!.text.split('\n')[0]).toBe('*filter');
     expect(web.iptablesCmds.map((c) => [c.text, c.pos.line, c.pos.col])).toEqual([

@@ -1,5 +1,6 @@
 /**
- * `iptables:` as inline restore text or `{ file: PATH }`, and `iptables_cmds:`.
+ * `iptables:` as inline restore text or `{ file: PATH, counters }`, and `iptables_cmds:`.
+ * Like iptables-restore without -c, counters in the text are ignored unless `counters: true`.
  * The rules are not parsed here (the iptables layer does that); what matters is
  * keeping where each rules line sits, so its diagnostics can name the YAML line.
  */
@@ -8,7 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, type Scalar } from 'yaml';
 import type { SourcePos } from '../core/diagnostic.js';
 import type { NodeSpec } from './model.js';
-import { describe, entries, items, readString, type YamlNode, type YamlSrc } from './yaml-src.js';
+import { describe, entries, items, readString, scalar, type YamlNode, type YamlSrc } from './yaml-src.js';
 
 /** What the two rules keys are called and hold, for their messages. */
 const KEYS = {
@@ -25,9 +26,12 @@ export function readIptables(
 ): NodeSpec['iptables'] {
   const k = KEYS[key];
   if (isMap(node)) {
-    const es = entries(src, node, `${key} of ${nodeName}`, ['file']);
+    const es = entries(src, node, `${key} of ${nodeName}`, key === 'iptables' ? ['file', 'counters'] : ['file']);
     const f = es?.find((e) => e.key === 'file');
     if (!es) return null;
+    const c = es.find((e) => e.key === 'counters');
+    const counters = c ? scalar(c.value) : false;
+    if (typeof counters !== 'boolean') src.error(c!.value, `\`counters\` is true or false, not ${describe(c!.value)}`);
     if (!f) {
       src.error(node, `${key} as a mapping takes \`file: PATH\` (${k.file}, relative to the topology file)`);
       return null;
@@ -51,7 +55,7 @@ export function readIptables(
       src.error(f.value, `cannot read ${key} file "${rel}" (${path}): ${why}`);
       return null;
     }
-    return { text, pos: { file: path, line: 1, col: 1 }, file: path, lineOffset: 0, colOffset: 0 };
+    return { text, pos: { file: path, line: 1, col: 1 }, file: path, lineOffset: 0, colOffset: 0, counters: counters === true };
   }
   if (!isScalar(node) || typeof (node as Scalar).value !== 'string') {
     src.error(node, `${key} must be ${k.text} (\`${key}: |\`) or { file: PATH }, not ${describe(node)}`);
@@ -72,7 +76,8 @@ export function readIptables(
  * the source text itself is not at hand when the topology is embedded.
  */
 function textStart(src: YamlSrc, s: Scalar<string>): { pos: SourcePos; lineOffset: number; colOffset: number } {
-  const start = src.pos(s);
+  // The text keeps its own lines, also when it was copied through an alias: its rule errors point into the anchor.
+  const start = src.rawPos(s);
   if (s.type !== 'BLOCK_LITERAL') return { pos: start, lineOffset: start.line - 1, colOffset: start.col };
   const firstLine = start.line + 1;
   let blank = 0;
@@ -95,4 +100,20 @@ export function readIptablesCmds(src: YamlSrc, node: YamlNode | null, nodeName: 
     if (t !== null) out.push({ text: t, pos: src.pos(n) });
   }
   return out;
+}
+
+/**
+ * The file column of a problem on line `fileLine` of a node's rule text: at the
+ * word the message quotes when the line holds it (`Couldn't load target
+ * \`NOSUCH'`), else at the line's first character, past a block's indentation.
+ */
+export function ruleColumn(ipt: NonNullable<NodeSpec['iptables']>, fileLine: number, message: string): number {
+  const line = ipt.text.split('\n')[fileLine - ipt.lineOffset - 1];
+  const indent = ipt.colOffset ?? 0;
+  if (line === undefined) return indent + 1;
+  for (const m of message.matchAll(/[`'"]([^`'"\s]+)['"]/g)) {
+    const at = line.search(new RegExp(`(?<=^|[\\s=,:!])${m[1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=$|[\\s,:])`));
+    if (at >= 0) return indent + at + 1;
+  }
+  return indent + (line.length - line.trimStart().length) + 1;
 }

@@ -10,14 +10,19 @@ import { type Diagnostic, err, ok, type Result } from '../core/diagnostic.js';
 import { checkNode } from './checks.js';
 import type { NodeDraft } from './draft.js';
 import { readLinks } from './links.js';
-import type { InterfaceSpec, LinkSpec, RuleUpdateSpec, Topology } from './model.js';
+import type { InterfaceSpec, LinkSpec, NodeSpec, RuleUpdateSpec, Topology } from './model.js';
 import { readBackend, readNode } from './node-read.js';
 import { checkNodeName, DEFAULT_MTU, generatedMac, LO_MTU } from './values.js';
 import { entries, readString, type YamlNode, YamlSrc } from './yaml-src.js';
+import { expandAliases } from './yaml-alias.js';
 
 const TOP_KEYS = ['name', 'description', 'hosts', 'links', 'rule_updates'];
 
-export function loadTopologyFile(path: string): Result<Topology> {
+/**
+ * With `partial`, the nodes read are added to it, also when the file has
+ * errors (or a scenario around it has), so that `nflab check` can still check their rules.
+ */
+export function loadTopologyFile(path: string, partial?: NodeSpec[]): Result<Topology> {
   const abs = resolve(path);
   let text: string;
   try {
@@ -31,12 +36,12 @@ export function loadTopologyFile(path: string): Result<Topology> {
       },
     ]);
   }
-  return loadTopologyText(text, abs, dirname(abs));
+  return loadTopologyText(text, abs, dirname(abs), partial);
 }
 
-export function loadTopologyText(text: string, file: string, baseDir: string): Result<Topology> {
+export function loadTopologyText(text: string, file: string, baseDir: string, partial?: NodeSpec[]): Result<Topology> {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length) {
     return err(
       doc.errors.map((e) => {
@@ -45,7 +50,10 @@ export function loadTopologyText(text: string, file: string, baseDir: string): R
       }),
     );
   }
-  return loadTopologyFromYaml(doc, doc.contents as YamlNode | null, file, baseDir, lines);
+  const src = new YamlSrc(file, lines);
+  expandAliases(doc, text, (n, m) => src.error(n, m));
+  if (src.diags.length) return err(src.diags);
+  return loadTopologyFromYaml(doc, doc.contents as YamlNode | null, file, baseDir, lines, partial);
 }
 
 /**
@@ -59,10 +67,11 @@ export function loadTopologyFromYaml(
   file: string,
   baseDir: string,
   lines: LineCounter,
+  partial?: NodeSpec[],
 ): Result<Topology> {
   const src = new YamlSrc(file, lines);
   const topo: Topology = { name: basename(file, extname(file)), description: '', file, nodes: [], links: [] };
-  const top = entries(src, node, 'the topology', TOP_KEYS);
+  const top = entries(src, node, 'the topology', TOP_KEYS, false, true);
   if (!top) return err(src.diags);
   const drafts = new Map<string, NodeDraft>();
   let linksNode: YamlNode | null = null;
@@ -80,10 +89,14 @@ export function loadTopologyFromYaml(
   if (!hostsSeen) src.error(node, 'the topology needs `hosts:` (at least one host)');
   const links = linksNode ? readLinks(src, linksNode, drafts) : [];
   for (const d of drafts.values()) checkNode(src, d);
-  if (src.diags.length) return err(sortDiags(src.diags));
+  if (src.diags.length) {
+    for (const d of drafts.values()) partial?.push(d.spec);
+    return err(sortDiags(src.diags));
+  }
   const macs = new Set<string>();
   for (const d of drafts.values()) for (const i of d.ifaces.values()) if (i.mac) macs.add(i.mac);
   for (const d of drafts.values()) topo.nodes.push(finishNode(d, links, macs));
+  partial?.push(...topo.nodes);
   topo.links = links.map((l) => finishLink(l.spec, l.mtu, topo));
   return ok(topo);
 }

@@ -49,6 +49,8 @@ export interface NodeSpec {
     lineOffset: number;
     /** Column C of a text line is column C + colOffset of `file` (a block scalar's indentation); absent means 0. */
     colOffset?: number;
+    /** `{ file, counters: true }`: the text's `[p:b]` counters are loaded (iptables-restore -c); otherwise every counter starts at zero. */
+    counters?: boolean;
   } | null;
   /** `iptables ...` command lines, in order. */
   iptablesCmds: Array<{ text: string; pos: SourcePos }>;

@@ -5,6 +5,7 @@
  */
 import { isMap, isScalar, isSeq, type LineCounter, type Node as YamlNode, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { type Diagnostic, didYouMean, type SourcePos } from '../core/diagnostic.js';
+import { aliasContext, rawPos } from './yaml-alias.js';
 
 export type { YamlNode };
 
@@ -16,13 +17,29 @@ export class YamlSrc {
     readonly lines: LineCounter,
   ) {}
 
+  /** Where a node is; for a node copied through an alias, where the alias is used. */
   pos(node: YamlNode | null | undefined, offset = 0): SourcePos {
+    const via = aliasContext(node);
+    if (via) return rawPos(this.lines, this.file, via.use);
     const p = this.lines.linePos((node?.range?.[0] ?? 0) + offset);
     return { file: this.file, line: p.line, col: p.col };
   }
 
+  /** Where a node's own text is, inside the anchor for a copy. */
+  rawPos(node: YamlNode | null | undefined): SourcePos {
+    return rawPos(this.lines, this.file, node);
+  }
+
   error(node: YamlNode | null | undefined, message: string, offset = 0): void {
-    this.diags.push({ ...this.pos(node, offset), message });
+    const via = aliasContext(node);
+    if (!via) {
+      this.diags.push({ ...this.pos(node, offset), message });
+      return;
+    }
+    const at = rawPos(this.lines, this.file, node);
+    const anchor = this.lines.linePos(via.anchorOffset).line;
+    const where = anchor === at.line ? `line ${at.line}` : `line ${anchor}; the value is at line ${at.line}:${at.col}`;
+    this.diags.push({ ...this.pos(node), message: `${message} (through *${via.anchor}: the anchor &${via.anchor} is at ${where})` });
   }
 
   errorAt(pos: SourcePos, message: string): void {
@@ -61,6 +78,8 @@ export function entries(
   what: string,
   allowed: readonly string[] | null,
   nullIsEmpty = false,
+  /** Keys starting with `x-` are left out silently (a place for anchors, as in Compose files). */
+  extensions = false,
 ): Entry[] | null {
   if (nullIsEmpty && (node === null || (isScalar(node) && (node as Scalar).value === null))) return [];
   if (!isMap(node)) {
@@ -76,6 +95,7 @@ export function entries(
       continue;
     }
     const key = String(kv);
+    if (extensions && key.startsWith('x-')) continue;
     if (allowed && !allowed.includes(key)) {
       src.error(k, `unknown key "${key}" in ${what}${didYouMean(key, allowed)}; expected one of: ${allowed.join(', ')}`);
       continue;
