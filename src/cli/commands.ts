@@ -13,6 +13,7 @@ import { renderTraceText } from '../trace/render.js';
 import { exportNetns } from '../export/netns.js';
 import { ExitError, flag, has, parseArgs, type Parsed, UsageError } from './args.js';
 import { CaptureError, startCapture } from '../capture/capture.js';
+import { importCmd, snapshotScript } from './import-commands.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -207,4 +208,14 @@ const serve: Command = async (argv) => {
   });
 };
 
-export const commands: Record<string, Command> = { run, check, trace, save, export: exportCmd, tui, serve };
+export const commands: Record<string, Command> = {
+  run,
+  check,
+  trace,
+  save,
+  export: exportCmd,
+  tui,
+  serve,
+  'snapshot-script': snapshotScript,
+  import: importCmd,
+};

@@ -19,6 +19,8 @@ usage:
   nflab check TOPOLOGY|SCENARIO...
   nflab export TOPOLOGY --format netns [--prefix P]
   nflab save TOPOLOGY --node NODE [-c] [-t TABLE] [--after SCENARIO]
+  nflab snapshot-script                   the sh script that snapshots a real host (run it there as root)
+  nflab import BUNDLE... [-o DIR] [--strip-prefix P]
 `;
 
 async function main(argv: string[]): Promise<number> {

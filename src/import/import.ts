@@ -1,0 +1,167 @@
+/**
+ * `nflab import`: bundles in, a topology directory out, which `nflab check`
+ * accepts. What nflab refuses is left out line by line, each with a warning;
+ * what it cannot model is approximated and listed; nothing goes silently.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Diagnostic } from '../core/diagnostic.js';
+import { formatDiagnostic } from '../core/diagnostic.js';
+import { Lab } from '../lab/lab.js';
+import { loadTopologyFile } from '../topology/load.js';
+import { assemble, type ImportLab } from './assemble.js';
+import { formatWarning, parseBundle, type Bundle, type Warning } from './bundle.js';
+import type { ImportContext } from './model.js';
+import { writeLab, type Written } from './write.js';
+
+export interface ImportInput {
+  file: string;
+  text: string;
+}
+
+export interface ImportResult {
+  /** Absolute path of the topology written, or null when nothing could be imported. */
+  topology: string | null;
+  warnings: string[];
+  summary: string;
+  /** Problems that remain after import (the topology does not pass check): a bug or input nflab cannot take. */
+  errors: string[];
+}
+
+const MAX_ROUNDS = 50;
+
+export function importBundles(inputs: ImportInput[], outDir: string, opts: { stripPrefix?: string } = {}): ImportResult {
+  const warnings: string[] = [];
+  const ctx: ImportContext = { warn: (w: Warning) => warnings.push(formatWarning(w)), approximated: [] };
+  const bundles: Bundle[] = [];
+  for (const i of inputs) {
+    const b = parseBundle(i.file, i.text, ctx.warn);
+    if (b) bundles.push(b);
+  }
+  if (bundles.length === 0) return { topology: null, warnings, summary: 'nothing imported', errors: ['no readable bundle'] };
+  const lab = assemble(bundles, opts.stripPrefix, ctx);
+  const header = [
+    `Imported by nflab import from ${bundles.map((b) => `${b.file} (host ${b.host}, kernel ${b.kernel || '?'}, bundle v${b.version})`).join(', ')}.`,
+    ...(ctx.approximated.length ? ['Approximated or left out:', ...ctx.approximated.map((a) => `  - ${a}`)] : []),
+  ];
+  const dir = resolve(outDir);
+  mkdirSync(dir, { recursive: true });
+  const topoPath = join(dir, 'topology.yaml');
+  let errors: string[] = [];
+  let written: Written | null = null;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    written = writeLab(lab, header);
+    for (const [rel, text] of written.files) writeFileSync(join(dir, rel), text);
+    const diags = check(topoPath);
+    if (diags.length === 0) {
+      errors = [];
+      break;
+    }
+    const fixed = diags.map((d) => leaveOut(d, written!, dir, ctx)).some(Boolean);
+    errors = diags.map(formatDiagnostic);
+    if (!fixed) break;
+  }
+  return { topology: topoPath, warnings, summary: summarize(lab, topoPath, ctx, errors.length === 0), errors };
+}
+
+function check(path: string): Diagnostic[] {
+  const r = loadTopologyFile(path);
+  if (!r.ok) return r.error;
+  const built = Lab.build(r.value, { seed: 1, record: false });
+  return built.ok ? [] : built.error;
+}
+
+/** Removes what a diagnostic points at, with a warning; false when it points at nothing the import can leave out. */
+function leaveOut(d: Diagnostic, w: Written, dir: string, ctx: ImportContext): boolean {
+  const warn = (x: Warning) => {
+    ctx.warn(x);
+    ctx.approximated.push(`${x.ns ?? ''} ${x.section ?? ''}: ${x.message}`.trim());
+  };
+  if (d.file === undefined || d.line === undefined) return false;
+  if (resolve(d.file) === join(dir, 'topology.yaml')) {
+    const ref = w.items.get(d.line);
+    if (!ref) return false;
+    const n = ref.node;
+    const from = { file: n.bundle.file, ns: n.ns.kind === 'root' ? 'root' : `${n.ns.kind} ${n.ns.arg}` };
+    switch (ref.kind) {
+      case 'route':
+      case 'rule': {
+        const list = ref.kind === 'route' ? n.routes : n.rules;
+        const item = list[ref.index];
+        if (!item) return false;
+        list.splice(ref.index, 1);
+        warn({
+          ...from,
+          line: item.line,
+          section: item.section,
+          message: `nflab refuses ${ref.kind} "${item.text}" (${d.message}); left out`,
+        });
+        return true;
+      }
+      case 'listen': {
+        const l = n.listen.splice(ref.index, 1)[0];
+        if (!l) return false;
+        warn({ ...from, line: l.line, section: 'ss', message: `nflab refuses listener ${l.proto}:${l.port} (${d.message}); left out` });
+        return true;
+      }
+      case 'sysctl': {
+        const s = n.sysctl.splice(ref.index, 1)[0];
+        if (!s) return false;
+        warn({ ...from, section: 'sysctl', message: `nflab refuses sysctl ${s[0]} = ${s[1]} (${d.message}); left out` });
+        return true;
+      }
+      case 'ipset': {
+        const s = n.ipsets.splice(ref.index, 1)[0];
+        if (!s) return false;
+        warn({ ...from, section: 'ipset', message: `nflab refuses ipset ${s.name} (${d.message}); left out` });
+        return true;
+      }
+      case 'iface': {
+        const i = n.ifaces[ref.index];
+        if (!i || (i.mac === null && i.mtu === null && i.master === null)) return false;
+        warn({
+          ...from,
+          section: 'link',
+          message: `nflab refuses interface ${i.name} as captured (${d.message}); imported without its MAC, MTU and master`,
+        });
+        i.mac = i.mtu = i.master = null;
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+  const rel = [...w.rulesFiles.keys()].find((f) => resolve(d.file!) === join(dir, f));
+  if (rel === undefined) return false;
+  const n = w.rulesFiles.get(rel)!;
+  const ipt = n.iptables!;
+  const lines = ipt.text.split('\n');
+  const k = d.line - 1;
+  const text = lines[k] ?? '';
+  const from = { file: n.bundle.file, ns: n.ns.kind === 'root' ? 'root' : `${n.ns.kind} ${n.ns.arg}`, section: 'iptables' };
+  if (/^-[AI] /.test(text)) {
+    lines[k] = `# nflab import left out: ${text}`;
+    ipt.text = lines.join('\n');
+    warn({ ...from, line: ipt.line + k, message: `nflab refuses this rule (${d.message}); left out: ${text}` });
+    return true;
+  }
+  n.iptables = null;
+  warn({ ...from, line: ipt.line + k, message: `nflab refuses these rules (${d.message}); the node's iptables rules are left out` });
+  return true;
+}
+
+function summarize(lab: ImportLab, path: string, ctx: ImportContext, ok: boolean): string {
+  const hosts = new Set(lab.nodes.map((n) => n.host)).size + lab.lans.size;
+  const rules = lab.nodes.reduce((s, n) => s + (n.iptables ? (n.iptables.text.match(/^-[AI] /gm) ?? []).length : 0), 0);
+  const parts = [
+    `${lab.nodes.length + lab.lans.size} nodes (${hosts} hosts)`,
+    `${lab.links.length} links`,
+    `${rules} iptables rules`,
+    `${lab.nodes.reduce((s, n) => s + n.ipsets.length, 0)} ipsets`,
+    `${lab.nodes.reduce((s, n) => s + n.listen.length, 0)} listeners`,
+    `${lab.nodes.reduce((s, n) => s + n.routes.length, 0)} routes`,
+    `${lab.nodes.reduce((s, n) => s + n.rules.length, 0)} policy rules`,
+  ];
+  const approx = ctx.approximated.length ? `; approximated or left out: ${ctx.approximated.join('; ')}` : '; nothing approximated';
+  return `${ok ? 'imported' : 'imported with errors'} ${path}: ${parts.join(', ')}${approx}`;
+}
