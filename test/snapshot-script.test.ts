@@ -1,0 +1,143 @@
+/**
+ * scripts/nflab-snapshot.sh as it runs on a real host: under dash and busybox
+ * sh, with tools missing, on namespaces chosen each way; and `nflab
+ * snapshot-script` prints exactly the shipped file.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kernelAvailable } from './kernel/harness.js';
+
+const root = join(import.meta.dirname, '..');
+const bin = join(root, 'bin', 'nflab.js');
+const script = join(root, 'scripts', 'nflab-snapshot.sh');
+const k = kernelAvailable();
+const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+
+function run(cmd: string, args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+describe('nflab snapshot-script', () => {
+  it('prints the shipped script byte for byte', () => {
+    const r = run(process.execPath, [bin, 'snapshot-script']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(readFileSync(script, 'utf8'));
+    expect(r.stdout.startsWith('#!/bin/sh\n')).toBe(true);
+  });
+
+  it.skipIf(!has('shellcheck'))('passes shellcheck as POSIX sh', () => {
+    const r = run('shellcheck', ['-s', 'sh', script]);
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('refuses an unknown option with one line and exit 2', () => {
+    const r = run('sh', [script, '--bogus']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe("nflab-snapshot: unknown option '--bogus' (try --help)");
+  });
+});
+
+describe.skipIf(!k.ok)(`nflab-snapshot.sh on real namespaces (${k.why})`, () => {
+  const p = `nfi-${process.pid}-snap`;
+  const a = `${p}-a`;
+  const b = `${p}-b`;
+  let sleeper: ReturnType<typeof spawn> | null = null;
+  const tmp = mkdtempSync(join(tmpdir(), 'nflab-snap-'));
+
+  beforeAll(() => {
+    for (const cmd of [
+      `ip netns add ${a}`,
+      `ip netns add ${b}`,
+      `ip link add name x0 netns ${a} type veth peer name y0 netns ${b}`,
+      `ip -n ${a} link add br0 type bridge`,
+      `ip -n ${a} link set x0 master br0`,
+      `ip -n ${a} addr add 10.9.0.1/24 dev br0`,
+      `ip -n ${b} addr add 10.9.0.2/24 dev y0`,
+      `ip -n ${b} addr add 2001:db8::2/64 dev y0`,
+      `ip netns exec ${a} iptables -t nat -A POSTROUTING -s 10.9.0.0/24 -j MASQUERADE`,
+    ]) {
+      const r = run('sh', ['-c', cmd]);
+      if (r.code !== 0) throw new Error(`${cmd}: ${r.stderr}`);
+    }
+    sleeper = spawn('ip', ['netns', 'exec', b, 'sleep', '60'], { stdio: 'ignore' });
+  });
+  afterAll(() => {
+    sleeper?.kill('SIGKILL');
+    run('ip', ['netns', 'delete', a]);
+    run('ip', ['netns', 'delete', b]);
+  });
+
+  const shells = [['dash', has('dash')] as const, ['busybox', has('busybox')] as const];
+  for (const [shell, present] of shells) {
+    it.skipIf(!present)(`runs under ${shell}: header, every section of each namespace, #@end`, () => {
+      const args = shell === 'busybox' ? ['sh', script] : [script];
+      const r = run(shell, [...args, '--netns-prefix', `${p}-`, '--no-root']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const lines = r.stdout.split('\n');
+      expect(lines[0]).toBe('#@nflab-snapshot 1');
+      expect(lines.filter((l) => l.startsWith('#@ns '))).toEqual([`#@ns netns ${a}`, `#@ns netns ${b}`]);
+      for (const s of ['link', 'addr', 'route', 'rule', 'netns-ids', 'sysctl', 'iptables', 'nft', 'ipset'])
+        expect(lines.filter((l) => l === `#@section ${s}`).length, s).toBe(2);
+      expect(lines.filter((l) => l !== '').pop()).toBe('#@end');
+      expect(r.stdout).toMatch(/-A POSTROUTING -s 10\.9\.0\.0\/24 -j MASQUERADE/);
+      expect(r.stdout).toMatch(/^\/proc\/sys\/net\/ipv4\/ip_forward:0$/m);
+      writeFileSync(join(tmp, `${shell}.nflab`), r.stdout);
+    });
+  }
+
+  it('selects namespaces by name, by pid, and --all finds the pid namespace once', async () => {
+    const byName = run('sh', [script, '--netns', `${b},${a}`, '--no-root']);
+    expect(byName.stdout.match(/^#@ns .*/gm)).toEqual([`#@ns netns ${b}`, `#@ns netns ${a}`]);
+    for (let i = 0; i < 50 && !sleeper?.pid; i++) await new Promise((r) => setTimeout(r, 20));
+    const pid = run('sh', ['-c', `ip netns pids ${b}`])
+      .stdout.trim()
+      .split('\n')[0];
+    const byPid = run('sh', [script, '--pid', pid, '--no-root']);
+    expect(byPid.stdout.match(/^#@ns .*/gm)).toEqual([`#@ns pid ${pid}`]);
+    const all = run('sh', [script, '--all']);
+    expect(all.code).toBe(0);
+    const nsLines = all.stdout.match(/^#@ns .*/gm) ?? [];
+    expect(nsLines[0]).toBe('#@ns root');
+    expect(nsLines).toContain(`#@ns netns ${a}`);
+    expect(nsLines).toContain(`#@ns netns ${b}`);
+    expect(nsLines).not.toContain(`#@ns pid ${pid}`);
+  });
+
+  it('notes missing tools instead of failing, and reads sockets from /proc without ss', () => {
+    const path = join(tmp, 'bin');
+    run('mkdir', ['-p', path]);
+    for (const t of ['ip', 'iptables', 'iptables-save', 'sed', 'sort', 'tr', 'cat', 'grep', 'ls', 'sh', 'uname', 'hostname', 'getent']) {
+      const where = run('sh', ['-c', `command -v ${t}`]).stdout.trim();
+      if (where) symlinkSync(where, join(path, t));
+    }
+    const r = run(join(path, 'sh'), [script, '--netns', a, '--no-root'], { PATH: path });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^#@missing nft$/m);
+    expect(r.stdout).toMatch(/^#@missing ss$/m);
+    expect(r.stdout).toMatch(/^#@section proc-net-tcp$/m);
+    expect(r.stdout).toMatch(/^#@end$/m);
+    writeFileSync(join(tmp, 'minimal.nflab'), r.stdout);
+    const imp = run(process.execPath, [bin, 'import', join(tmp, 'minimal.nflab'), '-o', join(tmp, 'minimal'), '--strip-prefix', `${p}-`]);
+    expect(imp.code, imp.stderr).toBe(0);
+    expect(readFileSync(join(tmp, 'minimal', 'topology.yaml'), 'utf8')).toMatch(/"br0": \{ addr: \["10\.9\.0\.1\/24"\], kind: bridge/);
+  });
+
+  it('imports both namespaces joined by their veth, with the IPv6 address named as left out', () => {
+    const r = run('sh', [script, '--netns-prefix', `${p}-`, '--no-root']);
+    writeFileSync(join(tmp, 'both.nflab'), r.stdout);
+    const imp = run(process.execPath, [bin, 'import', join(tmp, 'both.nflab'), '-o', join(tmp, 'both'), '--strip-prefix', `${p}-`]);
+    expect(imp.code, imp.stderr).toBe(0);
+    expect(imp.stderr).toMatch(
+      /namespace netns .*-b, section addr: IPv6 is not modelled: 1 IPv6 address not imported \(2001:db8::2\/64 on y0\)/,
+    );
+    const topo = readFileSync(join(tmp, 'both', 'topology.yaml'), 'utf8');
+    expect(topo).toMatch(/- \["a:x0", "b:y0"\]/);
+    expect(topo).toMatch(/"x0": \{ master: "br0"/);
+  });
+});
