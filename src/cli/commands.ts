@@ -13,7 +13,7 @@ import { renderTraceText } from '../trace/render.js';
 import { exportNetns } from '../export/netns.js';
 import { ExitError, flag, has, parseArgs, type Parsed, UsageError } from './args.js';
 import { CaptureError, startCapture } from '../capture/capture.js';
-import { importCmd, snapshotScript } from './import-commands.js';
+import { exportContainerlabCmd, importCmd, snapshotScript } from './import-commands.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -180,9 +180,10 @@ const save: Command = async (argv) => {
 };
 
 const exportCmd: Command = async (argv) => {
-  const p = parseArgs(argv, { format: { value: true }, prefix: { value: true } });
+  const p = parseArgs(argv, { format: { value: true }, prefix: { value: true }, out: { value: true, short: 'o' }, image: { value: true } });
   if (p.positional.length !== 1) throw new UsageError('export needs one topology file');
-  if ((flag(p, 'format') ?? 'netns') !== 'netns') throw new UsageError('the only export format is netns');
+  if (flag(p, 'format') === 'containerlab') return exportContainerlabCmd(loadTopo(p.positional[0]), flag(p, 'out'), flag(p, 'image'));
+  if ((flag(p, 'format') ?? 'netns') !== 'netns') throw new UsageError('export formats are netns and containerlab');
   const prefix = flag(p, 'prefix');
   process.stdout.write(exportNetns(loadTopo(p.positional[0]), prefix ? { prefix } : {}));
   return 0;

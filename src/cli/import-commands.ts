@@ -1,9 +1,11 @@
 /** `nflab snapshot-script` and `nflab import` (SPEC section 7): the process side of src/import. */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importBundles, type ImportInput } from '../import/import.js';
-import { flag, parseArgs, UsageError } from './args.js';
+import { exportContainerlab } from '../export/containerlab.js';
+import type { Topology } from '../topology/model.js';
+import { ExitError, flag, parseArgs, UsageError } from './args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The shipped script, beside dist/ (or src/) in the package: the one source of truth for what the command prints. */
@@ -36,4 +38,18 @@ export async function importCmd(argv: string[]): Promise<number> {
   process.stderr.write(`nflab import: ${r.summary}\n`);
   if (r.topology === null) return 2;
   return r.errors.length ? 1 : 0;
+}
+
+/** `nflab export TOPOLOGY --format containerlab [-o DIR] [--image IMAGE]`: writes DIR/NAME.clab.yml and DIR/setup/NODE.sh. */
+export async function exportContainerlabCmd(topo: Topology, out: string | undefined, image: string | undefined): Promise<number> {
+  const r = exportContainerlab(topo, image ? { image } : {});
+  if ('errors' in r) throw new ExitError(1, r.errors);
+  const dir = resolve(out ?? `${topo.name}-containerlab`);
+  for (const [rel, text] of r.files) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+  }
+  for (const w of r.warnings) process.stderr.write(`nflab export: warning: ${w}\n`);
+  process.stdout.write(`${join(dir, r.clabFile)}\n`);
+  return 0;
 }

@@ -18,6 +18,7 @@ usage:
   nflab serve TOPOLOGY [--scenario FILE] [--port 7070] [--host 127.0.0.1] [--token T]
   nflab check TOPOLOGY|SCENARIO...
   nflab export TOPOLOGY --format netns [--prefix P]
+  nflab export TOPOLOGY --format containerlab [-o DIR] [--image IMAGE]
   nflab save TOPOLOGY --node NODE [-c] [-t TABLE] [--after SCENARIO]
   nflab snapshot-script                   the sh script that snapshots a real host (run it there as root)
   nflab import BUNDLE... [-o DIR] [--strip-prefix P]
