@@ -209,14 +209,6 @@ const serve: Command = async (argv) => {
   });
 };
 
-export const commands: Record<string, Command> = {
-  run,
-  check,
-  trace,
-  save,
-  export: exportCmd,
-  tui,
-  serve,
-  'snapshot-script': snapshotScript,
-  import: importCmd,
-};
+export const commands: Record<string, Command> = { run, check, trace, save, export: exportCmd, tui, serve };
+commands['snapshot-script'] = snapshotScript;
+commands.import = importCmd;
