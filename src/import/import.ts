@@ -32,7 +32,7 @@ const MAX_ROUNDS = 50;
 
 export function importBundles(inputs: ImportInput[], outDir: string, opts: { stripPrefix?: string } = {}): ImportResult {
   const warnings: string[] = [];
-  const ctx: ImportContext = { warn: (w: Warning) => warnings.push(formatWarning(w)), approximated: [] };
+  const ctx: ImportContext = { warn: (w: Warning) => warnings.push(formatWarning(w)), approximated: [], automaticV6: 0 };
   const bundles: Bundle[] = [];
   for (const i of inputs) {
     const b = parseBundle(i.file, i.text, ctx.warn);
@@ -162,6 +162,7 @@ function summarize(lab: ImportLab, path: string, ctx: ImportContext, ok: boolean
     `${lab.nodes.reduce((s, n) => s + n.routes.length, 0)} routes`,
     `${lab.nodes.reduce((s, n) => s + n.rules.length, 0)} policy rules`,
   ];
+  if (ctx.automaticV6) parts.push(`${ctx.automaticV6} automatic IPv6 addresses (::1, fe80::) not imported`);
   const approx = ctx.approximated.length ? `; approximated or left out: ${ctx.approximated.join('; ')}` : '; nothing approximated';
   return `${ok ? 'imported' : 'imported with errors'} ${path}: ${parts.join(', ')}${approx}`;
 }

@@ -71,4 +71,6 @@ export interface ImportContext {
   warn(w: Warning): void;
   /** What was approximated or left out, for the summary. */
   approximated: string[];
+  /** ::1 and link-local IPv6 addresses left out (every interface has them; counted in the summary, not warned about one by one). */
+  automaticV6: number;
 }

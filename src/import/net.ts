@@ -73,6 +73,7 @@ export function readInterfaces(b: Bundle, ns: NsCapture, node: ImportNode, ctx: 
 function readAddrs(b: Bundle, ns: NsCapture, node: ImportNode, ctx: ImportContext): void {
   const list = (jsonSection(b, ns, 'addr', ctx.warn) ?? []) as Obj[];
   const v6: string[] = [];
+  let automatic = 0;
   const sec = ns.sections.get('addr');
   for (const l of list) {
     const iface = node.ifaces.find((i) => i.name === str(l.ifname));
@@ -81,7 +82,9 @@ function readAddrs(b: Bundle, ns: NsCapture, node: ImportNode, ctx: ImportContex
       const len = num(a.prefixlen);
       if (local === null || len === null) continue;
       if (str(a.family) === 'inet6') {
-        v6.push(`${local}/${len} on ${str(l.ifname)}`);
+        // ::1 and fe80:: link-local addresses appear by themselves on every interface; only configured ones are worth a warning.
+        if (local === '::1' || /^fe[89ab]/i.test(local)) automatic++;
+        else v6.push(`${local}/${len} on ${str(l.ifname)}`);
         continue;
       }
       if (!iface) continue;
@@ -106,6 +109,11 @@ function readAddrs(b: Bundle, ns: NsCapture, node: ImportNode, ctx: ImportContex
       message: `IPv6 is not modelled: ${v6.length} IPv6 address${v6.length > 1 ? 'es' : ''} not imported (${v6.slice(0, 4).join(', ')}${v6.length > 4 ? ', ...' : ''})`,
     });
     ctx.approximated.push(`${node.name}: ${v6.length} IPv6 addresses left out`);
+  }
+  if (automatic) ctx.automaticV6 += automatic;
+  // A bridge without an address of its own takes its lowest port's MAC; nflab gives it one of its own instead.
+  for (const i of node.ifaces) {
+    if (i.kind === 'bridge' && node.ifaces.some((x) => x !== i && x.mac === i.mac)) i.mac = null;
   }
 }
 

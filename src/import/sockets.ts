@@ -81,7 +81,7 @@ export function readSockets(b: Bundle, ns: NsCapture, node: ImportNode, ctx: Imp
     }
     seen.set(`${key}@${addr}`, l);
     node.listen.push(l);
-    node.uids.add(l.uid);
+    if (l.uid !== 0) node.uids.add(l.uid);
   }
   if (v6.length) {
     ctx.warn({
