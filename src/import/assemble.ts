@@ -204,6 +204,10 @@ function joinLans(nodes: ImportNode[], links: ImportLink[], ctx: ImportContext):
       i.kind = 'veth';
       links.push({ a: { node: host, iface: `p${k + 1}` }, b: { node: n.name, iface: i.name } });
     });
+    ctx.warn({
+      file: ends.map(([n]) => n.bundle.file).join(', '),
+      message: `${ends.map(([n, i]) => `${n.name}:${i.name}`).join(', ')} share ${net} with nothing joining them in the bundles: joined through a bridge host ${host}`,
+    });
     ctx.approximated.push(`${host}: a bridge joining ${ends.map(([n, i]) => `${n.name}:${i.name}`).join(', ')} (hosts on ${net})`);
   }
   return lans;
