@@ -15,6 +15,11 @@
 # Needs root, iproute2 and iptables; uses nft, ipset, ss, nsenter and docker
 # when present. A missing tool is written into the bundle, never fatal.
 # It reads only: it writes no file and changes no setting on the host.
+#
+# It also runs from stdin (`nflab snapshot-script | ssh root@HOST sh -s -- --docker`):
+# the whole script is one brace group, read to its end before anything runs, so
+# no command can swallow the rest of the script from stdin.
+{
 set -u
 
 VERSION=1
@@ -266,3 +271,5 @@ printf '%s' "$TARGETS" | while read -r kind arg label; do
 	capture_ns "$kind" "$arg" "$label"
 done
 echo "#@end"
+exit
+}
