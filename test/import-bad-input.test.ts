@@ -98,7 +98,7 @@ describe('nflab import on bad input', () => {
     const text = good.replace('"linkinfo":{"info_kind":"bridge"', '"linkinfo":{"info_kind":"vxlan"');
     const r = importText('vxlan', text);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/section link: interface docker0 is a vxlan, which nflab does not model: imported as a dummy interface/);
+    expect(r.stderr).toMatch(/section link: interface docker0 is of kind vxlan, which nflab does not model: imported as a dummy interface/);
     expect(readFileSync(r.topology, 'utf8')).toMatch(/"docker0": \{[^}]*kind: dummy[^}]*\}\s+# vxlan: not modelled/);
     expect(r.stderr).toMatch(/approximated or left out: .*docker-host:docker0 \(vxlan → dummy\)/);
     expect(nflab('check', r.topology).code).toBe(0);

@@ -49,7 +49,7 @@ export function readInterfaces(b: Bundle, ns: NsCapture, node: ImportNode, ctx: 
       iface.kind = 'phys';
     } else if (!MODELLED.has(kernelKind)) {
       iface.comment = `${kernelKind}: not modelled by nflab, imported as a dummy`;
-      at('link', `interface ${name} is a ${kernelKind}, which nflab does not model: imported as a dummy interface`);
+      at('link', `interface ${name} is of kind ${kernelKind}, which nflab does not model: imported as a dummy interface`);
       ctx.approximated.push(`${node.name}:${name} (${kernelKind} → dummy)`);
     }
     if (iface.mtu === 1500) iface.mtu = null;
@@ -125,6 +125,7 @@ export function readRoutes(b: Bundle, ns: NsCapture, node: ImportNode, ctx: Impo
   const line = sec ? lineOf(sec, 0) : ns.line;
   const devOnly: SourcedLine[] = [];
   const rest: SourcedLine[] = [];
+  const v6: string[] = [];
   for (const r of list) {
     const table = str(r.table) ?? 'main';
     const type = str(r.type) ?? 'unicast';
@@ -132,6 +133,10 @@ export function readRoutes(b: Bundle, ns: NsCapture, node: ImportNode, ctx: Impo
     const dst = str(r.dst) ?? '';
     const dev = str(r.dev);
     if (proto === 'kernel' && (table === 'local' || (table === 'main' && !r.gateway))) continue;
+    if (dst.includes(':') || str(r.gateway)?.includes(':') || str(r.prefsrc)?.includes(':')) {
+      v6.push(r.gateway ? `${dst} via ${str(r.gateway)}` : dst);
+      continue;
+    }
     if (type === 'broadcast' || type === 'multicast' || type === 'anycast') continue;
     const words: string[] = [];
     if (type !== 'unicast') words.push(type);
@@ -163,6 +168,16 @@ export function readRoutes(b: Bundle, ns: NsCapture, node: ImportNode, ctx: Impo
   }
   // Gateways must lie on a link route that is already there, so routes without one go first.
   node.routes.push(...devOnly, ...rest);
+  if (v6.length) {
+    ctx.warn({
+      file: b.file,
+      line,
+      ns: nsLabel(ns),
+      section: 'route',
+      message: `IPv6 is not modelled: ${v6.length} IPv6 route${v6.length > 1 ? 's' : ''} not imported (${v6.slice(0, 4).join(', ')}${v6.length > 4 ? ', ...' : ''})`,
+    });
+    ctx.approximated.push(`${node.name}: ${v6.length} IPv6 routes left out`);
+  }
 
   const rules = (jsonSection(b, ns, 'rule', ctx.warn) ?? []) as Obj[];
   const rsec = ns.sections.get('rule');
