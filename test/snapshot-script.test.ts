@@ -47,6 +47,7 @@ describe.skipIf(!k.ok)(`nflab-snapshot.sh on real namespaces (${k.why})`, () => 
   const a = `${p}-a`;
   const b = `${p}-b`;
   let sleeper: ReturnType<typeof spawn> | null = null;
+  let listener: ReturnType<typeof spawn> | null = null;
   const tmp = mkdtempSync(join(tmpdir(), 'nflab-snap-'));
 
   beforeAll(() => {
@@ -65,9 +66,31 @@ describe.skipIf(!k.ok)(`nflab-snapshot.sh on real namespaces (${k.why})`, () => 
       if (r.code !== 0) throw new Error(`${cmd}: ${r.stderr}`);
     }
     sleeper = spawn('ip', ['netns', 'exec', b, 'sleep', '60'], { stdio: 'ignore' });
+    // A listener in a, as uid 1234, so that the socket readers have something to read (and a has a process for --pid).
+    listener = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        a,
+        'setpriv',
+        '--reuid',
+        '1234',
+        '--regid',
+        '1234',
+        '--clear-groups',
+        'socat',
+        'TCP-LISTEN:7777,bind=10.9.0.1,fork',
+        'EXEC:cat',
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
   });
   afterAll(() => {
     sleeper?.kill('SIGKILL');
+    listener?.kill('SIGKILL');
     run('ip', ['netns', 'delete', a]);
     run('ip', ['netns', 'delete', b]);
   });
@@ -133,7 +156,27 @@ describe.skipIf(!k.ok)(`nflab-snapshot.sh on real namespaces (${k.why})`, () => 
     writeFileSync(join(tmp, 'minimal.nflab'), r.stdout);
     const imp = run(process.execPath, [bin, 'import', join(tmp, 'minimal.nflab'), '-o', join(tmp, 'minimal'), '--strip-prefix', `${p}-`]);
     expect(imp.code, imp.stderr).toBe(0);
-    expect(readFileSync(join(tmp, 'minimal', 'topology.yaml'), 'utf8')).toMatch(/"br0": \{ addr: \["10\.9\.0\.1\/24"\], kind: bridge/);
+    const topo = readFileSync(join(tmp, 'minimal', 'topology.yaml'), 'utf8');
+    expect(topo).toMatch(/"br0": \{ addr: \["10\.9\.0\.1\/24"\], kind: bridge/);
+    // Without ss, the listener comes from /proc/net/tcp: address, port and uid.
+    expect(topo).toMatch(/- \{ socket: "tcp:7777", uid: 1234, addr: "10\.9\.0\.1" \}/);
+  });
+
+  it('pairs the veth of two unnamed namespaces (--pid) by peer index and netns id alone', () => {
+    const pids = [a, b].map(
+      (n) =>
+        run('sh', ['-c', `ip netns pids ${n}`])
+          .stdout.trim()
+          .split('\n')[0],
+    );
+    expect(pids.every((x) => /^\d+$/.test(x))).toBe(true);
+    const r = run('sh', [script, '--pid', pids[0], '--pid', pids[1], '--no-root']);
+    writeFileSync(join(tmp, 'pids.nflab'), r.stdout);
+    const imp = run(process.execPath, [bin, 'import', join(tmp, 'pids.nflab'), '-o', join(tmp, 'pids')]);
+    expect(imp.code, imp.stderr).toBe(0);
+    const topo = readFileSync(join(tmp, 'pids', 'topology.yaml'), 'utf8');
+    expect(topo).toMatch(new RegExp(`- \\["pid-${pids[0]}:x0", "pid-${pids[1]}:y0"\\]|- \\["pid-${pids[1]}:y0", "pid-${pids[0]}:x0"\\]`));
+    expect(topo).toMatch(/- \{ socket: "tcp:7777", uid: 1234, addr: "10\.9\.0\.1" \}/);
   });
 
   it('imports both namespaces joined by their veth, with the IPv6 address named as left out', () => {
