@@ -70,4 +70,35 @@ steps:
     const run = nflab('run', sc);
     expect(run.code, run.stdout).toBe(0);
   });
+
+  it('a bundle with the root namespace: nodes HOST and HOST/NS, veths paired without netns names', () => {
+    // As a real host's bundle: the Docker host is the root namespace and the containers are unnamed (docker) namespaces,
+    // so no netns id can be resolved by name and every pair is found by peer index and netns id alone.
+    const text = readFileSync(join(root, 'test/fixtures/bundles/docker-port-mapping.nflab'), 'utf8')
+      .replace(/^#@host .*$/m, '#@host node7')
+      .replace(/^#@ns netns nfi-rt1-docker-host$/m, '#@ns root')
+      .replace(/^#@ns netns nfi-rt1-docker-host-(\w+)$/gm, '#@ns docker $1')
+      .replace(/^nsid \d+ \(iproute2 netns name: .*\)$/gm, '');
+    const file = join(tmp, 'root.nflab');
+    writeFileSync(file, text);
+    const out = join(tmp, 'root');
+    const r = nflab('import', file, '-o', out, '--strip-prefix', 'nfi-rt1-');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/warning/);
+    const topo = readFileSync(join(out, 'topology.yaml'), 'utf8');
+    expect(topo).toMatch(/- \["node7:veth-web", "node7\/web:eth0"\]/);
+    expect(topo).toMatch(/- \["node7:veth-db", "node7\/db:eth0"\]/);
+    expect(topo).toMatch(/- \["node7:eth0", "node7\/client:eth0"\]/);
+    const sc = join(tmp, 'sc-root.yaml');
+    writeFileSync(
+      sc,
+      `topology: ${join(out, 'topology.yaml')}
+steps:
+  - connect: { from: node7/client, to: 198.51.100.1:8080 }
+    expect: { result: connected, server: node7/web, server_sees: 198.51.100.10 }
+`,
+    );
+    const run = nflab('run', sc);
+    expect(run.code, run.stdout).toBe(0);
+  });
 });
