@@ -127,4 +127,21 @@ describe('nflab import on bad input', () => {
     );
     expect(nflab('check', r.topology).code).toBe(0);
   });
+
+  it('a route nflab refuses is left out with a warning naming its bundle line, and the rest loads', () => {
+    const text = good.replace('"dst":"default","gateway":"198.51.100.1"', '"dst":"default","gateway":"10.99.0.1"');
+    expect(text).not.toBe(good);
+    const r = importText('badroute', text);
+    expect(r.code, r.stderr).toBe(0);
+    const at = text.split('\n').findIndex((l) => l.includes('"gateway":"10.99.0.1"')) + 1;
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `badroute\\.nflab:${at}: namespace netns nfi-rt1-client, section route: nflab refuses route "default via 10\\.99\\.0\\.1 dev eth0" \\(.*\\); left out`,
+      ),
+    );
+    const topo = readFileSync(r.topology, 'utf8');
+    expect(topo).not.toMatch(/^\s+- "default via 10\.99\.0\.1/m);
+    expect(topo).toMatch(/#   - netns nfi-rt1-client route: nflab refuses route/);
+    expect(nflab('check', r.topology).code).toBe(0);
+  });
 });

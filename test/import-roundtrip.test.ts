@@ -34,7 +34,7 @@ for (const f of readdirSync(join(root, 'scenarios'))) {
 }
 
 /** Node names in a scenario, mapped as the export and import rename them: `A/B` → `A-B`. */
-export function mapScenario(text: string, topology: string, nodes: string[]): string {
+function mapScenario(text: string, topology: string, nodes: string[]): string {
   const doc = parseDocument(text);
   doc.set('topology', topology);
   const nested = nodes.filter((n) => n.includes('/')).sort((a, b) => b.length - a.length);

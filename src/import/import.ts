@@ -40,7 +40,7 @@ export function importBundles(inputs: ImportInput[], outDir: string, opts: { str
   }
   if (bundles.length === 0) return { topology: null, warnings, summary: 'nothing imported', errors: ['no readable bundle'] };
   const lab = assemble(bundles, opts.stripPrefix, ctx);
-  const header = [
+  const header = () => [
     `Imported by nflab import from ${bundles.map((b) => `${b.file} (host ${b.host}, kernel ${b.kernel || '?'}, bundle v${b.version})`).join(', ')}.`,
     ...(ctx.approximated.length ? ['Approximated or left out:', ...ctx.approximated.map((a) => `  - ${a}`)] : []),
   ];
@@ -50,14 +50,23 @@ export function importBundles(inputs: ImportInput[], outDir: string, opts: { str
   let errors: string[] = [];
   let written: Written | null = null;
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    written = writeLab(lab, header);
+    written = writeLab(lab, header());
     for (const [rel, text] of written.files) writeFileSync(join(dir, rel), text);
     const diags = check(topoPath);
     if (diags.length === 0) {
       errors = [];
       break;
     }
-    const fixed = diags.map((d) => leaveOut(d, written!, dir, ctx)).some(Boolean);
+    // Several diagnostics may point at one item, and removing one shifts the others: mark first, remove after.
+    const drop = new Set<unknown>();
+    const fixed = diags.map((d) => leaveOut(d, written!, dir, ctx, drop)).some(Boolean);
+    for (const n of lab.nodes) {
+      n.routes = n.routes.filter((x) => !drop.has(x));
+      n.rules = n.rules.filter((x) => !drop.has(x));
+      n.listen = n.listen.filter((x) => !drop.has(x));
+      n.sysctl = n.sysctl.filter((x) => !drop.has(x));
+      n.ipsets = n.ipsets.filter((x) => !drop.has(x));
+    }
     errors = diags.map(formatDiagnostic);
     if (!fixed) break;
   }
@@ -72,7 +81,7 @@ function check(path: string): Diagnostic[] {
 }
 
 /** Removes what a diagnostic points at, with a warning; false when it points at nothing the import can leave out. */
-function leaveOut(d: Diagnostic, w: Written, dir: string, ctx: ImportContext): boolean {
+function leaveOut(d: Diagnostic, w: Written, dir: string, ctx: ImportContext, drop: Set<unknown>): boolean {
   const warn = (x: Warning) => {
     ctx.warn(x);
     ctx.approximated.push(`${x.ns ?? ''} ${x.section ?? ''}: ${x.message}`.trim());
@@ -83,42 +92,40 @@ function leaveOut(d: Diagnostic, w: Written, dir: string, ctx: ImportContext): b
     if (!ref) return false;
     const n = ref.node;
     const from = { file: n.bundle.file, ns: n.ns.kind === 'root' ? 'root' : `${n.ns.kind} ${n.ns.arg}` };
+    const list: unknown[] = { route: n.routes, rule: n.rules, listen: n.listen, sysctl: n.sysctl, ipset: n.ipsets, iface: n.ifaces }[
+      ref.kind
+    ];
+    const item = list[ref.index];
+    if (item === undefined || drop.has(item)) return item !== undefined;
     switch (ref.kind) {
       case 'route':
       case 'rule': {
-        const list = ref.kind === 'route' ? n.routes : n.rules;
-        const item = list[ref.index];
-        if (!item) return false;
-        list.splice(ref.index, 1);
-        warn({
-          ...from,
-          line: item.line,
-          section: item.section,
-          message: `nflab refuses ${ref.kind} "${item.text}" (${d.message}); left out`,
-        });
+        const r = item as (typeof n.routes)[number];
+        drop.add(r);
+        warn({ ...from, line: r.line, section: r.section, message: `nflab refuses ${ref.kind} "${r.text}" (${d.message}); left out` });
         return true;
       }
       case 'listen': {
-        const l = n.listen.splice(ref.index, 1)[0];
-        if (!l) return false;
+        const l = item as (typeof n.listen)[number];
+        drop.add(l);
         warn({ ...from, line: l.line, section: 'ss', message: `nflab refuses listener ${l.proto}:${l.port} (${d.message}); left out` });
         return true;
       }
       case 'sysctl': {
-        const s = n.sysctl.splice(ref.index, 1)[0];
-        if (!s) return false;
-        warn({ ...from, section: 'sysctl', message: `nflab refuses sysctl ${s[0]} = ${s[1]} (${d.message}); left out` });
+        const x = item as (typeof n.sysctl)[number];
+        drop.add(x);
+        warn({ ...from, section: 'sysctl', message: `nflab refuses sysctl ${x[0]} = ${x[1]} (${d.message}); left out` });
         return true;
       }
       case 'ipset': {
-        const s = n.ipsets.splice(ref.index, 1)[0];
-        if (!s) return false;
-        warn({ ...from, section: 'ipset', message: `nflab refuses ipset ${s.name} (${d.message}); left out` });
+        const x = item as (typeof n.ipsets)[number];
+        drop.add(x);
+        warn({ ...from, section: 'ipset', message: `nflab refuses ipset ${x.name} (${d.message}); left out` });
         return true;
       }
       case 'iface': {
-        const i = n.ifaces[ref.index];
-        if (!i || (i.mac === null && i.mtu === null && i.master === null)) return false;
+        const i = item as (typeof n.ifaces)[number];
+        if (i.mac === null && i.mtu === null && i.master === null) return false;
         warn({
           ...from,
           section: 'link',
@@ -127,14 +134,13 @@ function leaveOut(d: Diagnostic, w: Written, dir: string, ctx: ImportContext): b
         i.mac = i.mtu = i.master = null;
         return true;
       }
-      default:
-        return false;
     }
   }
   const rel = [...w.rulesFiles.keys()].find((f) => resolve(d.file!) === join(dir, f));
   if (rel === undefined) return false;
   const n = w.rulesFiles.get(rel)!;
-  const ipt = n.iptables!;
+  const ipt = n.iptables;
+  if (ipt === null) return true; // an earlier diagnostic of this round already left these rules out
   const lines = ipt.text.split('\n');
   const k = d.line - 1;
   const text = lines[k] ?? '';

@@ -7,10 +7,11 @@
 import type { ImportLab } from './assemble.js';
 import type { ImportNode } from './model.js';
 
-export type ItemRef =
-  | { kind: 'route' | 'rule' | 'listen' | 'sysctl' | 'ipset'; node: ImportNode; index: number }
-  | { kind: 'iface'; node: ImportNode; index: number }
-  | { kind: 'mac' | 'mtu'; node: ImportNode; index: number };
+export interface ItemRef {
+  kind: 'route' | 'rule' | 'listen' | 'sysctl' | 'ipset' | 'iface';
+  node: ImportNode;
+  index: number;
+}
 
 export interface Written {
   /** Relative path → content. */
