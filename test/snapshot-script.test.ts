@@ -61,6 +61,9 @@ describe.skipIf(!k.ok)(`nflab-snapshot.sh on real namespaces (${k.why})`, () => 
       `ip -n ${b} addr add 10.9.0.2/24 dev y0`,
       `ip -n ${b} addr add 2001:db8::2/64 dev y0`,
       `ip netns exec ${a} iptables -t nat -A POSTROUTING -s 10.9.0.0/24 -j MASQUERADE`,
+      `ip netns exec ${a} nft add table inet nflabtest`,
+      `ip netns exec ${a} nft add chain inet nflabtest input '{ type filter hook input priority 0; policy accept; }'`,
+      `ip netns exec ${a} nft add rule inet nflabtest input tcp dport 9 drop`,
     ]) {
       const r = run('sh', ['-c', cmd]);
       if (r.code !== 0) throw new Error(`${cmd}: ${r.stderr}`);
@@ -190,5 +193,23 @@ describe.skipIf(!k.ok)(`nflab-snapshot.sh on real namespaces (${k.why})`, () => 
     const topo = readFileSync(join(tmp, 'both', 'topology.yaml'), 'utf8');
     expect(topo).toMatch(/- \["a:x0", "b:y0"\]|- \["b:y0", "a:x0"\]/);
     expect(topo).toMatch(/"x0": \{ master: "br0"/);
+    // The native nftables table is kept beside the topology, not loaded (the loader has no nftables key yet);
+    // the ip nat table iptables-nft made is the iptables rules, not a native table.
+    expect(imp.stderr).toMatch(
+      /namespace netns .*-a, section nft: 1 native nftables table kept in a file beside the topology but not imported/,
+    );
+    const nft = readFileSync(join(tmp, 'both', 'a.nft'), 'utf8');
+    expect(nft).toMatch(/^table inet nflabtest \{[\s\S]*tcp dport 9 drop[\s\S]*\}\n$/);
+    expect(nft).not.toMatch(/table ip nat/);
+    expect(readFileSync(join(tmp, 'both', 'a.rules'), 'utf8')).toMatch(/-A POSTROUTING -s 10\.9\.0\.0\/24 -j MASQUERADE/);
+  });
+
+  it('reads a bundle from stdin with -', () => {
+    const r = spawnSync(process.execPath, [bin, 'import', '-', '-o', join(tmp, 'stdin'), '--strip-prefix', `${p}-`], {
+      input: readFileSync(join(tmp, 'both.nflab')),
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(tmp, 'stdin', 'topology.yaml'), 'utf8')).toMatch(/"b":/);
   });
 });
