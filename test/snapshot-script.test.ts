@@ -204,6 +204,33 @@ describe.skipIf(!k.ok)(`nflab-snapshot.sh on real namespaces (${k.why})`, () => 
     expect(readFileSync(join(tmp, 'both', 'a.rules'), 'utf8')).toMatch(/-A POSTROUTING -s 10\.9\.0\.0\/24 -j MASQUERADE/);
   });
 
+  it.skipIf(!has('iptables-legacy'))(
+    'iptables-legacy rules: imported with iptables_backend legacy, or kept beside when nft rules exist too',
+    () => {
+      const c = `${p}-legacy`;
+      try {
+        run('ip', ['netns', 'add', c]);
+        run('ip', ['netns', 'exec', c, 'iptables-legacy', '-A', 'INPUT', '-p', 'tcp', '--dport', '7', '-j', 'DROP']);
+        const imp = (name: string) => {
+          writeFileSync(join(tmp, `${name}.nflab`), run('sh', [script, '--netns', c, '--no-root']).stdout);
+          return run(process.execPath, [bin, 'import', join(tmp, `${name}.nflab`), '-o', join(tmp, name), '--strip-prefix', `${p}-`]);
+        };
+        const only = imp('legacy-only');
+        expect(only.code, only.stderr).toBe(0);
+        expect(readFileSync(join(tmp, 'legacy-only', 'topology.yaml'), 'utf8')).toMatch(/^ {4}iptables_backend: legacy$/m);
+        expect(readFileSync(join(tmp, 'legacy-only', 'legacy.rules'), 'utf8')).toMatch(/-A INPUT -p tcp -m tcp --dport 7 -j DROP/);
+        run('ip', ['netns', 'exec', c, 'iptables-nft', '-A', 'INPUT', '-p', 'tcp', '--dport', '8', '-j', 'DROP']);
+        const both = imp('legacy-both');
+        expect(both.code, both.stderr).toBe(0);
+        expect(both.stderr).toMatch(/section iptables-legacy: the host holds iptables-legacy rules beside its iptables-nft rules/);
+        expect(readFileSync(join(tmp, 'legacy-both', 'legacy.legacy.rules'), 'utf8')).toMatch(/--dport 7 -j DROP/);
+        expect(readFileSync(join(tmp, 'legacy-both', 'legacy.rules'), 'utf8')).toMatch(/--dport 8 -j DROP/);
+      } finally {
+        run('ip', ['netns', 'delete', c]);
+      }
+    },
+  );
+
   it('reads a bundle from stdin with -', () => {
     const r = spawnSync(process.execPath, [bin, 'import', '-', '-o', join(tmp, 'stdin'), '--strip-prefix', `${p}-`], {
       input: readFileSync(join(tmp, 'both.nflab')),
