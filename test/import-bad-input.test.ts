@@ -144,4 +144,29 @@ describe('nflab import on bad input', () => {
     expect(topo).toMatch(/#   - netns nfi-rt1-client route: nflab refuses route/);
     expect(nflab('check', r.topology).code).toBe(0);
   });
+
+  it('ipsets: supported types with their members; another type is named and the rule using it left out', () => {
+    const sets = [
+      '#@section ipset',
+      'create allowed hash:net family inet hashsize 1024 maxelem 65536 bucketsize 12 initval 0x1',
+      'add allowed 198.51.100.0/24',
+      'add allowed 203.0.113.0/25',
+      'create ports bitmap:port range 0-65535',
+      'add ports 8080',
+      'create both list:set size 8',
+      'add both allowed',
+    ].join('\n');
+    let text = good.replace(/#@section ipset\n(#@missing ipset)?/, `${sets}\n`);
+    text = text.replace('-A DOCKER-ISOLATION-STAGE-1 -j RETURN', '-A DOCKER-ISOLATION-STAGE-1 -m set --match-set both src -j RETURN');
+    const r = importText('ipsets', text);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/section ipset: ipset both is of type list:set, which nflab does not model; not imported/);
+    expect(r.stderr).toMatch(
+      /section iptables: nflab refuses this rule \(.*\); left out: -A DOCKER-ISOLATION-STAGE-1 -m set --match-set both src -j RETURN/,
+    );
+    const topo = readFileSync(r.topology, 'utf8');
+    expect(topo).toMatch(/"allowed": \{ type: "hash:net", members: \["198\.51\.100\.0\/24", "203\.0\.113\.0\/25"\] \}/);
+    expect(topo).toMatch(/"ports": \{ type: "bitmap:port", members: \["8080"\] \}/);
+    expect(nflab('check', r.topology).code).toBe(0);
+  });
 });
