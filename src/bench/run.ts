@@ -19,6 +19,7 @@ import {
   type ConntrackMemResult,
 } from './lab-cases.js';
 import { targetRows, printTable } from './report.js';
+import { importCase, type ImportResult } from './import-case.js';
 
 export interface BenchResults {
   machine: { node: string; cpus: number; cpuModel: string; platform: string };
@@ -28,6 +29,8 @@ export interface BenchResults {
   connections: ConnResult[];
   bigLab: BigLabResult | null;
   conntrack: ConntrackMemResult | null;
+  /** `nflab import` of a kube-proxy node's bundle (issue 18: ≤ 3 s whole process at 10,000 Services). */
+  importBundle?: ImportResult;
 }
 
 function arg(name: string): string | null {
@@ -70,6 +73,8 @@ function main(): void {
     }
     say(`a lab of ${quick ? 100 : 1000} hosts...`);
     res.bigLab = bigLabCase(dir, quick ? 100 : 1000);
+    say(`nflab import of a node with ${sizes[sizes.length - 1]} Services...`);
+    res.importBundle = importCase(sizes[sizes.length - 1], dir, quick ? 1 : 3);
     say('conntrack memory...');
     res.conntrack = conntrackMemCase(quick ? 10_000 : 100_000);
   } finally {
@@ -77,6 +82,11 @@ function main(): void {
   }
   writeFileSync(out, JSON.stringify({ ...res, targets: targetRows(res) }, null, 2) + '\n');
   process.stdout.write(printTable(res));
+  const im = res.importBundle;
+  if (im)
+    process.stdout.write(
+      `\nnflab import, ${im.services} Services (${im.rules} rules): ${(im.ms / 1000).toFixed(2)} s wall, ${(im.cpuMs / 1000).toFixed(2)} s CPU (target ≤ 3 s)\n`,
+    );
   process.stdout.write(`\nJSON: ${out}\n`);
 }
 

@@ -17,6 +17,7 @@ import { CaptureError, startCapture } from '../capture/capture.js';
 import { parseDuration } from '../core/time.js';
 import { bashCompletion, zshCompletion } from './help.js';
 import { type CommandDef, commandDef, flagSpecs, TABLE_NAMES } from './defs.js';
+import { exportContainerlabCmd, importCmd, snapshotScript } from './import-commands.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -206,7 +207,8 @@ const save: Command = async (argv) => {
 const exportCmd: Command = async (argv) => {
   const p = parseArgs(argv, flagSpecs(def('export')));
   if (p.positional.length !== 1) throw new UsageError('export needs one topology file');
-  if ((flag(p, 'format') ?? 'netns') !== 'netns') throw new UsageError('the only export format is netns');
+  if (flag(p, 'format') === 'containerlab') return exportContainerlabCmd(loadTopo(p.positional[0]), flag(p, 'out'), flag(p, 'image'));
+  if ((flag(p, 'format') ?? 'netns') !== 'netns') throw new UsageError('export formats are netns and containerlab');
   const prefix = flag(p, 'prefix');
   process.stdout.write(exportNetns(loadTopo(p.positional[0]), prefix ? { prefix } : {}));
   return 0;
@@ -249,4 +251,15 @@ const completion: Command = async (argv) => {
   return 0;
 };
 
-export const commands: Record<string, Command> = { run, check, trace, save, export: exportCmd, tui, serve, completion };
+export const commands: Record<string, Command> = {
+  run,
+  check,
+  trace,
+  save,
+  export: exportCmd,
+  tui,
+  serve,
+  completion,
+  'snapshot-script': snapshotScript,
+  import: importCmd,
+};

@@ -136,12 +136,21 @@ export const COMMANDS: CommandDef[] = [
   },
   {
     name: 'export',
-    usage: 'TOPOLOGY [--format netns] [--prefix P]',
-    summary: 'a bash script that builds the same lab with real namespaces (up, down)',
+    usage: 'TOPOLOGY [--format netns|containerlab] [--prefix P] [-o DIR] [--image IMAGE]',
+    summary: 'a bash script that builds the same lab with real namespaces (up, down), or a containerlab topology',
     positional: 'topology',
     options: [
-      { name: 'format', value: true, arg: 'FORMAT', kind: 'format', choices: ['netns'], help: 'the only format is netns' },
-      { name: 'prefix', value: true, arg: 'P', kind: 'text', help: 'the namespace-name prefix (the script also reads NFLAB_PREFIX)' },
+      {
+        name: 'format',
+        value: true,
+        arg: 'FORMAT',
+        kind: 'format',
+        choices: ['netns', 'containerlab'],
+        help: 'netns (default): a bash script on stdout; containerlab: DIR/NAME.clab.yml and DIR/setup/NODE.sh',
+      },
+      { name: 'prefix', value: true, arg: 'P', kind: 'text', help: 'netns: the namespace-name prefix (the script also reads NFLAB_PREFIX)' },
+      { name: 'out', short: 'o', value: true, arg: 'DIR', kind: 'file', help: 'containerlab: the directory to write into' },
+      { name: 'image', value: true, arg: 'IMAGE', kind: 'text', help: 'containerlab: the container image of every node' },
     ],
   },
   {
@@ -175,6 +184,23 @@ export const COMMANDS: CommandDef[] = [
         kind: 'file',
         help: "where a client's capture start writes (default: a new temporary directory)",
       },
+    ],
+  },
+  {
+    name: 'snapshot-script',
+    usage: '',
+    summary: 'print the POSIX sh script that snapshots a real host into a bundle (run it there as root)',
+    positional: null,
+    options: [],
+  },
+  {
+    name: 'import',
+    usage: 'BUNDLE... [-o DIR] [--strip-prefix P]',
+    summary: 'turn bundles from nflab snapshot-script into DIR/topology.yaml and its rule files',
+    positional: 'file',
+    options: [
+      { name: 'out', short: 'o', value: true, arg: 'DIR', kind: 'file', help: 'the directory to write (default: ./imported)' },
+      { name: 'strip-prefix', value: true, arg: 'P', kind: 'text', help: 'namespace-name prefix to drop from host names' },
     ],
   },
   {
