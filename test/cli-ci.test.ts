@@ -175,6 +175,7 @@ describe('help, version, completion and the man page', () => {
     ].join('\n');
     const complete = (line: string) =>
       spawnSync('zsh', ['-f', '-c', harness, 'zsh', line], { encoding: 'utf8', timeout: 20_000 }).stdout.replace(
+        // eslint-disable-next-line no-control-regex -- zle's escape sequences are what the test strips
         /\x1b\[[0-9;?]*[a-zA-Z]/g,
         '',
       );

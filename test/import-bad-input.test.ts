@@ -141,7 +141,7 @@ describe('nflab import on bad input', () => {
     );
     const topo = readFileSync(r.topology, 'utf8');
     expect(topo).not.toMatch(/^\s+- "default via 10\.99\.0\.1/m);
-    expect(topo).toMatch(/#   - netns nfi-rt1-client route: nflab refuses route/);
+    expect(topo).toMatch(/# {3}- netns nfi-rt1-client route: nflab refuses route/);
     expect(nflab('check', r.topology).code).toBe(0);
   });
 

@@ -264,7 +264,7 @@ export function jsonSection(b: Bundle, ns: NsCapture, name: string, warn: (w: Wa
   try {
     const v: unknown = JSON.parse(text);
     if (!Array.isArray(v)) throw new SyntaxError('expected a JSON array');
-    return v;
+    return v as unknown[];
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const pos = /position (\d+)/.exec(msg);

@@ -68,7 +68,7 @@ export interface ImportNode {
 }
 
 export interface ImportContext {
-  warn(w: Warning): void;
+  warn: (w: Warning) => void;
   /** What was approximated or left out, for the summary. */
   approximated: string[];
   /** ::1 and link-local IPv6 addresses left out (every interface has them; counted in the summary, not warned about one by one). */

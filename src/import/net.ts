@@ -205,9 +205,9 @@ export function readRoutes(b: Bundle, ns: NsCapture, node: ImportNode, ctx: Impo
     const unknown = Object.keys(r).filter((k) => !known.has(k));
     const words = [`priority ${prio}`];
     if (r.not) words.push('not');
-    if (src !== 'all') words.push('from', num(r.srclen) !== null ? `${src}/${r.srclen}` : src);
+    if (src !== 'all') words.push('from', num(r.srclen) !== null ? `${src}/${String(r.srclen)}` : src);
     const dst = str(r.dst);
-    if (dst && dst !== 'all') words.push('to', num(r.dstlen) !== null ? `${dst}/${r.dstlen}` : dst);
+    if (dst && dst !== 'all') words.push('to', num(r.dstlen) !== null ? `${dst}/${String(r.dstlen)}` : dst);
     const mark = str(r.fwmark) ?? (num(r.fwmark) !== null ? String(r.fwmark) : null);
     if (mark) words.push('fwmark', str(r.fwmask) ? `${mark}/${str(r.fwmask)}` : mark);
     if (str(r.iif)) words.push('iif', str(r.iif)!);

@@ -174,7 +174,7 @@ class TableCompiler {
         const keys = keysOf(s.key);
         const look =
           s.map.k === 'ref' ? this.lookup(s.map.name) : buildLookup(s.map.k === 'set' ? s.map.set.elems : [], keys.length, false, () => 0);
-        const buf: Scalar[] = new Array(keys.length);
+        const buf = new Array<Scalar>(keys.length);
         return (skb, env, res) => {
           for (let i = 0; i < keys.length; i++) {
             const k = keys[i](skb, env);
@@ -274,7 +274,7 @@ class TableCompiler {
       const look = right.k === 'ref' ? null : buildLookup(right.set.elems, keys.length, right.set.interval, () => 0);
       const name = right.k === 'ref' ? right.name : '';
       const neg = op === '!=';
-      const buf: Scalar[] = new Array(keys.length);
+      const buf = new Array<Scalar>(keys.length);
       return (skb, env) => {
         for (let i = 0; i < keys.length; i++) {
           const k = keys[i](skb, env);
@@ -326,7 +326,7 @@ function relational(val: Key, type: TypeName | null, op: string | null, key: Ele
       ? (skb, env) => (val(skb, env) !== undefined && !eq(val(skb, env)) ? 0 : 1)
       : (skb, env) => (eq(val(skb, env)) ? 0 : 1);
   }
-  const l = lo as number;
+  const l = lo;
   const h = hi as number;
   if (bitmask) return (skb, env) => ((((val(skb, env) as number) ?? 0) & l) !== 0 ? 0 : 1);
   switch (op) {
@@ -487,8 +487,8 @@ function ct(key: string, dir: 'original' | 'reply' | null): Key {
   }
   const tuple = (skb: Skb) =>
     skb.ct ? (dir === 'reply' ? skb.ct.reply : dir === 'original' ? skb.ct.orig : skb.ctReply ? skb.ct.reply : skb.ct.orig) : null;
-  if (key === 'ip saddr') return (skb) => (tuple(skb)?.src ?? undefined) as number | undefined;
-  if (key === 'ip daddr') return (skb) => (tuple(skb)?.dst ?? undefined) as number | undefined;
+  if (key === 'ip saddr') return (skb) => tuple(skb)?.src;
+  if (key === 'ip daddr') return (skb) => tuple(skb)?.dst;
   if (key === 'proto-src') return (skb) => tuple(skb)?.sport;
   if (key === 'proto-dst') return (skb) => tuple(skb)?.dport;
   return () => undefined;
