@@ -4,13 +4,14 @@
  * components only draw this model, which keeps the behaviour testable and the
  * components pure.
  */
-import type { Key } from 'ink';
 import type { SessionEvent } from '../session/session.js';
 import type { ListenSpec } from '../topology/model.js';
 import { complete } from './completion.js';
 import { Driver, type DriverOptions } from './driver.js';
 import { History } from './history.js';
+import type { KeyInfo, KeyPress } from './keys.js';
 import { computeLayout, type Inspector, type Layout, type PaneKind } from './layout.js';
+import { LineEditor } from './line-editor.js';
 import { type NodeReport, nodeReport } from './node-report.js';
 import { bodyRows } from './panes/frame.js';
 import type { Line } from './style.js';
@@ -18,24 +19,10 @@ import { eventTrace, Timeline } from './timeline.js';
 import { topologyView, type TopologyView } from './topology-lines.js';
 import type { UiSession } from './ui-session.js';
 
-export type KeyInfo = Pick<
-  Key,
-  | 'upArrow'
-  | 'downArrow'
-  | 'leftArrow'
-  | 'rightArrow'
-  | 'pageUp'
-  | 'pageDown'
-  | 'home'
-  | 'end'
-  | 'return'
-  | 'escape'
-  | 'tab'
-  | 'shift'
-  | 'ctrl'
-  | 'backspace'
-  | 'delete'
->;
+export type { KeyInfo } from './keys.js';
+
+/** Command lines that leave the UI, as well as `q` outside the command line. */
+const QUIT = new Set(['q', 'quit', 'exit', ':q', ':quit', 'q!', ':q!']);
 
 type Scrolled = 'packet' | 'node' | 'output' | 'help';
 
@@ -63,7 +50,11 @@ export class UiModel {
   /** Columns scrolled sideways, for output wider than its pane. */
   readonly shifts: Record<Scrolled, number> = { packet: 0, node: 0, output: 0, help: 0 };
   cmdActive = false;
-  cmdValue = '';
+  readonly editor = new LineEditor();
+  /** Set once the user quits: keys after that in the same read are not acted on. */
+  private quitting = false;
+  /** Where focus was before help or a command's output took it, for Esc to return there. */
+  private focusBefore: PaneKind | null = null;
   messages: Line[] = [];
   output: { command: string; text: string; ok: boolean } | null = null;
   packets = 0;
@@ -171,6 +162,7 @@ export class UiModel {
 
   private showInspector(i: Inspector, focus = false): void {
     if (i === 'packet' || i === 'node') this.lastInspector = i;
+    else if (this.focus !== 'help' && this.focus !== 'output') this.focusBefore = this.focus;
     this.inspector = i;
     this.layout = computeLayout(this.cols, this.rows, i);
     if (focus || !this.layout.order.includes(this.focus)) this.focus = i;
@@ -181,60 +173,83 @@ export class UiModel {
     return this.layout.bottom?.kind === kind ? this.layout.bottom.height : 10;
   }
 
+  get cmdValue(): string {
+    return this.editor.value;
+  }
+
+  /** One key; see keys(). */
   key(input: string, k: KeyInfo): void {
-    try {
-      if (this.cmdActive) this.commandKey(input, k);
-      else this.normalKey(input, k);
-    } catch (e) {
-      this.say({ text: `error: ${e instanceof Error ? e.message : String(e)}`, tone: 'error' });
+    this.keys([{ input, key: k }]);
+  }
+
+  /**
+   * Every key of one terminal read, in order (a paste, fast typing, or keys
+   * queued while the UI was busy), then one redraw.
+   */
+  keys(presses: KeyPress[]): void {
+    for (const { input, key: k } of presses) {
+      if (this.quitting) break;
+      try {
+        if (k.ctrl && input === 'c') this.leave();
+        else if (this.cmdActive) this.commandKey(input, k);
+        else if (k.meta && !k.escape && input) {
+          // ESC and a key in one read: in the panes, Esc then the key.
+          this.normalKey('', { ...k, meta: false, escape: true });
+          if (this.cmdActive) this.commandKey(input, { ...k, meta: false });
+          else this.normalKey(input, { ...k, meta: false });
+        } else this.normalKey(input, k);
+      } catch (e) {
+        this.say({ text: `error: ${e instanceof Error ? e.message : String(e)}`, tone: 'error' });
+      }
     }
     this.changed();
   }
 
+  private leave(): void {
+    this.quitting = true;
+    this.quit(0);
+  }
+
   private commandKey(input: string, k: KeyInfo): void {
-    if (k.escape) {
+    if (k.escape && !input) {
+      // Esc abandons what was typed, as in vi's command line.
+      this.editor.set('');
       this.cmdActive = false;
       return;
     }
     if (k.return) {
-      const line = this.cmdValue.trim();
-      this.cmdValue = '';
+      const line = this.editor.value.trim();
+      this.editor.set('');
       this.cmdActive = false;
       if (line) this.execute(line);
       return;
     }
     if (k.upArrow) {
-      const h = this.history.up(this.cmdValue);
-      if (h !== null) this.cmdValue = h;
+      const h = this.history.up(this.editor.value);
+      if (h !== null) this.editor.set(h);
       return;
     }
     if (k.downArrow) {
       const h = this.history.down();
-      if (h !== null) this.cmdValue = h;
+      if (h !== null) this.editor.set(h);
       return;
     }
     if (k.tab) {
-      const c = complete(this.cmdValue, this.topo.nodes);
-      this.cmdValue = c.line;
+      const before = this.editor.value.slice(0, this.editor.cursor);
+      const after = this.editor.value.slice(this.editor.cursor);
+      const c = complete(before, this.topo.nodes);
+      this.editor.set(c.line + after);
+      this.editor.cursor = c.line.length;
       if (c.choices.length) this.say({ text: c.choices.join('  '), tone: 'dim' });
       return;
     }
-    if (k.backspace || k.delete) {
-      this.cmdValue = this.cmdValue.slice(0, -1);
-      return;
-    }
-    if (k.ctrl && input === 'u') {
-      this.cmdValue = '';
-      return;
-    }
-    if (k.ctrl) return;
-    // Pasted text arrives as one chunk; keep printable characters only.
-    for (const ch of input) if (ch >= ' ' && ch !== '\x7f') this.cmdValue += ch;
+    this.editor.edit(input, k);
   }
 
   /** Runs one line of the command language; errors are shown, never thrown. */
   execute(line: string): void {
     this.history.add(line);
+    if (QUIT.has(line)) return this.leave();
     let r: { ok: boolean; output: string };
     try {
       r = this.session.command(line);
@@ -274,10 +289,14 @@ export class UiModel {
       this.cmdActive = true;
       return;
     }
-    if (input === 'q') return this.quit(0);
+    if (input === 'q') return this.leave();
     if (input === '?') return this.showInspector('help', true);
     if (k.escape) {
-      if (this.inspector === 'help' || this.inspector === 'output') this.showInspector(this.lastInspector);
+      if (this.inspector === 'help' || this.inspector === 'output') {
+        this.showInspector(this.lastInspector);
+        if (this.focusBefore && this.layout.order.includes(this.focusBefore)) this.focus = this.focusBefore;
+        this.focusBefore = null;
+      }
       return;
     }
     if (k.tab) {
