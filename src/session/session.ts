@@ -19,6 +19,11 @@ import { humanDuration } from '../core/time.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { runStep } from '../scenario/runner.js';
 import type { StepReport } from '../scenario/report.js';
+import { tableListing, type TableListing } from '../netfilter/iptables/list-view.js';
+import { rulesetOf } from '../lab/adapters.js';
+import type { TableName } from '../netfilter/types.js';
+
+export type { TableListing, TableName };
 
 export type SessionEvent =
   | LabEvent
@@ -178,6 +183,17 @@ export class Session {
   sockets(node: string): SocketInfo[] | null {
     const name = this.resolveNode(node);
     return name ? this.lab.node(name)!.sockets.list() : null;
+  }
+
+  /**
+   * A node's `iptables -t TABLE -L -n -v`, formatted a line at a time when asked
+   * (live counters), for views of tables too large to print whole on every
+   * change; it follows the lab through a reset. Null for an unknown node.
+   */
+  listing(node: string, table: TableName): TableListing | null {
+    const name = this.resolveNode(node);
+    if (!name) return null;
+    return tableListing(() => rulesetOf(this.lab.node(name)!), table);
   }
 
   trace(id: number): PacketTrace | undefined {

@@ -4,7 +4,7 @@
  * components only draw this model, which keeps the behaviour testable and the
  * components pure.
  */
-import type { SessionEvent } from '../session/session.js';
+import type { SessionEvent, TableListing, TableName } from '../session/session.js';
 import type { ListenSpec } from '../topology/model.js';
 import { complete } from './completion.js';
 import { Driver, type DriverOptions } from './driver.js';
@@ -14,6 +14,8 @@ import { computeLayout, type Inspector, type Layout, type PaneKind } from './lay
 import { LineEditor } from './line-editor.js';
 import { type NodeReport, nodeReport } from './node-report.js';
 import { bodyRows } from './panes/frame.js';
+import { HELP_LINES } from './panes/help-pane.js';
+import { traceLines } from './trace-lines.js';
 import type { Line } from './style.js';
 import { eventTrace, Timeline } from './timeline.js';
 import { topologyView, type TopologyView } from './topology-lines.js';
@@ -39,6 +41,8 @@ export class UiModel {
   selectedNode: string | null;
   report: NodeReport | null = null;
   private reportDirty = true;
+  /** Live rule listings of the nodes shown so far, kept: indexing 20,000 chains again on every visit is not free. */
+  private readonly listings = new Map<string, TableListing | null>();
   packetId: number | null = null;
   /**
    * Selected timeline event, counted from the first event ever kept so the
@@ -56,7 +60,7 @@ export class UiModel {
   /** Where focus was before help or a command's output took it, for Esc to return there. */
   private focusBefore: PaneKind | null = null;
   messages: Line[] = [];
-  output: { command: string; text: string; ok: boolean } | null = null;
+  output: { command: string; lines: string[]; ok: boolean } | null = null;
   packets = 0;
   layout: Layout = computeLayout(80, 24, 'node');
   private lastInspector: 'packet' | 'node' = 'node';
@@ -135,8 +139,10 @@ export class UiModel {
   }
 
   /**
-   * The node report, rebuilt only when something happened since, and while
-   * running at most twice a second: a large rule set is slow to list.
+   * The node report. Its short sections are gathered again only when
+   * something happened since, and while running at most twice a second; the
+   * rule listings are live views that format only the rows drawn, so a node
+   * with 40,000 rules costs what 40 rows cost.
    */
   nodeReport(): NodeReport | null {
     if (!this.selectedNode) return null;
@@ -144,14 +150,23 @@ export class UiModel {
     if ((this.reportDirty && !busy) || this.report?.node !== this.selectedNode) {
       this.reportAt = this.clock();
       const node = this.selectedNode;
+      const cache = this.listings;
+      const listing = this.session.listing
+        ? (table: string) => {
+            const key = `${node} ${table}`;
+            if (!cache.has(key)) cache.set(key, this.session.listing!(node, table as TableName));
+            return cache.get(key)!;
+          }
+        : null;
       this.report = nodeReport(
         node,
         (cmd) => this.session.exec(node, cmd),
         this.listen.get(node) ?? [],
         this.session.sockets?.(node) ?? null,
+        listing,
       );
       this.reportDirty = false;
-    }
+    } else if (this.reportDirty) this.report?.refresh();
     return this.report;
   }
 
@@ -269,10 +284,12 @@ export class UiModel {
     if (word === 'run') this.driver.resetCount();
     const multi = r.output.includes('\n');
     if (multi) {
-      this.output = { command: line, text: r.output, ok: r.ok };
+      this.output = { command: line, lines: r.output.split('\n'), ok: r.ok };
       this.offsets.output = this.shifts.output = 0;
       this.showInspector('output');
-      this.say({ text: `> ${line}: ${r.ok ? 'see the output pane' : 'failed, see the output pane'}`, tone: r.ok ? 'dim' : 'error' });
+      const n = this.output.lines.length;
+      const size = n > 2000 ? ` (${n.toLocaleString('en-US')} lines: PgUp/PgDn page, Home/End)` : '';
+      this.say({ text: `> ${line}: ${r.ok ? 'see the output pane' : 'failed, see the output pane'}${size}`, tone: r.ok ? 'dim' : 'error' });
     } else {
       this.say(
         { text: `> ${line}`, tone: 'dim' },
@@ -390,10 +407,29 @@ export class UiModel {
     }
   }
 
+  /** Lines in a scrolled pane, so scrolling stops at the end instead of running past it. */
+  private contentLength(which: Scrolled): number {
+    switch (which) {
+      case 'node':
+        return this.nodeReport()?.lines.length ?? 0;
+      case 'output':
+        return this.output?.lines.length ?? 0;
+      case 'help':
+        return HELP_LINES.length;
+      case 'packet': {
+        const t = this.packetId === null ? undefined : this.session.trace(this.packetId);
+        return t ? traceLines(t).length : 0;
+      }
+    }
+  }
+
   private scroll(which: Scrolled, delta: number, k: KeyInfo): void {
     if (k.leftArrow || k.rightArrow) this.shifts[which] = Math.max(0, this.shifts[which] + (k.rightArrow ? 8 : -8));
+    const rows = bodyRows(this.paneHeight(which));
+    const last = Math.max(0, this.contentLength(which) - rows);
     if (k.home) this.offsets[which] = this.shifts[which] = 0;
-    else this.offsets[which] = Math.max(0, this.offsets[which] + delta);
+    else if (k.end) this.offsets[which] = last;
+    else if (delta) this.offsets[which] = Math.max(0, Math.min(last, this.offsets[which] + delta));
   }
 
   selectNode(name: string): void {

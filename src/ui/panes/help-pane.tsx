@@ -16,7 +16,7 @@ export const KEY_HELP = `keys:
   :                 command line (Esc leaves, Up/Down history, Tab completes)
   ?                 this help (Esc closes)          q   quit`;
 
-const LINES: Line[] = [...KEY_HELP.split('\n'), '', ...COMMAND_HELP.split('\n')].map((t) => ({
+export const HELP_LINES: Line[] = [...KEY_HELP.split('\n'), '', ...COMMAND_HELP.split('\n')].map((t) => ({
   text: t,
   tone: t.endsWith(':') ? 'head' : undefined,
 }));
@@ -36,8 +36,8 @@ export function HelpPane({ offset, focused, width, height }: HelpPaneProps) {
       focused={focused}
       width={width}
       height={height}
-      lines={LINES}
-      offset={Math.min(offset, LINES.length - 1)}
+      lines={HELP_LINES}
+      offset={Math.min(offset, HELP_LINES.length - 1)}
     />
   );
 }

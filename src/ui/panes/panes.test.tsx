@@ -183,7 +183,7 @@ describe('NodePane', () => {
 describe('other panes', () => {
   test('OutputPane shows a command and its output, and says when it failed', () => {
     const out = draw(
-      <OutputPane command="web iptables -L" text={'Chain INPUT\nline2'} ok={false} offset={1} focused width={60} height={6} />,
+      <OutputPane command="web iptables -L" lines={['Chain INPUT', 'line2']} ok={false} offset={1} focused width={60} height={6} />,
     );
     expect(out).toContain('Output: web iptables -L');
     expect(out).toContain('failed');
