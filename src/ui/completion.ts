@@ -32,7 +32,7 @@ export function nodeWords(nodes: string[]): string[] {
 
 function candidatesFor(words: string[], nodes: string[]): string[] {
   const i = words.length - 1;
-  if (i === 0) return [...SESSION_VERBS, ...nodeWords(nodes)];
+  if (i === 0) return [...SESSION_VERBS, 'quit', ...nodeWords(nodes)];
   const first = words[0];
   if (first === 'load') return i === 1 ? ['scenario'] : [];
   if (first === 'capture') return i === 1 ? ['start', 'stop'] : [];
@@ -50,10 +50,30 @@ function commonPrefix(xs: string[]): string {
   return p;
 }
 
-export function complete(line: string, nodes: string[]): Completion {
+/** A directory's entries, for completing file names; [] when it cannot be read. */
+export type ListDir = (dir: string) => Array<{ name: string; dir: boolean }>;
+
+/** Completes the path being typed after `load scenario`: directories (with `/`) and YAML files. */
+function completeFile(head: string, word: string, listDir: ListDir): Completion {
+  const slash = word.lastIndexOf('/');
+  const dir = slash < 0 ? '' : word.slice(0, slash + 1);
+  const base = word.slice(slash + 1);
+  const hits = listDir(dir === '' ? '.' : dir)
+    .filter((e) => e.name.startsWith(base) && (base.startsWith('.') || !e.name.startsWith('.')))
+    .filter((e) => e.dir || /\.ya?ml$/.test(e.name))
+    .map((e) => (e.dir ? `${e.name}/` : e.name))
+    .sort();
+  if (hits.length === 0) return { line: head + word, choices: [] };
+  if (hits.length === 1) return { line: `${head}${dir}${hits[0]}${hits[0].endsWith('/') ? '' : ' '}`, choices: [] };
+  return { line: `${head}${dir}${commonPrefix(hits)}`, choices: hits };
+}
+
+export function complete(line: string, nodes: string[], listDir: ListDir = () => []): Completion {
   const words = line.split(' ').filter((w, i, all) => w !== '' || i === all.length - 1);
   if (words.length === 0) words.push('');
   const word = words[words.length - 1];
+  if (words.length === 3 && words[0] === 'load' && words[1] === 'scenario')
+    return completeFile(line.slice(0, line.length - word.length), word, listDir);
   const hits = [...new Set(candidatesFor(words, nodes))].filter((c) => c.startsWith(word));
   if (hits.length === 0) return { line, choices: [] };
   const head = line.slice(0, line.length - word.length);

@@ -6,7 +6,8 @@
  */
 import type { SessionEvent, TableListing, TableName } from '../session/session.js';
 import type { ListenSpec } from '../topology/model.js';
-import { complete } from './completion.js';
+import { readdirSync, statSync } from 'node:fs';
+import { complete, type ListDir } from './completion.js';
 import { Driver, type DriverOptions } from './driver.js';
 import { History } from './history.js';
 import type { KeyInfo, KeyPress } from './keys.js';
@@ -22,6 +23,26 @@ import { topologyView, type TopologyView } from './topology-lines.js';
 import type { UiSession } from './ui-session.js';
 
 export type { KeyInfo } from './keys.js';
+
+/** The UI is a local user's own tool: `load scenario` completes any path they could read. */
+const listDir: ListDir = (dir) => {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).map((e) => ({
+      name: e.name,
+      dir: e.isDirectory() || (e.isSymbolicLink() && isDir(`${dir}/${e.name}`)),
+    }));
+  } catch {
+    return [];
+  }
+};
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /** Command lines that leave the UI, as well as `q` outside the command line. */
 const QUIT = new Set(['q', 'quit', 'exit', ':q', ':quit', 'q!', ':q!']);
@@ -252,7 +273,7 @@ export class UiModel {
     if (k.tab) {
       const before = this.editor.value.slice(0, this.editor.cursor);
       const after = this.editor.value.slice(this.editor.cursor);
-      const c = complete(before, this.topo.nodes);
+      const c = complete(before, this.topo.nodes, listDir);
       this.editor.set(c.line + after);
       this.editor.cursor = c.line.length;
       if (c.choices.length) this.say({ text: c.choices.join('  '), tone: 'dim' });

@@ -13,8 +13,13 @@ export const KEY_HELP = `keys:
   a                 timeline: show every rule step too
   space             run / pause          s   step one event
   r                 run                  p   pause
-  :                 command line (Esc leaves, Up/Down history, Tab completes)
-  ?                 this help (Esc closes)          q   quit`;
+  :                 command line (Esc abandons it, Up/Down history, Tab completes)
+  ?                 this help (Esc closes)          q   quit (or :q, quit, exit)
+command line (as in a shell):
+  Left Right  Ctrl-B Ctrl-F    a character     Alt-B Alt-F  a word
+  Home End    Ctrl-A Ctrl-E    start, end      Ctrl-W  delete the word before
+  Ctrl-U      delete to the start              Ctrl-K  delete to the end
+  Ctrl-Y      put back what was deleted        Delete Ctrl-D  the character under`;
 
 export const HELP_LINES: Line[] = [...KEY_HELP.split('\n'), '', ...COMMAND_HELP.split('\n')].map((t) => ({
   text: t,
