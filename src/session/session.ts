@@ -19,6 +19,7 @@ import { humanDuration } from '../core/time.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { runStep } from '../scenario/runner.js';
 import type { StepReport } from '../scenario/report.js';
+import { renderScenarioText } from '../scenario/text-report.js';
 import { tableListing, type TableListing } from '../netfilter/iptables/list-view.js';
 import { rulesetOf } from '../lab/adapters.js';
 import type { TableName } from '../netfilter/types.js';
@@ -310,14 +311,48 @@ export class Session {
     return { ok: true, output: `${kind} from ${node} to ${to} started` };
   }
 
+  /**
+   * Runs a scenario's steps on this lab. One written for another topology is
+   * refused before any step runs, so the lab is left as it was; a failing
+   * step is reported with what was expected and what was seen.
+   */
   private loadScenario(file: string): CommandResult {
     const sc = loadScenarioFile(file);
     if (!sc.ok) return { ok: false, output: sc.error.map(formatDiagnostic).join('\n') };
+    const want = sc.value.topology;
+    const missing = want.nodes.map((n) => n.name).filter((n) => !this.lab.nodes.has(n));
+    if (want.name !== this.topology.name || missing.length) {
+      const why =
+        want.name !== this.topology.name
+          ? `is written for the topology "${want.name}" (${sc.value.topologyFile}), not "${this.topology.name}"`
+          : `needs nodes this lab does not have: ${missing.join(', ')}`;
+      return { ok: false, output: `scenario "${sc.value.name}" ${why}; nothing was run, the lab is as it was` };
+    }
     // The steps run the lab's clock themselves; the lifecycle says so, so viewers see time move.
     this.lifecycle.send({ type: 'RUN' });
-    const reports: StepReport[] = sc.value.steps.map((s, i) => runStep(this.lab, s, i + 1));
+    const reports: StepReport[] = sc.value.steps.map((s, i) => {
+      try {
+        return runStep(this.lab, s, i + 1);
+      } catch (e) {
+        const seen = e instanceof Error ? e.message : String(e);
+        return {
+          step: i + 1,
+          kind: s.kind,
+          name: s.name,
+          passed: false,
+          at_us: this.now(),
+          failures: [{ expected: 'the step runs', seen }],
+        };
+      }
+    });
     this.lifecycle.send({ type: 'IDLE' });
     const failed = reports.filter((r) => !r.passed).length;
-    return { ok: failed === 0, output: `${sc.value.name}: ${reports.length - failed} of ${reports.length} steps passed` };
+    const summary = `${sc.value.name}: ${reports.length - failed} of ${reports.length} steps passed`;
+    if (!failed) return { ok: true, output: summary };
+    const report = renderScenarioText(
+      { scenario: sc.value.name, file, topology: want.name, seed: sc.value.seed, passed: false, steps: reports },
+      false,
+    );
+    return { ok: false, output: `${summary}\n${report}` };
   }
 }

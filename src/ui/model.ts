@@ -310,7 +310,12 @@ export class UiModel {
       this.showInspector('output');
       const n = this.output.lines.length;
       const size = n > 2000 ? ` (${n.toLocaleString('en-US')} lines: PgUp/PgDn page, Home/End)` : '';
-      this.say({ text: `> ${line}: ${r.ok ? 'see the output pane' : 'failed, see the output pane'}${size}`, tone: r.ok ? 'dim' : 'error' });
+      // A scenario's first line is its summary ("2 of 3 steps passed"), worth reading without the pane.
+      const head = word === 'load' ? ` ${this.output.lines[0]};` : '';
+      this.say({
+        text: `> ${line}:${head} ${r.ok ? 'see the output pane' : 'failed, see the output pane'}${size}`,
+        tone: r.ok ? 'dim' : 'error',
+      });
     } else {
       this.say(
         { text: `> ${line}`, tone: 'dim' },

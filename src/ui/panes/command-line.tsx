@@ -22,8 +22,31 @@ export function visibleWindow(value: string, cursor: number, room: number): { fr
   return { from, text: value.slice(from, from + room) };
 }
 
+/** Cuts a message into rows of at most `width` columns, at spaces where it can, so a long error is read whole. */
+export function wrapLine(m: Line, width: number): Line[] {
+  const out: Line[] = [];
+  let rest = m.text;
+  while (rest.length > width && width > 8) {
+    let cut = rest.lastIndexOf(' ', width);
+    if (cut < width / 2) cut = width;
+    out.push({ text: rest.slice(0, cut), tone: m.tone });
+    rest = `  ${rest.slice(cut).trimStart()}`;
+  }
+  out.push({ text: rest, tone: m.tone });
+  return out;
+}
+
 export function CommandLine({ active, value, cursor = value.length, messages, rows, width }: CommandLineProps) {
-  const shown = messages.slice(-rows);
+  // The newest messages that fit; a message too long for all the rows shows its beginning.
+  let shown: Line[] = [];
+  for (let i = messages.length - 1; i >= 0 && shown.length < rows; i--) {
+    const wrapped = wrapLine(messages[i], width);
+    if (shown.length + wrapped.length > rows) {
+      if (!shown.length) shown = [...wrapped.slice(0, rows - 1), { ...wrapped[rows - 1], text: `${wrapped[rows - 1].text}…` }];
+      break;
+    }
+    shown = [...wrapped, ...shown];
+  }
   while (shown.length < rows) shown.unshift({ text: '' });
   let prompt;
   if (!active) {
