@@ -21,11 +21,23 @@ describe('session lifecycle', () => {
     expect(lc.state).toBe('loaded');
     lc.send({ type: 'IDLE' });
     expect(lc.state).toBe('finished');
-    lc.send({ type: 'PAUSE' });
+    lc.send({ type: 'STEPPED' });
     expect(lc.state).toBe('finished');
     lc.send({ type: 'WORK' });
     expect(lc.state).toBe('paused');
     lc.send({ type: 'RESET' });
     expect(lc.state).toBe('loaded');
+  });
+
+  it('pauses before anything runs, from loaded or finished, so the next probe waits to be stepped', () => {
+    for (const first of [null, 'IDLE'] as const) {
+      const lc = startLifecycle(() => {});
+      if (first) lc.send({ type: first });
+      lc.send({ type: 'PAUSE' });
+      expect(lc.state).toBe('paused');
+      lc.send({ type: 'STEP' });
+      lc.send({ type: 'STEPPED' });
+      expect(lc.state).toBe('paused');
+    }
   });
 });

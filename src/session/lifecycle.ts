@@ -16,12 +16,13 @@ export const lifecycleMachine = createMachine({
   types: {} as { events: LifecycleEvent },
   initial: 'loaded',
   states: {
-    loaded: { on: { RUN: 'running', STEP: 'stepping', IDLE: 'finished' } },
+    // Pausing before anything runs holds the next probe or command at its first event, for stepping.
+    loaded: { on: { RUN: 'running', STEP: 'stepping', IDLE: 'finished', PAUSE: 'paused' } },
     running: { on: { PAUSE: 'paused', IDLE: 'finished', STEP: 'stepping', RESET: 'loaded' } },
     paused: { on: { RUN: 'running', STEP: 'stepping', RESET: 'loaded', IDLE: 'finished' } },
     stepping: { on: { STEPPED: 'paused', IDLE: 'finished', RESET: 'loaded' } },
     // New work (an injected probe or command) wakes a finished session up again, paused.
-    finished: { on: { WORK: 'paused', RESET: 'loaded', RUN: 'running', STEP: 'stepping' } },
+    finished: { on: { WORK: 'paused', RESET: 'loaded', RUN: 'running', STEP: 'stepping', PAUSE: 'paused' } },
   },
 });
 

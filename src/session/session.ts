@@ -15,7 +15,7 @@ import type { ProbeOutcome } from '../apps/probes.js';
 import type { SocketInfo } from '../node/sockets.js';
 import { type Capture, CaptureError, startCapture } from '../capture/capture.js';
 import { formatIpv4, parseIpv4 } from '../packet/ipv4.js';
-import { humanDuration } from '../core/time.js';
+import { clockTime, humanDuration } from '../core/time.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { runStep } from '../scenario/runner.js';
 import type { StepReport } from '../scenario/report.js';
@@ -212,7 +212,7 @@ export class Session {
     const r = this.lab.exec(name, cmd, stdin);
     const u = r.update;
     const lines = [(r.stdout + r.stderr).replace(/\n$/, '')];
-    if (u) lines.push(`(${u.backend} update: ${humanDuration(u.cost_us)}, ${u.why}; took effect at t=${humanDuration(u.commit_us)})`);
+    if (u) lines.push(`(${u.backend} update: ${humanDuration(u.cost_us)}, ${u.why}; took effect at t=${clockTime(u.commit_us)})`);
     return { ok: r.exitCode === 0, output: lines.filter(Boolean).join('\n') };
   }
 
@@ -236,7 +236,7 @@ export class Session {
       case 'step': {
         let n = 0;
         while (n < c.count && this.step()) n++;
-        return { ok: true, output: `ran ${n} event${n === 1 ? '' : 's'}; t=${this.now()}µs` };
+        return { ok: true, output: `ran ${n} event${n === 1 ? '' : 's'}; t=${clockTime(this.now())}` };
       }
       case 'reset':
         this.reset();

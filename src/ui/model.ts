@@ -18,7 +18,7 @@ import { bodyRows } from './panes/frame.js';
 import { HELP_LINES } from './panes/help-pane.js';
 import { traceLines } from './trace-lines.js';
 import type { Line } from './style.js';
-import { eventTrace, Timeline } from './timeline.js';
+import { eventTrace, formatMicros, Timeline } from './timeline.js';
 import { topologyView, type TopologyView } from './topology-lines.js';
 import type { UiSession } from './ui-session.js';
 
@@ -383,7 +383,8 @@ export class UiModel {
 
   private stepOnce(): void {
     const ran = this.session.step();
-    this.say({ text: ran ? `stepped one event; t=${this.session.now()}µs` : 'nothing left to run', tone: 'dim' });
+    if (ran) this.driver.events++;
+    this.say({ text: ran ? `stepped one event; t=${formatMicros(this.session.now())}` : 'nothing left to run', tone: 'dim' });
   }
 
   private paneKey(input: string, k: KeyInfo): void {

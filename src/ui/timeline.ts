@@ -4,11 +4,10 @@
  * formatting, only a push.
  */
 import type { SessionEvent } from '../session/session.js';
-import { humanDuration } from '../core/time.js';
-import { renderStep } from '../trace/render.js';
+import { clockTime, humanDuration } from '../core/time.js';
 import type { PacketSummary } from '../trace/steps.js';
 import { type Line, MARK, type Tone, verdictTone } from './style.js';
-import { packetLabel, stepTone } from './trace-lines.js';
+import { packetLabel, stepText, stepTone } from './trace-lines.js';
 
 /**
  * Step kinds that make the timeline too long to read; the packet inspector
@@ -62,10 +61,9 @@ export function eventTrace(e: SessionEvent): number | null {
   return 'packet' in e && typeof e.packet === 'number' ? e.packet : null;
 }
 
+/** Virtual time, in the one unit the UI shows times in (seconds with microseconds). */
 export function formatMicros(us: number): string {
-  const s = Math.floor(us / 1_000_000);
-  const frac = String(us % 1_000_000).padStart(6, '0');
-  return `${s}.${frac}s`;
+  return clockTime(us);
 }
 
 export function eventLine(e: SessionEvent): Line {
@@ -94,7 +92,7 @@ function describe(e: SessionEvent): { text: string; tone: Tone } {
     case 'rules.update': {
       const u = e.data as { backend: string; cost_us: number; commit_us: number; why: string };
       return {
-        text: `${node}: ${u.backend} rule update, ${humanDuration(u.cost_us)} (${u.why}); takes effect at t=${humanDuration(u.commit_us)}`,
+        text: `${node}: ${u.backend} rule update, ${humanDuration(u.cost_us)} (${u.why}); takes effect at t=${clockTime(u.commit_us)}`,
         tone: 'nat',
       };
     }
@@ -105,9 +103,9 @@ function describe(e: SessionEvent): { text: string; tone: Tone } {
     case 'conntrack.new':
     case 'conntrack.update':
     case 'conntrack.destroy':
-      return { text: `${node}: ${e.kind} ${e.step ? renderStep(e.step) : conntrackText(e.data)}`, tone: 'conntrack' };
+      return { text: `${node}: ${e.kind} ${e.step ? stepText(e.step) : conntrackText(e.data)}`, tone: 'conntrack' };
   }
-  if (e.step) return { text: `${id}${node}: ${renderStep(e.step)}`, tone: stepTone(e.step) };
+  if (e.step) return { text: `${id}${node}: ${stepText(e.step)}`, tone: stepTone(e.step) };
   return { text: `${id}${node}: ${e.kind}`, tone: 'info' };
 }
 
