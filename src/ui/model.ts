@@ -44,6 +44,13 @@ function isDir(path: string): boolean {
   }
 }
 
+/** The first command after "Try:" in a topology's description, if it names a node of the lab. */
+export function suggestedCommand(description: string, isNode: (name: string) => boolean): string | null {
+  const m = /\bTry:\s*([^,;(]+?)(?:\s*\(|,|;|\s\.\.\.|\.\s|\.$|$)/.exec(description.replace(/\s+/g, ' '));
+  const cmd = m?.[1].trim();
+  return cmd && isNode(cmd.split(' ')[0]) ? cmd : null;
+}
+
 /** Command lines that leave the UI, as well as `q` outside the command line. */
 const QUIT = new Set(['q', 'quit', 'exit', ':q', ':quit', 'q!', ':q!']);
 
@@ -81,7 +88,7 @@ export class UiModel {
   /** Where focus was before help or a command's output took it, for Esc to return there. */
   private focusBefore: PaneKind | null = null;
   messages: Line[] = [];
-  output: { command: string; lines: string[]; ok: boolean } | null = null;
+  output: { command: string; lines: string[]; ok: boolean; title?: string; wrap?: boolean } | null = null;
   packets = 0;
   layout: Layout = computeLayout(80, 24, 'node');
   private lastInspector: 'packet' | 'node' = 'node';
@@ -106,6 +113,33 @@ export class UiModel {
     this.driver = new Driver(session, () => this.afterSlice(), driverOptions);
     this.unsubscribe = session.subscribe((e) => this.onEvent(e));
     this.timeline.push({ t_us: session.now(), kind: 'sim.state', data: { state: session.state } });
+    this.welcome();
+  }
+
+  /** The first screen: what the lab is (its description) and one command to try, taken from it where it says "Try:". */
+  private welcome(): void {
+    const t = this.session.topology;
+    const hint = suggestedCommand(t.description, (n) => this.session.resolveNode(n) !== null) ?? this.derivedCommand();
+    if (t.description) {
+      this.output = { command: '', title: `About ${t.name}`, lines: [t.description.trim()], ok: true, wrap: true };
+      this.inspector = 'output';
+      this.focusBefore = 'topology';
+    }
+    if (hint) this.say({ text: `try  :${hint}   (Esc: the node inspector, ? help)`, tone: 'dim' });
+  }
+
+  /** Without a "Try:" in the description: a connect from the first node to a listener on another. */
+  private derivedCommand(): string | null {
+    const nodes = this.session.nodes();
+    for (const n of nodes) {
+      const l = this.listen.get(n.name)?.find((x) => x.proto === 'tcp');
+      const addr = n.interfaces.find((d) => d.name !== 'lo' && d.addrs.length)?.addrs[0]?.split('/')[0];
+      const from = nodes.find(
+        (o) => o.name !== n.name && !o.name.startsWith(`${n.name.split('/')[0]}/`) && o.name !== n.name.split('/')[0],
+      );
+      if (l && addr && from) return `${from.name} connect ${addr}:${l.port}`;
+    }
+    return null;
   }
 
   dispose(): void {
@@ -130,7 +164,8 @@ export class UiModel {
       if (d.trace !== null) {
         this.packetId = d.trace;
         this.offsets.packet = this.shifts.packet = 0;
-        if (this.inspector === 'node' && !this.layout.wide) this.showInspector('packet');
+        const about = this.inspector === 'output' && this.output?.title !== undefined;
+        if (about || (this.inspector === 'node' && !this.layout.wide)) this.showInspector('packet');
       }
       this.changed();
     }
@@ -300,6 +335,11 @@ export class UiModel {
       this.cursorAbs = null;
       this.driver.resetCount();
       this.timeline.push({ t_us: this.session.now(), kind: 'sim.state', data: { state: this.session.state } });
+      // What the old lab printed and said no longer holds: the output pane and the messages go too.
+      this.output = null;
+      this.messages = [];
+      this.offsets.packet = this.offsets.output = 0;
+      if (this.inspector === 'output' || this.inspector === 'packet') this.showInspector('node');
     }
     this.reportDirty = true;
     if (word === 'run') this.driver.resetCount();

@@ -47,6 +47,7 @@ export function traceLines(t: PacketTrace): Line[] {
   ];
   let node = '';
   let seen = `${t.packet.src} ${t.packet.dst}`;
+  let lastHook: Extract<TraceStep, { hook: string }> | null = null;
   for (const s of t.steps) {
     if (s.node !== node) {
       node = s.node;
@@ -71,7 +72,15 @@ export function traceLines(t: PacketTrace): Line[] {
       lines.push({ text: `${m} ${s.nat.kind} at ${s.nat.hook}`, tone });
       lines.push({ text: `      before ${s.nat.before}`, tone });
       lines.push({ text: `      after  ${s.nat.after}`, tone });
+    } else if ('drop' in s && s.drop.reason === 'rule' && lastHook) {
+      // The engine says only "rule at HOOK"; the step before says whether a rule or the chain's policy decided.
+      const h = lastHook;
+      const by = h.policy
+        ? `the policy of ${h.table}/${h.chain} (policy ${h.verdict})`
+        : `${h.table}/${h.chain} rule ${h.rule} (${h.verdict})`;
+      lines.push({ text: `${m} dropped at ${s.drop.hook ?? h.hook} by ${by}`, tone });
     } else lines.push({ text: `${m} ${stepText(s)}`, tone });
+    if ('hook' in s) lastHook = s;
   }
   return lines;
 }

@@ -9,6 +9,10 @@ import { bodyRows, Frame } from './frame.js';
 
 export interface OutputPaneProps {
   command: string;
+  /** Instead of `Output: COMMAND`. */
+  title?: string;
+  /** Word-wraps the lines to the pane (prose, such as the lab's description); command output is never wrapped. */
+  wrap?: boolean;
   lines: readonly string[];
   ok: boolean;
   offset: number;
@@ -18,7 +22,21 @@ export interface OutputPaneProps {
   height: number;
 }
 
-export function OutputPane({ shift, command, lines, ok, offset, focused, width, height }: OutputPaneProps) {
+function wrapWords(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const w of text.split(' ')) {
+    if (line && line.length + 1 + w.length > width) {
+      out.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  out.push(line);
+  return out;
+}
+
+export function OutputPane({ shift, command, title, wrap, lines: given, ok, offset, focused, width, height }: OutputPaneProps) {
+  const lines = wrap ? given.flatMap((l) => wrapWords(l, Math.max(10, width - 2))) : given;
   const view: Lines = { length: lines.length, at: (i) => ({ text: expandTabs(lines[i] ?? ''), tone: ok ? undefined : 'error' }) };
   const rows = bodyRows(height);
   const first = Math.min(offset, Math.max(0, lines.length - 1));
@@ -26,7 +44,7 @@ export function OutputPane({ shift, command, lines, ok, offset, focused, width, 
   const where = lines.length > rows ? `${first + 1}-${Math.min(lines.length, first + rows)} of ${lines.length}` : '';
   return (
     <Frame
-      title={`Output: ${command}`}
+      title={title ?? `Output: ${command}`}
       info={[ok ? '' : 'failed', where].filter(Boolean).join('  ') || undefined}
       focused={focused}
       width={width}

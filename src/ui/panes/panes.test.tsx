@@ -193,7 +193,7 @@ describe('other panes', () => {
 
   test('HelpPane lists keys and the command language', () => {
     const out = draw(<HelpPane offset={0} focused width={90} height={40} />);
-    expect(out).toContain('q   quit');
+    expect(out).toContain('quit (also :q, quit, exit, Ctrl-C)');
     expect(out).toContain('NODE connect IP:PORT');
     expect(out).toContain('load scenario FILE');
   });
