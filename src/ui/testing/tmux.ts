@@ -4,7 +4,7 @@
  * screen read back with capture-pane.
  */
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,6 +46,22 @@ export class TmuxTui {
       ROOT,
       `env -u CI ${wrap} node bin/nflab.js tui ${args}; echo "EXIT=$?"; sleep 60`,
     ]);
+    if (niced) this.raiseGroups(nice);
+  }
+
+  /**
+   * With autogroup scheduling (Linux's default for desktops and this machine) a
+   * process's nice counts only within its session's group, and tmux's server and
+   * each pane are sessions of their own: their groups are raised too.
+   */
+  private raiseGroups(nice: number): void {
+    for (const pid of [this.tmux('display-message', '-p', '#{pid}'), this.tmux('display-message', '-p', '-t', 'ui', '#{pane_pid}')]) {
+      try {
+        writeFileSync(`/proc/${pid.trim()}/autogroup`, String(-nice));
+      } catch {
+        // No autogroups, or not allowed: the processes' own nice is what there is.
+      }
+    }
   }
 
   tmux(...args: string[]): string {
