@@ -3,6 +3,7 @@
  * then the node's verbs, then a few well-known arguments. Completes to the
  * longest common prefix and lists the choices when there are several.
  */
+import { readdirSync, statSync } from 'node:fs';
 import { NODE_VERBS, SESSION_VERBS } from '../session/command-language.js';
 
 export interface Completion {
@@ -66,6 +67,26 @@ function completeFile(head: string, word: string, listDir: ListDir): Completion 
   if (hits.length === 0) return { line: head + word, choices: [] };
   if (hits.length === 1) return { line: `${head}${dir}${hits[0]}${hits[0].endsWith('/') ? '' : ' '}`, choices: [] };
   return { line: `${head}${dir}${commonPrefix(hits)}`, choices: hits };
+}
+
+/** The UI is a local user's own tool: `load scenario` completes any path they could read. */
+export const localFiles: ListDir = (dir) => {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).map((e) => ({
+      name: e.name,
+      dir: e.isDirectory() || (e.isSymbolicLink() && isDir(`${dir}/${e.name}`)),
+    }));
+  } catch {
+    return [];
+  }
+};
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 export function complete(line: string, nodes: string[], listDir: ListDir = () => []): Completion {

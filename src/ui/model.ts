@@ -6,8 +6,7 @@
  */
 import type { SessionEvent, TableListing, TableName } from '../session/session.js';
 import type { ListenSpec } from '../topology/model.js';
-import { readdirSync, statSync } from 'node:fs';
-import { complete, type ListDir } from './completion.js';
+import { complete, localFiles } from './completion.js';
 import { Driver, type DriverOptions } from './driver.js';
 import { History } from './history.js';
 import type { KeyInfo, KeyPress } from './keys.js';
@@ -19,37 +18,11 @@ import { HELP_LINES } from './panes/help-pane.js';
 import { traceLines } from './trace-lines.js';
 import type { Line } from './style.js';
 import { eventTrace, formatMicros, Timeline } from './timeline.js';
+import { derivedCommand, suggestedCommand } from './welcome.js';
 import { topologyView, type TopologyView } from './topology-lines.js';
 import type { UiSession } from './ui-session.js';
 
 export type { KeyInfo } from './keys.js';
-
-/** The UI is a local user's own tool: `load scenario` completes any path they could read. */
-const listDir: ListDir = (dir) => {
-  try {
-    return readdirSync(dir, { withFileTypes: true }).map((e) => ({
-      name: e.name,
-      dir: e.isDirectory() || (e.isSymbolicLink() && isDir(`${dir}/${e.name}`)),
-    }));
-  } catch {
-    return [];
-  }
-};
-
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/** The first command after "Try:" in a topology's description, if it names a node of the lab. */
-export function suggestedCommand(description: string, isNode: (name: string) => boolean): string | null {
-  const m = /\bTry:\s*([^,;(]+?)(?:\s*\(|,|;|\s\.\.\.|\.\s|\.$|$)/.exec(description.replace(/\s+/g, ' '));
-  const cmd = m?.[1].trim();
-  return cmd && isNode(cmd.split(' ')[0]) ? cmd : null;
-}
 
 /** Command lines that leave the UI, as well as `q` outside the command line. */
 const QUIT = new Set(['q', 'quit', 'exit', ':q', ':quit', 'q!', ':q!']);
@@ -119,27 +92,14 @@ export class UiModel {
   /** The first screen: what the lab is (its description) and one command to try, taken from it where it says "Try:". */
   private welcome(): void {
     const t = this.session.topology;
-    const hint = suggestedCommand(t.description, (n) => this.session.resolveNode(n) !== null) ?? this.derivedCommand();
+    const hint =
+      suggestedCommand(t.description, (n) => this.session.resolveNode(n) !== null) ?? derivedCommand(this.session.nodes(), this.listen);
     if (t.description) {
       this.output = { command: '', title: `About ${t.name}`, lines: [t.description.trim()], ok: true, wrap: true };
       this.inspector = 'output';
       this.focusBefore = 'topology';
     }
     if (hint) this.say({ text: `try  :${hint}   (Esc: the node inspector, ? help)`, tone: 'dim' });
-  }
-
-  /** Without a "Try:" in the description: a connect from the first node to a listener on another. */
-  private derivedCommand(): string | null {
-    const nodes = this.session.nodes();
-    for (const n of nodes) {
-      const l = this.listen.get(n.name)?.find((x) => x.proto === 'tcp');
-      const addr = n.interfaces.find((d) => d.name !== 'lo' && d.addrs.length)?.addrs[0]?.split('/')[0];
-      const from = nodes.find(
-        (o) => o.name !== n.name && !o.name.startsWith(`${n.name.split('/')[0]}/`) && o.name !== n.name.split('/')[0],
-      );
-      if (l && addr && from) return `${from.name} connect ${addr}:${l.port}`;
-    }
-    return null;
   }
 
   dispose(): void {
@@ -308,7 +268,7 @@ export class UiModel {
     if (k.tab) {
       const before = this.editor.value.slice(0, this.editor.cursor);
       const after = this.editor.value.slice(this.editor.cursor);
-      const c = complete(before, this.topo.nodes, listDir);
+      const c = complete(before, this.topo.nodes, localFiles);
       this.editor.set(c.line + after);
       this.editor.cursor = c.line.length;
       if (c.choices.length) this.say({ text: c.choices.join('  '), tone: 'dim' });
