@@ -22,3 +22,8 @@ export function humanDuration(us: Micros): string {
   if (us >= MS) return `${(us / MS).toFixed(1)} ms`;
   return `${us} µs`;
 }
+
+/** A point on the virtual clock, as the front ends show every time: seconds with microseconds ("0.000900s"). */
+export function clockTime(us: Micros): string {
+  return `${Math.floor(us / SEC)}.${String(us % SEC).padStart(6, '0')}s`;
+}

@@ -32,12 +32,15 @@ describe('session lifecycle', () => {
     expect(lc.state).toBe('loaded');
   });
 
-  it('holds a pause asked for before anything runs, from loaded and from finished', () => {
-    const lc = startLifecycle(() => {});
-    lc.send({ type: 'PAUSE' });
-    expect(lc.state).toBe('paused');
-    lc.send({ type: 'IDLE' });
-    lc.send({ type: 'PAUSE' });
-    expect(lc.state).toBe('paused');
+  it('pauses before anything runs, from loaded or finished, so the next probe waits to be stepped', () => {
+    for (const first of [null, 'IDLE'] as const) {
+      const lc = startLifecycle(() => {});
+      if (first) lc.send({ type: first });
+      lc.send({ type: 'PAUSE' });
+      expect(lc.state).toBe('paused');
+      lc.send({ type: 'STEP' });
+      lc.send({ type: 'STEPPED' });
+      expect(lc.state).toBe('paused');
+    }
   });
 });

@@ -16,7 +16,7 @@ export const lifecycleMachine = createMachine({
   types: {} as { events: LifecycleEvent },
   initial: 'loaded',
   states: {
-    // A pause asked for before anything runs holds: the next probe waits for run or step.
+    // Pausing before anything runs holds the next probe or command at its first event, for stepping.
     loaded: { on: { RUN: 'running', STEP: 'stepping', IDLE: 'finished', PAUSE: 'paused' } },
     running: { on: { PAUSE: 'paused', IDLE: 'finished', STEP: 'stepping', RESET: 'loaded' } },
     paused: { on: { RUN: 'running', STEP: 'stepping', RESET: 'loaded', IDLE: 'finished' } },

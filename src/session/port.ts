@@ -9,6 +9,7 @@ import type { PacketTrace } from '../trace/steps.js';
 import type { SocketInfo } from '../node/sockets.js';
 import type { SessionListener } from './events.js';
 import type { SessionState } from './lifecycle.js';
+import { clockTime } from '../core/time.js';
 
 export interface CommandResult {
   ok: boolean;
@@ -47,5 +48,5 @@ export interface SessionPort {
 
 /** What `step N` answers, in the session and its stand-in alike. */
 export function steppedText(n: number, now: number): string {
-  return `ran ${n} event${n === 1 ? '' : 's'}; t=${now}µs`;
+  return `ran ${n} event${n === 1 ? '' : 's'}; t=${clockTime(now)}`;
 }

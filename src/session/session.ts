@@ -16,10 +16,15 @@ import type { ProbeOutcome } from '../apps/probes.js';
 import type { SocketInfo } from '../node/sockets.js';
 import { type Capture, CaptureError, startCapture } from '../capture/capture.js';
 import { formatIpv4, parseIpv4 } from '../packet/ipv4.js';
-import { humanDuration } from '../core/time.js';
+import { clockTime, humanDuration } from '../core/time.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { runStep } from '../scenario/runner.js';
 import type { StepReport } from '../scenario/report.js';
+import { renderScenarioText } from '../scenario/text-report.js';
+import { tableListing, type TableListing } from '../netfilter/iptables/list-view.js';
+import type { TableName } from '../netfilter/types.js';
+
+export type { TableListing, TableName };
 
 export type { SessionEvent, SessionListener } from './events.js';
 
@@ -171,6 +176,17 @@ export class Session implements SessionPort {
     return name ? this.lab.node(name)!.sockets.list() : null;
   }
 
+  /**
+   * A node's `iptables -t TABLE -L -n -v`, formatted a line at a time when asked
+   * (live counters), for views of tables too large to print whole on every
+   * change; it follows the lab through a reset. Null for an unknown node.
+   */
+  listing(node: string, table: TableName): TableListing | null {
+    const name = this.resolveNode(node);
+    if (!name) return null;
+    return tableListing(() => this.lab.modulesOf(name)!.ruleset, table);
+  }
+
   trace(id: number): PacketTrace | undefined {
     return this.lab.tracer.traces.get(id);
   }
@@ -186,7 +202,7 @@ export class Session implements SessionPort {
     const r = this.lab.exec(name, cmd, stdin);
     const u = r.update;
     const lines = [(r.stdout + r.stderr).replace(/\n$/, '')];
-    if (u) lines.push(`(${u.backend} update: ${humanDuration(u.cost_us)}, ${u.why}; took effect at t=${humanDuration(u.commit_us)})`);
+    if (u) lines.push(`(${u.backend} update: ${humanDuration(u.cost_us)}, ${u.why}; took effect at t=${clockTime(u.commit_us)})`);
     return { ok: r.exitCode === 0, output: lines.filter(Boolean).join('\n') };
   }
 
@@ -284,14 +300,48 @@ export class Session implements SessionPort {
     return { ok: true, output: `${kind} from ${node} to ${to} started` };
   }
 
+  /**
+   * Runs a scenario's steps on this lab. One written for another topology is
+   * refused before any step runs, so the lab is left as it was; a failing
+   * step is reported with what was expected and what was seen.
+   */
   private loadScenario(file: string): CommandResult {
     const sc = loadScenarioFile(file);
     if (!sc.ok) return { ok: false, output: sc.error.map(formatDiagnostic).join('\n') };
+    const want = sc.value.topology;
+    const missing = want.nodes.map((n) => n.name).filter((n) => !this.lab.nodes.has(n));
+    if (want.name !== this.topology.name || missing.length) {
+      const why =
+        want.name !== this.topology.name
+          ? `is written for the topology "${want.name}" (${sc.value.topologyFile}), not "${this.topology.name}"`
+          : `needs nodes this lab does not have: ${missing.join(', ')}`;
+      return { ok: false, output: `scenario "${sc.value.name}" ${why}; nothing was run, the lab is as it was` };
+    }
     // The steps run the lab's clock themselves; the lifecycle says so, so viewers see time move.
     this.lifecycle.send({ type: 'RUN' });
-    const reports: StepReport[] = sc.value.steps.map((s, i) => runStep(this.lab, s, i + 1));
+    const reports: StepReport[] = sc.value.steps.map((s, i) => {
+      try {
+        return runStep(this.lab, s, i + 1);
+      } catch (e) {
+        const seen = e instanceof Error ? e.message : String(e);
+        return {
+          step: i + 1,
+          kind: s.kind,
+          name: s.name,
+          passed: false,
+          at_us: this.now(),
+          failures: [{ expected: 'the step runs', seen }],
+        };
+      }
+    });
     this.lifecycle.send({ type: 'IDLE' });
     const failed = reports.filter((r) => !r.passed).length;
-    return { ok: failed === 0, output: `${sc.value.name}: ${reports.length - failed} of ${reports.length} steps passed` };
+    const summary = `${sc.value.name}: ${reports.length - failed} of ${reports.length} steps passed`;
+    if (!failed) return { ok: true, output: summary };
+    const report = renderScenarioText(
+      { scenario: sc.value.name, file, topology: want.name, seed: sc.value.seed, passed: false, steps: reports },
+      false,
+    );
+    return { ok: false, output: `${summary}\n${report}` };
   }
 }

@@ -3,9 +3,10 @@
  * allows, forwards keys to it, and redraws when the terminal is resized or the
  * simulation has run a slice.
  */
-import { Box, useApp, useInput, useStdout } from 'ink';
+import { Box, useApp, useStdin, useStdout } from 'ink';
 import { useEffect, useReducer, useRef, useState } from 'react';
 import type { DriverOptions } from './driver.js';
+import { decodeKeys } from './keys.js';
 import type { PaneKind } from './layout.js';
 import { UiModel } from './model.js';
 import { CommandLine } from './panes/command-line.js';
@@ -26,6 +27,25 @@ export interface AppProps {
   driver?: DriverOptions;
   /** Lets tests reach the model that drives the screen. */
   onModel?: (m: UiModel) => void;
+}
+
+/**
+ * Raw terminal input, every key of it. ink's useInput hands a read holding
+ * several keys (`kkkk`, a pasted line ending in Enter) to its handler as one
+ * unrecognised key, so it is not used; ink still owns raw mode and splits reads
+ * at escape sequences, and decodeKeys splits the rest.
+ */
+function useKeys(model: UiModel): void {
+  const { setRawMode, internal_eventEmitter: input } = useStdin();
+  useEffect(() => {
+    setRawMode(true);
+    const on = (data: string) => model.keys(decodeKeys(data));
+    input.on('input', on);
+    return () => {
+      input.off('input', on);
+      setRawMode(false);
+    };
+  }, [model, input, setRawMode]);
 }
 
 function useTerminalSize(fixed?: { cols: number; rows: number }): { cols: number; rows: number } {
@@ -62,7 +82,7 @@ export function App({ session, size, onExit, driver, onModel }: AppProps) {
   const m = model.current;
   useEffect(() => () => m.dispose(), [m]);
   const { cols, rows } = useTerminalSize(size);
-  useInput((input, key) => m.key(input, key));
+  useKeys(m);
   const layout = m.resize(cols, rows);
 
   const pane = (kind: PaneKind, width: number, height: number) => {
@@ -125,7 +145,14 @@ export function App({ session, size, onExit, driver, onModel }: AppProps) {
         ))}
       </Box>
       {layout.bottom && pane(layout.bottom.kind, layout.bottom.width, layout.bottom.height)}
-      <CommandLine active={m.cmdActive} value={m.cmdValue} messages={m.messages} rows={layout.messageRows} width={cols} />
+      <CommandLine
+        active={m.cmdActive}
+        value={m.cmdValue}
+        cursor={m.editor.cursor}
+        messages={m.messages}
+        rows={layout.messageRows}
+        width={cols}
+      />
     </Box>
   );
 }

@@ -3,6 +3,7 @@
  * then the node's verbs, then a few well-known arguments. Completes to the
  * longest common prefix and lists the choices when there are several.
  */
+import { readdirSync, statSync } from 'node:fs';
 import { NODE_VERBS, SESSION_VERBS } from '../session/command-language.js';
 
 export interface Completion {
@@ -32,7 +33,7 @@ export function nodeWords(nodes: string[]): string[] {
 
 function candidatesFor(words: string[], nodes: string[]): string[] {
   const i = words.length - 1;
-  if (i === 0) return [...SESSION_VERBS, ...nodeWords(nodes)];
+  if (i === 0) return [...SESSION_VERBS, 'quit', ...nodeWords(nodes)];
   const first = words[0];
   if (first === 'load') return i === 1 ? ['scenario'] : [];
   if (first === 'capture') return i === 1 ? ['start', 'stop'] : [];
@@ -50,10 +51,50 @@ function commonPrefix(xs: string[]): string {
   return p;
 }
 
-export function complete(line: string, nodes: string[]): Completion {
+/** A directory's entries, for completing file names; [] when it cannot be read. */
+export type ListDir = (dir: string) => Array<{ name: string; dir: boolean }>;
+
+/** Completes the path being typed after `load scenario`: directories (with `/`) and YAML files. */
+function completeFile(head: string, word: string, listDir: ListDir): Completion {
+  const slash = word.lastIndexOf('/');
+  const dir = slash < 0 ? '' : word.slice(0, slash + 1);
+  const base = word.slice(slash + 1);
+  const hits = listDir(dir === '' ? '.' : dir)
+    .filter((e) => e.name.startsWith(base) && (base.startsWith('.') || !e.name.startsWith('.')))
+    .filter((e) => e.dir || /\.ya?ml$/.test(e.name))
+    .map((e) => (e.dir ? `${e.name}/` : e.name))
+    .sort();
+  if (hits.length === 0) return { line: head + word, choices: [] };
+  if (hits.length === 1) return { line: `${head}${dir}${hits[0]}${hits[0].endsWith('/') ? '' : ' '}`, choices: [] };
+  return { line: `${head}${dir}${commonPrefix(hits)}`, choices: hits };
+}
+
+/** The UI is a local user's own tool: `load scenario` completes any path they could read. */
+export const localFiles: ListDir = (dir) => {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).map((e) => ({
+      name: e.name,
+      dir: e.isDirectory() || (e.isSymbolicLink() && isDir(`${dir}/${e.name}`)),
+    }));
+  } catch {
+    return [];
+  }
+};
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function complete(line: string, nodes: string[], listDir: ListDir = () => []): Completion {
   const words = line.split(' ').filter((w, i, all) => w !== '' || i === all.length - 1);
   if (words.length === 0) words.push('');
   const word = words[words.length - 1];
+  if (words.length === 3 && words[0] === 'load' && words[1] === 'scenario')
+    return completeFile(line.slice(0, line.length - word.length), word, listDir);
   const hits = [...new Set(candidatesFor(words, nodes))].filter((c) => c.startsWith(word));
   if (hits.length === 0) return { line, choices: [] };
   const head = line.slice(0, line.length - word.length);

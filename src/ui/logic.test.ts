@@ -4,7 +4,7 @@ import { Driver } from './driver.js';
 import { History } from './history.js';
 import { nodeReport } from './node-report.js';
 import { computeLayout } from './layout.js';
-import { clip, verdictTone } from './style.js';
+import { allText, clip, verdictTone } from './style.js';
 import { FakeSession } from './testing/fake-session.js';
 import { eventLine, eventTrace, formatMicros, Timeline } from './timeline.js';
 
@@ -243,12 +243,12 @@ describe('node report', () => {
       'conntrack -L',
       'sockets',
     ]);
-    const text = r.lines.map((l) => l.text).join('\n');
+    const text = allText(r.lines).join('\n');
     expect(text).toContain('out of iptables -t mangle -L -n -v');
     expect(text).toContain('(ip rule show: not here)');
     expect(text).toContain('(conntrack -L: conntrack exploded)');
     expect(text).toContain('(none listening)');
-    expect(r.lines[r.sections[3].start].text).toBe('── ip route show');
+    expect(r.lines.at(r.sections[3].start)?.text).toBe('── ip route show');
   });
 });
 
@@ -264,12 +264,10 @@ describe('the node report with the session socket list', () => {
         { proto: 'tcp', state: 'TIME_WAIT', local: '172.17.0.2:80', peer: '198.51.100.10:40000', uid: 0, app: 'echo' },
       ],
     );
-    const text = withSockets.lines.map((l) => l.text).join('\n');
+    const text = allText(withSockets.lines).join('\n');
     expect(text).toMatch(/tcp +LISTEN +0\.0\.0\.0:80 +\* +uid=0 echo/);
     expect(text).toMatch(/TIME_WAIT +172\.17\.0\.2:80 +198\.51\.100\.10:40000/);
-    const without = nodeReport('web', exec, [])
-      .lines.map((l) => l.text)
-      .join('\n');
+    const without = allText(nodeReport('web', exec, []).lines).join('\n');
     expect(without).toContain('(none listening)');
   });
 });

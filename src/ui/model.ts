@@ -4,38 +4,28 @@
  * components only draw this model, which keeps the behaviour testable and the
  * components pure.
  */
-import type { Key } from 'ink';
-import type { SessionEvent } from '../session/session.js';
+import type { SessionEvent, TableListing, TableName } from '../session/session.js';
 import type { ListenSpec } from '../topology/model.js';
-import { complete } from './completion.js';
+import { complete, localFiles } from './completion.js';
 import { Driver, type DriverOptions } from './driver.js';
 import { History } from './history.js';
+import type { KeyInfo, KeyPress } from './keys.js';
 import { computeLayout, type Inspector, type Layout, type PaneKind } from './layout.js';
+import { LineEditor } from './line-editor.js';
 import { type NodeReport, nodeReport } from './node-report.js';
 import { bodyRows } from './panes/frame.js';
+import { HELP_LINES } from './panes/help-pane.js';
+import { traceLines } from './trace-lines.js';
 import type { Line } from './style.js';
-import { eventTrace, Timeline } from './timeline.js';
+import { eventTrace, formatMicros, Timeline } from './timeline.js';
+import { derivedCommand, suggestedCommand } from './welcome.js';
 import { topologyView, type TopologyView } from './topology-lines.js';
 import type { UiSession } from './ui-session.js';
 
-export type KeyInfo = Pick<
-  Key,
-  | 'upArrow'
-  | 'downArrow'
-  | 'leftArrow'
-  | 'rightArrow'
-  | 'pageUp'
-  | 'pageDown'
-  | 'home'
-  | 'end'
-  | 'return'
-  | 'escape'
-  | 'tab'
-  | 'shift'
-  | 'ctrl'
-  | 'backspace'
-  | 'delete'
->;
+export type { KeyInfo } from './keys.js';
+
+/** Command lines that leave the UI, as well as `q` outside the command line. */
+const QUIT = new Set(['q', 'quit', 'exit', ':q', ':quit', 'q!', ':q!']);
 
 type Scrolled = 'packet' | 'node' | 'output' | 'help';
 
@@ -52,6 +42,8 @@ export class UiModel {
   selectedNode: string | null;
   report: NodeReport | null = null;
   private reportDirty = true;
+  /** Live rule listings of the nodes shown so far, kept: indexing 20,000 chains again on every visit is not free. */
+  private readonly listings = new Map<string, TableListing | null>();
   packetId: number | null = null;
   /**
    * Selected timeline event, counted from the first event ever kept so the
@@ -63,9 +55,13 @@ export class UiModel {
   /** Columns scrolled sideways, for output wider than its pane. */
   readonly shifts: Record<Scrolled, number> = { packet: 0, node: 0, output: 0, help: 0 };
   cmdActive = false;
-  cmdValue = '';
+  readonly editor = new LineEditor();
+  /** Set once the user quits: keys after that in the same read are not acted on. */
+  private quitting = false;
+  /** Where focus was before help or a command's output took it, for Esc to return there. */
+  private focusBefore: PaneKind | null = null;
   messages: Line[] = [];
-  output: { command: string; text: string; ok: boolean } | null = null;
+  output: { command: string; lines: string[]; ok: boolean; title?: string; wrap?: boolean } | null = null;
   packets = 0;
   layout: Layout = computeLayout(80, 24, 'node');
   private lastInspector: 'packet' | 'node' = 'node';
@@ -90,6 +86,20 @@ export class UiModel {
     this.driver = new Driver(session, () => this.afterSlice(), driverOptions);
     this.unsubscribe = session.subscribe((e) => this.onEvent(e));
     this.timeline.push({ t_us: session.now(), kind: 'sim.state', data: { state: session.state } });
+    this.welcome();
+  }
+
+  /** The first screen: what the lab is (its description) and one command to try, taken from it where it says "Try:". */
+  private welcome(): void {
+    const t = this.session.topology;
+    const hint =
+      suggestedCommand(t.description, (n) => this.session.resolveNode(n) !== null) ?? derivedCommand(this.session.nodes(), this.listen);
+    if (t.description) {
+      this.output = { command: '', title: `About ${t.name}`, lines: [t.description.trim()], ok: true, wrap: true };
+      this.inspector = 'output';
+      this.focusBefore = 'topology';
+    }
+    if (hint) this.say({ text: `try  :${hint}   (Esc: the node inspector, ? help)`, tone: 'dim' });
   }
 
   dispose(): void {
@@ -114,7 +124,8 @@ export class UiModel {
       if (d.trace !== null) {
         this.packetId = d.trace;
         this.offsets.packet = this.shifts.packet = 0;
-        if (this.inspector === 'node' && !this.layout.wide) this.showInspector('packet');
+        const about = this.inspector === 'output' && this.output?.title !== undefined;
+        if (about || (this.inspector === 'node' && !this.layout.wide)) this.showInspector('packet');
       }
       this.changed();
     }
@@ -144,8 +155,10 @@ export class UiModel {
   }
 
   /**
-   * The node report, rebuilt only when something happened since, and while
-   * running at most twice a second: a large rule set is slow to list.
+   * The node report. Its short sections are gathered again only when
+   * something happened since, and while running at most twice a second; the
+   * rule listings are live views that format only the rows drawn, so a node
+   * with 40,000 rules costs what 40 rows cost.
    */
   nodeReport(): NodeReport | null {
     if (!this.selectedNode) return null;
@@ -153,14 +166,23 @@ export class UiModel {
     if ((this.reportDirty && !busy) || this.report?.node !== this.selectedNode) {
       this.reportAt = this.clock();
       const node = this.selectedNode;
+      const cache = this.listings;
+      const listing = this.session.listing
+        ? (table: string) => {
+            const key = `${node} ${table}`;
+            if (!cache.has(key)) cache.set(key, this.session.listing!(node, table as TableName));
+            return cache.get(key)!;
+          }
+        : null;
       this.report = nodeReport(
         node,
         (cmd) => this.session.exec(node, cmd),
         this.listen.get(node) ?? [],
         this.session.sockets?.(node) ?? null,
+        listing,
       );
       this.reportDirty = false;
-    }
+    } else if (this.reportDirty) this.report?.refresh();
     return this.report;
   }
 
@@ -171,6 +193,7 @@ export class UiModel {
 
   private showInspector(i: Inspector, focus = false): void {
     if (i === 'packet' || i === 'node') this.lastInspector = i;
+    else if (this.focus !== 'help' && this.focus !== 'output') this.focusBefore = this.focus;
     this.inspector = i;
     this.layout = computeLayout(this.cols, this.rows, i);
     if (focus || !this.layout.order.includes(this.focus)) this.focus = i;
@@ -181,60 +204,83 @@ export class UiModel {
     return this.layout.bottom?.kind === kind ? this.layout.bottom.height : 10;
   }
 
+  get cmdValue(): string {
+    return this.editor.value;
+  }
+
+  /** One key; see keys(). */
   key(input: string, k: KeyInfo): void {
-    try {
-      if (this.cmdActive) this.commandKey(input, k);
-      else this.normalKey(input, k);
-    } catch (e) {
-      this.say({ text: `error: ${e instanceof Error ? e.message : String(e)}`, tone: 'error' });
+    this.keys([{ input, key: k }]);
+  }
+
+  /**
+   * Every key of one terminal read, in order (a paste, fast typing, or keys
+   * queued while the UI was busy), then one redraw.
+   */
+  keys(presses: KeyPress[]): void {
+    for (const { input, key: k } of presses) {
+      if (this.quitting) break;
+      try {
+        if (k.ctrl && input === 'c') this.leave();
+        else if (this.cmdActive) this.commandKey(input, k);
+        else if (k.meta && !k.escape && input) {
+          // ESC and a key in one read: in the panes, Esc then the key.
+          this.normalKey('', { ...k, meta: false, escape: true });
+          if (this.cmdActive) this.commandKey(input, { ...k, meta: false });
+          else this.normalKey(input, { ...k, meta: false });
+        } else this.normalKey(input, k);
+      } catch (e) {
+        this.say({ text: `error: ${e instanceof Error ? e.message : String(e)}`, tone: 'error' });
+      }
     }
     this.changed();
   }
 
+  private leave(): void {
+    this.quitting = true;
+    this.quit(0);
+  }
+
   private commandKey(input: string, k: KeyInfo): void {
-    if (k.escape) {
+    if (k.escape && !input) {
+      // Esc abandons what was typed, as in vi's command line.
+      this.editor.set('');
       this.cmdActive = false;
       return;
     }
     if (k.return) {
-      const line = this.cmdValue.trim();
-      this.cmdValue = '';
+      const line = this.editor.value.trim();
+      this.editor.set('');
       this.cmdActive = false;
       if (line) this.execute(line);
       return;
     }
     if (k.upArrow) {
-      const h = this.history.up(this.cmdValue);
-      if (h !== null) this.cmdValue = h;
+      const h = this.history.up(this.editor.value);
+      if (h !== null) this.editor.set(h);
       return;
     }
     if (k.downArrow) {
       const h = this.history.down();
-      if (h !== null) this.cmdValue = h;
+      if (h !== null) this.editor.set(h);
       return;
     }
     if (k.tab) {
-      const c = complete(this.cmdValue, this.topo.nodes);
-      this.cmdValue = c.line;
+      const before = this.editor.value.slice(0, this.editor.cursor);
+      const after = this.editor.value.slice(this.editor.cursor);
+      const c = complete(before, this.topo.nodes, localFiles);
+      this.editor.set(c.line + after);
+      this.editor.cursor = c.line.length;
       if (c.choices.length) this.say({ text: c.choices.join('  '), tone: 'dim' });
       return;
     }
-    if (k.backspace || k.delete) {
-      this.cmdValue = this.cmdValue.slice(0, -1);
-      return;
-    }
-    if (k.ctrl && input === 'u') {
-      this.cmdValue = '';
-      return;
-    }
-    if (k.ctrl) return;
-    // Pasted text arrives as one chunk; keep printable characters only.
-    for (const ch of input) if (ch >= ' ' && ch !== '\x7f') this.cmdValue += ch;
+    this.editor.edit(input, k);
   }
 
   /** Runs one line of the command language; errors are shown, never thrown. */
   execute(line: string): void {
     this.history.add(line);
+    if (QUIT.has(line)) return this.leave();
     let r: { ok: boolean; output: string };
     try {
       r = this.session.command(line);
@@ -249,15 +295,27 @@ export class UiModel {
       this.cursorAbs = null;
       this.driver.resetCount();
       this.timeline.push({ t_us: this.session.now(), kind: 'sim.state', data: { state: this.session.state } });
+      // What the old lab printed and said no longer holds: the output pane and the messages go too.
+      this.output = null;
+      this.messages = [];
+      this.offsets.packet = this.offsets.output = 0;
+      if (this.inspector === 'output' || this.inspector === 'packet') this.showInspector('node');
     }
     this.reportDirty = true;
     if (word === 'run') this.driver.resetCount();
     const multi = r.output.includes('\n');
     if (multi) {
-      this.output = { command: line, text: r.output, ok: r.ok };
+      this.output = { command: line, lines: r.output.split('\n'), ok: r.ok };
       this.offsets.output = this.shifts.output = 0;
       this.showInspector('output');
-      this.say({ text: `> ${line}: ${r.ok ? 'see the output pane' : 'failed, see the output pane'}`, tone: r.ok ? 'dim' : 'error' });
+      const n = this.output.lines.length;
+      const size = n > 2000 ? ` (${n.toLocaleString('en-US')} lines: PgUp/PgDn page, Home/End)` : '';
+      // A scenario's first line is its summary ("2 of 3 steps passed"), worth reading without the pane.
+      const head = word === 'load' ? ` ${this.output.lines[0]};` : '';
+      this.say({
+        text: `> ${line}:${head} ${r.ok ? 'see the output pane' : 'failed, see the output pane'}${size}`,
+        tone: r.ok ? 'dim' : 'error',
+      });
     } else {
       this.say(
         { text: `> ${line}`, tone: 'dim' },
@@ -274,10 +332,14 @@ export class UiModel {
       this.cmdActive = true;
       return;
     }
-    if (input === 'q') return this.quit(0);
+    if (input === 'q') return this.leave();
     if (input === '?') return this.showInspector('help', true);
     if (k.escape) {
-      if (this.inspector === 'help' || this.inspector === 'output') this.showInspector(this.lastInspector);
+      if (this.inspector === 'help' || this.inspector === 'output') {
+        this.showInspector(this.lastInspector);
+        if (this.focusBefore && this.layout.order.includes(this.focusBefore)) this.focus = this.focusBefore;
+        this.focusBefore = null;
+      }
       return;
     }
     if (k.tab) {
@@ -321,7 +383,8 @@ export class UiModel {
 
   private stepOnce(): void {
     const ran = this.session.step();
-    this.say({ text: ran ? `stepped one event; t=${this.session.now()}µs` : 'nothing left to run', tone: 'dim' });
+    if (ran) this.driver.events++;
+    this.say({ text: ran ? `stepped one event; t=${formatMicros(this.session.now())}` : 'nothing left to run', tone: 'dim' });
   }
 
   private paneKey(input: string, k: KeyInfo): void {
@@ -371,10 +434,29 @@ export class UiModel {
     }
   }
 
+  /** Lines in a scrolled pane, so scrolling stops at the end instead of running past it. */
+  private contentLength(which: Scrolled): number {
+    switch (which) {
+      case 'node':
+        return this.nodeReport()?.lines.length ?? 0;
+      case 'output':
+        return this.output?.lines.length ?? 0;
+      case 'help':
+        return HELP_LINES.length;
+      case 'packet': {
+        const t = this.packetId === null ? undefined : this.session.trace(this.packetId);
+        return t ? traceLines(t).length : 0;
+      }
+    }
+  }
+
   private scroll(which: Scrolled, delta: number, k: KeyInfo): void {
     if (k.leftArrow || k.rightArrow) this.shifts[which] = Math.max(0, this.shifts[which] + (k.rightArrow ? 8 : -8));
+    const rows = bodyRows(this.paneHeight(which));
+    const last = Math.max(0, this.contentLength(which) - rows);
     if (k.home) this.offsets[which] = this.shifts[which] = 0;
-    else this.offsets[which] = Math.max(0, this.offsets[which] + delta);
+    else if (k.end) this.offsets[which] = last;
+    else if (delta) this.offsets[which] = Math.max(0, Math.min(last, this.offsets[which] + delta));
   }
 
   selectNode(name: string): void {

@@ -1,15 +1,20 @@
 /**
- * The node inspector's content, gathered through the session's own commands so
- * it reads exactly as a shell on that node would print it: `iptables -L -n -v`
- * per table, `ip route`, `ip rule`, `conntrack -L`, and the listening sockets.
- * Built when a node is selected or the lab changes, never per frame.
+ * The node inspector's content, as a shell on that node would print it:
+ * `iptables -L -n -v` per table, `ip route`, `ip rule`, `conntrack -L`, and
+ * the listening sockets. The rule listings can be huge (40,000 rules on a
+ * kube-proxy node), so they are never printed whole: with the session's live
+ * listings a row is formatted only when it is drawn, counters as they are
+ * then. The short sections are gathered through the session's own commands
+ * when the node is selected or the lab changed, never per frame.
  */
-import type { CommandResult } from '../session/session.js';
+import type { CommandResult, TableListing } from '../session/session.js';
 import type { ListenSpec } from '../topology/model.js';
-import { expandTabs, type Line, type Tone } from './style.js';
+import { expandTabs, type Line, type Lines, type Tone } from './style.js';
 import { listenText } from './topology-lines.js';
 
 export type Exec = (cmd: string) => CommandResult;
+/** A table's live listing (Session.listing), or null where the session has none. */
+export type ListingOf = (table: string) => TableListing | null;
 
 export interface Section {
   title: string;
@@ -19,8 +24,10 @@ export interface Section {
 
 export interface NodeReport {
   node: string;
-  lines: Line[];
+  lines: Lines;
   sections: Section[];
+  /** Takes in rule changes made since (the listings' shape); counters need nothing, they are read when drawn. */
+  refresh(): void;
 }
 
 const ALWAYS = ['filter', 'nat'];
@@ -39,13 +46,13 @@ function tableInUse(exec: Exec, table: string): boolean {
 }
 
 function ruleTone(line: string): Tone | undefined {
-  const w = line.trim().split(/\s+/);
+  if (line.startsWith('Chain ')) return 'head';
+  const w = line.trim().split(/\s+/, 3);
   // The target column of `-L -v` is the third word on a rule line.
-  const target = /^\d+$/.test(w[0] ?? '') ? w[2] : undefined;
+  const target = /^\d+[KMGT]?$/.test(w[0] ?? '') ? w[2] : undefined;
   if (target === 'ACCEPT') return 'accept';
   if (target === 'DROP' || target === 'REJECT') return 'drop';
   if (target === 'DNAT' || target === 'SNAT' || target === 'MASQUERADE' || target === 'REDIRECT') return 'nat';
-  if (line.startsWith('Chain ')) return 'head';
   return undefined;
 }
 
@@ -65,15 +72,85 @@ function socketLines(sockets: SocketRow[]): string {
     .join('\n');
 }
 
-export function nodeReport(node: string, exec: Exec, listen: ListenSpec[], sockets: SocketRow[] | null = null): NodeReport {
-  const lines: Line[] = [];
-  const sections: Section[] = [];
-  const section = (title: string, body: string, tone?: (l: string) => Tone | undefined) => {
-    sections.push({ title, start: lines.length });
-    lines.push({ text: `── ${title}`, tone: 'head' });
-    for (const l of body.split('\n')) lines.push({ text: expandTabs(l), tone: tone?.(l) });
-    lines.push({ text: '' });
+/** A section: its heading, its body, and a blank line. */
+interface Block {
+  title: string;
+  size(): number;
+  at(i: number): Line;
+  listing?: TableListing;
+}
+
+function textBlock(title: string, body: string, tone?: (l: string) => Tone | undefined): Block {
+  const lines: Line[] = [{ text: `── ${title}`, tone: 'head' }];
+  for (const l of body.split('\n')) lines.push({ text: expandTabs(l), tone: tone?.(l) });
+  lines.push({ text: '' });
+  return { title, size: () => lines.length, at: (i) => lines[i] };
+}
+
+function listingBlock(title: string, l: TableListing): Block {
+  return {
+    title,
+    listing: l,
+    size: () => l.length + 2,
+    at: (i) => {
+      if (i === 0) return { text: `── ${title}`, tone: 'head' };
+      if (i > l.length) return { text: '' };
+      const text = l.line(i - 1);
+      return { text, tone: ruleTone(text) };
+    },
   };
+}
+
+class Report implements NodeReport {
+  sections: Section[] = [];
+  lines: Lines;
+
+  constructor(
+    readonly node: string,
+    private readonly blocks: Block[],
+  ) {
+    this.layOut();
+    const self = this;
+    this.lines = {
+      get length() {
+        const last = self.sections.length - 1;
+        return last < 0 ? 0 : self.sections[last].start + self.blocks[last].size();
+      },
+      at: (i) => this.at(i),
+    };
+  }
+
+  private layOut(): void {
+    let n = 0;
+    this.sections = this.blocks.map((b) => {
+      const s = { title: b.title, start: n };
+      n += b.size();
+      return s;
+    });
+  }
+
+  private at(i: number): Line | undefined {
+    for (let b = this.sections.length - 1; b >= 0; b--)
+      if (this.sections[b].start <= i)
+        return i - this.sections[b].start < this.blocks[b].size() ? this.blocks[b].at(i - this.sections[b].start) : undefined;
+    return undefined;
+  }
+
+  refresh(): void {
+    let changed = false;
+    for (const b of this.blocks) if (b.listing?.refresh()) changed = true;
+    if (changed) this.layOut();
+  }
+}
+
+export function nodeReport(
+  node: string,
+  exec: Exec,
+  listen: ListenSpec[],
+  sockets: SocketRow[] | null = null,
+  listing: ListingOf | null = null,
+): NodeReport {
+  const blocks: Block[] = [];
   // A listing that fails (or throws) says so in its section; the pane never breaks.
   const run = (cmd: string) => {
     try {
@@ -83,13 +160,18 @@ export function nodeReport(node: string, exec: Exec, listen: ListenSpec[], socke
       return `(${cmd}: ${e instanceof Error ? e.message : String(e)})`;
     }
   };
-  for (const t of [...ALWAYS, ...WHEN_USED.filter((t) => tableInUse(exec, t))]) {
-    section(`iptables -t ${t} -L -n -v`, run(`iptables -t ${t} -L -n -v`), ruleTone);
+  for (const t of [...ALWAYS, ...WHEN_USED]) {
+    const title = `iptables -t ${t} -L -n -v`;
+    const live = listing?.(t) ?? null;
+    if (live) {
+      live.refresh();
+      if (ALWAYS.includes(t) || live.inUse()) blocks.push(listingBlock(title, live));
+    } else if (ALWAYS.includes(t) || tableInUse(exec, t)) blocks.push(textBlock(title, run(`iptables -t ${t} -L -n -v`), ruleTone));
   }
-  section('ip route show', run('ip route show') || '(no routes)');
-  section('ip rule show', run('ip rule show'));
-  section('conntrack -L', run('conntrack -L') || '(no entries)', () => 'conntrack');
-  if (sockets) section('sockets', sockets.length ? socketLines(sockets) : '(no sockets)');
-  else section('sockets', listen.length ? listen.map((l) => `LISTEN ${listenText(l)}`).join('\n') : '(none listening)');
-  return { node, lines, sections };
+  blocks.push(textBlock('ip route show', run('ip route show') || '(no routes)'));
+  blocks.push(textBlock('ip rule show', run('ip rule show')));
+  blocks.push(textBlock('conntrack -L', run('conntrack -L') || '(no entries)', () => 'conntrack'));
+  if (sockets) blocks.push(textBlock('sockets', sockets.length ? socketLines(sockets) : '(no sockets)'));
+  else blocks.push(textBlock('sockets', listen.length ? listen.map((l) => `LISTEN ${listenText(l)}`).join('\n') : '(none listening)'));
+  return new Report(node, blocks);
 }

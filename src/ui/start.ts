@@ -2,12 +2,9 @@
  * `nflab tui`: builds the session, takes over the terminal (alternate screen,
  * raw keys), and resolves with the exit code when the user quits.
  */
-import { createElement } from 'react';
-import { render } from 'ink';
 import { formatDiagnostic } from '../core/diagnostic.js';
 import { Session } from '../session/session.js';
 import type { Topology } from '../topology/model.js';
-import { App } from './app.js';
 
 const ALT_ON = '\x1b[?1049h\x1b[H';
 const ALT_OFF = '\x1b[?1049l';
@@ -22,6 +19,10 @@ export async function startTui(topo: Topology, file: string, seed = 1): Promise<
     process.stderr.write('nflab tui needs a terminal (stdin is not a TTY); try nflab run or nflab trace\n');
     return 2;
   }
+  // React's development build checks every element it makes, which doubled the time a key took to reach the
+  // screen; it is chosen when React is first loaded, so React, ink and the app are loaded only now.
+  process.env.NODE_ENV ??= 'production';
+  const [{ createElement }, { render }, { App }] = await Promise.all([import('react'), import('ink'), import('./app.js')]);
   const out = process.stdout;
   // One row less than the terminal: a frame that fills it makes ink clear the whole screen on every redraw.
   const rowsOf = () => Math.max(12, (out.rows || 24) - 1);
@@ -30,7 +31,8 @@ export async function startTui(topo: Topology, file: string, seed = 1): Promise<
   try {
     const size = { cols: out.columns || 80, rows: rowsOf() };
     const app = render(createElement(App, { session: s.value, size, onExit: (c: number) => (code = c) }), {
-      exitOnCtrlC: true,
+      // Ctrl-C is a key like the others (src/ui/model.ts), so it also quits when it arrives with other keys.
+      exitOnCtrlC: false,
       patchConsole: true,
     });
     const onResize = () => {

@@ -10,6 +10,12 @@ export interface Line {
   tone?: Tone;
 }
 
+/** Lines a pane can show without holding them all: an array, or a view that makes each line when asked. */
+export interface Lines {
+  readonly length: number;
+  at(i: number): Line | undefined;
+}
+
 const COLORS: Record<Tone, string | undefined> = {
   accept: 'green',
   drop: 'red',
@@ -84,5 +90,12 @@ export function expandTabs(s: string): string {
   if (!s.includes('\t')) return s;
   let out = '';
   for (const ch of s) out += ch === '\t' ? ' '.repeat(8 - (out.length % 8)) : ch;
+  return out;
+}
+
+/** Every line's text (for tests and copies; panes read only the rows they show). */
+export function allText(lines: Lines): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) out.push(lines.at(i)?.text ?? '');
   return out;
 }

@@ -4,10 +4,9 @@
  * formatting, only a push.
  */
 import type { SessionEvent } from '../session/session.js';
-import { humanDuration } from '../core/time.js';
-import { renderStep } from '../trace/render.js';
+import { clockTime, humanDuration } from '../core/time.js';
 import { type Line, MARK, type Tone, verdictTone } from './style.js';
-import { packetLabel, stepTone } from './trace-lines.js';
+import { packetLabel, stepText, stepTone } from './trace-lines.js';
 
 /**
  * Step kinds that make the timeline too long to read; the packet inspector
@@ -61,10 +60,9 @@ export function eventTrace(e: SessionEvent): number | null {
   return 'packet' in e && typeof e.packet === 'number' ? e.packet : null;
 }
 
+/** Virtual time, in the one unit the UI shows times in (seconds with microseconds). */
 export function formatMicros(us: number): string {
-  const s = Math.floor(us / 1_000_000);
-  const frac = String(us % 1_000_000).padStart(6, '0');
-  return `${s}.${frac}s`;
+  return clockTime(us);
 }
 
 export function eventLine(e: SessionEvent): Line {
@@ -89,7 +87,7 @@ function describe(e: SessionEvent): { text: string; tone: Tone } {
     case 'rules.update': {
       const u = e.data;
       return {
-        text: `${e.node}: ${u.backend} rule update, ${humanDuration(u.cost_us)} (${u.why}); takes effect at t=${humanDuration(u.commit_us)}`,
+        text: `${e.node}: ${u.backend} rule update, ${humanDuration(u.cost_us)} (${u.why}); takes effect at t=${clockTime(u.commit_us)}`,
         tone: 'nat',
       };
     }
@@ -102,7 +100,7 @@ function describe(e: SessionEvent): { text: string; tone: Tone } {
     case 'conntrack.destroy':
       return { text: `${e.node}: ${e.kind} ${conntrackText(e.data)}`, tone: 'conntrack' };
     default:
-      return { text: `#${e.packet} ${e.node}: ${renderStep(e.step)}`, tone: stepTone(e.step) };
+      return { text: `#${e.packet} ${e.node}: ${stepText(e.step)}`, tone: stepTone(e.step) };
   }
 }
 

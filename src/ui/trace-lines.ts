@@ -4,6 +4,7 @@
  * link crossings, conntrack changes). The wording is src/trace/render.ts's, so
  * the UI and `nflab trace` say the same thing.
  */
+import { clockTime } from '../core/time.js';
 import { renderStep } from '../trace/render.js';
 import type { PacketSummary, PacketTrace, TraceStep } from '../trace/steps.js';
 import { isNatTarget, type Line, MARK, type Tone, verdictTone } from './style.js';
@@ -11,6 +12,12 @@ import { isNatTarget, type Line, MARK, type Tone, verdictTone } from './style.js
 export function packetLabel(p: PacketSummary): string {
   const flags = p.flags ? ` [${p.flags}]` : p.icmp ? ` [icmp ${p.icmp.type}/${p.icmp.code}]` : '';
   return `${p.proto} ${p.src} > ${p.dst}${flags}`;
+}
+
+/** A step as `nflab trace` words it, except that a link's arrival is a time on the UI's one clock, not in µs. */
+export function stepText(s: TraceStep): string {
+  if ('link' in s && !s.link.drop) return `link ${s.link.from} → ${s.link.to} (arrives at t=${clockTime(s.link.at_us)})`;
+  return renderStep(s);
 }
 
 export function stepTone(s: TraceStep): Tone {
@@ -41,6 +48,7 @@ export function traceLines(t: PacketTrace): Line[] {
   ];
   let node = '';
   let seen = `${t.packet.src} ${t.packet.dst}`;
+  let lastHook: Extract<TraceStep, { hook: string }> | null = null;
   for (const s of t.steps) {
     if (s.node !== node) {
       node = s.node;
@@ -66,7 +74,15 @@ export function traceLines(t: PacketTrace): Line[] {
       lines.push({ text: `${m} ${s.nat.kind} at ${s.nat.hook}`, tone });
       lines.push({ text: `      before ${s.nat.before}`, tone });
       lines.push({ text: `      after  ${s.nat.after}`, tone });
-    } else lines.push({ text: `${m} ${renderStep(s)}`, tone });
+    } else if ('drop' in s && s.drop.reason === 'rule' && lastHook) {
+      // The engine says only "rule at HOOK"; the step before says whether a rule or the chain's policy decided.
+      const h = lastHook;
+      const by = h.policy
+        ? `the policy of ${h.table}/${h.chain} (policy ${h.verdict})`
+        : `${h.table}/${h.chain} rule ${h.rule} (${h.verdict})`;
+      lines.push({ text: `${m} dropped at ${s.drop.hook ?? h.hook} by ${by}`, tone });
+    } else lines.push({ text: `${m} ${stepText(s)}`, tone });
+    if ('hook' in s) lastHook = s;
   }
   return lines;
 }

@@ -21,4 +21,4 @@ export type UiSession = Pick<
   | 'now'
   | 'topology'
 > &
-  Partial<Pick<Session, 'sockets'>>;
+  Partial<Pick<Session, 'sockets' | 'listing'>>;

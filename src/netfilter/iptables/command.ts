@@ -48,11 +48,13 @@ function shortNum(n: number, exact: boolean): string {
   return num(n, exact, 0);
 }
 
-function references(t: Table, c: Chain): number {
-  let n = 0;
-  for (const other of t.chains.values())
-    for (const r of other.rules) if ((r.target.kind === 'jump' || r.target.kind === 'goto') && r.target.chainName === c.name) n++;
-  return n;
+/** How many jumps and gotos lead to each chain, counted in one pass (per chain it was quadratic: 15 s at 40,000 rules). */
+export function referenceCounts(t: Table): Map<string, number> {
+  const refs = new Map<string, number>();
+  for (const c of t.chains.values())
+    for (const r of c.rules)
+      if (r.target.kind === 'jump' || r.target.kind === 'goto') refs.set(r.target.chainName, (refs.get(r.target.chainName) ?? 0) + 1);
+  return refs;
 }
 
 function targetName(r: Rule): string {
@@ -60,7 +62,10 @@ function targetName(r: Rule): string {
   return t.kind === 'none' ? '' : t.kind === 'verdict' ? t.verdict : t.kind === 'ext' ? t.ext.name : t.chainName;
 }
 
-function listRow(r: Rule, n: number, cmd: ParsedCommand): string {
+/** What `-L` prints depends on these options only. */
+export type ListOptions = Pick<ParsedCommand, 'verbose' | 'exact' | 'lineNumbers'>;
+
+export function listRow(r: Rule, n: number, cmd: ListOptions): string {
   const h = r.header;
   let s = '';
   if (cmd.lineNumbers) s += `${String(n).padEnd(4)} `;
@@ -83,21 +88,21 @@ function listRow(r: Rule, n: number, cmd: ParsedCommand): string {
   return s;
 }
 
-function listChain(t: Table, c: Chain, cmd: ParsedCommand, only: number | null): string[] {
-  const lines: string[] = [];
-  if (only === null) {
-    if (c.builtin)
-      lines.push(
-        `Chain ${c.name} (policy ${c.policy}${cmd.verbose ? ` ${shortNum(c.pkts, cmd.exact)} packets, ${shortNum(c.bytes, cmd.exact)} bytes` : ''})`,
-      );
-    else lines.push(`Chain ${c.name} (${references(t, c)} references)`);
-    let head = cmd.lineNumbers ? 'num  ' : '';
-    if (cmd.verbose) head += cmd.exact ? '    pkts      bytes ' : ' pkts bytes ';
-    head += 'target     prot opt ';
-    if (cmd.verbose) head += 'in     out     ';
-    head += 'source               destination         ';
-    lines.push(head);
-  }
+/** A chain's two heading lines: `Chain NAME (policy ...)` or `(N references)`, and the column titles. */
+export function chainHeader(c: Chain, refs: ReadonlyMap<string, number>, cmd: ListOptions): [string, string] {
+  const title = c.builtin
+    ? `Chain ${c.name} (policy ${c.policy}${cmd.verbose ? ` ${shortNum(c.pkts, cmd.exact)} packets, ${shortNum(c.bytes, cmd.exact)} bytes` : ''})`
+    : `Chain ${c.name} (${refs.get(c.name) ?? 0} references)`;
+  let head = cmd.lineNumbers ? 'num  ' : '';
+  if (cmd.verbose) head += cmd.exact ? '    pkts      bytes ' : ' pkts bytes ';
+  head += 'target     prot opt ';
+  if (cmd.verbose) head += 'in     out     ';
+  head += 'source               destination         ';
+  return [title, head];
+}
+
+function listChain(c: Chain, refs: ReadonlyMap<string, number>, cmd: ParsedCommand, only: number | null): string[] {
+  const lines: string[] = only === null ? chainHeader(c, refs, cmd) : [];
   c.rules.forEach((r, i) => {
     if (only === null || only === i + 1) lines.push(listRow(r, i + 1, cmd));
   });
@@ -121,7 +126,8 @@ function list(rs: Ruleset, cmd: ParsedCommand): CommandResult {
     chains = [c];
   }
   if (cmd.op === 'L') {
-    const blocks = chains.map((c) => listChain(t, c, cmd, cmd.num).join('\n'));
+    const refs = referenceCounts(t);
+    const blocks = chains.map((c) => listChain(c, refs, cmd, cmd.num).join('\n'));
     return { stdout: blocks.join('\n\n') + '\n', stderr: '', exitCode: 0 };
   }
   const lines: string[] = [];

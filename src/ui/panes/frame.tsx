@@ -4,14 +4,15 @@
  * moves. The focused pane's title is marked with » as well as coloured.
  */
 import { Box, Text } from 'ink';
-import { clip, type Line, toneColor } from '../style.js';
+import { clip, type Line, type Lines, toneColor } from '../style.js';
 
 export interface FrameProps {
   title: string;
   focused: boolean;
   width: number;
   height: number;
-  lines: Line[];
+  /** Only the rows in view are read. */
+  lines: Lines;
   /** First line shown. */
   offset: number;
   /** Line drawn highlighted (the selection), if any. */
@@ -38,7 +39,8 @@ export function follow(cursor: number, offset: number, rows: number): number {
 export function Frame({ title, focused, width, height, lines, offset, selected, info, shift = 0 }: FrameProps) {
   const inner = Math.max(1, width - 2);
   const rows = bodyRows(height);
-  const visible = lines.slice(offset, offset + rows);
+  const visible: Line[] = [];
+  for (let i = offset; i < Math.min(lines.length, offset + rows); i++) visible.push(lines.at(i) ?? { text: '' });
   const head = `${focused ? '» ' : '  '}${title}`;
   const tail = info ? ` ${info}` : '';
   const pad = Math.max(0, inner - head.length - tail.length);

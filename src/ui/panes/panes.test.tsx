@@ -183,7 +183,7 @@ describe('NodePane', () => {
 describe('other panes', () => {
   test('OutputPane shows a command and its output, and says when it failed', () => {
     const out = draw(
-      <OutputPane command="web iptables -L" text={'Chain INPUT\nline2'} ok={false} offset={1} focused width={60} height={6} />,
+      <OutputPane command="web iptables -L" lines={['Chain INPUT', 'line2']} ok={false} offset={1} focused width={60} height={6} />,
     );
     expect(out).toContain('Output: web iptables -L');
     expect(out).toContain('failed');
@@ -193,7 +193,7 @@ describe('other panes', () => {
 
   test('HelpPane lists keys and the command language', () => {
     const out = draw(<HelpPane offset={0} focused width={90} height={40} />);
-    expect(out).toContain('q   quit');
+    expect(out).toContain('quit (also :q, quit, exit, Ctrl-C)');
     expect(out).toContain('NODE connect IP:PORT');
     expect(out).toContain('load scenario FILE');
   });
