@@ -71,9 +71,9 @@ describe('the shared fake session', () => {
       { t_us: 5, kind: 'log', node: 'client', data: 'a' },
       { t_us: 9, kind: 'rules.changed', node: 'client', data: 'iptables -F' },
     );
-    expect(fake.command('step').output).toBe('ran 1 event; t=5µs');
+    expect(fake.command('step').output).toBe('ran 1 event; t=0.000005s');
     expect(fake.state).toBe('paused');
-    expect(fake.command('step 5').output).toBe('ran 1 event; t=9µs');
+    expect(fake.command('step 5').output).toBe('ran 1 event; t=0.000009s');
     expect(fake.state).toBe('finished');
     // stepping, log, paused; stepping, rules.changed, finished; and the step that found nothing: stepping, finished.
     expect(seen).toEqual(['sim.state', 'log', 'sim.state', 'sim.state', 'rules.changed', 'sim.state', 'sim.state', 'sim.state']);
