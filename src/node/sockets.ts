@@ -253,8 +253,8 @@ export class SocketTable {
     this.pings.delete(id);
   }
 
-  sendPing(src: Ipv4, dst: Ipv4, id: number, seq: number, owner: SocketOwner): SocketError | null {
-    const pkt = this.packet(src, dst, { proto: PROTO_ICMP, icmp: { type: 8, code: 0, id, seq }, payload: new Uint8Array(56) });
+  sendPing(src: Ipv4, dst: Ipv4, id: number, seq: number, owner: SocketOwner, payload = new Uint8Array(56)): SocketError | null {
+    const pkt = this.packet(src, dst, { proto: PROTO_ICMP, icmp: { type: 8, code: 0, id, seq }, payload });
     const trace = this.node.lab.tracer.begin(this.node.name, pkt, 0);
     return ipLocalOut(this.node, pkt, { socket: owner, trace });
   }

@@ -51,6 +51,8 @@ export interface DiffCase {
   source?: string;
   /** Rules pick backends at random (`statistic --mode random`): probes compare results only, conntrack its original tuples. */
   random?: boolean;
+  /** Also compare every node's conntrack entries after every probe, not only at the end (the scenario fuzzer's cases). */
+  conntrackEveryProbe?: boolean;
 }
 
 /** What one side saw for one probe run. */
@@ -67,6 +69,8 @@ export interface ProbeObservation {
   trace: Record<string, string[]> | null;
   /** Rule and policy counters that moved during the probe: `node table line +packets[:bytes]`; null when not comparable. */
   counters: string[] | null;
+  /** Every node's normalised conntrack entries right after the probe (cases with `conntrackEveryProbe`). */
+  conntrack?: Record<string, string[]>;
 }
 
 export interface ExecObservation {

@@ -13,6 +13,7 @@ import {
   type DiffCase,
   MAX_WAIT_MS,
   type Observation,
+  type ProbeObservation,
   type ProbeSpec,
   probeObservation,
   probeProto,
@@ -59,6 +60,12 @@ async function probe(
   return { result, answer: r.answer, trace: r.steps === null ? null : traceByNode(r.steps) };
 }
 
+function conntrackNow(lab: KernelLab, c: DiffCase, fixed: ReadonlySet<number>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const n of lab.topo.nodes) out[n.name] = normaliseConntrack(lab.conntrack(n.name), fixed, c.random === true);
+  return out;
+}
+
 export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observation> {
   const lab = KernelLab.up(topo);
   let tracer: TracedProber | null = null;
@@ -99,15 +106,12 @@ export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observ
           ),
         );
         before = after;
+        if (c.conntrackEveryProbe) (steps[steps.length - 1] as ProbeObservation).conntrack = conntrackNow(lab, c, fixed);
       }
     }
-    const conntrack: Record<string, string[]> = {};
     const rules: Record<string, string> = {};
-    for (const n of topo.nodes) {
-      conntrack[n.name] = normaliseConntrack(lab.conntrack(n.name), fixed, c.random === true);
-      rules[n.name] = withoutCounters(lab.save(n.name));
-    }
-    return { steps, conntrack, rules };
+    for (const n of topo.nodes) rules[n.name] = withoutCounters(lab.save(n.name));
+    return { steps, conntrack: conntrackNow(lab, c, fixed), rules };
   } finally {
     tracer?.stop();
     lab.down();

@@ -11,6 +11,7 @@ import {
   MAX_WAIT_MS,
   type Observation,
   PROBE_TIMEOUT_MS,
+  type ProbeObservation,
   type ProbeSpec,
   probeObservation,
   probeProto,
@@ -59,6 +60,12 @@ export function buildNflab(topo: Topology): Lab {
   return built.value;
 }
 
+function conntrackNow(lab: Lab, c: DiffCase, fixed: ReadonlySet<number>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, n] of lab.nodes) out[name] = normaliseConntrack(n.views.conntrack(), fixed, c.random === true);
+  return out;
+}
+
 export function observeNflab(c: DiffCase, topo: Topology): Observation {
   const lab = buildNflab(topo);
   const steps: StepObservation[] = [];
@@ -92,13 +99,10 @@ export function observeNflab(c: DiffCase, topo: Topology): Observation {
         ),
       );
       before = after;
+      if (c.conntrackEveryProbe) (steps[steps.length - 1] as ProbeObservation).conntrack = conntrackNow(lab, c, fixed);
     }
   });
-  const conntrack: Record<string, string[]> = {};
   const rules: Record<string, string> = {};
-  for (const [name, n] of lab.nodes) {
-    conntrack[name] = normaliseConntrack(n.views.conntrack(), fixed, c.random === true);
-    rules[name] = withoutCounters(n.views.save(false));
-  }
-  return { steps, conntrack, rules };
+  for (const [name, n] of lab.nodes) rules[name] = withoutCounters(n.views.save(false));
+  return { steps, conntrack: conntrackNow(lab, c, fixed), rules };
 }

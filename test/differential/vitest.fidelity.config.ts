@@ -1,12 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
-/** `npm run fidelity` only: the report runs the whole differential suite once and prints its table. */
+/**
+ * `npm run fidelity` only (through fidelity.mjs): the case report, the scenario
+ * fuzzer's report when `--fuzz-scenarios` asks for it, and the rule fuzzer's
+ * reports (test/differential/fuzz-rules/*.report.ts) when `--fuzz-rules` does.
+ */
+const only = process.env.NFLAB_FIDELITY_ONLY;
+const include: string[] = [];
+if (only === undefined || only === 'cases') include.push('test/differential/fidelity.report.ts');
+if ((only === undefined || only === 'scenarios') && process.env.NFLAB_FUZZ_SCENARIOS)
+  include.push('test/differential/fuzz-scenarios/fuzz.report.ts');
+if ((only === undefined || only === 'rules') && process.env.NFLAB_FUZZ_RULES) include.push('test/differential/fuzz-rules/**/*.report.ts');
+
 export default defineConfig({
   test: {
     root: new URL('../..', import.meta.url).pathname,
-    include: ['test/differential/fidelity.report.ts'],
+    include,
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // The fuzzer's reports may be long runs; vitest's own default of 5 s per test does not apply to them.
+    passWithNoTests: false,
   },
 });
