@@ -320,7 +320,13 @@ export class SocketTable {
     this.delivered(skb, `udp:${l.port}`, l.app);
     const from = { addr: p.src, port: u.sport };
     const to = { addr: p.dst, port: u.dport };
-    l.onDatagram?.(from, to, p.payload, (data) => this.sendUdp(to, from, data, l.owner));
+    // A socket bound to the wildcard answers with sendto() and no IP_PKTINFO: the kernel picks the
+    // source by routing back to the peer, which on a multihomed node need not be the address asked.
+    l.onDatagram?.(from, to, p.payload, (data) => {
+      if (l.addr !== 0) return this.sendUdp(to, from, data, l.owner);
+      const s = this.sourceFor(from.addr, null, 0);
+      return 'error' in s ? s.error : this.sendUdp({ addr: s.src, port: to.port }, from, data, l.owner);
+    });
   }
 
   echoReply(skb: NodeSkb): void {
