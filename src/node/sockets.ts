@@ -290,6 +290,7 @@ export class SocketTable {
     }
     this.delivered(skb, `tcp:${l.port}`, l.app);
     const child = new TcpEndpoint(this.tcpIo, p.dst, t.dport, p.src, t.sport, 1460);
+    child.synackRetries = this.node.sysctlInt('net.ipv4.tcp_synack_retries', child.synackRetries);
     this.addTcp(child, l.owner, l.app);
     if (skb.tproxySocket) this.transparent.add(child);
     child.handlers = { onConnected: (e) => l.onAccept?.(e) };

@@ -53,6 +53,12 @@ export interface DiffCase {
   random?: boolean;
   /** Also compare every node's conntrack entries after every probe, not only at the end (the scenario fuzzer's cases). */
   conntrackEveryProbe?: boolean;
+  /**
+   * `net.ipv4.tcp_synack_retries` on every node of both sides. The fuzzer sets 0: a server's SYN-ACK
+   * retransmission (1 s after a SYN-ACK the client dropped) would land in a later probe, and the
+   * kernel's wall-clock gaps between probes are longer than nflab's virtual ones.
+   */
+  synackRetries?: number;
 }
 
 /** What one side saw for one probe run. */

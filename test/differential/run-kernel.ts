@@ -72,6 +72,8 @@ export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observ
   try {
     // nflab does not rate-limit ICMP errors; the kernel sends a few per destination and then one a second.
     for (const n of topo.nodes) lab.exec(n.name, ['sysctl', '-qw', 'net.ipv4.icmp_ratelimit=0']);
+    if (c.synackRetries !== undefined)
+      for (const n of topo.nodes) lab.exec(n.name, ['sysctl', '-qw', `net.ipv4.tcp_synack_retries=${c.synackRetries}`]);
     tracer = await TracedProber.start(lab);
     const steps: StepObservation[] = [];
     let before = saves(lab);

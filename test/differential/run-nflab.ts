@@ -68,6 +68,8 @@ function conntrackNow(lab: Lab, c: DiffCase, fixed: ReadonlySet<number>): Record
 
 export function observeNflab(c: DiffCase, topo: Topology): Observation {
   const lab = buildNflab(topo);
+  if (c.synackRetries !== undefined)
+    for (const n of lab.nodes.values()) n.sysctl.set('net.ipv4.tcp_synack_retries', String(c.synackRetries));
   const steps: StepObservation[] = [];
   let before = saves(lab);
   const fixed = new Set<number>();
