@@ -70,6 +70,12 @@ export class NeighbourTable {
     });
   }
 
+  /** Whether some next hop is still being resolved (the kernel's INCOMPLETE entries). */
+  resolving(): boolean {
+    for (const t of this.table.values()) for (const e of t.values()) if (!e.mac && e.timer) return true;
+    return false;
+  }
+
   /** An ARP message arrived on `dev`. */
   receive(dev: NetDev, arp: ArpMessage): void {
     const t = this.devTable(dev.name);

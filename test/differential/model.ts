@@ -59,6 +59,12 @@ export interface DiffCase {
    * kernel's wall-clock gaps between probes are longer than nflab's virtual ones.
    */
   synackRetries?: number;
+  /**
+   * After each probe, wait until no node is still resolving a next hop (ARP gives up after
+   * about 3 s and answers with host-unreachable), so that the failure counts in that probe on
+   * both sides rather than in whichever later probe the kernel's wall clock happens to reach.
+   */
+  settleArp?: boolean;
 }
 
 /** What one side saw for one probe run. */

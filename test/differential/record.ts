@@ -49,9 +49,11 @@ function canonical(v: unknown): unknown {
   return v;
 }
 
-/** What the kernel was asked: the topology (as parsed) and the steps. */
+/** What the kernel was asked: the topology (as parsed), the steps, and how the harness runs them. */
 export function caseFingerprint(c: DiffCase, topo: Topology): string {
-  const text = JSON.stringify(canonical({ topo: { ...topo, name: '' }, steps: c.steps, random: c.random === true }));
+  const how = { conntrackEveryProbe: c.conntrackEveryProbe, synackRetries: c.synackRetries, settleArp: c.settleArp };
+  const asked = Object.values(how).some((v) => v !== undefined) ? { how } : {};
+  const text = JSON.stringify(canonical({ topo: { ...topo, name: '' }, steps: c.steps, random: c.random === true, ...asked }));
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 

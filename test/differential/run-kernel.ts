@@ -60,6 +60,14 @@ async function probe(
   return { result, answer: r.answer, trace: r.steps === null ? null : traceByNode(r.steps) };
 }
 
+/** Waits (at most 5 s) until no namespace has an INCOMPLETE neighbour, then a moment for the host-unreachable it causes. */
+async function settleArp(lab: KernelLab): Promise<void> {
+  const resolving = () => lab.topo.nodes.some((n) => lab.exec(n.name, ['ip', 'neigh', 'show', 'nud', 'incomplete']).stdout.trim() !== '');
+  if (!resolving()) return;
+  for (let waited = 0; waited < 5000 && resolving(); waited += 200) await pause(200);
+  await pause(150);
+}
+
 function conntrackNow(lab: KernelLab, c: DiffCase, fixed: ReadonlySet<number>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const n of lab.topo.nodes) out[n.name] = normaliseConntrack(lab.conntrack(n.name), fixed, c.random === true);
@@ -96,6 +104,7 @@ export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observ
       if (s.sport) fixed.add(s.sport);
       for (let run = 0; run < (s.repeat ?? 1); run++) {
         const r = await probe(tracer, s);
+        if (c.settleArp) await settleArp(lab);
         const after = saves(lab);
         steps.push(
           probeObservation(

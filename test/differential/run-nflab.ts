@@ -60,6 +60,12 @@ export function buildNflab(topo: Topology): Lab {
   return built.value;
 }
 
+function settleArp(lab: Lab): void {
+  let n = 0;
+  const resolving = () => [...lab.nodes.values()].some((x) => x.neighbours.resolving());
+  while ((resolving() || !lab.quiet()) && lab.scheduler.step()) if (++n > MAX_EVENTS) throw new Error('nflab: ARP never settled');
+}
+
 function conntrackNow(lab: Lab, c: DiffCase, fixed: ReadonlySet<number>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [name, n] of lab.nodes) out[name] = normaliseConntrack(n.views.conntrack(), fixed, c.random === true);
@@ -88,6 +94,7 @@ export function observeNflab(c: DiffCase, topo: Topology): Observation {
     if (s.sport) fixed.add(s.sport);
     for (let run = 0; run < (s.repeat ?? 1); run++) {
       const r = runProbe(lab, s);
+      if (c.settleArp) settleArp(lab);
       const after = saves(lab);
       const trace = s.trace === false ? null : traceByNode((r.trace?.steps ?? []).filter(isRuleStep));
       steps.push(

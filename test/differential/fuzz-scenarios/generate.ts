@@ -274,5 +274,6 @@ export function scenarioCase(s: GenScenario): DiffCase {
     steps: s.steps,
     conntrackEveryProbe: true,
     synackRetries: 0,
+    settleArp: true,
   };
 }
