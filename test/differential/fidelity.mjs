@@ -8,6 +8,7 @@
  *   --fuzz-scenarios N    N generated scenarios (test/differential/fuzz-scenarios/)
  *   --fuzz-rules N        N generated rule commands (test/differential/fuzz-rules/)
  *   --seed S              the fuzzers' seed
+ *   --indices I,J,...     only these scenarios of the seed (to re-check disagreements)
  *   --shrink-out DIR      where shrunk disagreements are written as cases
  *   --only cases|scenarios|rules   run only that part
  *   --case REGEX          only the differential cases whose name matches
@@ -22,6 +23,7 @@ const flags = {
   '--fuzz-scenarios': ['NFLAB_FUZZ_SCENARIOS', true],
   '--fuzz-rules': ['NFLAB_FUZZ_RULES', true],
   '--seed': ['NFLAB_FUZZ_SEED', true],
+  '--indices': ['NFLAB_FUZZ_INDICES', true],
   '--shrink-out': ['NFLAB_SHRINK_OUT', true],
   '--only': ['NFLAB_FIDELITY_ONLY', true],
   '--case': ['NFLAB_CASES', true],

@@ -80,6 +80,9 @@ export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observ
   try {
     // nflab does not rate-limit ICMP errors; the kernel sends a few per destination and then one a second.
     for (const n of topo.nodes) lab.exec(n.name, ['sysctl', '-qw', 'net.ipv4.icmp_ratelimit=0']);
+    // nflab sends no ICMP redirects (a deliberate difference); a router forwarding back out of the
+    // interface a packet came in by would send one, on every interface, whatever `all` says.
+    for (const n of topo.nodes) lab.exec(n.name, ['sh', '-c', 'for f in /proc/sys/net/ipv4/conf/*/send_redirects; do echo 0 > "$f"; done']);
     if (c.synackRetries !== undefined)
       for (const n of topo.nodes) lab.exec(n.name, ['sysctl', '-qw', `net.ipv4.tcp_synack_retries=${c.synackRetries}`]);
     tracer = await TracedProber.start(lab);

@@ -28,7 +28,10 @@ describe.skipIf(!k.ok && !recordedOnly)(`scenario fuzzer: seed ${seed}, ${count}
       ].join('\n'),
     );
   });
-  for (let i = 0; i < count; i++) {
+  const indices = process.env.NFLAB_FUZZ_INDICES
+    ? process.env.NFLAB_FUZZ_INDICES.split(',').map(Number)
+    : Array.from({ length: count }, (_, i) => i);
+  for (const i of indices) {
     it(`fuzz-${seed}-${i}`, { timeout: 900_000 }, async () => {
       let o = await runScenario(seed, i, k.ok ? 'live' : 'recorded', recordedOnly ? FUZZ_RECORD_DIR : undefined);
       // Ask the kernel once more before calling it a disagreement: a loaded machine can answer late.
