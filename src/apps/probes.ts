@@ -8,6 +8,7 @@ import type { SocketOwner } from '../netfilter/types.js';
 import type { Node } from '../node/node.js';
 import type { SocketError } from '../node/tcp.js';
 import type { PacketTrace } from '../trace/steps.js';
+import { echoAnsweredBy } from '../node/icmp.js';
 import { parseEchoAnswer } from './echo-format.js';
 
 export type ProbeKind = 'connect' | 'send' | 'ping';
@@ -41,15 +42,19 @@ export interface ProbeOutcome {
 }
 
 /**
- * The result a Linux client reports for an errno. At the sender, a missing
- * route (ENETUNREACH) or a blackhole (EINVAL) is "no route"; an `unreachable`
- * or `prohibit` route says EHOSTUNREACH/EACCES, as an ICMP error would. From
- * the network (an ICMP error), every unreachable code is "unreachable".
+ * The result a Linux client reports for an errno. At the sender, a failing
+ * route lookup is "no route", whatever errno the route type gives: none
+ * (ENETUNREACH), a blackhole or a loopback source leaving the host (EINVAL),
+ * an `unreachable` (EHOSTUNREACH) or `prohibit` (EACCES) route; connect() and
+ * sendto() fail at once. From the network (an ICMP error), every unreachable
+ * code is "unreachable".
  */
 function classify(err: SocketError, kind: ProbeKind, atSender: boolean): ProbeResultName {
   switch (err) {
     case 'ENETUNREACH':
     case 'EINVAL':
+    case 'EHOSTUNREACH':
+    case 'EACCES':
       return atSender ? 'no-route' : 'unreachable';
     case 'ECONNREFUSED':
       // A ping answered by port-unreachable is not "refused": ping has no port.
@@ -188,13 +193,24 @@ export function pingProbe(node: Node, o: ProbeOptions, done: (r: ProbeOutcome) =
     r.trace = trace;
     done(r);
   };
-  const timer = timers.at(timers.now() + o.timeout, () => finish(outcome({ result: 'timeout' })));
+  // As for connect, the server is who answered and what it saw: the node that
+  // answered the echo request (even when its reply is lost), not the reply's source.
+  const payload = new Uint8Array(56);
+  const answered = (r: ProbeOutcome): ProbeOutcome => {
+    const by = echoAnsweredBy(payload);
+    if (by) {
+      r.server = by.node;
+      r.serverSees = formatIpv4(by.src);
+    }
+    return r;
+  };
+  const timer = timers.at(timers.now() + o.timeout, () => finish(answered(outcome({ result: 'timeout' }))));
   node.sockets.openPing({
     id,
-    onReply: (_seq, from) => finish(outcome({ result: 'reply', server: null, serverSees: formatIpv4(from) })),
-    onError: (err) => finish(outcome({ result: classify(err, 'ping', false), error: err })),
+    onReply: () => finish(answered(outcome({ result: 'reply' }))),
+    onError: (err) => finish(answered(outcome({ result: classify(err, 'ping', false), error: err }))),
   });
   let err: SocketError | null = null;
-  trace = firstTraceDuring(node, () => (err = node.sockets.sendPing(s.src, o.dst, id, 1, o.owner)));
+  trace = firstTraceDuring(node, () => (err = node.sockets.sendPing(s.src, o.dst, id, 1, o.owner, payload)));
   if (err) finish(outcome({ result: classify(err, 'ping', true), error: err }));
 }

@@ -38,7 +38,8 @@ export function startServer(node: Node, spec: ServerSpec): void {
         if (spec.app === 'echo')
           reply(
             encoder.encode(
-              echoAnswer(node.name, `${formatIpv4(from.addr)}:${from.port}`, `${formatIpv4(to.addr)}:${to.port}`, decoder.decode(data)),
+              // `local` is the socket's own name (getsockname), as the exported echo reports it: 0.0.0.0 when bound to the wildcard.
+              echoAnswer(node.name, `${formatIpv4(from.addr)}:${from.port}`, `${formatIpv4(spec.addr)}:${to.port}`, decoder.decode(data)),
             ),
           );
       },

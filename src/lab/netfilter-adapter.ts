@@ -43,19 +43,20 @@ class NetfilterAdapter implements NetfilterPort {
   }
 
   /**
-   * Conntrack runs in a namespace only once a rule needs it (a NAT target, a
-   * conntrack match, CT, ...), as the kernel enables it on demand and never
-   * turns it off again. A nat table by itself does not: its chains then see no
-   * packets at all, since NAT hooks only act on tracked packets.
+   * Conntrack runs in a namespace while a rule needs it (a NAT target, a
+   * conntrack match, CT, ...): the kernel registers its hooks with the first
+   * such rule and unregisters them when the last one is deleted, after which
+   * existing entries stay listed but are no longer applied. A nat table by
+   * itself does not: its chains then see no packets at all, since NAT hooks
+   * only act on tracked packets.
    */
   needsConntrack(): boolean {
-    if (this.ctNeeded) return true;
-    this.ctNeeded = this.scan();
+    this.ctNeeded ??= this.scan();
     return this.ctNeeded;
   }
 
   rulesChanged(): void {
-    if (!this.ctNeeded) this.ctNeeded = null;
+    this.ctNeeded = null;
   }
 
   private scan(): boolean {

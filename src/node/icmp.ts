@@ -3,7 +3,7 @@
  * replies, TCP resets for segments nobody wants, and REJECT's answers. Each is
  * a new locally generated packet and walks OUTPUT and POSTROUTING like any other.
  */
-import { isMulticast, LIMITED_BROADCAST } from '../packet/ipv4.js';
+import { isMulticast, LIMITED_BROADCAST, type Ipv4 } from '../packet/ipv4.js';
 import {
   clonePacket,
   ICMP_ADMIN_PROHIBITED,
@@ -162,6 +162,18 @@ export function icmpErrno(type: number, code: number): SocketError | null {
   }
 }
 
+/**
+ * Who answered an echo request, and the source it saw: keyed by the request's
+ * payload, which the reply carries back unchanged (NAT rewrites the id and the
+ * addresses, never the payload), so a ping client can name the node that
+ * answered it as a connect client names the server that accepted it.
+ */
+const echoAnswers = new WeakMap<Uint8Array, { node: string; src: Ipv4 }>();
+
+export function echoAnsweredBy(payload: Uint8Array): { node: string; src: Ipv4 } | undefined {
+  return echoAnswers.get(payload);
+}
+
 export function icmpReceive(node: Node, skb: NodeSkb): void {
   const icmp = skb.pkt.icmp;
   if (!icmp) return;
@@ -171,6 +183,7 @@ export function icmpReceive(node: Node, skb: NodeSkb): void {
       node.lab.tracer.end(skb.trace, 'delivered', node.name);
     }
     if (skb.pkt.dst === LIMITED_BROADCAST || skb.pktType !== 'unicast') return;
+    if (!echoAnswers.has(skb.pkt.payload)) echoAnswers.set(skb.pkt.payload, { node: node.name, src: skb.pkt.src });
     const reply: Packet = {
       src: skb.pkt.dst,
       dst: skb.pkt.src,

@@ -78,6 +78,8 @@ export function ipLocalOut(node: Node, pkt: Packet, o: LocalOutOptions): SocketE
   }
   skb.outIf = r.dev;
   skb.nextHop = r.via;
+  // ip_route_me_harder's failure is the hook's verdict: the sender sees the route's errno, not EPERM.
+  let rerouteErr: SocketError | null = null;
   const reroute = (s: NodeSkb): boolean => {
     r = node.routing.lookup({
       dst: s.pkt.dst,
@@ -88,15 +90,19 @@ export function ipLocalOut(node: Node, pkt: Packet, o: LocalOutOptions): SocketE
       tos: s.pkt.tos,
     });
     recordRoute(node, s, r);
-    if (routeError(r)) {
-      if (s.trace) node.lab.tracer.end(s.trace, 'no-route', node.name);
+    rerouteErr = routeError(r);
+    if (rerouteErr) {
+      if (s.trace) {
+        node.record(s.trace, { node: node.name, drop: { reason: `no route after OUTPUT (${rerouteErr})`, hook: 'OUTPUT' } });
+        node.lab.tracer.end(s.trace, 'no-route', node.name);
+      }
       return false;
     }
     s.outIf = r.dev;
     s.nextHop = r.via;
     return true;
   };
-  if (!runHook(node, 'OUTPUT', skb, reroute)) return 'EPERM';
+  if (!runHook(node, 'OUTPUT', skb, reroute)) return rerouteErr ?? 'EPERM';
   if (!runHook(node, 'POSTROUTING', skb)) return 'EPERM';
   const dev = node.dev(r.dev!)!;
   neighOutput(node, skb, dev, r.via ?? skb.pkt.dst);

@@ -70,13 +70,25 @@ export class NeighbourTable {
     });
   }
 
+  /** Whether some next hop is still being resolved (the kernel's INCOMPLETE entries). */
+  resolving(): boolean {
+    for (const t of this.table.values()) for (const e of t.values()) if (!e.mac && e.timer) return true;
+    return false;
+  }
+
   /** An ARP message arrived on `dev`. */
   receive(dev: NetDev, arp: ArpMessage): void {
     const t = this.devTable(dev.name);
     const e = t.get(arp.senderIp);
-    const forUs = this.node.isLocalAddress(arp.targetIp);
-    if (e || (forUs && arp.op === 'request')) this.learn(dev, arp.senderIp, arp.senderMac);
-    if (arp.op === 'request' && forUs) {
+    // arp_process answers (and learns the asker) only when routing the target from the sender
+    // through this device is local delivery: the rp_filter check of that input route applies.
+    const answer =
+      arp.op === 'request' &&
+      this.node.isLocalAddress(arp.targetIp) &&
+      (arp.senderIp === 0 ||
+        this.node.routing.lookup({ dst: arp.targetIp, src: arp.senderIp, mark: 0, iif: dev.name, oif: null, tos: 0 }).kind === 'local');
+    if (e || answer) this.learn(dev, arp.senderIp, arp.senderMac);
+    if (answer) {
       const reply: ArpMessage = {
         op: 'reply',
         senderMac: dev.mac,

@@ -253,8 +253,8 @@ export class SocketTable {
     this.pings.delete(id);
   }
 
-  sendPing(src: Ipv4, dst: Ipv4, id: number, seq: number, owner: SocketOwner): SocketError | null {
-    const pkt = this.packet(src, dst, { proto: PROTO_ICMP, icmp: { type: 8, code: 0, id, seq }, payload: new Uint8Array(56) });
+  sendPing(src: Ipv4, dst: Ipv4, id: number, seq: number, owner: SocketOwner, payload = new Uint8Array(56)): SocketError | null {
+    const pkt = this.packet(src, dst, { proto: PROTO_ICMP, icmp: { type: 8, code: 0, id, seq }, payload });
     const trace = this.node.lab.tracer.begin(this.node.name, pkt, 0);
     return ipLocalOut(this.node, pkt, { socket: owner, trace });
   }
@@ -290,6 +290,7 @@ export class SocketTable {
     }
     this.delivered(skb, `tcp:${l.port}`, l.app);
     const child = new TcpEndpoint(this.tcpIo, p.dst, t.dport, p.src, t.sport, 1460);
+    child.synackRetries = this.node.sysctlInt('net.ipv4.tcp_synack_retries', child.synackRetries);
     this.addTcp(child, l.owner, l.app);
     if (skb.tproxySocket) this.transparent.add(child);
     child.handlers = { onConnected: (e) => l.onAccept?.(e) };
@@ -320,7 +321,13 @@ export class SocketTable {
     this.delivered(skb, `udp:${l.port}`, l.app);
     const from = { addr: p.src, port: u.sport };
     const to = { addr: p.dst, port: u.dport };
-    l.onDatagram?.(from, to, p.payload, (data) => this.sendUdp(to, from, data, l.owner));
+    // A socket bound to the wildcard answers with sendto() and no IP_PKTINFO: the kernel picks the
+    // source by routing back to the peer, which on a multihomed node need not be the address asked.
+    l.onDatagram?.(from, to, p.payload, (data) => {
+      if (l.addr !== 0) return this.sendUdp(to, from, data, l.owner);
+      const s = this.sourceFor(from.addr, null, 0);
+      return 'error' in s ? s.error : this.sendUdp({ addr: s.src, port: to.port }, from, data, l.owner);
+    });
   }
 
   echoReply(skb: NodeSkb): void {

@@ -266,7 +266,7 @@ export class TcpEndpoint {
     if (!this.queue.length || this.state === 'TIME_WAIT' || this.state === 'CLOSED') return;
     const head = this.queue[0];
     const base = head.flags & TCP_SYN ? SYN_RTO : DATA_RTO;
-    const limit = head.flags & TCP_SYN ? SYN_RETRIES : DATA_RETRIES;
+    const limit = head.flags & TCP_SYN ? (this.state === 'SYN_RECV' ? this.synackRetries : SYN_RETRIES) : DATA_RETRIES;
     this.rtxTimer = this.io.timers.at(this.io.timers.now() + base * 2 ** this.rtxCount, () => {
       this.rtxTimer = null;
       if (this.rtxCount >= limit) return this.fail('ETIMEDOUT');
@@ -295,6 +295,9 @@ export class TcpEndpoint {
     this.onRemove?.(this);
     if (wasOpen) this.handlers.onClosed?.(this);
   }
+
+  /** SYN-ACK retransmissions of a passive open (`net.ipv4.tcp_synack_retries`, 5 by default). */
+  synackRetries = 5;
 
   /** Set by the socket table: called once when the endpoint is gone. */
   onRemove: ((ep: TcpEndpoint) => void) | null = null;

@@ -8,6 +8,7 @@
 import { filter, pair, routed, table } from './builders.js';
 import type { DiffCase } from './model.js';
 import { MORE_CASES } from './cases-more.js';
+import { ISSUE14_CASES } from './cases-issue14.js';
 
 const S = '10.0.0.2';
 const RS = '10.0.2.2';
@@ -372,4 +373,4 @@ const FILTER_CASES: DiffCase[] = [
   },
 ];
 
-export const CASES: DiffCase[] = [...FILTER_CASES, ...MORE_CASES];
+export const CASES: DiffCase[] = [...FILTER_CASES, ...MORE_CASES, ...ISSUE14_CASES];

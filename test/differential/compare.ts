@@ -1,5 +1,5 @@
 /**
- * Runs one case both ways and says where nflab and the kernel disagree: each
+ * Says where nflab and the kernel disagree: each
  * probe's result, server and what the server saw, the first packet's rule
  * steps, the counters the probe moved, and at the end every node's conntrack
  * entries and rules.
@@ -7,9 +7,7 @@
 import { formatDiagnostic } from '../../src/core/diagnostic.js';
 import { loadTopologyText } from '../../src/topology/load.js';
 import type { Topology } from '../../src/topology/model.js';
-import type { CaseResult, DiffCase, Difference, Observation, ProbeObservation, StepObservation } from './model.js';
-import { observeNflab } from './run-nflab.js';
-import { observeKernel } from './run-kernel.js';
+import type { DiffCase, Difference, Observation, ProbeObservation, StepObservation } from './model.js';
 
 export function caseTopology(c: DiffCase): Topology {
   const t = loadTopologyText(c.topology, `<case ${c.name}>`, process.cwd());
@@ -17,13 +15,8 @@ export function caseTopology(c: DiffCase): Topology {
   return t.value;
 }
 
-export async function compareCase(c: DiffCase, topo: Topology = caseTopology(c)): Promise<CaseResult> {
-  const nflab = observeNflab(c, topo);
-  const kernel = await observeKernel(c, topo);
-  return { name: c.name, differences: diffObservations(kernel, nflab), notes: notesOf(nflab) };
-}
-
-function notesOf(o: Observation): string[] {
+/** Steps neither side ran, for the report. */
+export function notesOf(o: Observation): string[] {
   return o.steps
     .filter((s) => s.kind === 'skip' && s.why === 'not run')
     .map((s) => `${s.label}: not run on either side (the kernel's clock cannot be fast-forwarded)`);
@@ -59,8 +52,7 @@ function diffProbe(k: ProbeObservation, n: ProbeObservation, out: Difference[]):
   if (k.result !== n.result) out.push({ where, aspect: 'result', kernel: k.result, nflab: n.result });
   if (k.resultOnly) return;
   if (k.server !== n.server) out.push({ where, aspect: 'server', kernel: show(k.server), nflab: show(n.server) });
-  // A ping has no server socket; who answered is the destination itself.
-  if (k.proto !== 'icmp' && k.sees !== n.sees) out.push({ where, aspect: 'server_sees', kernel: show(k.sees), nflab: show(n.sees) });
+  if (k.sees !== n.sees) out.push({ where, aspect: 'server_sees', kernel: show(k.sees), nflab: show(n.sees) });
   if (k.trace !== null && n.trace !== null) {
     const nodes = [...new Set([...Object.keys(k.trace), ...Object.keys(n.trace)])].sort();
     for (const node of nodes) {
@@ -77,6 +69,16 @@ function diffProbe(k: ProbeObservation, n: ProbeObservation, out: Difference[]):
     const a = list(kc.get(node));
     const b = list(nc.get(node));
     if (a !== b) out.push({ where: `${where} at ${node}`, aspect: 'counters', kernel: a, nflab: b });
+  }
+  if (k.conntrack !== undefined && n.conntrack !== undefined) diffConntrack(k.conntrack, n.conntrack, `${where} at`, out);
+}
+
+function diffConntrack(kernel: Record<string, string[]>, nflab: Record<string, string[]>, where: string, out: Difference[]): void {
+  for (const node of Object.keys(kernel).sort()) {
+    const a = kernel[node];
+    const b = nflab[node] ?? [];
+    if (a.length !== b.length || a.some((e, i) => e !== b[i]))
+      out.push({ where: `${where} ${node}`, aspect: 'conntrack', kernel: list(a), nflab: list(b) });
   }
 }
 
@@ -98,15 +100,7 @@ export function diffObservations(kernel: Observation, nflab: Observation): Diffe
     const n = nflab.steps[i];
     if (n !== undefined) diffStep(k, n, out);
   });
-  for (const node of Object.keys(kernel.conntrack).sort()) {
-    const a = kernel.conntrack[node];
-    const b = nflab.conntrack[node] ?? [];
-    const missing = a.filter((e) => !b.includes(e));
-    const extra = b.filter((e) => !a.includes(e));
-    if (missing.length || extra.length || a.length !== b.length) {
-      out.push({ where: `end at ${node}`, aspect: 'conntrack', kernel: list(a), nflab: list(b) });
-    }
-  }
+  diffConntrack(kernel.conntrack, nflab.conntrack, 'end at', out);
   for (const node of Object.keys(kernel.rules).sort()) {
     const a = kernel.rules[node].split('\n');
     const b = (nflab.rules[node] ?? '').split('\n');

@@ -60,7 +60,12 @@ export class TracedProber {
     ];
     const chain = (name: string, hook: string) =>
       `  chain ${name} {\n    type filter hook ${hook} priority -500; policy accept;\n${body.map((b) => `    ${b}\n`).join('')}  }\n`;
-    const text = `table ip nflab_trace {\n${chain('pre', 'prerouting')}${chain('out', 'output')}}\n`;
+    // Who answers a ping has no socket to say so: the echo request's source as it
+    // passed INPUT last (after nat INPUT) is noted in a set, on the node that answered.
+    const answered =
+      '  set pinged { type ipv4_addr; size 64; }\n' +
+      '  chain answered {\n    type filter hook input priority 500; policy accept;\n    icmp type echo-request add @pinged { ip saddr }\n  }\n';
+    const text = `table ip nflab_trace {\n${chain('pre', 'prerouting')}${chain('out', 'output')}${answered}}\n`;
     for (const n of lab.topo.nodes) {
       const r = lab.exec(n.name, ['nft', '-f', '-'], { stdin: text });
       if (r.code !== 0) throw new Error(`cannot add the nflab_trace table on ${n.name}: ${r.stderr.trim()}`);
@@ -111,7 +116,7 @@ export class TracedProber {
     const as = p.uid === undefined ? [] : ['setpriv', '--reuid', String(p.uid), '--regid', String(p.uid), '--clear-groups'];
     const client =
       p.kind === 'ping'
-        ? ['/usr/bin/python3', apps, 'ping', p.ip, String(PROBE_TIMEOUT_MS), String(tos)]
+        ? ['/usr/bin/python3', apps, 'ping', p.ip, String(PROBE_TIMEOUT_MS), String(tos), p.src ?? '']
         : [
             '/usr/bin/python3',
             apps,
@@ -127,6 +132,7 @@ export class TracedProber {
           ];
     const out = await runAsync(['ip', 'netns', 'exec', this.lab.ns(p.from), ...as, ...client]);
     const answer = parseProbe(out);
+    if (p.kind === 'ping') Object.assign(answer, this.pingAnswerer());
     if (!p.trace) return { answer, steps: null };
     // Let the monitors print what the last packets caused.
     await pause(60);
@@ -144,6 +150,19 @@ export class TracedProber {
       return s;
     });
     return { answer, steps };
+  }
+
+  /** The node whose INPUT saw the echo request, and its source there; empties every node's set for the next ping. */
+  private pingAnswerer(): { server?: string; serverSees?: string } {
+    let found: { server?: string; serverSees?: string } = {};
+    for (const n of this.lab.topo.nodes) {
+      // Two commands: in one nft batch the flush is applied before the listing is printed.
+      const r = this.lab.exec(n.name, ['nft', 'list', 'set', 'ip', 'nflab_trace', 'pinged']);
+      const m = /elements = \{ ([^}]*?) \}/s.exec(r.stdout);
+      if (m !== null) this.lab.exec(n.name, ['nft', 'flush', 'set', 'ip', 'nflab_trace', 'pinged']);
+      if (m !== null && found.server === undefined) found = { server: n.name, serverSees: m[1].split(',')[0].trim() };
+    }
+    return found;
   }
 
   /** nft reports rule handles; iptables counts positions. Each iptables rule is one nft rule, in order. */

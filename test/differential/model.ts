@@ -51,6 +51,20 @@ export interface DiffCase {
   source?: string;
   /** Rules pick backends at random (`statistic --mode random`): probes compare results only, conntrack its original tuples. */
   random?: boolean;
+  /** Also compare every node's conntrack entries after every probe, not only at the end (the scenario fuzzer's cases). */
+  conntrackEveryProbe?: boolean;
+  /**
+   * `net.ipv4.tcp_synack_retries` on every node of both sides. The fuzzer sets 0: a server's SYN-ACK
+   * retransmission (1 s after a SYN-ACK the client dropped) would land in a later probe, and the
+   * kernel's wall-clock gaps between probes are longer than nflab's virtual ones.
+   */
+  synackRetries?: number;
+  /**
+   * After each probe, wait until no node is still resolving a next hop (ARP gives up after
+   * about 3 s and answers with host-unreachable), so that the failure counts in that probe on
+   * both sides rather than in whichever later probe the kernel's wall clock happens to reach.
+   */
+  settleArp?: boolean;
 }
 
 /** What one side saw for one probe run. */
@@ -67,6 +81,8 @@ export interface ProbeObservation {
   trace: Record<string, string[]> | null;
   /** Rule and policy counters that moved during the probe: `node table line +packets[:bytes]`; null when not comparable. */
   counters: string[] | null;
+  /** Every node's normalised conntrack entries right after the probe (cases with `conntrackEveryProbe`). */
+  conntrack?: Record<string, string[]>;
 }
 
 export interface ExecObservation {

@@ -13,6 +13,7 @@ import {
   type DiffCase,
   MAX_WAIT_MS,
   type Observation,
+  type ProbeObservation,
   type ProbeSpec,
   probeObservation,
   probeProto,
@@ -59,12 +60,31 @@ async function probe(
   return { result, answer: r.answer, trace: r.steps === null ? null : traceByNode(r.steps) };
 }
 
+/** Waits (at most 5 s) until no namespace has an INCOMPLETE neighbour, then a moment for the host-unreachable it causes. */
+async function settleArp(lab: KernelLab): Promise<void> {
+  const resolving = () => lab.topo.nodes.some((n) => lab.exec(n.name, ['ip', 'neigh', 'show', 'nud', 'incomplete']).stdout.trim() !== '');
+  if (!resolving()) return;
+  for (let waited = 0; waited < 5000 && resolving(); waited += 200) await pause(200);
+  await pause(150);
+}
+
+function conntrackNow(lab: KernelLab, c: DiffCase, fixed: ReadonlySet<number>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const n of lab.topo.nodes) out[n.name] = normaliseConntrack(lab.conntrack(n.name), fixed, c.random === true);
+  return out;
+}
+
 export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observation> {
   const lab = KernelLab.up(topo);
   let tracer: TracedProber | null = null;
   try {
     // nflab does not rate-limit ICMP errors; the kernel sends a few per destination and then one a second.
     for (const n of topo.nodes) lab.exec(n.name, ['sysctl', '-qw', 'net.ipv4.icmp_ratelimit=0']);
+    // nflab sends no ICMP redirects (a deliberate difference); a router forwarding back out of the
+    // interface a packet came in by would send one, on every interface, whatever `all` says.
+    for (const n of topo.nodes) lab.exec(n.name, ['sh', '-c', 'for f in /proc/sys/net/ipv4/conf/*/send_redirects; do echo 0 > "$f"; done']);
+    if (c.synackRetries !== undefined)
+      for (const n of topo.nodes) lab.exec(n.name, ['sysctl', '-qw', `net.ipv4.tcp_synack_retries=${c.synackRetries}`]);
     tracer = await TracedProber.start(lab);
     const steps: StepObservation[] = [];
     let before = saves(lab);
@@ -87,6 +107,7 @@ export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observ
       if (s.sport) fixed.add(s.sport);
       for (let run = 0; run < (s.repeat ?? 1); run++) {
         const r = await probe(tracer, s);
+        if (c.settleArp) await settleArp(lab);
         const after = saves(lab);
         steps.push(
           probeObservation(
@@ -99,15 +120,12 @@ export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observ
           ),
         );
         before = after;
+        if (c.conntrackEveryProbe) (steps[steps.length - 1] as ProbeObservation).conntrack = conntrackNow(lab, c, fixed);
       }
     }
-    const conntrack: Record<string, string[]> = {};
     const rules: Record<string, string> = {};
-    for (const n of topo.nodes) {
-      conntrack[n.name] = normaliseConntrack(lab.conntrack(n.name), fixed, c.random === true);
-      rules[n.name] = withoutCounters(lab.save(n.name));
-    }
-    return { steps, conntrack, rules };
+    for (const n of topo.nodes) rules[n.name] = withoutCounters(lab.save(n.name));
+    return { steps, conntrack: conntrackNow(lab, c, fixed), rules };
   } finally {
     tracer?.stop();
     lab.down();

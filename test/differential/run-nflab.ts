@@ -11,6 +11,7 @@ import {
   MAX_WAIT_MS,
   type Observation,
   PROBE_TIMEOUT_MS,
+  type ProbeObservation,
   type ProbeSpec,
   probeObservation,
   probeProto,
@@ -59,8 +60,22 @@ export function buildNflab(topo: Topology): Lab {
   return built.value;
 }
 
+function settleArp(lab: Lab): void {
+  let n = 0;
+  const resolving = () => [...lab.nodes.values()].some((x) => x.neighbours.resolving());
+  while ((resolving() || !lab.quiet()) && lab.scheduler.step()) if (++n > MAX_EVENTS) throw new Error('nflab: ARP never settled');
+}
+
+function conntrackNow(lab: Lab, c: DiffCase, fixed: ReadonlySet<number>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, n] of lab.nodes) out[name] = normaliseConntrack(n.views.conntrack(), fixed, c.random === true);
+  return out;
+}
+
 export function observeNflab(c: DiffCase, topo: Topology): Observation {
   const lab = buildNflab(topo);
+  if (c.synackRetries !== undefined)
+    for (const n of lab.nodes.values()) n.sysctl.set('net.ipv4.tcp_synack_retries', String(c.synackRetries));
   const steps: StepObservation[] = [];
   let before = saves(lab);
   const fixed = new Set<number>();
@@ -79,6 +94,7 @@ export function observeNflab(c: DiffCase, topo: Topology): Observation {
     if (s.sport) fixed.add(s.sport);
     for (let run = 0; run < (s.repeat ?? 1); run++) {
       const r = runProbe(lab, s);
+      if (c.settleArp) settleArp(lab);
       const after = saves(lab);
       const trace = s.trace === false ? null : traceByNode((r.trace?.steps ?? []).filter(isRuleStep));
       steps.push(
@@ -92,13 +108,10 @@ export function observeNflab(c: DiffCase, topo: Topology): Observation {
         ),
       );
       before = after;
+      if (c.conntrackEveryProbe) (steps[steps.length - 1] as ProbeObservation).conntrack = conntrackNow(lab, c, fixed);
     }
   });
-  const conntrack: Record<string, string[]> = {};
   const rules: Record<string, string> = {};
-  for (const [name, n] of lab.nodes) {
-    conntrack[name] = normaliseConntrack(n.views.conntrack(), fixed, c.random === true);
-    rules[name] = withoutCounters(n.views.save(false));
-  }
-  return { steps, conntrack, rules };
+  for (const [name, n] of lab.nodes) rules[name] = withoutCounters(n.views.save(false));
+  return { steps, conntrack: conntrackNow(lab, c, fixed), rules };
 }

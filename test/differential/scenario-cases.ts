@@ -21,13 +21,27 @@ export const SCENARIO_DIR = resolve(import.meta.dirname, '../../scenarios');
  */
 export const MAX_REPEAT = 5;
 
-function toCaseSteps(s: Step): CaseStep[] {
+/**
+ * A probe that repeats an earlier one (same node, destination, protocol and
+ * source) gets a source port of its own, from here up. Linux picks connect()
+ * ports by a keyed hash of the addresses and may hand out the port of a
+ * connection just closed, whose conntrack entry (TIME_WAIT) the new SYN then
+ * meets; nflab picks from its seeded RNG. Neither choice is behaviour under
+ * test, and pinning the port makes both sides ask the same question.
+ */
+const REPEAT_SPORT_BASE = 41000;
+
+function toCaseSteps(s: Step, seen: Set<string>): CaseStep[] {
   switch (s.kind) {
     case 'connect':
     case 'send':
     case 'ping': {
       const proto = s.proto === 'icmp' ? undefined : s.proto;
       const repeat = Math.min(s.repeat, MAX_REPEAT);
+      const src = s.src === null ? undefined : formatIpv4(s.src);
+      const key = `${s.kind} ${s.from} ${s.to} ${proto ?? ''} ${src ?? ''}`;
+      const again = s.kind !== 'ping' && s.sport === null && repeat === 1 && seen.has(key);
+      seen.add(key);
       return [
         {
           kind: s.kind,
@@ -35,8 +49,8 @@ function toCaseSteps(s: Step): CaseStep[] {
           to: s.to,
           proto,
           uid: s.uid || undefined,
-          src: s.src === null ? undefined : formatIpv4(s.src),
-          sport: s.sport ?? undefined,
+          src,
+          sport: s.sport ?? (again ? REPEAT_SPORT_BASE + seen.size : undefined),
           repeat,
           resultOnly: s.repeat > 1,
         },
@@ -77,7 +91,7 @@ export function scenarioCases(dir = SCENARIO_DIR): Array<{ c: DiffCase; topo: To
       name: `scenario ${f}`,
       covers: ['bundled scenario'],
       topology: '',
-      steps: sc.steps.flatMap(toCaseSteps),
+      steps: ((seen) => sc.steps.flatMap((st) => toCaseSteps(st, seen)))(new Set<string>()),
       source: `scenarios/${f}`,
       random,
     };

@@ -17,7 +17,7 @@ import { handlePositions, orderNodeTraces, parseNftTrace, type TraceStep, type R
 export type { CtEntry, TraceStep };
 
 /** Every namespace this harness makes starts with this, then the pid, so a sweep can tell stale runs from live ones. */
-export const HARNESS_PREFIX = 'nfk';
+export const HARNESS_PREFIX = 'nfs';
 const STALE = new RegExp(`^${HARNESS_PREFIX}(\\d+)x\\d+-`);
 
 export interface Availability {
@@ -25,8 +25,11 @@ export interface Availability {
   why: string;
 }
 
+/** spawnSync's default 1 MiB would cut a large ruleset's iptables-save or conntrack listing short. */
+const MAX_OUTPUT = 256 * 1024 * 1024;
+
 function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}) {
-  const r = spawnSync(cmd, args, { input: opts.input, timeout: opts.timeoutMs ?? 20_000, encoding: 'utf8' });
+  const r = spawnSync(cmd, args, { input: opts.input, timeout: opts.timeoutMs ?? 20_000, encoding: 'utf8', maxBuffer: MAX_OUTPUT });
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
 }
 
@@ -203,6 +206,7 @@ export class KernelLab {
       env: { ...process.env, NFLAB_PREFIX: this.prefix },
       encoding: 'utf8',
       timeout: 60_000,
+      maxBuffer: MAX_OUTPUT,
     });
     return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
   }

@@ -103,9 +103,12 @@ def serve(node, app, proto, addr, port, source):
             text = data.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
             s.sendto(echo_line(node, peer, s.getsockname(), text), peer)
 
-# A failure the sender's own stack reports before anything is sent.
-SYNC = {errno.ENETUNREACH: "no-route", errno.EINVAL: "no-route", errno.EHOSTUNREACH: "unreachable",
-        errno.EACCES: "unreachable", errno.EPERM: "timeout", errno.ECONNREFUSED: "refused"}
+# A failure the sender's own stack reports before anything is sent. A failing route
+# lookup is "no-route" whatever its errno: no route (ENETUNREACH), a blackhole or a
+# loopback source leaving the host (EINVAL), an unreachable (EHOSTUNREACH) or a
+# prohibit (EACCES) route. From the network, EHOSTUNREACH comes later (ASYNC).
+SYNC = {errno.ENETUNREACH: "no-route", errno.EINVAL: "no-route", errno.EHOSTUNREACH: "no-route",
+        errno.EACCES: "no-route", errno.EPERM: "timeout", errno.ECONNREFUSED: "refused"}
 # A failure that came back from the network (ICMP error or RST).
 ASYNC = {errno.ECONNREFUSED: "refused", errno.ETIMEDOUT: "timeout"}
 
@@ -189,8 +192,10 @@ def csum(b):
     t += t >> 16
     return ~t & 0xFFFF
 
-def ping(ip, timeout, tos):
+def ping(ip, timeout, tos, src=""):
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    if src:
+        s.bind((src, 0))
     if tos:
         s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, tos)
     ident = os.getpid() & 0xFFFF
@@ -229,9 +234,9 @@ def main(a):
         return connect(proto, ip, int(port), src, int(sport), int(timeout_ms) / 1000, int(tos), line)
     elif a[0] == "ping":
         ip, timeout_ms, tos = a[1:4]
-        return ping(ip, int(timeout_ms) / 1000, int(tos))
+        return ping(ip, int(timeout_ms) / 1000, int(tos), a[4] if len(a) > 4 else "")
     else:
-        sys.exit("usage: apps.py serve NODE APP PROTO ADDR PORT SOURCE | connect PROTO IP PORT SRC SPORT TIMEOUT_MS TOS LINE | ping IP TIMEOUT_MS TOS")
+        sys.exit("usage: apps.py serve NODE APP PROTO ADDR PORT SOURCE | connect PROTO IP PORT SRC SPORT TIMEOUT_MS TOS LINE | ping IP TIMEOUT_MS TOS [SRC]")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
