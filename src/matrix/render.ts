@@ -35,9 +35,11 @@ function symbol(c: CellResult): string {
   }
 }
 
-const LEGEND =
-  'legend: + reached   * reached through DNAT/REDIRECT   R refused   T timeout (dropped)\n' +
-  '        U unreachable (ICMP error)   N no route   ? unsettled (a loop?) or other';
+const LEGEND = [
+  'legend: + reached   * reached through DNAT/REDIRECT   R refused',
+  '        T timeout (dropped)   U unreachable (ICMP error)   N no route',
+  '        ? unsettled (a loop?) or other',
+].join('\n');
 
 /** Column labels: A..Z, or 1..N when there are more sources than letters. */
 function labels(n: number): string[] {
@@ -91,7 +93,7 @@ export function renderMatrixText(title: string, plan: MatrixPlan, cells: CellRes
     plan.to.forEach((d, r) => {
       const marks = span.map((_, j) => symbol(byKey.get(`${plan.from[start + j]}|${rows[r]}`)!).padStart(colW)).join('');
       // Why the row is there, as far as the line has room: only a single block has any.
-      const room = WIDTH - used - 2;
+      const room = cols.length <= perBlock ? WIDTH - used - 2 : 0;
       const why = room >= 8 ? `  ${d.why.length > room ? d.why.slice(0, room - 1) + '…' : d.why}` : '';
       out.push(`${rows[r].padEnd(rowW)}${marks}${why}`.trimEnd());
     });
@@ -110,12 +112,6 @@ function cause(c: CellResult): string {
   return c.result === 'unsettled' ? 'the lab never settled (a proxy or forwarding loop?)' : describeStep(c.decided_by);
 }
 
-function side(c: CellResult | null): string {
-  if (!c) return 'no such cell (the source node is not in this topology)';
-  const server = c.server ? `, server ${c.server}${c.server_sees ? ` saw ${c.server_sees}` : ''}` : '';
-  return `${c.result}${server}; ${cause(c)}`;
-}
-
 /** What changed about a cell, in words: which of result, server, what it saw and the deciding rule. */
 function why(d: Difference): string {
   const a = d.a;
@@ -124,18 +120,36 @@ function why(d: Difference): string {
   const parts: string[] = [];
   if (a.result !== b.result) parts.push(`result ${a.result} → ${b.result}`);
   if (a.server !== b.server) parts.push(`server ${a.server ?? 'none'} → ${b.server ?? 'none'}`);
-  else if (a.server_sees !== b.server_sees) parts.push(`server saw ${a.server_sees ?? 'nothing'} → ${b.server_sees ?? 'nothing'}`);
+  else if (a.server_sees !== b.server_sees) parts.push('the server saw another peer');
   if (describeStep(a.decided_by) !== describeStep(b.decided_by)) parts.push('deciding rule changed');
   return parts.join('; ') || 'deciding rule changed';
 }
 
+/** Cells that changed the same way (same results, servers and deciding rules on each side) are listed under one heading. */
 export function renderDiffText(aName: string, bName: string, total: number, diffs: Difference[]): string {
   if (!diffs.length) return `no difference: all ${total} cells are the same in ${aName} and ${bName}\n`;
-  const out = [`${diffs.length} of ${total} cells differ (a: ${aName}, b: ${bName}):`];
+  const groups = new Map<string, Difference[]>();
   for (const d of diffs) {
-    out.push('', `${d.from} → ${d.to} ${d.proto}: ${why(d)}`);
-    out.push(`  a: ${side(d.a)}`);
-    out.push(`  b: ${side(d.b)}`);
+    const key = [why(d), sideBrief(d.a), sideBrief(d.b)].join('\n');
+    groups.set(key, [...(groups.get(key) ?? []), d]);
   }
+  const out = [`${diffs.length} of ${total} cells differ (a: ${aName}, b: ${bName}):`];
+  for (const [key, ds] of groups) {
+    const [head, a, b] = key.split('\n');
+    out.push('', `${head} (${ds.length} cell${ds.length === 1 ? '' : 's'}):`, `  a: ${a}`, `  b: ${b}`);
+    out.push(
+      ...packLine(
+        '  cells: ',
+        ds.map((d) => `${d.from} → ${d.to}`),
+        '         ',
+      ),
+    );
+  }
+  out.push('', '--json gives each cell in full, with what its server saw.');
   return out.join('\n') + '\n';
+}
+
+function sideBrief(c: CellResult | null): string {
+  if (!c) return 'no such cell (the source node is not in this topology)';
+  return `${c.result}${c.server ? `, server ${c.server}` : ''}; ${cause(c)}`;
 }
