@@ -20,6 +20,8 @@ usage:
   nflab check TOPOLOGY|SCENARIO...
   nflab export TOPOLOGY --format netns [--prefix P]
   nflab save TOPOLOGY --node NODE [-c] [-t TABLE] [--after SCENARIO]
+  nflab matrix TOPOLOGY [--from NODE,...] [--to auto|IP:PORT,...] [--proto tcp|udp] [--seed N]
+                 [--against TOPOLOGY] [--json]
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -48,7 +48,7 @@ function labels(n: number): string[] {
 
 /** `node1 nat/KUBE-SEP-X #2 DNAT: -A ...` or `node1 filter/FORWARD policy DROP`. */
 export function describeStep(s: RuleTraceStep | null): string {
-  if (!s) return 'no rule (routing or sockets decided)';
+  if (!s) return 'no rule decided (routing or the socket table did)';
   const where = `${s.node} ${s.table}/${s.chain}`;
   if (s.policy) return `${where} policy ${s.verdict}`;
   return `${where} #${s.rule} ${s.target ?? s.verdict}: ${s.rule_text ?? ''}`.trimEnd();
@@ -109,7 +109,9 @@ export function renderMatrixText(title: string, plan: MatrixPlan, cells: CellRes
 }
 
 function cause(c: CellResult): string {
-  return c.result === 'unsettled' ? 'the lab never settled (a proxy or forwarding loop?)' : describeStep(c.decided_by);
+  if (c.result === 'unsettled') return 'the lab never settled (a proxy or forwarding loop?)';
+  if (!c.decided_by && reached(c)) return 'no rule decided (delivered as addressed)';
+  return describeStep(c.decided_by);
 }
 
 /** What changed about a cell, in words: which of result, server, what it saw and the deciding rule. */
