@@ -251,6 +251,39 @@ const completion: Command = async (argv) => {
   return 0;
 };
 
+/** `nflab matrix`: the work is in src/matrix; here a topology that does not load or build is exit 2 (bad input, not a finding). */
+const matrix: Command = async (argv) => {
+  const p = parseArgs(argv, flagSpecs(def('matrix')));
+  if (p.positional.length !== 1) throw new UsageError('matrix needs one topology file');
+  const m = await import('../matrix/command.js');
+  const { MatrixInputError } = await import('../matrix/matrix.js');
+  const load = (name: string) => {
+    const r = loadTopologyFile(name);
+    const built = r.ok ? Lab.build(r.value, { seed: 1, record: false }) : r;
+    if (!built.ok) throw new ExitError(2, built.error.slice(0, 1));
+    return { name, topo: (r as { value: Topology }).value };
+  };
+  try {
+    const seed = Number(flag(p, 'seed') ?? 1);
+    if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed takes a whole number');
+    const opts = {
+      from: m.parseFrom(flag(p, 'from')),
+      to: m.parseTo(flag(p, 'to')),
+      proto: m.parseProto(flag(p, 'proto')),
+      seed,
+      json: has(p, 'json'),
+    };
+    const a = load(p.positional[0]);
+    const against = flag(p, 'against');
+    const r = against ? m.matrixAgainst(a, load(against), opts) : m.matrixOne(a, opts);
+    process.stdout.write(r.stdout);
+    return r.code;
+  } catch (e) {
+    if (e instanceof MatrixInputError) throw new UsageError(e.message);
+    throw e;
+  }
+};
+
 export const commands: Record<string, Command> = {
   run,
   check,
@@ -262,4 +295,5 @@ export const commands: Record<string, Command> = {
   completion,
   'snapshot-script': snapshotScript,
   import: importCmd,
+  matrix,
 };

@@ -193,6 +193,26 @@ export const COMMANDS: CommandDef[] = [
     ],
   },
   {
+    name: 'matrix',
+    usage: 'TOPOLOGY [--from NODE,...] [--to auto|IP:PORT,...] [--proto tcp|udp] [--seed N] [--against TOPOLOGY] [--json]',
+    summary: 'who reaches what, and the rule that decided each cell; --against: only the cells a change alters (exit 1)',
+    positional: 'topology',
+    options: [
+      { name: 'from', value: true, arg: 'NODE,...', kind: 'text', help: 'source nodes (default: every node with an address)' },
+      {
+        name: 'to',
+        value: true,
+        arg: 'auto|IP:PORT,...',
+        kind: 'text',
+        help: 'destinations (default auto: listeners and DNAT/REDIRECT targets)',
+      },
+      { name: 'proto', value: true, arg: 'PROTO', kind: 'proto', choices: ['tcp', 'udp'], help: 'tcp (default) or udp' },
+      { name: 'seed', value: true, arg: 'N', kind: 'text', help: 'the seed of every cell (default 1)' },
+      { name: 'against', value: true, arg: 'TOPOLOGY', kind: 'topology', help: 'print only the cells that differ from this topology' },
+      { name: 'json', help: 'print JSON' },
+    ],
+  },
+  {
     name: 'snapshot-script',
     usage: '',
     summary: 'print the POSIX sh script that snapshots a real host into a bundle (run it there as root)',

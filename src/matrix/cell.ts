@@ -1,0 +1,96 @@
+/**
+ * One cell of a matrix: one probe on a fresh lab built from the topology, so no
+ * cell sees another's conntrack entries, ARP caches or counters. A pure function
+ * of (topology, seed, cell): a worker thread can run it as it is.
+ */
+import { Lab } from '../lab/lab.js';
+import { parseIpv4 } from '../packet/ipv4.js';
+import type { ProbeOutcome } from '../apps/probes.js';
+import { isRuleStep, type PacketTrace, type RuleTraceStep } from '../trace/steps.js';
+import type { Topology } from '../topology/model.js';
+import type { Proto } from './destinations.js';
+
+export interface CellSpec {
+  from: string;
+  /** `IP:PORT`. */
+  to: string;
+  proto: Proto;
+}
+
+export interface CellResult extends CellSpec {
+  /** What the client saw: connected, refused, timeout, unreachable, no-route (tcp); delivered, timeout, ... (udp). */
+  result: string;
+  /** The node whose socket answered. */
+  server: string | null;
+  /** The peer address the server saw, `ip:port`. */
+  server_sees: string | null;
+  /** The rule or policy step that dropped, rejected or DNATed the first packet; null when no rule decided. */
+  decided_by: RuleTraceStep | null;
+}
+
+function isNatStep(s: RuleTraceStep): boolean {
+  return s.target === 'DNAT' || s.target === 'REDIRECT';
+}
+
+function isDropStep(s: RuleTraceStep): boolean {
+  return s.verdict === 'DROP' && (s.policy === true || s.rule !== null);
+}
+
+/**
+ * The deciding step of the first packet: where it was dropped or rejected, the
+ * last DROP verdict (a rule's, or a chain policy's); where it went on, its first
+ * DNAT or REDIRECT. Otherwise nothing decided: routing, the socket table or
+ * rp_filter did.
+ */
+export function decidingStep(trace: PacketTrace | null): RuleTraceStep | null {
+  if (!trace) return null;
+  const rules = trace.steps.filter(isRuleStep);
+  if (trace.outcome === 'dropped' || trace.outcome === 'rejected') {
+    for (let i = rules.length - 1; i >= 0; i--) if (isDropStep(rules[i])) return rules[i];
+    return null;
+  }
+  return rules.find(isNatStep) ?? null;
+}
+
+/**
+ * Events one cell may take. A probe settles in a few hundred; a lab that loops
+ * (a transparent proxy whose own connection is redirected back to it) never
+ * does, and would otherwise run until memory ran out.
+ */
+const MAX_EVENTS = 20_000;
+/** Virtual time a probe waits for its answer: as `nflab trace` does. */
+const TIMEOUT_US = 900_000;
+
+/** Runs one cell. The lab is built here and thrown away; the caller rules out topologies that do not build. */
+export function runCell(topo: Topology, seed: number, cell: CellSpec): CellResult {
+  const built = Lab.build(topo, { seed });
+  if (!built.ok) throw new Error(`the topology does not build: ${built.error[0]?.message ?? ''}`);
+  const lab = built.value;
+  const [addr, port] = cell.to.split(':');
+  let out: ProbeOutcome | null = null;
+  lab.probe(
+    cell.proto === 'udp' ? 'send' : 'connect',
+    cell.from,
+    {
+      dst: parseIpv4(addr)!,
+      port: Number(port),
+      proto: cell.proto,
+      owner: { uid: 0, gid: 0, groups: [] },
+      src: null,
+      sport: null,
+      timeout: TIMEOUT_US,
+      line: `nflab matrix ${cell.to}\n`,
+    },
+    (r) => (out = r),
+  );
+  // Only the client's answer matters: the cell stops there, not when the lab is quiet.
+  for (let n = 0; out === null && n < MAX_EVENTS && lab.scheduler.step(); n++);
+  const o = out as ProbeOutcome | null;
+  return {
+    ...cell,
+    result: o?.result ?? 'unsettled',
+    server: o?.server ?? null,
+    server_sees: o?.serverSees ?? null,
+    decided_by: decidingStep(o?.trace ?? null),
+  };
+}

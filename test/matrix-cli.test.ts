@@ -1,0 +1,232 @@
+/** `nflab matrix` as users run it: the built program on bundled topologies and edited copies of them. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+const bin = join(root, 'bin', 'nflab.js');
+const kube = join(root, 'topologies', 'kube-proxy.yaml');
+const docker = join(root, 'topologies', 'docker-port-mapping.yaml');
+const tmp = mkdtempSync(join(tmpdir(), 'nflab-matrix-'));
+
+function nflab(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface Cell {
+  from: string;
+  to: string;
+  proto: string;
+  result: string;
+  server: string | null;
+  server_sees: string | null;
+  decided_by: {
+    node: string;
+    table: string;
+    chain: string;
+    rule: number | null;
+    target?: string;
+    policy?: boolean;
+    rule_text?: string;
+  } | null;
+}
+
+const SERVICES = ['10.96.0.10:80', '10.244.1.1:30080', '192.0.2.1:30080'];
+const PODS = ['10.244.1.2:8080', '10.244.1.3:8080', '10.244.1.4:8080'];
+const KUBE_NODES = ['client', 'node1', 'node1/web-a', 'node1/web-b', 'node1/web-c', 'node1/client-pod'];
+/** The DNAT rule of the endpoint that seed 1 picks for every Service cell (web-a). */
+const WEB_A_DNAT =
+  '-A KUBE-SEP-UIQK3OSOSTRHRPBX -p tcp -m comment --comment "default/web:http" -m tcp -j DNAT --to-destination 10.244.1.2:8080';
+
+function withoutLine(file: string, line: string, name: string): string {
+  const text = readFileSync(file, 'utf8');
+  const kept = text
+    .split('\n')
+    .filter((l) => l.trim() !== line)
+    .join('\n');
+  expect(kept).not.toBe(text);
+  const out = join(tmp, name);
+  writeFileSync(out, kept);
+  return out;
+}
+
+describe('nflab matrix', () => {
+  it('finds the kube-proxy lab ClusterIP, NodePorts on every node address and pod sockets, and names the DNAT that decided', () => {
+    const r = nflab('matrix', kube, '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const cells = (JSON.parse(r.stdout) as { cells: Cell[] }).cells;
+    expect([...new Set(cells.map((c) => c.to))].sort()).toEqual([...SERVICES, ...PODS].sort());
+    expect([...new Set(cells.map((c) => c.from))]).toEqual(KUBE_NODES);
+    expect(cells).toHaveLength(36);
+    for (const c of cells) {
+      expect(Object.keys(c)).toEqual(['from', 'to', 'proto', 'result', 'server', 'server_sees', 'decided_by']);
+      expect(c.result).toBe('connected');
+      if (PODS.includes(c.to)) {
+        expect(c.decided_by).toBeNull();
+        expect(c.server).toBe(`node1/web-${'abc'[PODS.indexOf(c.to)]}`);
+      } else {
+        expect(c.decided_by).toMatchObject({ node: 'node1', table: 'nat', chain: 'KUBE-SEP-UIQK3OSOSTRHRPBX', rule: 2, target: 'DNAT' });
+        expect(c.decided_by!.rule_text).toBe(WEB_A_DNAT);
+        expect(c.server).toBe('node1/web-a');
+      }
+    }
+    // Masqueraded when it came from outside the pod network: the pod sees the node's cni0 address.
+    expect(cells.find((c) => c.from === 'client' && c.to === '10.96.0.10:80')!.server_sees).toMatch(/^10\.244\.1\.1:/);
+  });
+
+  it('gives the same matrix on every run, and a grid that fits 80 columns with its legend', () => {
+    const a = nflab('matrix', kube);
+    const b = nflab('matrix', kube);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    // The grid and legend fit; the list of deciding rules below them quotes rules whole.
+    for (const line of a.stdout.split('\nnot reached')[0].split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+    expect(a.stdout).toContain('legend: + reached   * reached through DNAT/REDIRECT');
+    expect(a.stdout).toMatch(/^10\.96\.0\.10:80 +(\* +){5}\* +DNAT node1 KUBE-SERVICES$/m);
+    expect(a.stdout).toMatch(/^192\.0\.2\.1:30080 +(\* +){5}\* +DNAT node1 KUBE-NODEPORTS$/m);
+    expect(a.stdout).toMatch(/^10\.244\.1\.2:8080 +(\+ +){5}\+ +listen node1\/web-a$/m);
+  });
+
+  it('--against shows exactly the Service cells a deleted KUBE-SEP DNAT rule moves to another endpoint, and exits 1', () => {
+    const b = withoutLine(kube, WEB_A_DNAT, 'kube-no-sep.yaml');
+    const r = nflab('matrix', kube, '--against', b, '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    const diffs = (JSON.parse(r.stdout) as { differences: Array<{ from: string; to: string; proto: string; a: Cell; b: Cell }> })
+      .differences;
+    expect(diffs.map((d) => `${d.from} ${d.to}`).sort()).toEqual(SERVICES.flatMap((s) => KUBE_NODES.map((n) => `${n} ${s}`)).sort());
+    for (const d of diffs) {
+      expect(Object.keys(d)).toEqual(['from', 'to', 'proto', 'a', 'b']);
+      expect(d.a.server).toBe('node1/web-a');
+      expect(d.b.result).toBe('connected');
+      expect(d.b.server).not.toBe('node1/web-a');
+      expect(d.b.decided_by?.chain).not.toBe('KUBE-SEP-UIQK3OSOSTRHRPBX');
+    }
+    const text = nflab('matrix', kube, '--against', b);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^18 of 36 cells differ/);
+    expect(text.stdout).toContain('server node1/web-a → node1/web-b');
+  });
+
+  it('--against names a rule that starts dropping a published port, and the cells it breaks', () => {
+    const b = join(tmp, 'docker-drop.yaml');
+    writeFileSync(
+      b,
+      readFileSync(docker, 'utf8').replace(
+        '-A DOCKER-USER -j RETURN',
+        '-A DOCKER-USER -p tcp -m tcp --dport 80 -j DROP\n      -A DOCKER-USER -j RETURN',
+      ),
+    );
+    const r = nflab('matrix', docker, '--against', b, '--json');
+    expect(r.code).toBe(1);
+    const diffs = (JSON.parse(r.stdout) as { differences: Array<{ from: string; to: string; a: Cell; b: Cell }> }).differences;
+    expect(diffs.length).toBeGreaterThan(0);
+    for (const d of diffs) {
+      expect(d.b.result).toBe('timeout');
+      expect(d.b.decided_by).toMatchObject({ node: 'docker-host', table: 'filter', chain: 'DOCKER-USER', rule: 1 });
+      expect(d.b.decided_by!.rule_text).toBe('-A DOCKER-USER -p tcp -m tcp --dport 80 -j DROP');
+    }
+    // Only forwarded traffic passes FORWARD: the client's cells break, docker-host's own connections do not.
+    expect(diffs.some((d) => d.from === 'client' && d.to === '198.51.100.1:8080')).toBe(true);
+    expect(diffs.some((d) => d.from === 'docker-host')).toBe(false);
+  });
+
+  it('--against the same topology prints no difference and exits 0', () => {
+    const r = nflab('matrix', docker, '--against', docker);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^no difference: all 16 cells are the same/);
+  });
+
+  it('names the policy that dropped a cell, in the grid and the list under it', () => {
+    const r = nflab('matrix', docker);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^172\.17\.0\.3:5432 +T +\+ +\+ +\+ +listen docker-host\/db$/m);
+    expect(r.stdout).toContain('client → 172.17.0.3:5432: timeout; docker-host filter/FORWARD policy DROP');
+    const j = JSON.parse(nflab('matrix', docker, '--json', '--from', 'client', '--to', '172.17.0.3:5432').stdout) as { cells: Cell[] };
+    expect(j.cells).toEqual([
+      {
+        from: 'client',
+        to: '172.17.0.3:5432',
+        proto: 'tcp',
+        result: 'timeout',
+        server: null,
+        server_sees: null,
+        decided_by: expect.objectContaining({
+          node: 'docker-host',
+          hook: 'FORWARD',
+          chain: 'FORWARD',
+          rule: null,
+          verdict: 'DROP',
+          policy: true,
+        }),
+      },
+    ]);
+  });
+
+  it('wraps many sources into blocks of lettered or numbered columns within 80 columns', () => {
+    const ns = Array.from({ length: 30 }, (_, i) => i + 1);
+    const file = join(tmp, 'many.yaml');
+    writeFileSync(
+      file,
+      `name: many\nhosts:\n  hub:\n    interfaces:\n      br0: { kind: bridge, addr: 10.0.0.1/24 }\n` +
+        ns.map((i) => `      v${i}: { master: br0 }\n`).join('') +
+        `    listen: [ tcp:80 ]\n    namespaces:\n` +
+        ns.map((i) => `      n${i}:\n        interfaces:\n          eth0: { addr: 10.0.0.${i + 10}/24 }\n`).join('') +
+        `links:\n` +
+        ns.map((i) => `  - [hub/n${i}:eth0, hub:v${i}]\n`).join(''),
+    );
+    const r = nflab('matrix', file, '--to', '10.0.0.1:80');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    const headers = lines.filter((l) => l.startsWith('destination'));
+    expect(headers.length).toBeGreaterThan(1);
+    expect(headers[0]).toMatch(/^destination +1 +2 +3/);
+    expect(
+      lines
+        .filter((l) => l.startsWith('10.0.0.1:80'))
+        .join(' ')
+        .match(/\+/g),
+    ).toHaveLength(31);
+  });
+
+  it('refuses bad input with one line and exit 2', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [[kube, '--from', 'client,nope'], /^nflab: --from: no node "nope"; nodes: client, node1/],
+      [[kube, '--to', '10.96.0.10'], /^nflab: --to takes auto or IP:PORT,\.\.\., not "10\.96\.0\.10"/],
+      [[kube, '--to', '10.96.0.10:0'], /not "10\.96\.0\.10:0"/],
+      [[kube, '--proto', 'icmp'], /^nflab: --proto is tcp or udp/],
+      [[], /^nflab: matrix needs one topology file/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = nflab('matrix', ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stdout).toBe('');
+    }
+    const bad = join(tmp, 'bad.yaml');
+    writeFileSync(bad, 'name: bad\nhosts:\n  a:\n    interfaces: { eth0: { addr: 10.0.0.1/99 } }\n');
+    const r = nflab('matrix', bad);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/bad\.yaml:4:\d+: /);
+  });
+
+  it('says there is nothing to probe in a lab with no listener and no DNAT, rather than printing an empty grid', () => {
+    const file = join(tmp, 'quiet.yaml');
+    writeFileSync(
+      file,
+      'name: quiet\nhosts:\n  a:\n    interfaces: { eth0: { addr: 10.0.0.1/24 } }\n  b:\n    interfaces: { eth0: { addr: 10.0.0.2/24 } }\nlinks:\n  - [a:eth0, b:eth0]\n',
+    );
+    const r = nflab('matrix', file);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^nflab: nothing to probe: no node listens on tcp and no DNAT or REDIRECT rule/);
+  });
+});
