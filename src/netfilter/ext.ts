@@ -60,6 +60,8 @@ export interface MatchInstance {
   readonly test: MatchFn;
   /** Set when the match requires exactly this destination port (tcp/udp `--dport N`): lets big chains be indexed. */
   readonly exactDport?: number;
+  /** True when iptables-nft stores nothing for this match (tcp/udp whose only test was dropped): the rule has no such match. */
+  readonly elided?: boolean;
 }
 
 export interface MatchDef {
@@ -87,11 +89,6 @@ export interface TargetDef {
 }
 
 /** Helpers shared by extensions. */
-export function lastUse(uses: OptionUse[], name: string): OptionUse | undefined {
-  for (let i = uses.length - 1; i >= 0; i--) if (uses[i].name === name) return uses[i];
-  return undefined;
-}
-
 export function hex(n: number): string {
   return `0x${(n >>> 0).toString(16)}`;
 }

@@ -10,33 +10,55 @@ const specOf = (r: Rule) => (r.specCache ??= ruleMatchText(r) + ruleTargetText(r
 const noChain: OpError = { kind: 'op', message: 'No chain/target/match by that name' };
 const badRule: OpError = { kind: 'op', message: 'Bad rule (does a matching rule exist in that chain?)' };
 
+/**
+ * A rule the kernel refuses although iptables built it: an inverted test that every address passes
+ * (`! -s 0/0`), which iptables-nft turns into an expression the kernel rejects.
+ */
+function kernelRefuses(r: Rule): boolean {
+  const h = r.header;
+  return (h.src !== null && h.srcInv && h.src.mask === 0) || (h.dst !== null && h.dstInv && h.dst.mask === 0);
+}
+
+const refused = (what: string, chain: string): { error: OpError } => ({
+  error: { kind: 'kernel', message: `${what} failed (Invalid argument): rule in chain ${chain}` },
+});
+
 export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpError } {
   const chain = cmd.chain;
   const err = (e: OpError | null) => (e ? { error: e } : {});
+  // iptables-nft makes a built-in chain in the kernel only when a rule, a policy or a flush names it;
+  // until then the commands that look a chain up do not find it.
+  const c0 = chain === null ? undefined : txn.chain(chain);
+  const absent = c0 === undefined || (c0.builtin && !c0.registered);
   switch (cmd.op) {
     case 'A':
+      if (c0 && kernelRefuses(cmd.rule!)) return refused('RULE_APPEND', chain!);
       return err(txn.addRule(chain!, cmd.rule!, 'end', 'RULE_APPEND'));
     case 'I': {
       const c = txn.chain(chain!);
       if (!c) return { error: noChain };
       const idx = (cmd.num ?? 1) - 1;
       if (idx < 0 || idx > c.rules.length) return { error: { kind: 'op', message: 'Index of insertion too big' } };
+      if (kernelRefuses(cmd.rule!)) return refused('RULE_INSERT', chain!);
       return err(txn.addRule(chain!, cmd.rule!, idx, 'RULE_INSERT'));
     }
     case 'R': {
       const c = txn.chain(chain!);
-      if (!c) return { error: noChain };
+      if (!c || absent) return { error: noChain };
       const idx = (cmd.num ?? 0) - 1;
       if (idx < 0 || idx >= c.rules.length) return { error: { kind: 'op', message: 'Index of replacement too big' } };
+      if (kernelRefuses(cmd.rule!)) return refused('RULE_REPLACE', chain!);
       return err(txn.addRule(chain!, cmd.rule!, idx, 'RULE_REPLACE'));
     }
     case 'D': {
-      if (!txn.chain(chain!)) return { error: noChain };
+      if (cmd.num === null && c0?.builtin && absent) return { error: badRule };
+      if (absent) return { error: noChain };
       if (cmd.num !== null) return err(txn.deleteRuleAt(chain!, cmd.num - 1));
       const idx = txn.findRule(chain!, specOf(cmd.rule!), specOf);
       return idx < 0 ? { error: badRule } : err(txn.deleteRuleAt(chain!, idx));
     }
     case 'C': {
+      if (c0?.builtin && absent) return { error: badRule };
       if (!txn.chain(chain!)) return { error: noChain };
       return txn.findRule(chain!, specOf(cmd.rule!), specOf) < 0 ? { error: badRule } : {};
     }
@@ -46,10 +68,14 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       return err(txn.newChain(chain!));
     }
     case 'X':
+      if (c0?.builtin && !absent)
+        return { error: { kind: 'kernel', message: `CHAIN_DEL failed (Device or resource busy): chain ${chain}` } };
       return err(chain === null ? txn.deleteAllUserChains() : txn.deleteChain(chain));
     case 'F':
+      if (c0?.builtin && absent) return err(txn.registerBuiltin(chain!));
       return err(txn.flush(chain));
     case 'Z':
+      if (chain !== null && absent) return { error: cmd.num !== null && c0 ? badRule : noChain };
       return err(txn.zero(chain, cmd.num));
     case 'P':
       return err(txn.setPolicy(chain!, cmd.arg!, null));

@@ -34,7 +34,6 @@ function lookups(text: string) {
   return { ipsets, nfacct, resolveGroup: (n: string) => (n === 'java' ? 60001 : undefined), resolveUser: () => undefined };
 }
 
-
 describe('kernel round trip of the shared corpus', () => {
   const files = rulesFiles(CORPUS);
   it('finds the 40 corpus files', () => {
@@ -55,4 +54,3 @@ describe('kernel round trip of the shared corpus', () => {
     });
   }
 });
-

@@ -220,6 +220,14 @@ function lookupOption(
 
 const fail = (message: string): ParseError => ({ message });
 
+/** iptables' words for a `!` before an option that takes none. */
+function notInvertible(owner: LoadedExt | null, name: string): string {
+  if (owner !== null) return `${owner.def.name}: option "--${name}" cannot be inverted.\n`;
+  if (name === 'match') return 'unexpected ! flag before --match';
+  const short = Object.keys(SHORT).find((k) => SHORT[k] === name);
+  return `cannot have ! before ${short ?? `--${name}`}`;
+}
+
 /**
  * Headers with no address, interface or fragment test, shared per protocol: most kube-proxy rules
  * have one, and a loaded table would otherwise hold 83,000 copies. Frozen, as nothing may change a
@@ -242,14 +250,23 @@ function twice(seen: number, flag: string): ParseError | null {
   return seen & ONCE_BIT[flag] ? fail(`multiple ${flag} flags not allowed`) : null;
 }
 
-/** A rule number after -I/-D/-L/-S/-Z, when the next argument is one. */
-function optionalNum(argv: readonly string[], i: number, cmd: ParsedCommand): number {
+/** iptables' rule numbers: 1 up to INT_MAX, in decimal. */
+function ruleNumber(t: string | undefined): number | ParseError {
+  const n = t !== undefined && /^\d+$/.test(t) ? Number(t) : 0;
+  return n >= 1 && n <= 0x7fffffff ? n : fail(`Invalid rule number \`${t ?? ''}'`);
+}
+
+/** Whether an optional argument follows: iptables takes the next word unless it starts with `-` or `!`. */
+const argFollows = (t: string | undefined): t is string => t !== undefined && t[0] !== '-' && t[0] !== '!';
+
+/** A rule number after -I/-D/-L/-S/-Z, when an argument follows (which must then be one). */
+function optionalNum(argv: readonly string[], i: number, cmd: ParsedCommand): number | ParseError {
   const t = argv[i + 1];
-  if (t !== undefined && /^\d+$/.test(t)) {
-    cmd.num = Number(t);
-    return i + 1;
-  }
-  return i;
+  if (!argFollows(t)) return i;
+  const n = ruleNumber(t);
+  if (typeof n !== 'number') return n;
+  cmd.num = n;
+  return i + 1;
 }
 
 /** The arguments of an option that takes none; never changed. */
@@ -411,7 +428,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
         nargs = 2;
       }
     }
-    if (invert && !spec.invert) return fail(`cannot have ! before --${name}`);
+    if (invert && !spec.invert) return fail(notInvertible(owner, name));
     const inv = invert;
     invert = false;
 
@@ -432,22 +449,31 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
           cmd.chain = a0!;
           isRule = true;
           break;
-        case 'I':
+        case 'I': {
           cmd.chain = a0!;
-          i = optionalNum(argv, i, cmd);
+          const next = optionalNum(argv, i, cmd);
+          if (typeof next !== 'number') return next;
+          i = next;
           isRule = true;
           break;
-        case 'R':
+        }
+        case 'R': {
           cmd.chain = a0!;
-          if (argv[i + 1] === undefined || !/^\d+$/.test(argv[i + 1])) return fail(`Invalid rule number \`${argv[i + 1] ?? ''}'`);
-          cmd.num = Number(argv[++i]);
+          const n = ruleNumber(argv[i + 1]);
+          if (typeof n !== 'number') return n;
+          cmd.num = n;
+          i++;
           isRule = true;
           break;
-        case 'D':
+        }
+        case 'D': {
           cmd.chain = a0!;
-          i = optionalNum(argv, i, cmd);
+          const next = optionalNum(argv, i, cmd);
+          if (typeof next !== 'number') return next;
+          i = next;
           isRule = cmd.num === null;
           break;
+        }
         case 'N':
           cmd.chain = a0!;
           break;
@@ -458,9 +484,13 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
           break;
         default:
           // -X -F -Z -L -S take an optional chain (and -L -S -Z a rule number).
-          if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('-')) {
+          if (argFollows(argv[i + 1])) {
             cmd.chain = argv[++i];
-            if (op === 'L' || op === 'S' || op === 'Z') i = optionalNum(argv, i, cmd);
+            if (op === 'L' || op === 'S' || op === 'Z') {
+              const next = optionalNum(argv, i, cmd);
+              if (typeof next !== 'number') return next;
+              i = next;
+            }
           }
       }
       continue;
@@ -507,6 +537,9 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
         firstSeen ??= flag;
         const am = parseAddrMask(a0!);
         if (!am) return fail(`host/network \`${a0!}' not found`);
+        // iptables-nft leaves out a test every address passes (`0/0`, `1.2.3.4/0`): the rule prints without it.
+        // Inverted, it is kept for the kernel to refuse (see apply.ts).
+        if (am.mask === 0 && !inv) break;
         if (isSrc) {
           header.src = am;
           header.srcInv = inv;
@@ -524,6 +557,8 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
         seen |= ONCE_BIT[flag];
         firstSeen ??= flag;
         if (a0!.length > 15) return fail(`interface name \`${a0!}' must be shorter than IFNAMSIZ (15)`);
+        // `-i +` matches every interface; iptables-nft leaves it out.
+        if (a0 === '+' && !inv) break;
         if (isIn) {
           header.inIf = a0!;
           header.inInv = inv;
@@ -540,6 +575,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
         firstSeen ??= '-p';
         const p = parseProto(a0!);
         if (p === null) return fail(`unknown protocol "${a0!}" specified`);
+        if (p === 0 && inv) return fail('rule would never match protocol');
         header.proto = p;
         header.protoInv = inv;
         break;
@@ -585,8 +621,8 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     return cmd;
   }
   const chain = cmd.chain!;
-  if (header.outIf !== null && (chain === 'INPUT' || chain === 'PREROUTING')) return fail(`Can't use -o with ${chain}`);
-  if (header.inIf !== null && (chain === 'OUTPUT' || chain === 'POSTROUTING')) return fail(`Can't use -i with ${chain}`);
+  if (seen & ONCE_BIT['-o'] && (chain === 'INPUT' || chain === 'PREROUTING')) return fail(`Can't use -o with ${chain}\n`);
+  if (seen & ONCE_BIT['-i'] && (chain === 'OUTPUT' || chain === 'POSTROUTING')) return fail(`Can't use -i with ${chain}\n`);
   if (targetKind && (targetKind.kind === 'jump' || targetKind.kind === 'goto')) {
     const named = env.chainNamed
       ? env.chainNamed(cmd.table, targetKind.chainName)
@@ -608,12 +644,15 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     shared: env.shared,
   };
   // Sized up front: a pushed-to array keeps room for 16, and a loaded table keeps one per rule.
-  const built: MatchInstance[] = new Array<MatchInstance>(matches.length);
+  let built: MatchInstance[] = new Array<MatchInstance>(matches.length);
+  let elided = false;
   for (let m = 0; m < matches.length; m++) {
     const inst = (matches[m].def as MatchDef).build(matches[m].uses, ctx);
     if (typeof inst === 'string') return fail(inst);
     built[m] = inst;
+    elided ||= inst.elided === true;
   }
+  if (elided) built = built.filter((m) => m.elided !== true);
   let ruleTarget: RuleTarget = targetKind ?? { kind: 'none' };
   if (target) {
     const inst = (target.def as TargetDef).build(target.uses, ctx);

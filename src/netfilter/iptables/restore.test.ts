@@ -87,7 +87,7 @@ const FAILURES: [string, string, string, number][] = [
   [
     '-o with INPUT',
     '*filter\n-A INPUT -o eth0 -j ACCEPT\nCOMMIT\n',
-    "iptables-restore v1.8.9 (nf_tables): Can't use -o with INPUT\nError occurred at line: 2\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n",
+    "iptables-restore v1.8.9 (nf_tables): Can't use -o with INPUT\n\nError occurred at line: 2\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n",
     2,
   ],
   [

@@ -10,21 +10,55 @@ export interface PortSel {
 /** The long names iptables' errors use for each port option. */
 const LONG: Record<string, string> = { sport: 'source-port', dport: 'destination-port' };
 
-/** Reads `--sport`/`--dport` (and their long spellings) into selectors; returns an error string on bad input. */
-export function readPorts(uses: OptionUse[], proto: string): { sport: PortSel | null; dport: PortSel | null } | string {
+/**
+ * How iptables-nft stores a tcp/udp port range as nft payload comparisons, seen through what it
+ * prints back: the full range is no test at all, and an inverted range from 0 becomes the positive
+ * range above it. `full` tells that an inverted full range was dropped (the match then vanishes).
+ */
+function nativeRange(sel: PortSel): { sel: PortSel | null; full: boolean } {
+  const [lo, hi] = sel.range;
+  if (lo === 0 && hi === 65535) return { sel: null, full: sel.invert };
+  if (sel.invert && lo === 0 && hi > 0 && hi < 65535) return { sel: { range: [hi + 1, 65535], invert: false }, full: false };
+  return { sel, full: false };
+}
+
+export interface Ports {
+  sport: PortSel | null;
+  dport: PortSel | null;
+  /** An inverted full range was given and dropped. */
+  droppedFull: boolean;
+}
+
+/**
+ * Reads `--sport`/`--dport` (and their long spellings) into selectors; returns an error string on bad input.
+ * tcp and udp are native to iptables-nft (`native`): their ranges are stored as nativeRange says.
+ */
+export function readPorts(uses: OptionUse[], proto: string, native = false): Ports | string {
   let sport: PortSel | null = null;
   let dport: PortSel | null = null;
+  let seenS = false;
+  let seenD = false;
+  let droppedFull = false;
   for (const u of uses) {
     const key = u.name === 'source-port' ? 'sport' : u.name === 'destination-port' ? 'dport' : u.name;
     if (key !== 'sport' && key !== 'dport') continue;
     const range = parsePortRange(u.args[0], proto);
     if (range === null) return `invalid port/service \`${u.args[0]}' specified`;
-    if ((key === 'sport' ? sport : dport) !== null) return `Only one \`--${LONG[key]}' allowed`;
-    const sel = { range, invert: u.invert };
+    // udp's parser alone lets a reversed range through (it then matches nothing).
+    if (range[0] > range[1] && proto !== 'udp') return 'invalid portrange (min > max)';
+    if (key === 'sport' ? seenS : seenD) return `Only one \`--${LONG[key]}' allowed`;
+    if (key === 'sport') seenS = true;
+    else seenD = true;
+    let sel: PortSel | null = { range, invert: u.invert };
+    if (native) {
+      const n = nativeRange(sel);
+      sel = n.sel;
+      droppedFull ||= n.full;
+    }
     if (key === 'sport') sport = sel;
     else dport = sel;
   }
-  return { sport, dport };
+  return { sport, dport, droppedFull };
 }
 
 export function savePorts(sport: PortSel | null, dport: PortSel | null): string {

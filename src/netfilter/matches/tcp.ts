@@ -47,7 +47,7 @@ export const tcpMatch: MatchDef = {
   build(uses, ctx) {
     const need = requiresProto('tcp', 6, ctx.proto, ctx.protoInvert);
     if (need) return need;
-    const ports = readPorts(uses, 'tcp');
+    const ports = readPorts(uses, 'tcp', true);
     if (typeof ports === 'string') return ports;
     const { sport, dport } = ports;
     let flags: TcpFlagsSel | null = null;
@@ -65,7 +65,9 @@ export const tcpMatch: MatchDef = {
         option = { kind, invert: u.invert };
       }
     }
-    return new TcpMatch(sport, dport, flags, option);
+    const m = new TcpMatch(sport, dport, flags, option);
+    if (ports.droppedFull && !sport && !dport && !flags && !option) m.elided = true;
+    return m;
   },
 };
 
@@ -126,6 +128,7 @@ const TCP_ANY = tcpAny();
 /** A class rather than an object of closures: the printers live once on the prototype. */
 class TcpMatch implements MatchInstance {
   readonly name = 'tcp';
+  elided = false;
   readonly exactDport: number | undefined;
   readonly test: MatchFn;
   constructor(

@@ -28,6 +28,7 @@ function udpTest(sport: PortSel | null, dport: PortSel | null): MatchFn {
 /** A class rather than an object of closures: the printers live once on the prototype. */
 class UdpMatch implements MatchInstance {
   readonly name = 'udp';
+  elided = false;
   readonly exactDport: number | undefined;
   readonly test: MatchFn;
   constructor(
@@ -51,8 +52,10 @@ export const udpMatch: MatchDef = {
   build(uses, ctx) {
     const need = requiresProto('udp', 17, ctx.proto, ctx.protoInvert);
     if (need) return need;
-    const ports = readPorts(uses, 'udp');
+    const ports = readPorts(uses, 'udp', true);
     if (typeof ports === 'string') return ports;
-    return new UdpMatch(ports.sport, ports.dport);
+    const m = new UdpMatch(ports.sport, ports.dport);
+    if (ports.droppedFull && !ports.sport && !ports.dport) m.elided = true;
+    return m;
   },
 };

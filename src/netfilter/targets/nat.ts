@@ -4,7 +4,11 @@ import type { NatKind, NatRange, NfEnv, Skb } from '../types.js';
 import { parseDotted, parseAddrMask, saveAddrMask } from '../addr.js';
 import type { BuildCtx, OptionUse, TargetDef, TargetInstance, TargetResult } from '../ext.js';
 
-const PORT_PROTOS = [6, 17, 33, 132, 136];
+/**
+ * Protocols with which iptables lets a NAT target map ports: it looks at the number after `-p`
+ * only (`! -p tcp` passes), and icmp counts (its id is mapped as a port).
+ */
+const PORT_PROTOS = [1, 6, 17, 33, 132, 136];
 const NEED_PORT_PROTO = 'Need TCP, UDP, SCTP or DCCP with port specification';
 
 function emptyRange(): NatRange {
@@ -26,7 +30,7 @@ function parseToRange(text: string, ctx: BuildCtx, r: NatRange): string | null {
   const colon = text.indexOf(':');
   const ipPart = colon < 0 ? text : text.slice(0, colon);
   if (colon >= 0) {
-    if (!PORT_PROTOS.includes(ctx.proto) || ctx.protoInvert) return NEED_PORT_PROTO;
+    if (!PORT_PROTOS.includes(ctx.proto)) return NEED_PORT_PROTO;
     const m = /^(\d+)(?:-(\d+))?$/.exec(text.slice(colon + 1));
     if (!m || Number(m[1]) > 65535 || (m[2] !== undefined && Number(m[2]) > 65535)) return `Port \`${text.slice(colon + 1)}' not valid`;
     r.protoSpecified = true;
@@ -140,7 +144,7 @@ function portsOnly(kind: 'MASQUERADE' | 'REDIRECT', legal: TargetInstance['legal
       const r = emptyRange();
       for (const u of uses) {
         if (readFlags(u, r)) continue;
-        if (!PORT_PROTOS.includes(ctx.proto) || ctx.protoInvert) return NEED_PORT_PROTO;
+        if (!PORT_PROTOS.includes(ctx.proto)) return NEED_PORT_PROTO;
         const m = /^(\d+)(?:-(\d+))?$/.exec(u.args[0]);
         if (!m || Number(m[1]) > 65535 || (m[2] !== undefined && Number(m[2]) > 65535)) return `Port \`${u.args[0]}' not valid`;
         r.protoSpecified = true;
