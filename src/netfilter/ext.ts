@@ -60,6 +60,11 @@ export interface MatchInstance {
   readonly test: MatchFn;
   /** Set when the match requires exactly this destination port (tcp/udp `--dport N`): lets big chains be indexed. */
   readonly exactDport?: number;
+  /**
+   * Set when iptables accepts the rule but the kernel refuses to insert it, to the errno text it
+   * answers with (an nfacct object that does not exist: "No such file or directory").
+   */
+  readonly kernelError?: string;
   /** True when iptables-nft stores nothing for this match (tcp/udp whose only test was dropped): the rule has no such match. */
   readonly elided?: boolean;
 }

@@ -11,17 +11,22 @@ const noChain: OpError = { kind: 'op', message: 'No chain/target/match by that n
 const badRule: OpError = { kind: 'op', message: 'Bad rule (does a matching rule exist in that chain?)' };
 
 /**
- * A rule the kernel refuses although iptables built it: an inverted test that every address passes
- * (`! -s 0/0`), which iptables-nft turns into an expression the kernel rejects.
+ * Why the kernel refuses a rule iptables built, as its errno text, or null: an inverted test that
+ * every address passes (`! -s 0/0`, which iptables-nft turns into an expression the kernel rejects),
+ * QUEUE (which nf_tables has no target for), or a match whose kernel object is missing.
  */
-function kernelRefuses(r: Rule): boolean {
+function kernelRefuses(r: Rule): string | null {
   const h = r.header;
-  return (h.src !== null && h.srcInv && h.src.mask === 0) || (h.dst !== null && h.dstInv && h.dst.mask === 0);
+  if ((h.src !== null && h.srcInv && h.src.mask === 0) || (h.dst !== null && h.dstInv && h.dst.mask === 0)) return 'Invalid argument';
+  if (r.target.kind === 'verdict' && r.target.verdict === 'QUEUE') return 'No such file or directory';
+  for (const m of r.matches) if (m.kernelError !== undefined) return m.kernelError;
+  return null;
 }
 
-const refused = (what: string, chain: string): { error: OpError } => ({
-  error: { kind: 'kernel', message: `${what} failed (Invalid argument): rule in chain ${chain}` },
-});
+function refused(what: string, chain: string, r: Rule): { error: OpError } | null {
+  const errno = kernelRefuses(r);
+  return errno === null ? null : { error: { kind: 'kernel', message: `${what} failed (${errno}): rule in chain ${chain}` } };
+}
 
 export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpError } {
   const chain = cmd.chain;
@@ -32,14 +37,18 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
   const absent = c0 === undefined || (c0.builtin && !c0.registered);
   switch (cmd.op) {
     case 'A':
-      if (c0 && kernelRefuses(cmd.rule!)) return refused('RULE_APPEND', chain!);
+      if (c0) {
+        const no = refused('RULE_APPEND', chain!, cmd.rule!);
+        if (no) return no;
+      }
       return err(txn.addRule(chain!, cmd.rule!, 'end', 'RULE_APPEND'));
     case 'I': {
       const c = txn.chain(chain!);
       if (!c) return { error: noChain };
       const idx = (cmd.num ?? 1) - 1;
       if (idx < 0 || idx > c.rules.length) return { error: { kind: 'op', message: 'Index of insertion too big' } };
-      if (kernelRefuses(cmd.rule!)) return refused('RULE_INSERT', chain!);
+      const no = refused('RULE_INSERT', chain!, cmd.rule!);
+      if (no) return no;
       return err(txn.addRule(chain!, cmd.rule!, idx, 'RULE_INSERT'));
     }
     case 'R': {
@@ -47,7 +56,8 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       if (!c || absent) return { error: noChain };
       const idx = (cmd.num ?? 0) - 1;
       if (idx < 0 || idx >= c.rules.length) return { error: { kind: 'op', message: 'Index of replacement too big' } };
-      if (kernelRefuses(cmd.rule!)) return refused('RULE_REPLACE', chain!);
+      const no = refused('RULE_REPLACE', chain!, cmd.rule!);
+      if (no) return no;
       return err(txn.addRule(chain!, cmd.rule!, idx, 'RULE_REPLACE'));
     }
     case 'D': {

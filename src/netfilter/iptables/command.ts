@@ -14,7 +14,10 @@ export function runIptables(rs: Ruleset, argv: readonly string[], opts: LookupOp
   let txn: TableTxn | null = null;
   const env = makeParseEnv(rs, opts, (table, name) => rs.table(table)?.chains.has(name) === true);
   const cmd = parseCommand(argv, env);
-  if ('message' in cmd) return { stdout: '', stderr: `iptables ${IPTABLES_VERSION}: ${cmd.message}\n${TRY}`, exitCode: 2 };
+  if ('message' in cmd)
+    return cmd.exit !== undefined
+      ? { stdout: '', stderr: `iptables ${IPTABLES_VERSION}: ${cmd.message}\n`, exitCode: cmd.exit }
+      : { stdout: '', stderr: `iptables ${IPTABLES_VERSION}: ${cmd.message}\n${TRY}`, exitCode: 2 };
   if (cmd.op === 'L' || cmd.op === 'S') return list(rs, cmd);
   txn = TableTxn.open(rs, cmd.table);
   const res = applyCommand(txn, cmd);
@@ -27,10 +30,6 @@ export function runIptables(rs: Ruleset, argv: readonly string[], opts: LookupOp
   }
   txn.commit(rs);
   return { stdout: '', stderr: '', exitCode: 0 };
-}
-
-export function runIptablesSave(rs: Ruleset, opts: { counters?: boolean; table?: TableName } = {}): CommandResult {
-  return { stdout: save(rs, opts), stderr: '', exitCode: 0 };
 }
 
 /** `iptables -L -v` counts: exact with -x, else K/M/G/T with iptables' rounding. */

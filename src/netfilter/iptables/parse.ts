@@ -5,7 +5,8 @@
  */
 import type { TableName } from '../types.js';
 import { TABLES } from '../types.js';
-import { ifaceMatcher, parseAddrMask, parseProto } from '../addr.js';
+import { ifaceMatcher, parseProto } from '../addr.js';
+import { parseHostMask } from './host.js';
 import type { BuildCtx, MatchDef, MatchInstance, OptionSpec, OptionUse, TargetDef } from '../ext.js';
 import { IMPLICIT_BY_PROTO, MATCHES, STANDARD_VERDICTS, TARGETS } from '../registry.js';
 import type { Rule, RuleHeader, RuleTarget } from '../rule.js';
@@ -31,6 +32,8 @@ export interface ParsedCommand {
 /** Why parsing failed; `kind` tells how iptables reports it (see restore.ts / command.ts). */
 export interface ParseError {
   message: string;
+  /** iptables' exit code when it is not 2 (with no usage hint then). */
+  exit?: number;
 }
 
 export interface ParseEnv {
@@ -220,6 +223,8 @@ function lookupOption(
 
 const fail = (message: string): ParseError => ({ message });
 
+const NAT_DROP = '\nThe "nat" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n';
+
 /** iptables' words for a `!` before an option that takes none. */
 function notInvertible(owner: LoadedExt | null, name: string): string {
   if (owner !== null) return `${owner.def.name}: option "--${name}" cannot be inverted.\n`;
@@ -307,6 +312,9 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
   let counters: [number, number] | null = null;
   let invert = false;
   let isRule = false;
+  let badTable: string | null = null;
+  let srcText: string | null = null;
+  let dstText: string | null = null;
 
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i];
@@ -499,9 +507,9 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     let e: ParseError | null = null;
     switch (name) {
       case 'table': {
-        if (!(TABLES as readonly string[]).includes(a0!))
-          return fail(`can't initialize iptables table \`${a0!}': Table does not exist (do you need to insmod?)`);
-        cmd.table = a0! as TableName;
+        // iptables-nft finds out that a table does not exist only after parsing the whole command.
+        if (!(TABLES as readonly string[]).includes(a0!)) badTable = a0!;
+        else cmd.table = a0! as TableName;
         break;
       }
       case 'numeric':
@@ -535,16 +543,12 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
         if ((e = twice(seen, flag))) return e;
         seen |= ONCE_BIT[flag];
         firstSeen ??= flag;
-        const am = parseAddrMask(a0!);
-        if (!am) return fail(`host/network \`${a0!}' not found`);
-        // iptables-nft leaves out a test every address passes (`0/0`, `1.2.3.4/0`): the rule prints without it.
-        // Inverted, it is kept for the kernel to refuse (see apply.ts).
-        if (am.mask === 0 && !inv) break;
+        // Read after the extensions' final checks, as iptables does.
         if (isSrc) {
-          header.src = am;
+          srcText = a0!;
           header.srcInv = inv;
         } else {
-          header.dst = am;
+          dstText = a0!;
           header.dstInv = inv;
         }
         break;
@@ -615,24 +619,23 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
   if (invert) return fail('no command specified');
 
   if (cmd.op === null) return fail('no command specified');
+  const natDrop =
+    cmd.table === 'nat' && ((cmd.op === 'P' && cmd.arg === 'DROP') || (targetKind?.kind === 'verdict' && targetKind.verdict === 'DROP'));
+  if (natDrop) return fail(NAT_DROP);
+  const noTable =
+    badTable === null
+      ? null
+      : { message: `table '${badTable}' does not exist\nPerhaps iptables or your kernel needs to be upgraded.`, exit: 3 };
   if (!isRule) {
     if (seen !== 0 || matches.length > 0 || targetKind)
       return fail(`Illegal option \`-${firstSeen?.replace('-', '') ?? 'j'}' with this command`);
-    return cmd;
+    if (noTable && (cmd.op === 'N' || cmd.op === 'E')) {
+      const bad = checkChainName(cmd.op === 'N' ? cmd.chain! : cmd.arg!);
+      if (bad) return fail(bad);
+    }
+    return noTable ?? cmd;
   }
   const chain = cmd.chain!;
-  if (seen & ONCE_BIT['-o'] && (chain === 'INPUT' || chain === 'PREROUTING')) return fail(`Can't use -o with ${chain}\n`);
-  if (seen & ONCE_BIT['-i'] && (chain === 'OUTPUT' || chain === 'POSTROUTING')) return fail(`Can't use -i with ${chain}\n`);
-  if (targetKind && (targetKind.kind === 'jump' || targetKind.kind === 'goto')) {
-    const named = env.chainNamed
-      ? env.chainNamed(cmd.table, targetKind.chainName)
-      : env.chainExists(cmd.table, targetKind.chainName)
-        ? targetKind.chainName
-        : undefined;
-    if (named === undefined) return fail(`Chain '${targetKind.chainName}' does not exist`);
-    targetKind.chainName = named;
-  }
-
   const ctx: BuildCtx = {
     proto: header.proto,
     protoInvert: header.protoInv,
@@ -658,6 +661,33 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     const inst = (target.def as TargetDef).build(target.uses, ctx);
     if (typeof inst === 'string') return fail(inst);
     ruleTarget = { kind: 'ext', ext: inst };
+  }
+  for (const [text, isSrc] of [
+    [srcText, true],
+    [dstText, false],
+  ] as const) {
+    if (text === null) continue;
+    const am = parseHostMask(text);
+    if (typeof am === 'string') return fail(am);
+    // iptables-nft leaves out a test every address passes (`0/0`, `1.2.3.4/0`): the rule prints without it.
+    // Inverted, it is kept for the kernel to refuse (see apply.ts).
+    if (am.mask === 0 && !(isSrc ? header.srcInv : header.dstInv)) {
+      if (isSrc) header.srcInv = false;
+      else header.dstInv = false;
+    } else if (isSrc) header.src = am;
+    else header.dst = am;
+  }
+  if (seen & ONCE_BIT['-o'] && (chain === 'INPUT' || chain === 'PREROUTING')) return fail(`Can't use -o with ${chain}\n`);
+  if (seen & ONCE_BIT['-i'] && (chain === 'OUTPUT' || chain === 'POSTROUTING')) return fail(`Can't use -i with ${chain}\n`);
+  if (noTable) return noTable;
+  if (targetKind && (targetKind.kind === 'jump' || targetKind.kind === 'goto')) {
+    const named = env.chainNamed
+      ? env.chainNamed(cmd.table, targetKind.chainName)
+      : env.chainExists(cmd.table, targetKind.chainName)
+        ? targetKind.chainName
+        : undefined;
+    if (named === undefined) return fail(`Chain '${targetKind.chainName}' does not exist`);
+    targetKind.chainName = named;
   }
   // specCache is declared here, not added by the printer later, so that rules keep one shape and no extra property store.
   const rule: Rule = {

@@ -38,9 +38,9 @@ export const logTarget: TargetDef = {
         if (n < 0 || n > 7) return `log-level \`${u.args[0]}' unknown`;
         level = n;
       } else if (u.name === 'log-prefix') {
-        if (u.args[0].length > 29) return 'Maximum prefix length 29 for --log-prefix';
         if (u.args[0].length === 0) return 'No prefix specified for --log-prefix';
-        prefix = u.args[0];
+        // The kernel keeps 29 characters (and a NUL); iptables cuts a longer prefix without a word.
+        prefix = u.args[0].slice(0, 29);
       } else flags |= FLAG_OPTS.find(([n]) => n === u.name)![1];
     }
     return {
@@ -73,15 +73,17 @@ export const nflogTarget: TargetDef = {
     let group = 0;
     let prefix = '';
     let size: number | null = null;
-    let threshold = 1;
+    let threshold: number | null = null;
     for (const u of uses) {
       const n = Number(u.args[0]);
       if (u.name === 'nflog-prefix') {
         if (u.args[0].length > 63) return 'Maximum prefix length 64 for --nflog-prefix';
         prefix = u.args[0];
       } else if (!/^\d+$/.test(u.args[0])) return `NFLOG: Bad value for "--${u.name}" option: "${u.args[0]}"`;
-      else if (u.name === 'nflog-group') group = n;
-      else if (u.name === 'nflog-threshold') threshold = n;
+      else if (u.name === 'nflog-group') {
+        if (n > 65535) return 'NFLOG: bad value for option "--nflog-group", or out of range (0-65535).\n';
+        group = n;
+      } else if (u.name === 'nflog-threshold') threshold = n;
       else size = n;
     }
     return {
@@ -90,12 +92,12 @@ export const nflogTarget: TargetDef = {
         (prefix ? ` --nflog-prefix ${quoteArg(prefix)}` : '') +
         (group ? ` --nflog-group ${group}` : '') +
         (size !== null ? ` --nflog-size ${size}` : '') +
-        (threshold !== 1 ? ` --nflog-threshold ${threshold}` : ''),
+        (threshold !== null ? ` --nflog-threshold ${threshold}` : ''),
       list: () =>
         (prefix ? `nflog-prefix "${prefix}" ` : '') +
         (group ? `nflog-group ${group} ` : '') +
         (size !== null ? `nflog-size ${size} ` : '') +
-        (threshold !== 1 ? `nflog-threshold ${threshold} ` : ''),
+        (threshold !== null ? `nflog-threshold ${threshold} ` : ''),
       run(skb, env) {
         // The lab has no netlink listener; NFLOG lines go to the same log as LOG.
         env.log(logLine(prefix, skb, 0));

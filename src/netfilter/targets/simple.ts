@@ -54,7 +54,6 @@ export const nfqueueTarget: TargetDef = {
     'queue-balance': { args: 1 },
     'queue-bypass': { args: 0 },
     'queue-cpu-fanout': { args: 0 },
-    'fail-open': { args: 0 },
   },
   build(uses) {
     let num = 0;
@@ -67,8 +66,10 @@ export const nfqueueTarget: TargetDef = {
         num = Number(u.args[0]);
       } else if (u.name === 'queue-balance') {
         if (!/^\d+:\d+$/.test(u.args[0])) return `NFQUEUE: Bad value for "--queue-balance" option: "${u.args[0]}"`;
+        const [lo, hi] = u.args[0].split(':').map(Number);
+        if (lo >= hi) return `${lo} should be less than ${hi}`;
         balance = u.args[0];
-      } else if (u.name === 'queue-bypass' || u.name === 'fail-open') bypass = true;
+      } else if (u.name === 'queue-bypass') bypass = true;
       else fanout = true;
     }
     return {

@@ -5,6 +5,7 @@
  * refusals are compared too. Commands come in episodes; each episode starts from an empty ruleset.
  */
 import { Rng } from '../../../src/core/rng.js';
+import { MATCHES } from '../../../src/netfilter/registry.js';
 import { BUILTIN_CHAINS } from '../../../src/netfilter/rule.js';
 import type { TableName } from '../../../src/netfilter/types.js';
 
@@ -586,10 +587,10 @@ function ruleSpec(g: G, table: TableName, chain: string, m: Model): string[] {
   if (g.chance(0.04)) header.push([...negate(0.3), spell(g, 'frag')]);
   // Ext first, so that the protocol can follow what it needs.
   const nMatches = g.weighted<number>([
-    [3, () => 0],
-    [5, () => 1],
+    [4, () => 0],
+    [6, () => 1],
     [2, () => 2],
-    [1, () => 3],
+    [0.5, () => 3],
   ]);
   let target: TargetGen | null = null;
   const tgtRoll = g.r.nextFloat();
@@ -611,9 +612,11 @@ function ruleSpec(g: G, table: TableName, chain: string, m: Model): string[] {
     // tcp/udp/icmp/sctp options may be given without `-m` once `-p` names the protocol.
     const implicit = mg.proto && mg.name !== 'multiport' && proto !== null && g.chance(0.3);
     if (!implicit) toks.push(spell(g, 'match'), mg.name);
+    const spec = MATCHES.get(mg.name)?.options;
     for (const opt of group) {
       const mk = OPTION_VALUES[opt];
-      if (g.chance(0.15)) toks.push('!');
+      // Mostly where the option may be inverted; now and then where it may not (a refusal to compare).
+      if (g.chance(spec?.[opt]?.invert ? 0.2 : 0.02)) toks.push('!');
       toks.push(...optTokens(g, opt, mk ? mk(g) : []));
     }
     if (mg.name === 'comment' && g.chance(0.2)) toks.push('--comment', comment(g));
@@ -674,11 +677,11 @@ function command(g: G, m: Model): string[] {
       () => [
         spell(g, 'insert'),
         chain,
-        ...(g.chance(0.6) ? [String(g.pick([1, 1, 2, known.length + 1, known.length + 2, 0]))] : []),
+        ...(g.chance(0.6) ? [String(g.pick([1, 1, 2, known.length + 1, known.length + 1, known.length + 2, 0]))] : []),
         ...ruleSpec(g, t, chain, m),
       ],
     ],
-    [4, () => [spell(g, 'replace'), chain, String(g.pick([1, 1, 2, known.length, 0, 9])), ...ruleSpec(g, t, chain, m)]],
+    [4, () => [spell(g, 'replace'), chain, String(g.pick([1, 1, 2, known.length, known.length, 0, 9])), ...ruleSpec(g, t, chain, m)]],
     [
       7,
       () =>
