@@ -487,6 +487,7 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
           break;
         case 'P':
         case 'E':
+          if (op === 'E' && a1!.startsWith('-')) return fail('-E requires old-chain-name and new-chain-name');
           cmd.chain = a0!;
           cmd.arg = a1!;
           break;
@@ -636,6 +637,8 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     return noTable ?? cmd;
   }
   const chain = cmd.chain!;
+  if (counters && (cmd.op === 'D' || cmd.op === 'C')) return fail("Illegal option `-c' with this command");
+  if (chain.length > CHAIN_NAME_MAX) return fail(`chain name \`${chain}' too long (must be under ${CHAIN_NAME_MAX + 1} chars)`);
   const ctx: BuildCtx = {
     proto: header.proto,
     protoInvert: header.protoInv,

@@ -33,7 +33,7 @@ export const addrtypeMatch: MatchDef = {
       else if (u.name === 'limit-iface-out') limitOut = true;
       else {
         const bits = parseTypes(u.args[0]);
-        if (bits === null) return `addrtype: invalid address type "${u.args[0]}"`;
+        if (bits === null) return `addrtype: bad type "${u.args[0]}"`;
         if (u.name === 'src-type') src = { bits, inv: u.invert };
         else dst = { bits, inv: u.invert };
       }

@@ -21,7 +21,8 @@ export const connlimitMatch: MatchDef = {
     let daddr = false;
     for (const u of uses) {
       if (u.name === 'connlimit-upto' || u.name === 'connlimit-above') {
-        if (!/^\d+$/.test(u.args[0])) return `connlimit: Bad value for "--${u.name}" option: "${u.args[0]}"`;
+        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 0xffffffff)
+          return `connlimit: bad value for option "--${u.name}", or out of range (0-4294967295).\n`;
         limit = Number(u.args[0]);
         above = u.name === 'connlimit-above';
       } else if (u.name === 'connlimit-mask') {

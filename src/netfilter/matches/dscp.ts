@@ -33,7 +33,7 @@ export const dscpMatch: MatchDef = {
     const u = uses[uses.length - 1];
     if (!u) return 'DSCP match: Parameter --dscp is required';
     const v = u.name === 'dscp' ? parseUint(u.args[0], 63) : (DSCP_CLASSES[u.args[0].toUpperCase()] ?? null);
-    if (v === null) return `Invalid DSCP value \`${u.args[0]}'`;
+    if (v === null) return 'dscp: bad value for option "--dscp", or out of range (0-63).\n';
     const inv = u.invert;
     return {
       name: 'dscp',

@@ -33,7 +33,7 @@ export const hashlimitMatch: MatchDef = {
     const interval = parseRate(rateUse.args[0], SCALE);
     if (interval === null) return `hashlimit: Bad value for option "--hashlimit-${above ? 'above' : 'upto'}": "${rateUse.args[0]}"`;
     const nameUse = get('name');
-    if (!nameUse) return 'hashlimit: You have to specify --hashlimit-name';
+    if (!nameUse) return 'hashlimit: option "--hashlimit-name" must be specified\n';
     const num = (n: string): number | null => {
       const u = get(n);
       return u && /^\d+$/.test(u.args[0]) ? Number(u.args[0]) : null;

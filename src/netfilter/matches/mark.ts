@@ -11,7 +11,7 @@ export const markMatch: MatchDef = {
     const u = uses[uses.length - 1];
     if (!u) return "mark match: You must specify `--mark'";
     const mm = parseMarkMask(u.args[0]);
-    if (!mm) return `mark: Bad value for "--mark" option: "${u.args[0]}"`;
+    if (!mm) return 'mark: bad integer value for option "--mark", or out of range.\n';
     const { value, mask } = mm;
     const inv = u.invert;
     return {
@@ -30,7 +30,7 @@ export const connmarkMatch: MatchDef = {
     const u = uses[uses.length - 1];
     if (!u) return "connmark match: You must specify `--mark'";
     const mm = parseMarkMask(u.args[0]);
-    if (!mm) return `connmark: Bad value for "--mark" option: "${u.args[0]}"`;
+    if (!mm) return 'connmark: bad integer value for option "--mark", or out of range.\n';
     const { value, mask } = mm;
     const inv = u.invert;
     return {

@@ -12,7 +12,7 @@ export const setMatch: MatchDef = {
     const u = uses.filter((x) => x.name === 'match-set').pop();
     if (!u) return "You must specify `--match-set' with proper arguments";
     const [name, dirText] = u.args;
-    if (!ctx.ipsetExists(name)) return `Set ${name} doesn't exist.`;
+    if (!ctx.ipsetExists(name)) return `Set ${name} doesn't exist.\n`;
     const parts = dirText.split(',');
     if (parts.some((p) => p !== 'src' && p !== 'dst') || parts.length > 6)
       return `You must specify (the comma separated list of) 'src' or 'dst'`;

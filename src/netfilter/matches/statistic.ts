@@ -38,7 +38,8 @@ export const statisticMatch: MatchDef = {
       if (u.name === 'mode') mode = u.args[0];
       else if (u.name === 'probability') {
         const p = Number(u.args[0]);
-        if (!/^[\d.]+$/.test(u.args[0]) || !(p >= 0 && p <= 1)) return `statistic: Bad value for "--probability" option: "${u.args[0]}"`;
+        if (!/^[\d.]+$/.test(u.args[0]) || !(p >= 0 && p <= 1))
+          return 'statistic: bad value for option "--probability", or out of range (0-1).\n';
         // Stored as a 31-bit fraction, which is why 0.3333333333 saves as 0.33333333349.
         prob = Math.round(0x80000000 * p);
         inv ||= u.invert;
@@ -49,12 +50,12 @@ export const statisticMatch: MatchDef = {
       } else if (u.name === 'packet') packet = Number(u.args[0]);
     }
     if (mode === 'random') {
-      if (prob < 0) return 'statistic: --probability must be specified when using random mode';
+      if (prob < 0) return '--probability must be specified when using random mode';
       return new RandomStatistic(prob, inv);
     }
     if (mode === 'nth') {
-      if (every === 0) return 'statistic: --every must be specified when using nth mode';
-      if (packet >= every) return 'statistic: --packet must be smaller than --every';
+      if (every === 0) return '--every and --packet must be specified when using nth mode';
+      if (packet >= every) return 'the --packet p must be 0 <= p <= n-1';
       let count = 0;
       return {
         name: 'statistic',
@@ -68,6 +69,6 @@ export const statisticMatch: MatchDef = {
         },
       };
     }
-    return `statistic: Bad value for "--mode" option: "${mode}"`;
+    return mode === '' ? 'statistic: option "--mode" must be specified\n' : `Bad mode "${mode}"`;
   },
 };

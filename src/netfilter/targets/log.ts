@@ -35,7 +35,7 @@ export const logTarget: TargetDef = {
             : byName === -1 && u.args[0] === 'warn'
               ? 4
               : byName;
-        if (n < 0 || n > 7) return `log-level \`${u.args[0]}' unknown`;
+        if (n < 0 || n > 7) return `log level "${u.args[0]}" unknown\n`;
         level = n;
       } else if (u.name === 'log-prefix') {
         if (u.args[0].length === 0) return 'No prefix specified for --log-prefix';

@@ -35,7 +35,7 @@ export const dscpTarget: TargetDef = {
     const u = uses[uses.length - 1];
     if (!u) return 'DSCP target: Parameter --set-dscp is required';
     const v = u.name === 'set-dscp' ? parseUint(u.args[0], 63) : (DSCP_CLASSES[u.args[0].toUpperCase()] ?? null);
-    if (v === null) return `Invalid DSCP value \`${u.args[0]}'`;
+    if (v === null) return 'DSCP: bad value for option "--set-dscp", or out of range (0-63).\n';
     return {
       name: 'DSCP',
       legal: { tables: ['mangle'] },
@@ -88,7 +88,7 @@ export const tcpmssTarget: TargetDef = {
     if (!u) return 'TCPMSS target: At least one parameter is required';
     const clamp = u.name === 'clamp-mss-to-pmtu';
     const mss = clamp ? 0 : parseUint(u.args[0], 65535);
-    if (mss === null) return `TCPMSS: Bad value for "--set-mss" option: "${u.args[0]}"`;
+    if (mss === null) return 'TCPMSS: bad value for option "--set-mss", or out of range (0-65515).\n';
     return {
       name: 'TCPMSS',
       legal: { protos: [6], hooks: clamp ? ['FORWARD', 'OUTPUT', 'POSTROUTING'] : undefined },

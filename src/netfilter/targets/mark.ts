@@ -45,7 +45,7 @@ export const markTarget: TargetDef = {
   options: XMARK_OPTIONS,
   build(uses) {
     const u = uses[uses.length - 1];
-    if (!u) return 'MARK target: Parameter --set/and/or/xor-mark is required';
+    if (!u) return 'MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required';
     if (uses.length > 1) return 'MARK target: Only one of --set-xmark, --set-mark, --and-mark, --or-mark or --xor-mark allowed';
     const x = readXMark(u);
     if (typeof x === 'string') return `MARK: ${x}`;

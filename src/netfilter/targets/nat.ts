@@ -127,7 +127,7 @@ function xnat(kind: 'DNAT' | 'SNAT', opt: string, legal: TargetInstance['legal']
         const e = parseToRange(u.args[0], ctx, r);
         if (e) return e;
       }
-      if (!seen) return `${kind}: You must specify --${opt}`;
+      if (!seen) return `${kind}: option "--${opt}" must be specified\n`;
       return new XNatTarget(kind, opt, r, legal);
     },
   };
@@ -167,7 +167,7 @@ export const netmapTarget: TargetDef = {
   options: { to: { args: 1 } },
   build(uses) {
     const u = uses[uses.length - 1];
-    if (!u) return 'NETMAP: Parameter --to is required';
+    if (!u) return 'NETMAP: option "--to" must be specified\n';
     const am = parseAddrMask(u.args[0]);
     if (!am) return `Bad IP address "${u.args[0]}"`;
     const r = emptyRange();

@@ -20,7 +20,7 @@ export const checksumTarget: TargetDef = {
   name: 'CHECKSUM',
   options: { 'checksum-fill': { args: 0 } },
   build(uses) {
-    if (uses.length === 0) return 'CHECKSUM target: Parameter --checksum-fill is required';
+    if (uses.length === 0) return 'CHECKSUM: option "--checksum-fill" must be specified\n';
     return {
       name: 'CHECKSUM',
       legal: { tables: ['mangle'] },
@@ -62,7 +62,8 @@ export const nfqueueTarget: TargetDef = {
     let fanout = false;
     for (const u of uses) {
       if (u.name === 'queue-num') {
-        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 65535) return `NFQUEUE: Bad value for "--queue-num" option: "${u.args[0]}"`;
+        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 65535)
+          return 'NFQUEUE: bad value for option "--queue-num", or out of range (0-65535).\n';
         num = Number(u.args[0]);
       } else if (u.name === 'queue-balance') {
         if (!/^\d+:\d+$/.test(u.args[0])) return `NFQUEUE: Bad value for "--queue-balance" option: "${u.args[0]}"`;
