@@ -35,6 +35,8 @@ export interface OptionSpec {
   args: 0 | 1 | 2 | 'optional';
   /** Inversion allowed (iptables says "cannot be inverted" otherwise). */
   invert?: boolean;
+  /** What iptables prints on stderr as soon as it reads the option (a deprecation), whatever follows. */
+  warn?: string;
 }
 
 /** Where an extension may be used; the kernel checks this when a rule is inserted. */
@@ -65,6 +67,11 @@ export interface MatchInstance {
    * answers with (an nfacct object that does not exist: "No such file or directory").
    */
   readonly kernelError?: string;
+  /**
+   * An error iptables-nft reports only when it turns the rule into nf_tables expressions, after
+   * looking up the jump target (tcp/udp options without their `-p`).
+   */
+  readonly lateError?: string;
   /** True when iptables-nft stores nothing for this match (tcp/udp whose only test was dropped): the rule has no such match. */
   readonly elided?: boolean;
 }
@@ -81,6 +88,8 @@ export type TargetResult = Verdict | 'CONTINUE';
 
 export interface TargetInstance {
   readonly name: string;
+  /** The name in `iptables -L`'s target column when it is not `name` (NOTRACK lists as CT). */
+  readonly listName?: string;
   save(): string;
   list(): string;
   legal?: Legality;

@@ -86,10 +86,14 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       return err(txn.flush(chain));
     case 'Z':
       if (chain !== null && absent) return { error: cmd.num !== null && c0 ? badRule : noChain };
+      // A rule number past the end zeroes nothing and is no error.
+      if (c0 && cmd.num !== null && cmd.num > c0.rules.length) return {};
       return err(txn.zero(chain, cmd.num));
     case 'P':
+      if (cmd.arg !== 'ACCEPT' && cmd.arg !== 'DROP') return { error: { kind: 'op', message: 'Bad policy name' } };
       return err(txn.setPolicy(chain!, cmd.arg!, null));
     case 'E': {
+      if (absent || c0.builtin) return { error: noChain };
       const bad = checkChainName(cmd.arg!);
       if (bad) return { error: { kind: 'parse', message: bad } };
       return err(txn.rename(chain!, cmd.arg!));

@@ -1,5 +1,4 @@
 /** `iptables ...` and `iptables-save`: the commands, with the kernel's text, stderr and exit codes. */
-import type { TableName } from '../types.js';
 import { newTable, type Chain, type Rule, type Ruleset, type Table } from '../rule.js';
 import { listAddrMask } from '../addr.js';
 import { TableTxn } from '../txn.js';
@@ -11,15 +10,25 @@ import { orderedChains, ruleMatchText, ruleTargetText, save } from './save.js';
 const TRY = "Try `iptables -h' or 'iptables --help' for more information.\n";
 
 export function runIptables(rs: Ruleset, argv: readonly string[], opts: LookupOptions = {}): CommandResult {
-  let txn: TableTxn | null = null;
   const env = makeParseEnv(rs, opts, (table, name) => rs.table(table)?.chains.has(name) === true);
   const cmd = parseCommand(argv, env);
+  // Warnings come first on stderr: iptables prints them while it reads the options.
+  const warned = (r: CommandResult): CommandResult => {
+    const w = 'message' in cmd ? (cmd.warnings ?? '') : cmd.warnings;
+    return w === '' ? r : { ...r, stderr: w + r.stderr };
+  };
   if ('message' in cmd)
-    return cmd.exit !== undefined
-      ? { stdout: '', stderr: `iptables ${IPTABLES_VERSION}: ${cmd.message}\n`, exitCode: cmd.exit }
-      : { stdout: '', stderr: `iptables ${IPTABLES_VERSION}: ${cmd.message}\n${TRY}`, exitCode: 2 };
+    return warned(
+      cmd.exit !== undefined
+        ? { stdout: '', stderr: `iptables ${IPTABLES_VERSION}: ${cmd.message}\n`, exitCode: cmd.exit }
+        : { stdout: '', stderr: `iptables ${IPTABLES_VERSION}: ${cmd.message}\n${TRY}`, exitCode: 2 },
+    );
+  return warned(run(rs, cmd));
+}
+
+function run(rs: Ruleset, cmd: ParsedCommand): CommandResult {
   if (cmd.op === 'L' || cmd.op === 'S') return list(rs, cmd);
-  txn = TableTxn.open(rs, cmd.table);
+  const txn = TableTxn.open(rs, cmd.table);
   const res = applyCommand(txn, cmd);
   if (res.error) {
     const e = res.error;
@@ -56,7 +65,7 @@ function references(t: Table, c: Chain): number {
 
 function targetName(r: Rule): string {
   const t = r.target;
-  return t.kind === 'none' ? '' : t.kind === 'verdict' ? t.verdict : t.kind === 'ext' ? t.ext.name : t.chainName;
+  return t.kind === 'none' ? '' : t.kind === 'verdict' ? t.verdict : t.kind === 'ext' ? (t.ext.listName ?? t.ext.name) : t.chainName;
 }
 
 function listRow(r: Rule, n: number, cmd: ParsedCommand): string {

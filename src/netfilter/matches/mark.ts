@@ -36,7 +36,7 @@ export const connmarkMatch: MatchDef = {
     return {
       name: 'connmark',
       save: () => `${inv ? ' !' : ''} --mark ${markText(value, mask)}`,
-      list: () => `connmark match ${inv ? '!' : ''}${markText(value, mask)}`,
+      list: () => `connmark match ${inv ? '!' : ''} ${markText(value, mask)}`,
       test: (skb) => skb.ct !== null && ((skb.ct.mark & mask) >>> 0 === (value & mask) >>> 0) !== inv,
     };
   },

@@ -1,5 +1,27 @@
 /** Port-range parsing and printing shared by tcp, udp and sctp. */
 import { parsePortRange, savePortRange } from '../addr.js';
+import { SERVICES } from '../services.js';
+
+const SCTP_SERVICES = new Map(SERVICES.filter(([, , p]) => p === 'sctp').map(([n, port]) => [n, port]));
+
+/**
+ * One side of a range the way each parser reads it: udp's (xtables' x6 parser) wraps numbers to
+ * 16 bits and names its failure differently; sctp looks names up for sctp only.
+ */
+function portRange(text: string, proto: string): [number, number] | string {
+  const bad = (p: string) => (proto === 'udp' ? `Port "${p}" does not resolve to anything.\n` : `invalid port/service \`${p}' specified`);
+  if (proto === 'udp') text = text.replace(/\d+/g, (d) => (d.length > 10 ? d : String(Number(d) % 65536)));
+  if (proto === 'sctp') {
+    const sides = text.split(':');
+    for (const s of sides) if (s !== '' && !/^\d+$/.test(s) && !SCTP_SERVICES.has(s)) return bad(s);
+    text = sides.map((s) => (SCTP_SERVICES.has(s) ? String(SCTP_SERVICES.get(s)) : s)).join(':');
+  }
+  const r = parsePortRange(text, proto);
+  if (r !== null) return r;
+  const colon = text.indexOf(':');
+  const first = colon < 0 ? text : text.slice(0, colon);
+  return bad(colon >= 0 && parsePortRange(first, proto) !== null ? text.slice(colon + 1) : first);
+}
 import type { OptionUse } from '../ext.js';
 
 export interface PortSel {
@@ -42,11 +64,12 @@ export function readPorts(uses: OptionUse[], proto: string, native = false): Por
   for (const u of uses) {
     const key = u.name === 'source-port' ? 'sport' : u.name === 'destination-port' ? 'dport' : u.name;
     if (key !== 'sport' && key !== 'dport') continue;
-    const range = parsePortRange(u.args[0], proto);
-    if (range === null) return `invalid port/service \`${u.args[0]}' specified`;
+    const range = portRange(u.args[0], proto);
+    if (typeof range === 'string') return range;
     // udp's parser alone lets a reversed range through (it then matches nothing).
     if (range[0] > range[1] && proto !== 'udp') return 'invalid portrange (min > max)';
-    if (key === 'sport' ? seenS : seenD) return `Only one \`--${LONG[key]}' allowed`;
+    if (key === 'sport' ? seenS : seenD)
+      return proto === 'udp' ? `udp: option "--${LONG[key]}" can only be used once.\n` : `Only one \`--${LONG[key]}' allowed`;
     if (key === 'sport') seenS = true;
     else seenD = true;
     let sel: PortSel | null = { range, invert: u.invert };
@@ -118,7 +141,20 @@ export const PORT_OPTIONS = {
   'destination-port': { args: 1, invert: true },
 } as const;
 
-/** Error text iptables prints when a protocol match is used without its `-p`. */
-export function requiresProto(name: string, want: number, proto: number, inverted: boolean): string | null {
-  return proto === want && !inverted ? null : `${name.toUpperCase()} match requires '-p ${name}'`;
+/**
+ * What a protocol match without its `-p` gets. tcp and udp are turned into nf_tables expressions
+ * by iptables-nft, which looks at the number after `-p` only (`! -p tcp` passes) and complains
+ * late; without options they stay xt matches. xt matches (icmp, sctp) go to the kernel, which
+ * refuses them unless `-p` names their protocol, not inverted.
+ */
+export function protoCheck(
+  name: string,
+  want: number,
+  proto: number,
+  inverted: boolean,
+  native: boolean,
+  hasOptions: boolean,
+): { lateError?: string; kernelError?: string } {
+  if (native && hasOptions) return proto === want ? {} : { lateError: `${name.toUpperCase()} match requires '-p ${name}'` };
+  return proto === want && !inverted ? {} : { kernelError: 'Invalid argument' };
 }

@@ -1,6 +1,6 @@
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../../packet/packet.js';
 import type { MatchDef, MatchFn, MatchInstance } from '../ext.js';
-import { exactPort, listPorts, PORT_OPTIONS, portsTest, readPorts, requiresProto, savePorts, type PortSel } from './ports.js';
+import { exactPort, listPorts, PORT_OPTIONS, portsTest, readPorts, protoCheck, savePorts, type PortSel } from './ports.js';
 
 const FLAG_NAMES: ReadonlyArray<readonly [string, number]> = [
   ['FIN', TCP_FIN],
@@ -45,8 +45,6 @@ export const tcpMatch: MatchDef = {
     'tcp-option': { args: 1, invert: true },
   },
   build(uses, ctx) {
-    const need = requiresProto('tcp', 6, ctx.proto, ctx.protoInvert);
-    if (need) return need;
     const ports = readPorts(uses, 'tcp', true);
     if (typeof ports === 'string') return ports;
     const { sport, dport } = ports;
@@ -61,11 +59,11 @@ export const tcpMatch: MatchDef = {
         flags = { mask, cmp, invert: u.invert };
       } else if (u.name === 'tcp-option') {
         const kind = Number(u.args[0]);
-        if (!/^\d+$/.test(u.args[0]) || kind > 255) return `Bad TCP option value \`${u.args[0]}'`;
+        if (!/^\d+$/.test(u.args[0]) || kind > 255) return `Bad TCP option "${u.args[0]}"`;
         option = { kind, invert: u.invert };
       }
     }
-    const m = new TcpMatch(sport, dport, flags, option);
+    const m = new TcpMatch(sport, dport, flags, option, protoCheck('tcp', 6, ctx.proto, ctx.protoInvert, true, uses.length > 0));
     if (ports.droppedFull && !sport && !dport && !flags && !option) m.elided = true;
     return m;
   },
@@ -129,6 +127,8 @@ const TCP_ANY = tcpAny();
 class TcpMatch implements MatchInstance {
   readonly name = 'tcp';
   elided = false;
+  readonly lateError: string | undefined;
+  readonly kernelError: string | undefined;
   readonly exactDport: number | undefined;
   readonly test: MatchFn;
   constructor(
@@ -136,7 +136,10 @@ class TcpMatch implements MatchInstance {
     readonly dport: PortSel | null,
     readonly flags: TcpFlagsSel | null,
     readonly option: { kind: number; invert: boolean } | null,
+    check: { lateError?: string; kernelError?: string },
   ) {
+    this.lateError = check.lateError;
+    this.kernelError = check.kernelError;
     this.exactDport = exactPort(dport);
     this.test = tcpTest(sport, dport, flags, option);
   }

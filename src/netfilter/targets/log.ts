@@ -65,7 +65,7 @@ export const nflogTarget: TargetDef = {
   options: {
     'nflog-group': { args: 1 },
     'nflog-prefix': { args: 1 },
-    'nflog-range': { args: 1 },
+    'nflog-range': { args: 1, warn: 'warn: --nflog-range has never worked and is no longer supported, please use --nflog-size instead' },
     'nflog-size': { args: 1 },
     'nflog-threshold': { args: 1 },
   },
@@ -74,6 +74,9 @@ export const nflogTarget: TargetDef = {
     let prefix = '';
     let size: number | null = null;
     let threshold: number | null = null;
+    const range = uses.some((u) => u.name === 'nflog-range');
+    if (range && uses.some((u) => u.name === 'nflog-size'))
+      return 'NFLOG: option "--nflog-range" cannot be used together with "--nflog-size".\n';
     for (const u of uses) {
       const n = Number(u.args[0]);
       if (u.name === 'nflog-prefix') {
@@ -84,7 +87,7 @@ export const nflogTarget: TargetDef = {
         if (n > 65535) return 'NFLOG: bad value for option "--nflog-group", or out of range (0-65535).\n';
         group = n;
       } else if (u.name === 'nflog-threshold') threshold = n;
-      else size = n;
+      else if (u.name === 'nflog-size') size = n;
     }
     return {
       name: 'NFLOG',
@@ -94,10 +97,14 @@ export const nflogTarget: TargetDef = {
         (size !== null ? ` --nflog-size ${size}` : '') +
         (threshold !== null ? ` --nflog-threshold ${threshold}` : ''),
       list: () =>
-        (prefix ? `nflog-prefix "${prefix}" ` : '') +
-        (group ? `nflog-group ${group} ` : '') +
-        (size !== null ? `nflog-size ${size} ` : '') +
-        (threshold !== null ? `nflog-threshold ${threshold} ` : ''),
+        [
+          prefix ? `nflog-prefix ${quoteArg(prefix)}` : '',
+          group ? `nflog-group ${group}` : '',
+          size !== null ? `nflog-size ${size}` : '',
+          threshold !== null ? `nflog-threshold ${threshold}` : '',
+        ]
+          .filter(Boolean)
+          .join(' '),
       run(skb, env) {
         // The lab has no netlink listener; NFLOG lines go to the same log as LOG.
         env.log(logLine(prefix, skb, 0));

@@ -7,7 +7,7 @@ export const traceTarget: TargetDef = {
   build: () => ({
     name: 'TRACE',
     save: () => '',
-    list: () => 'TRACE',
+    list: () => '',
     run(skb) {
       skb.traced = true;
       return 'CONTINUE';
@@ -36,6 +36,8 @@ export const notrackTarget: TargetDef = {
   options: {},
   build: () => ({
     name: 'NOTRACK',
+    // iptables-nft stores NOTRACK as CT --notrack and lists it under that target.
+    listName: 'CT',
     legal: { tables: ['raw'] },
     save: () => '',
     list: () => 'NOTRACK',
