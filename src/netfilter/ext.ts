@@ -90,6 +90,8 @@ export interface TargetInstance {
   readonly name: string;
   /** The name in `iptables -L`'s target column when it is not `name` (NOTRACK lists as CT). */
   readonly listName?: string;
+  /** As MatchInstance.kernelError: the errno text the kernel refuses this target with at insertion. */
+  readonly kernelError?: string;
   save(): string;
   list(): string;
   legal?: Legality;

@@ -20,7 +20,7 @@ function kernelRefuses(r: Rule): string | null {
   if ((h.src !== null && h.srcInv && h.src.mask === 0) || (h.dst !== null && h.dstInv && h.dst.mask === 0)) return 'Invalid argument';
   if (r.target.kind === 'verdict' && r.target.verdict === 'QUEUE') return 'No such file or directory';
   for (const m of r.matches) if (m.kernelError !== undefined) return m.kernelError;
-  return null;
+  return r.target.kind === 'ext' ? (r.target.ext.kernelError ?? null) : null;
 }
 
 function refused(what: string, chain: string, r: Rule): { error: OpError } | null {
@@ -61,15 +61,14 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       return err(txn.addRule(chain!, cmd.rule!, idx, 'RULE_REPLACE'));
     }
     case 'D': {
-      if (cmd.num === null && c0?.builtin && absent) return { error: badRule };
+      if (cmd.num === null && absent) return { error: badRule };
       if (absent) return { error: noChain };
       if (cmd.num !== null) return err(txn.deleteRuleAt(chain!, cmd.num - 1));
       const idx = txn.findRule(chain!, specOf(cmd.rule!), specOf);
       return idx < 0 ? { error: badRule } : err(txn.deleteRuleAt(chain!, idx));
     }
     case 'C': {
-      if (c0?.builtin && absent) return { error: badRule };
-      if (!txn.chain(chain!)) return { error: noChain };
+      if (absent) return { error: badRule };
       return txn.findRule(chain!, specOf(cmd.rule!), specOf) < 0 ? { error: badRule } : {};
     }
     case 'N': {

@@ -644,7 +644,7 @@ function baseOption(st: ParseState, name: string, a0: string | undefined, a1: st
       break;
     case 'match': {
       const def = MATCHES.get(a0!);
-      if (!def) return fail(`Couldn't load match \`${a0!}':No such file or directory`);
+      if (!def) return fail(`Couldn't load match \`${a0!}':No such file or directory\n`);
       // iptables-nft turns tcp/udp into native payload matches and prints them back as one match.
       if (!MERGED.has(def.name) || !st.matches.some((m) => m.def === def)) st.matches.push(loadExt(def));
       break;

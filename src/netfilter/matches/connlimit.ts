@@ -26,8 +26,9 @@ export const connlimitMatch: MatchDef = {
         limit = Number(u.args[0]);
         above = u.name === 'connlimit-above';
       } else if (u.name === 'connlimit-mask') {
-        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 32) return `connlimit: Bad value for "--connlimit-mask" option: "${u.args[0]}"`;
-        mask = Number(u.args[0]);
+        if (!/^\d+$/.test(u.args[0])) return `connlimit: Bad value for "--connlimit-mask" option: "${u.args[0]}"`;
+        // Masks are read for IPv6 too; an IPv4 rule keeps at most 32 bits.
+        mask = Math.min(Number(u.args[0]), 32);
       } else daddr = u.name === 'connlimit-daddr';
     }
     if (limit < 0) return 'connlimit: You must specify "--connlimit-above" or "--connlimit-upto"';

@@ -31,7 +31,7 @@ export const hashlimitMatch: MatchDef = {
     const rateUse = above ?? upto;
     if (!rateUse) return 'hashlimit: You have to specify --hashlimit';
     const interval = parseRate(rateUse.args[0], SCALE);
-    if (interval === null) return `hashlimit: Bad value for option "--hashlimit-${above ? 'above' : 'upto'}": "${rateUse.args[0]}"`;
+    if (interval === null) return `hashlimit: Bad value for "--hashlimit-${above ? 'above' : 'upto'}" option: "${rateUse.args[0]}"`;
     const nameUse = get('name');
     if (!nameUse) return 'hashlimit: option "--hashlimit-name" must be specified\n';
     const num = (n: string): number | null => {
@@ -42,7 +42,7 @@ export const hashlimitMatch: MatchDef = {
     const modeUse = get('mode');
     const modes = modeUse ? modeUse.args[0].split(',') : [];
     for (const m of modes)
-      if (!(MODES as readonly string[]).includes(m)) return `hashlimit: Bad value for option "--hashlimit-mode": "${modeUse!.args[0]}"`;
+      if (!(MODES as readonly string[]).includes(m)) return `hashlimit: Bad value for "--hashlimit-mode" option: "${modeUse!.args[0]}"`;
     const srcmask = num('srcmask') ?? 32;
     const dstmask = num('dstmask') ?? 32;
     const expire = num('htable-expire');

@@ -15,7 +15,8 @@ export const limitMatch: MatchDef = {
         if (r === null) return `bad rate "${u.args[0]}"'`;
         interval = r;
       } else {
-        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 10000) return `limit: Bad value for "--limit-burst" option: "${u.args[0]}"`;
+        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 10000)
+          return 'limit: bad value for option "--limit-burst", or out of range (0-10000).\n';
         burst = Number(u.args[0]);
       }
     }

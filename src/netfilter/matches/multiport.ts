@@ -36,7 +36,7 @@ export const multiportMatch: MatchDef = {
     return {
       name: 'multiport',
       save: () => `${inv ? ' !' : ''} --${which} ${text}`,
-      list: () => `multiport ${which} ${inv ? '!' : ''}${text}`,
+      list: () => `multiport ${which} ${inv ? ' !' : ''}${text}`,
       test(skb) {
         const p = skb.pkt;
         const l4 = p.tcp ?? p.udp;

@@ -17,7 +17,8 @@ export const tosMatch: MatchDef = {
     const named = TOS_NAMES[u.args[0].toLowerCase()];
     // A symbolic name compares only the old TOS bits (mask 0x3f), a number the whole byte unless a mask is given.
     const vm = named !== undefined ? { value: named, mask: 0x3f } : parseMarkMask(u.args[0]);
-    if (!vm || vm.value > 0xff) return `tos: Bad value for "--tos" option: "${u.args[0]}"`;
+    if (!vm || vm.value > 0xff) return `Symbolic name "${u.args[0]}" is unknown`;
+    if (vm.mask !== 0xffffffff && vm.mask > 0xff) return `Illegal value: "${u.args[0]}"`;
     const mask = vm.mask === 0xffffffff ? 0xff : vm.mask & 0xff;
     const value = vm.value;
     const inv = u.invert;

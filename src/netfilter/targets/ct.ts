@@ -22,7 +22,7 @@ export const ctTarget: TargetDef = {
       else if (u.name === 'expevents') o.expevents = u.args[0].split(',');
       else if (u.name === 'timeout') o.timeout = u.args[0];
       else {
-        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 65535) return `CT: Bad value for "--${u.name}" option: "${u.args[0]}"`;
+        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 65535) return `Cannot parse ${u.args[0]} as a zone ID`;
         o.zone = Number(u.args[0]);
         zoneOpt = u.name;
       }
@@ -37,6 +37,8 @@ export const ctTarget: TargetDef = {
     return {
       name: 'CT',
       legal: { tables: ['raw'] },
+      // The lab has no conntrack helpers and no timeout policies loaded: the kernel finds neither.
+      kernelError: o.timeout !== undefined ? 'Invalid argument' : o.helper !== undefined ? 'No such file or directory' : undefined,
       save: () => saved,
       list: () =>
         'CT' +

@@ -24,7 +24,7 @@ export const rejectTarget: TargetDef = {
     }
     return {
       name: 'REJECT',
-      legal: { hooks: ['INPUT', 'FORWARD', 'OUTPUT'], protos: how === 'tcp-reset' ? [6] : undefined },
+      legal: { tables: ['filter'], hooks: ['INPUT', 'FORWARD', 'OUTPUT'], protos: how === 'tcp-reset' ? [6] : undefined },
       save: () => ` --reject-with ${how}`,
       list: () => `reject-with ${how}`,
       run(skb, env) {
