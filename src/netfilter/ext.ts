@@ -35,8 +35,8 @@ export interface OptionSpec {
   args: 0 | 1 | 2 | 'optional';
   /** Inversion allowed (iptables says "cannot be inverted" otherwise). */
   invert?: boolean;
-  /** What iptables prints on stderr as soon as it reads the option (a deprecation), whatever follows. */
-  warn?: string;
+  /** What iptables prints on stderr as soon as it reads the option (a deprecation), whatever follows; a function of its arguments may say nothing. */
+  warn?: string | ((args: readonly string[]) => string | null);
 }
 
 /** Where an extension may be used; the kernel checks this when a rule is inserted. */
@@ -76,9 +76,16 @@ export interface MatchInstance {
   readonly elided?: boolean;
 }
 
+/**
+ * Checks one option as iptables does the moment it reads it (a bad value is reported before any
+ * option that follows, and before the final checks of build); the error text, or null.
+ */
+export type OptionCheck = (use: OptionUse, ctx: BuildCtx) => string | null;
+
 export interface MatchDef {
   readonly name: string;
   readonly options: Readonly<Record<string, OptionSpec>>;
+  readonly check?: OptionCheck;
   /** Builds the match from its options, or returns the error iptables prints. */
   build(uses: OptionUse[], ctx: BuildCtx): MatchInstance | string;
 }
@@ -101,6 +108,7 @@ export interface TargetInstance {
 export interface TargetDef {
   readonly name: string;
   readonly options: Readonly<Record<string, OptionSpec>>;
+  readonly check?: OptionCheck;
   build(uses: OptionUse[], ctx: BuildCtx): TargetInstance | string;
 }
 

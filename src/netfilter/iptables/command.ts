@@ -5,7 +5,7 @@ import { TableTxn } from '../txn.js';
 import { parseCommand, type ParsedCommand } from './parse.js';
 import { applyCommand } from './apply.js';
 import { IPTABLES_VERSION, makeParseEnv, type CommandResult, type LookupOptions } from './restore.js';
-import { orderedChains, ruleMatchText, ruleTargetText, save } from './save.js';
+import { orderedChains, ruleMatchText, ruleTargetText } from './save.js';
 
 const TRY = "Try `iptables -h' or 'iptables --help' for more information.\n";
 

@@ -377,13 +377,18 @@ function parseWords(st: ParseState, argv: readonly string[], env: ParseEnv, defa
     if ('message' in found) return found;
     i = found.end;
     const { name, spec, owner } = found;
-    if (spec.warn !== undefined) st.cmd.warnings += spec.warn + '\n';
     if (invert && !spec.invert) return fail(notInvertible(owner, name));
     const inv = invert;
     invert = false;
     if (owner !== null) {
       const { nargs, a0, a1 } = found;
       const use: OptionUse = { name, args: (nargs === 0 ? NO_ARGS : nargs === 1 ? [a0!] : [a0!, a1!]) as string[], invert: inv };
+      const bad = owner.def.check === undefined ? null : owner.def.check(use, buildCtx(st, env));
+      if (bad) return fail(bad);
+      if (spec.warn !== undefined) {
+        const w = typeof spec.warn === 'string' ? spec.warn : spec.warn(use.args);
+        if (w !== null) st.cmd.warnings += w + '\n';
+      }
       if (owner.uses.length === 0) owner.uses = [use];
       else owner.uses.push(use);
       continue;
@@ -720,12 +725,10 @@ function finish(st: ParseState, env: ParseEnv): ParsedCommand | ParseError {
   return cmd;
 }
 
-/** Each extension checks and builds itself from its options (matches in order, then the target). */
-function buildExtensions(st: ParseState, env: ParseEnv): { matches: MatchInstance[]; target: RuleTarget } | ParseError {
-  const { header, matches } = st;
-  const ctx: BuildCtx = {
-    proto: header.proto,
-    protoInvert: header.protoInv,
+function buildCtx(st: ParseState, env: ParseEnv): BuildCtx {
+  return {
+    proto: st.header.proto,
+    protoInvert: st.header.protoInv,
     table: st.cmd.table,
     resolveUser: env.resolveUser,
     resolveGroup: env.resolveGroup,
@@ -733,6 +736,12 @@ function buildExtensions(st: ParseState, env: ParseEnv): { matches: MatchInstanc
     nfacctExists: env.nfacctExists,
     shared: env.shared,
   };
+}
+
+/** Each extension checks and builds itself from its options (matches in order, then the target). */
+function buildExtensions(st: ParseState, env: ParseEnv): { matches: MatchInstance[]; target: RuleTarget } | ParseError {
+  const { matches } = st;
+  const ctx = buildCtx(st, env);
   // Sized up front: a pushed-to array keeps room for 16, and a loaded table keeps one per rule.
   let built: MatchInstance[] = new Array<MatchInstance>(matches.length);
   let elided = false;

@@ -1,12 +1,15 @@
 import type { MatchDef } from '../ext.js';
 
+const MAC = /^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/;
+
 export const macMatch: MatchDef = {
   name: 'mac',
   options: { 'mac-source': { args: 1, invert: true } },
+  check: (u) => (MAC.test(u.args[0]) ? null : 'Invalid MAC address specified.'),
   build(uses) {
     const u = uses[uses.length - 1];
     if (!u) return "You must specify `--mac-source'";
-    if (!/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(u.args[0])) return 'Invalid MAC address specified.';
+    if (!MAC.test(u.args[0])) return 'Invalid MAC address specified.';
     const mac = u.args[0]
       .split(':')
       .map((b) => b.toLowerCase().padStart(2, '0'))

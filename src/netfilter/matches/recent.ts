@@ -51,6 +51,8 @@ export const recentMatch: MatchDef = {
           break;
         case 'seconds':
         case 'hitcount':
+          if (u.name === 'seconds' && (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) < 1 || Number(u.args[0]) > 0xffffffff))
+            return 'recent: bad value for option "--seconds", or out of range (1-4294967295).\n';
           if (!/^\d+$/.test(u.args[0])) return `recent: Bad value for "--${u.name}" option: "${u.args[0]}"`;
           if (u.name === 'seconds') seconds = Number(u.args[0]);
           else hitcount = Number(u.args[0]);

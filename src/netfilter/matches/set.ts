@@ -8,6 +8,7 @@ export const setMatch: MatchDef = {
     'update-counters': { args: 0, invert: true },
     'update-subcounters': { args: 0, invert: true },
   },
+  check: (u, ctx) => (u.name === 'match-set' && !ctx.ipsetExists(u.args[0]) ? `Set ${u.args[0]} doesn't exist.\n` : null),
   build(uses, ctx) {
     const u = uses.filter((x) => x.name === 'match-set').pop();
     if (!u) return "You must specify `--match-set' with proper arguments";

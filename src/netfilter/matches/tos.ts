@@ -1,4 +1,4 @@
-import { hex, hex2, parseMarkMask, type MatchDef } from '../ext.js';
+import { hex2, parseMarkMask, type MatchDef } from '../ext.js';
 
 const TOS_NAMES: Record<string, number> = {
   'minimize-delay': 0x10,

@@ -22,7 +22,7 @@ export const connmarkTarget: TargetDef = {
         op = { kind: u.name === 'save-mark' ? 'save' : 'restore', nfmask: 0, ctmask: 0 };
       else if (u.name === 'mask' || u.name === 'nfmask' || u.name === 'ctmask') {
         const v = parseUint(u.args[0]);
-        if (v === null) return `CONNMARK: Bad value for "--${u.name}" option: "${u.args[0]}"`;
+        if (v === null) return `CONNMARK: bad value for option "--${u.name}", or out of range (0-4294967295).\n`;
         if (u.name !== 'ctmask') nfmask = v;
         if (u.name !== 'nfmask') ctmask = v;
       } else {

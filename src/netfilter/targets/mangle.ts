@@ -1,17 +1,25 @@
 /** Header rewrites of the mangle table: TTL, DSCP, TOS, TCPMSS. */
-import { hex, hex2, parseMarkMask, parseUint, type TargetDef } from '../ext.js';
+import { hex2, parseMarkMask, parseUint, type OptionUse, type TargetDef } from '../ext.js';
 import { DSCP_CLASSES } from '../matches/dscp.js';
 import { TCP_SYN } from '../../packet/packet.js';
+
+/** --ttl-set takes 0..255; changing by 0 is refused, as iptables does. */
+function checkTtl(u: OptionUse): string | null {
+  const v = parseUint(u.args[0], 255);
+  const min = u.name === 'ttl-set' ? 0 : 1;
+  return v === null || v < min ? `TTL: bad value for option "--${u.name}", or out of range (${min}-255).\n` : null;
+}
 
 export const ttlTarget: TargetDef = {
   name: 'TTL',
   options: { 'ttl-set': { args: 1 }, 'ttl-dec': { args: 1 }, 'ttl-inc': { args: 1 } },
+  check: checkTtl,
   build(uses) {
     const u = uses[uses.length - 1];
     if (!u) return 'TTL: You must specify an action';
-    const v = parseUint(u.args[0], 255);
-    if (v === null) return `TTL: Bad value for "--${u.name}" option: "${u.args[0]}"`;
-    if (u.name !== 'ttl-set' && v === 0) return 'TTL: increasing/decreasing by 0?';
+    const bad = checkTtl(u);
+    if (bad) return bad;
+    const v = parseUint(u.args[0], 255)!;
     const op = u.name.slice(4);
     const word = op === 'set' ? 'set to' : op === 'dec' ? 'decrement by' : 'increment by';
     return {

@@ -10,11 +10,11 @@ export interface XMark {
 export function readXMark(u: OptionUse): XMark | string {
   if (u.name === 'set-xmark' || u.name === 'set-mark') {
     const vm = parseMarkMask(u.args[0]);
-    if (!vm) return `Bad value for "--${u.name}" option: "${u.args[0]}"`;
+    if (!vm) return `bad integer value for option "--${u.name}", or out of range.\n`;
     return u.name === 'set-xmark' ? vm : { value: vm.value, mask: (vm.mask | vm.value) >>> 0 };
   }
   const v = parseUint(u.args[0]);
-  if (v === null) return `Bad value for "--${u.name}" option: "${u.args[0]}"`;
+  if (v === null) return `bad integer value for option "--${u.name}", or out of range.\n`;
   if (u.name === 'and-mark') return { value: 0, mask: ~v >>> 0 };
   if (u.name === 'or-mark') return { value: v, mask: v };
   return { value: v, mask: 0 };
@@ -43,6 +43,10 @@ export const XMARK_OPTIONS = {
 export const markTarget: TargetDef = {
   name: 'MARK',
   options: XMARK_OPTIONS,
+  check: (u) => {
+    const x = readXMark(u);
+    return typeof x === 'string' ? `MARK: ${x}` : null;
+  },
   build(uses) {
     const u = uses[uses.length - 1];
     if (!u) return 'MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required';
