@@ -508,7 +508,8 @@ function findAbbreviated(st: ParseState, long: string): { spec: OptionSpec; name
   if (found === null || found === 'ambiguous') {
     // An option of the protocol's match loads that match implicitly (`-p tcp --dport 80`).
     const implicit = IMPLICIT_BY_PROTO.get(header.proto);
-    if (found === null && implicit && !header.protoInv && !matches.some((m) => m.def.name === implicit)) {
+    // Also after `! -p tcp`: iptables looks at the protocol's number only.
+    if (found === null && implicit && !matches.some((m) => m.def.name === implicit)) {
       const def = MATCHES.get(implicit)!;
       const f = lookupOption(long, [def.options]);
       if (f !== null && f !== 'ambiguous') {

@@ -147,7 +147,7 @@ export const conntrackMatch: MatchDef = {
     const ex = by.get('ctexpire');
     if (ex) {
       const m = /^(\d+)(?::(\d+))?$/.exec(ex.args[0]);
-      if (!m) return `ctexpire: bad value "${ex.args[0]}"`;
+      if (!m) return `conntrack: bad value for option "--ctexpire" near "${ex.args[0]}", or out of range (0-4294967295).\n`;
       const lo = Number(m[1]);
       const hi = m[2] === undefined ? lo : Number(m[2]);
       const inv = ex.invert;

@@ -7,6 +7,7 @@ export function markText(value: number, mask: number): string {
 export const markMatch: MatchDef = {
   name: 'mark',
   options: { mark: { args: 1, invert: true } },
+  check: (u) => (parseMarkMask(u.args[0]) ? null : 'mark: bad integer value for option "--mark", or out of range.\n'),
   build(uses) {
     const u = uses[uses.length - 1];
     if (!u) return "mark match: You must specify `--mark'";
@@ -26,6 +27,7 @@ export const markMatch: MatchDef = {
 export const connmarkMatch: MatchDef = {
   name: 'connmark',
   options: { mark: { args: 1, invert: true } },
+  check: (u) => (parseMarkMask(u.args[0]) ? null : 'connmark: bad integer value for option "--mark", or out of range.\n'),
   build(uses) {
     const u = uses[uses.length - 1];
     if (!u) return "connmark match: You must specify `--mark'";

@@ -27,6 +27,11 @@ export const ownerMatch: MatchDef = {
     'socket-exists': { args: 0, invert: true },
     'suppl-groups': { args: 0 },
   },
+  check(u, ctx) {
+    if (u.name === 'uid-owner' && !parseIds(u, ctx.resolveUser)) return `owner: Bad value for "--uid-owner" option: "${u.args[0]}"`;
+    if (u.name === 'gid-owner' && !parseIds(u, ctx.resolveGroup)) return `owner: Bad value for "--gid-owner" option: "${u.args[0]}"`;
+    return null;
+  },
   build(uses, ctx) {
     let uid: IdRange | null = null;
     let gid: IdRange | null = null;

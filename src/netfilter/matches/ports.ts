@@ -44,6 +44,15 @@ function nativeRange(sel: PortSel): { sel: PortSel | null; full: boolean } {
   return { sel, full: false };
 }
 
+/** One port option as its parser reads it, before the others: the value, and a reversed range. */
+export function checkPortUse(u: OptionUse, proto: string): string | null {
+  const key = u.name === 'source-port' ? 'sport' : u.name === 'destination-port' ? 'dport' : u.name;
+  if (key !== 'sport' && key !== 'dport') return null;
+  const range = portRange(u.args[0], proto);
+  if (typeof range === 'string') return range;
+  return range[0] > range[1] && proto !== 'udp' ? 'invalid portrange (min > max)' : null;
+}
+
 export interface Ports {
   sport: PortSel | null;
   dport: PortSel | null;

@@ -1,10 +1,11 @@
 import type { MatchDef } from '../ext.js';
-import { listPorts, PORT_OPTIONS, readPorts, protoCheck, savePorts } from './ports.js';
+import { listPorts, PORT_OPTIONS, readPorts, protoCheck, savePorts, checkPortUse } from './ports.js';
 
 /** Parsed and saved; the packet model has no SCTP header, so it never matches a packet. */
 export const sctpMatch: MatchDef = {
   name: 'sctp',
   options: PORT_OPTIONS,
+  check: (u) => checkPortUse(u, 'sctp'),
   build(uses, ctx) {
     const ports = readPorts(uses, 'sctp');
     if (typeof ports === 'string') return ports;

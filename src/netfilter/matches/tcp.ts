@@ -1,6 +1,6 @@
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../../packet/packet.js';
 import type { MatchDef, MatchFn, MatchInstance } from '../ext.js';
-import { exactPort, listPorts, PORT_OPTIONS, portsTest, readPorts, protoCheck, savePorts, type PortSel } from './ports.js';
+import { exactPort, listPorts, PORT_OPTIONS, portsTest, readPorts, protoCheck, savePorts, checkPortUse, type PortSel } from './ports.js';
 
 const FLAG_NAMES: ReadonlyArray<readonly [string, number]> = [
   ['FIN', TCP_FIN],
@@ -43,6 +43,14 @@ export const tcpMatch: MatchDef = {
     'tcp-flags': { args: 2, invert: true },
     syn: { args: 0, invert: true },
     'tcp-option': { args: 1, invert: true },
+  },
+  check(u) {
+    if (u.name === 'tcp-flags') {
+      const bad = [u.args[0], u.args[1]].find((f) => parseFlags(f) === null);
+      return bad === undefined ? null : `Unknown TCP flag \`${bad}'`;
+    }
+    if (u.name === 'tcp-option') return /^\d+$/.test(u.args[0]) && Number(u.args[0]) <= 255 ? null : `Bad TCP option "${u.args[0]}"`;
+    return checkPortUse(u, 'tcp');
   },
   build(uses, ctx) {
     const ports = readPorts(uses, 'tcp', true);

@@ -1,5 +1,5 @@
 import type { MatchDef, MatchFn, MatchInstance } from '../ext.js';
-import { exactPort, listPorts, PORT_OPTIONS, portsTest, readPorts, protoCheck, savePorts, type PortSel } from './ports.js';
+import { exactPort, listPorts, PORT_OPTIONS, portsTest, readPorts, protoCheck, savePorts, checkPortUse, type PortSel } from './ports.js';
 
 const UDP_ANY: MatchFn = (skb) => skb.pkt.udp !== undefined && skb.pkt.fragOffset === 0;
 
@@ -54,6 +54,7 @@ class UdpMatch implements MatchInstance {
 export const udpMatch: MatchDef = {
   name: 'udp',
   options: PORT_OPTIONS,
+  check: (u) => checkPortUse(u, 'udp'),
   build(uses, ctx) {
     const ports = readPorts(uses, 'udp', true);
     if (typeof ports === 'string') return ports;

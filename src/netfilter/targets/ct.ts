@@ -12,7 +12,7 @@ export const ctTarget: TargetDef = {
     'zone-reply': { args: 1 },
     timeout: { args: 1 },
   },
-  build(uses) {
+  build(uses, ctx) {
     const o: { notrack?: boolean; zone?: number; helper?: string; ctevents?: string[]; expevents?: string[]; timeout?: string } = {};
     let zoneOpt = 'zone';
     for (const u of uses) {
@@ -38,7 +38,13 @@ export const ctTarget: TargetDef = {
       name: 'CT',
       legal: { tables: ['raw'] },
       // The lab has no conntrack helpers and no timeout policies loaded: the kernel finds neither.
-      kernelError: o.timeout !== undefined ? 'Invalid argument' : o.helper !== undefined ? 'No such file or directory' : undefined,
+      // A timeout policy is per layer-4 protocol: without a plain -p the kernel cannot look one up.
+      kernelError:
+        o.timeout !== undefined && (ctx.proto === 0 || ctx.protoInvert)
+          ? 'Invalid argument'
+          : o.timeout !== undefined || o.helper !== undefined
+            ? 'No such file or directory'
+            : undefined,
       save: () => saved,
       list: () =>
         'CT' +

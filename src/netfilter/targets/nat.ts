@@ -36,7 +36,7 @@ function parseToRange(text: string, ctx: BuildCtx, r: NatRange): string | null {
     r.protoSpecified = true;
     r.minPort = Number(m[1]);
     r.maxPort = m[2] === undefined ? r.minPort : Number(m[2]);
-    if (r.maxPort < r.minPort) return `Invalid port range \`${text.slice(colon + 1)}'`;
+    if (r.maxPort < r.minPort) return `Port range \`${m[2]}' funky`;
   }
   if (ipPart !== '') {
     const dash = ipPart.indexOf('-');
@@ -117,6 +117,7 @@ function xnat(kind: 'DNAT' | 'SNAT', opt: string, legal: TargetInstance['legal']
   return {
     name: kind,
     options: { [opt]: { args: 1 }, random: { args: 0 }, 'random-fully': { args: 0 }, persistent: { args: 0 } },
+    check: (u, ctx) => (u.name === opt ? parseToRange(u.args[0], ctx, emptyRange()) : null),
     build(uses, ctx) {
       const r = emptyRange();
       let seen = false;
@@ -136,20 +137,28 @@ function xnat(kind: 'DNAT' | 'SNAT', opt: string, legal: TargetInstance['legal']
 export const dnatTarget = xnat('DNAT', 'to-destination', { tables: ['nat'], hooks: ['PREROUTING', 'OUTPUT'] });
 export const snatTarget = xnat('SNAT', 'to-source', { tables: ['nat'], hooks: ['POSTROUTING', 'INPUT'] });
 
+/** `--to-ports P[-Q]` into `r`, or iptables' complaint. */
+function readToPorts(text: string, ctx: BuildCtx, r: NatRange): string | null {
+  if (!PORT_PROTOS.includes(ctx.proto)) return NEED_PORT_PROTO;
+  const m = /^(\d+)(?:-(\d+))?$/.exec(text);
+  if (!m || Number(m[1]) > 65535 || (m[2] !== undefined && Number(m[2]) > 65535)) return `Port \`${text}' not valid`;
+  r.protoSpecified = true;
+  r.minPort = Number(m[1]);
+  r.maxPort = m[2] === undefined ? r.minPort : Number(m[2]);
+  return null;
+}
+
 function portsOnly(kind: 'MASQUERADE' | 'REDIRECT', legal: TargetInstance['legal'], listWord: string): TargetDef {
   return {
     name: kind,
     options: { 'to-ports': { args: 1 }, random: { args: 0 }, 'random-fully': { args: 0 } },
+    check: (u, ctx) => (u.name === 'to-ports' ? readToPorts(u.args[0], ctx, emptyRange()) : null),
     build(uses, ctx) {
       const r = emptyRange();
       for (const u of uses) {
         if (readFlags(u, r)) continue;
-        if (!PORT_PROTOS.includes(ctx.proto)) return NEED_PORT_PROTO;
-        const m = /^(\d+)(?:-(\d+))?$/.exec(u.args[0]);
-        if (!m || Number(m[1]) > 65535 || (m[2] !== undefined && Number(m[2]) > 65535)) return `Port \`${u.args[0]}' not valid`;
-        r.protoSpecified = true;
-        r.minPort = Number(m[1]);
-        r.maxPort = m[2] === undefined ? r.minPort : Number(m[2]);
+        const e = readToPorts(u.args[0], ctx, r);
+        if (e) return e;
       }
       const ports = r.protoSpecified ? `${r.minPort}` + (r.maxPort !== r.minPort ? `-${r.maxPort}` : '') : '';
       const save = (ports ? ` --to-ports ${ports}` : '') + flagsText(r, ' --');

@@ -25,7 +25,7 @@ export const tproxyTarget: TargetDef = {
         mask = vm.mask;
       }
     }
-    if (port < 0) return 'TPROXY: Parameter --on-port is required';
+    if (port < 0) return 'TPROXY: option "--on-port" must be specified\n';
     return {
       name: 'TPROXY',
       legal: { tables: ['mangle'], hooks: ['PREROUTING'], protos: [6, 17] },

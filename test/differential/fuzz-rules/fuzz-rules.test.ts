@@ -9,7 +9,7 @@
  * `node test/differential/fuzz-rules/run.mjs --help` sets these.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MATCHES, TARGETS } from '../../../src/netfilter/registry.js';
@@ -55,6 +55,7 @@ function summary(eps: readonly Episode[], kernel: readonly EpisodeAnswer[], dis:
 
 /** Fails on a disagreement that is not known, and on a known one that no longer happens (so that the list shrinks). */
 function judge(dis: readonly Disagreement[], text: (d: Disagreement) => string, known: readonly string[]): void {
+  if (env.NFLAB_FUZZ_REPORT) writeFileSync(env.NFLAB_FUZZ_REPORT, dis.map((d) => `[${keyOf(d)}] ${text(d)}`).join('\n\n') + '\n');
   const keys = new Set(dis.map(keyOf));
   const fresh = dis.filter((d) => !known.includes(keyOf(d)));
   const gone = known.filter((k) => !keys.has(k));
@@ -93,34 +94,43 @@ describe('rule fuzzer', () => {
     judge(all, text, KNOWN[knownKey] ?? []);
   });
 
-  it.skipIf(noKernel !== null)(`the kernel answers (seed ${seed}, ${budget} commands) ${noKernel ? `[skipped: ${noKernel}]` : ''}`, () => {
-    const eps = generate(seed, budget);
-    const kernel = runKernel(eps);
-    const { all, text } = compareAll(eps, kernel);
-    console.log(summary(eps, kernel, all));
-    if (recordMode) {
-      const version = execFileSync('iptables', ['--version'], { encoding: 'utf8' }).trim();
-      const uname = execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim();
-      console.log(
-        'wrote',
-        writeRecording({ seed, budget, kernel: `${version}, Linux ${uname}`, episodes: eps.map((e, i) => ({ ...e, answer: kernel[i] })) }),
-      );
-    } else if (rec) {
-      // The recording must still be what the kernel says, or the recorded test proves nothing.
-      const stale = rec.episodes.flatMap((e, i) => compareEpisode(i, e.answer, kernel[i]).map((d) => say(d, e.cmds)));
-      expect(stale.slice(0, 10).join('\n\n'), 'the recorded kernel answers are stale: re-record (run.mjs --record)').toBe('');
-    }
-    if (shrinkCount > 0) {
-      const episodes = [...new Set(all.map((d) => d.episode))].slice(0, shrinkCount);
-      for (const e of episodes) {
-        const s = shrink(eps[e]);
-        const name = `shrunk-s${seed}-e${e}.json`;
-        writeCase(name, { about: `found by the fuzzer at seed ${seed}, episode ${e}; shrunk`, cmds: s.cmds, kernel: s.kernel });
-        console.log('wrote case', name, s.cmds);
+  it.skipIf(noKernel !== null)(
+    `the kernel answers (seed ${seed}, ${budget} commands) ${noKernel ? `[skipped: ${noKernel}]` : ''}`,
+    { timeout: 60 * 60_000 },
+    () => {
+      const eps = generate(seed, budget);
+      const kernel = runKernel(eps);
+      const { all, text } = compareAll(eps, kernel);
+      console.log(summary(eps, kernel, all));
+      if (recordMode) {
+        const version = execFileSync('iptables', ['--version'], { encoding: 'utf8' }).trim();
+        const uname = execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim();
+        console.log(
+          'wrote',
+          writeRecording({
+            seed,
+            budget,
+            kernel: `${version}, Linux ${uname}`,
+            episodes: eps.map((e, i) => ({ ...e, answer: kernel[i] })),
+          }),
+        );
+      } else if (rec) {
+        // The recording must still be what the kernel says, or the recorded test proves nothing.
+        const stale = rec.episodes.flatMap((e, i) => compareEpisode(i, e.answer, kernel[i]).map((d) => say(d, e.cmds)));
+        expect(stale.slice(0, 10).join('\n\n'), 'the recorded kernel answers are stale: re-record (run.mjs --record)').toBe('');
       }
-    }
-    if (!recordMode && shrinkCount === 0) judge(all, text, seed === CI_SEED && budget === CI_BUDGET ? (KNOWN[knownKey] ?? []) : []);
-  });
+      if (shrinkCount > 0) {
+        const episodes = [...new Set(all.map((d) => d.episode))].slice(0, shrinkCount);
+        for (const e of episodes) {
+          const s = shrink(eps[e]);
+          const name = `shrunk-s${seed}-e${e}.json`;
+          writeCase(name, { about: `found by the fuzzer at seed ${seed}, episode ${e}; shrunk`, cmds: s.cmds, kernel: s.kernel });
+          console.log('wrote case', name, s.cmds);
+        }
+      }
+      if (!recordMode && shrinkCount === 0) judge(all, text, seed === CI_SEED && budget === CI_BUDGET ? (KNOWN[knownKey] ?? []) : []);
+    },
+  );
 });
 
 describe('rule fuzzer regression cases', () => {
