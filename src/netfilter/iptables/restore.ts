@@ -197,6 +197,9 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
     if ('message' in cmd) return failure('parse', cmd.message, n);
     if (cmd.table !== txn.name) cmd.table = txn.name;
     if (cmd.rule && counters && opts.counters) [cmd.rule.pkts, cmd.rule.bytes] = counters;
+    // iptables-nft-restore flushes the chains the kernel had when the batch began; a block that
+    // started from an empty table has none, so a bare -F there leaves the block's rules alone.
+    if (cmd.op === 'F' && cmd.chain === null && !opts.noflush) continue;
     const res = applyCommand(txn, cmd);
     if (res.error) return failure(res.error.kind, res.error.message, n);
   }

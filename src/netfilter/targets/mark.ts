@@ -24,11 +24,12 @@ export function applyXMark(old: number, x: XMark): number {
   return ((old & ~x.mask) ^ x.value) >>> 0;
 }
 
+/** In the kernel's order of preference: and, or, xor, set, xset. */
 export function listXMark(prefix: string, x: XMark): string {
-  if (x.mask === 0xffffffff) return `${prefix} set ${hex(x.value)}`;
   if (x.value === 0) return `${prefix} and ${hex(~x.mask)}`;
   if (x.value === x.mask) return `${prefix} or ${hex(x.value)}`;
   if (x.mask === 0) return `${prefix} xor ${hex(x.value)}`;
+  if (x.mask === 0xffffffff) return `${prefix} set ${hex(x.value)}`;
   return `${prefix} xset ${hex(x.value)}/${hex(x.mask)}`;
 }
 

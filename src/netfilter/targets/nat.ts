@@ -184,6 +184,9 @@ export const netmapTarget: TargetDef = {
     r.minIp = am.addr;
     r.maxIp = (am.addr | ~am.mask) >>> 0;
     const text = saveAddrMask(am);
-    return natInstance('NETMAP', r, ` --to ${text}`, text, { tables: ['nat'], hooks: ['PREROUTING', 'POSTROUTING', 'OUTPUT', 'INPUT'] });
+    return natInstance('NETMAP', r, ` --to ${text}`, `to:${text}`, {
+      tables: ['nat'],
+      hooks: ['PREROUTING', 'POSTROUTING', 'OUTPUT', 'INPUT'],
+    });
   },
 };

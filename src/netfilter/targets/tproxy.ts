@@ -12,8 +12,9 @@ export const tproxyTarget: TargetDef = {
     let mask = 0;
     for (const u of uses) {
       if (u.name === 'on-port') {
-        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 65535) return `TPROXY: Bad value for "--on-port" option: "${u.args[0]}"`;
-        port = Number(u.args[0]);
+        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 0xffffffff) return `TPROXY: Bad value for "--on-port" option: "${u.args[0]}"`;
+        // iptables reads a 32-bit number and keeps its low 16 bits.
+        port = Number(u.args[0]) % 65536;
       } else if (u.name === 'on-ip') {
         const a = parseDotted(u.args[0]);
         if (a === null) return `TPROXY: Bad value for "--on-ip" option: "${u.args[0]}"`;
