@@ -96,13 +96,15 @@ export const conntrackMatch: MatchDef = {
       if (!u) continue;
       const am: AddrMask | null = parseAddrMask(u.args[0]);
       if (am === null) return `host/network \`${u.args[0]}' not found`;
+      // The kernel keeps the address as given and masks both sides when it compares; iptables prints it so.
+      const given = parseAddrMask(u.args[0].split('/')[0])!.addr;
       const inv = u.invert;
       const isSrc = f.endsWith('src');
       tests.push((skb) => {
         const t = tupleOf(f, skb);
         return (((isSrc ? t.src : t.dst) & am.mask) >>> 0 === am.addr) !== inv;
       });
-      const text = am.mask === 0xffffffff ? formatIpv4(am.addr) : `${formatIpv4(am.addr)}/${maskText(am.mask)}`;
+      const text = am.mask === 0xffffffff ? formatIpv4(given) : `${formatIpv4(given)}/${maskText(am.mask)}`;
       saved.push(`${neg(u)} --${f} ${text}`);
       listed.push(`${lneg(u)}${f} ${text}`);
     }

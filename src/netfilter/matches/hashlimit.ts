@@ -49,6 +49,8 @@ export const hashlimitMatch: MatchDef = {
     const size = num('htable-size');
     const max = num('htable-max');
     const gc = num('htable-gcinterval');
+    const rateMatch = get('rate-match') !== undefined;
+    const rateInterval = num('rate-interval');
     const rate = formatRate(interval, SCALE);
     const modeText = MODES.filter((m) => modes.includes(m)).join(',');
     const name = nameUse.args[0];
@@ -70,14 +72,18 @@ export const hashlimitMatch: MatchDef = {
         opt('htable-gcinterval', gc) +
         opt('htable-expire', expire) +
         (srcmask !== 32 ? ` --hashlimit-srcmask ${srcmask}` : '') +
-        (dstmask !== 32 ? ` --hashlimit-dstmask ${dstmask}` : ''),
+        (dstmask !== 32 ? ` --hashlimit-dstmask ${dstmask}` : '') +
+        (rateMatch ? ' --hashlimit-rate-match' : '') +
+        (rateInterval !== null ? ` --hashlimit-rate-interval ${rateInterval}` : ''),
       list: () =>
         `limit: ${isAbove ? 'above' : 'up to'} ${rate} burst ${burst}` +
         (modeText ? ` mode ${modeText.replace(/,/g, '-')}` : '') +
         (size !== null ? ` htable-size ${size}` : '') +
         (max !== null ? ` htable-max ${max}` : '') +
         (gc !== null ? ` htable-gcinterval ${gc}` : '') +
-        (expire !== null ? ` htable-expire ${expire}` : ''),
+        (expire !== null ? ` htable-expire ${expire}` : '') +
+        (rateMatch ? ' rate-match' : '') +
+        (rateInterval !== null ? ` rate-interval ${rateInterval}` : ''),
       test(skb, env) {
         const p = skb.pkt;
         // Key building is string work per packet; acceptable for this rarely used match.

@@ -17,7 +17,8 @@ export const limitMatch: MatchDef = {
       } else {
         if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 10000)
           return 'limit: bad value for option "--limit-burst", or out of range (0-10000).\n';
-        burst = Number(u.args[0]);
+        // A burst of 0 means the default, as the kernel reads it.
+        burst = Number(u.args[0]) || 5;
       }
     }
     const rate = formatRate(interval, SCALE);

@@ -1,5 +1,5 @@
 import { formatIpv4 } from '../../packet/ipv4.js';
-import { parseDotted } from '../addr.js';
+import { parseInetAton } from '../addr.js';
 import type { MatchDef } from '../ext.js';
 
 /** The kernel's default ip_pkt_list_tot; an entry remembers at least this many hits (more when --hitcount asks). */
@@ -67,8 +67,9 @@ export const recentMatch: MatchDef = {
           name = u.args[0];
           break;
         case 'mask': {
-          const m = parseDotted(u.args[0]);
-          if (m === null) return `recent: Bad value for "--mask" option: "${u.args[0]}"`;
+          // Read by the resolver (inet_aton: `0xff` is 0.0.0.255).
+          const m = parseInetAton(u.args[0]);
+          if (m === null) return 'getaddrinfo: Temporary failure in name resolution\n';
           mask = m;
           break;
         }
