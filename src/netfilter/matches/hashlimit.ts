@@ -74,7 +74,7 @@ export const hashlimitMatch: MatchDef = {
         (srcmask !== 32 ? ` --hashlimit-srcmask ${srcmask}` : '') +
         (dstmask !== 32 ? ` --hashlimit-dstmask ${dstmask}` : '') +
         (rateMatch ? ' --hashlimit-rate-match' : '') +
-        (rateInterval !== null ? ` --hashlimit-rate-interval ${rateInterval}` : ''),
+        (rateInterval !== null && rateInterval !== 1 ? ` --hashlimit-rate-interval ${rateInterval}` : ''),
       list: () =>
         `limit: ${isAbove ? 'above' : 'up to'} ${rate} burst ${burst}` +
         (modeText ? ` mode ${modeText.replace(/,/g, '-')}` : '') +

@@ -19,7 +19,7 @@ export const macMatch: MatchDef = {
       name: 'mac',
       legal: { hooks: ['PREROUTING', 'INPUT', 'FORWARD'] },
       save: () => `${inv ? ' !' : ''} --mac-source ${mac}`,
-      list: () => `MAC${inv ? ' !' : ''} ${mac.toUpperCase()}`,
+      list: () => `MAC${inv ? ' !' : ''} ${mac}`,
       test: (skb) => skb.srcMac !== null && (skb.srcMac.toLowerCase() === mac) !== inv,
     };
   },

@@ -42,7 +42,9 @@ export const connmarkTarget: TargetDef = {
       list: () => {
         if (o.kind === 'set') return listXMark('CONNMARK', o.x);
         const dflt = o.nfmask === 0xffffffff && o.ctmask === 0xffffffff;
-        return `CONNMARK ${o.kind}` + (dflt ? '' : ` nfmask ${hex(o.nfmask)} ctmask ~${hex(~o.ctmask)}`);
+        // As the kernel's printer: the mask applied to the source, then the one inverted for the destination.
+        if (o.kind === 'save') return `CONNMARK save` + (dflt ? '' : ` nfmask ${hex(o.nfmask)} ctmask ~${hex(o.ctmask)}`);
+        return `CONNMARK restore` + (dflt ? '' : ` ctmask ${hex(o.ctmask)} nfmask ~${hex(o.nfmask)}`);
       },
       run(skb) {
         const ct = skb.ct;

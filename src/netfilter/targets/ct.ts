@@ -52,7 +52,7 @@ export const ctTarget: TargetDef = {
         (o.helper ? ` helper ${o.helper}` : '') +
         (o.ctevents ? ` ctevents ${o.ctevents.join(',')}` : '') +
         (o.expevents ? ` expevents ${o.expevents.join(',')}` : '') +
-        (o.zone ? ` zone ${o.zone}` : '') +
+        (o.zone ? ` ${zoneOpt} ${o.zone}` : '') +
         (o.timeout ? ` timeout ${o.timeout}` : ''),
       run(skb, env) {
         env.ctTemplate(skb, o);
