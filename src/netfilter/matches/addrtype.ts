@@ -1,3 +1,4 @@
+/** xt_addrtype: matches the routing type (LOCAL, UNICAST, BROADCAST, ...) of the source or destination address. */
 import { ADDRTYPE } from '../types.js';
 import type { MatchDef } from '../ext.js';
 

@@ -1,3 +1,4 @@
+/** xt_comment: a note on the rule; it matches every packet. */
 import { ALWAYS, quoteArg, type MatchDef, type MatchInstance } from '../ext.js';
 
 /** A class rather than an object of closures: kube-proxy puts a comment on almost every one of its rules. */

@@ -1,3 +1,4 @@
+/** xt_connlimit: matches when the number of tracked connections from (or to) an address block is above or up to a limit. */
 import type { MatchDef } from '../ext.js';
 
 /**

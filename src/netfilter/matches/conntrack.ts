@@ -1,3 +1,4 @@
+/** xt_conntrack and xt_state: match a packet by its connection: state, status, original and reply tuples, direction, expiry. */
 import { formatIpv4 } from '../../packet/ipv4.js';
 import { IPS_ASSURED, IPS_CONFIRMED, IPS_DST_NAT, IPS_EXPECTED, IPS_SEEN_REPLY, IPS_SRC_NAT, type CtTuple, type Skb } from '../types.js';
 import { parseAddrMask, parsePortRange, parseProto, type AddrMask } from '../addr.js';

@@ -1,3 +1,4 @@
+/** xt_dscp: matches the DiffServ code point (the upper six bits of the TOS byte). */
 import { hex2, parseUint, type MatchDef, type OptionUse } from '../ext.js';
 
 /** DiffServ class names and their code points. */

@@ -1,3 +1,4 @@
+/** xt_hashlimit: a token-bucket rate limit kept per address, port or both, in a named table. */
 import { formatIpv4, prefixMask } from '../../packet/ipv4.js';
 import { dport, sport } from '../../packet/packet.js';
 import type { MatchDef, OptionUse } from '../ext.js';

@@ -1,3 +1,4 @@
+/** The icmp match: the ICMP type and code of a packet (a type name, a number, or `type/code`). */
 import type { MatchDef } from '../ext.js';
 import { protoCheck } from './ports.js';
 

@@ -1,3 +1,4 @@
+/** xt_iprange: matches source or destination addresses inside an inclusive range. */
 import { formatIpv4 } from '../../packet/ipv4.js';
 import { parseDotted } from '../addr.js';
 import type { MatchDef, OptionUse } from '../ext.js';

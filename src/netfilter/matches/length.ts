@@ -1,3 +1,4 @@
+/** xt_length: matches the IP packet length against a value or range. */
 import { packetLength } from '../../packet/packet.js';
 import type { MatchDef } from '../ext.js';
 

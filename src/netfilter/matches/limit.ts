@@ -1,3 +1,4 @@
+/** xt_limit: a token-bucket rate limit shared by every packet that reaches the rule. */
 import type { MatchDef } from '../ext.js';
 import { Bucket, formatRate, parseRate } from './rate.js';
 

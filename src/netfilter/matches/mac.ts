@@ -1,3 +1,4 @@
+/** xt_mac: matches the Ethernet source address of an incoming frame. */
 import type { MatchDef } from '../ext.js';
 
 const MAC = /^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/;

@@ -1,3 +1,4 @@
+/** xt_mark and xt_connmark: match the packet mark, or the connection mark, under a mask. */
 import { hex, parseMarkMask, type MatchDef } from '../ext.js';
 
 export function markText(value: number, mask: number): string {

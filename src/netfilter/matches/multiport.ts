@@ -1,3 +1,4 @@
+/** xt_multiport: matches up to 15 source or destination ports and port ranges at once. */
 import { parsePortRange } from '../addr.js';
 import type { MatchDef } from '../ext.js';
 import { protoName } from '../../packet/packet.js';

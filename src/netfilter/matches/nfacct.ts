@@ -1,3 +1,4 @@
+/** xt_nfacct: counts the packet in a named extended accounting object; it matches every packet. */
 import { packetLength } from '../../packet/packet.js';
 import type { MatchDef } from '../ext.js';
 

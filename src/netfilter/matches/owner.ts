@@ -1,3 +1,4 @@
+/** xt_owner: matches locally generated packets by the uid or gid of the sending socket, or by whether one exists. */
 import type { MatchDef, OptionUse } from '../ext.js';
 
 interface IdRange {

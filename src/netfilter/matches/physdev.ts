@@ -1,3 +1,4 @@
+/** xt_physdev: matches the bridge ports a bridged frame came in on or goes out of. */
 import { ifaceMatcher } from '../addr.js';
 import type { MatchDef } from '../ext.js';
 

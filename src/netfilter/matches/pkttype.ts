@@ -1,3 +1,4 @@
+/** xt_pkttype: matches the link-layer packet type (unicast, broadcast, multicast, otherhost). */
 import type { MatchDef } from '../ext.js';
 
 const TYPES = ['unicast', 'broadcast', 'multicast', 'otherhost'] as const;

@@ -1,3 +1,4 @@
+/** xt_recent: keeps named lists of recently seen addresses; rules set, check, update or remove entries. */
 import { formatIpv4 } from '../../packet/ipv4.js';
 import { parseInetAton } from '../addr.js';
 import type { MatchDef } from '../ext.js';

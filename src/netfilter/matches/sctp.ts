@@ -1,3 +1,4 @@
+/** The sctp match: SCTP source and destination ports. */
 import type { MatchDef } from '../ext.js';
 import { listPorts, PORT_OPTIONS, readPorts, protoCheck, savePorts, checkPortUse } from './ports.js';
 

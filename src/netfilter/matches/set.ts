@@ -1,3 +1,4 @@
+/** xt_set: matches when the packet's addresses or ports are members of a named ipset. */
 import type { MatchDef } from '../ext.js';
 
 export const setMatch: MatchDef = {

@@ -1,3 +1,4 @@
+/** xt_statistic: matches a random share of packets, or every nth packet. */
 import type { MatchDef, MatchFn, MatchInstance, OptionUse } from '../ext.js';
 
 function randomTest(prob: number, inv: boolean): MatchFn {

@@ -1,3 +1,4 @@
+/** The tcp match: TCP ports, flags and options. */
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../../packet/packet.js';
 import type { MatchDef, MatchFn, MatchInstance } from '../ext.js';
 import { exactPort, listPorts, PORT_OPTIONS, portsTest, readPorts, protoCheck, savePorts, checkPortUse, type PortSel } from './ports.js';

@@ -1,3 +1,4 @@
+/** xt_tos: matches the IP TOS byte under a mask (or a symbolic TOS name). */
 import { hex2, parseMarkMask, type MatchDef } from '../ext.js';
 
 const TOS_NAMES: Record<string, number> = {

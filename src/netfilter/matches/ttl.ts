@@ -1,3 +1,4 @@
+/** xt_ttl: matches the IP time-to-live: equal to, less than or greater than a value. */
 import type { MatchDef } from '../ext.js';
 
 export const ttlMatch: MatchDef = {

@@ -1,3 +1,4 @@
+/** The udp match: UDP source and destination ports. */
 import type { MatchDef, MatchFn, MatchInstance } from '../ext.js';
 import { exactPort, listPorts, PORT_OPTIONS, portsTest, readPorts, protoCheck, savePorts, checkPortUse, type PortSel } from './ports.js';
 

@@ -1,3 +1,4 @@
+/** xt_CONNMARK: sets the connection mark, or copies it to or from the packet mark under masks. */
 import { hex, parseUint, type TargetDef } from '../ext.js';
 import { applyXMark, listXMark, readXMark, XMARK_OPTIONS, type XMark } from './mark.js';
 

@@ -1,3 +1,4 @@
+/** xt_CT: gives a new connection a conntrack template: no tracking, a zone, a helper, events, a timeout policy. */
 import type { TargetDef } from '../ext.js';
 
 export const ctTarget: TargetDef = {

@@ -1,3 +1,4 @@
+/** xt_LOG and xt_NFLOG: log the packet to the kernel log, or pass it to a netlink log group. */
 import { quoteArg, type TargetDef } from '../ext.js';
 import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID, logLine } from './log-line.js';
 

@@ -1,3 +1,4 @@
+/** xt_MARK: sets, ands, ors or xors the packet mark. */
 import { hex, parseMarkMask, parseUint, type OptionUse, type TargetDef } from '../ext.js';
 
 /** The kernel's MARK/CONNMARK v2 form: new = (old & ~mask) ^ value. */

@@ -1,3 +1,4 @@
+/** REJECT: drops the packet and answers with an ICMP error or a TCP reset. */
 import type { RejectWith } from '../types.js';
 import type { TargetDef } from '../ext.js';
 

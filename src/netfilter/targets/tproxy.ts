@@ -1,3 +1,4 @@
+/** xt_TPROXY: hands the packet to a local socket for a transparent proxy, without changing its destination. */
 import { formatIpv4 } from '../../packet/ipv4.js';
 import { parseDotted } from '../addr.js';
 import { hex, parseMarkMask, type TargetDef } from '../ext.js';
