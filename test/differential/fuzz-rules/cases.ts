@@ -11,6 +11,8 @@ export interface RuleCase {
   /** What the case is about, in a sentence. */
   about: string;
   cmds: string[];
+  /** Set while nflab still disagrees: why (the case then must fail, and is flipped when it is fixed). */
+  known?: string;
   /** The kernel's answer; null until recorded (`node test/differential/fuzz-rules/run.mjs --record-cases`). */
   kernel: EpisodeAnswer | null;
 }
