@@ -294,6 +294,7 @@ interface ParseState {
   /** -s/-d as written: iptables reads them after the extensions' final checks. */
   srcText: string | null;
   dstText: string | null;
+  ctx: BuildCtx | null;
 }
 
 /** One option occurrence as found in argv: its name and spec, the extension that owns it, its arguments. */
@@ -346,6 +347,7 @@ function newState(defaultTable: TableName): ParseState {
     badTable: null,
     srcText: null,
     dstText: null,
+    ctx: null,
   };
 }
 
@@ -726,17 +728,22 @@ function finish(st: ParseState, env: ParseEnv): ParsedCommand | ParseError {
   return cmd;
 }
 
+/** The extensions' view of the rule so far: made once per command, its protocol and table kept current. */
 function buildCtx(st: ParseState, env: ParseEnv): BuildCtx {
-  return {
-    proto: st.header.proto,
-    protoInvert: st.header.protoInv,
+  const ctx = (st.ctx ??= {
+    proto: 0,
+    protoInvert: false,
     table: st.cmd.table,
     resolveUser: env.resolveUser,
     resolveGroup: env.resolveGroup,
     ipsetExists: env.ipsetExists,
     nfacctExists: env.nfacctExists,
     shared: env.shared,
-  };
+  });
+  ctx.proto = st.header.proto;
+  ctx.protoInvert = st.header.protoInv;
+  ctx.table = st.cmd.table;
+  return ctx;
 }
 
 /** Each extension checks and builds itself from its options (matches in order, then the target). */
