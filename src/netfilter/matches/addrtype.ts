@@ -24,6 +24,8 @@ export const addrtypeMatch: MatchDef = {
     'limit-iface-in': { args: 0 },
     'limit-iface-out': { args: 0 },
   },
+  check: (u) =>
+    (u.name === 'src-type' || u.name === 'dst-type') && parseTypes(u.args[0]) === null ? `addrtype: bad type "${u.args[0]}"` : null,
   build(uses) {
     let src: { bits: number; inv: boolean } | null = null;
     let dst: { bits: number; inv: boolean } | null = null;

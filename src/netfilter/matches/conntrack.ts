@@ -165,7 +165,7 @@ export const conntrackMatch: MatchDef = {
     const dir = by.get('ctdir');
     if (dir) {
       const d = dir.args[0].toUpperCase();
-      if (d !== 'ORIGINAL' && d !== 'REPLY') return `Unknown --ctdir "${dir.args[0]}"`;
+      if (d !== 'ORIGINAL' && d !== 'REPLY') return `conntrack: Bad value for "--ctdir" option: "${dir.args[0]}"`;
       const wantReply = d === 'REPLY';
       tests.push((skb) => skb.ctReply === wantReply);
       saved.push(` --ctdir ${d}`);

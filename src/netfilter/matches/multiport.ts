@@ -5,6 +5,11 @@ import { protoName } from '../../packet/packet.js';
 
 const PORT_PROTOS = new Set([6, 17, 33, 132, 136]);
 
+function protoProblem(proto: number, inverted: boolean): string | null {
+  if (inverted && PORT_PROTOS.has(proto)) return 'multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP';
+  return PORT_PROTOS.has(proto) && !inverted ? null : "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'";
+}
+
 export const multiportMatch: MatchDef = {
   name: 'multiport',
   options: {
@@ -14,8 +19,11 @@ export const multiportMatch: MatchDef = {
     'destination-ports': { args: 1, invert: true },
     ports: { args: 1, invert: true },
   },
+  // The protocol is checked as the ports are read.
+  check: (_u, ctx) => protoProblem(ctx.proto, ctx.protoInvert),
   build(uses, ctx) {
-    if (!PORT_PROTOS.has(ctx.proto) || ctx.protoInvert) return "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'";
+    const bad = protoProblem(ctx.proto, ctx.protoInvert);
+    if (bad) return bad;
     const u = uses[uses.length - 1];
     if (!u) return 'multiport expects an option';
     const which = u.name.startsWith('s') ? 'sports' : u.name.startsWith('d') ? 'dports' : 'ports';
