@@ -21,7 +21,12 @@ export function runIptables(rs: Ruleset, argv: readonly string[], opts: LookupOp
     return warned(
       cmd.exit !== undefined
         ? { stdout: '', stderr: `iptables ${IPTABLES_VERSION}: ${cmd.message}\n`, exitCode: cmd.exit }
-        : { stdout: '', stderr: `iptables ${IPTABLES_VERSION}: ${cmd.message}\n${TRY}`, exitCode: 2 },
+        : // A word that is no option at all is reported without the version prefix.
+          {
+            stdout: '',
+            stderr: `${cmd.message.startsWith('Bad argument') ? '' : `iptables ${IPTABLES_VERSION}: `}${cmd.message}\n${TRY}`,
+            exitCode: 2,
+          },
     );
   return warned(run(rs, cmd));
 }

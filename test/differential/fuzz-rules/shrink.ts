@@ -9,14 +9,15 @@ import { runKernel } from './kernel.js';
 import { runNflab } from './nflab.js';
 import { compareEpisode, type EpisodeAnswer } from './model.js';
 
-function disagreeing(cands: Episode[]): number {
+/** The first candidate that still disagrees in the same way (`what`: exit, stderr, a listing, ...), or -1. */
+function disagreeing(cands: Episode[], what: string): number {
   if (cands.length === 0) return -1;
   const k = runKernel(cands);
   const n = runNflab(
     cands,
     k.map((a) => a.cmds.map((c) => c.x)),
   );
-  return cands.findIndex((_, i) => compareEpisode(i, k[i], n[i]).length > 0);
+  return cands.findIndex((_, i) => compareEpisode(i, k[i], n[i]).some((d) => d.what === what));
 }
 
 function words(cmd: string): string[] {
@@ -24,11 +25,12 @@ function words(cmd: string): string[] {
   return s.ok ? s.words : [cmd];
 }
 
-/** Word-level candidates for one command: each word dropped, each option with its value dropped, long spellings made short. */
+/** Word-level candidates for one command: each word dropped, and each option with its value; the command word and its table stay. */
 function simpler(cmd: string): string[] {
   const w = words(cmd);
   const out: string[] = [];
-  for (let i = 1; i < w.length; i++) {
+  const keep = w[1] === '-t' || w[1] === '--table' ? 4 : 2;
+  for (let i = keep; i < w.length; i++) {
     out.push([...w.slice(0, i), ...w.slice(i + 2)].map(shellWord).join(' '));
     out.push([...w.slice(0, i), ...w.slice(i + 1)].map(shellWord).join(' '));
   }
@@ -40,8 +42,8 @@ export interface Shrunk {
   kernel: EpisodeAnswer;
 }
 
-/** The smallest episode found that still disagrees; `budget` bounds the kernel runs. */
-export function shrink(ep: Episode, budget = 60): Shrunk {
+/** The smallest episode found that still disagrees as it first did (`what`); `budget` bounds the kernel runs. */
+export function shrink(ep: Episode, what: string, budget = 60): Shrunk {
   let cmds = [...ep.cmds];
   let runs = 0;
   // Drop commands while some drop keeps a disagreement.
@@ -49,7 +51,7 @@ export function shrink(ep: Episode, budget = 60): Shrunk {
     changed = false;
     const cands = cmds.map((_, i) => ({ cmds: cmds.filter((__, j) => j !== i) })).filter((c) => c.cmds.length > 0);
     runs++;
-    const hit = disagreeing(cands);
+    const hit = disagreeing(cands, what);
     if (hit >= 0) {
       cmds = cands[hit].cmds;
       changed = true;
@@ -61,7 +63,7 @@ export function shrink(ep: Episode, budget = 60): Shrunk {
       changed = false;
       const cands = simpler(cmds[i]).map((c) => ({ cmds: cmds.map((x, j) => (j === i ? c : x)) }));
       runs++;
-      const hit = disagreeing(cands);
+      const hit = disagreeing(cands, what);
       if (hit >= 0) {
         cmds = cands[hit].cmds;
         changed = true;
