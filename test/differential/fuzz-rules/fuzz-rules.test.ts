@@ -122,7 +122,7 @@ describe('rule fuzzer', () => {
       if (shrinkCount > 0) {
         const episodes = [...new Set(all.map((d) => d.episode))].slice(0, shrinkCount);
         for (const e of episodes) {
-          const s = shrink(eps[e]);
+          const s = shrink(eps[e], all.find((d) => d.episode === e)!.what);
           const name = `shrunk-s${seed}-e${e}.json`;
           writeCase(name, {
             about: `found by the fuzzer at seed ${seed}, episode ${e}; shrunk`,
