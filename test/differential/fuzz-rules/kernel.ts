@@ -29,7 +29,7 @@ const SAVE = "iptables-save -c | grep -v '^#'";
 function runScript(ns: string, script: string, dir: string): void {
   const file = join(dir, 'script.sh');
   writeFileSync(file, script);
-  const r = spawnSync('ip', ['netns', 'exec', ns, 'bash', file], { encoding: 'utf8', timeout: 20 * 60_000 });
+  const r = spawnSync('ip', ['netns', 'exec', ns, 'bash', file], { encoding: 'utf8', timeout: 3 * 3600_000, maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`kernel script failed (${r.status ?? r.signal}): ${r.stderr.slice(0, 2000)}`);
 }
 
