@@ -10,8 +10,8 @@ import type { Hook, NfEnv, Skb, TableName, Verdict } from './types.js';
 export interface OptionUse {
   /** The option's full long name, without dashes (abbreviations already expanded). */
   name: string;
-  /** Its arguments (none for flags). */
-  args: string[];
+  /** Its arguments (none for flags); never changed, and shared between uses of a flag. */
+  args: readonly string[];
   invert: boolean;
 }
 

@@ -384,7 +384,7 @@ function parseWords(st: ParseState, argv: readonly string[], env: ParseEnv, defa
     invert = false;
     if (owner !== null) {
       const { nargs, a0, a1 } = found;
-      const use: OptionUse = { name, args: (nargs === 0 ? NO_ARGS : nargs === 1 ? [a0!] : [a0!, a1!]) as string[], invert: inv };
+      const use: OptionUse = { name, args: nargs === 0 ? NO_ARGS : nargs === 1 ? [a0!] : [a0!, a1!], invert: inv };
       const bad = owner.def.check === undefined ? null : owner.def.check(use, buildCtx(st, env));
       if (bad) return fail(bad);
       if (spec.warn !== undefined) {
