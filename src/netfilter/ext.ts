@@ -113,6 +113,14 @@ export interface TargetDef {
 }
 
 /** Helpers shared by extensions. */
+
+/**
+ * What iptables says when the resolver cannot read a host option (`--on-ip`, `--to`): numeric
+ * nonsense is unknown, a name needs DNS, which a network namespace of its own does not reach.
+ */
+export function resolverError(text: string): string {
+  return /^[\d.]+$/.test(text) ? 'getaddrinfo: Name or service not known\n' : 'getaddrinfo: Temporary failure in name resolution\n';
+}
 export function hex(n: number): string {
   return `0x${(n >>> 0).toString(16)}`;
 }

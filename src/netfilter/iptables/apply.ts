@@ -84,7 +84,7 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       if (c0?.builtin && absent) return err(txn.registerBuiltin(chain!));
       return err(txn.flush(chain));
     case 'Z':
-      if (chain !== null && absent) return { error: cmd.num !== null && c0 ? badRule : noChain };
+      if (chain !== null && absent) return { error: cmd.num !== null ? badRule : noChain };
       // A rule number past the end zeroes nothing and is no error.
       if (c0 && cmd.num !== null && cmd.num > c0.rules.length) return {};
       return err(txn.zero(chain, cmd.num));

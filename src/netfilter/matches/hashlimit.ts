@@ -40,6 +40,7 @@ export const hashlimitMatch: MatchDef = {
       return u && /^\d+$/.test(u.args[0]) ? Number(u.args[0]) : null;
     };
     const burst = num('burst') ?? 5;
+    if (burst < 1 || burst > 1_000_000) return 'bad value for option "--hashlimit-burst", or out of range (1-1000000).';
     const modeUse = get('mode');
     const modes = modeUse ? modeUse.args[0].split(',') : [];
     for (const m of modes)

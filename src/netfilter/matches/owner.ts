@@ -12,7 +12,8 @@ function parseIds(u: OptionUse, resolve: (n: string) => number | undefined): IdR
   if (m) {
     const lo = Number(m[1]);
     const hi = m[2] === undefined ? lo : Number(m[2]);
-    return lo <= hi ? { lo, hi, inv: u.invert } : null;
+    // A reversed range passes iptables; the kernel refuses the rule (see ownerMatch's kernelError).
+    return { lo, hi, inv: u.invert };
   }
   const id = resolve(u.args[0]);
   return id === undefined ? null : { lo: id, hi: id, inv: u.invert };
@@ -56,6 +57,7 @@ export const ownerMatch: MatchDef = {
     return {
       name: 'owner',
       legal: { hooks: ['OUTPUT', 'POSTROUTING'] },
+      kernelError: (U && U.lo > U.hi) || (G && G.lo > G.hi) ? 'Invalid argument' : undefined,
       save: () =>
         (S ? `${S.inv ? ' !' : ''} --socket-exists` : '') +
         (U ? `${U.inv ? ' !' : ''} --uid-owner ${ids(U)}` : '') +

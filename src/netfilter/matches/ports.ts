@@ -8,7 +8,8 @@ const SCTP_SERVICES = new Map(SERVICES.filter(([, , p]) => p === 'sctp').map(([n
  * One side of a range the way each parser reads it: udp's (xtables' x6 parser) wraps numbers to
  * 16 bits and names its failure differently; sctp looks names up for sctp only.
  */
-function portRange(text: string, proto: string): [number, number] | string {
+function portRange(text: string, proto: string, key: 'sport' | 'dport'): [number, number] | string {
+  if (proto === 'udp' && text.split(':').length > 2) return `udp: Too many components for option "--${LONG[key]}" (max: 2)\n`;
   const bad = (p: string) => (proto === 'udp' ? `Port "${p}" does not resolve to anything.\n` : `invalid port/service \`${p}' specified`);
   if (proto === 'udp') text = text.replace(/\d+/g, (d) => (d.length > 10 ? d : String(Number(d) % 65536)));
   if (proto === 'sctp') {
@@ -48,7 +49,7 @@ function nativeRange(sel: PortSel): { sel: PortSel | null; full: boolean } {
 export function checkPortUse(u: OptionUse, proto: string): string | null {
   const key = u.name === 'source-port' ? 'sport' : u.name === 'destination-port' ? 'dport' : u.name;
   if (key !== 'sport' && key !== 'dport') return null;
-  const range = portRange(u.args[0], proto);
+  const range = portRange(u.args[0], proto, key);
   if (typeof range === 'string') return range;
   return range[0] > range[1] && proto !== 'udp' ? 'invalid portrange (min > max)' : null;
 }
@@ -73,7 +74,7 @@ export function readPorts(uses: OptionUse[], proto: string, native = false): Por
   for (const u of uses) {
     const key = u.name === 'source-port' ? 'sport' : u.name === 'destination-port' ? 'dport' : u.name;
     if (key !== 'sport' && key !== 'dport') continue;
-    const range = portRange(u.args[0], proto);
+    const range = portRange(u.args[0], proto, key);
     if (typeof range === 'string') return range;
     // udp's parser alone lets a reversed range through (it then matches nothing).
     if (range[0] > range[1] && proto !== 'udp') return 'invalid portrange (min > max)';

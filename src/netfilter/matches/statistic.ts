@@ -72,7 +72,7 @@ export const statisticMatch: MatchDef = {
         packetGiven = true;
       }
     }
-    if (every !== 0 && !packetGiven) return 'statistic: option "--every" also requires "--packet".\n';
+    if (mode === 'nth' && every !== 0 && !packetGiven) return 'statistic: option "--every" also requires "--packet".\n';
     if (mode === 'random') {
       if (prob < 0) return '--probability must be specified when using random mode';
       return new RandomStatistic(prob, inv);

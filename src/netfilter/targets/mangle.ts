@@ -43,7 +43,10 @@ export const dscpTarget: TargetDef = {
     const u = uses[uses.length - 1];
     if (!u) return 'DSCP target: Parameter --set-dscp is required';
     const v = u.name === 'set-dscp' ? parseUint(u.args[0], 63) : (DSCP_CLASSES[u.args[0].toUpperCase()] ?? null);
-    if (v === null) return 'DSCP: bad value for option "--set-dscp", or out of range (0-63).\n';
+    if (v === null)
+      return u.name === 'set-dscp'
+        ? 'DSCP: bad value for option "--set-dscp", or out of range (0-63).\n'
+        : `Invalid DSCP value \`${u.args[0]}'`;
     return {
       name: 'DSCP',
       legal: { tables: ['mangle'] },

@@ -2,7 +2,7 @@
 import { formatIpv4 } from '../../packet/ipv4.js';
 import type { NatKind, NatRange, NfEnv, Skb } from '../types.js';
 import { parseDotted, parseAddrMask, saveAddrMask } from '../addr.js';
-import type { BuildCtx, OptionUse, TargetDef, TargetInstance, TargetResult } from '../ext.js';
+import { resolverError, type BuildCtx, type OptionUse, type TargetDef, type TargetInstance, type TargetResult } from '../ext.js';
 
 /**
  * Protocols with which iptables lets a NAT target map ports: it looks at the number after `-p`
@@ -174,11 +174,12 @@ export const redirectTarget = portsOnly('REDIRECT', { tables: ['nat'], hooks: ['
 export const netmapTarget: TargetDef = {
   name: 'NETMAP',
   options: { to: { args: 1 } },
+  check: (u) => (parseAddrMask(u.args[0]) === null ? resolverError(u.args[0].split('/')[0]) : null),
   build(uses) {
     const u = uses[uses.length - 1];
     if (!u) return 'NETMAP: option "--to" must be specified\n';
     const am = parseAddrMask(u.args[0]);
-    if (!am) return `Bad IP address "${u.args[0]}"`;
+    if (!am) return resolverError(u.args[0].split('/')[0]);
     const r = emptyRange();
     r.mapIps = true;
     r.minIp = am.addr;

@@ -1,11 +1,12 @@
 /** xt_TPROXY: hands the packet to a local socket for a transparent proxy, without changing its destination. */
 import { formatIpv4 } from '../../packet/ipv4.js';
 import { parseDotted } from '../addr.js';
-import { hex, parseMarkMask, type TargetDef } from '../ext.js';
+import { hex, parseMarkMask, resolverError, type TargetDef } from '../ext.js';
 
 export const tproxyTarget: TargetDef = {
   name: 'TPROXY',
   options: { 'on-port': { args: 1 }, 'on-ip': { args: 1 }, 'tproxy-mark': { args: 1 } },
+  check: (u) => (u.name === 'on-ip' && parseDotted(u.args[0]) === null ? resolverError(u.args[0]) : null),
   build(uses) {
     let port = -1;
     let ip = 0;
@@ -18,7 +19,7 @@ export const tproxyTarget: TargetDef = {
         port = Number(u.args[0]) % 65536;
       } else if (u.name === 'on-ip') {
         const a = parseDotted(u.args[0]);
-        if (a === null) return `TPROXY: Bad value for "--on-ip" option: "${u.args[0]}"`;
+        if (a === null) return resolverError(u.args[0]);
         ip = a;
       } else {
         const vm = parseMarkMask(u.args[0]);
