@@ -5,9 +5,12 @@ import { protoName } from '../../packet/packet.js';
 
 const PORT_PROTOS = new Set([6, 17, 33, 132, 136]);
 
+/** iptables' words: an inverted or unsupported protocol "only works with", no protocol at all "needs". */
 function protoProblem(proto: number, inverted: boolean): string | null {
-  if (inverted && PORT_PROTOS.has(proto)) return 'multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP';
-  return PORT_PROTOS.has(proto) && !inverted ? null : "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'";
+  if (PORT_PROTOS.has(proto) && !inverted) return null;
+  return proto === 0 && !inverted
+    ? "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'"
+    : 'multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP';
 }
 
 export const multiportMatch: MatchDef = {

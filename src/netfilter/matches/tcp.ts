@@ -72,7 +72,7 @@ export const tcpMatch: MatchDef = {
         option = { kind, invert: u.invert };
       }
     }
-    const m = new TcpMatch(sport, dport, flags, option, protoCheck('tcp', 6, ctx.proto, ctx.protoInvert, true, uses.length > 0));
+    const m = new TcpMatch(sport, dport, flags, option, protoCheck('tcp', 6, ctx.proto, ctx.protoInvert, option === null, uses.length > 0));
     if (ports.droppedFull && !sport && !dport && !flags && !option) m.elided = true;
     return m;
   },

@@ -70,7 +70,7 @@ export const tosTarget: TargetDef = {
     let mask: number;
     if (u.name === 'set-tos') {
       const vm = parseMarkMask(u.args[0]);
-      if (!vm) return `TOS: Bad value for "--set-tos" option: "${u.args[0]}"`;
+      if (!vm) return `Symbolic name "${u.args[0]}" is unknown`;
       value = vm.value & 0xff;
       mask = vm.mask === 0xffffffff ? 0xff : vm.mask & 0xff;
     } else {

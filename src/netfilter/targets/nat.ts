@@ -145,7 +145,7 @@ function readToPorts(text: string, ctx: BuildCtx, r: NatRange): string | null {
   r.protoSpecified = true;
   r.minPort = Number(m[1]);
   r.maxPort = m[2] === undefined ? r.minPort : Number(m[2]);
-  return null;
+  return r.maxPort < r.minPort ? `Port range \`${m[2]}' funky` : null;
 }
 
 function portsOnly(kind: 'MASQUERADE' | 'REDIRECT', legal: TargetInstance['legal'], listWord: string): TargetDef {
