@@ -10,8 +10,8 @@ import type { Hook, NfEnv, Skb, TableName, Verdict } from './types.js';
 export interface OptionUse {
   /** The option's full long name, without dashes (abbreviations already expanded). */
   name: string;
-  /** Its arguments (none for flags). */
-  args: string[];
+  /** Its arguments (none for flags); never changed, and shared between uses of a flag. */
+  args: readonly string[];
   invert: boolean;
 }
 
@@ -35,6 +35,8 @@ export interface OptionSpec {
   args: 0 | 1 | 2 | 'optional';
   /** Inversion allowed (iptables says "cannot be inverted" otherwise). */
   invert?: boolean;
+  /** What iptables prints on stderr as soon as it reads the option (a deprecation), whatever follows; a function of its arguments may say nothing. */
+  warn?: string | ((args: readonly string[]) => string | null);
 }
 
 /** Where an extension may be used; the kernel checks this when a rule is inserted. */
@@ -60,11 +62,30 @@ export interface MatchInstance {
   readonly test: MatchFn;
   /** Set when the match requires exactly this destination port (tcp/udp `--dport N`): lets big chains be indexed. */
   readonly exactDport?: number;
+  /**
+   * Set when iptables accepts the rule but the kernel refuses to insert it, to the errno text it
+   * answers with (an nfacct object that does not exist: "No such file or directory").
+   */
+  readonly kernelError?: string;
+  /**
+   * An error iptables-nft reports only when it turns the rule into nf_tables expressions, after
+   * looking up the jump target (tcp/udp options without their `-p`).
+   */
+  readonly lateError?: string;
+  /** True when iptables-nft stores nothing for this match (tcp/udp whose only test was dropped): the rule has no such match. */
+  readonly elided?: boolean;
 }
+
+/**
+ * Checks one option as iptables does the moment it reads it (a bad value is reported before any
+ * option that follows, and before the final checks of build); the error text, or null.
+ */
+export type OptionCheck = (use: OptionUse, ctx: BuildCtx) => string | null;
 
 export interface MatchDef {
   readonly name: string;
   readonly options: Readonly<Record<string, OptionSpec>>;
+  readonly check?: OptionCheck;
   /** Builds the match from its options, or returns the error iptables prints. */
   build(uses: OptionUse[], ctx: BuildCtx): MatchInstance | string;
 }
@@ -74,6 +95,10 @@ export type TargetResult = Verdict | 'CONTINUE';
 
 export interface TargetInstance {
   readonly name: string;
+  /** The name in `iptables -L`'s target column when it is not `name` (NOTRACK lists as CT). */
+  readonly listName?: string;
+  /** As MatchInstance.kernelError: the errno text the kernel refuses this target with at insertion. */
+  readonly kernelError?: string;
   save(): string;
   list(): string;
   legal?: Legality;
@@ -83,15 +108,19 @@ export interface TargetInstance {
 export interface TargetDef {
   readonly name: string;
   readonly options: Readonly<Record<string, OptionSpec>>;
+  readonly check?: OptionCheck;
   build(uses: OptionUse[], ctx: BuildCtx): TargetInstance | string;
 }
 
 /** Helpers shared by extensions. */
-export function lastUse(uses: OptionUse[], name: string): OptionUse | undefined {
-  for (let i = uses.length - 1; i >= 0; i--) if (uses[i].name === name) return uses[i];
-  return undefined;
-}
 
+/**
+ * What iptables says when the resolver cannot read a host option (`--on-ip`, `--to`): numeric
+ * nonsense is unknown, a name needs DNS, which a network namespace of its own does not reach.
+ */
+export function resolverError(text: string): string {
+  return /^[\d.]+$/.test(text) ? 'getaddrinfo: Name or service not known\n' : 'getaddrinfo: Temporary failure in name resolution\n';
+}
 export function hex(n: number): string {
   return `0x${(n >>> 0).toString(16)}`;
 }

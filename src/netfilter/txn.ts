@@ -292,6 +292,15 @@ export class TableTxn {
     return null;
   }
 
+  /** `-F CHAIN` naming a built-in chain iptables-nft has not made yet makes it (empty). */
+  registerBuiltin(name: string): OpError | null {
+    const own = this.own(name);
+    if (!own) return opErr('No chain/target/match by that name');
+    own.registered = true;
+    this.touched = true;
+    return null;
+  }
+
   setPolicy(name: string, policy: string, counters: [number, number] | null): OpError | null {
     const c = this.chain(name);
     if (!c || !c.builtin) return opErr('Bad built-in chain name');

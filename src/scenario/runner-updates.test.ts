@@ -66,7 +66,7 @@ describe('exec steps and rule-update time', () => {
 `);
     expect(r.passed).toBe(false);
     expect(r.steps[0].failures).toEqual([
-      { expected: '`iptables -D OUTPUT 7` exits 0', seen: 'exit 1: iptables: Index of deletion too big.' },
+      { expected: '`iptables -D OUTPUT 7` exits 0', seen: 'exit 1: iptables: No chain/target/match by that name.' },
     ]);
     expect(r.steps[1].failures[0].expected).toBe('rule changes costing under 1.0 ms');
     expect(r.steps[2].failures[0].expected).toBe('rule changes costing over 10.00 s');

@@ -48,9 +48,23 @@ for (let i = 0; i < args.length; i++) {
   }
   env[name] = value;
 }
-const r = spawnSync('npx', ['vitest', 'run', '--config', 'test/differential/vitest.fidelity.config.ts'], {
-  cwd: root,
-  env,
-  stdio: 'inherit',
-});
-process.exit(r.status ?? 1);
+let status = 0;
+if (env.NFLAB_FIDELITY_ONLY !== 'rules') {
+  const r = spawnSync('npx', ['vitest', 'run', '--config', 'test/differential/vitest.fidelity.config.ts'], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
+  status = r.status ?? 1;
+}
+// The rule fuzzer is its own vitest file with its own budget variable (see fuzz-rules/run.mjs).
+if (env.NFLAB_FUZZ_RULES !== undefined || env.NFLAB_FIDELITY_ONLY === 'rules') {
+  const rulesEnv = { ...env, ...(env.NFLAB_FUZZ_RULES !== undefined ? { NFLAB_FUZZ_BUDGET: env.NFLAB_FUZZ_RULES } : {}) };
+  const r = spawnSync('npx', ['vitest', 'run', 'test/differential/fuzz-rules/fuzz-rules.test.ts'], {
+    cwd: root,
+    env: rulesEnv,
+    stdio: 'inherit',
+  });
+  status = status || (r.status ?? 1);
+}
+process.exit(status);

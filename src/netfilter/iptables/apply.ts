@@ -10,34 +10,65 @@ const specOf = (r: Rule) => (r.specCache ??= ruleMatchText(r) + ruleTargetText(r
 const noChain: OpError = { kind: 'op', message: 'No chain/target/match by that name' };
 const badRule: OpError = { kind: 'op', message: 'Bad rule (does a matching rule exist in that chain?)' };
 
+/**
+ * Why the kernel refuses a rule iptables built, as its errno text, or null: an inverted test that
+ * every address passes (`! -s 0/0`, which iptables-nft turns into an expression the kernel rejects),
+ * QUEUE (which nf_tables has no target for), or a match whose kernel object is missing.
+ */
+function kernelRefuses(r: Rule): string | null {
+  const h = r.header;
+  if ((h.src !== null && h.srcInv && h.src.mask === 0) || (h.dst !== null && h.dstInv && h.dst.mask === 0)) return 'Invalid argument';
+  if (r.target.kind === 'verdict' && r.target.verdict === 'QUEUE') return 'No such file or directory';
+  for (const m of r.matches) if (m.kernelError !== undefined) return m.kernelError;
+  return r.target.kind === 'ext' ? (r.target.ext.kernelError ?? null) : null;
+}
+
+function refused(what: string, chain: string, r: Rule): { error: OpError } | null {
+  const errno = kernelRefuses(r);
+  return errno === null ? null : { error: { kind: 'kernel', message: `${what} failed (${errno}): rule in chain ${chain}` } };
+}
+
 export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpError } {
   const chain = cmd.chain;
   const err = (e: OpError | null) => (e ? { error: e } : {});
+  // iptables-nft makes a built-in chain in the kernel only when a rule, a policy or a flush names it;
+  // until then the commands that look a chain up do not find it.
+  const c0 = chain === null ? undefined : txn.chain(chain);
+  const absent = c0 === undefined || (c0.builtin && !c0.registered);
   switch (cmd.op) {
     case 'A':
+      if (c0) {
+        const no = refused('RULE_APPEND', chain!, cmd.rule!);
+        if (no) return no;
+      }
       return err(txn.addRule(chain!, cmd.rule!, 'end', 'RULE_APPEND'));
     case 'I': {
       const c = txn.chain(chain!);
       if (!c) return { error: noChain };
       const idx = (cmd.num ?? 1) - 1;
       if (idx < 0 || idx > c.rules.length) return { error: { kind: 'op', message: 'Index of insertion too big' } };
+      const no = refused('RULE_INSERT', chain!, cmd.rule!);
+      if (no) return no;
       return err(txn.addRule(chain!, cmd.rule!, idx, 'RULE_INSERT'));
     }
     case 'R': {
       const c = txn.chain(chain!);
-      if (!c) return { error: noChain };
+      if (!c || absent) return { error: noChain };
       const idx = (cmd.num ?? 0) - 1;
       if (idx < 0 || idx >= c.rules.length) return { error: { kind: 'op', message: 'Index of replacement too big' } };
+      const no = refused('RULE_REPLACE', chain!, cmd.rule!);
+      if (no) return no;
       return err(txn.addRule(chain!, cmd.rule!, idx, 'RULE_REPLACE'));
     }
     case 'D': {
-      if (!txn.chain(chain!)) return { error: noChain };
+      if (cmd.num === null && absent) return { error: badRule };
+      if (absent) return { error: noChain };
       if (cmd.num !== null) return err(txn.deleteRuleAt(chain!, cmd.num - 1));
       const idx = txn.findRule(chain!, specOf(cmd.rule!), specOf);
       return idx < 0 ? { error: badRule } : err(txn.deleteRuleAt(chain!, idx));
     }
     case 'C': {
-      if (!txn.chain(chain!)) return { error: noChain };
+      if (absent) return { error: badRule };
       return txn.findRule(chain!, specOf(cmd.rule!), specOf) < 0 ? { error: badRule } : {};
     }
     case 'N': {
@@ -46,14 +77,23 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       return err(txn.newChain(chain!));
     }
     case 'X':
+      if (c0?.builtin && !absent)
+        return { error: { kind: 'kernel', message: `CHAIN_DEL failed (Device or resource busy): chain ${chain}` } };
       return err(chain === null ? txn.deleteAllUserChains() : txn.deleteChain(chain));
     case 'F':
+      if (c0?.builtin && absent) return err(txn.registerBuiltin(chain!));
       return err(txn.flush(chain));
     case 'Z':
+      if (chain !== null && absent) return { error: cmd.num !== null ? badRule : noChain };
+      // A rule number past the end zeroes nothing and is no error.
+      if (c0 && cmd.num !== null && cmd.num > c0.rules.length) return {};
       return err(txn.zero(chain, cmd.num));
     case 'P':
+      if (cmd.arg !== 'ACCEPT' && cmd.arg !== 'DROP') return { error: { kind: 'op', message: 'Bad policy name' } };
       return err(txn.setPolicy(chain!, cmd.arg!, null));
     case 'E': {
+      if (txn.chain(cmd.arg!)) return { error: { kind: 'op', message: 'File exists' } };
+      if (absent || c0.builtin) return { error: noChain };
       const bad = checkChainName(cmd.arg!);
       if (bad) return { error: { kind: 'parse', message: bad } };
       return err(txn.rename(chain!, cmd.arg!));

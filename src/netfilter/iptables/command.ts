@@ -1,22 +1,39 @@
 /** `iptables ...` and `iptables-save`: the commands, with the kernel's text, stderr and exit codes. */
-import type { TableName } from '../types.js';
 import { newTable, type Chain, type Rule, type Ruleset, type Table } from '../rule.js';
 import { listAddrMask } from '../addr.js';
 import { TableTxn } from '../txn.js';
 import { parseCommand, type ParsedCommand } from './parse.js';
 import { applyCommand } from './apply.js';
 import { IPTABLES_VERSION, makeParseEnv, type CommandResult, type LookupOptions } from './restore.js';
-import { orderedChains, ruleMatchText, ruleTargetText, save } from './save.js';
+import { orderedChains, ruleMatchText, ruleTargetText } from './save.js';
 
 const TRY = "Try `iptables -h' or 'iptables --help' for more information.\n";
 
 export function runIptables(rs: Ruleset, argv: readonly string[], opts: LookupOptions = {}): CommandResult {
-  let txn: TableTxn | null = null;
   const env = makeParseEnv(rs, opts, (table, name) => rs.table(table)?.chains.has(name) === true);
   const cmd = parseCommand(argv, env);
-  if ('message' in cmd) return { stdout: '', stderr: `iptables ${IPTABLES_VERSION}: ${cmd.message}\n${TRY}`, exitCode: 2 };
+  // Warnings come first on stderr: iptables prints them while it reads the options.
+  const warned = (r: CommandResult): CommandResult => {
+    const w = 'message' in cmd ? (cmd.warnings ?? '') : cmd.warnings;
+    return w === '' ? r : { ...r, stderr: w + r.stderr };
+  };
+  if ('message' in cmd)
+    return warned(
+      cmd.exit !== undefined
+        ? { stdout: '', stderr: `iptables ${IPTABLES_VERSION}: ${cmd.message}\n`, exitCode: cmd.exit }
+        : // A word that is no option at all is reported without the version prefix.
+          {
+            stdout: '',
+            stderr: `${cmd.message.startsWith('Bad argument') ? '' : `iptables ${IPTABLES_VERSION}: `}${cmd.message}\n${TRY}`,
+            exitCode: 2,
+          },
+    );
+  return warned(run(rs, cmd));
+}
+
+function run(rs: Ruleset, cmd: ParsedCommand): CommandResult {
   if (cmd.op === 'L' || cmd.op === 'S') return list(rs, cmd);
-  txn = TableTxn.open(rs, cmd.table);
+  const txn = TableTxn.open(rs, cmd.table);
   const res = applyCommand(txn, cmd);
   if (res.error) {
     const e = res.error;
@@ -27,10 +44,6 @@ export function runIptables(rs: Ruleset, argv: readonly string[], opts: LookupOp
   }
   txn.commit(rs);
   return { stdout: '', stderr: '', exitCode: 0 };
-}
-
-export function runIptablesSave(rs: Ruleset, opts: { counters?: boolean; table?: TableName } = {}): CommandResult {
-  return { stdout: save(rs, opts), stderr: '', exitCode: 0 };
 }
 
 /** `iptables -L -v` counts: exact with -x, else K/M/G/T with iptables' rounding. */
@@ -59,7 +72,7 @@ export function referenceCounts(t: Table): Map<string, number> {
 
 function targetName(r: Rule): string {
   const t = r.target;
-  return t.kind === 'none' ? '' : t.kind === 'verdict' ? t.verdict : t.kind === 'ext' ? t.ext.name : t.chainName;
+  return t.kind === 'none' ? '' : t.kind === 'verdict' ? t.verdict : t.kind === 'ext' ? (t.ext.listName ?? t.ext.name) : t.chainName;
 }
 
 /** What `-L` prints depends on these options only. */

@@ -5,7 +5,8 @@
  */
 import type { TableName } from '../types.js';
 import { TABLES } from '../types.js';
-import { ifaceMatcher, parseAddrMask, parseProto } from '../addr.js';
+import { ifaceMatcher, parseProto } from '../addr.js';
+import { parseHostMask } from './host.js';
 import type { BuildCtx, MatchDef, MatchInstance, OptionSpec, OptionUse, TargetDef } from '../ext.js';
 import { IMPLICIT_BY_PROTO, MATCHES, STANDARD_VERDICTS, TARGETS } from '../registry.js';
 import type { Rule, RuleHeader, RuleTarget } from '../rule.js';
@@ -26,11 +27,17 @@ export interface ParsedCommand {
   verbose: boolean;
   exact: boolean;
   lineNumbers: boolean;
+  /** Warnings iptables prints on stderr for this command, each ending in a newline ('' for none). */
+  warnings: string;
 }
 
 /** Why parsing failed; `kind` tells how iptables reports it (see restore.ts / command.ts). */
 export interface ParseError {
   message: string;
+  /** Warnings iptables printed before it failed, each ending in a newline. */
+  warnings?: string;
+  /** iptables' exit code when it is not 2 (with no usage hint then). */
+  exit?: number;
 }
 
 export interface ParseEnv {
@@ -220,6 +227,16 @@ function lookupOption(
 
 const fail = (message: string): ParseError => ({ message });
 
+const NAT_DROP = '\nThe "nat" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n';
+
+/** iptables' words for a `!` before an option that takes none. */
+function notInvertible(owner: LoadedExt | null, name: string): string {
+  if (owner !== null) return `${owner.def.name}: option "--${name}" cannot be inverted.\n`;
+  if (name === 'match') return 'unexpected ! flag before --match';
+  const short = Object.keys(SHORT).find((k) => SHORT[k] === name);
+  return `cannot have ! before ${short ?? `--${name}`}`;
+}
+
 /**
  * Headers with no address, interface or fragment test, shared per protocol: most kube-proxy rules
  * have one, and a loaded table would otherwise hold 83,000 copies. Frozen, as nothing may change a
@@ -238,59 +255,111 @@ function shareHeader(h: RuleHeader): RuleHeader {
 /** Bits of the base flags that may be given once, for `seen`. */
 const ONCE_BIT: Readonly<Record<string, number>> = { '-s': 1, '-d': 2, '-i': 4, '-o': 8, '-p': 16, '-f': 32 };
 
-function twice(seen: number, flag: string): ParseError | null {
-  return seen & ONCE_BIT[flag] ? fail(`multiple ${flag} flags not allowed`) : null;
+/** iptables' rule numbers: 1 up to INT_MAX, in decimal. */
+function ruleNumber(t: string | undefined): number | ParseError {
+  const n = t !== undefined && /^\d+$/.test(t) ? Number(t) : 0;
+  return n >= 1 && n <= 0x7fffffff ? n : fail(`Invalid rule number \`${t ?? ''}'`);
 }
 
-/** A rule number after -I/-D/-L/-S/-Z, when the next argument is one. */
-function optionalNum(argv: readonly string[], i: number, cmd: ParsedCommand): number {
+/** Whether an optional argument follows: iptables takes the next word unless it starts with `-` or `!`. */
+const argFollows = (t: string | undefined): t is string => t !== undefined && t[0] !== '-' && t[0] !== '!';
+
+/** A rule number after -I/-D/-L/-S/-Z, when an argument follows (which must then be one). */
+function optionalNum(argv: readonly string[], i: number, cmd: ParsedCommand): number | ParseError {
   const t = argv[i + 1];
-  if (t !== undefined && /^\d+$/.test(t)) {
-    cmd.num = Number(t);
-    return i + 1;
-  }
-  return i;
+  if (!argFollows(t)) return i;
+  const n = ruleNumber(t);
+  if (typeof n !== 'number') return n;
+  cmd.num = n;
+  return i + 1;
 }
 
 /** The arguments of an option that takes none; never changed. */
-const NO_ARGS = Object.freeze([]) as unknown as string[];
+const NO_ARGS: readonly string[] = Object.freeze([]);
+
+/** What parsing has read so far, passed between its steps. */
+interface ParseState {
+  cmd: ParsedCommand;
+  header: RuleHeader;
+  /** Base flags given so far (ONCE_BIT), and the first of them for the "Illegal option" message. */
+  seen: number;
+  firstSeen: string | null;
+  matches: LoadedExt[];
+  target: LoadedExt | null;
+  targetKind: RuleTarget | null;
+  counters: [number, number] | null;
+  isRule: boolean;
+  /** A `-t` naming no table: iptables-nft finds that out only after parsing the whole command. */
+  badTable: string | null;
+  /** -s/-d as written: iptables reads them after the extensions' final checks. */
+  srcText: string | null;
+  dstText: string | null;
+  ctx: BuildCtx | null;
+}
+
+/** One option occurrence as found in argv: its name and spec, the extension that owns it, its arguments. */
+interface FoundOption {
+  name: string;
+  spec: OptionSpec;
+  owner: LoadedExt | null;
+  a0: string | undefined;
+  a1: string | undefined;
+  nargs: number;
+  /** Index of the option's last word in argv. */
+  end: number;
+}
+
+function newState(defaultTable: TableName): ParseState {
+  return {
+    cmd: {
+      op: null,
+      table: defaultTable,
+      chain: null,
+      num: null,
+      arg: null,
+      rule: null,
+      numeric: false,
+      verbose: false,
+      exact: false,
+      lineNumbers: false,
+      warnings: '',
+    },
+    header: {
+      src: null,
+      srcInv: false,
+      dst: null,
+      dstInv: false,
+      inIf: null,
+      inInv: false,
+      outIf: null,
+      outInv: false,
+      proto: 0,
+      protoInv: false,
+      frag: 0,
+    },
+    seen: 0,
+    firstSeen: null,
+    matches: [],
+    target: null,
+    targetKind: null,
+    counters: null,
+    isRule: false,
+    badTable: null,
+    srcText: null,
+    dstText: null,
+    ctx: null,
+  };
+}
 
 export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTable: TableName = 'filter'): ParsedCommand | ParseError {
-  const cmd: ParsedCommand = {
-    op: null,
-    table: defaultTable,
-    chain: null,
-    num: null,
-    arg: null,
-    rule: null,
-    numeric: false,
-    verbose: false,
-    exact: false,
-    lineNumbers: false,
-  };
-  const header: RuleHeader = {
-    src: null,
-    srcInv: false,
-    dst: null,
-    dstInv: false,
-    inIf: null,
-    inInv: false,
-    outIf: null,
-    outInv: false,
-    proto: 0,
-    protoInv: false,
-    frag: 0,
-  };
-  // Base flags given so far (ONCE_BIT), and the first of them for the "Illegal option" message.
-  let seen = 0;
-  let firstSeen: string | null = null;
-  const matches: LoadedExt[] = [];
-  let target: LoadedExt | null = null;
-  let targetKind: RuleTarget | null = null;
-  let counters: [number, number] | null = null;
-  let invert = false;
-  let isRule = false;
+  const st = newState(defaultTable);
+  const r = parseWords(st, argv, env, defaultTable);
+  // Warnings were printed as their options were read, before any error that followed.
+  return 'message' in r && st.cmd.warnings !== '' && r.warnings === undefined ? { ...r, warnings: st.cmd.warnings } : r;
+}
 
+function parseWords(st: ParseState, argv: readonly string[], env: ParseEnv, defaultTable: TableName): ParsedCommand | ParseError {
+  let invert = false;
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i];
     if (tok === '!') {
@@ -298,295 +367,343 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
       invert = true;
       continue;
     }
-    // `long` is the option name without dashes; for a plain `--name` token it is cut only when the
-    // exact lookup below fails (`dashed`: the token itself is the lookup key).
-    let long: string | null = null;
-    let dashed = false;
-    let inlineArg: string | null = null;
-    // A single flag such as `-j` can only be an extension's when some extension reuses its long name.
-    let baseOnly = false;
-    if (tok.charCodeAt(0) === 45 && tok.charCodeAt(1) === 45) {
-      const eq = tok.indexOf('=', 2);
-      if (eq >= 0) {
-        inlineArg = tok.slice(eq + 1);
-        long = tok.slice(2, eq);
-      } else dashed = true;
-    } else if (tok.charCodeAt(0) === 45 && tok.length >= 2) {
-      const s = tok.length === 2 ? SHORT_BY_CODE[tok.charCodeAt(1)] : SHORT[tok.slice(0, 2)];
-      if (!s) return fail(`unknown option "${tok}"`);
-      long = s;
-      baseOnly = tok.length === 2 && !SHADOWED.has(s);
-      if (tok.length > 2) {
-        // Bundled flags such as -nvL or -vnx.
-        const rest = tok
-          .slice(1)
-          .split('')
-          .map((c) => `-${c}`);
-        if (rest.every((r) => SHORT[r] && (BASE_LONG[SHORT[r]].args === 0 || r === rest[rest.length - 1]))) {
-          const expanded = [...argv.slice(0, i), ...rest, ...argv.slice(i + 1)];
-          return parseCommand(expanded, env, defaultTable);
-        }
-        inlineArg = tok.slice(2);
-      }
-    } else {
-      return fail(`Bad argument \`${tok}'`);
+    const found = findOption(st, argv, i);
+    if (found === 'bundled') {
+      // Bundled flags such as -nvL or -vnx: parsed again, spelled out.
+      const rest = tok
+        .slice(1)
+        .split('')
+        .map((c) => `-${c}`);
+      return parseCommand([...argv.slice(0, i), ...rest, ...argv.slice(i + 1)], env, defaultTable);
     }
-
-    // Extension options first (most recently loaded wins), then the base options. An exact
-    // name is looked up without building the pool list; abbreviations take the general path.
-    let owner: LoadedExt | null = null;
-    const key = dashed ? tok : long!;
-    let entry: OptionEntry | undefined;
-    if (!baseOnly)
-      for (let m = matches.length - 1; m >= 0 && entry === undefined; m--) {
-        entry = (dashed ? matches[m].index.dashed : matches[m].index.bare).get(key);
-        if (entry !== undefined) owner = matches[m];
-      }
-    if (!baseOnly && entry === undefined && target !== null) {
-      entry = (dashed ? target.index.dashed : target.index.bare).get(key);
-      if (entry !== undefined) owner = target;
-    }
-    entry ??= (dashed ? BASE_INDEX.dashed : BASE_INDEX.bare).get(key);
-    let spec: OptionSpec;
-    let name: string;
-    if (entry !== undefined) {
-      spec = entry.spec;
-      name = entry.name;
-    } else {
-      long ??= tok.slice(2);
-      const poolsNow = () => [
-        ...matches
-          .slice()
-          .reverse()
-          .map((m) => m.def.options),
-        ...(target ? [target.def.options] : []),
-        BASE_LONG,
-      ];
-      let pools = poolsNow();
-      let found = lookupOption(long, pools);
-      if (found === null || found === 'ambiguous') {
-        // An option of the protocol's match loads that match implicitly (`-p tcp --dport 80`).
-        const implicit = IMPLICIT_BY_PROTO.get(header.proto);
-        if (found === null && implicit && !header.protoInv && !matches.some((m) => m.def.name === implicit)) {
-          const def = MATCHES.get(implicit)!;
-          const f = lookupOption(long, [def.options]);
-          if (f !== null && f !== 'ambiguous') {
-            matches.push(loadExt(def));
-            pools = poolsNow();
-            found = lookupOption(long, pools);
-          }
-        }
-        if (found === null || found === 'ambiguous') return fail(`unknown option "${tok}"`);
-      }
-      const extCount = pools.length - 1;
-      spec = pools[found.pool][found.name];
-      name = found.name;
-      if (found.pool < extCount) {
-        const ordered = [...matches.slice().reverse(), ...(target ? [target] : [])];
-        owner = ordered[found.pool];
-      }
-    }
-    // The option's arguments. Base options use them at once; only an extension's option gets
-    // them as an array, made at its final size (a pushed-to array reserves room for 16).
-    let a0: string | undefined;
-    let a1: string | undefined;
-    let nargs = 0;
-    if (spec.args === 'optional') {
-      if (inlineArg !== null) {
-        a0 = inlineArg;
-        nargs = 1;
-      } else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('-')) {
-        a0 = argv[++i];
-        nargs = 1;
-      }
-    } else if (spec.args > 0) {
-      a0 = inlineArg ?? argv[i + 1];
-      if (a0 === undefined) return fail(`option "--${name}" requires an argument`);
-      if (inlineArg === null) i++;
-      nargs = 1;
-      if (spec.args === 2) {
-        a1 = argv[i + 1];
-        if (a1 === undefined) return fail(`option "--${name}" requires an argument`);
-        i++;
-        nargs = 2;
-      }
-    }
-    if (invert && !spec.invert) return fail(`cannot have ! before --${name}`);
+    if ('message' in found) return found;
+    i = found.end;
+    const { name, spec, owner } = found;
+    if (invert && !spec.invert) return fail(notInvertible(owner, name));
     const inv = invert;
     invert = false;
-
     if (owner !== null) {
+      const { nargs, a0, a1 } = found;
       const use: OptionUse = { name, args: nargs === 0 ? NO_ARGS : nargs === 1 ? [a0!] : [a0!, a1!], invert: inv };
+      const bad = owner.def.check === undefined ? null : owner.def.check(use, buildCtx(st, env));
+      if (bad) return fail(bad);
+      if (spec.warn !== undefined) {
+        const w = typeof spec.warn === 'string' ? spec.warn : spec.warn(use.args);
+        if (w !== null) st.cmd.warnings += w + '\n';
+      }
       if (owner.uses.length === 0) owner.uses = [use];
       else owner.uses.push(use);
       continue;
     }
-
     const op = COMMANDS[name];
-    if (op) {
-      if (cmd.op !== null) return fail('Cannot use -' + op + ' with -' + cmd.op);
-      cmd.op = op;
-      switch (op) {
-        case 'A':
-        case 'C':
-          cmd.chain = a0!;
-          isRule = true;
-          break;
-        case 'I':
-          cmd.chain = a0!;
-          i = optionalNum(argv, i, cmd);
-          isRule = true;
-          break;
-        case 'R':
-          cmd.chain = a0!;
-          if (argv[i + 1] === undefined || !/^\d+$/.test(argv[i + 1])) return fail(`Invalid rule number \`${argv[i + 1] ?? ''}'`);
-          cmd.num = Number(argv[++i]);
-          isRule = true;
-          break;
-        case 'D':
-          cmd.chain = a0!;
-          i = optionalNum(argv, i, cmd);
-          isRule = cmd.num === null;
-          break;
-        case 'N':
-          cmd.chain = a0!;
-          break;
-        case 'P':
-        case 'E':
-          cmd.chain = a0!;
-          cmd.arg = a1!;
-          break;
-        default:
-          // -X -F -Z -L -S take an optional chain (and -L -S -Z a rule number).
-          if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('-')) {
-            cmd.chain = argv[++i];
-            if (op === 'L' || op === 'S' || op === 'Z') i = optionalNum(argv, i, cmd);
-          }
-      }
-      continue;
-    }
-
-    let e: ParseError | null = null;
-    switch (name) {
-      case 'table': {
-        if (!(TABLES as readonly string[]).includes(a0!))
-          return fail(`can't initialize iptables table \`${a0!}': Table does not exist (do you need to insmod?)`);
-        cmd.table = a0! as TableName;
-        break;
-      }
-      case 'numeric':
-        cmd.numeric = true;
-        break;
-      case 'verbose':
-        cmd.verbose = true;
-        break;
-      case 'exact':
-        cmd.exact = true;
-        break;
-      case 'line-numbers':
-        cmd.lineNumbers = true;
-        break;
-      case 'wait':
-      case 'wait-interval':
-      case 'ipv4':
-        break;
-      case 'set-counters': {
-        if (!/^\d+$/.test(a0!)) return fail(`-c packet counter not numeric`);
-        if (!/^\d+$/.test(a1!)) return fail(`-c byte counter not numeric`);
-        counters = [Number(a0!), Number(a1!)];
-        break;
-      }
-      case 'source':
-      case 'src':
-      case 'destination':
-      case 'dst': {
-        const isSrc = name === 'source' || name === 'src';
-        const flag = isSrc ? '-s' : '-d';
-        if ((e = twice(seen, flag))) return e;
-        seen |= ONCE_BIT[flag];
-        firstSeen ??= flag;
-        const am = parseAddrMask(a0!);
-        if (!am) return fail(`host/network \`${a0!}' not found`);
-        if (isSrc) {
-          header.src = am;
-          header.srcInv = inv;
-        } else {
-          header.dst = am;
-          header.dstInv = inv;
-        }
-        break;
-      }
-      case 'in-interface':
-      case 'out-interface': {
-        const isIn = name === 'in-interface';
-        const flag = isIn ? '-i' : '-o';
-        if ((e = twice(seen, flag))) return e;
-        seen |= ONCE_BIT[flag];
-        firstSeen ??= flag;
-        if (a0!.length > 15) return fail(`interface name \`${a0!}' must be shorter than IFNAMSIZ (15)`);
-        if (isIn) {
-          header.inIf = a0!;
-          header.inInv = inv;
-        } else {
-          header.outIf = a0!;
-          header.outInv = inv;
-        }
-        break;
-      }
-      case 'protocol':
-      case 'proto': {
-        if ((e = twice(seen, '-p'))) return e;
-        seen |= ONCE_BIT['-p'];
-        firstSeen ??= '-p';
-        const p = parseProto(a0!);
-        if (p === null) return fail(`unknown protocol "${a0!}" specified`);
-        header.proto = p;
-        header.protoInv = inv;
-        break;
-      }
-      case 'fragment':
-        if ((e = twice(seen, '-f'))) return e;
-        seen |= ONCE_BIT['-f'];
-        firstSeen ??= '-f';
-        header.frag = inv ? 2 : 1;
-        break;
-      case 'match': {
-        const def = MATCHES.get(a0!);
-        if (!def) return fail(`Couldn't load match \`${a0!}':No such file or directory`);
-        // iptables-nft turns tcp/udp into native payload matches and prints them back as one match.
-        if (MERGED.has(def.name) && matches.some((m) => m.def === def)) break;
-        matches.push(loadExt(def));
-        break;
-      }
-      case 'jump':
-      case 'goto': {
-        if (targetKind) return fail('multiple -j flags not allowed');
-        const t = a0!;
-        if (name === 'jump' && (STANDARD_VERDICTS as readonly string[]).includes(t))
-          targetKind = { kind: 'verdict', verdict: t as 'ACCEPT' };
-        else if (name === 'jump' && TARGETS.has(t)) {
-          target = loadExt(TARGETS.get(t)!);
-          targetKind = { kind: 'none' };
-        } else {
-          if (name === 'goto' && ((STANDARD_VERDICTS as readonly string[]).includes(t) || TARGETS.has(t)))
-            return fail(`goto '${t}' is not a chain`);
-          targetKind = { kind: name === 'jump' ? 'jump' : 'goto', chainName: t, chain: null };
-        }
-        break;
-      }
-    }
+    const next = op ? commandOption(st, op, found, argv) : baseOption(st, name, found.a0, found.a1, inv);
+    if (typeof next !== 'number') return next;
+    if (next > i) i = next;
   }
   if (invert) return fail('no command specified');
+  return finish(st, env);
+}
 
+/**
+ * The option at argv[i]: extension options first (most recently loaded wins), then the base
+ * options; an exact name is looked up without building the pool list, an abbreviation takes the
+ * general path. 'bundled' for several short flags in one word.
+ */
+function findOption(st: ParseState, argv: readonly string[], i: number): FoundOption | ParseError | 'bundled' {
+  const tok = argv[i];
+  const { matches, target } = st;
+  // `long` is the option name without dashes; for a plain `--name` token it is cut only when the
+  // exact lookup below fails (`dashed`: the token itself is the lookup key).
+  let long: string | null = null;
+  let dashed = false;
+  let inlineArg: string | null = null;
+  // A single flag such as `-j` can only be an extension's when some extension reuses its long name.
+  let baseOnly = false;
+  if (tok.charCodeAt(0) === 45 && tok.charCodeAt(1) === 45) {
+    const eq = tok.indexOf('=', 2);
+    if (eq >= 0) {
+      inlineArg = tok.slice(eq + 1);
+      long = tok.slice(2, eq);
+    } else dashed = true;
+  } else if (tok.charCodeAt(0) === 45 && tok.length >= 2) {
+    const s = tok.length === 2 ? SHORT_BY_CODE[tok.charCodeAt(1)] : SHORT[tok.slice(0, 2)];
+    if (!s) return fail(`unknown option "${tok}"`);
+    long = s;
+    baseOnly = tok.length === 2 && !SHADOWED.has(s);
+    if (tok.length > 2) {
+      const rest = tok
+        .slice(1)
+        .split('')
+        .map((c) => `-${c}`);
+      if (rest.every((r) => SHORT[r] && (BASE_LONG[SHORT[r]].args === 0 || r === rest[rest.length - 1]))) return 'bundled';
+      inlineArg = tok.slice(2);
+    }
+  } else {
+    return fail(`Bad argument \`${tok}'`);
+  }
+
+  let owner: LoadedExt | null = null;
+  const key = dashed ? tok : long!;
+  let entry: OptionEntry | undefined;
+  if (!baseOnly)
+    for (let m = matches.length - 1; m >= 0 && entry === undefined; m--) {
+      entry = (dashed ? matches[m].index.dashed : matches[m].index.bare).get(key);
+      if (entry !== undefined) owner = matches[m];
+    }
+  if (!baseOnly && entry === undefined && target !== null) {
+    entry = (dashed ? target.index.dashed : target.index.bare).get(key);
+    if (entry !== undefined) owner = target;
+  }
+  entry ??= (dashed ? BASE_INDEX.dashed : BASE_INDEX.bare).get(key);
+  let spec: OptionSpec;
+  let name: string;
+  if (entry !== undefined) {
+    spec = entry.spec;
+    name = entry.name;
+  } else {
+    const byPrefix = findAbbreviated(st, long ?? tok.slice(2));
+    if (byPrefix === null) return fail(`unknown option "${tok}"`);
+    ({ spec, name, owner } = byPrefix);
+  }
+  // The option's arguments. Base options use them at once; only an extension's option gets
+  // them as an array, made at its final size (a pushed-to array reserves room for 16).
+  let a0: string | undefined;
+  let a1: string | undefined;
+  let nargs = 0;
+  let end = i;
+  if (spec.args === 'optional') {
+    if (inlineArg !== null) {
+      a0 = inlineArg;
+      nargs = 1;
+    } else if (argv[end + 1] !== undefined && !argv[end + 1].startsWith('-')) {
+      a0 = argv[++end];
+      nargs = 1;
+    }
+  } else if (spec.args > 0) {
+    a0 = inlineArg ?? argv[end + 1];
+    if (a0 === undefined) return fail(`option "--${name}" requires an argument`);
+    if (inlineArg === null) end++;
+    nargs = 1;
+    if (spec.args === 2) {
+      a1 = argv[end + 1];
+      if (a1 === undefined) return fail(`option "--${name}" requires an argument`);
+      end++;
+      nargs = 2;
+    }
+  }
+  return { name, spec, owner, a0, a1, nargs, end };
+}
+
+/** An option given by a unique prefix of its name (as getopt_long allows), loading the protocol's match if it has it. */
+function findAbbreviated(st: ParseState, long: string): { spec: OptionSpec; name: string; owner: LoadedExt | null } | null {
+  const { matches, header } = st;
+  const poolsNow = () => [
+    ...matches
+      .slice()
+      .reverse()
+      .map((m) => m.def.options),
+    ...(st.target ? [st.target.def.options] : []),
+    BASE_LONG,
+  ];
+  let pools = poolsNow();
+  let found = lookupOption(long, pools);
+  if (found === null || found === 'ambiguous') {
+    // An option of the protocol's match loads that match implicitly (`-p tcp --dport 80`).
+    const implicit = IMPLICIT_BY_PROTO.get(header.proto);
+    // Also after `! -p tcp`: iptables looks at the protocol's number only.
+    if (found === null && implicit && !matches.some((m) => m.def.name === implicit)) {
+      const def = MATCHES.get(implicit)!;
+      const f = lookupOption(long, [def.options]);
+      if (f !== null && f !== 'ambiguous') {
+        matches.push(loadExt(def));
+        pools = poolsNow();
+        found = lookupOption(long, pools);
+      }
+    }
+    if (found === null || found === 'ambiguous') return null;
+  }
+  const extCount = pools.length - 1;
+  const owner = found.pool < extCount ? [...matches.slice().reverse(), ...(st.target ? [st.target] : [])][found.pool] : null;
+  return { spec: pools[found.pool][found.name], name: found.name, owner };
+}
+
+/** A command option (-A, -I, -D, ...): its chain and rule number. Returns the index of the last word it used. */
+function commandOption(st: ParseState, op: CommandOp, o: FoundOption, argv: readonly string[]): number | ParseError {
+  const { cmd } = st;
+  const i = o.end;
+  if (cmd.op !== null) return fail('Cannot use -' + op + ' with -' + cmd.op);
+  cmd.op = op;
+  switch (op) {
+    case 'A':
+    case 'C':
+      cmd.chain = o.a0!;
+      st.isRule = true;
+      return i;
+    case 'I':
+      cmd.chain = o.a0!;
+      st.isRule = true;
+      return optionalNum(argv, i, cmd);
+    case 'R': {
+      cmd.chain = o.a0!;
+      const n = ruleNumber(argv[i + 1]);
+      if (typeof n !== 'number') return n;
+      cmd.num = n;
+      st.isRule = true;
+      return i + 1;
+    }
+    case 'D': {
+      cmd.chain = o.a0!;
+      const next = optionalNum(argv, i, cmd);
+      st.isRule = cmd.num === null;
+      return next;
+    }
+    case 'N':
+      cmd.chain = o.a0!;
+      return i;
+    case 'P':
+    case 'E':
+      if (op === 'E' && o.a1!.startsWith('-')) return fail('-E requires old-chain-name and new-chain-name');
+      cmd.chain = o.a0!;
+      cmd.arg = o.a1!;
+      return i;
+    default:
+      // -X -F -Z -L -S take an optional chain (and -L -S -Z a rule number).
+      if (!argFollows(argv[i + 1])) return i;
+      cmd.chain = argv[i + 1];
+      return op === 'L' || op === 'S' || op === 'Z' ? optionalNum(argv, i + 1, cmd) : i + 1;
+  }
+}
+
+/** Marks a base flag that may be given once as seen, or says it was given twice. */
+function once(st: ParseState, flag: string): ParseError | null {
+  if (st.seen & ONCE_BIT[flag]) return fail(`multiple ${flag} flags not allowed`);
+  st.seen |= ONCE_BIT[flag];
+  st.firstSeen ??= flag;
+  return null;
+}
+
+/** A base option other than a command; returns -1 (no words used beyond its own) or an error. */
+function baseOption(st: ParseState, name: string, a0: string | undefined, a1: string | undefined, inv: boolean): number | ParseError {
+  const { cmd, header } = st;
+  let e: ParseError | null;
+  switch (name) {
+    case 'table':
+      if (!(TABLES as readonly string[]).includes(a0!)) st.badTable = a0!;
+      else cmd.table = a0! as TableName;
+      break;
+    case 'numeric':
+      cmd.numeric = true;
+      break;
+    case 'verbose':
+      cmd.verbose = true;
+      break;
+    case 'exact':
+      cmd.exact = true;
+      break;
+    case 'line-numbers':
+      cmd.lineNumbers = true;
+      break;
+    case 'set-counters':
+      if (!/^\d+$/.test(a0!)) return fail(`-c packet counter not numeric`);
+      if (!/^\d+$/.test(a1!)) return fail(`-c byte counter not numeric`);
+      st.counters = [Number(a0!), Number(a1!)];
+      break;
+    case 'source':
+    case 'src':
+      if ((e = once(st, '-s'))) return e;
+      st.srcText = a0!;
+      header.srcInv = inv;
+      break;
+    case 'destination':
+    case 'dst':
+      if ((e = once(st, '-d'))) return e;
+      st.dstText = a0!;
+      header.dstInv = inv;
+      break;
+    case 'in-interface':
+    case 'out-interface': {
+      const isIn = name === 'in-interface';
+      if ((e = once(st, isIn ? '-i' : '-o'))) return e;
+      if (a0!.length > 15) return fail(`interface name \`${a0!}' must be shorter than IFNAMSIZ (15)`);
+      // `-i +` matches every interface; iptables-nft leaves it out.
+      if (a0 === '+' && !inv) break;
+      if (isIn) {
+        header.inIf = a0!;
+        header.inInv = inv;
+      } else {
+        header.outIf = a0!;
+        header.outInv = inv;
+      }
+      break;
+    }
+    case 'protocol':
+    case 'proto': {
+      if ((e = once(st, '-p'))) return e;
+      const p = parseProto(a0!);
+      if (p === null) return fail(`unknown protocol "${a0!}" specified`);
+      if (p === 0 && inv) return fail('rule would never match protocol');
+      header.proto = p;
+      header.protoInv = inv;
+      break;
+    }
+    case 'fragment':
+      if ((e = once(st, '-f'))) return e;
+      header.frag = inv ? 2 : 1;
+      break;
+    case 'match': {
+      const def = MATCHES.get(a0!);
+      if (!def) return fail(`Couldn't load match \`${a0!}':No such file or directory\n`);
+      // iptables-nft turns tcp/udp into native payload matches and prints them back as one match.
+      if (!MERGED.has(def.name) || !st.matches.some((m) => m.def === def)) st.matches.push(loadExt(def));
+      break;
+    }
+    case 'jump':
+    case 'goto': {
+      if (st.targetKind) return fail('multiple -j flags not allowed');
+      const t = a0!;
+      if (name === 'jump' && (STANDARD_VERDICTS as readonly string[]).includes(t))
+        st.targetKind = { kind: 'verdict', verdict: t as 'ACCEPT' };
+      else if (name === 'jump' && TARGETS.has(t)) {
+        st.target = loadExt(TARGETS.get(t)!);
+        st.targetKind = { kind: 'none' };
+      } else st.targetKind = { kind: name === 'jump' ? 'jump' : 'goto', chainName: t, chain: null };
+      break;
+    }
+    // wait, wait-interval, ipv4: accepted and meaningless here.
+  }
+  return -1;
+}
+
+/** After the last word, in iptables' order: generic checks, the extensions' final checks, addresses, chain checks, the jump's chain. */
+function finish(st: ParseState, env: ParseEnv): ParsedCommand | ParseError {
+  const { cmd, targetKind } = st;
   if (cmd.op === null) return fail('no command specified');
-  if (!isRule) {
-    if (seen !== 0 || matches.length > 0 || targetKind)
-      return fail(`Illegal option \`-${firstSeen?.replace('-', '') ?? 'j'}' with this command`);
-    return cmd;
+  const natDrop =
+    cmd.table === 'nat' && ((cmd.op === 'P' && cmd.arg === 'DROP') || (targetKind?.kind === 'verdict' && targetKind.verdict === 'DROP'));
+  if (natDrop) return fail(NAT_DROP);
+  const noTable: ParseError | null =
+    st.badTable === null
+      ? null
+      : { message: `table '${st.badTable}' does not exist\nPerhaps iptables or your kernel needs to be upgraded.`, exit: 3 };
+  if (!st.isRule) {
+    if (st.seen !== 0 || st.matches.length > 0 || targetKind)
+      return fail(`Illegal option \`-${st.firstSeen?.replace('-', '') ?? 'j'}' with this command`);
+    if (noTable && (cmd.op === 'N' || cmd.op === 'E')) {
+      const bad = checkChainName(cmd.op === 'N' ? cmd.chain! : cmd.arg!);
+      if (bad) return fail(bad);
+    }
+    return noTable ?? cmd;
   }
   const chain = cmd.chain!;
-  if (header.outIf !== null && (chain === 'INPUT' || chain === 'PREROUTING')) return fail(`Can't use -o with ${chain}`);
-  if (header.inIf !== null && (chain === 'OUTPUT' || chain === 'POSTROUTING')) return fail(`Can't use -i with ${chain}`);
+  if (st.counters && (cmd.op === 'D' || cmd.op === 'C')) return fail("Illegal option `-c' with this command");
+  if (chain.length > CHAIN_NAME_MAX) return fail(`chain name \`${chain}' too long (must be under ${CHAIN_NAME_MAX + 1} chars)`);
+  const built = buildExtensions(st, env);
+  if ('message' in built) return built;
+  const addrs = readAddresses(st);
+  if (addrs) return addrs;
+  if (st.seen & ONCE_BIT['-o'] && (chain === 'INPUT' || chain === 'PREROUTING')) return fail(`Can't use -o with ${chain}\n`);
+  if (st.seen & ONCE_BIT['-i'] && (chain === 'OUTPUT' || chain === 'POSTROUTING')) return fail(`Can't use -i with ${chain}\n`);
+  if (noTable) return noTable;
   if (targetKind && (targetKind.kind === 'jump' || targetKind.kind === 'goto')) {
     const named = env.chainNamed
       ? env.chainNamed(cmd.table, targetKind.chainName)
@@ -596,42 +713,79 @@ export function parseCommand(argv: readonly string[], env: ParseEnv, defaultTabl
     if (named === undefined) return fail(`Chain '${targetKind.chainName}' does not exist`);
     targetKind.chainName = named;
   }
+  for (const m of built.matches) if (m.lateError !== undefined) return fail(m.lateError);
+  const header = st.header;
+  // specCache is declared here, not added by the printer later, so that rules keep one shape and no extra property store.
+  cmd.rule = {
+    header: shareHeader(header),
+    matches: built.matches,
+    target: built.target,
+    test: compileRule(header, built.matches),
+    pkts: st.counters ? st.counters[0] : 0,
+    bytes: st.counters ? st.counters[1] : 0,
+    specCache: undefined,
+  };
+  return cmd;
+}
 
-  const ctx: BuildCtx = {
-    proto: header.proto,
-    protoInvert: header.protoInv,
-    table: cmd.table,
+/** The extensions' view of the rule so far: made once per command, its protocol and table kept current. */
+function buildCtx(st: ParseState, env: ParseEnv): BuildCtx {
+  const ctx = (st.ctx ??= {
+    proto: 0,
+    protoInvert: false,
+    table: st.cmd.table,
     resolveUser: env.resolveUser,
     resolveGroup: env.resolveGroup,
     ipsetExists: env.ipsetExists,
     nfacctExists: env.nfacctExists,
     shared: env.shared,
-  };
+  });
+  ctx.proto = st.header.proto;
+  ctx.protoInvert = st.header.protoInv;
+  ctx.table = st.cmd.table;
+  return ctx;
+}
+
+/** Each extension checks and builds itself from its options (matches in order, then the target). */
+function buildExtensions(st: ParseState, env: ParseEnv): { matches: MatchInstance[]; target: RuleTarget } | ParseError {
+  const { matches } = st;
+  const ctx = buildCtx(st, env);
   // Sized up front: a pushed-to array keeps room for 16, and a loaded table keeps one per rule.
-  const built: MatchInstance[] = new Array<MatchInstance>(matches.length);
+  let built: MatchInstance[] = new Array<MatchInstance>(matches.length);
+  let elided = false;
   for (let m = 0; m < matches.length; m++) {
     const inst = (matches[m].def as MatchDef).build(matches[m].uses, ctx);
     if (typeof inst === 'string') return fail(inst);
     built[m] = inst;
+    elided ||= inst.elided === true;
   }
-  let ruleTarget: RuleTarget = targetKind ?? { kind: 'none' };
-  if (target) {
-    const inst = (target.def as TargetDef).build(target.uses, ctx);
+  if (elided) built = built.filter((m) => m.elided !== true);
+  let target: RuleTarget = st.targetKind ?? { kind: 'none' };
+  if (st.target) {
+    const inst = (st.target.def as TargetDef).build(st.target.uses, ctx);
     if (typeof inst === 'string') return fail(inst);
-    ruleTarget = { kind: 'ext', ext: inst };
+    target = { kind: 'ext', ext: inst };
   }
-  // specCache is declared here, not added by the printer later, so that rules keep one shape and no extra property store.
-  const rule: Rule = {
-    header: shareHeader(header),
-    matches: built,
-    target: ruleTarget,
-    test: compileRule(header, built),
-    pkts: counters ? counters[0] : 0,
-    bytes: counters ? counters[1] : 0,
-    specCache: undefined,
-  };
-  cmd.rule = rule;
-  return cmd;
+  return { matches: built, target };
+}
+
+/** -s and -d, read now as iptables reads them after the extensions. */
+function readAddresses(st: ParseState): ParseError | null {
+  const h = st.header;
+  for (const isSrc of [true, false]) {
+    const text = isSrc ? st.srcText : st.dstText;
+    if (text === null) continue;
+    const am = parseHostMask(text);
+    if (typeof am === 'string') return fail(am);
+    // iptables-nft leaves out a test every address passes (`0/0`, `1.2.3.4/0`): the rule prints without it.
+    // Inverted, it is kept for the kernel to refuse (see apply.ts).
+    if (am.mask === 0 && !(isSrc ? h.srcInv : h.dstInv)) {
+      if (isSrc) h.srcInv = false;
+      else h.dstInv = false;
+    } else if (isSrc) h.src = am;
+    else h.dst = am;
+  }
+  return null;
 }
 
 export { ifaceMatcher };

@@ -87,7 +87,7 @@ const FAILURES: [string, string, string, number][] = [
   [
     '-o with INPUT',
     '*filter\n-A INPUT -o eth0 -j ACCEPT\nCOMMIT\n',
-    "iptables-restore v1.8.9 (nf_tables): Can't use -o with INPUT\nError occurred at line: 2\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n",
+    "iptables-restore v1.8.9 (nf_tables): Can't use -o with INPUT\n\nError occurred at line: 2\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n",
     2,
   ],
   [
@@ -205,7 +205,7 @@ COMMIT
         .split('\n')
         .filter((l) => l.startsWith('-A')),
     ).toEqual([
-      '-A INPUT -s 1.2.0.3/32 -d 10.0.0.0/24 -p tcp -m tcp --dport 80 -m multiport --dports 22,443,1000:2000 -j ACCEPT',
+      '-A INPUT -s 1.2.3.0/32 -d 10.0.0.0/24 -p tcp -m tcp --dport 80 -m multiport --dports 22,443,1000:2000 -j ACCEPT',
       '-A INPUT -p tcp -m tcp ! --sport 1:2 ! --dport 80 --tcp-flags FIN,SYN,RST,ACK SYN',
       '-A INPUT -s 1.0.3.0/255.0.255.0 -p icmp -m icmp --icmp-type 3/3 -j REJECT --reject-with icmp-port-unreachable',
       `-A INPUT -p udp -m udp --sport 5:65535 -m mark --mark 0x539 -m comment --comment "it\\'s \\"quoted\\"" -j MARK --set-xmark 0x5/0xffffffff`,

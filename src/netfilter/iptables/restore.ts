@@ -82,8 +82,11 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
   const env = makeParseEnv(rs, opts, (table, name) => named(table, name) !== undefined);
   env.chainNamed = named;
 
+  // Warnings iptables printed while reading lines, in order; a block read again adds none twice.
+  let warnings = '';
+  let warnedTo = 0;
   const failure = (kind: OpError['kind'], message: string, line: number): RestoreResult => {
-    const stderr = formatError(kind, message, line);
+    const stderr = warnings + formatError(kind, message, line);
     return {
       ok: false,
       stdout: '',
@@ -186,19 +189,27 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
     if (argv.length > 1 && argv[1] === lastChain) argv[1] = lastChain;
     else if (argv.length > 1) lastChain = argv[1];
     const cmd = parseCommand(argv, env, txn.name);
+    const w = 'message' in cmd ? cmd.warnings : cmd.warnings;
+    if (w && n > warnedTo) {
+      warnings += w;
+      warnedTo = n;
+    }
     if ('message' in cmd) return failure('parse', cmd.message, n);
     if (cmd.table !== txn.name) cmd.table = txn.name;
     if (cmd.rule && counters && opts.counters) [cmd.rule.pkts, cmd.rule.bytes] = counters;
+    // iptables-nft-restore flushes the chains the kernel had when the batch began; a block that
+    // started from an empty table has none, so a bare -F there leaves the block's rules alone.
+    if (cmd.op === 'F' && cmd.chain === null && !opts.noflush) continue;
     const res = applyCommand(txn, cmd);
     if (res.error) return failure(res.error.kind, res.error.message, n);
   }
-  if (txn) return { ...failure('op', 'COMMIT expected', n + 1), stderr: `iptables-restore: COMMIT expected at line ${n + 1}\n` };
+  if (txn) return { ...failure('op', 'COMMIT expected', n + 1), stderr: `${warnings}iptables-restore: COMMIT expected at line ${n + 1}\n` };
   if (batch)
     for (const name of TABLES) {
       const t = work.table(name);
       if (t && t !== rs.table(name)) rs.commit(name, t);
     }
-  return { ok: true, stdout: '', stderr: '', exitCode: 0, diagnostics: [] };
+  return { ok: true, stdout: '', stderr: warnings, exitCode: 0, diagnostics: [] };
 }
 
 /** `:NAME POLICY [p:b]` split at whitespace, as `.slice(1).trim().split(/\s+/)`; the regex only for unusual spacing. */

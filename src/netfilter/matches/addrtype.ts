@@ -1,3 +1,4 @@
+/** xt_addrtype: matches the routing type (LOCAL, UNICAST, BROADCAST, ...) of the source or destination address. */
 import { ADDRTYPE } from '../types.js';
 import type { MatchDef } from '../ext.js';
 
@@ -23,6 +24,8 @@ export const addrtypeMatch: MatchDef = {
     'limit-iface-in': { args: 0 },
     'limit-iface-out': { args: 0 },
   },
+  check: (u) =>
+    (u.name === 'src-type' || u.name === 'dst-type') && parseTypes(u.args[0]) === null ? `addrtype: bad type "${u.args[0]}"` : null,
   build(uses) {
     let src: { bits: number; inv: boolean } | null = null;
     let dst: { bits: number; inv: boolean } | null = null;
@@ -33,7 +36,7 @@ export const addrtypeMatch: MatchDef = {
       else if (u.name === 'limit-iface-out') limitOut = true;
       else {
         const bits = parseTypes(u.args[0]);
-        if (bits === null) return `addrtype: invalid address type "${u.args[0]}"`;
+        if (bits === null) return `addrtype: bad type "${u.args[0]}"`;
         if (u.name === 'src-type') src = { bits, inv: u.invert };
         else dst = { bits, inv: u.invert };
       }

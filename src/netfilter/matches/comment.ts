@@ -1,3 +1,4 @@
+/** xt_comment: a note on the rule; it matches every packet. */
 import { ALWAYS, quoteArg, type MatchDef, type MatchInstance } from '../ext.js';
 
 /** A class rather than an object of closures: kube-proxy puts a comment on almost every one of its rules. */
@@ -17,10 +18,10 @@ export const commentMatch: MatchDef = {
   name: 'comment',
   options: { comment: { args: 1 } },
   build(uses) {
-    const u = uses[uses.length - 1];
-    if (!u) return "COMMENT match: You must specify `--comment'";
-    const text = u.args[0];
-    if (text.length > 255) return 'comment may not exceed 255 characters';
-    return new CommentMatch(text);
+    const u = uses[0];
+    if (!u) return 'comment: option "--comment" must be specified\n';
+    if (uses.length > 1) return 'comment: option "--comment" can only be used once.\n';
+    // The kernel keeps 255 characters; iptables cuts a longer comment without a word.
+    return new CommentMatch(u.args[0].slice(0, 255));
   },
 };

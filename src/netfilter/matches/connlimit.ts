@@ -1,3 +1,4 @@
+/** xt_connlimit: matches when the number of tracked connections from (or to) an address block is above or up to a limit. */
 import type { MatchDef } from '../ext.js';
 
 /**
@@ -21,12 +22,14 @@ export const connlimitMatch: MatchDef = {
     let daddr = false;
     for (const u of uses) {
       if (u.name === 'connlimit-upto' || u.name === 'connlimit-above') {
-        if (!/^\d+$/.test(u.args[0])) return `connlimit: Bad value for "--${u.name}" option: "${u.args[0]}"`;
+        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 0xffffffff)
+          return `connlimit: bad value for option "--${u.name}", or out of range (0-4294967295).\n`;
         limit = Number(u.args[0]);
         above = u.name === 'connlimit-above';
       } else if (u.name === 'connlimit-mask') {
-        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 32) return `connlimit: Bad value for "--connlimit-mask" option: "${u.args[0]}"`;
-        mask = Number(u.args[0]);
+        if (!/^\d+$/.test(u.args[0])) return `connlimit: Bad value for "--connlimit-mask" option: "${u.args[0]}"`;
+        // Masks are read for IPv6 too; an IPv4 rule keeps at most 32 bits.
+        mask = Math.min(Number(u.args[0]), 32);
       } else daddr = u.name === 'connlimit-daddr';
     }
     if (limit < 0) return 'connlimit: You must specify "--connlimit-above" or "--connlimit-upto"';

@@ -1,3 +1,4 @@
+/** xt_conntrack and xt_state: match a packet by its connection: state, status, original and reply tuples, direction, expiry. */
 import { formatIpv4 } from '../../packet/ipv4.js';
 import { IPS_ASSURED, IPS_CONFIRMED, IPS_DST_NAT, IPS_EXPECTED, IPS_SEEN_REPLY, IPS_SRC_NAT, type CtTuple, type Skb } from '../types.js';
 import { parseAddrMask, parsePortRange, parseProto, type AddrMask } from '../addr.js';
@@ -96,13 +97,15 @@ export const conntrackMatch: MatchDef = {
       if (!u) continue;
       const am: AddrMask | null = parseAddrMask(u.args[0]);
       if (am === null) return `host/network \`${u.args[0]}' not found`;
+      // The kernel keeps the address as given and masks both sides when it compares; iptables prints it so.
+      const given = parseAddrMask(u.args[0].split('/')[0])!.addr;
       const inv = u.invert;
       const isSrc = f.endsWith('src');
       tests.push((skb) => {
         const t = tupleOf(f, skb);
         return (((isSrc ? t.src : t.dst) & am.mask) >>> 0 === am.addr) !== inv;
       });
-      const text = am.mask === 0xffffffff ? formatIpv4(am.addr) : `${formatIpv4(am.addr)}/${maskText(am.mask)}`;
+      const text = am.mask === 0xffffffff ? formatIpv4(given) : `${formatIpv4(given)}/${maskText(am.mask)}`;
       saved.push(`${neg(u)} --${f} ${text}`);
       listed.push(`${lneg(u)}${f} ${text}`);
     }
@@ -147,7 +150,7 @@ export const conntrackMatch: MatchDef = {
     const ex = by.get('ctexpire');
     if (ex) {
       const m = /^(\d+)(?::(\d+))?$/.exec(ex.args[0]);
-      if (!m) return `ctexpire: bad value "${ex.args[0]}"`;
+      if (!m) return `conntrack: bad value for option "--ctexpire" near "${ex.args[0]}", or out of range (0-4294967295).\n`;
       const lo = Number(m[1]);
       const hi = m[2] === undefined ? lo : Number(m[2]);
       const inv = ex.invert;
@@ -162,7 +165,7 @@ export const conntrackMatch: MatchDef = {
     const dir = by.get('ctdir');
     if (dir) {
       const d = dir.args[0].toUpperCase();
-      if (d !== 'ORIGINAL' && d !== 'REPLY') return `Unknown --ctdir "${dir.args[0]}"`;
+      if (d !== 'ORIGINAL' && d !== 'REPLY') return `conntrack: Bad value for "--ctdir" option: "${dir.args[0]}"`;
       const wantReply = d === 'REPLY';
       tests.push((skb) => skb.ctReply === wantReply);
       saved.push(` --ctdir ${d}`);

@@ -1,4 +1,5 @@
-import { hex2, parseUint, type MatchDef } from '../ext.js';
+/** xt_dscp: matches the DiffServ code point (the upper six bits of the TOS byte). */
+import { hex2, parseUint, type MatchDef, type OptionUse } from '../ext.js';
 
 /** DiffServ class names and their code points. */
 export const DSCP_CLASSES: Record<string, number> = {
@@ -26,14 +27,19 @@ export const DSCP_CLASSES: Record<string, number> = {
   BE: 0,
 };
 
+const dscpValue = (u: OptionUse) => (u.name === 'dscp' ? parseUint(u.args[0], 63) : (DSCP_CLASSES[u.args[0].toUpperCase()] ?? null));
+const dscpError = (u: OptionUse) =>
+  u.name === 'dscp' ? 'dscp: bad value for option "--dscp", or out of range (0-63).\n' : `Invalid DSCP value \`${u.args[0]}'`;
+
 export const dscpMatch: MatchDef = {
   name: 'dscp',
   options: { dscp: { args: 1, invert: true }, 'dscp-class': { args: 1, invert: true } },
+  check: (u) => (dscpValue(u) === null ? dscpError(u) : null),
   build(uses) {
     const u = uses[uses.length - 1];
     if (!u) return 'DSCP match: Parameter --dscp is required';
-    const v = u.name === 'dscp' ? parseUint(u.args[0], 63) : (DSCP_CLASSES[u.args[0].toUpperCase()] ?? null);
-    if (v === null) return `Invalid DSCP value \`${u.args[0]}'`;
+    const v = dscpValue(u);
+    if (v === null) return dscpError(u);
     const inv = u.invert;
     return {
       name: 'dscp',

@@ -1,3 +1,4 @@
+/** xt_hashlimit: a token-bucket rate limit kept per address, port or both, in a named table. */
 import { formatIpv4, prefixMask } from '../../packet/ipv4.js';
 import { dport, sport } from '../../packet/packet.js';
 import type { MatchDef, OptionUse } from '../ext.js';
@@ -31,24 +32,27 @@ export const hashlimitMatch: MatchDef = {
     const rateUse = above ?? upto;
     if (!rateUse) return 'hashlimit: You have to specify --hashlimit';
     const interval = parseRate(rateUse.args[0], SCALE);
-    if (interval === null) return `hashlimit: Bad value for option "--hashlimit-${above ? 'above' : 'upto'}": "${rateUse.args[0]}"`;
+    if (interval === null) return `hashlimit: Bad value for "--hashlimit-${above ? 'above' : 'upto'}" option: "${rateUse.args[0]}"`;
     const nameUse = get('name');
-    if (!nameUse) return 'hashlimit: You have to specify --hashlimit-name';
+    if (!nameUse) return 'hashlimit: option "--hashlimit-name" must be specified\n';
     const num = (n: string): number | null => {
       const u = get(n);
       return u && /^\d+$/.test(u.args[0]) ? Number(u.args[0]) : null;
     };
     const burst = num('burst') ?? 5;
+    if (burst < 1 || burst > 1_000_000) return 'bad value for option "--hashlimit-burst", or out of range (1-1000000).';
     const modeUse = get('mode');
     const modes = modeUse ? modeUse.args[0].split(',') : [];
     for (const m of modes)
-      if (!(MODES as readonly string[]).includes(m)) return `hashlimit: Bad value for option "--hashlimit-mode": "${modeUse!.args[0]}"`;
+      if (!(MODES as readonly string[]).includes(m)) return `hashlimit: Bad value for "--hashlimit-mode" option: "${modeUse!.args[0]}"`;
     const srcmask = num('srcmask') ?? 32;
     const dstmask = num('dstmask') ?? 32;
     const expire = num('htable-expire');
     const size = num('htable-size');
     const max = num('htable-max');
     const gc = num('htable-gcinterval');
+    const rateMatch = get('rate-match') !== undefined;
+    const rateInterval = num('rate-interval');
     const rate = formatRate(interval, SCALE);
     const modeText = MODES.filter((m) => modes.includes(m)).join(',');
     const name = nameUse.args[0];
@@ -70,14 +74,18 @@ export const hashlimitMatch: MatchDef = {
         opt('htable-gcinterval', gc) +
         opt('htable-expire', expire) +
         (srcmask !== 32 ? ` --hashlimit-srcmask ${srcmask}` : '') +
-        (dstmask !== 32 ? ` --hashlimit-dstmask ${dstmask}` : ''),
+        (dstmask !== 32 ? ` --hashlimit-dstmask ${dstmask}` : '') +
+        (rateMatch ? ' --hashlimit-rate-match' : '') +
+        (rateInterval !== null && rateInterval !== 1 ? ` --hashlimit-rate-interval ${rateInterval}` : ''),
       list: () =>
         `limit: ${isAbove ? 'above' : 'up to'} ${rate} burst ${burst}` +
         (modeText ? ` mode ${modeText.replace(/,/g, '-')}` : '') +
         (size !== null ? ` htable-size ${size}` : '') +
         (max !== null ? ` htable-max ${max}` : '') +
         (gc !== null ? ` htable-gcinterval ${gc}` : '') +
-        (expire !== null ? ` htable-expire ${expire}` : ''),
+        (expire !== null ? ` htable-expire ${expire}` : '') +
+        (rateMatch ? ' rate-match' : '') +
+        (rateInterval !== null ? ` rate-interval ${rateInterval}` : ''),
       test(skb, env) {
         const p = skb.pkt;
         // Key building is string work per packet; acceptable for this rarely used match.

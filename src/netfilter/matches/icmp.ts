@@ -1,5 +1,6 @@
+/** The icmp match: the ICMP type and code of a packet (a type name, a number, or `type/code`). */
 import type { MatchDef } from '../ext.js';
-import { requiresProto } from './ports.js';
+import { protoCheck } from './ports.js';
 
 /** iptables' ICMP type names: [name, type, code or -1 for every code]. */
 const ICMP_NAMES: ReadonlyArray<readonly [string, number, number]> = [
@@ -79,14 +80,15 @@ export const icmpMatch: MatchDef = {
   name: 'icmp',
   options: { 'icmp-type': { args: 1, invert: true } },
   build(uses, ctx) {
-    const need = requiresProto('icmp', 1, ctx.proto, ctx.protoInvert);
-    if (need) return need;
     let sel: IcmpSel = { type: 0xff, codeMin: 0, codeMax: 0xff };
     let invert = false;
     let given = false;
     for (const u of uses) {
       const s = parseIcmpType(u.args[0]);
-      if (!s) return `Invalid ICMP type \`${u.args[0]}'`;
+      if (!s)
+        return /^\d+\/\d+$/.test(u.args[0]) && Number(u.args[0].split('/')[0]) <= 255
+          ? `Unknown ICMP code \`${u.args[0]}'`
+          : `Unknown ICMP type \`${u.args[0]}'`;
       sel = s;
       invert = u.invert;
       given = true;
@@ -94,9 +96,10 @@ export const icmpMatch: MatchDef = {
     const { type, codeMin, codeMax } = sel;
     return {
       name: 'icmp',
+      ...protoCheck('icmp', 1, ctx.proto, ctx.protoInvert, false, true),
       save: () => (given ? `${invert ? ' !' : ''} --icmp-type ${saveSel(sel)}` : ''),
       list: () => {
-        if (type === 0xff) return `icmp ${invert ? '!' : ''}any`;
+        if (type === 0xff) return `icmp${invert ? ' !' : ''}type 255`;
         let s = `icmp${invert ? ' !' : ''}type ${type}`;
         if (codeMin === codeMax) s += ` code ${codeMin}`;
         else if (codeMin !== 0 || codeMax !== 0xff) s += ` codes ${codeMin}-${codeMax}`;

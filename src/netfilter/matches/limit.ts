@@ -1,3 +1,4 @@
+/** xt_limit: a token-bucket rate limit shared by every packet that reaches the rule. */
 import type { MatchDef } from '../ext.js';
 import { Bucket, formatRate, parseRate } from './rate.js';
 
@@ -15,8 +16,10 @@ export const limitMatch: MatchDef = {
         if (r === null) return `bad rate "${u.args[0]}"'`;
         interval = r;
       } else {
-        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 10000) return `limit: Bad value for "--limit-burst" option: "${u.args[0]}"`;
-        burst = Number(u.args[0]);
+        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 10000)
+          return 'limit: bad value for option "--limit-burst", or out of range (0-10000).\n';
+        // A burst of 0 means the default, as the kernel reads it.
+        burst = Number(u.args[0]) || 5;
       }
     }
     const rate = formatRate(interval, SCALE);

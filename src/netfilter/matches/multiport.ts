@@ -1,8 +1,17 @@
+/** xt_multiport: matches up to 15 source or destination ports and port ranges at once. */
 import { parsePortRange } from '../addr.js';
 import type { MatchDef } from '../ext.js';
 import { protoName } from '../../packet/packet.js';
 
 const PORT_PROTOS = new Set([6, 17, 33, 132, 136]);
+
+/** iptables' words: an inverted or unsupported protocol "only works with", no protocol at all "needs". */
+function protoProblem(proto: number, inverted: boolean): string | null {
+  if (PORT_PROTOS.has(proto) && !inverted) return null;
+  return proto === 0 && !inverted
+    ? "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'"
+    : 'multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP';
+}
 
 export const multiportMatch: MatchDef = {
   name: 'multiport',
@@ -13,8 +22,11 @@ export const multiportMatch: MatchDef = {
     'destination-ports': { args: 1, invert: true },
     ports: { args: 1, invert: true },
   },
+  // The protocol is checked as the ports are read.
+  check: (_u, ctx) => protoProblem(ctx.proto, ctx.protoInvert),
   build(uses, ctx) {
-    if (!PORT_PROTOS.has(ctx.proto) || ctx.protoInvert) return "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'";
+    const bad = protoProblem(ctx.proto, ctx.protoInvert);
+    if (bad) return bad;
     const u = uses[uses.length - 1];
     if (!u) return 'multiport expects an option';
     const which = u.name.startsWith('s') ? 'sports' : u.name.startsWith('d') ? 'dports' : 'ports';
@@ -36,7 +48,7 @@ export const multiportMatch: MatchDef = {
     return {
       name: 'multiport',
       save: () => `${inv ? ' !' : ''} --${which} ${text}`,
-      list: () => `multiport ${which} ${inv ? '!' : ''}${text}`,
+      list: () => `multiport ${which} ${inv ? ' !' : ''}${text}`,
       test(skb) {
         const p = skb.pkt;
         const l4 = p.tcp ?? p.udp;

@@ -1,3 +1,4 @@
+/** xt_owner: matches locally generated packets by the uid or gid of the sending socket, or by whether one exists. */
 import type { MatchDef, OptionUse } from '../ext.js';
 
 interface IdRange {
@@ -11,7 +12,8 @@ function parseIds(u: OptionUse, resolve: (n: string) => number | undefined): IdR
   if (m) {
     const lo = Number(m[1]);
     const hi = m[2] === undefined ? lo : Number(m[2]);
-    return lo <= hi ? { lo, hi, inv: u.invert } : null;
+    // A reversed range passes iptables; the kernel refuses the rule (see ownerMatch's kernelError).
+    return { lo, hi, inv: u.invert };
   }
   const id = resolve(u.args[0]);
   return id === undefined ? null : { lo: id, hi: id, inv: u.invert };
@@ -26,6 +28,11 @@ export const ownerMatch: MatchDef = {
     'gid-owner': { args: 1, invert: true },
     'socket-exists': { args: 0, invert: true },
     'suppl-groups': { args: 0 },
+  },
+  check(u, ctx) {
+    if (u.name === 'uid-owner' && !parseIds(u, ctx.resolveUser)) return `owner: Bad value for "--uid-owner" option: "${u.args[0]}"`;
+    if (u.name === 'gid-owner' && !parseIds(u, ctx.resolveGroup)) return `owner: Bad value for "--gid-owner" option: "${u.args[0]}"`;
+    return null;
   },
   build(uses, ctx) {
     let uid: IdRange | null = null;
@@ -50,6 +57,7 @@ export const ownerMatch: MatchDef = {
     return {
       name: 'owner',
       legal: { hooks: ['OUTPUT', 'POSTROUTING'] },
+      kernelError: (U && U.lo > U.hi) || (G && G.lo > G.hi) ? 'Invalid argument' : undefined,
       save: () =>
         (S ? `${S.inv ? ' !' : ''} --socket-exists` : '') +
         (U ? `${U.inv ? ' !' : ''} --uid-owner ${ids(U)}` : '') +

@@ -1,3 +1,4 @@
+/** xt_physdev: matches the bridge ports a bridged frame came in on or goes out of. */
 import { ifaceMatcher } from '../addr.js';
 import type { MatchDef } from '../ext.js';
 
@@ -33,8 +34,13 @@ export const physdevMatch: MatchDef = {
         .join('');
     // Every test negated means the rule also matches packets that are not being bridged.
     const allNegated = (!I || I.inv) && (!O || O.inv) && [...flags.values()].every((v) => v);
+    // The kernel refuses an output-port test in OUTPUT unless the rule also asks for bridged traffic.
+    const outTest = O !== null || flags.has('physdev-is-out');
+    const bridgedOnly = flags.get('physdev-is-bridged') === false;
+    const legal = outTest && !bridgedOnly ? { hooks: ['PREROUTING', 'INPUT', 'FORWARD', 'POSTROUTING'] as const } : undefined;
     return {
       name: 'physdev',
+      legal,
       save: () =>
         (I ? `${I.inv ? ' !' : ''} --physdev-in ${I.name}` : '') +
         (O ? `${O.inv ? ' !' : ''} --physdev-out ${O.name}` : '') +

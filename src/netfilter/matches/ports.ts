@@ -1,5 +1,28 @@
 /** Port-range parsing and printing shared by tcp, udp and sctp. */
 import { parsePortRange, savePortRange } from '../addr.js';
+import { SERVICES } from '../services.js';
+
+const SCTP_SERVICES = new Map(SERVICES.filter(([, , p]) => p === 'sctp').map(([n, port]) => [n, port]));
+
+/**
+ * One side of a range the way each parser reads it: udp's (xtables' x6 parser) wraps numbers to
+ * 16 bits and names its failure differently; sctp looks names up for sctp only.
+ */
+function portRange(text: string, proto: string, key: 'sport' | 'dport'): [number, number] | string {
+  if (proto === 'udp' && text.split(':').length > 2) return `udp: Too many components for option "--${LONG[key]}" (max: 2)\n`;
+  const bad = (p: string) => (proto === 'udp' ? `Port "${p}" does not resolve to anything.\n` : `invalid port/service \`${p}' specified`);
+  if (proto === 'udp') text = text.replace(/\d+/g, (d) => (d.length > 10 ? d : String(Number(d) % 65536)));
+  if (proto === 'sctp') {
+    const sides = text.split(':');
+    for (const s of sides) if (s !== '' && !/^\d+$/.test(s) && !SCTP_SERVICES.has(s)) return bad(s);
+    text = sides.map((s) => (SCTP_SERVICES.has(s) ? String(SCTP_SERVICES.get(s)) : s)).join(':');
+  }
+  const r = parsePortRange(text, proto);
+  if (r !== null) return r;
+  const colon = text.indexOf(':');
+  const first = colon < 0 ? text : text.slice(0, colon);
+  return bad(colon >= 0 && parsePortRange(first, proto) !== null ? text.slice(colon + 1) : first);
+}
 import type { OptionUse } from '../ext.js';
 
 export interface PortSel {
@@ -10,21 +33,65 @@ export interface PortSel {
 /** The long names iptables' errors use for each port option. */
 const LONG: Record<string, string> = { sport: 'source-port', dport: 'destination-port' };
 
-/** Reads `--sport`/`--dport` (and their long spellings) into selectors; returns an error string on bad input. */
-export function readPorts(uses: OptionUse[], proto: string): { sport: PortSel | null; dport: PortSel | null } | string {
+/**
+ * How iptables-nft stores a tcp/udp port range as nft payload comparisons, seen through what it
+ * prints back: the full range is no test at all, and an inverted range from 0 becomes the positive
+ * range above it. `full` tells that an inverted full range was dropped (the match then vanishes).
+ */
+function nativeRange(sel: PortSel): { sel: PortSel | null; full: boolean } {
+  const [lo, hi] = sel.range;
+  if (lo === 0 && hi === 65535) return { sel: null, full: sel.invert };
+  if (sel.invert && lo === 0 && hi > 0 && hi < 65535) return { sel: { range: [hi + 1, 65535], invert: false }, full: false };
+  return { sel, full: false };
+}
+
+/** One port option as its parser reads it, before the others: the value, and a reversed range. */
+export function checkPortUse(u: OptionUse, proto: string): string | null {
+  const key = u.name === 'source-port' ? 'sport' : u.name === 'destination-port' ? 'dport' : u.name;
+  if (key !== 'sport' && key !== 'dport') return null;
+  const range = portRange(u.args[0], proto, key);
+  if (typeof range === 'string') return range;
+  return range[0] > range[1] && proto !== 'udp' ? 'invalid portrange (min > max)' : null;
+}
+
+export interface Ports {
+  sport: PortSel | null;
+  dport: PortSel | null;
+  /** An inverted full range was given and dropped. */
+  droppedFull: boolean;
+}
+
+/**
+ * Reads `--sport`/`--dport` (and their long spellings) into selectors; returns an error string on bad input.
+ * tcp and udp are native to iptables-nft (`native`): their ranges are stored as nativeRange says.
+ */
+export function readPorts(uses: OptionUse[], proto: string, native = false): Ports | string {
   let sport: PortSel | null = null;
   let dport: PortSel | null = null;
+  let seenS = false;
+  let seenD = false;
+  let droppedFull = false;
   for (const u of uses) {
     const key = u.name === 'source-port' ? 'sport' : u.name === 'destination-port' ? 'dport' : u.name;
     if (key !== 'sport' && key !== 'dport') continue;
-    const range = parsePortRange(u.args[0], proto);
-    if (range === null) return `invalid port/service \`${u.args[0]}' specified`;
-    if ((key === 'sport' ? sport : dport) !== null) return `Only one \`--${LONG[key]}' allowed`;
-    const sel = { range, invert: u.invert };
+    const range = portRange(u.args[0], proto, key);
+    if (typeof range === 'string') return range;
+    // udp's parser alone lets a reversed range through (it then matches nothing).
+    if (range[0] > range[1] && proto !== 'udp') return 'invalid portrange (min > max)';
+    if (key === 'sport' ? seenS : seenD)
+      return proto === 'udp' ? `udp: option "--${LONG[key]}" can only be used once.\n` : `Only one \`--${LONG[key]}' allowed`;
+    if (key === 'sport') seenS = true;
+    else seenD = true;
+    let sel: PortSel | null = { range, invert: u.invert };
+    if (native) {
+      const n = nativeRange(sel);
+      sel = n.sel;
+      droppedFull ||= n.full;
+    }
     if (key === 'sport') sport = sel;
     else dport = sel;
   }
-  return { sport, dport };
+  return { sport, dport, droppedFull };
 }
 
 export function savePorts(sport: PortSel | null, dport: PortSel | null): string {
@@ -84,7 +151,20 @@ export const PORT_OPTIONS = {
   'destination-port': { args: 1, invert: true },
 } as const;
 
-/** Error text iptables prints when a protocol match is used without its `-p`. */
-export function requiresProto(name: string, want: number, proto: number, inverted: boolean): string | null {
-  return proto === want && !inverted ? null : `${name.toUpperCase()} match requires '-p ${name}'`;
+/**
+ * What a protocol match without its `-p` gets. tcp and udp are turned into nf_tables expressions
+ * by iptables-nft, which looks at the number after `-p` only (`! -p tcp` passes) and complains
+ * late; without options they stay xt matches. xt matches (icmp, sctp) go to the kernel, which
+ * refuses them unless `-p` names their protocol, not inverted.
+ */
+export function protoCheck(
+  name: string,
+  want: number,
+  proto: number,
+  inverted: boolean,
+  native: boolean,
+  hasOptions: boolean,
+): { lateError?: string; kernelError?: string } {
+  if (native && hasOptions) return proto === want ? {} : { lateError: `${name.toUpperCase()} match requires '-p ${name}'` };
+  return proto === want && !inverted ? {} : { kernelError: 'Invalid argument' };
 }

@@ -1,5 +1,6 @@
+/** xt_recent: keeps named lists of recently seen addresses; rules set, check, update or remove entries. */
 import { formatIpv4 } from '../../packet/ipv4.js';
-import { parseDotted } from '../addr.js';
+import { parseInetAton } from '../addr.js';
 import type { MatchDef } from '../ext.js';
 
 /** The kernel's default ip_pkt_list_tot; an entry remembers at least this many hits (more when --hitcount asks). */
@@ -51,6 +52,8 @@ export const recentMatch: MatchDef = {
           break;
         case 'seconds':
         case 'hitcount':
+          if (u.name === 'seconds' && (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) < 1 || Number(u.args[0]) > 0xffffffff))
+            return 'recent: bad value for option "--seconds", or out of range (1-4294967295).\n';
           if (!/^\d+$/.test(u.args[0])) return `recent: Bad value for "--${u.name}" option: "${u.args[0]}"`;
           if (u.name === 'seconds') seconds = Number(u.args[0]);
           else hitcount = Number(u.args[0]);
@@ -65,8 +68,9 @@ export const recentMatch: MatchDef = {
           name = u.args[0];
           break;
         case 'mask': {
-          const m = parseDotted(u.args[0]);
-          if (m === null) return `recent: Bad value for "--mask" option: "${u.args[0]}"`;
+          // Read by the resolver (inet_aton: `0xff` is 0.0.0.255).
+          const m = parseInetAton(u.args[0]);
+          if (m === null) return 'getaddrinfo: Temporary failure in name resolution\n';
           mask = m;
           break;
         }

@@ -1,3 +1,4 @@
+/** xt_rpfilter: reverse-path filter: matches when a reply to the packet would leave by the interface it came in on. */
 import type { MatchDef } from '../ext.js';
 
 const FLAGS = ['loose', 'validmark', 'accept-local', 'invert'] as const;

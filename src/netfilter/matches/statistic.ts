@@ -1,4 +1,5 @@
-import type { MatchDef, MatchFn, MatchInstance } from '../ext.js';
+/** xt_statistic: matches a random share of packets, or every nth packet. */
+import type { MatchDef, MatchFn, MatchInstance, OptionUse } from '../ext.js';
 
 function randomTest(prob: number, inv: boolean): MatchFn {
   return (_skb, env) => (env.rng.nextU32() & 0x7fffffff) < prob !== inv;
@@ -25,36 +26,60 @@ class RandomStatistic implements MatchInstance {
   }
 }
 
+function checkStatistic(u: OptionUse): string | null {
+  const a = u.args[0];
+  if (u.name === 'mode') return a === 'random' || a === 'nth' ? null : `Bad mode "${a}"`;
+  if (u.name === 'probability') {
+    const p = Number(a);
+    return /^[\d.]+$/.test(a) && p >= 0 && p <= 1 ? null : 'statistic: bad value for option "--probability", or out of range (0-1).\n';
+  }
+  if (u.name === 'every')
+    return /^\d+$/.test(a) && Number(a) >= 1 && Number(a) <= 0xffffffff
+      ? null
+      : 'statistic: bad value for option "--every", or out of range (1-4294967295).\n';
+  if (u.name === 'packet')
+    return /^\d+$/.test(a) && Number(a) <= 0xffffffff
+      ? null
+      : 'statistic: bad value for option "--packet", or out of range (0-4294967295).\n';
+  return null;
+}
+
 export const statisticMatch: MatchDef = {
   name: 'statistic',
   options: { mode: { args: 1 }, probability: { args: 1, invert: true }, every: { args: 1, invert: true }, packet: { args: 1 } },
+  check: checkStatistic,
   build(uses) {
     let mode = '';
     let prob = -1;
     let every = 0;
     let packet = 0;
     let inv = false;
+    let packetGiven = false;
     for (const u of uses) {
+      const bad = checkStatistic(u);
+      if (bad) return bad;
       if (u.name === 'mode') mode = u.args[0];
       else if (u.name === 'probability') {
         const p = Number(u.args[0]);
-        if (!/^[\d.]+$/.test(u.args[0]) || !(p >= 0 && p <= 1)) return `statistic: Bad value for "--probability" option: "${u.args[0]}"`;
         // Stored as a 31-bit fraction, which is why 0.3333333333 saves as 0.33333333349.
         prob = Math.round(0x80000000 * p);
         inv ||= u.invert;
       } else if (u.name === 'every') {
         every = Number(u.args[0]);
-        if (!/^\d+$/.test(u.args[0]) || every === 0) return `statistic: Bad value for "--every" option: "${u.args[0]}"`;
         inv ||= u.invert;
-      } else if (u.name === 'packet') packet = Number(u.args[0]);
+      } else if (u.name === 'packet') {
+        packet = Number(u.args[0]);
+        packetGiven = true;
+      }
     }
+    if (mode === 'nth' && every !== 0 && !packetGiven) return 'statistic: option "--every" also requires "--packet".\n';
     if (mode === 'random') {
-      if (prob < 0) return 'statistic: --probability must be specified when using random mode';
+      if (prob < 0) return '--probability must be specified when using random mode';
       return new RandomStatistic(prob, inv);
     }
     if (mode === 'nth') {
-      if (every === 0) return 'statistic: --every must be specified when using nth mode';
-      if (packet >= every) return 'statistic: --packet must be smaller than --every';
+      if (every === 0) return '--every and --packet must be specified when using nth mode';
+      if (packet >= every) return 'the --packet p must be 0 <= p <= n-1';
       let count = 0;
       return {
         name: 'statistic',
@@ -68,6 +93,6 @@ export const statisticMatch: MatchDef = {
         },
       };
     }
-    return `statistic: Bad value for "--mode" option: "${mode}"`;
+    return mode === '' ? 'statistic: option "--mode" must be specified\n' : `Bad mode "${mode}"`;
   },
 };

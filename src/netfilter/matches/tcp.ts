@@ -1,6 +1,7 @@
+/** The tcp match: TCP ports, flags and options. */
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../../packet/packet.js';
 import type { MatchDef, MatchFn, MatchInstance } from '../ext.js';
-import { exactPort, listPorts, PORT_OPTIONS, portsTest, readPorts, requiresProto, savePorts, type PortSel } from './ports.js';
+import { exactPort, listPorts, PORT_OPTIONS, portsTest, readPorts, protoCheck, savePorts, checkPortUse, type PortSel } from './ports.js';
 
 const FLAG_NAMES: ReadonlyArray<readonly [string, number]> = [
   ['FIN', TCP_FIN],
@@ -44,10 +45,16 @@ export const tcpMatch: MatchDef = {
     syn: { args: 0, invert: true },
     'tcp-option': { args: 1, invert: true },
   },
+  check(u) {
+    if (u.name === 'tcp-flags') {
+      const bad = [u.args[0], u.args[1]].find((f) => parseFlags(f) === null);
+      return bad === undefined ? null : `Unknown TCP flag \`${bad}'`;
+    }
+    if (u.name === 'tcp-option') return /^\d+$/.test(u.args[0]) && Number(u.args[0]) <= 255 ? null : `Bad TCP option "${u.args[0]}"`;
+    return checkPortUse(u, 'tcp');
+  },
   build(uses, ctx) {
-    const need = requiresProto('tcp', 6, ctx.proto, ctx.protoInvert);
-    if (need) return need;
-    const ports = readPorts(uses, 'tcp');
+    const ports = readPorts(uses, 'tcp', true);
     if (typeof ports === 'string') return ports;
     const { sport, dport } = ports;
     let flags: TcpFlagsSel | null = null;
@@ -61,11 +68,13 @@ export const tcpMatch: MatchDef = {
         flags = { mask, cmp, invert: u.invert };
       } else if (u.name === 'tcp-option') {
         const kind = Number(u.args[0]);
-        if (!/^\d+$/.test(u.args[0]) || kind > 255) return `Bad TCP option value \`${u.args[0]}'`;
+        if (!/^\d+$/.test(u.args[0]) || kind > 255) return `Bad TCP option "${u.args[0]}"`;
         option = { kind, invert: u.invert };
       }
     }
-    return new TcpMatch(sport, dport, flags, option);
+    const m = new TcpMatch(sport, dport, flags, option, protoCheck('tcp', 6, ctx.proto, ctx.protoInvert, option === null, uses.length > 0));
+    if (ports.droppedFull && !sport && !dport && !flags && !option) m.elided = true;
+    return m;
   },
 };
 
@@ -126,6 +135,9 @@ const TCP_ANY = tcpAny();
 /** A class rather than an object of closures: the printers live once on the prototype. */
 class TcpMatch implements MatchInstance {
   readonly name = 'tcp';
+  elided = false;
+  readonly lateError: string | undefined;
+  readonly kernelError: string | undefined;
   readonly exactDport: number | undefined;
   readonly test: MatchFn;
   constructor(
@@ -133,7 +145,10 @@ class TcpMatch implements MatchInstance {
     readonly dport: PortSel | null,
     readonly flags: TcpFlagsSel | null,
     readonly option: { kind: number; invert: boolean } | null,
+    check: { lateError?: string; kernelError?: string },
   ) {
+    this.lateError = check.lateError;
+    this.kernelError = check.kernelError;
     this.exactDport = exactPort(dport);
     this.test = tcpTest(sport, dport, flags, option);
   }

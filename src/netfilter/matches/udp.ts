@@ -1,5 +1,6 @@
+/** The udp match: UDP source and destination ports. */
 import type { MatchDef, MatchFn, MatchInstance } from '../ext.js';
-import { exactPort, listPorts, PORT_OPTIONS, portsTest, readPorts, requiresProto, savePorts, type PortSel } from './ports.js';
+import { exactPort, listPorts, PORT_OPTIONS, portsTest, readPorts, protoCheck, savePorts, checkPortUse, type PortSel } from './ports.js';
 
 const UDP_ANY: MatchFn = (skb) => skb.pkt.udp !== undefined && skb.pkt.fragOffset === 0;
 
@@ -28,12 +29,18 @@ function udpTest(sport: PortSel | null, dport: PortSel | null): MatchFn {
 /** A class rather than an object of closures: the printers live once on the prototype. */
 class UdpMatch implements MatchInstance {
   readonly name = 'udp';
+  elided = false;
+  readonly lateError: string | undefined;
+  readonly kernelError: string | undefined;
   readonly exactDport: number | undefined;
   readonly test: MatchFn;
   constructor(
     readonly sport: PortSel | null,
     readonly dport: PortSel | null,
+    check: { lateError?: string; kernelError?: string },
   ) {
+    this.lateError = check.lateError;
+    this.kernelError = check.kernelError;
     this.exactDport = exactPort(dport);
     this.test = udpTest(sport, dport);
   }
@@ -48,11 +55,12 @@ class UdpMatch implements MatchInstance {
 export const udpMatch: MatchDef = {
   name: 'udp',
   options: PORT_OPTIONS,
+  check: (u) => checkPortUse(u, 'udp'),
   build(uses, ctx) {
-    const need = requiresProto('udp', 17, ctx.proto, ctx.protoInvert);
-    if (need) return need;
-    const ports = readPorts(uses, 'udp');
+    const ports = readPorts(uses, 'udp', true);
     if (typeof ports === 'string') return ports;
-    return new UdpMatch(ports.sport, ports.dport);
+    const m = new UdpMatch(ports.sport, ports.dport, protoCheck('udp', 17, ctx.proto, ctx.protoInvert, true, uses.length > 0));
+    if (ports.droppedFull && !ports.sport && !ports.dport) m.elided = true;
+    return m;
   },
 };

@@ -1,3 +1,4 @@
+/** xt_CONNMARK: sets the connection mark, or copies it to or from the packet mark under masks. */
 import { hex, parseUint, type TargetDef } from '../ext.js';
 import { applyXMark, listXMark, readXMark, XMARK_OPTIONS, type XMark } from './mark.js';
 
@@ -22,7 +23,7 @@ export const connmarkTarget: TargetDef = {
         op = { kind: u.name === 'save-mark' ? 'save' : 'restore', nfmask: 0, ctmask: 0 };
       else if (u.name === 'mask' || u.name === 'nfmask' || u.name === 'ctmask') {
         const v = parseUint(u.args[0]);
-        if (v === null) return `CONNMARK: Bad value for "--${u.name}" option: "${u.args[0]}"`;
+        if (v === null) return `CONNMARK: bad value for option "--${u.name}", or out of range (0-4294967295).\n`;
         if (u.name !== 'ctmask') nfmask = v;
         if (u.name !== 'nfmask') ctmask = v;
       } else {
@@ -42,7 +43,9 @@ export const connmarkTarget: TargetDef = {
       list: () => {
         if (o.kind === 'set') return listXMark('CONNMARK', o.x);
         const dflt = o.nfmask === 0xffffffff && o.ctmask === 0xffffffff;
-        return `CONNMARK ${o.kind}` + (dflt ? '' : ` nfmask ${hex(o.nfmask)} ctmask ~${hex(~o.ctmask)}`);
+        // As the kernel's printer: the mask applied to the source, then the one inverted for the destination.
+        if (o.kind === 'save') return `CONNMARK save` + (dflt ? '' : ` nfmask ${hex(o.nfmask)} ctmask ~${hex(o.ctmask)}`);
+        return `CONNMARK restore` + (dflt ? '' : ` ctmask ${hex(o.ctmask)} nfmask ~${hex(o.nfmask)}`);
       },
       run(skb) {
         const ct = skb.ct;

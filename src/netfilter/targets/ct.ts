@@ -1,3 +1,4 @@
+/** xt_CT: gives a new connection a conntrack template: no tracking, a zone, a helper, events, a timeout policy. */
 import type { TargetDef } from '../ext.js';
 
 export const ctTarget: TargetDef = {
@@ -12,7 +13,7 @@ export const ctTarget: TargetDef = {
     'zone-reply': { args: 1 },
     timeout: { args: 1 },
   },
-  build(uses) {
+  build(uses, ctx) {
     const o: { notrack?: boolean; zone?: number; helper?: string; ctevents?: string[]; expevents?: string[]; timeout?: string } = {};
     let zoneOpt = 'zone';
     for (const u of uses) {
@@ -22,7 +23,7 @@ export const ctTarget: TargetDef = {
       else if (u.name === 'expevents') o.expevents = u.args[0].split(',');
       else if (u.name === 'timeout') o.timeout = u.args[0];
       else {
-        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 65535) return `CT: Bad value for "--${u.name}" option: "${u.args[0]}"`;
+        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 65535) return `Cannot parse ${u.args[0]} as a zone ID`;
         o.zone = Number(u.args[0]);
         zoneOpt = u.name;
       }
@@ -37,6 +38,14 @@ export const ctTarget: TargetDef = {
     return {
       name: 'CT',
       legal: { tables: ['raw'] },
+      // The lab has no conntrack helpers and no timeout policies loaded: the kernel finds neither.
+      // A timeout policy is per layer-4 protocol: without a plain -p the kernel cannot look one up.
+      kernelError:
+        o.timeout !== undefined && (ctx.proto === 0 || ctx.protoInvert)
+          ? 'Invalid argument'
+          : o.timeout !== undefined || o.helper !== undefined
+            ? 'No such file or directory'
+            : undefined,
       save: () => saved,
       list: () =>
         'CT' +
@@ -44,7 +53,7 @@ export const ctTarget: TargetDef = {
         (o.helper ? ` helper ${o.helper}` : '') +
         (o.ctevents ? ` ctevents ${o.ctevents.join(',')}` : '') +
         (o.expevents ? ` expevents ${o.expevents.join(',')}` : '') +
-        (o.zone ? ` zone ${o.zone}` : '') +
+        (o.zone ? ` ${zoneOpt} ${o.zone}` : '') +
         (o.timeout ? ` timeout ${o.timeout}` : ''),
       run(skb, env) {
         env.ctTemplate(skb, o);

@@ -1,3 +1,4 @@
+/** xt_LOG and xt_NFLOG: log the packet to the kernel log, or pass it to a netlink log group. */
 import { quoteArg, type TargetDef } from '../ext.js';
 import { LOG_IPOPT, LOG_MACDECODE, LOG_TCPOPT, LOG_TCPSEQ, LOG_UID, logLine } from './log-line.js';
 
@@ -35,12 +36,12 @@ export const logTarget: TargetDef = {
             : byName === -1 && u.args[0] === 'warn'
               ? 4
               : byName;
-        if (n < 0 || n > 7) return `log-level \`${u.args[0]}' unknown`;
+        if (n < 0 || n > 7) return `log level "${u.args[0]}" unknown\n`;
         level = n;
       } else if (u.name === 'log-prefix') {
-        if (u.args[0].length > 29) return 'Maximum prefix length 29 for --log-prefix';
         if (u.args[0].length === 0) return 'No prefix specified for --log-prefix';
-        prefix = u.args[0];
+        // The kernel keeps 29 characters (and a NUL); iptables cuts a longer prefix without a word.
+        prefix = u.args[0].slice(0, 29);
       } else flags |= FLAG_OPTS.find(([n]) => n === u.name)![1];
     }
     return {
@@ -65,24 +66,33 @@ export const nflogTarget: TargetDef = {
   options: {
     'nflog-group': { args: 1 },
     'nflog-prefix': { args: 1 },
-    'nflog-range': { args: 1 },
+    'nflog-range': { args: 1, warn: 'warn: --nflog-range has never worked and is no longer supported, please use --nflog-size instead' },
     'nflog-size': { args: 1 },
     'nflog-threshold': { args: 1 },
   },
+  check: (u) =>
+    u.name === 'nflog-group' && !(/^\d+$/.test(u.args[0]) && Number(u.args[0]) <= 65535)
+      ? 'NFLOG: bad value for option "--nflog-group", or out of range (0-65535).\n'
+      : null,
   build(uses) {
     let group = 0;
     let prefix = '';
     let size: number | null = null;
-    let threshold = 1;
+    let threshold: number | null = null;
+    const range = uses.some((u) => u.name === 'nflog-range');
+    if (range && uses.some((u) => u.name === 'nflog-size'))
+      return 'NFLOG: option "--nflog-range" cannot be used together with "--nflog-size".\n';
     for (const u of uses) {
       const n = Number(u.args[0]);
       if (u.name === 'nflog-prefix') {
         if (u.args[0].length > 63) return 'Maximum prefix length 64 for --nflog-prefix';
         prefix = u.args[0];
       } else if (!/^\d+$/.test(u.args[0])) return `NFLOG: Bad value for "--${u.name}" option: "${u.args[0]}"`;
-      else if (u.name === 'nflog-group') group = n;
-      else if (u.name === 'nflog-threshold') threshold = n;
-      else size = n;
+      else if (u.name === 'nflog-group') {
+        if (n > 65535) return 'NFLOG: bad value for option "--nflog-group", or out of range (0-65535).\n';
+        group = n;
+      } else if (u.name === 'nflog-threshold') threshold = n;
+      else if (u.name === 'nflog-size') size = n;
     }
     return {
       name: 'NFLOG',
@@ -90,12 +100,16 @@ export const nflogTarget: TargetDef = {
         (prefix ? ` --nflog-prefix ${quoteArg(prefix)}` : '') +
         (group ? ` --nflog-group ${group}` : '') +
         (size !== null ? ` --nflog-size ${size}` : '') +
-        (threshold !== 1 ? ` --nflog-threshold ${threshold}` : ''),
+        (threshold !== null ? ` --nflog-threshold ${threshold}` : ''),
       list: () =>
-        (prefix ? `nflog-prefix "${prefix}" ` : '') +
-        (group ? `nflog-group ${group} ` : '') +
-        (size !== null ? `nflog-size ${size} ` : '') +
-        (threshold !== 1 ? `nflog-threshold ${threshold} ` : ''),
+        [
+          prefix ? `nflog-prefix ${quoteArg(prefix)}` : '',
+          group ? `nflog-group ${group}` : '',
+          size !== null ? `nflog-size ${size}` : '',
+          threshold !== null ? `nflog-threshold ${threshold}` : '',
+        ]
+          .filter(Boolean)
+          .join(' '),
       run(skb, env) {
         // The lab has no netlink listener; NFLOG lines go to the same log as LOG.
         env.log(logLine(prefix, skb, 0));

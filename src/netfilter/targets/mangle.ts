@@ -1,17 +1,25 @@
 /** Header rewrites of the mangle table: TTL, DSCP, TOS, TCPMSS. */
-import { hex2, parseMarkMask, parseUint, type TargetDef } from '../ext.js';
+import { hex2, parseMarkMask, parseUint, type OptionUse, type TargetDef } from '../ext.js';
 import { DSCP_CLASSES } from '../matches/dscp.js';
 import { TCP_SYN } from '../../packet/packet.js';
+
+/** --ttl-set takes 0..255; changing by 0 is refused, as iptables does. */
+function checkTtl(u: OptionUse): string | null {
+  const v = parseUint(u.args[0], 255);
+  const min = u.name === 'ttl-set' ? 0 : 1;
+  return v === null || v < min ? `TTL: bad value for option "--${u.name}", or out of range (${min}-255).\n` : null;
+}
 
 export const ttlTarget: TargetDef = {
   name: 'TTL',
   options: { 'ttl-set': { args: 1 }, 'ttl-dec': { args: 1 }, 'ttl-inc': { args: 1 } },
+  check: checkTtl,
   build(uses) {
     const u = uses[uses.length - 1];
     if (!u) return 'TTL: You must specify an action';
-    const v = parseUint(u.args[0], 255);
-    if (v === null) return `TTL: Bad value for "--${u.name}" option: "${u.args[0]}"`;
-    if (u.name !== 'ttl-set' && v === 0) return 'TTL: increasing/decreasing by 0?';
+    const bad = checkTtl(u);
+    if (bad) return bad;
+    const v = parseUint(u.args[0], 255)!;
     const op = u.name.slice(4);
     const word = op === 'set' ? 'set to' : op === 'dec' ? 'decrement by' : 'increment by';
     return {
@@ -35,7 +43,10 @@ export const dscpTarget: TargetDef = {
     const u = uses[uses.length - 1];
     if (!u) return 'DSCP target: Parameter --set-dscp is required';
     const v = u.name === 'set-dscp' ? parseUint(u.args[0], 63) : (DSCP_CLASSES[u.args[0].toUpperCase()] ?? null);
-    if (v === null) return `Invalid DSCP value \`${u.args[0]}'`;
+    if (v === null)
+      return u.name === 'set-dscp'
+        ? 'DSCP: bad value for option "--set-dscp", or out of range (0-63).\n'
+        : `Invalid DSCP value \`${u.args[0]}'`;
     return {
       name: 'DSCP',
       legal: { tables: ['mangle'] },
@@ -59,7 +70,7 @@ export const tosTarget: TargetDef = {
     let mask: number;
     if (u.name === 'set-tos') {
       const vm = parseMarkMask(u.args[0]);
-      if (!vm) return `TOS: Bad value for "--set-tos" option: "${u.args[0]}"`;
+      if (!vm) return `Symbolic name "${u.args[0]}" is unknown`;
       value = vm.value & 0xff;
       mask = vm.mask === 0xffffffff ? 0xff : vm.mask & 0xff;
     } else {
@@ -88,7 +99,7 @@ export const tcpmssTarget: TargetDef = {
     if (!u) return 'TCPMSS target: At least one parameter is required';
     const clamp = u.name === 'clamp-mss-to-pmtu';
     const mss = clamp ? 0 : parseUint(u.args[0], 65535);
-    if (mss === null) return `TCPMSS: Bad value for "--set-mss" option: "${u.args[0]}"`;
+    if (mss === null) return 'TCPMSS: bad value for option "--set-mss", or out of range (0-65515).\n';
     return {
       name: 'TCPMSS',
       legal: { protos: [6], hooks: clamp ? ['FORWARD', 'OUTPUT', 'POSTROUTING'] : undefined },

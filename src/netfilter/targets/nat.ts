@@ -2,9 +2,13 @@
 import { formatIpv4 } from '../../packet/ipv4.js';
 import type { NatKind, NatRange, NfEnv, Skb } from '../types.js';
 import { parseDotted, parseAddrMask, saveAddrMask } from '../addr.js';
-import type { BuildCtx, OptionUse, TargetDef, TargetInstance, TargetResult } from '../ext.js';
+import { resolverError, type BuildCtx, type OptionUse, type TargetDef, type TargetInstance, type TargetResult } from '../ext.js';
 
-const PORT_PROTOS = [6, 17, 33, 132, 136];
+/**
+ * Protocols with which iptables lets a NAT target map ports: it looks at the number after `-p`
+ * only (`! -p tcp` passes), and icmp counts (its id is mapped as a port).
+ */
+const PORT_PROTOS = [1, 6, 17, 33, 132, 136];
 const NEED_PORT_PROTO = 'Need TCP, UDP, SCTP or DCCP with port specification';
 
 function emptyRange(): NatRange {
@@ -26,13 +30,13 @@ function parseToRange(text: string, ctx: BuildCtx, r: NatRange): string | null {
   const colon = text.indexOf(':');
   const ipPart = colon < 0 ? text : text.slice(0, colon);
   if (colon >= 0) {
-    if (!PORT_PROTOS.includes(ctx.proto) || ctx.protoInvert) return NEED_PORT_PROTO;
+    if (!PORT_PROTOS.includes(ctx.proto)) return NEED_PORT_PROTO;
     const m = /^(\d+)(?:-(\d+))?$/.exec(text.slice(colon + 1));
     if (!m || Number(m[1]) > 65535 || (m[2] !== undefined && Number(m[2]) > 65535)) return `Port \`${text.slice(colon + 1)}' not valid`;
     r.protoSpecified = true;
     r.minPort = Number(m[1]);
     r.maxPort = m[2] === undefined ? r.minPort : Number(m[2]);
-    if (r.maxPort < r.minPort) return `Invalid port range \`${text.slice(colon + 1)}'`;
+    if (r.maxPort < r.minPort) return `Port range \`${m[2]}' funky`;
   }
   if (ipPart !== '') {
     const dash = ipPart.indexOf('-');
@@ -113,6 +117,7 @@ function xnat(kind: 'DNAT' | 'SNAT', opt: string, legal: TargetInstance['legal']
   return {
     name: kind,
     options: { [opt]: { args: 1 }, random: { args: 0 }, 'random-fully': { args: 0 }, persistent: { args: 0 } },
+    check: (u, ctx) => (u.name === opt ? parseToRange(u.args[0], ctx, emptyRange()) : null),
     build(uses, ctx) {
       const r = emptyRange();
       let seen = false;
@@ -123,7 +128,7 @@ function xnat(kind: 'DNAT' | 'SNAT', opt: string, legal: TargetInstance['legal']
         const e = parseToRange(u.args[0], ctx, r);
         if (e) return e;
       }
-      if (!seen) return `${kind}: You must specify --${opt}`;
+      if (!seen) return `${kind}: option "--${opt}" must be specified\n`;
       return new XNatTarget(kind, opt, r, legal);
     },
   };
@@ -132,20 +137,28 @@ function xnat(kind: 'DNAT' | 'SNAT', opt: string, legal: TargetInstance['legal']
 export const dnatTarget = xnat('DNAT', 'to-destination', { tables: ['nat'], hooks: ['PREROUTING', 'OUTPUT'] });
 export const snatTarget = xnat('SNAT', 'to-source', { tables: ['nat'], hooks: ['POSTROUTING', 'INPUT'] });
 
+/** `--to-ports P[-Q]` into `r`, or iptables' complaint. */
+function readToPorts(text: string, ctx: BuildCtx, r: NatRange): string | null {
+  if (!PORT_PROTOS.includes(ctx.proto)) return NEED_PORT_PROTO;
+  const m = /^(\d+)(?:-(\d+))?$/.exec(text);
+  if (!m || Number(m[1]) > 65535 || (m[2] !== undefined && Number(m[2]) > 65535)) return `Port \`${text}' not valid`;
+  r.protoSpecified = true;
+  r.minPort = Number(m[1]);
+  r.maxPort = m[2] === undefined ? r.minPort : Number(m[2]);
+  return r.maxPort < r.minPort ? `Port range \`${m[2]}' funky` : null;
+}
+
 function portsOnly(kind: 'MASQUERADE' | 'REDIRECT', legal: TargetInstance['legal'], listWord: string): TargetDef {
   return {
     name: kind,
     options: { 'to-ports': { args: 1 }, random: { args: 0 }, 'random-fully': { args: 0 } },
+    check: (u, ctx) => (u.name === 'to-ports' ? readToPorts(u.args[0], ctx, emptyRange()) : null),
     build(uses, ctx) {
       const r = emptyRange();
       for (const u of uses) {
         if (readFlags(u, r)) continue;
-        if (!PORT_PROTOS.includes(ctx.proto) || ctx.protoInvert) return NEED_PORT_PROTO;
-        const m = /^(\d+)(?:-(\d+))?$/.exec(u.args[0]);
-        if (!m || Number(m[1]) > 65535 || (m[2] !== undefined && Number(m[2]) > 65535)) return `Port \`${u.args[0]}' not valid`;
-        r.protoSpecified = true;
-        r.minPort = Number(m[1]);
-        r.maxPort = m[2] === undefined ? r.minPort : Number(m[2]);
+        const e = readToPorts(u.args[0], ctx, r);
+        if (e) return e;
       }
       const ports = r.protoSpecified ? `${r.minPort}` + (r.maxPort !== r.minPort ? `-${r.maxPort}` : '') : '';
       const save = (ports ? ` --to-ports ${ports}` : '') + flagsText(r, ' --');
@@ -161,16 +174,20 @@ export const redirectTarget = portsOnly('REDIRECT', { tables: ['nat'], hooks: ['
 export const netmapTarget: TargetDef = {
   name: 'NETMAP',
   options: { to: { args: 1 } },
+  check: (u) => (parseAddrMask(u.args[0]) === null ? resolverError(u.args[0].split('/')[0]) : null),
   build(uses) {
     const u = uses[uses.length - 1];
-    if (!u) return 'NETMAP: Parameter --to is required';
+    if (!u) return 'NETMAP: option "--to" must be specified\n';
     const am = parseAddrMask(u.args[0]);
-    if (!am) return `Bad IP address "${u.args[0]}"`;
+    if (!am) return resolverError(u.args[0].split('/')[0]);
     const r = emptyRange();
     r.mapIps = true;
     r.minIp = am.addr;
     r.maxIp = (am.addr | ~am.mask) >>> 0;
     const text = saveAddrMask(am);
-    return natInstance('NETMAP', r, ` --to ${text}`, text, { tables: ['nat'], hooks: ['PREROUTING', 'POSTROUTING', 'OUTPUT', 'INPUT'] });
+    return natInstance('NETMAP', r, ` --to ${text}`, `to:${text}`, {
+      tables: ['nat'],
+      hooks: ['PREROUTING', 'POSTROUTING', 'OUTPUT', 'INPUT'],
+    });
   },
 };

@@ -1,3 +1,4 @@
+/** REJECT: drops the packet and answers with an ICMP error or a TCP reset. */
 import type { RejectWith } from '../types.js';
 import type { TargetDef } from '../ext.js';
 
@@ -24,7 +25,7 @@ export const rejectTarget: TargetDef = {
     }
     return {
       name: 'REJECT',
-      legal: { hooks: ['INPUT', 'FORWARD', 'OUTPUT'], protos: how === 'tcp-reset' ? [6] : undefined },
+      legal: { tables: ['filter'], hooks: ['INPUT', 'FORWARD', 'OUTPUT'], protos: how === 'tcp-reset' ? [6] : undefined },
       save: () => ` --reject-with ${how}`,
       list: () => `reject-with ${how}`,
       run(skb, env) {

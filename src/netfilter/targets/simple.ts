@@ -7,7 +7,7 @@ export const traceTarget: TargetDef = {
   build: () => ({
     name: 'TRACE',
     save: () => '',
-    list: () => 'TRACE',
+    list: () => '',
     run(skb) {
       skb.traced = true;
       return 'CONTINUE';
@@ -20,7 +20,7 @@ export const checksumTarget: TargetDef = {
   name: 'CHECKSUM',
   options: { 'checksum-fill': { args: 0 } },
   build(uses) {
-    if (uses.length === 0) return 'CHECKSUM target: Parameter --checksum-fill is required';
+    if (uses.length === 0) return 'CHECKSUM: option "--checksum-fill" must be specified\n';
     return {
       name: 'CHECKSUM',
       legal: { tables: ['mangle'] },
@@ -36,6 +36,8 @@ export const notrackTarget: TargetDef = {
   options: {},
   build: () => ({
     name: 'NOTRACK',
+    // iptables-nft stores NOTRACK as CT --notrack and lists it under that target.
+    listName: 'CT',
     legal: { tables: ['raw'] },
     save: () => '',
     list: () => 'NOTRACK',
@@ -54,7 +56,6 @@ export const nfqueueTarget: TargetDef = {
     'queue-balance': { args: 1 },
     'queue-bypass': { args: 0 },
     'queue-cpu-fanout': { args: 0 },
-    'fail-open': { args: 0 },
   },
   build(uses) {
     let num = 0;
@@ -63,12 +64,15 @@ export const nfqueueTarget: TargetDef = {
     let fanout = false;
     for (const u of uses) {
       if (u.name === 'queue-num') {
-        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 65535) return `NFQUEUE: Bad value for "--queue-num" option: "${u.args[0]}"`;
+        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 65535)
+          return 'NFQUEUE: bad value for option "--queue-num", or out of range (0-65535).\n';
         num = Number(u.args[0]);
       } else if (u.name === 'queue-balance') {
         if (!/^\d+:\d+$/.test(u.args[0])) return `NFQUEUE: Bad value for "--queue-balance" option: "${u.args[0]}"`;
+        const [lo, hi] = u.args[0].split(':').map(Number);
+        if (lo >= hi) return `${lo} should be less than ${hi}`;
         balance = u.args[0];
-      } else if (u.name === 'queue-bypass' || u.name === 'fail-open') bypass = true;
+      } else if (u.name === 'queue-bypass') bypass = true;
       else fanout = true;
     }
     return {

@@ -1,10 +1,12 @@
+/** xt_TPROXY: hands the packet to a local socket for a transparent proxy, without changing its destination. */
 import { formatIpv4 } from '../../packet/ipv4.js';
 import { parseDotted } from '../addr.js';
-import { hex, parseMarkMask, type TargetDef } from '../ext.js';
+import { hex, parseMarkMask, resolverError, type TargetDef } from '../ext.js';
 
 export const tproxyTarget: TargetDef = {
   name: 'TPROXY',
   options: { 'on-port': { args: 1 }, 'on-ip': { args: 1 }, 'tproxy-mark': { args: 1 } },
+  check: (u) => (u.name === 'on-ip' && parseDotted(u.args[0]) === null ? resolverError(u.args[0]) : null),
   build(uses) {
     let port = -1;
     let ip = 0;
@@ -12,11 +14,12 @@ export const tproxyTarget: TargetDef = {
     let mask = 0;
     for (const u of uses) {
       if (u.name === 'on-port') {
-        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 65535) return `TPROXY: Bad value for "--on-port" option: "${u.args[0]}"`;
-        port = Number(u.args[0]);
+        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 0xffffffff) return `TPROXY: Bad value for "--on-port" option: "${u.args[0]}"`;
+        // iptables reads a 32-bit number and keeps its low 16 bits.
+        port = Number(u.args[0]) % 65536;
       } else if (u.name === 'on-ip') {
         const a = parseDotted(u.args[0]);
-        if (a === null) return `TPROXY: Bad value for "--on-ip" option: "${u.args[0]}"`;
+        if (a === null) return resolverError(u.args[0]);
         ip = a;
       } else {
         const vm = parseMarkMask(u.args[0]);
@@ -25,7 +28,7 @@ export const tproxyTarget: TargetDef = {
         mask = vm.mask;
       }
     }
-    if (port < 0) return 'TPROXY: Parameter --on-port is required';
+    if (port < 0) return 'TPROXY: option "--on-port" must be specified\n';
     return {
       name: 'TPROXY',
       legal: { tables: ['mangle'], hooks: ['PREROUTING'], protos: [6, 17] },
