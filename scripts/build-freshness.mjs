@@ -35,6 +35,7 @@ function excluded(at) {
           .replace(/\*\*\//g, '\u0000')
           .replace(/\*\*/g, '.*')
           .replace(/\*/g, '[^/]*')
+          // eslint-disable-next-line no-control-regex -- NUL stands in for a "**/" while the glob is rewritten
           .replace(/\u0000/g, '(?:.*/)?')}$`,
       ),
   );
