@@ -193,11 +193,10 @@ describe.skipIf(!k.ok)(`nflab-snapshot.sh on real namespaces (${k.why})`, () => 
     const topo = readFileSync(join(tmp, 'both', 'topology.yaml'), 'utf8');
     expect(topo).toMatch(/- \["a:x0", "b:y0"\]|- \["b:y0", "a:x0"\]/);
     expect(topo).toMatch(/"x0": \{ master: "br0"/);
-    // The native nftables table is kept beside the topology, not loaded (the loader has no nftables key yet);
-    // the ip nat table iptables-nft made is the iptables rules, not a native table.
-    expect(imp.stderr).toMatch(
-      /namespace netns .*-a, section nft: 1 native nftables table kept in a file beside the topology but not imported/,
-    );
+    // The native nftables table is loaded from a file beside the topology; the ip nat table iptables-nft
+    // made is the iptables rules, not a native table.
+    expect(imp.stderr).not.toMatch(/section nft/);
+    expect(topo).toMatch(/nftables: \{ file: "a\.nft" \}/);
     const nft = readFileSync(join(tmp, 'both', 'a.nft'), 'utf8');
     expect(nft).toMatch(/^table inet nflabtest \{[\s\S]*tcp dport 9 drop[\s\S]*\}\n$/);
     expect(nft).not.toMatch(/table ip nat/);

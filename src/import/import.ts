@@ -102,25 +102,35 @@ function leaveOut(d: Diagnostic, w: Written, dir: string, ctx: ImportContext, dr
       case 'rule': {
         const r = item as (typeof n.routes)[number];
         drop.add(r);
-        warn({ ...from, line: r.line, section: r.section, message: `nflab refuses ${ref.kind} "${r.text}" (${d.message}); left out` });
+        warn({
+          ...from,
+          line: r.line,
+          section: r.section,
+          message: `nflab refuses ${ref.kind} "${r.text}" (${firstLine(d.message)}); left out`,
+        });
         return true;
       }
       case 'listen': {
         const l = item as (typeof n.listen)[number];
         drop.add(l);
-        warn({ ...from, line: l.line, section: 'ss', message: `nflab refuses listener ${l.proto}:${l.port} (${d.message}); left out` });
+        warn({
+          ...from,
+          line: l.line,
+          section: 'ss',
+          message: `nflab refuses listener ${l.proto}:${l.port} (${firstLine(d.message)}); left out`,
+        });
         return true;
       }
       case 'sysctl': {
         const x = item as (typeof n.sysctl)[number];
         drop.add(x);
-        warn({ ...from, section: 'sysctl', message: `nflab refuses sysctl ${x[0]} = ${x[1]} (${d.message}); left out` });
+        warn({ ...from, section: 'sysctl', message: `nflab refuses sysctl ${x[0]} = ${x[1]} (${firstLine(d.message)}); left out` });
         return true;
       }
       case 'ipset': {
         const x = item as (typeof n.ipsets)[number];
         drop.add(x);
-        warn({ ...from, section: 'ipset', message: `nflab refuses ipset ${x.name} (${d.message}); left out` });
+        warn({ ...from, section: 'ipset', message: `nflab refuses ipset ${x.name} (${firstLine(d.message)}); left out` });
         return true;
       }
       case 'iface': {
@@ -129,12 +139,26 @@ function leaveOut(d: Diagnostic, w: Written, dir: string, ctx: ImportContext, dr
         warn({
           ...from,
           section: 'link',
-          message: `nflab refuses interface ${i.name} as captured (${d.message}); imported without its MAC, MTU and master`,
+          message: `nflab refuses interface ${i.name} as captured (${firstLine(d.message)}); imported without its MAC, MTU and master`,
         });
         i.mac = i.mtu = i.master = null;
         return true;
       }
     }
+  }
+  const nftRel = [...w.nftFiles.keys()].find((f) => resolve(d.file!) === join(dir, f));
+  if (nftRel !== undefined) {
+    const n = w.nftFiles.get(nftRel)!;
+    if (n.nftRefused) return true;
+    n.nftRefused = true;
+    const ns = n.ns.kind === 'root' ? 'root' : `${n.ns.kind} ${n.ns.arg}`;
+    warn({
+      file: n.bundle.file,
+      ns,
+      section: 'nft',
+      message: `nflab refuses these nftables tables (${nftRel}:${d.line}: ${firstLine(d.message)}); kept in ${nftRel} but not loaded`,
+    });
+    return true;
   }
   const rel = [...w.rulesFiles.keys()].find((f) => resolve(d.file!) === join(dir, f));
   if (rel === undefined) return false;
@@ -148,11 +172,15 @@ function leaveOut(d: Diagnostic, w: Written, dir: string, ctx: ImportContext, dr
   if (/^-[AI] /.test(text)) {
     lines[k] = `# nflab import left out: ${text}`;
     ipt.text = lines.join('\n');
-    warn({ ...from, line: ipt.line + k, message: `nflab refuses this rule (${d.message}); left out: ${text}` });
+    warn({ ...from, line: ipt.line + k, message: `nflab refuses this rule (${firstLine(d.message)}); left out: ${text}` });
     return true;
   }
   n.iptables = null;
-  warn({ ...from, line: ipt.line + k, message: `nflab refuses these rules (${d.message}); the node's iptables rules are left out` });
+  warn({
+    ...from,
+    line: ipt.line + k,
+    message: `nflab refuses these rules (${firstLine(d.message)}); the node's iptables rules are left out`,
+  });
   return true;
 }
 
@@ -171,4 +199,10 @@ function summarize(lab: ImportLab, path: string, ctx: ImportContext, ok: boolean
   if (ctx.automaticV6) parts.push(`${ctx.automaticV6} automatic IPv6 addresses (::1, fe80::) not imported`);
   const approx = ctx.approximated.length ? `; approximated or left out: ${ctx.approximated.join('; ')}` : '; nothing approximated';
   return `${ok ? 'imported' : 'imported with errors'} ${path}: ${parts.join(', ')}${approx}`;
+}
+
+/** A refusal's first line: iptables follows some messages with a usage hint, which a one-line warning leaves out. */
+function firstLine(message: string): string {
+  const nl = message.indexOf('\n');
+  return nl < 0 ? message : message.slice(0, nl);
 }

@@ -63,6 +63,8 @@ export interface ImportNode {
   legacyRules: string | null;
   /** `nft list ruleset` tables that iptables-nft did not make. */
   nftNative: string | null;
+  /** True once nflab refused the native tables: the file stays beside the topology, not loaded. */
+  nftRefused?: boolean;
   /** Comment lines for the node in the written file. */
   notes: string[];
 }

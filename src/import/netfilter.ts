@@ -35,7 +35,7 @@ export function readNetfilter(b: Bundle, ns: NsCapture, node: ImportNode, ctx: I
       (m[1] === 'uid' ? node.uids : node.gids).add(Number(m[2]));
     }
   }
-  readNft(b, ns, node, ctx, new Set(iptText ? [...iptText.matchAll(/^\*(\w+)/gm)].map((m) => m[1]) : []));
+  readNft(ns, node, new Set(iptText ? [...iptText.matchAll(/^\*(\w+)/gm)].map((m) => m[1]) : []));
   readIpsets(b, ns, node, ctx);
 }
 
@@ -78,7 +78,7 @@ function completeTables(b: Bundle, ns: NsCapture, s: Section, ctx: ImportContext
  * not make (nft marks those with a warning on stderr; without it, an ip table
  * named like an iptables table that iptables-save also printed counts as one).
  */
-function readNft(b: Bundle, ns: NsCapture, node: ImportNode, ctx: ImportContext, iptTables: Set<string>): void {
+function readNft(ns: NsCapture, node: ImportNode, iptTables: Set<string>): void {
   const s = ns.sections.get('nft');
   if (!s || s.missing) return;
   const managed = new Set<string>();
@@ -110,15 +110,6 @@ function readNft(b: Bundle, ns: NsCapture, node: ImportNode, ctx: ImportContext,
   }
   if (native.length === 0) return;
   node.nftNative = native.join('\n') + '\n';
-  ctx.warn({
-    file: b.file,
-    line: s.line,
-    ns: nsLabel(ns),
-    section: 'nft',
-    message: `${native.length} native nftables table${native.length > 1 ? 's' : ''} kept in a file beside the topology but not imported: this nflab's topology format has no nftables key yet`,
-  });
-  node.notes.push('native nftables tables were present: see the .nft file beside this topology (not loaded)');
-  ctx.approximated.push(`${node.name}: ${native.length} nftables tables not imported`);
 }
 
 function readIpsets(b: Bundle, ns: NsCapture, node: ImportNode, ctx: ImportContext): void {

@@ -20,6 +20,8 @@ export interface Written {
   items: Map<number, ItemRef>;
   /** Rules file (relative path) → the node whose rules it holds. */
   rulesFiles: Map<string, ImportNode>;
+  /** Each node's native nftables file, so that a refusal in it leaves out that node's nftables key. */
+  nftFiles: Map<string, ImportNode>;
 }
 
 const q = (s: string) => JSON.stringify(s);
@@ -33,11 +35,13 @@ export function writeLab(lab: ImportLab, header: string[]): Written {
   const items = new Map<number, ItemRef>();
   const files = new Map<string, string>();
   const rulesFiles = new Map<string, ImportNode>();
+  const nftFiles = new Map<string, ImportNode>();
   const line = (s: string, ref?: ItemRef) => {
     out.push(s);
     if (ref) items.set(out.length, ref);
   };
-  for (const h of header) line(`# ${h}`);
+  // A refusal quoted in the header can span lines (iptables adds its usage hint); each must stay a comment.
+  for (const h of header) for (const l of h.split('\n')) line(`# ${l}`);
   line(`name: imported`);
   line('hosts:');
   const hosts = new Map<string, ImportNode[]>();
@@ -67,7 +71,7 @@ export function writeLab(lab: ImportLab, header: string[]): Written {
     for (const l of lab.links) line(`  - [${q(`${l.a.node}:${l.a.iface}`)}, ${q(`${l.b.node}:${l.b.iface}`)}]`);
   }
   files.set('topology.yaml', out.join('\n') + '\n');
-  return { files, items, rulesFiles };
+  return { files, items, rulesFiles, nftFiles };
 
   function writeBody(n: ImportNode, ind: string, isHost: boolean, hostNodes: ImportNode[]): void {
     line(`${ind}# ${n.bundle.file}: ${n.ns.kind === 'root' ? 'the root namespace' : `${n.ns.kind} ${n.ns.arg}`}`);
@@ -124,7 +128,14 @@ export function writeLab(lab: ImportLab, header: string[]): Written {
       line(`${ind}iptables: { file: ${q(file)} }`);
     }
     if (n.legacyRules) files.set(`${fileBase(n.name)}.legacy.rules`, n.legacyRules);
-    if (n.nftNative) files.set(`${fileBase(n.name)}.nft`, n.nftNative);
+    if (n.nftNative) {
+      const file = `${fileBase(n.name)}.nft`;
+      files.set(file, n.nftNative);
+      if (!n.nftRefused) {
+        nftFiles.set(file, n);
+        line(`${ind}nftables: { file: ${q(file)} }`);
+      }
+    }
     if (n.listen.length) {
       line(`${ind}listen:`);
       n.listen.forEach((l, index) => {
