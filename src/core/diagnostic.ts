@@ -11,9 +11,23 @@ export interface Diagnostic extends Partial<SourcePos> {
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
-  if (d.file === undefined) return d.message;
-  if (d.line === undefined) return `${d.file}: ${d.message}`;
-  return `${d.file}:${d.line}:${d.col ?? 1}: ${d.message}`;
+  const message = oneLine(d.message);
+  if (d.file === undefined) return message;
+  if (d.line === undefined) return `${d.file}: ${message}`;
+  return `${d.file}:${d.line}:${d.col ?? 1}: ${message}`;
+}
+
+/**
+ * Every problem prints as one line. Messages quoted from the kernel's tools can end in a newline or carry a
+ * usage hint on a line of their own; those lines are joined.
+ */
+function oneLine(message: string): string {
+  if (!message.includes('\n')) return message;
+  return message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join('; ');
 }
 
 /** Thrown only across layers that cannot return diagnostics; the CLI prints each one on its own line. */
