@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { type WebSocket } from 'ws';
 import { bigOutput, FakeSession, fakeTopology } from './fake-session.js';
 import { createFeedServer, type FeedServer, type FeedServerOptions } from './server.js';
 import { type Msg, TestClient } from './test-client.js';

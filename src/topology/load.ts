@@ -53,7 +53,7 @@ export function loadTopologyText(text: string, file: string, baseDir: string, pa
   const src = new YamlSrc(file, lines);
   expandAliases(doc, text, (n, m) => src.error(n, m));
   if (src.diags.length) return err(src.diags);
-  return loadTopologyFromYaml(doc, doc.contents as YamlNode | null, file, baseDir, lines, partial);
+  return loadTopologyFromYaml(doc, doc.contents, file, baseDir, lines, partial);
 }
 
 /**
