@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const testFiles = ['**/*.test.ts', '**/*.test.tsx', 'test/**/*.ts', 'src/**/testing/**', 'src/**/test-*.ts', 'src/**/fake-*.ts'];
+const testFiles = ['**/*.test.ts', '**/*.test.tsx', 'test/**/*.ts', 'src/**/testing/**'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-bench/**', 'node_modules/**', 'coverage/**'] },

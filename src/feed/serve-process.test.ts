@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TestClient } from './test-client.js';
+import { TestClient } from './testing/test-client.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const built = existsSync(join(ROOT, 'dist', 'cli', 'main.js'));

@@ -1,5 +1,5 @@
 /**
- * Loading topology files (SPEC section 1) into the model. One pass reads every
+ * Loading topology files (topologies/*.yaml) into the model. One pass reads every
  * host and namespace, then links, then the checks that need both; all
  * diagnostics are collected, sorted by position, and returned together.
  */
