@@ -1,4 +1,4 @@
-/** `nflab snapshot-script` and `nflab import` (SPEC section 7): the process side of src/import. */
+/** `nflab snapshot-script` and `nflab import` (a real host's state in as a lab): the process side of src/import. */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

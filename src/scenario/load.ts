@@ -1,5 +1,5 @@
 /**
- * Scenario files (SPEC section 2): a topology (a path or inline), a seed and
+ * Scenario files (scenarios/*.yaml): a topology (a path or inline), a seed and
  * steps. Every problem is reported at its file, line and column.
  */
 import { readFileSync } from 'node:fs';
