@@ -497,8 +497,7 @@ export class RoutingTables {
     if (r.type === 'local') return { kind: 'local', dev: 'lo', src: src || r.src || key.dst, table, route: r };
     const s = src || this.prefSrc(r);
     // __mkroute_output: a loopback source may not leave by a real device unless route_localnet allows it.
-    if (isLoopback(s) && !this.device(r.dev!)?.loopback && this.confOr(r.dev!, 'route_localnet') === 0)
-      return fail('EINVAL', 'bad-source');
+    if (isLoopback(s) && !this.device(r.dev!)?.loopback && this.confOr(r.dev!, 'route_localnet') === 0) return fail('EINVAL', 'bad-source');
     if (r.type === 'broadcast' || key.dst === LIMITED_BROADCAST) return { kind: 'broadcast', dev: r.dev!, src: s, table, route: r };
     return { kind: 'unicast', dev: r.dev!, via: r.via, src: s, table, mtu: r.mtu, route: r };
   }
