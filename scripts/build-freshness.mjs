@@ -35,7 +35,7 @@ function excluded(at) {
           .replace(/\*\*\//g, '\u0000')
           .replace(/\*\*/g, '.*')
           .replace(/\*/g, '[^/]*')
-          // eslint-disable-next-line no-control-regex -- NUL stands in for a "**/" while the glob is rewritten
+          // eslint-disable-next-line no-control-regex -- NUL is a placeholder no glob contains: it keeps `**/` apart while `*` is rewritten
           .replace(/\u0000/g, '(?:.*/)?')}$`,
       ),
   );

@@ -2,8 +2,8 @@
 // Without shellcheck installed this warns and passes, except in CI (CI=true), where .ci/run installs it.
 import { execFileSync, spawnSync } from 'node:child_process';
 
-// PENDING merge: scripts in folders other engineers were editing when lint arrived; the lead lints them after merging.
-const PENDING = ['src/netfilter/conntrack/kernel-lab/', 'src/netfilter/iptables/fixtures/', 'src/netfilter/nat/kernel-lab/'];
+// PENDING merge: scripts in a folder another engineer was editing when lint arrived; the lead lints them after merging.
+const PENDING = ['src/netfilter/iptables/fixtures/'];
 
 const tracked = (glob) =>
   execFileSync('git', ['ls-files', glob], { encoding: 'utf8' })

@@ -1,5 +1,5 @@
 /**
- * `nflab check` as a process (issue 15): every problem in one run, rule errors
+ * `nflab check` as a process: every problem in one run, rule errors
  * beside YAML errors, every bad rule line at its real column, and scenarios
  * checked as deeply as topologies.
  */

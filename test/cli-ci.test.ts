@@ -1,5 +1,5 @@
 /**
- * The CLI as CI leans on it (issue 15), run as a process: no internal
+ * The CLI as CI leans on it, run as a process: no internal
  * errors, JUnit that keeps a test's name, trace JSON with the result,
  * rule-update pricing per command, --version, --help, completion, man page.
  */

@@ -1,6 +1,6 @@
 /**
  * Topology and scenario files through the nflab process: counters in
- * iptables text (issue 14: loaded as iptables-restore without -c unless
+ * iptables text (loaded as iptables-restore without -c unless
  * `counters: true`), and YAML anchors, aliases and merge keys.
  */
 import { spawnSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * why-not through `nflab run` (issue 15): a packet DNATed to an address that
+ * why-not through `nflab run`: a packet DNATed to an address that
  * never answers ARP is explained as that, not as a rule that did not match.
  */
 import { spawnSync } from 'node:child_process';

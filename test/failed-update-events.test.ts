@@ -1,5 +1,5 @@
 /**
- * A failed rule command is no rule update (issue 15): no `rules.update` event
+ * A failed rule command is no rule update: no `rules.update` event
  * for it (what the terminal UI and the feed show), in instant timing; a
  * command that succeeds still gets its event before `rules.changed`.
  */

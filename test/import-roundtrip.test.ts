@@ -1,5 +1,5 @@
 /**
- * The round trip of SPEC section 7 on the real kernel, through the CLI as a
+ * The round trip of a real host into a lab and back out, on the real kernel, through the CLI as a
  * user runs it: every bundled topology is exported, built with real
  * namespaces, snapshotted with scripts/nflab-snapshot.sh, imported, and torn
  * down. The imported lab must give the bundled scenario's results (node `A/B`

@@ -1,6 +1,6 @@
 /**
- * `nflab import` of a kube-proxy node with N Services (SPEC section 7; issue 18
- * asks ≤ 3 s at 10,000 Services, whole process): a bundle as nflab-snapshot.sh
+ * `nflab import` of a kube-proxy node with N Services (the goal is ≤ 3 s at
+ * 10,000 Services, whole process): a bundle as nflab-snapshot.sh
  * prints it for such a node, imported by the CLI as a process, timed on the wall clock.
  */
 import { spawnSync } from 'node:child_process';

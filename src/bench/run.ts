@@ -29,7 +29,7 @@ export interface BenchResults {
   connections: ConnResult[];
   bigLab: BigLabResult | null;
   conntrack: ConntrackMemResult | null;
-  /** `nflab import` of a kube-proxy node's bundle (issue 18: ≤ 3 s whole process at 10,000 Services). */
+  /** `nflab import` of a kube-proxy node's bundle (the goal: ≤ 3 s for the whole process at 10,000 Services). */
   importBundle?: ImportResult;
 }
 

@@ -19,7 +19,8 @@ import { bashCompletion, zshCompletion } from './help.js';
 import { type CommandDef, commandDef, flagSpecs, TABLE_NAMES } from './defs.js';
 import { exportContainerlabCmd, importCmd, snapshotScript } from './import-commands.js';
 
-type Command = (argv: string[]) => Promise<number>;
+// Sync or async: main awaits whatever a command returns, so a throw is handled the same either way.
+type Command = (argv: string[]) => number | Promise<number>;
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The bundled labs, beside dist/ (or src/) in the package. */
@@ -62,7 +63,7 @@ function captureFor(p: Parsed, index: number, total: number): ((lab: Lab) => () 
   };
 }
 
-const run: Command = async (argv) => {
+const run: Command = (argv) => {
   const p = parseArgs(argv, flagSpecs(def('run')));
   if (!p.positional.length) throw new UsageError('run needs at least one scenario file');
   const reports = [];
@@ -91,7 +92,7 @@ const run: Command = async (argv) => {
   return reports.every((r) => r.passed) ? 0 : 1;
 };
 
-const check: Command = async (argv) => {
+const check: Command = (argv) => {
   const p = parseArgs(argv, flagSpecs(def('check')));
   if (!p.positional.length) throw new UsageError('check needs a topology or scenario file');
   let failed = false;
@@ -130,7 +131,7 @@ function intFlag(p: Parsed, name: string, min: number, max: number): number | un
   return Number(v);
 }
 
-const trace: Command = async (argv) => {
+const trace: Command = (argv) => {
   const p = parseArgs(argv, flagSpecs(def('trace')));
   if (p.positional.length !== 1) throw new UsageError('trace needs one topology file');
   const from = flag(p, 'from');
@@ -204,7 +205,7 @@ const save: Command = async (argv) => {
   return 0;
 };
 
-const exportCmd: Command = async (argv) => {
+const exportCmd: Command = (argv) => {
   const p = parseArgs(argv, flagSpecs(def('export')));
   if (p.positional.length !== 1) throw new UsageError('export needs one topology file');
   if (flag(p, 'format') === 'containerlab') return exportContainerlabCmd(loadTopo(p.positional[0]), flag(p, 'out'), flag(p, 'image'));
@@ -243,7 +244,7 @@ const serve: Command = async (argv) => {
   });
 };
 
-const completion: Command = async (argv) => {
+const completion: Command = (argv) => {
   const p = parseArgs(argv, flagSpecs(def('completion')));
   const shell = p.positional[0];
   if (p.positional.length !== 1 || (shell !== 'bash' && shell !== 'zsh')) throw new UsageError('completion takes bash or zsh');

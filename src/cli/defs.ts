@@ -48,7 +48,10 @@ export const COMMANDS: CommandDef[] = [
     summary: 'run scenarios; exit 0 only if every expectation held',
     positional: 'scenario',
     options: [
-      { name: 'json', help: "print SPEC section 2's JSON document instead of text" },
+      {
+        name: 'json',
+        help: 'print one JSON document per scenario (every step, with conntrack and iptables-save at each expect) instead of text',
+      },
       {
         name: 'junit',
         value: true,
@@ -87,7 +90,7 @@ export const COMMANDS: CommandDef[] = [
       { name: 'seed', value: true, arg: 'N', kind: 'text', help: 'the random seed (ports, ISNs, -m statistic); default 1' },
       {
         name: 'json',
-        help: 'one JSON object per packet (SPEC section 4), each with the probe\'s result ("result": connected, refused, ...)',
+        help: 'one JSON object per packet, with its trace steps, each with the probe\'s result ("result": connected, refused, ...)',
       },
       ...pcap,
     ],

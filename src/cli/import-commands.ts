@@ -1,4 +1,4 @@
-/** `nflab snapshot-script` and `nflab import` (SPEC section 7): the process side of src/import. */
+/** `nflab snapshot-script` and `nflab import` (a real host's state in as a lab): the process side of src/import. */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,13 +11,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The shipped script, beside dist/ (or src/) in the package: the one source of truth for what the command prints. */
 export const SNAPSHOT_SCRIPT = resolve(here, '../../scripts/nflab-snapshot.sh');
 
-export async function snapshotScript(argv: string[]): Promise<number> {
+export function snapshotScript(argv: string[]): number {
   parseArgs(argv, {});
   process.stdout.write(readFileSync(SNAPSHOT_SCRIPT, 'utf8'));
   return 0;
 }
 
-export async function importCmd(argv: string[]): Promise<number> {
+export function importCmd(argv: string[]): number {
   const p = parseArgs(argv, { out: { value: true, short: 'o' }, 'strip-prefix': { value: true } });
   if (!p.positional.length) throw new UsageError('import needs at least one bundle (the output of nflab snapshot-script)');
   const inputs: ImportInput[] = [];
@@ -41,7 +41,7 @@ export async function importCmd(argv: string[]): Promise<number> {
 }
 
 /** `nflab export TOPOLOGY --format containerlab [-o DIR] [--image IMAGE]`: writes DIR/NAME.clab.yml and DIR/setup/NODE.sh. */
-export async function exportContainerlabCmd(topo: Topology, out: string | undefined, image: string | undefined): Promise<number> {
+export function exportContainerlabCmd(topo: Topology, out: string | undefined, image: string | undefined): number {
   const r = exportContainerlab(topo, image ? { image } : {});
   if ('errors' in r) throw new ExitError(1, r.errors);
   const dir = resolve(out ?? `${topo.name}-containerlab`);

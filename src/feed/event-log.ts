@@ -29,7 +29,7 @@ export class EventLog {
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`event log capacity must be a positive integer, got ${capacity}`);
-    this.ring = new Array(capacity);
+    this.ring = new Array<LoggedEvent | undefined>(capacity);
   }
 
   get last(): number {

@@ -12,10 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Session } from '../session/session.js';
 import { loadTopologyFile } from '../topology/load.js';
-import { FakeSession } from './fake-session.js';
+import { FakeSession } from './testing/fake-session.js';
 import { redact } from './file-access.js';
 import { createFeedServer, type FeedServer, type FeedServerOptions } from './server.js';
-import { type Msg, TestClient } from './test-client.js';
+import { type Msg, TestClient } from './testing/test-client.js';
 
 const SECRET = 'hunter2-SECRET-7f3a';
 const root = mkdtempSync(join(tmpdir(), 'nflab-feed-files-'));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TestClient } from './test-client.js';
+import { TestClient } from './testing/test-client.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const built = existsSync(join(ROOT, 'dist', 'cli', 'main.js'));
@@ -19,8 +19,8 @@ function serve(args: string[]): { child: ChildProcess; out: () => string; err: (
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'nflab.js'), 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
   const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, out: () => out, err: () => err, exit };
 }

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import { bigOutput, FakeSession, fakeTopology } from './fake-session.js';
+import { type WebSocket } from 'ws';
+import { bigOutput, FakeSession, fakeTopology } from './testing/fake-session.js';
 import { createFeedServer, type FeedServer, type FeedServerOptions } from './server.js';
-import { type Msg, TestClient } from './test-client.js';
+import { type Msg, TestClient } from './testing/test-client.js';
 
 let server: FeedServer | null = null;
 const clients: TestClient[] = [];

@@ -448,7 +448,7 @@ class Server implements FeedServer {
       this.unsubscribe();
       const sockets = [...this.clients].map((c) => c.ws);
       for (const c of [...this.clients]) this.drop(c, 'shutdown');
-      await Promise.all(sockets.map((ws) => (ws.readyState === ws.CLOSED ? null : new Promise((r) => ws.once('close', r)))));
+      await Promise.all(sockets.filter((ws) => ws.readyState !== ws.CLOSED).map((ws) => new Promise((r) => ws.once('close', r))));
       await new Promise<void>((r) => this.wss.close(() => r()));
       await new Promise<void>((r) => {
         this.http.close(() => r());

@@ -10,7 +10,7 @@ import { loadTopologyFile } from '../topology/load.js';
 import { assetPath } from './assets.js';
 import { Validator } from './schema/validate.js';
 import { createFeedServer, type FeedServer, type FeedServerOptions } from './server.js';
-import { type Msg, TestClient } from './test-client.js';
+import { type Msg, TestClient } from './testing/test-client.js';
 
 const TOPO = fileURLToPath(new URL('../../topologies/docker-port-mapping.yaml', import.meta.url));
 const validator = new Validator(JSON.parse(readFileSync(assetPath('schema'), 'utf8')));

@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { FakeSession } from './fake-session.js';
+import { FakeSession } from './testing/fake-session.js';
 import { serveSession, waitForSignal } from './start.js';
-import { TestClient } from './test-client.js';
+import { TestClient } from './testing/test-client.js';
 
 function io() {
   const out: string[] = [];

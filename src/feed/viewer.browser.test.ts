@@ -107,15 +107,15 @@ describe.skipIf(chromiumMissing !== null)(
       await p.waitForSelector('g.node');
       await command(p, 'client connect 198.51.100.1:8080');
       await p.waitForFunction(() =>
-        document.getElementById('out')!.textContent!.includes('connected (server docker-host/web saw 198.51.100.10:'),
+        document.getElementById('out')!.textContent.includes('connected (server docker-host/web saw 198.51.100.10:'),
       );
       await command(p, 'client connect 198.51.100.1:9999');
-      await p.waitForFunction(() => document.getElementById('out')!.textContent!.includes('9999: refused'));
+      await p.waitForFunction(() => document.getElementById('out')!.textContent.includes('9999: refused'));
       const list = await rows(p);
       expect(list.some((r) => r.startsWith('✓ delivered') && r.includes('#1 client tcp 198.51.100.10:'))).toBe(true);
       expect(list.some((r) => /^✗ rejected\s*#\d+ client tcp .*:9999/.test(r))).toBe(true);
       await p.click('#packets .row[data-packet="1"]');
-      await p.waitForFunction(() => document.getElementById('trace')!.textContent!.includes('deliver'));
+      await p.waitForFunction(() => document.getElementById('trace')!.textContent.includes('deliver'));
       const trace = (await p.textContent('#trace'))!;
       expect(trace).toContain('docker-host PREROUTING nat/DOCKER: rule 1 → ACCEPT (DNAT)');
       expect(trace).toContain('-j DNAT --to-destination 172.17.0.2:80');
@@ -128,8 +128,8 @@ describe.skipIf(chromiumMissing !== null)(
           for (let n = walker.nextNode(); n; n = walker.nextNode()) {
             for (const m of (n.textContent ?? '').matchAll(/\S+/g)) {
               const r = document.createRange();
-              r.setStart(n, m.index!);
-              r.setEnd(n, m.index! + m[0].length);
+              r.setStart(n, m.index);
+              r.setEnd(n, m.index + m[0].length);
               if (r.getClientRects().length > 1) out.push(m[0]);
             }
           }
@@ -137,7 +137,7 @@ describe.skipIf(chromiumMissing !== null)(
         return out;
       });
       expect(broken).toEqual([]);
-      expect(await p.$eval('#trace', (t) => t.scrollHeight > t.clientHeight || t.textContent!.length > 0)).toBe(true);
+      expect(await p.$eval('#trace', (t) => t.scrollHeight > t.clientHeight || t.textContent.length > 0)).toBe(true);
       await browser.shot(p, 'trace-800x600');
     });
 
@@ -148,7 +148,7 @@ describe.skipIf(chromiumMissing !== null)(
       await p.click('#pause');
       await p.waitForFunction(() => document.getElementById('state')!.textContent === 'paused');
       await command(p, 'client connect 198.51.100.1:8080');
-      await p.waitForFunction(() => document.getElementById('out')!.textContent!.includes('started'));
+      await p.waitForFunction(() => document.getElementById('out')!.textContent.includes('started'));
       await p.waitForTimeout(500);
       expect(await p.textContent('#state')).toBe('paused');
       expect(await p.textContent('#time')).toBe('0.000000');
@@ -156,7 +156,7 @@ describe.skipIf(chromiumMissing !== null)(
       await p.click('#step');
       await p.waitForFunction(() => document.getElementById('time')!.textContent !== '0.000000');
       await p.click('#run');
-      await p.waitForFunction(() => document.getElementById('out')!.textContent!.includes(': connected'));
+      await p.waitForFunction(() => document.getElementById('out')!.textContent.includes(': connected'));
     });
 
     it('after a reset, packet ids go on, the list starts afresh, and a page opened later shows only the new packets', async () => {
@@ -164,13 +164,13 @@ describe.skipIf(chromiumMissing !== null)(
       const a = await open(server.url);
       await a.waitForSelector('g.node');
       await command(a, 'client connect 198.51.100.1:8080');
-      await a.waitForFunction(() => document.getElementById('out')!.textContent!.includes(': connected'));
+      await a.waitForFunction(() => document.getElementById('out')!.textContent.includes(': connected'));
       const before = await rows(a);
       expect(before).toHaveLength(8);
       await a.click('#reset');
       await a.waitForFunction(() => document.querySelectorAll('#packets .row').length === 0);
       await command(a, 'client connect 198.51.100.1:9999');
-      await a.waitForFunction(() => document.getElementById('out')!.textContent!.includes('9999: refused'));
+      await a.waitForFunction(() => document.getElementById('out')!.textContent.includes('9999: refused'));
       const after = await rows(a);
       expect(
         after
@@ -180,13 +180,13 @@ describe.skipIf(chromiumMissing !== null)(
       ).toBe(true);
       expect(after.some((r) => r.startsWith('✗ rejected'))).toBe(true);
       const b = await open(server.url);
-      await b.waitForFunction(() => document.getElementById('out')!.textContent!.includes('caught up on'));
+      await b.waitForFunction(() => document.getElementById('out')!.textContent.includes('caught up on'));
       expect(await rows(b)).toEqual(after);
       // Each row's outcome is that packet's own: open them all in the later page and compare with the trace head.
       for (const r of after) {
         const id = /#(\d+)/.exec(r)![1];
         await b.click(`#packets .row[data-packet="${id}"]`);
-        await b.waitForFunction((i) => document.getElementById('tracehead')!.textContent!.startsWith(`#${i} `), id);
+        await b.waitForFunction((i) => document.getElementById('tracehead')!.textContent.startsWith(`#${i} `), id);
         const outcome = /^\S+ (.+?)\s+#/
           .exec(r)![1]
           .replace(' ', '-')
@@ -219,9 +219,9 @@ describe.skipIf(chromiumMissing !== null)(
       const p = await open(server.url);
       await p.waitForSelector('g.node');
       await command(p, 'client connect 198.51.100.1:8080');
-      await p.waitForFunction(() => document.getElementById('out')!.textContent!.includes(': connected'));
+      await p.waitForFunction(() => document.getElementById('out')!.textContent.includes(': connected'));
       await command(p, 'docker-host/db ping 172.17.0.1');
-      await p.waitForFunction(() => document.getElementById('out')!.textContent!.includes('172.17.0.1: reply'));
+      await p.waitForFunction(() => document.getElementById('out')!.textContent.includes('172.17.0.1: reply'));
       const all = await rows(p);
       await p.selectOption('#nodefilter', 'docker-host/db');
       const some = await rows(p);
@@ -231,7 +231,7 @@ describe.skipIf(chromiumMissing !== null)(
       expect(await p.$eval('g.node[data-node="docker-host/db"]', (g) => g.classList.contains('sel'))).toBe(true);
       // Traffic during the filter is kept too, and shows once the filter is gone.
       await command(p, 'client ping 198.51.100.1');
-      await p.waitForFunction(() => document.getElementById('out')!.textContent!.includes('198.51.100.1: reply'));
+      await p.waitForFunction(() => document.getElementById('out')!.textContent.includes('198.51.100.1: reply'));
       await p.selectOption('#nodefilter', '');
       const back = await rows(p);
       expect(back.slice(-all.length)).toEqual(all);
@@ -305,7 +305,7 @@ describe.skipIf(chromiumMissing !== null)(
       await command(p, 'node iptables-save');
       const out = await p.waitForSelector('#out [data-chars]', { timeout: 60_000 });
       expect(Number(await out.getAttribute('data-chars'))).toBe(expected.length);
-      expect(await out.evaluate((e) => e.textContent!.split('\n').length)).toBeLessThan(300);
+      expect(await out.evaluate((e) => e.textContent.split('\n').length)).toBeLessThan(300);
       const saved = await p.$eval('#out a.save', async (a) => (await fetch((a as HTMLAnchorElement).href)).text());
       expect(saved === expected).toBe(true);
       await p.click('#out .more button');
@@ -338,7 +338,7 @@ function geometry(p: Page): Promise<Geometry> {
         rect: box(g.querySelector('rect')!),
         texts: [...g.querySelectorAll('text')].map(box),
       })),
-      labels: [...document.querySelectorAll('text.iface')].map((t) => ({ text: t.textContent!, box: box(t) })),
+      labels: [...document.querySelectorAll('text.iface')].map((t) => ({ text: t.textContent, box: box(t) })),
       links: document.querySelectorAll('line.link').length,
     };
   });

@@ -1,7 +1,7 @@
 /** `--to auto` on small nat tables: which jump paths give which destinations. */
 import { describe, expect, it } from 'vitest';
 import { Lab } from '../lab/lab.js';
-import { load } from '../topology/testkit.js';
+import { load } from '../topology/testing/testkit.js';
 import { autoDestinations, destinationText, type Proto } from './destinations.js';
 import { decidingStep, runCell } from './cell.js';
 

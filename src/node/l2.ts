@@ -112,7 +112,7 @@ function forwardFromBridge(node: Node, br: NetDev, inPort: NetDev | null, frame:
     if (inPort && frame.type === 'ipv4' && node.sysctlInt('net.bridge.bridge-nf-call-iptables', 1) === 1) {
       // br_netfilter: each copy walks the hooks on its own.
       const copy = out.length > 1 ? { ...frame, ip: structuredCloneIp(frame.ip) } : frame;
-      bridgedIpv4(node, br, inPort, port, copy as Extract<Frame, { type: 'ipv4' }>);
+      bridgedIpv4(node, br, inPort, port, copy);
       continue;
     }
     sendOnWire(node, port, frame);

@@ -35,7 +35,7 @@ export class NeighbourTable {
 
   private devTable(dev: string): Map<Ipv4, Entry> {
     let t = this.table.get(dev);
-    if (!t) this.table.set(dev, (t = new Map()));
+    if (!t) this.table.set(dev, (t = new Map<Ipv4, Entry>()));
     return t;
   }
 

@@ -7,7 +7,8 @@ import type { Rng } from '../core/rng.js';
 import type { Timers } from '../core/timers.js';
 import type { Ipv4 } from '../packet/ipv4.js';
 import type { Tracer } from '../trace/tracer.js';
-import type { TraceStep } from '../trace/steps.js';
+import type { PacketTrace, TraceStep } from '../trace/steps.js';
+import type { Frame } from '../link/frame.js';
 import type { NetDev } from './netdev.js';
 import type { ConntrackPort, NetfilterPort, NodeViews, RoutingPort } from './ports.js';
 import { SocketTable } from './sockets.js';
@@ -26,7 +27,7 @@ export interface LabContext {
   tap: FrameTap | null;
 }
 
-export type FrameTap = (node: string, dev: string, dir: 'in' | 'out', frame: import('../link/frame.js').Frame) => void;
+export type FrameTap = (node: string, dev: string, dir: 'in' | 'out', frame: Frame) => void;
 
 export class Node {
   readonly devs = new Map<string, NetDev>();
@@ -72,7 +73,7 @@ export class Node {
     return this.ipId;
   }
 
-  record(trace: import('../trace/steps.js').PacketTrace | null, step: TraceStep): void {
+  record(trace: PacketTrace | null, step: TraceStep): void {
     if (trace) this.lab.tracer.step(trace, step);
   }
 }

@@ -70,7 +70,7 @@ export interface ConntrackPort {
   originalDestination(proto: number, local: Ipv4, localPort: number, peer: Ipv4, peerPort: number): { addr: Ipv4; port: number } | null;
 }
 
-/** A conntrack entry as reports show it (SPEC section 2): conntrack's own plain form. */
+/** A conntrack entry as reports show it (the `conntrack` field of `nflab run --json`): conntrack's own plain form. */
 export type CtJson = PlainEntry;
 
 /** Read-only views of a namespace's state, for reports, the UI and the feed. */

@@ -1,5 +1,5 @@
 /**
- * Scenario files (SPEC section 2): a topology (a path or inline), a seed and
+ * Scenario files (scenarios/*.yaml): a topology (a path or inline), a seed and
  * steps. Every problem is reported at its file, line and column.
  */
 import { readFileSync } from 'node:fs';
@@ -29,6 +29,7 @@ import {
   parseYaml,
   readInt,
   readString,
+  scalarText,
   scalarValue,
   seqItems,
   type YamlSource,
@@ -77,13 +78,13 @@ export function loadScenarioFile(path: string, partial?: NodeSpec[]): Result<Sce
 export function loadScenarioText(text: string, file: string, partial?: NodeSpec[]): Result<Scenario> {
   const { doc, src } = parseYaml(text, file);
   if (src.diags.length) return err(src.diags);
-  const top = mapEntries(src, doc.contents as YamlNode | null, 'the scenario', TOP_KEYS, true);
+  const top = mapEntries(src, doc.contents, 'the scenario', TOP_KEYS, true);
   if (!top) return err(src.diags);
   const diags: Diagnostic[] = [];
   let topology: Topology | null = null;
   let topologyFile = file;
   const t = top.get('topology');
-  if (!t) src.error(doc.contents as YamlNode, 'the scenario needs a `topology:` (a path, or the topology itself)');
+  if (!t) src.error(doc.contents, 'the scenario needs a `topology:` (a path, or the topology itself)');
   else if (typeof scalarValue(t.value) === 'string') {
     topologyFile = resolve(dirname(file), String(scalarValue(t.value)));
     const r = loadTopologyFile(topologyFile, partial);
@@ -98,7 +99,7 @@ export function loadScenarioText(text: string, file: string, partial?: NodeSpec[
   const seed = seedNode ? (readInt(src, seedNode.value, '`seed`', 0, 0xffffffff) ?? 1) : 1;
   const steps: Step[] = [];
   const stepsNode = top.get('steps');
-  if (!stepsNode) src.error(doc.contents as YamlNode, 'the scenario needs `steps:`');
+  if (!stepsNode) src.error(doc.contents, 'the scenario needs `steps:`');
   else {
     const items = seqItems(src, stepsNode.value, '`steps`') ?? [];
     items.forEach((item, i) => {
@@ -109,7 +110,7 @@ export function loadScenarioText(text: string, file: string, partial?: NodeSpec[
   diags.push(...src.diags);
   if (diags.length || !topology) return err(diags);
   const nameNode = top.get('name');
-  const name = nameNode ? String(scalarValue(nameNode.value) ?? '') : file.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
+  const name = nameNode ? scalarText(nameNode.value) : file.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
   return ok({ file, name, topologyFile, topology, seed, steps });
 }
 
@@ -117,7 +118,7 @@ function readStep(src: YamlSource, node: YamlNode, index: number, topo: Topology
   const e = mapEntries(src, node, `step ${index}`, ['name', ...STEP_KINDS]);
   if (!e) return null;
   const kinds = [...e.keys()].filter((k) => STEP_KINDS.includes(k) && k !== 'expect');
-  const name = e.has('name') ? String(scalarValue(e.get('name')!.value) ?? '') : '';
+  const name = e.has('name') ? scalarText(e.get('name')!.value) : '';
   const pos = src.pos(node);
   if (kinds.length > 1) {
     src.error(node, `step ${index} has both \`${kinds[0]}\` and \`${kinds[1]}\`; a step does one thing`);
@@ -138,7 +139,7 @@ function readStep(src: YamlSource, node: YamlNode, index: number, topo: Topology
     case 'exec':
       return readExec(src, body, expectNode, name, pos, topo);
     case 'wait': {
-      const d = parseDuration(String(scalarValue(body) ?? ''));
+      const d = parseDuration(scalarText(body));
       if (d === null) {
         src.error(body, '`wait` takes a duration such as 1s, 500ms or 100us');
         return null;
@@ -296,7 +297,7 @@ function readDistribution(src: YamlSource, node: YamlNode | null, topo: Topology
   if (!e) return out;
   for (const [name, { key, value }] of e) {
     if (!checkNode(src, key, name, topo)) continue;
-    const m = /^(\d+(?:\.\d+)?)%\s*\.\.\s*(\d+(?:\.\d+)?)%$/.exec(String(scalarValue(value) ?? ''));
+    const m = /^(\d+(?:\.\d+)?)%\s*\.\.\s*(\d+(?:\.\d+)?)%$/.exec(scalarText(value));
     if (!m) {
       src.error(value, 'a share range looks like "25%..42%"');
       continue;
@@ -325,7 +326,7 @@ function readExec(
       const s = readString(src, c, '`cmd`');
       if (s) cmds.push(s);
     }
-  const stdin = e.has('stdin') ? String(scalarValue(e.get('stdin')!.value) ?? '') : null;
+  const stdin = e.has('stdin') ? scalarText(e.get('stdin')!.value) : null;
   let background = false;
   if (e.has('background')) {
     const b = scalarValue(e.get('background')!.value);
@@ -339,13 +340,13 @@ function readExec(
       expect = {};
       for (const k of ['cost_under', 'cost_over'] as const) {
         if (!x.has(k)) continue;
-        const d = parseDuration(String(scalarValue(x.get(k)!.value) ?? ''));
+        const d = parseDuration(scalarText(x.get(k)!.value));
         if (d === null) src.error(x.get(k)!.value, `\`${k}\` takes a duration such as 1s, 500ms or 100us`);
         else expect[k] = d;
       }
       if (x.has('exit')) expect.exit = readInt(src, x.get('exit')!.value, '`exit`', 0, 255) ?? undefined;
-      if (x.has('stdout')) expect.stdout = String(scalarValue(x.get('stdout')!.value) ?? '');
-      if (x.has('stdout_contains')) expect.stdout_contains = String(scalarValue(x.get('stdout_contains')!.value) ?? '');
+      if (x.has('stdout')) expect.stdout = scalarText(x.get('stdout')!.value);
+      if (x.has('stdout_contains')) expect.stdout_contains = scalarText(x.get('stdout_contains')!.value);
     }
   }
   if (!on || !cmds.length) return null;

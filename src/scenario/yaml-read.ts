@@ -7,7 +7,7 @@ import { LineCounter, parseDocument, type Document, type Node as YamlNode } from
 import { entries, readInt as readIntIn, YamlSrc } from '../topology/yaml-src.js';
 import { expandAliases } from '../topology/yaml-alias.js';
 
-export { oneOrMany, readString, scalar as scalarValue, items as seqItems } from '../topology/yaml-src.js';
+export { oneOrMany, readString, scalar as scalarValue, scalarText, items as seqItems } from '../topology/yaml-src.js';
 export type { YamlSrc as YamlSource };
 
 export function parseYaml(text: string, file: string): { doc: Document; src: YamlSrc } {

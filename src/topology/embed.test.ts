@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { formatDiagnostic } from '../core/diagnostic.js';
 import { loadTopologyFile, loadTopologyFromYaml } from './load.js';
 import { topologyToJson } from './to-json.js';
-import { FIXTURES, load, yaml } from './testkit.js';
+import { FIXTURES, load, yaml } from './testing/testkit.js';
 
 describe('iptables from a file', () => {
   test('the rules file is read relative to the topology, positions are in the rules file', () => {

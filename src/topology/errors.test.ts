@@ -1,6 +1,6 @@
 /** One test per kind of mistake, each asserting file:line:col and the message. */
 import { describe, expect, test } from 'vitest';
-import { errors } from './testkit.js';
+import { errors } from './testing/testkit.js';
 
 describe('shape', () => {
   test('unknown keys at every level, with a suggestion', () => {

@@ -57,7 +57,7 @@ export function readIptables(
     }
     return { text, pos: { file: path, line: 1, col: 1 }, file: path, lineOffset: 0, colOffset: 0, counters: counters === true };
   }
-  if (!isScalar(node) || typeof (node as Scalar).value !== 'string') {
+  if (!isScalar(node) || typeof node.value !== 'string') {
     src.error(node, `${key} must be ${k.text} (\`${key}: |\`) or { file: PATH }, not ${describe(node)}`);
     return null;
   }

@@ -14,7 +14,7 @@ export function readListen(src: YamlSrc, node: YamlNode | null, nodeName: string
   for (const item of items(src, node, `listen of ${nodeName}`) ?? []) {
     const spec: ListenSpec = { proto: 'tcp', port: 0, uid: 0, addr: 0, app: 'echo', source: null, pos: src.pos(item) };
     const d: ListenDraft = { spec, uidName: null, addrNode: null, sourceNode: null };
-    let ok = true;
+    let ok: boolean;
     if (!isMap(item)) ok = readSocket(src, item, spec);
     else {
       const es = entries(src, item, `a listen entry of ${nodeName}`, LISTEN_KEYS) ?? [];

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { formatCidr, formatIpv4 } from '../packet/ipv4.js';
 import { loadTopologyFile } from './load.js';
 import type { Topology } from './model.js';
-import { errors, FIXTURES, load } from './testkit.js';
+import { errors, FIXTURES, load } from './testing/testkit.js';
 
 function spec(): Topology {
   const r = loadTopologyFile(resolve(FIXTURES, 'docker-port-mapping.yaml'));
@@ -11,7 +11,7 @@ function spec(): Topology {
   return r.value;
 }
 
-describe('the SPEC section 1 example', () => {
+describe('the docker port mapping example', () => {
   test('nodes in file order, each host then its namespaces', () => {
     const t = spec();
     expect(t.name).toBe('docker-port-mapping');

@@ -1,5 +1,5 @@
 /**
- * Loading topology files (SPEC section 1) into the model. One pass reads every
+ * Loading topology files (topologies/*.yaml) into the model. One pass reads every
  * host and namespace, then links, then the checks that need both; all
  * diagnostics are collected, sorted by position, and returned together.
  */
@@ -53,7 +53,7 @@ export function loadTopologyText(text: string, file: string, baseDir: string, pa
   const src = new YamlSrc(file, lines);
   expandAliases(doc, text, (n, m) => src.error(n, m));
   if (src.diags.length) return err(src.diags);
-  return loadTopologyFromYaml(doc, doc.contents as YamlNode | null, file, baseDir, lines, partial);
+  return loadTopologyFromYaml(doc, doc.contents, file, baseDir, lines, partial);
 }
 
 /**

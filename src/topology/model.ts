@@ -90,8 +90,8 @@ export function emptyNodeSpec(
     listen: [],
     ipsets: [],
     nfacct: [],
-    users: ids?.users ?? new Map(),
-    groups: ids?.groups ?? new Map(),
+    users: ids?.users ?? new Map<string, number>(),
+    groups: ids?.groups ?? new Map<string, number>(),
   };
 }
 

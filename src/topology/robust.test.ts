@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test } from 'vitest';
 import { loadTopologyText } from './load.js';
-import { FIXTURES } from './testkit.js';
+import { FIXTURES } from './testing/testkit.js';
 
 const spec = readFileSync(resolve(FIXTURES, 'docker-port-mapping.yaml'), 'utf8');
 
-test('every truncation of the SPEC example loads or fails with positioned diagnostics', () => {
+test('every truncation of the docker port mapping example loads or fails with positioned diagnostics', () => {
   let failures = 0;
   for (let n = 0; n < spec.length; n += 3) {
     const r = loadTopologyText(spec.slice(0, n), '/lab/t.yaml', FIXTURES);

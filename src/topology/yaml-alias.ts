@@ -6,7 +6,7 @@
  * brought it, so that a mistake found in it is reported where the alias is
  * used (what the user wrote for this host) and names the anchor's line too.
  */
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type Node as YamlNode, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type Node as YamlNode, type Pair, type YAMLMap } from 'yaml';
 import type { SourcePos } from '../core/diagnostic.js';
 
 export interface AliasContext {
@@ -41,13 +41,11 @@ interface Ctx {
 export function expandAliases(doc: Document, text: string, error: (node: YamlNode, message: string) => void): void {
   if (!doc.contents) return;
   const ctx: Ctx = { doc, text, error, nodes: 0, open: new Set(), failed: false };
-  doc.contents = expand(ctx, doc.contents as YamlNode, null) as Document['contents'];
+  doc.contents = expand(ctx, doc.contents, null);
 }
 
 function isMergeKey(key: unknown): boolean {
-  return (
-    isScalar(key) && (typeof (key as Scalar).value === 'symbol' || ((key as Scalar).value === '<<' && (key as Scalar).source === '<<'))
-  );
+  return isScalar(key) && (typeof key.value === 'symbol' || (key.value === '<<' && key.source === '<<'));
 }
 
 function expand(ctx: Ctx, node: YamlNode, via: AliasContext | null): YamlNode {
@@ -84,7 +82,7 @@ function expand(ctx: Ctx, node: YamlNode, via: AliasContext | null): YamlNode {
 }
 
 function keyText(key: unknown): string | null {
-  return isScalar(key) ? String((key as Scalar).value) : null;
+  return isScalar(key) ? String(key.value) : null;
 }
 
 /**

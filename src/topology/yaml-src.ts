@@ -3,7 +3,7 @@
  * Diagnostic at the node it concerns and returns null; nothing here throws for
  * bad input, so one pass collects every mistake in a file.
  */
-import { isMap, isScalar, isSeq, type LineCounter, type Node as YamlNode, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isMap, isScalar, isSeq, type LineCounter, type Node as YamlNode, type Pair, type YAMLSeq } from 'yaml';
 import { type Diagnostic, didYouMean, type SourcePos } from '../core/diagnostic.js';
 import { aliasContext, rawPos } from './yaml-alias.js';
 
@@ -58,10 +58,10 @@ export function describe(node: YamlNode | null): string {
   if (isMap(node)) return 'a mapping';
   if (isSeq(node)) return 'a list';
   if (isScalar(node)) {
-    const v = (node as Scalar).value;
+    const v = node.value;
     if (v === null) return 'nothing';
     if (typeof v === 'string') return `"${v}"`;
-    return String(v);
+    return scalarText(node);
   }
   return 'nothing';
 }
@@ -81,15 +81,15 @@ export function entries(
   /** Keys starting with `x-` are left out silently (a place for anchors, as in Compose files). */
   extensions = false,
 ): Entry[] | null {
-  if (nullIsEmpty && (node === null || (isScalar(node) && (node as Scalar).value === null))) return [];
+  if (nullIsEmpty && (node === null || (isScalar(node) && node.value === null))) return [];
   if (!isMap(node)) {
     src.error(node, `${what} must be a mapping, not ${describe(node)}`);
     return null;
   }
   const out: Entry[] = [];
-  for (const pair of (node as YAMLMap).items as Pair<YamlNode, YamlNode | null>[]) {
+  for (const pair of node.items as Pair<YamlNode, YamlNode | null>[]) {
     const k = pair.key;
-    const kv = isScalar(k) ? (k as Scalar).value : undefined;
+    const kv = isScalar(k) ? k.value : undefined;
     if (typeof kv !== 'string' && typeof kv !== 'number') {
       src.error(k, `${what}: a key must be a plain name`);
       continue;
@@ -106,7 +106,14 @@ export function entries(
 }
 
 export function scalar(node: YamlNode | null): unknown {
-  return isScalar(node) ? (node as Scalar).value : undefined;
+  return isScalar(node) ? node.value : undefined;
+}
+
+/** A scalar's value as text (`80` gives "80", `true` gives "true"); '' for null or for a node that is not a scalar. */
+export function scalarText(node: YamlNode | null): string {
+  const v = scalar(node);
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the YAML core schema makes scalars of strings, numbers, booleans and null only
+  return String(v ?? '');
 }
 
 export function readString(src: YamlSrc, node: YamlNode | null, what: string): string | null {
@@ -147,7 +154,7 @@ export function oneOrMany(node: YamlNode | null): YamlNode[] {
  */
 export function charOffset(node: YamlNode | null, i: number): number {
   if (!isScalar(node)) return 0;
-  const t = (node as Scalar).type;
+  const t = node.type;
   if (t === 'PLAIN') return i;
   if (t === 'QUOTE_DOUBLE' || t === 'QUOTE_SINGLE') return i + 1;
   return 0;

@@ -19,8 +19,8 @@ export interface PacketSummary {
 }
 
 /**
- * A rule or policy step. iptables steps carry `rule` (SPEC section 4); native nft
- * steps carry `family` and `handle` instead (SPEC section 6), and `verdict` as
+ * A rule or policy step. iptables steps carry `rule` (the rule's 1-based position in its chain); native nft
+ * steps carry `family` and `handle` instead (as `nft -a` shows them), and `verdict` as
  * `nft monitor trace` prints it.
  */
 export interface RuleTraceStep {

@@ -110,11 +110,13 @@ class Report implements NodeReport {
     private readonly blocks: Block[],
   ) {
     this.layOut();
-    const self = this;
+    const count = (): number => {
+      const last = this.sections.length - 1;
+      return last < 0 ? 0 : this.sections[last].start + this.blocks[last].size();
+    };
     this.lines = {
       get length() {
-        const last = self.sections.length - 1;
-        return last < 0 ? 0 : self.sections[last].start + self.blocks[last].size();
+        return count();
       },
       at: (i) => this.at(i),
     };

@@ -79,16 +79,15 @@ describe.each([5000, 10000])(`nflab tui on kube-proxy with %i Services${skipReas
 
       // Into the node inspector, then scrolling and jumping sections through the nat table.
       t.send(['Tab', 'Tab']);
-      s = await t.waitFor((x) => x.includes('» Node node'));
+      await t.waitFor((x) => x.includes('» Node node'));
       const scroll = await medianLatency(t, ['j', 'j', 'j', 'NPage', 'NPage', ']', ']', 'k', 'PPage', '[', 'j', 'k', 'NPage']);
-      s = t.screen();
 
       // A connect while the node is selected, then keys again.
       t.send([':']);
       await t.waitFor((x) => x.includes(':_'));
       t.send(['client connect 192.168.0.1:30000'], true);
       t.send(['Enter']);
-      s = await t.waitFor((x) => x.includes('client connect 192.168.0.1:30000: connected'), 30_000);
+      await t.waitFor((x) => x.includes('client connect 192.168.0.1:30000: connected'), 30_000);
       const afterConnect = await medianLatency(t, ['j', 'k', 'j', 'k', 'NPage', 'j', 'PPage']);
 
       // The whole nat table as a command: paged in the output pane, not drawn whole.

@@ -28,7 +28,7 @@ test.skipIf(skipReason !== '')(
     for (const l of s.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
     expect(s).toMatch(/1-\d+ of \d+, j k PgDn/);
     t.send(['NPage']);
-    s = await t.waitFor((x) => /Help +(?!1-)\d+-\d+ of/.test(x));
+    await t.waitFor((x) => /Help +(?!1-)\d+-\d+ of/.test(x));
     // Esc closes it and gives focus back to the pane that had it.
     t.send(['Escape']);
     s = await t.waitFor((x) => !x.includes('Esc closes'));
@@ -42,7 +42,7 @@ test.skipIf(skipReason !== '')(
 
     // reset takes away what the old lab printed.
     t.send([':docker-host iptables -t nat -L -n -v', 'Enter']);
-    s = await t.waitFor((x) => x.includes('Output: docker-host iptables'));
+    await t.waitFor((x) => x.includes('Output: docker-host iptables'));
     t.send([':reset', 'Enter']);
     s = await t.waitFor((x) => x.includes('[LOADED]') && !x.includes('Output:'));
     expect(s).not.toContain('see the output pane');
@@ -50,7 +50,7 @@ test.skipIf(skipReason !== '')(
 
     // Port 81 is not published: the packet falls off the end of FORWARD, whose policy drops it.
     t.send([':client connect 172.17.0.2:81', 'Enter']);
-    s = await t.waitFor((x) => x.includes('client connect 172.17.0.2:81: timeout'), 30_000);
+    await t.waitFor((x) => x.includes('client connect 172.17.0.2:81: timeout'), 30_000);
     t.send(['3', 'End']);
     s = await t.waitFor((x) => x.includes('dropped at FORWARD by the policy of filter/FORWARD (policy DROP)'));
     expect(s).not.toContain('rule at FORWARD');

@@ -22,10 +22,10 @@ test.skipIf(skipReason !== '')(
     t.send(['p']);
     await t.waitFor((x) => status(x).includes('[PAUSED]'));
     t.send([':client connect 198.51.100.1:8080', 'Enter']);
-    let s = await t.waitFor((x) => x.includes('connect from client to 198.51.100.1:8080 started'));
+    await t.waitFor((x) => x.includes('connect from client to 198.51.100.1:8080 started'));
     // Held: nothing ran, the probe has no result.
     await new Promise((r) => setTimeout(r, 500));
-    s = t.screen();
+    let s = t.screen();
     expect(status(s)).toContain('[PAUSED]');
     expect(events(s)).toBe(0);
     expect(s).not.toContain(': connected');
@@ -40,7 +40,7 @@ test.skipIf(skipReason !== '')(
 
     // `step 5` from the command line: five more, the same unit.
     t.send([':step 5', 'Enter']);
-    s = await t.waitFor((x) => /ran 5 events; t=\d\.\d{6}s/.test(x));
+    await t.waitFor((x) => /ran 5 events; t=\d\.\d{6}s/.test(x));
 
     // Run the rest: the probe ends, and no time anywhere is in another unit.
     t.send(['r']);

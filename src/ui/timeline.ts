@@ -120,7 +120,7 @@ function tupleText(t: CtTuple | undefined): string {
   return `${t.src} > ${t.dst}${t.type !== undefined ? ` type ${t.type} code ${t.code}${t.id !== undefined ? ` id ${t.id}` : ''}` : ''}`;
 }
 
-/** A conntrack entry as the feed carries it (SPEC section 2's JSON shape). */
+/** A conntrack entry as the feed carries it (the same JSON shape as `nflab run --json`'s `conntrack` field). */
 export function conntrackText(data: unknown): string {
   if (!data || typeof data !== 'object') return '';
   const e = data as { proto?: string; state?: string; orig?: CtTuple; reply?: CtTuple; flags?: string[] };

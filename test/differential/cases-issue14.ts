@@ -1,5 +1,5 @@
 /**
- * Cases for the disagreements issue 14 lists, each settled on the kernel:
+ * Cases where nflab and the kernel once disagreed, each settled on the kernel:
  * conntrack switching off with its last rule, a loopback source leaving the
  * host, who answers a ping, REJECT in the client's own OUTPUT chain.
  */

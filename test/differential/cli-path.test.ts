@@ -67,7 +67,7 @@ steps:
     expect: { result: no-route }
 `;
 
-describe.skipIf(!built)('issue 14 behaviours through nflab run', () => {
+describe.skipIf(!built)('the settled kernel disagreements through nflab run', () => {
   it('passes, and the JSON report carries the ping server', () => {
     const file = join(dir, 'issue14.yaml');
     writeFileSync(file, SCENARIO);

@@ -85,7 +85,7 @@ export class TracedProber {
       });
       const m: Monitor = { node: n.name, child, lines: [] };
       let partial = '';
-      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
         const at = process.hrtime.bigint();
         const parts = (partial + chunk).split('\n');
         partial = parts.pop() ?? '';

@@ -42,7 +42,7 @@ export interface DiffCase {
   name: string;
   /** The matches, targets and behaviours the case exercises (for the report and for coverage). */
   covers: string[];
-  /** Topology YAML text (SPEC section 1); for a bundled scenario, the parsed topology is passed instead. */
+  /** Topology YAML text, as in topologies/*.yaml; for a bundled scenario, the parsed topology is passed instead. */
   topology: string;
   steps: CaseStep[];
   /** Host tools the kernel side needs beyond the harness's own (`ipset`, ...). */
@@ -140,7 +140,7 @@ export function probeProto(p: ProbeSpec): 'tcp' | 'udp' {
 }
 
 /**
- * How long a probe waits for an answer, on both sides. Below the SPEC's 900 ms
+ * How long a probe waits for an answer, on both sides. Below a scenario probe's default 900 ms
  * so that a server's SYN-ACK retransmission (1 s after the SYN) cannot land
  * before the kernel side has read its counters.
  */

@@ -52,7 +52,15 @@ describe('recorded kernel answers', () => {
       ['a result', (o) => mutateProbe(o, (p) => (p.result = p.result === 'refused' ? 'timeout' : 'refused'))],
       ['a server', (o) => mutateProbe(o, (p) => (p.server = p.server === null ? 'nobody' : null))],
       ['what the server saw', (o) => mutateProbe(o, (p) => (p.sees = '192.0.2.99'))],
-      ['a trace', (o) => mutateProbe(o, (p) => p.trace !== null && (p.trace = { ...p.trace, x: ['INPUT filter/INPUT#9 DROP'] }) !== null)],
+      [
+        'a trace',
+        (o) =>
+          mutateProbe(o, (p) => {
+            if (p.trace === null) return false;
+            p.trace = { ...p.trace, x: ['INPUT filter/INPUT#9 DROP'] };
+            return true;
+          }),
+      ],
       ['a counter', (o) => mutateProbe(o, (p) => p.counters !== null && p.counters.push('x nat :PREROUTING ACCEPT +7') > 0)],
       ['a conntrack entry', (o) => Object.values(o.conntrack)[0]?.push('udp 1.2.3.4:1>5.6.7.8:2 reply 5.6.7.8:2>1.2.3.4:1') !== undefined],
     ];
@@ -85,12 +93,12 @@ describe('recorded kernel answers', () => {
       const { c, topo } = all[0];
       const recorded = recordedAnswer(c, topo);
       writeRecord(c, topo, recorded, 'test', dir);
-      const same = async () => structuredClone(recorded);
+      const same = () => Promise.resolve(structuredClone(recorded));
       await expect(liveAnswer(c, topo, { observe: same, dir, record: false })).resolves.toEqual(recorded);
-      const drifted = async () => {
+      const drifted = () => {
         const o = structuredClone(recorded);
         mutateProbe(o, (p) => (p.result = 'unreachable'));
-        return o;
+        return Promise.resolve(o);
       };
       await expect(liveAnswer(c, topo, { observe: drifted, dir, record: false })).rejects.toThrow(StaleRecord);
       await expect(liveAnswer(c, topo, { observe: drifted, dir, record: false })).rejects.toThrow(/stale record.*result: recorded/s);

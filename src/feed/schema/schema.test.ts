@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assetPath } from '../assets.js';
-import { FakeSession } from '../fake-session.js';
+import { FakeSession } from '../testing/fake-session.js';
 import { parseClientMessage } from '../protocol.js';
 import { createFeedServer, type FeedServer } from '../server.js';
-import { type Msg, TestClient } from '../test-client.js';
+import { type Msg, TestClient } from '../testing/test-client.js';
 import { Validator } from './validate.js';
 
 const schema = JSON.parse(readFileSync(assetPath('schema'), 'utf8'));

@@ -100,13 +100,14 @@ function run(ct: Conntrack, argv: readonly string[]): CommandResult {
   const args = argv[0] === 'conntrack' ? argv.slice(1) : argv;
   let cmd: 'L' | 'D' | 'F' | 'C' | null = null;
   const f: CtFilter = {};
-  let firstFilter: string | null = null;
+  // An array, not a `let`: the closure below writes it, and TypeScript does not see writes made inside closures.
+  const filters: string[] = [];
   let proto: number | null = null;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const val = (): string | undefined => args[++i];
     const noteFilter = (): void => {
-      firstFilter ??= LONG[a] ?? a;
+      filters.push(LONG[a] ?? a);
     };
     switch (a) {
       case '-L':
@@ -245,7 +246,7 @@ function run(ct: Conntrack, argv: readonly string[]): CommandResult {
     case 'C':
       return { stdout: `${ct.count}\n`, stderr: '', exitCode: 0 };
     case 'F':
-      if (firstFilter !== null) fail(`Illegal option \`${firstFilter}' with this command`);
+      if (filters.length) fail(`Illegal option \`${filters[0]}' with this command`);
       ct.flush();
       return { stdout: '', stderr: `${TOOL}connection tracking table has been emptied.\n`, exitCode: 0 };
     case 'L': {

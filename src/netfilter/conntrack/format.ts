@@ -1,6 +1,6 @@
 /**
  * How entries are shown: `conntrack -L` lines byte for byte as conntrack-tools
- * 1.4.7 prints them, and the plain object scenario reports carry (SPEC §2).
+ * 1.4.7 prints them, and the plain object that `nflab run --json` reports carry.
  */
 import { formatIpv4 } from '../../packet/ipv4.js';
 import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, protoName } from '../../packet/packet.js';

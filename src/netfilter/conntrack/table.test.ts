@@ -6,7 +6,7 @@ import { runConntrack } from './command.js';
 import type { CtEntry } from './entry.js';
 import { formatEntry, plainEntry } from './format.js';
 import { Conntrack } from './table.js';
-import { ManualClock, icmpEcho, icmpError, ip, skbOf, tcp, udp } from './testkit.js';
+import { ManualClock, icmpEcho, icmpError, ip, skbOf, tcp, udp } from './testing/testkit.js';
 
 function setup(sysctls: Record<string, string> = {}) {
   const clock = new ManualClock();

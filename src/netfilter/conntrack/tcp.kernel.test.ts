@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../packet/packet.js';
 import { formatEntry } from './format.js';
 import { Conntrack } from './table.js';
-import { ManualClock, skbOf, tcp } from './testkit.js';
+import { ManualClock, skbOf, tcp } from './testing/testkit.js';
 
 const LAB = join(dirname(fileURLToPath(import.meta.url)), 'kernel-lab', 'tcp-lab.sh');
 

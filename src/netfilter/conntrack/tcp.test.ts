@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { SEC } from '../../core/time.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../../packet/packet.js';
 import { IPS_ASSURED, IPS_SEEN_REPLY } from '../types.js';
-import { CtEntry } from './entry.js';
+import { type CtEntry } from './entry.js';
 import { Conntrack, type CtEvent } from './table.js';
-import { ManualClock, tcp } from './testkit.js';
+import { ManualClock, tcp } from './testing/testkit.js';
 
 const C = '10.0.1.2';
 const S = '10.0.1.1';

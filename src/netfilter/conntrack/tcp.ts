@@ -124,7 +124,7 @@ export class TcpConn {
   state: TcpState = S.NONE;
   seen: [TcpSide, TcpSide] = [side(), side()];
   lastDir = 0;
-  lastIndex: number = Idx.NONE;
+  lastIndex: Idx = Idx.NONE;
   lastSeq = 0;
   lastAck = 0;
   lastEnd = 0;

@@ -15,7 +15,7 @@ import { PROTO_UDP, TCP_ACK, TCP_SYN, type Packet } from '../../packet/packet.js
 import type { CtEntry } from '../conntrack/entry.js';
 import { formatEntry } from '../conntrack/format.js';
 import { Conntrack } from '../conntrack/table.js';
-import { ManualClock, icmpError, ip, skbOf, tcp, udp } from '../conntrack/testkit.js';
+import { ManualClock, icmpError, ip, skbOf, tcp, udp } from '../conntrack/testing/testkit.js';
 import type { Skb, Verdict } from '../types.js';
 import { emptyRange, natSetup } from './core.js';
 import { natHook } from './hook.js';

@@ -4,7 +4,7 @@ import { formatIpv4 } from '../../packet/ipv4.js';
 import { TCP_ACK, TCP_FIN, TCP_SYN, type Packet } from '../../packet/packet.js';
 import type { CtEntry } from '../conntrack/entry.js';
 import { Conntrack } from '../conntrack/table.js';
-import { ManualClock, icmpEcho, icmpError, ip, skbOf, tcp, udp } from '../conntrack/testkit.js';
+import { ManualClock, icmpEcho, icmpError, ip, skbOf, tcp, udp } from '../conntrack/testing/testkit.js';
 import { IPS_DST_NAT, IPS_SRC_NAT, IPS_SRC_NAT_DONE, type NatRange, type Skb, type Verdict } from '../types.js';
 import { bestIp, emptyRange, natSetup } from './core.js';
 import { natHook } from './hook.js';

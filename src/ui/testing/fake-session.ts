@@ -208,7 +208,7 @@ export class FakeSession implements UiSession {
     });
     this.queue.push({ t_us: ++t, kind: 'packet.end', packet: id, node: 'docker-host', outcome: this.outcome });
     this.queue.push({
-      t_us: ++t,
+      t_us: t + 1,
       kind: 'probe.result',
       data: { command: line, result: this.outcome === 'delivered' ? 'connected' : 'timeout', server: null, server_sees: null, trace: id },
     });

@@ -2,7 +2,7 @@
  * The scenario fuzzer's labs as data: nodes with interfaces, routes, policy
  * rules, sysctls, listeners and iptables rules, and the links between them.
  * The generator builds one, the shrinker removes parts of it, and both render
- * it as an ordinary topology (SPEC section 1) for nflab and the kernel alike.
+ * it as an ordinary topology file for nflab and the kernel alike.
  */
 
 export type TableName = 'filter' | 'mangle' | 'nat';

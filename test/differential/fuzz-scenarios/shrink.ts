@@ -69,7 +69,7 @@ export async function shrink(
     for (const candidate of smaller(current)) {
       if (tries >= (o.maxTries ?? 150)) break;
       tries++;
-      let still = false;
+      let still: boolean;
       try {
         still = await disagrees(candidate);
       } catch {

@@ -1,9 +1,9 @@
 /** Helpers for the conntrack and NAT tests: a manual clock, packet and skb builders, a tiny pipeline. */
-import type { Micros } from '../../core/time.js';
-import type { TimerHandle, Timers } from '../../core/timers.js';
-import { parseIpv4 } from '../../packet/ipv4.js';
-import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, TCP_ACK, type Packet, type TcpHeader } from '../../packet/packet.js';
-import type { Skb } from '../types.js';
+import type { Micros } from '../../../core/time.js';
+import type { TimerHandle, Timers } from '../../../core/timers.js';
+import { parseIpv4 } from '../../../packet/ipv4.js';
+import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, TCP_ACK, type Packet, type TcpHeader } from '../../../packet/packet.js';
+import type { Skb } from '../../types.js';
 
 export class ManualClock implements Timers {
   private t = 0;

@@ -1,11 +1,11 @@
 /** Helpers for the loader's tests: YAML written indented inside a test, loaded as `/lab/t.yaml`. */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatDiagnostic } from '../core/diagnostic.js';
-import { loadTopologyText } from './load.js';
-import type { Topology } from './model.js';
+import { formatDiagnostic } from '../../core/diagnostic.js';
+import { loadTopologyText } from '../load.js';
+import type { Topology } from '../model.js';
 
-export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 export const FILE = '/lab/t.yaml';
 
 /** Removes the first newline and the common indentation, so line 1 is the first written line. */

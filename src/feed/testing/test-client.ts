@@ -14,7 +14,8 @@ export class TestClient {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      this.messages.push(JSON.parse(data.toString()) as Msg);
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? Buffer.from(data) : data;
+      this.messages.push(JSON.parse(bytes.toString()) as Msg);
       this.wake();
     });
     ws.on('close', (code, reason) => {

@@ -10,11 +10,11 @@
  *   crash                  runs, and the next advance throws
  *   big N                  answers with N characters of numbered lines (a long iptables-save)
  */
-import type { SessionState } from '../session/lifecycle.js';
-import type { CommandResult, SessionEvent, SessionListener } from '../session/session.js';
-import { emptyNodeSpec, type Topology } from '../topology/model.js';
-import type { PacketTrace } from '../trace/steps.js';
-import type { FeedSession } from './port.js';
+import type { SessionState } from '../../session/lifecycle.js';
+import type { CommandResult, SessionEvent, SessionListener } from '../../session/session.js';
+import { emptyNodeSpec, type Topology } from '../../topology/model.js';
+import type { PacketTrace } from '../../trace/steps.js';
+import type { FeedSession } from '../port.js';
 
 const POS = { file: '<fake>', line: 1, col: 1 };
 
