@@ -21,11 +21,11 @@ export interface BuildCtx {
   proto: number;
   protoInvert: boolean;
   table: TableName;
-  resolveUser(name: string): number | undefined;
-  resolveGroup(name: string): number | undefined;
+  resolveUser: (name: string) => number | undefined;
+  resolveGroup: (name: string) => number | undefined;
   /** Whether an ipset / nfacct object of that name is declared (iptables refuses unknown ones). */
-  ipsetExists(name: string): boolean;
-  nfacctExists(name: string): boolean;
+  ipsetExists: (name: string) => boolean;
+  nfacctExists: (name: string) => boolean;
   /** Per-namespace state shared between rules (recent lists, hashlimit buckets), keyed by extension. */
   shared: Map<string, unknown>;
 }

@@ -90,7 +90,7 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       return err(txn.zero(chain, cmd.num));
     case 'P':
       if (cmd.arg !== 'ACCEPT' && cmd.arg !== 'DROP') return { error: { kind: 'op', message: 'Bad policy name' } };
-      return err(txn.setPolicy(chain!, cmd.arg!, null));
+      return err(txn.setPolicy(chain!, cmd.arg, null));
     case 'E': {
       if (txn.chain(cmd.arg!)) return { error: { kind: 'op', message: 'File exists' } };
       if (absent || c0.builtin) return { error: noChain };

@@ -41,10 +41,10 @@ export interface ParseError {
 }
 
 export interface ParseEnv {
-  resolveUser(name: string): number | undefined;
-  resolveGroup(name: string): number | undefined;
-  ipsetExists(name: string): boolean;
-  nfacctExists(name: string): boolean;
+  resolveUser: (name: string) => number | undefined;
+  resolveGroup: (name: string) => number | undefined;
+  ipsetExists: (name: string) => boolean;
+  nfacctExists: (name: string) => boolean;
   shared: Map<string, unknown>;
   /** Whether a chain of that name exists in the table at this point of the batch. */
   chainExists(table: TableName, name: string): boolean;

@@ -45,7 +45,7 @@ export interface RestoreResult extends CommandResult {
 const SHARED = new WeakMap<Ruleset, Map<string, unknown>>();
 export function sharedState(rs: Ruleset): Map<string, unknown> {
   let m = SHARED.get(rs);
-  if (!m) SHARED.set(rs, (m = new Map()));
+  if (!m) SHARED.set(rs, (m = new Map<string, unknown>()));
   return m;
 }
 
