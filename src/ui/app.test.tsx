@@ -164,7 +164,7 @@ describe('commands', () => {
     await command('pause');
     slices.flush();
     await command('step');
-    expect(frame()).toContain('ran 1 events');
+    expect(frame()).toContain('ran 1 event;');
     await command('run');
     slices.flush();
     await tick();

@@ -5,6 +5,7 @@
  * `iptables -L -v` output count the packets that went through.
  */
 import { type ParsedCommand, parseCommand, COMMAND_HELP } from '../../session/command-language.js';
+import { steppedText } from '../../session/port.js';
 import type { SessionState } from '../../session/lifecycle.js';
 import type { CommandResult, NodeSummary, SessionEvent, SessionListener } from '../../session/session.js';
 import type { PacketTrace, TraceStep } from '../../trace/steps.js';
@@ -297,7 +298,7 @@ export class FakeSession implements UiSession {
       case 'step': {
         let n = 0;
         while (n < c.count && this.step()) n++;
-        return { ok: true, output: `ran ${n} events` };
+        return { ok: true, output: steppedText(n, this.now()) };
       }
       case 'reset':
         this.reset();
