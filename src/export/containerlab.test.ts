@@ -70,13 +70,31 @@ describe('nflab export --format containerlab', () => {
     const out = join(tmp, 'docker');
     spawnSync(process.execPath, [bin, 'export', join(root, 'topologies/docker-port-mapping.yaml'), '--format', 'containerlab', '-o', out]);
     const host = readFileSync(join(out, 'setup/docker-host.sh'), 'utf8');
-    expect(host).toMatch(/^iptables-restore -c <<'NFLAB_RULES'\n\*filter\n/m);
+    // Counters in the topology's text are not loaded (no -c), as nflab loads them.
+    expect(host).toMatch(/^iptables-restore <<'NFLAB_RULES'\n\*filter\n/m);
     expect(host).toMatch(/-A DOCKER .*-j DNAT --to-destination 172\.17\.0\.2:80/);
     expect(host).toMatch(/^sw net\/ipv4\/ip_forward 1$/m);
     expect(host).toMatch(/^ip link add name docker0 type bridge$/m);
     const web = readFileSync(join(out, 'setup/docker-host-web.sh'), 'utf8');
     expect(web).toMatch(/^ip route add default via 172\.17\.0\.1$/m);
     expect(web).toMatch(/^nohup socat TCP-LISTEN:80,fork,reuseaddr 'SYSTEM:echo peer=/m);
+  });
+
+  it('carries native nftables into the start-up script, after the iptables rules', () => {
+    const out = join(tmp, 'both');
+    spawnSync(process.execPath, [
+      bin,
+      'export',
+      join(root, 'topologies/iptables-and-nftables.yaml'),
+      '--format',
+      'containerlab',
+      '-o',
+      out,
+    ]);
+    const scripts = readdirSync(join(out, 'setup')).map((f) => readFileSync(join(out, 'setup', f), 'utf8'));
+    const withNft = scripts.filter((t) => /^nft -f - <<'NFLAB_NFT'$/m.test(t));
+    expect(withNft.length).toBeGreaterThan(0);
+    for (const t of withNft) if (t.includes('iptables-restore')) expect(t.indexOf('iptables-restore')).toBeLessThan(t.indexOf('nft -f -'));
   });
 
   it('a schema violation is caught (the validator is not a no-op)', () => {

@@ -14,7 +14,7 @@ import { nodeSysctls, toSysctlPath } from './sysctls.js';
 import { namespaceSuffix, resolveOwnerNames } from './netns.js';
 
 export interface ContainerlabOptions {
-  /** Container image: needs sh, iproute2, iptables, ipset and socat. */
+  /** Container image: needs sh, iproute2, iptables, nft (for nftables labs), ipset and socat. */
   image?: string;
 }
 
@@ -141,11 +141,21 @@ function setupScript(topo: Topology, n: NodeSpec, warnings: string[]): string {
     const body = resolveOwnerNames(n.iptables.text, n.users, n.groups).replace(/\n*$/, '\n');
     let delim = 'NFLAB_RULES';
     while (body.split('\n').includes(delim)) delim += '_';
-    s.push(`iptables-restore -c <<'${delim}'`);
+    // As nflab loads them: counters in the text count only with `counters: true` (iptables-restore -c).
+    s.push(`iptables-restore${n.iptables.counters ? ' -c' : ''} <<'${delim}'`);
     s.push(body.slice(0, -1));
     s.push(delim);
   }
   for (const c of n.iptablesCmds) s.push(resolveOwnerNames(c.text, n.users, n.groups));
+  if (n.nftables) {
+    // After iptables, as nflab loads them: one nft transaction.
+    const body = n.nftables.text.replace(/\n*$/, '\n');
+    let delim = 'NFLAB_NFT';
+    while (body.split('\n').includes(delim)) delim += '_';
+    s.push(`nft -f - <<'${delim}'`);
+    s.push(body.slice(0, -1));
+    s.push(delim);
+  }
   for (const l of n.listen) {
     const bind = l.addr === 0 ? '' : `,bind=${formatIpv4(l.addr)}`;
     const user = l.uid === 0 ? '' : `,setuid=${l.uid}`;
