@@ -184,34 +184,39 @@ export function namedPriorities(family: Family): Array<[string, number, NftHook 
   ];
 }
 
-export class Parser {
-  private i = 0;
-  private names: Tok[] = [];
-  private lastNum: Tok | null = null;
-  private lastEnd: Tok | null = null;
-  constructor(private readonly t: Tok[]) {}
+/** A position in a token list, shared by the ruleset parser and the rule parser; the last token (end) repeats. */
+class TokenCursor {
+  protected i = 0;
+  constructor(protected readonly t: Tok[]) {}
 
-  private peek(o = 0): Tok {
+  protected peek(o = 0): Tok {
     return this.t[Math.min(this.i + o, this.t.length - 1)];
   }
-  private next(): Tok {
+  protected next(): Tok {
     return this.t[this.i < this.t.length - 1 ? this.i++ : this.i];
   }
-  private is(v: string, o = 0): boolean {
+  protected is(v: string, o = 0): boolean {
     const t = this.peek(o);
     return (t.kind === 'word' || t.kind === 'op') && t.v === v;
   }
-  private accept(v: string): boolean {
+  protected accept(v: string): boolean {
     if (this.is(v)) {
       this.i++;
       return true;
     }
     return false;
   }
-  private expect(v: string): Tok {
+  protected expect(v: string): Tok {
     if (!this.is(v)) throw unexpected(this.peek(), `'${v}'`);
     return this.next();
   }
+}
+
+export class Parser extends TokenCursor {
+  private names: Tok[] = [];
+  private lastNum: Tok | null = null;
+  private lastEnd: Tok | null = null;
+
   private word(what = 'string'): Tok {
     const t = this.peek();
     if (t.kind !== 'word' && t.kind !== 'str') throw unexpected(t, what);
@@ -678,34 +683,14 @@ export function parseElements(
 
 const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto']);
 
-class RuleParser {
-  private i = 0;
+class RuleParser extends TokenCursor {
   constructor(
-    private readonly t: Tok[],
+    t: Tok[],
     private readonly family: Family,
-  ) {}
+  ) {
+    super(t);
+  }
 
-  private peek(o = 0): Tok {
-    return this.t[Math.min(this.i + o, this.t.length - 1)];
-  }
-  private next(): Tok {
-    return this.t[this.i < this.t.length - 1 ? this.i++ : this.i];
-  }
-  private is(v: string, o = 0): boolean {
-    const t = this.peek(o);
-    return (t.kind === 'word' || t.kind === 'op') && t.v === v;
-  }
-  private accept(v: string): boolean {
-    if (this.is(v)) {
-      this.i++;
-      return true;
-    }
-    return false;
-  }
-  private expect(v: string): Tok {
-    if (!this.is(v)) throw unexpected(this.peek(), `'${v}'`);
-    return this.next();
-  }
   private word(): Tok {
     const t = this.peek();
     if (t.kind !== 'word' && t.kind !== 'str') throw unexpected(t);
