@@ -2,6 +2,7 @@
 import { formatIpv4 } from '../../packet/ipv4.js';
 import type { NatKind, NatRange, NfEnv, Skb } from '../types.js';
 import { parseDotted, parseAddrMask, saveAddrMask } from '../addr.js';
+import { emptyRange } from '../nat/core.js';
 import { resolverError, type BuildCtx, type OptionUse, type TargetDef, type TargetInstance, type TargetResult } from '../ext.js';
 
 /**
@@ -10,20 +11,6 @@ import { resolverError, type BuildCtx, type OptionUse, type TargetDef, type Targ
  */
 const PORT_PROTOS = [1, 6, 17, 33, 132, 136];
 const NEED_PORT_PROTO = 'Need TCP, UDP, SCTP or DCCP with port specification';
-
-function emptyRange(): NatRange {
-  return {
-    mapIps: false,
-    minIp: 0,
-    maxIp: 0,
-    protoSpecified: false,
-    minPort: 0,
-    maxPort: 0,
-    random: false,
-    randomFully: false,
-    persistent: false,
-  };
-}
 
 /** `[ip[-ip]][:port[-port]]` */
 function parseToRange(text: string, ctx: BuildCtx, r: NatRange): string | null {
