@@ -110,9 +110,8 @@ export interface Chain {
   regSeq: number;
 }
 
-export interface NamedSet {
-  name: string;
-  handle: number;
+/** What a set or map declaration says about it, as written and as kept. */
+export interface SetProps {
   isMap: boolean;
   keyTypes: TypeName[];
   dataType: TypeName | 'verdict' | null;
@@ -122,6 +121,11 @@ export interface NamedSet {
   comment: string | null;
   policy: string | null;
   counter: boolean;
+}
+
+export interface NamedSet extends SetProps {
+  name: string;
+  handle: number;
   /** Elements by key identity (see `elemId`); listing order is computed, not stored. */
   elems: Map<string, Elem>;
 }

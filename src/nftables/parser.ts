@@ -5,7 +5,7 @@
  * `nft list` prints (`mark` is `meta mark`, the dependency nft would add and
  * remove is gone, one-element anonymous sets are bare values).
  */
-import type { Elem, ElemKey, Expr, Family, Loc, NatSpec, Op, Rhs, Stmt, Verdict, BaseSpec, NftHook } from './ast.js';
+import type { Elem, ElemKey, Expr, Family, Loc, NatSpec, Op, Rhs, Stmt, Verdict, BaseSpec, NftHook, SetProps } from './ast.js';
 import { FAMILIES } from './ast.js';
 import { tokenize, NftSyntaxError, type Tok } from './lexer.js';
 import { BARE_META, CT_KEYS, FIELD_BITS, META_KEYS, PAYLOAD_FIELDS, UNSUPPORTED } from './exprs.js';
@@ -17,16 +17,7 @@ export interface ChainSpecAst {
   comment: string | null;
 }
 
-export interface SetSpecAst {
-  isMap: boolean;
-  keyTypes: TypeName[];
-  dataType: TypeName | 'verdict' | null;
-  flags: string[];
-  timeoutMs: number | null;
-  size: number | null;
-  comment: string | null;
-  policy: string | null;
-  counter: boolean;
+export interface SetSpecAst extends SetProps {
   /** Element tokens, typed when the command is applied. */
   elems: Tok[] | null;
 }
