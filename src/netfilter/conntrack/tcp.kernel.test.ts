@@ -4,7 +4,7 @@
  * `conntrack -L` lines and the INVALID count must be identical. Needs root,
  * iproute2, iptables, conntrack and python3; skipped (reason in its name) elsewhere.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,11 +75,14 @@ describe('kernel differential: TCP states through a forwarding router', () => {
   it.skipIf(reason !== null)(
     `every step's conntrack table matches the kernel's${reason ? ` (skipped: ${reason})` : ''}`,
     () => {
-      const out = execFileSync('bash', [LAB], {
-        encoding: 'utf8',
-        timeout: 60_000,
-        env: { ...process.env, NFLAB_CT_PREFIX: `nftc${process.pid}` },
-      });
+      const prefix = `nftc${process.pid}`;
+      let out: string;
+      try {
+        out = execFileSync('bash', [LAB], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NFLAB_CT_PREFIX: prefix } });
+      } finally {
+        // The lab cleans up after itself, but not when it is killed past the timeout on a loaded machine.
+        for (const n of ['c', 'r', 's']) spawnSync('ip', ['netns', 'del', `${prefix}${n}`], { stdio: 'ignore' });
+      }
       const kernel = new Map<string, { lines: string[]; invalid: number }>();
       let cur: { lines: string[]; invalid: number } | null = null;
       for (const line of out.split('\n')) {

@@ -4,7 +4,7 @@
  * router's tables must agree entry by entry. Needs root, iproute2, iptables,
  * conntrack, socat and python3; skipped (with the reason in its name) elsewhere.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,11 +128,14 @@ describe('kernel differential: client -- MASQUERADE/DNAT router -- server', () =
   it.skipIf(reason !== null)(
     `router conntrack table matches the kernel's${reason ? ` (skipped: ${reason})` : ''}`,
     () => {
-      const out = execFileSync('bash', [SCRIPT], {
-        encoding: 'utf8',
-        timeout: 30_000,
-        env: { ...process.env, NFLAB_CT_PREFIX: `nfct${process.pid}` },
-      });
+      const prefix = `nfct${process.pid}`;
+      let out: string;
+      try {
+        out = execFileSync('bash', [SCRIPT], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NFLAB_CT_PREFIX: prefix } });
+      } finally {
+        // The script cleans up after itself, but not when it is killed past the timeout on a loaded machine.
+        for (const n of ['c', 'r', 's']) spawnSync('ip', ['netns', 'del', `${prefix}${n}`], { stdio: 'ignore' });
+      }
       const kernel = out
         .split('\n')
         .filter((l) => l.startsWith('CT '))
