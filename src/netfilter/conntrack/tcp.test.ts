@@ -4,7 +4,7 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../../packet/pa
 import { IPS_ASSURED, IPS_SEEN_REPLY } from '../types.js';
 import { type CtEntry } from './entry.js';
 import { Conntrack, type CtEvent } from './table.js';
-import { ManualClock, tcp } from './testing/testkit.js';
+import { ManualClock, skbOf, tcp } from './testing/testkit.js';
 
 const C = '10.0.1.2';
 const S = '10.0.1.1';
@@ -15,22 +15,7 @@ function setup(sysctls: Record<string, string> = {}) {
   const ct = new Conntrack({ timers: clock, sysctl: (n) => sysctls[n], onEvent: (e) => events.push(e) });
   // What a server namespace does: track at PREROUTING/OUTPUT, confirm at INPUT/POSTROUTING.
   const pass = (p: Packet) => {
-    const skb = {
-      pkt: p,
-      mark: 0,
-      inIf: null,
-      outIf: null,
-      physIn: null,
-      physOut: null,
-      bridged: false,
-      srcMac: null,
-      pktType: 'unicast' as const,
-      socket: null,
-      ct: null,
-      ctState: 'INVALID' as const,
-      ctReply: false,
-      traced: false,
-    };
+    const skb = skbOf(p);
     ct.inbound(skb);
     const confirmed = ct.confirm(skb);
     return { skb, confirmed, entry: skb.ct as CtEntry | null };
@@ -120,22 +105,7 @@ describe('TCP tracking', () => {
   it('an unconfirmed SYN dropped before confirm leaves no entry', () => {
     // Kernel: SYN dropped in filter INPUT, then conntrack -L: "0 flow entries have been shown."
     const s = setup();
-    const skb = {
-      pkt: tcp(C, 41001, S, 9, TCP_SYN, 1),
-      mark: 0,
-      inIf: null,
-      outIf: null,
-      physIn: null,
-      physOut: null,
-      bridged: false,
-      srcMac: null,
-      pktType: 'unicast' as const,
-      socket: null,
-      ct: null,
-      ctState: 'INVALID' as const,
-      ctReply: false,
-      traced: false,
-    };
+    const skb = skbOf(tcp(C, 41001, S, 9, TCP_SYN, 1));
     s.ct.inbound(skb);
     expect(skb.ctState).toBe('NEW');
     expect(s.ct.entries()).toHaveLength(0);

@@ -4,6 +4,7 @@ import type { TimerHandle, Timers } from '../../../core/timers.js';
 import { parseIpv4 } from '../../../packet/ipv4.js';
 import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, TCP_ACK, type Packet, type TcpHeader } from '../../../packet/packet.js';
 import type { Skb } from '../../types.js';
+import { makeSkb } from '../../testing/packets.js';
 
 export class ManualClock implements Timers {
   private t = 0;
@@ -91,20 +92,6 @@ export function icmpError(src: string, dst: string, type: number, code: number, 
 }
 
 export function skbOf(pkt: Packet, inIf: string | null = null, outIf: string | null = null): Skb {
-  return {
-    pkt,
-    mark: 0,
-    inIf,
-    outIf,
-    physIn: null,
-    physOut: null,
-    bridged: false,
-    srcMac: null,
-    pktType: 'unicast',
-    socket: null,
-    ct: null,
-    ctState: 'INVALID',
-    ctReply: false,
-    traced: false,
-  };
+  // Before conntrack has seen it: no state yet.
+  return makeSkb(pkt, { inIf, outIf, ctState: 'INVALID' });
 }
