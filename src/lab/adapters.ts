@@ -21,7 +21,7 @@ import type { ConntrackPort, Manip, RouteDecision, RouteKey, RoutingPort } from 
 import type { NodeSkb } from '../node/skb.js';
 import type { NodeSpec } from '../topology/model.js';
 import { attachNetfilter } from './netfilter-adapter.js';
-import { ensureNft, loadNftables } from '../nftables/node-state.js';
+import { loadNftables, NftNode } from '../nftables/node-state.js';
 import { buildIpset } from './ipset.js';
 import type { NodeModules } from './types.js';
 
@@ -170,7 +170,8 @@ export function attachNodeModules(node: Node, spec: NodeSpec): { modules: NodeMo
   for (const s of spec.ipsets) node.nfEnv.ipsets.set(s.name, buildIpset(s));
   for (const n of spec.nfacct) node.nfEnv.nfacctCounters.set(n, { packets: 0, bytes: 0 });
   const { ruleset, lookups } = attachNetfilter(node, spec, ct, diags);
-  const nft = ensureNft(node, () => node.lab.timers.now() / 1000);
+  const nft = new NftNode(() => node.lab.timers.now() / 1000);
+  node.nft = nft;
   if (spec.nftables) diags.push(...loadNftables(nft, spec.nftables));
-  return { modules: { routing: rt, conntrack: ct, ruleset, lookups }, diags };
+  return { modules: { routing: rt, conntrack: ct, ruleset, lookups, nft }, diags };
 }

@@ -11,7 +11,6 @@ import { makeCidr } from '../packet/ipv4.js';
 import { iptablesCommand, iptablesRestoreCommand, iptablesSaveCommand } from './netfilter-adapter.js';
 import type { CommandOutput, NodeModules } from './types.js';
 import { runNftCommand } from '../nftables/command.js';
-import { ensureNft } from '../nftables/node-state.js';
 
 const fail = (stderr: string, exitCode = 1): CommandOutput => ({
   stdout: '',
@@ -47,11 +46,7 @@ export function runNodeCommand(node: Node, mods: NodeModules, line: string, stdi
     case 'conntrack':
       return runConntrack(mods.conntrack, args);
     case 'nft':
-      return runNftCommand(
-        ensureNft(node, () => node.lab.timers.now() / 1000),
-        args,
-        stdin,
-      );
+      return runNftCommand(mods.nft, args, stdin);
     case 'sysctl':
       return sysctl(node, mods, args);
     default:

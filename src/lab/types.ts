@@ -2,6 +2,7 @@
 import type { Conntrack } from '../netfilter/conntrack/table.js';
 import type { LookupOptions } from '../netfilter/iptables/restore.js';
 import type { Ruleset } from '../netfilter/rule.js';
+import type { NftNode } from '../nftables/node-state.js';
 import type { RoutingTables } from '../routing/route.js';
 import type { RuleUpdate } from '../trace/events.js';
 
@@ -12,6 +13,8 @@ export interface NodeModules {
   readonly ruleset: Ruleset;
   /** How the node's iptables commands resolve users, groups, ipsets and nfacct objects. */
   readonly lookups: LookupOptions;
+  /** The node's native nftables (tables, sets, compiled base chains). */
+  readonly nft: NftNode;
 }
 
 export interface CommandOutput {

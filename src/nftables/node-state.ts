@@ -31,21 +31,6 @@ export class NftNode {
   }
 }
 
-const states = new WeakMap<object, NftNode>();
-
-export function nftOf(node: object): NftNode | undefined {
-  return states.get(node);
-}
-
-export function ensureNft(node: object, nowMs: () => number): NftNode {
-  let s = states.get(node);
-  if (!s) {
-    s = new NftNode(nowMs);
-    states.set(node, s);
-  }
-  return s;
-}
-
 export interface NftSource {
   text: string;
   file: string;

@@ -19,7 +19,6 @@ import type { Node } from './node.js';
 import type { Manip } from './ports.js';
 import type { NodeSkb } from './skb.js';
 import { sendReject } from './icmp.js';
-import { nftOf } from '../nftables/node-state.js';
 import { hookOrder, type OrderEntry } from '../nftables/hook-order.js';
 import { natBound, type CompiledBase, type NftStepSink } from '../nftables/eval.js';
 
@@ -49,7 +48,7 @@ export type Reroute = (skb: NodeSkb) => boolean;
 export function runHook(node: Node, hook: Hook, skb: NodeSkb, reroute: Reroute | null = null): boolean {
   const env = node.nfEnv;
   // Native nft base chains take their places among the iptables stages by priority (src/nftables/hook-order.ts).
-  const nft = nftOf(node);
+  const nft = node.nft;
   const prog = nft?.active ? nft.program : null;
   const order = prog ? hookOrder(prog, hook, STAGES[hook]) : null;
   for (const entry of order ? order.entries : IPT_ONLY[hook]) {

@@ -14,6 +14,7 @@ import type { ConntrackPort, NetfilterPort, NodeViews, RoutingPort } from './por
 import { SocketTable } from './sockets.js';
 import { NeighbourTable } from './neighbour.js';
 import { NodeNfEnv } from './hooks.js';
+import type { NftNode } from '../nftables/node-state.js';
 
 export interface LabContext {
   timers: Timers;
@@ -36,6 +37,8 @@ export class Node {
   readonly neighbours: NeighbourTable;
   routing!: RoutingPort;
   netfilter!: NetfilterPort;
+  /** The node's native nftables; null until the lab attaches it (the packet path then skips nft). */
+  nft: NftNode | null = null;
   conntrack!: ConntrackPort;
   views!: NodeViews;
   users = new Map<string, number>();
