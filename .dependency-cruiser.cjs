@@ -13,18 +13,27 @@ const LAYERS = [
   ['link'],
   ['routing'],
   ['netfilter'],
+  ['nftables'],
   ['trace'],
   ['node'],
   ['apps'],
   ['topology'],
   ['export'],
   ['lab'],
+  ['import', 'matrix'],
   ['capture'],
   ['scenario'],
   ['session'],
   ['ui', 'feed', 'bench'],
   ['cli'],
 ];
+
+// A folder missing from LAYERS would escape the layer rule silently, so an unlisted folder stops the lint.
+const unlayered = require('node:fs')
+  .readdirSync('src', { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && !LAYERS.flat().includes(entry.name))
+  .map((entry) => entry.name);
+if (unlayered.length > 0) throw new Error(`src/${unlayered.join(', src/')}: not in LAYERS of .dependency-cruiser.cjs`);
 
 /** The one intended cycle: the kernel-shaped calls of the packet path (receive, send, bridge, ICMP errors, the hooks). */
 const KERNEL_PATH_CYCLE = '^src/node/(ip-input|ip-output|l2|icmp|hooks)[.]ts$';

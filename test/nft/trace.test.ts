@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Lab } from '../lab/lab.js';
-import { traceOnce } from '../session/trace-once.js';
-import { loadTopologyFile } from '../topology/load.js';
-import type { RuleTraceStep } from '../trace/steps.js';
+import { Lab } from '../../src/lab/lab.js';
+import { traceOnce } from '../../src/session/trace-once.js';
+import { loadTopologyFile } from '../../src/topology/load.js';
+import type { RuleTraceStep } from '../../src/trace/steps.js';
 
 /**
  * The iptables-and-nftables lab built on the kernel (fixtures/trace/iptables-and-nftables.sh)
