@@ -21,7 +21,9 @@ interface OpenJump {
 
 interface Group {
   hook: string;
+  /** `nat`, `filter`, ... for iptables; `FAMILY TABLE` for a native nft table. */
   table: string;
+  native: boolean;
   /** Rendered parts, and after each the separator that follows it. */
   parts: string[];
   joins: string[];
@@ -72,13 +74,42 @@ function addRule(g: Group, s: RuleTraceStep): void {
   g.joins.push(', ');
 }
 
+const NFT_TARGETS: Array<[RegExp, string]> = [
+  [/\bdnat\b/, 'DNAT'],
+  [/\bsnat\b/, 'SNAT'],
+  [/\bmasquerade\b/, 'MASQUERADE'],
+  [/\bredirect\b/, 'REDIRECT'],
+  [/\breject\b/, 'REJECT'],
+];
+const NAT_TARGETS = new Set(['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT']);
+
+/**
+ * A native nft step in the story's vocabulary: `#N` is the rule's handle (as
+ * `nft -a list` shows it), verdicts as iptables spells them (`jump X` → JUMP:X),
+ * and the statement that decided (dnat, masquerade, reject) as its target. The
+ * quoted comment is left out of the search, so a comment saying "reject" is not a target.
+ */
+function asStoryStep(s: RuleTraceStep): RuleTraceStep {
+  if (s.family === undefined) return s;
+  const [word, arg] = s.verdict.split(' ', 2);
+  const verdict = word === 'jump' || word === 'goto' ? `${word.toUpperCase()}:${arg}` : word.toUpperCase();
+  const text = (s.rule_text ?? '').replace(/"[^"]*"/g, '""');
+  const target = s.policy ? undefined : NFT_TARGETS.find(([re]) => re.test(text))?.[1];
+  return { ...s, rule: s.policy ? null : (s.handle ?? null), verdict, ...(target !== undefined ? { target } : {}) };
+}
+
 /**
  * A raw, mangle or nat walk that ended on an ACCEPT policy with no rule
  * matching changed nothing and decided nothing, so it would only be noise.
  * filter and security policies stay: they decided the packet's fate.
  */
 function changedNothing(g: Group): boolean {
-  return g.parts.length === 1 && g.parts[0] === `${g.chain} ACCEPT` && (g.table === 'raw' || g.table === 'mangle' || g.table === 'nat');
+  // A native base chain's accept ends only that chain: its policy accept decided nothing either.
+  return (
+    g.parts.length === 1 &&
+    g.parts[0] === `${g.chain} ACCEPT` &&
+    (g.native || g.table === 'raw' || g.table === 'mangle' || g.table === 'nat')
+  );
 }
 
 function renderGroup(g: Group): string {
@@ -110,17 +141,21 @@ export function storyOf(node: string, steps: readonly TraceStep[], idle: string)
   };
   for (const s of steps) {
     if (isRuleStep(s)) {
-      if (!group || group.hook !== s.hook || group.table !== s.table) {
+      const table = s.family === undefined ? s.table : `${s.family} ${s.table}`;
+      // Two native base chains of one table at one hook are two walks.
+      const base = s.family !== undefined && group !== null && s.chain !== group.chain && !group.open.length;
+      if (!group || group.hook !== s.hook || group.table !== table || base) {
         endGroup();
-        group = { hook: s.hook, table: s.table, parts: [], joins: [], open: [], chain: s.chain };
+        group = { hook: s.hook, table, native: s.family !== undefined, parts: [], joins: [], open: [], chain: s.chain };
       }
-      addRule(group, s);
+      addRule(group, asStoryStep(s));
       continue;
     }
     if ('nat' in s) {
       const change = natChange(s.nat.kind, s.nat.before, s.nat.after);
       const g = group;
-      if (g && g.table === 'nat' && g.hook === s.nat.hook && g.parts.length) {
+      const natWalk = g !== null && (g.native ? NAT_TARGETS.has(g.parts[g.parts.length - 1]?.split(' ').pop() ?? '') : g.table === 'nat');
+      if (g && natWalk && g.hook === s.nat.hook && g.parts.length) {
         // The rule already names the kind (`DOCKER#1 DNAT`): say only what changed.
         const walk = renderGroup(g);
         segs.push(walk.endsWith(` ${s.nat.kind}`) ? `${walk}${change.slice(s.nat.kind.length)}` : `${walk} ${change}`);

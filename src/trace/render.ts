@@ -5,9 +5,13 @@ export function renderStep(s: TraceStep): string {
   if ('hook' in s) {
     const where = `${s.hook} ${s.table}/${s.chain}`;
     const pkt = `${s.packet.src} → ${s.packet.dst}${s.packet.flags ? ` [${s.packet.flags}]` : ''}`;
+    // A native step reads as `nft -a monitor trace` prints it, after the hook.
+    if (s.family !== undefined) {
+      const head = `${s.hook} ${s.family} ${s.table} ${s.chain}`;
+      if (s.policy) return `${head} policy ${s.verdict}   (${pkt})`;
+      return `${head} rule ${s.rule_text ?? ''} # handle ${s.handle} (verdict ${s.verdict})   (${pkt})`;
+    }
     if (s.policy) return `${where}: policy ${s.verdict}   (${pkt})`;
-    if (s.family !== undefined)
-      return `${s.hook} ${s.family} ${s.table} ${s.chain} handle ${s.handle}: ${s.verdict}   ${s.rule_text ?? ''}   (${pkt})`;
     return `${where} #${s.rule}: ${s.verdict}${s.target && s.target !== s.verdict ? ` (${s.target})` : ''}   ${s.rule_text ?? ''}   (${pkt})`;
   }
   if ('route' in s) {
