@@ -1,8 +1,9 @@
-/** Every case the suite runs: its own, the ones the scenario fuzzer found (found/*.json), then one per bundled scenario. */
+/** Every case the suite runs: its own (iptables, then native nftables), the ones the scenario fuzzer found (found/*.json), then one per bundled scenario. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Topology } from '../../src/topology/model.js';
 import { CASES } from './cases.js';
+import { NFT_CASES } from './cases-nft.js';
 import { caseTopology } from './compare.js';
 import { FOUND_DIR } from './fuzz-scenarios/shrink.js';
 import type { DiffCase } from './model.js';
@@ -18,5 +19,5 @@ export function foundCases(dir = FOUND_DIR): DiffCase[] {
 }
 
 export function allCases(): Array<{ c: DiffCase; topo: Topology }> {
-  return [...[...CASES, ...foundCases()].map((c) => ({ c, topo: caseTopology(c) })), ...scenarioCases()];
+  return [...[...CASES, ...NFT_CASES, ...foundCases()].map((c) => ({ c, topo: caseTopology(c) })), ...scenarioCases()];
 }

@@ -33,7 +33,8 @@ const list = (l: readonly string[] | undefined) => (l === undefined || l.length 
  */
 function comparableCounters(o: ProbeObservation, tcpConnected: boolean, packetsOnly: boolean): string[] {
   let lines = o.counters ?? [];
-  if (tcpConnected) lines = lines.filter((l) => l.split(' ')[1] === 'nat');
+  // Native rules only a connection's first packet walks are `nft-nat` (test/differential/nft-observe.ts).
+  if (tcpConnected) lines = lines.filter((l) => l.split(' ')[1] === 'nat' || l.split(' ')[1] === 'nft-nat');
   if (packetsOnly) lines = lines.map((l) => l.replace(/:\d+$/, ''));
   return lines;
 }
@@ -101,6 +102,8 @@ export function diffObservations(kernel: Observation, nflab: Observation): Diffe
     if (n !== undefined) diffStep(k, n, out);
   });
   diffConntrack(kernel.conntrack, nflab.conntrack, 'end at', out);
+  for (const node of Object.keys(kernel.nft ?? {}).sort())
+    diffListing(`end at ${node} (nft)`, kernel.nft![node], nflab.nft?.[node] ?? '', out);
   for (const node of Object.keys(kernel.rules).sort()) {
     const a = kernel.rules[node].split('\n');
     const b = (nflab.rules[node] ?? '').split('\n');
@@ -116,6 +119,16 @@ export function diffObservations(kernel: Observation, nflab: Observation): Diffe
     }
   }
   return out;
+}
+
+/** The first line where two listings differ. */
+function diffListing(where: string, kernel: string, nflab: string, out: Difference[]): void {
+  const a = kernel.split('\n');
+  const b = nflab.split('\n');
+  const i = a.findIndex((l, j) => l !== b[j]);
+  if (i < 0 && a.length === b.length) return;
+  const at = i >= 0 ? i : Math.min(a.length, b.length);
+  out.push({ where, aspect: 'rules', kernel: `line ${at + 1}: ${show(a[at])}`, nflab: `line ${at + 1}: ${show(b[at])}` });
 }
 
 /** One line per difference; known-differences.ts stores exactly these lines. */

@@ -9,6 +9,12 @@ import { TRACE_DSCP, TRACE_TOS } from '../../src/export/apps-py.js';
 import { parseProbe, type KernelLab, type ProbeAnswer } from '../kernel/harness.js';
 import { PROBE_TIMEOUT_MS } from './model.js';
 import { handlePositions, orderNodeTraces, parseNftTrace, type RawTraceEvent, type TraceStep } from '../kernel/trace-parse.js';
+import { baseChainHooks, isIptablesTable, parseMonitorLine, TRACE_TABLE } from './nft-observe.js';
+
+/** A native nft table's step: as nflab's trace has it (family, handle, rule text, nft's verdict word). */
+export type KernelTraceStep = TraceStep & { family?: string; handle?: number | null; rule_text?: string };
+
+type Event = RawTraceEvent & { family?: string };
 
 interface Monitor {
   node: string;
@@ -45,6 +51,8 @@ function runAsync(argv: string[]): Promise<{ code: number; stdout: string; stder
 export class TracedProber {
   private monitors: Monitor[] = [];
   private positions = new Map<string, Map<number, number>>();
+  /** Per node, `FAMILY TABLE CHAIN` → hook of every native base chain. */
+  private hooks = new Map<string, Map<string, string>>();
 
   private constructor(private readonly lab: KernelLab) {}
 
@@ -105,11 +113,12 @@ export class TracedProber {
   /** Rules changed: positions must be read again, and the monitors restarted. */
   async rulesChanged(): Promise<void> {
     this.positions.clear();
+    this.hooks.clear();
     this.stop();
     await this.startMonitors();
   }
 
-  async probe(p: KernelProbe): Promise<{ answer: ProbeAnswer; steps: TraceStep[] | null }> {
+  async probe(p: KernelProbe): Promise<{ answer: ProbeAnswer; steps: KernelTraceStep[] | null }> {
     const marks = this.monitors.map((m) => m.lines.length);
     const tos = p.trace ? TRACE_TOS : 0;
     const apps = `/run/nflab/${this.lab.prefix}/apps.py`;
@@ -136,18 +145,32 @@ export class TracedProber {
     if (!p.trace) return { answer, steps: null };
     // Let the monitors print what the last packets caused.
     await pause(60);
-    const events: RawTraceEvent[] = [];
+    const events: Event[] = [];
     this.monitors.forEach((m, i) => {
       for (const l of m.lines.slice(marks[i])) {
-        const e = parseNftTrace(l.text);
-        if (e !== null && e.table !== 'nflab_trace') events.push({ ...e, node: m.node, at: l.at });
+        const n = parseMonitorLine(l.text);
+        if (n === null || n.table === TRACE_TABLE) continue;
+        // Native tables keep nft's own words; the tables iptables-nft made are read as xtables-monitor would show them.
+        const e = isIptablesTable(n.family, n.table) ? parseNftTrace(l.text) : n;
+        if (e !== null) events.push({ ...e, node: m.node, at: l.at });
       }
     });
-    const steps = orderNodeTraces(events, p.from, this.lab.topo).map((e) => {
-      const s: TraceStep = { node: e.node, hook: e.hook, table: e.table, chain: e.chain, rule: null, verdict: e.verdict };
-      if (e.kind === 'policy') s.policy = true;
-      else s.rule = this.position(e.node, e.table, e.chain, e.handle ?? -1);
-      return s;
+    // orderNodeTraces knows iptables' built-in chains; a native chain's hook is its base chain's, per packet (trace id).
+    const hookNow = new Map<string, string>();
+    const steps = orderNodeTraces(events, p.from, this.lab.topo).map((e: Event & { hook: string }): KernelTraceStep => {
+      if (e.family === undefined) {
+        const s: KernelTraceStep = { node: e.node, hook: e.hook, table: e.table, chain: e.chain, rule: null, verdict: e.verdict };
+        if (e.kind === 'policy') s.policy = true;
+        else s.rule = this.position(e.node, e.table, e.chain, e.handle ?? -1);
+        return s;
+      }
+      const id = `${e.node}\0${e.id}`;
+      const base = this.hooksOf(e.node).get(`${e.family} ${e.table} ${e.chain}`);
+      if (base !== undefined) hookNow.set(id, base);
+      const hook = base ?? hookNow.get(id) ?? '?';
+      const s: KernelTraceStep = { node: e.node, hook, family: e.family, table: e.table, chain: e.chain, rule: null, verdict: e.verdict };
+      if (e.kind === 'policy') return { ...s, handle: null, policy: true };
+      return { ...s, handle: e.handle ?? null, rule_text: e.ruleText ?? '' };
     });
     return { answer, steps };
   }
@@ -163,6 +186,15 @@ export class TracedProber {
       if (m !== null && found.server === undefined) found = { server: n.name, serverSees: m[1].split(',')[0].trim() };
     }
     return found;
+  }
+
+  private hooksOf(node: string): Map<string, string> {
+    let m = this.hooks.get(node);
+    if (m === undefined) {
+      m = baseChainHooks(this.lab.exec(node, ['nft', 'list', 'chains']).stdout);
+      this.hooks.set(node, m);
+    }
+    return m;
   }
 
   /** nft reports rule handles; iptables counts positions. Each iptables rule is one nft rule, in order. */

@@ -106,6 +106,8 @@ export interface Observation {
   conntrack: Record<string, string[]>;
   /** `iptables-save` (no counters) per node, at the end of the case. */
   rules: Record<string, string>;
+  /** Cases with native nftables: `nft -a list ruleset` of the native tables per node, counters zeroed, at the end. */
+  nft?: Record<string, string>;
 }
 
 export interface Difference {

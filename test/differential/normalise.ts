@@ -5,6 +5,7 @@
  */
 import type { PlainTuple } from '../../src/netfilter/conntrack/format.js';
 import type { RuleTraceStep } from '../../src/trace/steps.js';
+import { traceRuleText } from './nft-observe.js';
 
 interface Counted {
   key: string;
@@ -119,7 +120,15 @@ export function normaliseConntrack(entries: readonly CtLike[], fixedPorts: Reado
 }
 
 /** What the comparison reads of a rule or policy step, from nflab's trace or the kernel's. */
-export type RuleStepLike = Pick<RuleTraceStep, 'node' | 'hook' | 'table' | 'chain' | 'rule' | 'verdict' | 'policy'>;
+export type RuleStepLike = Pick<RuleTraceStep, 'node' | 'hook' | 'table' | 'chain' | 'rule' | 'verdict' | 'policy'> &
+  Partial<Pick<RuleTraceStep, 'family' | 'handle' | 'rule_text'>>;
+
+/** A native step as `nft -a monitor trace` prints it, after the hook; rule counters left out (see traceRuleText). */
+function nativeStepLine(s: RuleStepLike): string {
+  const head = `${s.hook} ${s.family} ${s.table} ${s.chain}`;
+  if (s.policy) return `${head} policy ${s.verdict}`;
+  return `${head} rule ${traceRuleText(s.rule_text ?? '')} # handle ${s.handle} (verdict ${s.verdict})`;
+}
 
 /**
  * Rule steps per node, in order. The kernel's monitors see one namespace each,
@@ -129,7 +138,9 @@ export type RuleStepLike = Pick<RuleTraceStep, 'node' | 'hook' | 'table' | 'chai
 export function traceByNode(steps: readonly RuleStepLike[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const s of steps) {
-    (out[s.node] ??= []).push(`${s.hook} ${s.table}/${s.chain}#${s.policy ? 'policy' : (s.rule ?? '?')} ${s.verdict}`);
+    const line =
+      s.family !== undefined ? nativeStepLine(s) : `${s.hook} ${s.table}/${s.chain}#${s.policy ? 'policy' : (s.rule ?? '?')} ${s.verdict}`;
+    (out[s.node] ??= []).push(line);
   }
   return out;
 }

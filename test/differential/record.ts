@@ -78,7 +78,16 @@ export function formatRecord(r: KernelRecord): string {
     Object.entries(o.rules)
       .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`)
       .join(',\n'),
-    '}',
+    o.nft === undefined ? '}' : '},',
+    ...(o.nft === undefined
+      ? []
+      : [
+          '"nft": {',
+          Object.entries(o.nft)
+            .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+            .join(',\n'),
+          '}',
+        ]),
     '}',
     '}',
     '',

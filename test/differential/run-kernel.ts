@@ -21,9 +21,23 @@ import {
   type StepObservation,
 } from './model.js';
 import { normaliseConntrack, traceByNode, withoutCounters } from './normalise.js';
+import { caseUsesNft, nftCounterDeltas, nftRulesForCompare } from './nft-observe.js';
 
 function saves(lab: KernelLab): Map<string, string> {
   return new Map(lab.topo.nodes.map((n) => [n.name, lab.save(n.name, { counters: true })]));
+}
+
+/** Each node's `nft -a list ruleset` (empty when the case has no native nftables: nothing to read). */
+function nftSaves(lab: KernelLab, on: boolean): Map<string, string> {
+  return new Map(lab.topo.nodes.map((n) => [n.name, on ? lab.exec(n.name, ['nft', '-a', 'list', 'ruleset']).stdout : '']));
+}
+
+let labs = 0;
+
+/** `NFLAB_NS_PREFIX` names this run's namespaces (an engineer's own prefix on a shared machine); the harness's otherwise. */
+function labOptions(): { prefix?: string } {
+  const p = process.env.NFLAB_NS_PREFIX;
+  return p ? { prefix: `${p}${process.pid}x${++labs}` } : {};
 }
 
 const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -75,7 +89,8 @@ function conntrackNow(lab: KernelLab, c: DiffCase, fixed: ReadonlySet<number>): 
 }
 
 export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observation> {
-  const lab = KernelLab.up(topo);
+  const lab = KernelLab.up(topo, labOptions());
+  const nft = caseUsesNft(c, topo);
   let tracer: TracedProber | null = null;
   try {
     // nflab does not rate-limit ICMP errors; the kernel sends a few per destination and then one a second.
@@ -88,6 +103,7 @@ export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observ
     tracer = await TracedProber.start(lab);
     const steps: StepObservation[] = [];
     let before = saves(lab);
+    let nftBefore = nftSaves(lab, nft);
     const fixed = new Set<number>();
     for (const [i, s] of c.steps.entries() as IterableIterator<[number, CaseStep]>) {
       if (s.kind === 'wait') {
@@ -101,6 +117,7 @@ export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observ
         const r = lab.exec(s.on, split.words, { stdin: s.stdin });
         steps.push({ kind: 'exec', label: stepLabel(s, i), exit: r.code, stdout: r.stdout });
         before = saves(lab);
+        nftBefore = nftSaves(lab, nft);
         await tracer.rulesChanged();
         continue;
       }
@@ -120,12 +137,18 @@ export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observ
           ),
         );
         before = after;
+        const nftAfter = nftSaves(lab, nft);
+        for (const [node, text] of nftAfter)
+          (steps[steps.length - 1] as ProbeObservation).counters!.push(...nftCounterDeltas(node, nftBefore.get(node) ?? '', text));
+        nftBefore = nftAfter;
         if (c.conntrackEveryProbe) (steps[steps.length - 1] as ProbeObservation).conntrack = conntrackNow(lab, c, fixed);
       }
     }
     const rules: Record<string, string> = {};
     for (const n of topo.nodes) rules[n.name] = withoutCounters(lab.save(n.name));
-    return { steps, conntrack: conntrackNow(lab, c, fixed), rules };
+    if (!nft) return { steps, conntrack: conntrackNow(lab, c, fixed), rules };
+    const listed = Object.fromEntries([...nftSaves(lab, true)].map(([n, t]) => [n, nftRulesForCompare(t)]));
+    return { steps, conntrack: conntrackNow(lab, c, fixed), rules, nft: listed };
   } finally {
     tracer?.stop();
     lab.down();

@@ -19,11 +19,20 @@ import {
   type StepObservation,
 } from './model.js';
 import { normaliseConntrack, traceByNode, withoutCounters } from './normalise.js';
+import { printRuleset } from '../../src/nftables/print.js';
+import { caseUsesNft, nftCounterDeltas, nftRulesForCompare } from './nft-observe.js';
 
 const MAX_EVENTS = 5_000_000;
 
 function saves(lab: Lab): Map<string, string> {
   return new Map([...lab.nodes].map(([name, n]) => [name, n.views.save(true)]));
+}
+
+/** Each node's `nft -a list ruleset`, as the kernel side reads it. */
+function nftSaves(lab: Lab, on: boolean): Map<string, string> {
+  return new Map(
+    [...lab.nodes].map(([name, n]) => [name, on && n.nft ? printRuleset(n.nft.rs, { handles: true, nowMs: n.nft.nowMs() }) : '']),
+  );
 }
 
 function runProbe(lab: Lab, p: ProbeSpec): ProbeOutcome {
@@ -77,7 +86,9 @@ export function observeNflab(c: DiffCase, topo: Topology): Observation {
   if (c.synackRetries !== undefined)
     for (const n of lab.nodes.values()) n.sysctl.set('net.ipv4.tcp_synack_retries', String(c.synackRetries));
   const steps: StepObservation[] = [];
+  const nft = caseUsesNft(c, topo);
   let before = saves(lab);
+  let nftBefore = nftSaves(lab, nft);
   const fixed = new Set<number>();
   c.steps.forEach((s: CaseStep, i) => {
     if (s.kind === 'wait') {
@@ -89,6 +100,7 @@ export function observeNflab(c: DiffCase, topo: Topology): Observation {
       const r = lab.exec(s.on, s.cmd, s.stdin ?? null);
       steps.push({ kind: 'exec', label: stepLabel(s, i), exit: r.exitCode, stdout: r.stdout });
       before = saves(lab);
+      nftBefore = nftSaves(lab, nft);
       return;
     }
     if (s.sport) fixed.add(s.sport);
@@ -108,10 +120,16 @@ export function observeNflab(c: DiffCase, topo: Topology): Observation {
         ),
       );
       before = after;
+      const nftAfter = nftSaves(lab, nft);
+      for (const [node, text] of nftAfter)
+        (steps[steps.length - 1] as ProbeObservation).counters!.push(...nftCounterDeltas(node, nftBefore.get(node) ?? '', text));
+      nftBefore = nftAfter;
       if (c.conntrackEveryProbe) (steps[steps.length - 1] as ProbeObservation).conntrack = conntrackNow(lab, c, fixed);
     }
   });
   const rules: Record<string, string> = {};
   for (const [name, n] of lab.nodes) rules[name] = withoutCounters(n.views.save(false));
-  return { steps, conntrack: conntrackNow(lab, c, fixed), rules };
+  if (!nft) return { steps, conntrack: conntrackNow(lab, c, fixed), rules };
+  const listed = Object.fromEntries([...nftSaves(lab, true)].map(([n, t]) => [n, nftRulesForCompare(t)]));
+  return { steps, conntrack: conntrackNow(lab, c, fixed), rules, nft: listed };
 }
