@@ -19,6 +19,7 @@ import { loadTopologyFile } from '../topology/load.js';
 import type { NodeSpec, Topology } from '../topology/model.js';
 import { loadScenarioFile } from './load.js';
 import type { RuleRef, Scenario } from './model.js';
+import { findNftRule, nftCounter, nftRefText } from './nft-ref.js';
 
 /** Enough for any real mistake; a file of nothing but bad lines is not worth restoring thousands of times. */
 const MAX_RULE_ERRORS = 100;
@@ -126,7 +127,11 @@ function checkSteps(sc: Scenario): Diagnostic[] {
   const ref = (r: RuleRef, pos: SourcePos, key: string) => {
     const node = lab.node(r.node);
     if (!node) return;
-    const c = node.views.counter(r.table, r.chain, r.rule);
+    const c = r.nft
+      ? key === 'counters'
+        ? nftCounter(lab, r.node, r.table, r.chain, r.nft)
+        : findNftRule(lab, r.node, r.table, r.chain, r.nft)
+      : node.views.counter(r.table, r.chain, r.rule);
     if ('error' in c) out.push({ ...pos, message: `${key} "${r.text}": ${c.error} at this step` });
   };
   for (const step of sc.steps) {
@@ -147,7 +152,10 @@ function checkSteps(sc: Scenario): Diagnostic[] {
       for (const r of step.expect?.passes ?? []) ref(r, step.pos, 'passes');
       for (const r of step.expect?.not_passes ?? []) ref(r, step.pos, 'not_passes');
     } else if (step.kind === 'expect') {
-      for (const c of step.counters) ref({ ...c, text: `${c.node} ${c.table}/${c.chain}${c.rule ? `#${c.rule}` : ''}` }, c.pos, 'counters');
+      for (const c of step.counters) {
+        const text = c.nft ? nftRefText(c.node, c.table, c.chain, c.nft) : `${c.node} ${c.table}/${c.chain}${c.rule ? `#${c.rule}` : ''}`;
+        ref({ ...c, text }, c.pos, 'counters');
+      }
     }
   }
   return out;

@@ -22,6 +22,7 @@ import type {
   Step,
   WaitStep,
 } from './model.js';
+import { NFT_FAMILIES, nftRefText, type NftSelector } from './nft-ref.js';
 import {
   type Entries,
   mapEntries,
@@ -45,7 +46,8 @@ const RESULTS: Record<string, readonly string[]> = {
   ping: ['reply', 'timeout', 'unreachable', 'no-route'],
 };
 const OUTCOMES = ['delivered', 'dropped', 'rejected', 'no-route', 'ttl-exceeded'];
-const COUNTER_KEYS = ['node', 'table', 'chain', 'rule', 'packets', 'bytes'];
+const COUNTER_KEYS = ['node', 'family', 'table', 'chain', 'rule', 'handle', 'comment', 'packets', 'bytes'];
+const REF_KEYS = ['node', 'family', 'table', 'chain', 'rule', 'handle', 'comment'];
 const CT_KEYS = [
   'node',
   'count',
@@ -230,26 +232,83 @@ function readUid(src: YamlSource, node: YamlNode | null, topo: Topology | null, 
   return null;
 }
 
-/** `NODE TABLE/CHAIN#N`, `NODE TABLE/CHAIN` (the policy), or a mapping with node/table/chain/rule. */
+const NFT_REF = new RegExp(`^(\\S+)\\s+(${NFT_FAMILIES.join('|')})\\s+([^/\\s]+)/(\\S+?)(?:\\s+handle\\s+(\\d+))?$`);
+
+/**
+ * `NODE TABLE/CHAIN#N`, `NODE TABLE/CHAIN` (the policy), `NODE FAMILY TABLE/CHAIN handle N` (a native
+ * rule; without `handle N`, its base chain's policy), or a mapping with node/table/chain/rule (or
+ * node/family/table/chain/handle|comment).
+ */
 function readRuleRef(src: YamlSource, node: YamlNode, topo: Topology | null): RuleRef | null {
   const v = scalarValue(node);
   if (typeof v === 'string') {
+    const n = NFT_REF.exec(v.trim());
+    if (n) {
+      if (!checkNode(src, node, n[1], topo)) return null;
+      const nft = { family: n[2], handle: n[5] ? Number(n[5]) : null, comment: null };
+      return { node: n[1], table: n[3], chain: n[4], rule: null, nft, text: v.trim() };
+    }
     const m = /^(\S+)\s+(raw|mangle|nat|filter|security)\/([^#\s]+)(?:#(\d+))?$/.exec(v.trim());
     if (!m) {
-      src.error(node, `a rule reference looks like "NODE TABLE/CHAIN#N" (e.g. "docker-host nat/DOCKER#2"), not "${v}"`);
+      src.error(
+        node,
+        `a rule reference looks like "NODE TABLE/CHAIN#N" (e.g. "docker-host nat/DOCKER#2") or "NODE FAMILY TABLE/CHAIN handle N" (e.g. "fw inet host/input handle 3"), not "${v}"`,
+      );
       return null;
     }
     if (!checkNode(src, node, m[1], topo)) return null;
     return { node: m[1], table: m[2], chain: m[3], rule: m[4] ? Number(m[4]) : null, text: v.trim() };
   }
-  const e = mapEntries(src, node, 'a rule reference', ['node', 'table', 'chain', 'rule']);
+  const e = mapEntries(src, node, 'a rule reference', REF_KEYS);
   if (!e) return null;
   const n = checkNode(src, node, readString(src, e.get('node')?.value ?? node, '`node`'), topo);
   const table = readString(src, e.get('table')?.value ?? node, '`table`');
   const chain = readString(src, e.get('chain')?.value ?? node, '`chain`');
+  const nft = readNftSelector(src, e, node, false);
+  if (nft === undefined) return null;
   const rule = e.has('rule') ? readInt(src, e.get('rule')!.value, '`rule`', 1) : null;
   if (!n || !table || !chain) return null;
+  if (nft) return { node: n, table, chain, rule: null, nft, text: nftRefText(n, table, chain, nft) };
   return { node: n, table, chain, rule, text: `${n} ${table}/${chain}${rule ? `#${rule}` : ''}` };
+}
+
+/**
+ * `family` with `handle` or `comment`: a native nft rule. Null: an iptables rule; undefined: an
+ * error was reported. `needRule`: a counter must name a rule (native chains keep no policy counter).
+ */
+function readNftSelector(src: YamlSource, e: Entries, node: YamlNode, needRule: boolean): NftSelector | null | undefined {
+  const fam = e.get('family');
+  const h = e.get('handle');
+  const c = e.get('comment');
+  if (!fam) {
+    if (h || c) {
+      src.error((h ?? c)!.key, '`handle` and `comment` name a native nft rule: add its `family` (ip, inet, ...)');
+      return undefined;
+    }
+    return null;
+  }
+  const family = String(scalarValue(fam.value));
+  if (!NFT_FAMILIES.includes(family)) {
+    src.error(fam.value, `\`family\` is one of: ${NFT_FAMILIES.join(', ')}`);
+    return undefined;
+  }
+  if (e.has('rule')) {
+    src.error(e.get('rule')!.key, 'a native nft rule is named by `handle` (as `nft -a list` shows it) or `comment`, not by `rule`');
+    return undefined;
+  }
+  if (h && c) {
+    src.error(c.key, 'name the native rule by `handle` or by `comment`, not both');
+    return undefined;
+  }
+  if (needRule && !h && !c) {
+    src.error(node, 'a native nft counter needs the rule: `handle` (as `nft -a list` shows it) or `comment`');
+    return undefined;
+  }
+  const handle = h ? readInt(src, h.value, '`handle`', 1) : null;
+  if (h && handle === null) return undefined;
+  const comment = c ? readString(src, c.value, '`comment`') : null;
+  if (c && comment === null) return undefined;
+  return { family, handle, comment };
 }
 
 function readProbeExpect(src: YamlSource, kind: 'connect' | 'send' | 'ping', node: YamlNode, topo: Topology | null): ProbeExpect | null {
@@ -389,8 +448,11 @@ function readCounter(src: YamlSource, node: YamlNode, topo: Topology | null): Co
   const n = checkNode(src, e.get('node')?.value ?? node, need(src, e, node, 'node', 'a `counters` item'), topo);
   const table = need(src, e, node, 'table', 'a `counters` item');
   const chain = need(src, e, node, 'chain', 'a `counters` item');
-  const rule = e.has('rule') ? readInt(src, e.get('rule')!.value, '`rule`', 1) : null;
+  const nft = readNftSelector(src, e, node, true);
+  if (nft === undefined) return null;
+  const rule = e.has('rule') && !nft ? readInt(src, e.get('rule')!.value, '`rule`', 1) : null;
   const c: CounterExpect = { node: n ?? '', table: table ?? '', chain: chain ?? '', rule, pos: src.pos(node) };
+  if (nft) c.nft = nft;
   if (e.has('packets')) c.packets = readInt(src, e.get('packets')!.value, '`packets`') ?? undefined;
   if (e.has('bytes')) c.bytes = readInt(src, e.get('bytes')!.value, '`bytes`') ?? undefined;
   return n && table && chain ? c : null;

@@ -2,6 +2,7 @@ import type { SourcePos } from '../core/diagnostic.js';
 import type { Micros } from '../core/time.js';
 import type { Ipv4 } from '../packet/ipv4.js';
 import type { Topology } from '../topology/model.js';
+import type { NftSelector } from './nft-ref.js';
 
 export interface Scenario {
   file: string;
@@ -19,6 +20,8 @@ export interface RuleRef {
   chain: string;
   rule: number | null;
   text: string;
+  /** A native nft rule (`family` given): `rule` is then null and the rule is named by handle or comment. */
+  nft?: NftSelector;
 }
 
 export interface ProbeExpect {
@@ -39,6 +42,8 @@ export interface CounterExpect {
   chain: string;
   /** 1-based rule; null: the chain's policy counter. */
   rule: number | null;
+  /** A native nft rule's `counter` (`family` given), named by handle or comment. */
+  nft?: NftSelector;
   packets?: number;
   bytes?: number;
   pos: SourcePos;

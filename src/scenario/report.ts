@@ -29,7 +29,18 @@ export interface StepReport {
   cmd?: string[];
   output?: ExecOutput[];
   background?: boolean;
-  counters?: Array<{ node: string; table: string; chain: string; rule: number | null; packets: number; bytes: number }>;
+  /** A native nft rule's counter carries `family` and `handle` (and `comment` when the scenario named it so); `rule` is null. */
+  counters?: Array<{
+    node: string;
+    family?: string;
+    table: string;
+    chain: string;
+    rule: number | null;
+    handle?: number;
+    comment?: string;
+    packets: number;
+    bytes: number;
+  }>;
   conntrack?: Record<string, CtJson[]>;
   saves?: Record<string, string>;
   failures: Failure[];

@@ -12,6 +12,7 @@ import type { RuleUpdate } from '../trace/events.js';
 import { humanDuration } from '../core/time.js';
 import type { CtJson } from '../node/ports.js';
 import { explainMiss } from './why-not.js';
+import { findNftRule, nftCounter, nftRefText } from './nft-ref.js';
 
 /** Upper bound on events one step may run: a broadcast storm must not hang a CI job. */
 const MAX_EVENTS_PER_STEP = 5_000_000;
@@ -181,11 +182,11 @@ function runProbe(lab: Lab, step: ProbeStep, index: number): StepReport {
     f.push({ expected: `outcome ${x.outcome}`, seen: `outcome ${first.trace?.outcome ?? 'unknown'}`, ...whyNot(lab, first.trace) });
   }
   for (const ref of x.passes) {
-    if (!tracePasses(first.trace, ref))
+    if (!tracePasses(lab, first.trace, ref))
       f.push({ expected: `the first packet passes ${ref.text}`, seen: 'it did not', ...explainRef(lab, first.trace, ref) });
   }
   for (const ref of x.not_passes) {
-    if (tracePasses(first.trace, ref)) f.push({ expected: `the first packet does not pass ${ref.text}`, seen: 'it did' });
+    if (tracePasses(lab, first.trace, ref)) f.push({ expected: `the first packet does not pass ${ref.text}`, seen: 'it did' });
   }
   if (x.distribution) {
     const n = outs.length;
@@ -212,11 +213,27 @@ function runProbe(lab: Lab, step: ProbeStep, index: number): StepReport {
 
 const pct = (x: number): string => `${Math.round(x * 1000) / 10}%`;
 
-function tracePasses(t: PacketTrace | null, ref: RuleRef): boolean {
+function tracePasses(lab: Lab, t: PacketTrace | null, ref: RuleRef): boolean {
   if (!t) return false;
+  const nft = ref.nft;
+  if (nft) {
+    // A rule named by comment is looked up now; its handle is what the trace carries.
+    const found = nft.comment !== null ? findNftRule(lab, ref.node, ref.table, ref.chain, nft) : null;
+    const handle = found === null ? nft.handle : 'error' in found ? -1 : (found.rule?.handle ?? -1);
+    return t.steps.some(
+      (s) =>
+        isRuleStep(s) &&
+        s.node === ref.node &&
+        s.family === nft.family &&
+        s.table === ref.table &&
+        s.chain === ref.chain &&
+        (handle === null ? s.policy === true : s.handle === handle),
+    );
+  }
   return t.steps.some(
     (s) =>
       isRuleStep(s) &&
+      s.family === undefined &&
       s.node === ref.node &&
       s.table === ref.table &&
       s.chain === ref.chain &&
@@ -321,14 +338,26 @@ function runExpect(lab: Lab, step: ExpectStep, index: number): StepReport {
   const failures: Failure[] = [];
   const counters: NonNullable<StepReport['counters']> = [];
   for (const c of step.counters) {
-    const node = lab.node(c.node)!;
-    const got = node.views.counter(c.table, c.chain, c.rule);
-    const what = `${c.node} ${c.table}/${c.chain}${c.rule === null ? ' policy' : `#${c.rule}`}`;
+    let got: { packets: number; bytes: number } | { error: string };
+    let what: string;
+    if (c.nft) {
+      const n = nftCounter(lab, c.node, c.table, c.chain, c.nft);
+      what = nftRefText(c.node, c.table, c.chain, c.nft);
+      got = n;
+      if (!('error' in n)) {
+        const named = c.nft.comment !== null ? { comment: c.nft.comment } : {};
+        const { packets, bytes, handle } = n;
+        counters.push({ node: c.node, family: c.nft.family, table: c.table, chain: c.chain, rule: null, handle, ...named, packets, bytes });
+      }
+    } else {
+      got = lab.node(c.node)!.views.counter(c.table, c.chain, c.rule);
+      what = `${c.node} ${c.table}/${c.chain}${c.rule === null ? ' policy' : `#${c.rule}`}`;
+      if (!('error' in got)) counters.push({ node: c.node, table: c.table, chain: c.chain, rule: c.rule, ...got });
+    }
     if ('error' in got) {
       failures.push({ expected: `counters of ${what}`, seen: got.error });
       continue;
     }
-    counters.push({ node: c.node, table: c.table, chain: c.chain, rule: c.rule, ...got });
     if (c.packets !== undefined && got.packets !== c.packets)
       failures.push({ expected: `${what}: ${c.packets} packets`, seen: `${got.packets} packets` });
     if (c.bytes !== undefined && got.bytes !== c.bytes)
