@@ -115,6 +115,14 @@ function runNftChain(node: Node, env: NodeNfEnv, hook: Hook, chain: CompiledBase
   const trace = skb.trace;
   if (trace) {
     const packet = summarizePacket(skb.pkt, skb.mark);
+    // The packet as it entered the chain, for "why not" (src/scenario/why-not.ts).
+    node.lab.tracer.snapshot(trace, {
+      node: node.name,
+      hook,
+      table: chain.table,
+      nft: { family: chain.family, chain: chain.chain },
+      skb: { ...skb, pkt: clonePacket(skb.pkt), trace: null },
+    });
     onStep = (s) =>
       node.record(trace, {
         node: node.name,

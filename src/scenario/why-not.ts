@@ -13,6 +13,10 @@ import type { Rule } from '../netfilter/rule.js';
 import type { NfEnv, Skb, TableName } from '../netfilter/types.js';
 import { isRuleStep, type PacketTrace, type RuleTraceStep } from '../trace/steps.js';
 import type { RuleRef } from './model.js';
+import { dropsPacket, failingExpressions } from '../nftables/why-not.js';
+import { printRule } from '../nftables/print.js';
+import type { Rule as NftRule, Table as NftTable } from '../nftables/ast.js';
+import { findNftRule } from './nft-ref.js';
 
 const STATEFUL = new Set(['statistic', 'limit', 'hashlimit', 'recent', 'connlimit', 'nfacct', 'quota']);
 
@@ -89,8 +93,78 @@ function quietEnv(lab: Lab, node: string, snap: TableSnapshot): NfEnv {
   const env = Object.create(real) as NfEnv & { hook: string; table: string; rng: Rng };
   Object.defineProperty(env, 'rng', { value: new Rng(0) });
   Object.defineProperty(env, 'hook', { value: snap.hook });
-  Object.defineProperty(env, 'table', { value: snap.table });
+  Object.defineProperty(env, 'table', { value: snap.nft ? 'filter' : snap.table });
   return env;
+}
+
+/** A native step's verdict names the chain it jumps or goes to: `jump services`. */
+const nftTarget = (verdict: string): string | null => /^(?:jump|goto) (.+)$/.exec(verdict)?.[1] ?? null;
+
+const nftSnaps = (snaps: readonly TableSnapshot[], node: string, family: string, table: string) =>
+  snaps.filter((s) => s.node === node && s.nft?.family === family && s.table === table);
+
+/** Native chains of one table the packet walked at one hook: where it was, and where its rules sent it. */
+function nftWalked(steps: readonly RuleTraceStep[], node: string, hook: string, family: string, table: string): Set<string> {
+  const out = new Set<string>();
+  for (const s of steps)
+    if (s.node === node && s.hook === hook && s.family === family && s.table === table) {
+      out.add(s.chain);
+      const t = nftTarget(s.verdict);
+      if (t !== null) out.add(t);
+    }
+  return out;
+}
+
+function explainNftRule(lab: Lab, snap: TableSnapshot, table: NftTable, chain: string, rule: NftRule): { failing: string[]; text: string } {
+  const skb = snap.skb as Skb;
+  const failing = failingExpressions(table, rule, skb, quietEnv(lab, snap.node, snap));
+  const where = `${snap.node} ${table.family} ${table.name}/${chain} handle ${rule.handle} \`${printRule(rule, table.family)}\``;
+  if (!failing.length)
+    return {
+      failing,
+      text: `${where} matches the packet as it entered ${snap.hook} ${table.family} ${table.name} ${snap.nft?.chain}, but an earlier rule decided first`,
+    };
+  return { failing, text: `${where} did not match: ${failing.join('; ')}` };
+}
+
+/** Why the first packet did not pass a native rule (or fall to a native base chain's policy). */
+function explainNftRef(lab: Lab, trace: PacketTrace, ref: RuleRef & { nft: NonNullable<RuleRef['nft']> }): string {
+  const { family } = ref.nft;
+  const snaps = nftSnaps(lab.tracer.snapshotsOf(trace), ref.node, family, ref.table);
+  if (!snaps.length) return `why not: the packet never entered the nftables table ${family} ${ref.table} on ${ref.node}${lastPlace(trace)}`;
+  const found = findNftRule(lab, ref.node, ref.table, ref.chain, ref.nft);
+  if ('error' in found) return `why not: ${found.error}`;
+  if (found.rule === null) return `why not: the packet did not fall through to the policy of ${family} ${ref.table}/${ref.chain}`;
+  const steps = trace.steps.filter(isRuleStep);
+  // The entry into the base chain whose walk reached the chain, else the last entry into the table.
+  const reached = [...snaps].reverse().find((s) => nftWalked(steps, s.node, s.hook, family, ref.table).has(ref.chain));
+  const snap = reached ?? snaps[snaps.length - 1];
+  const prefix = reached ? '' : `the packet never walked ${family} ${ref.table}/${ref.chain} (no rule jumped there); had it, `;
+  return `why not: ${prefix}${explainNftRule(lab, snap, found.table, ref.chain, found.rule).text}`;
+}
+
+/** Native rules of the walked chains that would have let the packet on, each with what failed. */
+function nftCandidates(
+  lab: Lab,
+  trace: PacketTrace,
+  steps: readonly RuleTraceStep[],
+  at: { node: string; hook: string; family: string; table: string },
+): Array<{ failing: number; index: number; text: string }> {
+  const table = lab.node(at.node)?.nft?.rs.tables.find((t) => t.family === at.family && t.name === at.table);
+  const snaps = nftSnaps(lab.tracer.snapshotsOf(trace), at.node, at.family, at.table).filter((s) => s.hook === at.hook);
+  if (!table || !snaps.length) return [];
+  const out: Array<{ failing: number; index: number; text: string }> = [];
+  for (const name of nftWalked(steps, at.node, at.hook, at.family, at.table)) {
+    const chain = table.chainByName.get(name);
+    if (!chain) continue;
+    const snap = snaps.findLast((s) => s.nft?.chain === name) ?? snaps[snaps.length - 1];
+    chain.rules.forEach((rule, i) => {
+      if (dropsPacket(rule)) return;
+      const e = explainNftRule(lab, snap, table, name, rule);
+      if (e.failing.length) out.push({ failing: e.failing.length, index: i + 1, text: e.text });
+    });
+  }
+  return out;
 }
 
 interface Candidate {
@@ -118,7 +192,8 @@ function explainRule(lab: Lab, snap: TableSnapshot, chain: string, index: number
  * it did): up to three rules nearest to matching, each with what failed.
  */
 export function explainMiss(lab: Lab, trace: PacketTrace, ref: RuleRef | null): string | null {
-  const snaps = lab.tracer.snapshotsOf(trace);
+  const snaps = lab.tracer.snapshotsOf(trace).filter((s) => !s.nft);
+  if (ref?.nft) return explainNftRef(lab, trace, { ...ref, nft: ref.nft });
   if (ref) {
     const snap = [...snaps].reverse().find((s) => s.node === ref.node && s.table === ref.table);
     if (!snap) return `why not: the packet never entered the ${ref.table} table on ${ref.node}${lastPlace(trace)}`;
@@ -133,6 +208,7 @@ export function explainMiss(lab: Lab, trace: PacketTrace, ref: RuleRef | null): 
     const visited = trace.steps.some(
       (s) =>
         isRuleStep(s) &&
+        s.family === undefined &&
         s.node === ref.node &&
         s.table === ref.table &&
         (s.chain === ref.chain || s.verdict === `JUMP:${ref.chain}` || s.verdict === `GOTO:${ref.chain}`),
@@ -144,18 +220,27 @@ export function explainMiss(lab: Lab, trace: PacketTrace, ref: RuleRef | null): 
   if (arp) return arp;
   // Where was the packet decided? The last rule or policy step that dropped it; failing that, the last node whose rules it met.
   const ruleSteps = trace.steps.filter(isRuleStep);
-  const decisive = [...ruleSteps].reverse().find((s) => s.verdict === 'DROP' || s.target === 'REJECT');
+  const decisive = [...ruleSteps]
+    .reverse()
+    .find((s) => s.verdict === 'DROP' || s.target === 'REJECT' || (s.family !== undefined && s.verdict === 'drop'));
   const focus = decisive ?? ruleSteps[ruleSteps.length - 1];
   if (!focus) return `why not: the packet ended ${trace.outcome}${lastPlace(trace)}; it met no rule on the way`;
-  const tables = decisive ? [{ hook: decisive.hook, table: decisive.table }] : uniqueTables(ruleSteps.filter((s) => s.node === focus.node));
+  const tables = decisive
+    ? [{ hook: decisive.hook, table: decisive.table, family: decisive.family }]
+    : uniqueTables(ruleSteps.filter((s) => s.node === focus.node));
   const candidates: Array<Candidate & { snap: TableSnapshot }> = [];
-  for (const { hook, table: tableName } of tables) {
+  const native: Array<{ failing: number; index: number; text: string }> = [];
+  for (const { hook, table: tableName, family } of tables) {
+    if (family !== undefined) {
+      native.push(...nftCandidates(lab, trace, ruleSteps, { node: focus.node, hook, family, table: tableName }));
+      continue;
+    }
     const snap = [...snaps].reverse().find((s) => s.node === focus.node && s.table === tableName && s.hook === hook);
     const table = lab.modulesOf(focus.node)!.ruleset.table(tableName as TableName);
     if (!snap || !table) continue;
     const walked = new Set(
       ruleSteps
-        .filter((s) => s.node === focus.node && s.table === tableName && s.hook === hook)
+        .filter((s) => s.family === undefined && s.node === focus.node && s.table === tableName && s.hook === hook)
         .flatMap((s) => [s.chain, s.verdict.replace(/^(JUMP|GOTO):/, '')]),
     );
     const env = quietEnv(lab, snap.node, snap);
@@ -169,14 +254,15 @@ export function explainMiss(lab: Lab, trace: PacketTrace, ref: RuleRef | null): 
       });
     }
   }
-  candidates.sort((a, b) => a.failing.length - b.failing.length || a.index - b.index);
+  const nearest = [
+    ...candidates.map((c) => ({ failing: c.failing.length, index: c.index, text: explainRule(lab, c.snap, c.chain, c.index, c.rule) })),
+    ...native,
+  ];
+  nearest.sort((a, b) => a.failing - b.failing || a.index - b.index);
   const lines = decisive
-    ? [
-        `why not: ${decisive.node} decided the packet at ${decisive.hook} by ${decisive.policy ? `the policy of ${decisive.table}/${decisive.chain} (${decisive.verdict})` : `${decisive.table}/${decisive.chain}#${decisive.rule} (${decisive.target ?? decisive.verdict})`}`,
-      ]
+    ? [`why not: ${decisive.node} decided the packet at ${decisive.hook} by ${decidedBy(decisive)}`]
     : [`why not: the packet ended ${trace.outcome}${lastPlace(trace)}; the rules on ${focus.node} nearest to changing its way:`];
-  for (const c of candidates.slice(0, 3))
-    lines.push(`  nearest: ${explainRule(lab, c.snap, c.chain, c.index, c.rule).replace(/^\S+ /, '')}`);
+  for (const c of nearest.slice(0, 3)) lines.push(`  nearest: ${c.text.replace(/^\S+ /, '')}`);
   return lines.join('\n');
 }
 
@@ -208,9 +294,19 @@ function unansweredArp(lab: Lab, trace: PacketTrace): string | null {
   return `why not: no ARP reply from ${hop}: ${step.node} routed the packet${after} out of ${step.route.dev}${step.route.via ? ` via ${hop}` : ''} and asked who has ${hop}; nobody answered (${who}). No rule dropped it.`;
 }
 
-function uniqueTables(steps: readonly RuleTraceStep[]): Array<{ hook: string; table: string }> {
-  const seen = new Map<string, { hook: string; table: string }>();
-  for (const s of steps) seen.set(`${s.hook}/${s.table}`, { hook: s.hook, table: s.table });
+function decidedBy(s: RuleTraceStep): string {
+  if (s.family !== undefined) {
+    const where = `${s.family} ${s.table}/${s.chain}`;
+    return s.policy
+      ? `the policy of ${where} (${s.verdict})`
+      : `${where} handle ${s.handle} (${/\breject\b/.test(s.rule_text ?? '') ? 'reject' : s.verdict})`;
+  }
+  return s.policy ? `the policy of ${s.table}/${s.chain} (${s.verdict})` : `${s.table}/${s.chain}#${s.rule} (${s.target ?? s.verdict})`;
+}
+
+function uniqueTables(steps: readonly RuleTraceStep[]): Array<{ hook: string; table: string; family?: string }> {
+  const seen = new Map<string, { hook: string; table: string; family?: string }>();
+  for (const s of steps) seen.set(`${s.hook}/${s.family ?? ''}/${s.table}`, { hook: s.hook, table: s.table, family: s.family });
   return [...seen.values()];
 }
 

@@ -13,6 +13,8 @@ export interface TableSnapshot {
   node: string;
   hook: string;
   table: string;
+  /** A native nft base chain's entry: its family and chain (`table` is the nft table's name). */
+  nft?: { family: string; chain: string };
   skb: unknown;
 }
 
