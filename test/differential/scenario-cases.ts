@@ -85,8 +85,10 @@ export function scenarioCases(dir = SCENARIO_DIR): Array<{ c: DiffCase; topo: To
     if (sc.topology.ruleUpdates?.timing === 'modelled') continue;
     // Native nftables chains are invisible to xtables-monitor, which this suite traces with;
     // their labs are compared with `nft monitor trace` in test/nft-kernel/ instead.
-    if (sc.topology.nodes.some((n) => n.nftables)) continue;
-    const random = sc.topology.nodes.some((n) => /--mode random|--probability/.test(n.iptables?.text ?? ''));
+    // Native nftables labs are traced with `nft monitor trace` too (test/differential/nft-observe.ts).
+    const random = sc.topology.nodes.some(
+      (n) => /--mode random|--probability/.test(n.iptables?.text ?? '') || /numgen random mod (?!1\b)\d+/.test(n.nftables?.text ?? ''),
+    );
     const c: DiffCase = {
       name: `scenario ${f}`,
       covers: ['bundled scenario'],
