@@ -28,7 +28,9 @@ export function renderStep(s: TraceStep): string {
   if ('conntrack' in s)
     return `conntrack: ${s.conntrack.state}${s.conntrack.dir ? ` (${s.conntrack.dir})` : ''}${s.conntrack.orig ? ` ${s.conntrack.orig} / reply ${s.conntrack.reply}` : ''}`;
   if ('bridge' in s) return `bridge ${s.bridge.bridge}: ${s.bridge.in} → ${s.bridge.out.join(', ') || '(nowhere)'}`;
-  return `drop: ${s.drop.reason}${s.drop.hook ? ` at ${s.drop.hook}${s.drop.table ? ` ${s.drop.table}` : ''}` : ''}`;
+  // A native chain's drop names its chain (its table alone could be any of several at the hook).
+  const chain = s.drop.table && s.drop.chain ? `/${s.drop.chain}` : '';
+  return `drop: ${s.drop.reason}${s.drop.hook ? ` at ${s.drop.hook}${s.drop.table ? ` ${s.drop.table}${chain}` : ''}` : ''}`;
 }
 
 export function renderTraceText(steps: TraceStep[], outcome: string): string {

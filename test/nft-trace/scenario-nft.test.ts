@@ -128,6 +128,22 @@ describe('passes and not_passes name native rules', () => {
     expect(r.code).toBe(0);
   });
 
+  it('nflab check looks native references up in the rules of their moment', () => {
+    const f = scenario(
+      'checkrefs',
+      `  - exec: { on: fw, cmd: "nft delete rule inet host input handle 4" }
+  - connect: { from: client, to: 198.51.100.1:80 }
+    expect: { passes: [ "fw inet host/input handle 4", "fw inet nohost/input handle 3" ] }
+`,
+    );
+    const r = nflab('check', f);
+    expect(r.code).toBe(1);
+    expect(r.stderr + r.stdout).toContain(
+      'passes "fw inet host/input handle 4": inet host/input on fw has no rule with handle 4 at this step',
+    );
+    expect(r.stderr + r.stdout).toContain('passes "fw inet nohost/input handle 3": fw has no nftables table inet nohost at this step');
+  });
+
   it('a native rule the packet did not pass fails, and says why not', () => {
     const f = scenario(
       'notpassed',
