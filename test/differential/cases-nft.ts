@@ -323,6 +323,63 @@ export const NFT_CASES: DiffCase[] = [
     ],
   },
   {
+    name: 'nft numgen inc keeps counting across a rule change',
+    covers: ['nft numgen inc', 'nft add element'],
+    needs: ['nft'],
+    conntrackEveryProbe: true,
+    topology: routed('nft-numgen-inc', {
+      router: {
+        routes: ['172.30.0.0/16 via 10.0.2.2'],
+        yaml: nft(`
+table ip lb {
+  set seen { type ipv4_addr; }
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    ip daddr 172.30.0.12 tcp dport 80 numgen inc mod 2 vmap { 0 : goto ep1, 1 : goto ep2 }
+  }
+  chain ep1 {
+    meta l4proto tcp counter dnat to 10.0.2.2:8080
+  }
+  chain ep2 {
+    meta l4proto tcp counter dnat to 10.0.2.3:80
+  }
+}`),
+      },
+      server: { moreAddrs: ['10.0.2.3/24'] },
+    }),
+    steps: [
+      { kind: 'connect', from: 'client', to: '172.30.0.12:80' },
+      { kind: 'exec', on: 'router', cmd: 'nft add element ip lb seen { 10.9.9.9 }' },
+      { kind: 'connect', from: 'client', to: '172.30.0.12:80' },
+      { kind: 'connect', from: 'client', to: '172.30.0.12:80' },
+    ],
+  },
+  {
+    name: 'nft refuses a batch as nft does',
+    covers: ['nft -f refusal', 'nft unknown table', 'nft jump to a missing chain'],
+    needs: ['nft'],
+    topology: pair('nft-refusals'),
+    steps: [
+      {
+        kind: 'exec',
+        on: 'server',
+        cmd: 'nft -f -',
+        stdin: 'table inet t {\n  chain c {\n    type filter hook input priority 0; policy accept;\n  }\n}\n',
+      },
+      { kind: 'exec', on: 'server', cmd: 'nft -f -', stdin: 'table inet t {\n  chain c { counter accept }\n}\n' },
+      { kind: 'exec', on: 'server', cmd: 'nft add rule inet nosuch c accept' },
+      { kind: 'exec', on: 'server', cmd: 'nft add rule inet t c jump nowhere' },
+      {
+        kind: 'exec',
+        on: 'server',
+        cmd: 'nft -f -',
+        stdin: 'add rule inet t c tcp dport 80 counter drop\nadd rule inet t c udp dport 53 goto missing\n',
+      },
+      { kind: 'exec', on: 'server', cmd: 'nft list table inet t' },
+      { kind: 'connect', from: 'client', to: '10.0.0.2:80' },
+    ],
+  },
+  {
     name: 'nft commands change the rules between probes',
     covers: ['nft add rule', 'nft insert rule', 'nft delete rule handle', 'nft list table -a', 'nft flush chain', 'nft -c'],
     needs: ['nft'],

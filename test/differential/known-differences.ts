@@ -18,11 +18,6 @@ export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
       '1 ping client → 10.0.2.2 at server — counters: kernel filter :INPUT ACCEPT +1 ; filter -A OUTPUT -p icmp -j REJECT --reject-with icmp-net-unreachable +1 | nflab filter :INPUT ACCEPT +1 ; filter -A OUTPUT -p icmp -j REJECT --reject-with icmp-net-unreachable +2',
     ],
   },
-  'nft and iptables at the same hook': {
-    reason:
-      "nflab numbers native tables from 1, while the kernel's table handles count every table of the namespace, iptables-nft's ip filter and ip nat (handles 1 and 2) among them, so the first native table is handle 3 (nflab does not keep iptables-nft's tables as nft tables; docs/nftables.md). Traces, counters, results and conntrack agree",
-    differences: ['end at server (nft) — rules: kernel line 1: table inet host { # handle 3 | nflab line 1: table inet host { # handle 1'],
-  },
   'nft reject variants': {
     reason:
       'in an inet table, nft 1.0.6 adds and lists the dependency `meta nfproto ipv4` in front of `reject with icmp type X` (an ICMPv4 reject needs an IPv4 packet); nflab neither adds nor prints it. Results, verdicts, handles and counters agree',
@@ -40,9 +35,25 @@ export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
       '10 send client → 10.0.0.2:53/udp at server — counters: kernel nft inet fw input#5 +1:34 | nflab nft inet fw input#4 +1:34',
     ],
   },
-  'scenario iptables-and-nftables.yaml': {
+  'nft numgen inc keeps counting across a rule change': {
     reason:
-      "as in 'nft and iptables at the same hook': the kernel's table handles count iptables-nft's ip filter table (handle 1), so the first native table is handle 2; nflab numbers native tables from 1",
-    differences: ['end at fw (nft) — rules: kernel line 1: table inet host { # handle 2 | nflab line 1: table inet host { # handle 1'],
+      "nflab's `numgen inc` counter restarts at 0 whenever the ruleset changes (eval.ts compiles the counter into a fresh closure on every change), while the kernel's lives with its rule: after an unrelated `nft add element`, the kernel goes on to the next endpoint and nflab starts again at the first. Results agree; which backend answers does not",
+    differences: [
+      '3 connect client → 172.30.0.12:80/tcp at router — trace: kernel PREROUTING ip lb prerouting rule ip daddr 172.30.0.12 tcp dport 80 numgen inc mod 2 vmap { 0 : goto ep1, 1 : goto ep2 } # handle 6 (verdict goto ep2) ; PREROUTING ip lb ep2 rule meta l4proto tcp counter dnat to 10.0.2.3:80 # handle 8 (verdict accept) | nflab PREROUTING ip lb prerouting rule ip daddr 172.30.0.12 tcp dport 80 numgen inc mod 2 vmap { 0 : goto ep1, 1 : goto ep2 } # handle 6 (verdict goto ep1) ; PREROUTING ip lb ep1 rule meta l4proto tcp counter dnat to 10.0.2.2:8080 # handle 7 (verdict accept)',
+      '3 connect client → 172.30.0.12:80/tcp at router — counters: kernel nft-nat ip lb ep2#8 +1:60 | nflab nft-nat ip lb ep1#7 +1:60',
+      '3 connect client → 172.30.0.12:80/tcp at router — conntrack: kernel tcp TIME_WAIT 10.0.1.2:*>172.30.0.12:80 reply 10.0.2.2:8080>10.0.1.2:* [ASSURED] ; tcp TIME_WAIT 10.0.1.2:*>172.30.0.12:80 reply 10.0.2.3:80>10.0.1.2:* [ASSURED] | nflab tcp TIME_WAIT 10.0.1.2:*>172.30.0.12:80 reply 10.0.2.2:8080>10.0.1.2:* [ASSURED] ; tcp TIME_WAIT 10.0.1.2:*>172.30.0.12:80 reply 10.0.2.2:8080>10.0.1.2:* [ASSURED]',
+      '4 connect client → 172.30.0.12:80/tcp at router — trace: kernel PREROUTING ip lb prerouting rule ip daddr 172.30.0.12 tcp dport 80 numgen inc mod 2 vmap { 0 : goto ep1, 1 : goto ep2 } # handle 6 (verdict goto ep1) ; PREROUTING ip lb ep1 rule meta l4proto tcp counter dnat to 10.0.2.2:8080 # handle 7 (verdict accept) | nflab PREROUTING ip lb prerouting rule ip daddr 172.30.0.12 tcp dport 80 numgen inc mod 2 vmap { 0 : goto ep1, 1 : goto ep2 } # handle 6 (verdict goto ep2) ; PREROUTING ip lb ep2 rule meta l4proto tcp counter dnat to 10.0.2.3:80 # handle 8 (verdict accept)',
+      '4 connect client → 172.30.0.12:80/tcp at router — counters: kernel nft-nat ip lb ep1#7 +1:60 | nflab nft-nat ip lb ep2#8 +1:60',
+    ],
+  },
+  'nft refuses a batch as nft does': {
+    reason:
+      "nft 1.0.6 refuses a rule followed by `}` on the same line (`chain c { counter accept }`: syntax error, unexpected '}', expecting newline or semicolon); nflab's parser accepts it, so nflab applies a batch the kernel refuses, and the rule then counts and accepts. The other refusals agree",
+    differences: [
+      '2 exec server: nft -f - — exec: kernel exit 1 | nflab exit 0',
+      '6 exec server: nft list table inet t — exec: kernel "table inet t {\\n\\tchain c {\\n\\t\\ttype filter hook input priority filter; policy accept;\\n\\t}\\n}\\n" | nflab "table inet t {\\n\\tchain c {\\n\\t\\ttype filter hook input priority filter; policy accept;\\n\\t\\tcounter packets 0 bytes 0 accept\\n\\t}\\n}\\n"',
+      '7 connect client → 10.0.0.2:80/tcp at server — trace: kernel INPUT inet t c policy accept | nflab INPUT inet t c rule counter accept # handle 2 (verdict accept)',
+      'end at server (nft) — rules: kernel line 4: \t} | nflab line 4: \t\tcounter packets 0 bytes 0 accept # handle 2',
+    ],
   },
 };

@@ -87,7 +87,7 @@ describe('the nft cases were recorded with native trace steps', () => {
       const k = recordedAnswer(c, caseTopology(c));
       const native = k.steps
         .flatMap((s) => (s.kind === 'probe' ? Object.values(s.trace ?? {}).flat() : []))
-        .filter((l) => / rule .* # handle \d+ \(verdict /.test(l));
+        .filter((l) => / rule .* # handle \d+ \(verdict | policy (accept|drop)$/.test(l) && /^[A-Z]+ (ip|inet) /.test(l));
       expect(native.length).toBeGreaterThan(0);
       expect(Object.values(k.nft ?? {}).join('')).toMatch(/^table /m);
     });
