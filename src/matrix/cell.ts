@@ -1,7 +1,8 @@
 /**
  * One cell of a matrix: one probe on a fresh lab built from the topology, so no
  * cell sees another's conntrack entries, ARP caches or counters. A pure function
- * of (topology, seed, cell): a worker thread can run it as it is.
+ * of (topology, seed, commands run first, cell). runner.ts gets the same answer
+ * without rebuilding the lab for every cell.
  */
 import { Lab } from '../lab/lab.js';
 import { parseIpv4 } from '../packet/ipv4.js';
@@ -61,11 +62,33 @@ const MAX_EVENTS = 20_000;
 /** Virtual time a probe waits for its answer: as `nflab trace` does. */
 const TIMEOUT_US = 900_000;
 
-/** Runs one cell. The lab is built here and thrown away; the caller rules out topologies that do not build. */
-export function runCell(topo: Topology, seed: number, cell: CellSpec): CellResult {
+/** A command run inside a node before the cells (`--after`: a scenario's exec steps). */
+export interface LabCommand {
+  on: string;
+  cmd: string;
+  stdin: string | null;
+}
+
+/**
+ * A lab as every cell starts from: built from the topology with the seed, then
+ * with `after`'s commands run in order (rules, routes and sysctls as they
+ * leave them). Throws on a topology that does not build: callers check first.
+ */
+export function cellLab(topo: Topology, seed: number, after: readonly LabCommand[] = []): Lab {
   const built = Lab.build(topo, { seed });
   if (!built.ok) throw new Error(`the topology does not build: ${built.error[0]?.message ?? ''}`);
   const lab = built.value;
+  for (const c of after) lab.exec(c.on, c.cmd, c.stdin);
+  return lab;
+}
+
+/** Runs one cell on a fresh lab built here and thrown away. */
+export function runCell(topo: Topology, seed: number, cell: CellSpec, after: readonly LabCommand[] = []): CellResult {
+  return probeCell(cellLab(topo, seed, after), cell);
+}
+
+/** Runs one cell's probe on `lab`, which must be as cellLab left it (runner.ts restores a used one). */
+export function probeCell(lab: Lab, cell: CellSpec): CellResult {
   const [addr, port] = cell.to.split(':');
   let out: ProbeOutcome | null = null;
   lab.probe(
