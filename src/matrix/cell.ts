@@ -91,6 +91,12 @@ export function runCell(topo: Topology, seed: number, cell: CellSpec, after: rea
 export function probeCell(lab: Lab, cell: CellSpec): CellResult {
   const [addr, port] = cell.to.split(':');
   let out: ProbeOutcome | null = null;
+  // A cell reads only its first packet's trace: once that packet's fate is known, later packets go unrecorded.
+  let first: number | null = null;
+  const off = lab.tracer.subscribe((e) => {
+    if (e.kind === 'packet.new' && first === null) first = e.packet ?? null;
+    else if (e.kind === 'packet.end' && e.packet === first) lab.tracer.recording = false;
+  });
   lab.probe(
     cell.proto === 'udp' ? 'send' : 'connect',
     cell.from,
@@ -108,6 +114,8 @@ export function probeCell(lab: Lab, cell: CellSpec): CellResult {
   );
   // Only the client's answer matters: the cell stops there, not when the lab is quiet.
   for (let n = 0; out === null && n < MAX_EVENTS && lab.scheduler.step(); n++);
+  off();
+  lab.tracer.recording = true;
   const o = out as ProbeOutcome | null;
   return {
     ...cell,
