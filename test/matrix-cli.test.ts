@@ -271,4 +271,46 @@ describe('nflab matrix', () => {
     expect(svc0.filter((c) => c.result === 'connected').every((c) => c.decided_by?.target === 'DNAT')).toBe(true);
     expect(cells.filter((c) => c.to === '10.96.19.146:9090').every((c) => c.result !== 'connected')).toBe(true);
   });
+
+  it("--after takes the matrix of the state a scenario's exec steps leave, and --against with it shows what they changed", () => {
+    const scenario = join(root, 'scenarios', 'docker-port-mapping.yaml');
+    const after = nflab('matrix', docker, '--after', scenario);
+    expect(after.stderr).toBe('');
+    expect(after.code).toBe(0);
+    expect(after.stdout.split('\n')[0]).toBe(`docker-port-mapping after ${scenario}: tcp, 4 sources × 2 destinations, seed 1`);
+    // The scenario flushes nat/DOCKER: the published port is no longer a destination; the containers still listen.
+    expect(after.stdout).not.toMatch(/:8080/);
+    expect(after.stdout).toMatch(/^172\.17\.0\.2:80 {5}\+ {2}\+ {2}\+ {2}\+ {2}listen docker-host\/web$/m);
+
+    const diff = nflab('matrix', docker, '--against', docker, '--after', scenario, '--json');
+    expect(diff.code).toBe(1);
+    const d = (JSON.parse(diff.stdout) as { differences: Array<{ to: string; a: Cell; b: Cell }> }).differences;
+    expect(d.map((x) => x.to).sort()).toEqual([...Array(4).fill('172.17.0.1:8080'), ...Array(4).fill('198.51.100.1:8080')]);
+    for (const x of d) {
+      expect([x.a.result, x.a.decided_by?.chain, x.a.decided_by?.target]).toEqual(['connected', 'DOCKER', 'DNAT']);
+      expect([x.b.result, x.b.decided_by]).toEqual(['refused', null]);
+    }
+    const text = nflab('matrix', docker, '--against', docker, '--after', scenario);
+    expect(text.stdout.split('\n')[0]).toBe(`8 of 16 cells differ (a: ${docker}, b: ${docker} after ${scenario}):`);
+
+    // A scenario whose exec steps leave the rules as they were changes nothing.
+    const same = join(tmp, 'noop.yaml');
+    writeFileSync(
+      same,
+      `name: noop\ntopology: ${docker}\nsteps:\n  - exec: { on: docker-host, cmd: "iptables -N X" }\n  - exec: { on: docker-host, cmd: "iptables -X X" }\n`,
+    );
+    const none = nflab('matrix', docker, '--against', docker, '--after', same);
+    expect([none.code, none.stdout]).toEqual([0, `no difference: all 16 cells are the same in ${docker} and ${docker} after ${same}\n`]);
+  });
+
+  it('--after refuses a scenario that runs commands on a node the topology lacks, or does not load', () => {
+    const r = nflab('matrix', kube, '--after', join(root, 'scenarios', 'docker-port-mapping.yaml'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^nflab: --after .*docker-port-mapping\.yaml: an exec step runs on "docker-host", which .*kube-proxy\.yaml has no node for\n$/,
+    );
+    const missing = nflab('matrix', kube, '--after', join(tmp, 'nope.yaml'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+  });
 });

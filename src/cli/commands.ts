@@ -286,7 +286,9 @@ const matrix: Command = async (argv) => {
     }
     const a = load(p.positional[0]);
     const against = flag(p, 'against');
-    const r = against ? await m.matrixAgainst(a, { ...load(against), after }, opts) : await m.matrixOne({ ...a, after }, opts);
+    const r = against
+      ? await m.matrixAgainst(a, { ...load(against), after, afterName: afterFile }, opts)
+      : await m.matrixOne({ ...a, after, afterName: afterFile }, opts);
     process.stdout.write(r.stdout);
     return r.code;
   } catch (e) {

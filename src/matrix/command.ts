@@ -36,9 +36,19 @@ export interface LoadedTopology {
   topo: Topology;
   /** Commands run before the cells (`--after SCENARIO`'s exec steps). */
   after?: LabCommand[];
+  /** The file the commands came from, for headings. */
+  afterName?: string;
+}
+
+/** How output names a side: the topology, and the scenario it is taken after. */
+function label(t: LoadedTopology, name: string): string {
+  return t.afterName ? `${name} after ${t.afterName}` : name;
 }
 
 function runnerFor(t: LoadedTopology, seed: number): CellRunner {
+  for (const c of t.after ?? [])
+    if (!t.topo.nodes.some((n) => n.name === c.on))
+      throw new MatrixInputError(`--after ${t.afterName ?? ''}: an exec step runs on "${c.on}", which ${t.name} has no node for`);
   try {
     return new CellRunner(t.topo, seed, t.after ?? []);
   } catch (e) {
@@ -87,7 +97,7 @@ export async function matrixOne(t: LoadedTopology, o: MatrixOptions): Promise<Ma
   const plan = planMatrix(runner.base, t.topo, { ...o, ...(t.after?.length ? { after: t.after } : {}) });
   if (!plan.to.length) throw nothingToProbe(o.proto);
   const cells = await runCellsParallel(t.topo, o.seed, planCells(plan), { jobs: o.jobs, after: t.after ?? [], runner });
-  const stdout = o.json ? JSON.stringify({ cells }, null, 2) + '\n' : renderMatrixText(t.topo.name, plan, cells);
+  const stdout = o.json ? JSON.stringify({ cells }, null, 2) + '\n' : renderMatrixText(label(t, t.topo.name), plan, cells);
   return { stdout, code: 0, cells, plan };
 }
 
@@ -120,6 +130,8 @@ export async function matrixAgainst(a: LoadedTopology, b: LoadedTopology, o: Mat
   };
   const cells = planCells(plan);
   const diffs = diffMatrices(cells, await run(a, runA), await run(b, runB));
-  const stdout = o.json ? JSON.stringify({ differences: diffs }, null, 2) + '\n' : renderDiffText(a.name, b.name, cells.length, diffs);
+  const stdout = o.json
+    ? JSON.stringify({ differences: diffs }, null, 2) + '\n'
+    : renderDiffText(label(a, a.name), label(b, b.name), cells.length, diffs);
   return { stdout, code: diffs.length ? 1 : 0, cells: [], plan };
 }
