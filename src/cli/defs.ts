@@ -198,7 +198,7 @@ export const COMMANDS: CommandDef[] = [
   {
     name: 'matrix',
     usage:
-      'TOPOLOGY [--from NODE,...] [--to auto|IP:PORT,...] [--proto tcp|udp] [--seed N] [--after SCENARIO] [--against TOPOLOGY] [--json] [--jobs N]',
+      'TOPOLOGY [--from NODE,...] [--to auto|IP:PORT,...] [--proto tcp|udp] [--seed N] [--after SCENARIO] [--against TOPOLOGY] [--json|--html FILE] [--jobs N]',
     summary: 'who reaches what, and the rule that decided each cell; --against: only the cells a change alters (exit 1)',
     positional: 'topology',
     options: [
@@ -221,6 +221,7 @@ export const COMMANDS: CommandDef[] = [
         help: "run the scenario's exec steps first (with --against: on the --against side)",
       },
       { name: 'json', help: 'print JSON' },
+      { name: 'html', value: true, arg: 'FILE', kind: 'file', help: 'also write the grid as one self-contained, sortable HTML page' },
       { name: 'jobs', value: true, arg: 'N', kind: 'text', help: 'threads running cells (default: every CPU core)' },
     ],
   },

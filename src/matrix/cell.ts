@@ -7,6 +7,7 @@
 import { Lab } from '../lab/lab.js';
 import { parseIpv4 } from '../packet/ipv4.js';
 import type { ProbeOutcome } from '../apps/probes.js';
+import { renderTraceText } from '../trace/render.js';
 import { isRuleStep, type PacketTrace, type RuleTraceStep } from '../trace/steps.js';
 import type { Topology } from '../topology/model.js';
 import type { Proto } from './destinations.js';
@@ -27,6 +28,8 @@ export interface CellResult extends CellSpec {
   server_sees: string | null;
   /** The rule or policy step that dropped, rejected or DNATed the first packet; null when no rule decided. */
   decided_by: RuleTraceStep | null;
+  /** The first packet's trace as `nflab trace` prints it; only when asked for (`--html`). */
+  trace?: string;
 }
 
 function isNatStep(s: RuleTraceStep): boolean {
@@ -51,6 +54,11 @@ export function decidingStep(trace: PacketTrace | null): RuleTraceStep | null {
     return null;
   }
   return rules.find(isNatStep) ?? null;
+}
+
+function packetLine(t: PacketTrace): string {
+  const p = t.packet;
+  return `${p.proto} ${p.src} → ${p.dst}${p.flags ? ` [${p.flags}]` : ''}`;
 }
 
 /**
@@ -88,7 +96,7 @@ export function runCell(topo: Topology, seed: number, cell: CellSpec, after: rea
 }
 
 /** Runs one cell's probe on `lab`, which must be as cellLab left it (runner.ts restores a used one). */
-export function probeCell(lab: Lab, cell: CellSpec): CellResult {
+export function probeCell(lab: Lab, cell: CellSpec, withTrace = false): CellResult {
   const [addr, port] = cell.to.split(':');
   let out: ProbeOutcome | null = null;
   // A cell reads only its first packet's trace: once that packet's fate is known, later packets go unrecorded.
@@ -117,11 +125,13 @@ export function probeCell(lab: Lab, cell: CellSpec): CellResult {
   off();
   lab.tracer.recording = true;
   const o = out as ProbeOutcome | null;
+  const t = o?.trace ?? null;
   return {
     ...cell,
     result: o?.result ?? 'unsettled',
     server: o?.server ?? null,
     server_sees: o?.serverSees ?? null,
-    decided_by: decidingStep(o?.trace ?? null),
+    decided_by: decidingStep(t),
+    ...(withTrace ? { trace: t ? `${packetLine(t)}\n${renderTraceText(t.steps, t.outcome)}` : 'no packet left the client' } : {}),
   };
 }

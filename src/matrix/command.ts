@@ -17,6 +17,7 @@ import {
   type MatrixPlan,
 } from './matrix.js';
 import { runCellsParallel } from './pool.js';
+import { renderMatrixHtml } from './html.js';
 import { renderDiffText, renderMatrixText } from './render.js';
 import { CellRunner } from './runner.js';
 
@@ -28,6 +29,8 @@ export interface MatrixOptions {
   json: boolean;
   /** Threads; default: every core. */
   jobs?: number;
+  /** Also render the page of --html FILE (one matrix only). */
+  html?: boolean;
 }
 
 export interface LoadedTopology {
@@ -87,18 +90,27 @@ export function parseFrom(text: string | undefined): string[] | null {
 export interface MatrixOutput {
   stdout: string;
   code: number;
-  /** The cells (one matrix) or both sides' cells (--against), for --html. */
-  cells: CellResult[];
-  plan: MatrixPlan;
+  /** The --html page, when asked for. */
+  html?: string;
 }
 
 export async function matrixOne(t: LoadedTopology, o: MatrixOptions): Promise<MatrixOutput> {
   const runner = runnerFor(t, o.seed);
   const plan = planMatrix(runner.base, t.topo, { ...o, ...(t.after?.length ? { after: t.after } : {}) });
   if (!plan.to.length) throw nothingToProbe(o.proto);
-  const cells = await runCellsParallel(t.topo, o.seed, planCells(plan), { jobs: o.jobs, after: t.after ?? [], runner });
+  const cells = await runCellsParallel(t.topo, o.seed, planCells(plan), {
+    jobs: o.jobs,
+    after: t.after ?? [],
+    runner,
+    traces: o.html === true,
+  });
+  if (o.html) {
+    const html = renderMatrixHtml(label(t, t.topo.name), plan, cells);
+    for (const c of cells) delete c.trace;
+    return { stdout: renderMatrixText(label(t, t.topo.name), plan, cells), code: 0, html };
+  }
   const stdout = o.json ? JSON.stringify({ cells }, null, 2) + '\n' : renderMatrixText(label(t, t.topo.name), plan, cells);
-  return { stdout, code: 0, cells, plan };
+  return { stdout, code: 0 };
 }
 
 function union<T>(a: T[], b: T[], key: (x: T) => string): T[] {
@@ -133,5 +145,5 @@ export async function matrixAgainst(a: LoadedTopology, b: LoadedTopology, o: Mat
   const stdout = o.json
     ? JSON.stringify({ differences: diffs }, null, 2) + '\n'
     : renderDiffText(label(a, a.name), label(b, b.name), cells.length, diffs);
-  return { stdout, code: diffs.length ? 1 : 0, cells: [], plan };
+  return { stdout, code: diffs.length ? 1 : 0 };
 }

@@ -19,6 +19,8 @@ export interface PoolOptions {
   jobs?: number;
   /** Commands run in every lab before its cells (`--after`). */
   after?: readonly LabCommand[];
+  /** Give every cell its first packet's trace (for --html). */
+  traces?: boolean;
   /** A runner this thread already has for the same topology, seed and commands (saves building another lab). */
   runner?: CellRunner;
 }
@@ -47,9 +49,10 @@ export async function runCellsParallel(
 ): Promise<CellResult[]> {
   const after = [...(o.after ?? [])];
   const local = o.runner ?? new CellRunner(topo, seed, after);
+  const traces = o.traces ?? false;
   const jobs = Math.max(1, Math.floor(o.jobs ?? defaultJobs()));
   const script = workerScript();
-  if (jobs === 1 || cells.length < MIN_PARALLEL_CELLS || !script) return cells.map((c) => local.run(c));
+  if (jobs === 1 || cells.length < MIN_PARALLEL_CELLS || !script) return cells.map((c) => local.run(c, traces));
 
   const size = Math.max(1, Math.min(MAX_BATCH, Math.ceil(cells.length / (jobs * 8))));
   const batches: CellSpec[][] = [];
@@ -58,7 +61,7 @@ export async function runCellsParallel(
   let next = 0;
   let done = 0;
 
-  const setup: WorkerSetup = { topo, seed, after };
+  const setup: WorkerSetup = { topo, seed, after, traces };
   const workers = Array.from({ length: jobs - 1 }, () => new Worker(script, { workerData: setup }));
   try {
     await new Promise<void>((resolve, reject) => {
@@ -85,7 +88,7 @@ export async function runCellsParallel(
         if (next >= batches.length) return finish();
         const batch = next++;
         try {
-          results[batch] = batches[batch].map((c) => local.run(c));
+          results[batch] = batches[batch].map((c) => local.run(c, traces));
         } catch (e) {
           return reject(e instanceof Error ? e : new Error(String(e)));
         }

@@ -86,10 +86,11 @@ export class CellRunner {
     }
   }
 
-  run(cell: CellSpec): CellResult {
-    if (!this.lab || !this.snapshot) return probeCell(cellLab(this.topo, this.seed, this.after), cell);
+  /** One cell; `withTrace` adds its first packet's trace (for --html). */
+  run(cell: CellSpec, withTrace = false): CellResult {
+    if (!this.lab || !this.snapshot) return probeCell(cellLab(this.topo, this.seed, this.after), cell, withTrace);
     if (this.used) this.snapshot.restore();
     this.used = true;
-    return probeCell(this.lab, cell);
+    return probeCell(this.lab, cell, withTrace);
   }
 }

@@ -12,6 +12,7 @@ export interface WorkerSetup {
   topo: Topology;
   seed: number;
   after: LabCommand[];
+  traces: boolean;
 }
 
 export interface WorkerBatch {
@@ -22,5 +23,5 @@ export interface WorkerBatch {
 const setup = workerData as WorkerSetup;
 const runner = new CellRunner(setup.topo, setup.seed, setup.after);
 parentPort!.on('message', (m: WorkerBatch) => {
-  parentPort!.postMessage({ batch: m.batch, results: m.cells.map((c) => runner.run(c)) });
+  parentPort!.postMessage({ batch: m.batch, results: m.cells.map((c) => runner.run(c, setup.traces)) });
 });
