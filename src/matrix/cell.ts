@@ -32,11 +32,21 @@ export interface CellResult extends CellSpec {
   trace?: string;
 }
 
+/** A native nftables step (SPEC section 6) names its family; its statements are only in its rule text. */
+function isNftStep(s: RuleTraceStep): boolean {
+  return s.family !== undefined;
+}
+
 function isNatStep(s: RuleTraceStep): boolean {
+  if (isNftStep(s)) {
+    const words = (s.rule_text ?? '').split(' ');
+    return words.includes('dnat') || words.includes('redirect');
+  }
   return s.target === 'DNAT' || s.target === 'REDIRECT';
 }
 
 function isDropStep(s: RuleTraceStep): boolean {
+  if (isNftStep(s)) return s.verdict === 'drop' && (s.policy === true || s.handle !== null);
   return s.verdict === 'DROP' && (s.policy === true || s.rule !== null);
 }
 

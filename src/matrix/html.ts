@@ -8,7 +8,7 @@
 import type { CellResult } from './cell.js';
 import { destinationText } from './destinations.js';
 import type { MatrixPlan } from './matrix.js';
-import { describeStep, reached } from './render.js';
+import { describeStep, matrixHeading, reached } from './render.js';
 
 export interface HtmlCell {
   /** Indices into sources and destinations. */
@@ -54,7 +54,7 @@ export function renderMatrixHtml(title: string, plan: MatrixPlan, cells: CellRes
     decided: c.decided_by ? describeStep(c.decided_by) : 'no rule decided (routing or the socket table did)',
     trace: c.trace ?? '',
   }));
-  const heading = `${title}: ${plan.proto}, ${plan.from.length} sources × ${dests.length} destinations, seed ${plan.seed}`;
+  const heading = matrixHeading(title, plan);
   return `<!doctype html>
 <html lang="en">
 <head>

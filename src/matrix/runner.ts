@@ -69,6 +69,8 @@ export class CellRunner {
     const lab = cellLab(topo, seed, after);
     this.base = lab;
     const shared = new Set<object>([topo]);
+    // nft counters live in the shared ruleset and show in a step's rule text: they are put back like the lab's own state.
+    const counters: object[] = [];
     let reason: string | null = null;
     for (const name of lab.nodes.keys()) {
       const mods = lab.modulesOf(name)!;
@@ -78,11 +80,13 @@ export class CellRunner {
       shared.add(mods.nft);
       shared.add(mods.lookups);
       shared.add(mods.routing);
+      for (const t of mods.nft.rs.tables)
+        for (const c of t.chains) for (const r of c.rules) for (const st of r.stmts) if (st.k === 'counter') counters.push(st);
     }
     this.freshReason = reason ? `${reason} keeps state between packets` : null;
     if (!reason) {
       this.lab = lab;
-      this.snapshot = new LabSnapshot(lab, shared);
+      this.snapshot = new LabSnapshot([lab, ...counters], shared);
     }
   }
 

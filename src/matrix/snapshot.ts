@@ -33,17 +33,17 @@ function isWalkable(v: unknown): v is object {
 export class LabSnapshot {
   private readonly saved: Saved[] = [];
 
-  /** Records everything reachable from `root`, except the `shared` objects and what only they reach. */
-  constructor(root: object, shared: ReadonlySet<object>) {
+  /** Records everything reachable from `roots`, except the `shared` objects and what only they reach. */
+  constructor(roots: readonly object[], shared: ReadonlySet<object>) {
     const seen = new Set<object>(shared);
-    const stack: object[] = [root];
+    const stack: object[] = [...roots];
     const visit = (v: unknown) => {
       if (isWalkable(v) && !seen.has(v)) {
         seen.add(v);
         stack.push(v);
       }
     };
-    seen.add(root);
+    for (const r of roots) seen.add(r);
     while (stack.length) {
       const o = stack.pop()!;
       if (o instanceof Map) {
