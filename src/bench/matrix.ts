@@ -6,7 +6,7 @@
  * chains are indexed). Wall-clock times include building each thread's lab.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTopologyFile } from '../topology/load.js';
@@ -31,6 +31,8 @@ export interface MatrixBenchRow {
   wallMs: number;
   /** Wall time per cell, lab builds excluded (one thread: its cells only). */
   usPerCell: number;
+  /** CPU time of the whole process (every thread) per cell, lab builds included: what load on the machine does not inflate. */
+  cpuUsPerCell: number;
   results: Record<string, number>;
 }
 
@@ -101,7 +103,9 @@ async function timeCells(
   const plan = planMatrix(runner.base, topo, { from, to, proto: 'tcp', seed: 1 });
   const cells: CellSpec[] = planCells(plan);
   const t1 = performance.now();
+  const cpu0 = process.cpuUsage();
   const results = await runCellsParallel(topo, 1, cells, { jobs, runner });
+  const cpu = process.cpuUsage(cpu0);
   const t2 = performance.now();
   const tally: Record<string, number> = {};
   for (const c of results) tally[c.result] = (tally[c.result] ?? 0) + 1;
@@ -115,6 +119,7 @@ async function timeCells(
     labMs,
     wallMs: t2 - t0,
     usPerCell: ((t2 - t1) * 1000) / cells.length,
+    cpuUsPerCell: (cpu.user + cpu.system) / cells.length,
     results: tally,
   };
 }
@@ -159,7 +164,7 @@ export function printMatrixBench(rows: MatrixBenchRow[]): string {
   ];
   for (const r of rows)
     lines.push(
-      `  ${r.case.padEnd(52)} ${String(r.cells).padStart(6)} ${String(r.jobs).padStart(5)} ${r.labMs.toFixed(0).padStart(8)} ${(r.wallMs / 1000).toFixed(2).padStart(9)} ${r.usPerCell.toFixed(0).padStart(8)}`,
+      `  ${r.case.padEnd(52)} ${String(r.cells).padStart(6)} ${String(r.jobs).padStart(5)} ${r.labMs.toFixed(0).padStart(8)} ${(r.wallMs / 1000).toFixed(2).padStart(9)} ${r.usPerCell.toFixed(0).padStart(8)} ${r.cpuUsPerCell.toFixed(0).padStart(12)}`,
     );
   const ten = rows.find((r) => r.cells >= 10_000);
   if (ten)
@@ -169,7 +174,7 @@ export function printMatrixBench(rows: MatrixBenchRow[]): string {
   const flat = rows.filter((r) => r.jobs === 1 && r.services >= 200);
   if (flat.length >= 2)
     lines.push(
-      `  per-cell cost at ${flat[flat.length - 1].services} Services / at ${flat[0].services}: ${(flat[flat.length - 1].usPerCell / flat[0].usPerCell).toFixed(2)}×`,
+      `  per-cell cost at ${flat[flat.length - 1].services} Services / at ${flat[0].services}: ${(flat[flat.length - 1].usPerCell / flat[0].usPerCell).toFixed(2)}× wall, ${(flat[flat.length - 1].cpuUsPerCell / flat[0].cpuUsPerCell).toFixed(2)}× CPU`,
     );
   return lines.join('\n') + '\n';
 }
