@@ -159,8 +159,8 @@ export async function matrixBench(dir: string, quick: boolean): Promise<MatrixBe
 export function printMatrixBench(rows: MatrixBenchRow[]): string {
   const lines = [
     '',
-    'reachability matrix (nflab matrix):',
-    '  case                                                  cells  jobs   lab ms    wall s  µs/cell',
+    `reachability matrix (nflab matrix; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores):`,
+    '  case                                                  cells  jobs   lab ms    wall s  µs/cell  CPU µs/cell',
   ];
   for (const r of rows)
     lines.push(
