@@ -81,6 +81,10 @@ export async function runCellsParallel(
           finish();
         });
         w.on('error', reject);
+        // A worker that dies without an error event (killed, out of memory) would otherwise leave its batch unanswered.
+        w.on('exit', (code) => {
+          if (done < batches.length) reject(new Error(`a matrix worker thread exited (code ${code}) before its cells were done`));
+        });
         give(w);
       }
       // This thread runs batches too, yielding between them so that workers' answers are taken in and answered.
