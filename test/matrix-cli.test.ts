@@ -201,6 +201,7 @@ describe('nflab matrix', () => {
       [[kube, '--to', '10.96.0.10'], /^nflab: --to takes auto or IP:PORT,\.\.\., not "10\.96\.0\.10"/],
       [[kube, '--to', '10.96.0.10:0'], /not "10\.96\.0\.10:0"/],
       [[kube, '--proto', 'icmp'], /^nflab: --proto is tcp or udp/],
+      [[kube, '--jobs', '0'], /^nflab: --jobs takes a whole number, 1 or more/],
       [[], /^nflab: matrix needs one topology file/],
     ];
     for (const [args, msg] of cases) {
@@ -228,5 +229,88 @@ describe('nflab matrix', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^nflab: nothing to probe: no node listens on tcp and no DNAT or REDIRECT rule/);
+  });
+
+  it('prints byte for byte the same matrix on one thread and across worker threads', () => {
+    // Listeners, Services, a closed port, an address nobody has: 72 cells, enough to start workers.
+    const to = [
+      ...SERVICES,
+      ...PODS,
+      '10.244.1.2:81',
+      '10.244.1.9:8080',
+      '192.0.2.1:22',
+      '10.96.0.10:443',
+      '10.244.1.1:8080',
+      '192.0.2.10:80',
+    ];
+    const one = nflab('matrix', kube, '--to', to.join(','), '--json', '--jobs', '1');
+    const three = nflab('matrix', kube, '--to', to.join(','), '--json', '--jobs', '3');
+    expect(one.code).toBe(0);
+    expect(three.stderr).toBe('');
+    expect(three.stdout).toBe(one.stdout);
+    const cells = (JSON.parse(one.stdout) as { cells: Cell[] }).cells;
+    expect(cells).toHaveLength(72);
+    expect(new Set(cells.map((c) => c.result))).toEqual(new Set(['connected', 'refused', 'timeout']));
+    expect(nflab('matrix', kube, '--to', to.join(','), '--jobs', '2').stdout).toBe(nflab('matrix', kube, '--to', to.join(',')).stdout);
+  });
+
+  it('runs kube-proxy-5000 across threads as on one, each cell as on a fresh lab', () => {
+    const big = join(root, 'topologies', 'kube-proxy-5000.yaml');
+    // svc0 (two pods), the NodePort of svc0, a Service with no pod in the lab, svc5000 (not in the rules yet).
+    const to = ['10.96.0.10:9090', '192.168.0.1:30000', '10.96.0.11:9090', '10.96.19.146:9090'];
+    const from = 'client,node,node/svc0-a,node/svc5001-b';
+    const args = ['matrix', big, '--from', from, '--to', [...to, ...to.map((t) => t.replace(/:\d+$/, ':1'))].join(','), '--json'];
+    const one = nflab(...args, '--jobs', '1');
+    const two = nflab(...args, '--jobs', '2');
+    expect(one.code).toBe(0);
+    expect(two.stdout).toBe(one.stdout);
+    const cells = (JSON.parse(one.stdout) as { cells: Cell[] }).cells;
+    const svc0 = cells.filter((c) => c.to === '10.96.0.10:9090');
+    // The node has no default route, so its own connection to a ClusterIP fails before nat OUTPUT could DNAT it.
+    expect(svc0.map((c) => c.result)).toEqual(['connected', 'no-route', 'connected', 'connected']);
+    expect(svc0.filter((c) => c.result === 'connected').every((c) => c.decided_by?.target === 'DNAT')).toBe(true);
+    expect(cells.filter((c) => c.to === '10.96.19.146:9090').every((c) => c.result !== 'connected')).toBe(true);
+  });
+
+  it("--after takes the matrix of the state a scenario's exec steps leave, and --against with it shows what they changed", () => {
+    const scenario = join(root, 'scenarios', 'docker-port-mapping.yaml');
+    const after = nflab('matrix', docker, '--after', scenario);
+    expect(after.stderr).toBe('');
+    expect(after.code).toBe(0);
+    expect(after.stdout.split('\n')[0]).toBe(`docker-port-mapping after ${scenario}: tcp, 4 sources × 2 destinations, seed 1`);
+    // The scenario flushes nat/DOCKER: the published port is no longer a destination; the containers still listen.
+    expect(after.stdout).not.toMatch(/:8080/);
+    expect(after.stdout).toMatch(/^172\.17\.0\.2:80 {5}\+ {2}\+ {2}\+ {2}\+ {2}listen docker-host\/web$/m);
+
+    const diff = nflab('matrix', docker, '--against', docker, '--after', scenario, '--json');
+    expect(diff.code).toBe(1);
+    const d = (JSON.parse(diff.stdout) as { differences: Array<{ to: string; a: Cell; b: Cell }> }).differences;
+    expect(d.map((x) => x.to).sort()).toEqual([...Array(4).fill('172.17.0.1:8080'), ...Array(4).fill('198.51.100.1:8080')]);
+    for (const x of d) {
+      expect([x.a.result, x.a.decided_by?.chain, x.a.decided_by?.target]).toEqual(['connected', 'DOCKER', 'DNAT']);
+      expect([x.b.result, x.b.decided_by]).toEqual(['refused', null]);
+    }
+    const text = nflab('matrix', docker, '--against', docker, '--after', scenario);
+    expect(text.stdout.split('\n')[0]).toBe(`8 of 16 cells differ (a: ${docker}, b: ${docker} after ${scenario}):`);
+
+    // A scenario whose exec steps leave the rules as they were changes nothing.
+    const same = join(tmp, 'noop.yaml');
+    writeFileSync(
+      same,
+      `name: noop\ntopology: ${docker}\nsteps:\n  - exec: { on: docker-host, cmd: "iptables -N X" }\n  - exec: { on: docker-host, cmd: "iptables -X X" }\n`,
+    );
+    const none = nflab('matrix', docker, '--against', docker, '--after', same);
+    expect([none.code, none.stdout]).toEqual([0, `no difference: all 16 cells are the same in ${docker} and ${docker} after ${same}\n`]);
+  });
+
+  it('--after refuses a scenario that runs commands on a node the topology lacks, or does not load', () => {
+    const r = nflab('matrix', kube, '--after', join(root, 'scenarios', 'docker-port-mapping.yaml'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^nflab: --after .*docker-port-mapping\.yaml: an exec step runs on "docker-host", which .*kube-proxy\.yaml has no node for\n$/,
+    );
+    const missing = nflab('matrix', kube, '--after', join(tmp, 'nope.yaml'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

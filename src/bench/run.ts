@@ -20,6 +20,7 @@ import {
 } from './lab-cases.js';
 import { targetRows, printTable } from './report.js';
 import { importCase, type ImportResult } from './import-case.js';
+import { matrixBenchMain } from './matrix.js';
 
 export interface BenchResults {
   machine: { node: string; cpus: number; cpuModel: string; platform: string };
@@ -90,4 +91,5 @@ function main(): void {
   process.stdout.write(`\nJSON: ${out}\n`);
 }
 
-main();
+if (!process.argv.includes('--matrix-only')) main();
+await matrixBenchMain();

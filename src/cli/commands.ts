@@ -267,16 +267,34 @@ const matrix: Command = async (argv) => {
   try {
     const seed = Number(flag(p, 'seed') ?? 1);
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed takes a whole number');
+    const jobs = flag(p, 'jobs') === undefined ? undefined : Number(flag(p, 'jobs'));
+    if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError('--jobs takes a whole number, 1 or more');
+    const html = flag(p, 'html');
+    if (html !== undefined && has(p, 'json')) throw new UsageError('--json and --html do not go together');
+    if (html !== undefined && flag(p, 'against') !== undefined)
+      throw new UsageError('--html draws one matrix, not an --against difference');
     const opts = {
+      html: html !== undefined,
       from: m.parseFrom(flag(p, 'from')),
       to: m.parseTo(flag(p, 'to')),
       proto: m.parseProto(flag(p, 'proto')),
       seed,
       json: has(p, 'json'),
+      ...(jobs !== undefined ? { jobs } : {}),
     };
+    const afterFile = flag(p, 'after');
+    let after: Array<{ on: string; cmd: string; stdin: string | null }> = [];
+    if (afterFile !== undefined) {
+      const sc = loadScenarioFile(afterFile);
+      if (!sc.ok) throw new ExitError(2, sc.error.slice(0, 1));
+      after = sc.value.steps.flatMap((s) => (s.kind === 'exec' ? s.cmds.map((cmd) => ({ on: s.on, cmd, stdin: s.stdin })) : []));
+    }
     const a = load(p.positional[0]);
     const against = flag(p, 'against');
-    const r = against ? m.matrixAgainst(a, load(against), opts) : m.matrixOne(a, opts);
+    const r = against
+      ? await m.matrixAgainst(a, { ...load(against), after, afterName: afterFile }, opts)
+      : await m.matrixOne({ ...a, after, afterName: afterFile }, opts);
+    if (html !== undefined && r.html !== undefined) writeFileSync(html, r.html);
     process.stdout.write(r.stdout);
     return r.code;
   } catch (e) {

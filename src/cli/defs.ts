@@ -197,7 +197,8 @@ export const COMMANDS: CommandDef[] = [
   },
   {
     name: 'matrix',
-    usage: 'TOPOLOGY [--from NODE,...] [--to auto|IP:PORT,...] [--proto tcp|udp] [--seed N] [--against TOPOLOGY] [--json]',
+    usage:
+      'TOPOLOGY [--from NODE,...] [--to auto|IP:PORT,...] [--proto tcp|udp] [--seed N] [--after SCENARIO] [--against TOPOLOGY] [--json|--html FILE] [--jobs N]',
     summary: 'who reaches what, and the rule that decided each cell; --against: only the cells a change alters (exit 1)',
     positional: 'topology',
     options: [
@@ -212,7 +213,16 @@ export const COMMANDS: CommandDef[] = [
       { name: 'proto', value: true, arg: 'PROTO', kind: 'proto', choices: ['tcp', 'udp'], help: 'tcp (default) or udp' },
       { name: 'seed', value: true, arg: 'N', kind: 'text', help: 'the seed of every cell (default 1)' },
       { name: 'against', value: true, arg: 'TOPOLOGY', kind: 'topology', help: 'print only the cells that differ from this topology' },
+      {
+        name: 'after',
+        value: true,
+        arg: 'SCENARIO',
+        kind: 'scenario',
+        help: "run the scenario's exec steps first (with --against: on the --against side)",
+      },
       { name: 'json', help: 'print JSON' },
+      { name: 'html', value: true, arg: 'FILE', kind: 'file', help: 'also write the grid as one self-contained, sortable HTML page' },
+      { name: 'jobs', value: true, arg: 'N', kind: 'text', help: 'threads running cells (default: every CPU core)' },
     ],
   },
   {

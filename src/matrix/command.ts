@@ -3,9 +3,8 @@
  * two (`--against`). Returns what to print and the exit code; the CLI owns the
  * process. Bad requests throw MatrixInputError (one line, exit 2).
  */
-import { Lab } from '../lab/lab.js';
 import type { Topology } from '../topology/model.js';
-import type { CellResult } from './cell.js';
+import type { CellResult, LabCommand } from './cell.js';
 import { autoDestinations, destinationText, type Destination, type Proto } from './destinations.js';
 import {
   cellId,
@@ -15,10 +14,12 @@ import {
   parseDestination,
   planCells,
   planMatrix,
-  runMatrix,
   type MatrixPlan,
 } from './matrix.js';
+import { runCellsParallel } from './pool.js';
+import { renderMatrixHtml } from './html.js';
 import { renderDiffText, renderMatrixText } from './render.js';
+import { CellRunner } from './runner.js';
 
 export interface MatrixOptions {
   from: string[] | null;
@@ -26,19 +27,37 @@ export interface MatrixOptions {
   proto: Proto;
   seed: number;
   json: boolean;
+  /** Threads; default: every core. */
+  jobs?: number;
+  /** Also render the page of --html FILE (one matrix only). */
+  html?: boolean;
 }
 
 export interface LoadedTopology {
   /** As the user named it, for messages. */
   name: string;
   topo: Topology;
+  /** Commands run before the cells (`--after SCENARIO`'s exec steps). */
+  after?: LabCommand[];
+  /** The file the commands came from, for headings. */
+  afterName?: string;
 }
 
-function build(t: LoadedTopology, seed: number): Lab {
-  const r = Lab.build(t.topo, { seed, record: false });
-  // The CLI has already checked the topology builds; reaching this is a bug, not bad input.
-  if (!r.ok) throw new Error(`${t.name} does not build`);
-  return r.value;
+/** How output names a side: the topology, and the scenario it is taken after. */
+function label(t: LoadedTopology, name: string): string {
+  return t.afterName ? `${name} after ${t.afterName}` : name;
+}
+
+function runnerFor(t: LoadedTopology, seed: number): CellRunner {
+  for (const c of t.after ?? [])
+    if (!t.topo.nodes.some((n) => n.name === c.on))
+      throw new MatrixInputError(`--after ${t.afterName ?? ''}: an exec step runs on "${c.on}", which ${t.name} has no node for`);
+  try {
+    return new CellRunner(t.topo, seed, t.after ?? []);
+  } catch (e) {
+    // The CLI has already checked the topology builds; an --after command on a node it lacks is bad input.
+    throw new MatrixInputError(`${t.name}: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 function nothingToProbe(proto: Proto): MatrixInputError {
@@ -68,11 +87,29 @@ export function parseFrom(text: string | undefined): string[] | null {
   return items;
 }
 
-export function matrixOne(t: LoadedTopology, o: MatrixOptions): { stdout: string; code: number } {
-  const plan = planMatrix(build(t, o.seed), t.topo, o);
+export interface MatrixOutput {
+  stdout: string;
+  code: number;
+  /** The --html page, when asked for. */
+  html?: string;
+}
+
+export async function matrixOne(t: LoadedTopology, o: MatrixOptions): Promise<MatrixOutput> {
+  const runner = runnerFor(t, o.seed);
+  const plan = planMatrix(runner.base, t.topo, { ...o, ...(t.after?.length ? { after: t.after } : {}) });
   if (!plan.to.length) throw nothingToProbe(o.proto);
-  const cells = runMatrix(t.topo, plan);
-  const stdout = o.json ? JSON.stringify({ cells }, null, 2) + '\n' : renderMatrixText(t.topo.name, plan, cells);
+  const cells = await runCellsParallel(t.topo, o.seed, planCells(plan), {
+    jobs: o.jobs,
+    after: t.after ?? [],
+    runner,
+    traces: o.html === true,
+  });
+  if (o.html) {
+    const html = renderMatrixHtml(label(t, t.topo.name), plan, cells);
+    for (const c of cells) delete c.trace;
+    return { stdout: renderMatrixText(label(t, t.topo.name), plan, cells), code: 0, html };
+  }
+  const stdout = o.json ? JSON.stringify({ cells }, null, 2) + '\n' : renderMatrixText(label(t, t.topo.name), plan, cells);
   return { stdout, code: 0 };
 }
 
@@ -83,27 +120,30 @@ function union<T>(a: T[], b: T[], key: (x: T) => string): T[] {
 }
 
 /** One matrix over both topologies' sources and destinations, run on each; the cells that differ. */
-export function matrixAgainst(a: LoadedTopology, b: LoadedTopology, o: MatrixOptions): { stdout: string; code: number } {
+export async function matrixAgainst(a: LoadedTopology, b: LoadedTopology, o: MatrixOptions): Promise<MatrixOutput> {
   const names = (t: Topology) => t.nodes.map((n) => n.name);
   const from = o.from ?? union(defaultSources(a.topo), defaultSources(b.topo), String);
   for (const f of from)
     if (!names(a.topo).includes(f) && !names(b.topo).includes(f))
       throw new MatrixInputError(`--from: no node "${f}" in ${a.name} or ${b.name}`);
-  const labA = build(a, o.seed);
-  const labB = build(b, o.seed);
+  const runA = runnerFor(a, o.seed);
+  const runB = runnerFor(b, o.seed);
   const to: Destination[] = o.to
     ? o.to.map(parseDestination)
-    : union(autoDestinations(labA, a.topo, o.proto), autoDestinations(labB, b.topo, o.proto), destinationText).sort(
+    : union(autoDestinations(runA.base, a.topo, o.proto), autoDestinations(runB.base, b.topo, o.proto), destinationText).sort(
         (x, y) => x.addr - y.addr || x.port - y.port,
       );
   if (!to.length) throw nothingToProbe(o.proto);
   const plan: MatrixPlan = { from, to, proto: o.proto, seed: o.seed };
-  const run = (t: Topology): Map<string, CellResult> => {
-    const part: MatrixPlan = { ...plan, from: from.filter((f) => names(t).includes(f)) };
-    return new Map(runMatrix(t, part).map((c) => [cellId(c), c]));
+  const run = async (t: LoadedTopology, runner: CellRunner): Promise<Map<string, CellResult>> => {
+    const part: MatrixPlan = { ...plan, from: from.filter((f) => names(t.topo).includes(f)) };
+    const cells = await runCellsParallel(t.topo, o.seed, planCells(part), { jobs: o.jobs, after: t.after ?? [], runner });
+    return new Map(cells.map((c) => [cellId(c), c]));
   };
   const cells = planCells(plan);
-  const diffs = diffMatrices(cells, run(a.topo), run(b.topo));
-  const stdout = o.json ? JSON.stringify({ differences: diffs }, null, 2) + '\n' : renderDiffText(a.name, b.name, cells.length, diffs);
+  const diffs = diffMatrices(cells, await run(a, runA), await run(b, runB));
+  const stdout = o.json
+    ? JSON.stringify({ differences: diffs }, null, 2) + '\n'
+    : renderDiffText(label(a, a.name), label(b, b.name), cells.length, diffs);
   return { stdout, code: diffs.length ? 1 : 0 };
 }

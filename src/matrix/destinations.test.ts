@@ -1,6 +1,8 @@
 /** `--to auto` on small nat tables: which jump paths give which destinations. */
 import { describe, expect, it } from 'vitest';
 import { Lab } from '../lab/lab.js';
+import { join } from 'node:path';
+import { loadTopologyFile } from '../topology/load.js';
 import { load } from '../topology/testing/testkit.js';
 import { autoDestinations, destinationText, type Proto } from './destinations.js';
 import { decidingStep, runCell } from './cell.js';
@@ -84,6 +86,114 @@ describe('--to auto', () => {
     const listen = 'listen: [ tcp:22, { socket: udp:5353, addr: 192.168.2.1 } ]';
     expect(auto(nat, 'tcp', listen)).toEqual(['10.0.0.1:22 listen gw', '192.168.1.1:22 listen gw', '192.168.2.1:22 listen gw']);
     expect(auto(nat, 'udp', listen)).toEqual(['10.96.0.2:53 DNAT gw PREROUTING', '192.168.2.1:5353 listen gw']);
+  });
+});
+
+describe('--to auto with -m multiport', () => {
+  it('probes every listed port and both ends of each range', () => {
+    expect(auto(`-A PREROUTING -d 10.96.0.3/32 -p tcp -m multiport --dports 80,443,8000:8100 -j DNAT --to-destination 10.0.0.9`)).toEqual([
+      '10.96.0.3:80 DNAT gw PREROUTING',
+      '10.96.0.3:443 DNAT gw PREROUTING',
+      '10.96.0.3:8000 DNAT gw PREROUTING',
+      '10.96.0.3:8100 DNAT gw PREROUTING',
+    ]);
+  });
+
+  it('keeps only the ports every rule on the path allows, and no port an inverted list names', () => {
+    expect(
+      auto(`
+        -A PREROUTING -d 10.96.0.4/32 -p tcp -m multiport --dports 80,443 -j SVC
+        -A PREROUTING -d 10.96.0.5/32 -p tcp -m multiport --dports 80,443 -j EP
+        -A PREROUTING -d 10.96.0.6/32 -p tcp -m multiport ! --dports 80,443 -j EP
+        -A SVC -p tcp -m tcp --dport 443 -j EP
+        -A SVC -p tcp -m tcp --dport 22 -j EP
+        -A EP -p tcp -j DNAT --to-destination 10.0.0.9:8443
+      `),
+    ).toEqual([
+      '10.96.0.4:443 DNAT gw PREROUTING',
+      '10.96.0.5:80 DNAT gw PREROUTING',
+      '10.96.0.5:443 DNAT gw PREROUTING',
+      '10.96.0.6:8443 DNAT gw PREROUTING',
+    ]);
+  });
+});
+
+function nftAuto(nft: string, proto: Proto = 'tcp'): string[] {
+  const topo = load(`
+    name: t
+    hosts:
+      gw:
+        interfaces:
+          eth0: { addr: 10.0.0.1/24 }
+          eth1: { addr: 192.168.1.1/24 }
+        nftables: |
+${nft
+  .trim()
+  .split('\n')
+  .map((l) => `          ${l.trim()}`)
+  .join('\n')}
+  `);
+  const built = Lab.build(topo, { seed: 1, record: false });
+  if (!built.ok) throw new Error(built.error[0].message);
+  return autoDestinations(built.value, topo, proto).map((d) => `${destinationText(d)} ${d.why}`);
+}
+
+describe('--to auto with nftables', () => {
+  it("reads kube-proxy's nftables mode: ClusterIPs from the service-ips vmap, NodePorts on the nodeport-ips addresses", () => {
+    const r = loadTopologyFile(join(import.meta.dirname, '..', '..', 'topologies', 'kube-proxy-nftables.yaml'));
+    if (!r.ok) throw new Error(r.error[0].message);
+    const built = Lab.build(r.value, { seed: 1, record: false });
+    if (!built.ok) throw new Error(built.error[0].message);
+    const got = autoDestinations(built.value, r.value, 'tcp').map((d) => `${destinationText(d)} ${d.why}`);
+    expect(got).toEqual([
+      '10.180.0.2:80 listen node/pod-a',
+      '10.180.0.3:80 listen node/pod-b',
+      ...Array.from({ length: 12 }, (_, i) => `172.30.0.${10 + i}:80 dnat node services`),
+      '192.168.0.2:30000 dnat node services',
+      '192.168.0.2:30001 dnat node services',
+    ]);
+    expect(autoDestinations(built.value, r.value, 'udp')).toEqual([]);
+  });
+
+  it('combines matches and jumps along the path; a redirect with no port match gives the port it leads to', () => {
+    expect(
+      nftAuto(`
+        table ip t {
+          chain pre {
+            type nat hook prerouting priority dstnat; policy accept;
+            ip daddr 10.96.0.7 jump svc
+            tcp dport { 8080, 8443 } dnat to 10.0.0.9
+            ip daddr 10.96.0.8 udp dport 53 dnat to 10.0.0.9
+          }
+          chain svc {
+            tcp dport 80 goto ep
+            tcp dport 81 ip daddr 10.96.0.9 goto ep
+          }
+          chain ep {
+            dnat to 10.0.0.9:8080
+          }
+          chain out {
+            type nat hook output priority -100; policy accept;
+            meta l4proto tcp redirect to :15001
+          }
+        }
+      `),
+    ).toEqual([
+      '10.0.0.1:8080 dnat gw pre',
+      '10.0.0.1:8443 dnat gw pre',
+      '10.0.0.1:15001 redirect gw out',
+      '10.96.0.7:80 dnat gw pre',
+      '192.168.1.1:8080 dnat gw pre',
+      '192.168.1.1:8443 dnat gw pre',
+      '192.168.1.1:15001 redirect gw out',
+    ]);
+  });
+
+  it('keeps to the protocol asked for', () => {
+    const nft =
+      'table ip t {\n  chain pre {\n    type nat hook prerouting priority dstnat; policy accept;\n    ip daddr 10.96.0.8 udp dport 53 dnat to 10.0.0.9\n  }\n}';
+    expect(nftAuto(nft, 'udp')).toEqual(['10.96.0.8:53 dnat gw pre']);
+    expect(nftAuto(nft, 'tcp')).toEqual([]);
   });
 });
 

@@ -11,6 +11,7 @@ import type { Lab } from '../lab/lab.js';
 import type { Chain, Rule } from '../netfilter/rule.js';
 import type { NatRange } from '../netfilter/types.js';
 import type { NodeSpec, Topology } from '../topology/model.js';
+import { nftDestinations } from './nft-destinations.js';
 
 export type Proto = 'tcp' | 'udp';
 
@@ -21,7 +22,7 @@ export interface Destination {
   why: string;
 }
 
-const PROTO_NUM: Record<Proto, number> = { tcp: 6, udp: 17 };
+export const PROTO_NUM: Record<Proto, number> = { tcp: 6, udp: 17 };
 const LOOPBACK_NET = 0x7f000000;
 
 function isLoopback(a: Ipv4): boolean {
@@ -39,15 +40,48 @@ interface PathNeed {
   host: Ipv4 | null;
   /** Networks the destination must (or, inverted, must not) be in. */
   nets: Array<{ addr: Ipv4; mask: number; inv: boolean }>;
-  port: number | null;
+  /** The destination ports the path allows (several for `-m multiport`); null: any. */
+  ports: number[] | null;
   proto: number;
   /** False when two rules on the path cannot both match. */
   possible: boolean;
 }
 
-function exactDport(r: Rule): number | null {
-  for (const m of r.matches) if (m.exactDport !== undefined) return m.exactDport;
+/**
+ * The destination ports a multiport match's own save form lists (`--dports 80,443,8000:8100`), a range
+ * sampled at both ends: a cell per port in a range of thousands would drown the grid, and the ends are
+ * where an off-by-one would show. Inverted lists and `--sports` say nothing about the destination.
+ */
+function multiportDports(save: string): number[] | null {
+  const m = /^ --(?:dports|destination-ports|ports) (\S+)$/.exec(save);
+  if (!m) return null;
+  const out: number[] = [];
+  for (const part of m[1].split(',')) {
+    const [a, b] = part.split(':').map(Number);
+    out.push(a);
+    if (b !== undefined && b !== a) out.push(b);
+  }
+  return out;
+}
+
+/** The destination ports a rule requires (`--dport N`, `-m multiport --dports ...`); null: any. */
+export function rulePorts(r: Rule): number[] | null {
+  for (const m of r.matches) {
+    if (m.exactDport !== undefined) return [m.exactDport];
+    if (m.name === 'multiport') {
+      const ports = multiportDports(m.save());
+      if (ports) return ports;
+    }
+  }
   return null;
+}
+
+/** Narrows `need.ports` to `ports` (null: no narrowing); an empty intersection makes the path impossible. */
+export function narrowPorts(need: { ports: number[] | null; possible: boolean }, ports: number[] | null): void {
+  if (ports === null) return;
+  const kept = need.ports === null ? ports : need.ports.filter((p) => ports.includes(p));
+  if (!kept.length) need.possible = false;
+  need.ports = kept;
 }
 
 function addRule(need: PathNeed, r: Rule): void {
@@ -62,11 +96,7 @@ function addRule(need: PathNeed, r: Rule): void {
       need.host = h.dst.addr;
     } else need.nets.push({ addr: h.dst.addr, mask: h.dst.mask, inv: h.dstInv });
   }
-  const port = exactDport(r);
-  if (port !== null) {
-    if (need.port !== null && need.port !== port) need.possible = false;
-    need.port = port;
-  }
+  narrowPorts(need, rulePorts(r));
 }
 
 /** Every chain's callers: the rules that jump or go to it. */
@@ -116,7 +146,7 @@ function natRange(r: Rule): { kind: string; range: NatRange } | null {
 }
 
 /** The addresses one path can lead from: its `-d` host, or the node's own addresses that its `-d` networks allow. */
-function pathAddrs(need: PathNeed, own: Ipv4[]): Ipv4[] {
+export function pathAddrs(need: PathNeed, own: Ipv4[]): Ipv4[] {
   const inNets = (a: Ipv4) => need.nets.every((n) => ((a & n.mask) >>> 0 === (n.addr & n.mask) >>> 0) !== n.inv);
   if (need.host !== null) return inNets(need.host) ? [need.host] : [];
   return own.filter(inNets);
@@ -133,16 +163,15 @@ function natDestinations(lab: Lab, spec: NodeSpec, proto: Proto): Destination[] 
       const target = natRange(rule);
       if (!target) continue;
       for (const path of pathsTo(chain, rule, by)) {
-        const need: PathNeed = { host: null, nets: [], port: null, proto: 0, possible: true };
+        const need: PathNeed = { host: null, nets: [], ports: null, proto: 0, possible: true };
         for (const s of path) addRule(need, s.rule);
         if (!need.possible || (need.proto !== 0 && need.proto !== PROTO_NUM[proto])) continue;
         // No --dport anywhere on the path: every port is rewritten, so probe the port it leads to.
-        const port = need.port ?? (target.range.protoSpecified ? target.range.minPort : null);
-        if (port === null) continue;
+        const ports = need.ports ?? (target.range.protoSpecified ? [target.range.minPort] : []);
         // Named after the chain nearest the hook that narrows the destination (KUBE-SERVICES, KUBE-NODEPORTS, DOCKER).
-        const entry = [...path].reverse().find((s) => s.rule.header.dst !== null || exactDport(s.rule) !== null) ?? path[0];
+        const entry = [...path].reverse().find((s) => s.rule.header.dst !== null || rulePorts(s.rule) !== null) ?? path[0];
         const why = `${target.kind} ${spec.name} ${entry.chain.name}`;
-        for (const addr of pathAddrs(need, own)) out.push({ addr, port, why });
+        for (const addr of pathAddrs(need, own)) for (const port of ports) out.push({ addr, port, why });
       }
     }
   return out;
@@ -162,7 +191,11 @@ function listenDestinations(spec: NodeSpec, proto: Proto): Destination[] {
 export function autoDestinations(lab: Lab, topo: Topology, proto: Proto): Destination[] {
   const seen = new Map<string, Destination>();
   for (const spec of topo.nodes)
-    for (const d of [...listenDestinations(spec, proto), ...natDestinations(lab, spec, proto)]) {
+    for (const d of [
+      ...listenDestinations(spec, proto),
+      ...natDestinations(lab, spec, proto),
+      ...nftDestinations(lab, spec, proto, nodeAddrs(spec)),
+    ]) {
       const key = `${d.addr}:${d.port}`;
       if (!seen.has(key)) seen.set(key, d);
     }

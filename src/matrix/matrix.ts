@@ -1,11 +1,14 @@
 /**
- * A reachability matrix: which sources reach which destinations, one fresh lab
- * per cell (cell.ts), and the difference between two matrices.
+ * A reachability matrix: which sources reach which destinations, each cell on
+ * the lab as it was built (cell.ts; runner.ts puts one lab back between cells,
+ * pool.ts spreads cells over threads), and the difference between two matrices.
  */
 import { parseIpv4 } from '../packet/ipv4.js';
 import type { Lab } from '../lab/lab.js';
 import type { Topology } from '../topology/model.js';
-import { runCell, type CellResult, type CellSpec } from './cell.js';
+import type { CellResult, CellSpec, LabCommand } from './cell.js';
+import { runCellsParallel, type PoolOptions } from './pool.js';
+import { CellRunner } from './runner.js';
 import { autoDestinations, destinationText, nodeAddrs, type Destination, type Proto } from './destinations.js';
 
 export interface MatrixRequest {
@@ -15,6 +18,8 @@ export interface MatrixRequest {
   to: string[] | null;
   proto: Proto;
   seed: number;
+  /** Commands run in the lab before the cells; planMatrix's lab must already have run them. */
+  after?: LabCommand[];
 }
 
 export interface MatrixPlan {
@@ -22,6 +27,8 @@ export interface MatrixPlan {
   to: Destination[];
   proto: Proto;
   seed: number;
+  /** Commands run in the lab before the cells (`--after`: a scenario's exec steps); none when absent. */
+  after?: LabCommand[];
 }
 
 /** A request the lab cannot answer: the CLI prints it as one line and exits 2. */
@@ -47,7 +54,7 @@ export function planMatrix(lab: Lab, topo: Topology, req: MatrixRequest): Matrix
     if (!topo.nodes.some((n) => n.name === f))
       throw new MatrixInputError(`--from: no node "${f}"; nodes: ${topo.nodes.map((n) => n.name).join(', ')}`);
   const to = req.to ? req.to.map(parseDestination) : autoDestinations(lab, topo, req.proto);
-  return { from, to, proto: req.proto, seed: req.seed };
+  return { from, to, proto: req.proto, seed: req.seed, ...(req.after?.length ? { after: req.after } : {}) };
 }
 
 /** The cells of a plan, destination by destination (the grid's rows), each source in order. */
@@ -55,8 +62,15 @@ export function planCells(plan: MatrixPlan): CellSpec[] {
   return plan.to.flatMap((d) => plan.from.map((from) => ({ from, to: destinationText(d), proto: plan.proto })));
 }
 
+/** Every cell of the plan, in planCells' order, in this thread. */
 export function runMatrix(topo: Topology, plan: MatrixPlan): CellResult[] {
-  return planCells(plan).map((c) => runCell(topo, plan.seed, c));
+  const runner = new CellRunner(topo, plan.seed, plan.after ?? []);
+  return planCells(plan).map((c) => runner.run(c));
+}
+
+/** runMatrix's answer, byte for byte, with the cells spread over `jobs` threads (default: every core). */
+export function runMatrixParallel(topo: Topology, plan: MatrixPlan, o: Omit<PoolOptions, 'after'> = {}): Promise<CellResult[]> {
+  return runCellsParallel(topo, plan.seed, planCells(plan), { ...o, after: plan.after ?? [] });
 }
 
 export interface Difference extends CellSpec {

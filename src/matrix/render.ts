@@ -41,6 +41,12 @@ const LEGEND = [
   '        ? unsettled (a loop?) or other',
 ].join('\n');
 
+/** `NAME: tcp, 6 sources × 6 destinations, seed 1`. */
+export function matrixHeading(title: string, plan: MatrixPlan): string {
+  const n = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
+  return `${title}: ${plan.proto}, ${n(plan.from.length, 'source')} × ${n(plan.to.length, 'destination')}, seed ${plan.seed}`;
+}
+
 /** Column labels: A..Z, or 1..N when there are more sources than letters. */
 function labels(n: number): string[] {
   return Array.from({ length: n }, (_, i) => (n <= 26 ? String.fromCharCode(65 + i) : String(i + 1)));
@@ -49,6 +55,10 @@ function labels(n: number): string[] {
 /** `node1 nat/KUBE-SEP-X #2 DNAT: -A ...` or `node1 filter/FORWARD policy DROP`. */
 export function describeStep(s: RuleTraceStep | null): string {
   if (!s) return 'no rule decided (routing or the socket table did)';
+  if (s.family !== undefined) {
+    const at = `${s.node} nft ${s.family} ${s.table}/${s.chain}`;
+    return s.policy ? `${at} policy ${s.verdict}` : `${at} handle ${s.handle ?? '?'} ${s.verdict}: ${s.rule_text ?? ''}`.trimEnd();
+  }
   const where = `${s.node} ${s.table}/${s.chain}`;
   if (s.policy) return `${where} policy ${s.verdict}`;
   return `${where} #${s.rule} ${s.target ?? s.verdict}: ${s.rule_text ?? ''}`.trimEnd();
@@ -77,7 +87,7 @@ export function renderMatrixText(title: string, plan: MatrixPlan, cells: CellRes
   const colW = Math.max(...cols.map((c) => c.length)) + 2;
   const perBlock = Math.max(1, Math.floor((WIDTH - rowW) / colW));
   const out: string[] = [];
-  out.push(`${title}: ${plan.proto}, ${plan.from.length} sources × ${plan.to.length} destinations, seed ${plan.seed}`);
+  out.push(matrixHeading(title, plan));
   out.push(
     ...packLine(
       'sources: ',
