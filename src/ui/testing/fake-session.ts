@@ -310,6 +310,8 @@ export class FakeSession implements UiSession {
       case 'capture-start':
       case 'capture-stop':
         return { ok: false, output: 'the fake session does not capture' };
+      case 'matrix':
+        return { ok: false, output: 'the fake session has no matrix' };
       case 'exec':
         return this.exec(c.node, c.cmd);
       case 'probe':
