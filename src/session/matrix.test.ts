@@ -59,6 +59,11 @@ describe('Session.matrix', () => {
     const c = cellOf(after, 'client', '198.51.100.1:8080');
     expect(c.result).toBe('refused');
     expect(c.decided_by).toBeNull();
+    // A rule that rejects: the cell names it.
+    expect(s.command('docker-host iptables -I INPUT 1 -p tcp --dport 22 -j REJECT').ok).toBe(true);
+    const ssh = cellOf(view(s, { from: ['client'], to: ['198.51.100.1:22'] }), 'client', '198.51.100.1:22');
+    expect(ssh.result).toBe('refused');
+    expect(ssh.decided_by).toMatchObject({ node: 'docker-host', chain: 'INPUT', rule: 1, target: 'REJECT' });
     s.reset();
     expect(cellOf(view(s, q), 'client', '198.51.100.1:8080').result).toBe('connected');
   });

@@ -80,8 +80,9 @@ export type MatrixAnswer = { ok: true; value: MatrixView } | { ok: false; error:
 const MAX_EVENTS = 20_000;
 const TIMEOUT_US = 900_000;
 
-function buildReplayed(topo: Topology, seed: number, journal: readonly JournalEntry[], record: boolean): Lab {
-  const built = Lab.build(topo, { seed, record });
+/** Traces are recorded: the deciding step is read from the first packet's. */
+function buildReplayed(topo: Topology, seed: number, journal: readonly JournalEntry[]): Lab {
+  const built = Lab.build(topo, { seed, record: true });
   if (!built.ok) throw new Error(`the topology does not build: ${built.error[0]?.message ?? ''}`);
   for (const j of journal) built.value.exec(j.node, j.cmd, j.stdin);
   return built.value;
@@ -98,9 +99,8 @@ function probeCell(
   seed: number,
   journal: readonly JournalEntry[],
   cell: CellSpec,
-  record: boolean,
 ): { result: CellResult; traces: PacketTrace[] } {
-  const lab = buildReplayed(topo, seed, journal, record);
+  const lab = buildReplayed(topo, seed, journal);
   const [addr, port] = cell.to.split(':');
   const ids: number[] = [];
   const off = lab.tracer.subscribe((e) => {
@@ -153,7 +153,7 @@ export function computeMatrix(lab: Lab, topo: Topology, seed: number, journal: r
   }
   if (!plan.to.length) return { ok: false, error: 'nothing to probe: nothing listens and no DNAT or REDIRECT rule leads anywhere' };
   if (!plan.from.length) return { ok: false, error: 'no source: no node has an address' };
-  const cells = journal.length ? planCells(plan).map((c) => probeCell(topo, seed, journal, c, false).result) : runMatrix(topo, plan);
+  const cells = journal.length ? planCells(plan).map((c) => probeCell(topo, seed, journal, c).result) : runMatrix(topo, plan);
   return {
     ok: true,
     value: {
@@ -179,7 +179,7 @@ export function traceMatrixCell(
   const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(cell.to);
   if (!m || parseIpv4(m[1]) === null || !(Number(m[2]) >= 1 && Number(m[2]) <= 65535))
     return { ok: false, error: `a cell's destination is IP:PORT, not "${cell.to}"` };
-  const r = probeCell(topo, seed, journal, cell, true);
+  const r = probeCell(topo, seed, journal, cell);
   return { ok: true, value: { cell: r.result, traces: r.traces } };
 }
 
@@ -203,3 +203,6 @@ function viewPlan(v: MatrixView): MatrixPlan {
     seed: v.seed,
   };
 }
+
+/** A cell's deciding rule in words, as `nflab matrix` lists it. */
+export { describeStep as describeDecision } from '../matrix/render.js';

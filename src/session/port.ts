@@ -63,3 +63,5 @@ export interface SessionPort {
 export function steppedText(n: number, now: number): string {
   return `ran ${n} event${n === 1 ? '' : 's'}; t=${clockTime(now)}`;
 }
+
+export { describeDecision } from './matrix.js';

@@ -5,7 +5,7 @@
  * `iptables -L -v` output count the packets that went through.
  */
 import { type ParsedCommand, parseCommand, COMMAND_HELP } from '../../session/command-language.js';
-import { steppedText } from '../../session/port.js';
+import { steppedText, type MatrixAnswer, type MatrixTraceAnswer } from '../../session/port.js';
 import type { SessionState } from '../../session/lifecycle.js';
 import type { CommandResult, NodeSummary, SessionEvent, SessionListener } from '../../session/session.js';
 import type { PacketTrace, TraceStep } from '../../trace/steps.js';
@@ -277,6 +277,14 @@ export class FakeSession implements UiSession {
       };
     if (cmd.startsWith('iptables -t nat -I')) return { ok: true, output: '' };
     return { ok: false, output: `${cmd.split(' ')[0]}: not supported by the fake` };
+  }
+
+  matrix(): MatrixAnswer {
+    return { ok: false, error: 'the fake session has no matrix' };
+  }
+
+  matrixTrace(): MatrixTraceAnswer {
+    return { ok: false, error: 'the fake session has no matrix' };
   }
 
   command(line: string): CommandResult {
