@@ -15,6 +15,7 @@ import type { CommandResult, SessionEvent, SessionListener } from '../../session
 import { emptyNodeSpec, type Topology } from '../../topology/model.js';
 import type { PacketTrace } from '../../trace/steps.js';
 import type { FeedSession } from '../port.js';
+import type { MatrixAnswer, MatrixTraceAnswer } from '../../session/port.js';
 
 const POS = { file: '<fake>', line: 1, col: 1 };
 
@@ -108,6 +109,15 @@ export class FakeSession implements FeedSession {
 
   trace(id: number): PacketTrace | undefined {
     return this.traces.get(id);
+  }
+
+  /** The matrix protocol is tested on the real session (src/feed/matrix.test.ts). */
+  matrix(): MatrixAnswer {
+    return { ok: false, error: 'the feed stand-in has no matrix' };
+  }
+
+  matrixTrace(): MatrixTraceAnswer {
+    return { ok: false, error: 'the feed stand-in has no matrix' };
   }
 
   command(line: string): CommandResult {
