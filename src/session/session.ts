@@ -23,6 +23,7 @@ import type { StepReport } from '../scenario/report.js';
 import { renderScenarioText } from '../scenario/text-report.js';
 import { tableListing, type TableListing } from '../netfilter/iptables/list-view.js';
 import type { TableName } from '../netfilter/types.js';
+import { printRuleset } from '../nftables/print.js';
 import { changesLab, computeMatrix, matrixText, traceMatrixCell, type JournalEntry } from './matrix.js';
 import type { MatrixAnswer, MatrixCellSpec, MatrixQuery, MatrixTraceAnswer } from './port.js';
 
@@ -190,6 +191,18 @@ export class Session implements SessionPort {
     const name = this.resolveNode(node);
     if (!name) return null;
     return tableListing(() => this.lab.modulesOf(name)!.ruleset, table);
+  }
+
+  /**
+   * A node's native nftables tables as `nft -a list ruleset` prints them, counters as they are now,
+   * without the tables iptables-nft made (the inspector lists those as iptables does). Null for an
+   * unknown node, '' when it has none.
+   */
+  nftTables(node: string): string | null {
+    const name = this.resolveNode(node);
+    if (!name) return null;
+    const nft = this.lab.modulesOf(name)!.nft;
+    return printRuleset(nft.rs, { handles: true, nowMs: nft.nowMs() }).replace(/\n$/, '');
   }
 
   trace(id: number): PacketTrace | undefined {

@@ -201,6 +201,7 @@ export class UiModel {
         this.listen.get(node) ?? [],
         this.session.sockets?.(node) ?? null,
         listing,
+        this.session.nftTables ? () => this.session.nftTables!(node) : null,
       );
       this.reportDirty = false;
     } else if (this.reportDirty) this.report?.refresh();

@@ -23,4 +23,4 @@ export type UiSession = Pick<
   | 'matrix'
   | 'matrixTrace'
 > &
-  Partial<Pick<Session, 'sockets' | 'listing'>>;
+  Partial<Pick<Session, 'sockets' | 'listing' | 'nftTables'>>;
