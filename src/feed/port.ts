@@ -5,6 +5,7 @@
  */
 import type { SessionState } from '../session/lifecycle.js';
 import type { CommandResult, SessionListener } from '../session/session.js';
+import type { SessionPort } from '../session/port.js';
 import type { Topology } from '../topology/model.js';
 import type { PacketTrace } from '../trace/steps.js';
 
@@ -18,4 +19,6 @@ export interface FeedSession {
   advance(maxEvents?: number): { ran: number; more: boolean };
   command(line: string): CommandResult;
   trace(id: number): PacketTrace | undefined;
+  matrix: SessionPort['matrix'];
+  matrixTrace: SessionPort['matrixTrace'];
 }

@@ -9,6 +9,7 @@
 import type { SessionState } from '../session/lifecycle.js';
 import { SESSION_EVENT_KINDS } from '../session/events.js';
 import type { PacketTrace } from '../trace/steps.js';
+import type { MatrixCell, MatrixView } from '../session/port.js';
 import type { FeedGraph } from './graph.js';
 
 export const PROTOCOL = 'nflab-feed';
@@ -109,6 +110,8 @@ export type ServerMessage =
   | { type: 'subscribed'; ref: Ref; subscription: Subscription }
   | { type: 'resumed'; ref: Ref; after: number; through: number; count: number }
   | { type: 'trace'; ref: Ref; packet: number; trace: PacketTrace | null }
+  | ({ type: 'matrix'; ref: Ref } & ({ ok: true; matrix: MatrixView } | { ok: false; error: string }))
+  | ({ type: 'cell'; ref: Ref } & ({ ok: true; cell: MatrixCell; traces: PacketTrace[] } | { ok: false; error: string }))
   | { type: 'pong'; ref: Ref; t_us: number; state: SessionState }
   | { type: 'error'; ref: Ref; code: ErrorCode; message: string; oldest_id?: number; last_id?: number }
   | { type: 'goodbye'; reason: 'slow-client' | 'shutdown'; message: string };
@@ -118,9 +121,11 @@ export type ClientMessage =
   | { type: 'subscribe'; ref: Ref; nodes: string[] | null; kinds: string[] | null }
   | { type: 'resume'; ref: Ref; last_id: number }
   | { type: 'get_trace'; ref: Ref; packet: number }
+  | { type: 'matrix'; ref: Ref; from: string[] | null; to: string[] | null; proto: 'tcp' | 'udp' }
+  | { type: 'get_cell'; ref: Ref; from: string; to: string; proto: 'tcp' | 'udp' }
   | { type: 'ping'; ref: Ref };
 
-export const CLIENT_TYPES = ['command', 'subscribe', 'resume', 'get_trace', 'ping'] as const;
+export const CLIENT_TYPES = ['command', 'subscribe', 'resume', 'get_trace', 'matrix', 'get_cell', 'ping'] as const;
 
 export interface ProtocolError {
   error: { code: ErrorCode; message: string; ref: Ref };
@@ -146,6 +151,11 @@ function readStringList(v: unknown, what: string): string[] | null | string {
   if (v.length > MAX_LIST) return `${what} may hold at most ${MAX_LIST} entries`;
   for (const s of v) if (typeof s !== 'string') return `${what} must be an array of strings or null`;
   return v as string[];
+}
+
+function readProto(v: unknown): 'tcp' | 'udp' | undefined {
+  if (v === undefined || v === null) return 'tcp';
+  return v === 'tcp' || v === 'udp' ? v : undefined;
 }
 
 function isId(v: unknown): v is number {
@@ -190,6 +200,21 @@ export function parseClientMessage(text: string, bytes: number, maxBytes: number
     case 'get_trace':
       if (!isId(m.packet)) return fail('bad-message', 'get_trace needs "packet", a non-negative integer', ref);
       return { type: 'get_trace', ref, packet: m.packet };
+    case 'matrix': {
+      const from = readStringList(m.from, 'from');
+      if (typeof from === 'string') return fail('bad-message', from, ref);
+      const to = readStringList(m.to, 'to');
+      if (typeof to === 'string') return fail('bad-message', to, ref);
+      const proto = readProto(m.proto);
+      if (proto === undefined) return fail('bad-message', 'proto must be "tcp" or "udp"', ref);
+      return { type: 'matrix', ref, from, to, proto };
+    }
+    case 'get_cell': {
+      const proto = readProto(m.proto);
+      if (typeof m.from !== 'string' || typeof m.to !== 'string' || proto === undefined)
+        return fail('bad-message', 'get_cell needs "from" (a node), "to" (IP:PORT) and "proto" ("tcp" or "udp")', ref);
+      return { type: 'get_cell', ref, from: m.from, to: m.to, proto };
+    }
     case 'ping':
       return { type: 'ping', ref };
     default:

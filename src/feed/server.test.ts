@@ -74,7 +74,7 @@ describe('hello and events', () => {
     const c = await connect(ws);
     expect(await c.request({ type: 'command', cmd: 'frobnicate', ref: 1 })).toMatchObject({
       ok: false,
-      output: 'unknown command "frobnicate"',
+      output: 'unknown command or node "frobnicate" (try help)',
     });
     const boom = await c.request({ type: 'command', cmd: 'boom', ref: 2 });
     expect(boom.ok).toBe(false);

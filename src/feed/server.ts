@@ -353,6 +353,26 @@ class Server implements FeedServer {
       case 'get_trace':
         client.sendMessage({ type: 'trace', ref: m.ref, packet: m.packet, trace: this.session.trace(m.packet) ?? null });
         return;
+      // A matrix runs every cell on its own copy of the lab before answering; the answer can be
+      // megabytes, so it goes as bulk data, at the client's pace.
+      case 'matrix': {
+        const r = this.session.matrix({ from: m.from, to: m.to, proto: m.proto });
+        client.sendMessage(
+          r.ok ? { type: 'matrix', ref: m.ref, ok: true, matrix: r.value } : { type: 'matrix', ref: m.ref, ok: false, error: r.error },
+          true,
+        );
+        return;
+      }
+      case 'get_cell': {
+        const r = this.session.matrixTrace({ from: m.from, to: m.to, proto: m.proto });
+        client.sendMessage(
+          r.ok
+            ? { type: 'cell', ref: m.ref, ok: true, cell: r.value.cell, traces: r.value.traces }
+            : { type: 'cell', ref: m.ref, ok: false, error: r.error },
+          true,
+        );
+        return;
+      }
       case 'ping':
         client.sendMessage({ type: 'pong', ref: m.ref, t_us: this.session.now(), state: this.session.state });
         return;

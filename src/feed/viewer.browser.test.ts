@@ -314,6 +314,86 @@ describe.skipIf(chromiumMissing !== null)(
       expect(server.stats().dropped).toBe(0);
       await browser.shot(p, 'large-output');
     });
+
+    it('draws the matrix beside the graph; a click on a cell shows its trace; the command line asks for one too', async () => {
+      const { server } = await serve('kube-proxy');
+      const p = await open(server.url, 1280, 800);
+      await p.waitForSelector('g.node');
+      await p.click('#mxform button');
+      await p.waitForSelector('table.mx td');
+      expect(await p.textContent('#mxhead')).toBe('tcp 6×6');
+      expect(await p.textContent('#mxsrc')).toBe(
+        'sources: A client  B node1  C node1/web-a  D node1/web-b  E node1/web-c  F node1/client-pod',
+      );
+      expect(await p.$$eval('table.mx thead th', (ths) => ths.map((t) => t.textContent))).toEqual([
+        'destination',
+        'A',
+        'B',
+        'C',
+        'D',
+        'E',
+        'F',
+      ]);
+      const grid = await p.$$eval('table.mx tbody tr', (trs) => trs.map((tr) => tr.textContent));
+      expect(grid).toContain('10.96.0.10:80******');
+      expect(grid).toContain('10.244.1.2:8080++++++');
+      const cell = 'table.mx td[data-from="client"][data-to="10.96.0.10:80"]';
+      expect(await p.getAttribute(cell, 'class')).toBe('g-nat');
+      expect(await p.getAttribute(cell, 'title')).toMatch(
+        /^client → 10\.96\.0\.10:80: connected \(server node1\/web-a, saw 10\.244\.1\.1:\d+\)\ndecided by: node1 nat\/KUBE-SEP-UIQK3OSOSTRHRPBX #2 DNAT: -A KUBE-SEP-/,
+      );
+      // Beside the graph, not over it.
+      const [stage, box] = await Promise.all([
+        p.$eval('#stage', (e) => e.getBoundingClientRect().right),
+        p.$eval('#mxbox', (e) => e.getBoundingClientRect().left),
+      ]);
+      expect(box).toBeGreaterThanOrEqual(stage - 1);
+
+      await p.click(cell);
+      await p.waitForFunction(() => document.getElementById('tracehead')!.textContent === 'cell client → 10.96.0.10:80: connected');
+      const trace = (await p.textContent('#trace'))!;
+      expect(trace).toContain('decided by: node1 nat/KUBE-SEP-UIQK3OSOSTRHRPBX #2 DNAT');
+      expect(trace).toMatch(/packet 1 of \d+: tcp 192\.0\.2\.10:\d+ → 10\.96\.0\.10:80 \[SYN\] ✓ delivered/);
+      expect(trace).toContain('node1 PREROUTING nat/KUBE-SEP-UIQK3OSOSTRHRPBX: rule 2 → ACCEPT (DNAT)');
+      expect(await p.getAttribute(cell, 'class')).toBe('g-nat sel');
+      await browser.shot(p, 'matrix-1280x800');
+
+      // A change, then the matrix from the command line: the grid of the lab as it is now.
+      await command(p, 'node1 iptables -I FORWARD 1 -s 192.0.2.10 -p tcp -j REJECT');
+      await p.waitForFunction(() => document.getElementById('out')!.textContent.includes('rules changed on node1'));
+      await command(p, 'matrix --from client --to 10.244.1.3:8080,10.244.1.2:8080');
+      await p.waitForFunction(() => document.getElementById('mxhead')!.textContent === 'tcp 1×2, after 1 change');
+      const rejected = 'table.mx td[data-from="client"][data-to="10.244.1.3:8080"]';
+      expect(await p.textContent(rejected)).toBe('R');
+      expect(await p.getAttribute(rejected, 'title')).toContain('decided by: node1 filter/FORWARD #1 REJECT');
+      await p.focus(rejected);
+      await p.keyboard.press('Enter');
+      await p.waitForFunction(() =>
+        document.getElementById('trace')!.textContent.includes('FORWARD filter/FORWARD: rule 1 → DROP (REJECT)'),
+      );
+
+      // A refusal is said, in one line; a reset clears the grid, whose lab is gone.
+      await command(p, 'matrix --from nobody');
+      await p.waitForFunction(() => document.getElementById('out')!.textContent.includes('matrix: --from: no node "nobody"'));
+      await command(p, 'reset');
+      await p.waitForFunction(() => document.getElementById('matrix')!.textContent === 'the lab was reset: ask again');
+    });
+
+    it('keeps the matrix in view below 900 px, under the graph', async () => {
+      const { server } = await serve('kube-proxy');
+      const p = await open(server.url, 800, 600);
+      await p.waitForSelector('g.node');
+      await p.fill('#mxopts', '--from client,web-a');
+      await p.press('#mxopts', 'Enter');
+      await p.waitForSelector('table.mx td');
+      expect(await p.textContent('#mxhead')).toBe('tcp 2×6');
+      const r = await p.$eval('#mxbox', (e) => e.getBoundingClientRect().toJSON() as DOMRect);
+      const stage = await p.$eval('#stage', (e) => e.getBoundingClientRect().bottom);
+      expect(r.top).toBeGreaterThanOrEqual(stage - 1);
+      expect(r.bottom).toBeLessThanOrEqual(600);
+      expect(r.width).toBeGreaterThan(200);
+      await browser.shot(p, 'matrix-800x600');
+    });
   },
 );
 

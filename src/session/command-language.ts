@@ -10,9 +10,10 @@ export type ParsedCommand =
   | { kind: 'capture-start'; file: string; filter: string[] }
   | { kind: 'capture-stop' }
   | { kind: 'exec'; node: string; cmd: string }
+  | { kind: 'matrix'; from: string[] | null; to: string[] | null; proto: 'tcp' | 'udp' }
   | { kind: 'probe'; node: string; probe: 'connect' | 'send' | 'ping'; to: string; proto: 'tcp' | 'udp'; uid: number };
 
-export const SESSION_VERBS = ['help', 'run', 'pause', 'step', 'reset', 'nodes', 'load', 'capture'] as const;
+export const SESSION_VERBS = ['help', 'run', 'pause', 'step', 'reset', 'nodes', 'load', 'capture', 'matrix'] as const;
 export const NODE_VERBS = [
   'ping',
   'connect',
@@ -44,6 +45,8 @@ export const COMMAND_HELP = `commands:
   NODE nft list ruleset [-a] | ...  native nftables (nft add|insert|delete|flush ...)
   NODE conntrack -L|-F|-D ...       connection tracking
   NODE sysctl [-w] KEY[=VALUE]
+  matrix [--from N,..] [--to auto|IP:PORT,..] [--proto tcp|udp]
+                                    who reaches what, on the lab as it is now
   run | pause | step [N] | reset    drive virtual time
   load scenario FILE                run a scenario's steps on this lab
   capture start FILE [NODE:IF,...]  write every frame to a pcapng file (Wireshark)
@@ -85,6 +88,8 @@ export function parseCommand(line: string, resolveNode: (name: string) => string
     case 'load':
       if (rest[0] === 'scenario' && rest[1]) return { kind: 'scenario', file: rest[1] };
       return { error: 'usage: load scenario FILE' };
+    case 'matrix':
+      return parseMatrix(rest, resolveNode);
     case 'capture':
       if (rest[0] === 'start' && rest[1])
         return { kind: 'capture-start', file: rest[1], filter: (rest[2] ?? '').split(',').filter(Boolean) };
@@ -120,6 +125,50 @@ export function parseCommand(line: string, resolveNode: (name: string) => string
         return { kind: 'exec', node, cmd: [verb, ...args].map(quoteIfNeeded).join(' ') };
       return { error: `unknown command "${verb}" for ${first} (${NODE_VERBS.join(', ')})` };
   }
+}
+
+/**
+ * `matrix [--from A,B] [--to auto|IP:PORT,...] [--proto tcp|udp]`, options as
+ * `nflab matrix` takes them (also `--from=A`). Source names resolve as node
+ * names do everywhere in the language (`web` for `docker-host/web`).
+ */
+function parseMatrix(args: string[], resolveNode: (name: string) => string | null): ParsedCommand | { error: string } {
+  const usage = 'usage: matrix [--from NODE,...] [--to auto|IP:PORT,...] [--proto tcp|udp]';
+  const out: Extract<ParsedCommand, { kind: 'matrix' }> = { kind: 'matrix', from: null, to: null, proto: 'tcp' };
+  for (let i = 0; i < args.length; i++) {
+    const eq = args[i].indexOf('=');
+    const opt = eq > 0 ? args[i].slice(0, eq) : args[i];
+    const value = eq > 0 ? args[i].slice(eq + 1) : args[++i];
+    if (value === undefined || value === '') return { error: `${opt} needs a value; ${usage}` };
+    switch (opt) {
+      case '--from': {
+        const names: string[] = [];
+        for (const n of value.split(',')) {
+          const full = n ? resolveNode(n) : null;
+          if (!full) return { error: `--from: no node "${n}"` };
+          names.push(full);
+        }
+        out.from = names;
+        break;
+      }
+      case '--to':
+        if (value === 'auto') out.to = null;
+        else {
+          const items = value.split(',');
+          const bad = items.find((t) => !/^\d+\.\d+\.\d+\.\d+:\d+$/.test(t));
+          if (bad !== undefined) return { error: `--to takes auto or IP:PORT,..., not "${bad}"` };
+          out.to = items;
+        }
+        break;
+      case '--proto':
+        if (value !== 'tcp' && value !== 'udp') return { error: `--proto is tcp or udp, not "${value}"` };
+        out.proto = value;
+        break;
+      default:
+        return { error: `matrix: unknown option "${opt}"; ${usage}` };
+    }
+  }
+  return out;
 }
 
 function quoteIfNeeded(w: string): string {

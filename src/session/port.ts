@@ -10,6 +10,12 @@ import type { SocketInfo } from '../node/sockets.js';
 import type { SessionListener } from './events.js';
 import type { SessionState } from './lifecycle.js';
 import { clockTime } from '../core/time.js';
+import type { MatrixAnswer, MatrixCell, MatrixCellSpec, MatrixQuery } from './matrix.js';
+
+export type { MatrixAnswer, MatrixCell, MatrixCellSpec, MatrixQuery, MatrixView } from './matrix.js';
+
+/** A cell again with every packet of its exchange traced, the probe's first packet first. */
+export type MatrixTraceAnswer = { ok: true; value: { cell: MatrixCell; traces: PacketTrace[] } } | { ok: false; error: string };
 
 export interface CommandResult {
   ok: boolean;
@@ -44,9 +50,18 @@ export interface SessionPort {
   sockets(node: string): SocketInfo[] | null;
   trace(id: number): PacketTrace | undefined;
   recentTraces(limit?: number): PacketTrace[];
+  /**
+   * Who reaches what on the lab as it is now (the topology and every command
+   * that changed it since), each cell a probe on its own fresh copy.
+   */
+  matrix(q: MatrixQuery): MatrixAnswer;
+  /** One cell of a matrix again, traced: what opening a cell shows. */
+  matrixTrace(cell: MatrixCellSpec): MatrixTraceAnswer;
 }
 
 /** What `step N` answers, in the session and its stand-in alike. */
 export function steppedText(n: number, now: number): string {
   return `ran ${n} event${n === 1 ? '' : 's'}; t=${clockTime(now)}`;
 }
+
+export { describeDecision } from './matrix.js';

@@ -23,6 +23,9 @@ import type { StepReport } from '../scenario/report.js';
 import { renderScenarioText } from '../scenario/text-report.js';
 import { tableListing, type TableListing } from '../netfilter/iptables/list-view.js';
 import type { TableName } from '../netfilter/types.js';
+import { printRuleset } from '../nftables/print.js';
+import { changesLab, computeMatrix, matrixText, traceMatrixCell, type JournalEntry } from './matrix.js';
+import type { MatrixAnswer, MatrixCellSpec, MatrixQuery, MatrixTraceAnswer } from './port.js';
 
 export type { TableListing, TableName };
 
@@ -37,6 +40,8 @@ export class Session implements SessionPort {
   private unsubscribeLab: () => void;
   private pendingProbes = 0;
   private capture: Capture | null = null;
+  /** Commands that changed the lab since it was built, for a matrix of the lab as it is now. */
+  private journal: JournalEntry[] = [];
 
   private constructor(
     readonly topology: Topology,
@@ -140,6 +145,7 @@ export class Session implements SessionPort {
     lab.value.tracer.continueIdsFrom(this.lab.tracer.nextPacketId);
     this.lab = lab.value;
     this.pendingProbes = 0;
+    this.journal = [];
     this.unsubscribeLab = this.lab.tracer.subscribe((e) => this.emit(e));
     this.lifecycle.send({ type: 'RESET' });
     return { ok: true, output: 'reset' };
@@ -187,6 +193,18 @@ export class Session implements SessionPort {
     return tableListing(() => this.lab.modulesOf(name)!.ruleset, table);
   }
 
+  /**
+   * A node's native nftables tables as `nft -a list ruleset` prints them, counters as they are now,
+   * without the tables iptables-nft made (the inspector lists those as iptables does). Null for an
+   * unknown node, '' when it has none.
+   */
+  nftTables(node: string): string | null {
+    const name = this.resolveNode(node);
+    if (!name) return null;
+    const nft = this.lab.modulesOf(name)!.nft;
+    return printRuleset(nft.rs, { handles: true, nowMs: nft.nowMs() }).replace(/\n$/, '');
+  }
+
   trace(id: number): PacketTrace | undefined {
     return this.lab.tracer.traces.get(id);
   }
@@ -200,10 +218,24 @@ export class Session implements SessionPort {
     const name = this.resolveNode(node);
     if (!name) return { ok: false, output: `no node "${node}"` };
     const r = this.lab.exec(name, cmd, stdin);
+    this.note(name, cmd, stdin, r.exitCode);
     const u = r.update;
     const lines = [(r.stdout + r.stderr).replace(/\n$/, '')];
     if (u) lines.push(`(${u.backend} update: ${humanDuration(u.cost_us)}, ${u.why}; took effect at t=${clockTime(u.commit_us)})`);
     return { ok: r.exitCode === 0, output: lines.filter(Boolean).join('\n') };
+  }
+
+  private note(node: string, cmd: string, stdin: string | null, exitCode: number): void {
+    // A command that failed changed nothing (iptables and nft changes are all or nothing).
+    if (exitCode === 0 && changesLab(cmd)) this.journal.push({ node, cmd, stdin });
+  }
+
+  matrix(q: MatrixQuery): MatrixAnswer {
+    return computeMatrix(this.lab, this.topology, this.seed, this.journal, q);
+  }
+
+  matrixTrace(cell: MatrixCellSpec): MatrixTraceAnswer {
+    return traceMatrixCell(this.topology, this.seed, this.journal, cell);
   }
 
   /** The terminal UI's and the feed's command language; see COMMAND_HELP. */
@@ -240,6 +272,8 @@ export class Session implements SessionPort {
         return this.stopCapture();
       case 'exec':
         return this.exec(c.node, c.cmd);
+      case 'matrix':
+        return matrixText(this.matrix(c));
       case 'probe':
         return this.injectProbe(c.node, c.probe, c.to, c.proto, c.uid, line);
     }
@@ -321,7 +355,9 @@ export class Session implements SessionPort {
     this.lifecycle.send({ type: 'RUN' });
     const reports: StepReport[] = sc.value.steps.map((s, i) => {
       try {
-        return runStep(this.lab, s, i + 1);
+        const r = runStep(this.lab, s, i + 1);
+        if (s.kind === 'exec') for (const o of r.output ?? []) this.note(s.on, o.cmd, s.stdin, o.exit);
+        return r;
       } catch (e) {
         const seen = e instanceof Error ? e.message : String(e);
         return {

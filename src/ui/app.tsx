@@ -11,6 +11,7 @@ import type { PaneKind } from './layout.js';
 import { UiModel } from './model.js';
 import { CommandLine } from './panes/command-line.js';
 import { HelpPane } from './panes/help-pane.js';
+import { MatrixPane } from './panes/matrix-pane.js';
 import { NodePane } from './panes/node-pane.js';
 import { OutputPane } from './panes/output-pane.js';
 import { PacketPane } from './panes/packet-pane.js';
@@ -102,17 +103,22 @@ export function App({ session, size, onExit, driver, onModel }: AppProps) {
             detail={m.timeline.detail}
           />
         );
-      case 'packet':
+      case 'packet': {
+        const ct = m.cellTrace;
         return (
           <PacketPane
             key={kind}
             {...common}
-            id={m.packetId}
-            trace={m.packetId === null ? null : (session.trace(m.packetId) ?? null)}
+            id={ct ? null : m.packetId}
+            trace={m.shownTrace()}
             offset={m.offsets.packet}
             shift={m.shifts.packet}
+            cell={ct ? { ...ct.cell, index: ct.index, count: ct.traces.length } : undefined}
           />
         );
+      }
+      case 'matrix':
+        return m.matrix ? <MatrixPane key={kind} {...common} grid={m.matrix} /> : <HelpPane key={kind} {...common} offset={0} />;
       case 'node':
         return <NodePane key={kind} {...common} report={m.nodeReport()} offset={m.offsets.node} shift={m.shifts.node} />;
       case 'output':

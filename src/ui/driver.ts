@@ -12,6 +12,8 @@ export interface DriverOptions {
   schedule?: (f: () => void) => void;
   /** Wall clock for slice sizing; only the UI and CLI read real time. */
   clock?: () => number;
+  /** Runs work that blocks (a matrix) once the screen has been drawn; tests run it at once. */
+  defer?: (f: () => void) => void;
 }
 
 export class Driver {

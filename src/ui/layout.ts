@@ -2,12 +2,13 @@
  * Where the panes go for a terminal size. At 80×24 the topology and timeline
  * share the top and one inspector (packet, node, command output or help) takes
  * the bottom; from 120 columns and 32 rows the node inspector gets its own
- * place under the topology so both inspectors are visible at once.
+ * place under the topology so both inspectors are visible at once. The
+ * matrix grid takes the inspector slot as the others do.
  */
-export type PaneKind = 'topology' | 'timeline' | 'packet' | 'node' | 'output' | 'help';
+export type PaneKind = 'topology' | 'timeline' | 'packet' | 'node' | 'output' | 'help' | 'matrix';
 
 /** What the shared inspector slot shows. */
-export type Inspector = 'packet' | 'node' | 'output' | 'help';
+export type Inspector = 'packet' | 'node' | 'output' | 'help' | 'matrix';
 
 export interface PaneBox {
   kind: PaneKind;

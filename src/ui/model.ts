@@ -5,6 +5,10 @@
  * components pure.
  */
 import type { SessionEvent, TableListing, TableName } from '../session/session.js';
+import { parseCommand } from '../session/command-language.js';
+import type { MatrixCell } from '../session/port.js';
+import type { PacketTrace } from '../trace/steps.js';
+import { MATRIX_CHROME, MatrixGrid } from './matrix-grid.js';
 import type { ListenSpec } from '../topology/model.js';
 import { complete, localFiles } from './completion.js';
 import { Driver, type DriverOptions } from './driver.js';
@@ -29,6 +33,13 @@ const QUIT = new Set(['q', 'quit', 'exit', ':q', ':quit', 'q!', ':q!']);
 
 type Scrolled = 'packet' | 'node' | 'output' | 'help';
 
+/** A matrix cell's exchange, traced on its own copy of the lab: the packet inspector shows it instead of a packet of the session's. */
+export interface CellTrace {
+  cell: MatrixCell;
+  traces: PacketTrace[];
+  index: number;
+}
+
 const MAX_MESSAGES = 50;
 
 export class UiModel {
@@ -45,6 +56,14 @@ export class UiModel {
   /** Live rule listings of the nodes shown so far, kept: indexing 20,000 chains again on every visit is not free. */
   private readonly listings = new Map<string, TableListing | null>();
   packetId: number | null = null;
+  /** The last matrix computed (the `matrix` command), with its cursor. */
+  matrix: MatrixGrid | null = null;
+  /** The opened matrix cell's packets; null when the packet inspector shows a packet of the session's. */
+  cellTrace: CellTrace | null = null;
+  /** Which inspector Esc on the matrix goes back to. */
+  private beforeMatrix: 'packet' | 'node' = 'node';
+  /** Runs the matrix after the "computing" message is on screen (a matrix blocks while its cells run). */
+  private readonly defer: (f: () => void) => void;
   /**
    * Selected timeline event, counted from the first event ever kept so the
    * selection stays on its event while old ones are pushed out; null follows
@@ -64,7 +83,7 @@ export class UiModel {
   output: { command: string; lines: string[]; ok: boolean; title?: string; wrap?: boolean } | null = null;
   packets = 0;
   layout: Layout = computeLayout(80, 24, 'node');
-  private lastInspector: 'packet' | 'node' = 'node';
+  private lastInspector: 'packet' | 'node' | 'matrix' = 'node';
   private drawnAt = -Infinity;
   private reportAt = -Infinity;
   private readonly clock: () => number;
@@ -83,6 +102,7 @@ export class UiModel {
     this.topo = topologyView(session.nodes(), this.listen);
     this.selectedNode = this.topo.nodes[0] ?? null;
     this.clock = driverOptions.clock ?? (() => performance.now());
+    this.defer = driverOptions.defer ?? ((f) => setTimeout(f, 40));
     this.driver = new Driver(session, () => this.afterSlice(), driverOptions);
     this.unsubscribe = session.subscribe((e) => this.onEvent(e));
     this.timeline.push({ t_us: session.now(), kind: 'sim.state', data: { state: session.state } });
@@ -123,6 +143,7 @@ export class UiModel {
       // The probe's first packet is what the user wants to see next.
       if (d.trace !== null) {
         this.packetId = d.trace;
+        this.cellTrace = null;
         this.offsets.packet = this.shifts.packet = 0;
         const about = this.inspector === 'output' && this.output?.title !== undefined;
         if (about || (this.inspector === 'node' && !this.layout.wide)) this.showInspector('packet');
@@ -180,6 +201,7 @@ export class UiModel {
         this.listen.get(node) ?? [],
         this.session.sockets?.(node) ?? null,
         listing,
+        this.session.nftTables ? () => this.session.nftTables!(node) : null,
       );
       this.reportDirty = false;
     } else if (this.reportDirty) this.report?.refresh();
@@ -192,7 +214,8 @@ export class UiModel {
   }
 
   private showInspector(i: Inspector, focus = false): void {
-    if (i === 'packet' || i === 'node') this.lastInspector = i;
+    if (i === 'matrix' && (this.inspector === 'packet' || this.inspector === 'node')) this.beforeMatrix = this.inspector;
+    if (i === 'packet' || i === 'node' || i === 'matrix') this.lastInspector = i;
     else if (this.focus !== 'help' && this.focus !== 'output') this.focusBefore = this.focus;
     this.inspector = i;
     this.layout = computeLayout(this.cols, this.rows, i);
@@ -281,6 +304,7 @@ export class UiModel {
   execute(line: string): void {
     this.history.add(line);
     if (QUIT.has(line)) return this.leave();
+    if (line.split(' ')[0] === 'matrix') return this.startMatrix(line);
     let r: { ok: boolean; output: string };
     try {
       r = this.session.command(line);
@@ -299,7 +323,11 @@ export class UiModel {
       this.output = null;
       this.messages = [];
       this.offsets.packet = this.offsets.output = 0;
-      if (this.inspector === 'output' || this.inspector === 'packet') this.showInspector('node');
+      // A matrix and its cells were of the lab as it was, commands and all.
+      this.matrix = null;
+      this.cellTrace = null;
+      if (this.lastInspector === 'matrix') this.lastInspector = 'node';
+      if (this.inspector === 'output' || this.inspector === 'packet' || this.inspector === 'matrix') this.showInspector('node');
     }
     this.reportDirty = true;
     if (word === 'run') this.driver.resetCount();
@@ -339,7 +367,8 @@ export class UiModel {
         this.showInspector(this.lastInspector);
         if (this.focusBefore && this.layout.order.includes(this.focusBefore)) this.focus = this.focusBefore;
         this.focusBefore = null;
-      }
+      } else if (this.inspector === 'packet' && this.cellTrace && this.matrix) this.showInspector('matrix', true);
+      else if (this.inspector === 'matrix') this.showInspector(this.beforeMatrix, this.focus === 'matrix');
       return;
     }
     if (k.tab) {
@@ -425,6 +454,8 @@ export class UiModel {
       case 'packet':
         if (input === '[' || input === ']') return this.nextPacket(input === ']' ? 1 : -1);
         return this.scroll('packet', delta, k);
+      case 'matrix':
+        return this.matrixKey(input, k, rows);
       case 'node':
         if (input === '[' || input === ']') return this.jumpSection(input === ']' ? 1 : -1);
         return this.scroll('node', delta, k);
@@ -444,7 +475,7 @@ export class UiModel {
       case 'help':
         return HELP_LINES.length;
       case 'packet': {
-        const t = this.packetId === null ? undefined : this.session.trace(this.packetId);
+        const t = this.shownTrace();
         return t ? traceLines(t).length : 0;
       }
     }
@@ -477,11 +508,18 @@ export class UiModel {
 
   openPacket(id: number): void {
     this.packetId = id;
+    this.cellTrace = null;
     this.offsets.packet = 0;
     this.showInspector('packet');
   }
 
   private nextPacket(dir: number): void {
+    const ct = this.cellTrace;
+    if (ct) {
+      ct.index = Math.max(0, Math.min(ct.traces.length - 1, ct.index + dir));
+      this.offsets.packet = 0;
+      return;
+    }
     const ids = this.session.recentTraces().map((t) => t.id);
     if (!ids.length) return;
     const i = this.packetId === null ? -1 : ids.indexOf(this.packetId);
@@ -497,5 +535,78 @@ export class UiModel {
     const starts = r.sections.map((s) => s.start);
     const next = dir > 0 ? starts.find((s) => s > off) : [...starts].reverse().find((s) => s < off);
     if (next !== undefined) this.offsets.node = next;
+  }
+
+  /** The packet the packet inspector shows: the opened cell's, or the session's selected one. */
+  shownTrace(): PacketTrace | null {
+    if (this.cellTrace) return this.cellTrace.traces[this.cellTrace.index] ?? null;
+    return this.packetId === null ? null : (this.session.trace(this.packetId) ?? null);
+  }
+
+  /**
+   * `matrix [--from ...] [--to ...] [--proto ...]`: every cell runs on its own
+   * copy of the lab, which blocks the UI while it runs; the message saying so
+   * is drawn first.
+   */
+  private startMatrix(line: string): void {
+    const c = parseCommand(line, (n) => this.session.resolveNode(n));
+    if ('error' in c || c.kind !== 'matrix') {
+      this.say({ text: `> ${line}`, tone: 'dim' }, { text: `error: ${'error' in c ? c.error : 'not a matrix command'}`, tone: 'error' });
+      return;
+    }
+    this.say({ text: `> ${line}: computing (every cell on its own copy of the lab)...`, tone: 'dim' });
+    this.changed();
+    this.defer(() => {
+      const t0 = this.clock();
+      let m: ReturnType<UiModel['session']['matrix']>;
+      try {
+        m = this.session.matrix(c);
+      } catch (e) {
+        m = { ok: false, error: e instanceof Error ? e.message : String(e) };
+      }
+      if (!m.ok) this.say({ text: `error: ${m.error}`, tone: 'error' });
+      else {
+        const v = m.value;
+        this.matrix = new MatrixGrid(v);
+        this.cellTrace = null;
+        const after = v.changes ? `, after ${v.changes} change${v.changes === 1 ? '' : 's'}` : '';
+        const ms = Math.round(this.clock() - t0);
+        this.say({
+          text: `matrix: ${v.sources.length} sources × ${v.destinations.length} destinations${after} in ${ms} ms; arrows move, Enter opens a cell's trace`,
+          tone: 'dim',
+        });
+        this.showInspector('matrix', true);
+      }
+      this.changed();
+    });
+  }
+
+  private matrixKey(input: string, k: KeyInfo, rows: number): void {
+    const g = this.matrix;
+    if (!g) return;
+    const page = Math.max(1, rows - MATRIX_CHROME - 1);
+    if (k.upArrow || input === 'k') g.move(-1, 0);
+    else if (k.downArrow || input === 'j') g.move(1, 0);
+    else if (k.leftArrow || input === 'h') g.move(0, -1);
+    else if (k.rightArrow || input === 'l') g.move(0, 1);
+    else if (k.pageUp) g.move(-page, 0);
+    else if (k.pageDown) g.move(page, 0);
+    else if (k.home || input === 'g') g.move(-g.rows, -g.cols);
+    else if (k.end || input === 'G') g.move(g.rows, g.cols);
+    else if (k.return) this.openCell();
+  }
+
+  /** Enter on a cell: the cell's probe again on its own copy of the lab, every packet traced, in the packet inspector. */
+  private openCell(): void {
+    const cell = this.matrix?.selected;
+    if (!cell) return;
+    const r = this.session.matrixTrace({ from: cell.from, to: cell.to, proto: cell.proto });
+    if (!r.ok) {
+      this.say({ text: `error: ${r.error}`, tone: 'error' });
+      return;
+    }
+    this.cellTrace = { cell: r.value.cell, traces: r.value.traces, index: 0 };
+    this.offsets.packet = this.shifts.packet = 0;
+    this.showInspector('packet', true);
   }
 }

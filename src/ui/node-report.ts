@@ -1,7 +1,9 @@
 /**
  * The node inspector's content, as a shell on that node would print it:
- * `iptables -L -n -v` per table, `ip route`, `ip rule`, `conntrack -L`, and
- * the listening sockets. The rule listings can be huge (40,000 rules on a
+ * `iptables -L -n -v` per table, its native nftables tables (`nft -a list
+ * ruleset`: family, table, base chains with hook, priority and policy, rules
+ * with their counters and handles), `ip route`, `ip rule`, `conntrack -L`,
+ * and the listening sockets. The rule listings can be huge (40,000 rules on a
  * kube-proxy node), so they are never printed whole: with the session's live
  * listings a row is formatted only when it is drawn, counters as they are
  * then. The short sections are gathered through the session's own commands
@@ -15,6 +17,8 @@ import { listenText } from './topology-lines.js';
 export type Exec = (cmd: string) => CommandResult;
 /** A table's live listing (Session.listing), or null where the session has none. */
 export type ListingOf = (table: string) => TableListing | null;
+/** The node's native nftables tables as `nft -a list ruleset` prints them (Session.nftTables); '' when none. */
+export type NftTablesOf = () => string | null;
 
 export interface Section {
   title: string;
@@ -43,6 +47,18 @@ function tableInUse(exec: Exec, table: string): boolean {
   }
   if (!r.ok) return false;
   return r.output.split('\n').some((l) => l.startsWith('-A ') || (l.startsWith(':') && !l.includes(' ACCEPT ') && !l.includes(' - ')));
+}
+
+/** An nft listing line's tone, by its verdict or NAT statement (a rule's last words, before its comment and handle). */
+function nftTone(line: string): Tone | undefined {
+  const t = line.trim();
+  if (t.startsWith('table ') || t.startsWith('chain ') || t.startsWith('set ') || t.startsWith('map ')) return 'head';
+  if (t.startsWith('type ')) return 'dim';
+  const body = t.replace(/ # handle \d+$/, '').replace(/ comment "[^"]*"$/, '');
+  if (/\b(dnat|snat|masquerade|redirect)\b/.test(body)) return 'nat';
+  if (/\b(drop|reject)( with [\w -]+)?$/.test(body)) return 'drop';
+  if (/\baccept$/.test(body)) return 'accept';
+  return undefined;
 }
 
 function ruleTone(line: string): Tone | undefined {
@@ -151,6 +167,7 @@ export function nodeReport(
   listen: ListenSpec[],
   sockets: SocketRow[] | null = null,
   listing: ListingOf | null = null,
+  nftTables: NftTablesOf | null = null,
 ): NodeReport {
   const blocks: Block[] = [];
   // A listing that fails (or throws) says so in its section; the pane never breaks.
@@ -170,6 +187,22 @@ export function nodeReport(
       if (ALWAYS.includes(t) || live.inUse()) blocks.push(listingBlock(title, live));
     } else if (ALWAYS.includes(t) || tableInUse(exec, t)) blocks.push(textBlock(title, run(`iptables -t ${t} -L -n -v`), ruleTone));
   }
+  // Native tables only; the tables iptables-nft made are the iptables sections above.
+  let nft: string | null;
+  try {
+    nft = nftTables?.() ?? null;
+  } catch (e) {
+    nft = `(nft: ${e instanceof Error ? e.message : String(e)})`;
+  }
+  // nft indents with tabs; two spaces a level keep the rules' counters inside a pane a third of the screen wide.
+  if (nft)
+    blocks.push(
+      textBlock(
+        'nft -a list ruleset (native tables)',
+        nft.replace(/^\t+/gm, (t) => '  '.repeat(t.length)),
+        nftTone,
+      ),
+    );
   blocks.push(textBlock('ip route show', run('ip route show') || '(no routes)'));
   blocks.push(textBlock('ip rule show', run('ip rule show')));
   blocks.push(textBlock('conntrack -L', run('conntrack -L') || '(no entries)', () => 'conntrack'));

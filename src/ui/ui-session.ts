@@ -20,5 +20,7 @@ export type UiSession = Pick<
   | 'resolveNode'
   | 'now'
   | 'topology'
+  | 'matrix'
+  | 'matrixTrace'
 > &
-  Partial<Pick<Session, 'sockets' | 'listing'>>;
+  Partial<Pick<Session, 'sockets' | 'listing' | 'nftTables'>>;

@@ -15,7 +15,17 @@ import type { PacketTrace } from '../../trace/steps.js';
 import { COMMAND_HELP, parseCommand } from '../command-language.js';
 import type { SessionEvent, SessionListener } from '../events.js';
 import { startLifecycle, type SessionState } from '../lifecycle.js';
-import { steppedText, type CommandResult, type NodeSummary, type SessionPort } from '../port.js';
+import { matrixText } from '../matrix.js';
+import {
+  steppedText,
+  type CommandResult,
+  type MatrixAnswer,
+  type MatrixCellSpec,
+  type MatrixQuery,
+  type MatrixTraceAnswer,
+  type NodeSummary,
+  type SessionPort,
+} from '../port.js';
 
 const LOOPBACK = { name: 'lo', kind: 'loopback', addrs: ['127.0.0.1/8'], mac: '00:00:00:00:00:00', master: null, peer: null };
 
@@ -52,6 +62,12 @@ export class FakeSession implements SessionPort {
   readonly received: string[] = [];
   /** The answer to those lines; by default, success with no output. */
   answer: (line: string) => CommandResult = () => ({ ok: true, output: '' });
+  /** Every matrix asked for, in order. */
+  readonly matrixQueries: MatrixQuery[] = [];
+  /** What `matrix` answers; tests script it (src/session/matrix.test.ts has the real one). */
+  matrixAnswer: (q: MatrixQuery) => MatrixAnswer = () => ({ ok: false, error: 'no matrix scripted' });
+  /** What opening a cell answers. */
+  matrixTraceAnswer: (c: MatrixCellSpec) => MatrixTraceAnswer = () => ({ ok: false, error: 'no cell trace scripted' });
   private readonly listeners = new Set<SessionListener>();
   private queue: SessionEvent[] = [];
   private readonly lifecycle = startLifecycle((state) => this.emit({ t_us: this.t, kind: 'sim.state', data: { state } }));
@@ -149,6 +165,8 @@ export class FakeSession implements SessionPort {
         return { ok: true, output: 'reset' };
       case 'nodes':
         return { ok: true, output: this.nodeNames().join('\n') };
+      case 'matrix':
+        return matrixText(this.matrix(c));
       default:
         this.received.push(line);
         return this.answer(line);
@@ -186,5 +204,14 @@ export class FakeSession implements SessionPort {
 
   recentTraces(limit = 200): PacketTrace[] {
     return [...this.traces.values()].slice(-limit);
+  }
+
+  matrix(q: MatrixQuery): MatrixAnswer {
+    this.matrixQueries.push(q);
+    return this.matrixAnswer(q);
+  }
+
+  matrixTrace(cell: MatrixCellSpec): MatrixTraceAnswer {
+    return this.matrixTraceAnswer(cell);
   }
 }

@@ -7,7 +7,9 @@ export const KEY_HELP = `keys:
   Tab Shift-Tab   next / previous pane          1 2 3 4    jump to a pane
   Up Down j k     move the selection or scroll  PgUp PgDn  page
   Left Right      scroll an inspector sideways  Home End   start, end
-  Enter           open the selected packet (timeline) or node (topology)
+  Enter           open the selected packet (timeline), node (topology)
+                  or cell's trace (matrix; Esc goes back to the grid)
+  arrows h j k l  matrix: move between cells     g G  first, last
   [ ]             previous / next section (node) or packet (packet)
   End G           timeline: follow the newest event again
   a               timeline: show every rule step too

@@ -1,46 +1,66 @@
 /**
- * A stand-in session for component tests: the same surface as the UI uses
- * (UiSession), with a scripted event queue instead of the engine. Probes queue
- * the events of one packet trace whose steps the test chooses; counters in
- * `iptables -L -v` output count the packets that went through.
+ * The UI's stand-in: the shared one (src/session/testing/fake-session.ts),
+ * with its lifecycle, command parser and event plumbing, holding a scripted
+ * Docker lab. A probe queues one packet whose steps the test chooses
+ * (`steps`, `outcome`); `iptables -t nat -L -n -v` on docker-host counts the
+ * packets that went through (`dnatPackets`), and the node inspector's other
+ * listings answer as that lab would.
  */
-import { type ParsedCommand, parseCommand, COMMAND_HELP } from '../../session/command-language.js';
-import { steppedText } from '../../session/port.js';
-import type { SessionState } from '../../session/lifecycle.js';
-import type { CommandResult, NodeSummary, SessionEvent, SessionListener } from '../../session/session.js';
+import { makeCidr, parseIpv4 } from '../../packet/ipv4.js';
+import { parseCommand } from '../../session/command-language.js';
+import type { CommandResult } from '../../session/port.js';
+import { FakeSession as SharedFakeSession, summariesOf } from '../../session/testing/fake-session.js';
 import type { PacketTrace, TraceStep } from '../../trace/steps.js';
-import { emptyNodeSpec, type Topology } from '../../topology/model.js';
-import type { UiSession } from '../ui-session.js';
+import { emptyNodeSpec, type InterfaceSpec, type ListenSpec, type Topology } from '../../topology/model.js';
 
 const POS = { file: 'fake.yaml', line: 1, col: 1 };
 
-function nodeSpec(name: string, listen: Topology['nodes'][number]['listen'] = []): Topology['nodes'][number] {
-  return { ...emptyNodeSpec(name, name.split('/')[0], POS), listen };
+function iface(name: string, kind: InterfaceSpec['kind'], addr: string | null, master: string | null, n: number): InterfaceSpec {
+  const [a, len] = addr ? addr.split('/') : [];
+  const ip = a ? parseIpv4(a)! : 0;
+  return {
+    name,
+    kind,
+    addrs: a ? [{ addr: ip, cidr: makeCidr(ip, Number(len)) }] : [],
+    master,
+    mtu: 1500,
+    mac: `02:00:00:00:00:0${n}`,
+    pos: POS,
+  };
 }
 
-export const FAKE_NODES: NodeSummary[] = [
-  {
-    name: 'client',
-    interfaces: [
-      { name: 'eth0', kind: 'veth', addrs: ['198.51.100.10/24'], mac: '02:00:00:00:00:01', master: null, peer: 'docker-host:eth0' },
-    ],
-  },
-  {
-    name: 'docker-host',
-    interfaces: [
-      { name: 'lo', kind: 'loopback', addrs: ['127.0.0.1/8'], mac: '00:00:00:00:00:00', master: null, peer: null },
-      { name: 'eth0', kind: 'veth', addrs: ['198.51.100.1/24'], mac: '02:00:00:00:00:02', master: null, peer: 'client:eth0' },
-      { name: 'docker0', kind: 'bridge', addrs: ['172.17.0.1/16'], mac: '02:00:00:00:00:03', master: null, peer: null },
-      { name: 'veth-web', kind: 'veth', addrs: [], mac: '02:00:00:00:00:04', master: 'docker0', peer: 'docker-host/web:eth0' },
-    ],
-  },
-  {
-    name: 'docker-host/web',
-    interfaces: [
-      { name: 'eth0', kind: 'veth', addrs: ['172.17.0.2/16'], mac: '02:00:00:00:00:05', master: null, peer: 'docker-host:veth-web' },
-    ],
-  },
-];
+function node(name: string, interfaces: InterfaceSpec[], listen: ListenSpec[] = []): Topology['nodes'][number] {
+  return { ...emptyNodeSpec(name, name.split('/')[0], POS), interfaces, listen };
+}
+
+const link = (a: string, b: string) => {
+  const [an, ai] = a.split(':');
+  const [bn, bi] = b.split(':');
+  return { a: { node: an, iface: ai }, b: { node: bn, iface: bi }, latency: 50, bandwidth: 0, loss: 0, mtu: 1500, pos: POS };
+};
+
+export const FAKE_TOPOLOGY: Topology = {
+  name: 'fake-lab',
+  description: '',
+  file: 'fake.yaml',
+  nodes: [
+    node('client', [iface('eth0', 'veth', '198.51.100.10/24', null, 1)]),
+    node('docker-host', [
+      iface('eth0', 'veth', '198.51.100.1/24', null, 2),
+      iface('docker0', 'bridge', '172.17.0.1/16', null, 3),
+      iface('veth-web', 'veth', null, 'docker0', 4),
+    ]),
+    node(
+      'docker-host/web',
+      [iface('eth0', 'veth', '172.17.0.2/16', null, 5)],
+      [{ proto: 'tcp', port: 80, uid: 0, addr: 0, app: 'echo', source: null, pos: POS }],
+    ),
+  ],
+  links: [link('client:eth0', 'docker-host:eth0'), link('docker-host/web:eth0', 'docker-host:veth-web')],
+};
+
+/** What the fake lab's nodes look like to the UI (Session.nodes()). */
+export const FAKE_NODES = summariesOf(FAKE_TOPOLOGY);
 
 const PKT = { proto: 'tcp', src: '198.51.100.10:40000', dst: '198.51.100.1:8080', flags: 'SYN', ttl: 64, len: 60, mark: '0x0' };
 
@@ -92,96 +112,60 @@ export const DNAT_STEPS: TraceStep[] = [
   },
 ];
 
-export class FakeSession implements UiSession {
-  readonly topology: Topology = {
-    name: 'fake-lab',
-    description: '',
-    file: 'fake.yaml',
-    nodes: [
-      nodeSpec('client'),
-      nodeSpec('docker-host'),
-      nodeSpec('docker-host/web', [{ proto: 'tcp', port: 80, uid: 0, addr: 0, app: 'echo', source: null, pos: POS }]),
-    ],
-    links: [],
-  };
-  state: SessionState = 'loaded';
-  t = 0;
-  private readonly listeners = new Set<SessionListener>();
-  private queue: SessionEvent[] = [];
-  private readonly traces = new Map<number, PacketTrace>();
-  private nextId = 1;
+export class FakeSession extends SharedFakeSession {
   /** Packets counted by the DOCKER DNAT rule. */
   dnatPackets = 0;
   steps: TraceStep[] = DNAT_STEPS;
   outcome: PacketTrace['outcome'] = 'dropped';
-  execLog: string[] = [];
+  private nextId = 1;
 
-  subscribe(l: SessionListener): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-
-  private emit(e: SessionEvent): void {
-    for (const l of this.listeners) l(e);
-  }
-
-  private setState(s: SessionState): void {
-    if (s === this.state) return;
-    this.state = s;
-    this.emit({ t_us: this.t, kind: 'sim.state', data: { state: s } });
-  }
-
-  now(): number {
-    return this.t;
-  }
-
-  run(): void {
-    this.setState('running');
-  }
-
-  pause(): void {
-    if (this.state === 'running') this.setState('paused');
-  }
-
-  private runOne(): void {
-    const e = this.queue.shift();
-    if (!e) return;
-    this.t = e.t_us;
-    if (e.kind === 'packet.end' && e.packet !== undefined) {
+  constructor() {
+    super(FAKE_TOPOLOGY);
+    this.answer = (line) => this.script(line);
+    // The engine's bookkeeping as a packet ends: its trace's outcome, and the DNAT rule's counter.
+    this.subscribe((e) => {
+      if (e.kind !== 'packet.end' || e.packet === undefined) return;
       this.traces.get(e.packet)!.outcome = e.outcome!;
       this.dnatPackets++;
-    }
-    this.emit(e);
+    });
+    // reset forgets the counters as the engine's fresh lab would.
+    this.subscribe((e) => {
+      if (e.kind === 'sim.state' && e.data.state === 'loaded') this.dnatPackets = 0;
+    });
   }
 
-  step(): boolean {
-    if (!this.queue.length) {
-      this.setState('finished');
-      return false;
-    }
-    this.runOne();
-    this.setState(this.queue.length ? 'paused' : 'finished');
-    return true;
+  /** Every node command run, as `NODE: CMD` with the node's full name (the inspector's listings among them). */
+  get execLog(): string[] {
+    return this.received.map((l) => {
+      const [n, ...rest] = l.split(' ');
+      return `${this.resolveNode(n) ?? n}: ${rest.join(' ')}`;
+    });
   }
 
-  advance(maxEvents = 2000): { ran: number; more: boolean } {
-    if (this.state !== 'running') return { ran: 0, more: false };
-    let ran = 0;
-    while (ran < maxEvents && this.queue.length) {
-      this.runOne();
-      ran++;
-    }
-    const more = this.queue.length > 0;
-    if (!more) this.setState('finished');
-    return { ran, more };
+  override exec(node: string, cmd: string): CommandResult {
+    const name = this.resolveNode(node);
+    if (!name) return { ok: false, output: `no node "${node}"` };
+    return super.exec(name, cmd);
   }
 
-  reset(): void {
-    this.queue = [];
-    this.traces.clear();
-    this.t = 0;
-    this.dnatPackets = 0;
-    this.setState('loaded');
+  private script(line: string): CommandResult {
+    const c = parseCommand(line, (n) => this.resolveNode(n));
+    if ('error' in c) return { ok: false, output: c.error };
+    switch (c.kind) {
+      case 'probe':
+        this.probe(c.node, line);
+        if (this.state === 'loaded' || this.state === 'finished') this.run();
+        return { ok: true, output: `${c.probe} from ${c.node} to ${c.to} started` };
+      case 'exec':
+        return this.nodeCommand(c.node, c.cmd);
+      case 'scenario':
+        return { ok: false, output: `${c.file}: no such file` };
+      case 'capture-start':
+      case 'capture-stop':
+        return { ok: false, output: 'the fake session does not capture' };
+      default:
+        return { ok: false, output: `${line}: not scripted` };
+    }
   }
 
   /** Queues one probe's packet: new, each step, end, then the probe's result. */
@@ -190,16 +174,15 @@ export class FakeSession implements UiSession {
     const tr: PacketTrace = { id, packet: PKT, steps: [], outcome: 'in-flight' };
     this.traces.set(id, tr);
     let t = this.t;
-    this.queue.push({ t_us: ++t, kind: 'packet.new', packet: id, node, data: PKT });
-    for (const s of this.steps) {
-      this.queue.push({
+    this.enqueue({ t_us: ++t, kind: 'packet.new', packet: id, node, data: PKT });
+    for (const s of this.steps)
+      this.enqueue({
         t_us: ++t,
         kind: 'hook' in s ? 'packet.verdict' : 'link' in s ? 'packet.hop' : 'packet.step',
         packet: id,
         node: s.node,
         step: s,
       });
-    }
     // Steps join the trace as they run, like the engine's.
     const steps = this.steps;
     let i = 0;
@@ -207,36 +190,18 @@ export class FakeSession implements UiSession {
       if (e.kind !== 'probe.result' && 'packet' in e && e.packet === id && 'step' in e && e.step) tr.steps.push(steps[i++]);
       if (e.kind === 'packet.end' && e.packet === id) sub();
     });
-    this.queue.push({ t_us: ++t, kind: 'packet.end', packet: id, node: 'docker-host', outcome: this.outcome });
-    this.queue.push({
-      t_us: t + 1,
-      kind: 'probe.result',
-      data: { command: line, result: this.outcome === 'delivered' ? 'connected' : 'timeout', server: null, server_sees: null, trace: id },
-    });
+    this.enqueue(
+      { t_us: ++t, kind: 'packet.end', packet: id, node: 'docker-host', outcome: this.outcome },
+      {
+        t_us: t + 1,
+        kind: 'probe.result',
+        data: { command: line, result: this.outcome === 'delivered' ? 'connected' : 'timeout', server: null, server_sees: null, trace: id },
+      },
+    );
   }
 
-  resolveNode(name: string): string | null {
-    if (FAKE_NODES.some((n) => n.name === name)) return name;
-    const hits = FAKE_NODES.filter((n) => n.name.endsWith(`/${name}`));
-    return hits.length === 1 ? hits[0].name : null;
-  }
-
-  nodes(): NodeSummary[] {
-    return FAKE_NODES;
-  }
-
-  trace(id: number): PacketTrace | undefined {
-    return this.traces.get(id);
-  }
-
-  recentTraces(): PacketTrace[] {
-    return [...this.traces.values()];
-  }
-
-  exec(node: string, cmd: string): CommandResult {
-    const name = this.resolveNode(node);
-    if (!name) return { ok: false, output: `no node "${node}"` };
-    this.execLog.push(`${name}: ${cmd}`);
+  /** What the lab's listings print; the DNAT counters follow the packets that ended. */
+  private nodeCommand(name: string, cmd: string): CommandResult {
     if (cmd === 'iptables -t nat -L -n -v' && name === 'docker-host') {
       return {
         ok: true,
@@ -277,45 +242,5 @@ export class FakeSession implements UiSession {
       };
     if (cmd.startsWith('iptables -t nat -I')) return { ok: true, output: '' };
     return { ok: false, output: `${cmd.split(' ')[0]}: not supported by the fake` };
-  }
-
-  command(line: string): CommandResult {
-    const c = parseCommand(line, (n) => this.resolveNode(n));
-    if ('error' in c) return { ok: false, output: c.error };
-    return this.execute(c, line);
-  }
-
-  private execute(c: ParsedCommand, line: string): CommandResult {
-    switch (c.kind) {
-      case 'help':
-        return { ok: true, output: COMMAND_HELP };
-      case 'run':
-        this.run();
-        return { ok: true, output: 'running' };
-      case 'pause':
-        this.pause();
-        return { ok: true, output: 'paused' };
-      case 'step': {
-        let n = 0;
-        while (n < c.count && this.step()) n++;
-        return { ok: true, output: steppedText(n, this.now()) };
-      }
-      case 'reset':
-        this.reset();
-        return { ok: true, output: 'reset' };
-      case 'nodes':
-        return { ok: true, output: FAKE_NODES.map((n) => n.name).join('\n') };
-      case 'scenario':
-        return { ok: false, output: `${c.file}: no such file` };
-      case 'capture-start':
-      case 'capture-stop':
-        return { ok: false, output: 'the fake session does not capture' };
-      case 'exec':
-        return this.exec(c.node, c.cmd);
-      case 'probe':
-        this.probe(c.node, line);
-        if (this.state === 'loaded' || this.state === 'finished') this.run();
-        return { ok: true, output: `${c.probe} from ${c.node} to ${c.to} started` };
-    }
   }
 }

@@ -1,0 +1,208 @@
+/**
+ * The session's reachability matrix: the one place the session calls into
+ * src/matrix (planMatrix, runMatrix, decidingStep), so a change there is
+ * answered here alone.
+ *
+ * A matrix is asked of the session's lab as it is now: the topology plus every
+ * command that changed it since it was built (`NODE iptables -A ...`, a
+ * scenario's exec steps). Each cell is a fresh lab built from the topology with
+ * those commands replayed on it, so no cell sees the session's conntrack
+ * entries, counters or another cell's traffic (SPEC section 8), but every cell
+ * sees the rules, routes and sysctls the user is looking at.
+ */
+import { splitShellWords } from '../core/shell.js';
+import { Lab } from '../lab/lab.js';
+import { decidingStep, type CellResult, type CellSpec } from '../matrix/cell.js';
+import { destinationText, type Proto } from '../matrix/destinations.js';
+import { MatrixInputError, planCells, planMatrix, runMatrix, type MatrixPlan } from '../matrix/matrix.js';
+import { renderMatrixText } from '../matrix/render.js';
+import { parseIpv4 } from '../packet/ipv4.js';
+import type { ProbeOutcome } from '../apps/probes.js';
+import type { Topology } from '../topology/model.js';
+import type { PacketTrace } from '../trace/steps.js';
+
+export type { CellResult as MatrixCell, CellSpec as MatrixCellSpec };
+
+/** One command that changed a node, in the order it ran. */
+export interface JournalEntry {
+  node: string;
+  cmd: string;
+  stdin: string | null;
+}
+
+export interface MatrixQuery {
+  /** Source nodes; null: every node with an address. */
+  from: string[] | null;
+  /** `IP:PORT` destinations; null: `--to auto`. */
+  to: string[] | null;
+  proto: Proto;
+}
+
+/** A computed matrix as front ends draw it: sources are columns, destinations rows, cells row by row. */
+export interface MatrixView {
+  lab: string;
+  proto: Proto;
+  seed: number;
+  sources: string[];
+  destinations: Array<{ to: string; why: string }>;
+  /** `destinations.length × sources.length` cells: destination by destination, each source in order. */
+  cells: CellResult[];
+  /** How many commands changed the lab since it was built: the cells ran after replaying them. */
+  changes: number;
+}
+
+const ITABLES_READ = new Set(['-L', '--list', '-S', '--list-rules', '-C', '--check']);
+const IP_WRITE = new Set(['add', 'del', 'delete', 'change', 'replace', 'append', 'prepend', 'flush', 'set', 'a', 'd']);
+
+/**
+ * Whether a command run in a node can have changed what a fresh copy of the lab
+ * needs replayed. Listings are left out (the node inspector lists a node on
+ * every change, and a 40,000-rule listing per cell would cost seconds); so is
+ * conntrack, whose entries no cell is meant to see.
+ */
+export function changesLab(cmd: string): boolean {
+  const split = splitShellWords(cmd);
+  if (!split.ok) return false;
+  const [tool, ...args] = split.words;
+  if (!tool) return false;
+  if (tool.endsWith('-save') || tool === 'conntrack') return false;
+  if (tool.startsWith('iptables') && !tool.endsWith('-restore')) return !args.some((a) => ITABLES_READ.has(a));
+  if (tool === 'nft') return !args.some((a) => a === 'list' || a === '-c' || a === '--check');
+  if (tool === 'ip') return args.some((a) => IP_WRITE.has(a));
+  if (tool === 'sysctl') return args.some((a) => a.includes('='));
+  return true;
+}
+
+/** A query the lab cannot answer (unknown node, bad destination, nothing to probe): one line for the user. */
+export type MatrixAnswer = { ok: true; value: MatrixView } | { ok: false; error: string };
+
+/** Events one cell may take before it is called unsettled: as `nflab matrix` (src/matrix/cell.ts). */
+const MAX_EVENTS = 20_000;
+const TIMEOUT_US = 900_000;
+
+/** Traces are recorded: the deciding step is read from the first packet's. */
+function buildReplayed(topo: Topology, seed: number, journal: readonly JournalEntry[]): Lab {
+  const built = Lab.build(topo, { seed, record: true });
+  if (!built.ok) throw new Error(`the topology does not build: ${built.error[0]?.message ?? ''}`);
+  for (const j of journal) built.value.exec(j.node, j.cmd, j.stdin);
+  return built.value;
+}
+
+/**
+ * One cell on a fresh, replayed lab, probing as runCell does (same line, same
+ * timeout, same event bound), so a cell of an unchanged lab is runCell's cell.
+ * `traces` are every packet of the exchange up to the client's answer, the
+ * probe's first packet first.
+ */
+function probeCell(
+  topo: Topology,
+  seed: number,
+  journal: readonly JournalEntry[],
+  cell: CellSpec,
+): { result: CellResult; traces: PacketTrace[] } {
+  const lab = buildReplayed(topo, seed, journal);
+  const [addr, port] = cell.to.split(':');
+  const ids: number[] = [];
+  const off = lab.tracer.subscribe((e) => {
+    if (e.kind === 'packet.new' && e.packet !== undefined) ids.push(e.packet);
+  });
+  let out: ProbeOutcome | null = null;
+  lab.probe(
+    cell.proto === 'udp' ? 'send' : 'connect',
+    cell.from,
+    {
+      dst: parseIpv4(addr)!,
+      port: Number(port),
+      proto: cell.proto,
+      owner: { uid: 0, gid: 0, groups: [] },
+      src: null,
+      sport: null,
+      timeout: TIMEOUT_US,
+      line: `nflab matrix ${cell.to}\n`,
+    },
+    (r) => (out = r),
+  );
+  for (let n = 0; out === null && n < MAX_EVENTS && lab.scheduler.step(); n++);
+  off();
+  const o = out as ProbeOutcome | null;
+  const first = o?.trace ?? null;
+  const rest = ids.map((id) => lab.tracer.traces.get(id)).filter((t): t is PacketTrace => t !== undefined && t !== first);
+  return {
+    result: {
+      ...cell,
+      result: o?.result ?? 'unsettled',
+      server: o?.server ?? null,
+      server_sees: o?.serverSees ?? null,
+      decided_by: decidingStep(first),
+    },
+    traces: first ? [first, ...rest] : rest,
+  };
+}
+
+/**
+ * The matrix of `topo` with `journal` applied. `lab` is the session's lab as it
+ * is now: `--to auto` reads its rules, so a DNAT added by hand is a destination.
+ */
+export function computeMatrix(lab: Lab, topo: Topology, seed: number, journal: readonly JournalEntry[], q: MatrixQuery): MatrixAnswer {
+  let plan: MatrixPlan;
+  try {
+    plan = planMatrix(lab, topo, { from: q.from, to: q.to, proto: q.proto, seed });
+  } catch (e) {
+    if (e instanceof MatrixInputError) return { ok: false, error: e.message };
+    throw e;
+  }
+  if (!plan.to.length) return { ok: false, error: 'nothing to probe: nothing listens and no DNAT or REDIRECT rule leads anywhere' };
+  if (!plan.from.length) return { ok: false, error: 'no source: no node has an address' };
+  const cells = journal.length ? planCells(plan).map((c) => probeCell(topo, seed, journal, c).result) : runMatrix(topo, plan);
+  return {
+    ok: true,
+    value: {
+      lab: topo.name,
+      proto: plan.proto,
+      seed,
+      sources: plan.from,
+      destinations: plan.to.map((d) => ({ to: destinationText(d), why: d.why })),
+      cells,
+      changes: journal.length,
+    },
+  };
+}
+
+/** One cell again, with every packet of its exchange traced: what the cell's row in a grid opens. */
+export function traceMatrixCell(
+  topo: Topology,
+  seed: number,
+  journal: readonly JournalEntry[],
+  cell: CellSpec,
+): { ok: true; value: { cell: CellResult; traces: PacketTrace[] } } | { ok: false; error: string } {
+  if (!topo.nodes.some((n) => n.name === cell.from)) return { ok: false, error: `no node "${cell.from}"` };
+  const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(cell.to);
+  if (!m || parseIpv4(m[1]) === null || !(Number(m[2]) >= 1 && Number(m[2]) <= 65535))
+    return { ok: false, error: `a cell's destination is IP:PORT, not "${cell.to}"` };
+  const r = probeCell(topo, seed, journal, cell);
+  return { ok: true, value: { cell: r.result, traces: r.traces } };
+}
+
+/** What the `matrix` command prints: `nflab matrix`'s grid, naming how many changes the cells replayed. */
+export function matrixText(m: MatrixAnswer): { ok: boolean; output: string } {
+  if (!m.ok) return { ok: false, output: m.error };
+  const v = m.value;
+  const after = v.changes ? ` (after ${v.changes} change${v.changes === 1 ? '' : 's'})` : '';
+  return { ok: true, output: renderMatrixText(`${v.lab}${after}`, viewPlan(v), v.cells).trimEnd() };
+}
+
+/** The plan a view was made from, for src/matrix's text rendering. */
+function viewPlan(v: MatrixView): MatrixPlan {
+  return {
+    from: v.sources,
+    to: v.destinations.map((d) => {
+      const [a, p] = d.to.split(':');
+      return { addr: parseIpv4(a)!, port: Number(p), why: d.why };
+    }),
+    proto: v.proto,
+    seed: v.seed,
+  };
+}
+
+/** A cell's deciding rule in words, as `nflab matrix` lists it. */
+export { describeStep as describeDecision } from '../matrix/render.js';
