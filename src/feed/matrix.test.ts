@@ -73,7 +73,7 @@ describe('matrix over the feed', () => {
     ]);
     // The command language has it too, as nflab matrix's text.
     const text = await c.request({ type: 'command', ref: 3, cmd: 'matrix --from client --to 10.244.1.3:8080' });
-    expect(text.output).toMatch(/^kube-proxy \(after 1 change\): tcp, 1 sources × 1 destinations, seed 1/);
+    expect(text.output).toMatch(/^kube-proxy \(after 1 change\): tcp, 1 source × 1 destination, seed 1/);
     valid();
   });
 

@@ -14,7 +14,7 @@ import { splitShellWords } from '../core/shell.js';
 import { Lab } from '../lab/lab.js';
 import { decidingStep, type CellResult, type CellSpec } from '../matrix/cell.js';
 import { destinationText, type Proto } from '../matrix/destinations.js';
-import { MatrixInputError, planCells, planMatrix, runMatrix, type MatrixPlan } from '../matrix/matrix.js';
+import { MatrixInputError, planMatrix, runMatrix, type MatrixPlan } from '../matrix/matrix.js';
 import { renderMatrixText } from '../matrix/render.js';
 import { parseIpv4 } from '../packet/ipv4.js';
 import type { ProbeOutcome } from '../apps/probes.js';
@@ -153,7 +153,8 @@ export function computeMatrix(lab: Lab, topo: Topology, seed: number, journal: r
   }
   if (!plan.to.length) return { ok: false, error: 'nothing to probe: nothing listens and no DNAT or REDIRECT rule leads anywhere' };
   if (!plan.from.length) return { ok: false, error: 'no source: no node has an address' };
-  const cells = journal.length ? planCells(plan).map((c) => probeCell(topo, seed, journal, c).result) : runMatrix(topo, plan);
+  const after = journal.map((j) => ({ on: j.node, cmd: j.cmd, stdin: j.stdin }));
+  const cells = runMatrix(topo, { ...plan, after });
   return {
     ok: true,
     value: {
