@@ -15,11 +15,16 @@ export interface NftCommandOutput {
 
 const usage = (msg: string): NftCommandOutput => ({ stdout: '', stderr: `Error: ${msg}\n`, exitCode: 1 });
 
-/** nft's error report for a command line: the message, the line, and carets under the place. */
-function lineError(text: string, e: NftError): string {
+/**
+ * nft's error report: the message (after `FILE:L:C-C: ` for a file), the line, and carets under
+ * the place; the caret line keeps the line's tabs so that the carets line up.
+ */
+function lineError(text: string, e: NftError, where: string | null): string {
   const line = text.split('\n')[e.line - 1] ?? '';
   const width = Math.max(1, e.end - e.col);
-  return `Error: ${e.message}\n${line}\n${' '.repeat(Math.max(0, e.col - 1))}${'^'.repeat(width)}\n`;
+  const pad = [...line.slice(0, Math.max(0, e.col - 1))].map((c) => (c === '\t' ? '\t' : ' ')).join('');
+  const head = where ? formatNftError(where, e) : `Error: ${e.message}`;
+  return `${head}\n${line}\n${pad.padEnd(Math.max(0, e.col - 1), ' ')}${'^'.repeat(width)}\n`;
 }
 
 export function runNftCommand(state: NftNode, args: string[], stdin: string | null): NftCommandOutput {
@@ -54,7 +59,7 @@ export function runNftCommand(state: NftNode, args: string[], stdin: string | nu
   const before = state.version;
   const r = runNft(state.rs, text, { check, handles, nowMs: state.nowMs(), onCommit: () => state.changed() });
   if (!r.ok) {
-    const stderr = r.errors.map((e) => (where ? `${formatNftError(where, e)}\n` : lineError(text, e))).join('');
+    const stderr = r.errors.map((e) => lineError(text, e, where)).join('');
     return { stdout: '', stderr, exitCode: 1 };
   }
   return { stdout: r.output, stderr: '', exitCode: 0, changedRules: state.version !== before };

@@ -67,6 +67,32 @@ const mk = (c: Partial<Cmd> & Pick<Cmd, 'loc' | 'op' | 'obj'>): Cmd => ({
 const locOf = (t: Tok): Loc => ({ line: t.line, col: t.col, end: t.end });
 const err = (t: Tok, msg: string): NftSyntaxError => new NftSyntaxError(msg, t.line, t.col, t.end);
 
+/**
+ * An anonymous interval set as nft sends it: overlapping and adjacent elements merged into one
+ * range, in ascending order (`{ 10.0.0.1-10.0.0.9, 10.0.0.0/8 }` lists `{ 10.0.0.0/8 }`).
+ */
+function mergeIntervals(elems: Elem[]): Elem[] {
+  const rs = elems.map((e) => ({ lo: e.key.lo[0], hi: (e.key.hi ?? e.key.lo)[0], e }));
+  rs.sort((a, b) => (a.lo.n < b.lo.n ? -1 : a.lo.n > b.lo.n ? 1 : 0));
+  const out: typeof rs = [];
+  for (const r of rs) {
+    const last = out[out.length - 1];
+    if (last && r.lo.n <= last.hi.n + 1n) {
+      if (r.hi.n > last.hi.n) last.hi = r.hi;
+      last.e = { ...last.e, key: { lo: [last.lo], hi: [last.hi] } };
+    } else out.push({ ...r });
+  }
+  return out.map((r) => (r.lo.n === r.hi.n && r.e.key.hi !== null ? { ...r.e, key: { lo: [r.lo], hi: null } } : r.e));
+}
+
+/** How nft's grammar names a punctuation token in `unexpected ...`: quoted characters, named separators, or bare. */
+function opName(v: string): string {
+  if (v === ',') return 'comma';
+  if (v === ';') return 'semicolon';
+  if (v === ':') return 'colon';
+  return /^[{}()$|=[\]]$/.test(v) ? `'${v}'` : v;
+}
+
 function unexpected(t: Tok, expecting?: string): NftSyntaxError {
   const what =
     t.kind === 'eof'
@@ -77,7 +103,9 @@ function unexpected(t: Tok, expecting?: string): NftSyntaxError {
           ? `quoted string`
           : t.kind === 'word' && !/^[a-z]/.test(t.v)
             ? 'number'
-            : t.v;
+            : t.kind === 'op'
+              ? opName(t.v)
+              : t.v;
   return err(t, `syntax error, unexpected ${what}${expecting ? `, expecting ${expecting}` : ''}`);
 }
 
@@ -256,7 +284,7 @@ export class Parser extends TokenCursor {
   }
 
   private name(): string {
-    const t = this.word('identifier');
+    const t = this.word('string');
     this.names.push(t);
     return t.v;
   }
@@ -367,7 +395,7 @@ export class Parser extends TokenCursor {
         this.endLine();
         const o = obj === 'map' ? 'set' : obj;
         if (verb === 'flush') {
-          if (name === '') throw unexpected(this.peek(), 'identifier');
+          if (name === '') throw unexpected(this.peek(), 'string');
           return [mk({ op: 'flush', obj: o, family, table, name, loc })];
         }
         return [mk({ op: 'delete', obj: o, family, table, name, handle, loc })];
@@ -483,11 +511,13 @@ export class Parser extends TokenCursor {
         );
         chains.push(mk({ op: 'add', obj: 'chain', family, table, name: chain, chainSpec: spec, loc: cl }));
       } else if (t.v === 'set' || t.v === 'map') {
+        const nameTok = this.peek();
         const name = this.name();
         this.expect('{');
         const spec = this.setBody(t.v === 'map');
         this.expect('}');
-        sets.push(mk({ op: 'add', obj: 'set', family, table, name, setSpec: spec, loc: locOf(t) }));
+        // nft locates a block's set by its name.
+        sets.push(mk({ op: 'add', obj: 'set', family, table, name, setSpec: spec, loc: locOf(nameTok) }));
       } else if (UNSUPPORTED.has(t.v) || ['flowtable', 'counter', 'quota', 'ct', 'limit', 'secmark', 'synproxy'].includes(t.v)) {
         throw err(t, `nflab does not support ${t.v} objects`);
       } else throw unexpected(t);
@@ -811,7 +841,7 @@ class RuleParser extends TokenCursor {
         this.t.splice(this.i, 0, { ...w, kind: 'op', v: '/' }, { ...w, kind: 'word', v: parts.slice(1).join('/') });
         break;
       }
-    } while (this.accept(','));
+    } while (this.accept(',') || this.accept('|'));
     return { type: t, n };
   }
 
@@ -822,8 +852,9 @@ class RuleParser extends TokenCursor {
       return { k: 'ref', name: n.v, loc: { line: at.line, col: at.col, end: n.end } };
     }
     const start = this.i;
-    const elems = this.elementBlock(keyTypes, dataType, false);
+    let elems = this.elementBlock(keyTypes, dataType, false);
     const interval = elems.some((e) => e.key.hi !== null);
+    if (interval && dataType === null && keyTypes.length === 1 && elems.length > 1) elems = mergeIntervals(elems);
     if (elems.length === 1 && dataType === null && elems[0].comment === undefined && keyTypes.length === 1) {
       // nft turns a one-element anonymous set into the element itself.
       return { k: 'val', key: elems[0].key };
@@ -972,6 +1003,8 @@ class RuleParser extends TokenCursor {
         this.expect(')');
         right = { type: ty, n };
       } else right = this.literal(ty, this.word());
+      // nft drops a mask that keeps every bit of a 32-bit field (`mark & 0xffffffff == 42` lists `meta mark 0x0000002a`).
+      if (op === '&' && right.n === 0xffffffffn && (ty === 'mark' || ty === 'ipv4_addr')) continue;
       cur = { k: 'binop', op, left: cur, right };
     }
   }

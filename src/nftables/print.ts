@@ -22,7 +22,7 @@ import type {
 } from './ast.js';
 import { UNQUALIFIED_META } from './exprs.js';
 import { namedPriorities } from './parser.js';
-import { printValue, sortKey, TYPES, type TypeName, type Value } from './types.js';
+import { printValue, sortKey, TYPES, valueBytes, type TypeName, type Value } from './types.js';
 
 export interface PrintOpts {
   handles: boolean;
@@ -85,7 +85,8 @@ export function printSet(s: NamedSet, o: PrintOpts): string {
   const size = s.size;
   if (size !== null) out += `\t\tsize ${size}\n`;
   const flags = setFlags(s);
-  if (flags.length) out += `\t\tflags ${flags.join(',')}\n`;
+  // nft leaves out `flags timeout` when it is the only flag and a default timeout implies it.
+  if (flags.length && !(flags.length === 1 && flags[0] === 'timeout' && s.timeoutMs !== null)) out += `\t\tflags ${flags.join(',')}\n`;
   if (s.timeoutMs !== null) out += `\t\ttimeout ${formatDuration(s.timeoutMs)}\n`;
   if (s.counter) out += `\t\tcounter\n`;
   if (s.comment !== null) out += `\t\tcomment "${s.comment}"\n`;
@@ -112,8 +113,17 @@ export function printSet(s: NamedSet, o: PrintOpts): string {
   return `${out}\t}\n`;
 }
 
+/** Interval sets keep their elements in key order: strings by their bytes, as a big-endian number of fixed width. */
+function intervalKey(v: Value): bigint {
+  if (TYPES[v.type].kind !== 'str') return v.n;
+  const b = valueBytes(v);
+  let n = 0n;
+  for (let i = 0; i < 16; i++) n = (n << 8n) | BigInt(b[i] ?? 0);
+  return n;
+}
+
 export function sortElems(elems: Elem[], interval: boolean): Elem[] {
-  const keyed = elems.map((e) => ({ e, k: interval ? e.key.lo[0].n : sortKey(e.key.lo) }));
+  const keyed = elems.map((e) => ({ e, k: interval ? intervalKey(e.key.lo[0]) : sortKey(e.key.lo) }));
   keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
   return keyed.map((x) => x.e);
 }
