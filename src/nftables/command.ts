@@ -53,7 +53,8 @@ export function runNftCommand(state: NftNode, args: string[], stdin: string | nu
     where = '/dev/stdin';
   } else {
     if (!words.length) return usage('no command given');
-    text = words.join(' ');
+    // nft reads its command line as one line: the end of it is a newline, as in a file.
+    text = words.join(' ') + '\n';
     where = null;
   }
   const before = state.version;

@@ -85,6 +85,28 @@ function mergeIntervals(elems: Elem[]): Elem[] {
   return out.map((r) => (r.lo.n === r.hi.n && r.e.key.hi !== null ? { ...r.e, key: { lo: [r.lo], hi: null } } : r.e));
 }
 
+/**
+ * Words nft's scanner reads as keywords; any other word is a `string` in its syntax errors
+ * (`unexpected string` for `tpc`, `unexpected counter` for `counter`).
+ */
+const KEYWORDS = new Set(
+  (
+    'table tables chain chains set sets map maps rule rules element elements ruleset flowtable flowtables counter counters ' +
+    'quota quotas limit limits secmark ct helper helpers add create insert replace delete flush list reset rename export ' +
+    'import monitor describe destroy get define redefine undefine include hook device devices priority policy type typeof ' +
+    'flags size timeout gc-interval comment auto-merge handle index position accept drop continue return jump goto queue ' +
+    'ip ip6 inet arp bridge netdev vlan ether tcp udp udplite sctp dccp th icmp icmpv6 igmp ah esp comp meta mark iif oif ' +
+    'iifname oifname iiftype oiftype skuid skgid nftrace rtclassid pkttype cpu iifgroup oifgroup cgroup random ipsec saddr ' +
+    'daddr sport dport protocol length version hdrlength dscp ecn id frag-off ttl checksum nexthdr hoplimit flowlabel ' +
+    'sequence ackseq doff window urgptr option code mtu gateway state status direction original reply expiration l3proto ' +
+    'proto-src proto-dst zone label event bytes packets log prefix level group snaplen queue-threshold reject with reset ' +
+    'icmpx snat dnat masquerade redirect to persistent fully-random notrack fib numgen mod offset inc and or xor vmap over ' +
+    'rate burst second minute hour day week interval dynamic constant l4proto nfproto emerg alert crit err warn notice info ' +
+    'debug audit all fwd dup osf synproxy tproxy socket exthdr rt frag hbh dst mh meter quota update in at not until ' +
+    'new established related invalid untracked memory performance'
+  ).split(' '),
+);
+
 /** How nft's grammar names a punctuation token in `unexpected ...`: quoted characters, named separators, or bare. */
 function opName(v: string): string {
   if (v === ',') return 'comma';
@@ -103,7 +125,9 @@ function unexpected(t: Tok, expecting?: string): NftSyntaxError {
           ? `quoted string`
           : t.kind === 'word' && !/^[a-z]/.test(t.v)
             ? 'number'
-            : t.kind === 'op'
+            : t.kind === 'word' && !KEYWORDS.has(t.v)
+              ? 'string'
+              : t.kind === 'op'
               ? opName(t.v)
               : t.v;
   return err(t, `syntax error, unexpected ${what}${expecting ? `, expecting ${expecting}` : ''}`);
@@ -226,7 +250,7 @@ class TokenCursor {
     return false;
   }
   protected expect(v: string): Tok {
-    if (!this.is(v)) throw unexpected(this.peek(), `'${v}'`);
+    if (!this.is(v)) throw unexpected(this.peek(), /^[a-z]/.test(v) ? v : `'${v}'`);
     return this.next();
   }
 }
@@ -249,7 +273,7 @@ export class Parser extends TokenCursor {
     return t.kind === 'nl' || t.kind === 'eof' || t.v === ';' || t.v === '}';
   }
   private endLine(): void {
-    if (!this.endOfStmt()) throw unexpected(this.peek(), 'newline');
+    if (!this.endOfStmt()) throw unexpected(this.peek(), 'end of file or newline or semicolon');
     this.lastEnd = this.t[this.i - 1];
     if (this.peek().v !== '}' && this.peek().kind !== 'eof') this.i++;
   }
