@@ -45,6 +45,8 @@ export interface Cmd {
   setSpec: SetSpecAst | null;
   /** A rule's tokens, or `{ elements }` tokens. */
   toks: Tok[];
+  /** A rule's statements once parsed (or the error parsing them gave), before the transaction applies. */
+  parsed?: RuleAst | NftSyntaxError;
   /** Where the command names its table, object and handle, and where it ends: nft points its errors there. */
   at: { table: Loc; name: Loc; handle: Loc; end: Loc };
 }

@@ -71,21 +71,55 @@ export function runNft(rs: Ruleset, text: string, opts: ApplyOpts = {}): NftResu
   return applyCmds(rs, cmds, opts);
 }
 
+/**
+ * nft reads the whole input before it evaluates any of it: a syntax error inside a rule anywhere
+ * is reported before any other error. Rules are parsed here once, in order; a rule that fails
+ * for another reason (a value nft cannot parse) fails when its command is applied.
+ */
+function parseRules(cmds: Cmd[]): NftSyntaxError | null {
+  for (const c of cmds) {
+    if (c.obj !== 'rule' || c.op === 'delete' || c.op === 'list' || c.op === 'flush' || !c.toks.length) continue;
+    try {
+      c.parsed = parseRule(c.toks, c.family ?? 'ip');
+    } catch (e) {
+      if (!(e instanceof NftSyntaxError)) throw e;
+      if (e.message.startsWith('syntax error')) return e;
+      c.parsed = e;
+    }
+  }
+  return null;
+}
+
+const isKernelSide = (e: unknown): boolean => e instanceof TxnError && e.message.startsWith('Could not process rule');
+
 export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftResult {
+  const syntax = parseRules(cmds);
+  if (syntax) return { ok: false, errors: [{ line: syntax.line, col: syntax.col, end: syntax.end, message: syntax.message }] };
   cached = rs.tables.slice();
   const undo: Array<() => void> = [];
   let output = '';
   let current: Cmd | null = null;
+  // The kernel's refusal of one command; nft still evaluates the rest, and an error it finds itself wins.
+  let refused: { e: unknown; at: Cmd } | null = null;
   try {
     for (const c of cmds) {
       current = c;
-      output += applyOne(rs, c, undo, opts);
+      try {
+        output += applyOne(rs, c, undo, opts);
+      } catch (e) {
+        if (!isKernelSide(e)) throw e;
+        refused ??= { e, at: c };
+      }
+    }
+    if (refused) {
+      current = refused.at;
+      throw refused.e;
     }
   } catch (e) {
     // The kernel aborts a batch it refused but keeps its handle counters moving (measured:
     // after a refused `add rule; add chain; add rule ... jump nowhere` the next rule's handle
     // is 3 higher). Errors nft finds itself never reach the kernel and consume nothing.
-    const kernelSide = e instanceof TxnError && e.message.startsWith('Could not process rule');
+    const kernelSide = isKernelSide(e) && refused !== null && e === refused.e;
     const counters = kernelSide ? new Map(rs.tables.map((t) => [t, t.nextHandle])) : null;
     const tableCounter = rs.nextTableHandle;
     for (let i = undo.length - 1; i >= 0; i--) undo[i]();
@@ -561,7 +595,8 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   }
   const t = needTable(rs, fam, c.table, c.at.table, c.name);
   const ch = needChain(t, c.name, c.at.name);
-  const parsed = parseRule(c.toks, fam);
+  const parsed = c.parsed ?? parseRule(c.toks, fam);
+  if (parsed instanceof NftSyntaxError) throw parsed;
   checkRefs(t, parsed.stmts, nameLoc(c, c.toks), undo);
   const startHandle = t.nextHandle;
   for (const s of parsed.stmts) {
