@@ -880,12 +880,12 @@ class RuleParser extends TokenCursor {
     const start = this.i;
     let elems = this.elementBlock(keyTypes, dataType, false);
     const interval = elems.some((e) => e.key.hi !== null);
-    if (interval && dataType === null && keyTypes.length === 1 && elems.length > 1) elems = mergeIntervals(elems);
     if (elems.length === 1 && dataType === null && elems[0].comment === undefined && keyTypes.length === 1) {
       // nft turns a one-element anonymous set into the element itself.
       return { k: 'val', key: elems[0].key };
     }
     if (elems.length === 0) throw err(this.t[start], 'syntax error, empty set');
+    if (interval && dataType === null && keyTypes.length === 1) elems = mergeIntervals(elems);
     return { k: 'set', set: { elems, handle: 0, interval, isMap: dataType !== null } };
   }
 
@@ -1261,6 +1261,16 @@ const L4NUM: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, icmp: 1, icm
  * (`meta l4proto udp th dport 53` → `udp dport 53`; in the ip family also `ip
  * protocol tcp tcp dport 80` → `tcp dport 80`). Measured on the kernel.
  */
+function icmpEchoDependency(): Stmt {
+  const elem = (n: bigint): Elem => ({ key: { lo: [{ type: 'icmp_type', n }], hi: null }, data: null });
+  return {
+    k: 'match',
+    left: { k: 'payload', proto: 'icmp', field: 'type', type: 'icmp_type' },
+    op: null,
+    right: { k: 'set', set: { elems: [elem(0n), elem(8n)], handle: 0, interval: false, isMap: false } },
+  };
+}
+
 function normalise(stmts: Stmt[], family: Family): Stmt[] {
   const out: Stmt[] = [];
   for (let i = 0; i < stmts.length; i++) {
@@ -1295,6 +1305,15 @@ function normalise(stmts: Stmt[], family: Family): Stmt[] {
         }
       }
     }
+    // nft matches `icmp id` and `icmp sequence` only in echo messages, and lists the dependency it adds.
+    if (
+      s.k === 'match' &&
+      s.left.k === 'payload' &&
+      s.left.proto === 'icmp' &&
+      (s.left.field === 'id' || s.left.field === 'sequence') &&
+      !out.some((o) => o.k === 'match' && o.left.k === 'payload' && o.left.proto === 'icmp' && o.left.field === 'type')
+    )
+      out.push(icmpEchoDependency());
     out.push(s);
   }
   for (const s of out) if (s.k === 'match' && s.left.k === 'payload' && `${s.left.proto}.${s.left.field}` in FIELD_BITS) checkBits(s);

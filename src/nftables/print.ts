@@ -83,7 +83,8 @@ export function printSet(s: NamedSet, o: PrintOpts): string {
   out += `\t\ttype ${s.keyTypes.join(' . ')}${s.dataType ? ` : ${s.dataType}` : ''}\n`;
   if (s.policy === 'memory') out += `\t\tpolicy memory\n`;
   const size = s.size;
-  if (size !== null) out += `\t\tsize ${size}\n`;
+  // A constant set's size is not listed (measured).
+  if (size !== null && !s.flags.includes('constant')) out += `\t\tsize ${size}\n`;
   const flags = setFlags(s);
   // nft leaves out `flags timeout` when it is the only flag and a default timeout implies it.
   if (flags.length && !(flags.length === 1 && flags[0] === 'timeout' && s.timeoutMs !== null)) out += `\t\tflags ${flags.join(',')}\n`;

@@ -517,6 +517,11 @@ function addElements(t: Table, s: NamedSet, toks: Tok[], create: boolean, undo: 
     if (old) {
       // A map element already there with other data is refused even by `add` (the kernel compares the data).
       if (create || !sameData(old.data, e.data)) throw new TxnError(locOfToks(toks), 'Could not process rule: File exists');
+      // An interval set keeps the later of two equal elements (its comment, its timeout); a hashed set the first.
+      if (interval) {
+        map.set(id, e);
+        undo.push(() => map.set(id, old));
+      }
       continue;
     }
     map.set(id, e);
