@@ -218,7 +218,7 @@ export function namedPriorities(family: Family): Array<[string, number, NftHook 
       ['out', 100, 'output'],
       ['srcnat', 300, 'postrouting'],
     ];
-  if (family === 'netdev') return [['filter', 0, null]];
+  if (family === 'netdev' || family === 'arp') return [['filter', 0, null]];
   return [
     ['raw', -300, null],
     ['mangle', -150, null],
@@ -595,7 +595,7 @@ export class Parser extends TokenCursor {
       } else if (t.kind === 'word' && t.v === 'policy') {
         this.i++;
         const p = this.word();
-        if (p.v !== 'accept' && p.v !== 'drop') throw unexpected(p, 'accept or drop');
+        if (p.v !== 'accept' && p.v !== 'drop') throw unexpected(p, "accept or drop or '$'");
         spec.policy = p.v;
         this.endLine();
       } else if (t.kind === 'word' && t.v === 'comment' && this.peek(1).kind === 'str' && this.isEnd(2)) {
@@ -730,7 +730,12 @@ export function parseElements(
 
 const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto']);
 
+const L4_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 132: 'sctp' };
+
 class RuleParser extends TokenCursor {
+  /** The transport protocol the rule has matched so far (`tcp dport`, `meta l4proto udp`): nft's protocol context. */
+  private l4: string | null = null;
+
   constructor(
     t: Tok[],
     private readonly family: Family,
@@ -851,6 +856,12 @@ class RuleParser extends TokenCursor {
       return { k: 'match', left, op, right: { k: 'val', key: { lo: [value], hi: null } } };
     }
     const key = this.elemKey(types);
+    if (
+      (op === null || op === '==') &&
+      key.hi === null &&
+      ((left.k === 'meta' && left.key === 'l4proto') || (left.k === 'payload' && left.proto === 'ip' && left.field === 'protocol'))
+    )
+      this.l4 = L4_NAMES[Number(key.lo[0].n)] ?? String(key.lo[0].n);
     return { k: 'match', left, op, right: { k: 'val', key } };
   }
 
@@ -1042,6 +1053,10 @@ class RuleParser extends TokenCursor {
       const f = this.word();
       const type = PAYLOAD_FIELDS[w][f.v];
       if (!type) throw err(f, `syntax error, unexpected ${f.v}`);
+      if (w === 'tcp' || w === 'udp' || w === 'icmp' || w === 'sctp') {
+        if (this.l4 !== null && this.l4 !== w) throw new NftSyntaxError(`conflicting protocols specified: ${this.l4} vs. ${w}`, t.line, t.col, f.end);
+        this.l4 = w;
+      }
       if (w === 'ip6' && this.family === 'ip') throw err(t, 'conflicting protocols specified: ip vs. ip6');
       if (w === 'ip' && this.family === 'ip6') throw err(t, 'conflicting protocols specified: ip6 vs. ip');
       return { k: 'payload', proto: w, field: f.v, type };
@@ -1151,6 +1166,8 @@ class RuleParser extends TokenCursor {
     if (!this.accept('with')) return { k: 'reject', kind: null, code: null };
     const kind = this.word();
     if (kind.v === 'tcp') {
+      const r = this.t[this.i - 3];
+      if (this.l4 !== null && this.l4 !== 'tcp') throw err(r, 'you cannot use tcp reset with this protocol');
       this.expect('reset');
       return { k: 'reject', kind: 'tcp', code: 'reset' };
     }
@@ -1211,6 +1228,10 @@ class RuleParser extends TokenCursor {
       spec.addr = { lo: [r.lo], hi: r.hi ? [r.hi] : null };
     }
     if (portPart !== null) {
+      if (this.l4 === null) {
+        const col = w.col + Math.max(0, text.lastIndexOf(':') + 1);
+        throw new NftSyntaxError('transport protocol mapping is only valid after transport protocol match', w.line, col, col + portPart.length);
+      }
       const r = this.rangeOrValue('inet_service', { ...w, v: portPart });
       spec.port = { lo: [r.lo], hi: r.hi ? [r.hi] : null };
     }
