@@ -130,8 +130,8 @@ function unexpected(t: Tok, expecting?: string): NftSyntaxError {
             : t.kind === 'word' && !KEYWORDS.has(t.v)
               ? 'string'
               : t.kind === 'op'
-              ? opName(t.v)
-              : t.v;
+                ? opName(t.v)
+                : t.v;
   return err(t, `syntax error, unexpected ${what}${expecting ? `, expecting ${expecting}` : ''}`);
 }
 
@@ -845,6 +845,8 @@ class RuleParser extends TokenCursor {
     if (this.peek().kind === 'eof') throw unexpected(this.peek());
     const types = exprTypes(left);
     const rt = this.peek();
+    // nft's scanner reads a leading `-` as its own token: `tcp dport > -1` is a syntax error there.
+    if (rt.kind === 'word' && rt.v.startsWith('-')) throw new NftSyntaxError('syntax error, unexpected -', rt.line, rt.col, rt.col + 1);
     if (rt.v === '{' || rt.v === '@') return { k: 'match', left, op, right: this.setRhs(types, null) };
     const baseType = types.length === 1 ? TYPES[types[0]] : null;
     if (baseType && baseType.kind === 'bitmask') {
@@ -1054,7 +1056,8 @@ class RuleParser extends TokenCursor {
       const type = PAYLOAD_FIELDS[w][f.v];
       if (!type) throw err(f, `syntax error, unexpected ${f.v}`);
       if (w === 'tcp' || w === 'udp' || w === 'icmp' || w === 'sctp') {
-        if (this.l4 !== null && this.l4 !== w) throw new NftSyntaxError(`conflicting protocols specified: ${this.l4} vs. ${w}`, t.line, t.col, f.end);
+        if (this.l4 !== null && this.l4 !== w)
+          throw new NftSyntaxError(`conflicting protocols specified: ${this.l4} vs. ${w}`, t.line, t.col, f.end);
         this.l4 = w;
       }
       if (w === 'ip6' && this.family === 'ip') throw err(t, 'conflicting protocols specified: ip vs. ip6');
@@ -1230,7 +1233,12 @@ class RuleParser extends TokenCursor {
     if (portPart !== null) {
       if (this.l4 === null) {
         const col = w.col + Math.max(0, text.lastIndexOf(':') + 1);
-        throw new NftSyntaxError('transport protocol mapping is only valid after transport protocol match', w.line, col, col + portPart.length);
+        throw new NftSyntaxError(
+          'transport protocol mapping is only valid after transport protocol match',
+          w.line,
+          col,
+          col + portPart.length,
+        );
       }
       const r = this.rangeOrValue('inet_service', { ...w, v: portPart });
       spec.port = { lo: [r.lo], hi: r.hi ? [r.hi] : null };

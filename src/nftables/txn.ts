@@ -22,7 +22,6 @@ import { NftSyntaxError, type Tok } from './lexer.js';
 import { parseElements, parseNft, parseRule, exprTypes, type Cmd } from './parser.js';
 import { printChain, printRuleset, printTable, printSet } from './print.js';
 import { describe } from './types.js';
-import { editDistance } from '../core/diagnostic.js';
 
 export interface NftError {
   line: number;
@@ -126,7 +125,10 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
     if (counters) {
       for (const [t, n] of counters) if (rs.tables.includes(t)) t.nextHandle = n;
       rs.nextTableHandle = tableCounter;
-      const failing = current && ['rule', 'chain', 'set'].includes(current.obj) && current.op !== 'replace' ? current : null;
+      // Only a rule the kernel refused for what it contains spent its handle; a missing chain, table or position did not.
+      const loc = e instanceof TxnError ? e.loc : null;
+      const spent = current !== null && loc !== null && ![current.at.table, current.at.name, current.at.handle, current.loc].includes(loc);
+      const failing = current && current.obj === 'rule' && current.op !== 'replace' && spent ? current : null;
       const t = failing ? rs.tables.find((x) => x.family === (failing.family ?? 'ip') && x.name === failing.table) : undefined;
       if (t) t.nextHandle++;
     }
@@ -152,51 +154,71 @@ let cached: readonly Table[] = [];
 /**
  * The table a command names. nft looks it up in its cache of the kernel's tables (as they were
  * before the transaction) and suggests one, as measured on nft 1.0.6: for a rule, the table of a
- * chain whose name is close to the rule's chain, else the kernel's refusal; for other commands, the
- * closest table of any family, else nft's own plain error.
+ * chain whose name is close to the rule's chain; for other commands, a table of any family whose
+ * name is close. Without a suggestion, an empty cache is nft's own plain error, else the kernel's.
  */
 function needTable(rs: Ruleset, family: Family, name: string, loc: Loc, ruleChain?: string): Table {
   const t = findTable(rs, family, name);
   if (t) return t;
   let best: Table | null = null;
-  if (ruleChain !== undefined) {
-    let bestD = Infinity;
-    for (const c of cached) {
-      const near = closest(ruleChain, c.chainByName.keys());
-      const d = near === null ? Infinity : editDistance(ruleChain, near);
-      if (d < bestD) {
-        best = c;
-        bestD = d;
-      }
-    }
-  } else {
-    let bestD = Infinity;
-    for (const c of cached) {
-      const d = editDistance(name, c.name);
-      if (d < bestD) {
-        best = c;
-        bestD = d;
-      }
+  let bestD = Infinity;
+  for (const c of cached) {
+    const d =
+      ruleChain !== undefined
+        ? Math.min(Infinity, ...[...c.chainByName.keys()].map((n) => (near(n, ruleChain) ? misspelling(n, ruleChain) : Infinity)))
+        : near(c.name, name)
+          ? misspelling(c.name, name)
+          : Infinity;
+    if (d < bestD) {
+      best = c;
+      bestD = d;
     }
   }
   if (best) throw new TxnError(loc, `No such file or directory; did you mean table ‘${best.name}’ in family ${best.family}?`);
-  throw new TxnError(loc, ruleChain !== undefined ? NOENT : 'No such file or directory');
+  throw new TxnError(loc, ruleChain !== undefined || cached.length ? NOENT : 'No such file or directory');
 }
 
 /**
- * nft's suggestion for a misspelt chain or set name: the closest name within a distance that grows
- * with the names' length (none for one-letter names), as measured on nft 1.0.6.
+ * nft's distance between two names, as nft 1.0.6 computes it (measured against its suggestions):
+ * an edit distance with transpositions taken over the names without their first letter and with
+ * their terminator, in a table whose rows overlap by one cell. It is not symmetric.
  */
+function misspelling(a: string, b: string): number {
+  const la = a.length;
+  const lb = b.length;
+  const A = a + '\0';
+  const B = b + '\0';
+  const d = new Array<number>((la + 1) * (lb + 1) + 1).fill(0);
+  const at = (i: number, j: number) => i * lb + j;
+  for (let i = 0; i <= la; i++) d[at(i, 0)] = i;
+  for (let j = 0; j <= lb; j++) d[at(0, j)] = j;
+  for (let i = 1; i <= la; i++)
+    for (let j = 1; j <= lb; j++) {
+      const sub = A[i] === B[j] ? 0 : 1;
+      let v = Math.min(d[at(i - 1, j)] + 1, d[at(i, j - 1)] + 1, d[at(i - 1, j - 1)] + sub);
+      if (i > 1 && j > 1 && A[i] === B[j - 1] && A[i - 1] === B[j]) v = Math.min(v, d[at(i - 2, j - 2)] + sub);
+      d[at(i, j)] = v;
+    }
+  return d[at(la, lb)];
+}
+
+/** Whether nft would suggest `a` for `b`: within a distance that grows with the names' length, never for one-letter names. */
+function near(a: string, b: string): boolean {
+  const max = Math.max(a.length, b.length);
+  const min = Math.min(a.length, b.length);
+  if (max <= 1) return false;
+  const threshold = max - min <= 1 ? Math.max(Math.ceil(max / 3), 1) : Math.ceil((max + 2) / 3);
+  return misspelling(a, b) <= threshold;
+}
+
+/** nft's suggestion for a misspelt chain or set name among `names` (the existing name comes first in nft's comparison). */
 function closest(name: string, names: Iterable<string>): string | null {
   let best: string | null = null;
   let bestD = Infinity;
   for (const n of names) {
-    const max = Math.max(n.length, name.length);
-    const min = Math.min(n.length, name.length);
-    if (max <= 1) continue;
-    const threshold = max - min <= 1 ? Math.max(Math.ceil(max / 3), 1) : Math.ceil((max + 2) / 3);
-    const d = editDistance(name, n);
-    if (d <= threshold && d < bestD) {
+    if (!near(n, name)) continue;
+    const d = misspelling(n, name);
+    if (d < bestD) {
       best = n;
       bestD = d;
     }
@@ -208,10 +230,11 @@ function closest(name: string, names: Iterable<string>): string | null {
  * A chain a command names. `lookup`: the command needs it in nft's cache (list, flush), so a missing one
  * is nft's own plain error; otherwise the kernel refuses it, unless nft found a name to suggest first.
  */
-function needChain(t: Table, name: string, loc: Loc, lookup = false): Chain {
+function needChain(t: Table, name: string, loc: Loc, lookup = false, suggest = true): Chain {
   const c = t.chainByName.get(name);
   if (!c) {
-    const hint = closest(name, t.chainByName.keys());
+    // A jump's target is the kernel's to find: nft suggests nothing for it.
+    const hint = suggest ? closest(name, t.chainByName.keys()) : null;
     if (hint !== null) throw new TxnError(loc, `No such file or directory; did you mean chain ‘${hint}’ in table ${t.family} ‘${t.name}’?`);
     throw new TxnError(loc, lookup ? 'No such file or directory' : NOENT);
   }
@@ -368,7 +391,7 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
   if (c.op === 'list')
     return `table ${t.family} ${t.name} {\n${printChain(needChain(t, c.name, c.at.name, true), t.family, { handles: !!opts.handles })}}\n`;
   if (c.op === 'flush') {
-    flushChain(t, needChain(t, c.name, c.at.name, true), undo);
+    flushChain(t, needChain(t, c.name, c.at.name), undo);
     return '';
   }
   if (c.op === 'delete') {
@@ -455,7 +478,10 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
     // Flag combinations the kernel has no set backend for; it points at a command's whole text, or a block's set name.
     const f = spec.flags;
     if ((f.includes('interval') && f.includes('dynamic')) || (f.includes('timeout') && f.includes('constant')))
-      throw new TxnError(c.at.end !== c.loc ? { line: c.loc.line, col: c.loc.col, end: c.at.end.end } : c.loc, 'Could not process rule: Operation not supported');
+      throw new TxnError(
+        c.at.end !== c.loc ? { line: c.loc.line, col: c.loc.col, end: c.at.end.end } : c.loc,
+        'Could not process rule: Operation not supported',
+      );
     s = {
       name: c.name,
       handle: t.nextHandle++,
@@ -510,7 +536,7 @@ function addElements(t: Table, s: NamedSet, toks: Tok[], create: boolean, undo: 
         locOfToks(toks),
         `You must add 'flags interval' to your set declaration if you want to add ${e.key.plen !== undefined ? 'prefix' : 'range'} elements`,
       );
-    if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(t, e.data.chain, locOfToks(toks));
+    if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(t, e.data.chain, locOfToks(toks), false, false);
     if (s.timeoutMs !== null && e.timeoutMs === undefined) e.timeoutMs = s.timeoutMs;
     const id = elemId(e.key);
     const old = map.get(id);
@@ -637,7 +663,7 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
 
 function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): void {
   for (const s of stmts) {
-    if (s.k === 'verdict' && s.verdict.chain !== undefined) needChain(t, s.verdict.chain, s.verdict.loc ?? loc);
+    if (s.k === 'verdict' && s.verdict.chain !== undefined) needChain(t, s.verdict.chain, s.verdict.loc ?? loc, false, false);
     const rhs = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : null;
     if (rhs && rhs.k === 'ref') {
       const set = needSet(t, rhs.name, rhs.loc ?? loc);
@@ -650,7 +676,8 @@ function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): 
       if (s.k === 'vmap' && set.dataType !== 'verdict') throw new TxnError(loc, `Expression is not a verdict map`);
     }
     if (rhs && rhs.k === 'set')
-      for (const e of rhs.set.elems) if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(t, e.data.chain, loc);
+      for (const e of rhs.set.elems)
+        if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(t, e.data.chain, loc, false, false);
     if (s.k === 'setupd') {
       const set = needSet(t, s.set, loc);
       // nft gives a set that rules update its default size when it has none.

@@ -65,15 +65,16 @@ function judge(dis: readonly Disagreement[], text: (d: Disagreement) => string, 
 }
 
 describe('nft fuzzer', () => {
-  it('is deterministic, and about a third of what it draws is refused', () => {
+  it('is deterministic, and the kernel refuses a good part of what it draws', () => {
     expect(generate(7, 200)).toEqual(generate(7, 200));
     expect(generate(7, 200)).not.toEqual(generate(8, 200));
     const rec = readRecording(CI_SEED, CI_BUDGET);
     if (rec) {
       const all = rec.episodes.flatMap((e) => e.answer.txns);
       const refused = all.filter((t) => t.x !== 0).length / all.length;
-      expect(refused).toBeGreaterThan(0.2);
-      expect(refused).toBeLessThan(0.6);
+      // A quarter is broken on purpose; more is refused for what it refers to (docs/nftables.md).
+      expect(refused).toBeGreaterThan(0.25);
+      expect(refused).toBeLessThan(0.7);
     }
   });
 
@@ -99,7 +100,10 @@ describe('nft fuzzer', () => {
       const { all, text } = compareAll(eps, kernel);
       console.log(summary(eps, kernel, all));
       if (recordMode) {
-        console.log('wrote', writeRecording({ seed, budget, kernel: kernelVersion(), episodes: eps.map((e, i) => ({ ...e, answer: kernel[i] })) }));
+        console.log(
+          'wrote',
+          writeRecording({ seed, budget, kernel: kernelVersion(), episodes: eps.map((e, i) => ({ ...e, answer: kernel[i] })) }),
+        );
       } else if (rec) {
         // The recording must still be what the kernel says, or the recorded test proves nothing.
         const stale = rec.episodes.flatMap((e, i) => compareEpisode(i, e.answer, kernel[i]).map((d) => say(d, texts(e))));
@@ -110,7 +114,12 @@ describe('nft fuzzer', () => {
         for (const e of episodes) {
           const s = shrink(eps[e], all.find((d) => d.episode === e)!.what);
           const name = `shrunk-s${seed}-e${e}.json`;
-          writeCase(name, { about: `found by the fuzzer at seed ${seed}, episode ${e}; shrunk`, known: 'not fixed yet', txns: s.txns, kernel: s.kernel });
+          writeCase(name, {
+            about: `found by the fuzzer at seed ${seed}, episode ${e}; shrunk`,
+            known: 'not fixed yet',
+            txns: s.txns,
+            kernel: s.kernel,
+          });
           console.log('wrote case', name, s.txns.map(txnText).join('\n'));
         }
       }

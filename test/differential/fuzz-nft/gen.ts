@@ -65,7 +65,15 @@ const CT_STATUS = ['dnat', 'snat', 'confirmed', 'assured', 'seen-reply'];
 const ICMP_TYPES = ['echo-request', 'echo-reply', 'destination-unreachable', '8', 'time-exceeded', '{ echo-request, echo-reply }'];
 const TCP_FLAGS = ['syn', 'syn,ack', 'fin', 'rst', '{ syn, ack }'];
 const OPS = ['', '', '', '!= ', '< ', '> ', '<= ', '>= ', '== '];
-const KEY_TYPES = ['ipv4_addr', 'inet_service', 'inet_proto', 'mark', 'ifname', 'ipv4_addr . inet_service', 'ipv4_addr . inet_proto . inet_service'];
+const KEY_TYPES = [
+  'ipv4_addr',
+  'inet_service',
+  'inet_proto',
+  'mark',
+  'ifname',
+  'ipv4_addr . inet_service',
+  'ipv4_addr . inet_proto . inet_service',
+];
 
 function anonSet(g: G, xs: readonly string[]): string {
   const n = g.int(1, 4);
@@ -124,10 +132,7 @@ function selectorFor(g: G, key: string, fam: Fam): string {
         return 'meta mark';
     }
   };
-  return key
-    .split(' . ')
-    .map(one)
-    .join(' . ');
+  return key.split(' . ').map(one).join(' . ');
 }
 
 // ---- rules ----
@@ -136,7 +141,16 @@ function selectorFor(g: G, key: string, fam: Fam): string {
 let plain = false;
 
 function matchIp(g: G, t: TableInfo): string {
-  if (plain) return g.pick(['ip saddr 10.0.0.1', 'ip daddr 10.1.0.0/16', 'tcp dport 22', 'udp dport { 53, 123 }', 'ct state established,related', 'meta mark 0x1', 'iifname "eth0"']);
+  if (plain)
+    return g.pick([
+      'ip saddr 10.0.0.1',
+      'ip daddr 10.1.0.0/16',
+      'tcp dport 22',
+      'udp dport { 53, 123 }',
+      'ct state established,related',
+      'meta mark 0x1',
+      'iifname "eth0"',
+    ]);
   const setRef = () => {
     const sets = [...t.sets.values()].filter((s) => s.data === null);
     if (!sets.length) return null;
@@ -147,23 +161,65 @@ function matchIp(g: G, t: TableInfo): string {
     [4, () => `ip ${g.pick(['saddr', 'daddr'])} ${g.pick(['', '', '!= '])}${valueOf(g, g.chance(0.02) ? ADDRS_BAD : ADDRS)}`],
     [2, () => `ip protocol ${g.pick(['', '!= '])}${valueOf(g, PROTOS)}`],
     [1, () => `ip ${g.pick(['ttl', 'length', 'id', 'dscp'])} ${g.pick(OPS)}${g.pick(['1', '64', '255', '0', '300', '1-10'])}`],
-    [4, () => `${g.pick(['tcp', 'udp', 'th'])} ${g.pick(['sport', 'dport'])} ${g.chance(0.2) ? `${g.pick(['', '!= '])}${anonSet(g, PORTS)}` : `${g.pick(OPS)}${g.pick(g.chance(0.02) ? PORTS_BAD : PORTS)}`}`],
-    [2, () => (g.chance(0.5) ? `tcp flags ${g.pick(['', '!= '])}${g.pick(TCP_FLAGS)}` : `tcp flags & (syn | ack) == ${g.pick(['syn', 'ack', 'syn | ack'])}`)],
-    [2, () => `icmp ${g.chance(0.7) ? `type ${g.pick(['', '!= '])}${g.pick(ICMP_TYPES)}` : `${g.pick(['code', 'id', 'sequence'])} ${g.pick(['0', '3', '1-5'])}`}`],
+    [
+      4,
+      () =>
+        `${g.pick(['tcp', 'udp', 'th'])} ${g.pick(['sport', 'dport'])} ${g.chance(0.2) ? `${g.pick(['', '!= '])}${anonSet(g, PORTS)}` : `${g.pick(OPS)}${g.pick(g.chance(0.02) ? PORTS_BAD : PORTS)}`}`,
+    ],
+    [
+      2,
+      () =>
+        g.chance(0.5)
+          ? `tcp flags ${g.pick(['', '!= '])}${g.pick(TCP_FLAGS)}`
+          : `tcp flags & (syn | ack) == ${g.pick(['syn', 'ack', 'syn | ack'])}`,
+    ],
+    [
+      2,
+      () =>
+        `icmp ${g.chance(0.7) ? `type ${g.pick(['', '!= '])}${g.pick(ICMP_TYPES)}` : `${g.pick(['code', 'id', 'sequence'])} ${g.pick(['0', '3', '1-5'])}`}`,
+    ],
     [2, () => `meta l4proto ${g.pick(['', '!= '])}${valueOf(g, PROTOS)}`],
     [1, () => (t.fam === 'inet' ? `meta nfproto ${g.pick(['ipv4', 'ipv6'])}` : `meta l4proto udp`)],
-    [3, () => `${g.pick(['meta ', '', 'ct '])}mark ${g.chance(0.3) ? `& ${g.pick(MARKS)} ${g.pick(['== ', '!= ', ''])}` : g.pick(['', '!= '])}${g.pick(MARKS)}`],
+    [
+      3,
+      () =>
+        `${g.pick(['meta ', '', 'ct '])}mark ${g.chance(0.3) ? `& ${g.pick(MARKS)} ${g.pick(['== ', '!= ', ''])}` : g.pick(['', '!= '])}${g.pick(MARKS)}`,
+    ],
     [2, () => `${g.pick(['', 'meta '])}${g.pick(['iifname', 'oifname'])} ${g.pick(['', '!= '])}${valueOf(g, IFNAMES)}`],
     [1, () => `${g.pick(['', 'meta '])}${g.pick(['iif', 'oif'])} ${g.pick(['"lo"', 'lo', '"nosuchif"'])}`],
     [1, () => `meta ${g.pick(['skuid', 'skgid'])} ${g.pick(['0', '1000', 'root', '1-100'])}`],
-    [1, () => g.pick(['meta nftrace 1', 'meta pkttype host', 'meta pkttype { broadcast, multicast }', 'meta length 100-200', 'meta length > 1000', 'pkttype broadcast'])],
+    [
+      1,
+      () =>
+        g.pick([
+          'meta nftrace 1',
+          'meta pkttype host',
+          'meta pkttype { broadcast, multicast }',
+          'meta length 100-200',
+          'meta length > 1000',
+          'pkttype broadcast',
+        ]),
+    ],
     [3, () => `ct state ${g.pick(['', '!= ', '== '])}${g.pick(CT_STATES)}`],
     [1, () => `ct status ${g.pick(['', '!= '])}${g.pick(CT_STATUS)}`],
     [1, () => `ct ${g.pick(['direction original', 'direction reply', 'protocol tcp'])}`],
-    [1, () => g.chance(0.6) ? `ct ${g.pick(['original', 'reply'])} ip ${g.pick(['saddr', 'daddr'])} ${g.pick(['10.0.0.1', '10.0.0.0/8'])}` : `ct protocol tcp ct ${g.pick(['original', 'reply'])} ${g.pick(['proto-src', 'proto-dst'])} ${g.pick(['80', '53'])}`],
-    [1, () => `fib ${g.pick(['saddr', 'daddr'])} ${g.pick(['', '. iif '])}type ${g.pick(['local', 'unicast', '{ local, broadcast }', '!= local'])}`],
+    [
+      1,
+      () =>
+        g.chance(0.6)
+          ? `ct ${g.pick(['original', 'reply'])} ip ${g.pick(['saddr', 'daddr'])} ${g.pick(['10.0.0.1', '10.0.0.0/8'])}`
+          : `ct protocol tcp ct ${g.pick(['original', 'reply'])} ${g.pick(['proto-src', 'proto-dst'])} ${g.pick(['80', '53'])}`,
+    ],
+    [
+      1,
+      () =>
+        `fib ${g.pick(['saddr', 'daddr'])} ${g.pick(['', '. iif '])}type ${g.pick(['local', 'unicast', '{ local, broadcast }', '!= local'])}`,
+    ],
     [1, () => `fib saddr . ${g.pick(['mark . ', ''])}iif oif ${g.pick(['missing', 'exists', '0'])}`],
-    [1, () => `numgen ${g.pick(['random', 'inc'])} mod ${g.pick(['2', '10', '0'])} ${g.pick(['', 'offset 1 '])}${g.pick(['0', '1', '< 5'])}`],
+    [
+      1,
+      () => `numgen ${g.pick(['random', 'inc'])} mod ${g.pick(['2', '10', '0'])} ${g.pick(['', 'offset 1 '])}${g.pick(['0', '1', '< 5'])}`,
+    ],
     [2, () => setRef() ?? `ip daddr ${anonSet(g, ADDRS)}`],
   ]);
 }
@@ -173,8 +229,16 @@ function statement(g: G, t: TableInfo, chainType: string | null, hook: string | 
   const nat = (t.fam === 'ip' || t.fam === 'inet') && (chainType === 'nat' || (chainType === null && g.chance(0.1)));
   const opts: (readonly [number, () => string])[] = [
     [4, () => `counter${g.chance(0.2) ? ' packets 1 bytes 2' : ''}`],
-    [2, () => `log${g.chance(0.6) ? ` prefix ${g.pick(['"drop: "', '"x"', '"a b"'])}` : ''}${g.chance(0.3) ? ` level ${g.pick(['warn', 'info', 'debug', 'crit'])}` : ''}${g.chance(0.2) ? ` flags ${g.pick(['all', 'tcp sequence', 'ip options'])}` : ''}`],
-    [2, () => `limit rate ${g.pick(['', 'over '])}${g.pick(['10/second', '5/minute burst 5 packets', '1/hour', '100 kbytes/second', '1 mbytes/second burst 10 kbytes', '10/day'])}`],
+    [
+      2,
+      () =>
+        `log${g.chance(0.6) ? ` prefix ${g.pick(['"drop: "', '"x"', '"a b"'])}` : ''}${g.chance(0.3) ? ` level ${g.pick(['warn', 'info', 'debug', 'crit'])}` : ''}${g.chance(0.2) ? ` flags ${g.pick(['all', 'tcp sequence', 'ip options'])}` : ''}`,
+    ],
+    [
+      2,
+      () =>
+        `limit rate ${g.pick(['', 'over '])}${g.pick(['10/second', '5/minute burst 5 packets', '1/hour', '100 kbytes/second', '1 mbytes/second burst 10 kbytes', '10/day'])}`,
+    ],
     [2, () => `meta mark set ${g.chance(0.3) ? 'meta mark | ' : ''}${g.pick(MARKS)}`],
     [1, () => `ct mark set ${g.pick(['meta mark', '0x1', 'ct mark & 0xff'])}`],
     [1, () => `meta nftrace set 1`],
@@ -182,9 +246,17 @@ function statement(g: G, t: TableInfo, chainType: string | null, hook: string | 
   ];
   if (nat) {
     opts.push(
-      [4, () => `dnat ${t.fam === 'inet' ? 'ip ' : g.pick(['', 'ip '])}to ${g.pick(['10.0.0.2', '10.0.0.2:8080', '10.0.0.2-10.0.0.4', '10.0.0.9:80-90'])}`],
+      [
+        4,
+        () =>
+          `dnat ${t.fam === 'inet' ? 'ip ' : g.pick(['', 'ip '])}to ${g.pick(['10.0.0.2', '10.0.0.2:8080', '10.0.0.2-10.0.0.4', '10.0.0.9:80-90'])}`,
+      ],
       [3, () => `snat ${t.fam === 'inet' ? 'ip ' : ''}to ${g.pick(['192.168.0.1', '192.168.0.1-192.168.0.5', '192.168.0.1:1024-2048'])}`],
-      [3, () => `masquerade${g.chance(0.3) ? ' to :1024-2000' : ''}${g.chance(0.4) ? ` ${g.pick(['random', 'fully-random', 'persistent', 'random,persistent'])}` : ''}`],
+      [
+        3,
+        () =>
+          `masquerade${g.chance(0.3) ? ' to :1024-2000' : ''}${g.chance(0.4) ? ` ${g.pick(['random', 'fully-random', 'persistent', 'random,persistent'])}` : ''}`,
+      ],
       [2, () => `redirect${g.chance(0.5) ? ` to :${g.pick(['8080', '15001'])}` : ''}`],
     );
   }
@@ -197,7 +269,11 @@ function verdict(g: G, t: TableInfo, self: string): string {
   const vmaps = [...t.sets.values()].filter((s) => s.data === 'verdict');
   return g.weighted<string>([
     [5, () => g.pick(['accept', 'drop', 'return', 'continue'])],
-    [2, () => `reject${g.chance(0.5) ? ` with ${g.pick(['icmp type host-unreachable', 'icmp port-unreachable', 'icmpx type admin-prohibited', 'tcp reset', 'icmp type net-prohibited'])}` : ''}`],
+    [
+      2,
+      () =>
+        `reject${g.chance(0.5) ? ` with ${g.pick(['icmp type host-unreachable', 'icmp port-unreachable', 'icmpx type admin-prohibited', 'tcp reset', 'icmp type net-prohibited'])}` : ''}`,
+    ],
     [3, () => `${g.pick(['jump', 'goto'])} ${others.length && g.chance(0.85) ? g.pick(others) : g.pick(CHAIN_NAMES)}`],
     [
       2,
@@ -233,7 +309,8 @@ function ruleBody(g: G, t: TableInfo, chain: string): string {
   }
   if (g.chance(0.6)) parts.push(statement(g, t, c?.type ?? null, c?.hook ?? null));
   const terminal = /^(dnat|snat|masquerade|redirect)/.test(parts[parts.length - 1] ?? '');
-  if ((!terminal && g.chance(0.7)) || parts.length === 0) parts.push(simple ? g.pick(['accept', 'drop', 'counter', 'return']) : verdict(g, t, chain));
+  if ((!terminal && g.chance(0.7)) || parts.length === 0)
+    parts.push(simple ? g.pick(['accept', 'drop', 'counter', 'return']) : verdict(g, t, chain));
   if (g.chance(0.1)) parts.push(`comment ${g.pick(['"a rule"', '"x"', '"with: colon"'])}`);
   return parts.join(' ');
 }
@@ -377,7 +454,14 @@ function command(g: G, m: Model): string {
     [1, () => `delete ${g.pick(['set', 'map'])} ${tn} ${t.sets.size ? g.pick([...t.sets.keys()]) : 's'}`],
     [0.2, () => `delete table ${tn}`],
     [0.1, () => `flush ruleset${g.chance(0.3) ? ` ${t.fam}` : ''}`],
-    [1, () => `list ${g.pick(['table', 'chain', 'set', 'map', 'tables'])} ${tn} ${g.pick([...chains, ...t.sets.keys(), 'nope'])}`.replace(/^list tables .*/, 'list tables')],
+    [
+      1,
+      () =>
+        `list ${g.pick(['table', 'chain', 'set', 'map', 'tables'])} ${tn} ${g.pick([...chains, ...t.sets.keys(), 'nope'])}`.replace(
+          /^list tables .*/,
+          'list tables',
+        ),
+    ],
   ]);
 }
 
@@ -412,7 +496,9 @@ function tableBlock(g: G, m: Model, defines: string[]): string {
     if (c.hook) {
       // The spec was drawn for the model; draw a fresh one in the same hook for the text.
       const spec = chainSpec(g, t);
-      lines.push(`\t\t${spec.hook === c.hook && spec.spec ? spec.spec : `type ${c.type} hook ${c.hook} priority ${priority(g, fam, c.hook, c.type ?? 'filter')};`}`);
+      lines.push(
+        `\t\t${spec.hook === c.hook && spec.spec ? spec.spec : `type ${c.type} hook ${c.hook} priority ${priority(g, fam, c.hook, c.type ?? 'filter')};`}`,
+      );
     }
     const n = g.int(0, 3);
     for (let i = 0; i < n; i++) {
@@ -433,7 +519,15 @@ function breakText(g: G, text: string): string {
   const words = text.split(' ');
   const i = g.int(0, words.length - 1);
   return g.weighted<string>([
-    [3, () => [...words.slice(0, i), g.pick(['tpc', 'acept', 'dadr', 'chian', '{', '}', ';', '99999', '10.0.0.300', 'ip6', 'bogus']), ...words.slice(i + 1)].join(' ')],
+    [
+      3,
+      () =>
+        [
+          ...words.slice(0, i),
+          g.pick(['tpc', 'acept', 'dadr', 'chian', '{', '}', ';', '99999', '10.0.0.300', 'ip6', 'bogus']),
+          ...words.slice(i + 1),
+        ].join(' '),
+    ],
     [2, () => [...words.slice(0, i), ...words.slice(i + 1)].join(' ')],
     [1, () => words.slice(0, Math.max(1, i)).join(' ')],
     [1, () => [...words.slice(0, i), g.pick(['counter', 'accept', 'ip', '"x"', '$undefined']), ...words.slice(i)].join(' ')],
@@ -441,7 +535,7 @@ function breakText(g: G, text: string): string {
 }
 
 function txn(g: G, m: Model, first: boolean): Txn {
-  const broken = !first && g.chance(0.3);
+  const broken = !first && g.chance(0.25);
   return g.weighted<Txn>([
     [
       first ? 0 : 5,

@@ -37,7 +37,7 @@ export interface Shrunk {
 export function shrink(ep: Episode, what: string, budget = 40): Shrunk {
   let txns = [...ep.txns];
   let runs = 0;
-  for (let changed = true; changed && runs < budget; ) {
+  for (let changed = true; changed && runs < budget;) {
     changed = false;
     const cands = txns.map((_, i) => ({ txns: txns.filter((__, j) => j !== i) })).filter((c) => c.txns.length > 0);
     runs++;
@@ -48,7 +48,7 @@ export function shrink(ep: Episode, what: string, budget = 40): Shrunk {
     }
   }
   for (let i = 0; i < txns.length && runs < budget; i++) {
-    for (let changed = true; changed && runs < budget; ) {
+    for (let changed = true; changed && runs < budget;) {
       changed = false;
       const cands = simpler(txns[i]).map((t) => ({ txns: txns.map((x, j) => (j === i ? t : x)) }));
       runs++;
