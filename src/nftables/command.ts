@@ -5,6 +5,8 @@
  */
 import { formatNftError, runNft, type NftError } from './txn.js';
 import type { NftNode } from './node-state.js';
+import type { Ruleset as IptRuleset } from '../netfilter/rule.js';
+import { printIptablesTables } from './iptables-nft.js';
 
 export interface NftCommandOutput {
   stdout: string;
@@ -27,7 +29,8 @@ function lineError(text: string, e: NftError, where: string | null): string {
   return `${head}\n${line}\n${pad.padEnd(Math.max(0, e.col - 1), ' ')}${'^'.repeat(width)}\n`;
 }
 
-export function runNftCommand(state: NftNode, args: string[], stdin: string | null): NftCommandOutput {
+/** `ipt`: the node's iptables rules, whose tables `list ruleset` shows too, as nft shows iptables-nft's tables. */
+export function runNftCommand(state: NftNode, args: string[], stdin: string | null, ipt?: IptRuleset): NftCommandOutput {
   let handles = false;
   let check = false;
   let file: string | null = null;
@@ -58,7 +61,8 @@ export function runNftCommand(state: NftNode, args: string[], stdin: string | nu
     where = null;
   }
   const before = state.version;
-  const r = runNft(state.rs, text, { check, handles, nowMs: state.nowMs(), onCommit: () => state.changed() });
+  const foreign = ipt ? (h: boolean) => printIptablesTables(ipt, { handles: h }) : undefined;
+  const r = runNft(state.rs, text, { check, handles, nowMs: state.nowMs(), onCommit: () => state.changed(), foreign });
   if (!r.ok) {
     const stderr = r.errors.map((e) => lineError(text, e, where)).join('');
     return { stdout: '', stderr, exitCode: 1 };

@@ -43,6 +43,8 @@ export interface ApplyOpts {
   /** `nft -a`: listings show handles. */
   handles?: boolean;
   nowMs?: number;
+  /** `list ruleset`: the tables iptables-nft made, as nft lists them, printed before the native ones. */
+  foreign?: (handles: boolean) => string;
   /** Called after a commit, with the tables that changed (for recompiling). */
   onCommit?: () => void;
 }
@@ -260,7 +262,10 @@ function nameLoc(c: Cmd, toks?: Tok[]): Loc {
 function applyOne(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
   switch (c.obj) {
     case 'ruleset':
-      if (c.op === 'list') return printRuleset(rs, { handles: !!opts.handles, nowMs: opts.nowMs }, c.family);
+      if (c.op === 'list') {
+        const foreign = opts.foreign && (c.family === null || c.family === 'ip') ? opts.foreign(!!opts.handles) : '';
+        return foreign + printRuleset(rs, { handles: !!opts.handles, nowMs: opts.nowMs }, c.family);
+      }
       {
         const before = rs.tables.slice();
         rs.tables = rs.tables.filter((t) => c.family !== null && t.family !== c.family);
