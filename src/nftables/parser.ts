@@ -444,7 +444,7 @@ export class Parser extends TokenCursor {
         if (op !== 'add' && op !== 'create') throw unexpected(at);
         const name = this.name();
         this.expect('{');
-        const spec = this.setBody(obj === 'map');
+        const spec = this.setBody(obj === 'map', family ?? 'ip');
         this.expect('}');
         this.endLine();
         return [mk({ op, obj: 'set', family, table, name, setSpec: spec, loc })];
@@ -540,7 +540,7 @@ export class Parser extends TokenCursor {
         const nameTok = this.peek();
         const name = this.name();
         this.expect('{');
-        const spec = this.setBody(t.v === 'map');
+        const spec = this.setBody(t.v === 'map', family);
         this.expect('}');
         // nft locates a block's set by its name.
         sets.push(mk({ op: 'add', obj: 'set', family, table, name, setSpec: spec, loc: locOf(nameTok) }));
@@ -630,7 +630,7 @@ export class Parser extends TokenCursor {
   }
 
   /** After `{` of a set or map: its properties, through (not including) `}`. */
-  private setBody(isMap: boolean): SetSpecAst {
+  private setBody(isMap: boolean, family: Family): SetSpecAst {
     const spec: SetSpecAst = {
       isMap,
       keyTypes: [],
@@ -661,8 +661,32 @@ export class Parser extends TokenCursor {
           } else if (isMap) throw unexpected(this.peek(), 'colon');
           break;
         }
-        case 'typeof':
-          throw err(t, 'nflab does not support typeof in set declarations yet; use type');
+        case 'typeof': {
+          // `typeof EXPR [. EXPR] [: EXPR|verdict]`: the key (and data) types are those of the expressions.
+          const toks: Tok[] = [];
+          let colon = -1;
+          while (!this.endOfStmt()) {
+            const u = this.next();
+            if (u.v === ':' && u.kind === 'op') colon = toks.length;
+            toks.push(u);
+          }
+          if (toks.length === 0) throw unexpected(this.peek());
+          const keyToks = colon >= 0 ? toks.slice(0, colon) : toks;
+          const key = typeofExpr(keyToks, family);
+          spec.typeofKey = key;
+          spec.keyTypes = exprTypes(key);
+          if (colon >= 0) {
+            if (!isMap) throw err(toks[colon], 'syntax error, unexpected colon');
+            const dataToks = toks.slice(colon + 1);
+            if (dataToks.length === 1 && dataToks[0].v === 'verdict') spec.dataType = 'verdict';
+            else {
+              const data = typeofExpr(dataToks, family);
+              spec.typeofData = data;
+              spec.dataType = exprTypes(data)[0];
+            }
+          } else if (isMap) throw unexpected(this.peek(), 'colon');
+          break;
+        }
         case 'flags':
           spec.flags = this.commaWords();
           for (const f of spec.flags)
@@ -712,6 +736,13 @@ export class Parser extends TokenCursor {
 }
 
 /** Parses a rule's tokens (as `ruleTokens` cut them) for a table of `family`. */
+/** The expression of a `typeof` set declaration (a concatenation, or one selector). */
+function typeofExpr(toks: Tok[], family: Family): Expr {
+  if (toks.length === 0) throw new NftSyntaxError('set definition does not specify key', 1, 1, 2);
+  const last = toks[toks.length - 1];
+  return new RuleParser([...toks, { kind: 'eof', v: '', line: last.line, col: last.end, end: last.end + 1 }], family).wholeExpr();
+}
+
 export function parseRule(toks: Tok[], family: Family): { stmts: Stmt[]; comment: string | null } {
   return new RuleParser(toks, family).rule();
 }
@@ -817,7 +848,9 @@ class RuleParser extends TokenCursor {
       let value: Expr;
       if (vt.kind === 'word' && (vt.v === 'meta' || vt.v === 'ct' || BARE_META.has(vt.v)) && !/^\d/.test(vt.v))
         value = this.binopTail(this.primary());
+      else if (vt.kind === 'word' && vt.v in PAYLOAD_FIELDS) value = this.exprWithConcat();
       else value = { k: 'const', v: this.literal(left.type, this.word()) };
+      if (this.is('map')) value = this.mapOf(value, left.type);
       return left.k === 'meta' ? { k: 'metaset', key: left.key, value } : { k: 'ctset', key: left.key, value };
     }
     if (this.is('vmap')) {
@@ -1014,6 +1047,19 @@ class RuleParser extends TokenCursor {
     return r.value;
   }
 
+  /** `KEY map { k : v, ... }` or `KEY map @m`, the data of type `data`. */
+  private mapOf(key: Expr, data: TypeName): Expr {
+    this.expect('map');
+    return { k: 'map', key, map: this.setRhs(exprTypes(key), data), type: data };
+  }
+
+  /** One expression that must be all of the tokens. */
+  wholeExpr(): Expr {
+    const e = this.exprWithConcat();
+    if (this.peek().kind !== 'eof') throw unexpected(this.peek());
+    return e;
+  }
+
   private exprWithConcat(): Expr {
     const first = this.binopTail(this.primary());
     if (!this.is('.')) return first;
@@ -1054,7 +1100,7 @@ class RuleParser extends TokenCursor {
     if (w in PAYLOAD_FIELDS && !(w === 'ip' && this.peek().v === 'to')) {
       const f = this.word();
       const type = PAYLOAD_FIELDS[w][f.v];
-      if (!type) throw err(f, `syntax error, unexpected ${f.v}`);
+      if (!type) throw unexpected(f);
       if (w === 'tcp' || w === 'udp' || w === 'icmp' || w === 'sctp') {
         if (this.l4 !== null && this.l4 !== w)
           throw new NftSyntaxError(`conflicting protocols specified: ${this.l4} vs. ${w}`, t.line, t.col, f.end);
@@ -1187,10 +1233,13 @@ class RuleParser extends TokenCursor {
     if (type === 'dnat' || type === 'snat') {
       if (this.is('ip') || this.is('ip6')) spec.family = this.next().v as 'ip' | 'ip6';
       this.expect('to');
-      const w = this.word();
       const at = this.family === 'ip6' || spec.family === 'ip6' ? 'ipv6_addr' : 'ipv4_addr';
       if (this.family === 'inet' && spec.family === null) throw err(t, 'ip or ip6 must be specified with address for inet tables.');
-      this.natTarget(w, at, spec);
+      const nw = this.peek();
+      if (nw.kind === 'word' && (nw.v in PAYLOAD_FIELDS || nw.v === 'meta' || nw.v === 'ct' || nw.v === 'numgen' || BARE_META.has(nw.v))) {
+        // The address from a map keyed by the packet (`dnat to ip daddr map { ... }`).
+        spec.map = this.mapOf(this.exprWithConcat(), at);
+      } else this.natTarget(this.word(), at, spec);
     } else if (this.accept('to')) {
       const w = this.word();
       if (!w.v.startsWith(':')) throw unexpected(w, 'port');

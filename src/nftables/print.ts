@@ -80,7 +80,10 @@ function setFlags(s: NamedSet): string[] {
 export function printSet(s: NamedSet, o: PrintOpts): string {
   const kw = s.isMap ? 'map' : 'set';
   let out = `\t${kw} ${s.name} {${h(o, s.handle)}\n`;
-  out += `\t\ttype ${s.keyTypes.join(' . ')}${s.dataType ? ` : ${s.dataType}` : ''}\n`;
+  if (s.typeofKey) {
+    const data = s.typeofData ? printExpr(s.typeofData) : s.dataType;
+    out += `\t\ttypeof ${printExpr(s.typeofKey)}${data ? ` : ${data}` : ''}\n`;
+  } else out += `\t\ttype ${s.keyTypes.join(' . ')}${s.dataType ? ` : ${s.dataType}` : ''}\n`;
   if (s.policy === 'memory') out += `\t\tpolicy memory\n`;
   const size = s.size;
   // A constant set's size is not listed (measured).
@@ -198,6 +201,8 @@ export function formatDuration(ms: number): string {
 
 export function printExpr(e: Expr): string {
   switch (e.k) {
+    case 'map':
+      return `${printExpr(e.key)} map ${printRhs(e.map)}`;
     case 'payload':
       return `${e.proto} ${e.field}`;
     case 'meta':
@@ -254,6 +259,12 @@ function printMatch(s: Extract<Stmt, { k: 'match' }>): string {
   ) {
     return `${printExpr(l.left)} ${printRhs(s.right)} / ${printValue(l.right)}`;
   }
+  // A negated set of flags lists as their bitwise or (`ct state != established | related`; tcp flags as a number).
+  if (s.op === '!=' && lt && TYPES[lt].kind === 'bitmask' && s.right.k === 'val' && s.right.key.hi === null) {
+    const v = s.right.key.lo[0];
+    if ((v.n & (v.n - 1n)) !== 0n)
+      return `${printExpr(l)} != ${lt === 'tcp_flag' ? `0x${v.n.toString(16)}` : printValue(v).split(',').join(' | ')}`;
+  }
   let op = '';
   if (s.op === '!=' || s.op === '<' || s.op === '>' || s.op === '<=' || s.op === '>=') op = ` ${s.op}`;
   else if (s.op === '==' && (l.k === 'binop' || (lt && TYPES[lt].kind === 'bitmask'))) op = ' ==';
@@ -273,6 +284,7 @@ function printNat(n: NatSpec, family: Family): string {
     if (n.port) target += `:${printKey(n.port, false)}`;
     s += ` to ${target}`;
   }
+  if (n.map) s += ` to ${printExpr(n.map)}`;
   if (n.flags.length) {
     const order = ['random', 'fully-random', 'persistent'];
     s += ` ${order.filter((f) => n.flags.includes(f)).join(',')}`;

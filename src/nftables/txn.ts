@@ -10,6 +10,7 @@ import {
   elemId,
   type Chain,
   type Elem,
+  type Expr,
   type Family,
   type Loc,
   type NamedSet,
@@ -499,6 +500,8 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
       comment: spec.comment,
       policy: spec.policy,
       counter: spec.counter,
+      ...(spec.typeofKey ? { typeofKey: spec.typeofKey } : {}),
+      ...(spec.typeofData ? { typeofData: spec.typeofData } : {}),
       elems: new Map(),
     };
     t.sets.push(s);
@@ -636,7 +639,7 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   checkRefs(t, parsed.stmts, nameLoc(c, c.toks), undo);
   const startHandle = t.nextHandle;
   for (const s of parsed.stmts) {
-    const anon = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : null;
+    const anon = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : (mapOfStmt(s)?.map ?? null);
     if (anon && anon.k === 'set') anon.set.handle = t.nextHandle++;
   }
   // A replaced rule keeps its handle (measured: `replace rule ... handle 4` lists as handle 4).
@@ -666,8 +669,24 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   return '';
 }
 
+/** The map lookup a statement's value comes from (`meta mark set ip saddr map @m`, `dnat to ip daddr map { ... }`). */
+function mapOfStmt(s: Stmt): Extract<Expr, { k: 'map' }> | null {
+  const e = s.k === 'metaset' || s.k === 'ctset' ? s.value : s.k === 'nat' ? (s.nat.map ?? null) : null;
+  return e && e.k === 'map' ? e : null;
+}
+
 function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): void {
   for (const s of stmts) {
+    const m = mapOfStmt(s);
+    if (m && m.map.k === 'ref') {
+      const set = needSet(t, m.map.name, m.map.loc ?? loc);
+      if (set.dataType === null || set.dataType === 'verdict') throw new TxnError(m.map.loc ?? loc, 'Expression is not a map');
+      if (set.dataType !== m.type)
+        throw new TxnError(
+          m.map.loc ?? loc,
+          `datatype mismatch: expected ${describe(m.type)}, expression has type ${describe(set.dataType)}`,
+        );
+    }
     if (s.k === 'verdict' && s.verdict.chain !== undefined) needChain(t, s.verdict.chain, s.verdict.loc ?? loc, false, false);
     const rhs = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : null;
     if (rhs && rhs.k === 'ref') {

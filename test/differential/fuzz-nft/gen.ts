@@ -242,6 +242,7 @@ function statement(g: G, t: TableInfo, chainType: string | null, hook: string | 
     [2, () => `meta mark set ${g.chance(0.3) ? 'meta mark | ' : ''}${g.pick(MARKS)}`],
     [1, () => `ct mark set ${g.pick(['meta mark', '0x1', 'ct mark & 0xff'])}`],
     [1, () => `meta nftrace set 1`],
+    [1, () => `${g.pick(['meta', 'ct'])} mark set ip saddr map { 10.0.0.1 : ${g.pick(MARKS)}, 10.0.0.2 : ${g.pick(MARKS)} }`],
     [1, () => (hook === 'prerouting' || hook === 'output' || g.chance(0.2) ? 'notrack' : 'counter')],
   ];
   if (nat) {
@@ -258,6 +259,10 @@ function statement(g: G, t: TableInfo, chainType: string | null, hook: string | 
           `masquerade${g.chance(0.3) ? ' to :1024-2000' : ''}${g.chance(0.4) ? ` ${g.pick(['random', 'fully-random', 'persistent', 'random,persistent'])}` : ''}`,
       ],
       [2, () => `redirect${g.chance(0.5) ? ` to :${g.pick(['8080', '15001'])}` : ''}`],
+      [
+        1,
+        () => `dnat ${t.fam === 'inet' ? 'ip ' : ''}to ip daddr map { 10.0.0.1 : 10.0.0.9${g.chance(0.5) ? ', 10.0.0.2 : 10.0.0.8' : ''} }`,
+      ],
     );
   }
   return g.weighted(opts);
@@ -364,7 +369,23 @@ function setSpec(g: G, t: TableInfo, isMap: boolean): { info: SetInfo; body: str
   if (g.chance(0.2)) flags.push('timeout');
   if (g.chance(0.1)) flags.push(g.pick(['constant', 'dynamic']));
   const info: SetInfo = { name: g.pick(SET_NAMES), key, data, flags };
-  const body = [`type ${key}${data ? ` : ${data}` : ''}`];
+  const TYPEOF: Record<string, string> = {
+    ipv4_addr: 'ip saddr',
+    inet_service: 'tcp dport',
+    inet_proto: 'meta l4proto',
+    mark: 'meta mark',
+    ifname: 'iifname',
+  };
+  const DATA_TYPEOF: Record<string, string> = { mark: 'meta mark', ipv4_addr: 'ip daddr', verdict: 'verdict' };
+  const body =
+    (t.fam === 'ip' || t.fam === 'inet') && g.chance(0.2)
+      ? [
+          `typeof ${key
+            .split(' . ')
+            .map((k) => TYPEOF[k])
+            .join(' . ')}${data ? ` : ${DATA_TYPEOF[data]}` : ''}`,
+        ]
+      : [`type ${key}${data ? ` : ${data}` : ''}`];
   if (flags.length) body.push(`flags ${flags.join(',')}`);
   if (g.chance(0.1)) body.push(`size ${g.pick(['65535', '10'])}`);
   if (flags.includes('timeout') && g.chance(0.5)) body.push(`timeout ${g.pick(['30s', '1m', '1h', '2d'])}`);

@@ -36,7 +36,7 @@ export function firstError(stderr: string): string {
   const lines = stderr.split('\n');
   const starts = lines.flatMap((l, i) => (/^(\S+:\d+:\d+-\d+: )?Error: /.test(l) ? [i] : []));
   if (starts.length < 2) return stderr;
-  return lines.slice(0, starts[1]).join('\n').replace(/\n*$/, '\n') + (stderr.startsWith('Error') ? '\n' : '');
+  return lines.slice(0, starts[1]).join('\n').replace(/\n*$/, '\n');
 }
 
 /** Every place where two observations of the same episode differ. */
