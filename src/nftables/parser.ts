@@ -6,7 +6,7 @@
  * remove is gone, one-element anonymous sets are bare values).
  */
 import type { Elem, ElemKey, Expr, Family, Loc, NatSpec, Op, Rhs, Stmt, Verdict, BaseSpec, NftHook, SetProps } from './ast.js';
-import { FAMILIES } from './ast.js';
+import { elemId, FAMILIES } from './ast.js';
 import { tokenize, NftSyntaxError, type Tok } from './lexer.js';
 import { BARE_META, CT_KEYS, FIELD_BITS, META_KEYS, PAYLOAD_FIELDS, UNSUPPORTED } from './exprs.js';
 import { parseLiteral, TYPES, type TypeName, type Value } from './types.js';
@@ -932,6 +932,11 @@ class RuleParser extends TokenCursor {
     }
     if (elems.length === 0) throw err(this.t[start], 'syntax error, empty set');
     if (interval && dataType === null && keyTypes.length === 1) elems = mergeIntervals(elems);
+    else {
+      // An element written twice is one element (the first).
+      const seen = new Set<string>();
+      elems = elems.filter((e) => !seen.has(elemId(e.key)) && (seen.add(elemId(e.key)), true));
+    }
     return { k: 'set', set: { elems, handle: 0, interval, isMap: dataType !== null } };
   }
 
@@ -1170,9 +1175,14 @@ class RuleParser extends TokenCursor {
       else if (this.accept('level')) s.level = this.word().v;
       else if (this.accept('group')) s.group = this.number();
       else if (this.accept('flags')) {
-        const f = [this.word().v];
-        while (this.accept(',')) f.push(this.word().v);
-        s.flags = f.join(',');
+        // `tcp sequence,options`, `ip options`, `skuid`, `ether`, `all`: a protocol word heads its own flags.
+        const head = this.word().v;
+        let f = head;
+        if (head === 'tcp' || head === 'ip') {
+          f += ` ${this.word().v}`;
+          while (this.accept(',')) f += `,${this.word().v}`;
+        } else while (this.accept(',')) f += `,${this.word().v}`;
+        s.flags = f;
       } else break;
     }
     if (s.level === 'warn') s.level = null;

@@ -39,8 +39,8 @@ export function firstError(stderr: string): string {
   return lines.slice(0, starts[1]).join('\n').replace(/\n*$/, '\n');
 }
 
-/** Every place where two observations of the same episode differ. */
-export function compareEpisode(i: number, k: EpisodeAnswer, n: EpisodeAnswer): Disagreement[] {
+/** Every place where two observations of the same episode differ (`bothKernel`: a recording against a live kernel run). */
+export function compareEpisode(i: number, k: EpisodeAnswer, n: EpisodeAnswer, bothKernel = false): Disagreement[] {
   const out: Disagreement[] = [];
   const d = (cmd: number, what: string, kv: string, nv: string) => {
     if (kv !== nv) out.push({ episode: i, cmd, what, kernel: kv, nflab: nv });
@@ -49,7 +49,7 @@ export function compareEpisode(i: number, k: EpisodeAnswer, n: EpisodeAnswer): D
     const nt = n.txns[j];
     if (!nt) return d(j, 'missing', 'answer', '');
     d(j, 'exit', String(kt.x), String(nt.x));
-    d(j, 'stderr', firstError(kt.e), nt.e);
+    d(j, 'stderr', bothKernel ? kt.e : firstError(kt.e), nt.e);
     d(j, 'stdout', normalise(kt.o), normalise(nt.o));
     d(j, 'list', normalise(kt.l), normalise(nt.l));
     d(j, 'list -a', normalise(kt.a), normalise(nt.a));
