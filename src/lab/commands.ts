@@ -46,7 +46,7 @@ export function runNodeCommand(node: Node, mods: NodeModules, line: string, stdi
     case 'conntrack':
       return runConntrack(mods.conntrack, args);
     case 'nft':
-      return runNftCommand(mods.nft, args, stdin);
+      return runNftCommand(mods.nft, args, stdin, mods.ruleset);
     case 'sysctl':
       return sysctl(node, mods, args);
     default:

@@ -64,6 +64,8 @@ export interface Chain {
    * iptables-save still prints it (with [0:0]). User chains always exist.
    */
   registered: boolean;
+  /** When iptables-nft made it (a process-wide sequence): `nft list ruleset` lists a table's chains in that order. */
+  madeAt?: number;
   /** Whether its policy has a counter: iptables-nft adds one when a `:CHAIN` line or `-P` creates the chain, not when a rule does. */
   policyCounted: boolean;
   /** Built-in chains only. */
@@ -86,8 +88,18 @@ export interface ReachCache {
   exact: boolean;
 }
 
+let madeSeq = 0;
+
 export function newChain(name: string, builtin: boolean): Chain {
-  return { name, builtin, registered: !builtin, policyCounted: false, policy: 'ACCEPT', pkts: 0, bytes: 0, rules: [] };
+  const c: Chain = { name, builtin, registered: !builtin, policyCounted: false, policy: 'ACCEPT', pkts: 0, bytes: 0, rules: [] };
+  if (!builtin) c.madeAt = ++madeSeq;
+  return c;
+}
+
+/** Marks a built-in chain as made by iptables-nft (lazily, on first use), remembering when. */
+export function registerChain(c: Chain): void {
+  if (!c.registered) c.madeAt = ++madeSeq;
+  c.registered = true;
 }
 
 export function newTable(name: TableName): Table {

@@ -12,6 +12,7 @@
  */
 import type { TableName } from './types.js';
 import {
+  registerChain,
   BUILTIN_CHAINS,
   cloneTable,
   newChain,
@@ -176,7 +177,7 @@ export class TableTxn {
     const replaced = what === 'RULE_REPLACE' ? c.rules[at] : undefined;
     if (this.deferChecks) {
       c.rules.splice(at, replaced ? 1 : 0, rule);
-      c.registered = true;
+      registerChain(c);
       this.touched = true;
       this.reach.forget();
       return null;
@@ -192,7 +193,7 @@ export class TableTxn {
     );
     if (failure) return fail(failure);
     this.touched = true;
-    c.registered = true;
+    registerChain(c);
     return null;
   }
 
@@ -296,7 +297,7 @@ export class TableTxn {
   registerBuiltin(name: string): OpError | null {
     const own = this.own(name);
     if (!own) return opErr('No chain/target/match by that name');
-    own.registered = true;
+    registerChain(own);
     this.touched = true;
     return null;
   }
@@ -308,7 +309,7 @@ export class TableTxn {
     const own = this.own(name)!;
     own.policy = policy;
     if (!own.registered) own.policyCounted = true;
-    own.registered = true;
+    registerChain(own);
     if (counters) [own.pkts, own.bytes] = counters;
     this.touched = true;
     return null;

@@ -21,7 +21,9 @@ export type Expr =
   | { k: 'numgen'; mode: 'random' | 'inc'; mod: number; offset: number; type: TypeName }
   | { k: 'concat'; parts: Expr[] }
   | { k: 'binop'; op: '&' | '|' | '^'; left: Expr; right: Value }
-  | { k: 'const'; v: Value };
+  | { k: 'const'; v: Value }
+  /** `KEY map { ... }` or `KEY map @m`: the data the key maps to (`type` is the data's type). */
+  | { k: 'map'; key: Expr; map: Rhs; type: TypeName };
 
 /** A verdict as data (vmap elements, verdict statements). */
 export interface Verdict {
@@ -70,6 +72,8 @@ export interface NatSpec {
   addr: ElemKey | null;
   port: ElemKey | null;
   flags: string[];
+  /** `dnat to ip daddr map { ... }`: the address comes from a map. */
+  map?: Expr;
 }
 
 export type Stmt =
@@ -121,6 +125,9 @@ export interface SetProps {
   comment: string | null;
   policy: string | null;
   counter: boolean;
+  /** Declared with `typeof`: the expressions, which the listing prints instead of the types. */
+  typeofKey?: Expr;
+  typeofData?: Expr;
 }
 
 export interface NamedSet extends SetProps {

@@ -5,6 +5,8 @@
  */
 import { formatNftError, runNft, type NftError } from './txn.js';
 import type { NftNode } from './node-state.js';
+import type { Ruleset as IptRuleset } from '../netfilter/rule.js';
+import { printIptablesTables } from './iptables-nft.js';
 
 export interface NftCommandOutput {
   stdout: string;
@@ -15,14 +17,20 @@ export interface NftCommandOutput {
 
 const usage = (msg: string): NftCommandOutput => ({ stdout: '', stderr: `Error: ${msg}\n`, exitCode: 1 });
 
-/** nft's error report for a command line: the message, the line, and carets under the place. */
-function lineError(text: string, e: NftError): string {
+/**
+ * nft's error report: the message (after `FILE:L:C-C: ` for a file), the line, and carets under
+ * the place; the caret line keeps the line's tabs so that the carets line up.
+ */
+function lineError(text: string, e: NftError, where: string | null): string {
   const line = text.split('\n')[e.line - 1] ?? '';
   const width = Math.max(1, e.end - e.col);
-  return `Error: ${e.message}\n${line}\n${' '.repeat(Math.max(0, e.col - 1))}${'^'.repeat(width)}\n`;
+  const pad = [...line.slice(0, Math.max(0, e.col - 1))].map((c) => (c === '\t' ? '\t' : ' ')).join('');
+  const head = where ? formatNftError(where, e) : `Error: ${e.message}`;
+  return `${head}\n${line}\n${pad.padEnd(Math.max(0, e.col - 1), ' ')}${'^'.repeat(width)}\n`;
 }
 
-export function runNftCommand(state: NftNode, args: string[], stdin: string | null): NftCommandOutput {
+/** `ipt`: the node's iptables rules, whose tables `list ruleset` shows too, as nft shows iptables-nft's tables. */
+export function runNftCommand(state: NftNode, args: string[], stdin: string | null, ipt?: IptRuleset): NftCommandOutput {
   let handles = false;
   let check = false;
   let file: string | null = null;
@@ -48,13 +56,15 @@ export function runNftCommand(state: NftNode, args: string[], stdin: string | nu
     where = '/dev/stdin';
   } else {
     if (!words.length) return usage('no command given');
-    text = words.join(' ');
+    // nft reads its command line as one line: the end of it is a newline, as in a file.
+    text = words.join(' ') + '\n';
     where = null;
   }
   const before = state.version;
-  const r = runNft(state.rs, text, { check, handles, nowMs: state.nowMs(), onCommit: () => state.changed() });
+  const foreign = ipt ? (h: boolean) => printIptablesTables(ipt, { handles: h }) : undefined;
+  const r = runNft(state.rs, text, { check, handles, nowMs: state.nowMs(), onCommit: () => state.changed(), foreign });
   if (!r.ok) {
-    const stderr = r.errors.map((e) => (where ? `${formatNftError(where, e)}\n` : lineError(text, e))).join('');
+    const stderr = r.errors.map((e) => lineError(text, e, where)).join('');
     return { stdout: '', stderr, exitCode: 1 };
   }
   return { stdout: r.output, stderr: '', exitCode: 0, changedRules: state.version !== before };

@@ -166,6 +166,23 @@ class TableCompiler {
     return l;
   }
 
+  /** A map lookup as a value: the data of the packet's key, or undefined when the map has no such key. */
+  private mapValue(e: Extract<Expr, { k: 'map' }>): Key {
+    const keys = keysOf(e.key);
+    const look =
+      e.map.k === 'ref' ? this.lookup(e.map.name) : buildLookup(e.map.k === 'set' ? e.map.set.elems : [], keys.length, false, () => 0);
+    const buf = new Array<Scalar>(keys.length);
+    return (skb, env) => {
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i](skb, env);
+        if (k === undefined) return undefined;
+        buf[i] = k;
+      }
+      const d = look.get(buf);
+      return Array.isArray(d) && d.length ? scalarOf(d[0]) : undefined;
+    };
+  }
+
   private stmt(s: Stmt): Op {
     switch (s.k) {
       case 'match':
@@ -214,7 +231,7 @@ class TableCompiler {
         };
       }
       case 'metaset': {
-        const val = valueOf(s.value);
+        const val = s.value.k === 'map' ? this.mapValue(s.value) : valueOf(s.value);
         if (s.key === 'mark')
           return (skb, env) => {
             const v = val(skb, env);
@@ -229,7 +246,7 @@ class TableCompiler {
         return () => 0;
       }
       case 'ctset': {
-        const val = valueOf(s.value);
+        const val = s.value.k === 'map' ? this.mapValue(s.value) : valueOf(s.value);
         return (skb, env) => {
           const v = val(skb, env);
           if (skb.ct && typeof v === 'number') skb.ct.mark = v >>> 0;
@@ -237,7 +254,7 @@ class TableCompiler {
         };
       }
       case 'nat':
-        return natOp(s.nat);
+        return s.nat.map?.k === 'map' ? natMapOp(s.nat, this.mapValue(s.nat.map)) : natOp(s.nat);
       case 'notrack':
         return (skb, env) => {
           env.ctTemplate(skb, { notrack: true });
@@ -371,6 +388,8 @@ function valueOf(e: Expr): Key {
     }
     case 'concat':
       throw new Error('concatenation read as one value');
+    case 'map':
+      throw new Error('a map lookup is compiled with its table (TableCompiler.mapValue)');
     case 'payload':
       return payload(e.proto, e.field);
     case 'meta':
@@ -563,6 +582,23 @@ function natOp(n: NatSpec): Op {
   };
   return (skb, env, res) => {
     const v = env.nat(skb, kind, range);
+    res.v = v === 'ACCEPT' ? ACCEPT : DROP;
+    return 2;
+  };
+}
+
+/** NAT to the address a map gives for the packet; no entry: the rule does nothing (as the kernel's lookup breaks). */
+function natMapOp(n: NatSpec, addr: Key): Op {
+  const kind = n.type === 'dnat' ? 'DNAT' : 'SNAT';
+  const flags = {
+    random: n.flags.includes('random'),
+    randomFully: n.flags.includes('fully-random'),
+    persistent: n.flags.includes('persistent'),
+  };
+  return (skb, env, res) => {
+    const a = addr(skb, env);
+    if (typeof a !== 'number') return 1;
+    const v = env.nat(skb, kind, { mapIps: true, minIp: a, maxIp: a, protoSpecified: false, minPort: 0, maxPort: 0, ...flags });
     res.v = v === 'ACCEPT' ? ACCEPT : DROP;
     return 2;
   };

@@ -17,7 +17,7 @@ export const PAYLOAD_FIELDS: Record<string, Record<string, TypeName>> = {
   udp: { sport: 'inet_service', dport: 'inet_service', length: 'integer' },
   th: { sport: 'inet_service', dport: 'inet_service' },
   sctp: { sport: 'inet_service', dport: 'inet_service' },
-  icmp: { type: 'icmp_type', code: 'integer', id: 'integer', sequence: 'integer' },
+  icmp: { type: 'icmp_type', code: 'icmp_code', id: 'integer', sequence: 'integer' },
   icmpv6: { type: 'icmpv6_type', code: 'integer', id: 'integer', sequence: 'integer' },
   ether: { saddr: 'ether_addr', daddr: 'ether_addr', type: 'ether_type' },
 };

@@ -6,7 +6,7 @@
  * remove is gone, one-element anonymous sets are bare values).
  */
 import type { Elem, ElemKey, Expr, Family, Loc, NatSpec, Op, Rhs, Stmt, Verdict, BaseSpec, NftHook, SetProps } from './ast.js';
-import { FAMILIES } from './ast.js';
+import { elemId, FAMILIES } from './ast.js';
 import { tokenize, NftSyntaxError, type Tok } from './lexer.js';
 import { BARE_META, CT_KEYS, FIELD_BITS, META_KEYS, PAYLOAD_FIELDS, UNSUPPORTED } from './exprs.js';
 import { parseLiteral, TYPES, type TypeName, type Value } from './types.js';
@@ -45,6 +45,8 @@ export interface Cmd {
   setSpec: SetSpecAst | null;
   /** A rule's tokens, or `{ elements }` tokens. */
   toks: Tok[];
+  /** A rule's statements once parsed (or the error parsing them gave), before the transaction applies. */
+  parsed?: RuleAst | NftSyntaxError;
   /** Where the command names its table, object and handle, and where it ends: nft points its errors there. */
   at: { table: Loc; name: Loc; handle: Loc; end: Loc };
 }
@@ -67,6 +69,54 @@ const mk = (c: Partial<Cmd> & Pick<Cmd, 'loc' | 'op' | 'obj'>): Cmd => ({
 const locOf = (t: Tok): Loc => ({ line: t.line, col: t.col, end: t.end });
 const err = (t: Tok, msg: string): NftSyntaxError => new NftSyntaxError(msg, t.line, t.col, t.end);
 
+/**
+ * An anonymous interval set as nft sends it: overlapping and adjacent elements merged into one
+ * range, in ascending order (`{ 10.0.0.1-10.0.0.9, 10.0.0.0/8 }` lists `{ 10.0.0.0/8 }`).
+ */
+function mergeIntervals(elems: Elem[]): Elem[] {
+  const rs = elems.map((e) => ({ lo: e.key.lo[0], hi: (e.key.hi ?? e.key.lo)[0], e }));
+  rs.sort((a, b) => (a.lo.n < b.lo.n ? -1 : a.lo.n > b.lo.n ? 1 : 0));
+  const out: typeof rs = [];
+  for (const r of rs) {
+    const last = out[out.length - 1];
+    if (last && r.lo.n <= last.hi.n + 1n) {
+      if (r.hi.n > last.hi.n) last.hi = r.hi;
+      last.e = { ...last.e, key: { lo: [last.lo], hi: [last.hi] } };
+    } else out.push({ ...r });
+  }
+  return out.map((r) => (r.lo.n === r.hi.n && r.e.key.hi !== null ? { ...r.e, key: { lo: [r.lo], hi: null } } : r.e));
+}
+
+/**
+ * Words nft's scanner reads as keywords; any other word is a `string` in its syntax errors
+ * (`unexpected string` for `tpc`, `unexpected counter` for `counter`).
+ */
+const KEYWORDS = new Set(
+  (
+    'table tables chain chains set sets map maps rule rules element elements ruleset flowtable flowtables counter counters ' +
+    'quota quotas limit limits secmark ct helper helpers add create insert replace delete flush list reset rename export ' +
+    'import monitor describe destroy get define redefine undefine include hook device devices priority policy type typeof ' +
+    'flags size timeout gc-interval comment auto-merge handle index position accept drop continue return jump goto queue ' +
+    'ip ip6 inet arp bridge netdev vlan ether tcp udp udplite sctp dccp th icmp icmpv6 igmp ah esp comp meta mark iif oif ' +
+    'iifname oifname iiftype oiftype skuid skgid nftrace rtclassid pkttype cpu iifgroup oifgroup cgroup random ipsec saddr ' +
+    'daddr sport dport protocol length version hdrlength dscp ecn id frag-off ttl checksum nexthdr hoplimit flowlabel ' +
+    'sequence ackseq doff window urgptr option code mtu gateway state status direction original reply expiration l3proto ' +
+    'proto-src proto-dst zone label event bytes packets log prefix level group snaplen queue-threshold reject with reset ' +
+    'icmpx snat dnat masquerade redirect to persistent fully-random notrack fib numgen mod offset inc and or xor vmap over ' +
+    'rate burst second minute hour day week interval dynamic constant l4proto nfproto emerg alert crit err warn notice info ' +
+    'debug audit all fwd dup osf synproxy tproxy socket exthdr rt frag hbh dst mh meter quota update in at not until ' +
+    'new established related invalid untracked memory performance'
+  ).split(' '),
+);
+
+/** How nft's grammar names a punctuation token in `unexpected ...`: quoted characters, named separators, or bare. */
+function opName(v: string): string {
+  if (v === ',') return 'comma';
+  if (v === ';') return 'semicolon';
+  if (v === ':') return 'colon';
+  return /^[{}()$|=[\]]$/.test(v) ? `'${v}'` : v;
+}
+
 function unexpected(t: Tok, expecting?: string): NftSyntaxError {
   const what =
     t.kind === 'eof'
@@ -77,7 +127,11 @@ function unexpected(t: Tok, expecting?: string): NftSyntaxError {
           ? `quoted string`
           : t.kind === 'word' && !/^[a-z]/.test(t.v)
             ? 'number'
-            : t.v;
+            : t.kind === 'word' && !KEYWORDS.has(t.v)
+              ? 'string'
+              : t.kind === 'op'
+                ? opName(t.v)
+                : t.v;
   return err(t, `syntax error, unexpected ${what}${expecting ? `, expecting ${expecting}` : ''}`);
 }
 
@@ -164,7 +218,7 @@ export function namedPriorities(family: Family): Array<[string, number, NftHook 
       ['out', 100, 'output'],
       ['srcnat', 300, 'postrouting'],
     ];
-  if (family === 'netdev') return [['filter', 0, null]];
+  if (family === 'netdev' || family === 'arp') return [['filter', 0, null]];
   return [
     ['raw', -300, null],
     ['mangle', -150, null],
@@ -198,7 +252,7 @@ class TokenCursor {
     return false;
   }
   protected expect(v: string): Tok {
-    if (!this.is(v)) throw unexpected(this.peek(), `'${v}'`);
+    if (!this.is(v)) throw unexpected(this.peek(), /^[a-z]/.test(v) ? v : `'${v}'`);
     return this.next();
   }
 }
@@ -221,7 +275,7 @@ export class Parser extends TokenCursor {
     return t.kind === 'nl' || t.kind === 'eof' || t.v === ';' || t.v === '}';
   }
   private endLine(): void {
-    if (!this.endOfStmt()) throw unexpected(this.peek(), 'newline');
+    if (!this.endOfStmt()) throw unexpected(this.peek(), 'end of file or newline or semicolon');
     this.lastEnd = this.t[this.i - 1];
     if (this.peek().v !== '}' && this.peek().kind !== 'eof') this.i++;
   }
@@ -256,7 +310,7 @@ export class Parser extends TokenCursor {
   }
 
   private name(): string {
-    const t = this.word('identifier');
+    const t = this.word('string');
     this.names.push(t);
     return t.v;
   }
@@ -367,7 +421,7 @@ export class Parser extends TokenCursor {
         this.endLine();
         const o = obj === 'map' ? 'set' : obj;
         if (verb === 'flush') {
-          if (name === '') throw unexpected(this.peek(), 'identifier');
+          if (name === '') throw unexpected(this.peek(), 'string');
           return [mk({ op: 'flush', obj: o, family, table, name, loc })];
         }
         return [mk({ op: 'delete', obj: o, family, table, name, handle, loc })];
@@ -390,7 +444,7 @@ export class Parser extends TokenCursor {
         if (op !== 'add' && op !== 'create') throw unexpected(at);
         const name = this.name();
         this.expect('{');
-        const spec = this.setBody(obj === 'map');
+        const spec = this.setBody(obj === 'map', family ?? 'ip');
         this.expect('}');
         this.endLine();
         return [mk({ op, obj: 'set', family, table, name, setSpec: spec, loc })];
@@ -483,11 +537,13 @@ export class Parser extends TokenCursor {
         );
         chains.push(mk({ op: 'add', obj: 'chain', family, table, name: chain, chainSpec: spec, loc: cl }));
       } else if (t.v === 'set' || t.v === 'map') {
+        const nameTok = this.peek();
         const name = this.name();
         this.expect('{');
-        const spec = this.setBody(t.v === 'map');
+        const spec = this.setBody(t.v === 'map', family);
         this.expect('}');
-        sets.push(mk({ op: 'add', obj: 'set', family, table, name, setSpec: spec, loc: locOf(t) }));
+        // nft locates a block's set by its name.
+        sets.push(mk({ op: 'add', obj: 'set', family, table, name, setSpec: spec, loc: locOf(nameTok) }));
       } else if (UNSUPPORTED.has(t.v) || ['flowtable', 'counter', 'quota', 'ct', 'limit', 'secmark', 'synproxy'].includes(t.v)) {
         throw err(t, `nflab does not support ${t.v} objects`);
       } else throw unexpected(t);
@@ -539,7 +595,7 @@ export class Parser extends TokenCursor {
       } else if (t.kind === 'word' && t.v === 'policy') {
         this.i++;
         const p = this.word();
-        if (p.v !== 'accept' && p.v !== 'drop') throw unexpected(p, 'accept or drop');
+        if (p.v !== 'accept' && p.v !== 'drop') throw unexpected(p, "accept or drop or '$'");
         spec.policy = p.v;
         this.endLine();
       } else if (t.kind === 'word' && t.v === 'comment' && this.peek(1).kind === 'str' && this.isEnd(2)) {
@@ -574,7 +630,7 @@ export class Parser extends TokenCursor {
   }
 
   /** After `{` of a set or map: its properties, through (not including) `}`. */
-  private setBody(isMap: boolean): SetSpecAst {
+  private setBody(isMap: boolean, family: Family): SetSpecAst {
     const spec: SetSpecAst = {
       isMap,
       keyTypes: [],
@@ -605,8 +661,32 @@ export class Parser extends TokenCursor {
           } else if (isMap) throw unexpected(this.peek(), 'colon');
           break;
         }
-        case 'typeof':
-          throw err(t, 'nflab does not support typeof in set declarations yet; use type');
+        case 'typeof': {
+          // `typeof EXPR [. EXPR] [: EXPR|verdict]`: the key (and data) types are those of the expressions.
+          const toks: Tok[] = [];
+          let colon = -1;
+          while (!this.endOfStmt()) {
+            const u = this.next();
+            if (u.v === ':' && u.kind === 'op') colon = toks.length;
+            toks.push(u);
+          }
+          if (toks.length === 0) throw unexpected(this.peek());
+          const keyToks = colon >= 0 ? toks.slice(0, colon) : toks;
+          const key = typeofExpr(keyToks, family);
+          spec.typeofKey = key;
+          spec.keyTypes = exprTypes(key);
+          if (colon >= 0) {
+            if (!isMap) throw err(toks[colon], 'syntax error, unexpected colon');
+            const dataToks = toks.slice(colon + 1);
+            if (dataToks.length === 1 && dataToks[0].v === 'verdict') spec.dataType = 'verdict';
+            else {
+              const data = typeofExpr(dataToks, family);
+              spec.typeofData = data;
+              spec.dataType = exprTypes(data)[0];
+            }
+          } else if (isMap) throw unexpected(this.peek(), 'colon');
+          break;
+        }
         case 'flags':
           spec.flags = this.commaWords();
           for (const f of spec.flags)
@@ -656,6 +736,13 @@ export class Parser extends TokenCursor {
 }
 
 /** Parses a rule's tokens (as `ruleTokens` cut them) for a table of `family`. */
+/** The expression of a `typeof` set declaration (a concatenation, or one selector). */
+function typeofExpr(toks: Tok[], family: Family): Expr {
+  if (toks.length === 0) throw new NftSyntaxError('set definition does not specify key', 1, 1, 2);
+  const last = toks[toks.length - 1];
+  return new RuleParser([...toks, { kind: 'eof', v: '', line: last.line, col: last.end, end: last.end + 1 }], family).wholeExpr();
+}
+
 export function parseRule(toks: Tok[], family: Family): { stmts: Stmt[]; comment: string | null } {
   return new RuleParser(toks, family).rule();
 }
@@ -674,7 +761,12 @@ export function parseElements(
 
 const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto']);
 
+const L4_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 132: 'sctp' };
+
 class RuleParser extends TokenCursor {
+  /** The transport protocol the rule has matched so far (`tcp dport`, `meta l4proto udp`): nft's protocol context. */
+  private l4: string | null = null;
+
   constructor(
     t: Tok[],
     private readonly family: Family,
@@ -756,7 +848,9 @@ class RuleParser extends TokenCursor {
       let value: Expr;
       if (vt.kind === 'word' && (vt.v === 'meta' || vt.v === 'ct' || BARE_META.has(vt.v)) && !/^\d/.test(vt.v))
         value = this.binopTail(this.primary());
+      else if (vt.kind === 'word' && vt.v in PAYLOAD_FIELDS) value = this.exprWithConcat();
       else value = { k: 'const', v: this.literal(left.type, this.word()) };
+      if (this.is('map')) value = this.mapOf(value, left.type);
       return left.k === 'meta' ? { k: 'metaset', key: left.key, value } : { k: 'ctset', key: left.key, value };
     }
     if (this.is('vmap')) {
@@ -784,6 +878,8 @@ class RuleParser extends TokenCursor {
     if (this.peek().kind === 'eof') throw unexpected(this.peek());
     const types = exprTypes(left);
     const rt = this.peek();
+    // nft's scanner reads a leading `-` as its own token: `tcp dport > -1` is a syntax error there.
+    if (rt.kind === 'word' && rt.v.startsWith('-')) throw new NftSyntaxError('syntax error, unexpected -', rt.line, rt.col, rt.col + 1);
     if (rt.v === '{' || rt.v === '@') return { k: 'match', left, op, right: this.setRhs(types, null) };
     const baseType = types.length === 1 ? TYPES[types[0]] : null;
     if (baseType && baseType.kind === 'bitmask') {
@@ -795,6 +891,12 @@ class RuleParser extends TokenCursor {
       return { k: 'match', left, op, right: { k: 'val', key: { lo: [value], hi: null } } };
     }
     const key = this.elemKey(types);
+    if (
+      (op === null || op === '==') &&
+      key.hi === null &&
+      ((left.k === 'meta' && left.key === 'l4proto') || (left.k === 'payload' && left.proto === 'ip' && left.field === 'protocol'))
+    )
+      this.l4 = L4_NAMES[Number(key.lo[0].n)] ?? String(key.lo[0].n);
     return { k: 'match', left, op, right: { k: 'val', key } };
   }
 
@@ -811,7 +913,7 @@ class RuleParser extends TokenCursor {
         this.t.splice(this.i, 0, { ...w, kind: 'op', v: '/' }, { ...w, kind: 'word', v: parts.slice(1).join('/') });
         break;
       }
-    } while (this.accept(','));
+    } while (this.accept(',') || this.accept('|'));
     return { type: t, n };
   }
 
@@ -822,13 +924,19 @@ class RuleParser extends TokenCursor {
       return { k: 'ref', name: n.v, loc: { line: at.line, col: at.col, end: n.end } };
     }
     const start = this.i;
-    const elems = this.elementBlock(keyTypes, dataType, false);
+    let elems = this.elementBlock(keyTypes, dataType, false);
     const interval = elems.some((e) => e.key.hi !== null);
     if (elems.length === 1 && dataType === null && elems[0].comment === undefined && keyTypes.length === 1) {
       // nft turns a one-element anonymous set into the element itself.
       return { k: 'val', key: elems[0].key };
     }
     if (elems.length === 0) throw err(this.t[start], 'syntax error, empty set');
+    if (interval && dataType === null && keyTypes.length === 1) elems = mergeIntervals(elems);
+    else {
+      // An element written twice is one element (the first).
+      const seen = new Set<string>();
+      elems = elems.filter((e) => !seen.has(elemId(e.key)) && (seen.add(elemId(e.key)), true));
+    }
     return { k: 'set', set: { elems, handle: 0, interval, isMap: dataType !== null } };
   }
 
@@ -944,6 +1052,19 @@ class RuleParser extends TokenCursor {
     return r.value;
   }
 
+  /** `KEY map { k : v, ... }` or `KEY map @m`, the data of type `data`. */
+  private mapOf(key: Expr, data: TypeName): Expr {
+    this.expect('map');
+    return { k: 'map', key, map: this.setRhs(exprTypes(key), data), type: data };
+  }
+
+  /** One expression that must be all of the tokens. */
+  wholeExpr(): Expr {
+    const e = this.exprWithConcat();
+    if (this.peek().kind !== 'eof') throw unexpected(this.peek());
+    return e;
+  }
+
   private exprWithConcat(): Expr {
     const first = this.binopTail(this.primary());
     if (!this.is('.')) return first;
@@ -972,6 +1093,8 @@ class RuleParser extends TokenCursor {
         this.expect(')');
         right = { type: ty, n };
       } else right = this.literal(ty, this.word());
+      // nft drops a mask that keeps every bit of a 32-bit field (`mark & 0xffffffff == 42` lists `meta mark 0x0000002a`).
+      if (op === '&' && right.n === 0xffffffffn && (ty === 'mark' || ty === 'ipv4_addr')) continue;
       cur = { k: 'binop', op, left: cur, right };
     }
   }
@@ -982,7 +1105,12 @@ class RuleParser extends TokenCursor {
     if (w in PAYLOAD_FIELDS && !(w === 'ip' && this.peek().v === 'to')) {
       const f = this.word();
       const type = PAYLOAD_FIELDS[w][f.v];
-      if (!type) throw err(f, `syntax error, unexpected ${f.v}`);
+      if (!type) throw unexpected(f);
+      if (w === 'tcp' || w === 'udp' || w === 'icmp' || w === 'sctp') {
+        if (this.l4 !== null && this.l4 !== w)
+          throw new NftSyntaxError(`conflicting protocols specified: ${this.l4} vs. ${w}`, t.line, t.col, f.end);
+        this.l4 = w;
+      }
       if (w === 'ip6' && this.family === 'ip') throw err(t, 'conflicting protocols specified: ip vs. ip6');
       if (w === 'ip' && this.family === 'ip6') throw err(t, 'conflicting protocols specified: ip6 vs. ip');
       return { k: 'payload', proto: w, field: f.v, type };
@@ -1047,9 +1175,14 @@ class RuleParser extends TokenCursor {
       else if (this.accept('level')) s.level = this.word().v;
       else if (this.accept('group')) s.group = this.number();
       else if (this.accept('flags')) {
-        const f = [this.word().v];
-        while (this.accept(',')) f.push(this.word().v);
-        s.flags = f.join(',');
+        // `tcp sequence,options`, `ip options`, `skuid`, `ether`, `all`: a protocol word heads its own flags.
+        const head = this.word().v;
+        let f = head;
+        if (head === 'tcp' || head === 'ip') {
+          f += ` ${this.word().v}`;
+          while (this.accept(',')) f += `,${this.word().v}`;
+        } else while (this.accept(',')) f += `,${this.word().v}`;
+        s.flags = f;
       } else break;
     }
     if (s.level === 'warn') s.level = null;
@@ -1092,6 +1225,8 @@ class RuleParser extends TokenCursor {
     if (!this.accept('with')) return { k: 'reject', kind: null, code: null };
     const kind = this.word();
     if (kind.v === 'tcp') {
+      const r = this.t[this.i - 3];
+      if (this.l4 !== null && this.l4 !== 'tcp') throw err(r, 'you cannot use tcp reset with this protocol');
       this.expect('reset');
       return { k: 'reject', kind: 'tcp', code: 'reset' };
     }
@@ -1108,10 +1243,13 @@ class RuleParser extends TokenCursor {
     if (type === 'dnat' || type === 'snat') {
       if (this.is('ip') || this.is('ip6')) spec.family = this.next().v as 'ip' | 'ip6';
       this.expect('to');
-      const w = this.word();
       const at = this.family === 'ip6' || spec.family === 'ip6' ? 'ipv6_addr' : 'ipv4_addr';
       if (this.family === 'inet' && spec.family === null) throw err(t, 'ip or ip6 must be specified with address for inet tables.');
-      this.natTarget(w, at, spec);
+      const nw = this.peek();
+      if (nw.kind === 'word' && (nw.v in PAYLOAD_FIELDS || nw.v === 'meta' || nw.v === 'ct' || nw.v === 'numgen' || BARE_META.has(nw.v))) {
+        // The address from a map keyed by the packet (`dnat to ip daddr map { ... }`).
+        spec.map = this.mapOf(this.exprWithConcat(), at);
+      } else this.natTarget(this.word(), at, spec);
     } else if (this.accept('to')) {
       const w = this.word();
       if (!w.v.startsWith(':')) throw unexpected(w, 'port');
@@ -1152,6 +1290,15 @@ class RuleParser extends TokenCursor {
       spec.addr = { lo: [r.lo], hi: r.hi ? [r.hi] : null };
     }
     if (portPart !== null) {
+      if (this.l4 === null) {
+        const col = w.col + Math.max(0, text.lastIndexOf(':') + 1);
+        throw new NftSyntaxError(
+          'transport protocol mapping is only valid after transport protocol match',
+          w.line,
+          col,
+          col + portPart.length,
+        );
+      }
       const r = this.rangeOrValue('inet_service', { ...w, v: portPart });
       spec.port = { lo: [r.lo], hi: r.hi ? [r.hi] : null };
     }
@@ -1202,6 +1349,16 @@ const L4NUM: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, icmp: 1, icm
  * (`meta l4proto udp th dport 53` → `udp dport 53`; in the ip family also `ip
  * protocol tcp tcp dport 80` → `tcp dport 80`). Measured on the kernel.
  */
+function icmpEchoDependency(): Stmt {
+  const elem = (n: bigint): Elem => ({ key: { lo: [{ type: 'icmp_type', n }], hi: null }, data: null });
+  return {
+    k: 'match',
+    left: { k: 'payload', proto: 'icmp', field: 'type', type: 'icmp_type' },
+    op: null,
+    right: { k: 'set', set: { elems: [elem(0n), elem(8n)], handle: 0, interval: false, isMap: false } },
+  };
+}
+
 function normalise(stmts: Stmt[], family: Family): Stmt[] {
   const out: Stmt[] = [];
   for (let i = 0; i < stmts.length; i++) {
@@ -1236,6 +1393,15 @@ function normalise(stmts: Stmt[], family: Family): Stmt[] {
         }
       }
     }
+    // nft matches `icmp id` and `icmp sequence` only in echo messages, and lists the dependency it adds.
+    if (
+      s.k === 'match' &&
+      s.left.k === 'payload' &&
+      s.left.proto === 'icmp' &&
+      (s.left.field === 'id' || s.left.field === 'sequence') &&
+      !out.some((o) => o.k === 'match' && o.left.k === 'payload' && o.left.proto === 'icmp' && o.left.field === 'type')
+    )
+      out.push(icmpEchoDependency());
     out.push(s);
   }
   for (const s of out) if (s.k === 'match' && s.left.k === 'payload' && `${s.left.proto}.${s.left.field}` in FIELD_BITS) checkBits(s);

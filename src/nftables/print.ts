@@ -22,7 +22,7 @@ import type {
 } from './ast.js';
 import { UNQUALIFIED_META } from './exprs.js';
 import { namedPriorities } from './parser.js';
-import { printValue, sortKey, TYPES, type TypeName, type Value } from './types.js';
+import { printValue, sortKey, TYPES, valueBytes, type TypeName, type Value } from './types.js';
 
 export interface PrintOpts {
   handles: boolean;
@@ -80,12 +80,17 @@ function setFlags(s: NamedSet): string[] {
 export function printSet(s: NamedSet, o: PrintOpts): string {
   const kw = s.isMap ? 'map' : 'set';
   let out = `\t${kw} ${s.name} {${h(o, s.handle)}\n`;
-  out += `\t\ttype ${s.keyTypes.join(' . ')}${s.dataType ? ` : ${s.dataType}` : ''}\n`;
+  if (s.typeofKey) {
+    const data = s.typeofData ? printExpr(s.typeofData) : s.dataType;
+    out += `\t\ttypeof ${printExpr(s.typeofKey)}${data ? ` : ${data}` : ''}\n`;
+  } else out += `\t\ttype ${s.keyTypes.join(' . ')}${s.dataType ? ` : ${s.dataType}` : ''}\n`;
   if (s.policy === 'memory') out += `\t\tpolicy memory\n`;
   const size = s.size;
-  if (size !== null) out += `\t\tsize ${size}\n`;
+  // A constant set's size is not listed (measured).
+  if (size !== null && !s.flags.includes('constant')) out += `\t\tsize ${size}\n`;
   const flags = setFlags(s);
-  if (flags.length) out += `\t\tflags ${flags.join(',')}\n`;
+  // nft leaves out `flags timeout` when it is the only flag and a default timeout implies it.
+  if (flags.length && !(flags.length === 1 && flags[0] === 'timeout' && s.timeoutMs !== null)) out += `\t\tflags ${flags.join(',')}\n`;
   if (s.timeoutMs !== null) out += `\t\ttimeout ${formatDuration(s.timeoutMs)}\n`;
   if (s.counter) out += `\t\tcounter\n`;
   if (s.comment !== null) out += `\t\tcomment "${s.comment}"\n`;
@@ -112,8 +117,17 @@ export function printSet(s: NamedSet, o: PrintOpts): string {
   return `${out}\t}\n`;
 }
 
+/** Interval sets keep their elements in key order: strings by their bytes, as a big-endian number of fixed width. */
+function intervalKey(v: Value): bigint {
+  if (TYPES[v.type].kind !== 'str') return v.n;
+  const b = valueBytes(v);
+  let n = 0n;
+  for (let i = 0; i < 16; i++) n = (n << 8n) | BigInt(b[i] ?? 0);
+  return n;
+}
+
 export function sortElems(elems: Elem[], interval: boolean): Elem[] {
-  const keyed = elems.map((e) => ({ e, k: interval ? e.key.lo[0].n : sortKey(e.key.lo) }));
+  const keyed = elems.map((e) => ({ e, k: interval ? intervalKey(e.key.lo[0]) : sortKey(e.key.lo) }));
   keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
   return keyed.map((x) => x.e);
 }
@@ -187,6 +201,8 @@ export function formatDuration(ms: number): string {
 
 export function printExpr(e: Expr): string {
   switch (e.k) {
+    case 'map':
+      return `${printExpr(e.key)} map ${printRhs(e.map)}`;
     case 'payload':
       return `${e.proto} ${e.field}`;
     case 'meta':
@@ -243,6 +259,12 @@ function printMatch(s: Extract<Stmt, { k: 'match' }>): string {
   ) {
     return `${printExpr(l.left)} ${printRhs(s.right)} / ${printValue(l.right)}`;
   }
+  // A negated set of flags lists as their bitwise or (`ct state != established | related`; tcp flags as a number).
+  if (s.op === '!=' && lt && TYPES[lt].kind === 'bitmask' && s.right.k === 'val' && s.right.key.hi === null) {
+    const v = s.right.key.lo[0];
+    if ((v.n & (v.n - 1n)) !== 0n)
+      return `${printExpr(l)} != ${lt === 'tcp_flag' ? `0x${v.n.toString(16)}` : printValue(v).split(',').join(' | ')}`;
+  }
   let op = '';
   if (s.op === '!=' || s.op === '<' || s.op === '>' || s.op === '<=' || s.op === '>=') op = ` ${s.op}`;
   else if (s.op === '==' && (l.k === 'binop' || (lt && TYPES[lt].kind === 'bitmask'))) op = ' ==';
@@ -262,6 +284,7 @@ function printNat(n: NatSpec, family: Family): string {
     if (n.port) target += `:${printKey(n.port, false)}`;
     s += ` to ${target}`;
   }
+  if (n.map) s += ` to ${printExpr(n.map)}`;
   if (n.flags.length) {
     const order = ['random', 'fully-random', 'persistent'];
     s += ` ${order.filter((f) => n.flags.includes(f)).join(',')}`;

@@ -10,6 +10,7 @@ import {
   elemId,
   type Chain,
   type Elem,
+  type Expr,
   type Family,
   type Loc,
   type NamedSet,
@@ -22,7 +23,6 @@ import { NftSyntaxError, type Tok } from './lexer.js';
 import { parseElements, parseNft, parseRule, exprTypes, type Cmd } from './parser.js';
 import { printChain, printRuleset, printTable, printSet } from './print.js';
 import { describe } from './types.js';
-import { editDistance } from '../core/diagnostic.js';
 
 export interface NftError {
   line: number;
@@ -44,6 +44,8 @@ export interface ApplyOpts {
   /** `nft -a`: listings show handles. */
   handles?: boolean;
   nowMs?: number;
+  /** `list ruleset`: the tables iptables-nft made, as nft lists them, printed before the native ones. */
+  foreign?: (handles: boolean) => string;
   /** Called after a commit, with the tables that changed (for recompiling). */
   onCommit?: () => void;
 }
@@ -71,28 +73,65 @@ export function runNft(rs: Ruleset, text: string, opts: ApplyOpts = {}): NftResu
   return applyCmds(rs, cmds, opts);
 }
 
+/**
+ * nft reads the whole input before it evaluates any of it: a syntax error inside a rule anywhere
+ * is reported before any other error. Rules are parsed here once, in order; a rule that fails
+ * for another reason (a value nft cannot parse) fails when its command is applied.
+ */
+function parseRules(cmds: Cmd[]): NftSyntaxError | null {
+  for (const c of cmds) {
+    if (c.obj !== 'rule' || c.op === 'delete' || c.op === 'list' || c.op === 'flush' || !c.toks.length) continue;
+    try {
+      c.parsed = parseRule(c.toks, c.family ?? 'ip');
+    } catch (e) {
+      if (!(e instanceof NftSyntaxError)) throw e;
+      if (e.message.startsWith('syntax error')) return e;
+      c.parsed = e;
+    }
+  }
+  return null;
+}
+
+const isKernelSide = (e: unknown): boolean => e instanceof TxnError && e.message.startsWith('Could not process rule');
+
 export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftResult {
+  const syntax = parseRules(cmds);
+  if (syntax) return { ok: false, errors: [{ line: syntax.line, col: syntax.col, end: syntax.end, message: syntax.message }] };
   cached = rs.tables.slice();
   const undo: Array<() => void> = [];
   let output = '';
   let current: Cmd | null = null;
+  // The kernel's refusal of one command; nft still evaluates the rest, and an error it finds itself wins.
+  let refused: { e: unknown; at: Cmd } | null = null;
   try {
     for (const c of cmds) {
       current = c;
-      output += applyOne(rs, c, undo, opts);
+      try {
+        output += applyOne(rs, c, undo, opts);
+      } catch (e) {
+        if (!isKernelSide(e)) throw e;
+        refused ??= { e, at: c };
+      }
+    }
+    if (refused) {
+      current = refused.at;
+      throw refused.e;
     }
   } catch (e) {
     // The kernel aborts a batch it refused but keeps its handle counters moving (measured:
     // after a refused `add rule; add chain; add rule ... jump nowhere` the next rule's handle
     // is 3 higher). Errors nft finds itself never reach the kernel and consume nothing.
-    const kernelSide = e instanceof TxnError && e.message.startsWith('Could not process rule');
+    const kernelSide = isKernelSide(e) && refused !== null && e === refused.e;
     const counters = kernelSide ? new Map(rs.tables.map((t) => [t, t.nextHandle])) : null;
     const tableCounter = rs.nextTableHandle;
     for (let i = undo.length - 1; i >= 0; i--) undo[i]();
     if (counters) {
       for (const [t, n] of counters) if (rs.tables.includes(t)) t.nextHandle = n;
       rs.nextTableHandle = tableCounter;
-      const failing = current && ['rule', 'chain', 'set'].includes(current.obj) && current.op !== 'replace' ? current : null;
+      // Only a rule the kernel refused for what it contains spent its handle; a missing chain, table or position did not.
+      const loc = e instanceof TxnError ? e.loc : null;
+      const spent = current !== null && loc !== null && ![current.at.table, current.at.name, current.at.handle, current.loc].includes(loc);
+      const failing = current && current.obj === 'rule' && current.op !== 'replace' && spent ? current : null;
       const t = failing ? rs.tables.find((x) => x.family === (failing.family ?? 'ip') && x.name === failing.table) : undefined;
       if (t) t.nextHandle++;
     }
@@ -115,34 +154,101 @@ function findTable(rs: Ruleset, family: Family, name: string): Table | undefined
 /** The tables that existed when the transaction began: nft's cache, from which it suggests names. */
 let cached: readonly Table[] = [];
 
-function needTable(rs: Ruleset, family: Family, name: string, loc: Loc): Table {
+/**
+ * The table a command names. nft looks it up in its cache of the kernel's tables (as they were
+ * before the transaction) and suggests one, as measured on nft 1.0.6: for a rule, the table of a
+ * chain whose name is close to the rule's chain; for other commands, a table of any family whose
+ * name is close. Without a suggestion, an empty cache is nft's own plain error, else the kernel's.
+ */
+function needTable(rs: Ruleset, family: Family, name: string, loc: Loc, ruleChain?: string): Table {
   const t = findTable(rs, family, name);
   if (t) return t;
-  // nft checks names against its cache of the kernel's tables first, and suggests the closest.
   let best: Table | null = null;
   let bestD = Infinity;
   for (const c of cached) {
-    if (c.family !== family) continue;
-    const d = editDistance(name, c.name);
+    const d =
+      ruleChain !== undefined
+        ? Math.min(Infinity, ...[...c.chainByName.keys()].map((n) => (near(n, ruleChain) ? misspelling(n, ruleChain) : Infinity)))
+        : near(c.name, name)
+          ? misspelling(c.name, name)
+          : Infinity;
     if (d < bestD) {
       best = c;
       bestD = d;
     }
   }
-  if (best) throw new TxnError(loc, `No such file or directory; did you mean table ‘${best.name}’ in family ${family}?`);
-  throw new TxnError(loc, NOENT);
+  if (best) throw new TxnError(loc, `No such file or directory; did you mean table ‘${best.name}’ in family ${best.family}?`);
+  throw new TxnError(loc, ruleChain !== undefined || cached.length ? NOENT : 'No such file or directory');
 }
 
-function needChain(t: Table, name: string, loc: Loc): Chain {
+/**
+ * nft's distance between two names, as nft 1.0.6 computes it (measured against its suggestions):
+ * an edit distance with transpositions taken over the names without their first letter and with
+ * their terminator, in a table whose rows overlap by one cell. It is not symmetric.
+ */
+function misspelling(a: string, b: string): number {
+  const la = a.length;
+  const lb = b.length;
+  const A = a + '\0';
+  const B = b + '\0';
+  const d = new Array<number>((la + 1) * (lb + 1) + 1).fill(0);
+  const at = (i: number, j: number) => i * lb + j;
+  for (let i = 0; i <= la; i++) d[at(i, 0)] = i;
+  for (let j = 0; j <= lb; j++) d[at(0, j)] = j;
+  for (let i = 1; i <= la; i++)
+    for (let j = 1; j <= lb; j++) {
+      const sub = A[i] === B[j] ? 0 : 1;
+      let v = Math.min(d[at(i - 1, j)] + 1, d[at(i, j - 1)] + 1, d[at(i - 1, j - 1)] + sub);
+      if (i > 1 && j > 1 && A[i] === B[j - 1] && A[i - 1] === B[j]) v = Math.min(v, d[at(i - 2, j - 2)] + sub);
+      d[at(i, j)] = v;
+    }
+  return d[at(la, lb)];
+}
+
+/** Whether nft would suggest `a` for `b`: within a distance that grows with the names' length, never for one-letter names. */
+function near(a: string, b: string): boolean {
+  const max = Math.max(a.length, b.length);
+  const min = Math.min(a.length, b.length);
+  if (max <= 1) return false;
+  const threshold = max - min <= 1 ? Math.max(Math.ceil(max / 3), 1) : Math.ceil((max + 2) / 3);
+  return misspelling(a, b) <= threshold;
+}
+
+/** nft's suggestion for a misspelt chain or set name among `names` (the existing name comes first in nft's comparison). */
+function closest(name: string, names: Iterable<string>): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const n of names) {
+    if (!near(n, name)) continue;
+    const d = misspelling(n, name);
+    if (d < bestD) {
+      best = n;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+/**
+ * A chain a command names. `lookup`: the command needs it in nft's cache (list, flush), so a missing one
+ * is nft's own plain error; otherwise the kernel refuses it, unless nft found a name to suggest first.
+ */
+function needChain(t: Table, name: string, loc: Loc, lookup = false, suggest = true): Chain {
   const c = t.chainByName.get(name);
-  if (!c) throw new TxnError(loc, NOENT);
+  if (!c) {
+    // A jump's target is the kernel's to find: nft suggests nothing for it.
+    const hint = suggest ? closest(name, t.chainByName.keys()) : null;
+    if (hint !== null) throw new TxnError(loc, `No such file or directory; did you mean chain ‘${hint}’ in table ${t.family} ‘${t.name}’?`);
+    throw new TxnError(loc, lookup ? 'No such file or directory' : NOENT);
+  }
   return c;
 }
 
 function needSet(t: Table, name: string, loc: Loc): NamedSet {
   const s = t.setByName.get(name);
   if (!s) {
-    const hint = t.sets.length ? `; did you mean set ‘${t.sets[0].name}’ in table ${t.family} ‘${t.name}’?` : '';
+    const near = closest(name, t.setByName.keys());
+    const hint = near !== null ? `; did you mean set ‘${near}’ in table ${t.family} ‘${t.name}’?` : '';
     throw new TxnError(loc, `No such file or directory${hint}`);
   }
   return s;
@@ -157,7 +263,10 @@ function nameLoc(c: Cmd, toks?: Tok[]): Loc {
 function applyOne(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
   switch (c.obj) {
     case 'ruleset':
-      if (c.op === 'list') return printRuleset(rs, { handles: !!opts.handles, nowMs: opts.nowMs }, c.family);
+      if (c.op === 'list') {
+        const foreign = opts.foreign && (c.family === null || c.family === 'ip') ? opts.foreign(!!opts.handles) : '';
+        return foreign + printRuleset(rs, { handles: !!opts.handles, nowMs: opts.nowMs }, c.family);
+      }
       {
         const before = rs.tables.slice();
         rs.tables = rs.tables.filter((t) => c.family !== null && t.family !== c.family);
@@ -203,11 +312,11 @@ function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
   }
   if (existing) {
     if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
-    if (c.comment !== null || c.flags.length) {
-      const { comment, flags } = existing;
-      if (c.comment !== null) existing.comment = c.comment;
-      if (c.flags.length) existing.flags = c.flags;
-      undo.push(() => Object.assign(existing, { comment, flags }));
+    // The kernel keeps an existing table's comment (measured): only flags change.
+    if (c.flags.length) {
+      const { flags } = existing;
+      existing.flags = c.flags;
+      undo.push(() => Object.assign(existing, { flags }));
     }
     return '';
   }
@@ -286,7 +395,7 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
   const fam = c.family ?? 'ip';
   const t = needTable(rs, fam, c.table, c.at.table);
   if (c.op === 'list')
-    return `table ${t.family} ${t.name} {\n${printChain(needChain(t, c.name, c.at.name), t.family, { handles: !!opts.handles })}}\n`;
+    return `table ${t.family} ${t.name} {\n${printChain(needChain(t, c.name, c.at.name, true), t.family, { handles: !!opts.handles })}}\n`;
   if (c.op === 'flush') {
     flushChain(t, needChain(t, c.name, c.at.name), undo);
     return '';
@@ -294,7 +403,9 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
   if (c.op === 'delete') {
     const ch = c.handle !== null ? t.chains.find((x) => x.handle === c.handle) : t.chains.find((x) => x.name === c.name);
     if (!ch) throw new TxnError(c.loc, NOENT);
-    if (ch.rules.length || isReferenced(t, ch.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
+    // A chain with rules is deleted with them (kernel 6.18); only a chain something jumps to is busy.
+    if (isReferenced(t, ch.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
+    bumpRefs(t, ch.rules.flatMap(targetsOfRule), -1, undo);
     const i = t.chains.indexOf(ch);
     t.chains.splice(i, 1);
     t.chainByName.delete(ch.name);
@@ -370,6 +481,13 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
     if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
     s = existing;
   } else {
+    // Flag combinations the kernel has no set backend for; it points at a command's whole text, or a block's set name.
+    const f = spec.flags;
+    if ((f.includes('interval') && f.includes('dynamic')) || (f.includes('timeout') && f.includes('constant')))
+      throw new TxnError(
+        c.at.end !== c.loc ? { line: c.loc.line, col: c.loc.col, end: c.at.end.end } : c.loc,
+        'Could not process rule: Operation not supported',
+      );
     s = {
       name: c.name,
       handle: t.nextHandle++,
@@ -382,6 +500,8 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
       comment: spec.comment,
       policy: spec.policy,
       counter: spec.counter,
+      ...(spec.typeofKey ? { typeofKey: spec.typeofKey } : {}),
+      ...(spec.typeofData ? { typeofData: spec.typeofData } : {}),
       elems: new Map(),
     };
     t.sets.push(s);
@@ -424,11 +544,18 @@ function addElements(t: Table, s: NamedSet, toks: Tok[], create: boolean, undo: 
         locOfToks(toks),
         `You must add 'flags interval' to your set declaration if you want to add ${e.key.plen !== undefined ? 'prefix' : 'range'} elements`,
       );
-    if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(t, e.data.chain, locOfToks(toks));
+    if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(t, e.data.chain, locOfToks(toks), false, false);
     if (s.timeoutMs !== null && e.timeoutMs === undefined) e.timeoutMs = s.timeoutMs;
     const id = elemId(e.key);
-    if (map.has(id)) {
-      if (create) throw new TxnError(locOfToks(toks), 'Could not process rule: File exists');
+    const old = map.get(id);
+    if (old) {
+      // A map element already there with other data is refused even by `add` (the kernel compares the data).
+      if (create || !sameData(old.data, e.data)) throw new TxnError(locOfToks(toks), 'Could not process rule: File exists');
+      // An interval set keeps the later of two equal elements (its comment, its timeout); a hashed set the first.
+      if (interval) {
+        map.set(id, e);
+        undo.push(() => map.set(id, old));
+      }
       continue;
     }
     map.set(id, e);
@@ -443,6 +570,15 @@ function addElements(t: Table, s: NamedSet, toks: Tok[], create: boolean, undo: 
     1,
     undo,
   );
+}
+
+function sameData(a: Elem['data'], b: Elem['data']): boolean {
+  if (a === null || b === null) return a === b;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((v, i) => v.n === b[i].n && v.s === b[i].s);
+  }
+  return a.v === b.v && a.chain === b.chain;
 }
 
 function locOfToks(toks: Tok[]): Loc {
@@ -486,7 +622,7 @@ function elementCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
 function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   const fam = c.family ?? 'ip';
   if (c.op === 'delete') {
-    const t = needTable(rs, fam, c.table, c.at.table);
+    const t = needTable(rs, fam, c.table, c.at.table, c.name);
     const ch = needChain(t, c.name, c.at.name);
     const i = ch.rules.findIndex((r) => r.handle === c.handle);
     if (i < 0) throw new TxnError(c.at.handle, NOENT);
@@ -496,13 +632,14 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
     undo.push(() => (ch.rules = before));
     return '';
   }
-  const t = needTable(rs, fam, c.table, c.at.table);
+  const t = needTable(rs, fam, c.table, c.at.table, c.name);
   const ch = needChain(t, c.name, c.at.name);
-  const parsed = parseRule(c.toks, fam);
+  const parsed = c.parsed ?? parseRule(c.toks, fam);
+  if (parsed instanceof NftSyntaxError) throw parsed;
   checkRefs(t, parsed.stmts, nameLoc(c, c.toks), undo);
   const startHandle = t.nextHandle;
   for (const s of parsed.stmts) {
-    const anon = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : null;
+    const anon = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : (mapOfStmt(s)?.map ?? null);
     if (anon && anon.k === 'set') anon.set.handle = t.nextHandle++;
   }
   // A replaced rule keeps its handle (measured: `replace rule ... handle 4` lists as handle 4).
@@ -532,9 +669,25 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   return '';
 }
 
+/** The map lookup a statement's value comes from (`meta mark set ip saddr map @m`, `dnat to ip daddr map { ... }`). */
+function mapOfStmt(s: Stmt): Extract<Expr, { k: 'map' }> | null {
+  const e = s.k === 'metaset' || s.k === 'ctset' ? s.value : s.k === 'nat' ? (s.nat.map ?? null) : null;
+  return e && e.k === 'map' ? e : null;
+}
+
 function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): void {
   for (const s of stmts) {
-    if (s.k === 'verdict' && s.verdict.chain !== undefined) needChain(t, s.verdict.chain, s.verdict.loc ?? loc);
+    const m = mapOfStmt(s);
+    if (m && m.map.k === 'ref') {
+      const set = needSet(t, m.map.name, m.map.loc ?? loc);
+      if (set.dataType === null || set.dataType === 'verdict') throw new TxnError(m.map.loc ?? loc, 'Expression is not a map');
+      if (set.dataType !== m.type)
+        throw new TxnError(
+          m.map.loc ?? loc,
+          `datatype mismatch: expected ${describe(m.type)}, expression has type ${describe(set.dataType)}`,
+        );
+    }
+    if (s.k === 'verdict' && s.verdict.chain !== undefined) needChain(t, s.verdict.chain, s.verdict.loc ?? loc, false, false);
     const rhs = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : null;
     if (rhs && rhs.k === 'ref') {
       const set = needSet(t, rhs.name, rhs.loc ?? loc);
@@ -547,7 +700,8 @@ function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): 
       if (s.k === 'vmap' && set.dataType !== 'verdict') throw new TxnError(loc, `Expression is not a verdict map`);
     }
     if (rhs && rhs.k === 'set')
-      for (const e of rhs.set.elems) if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(t, e.data.chain, loc);
+      for (const e of rhs.set.elems)
+        if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(t, e.data.chain, loc, false, false);
     if (s.k === 'setupd') {
       const set = needSet(t, s.set, loc);
       // nft gives a set that rules update its default size when it has none.

@@ -17,6 +17,7 @@ export type TypeName =
   | 'ct_status'
   | 'ct_dir'
   | 'icmp_type'
+  | 'icmp_code'
   | 'icmpv6_type'
   | 'uid'
   | 'gid'
@@ -56,6 +57,17 @@ const ICMP_TYPES: Array<[string, number]> = [
   ['info-reply', 16],
   ['address-mask-request', 17],
   ['address-mask-reply', 18],
+];
+/** The codes nft names (others print as numbers). */
+const ICMP_CODES: Array<[string, number]> = [
+  ['net-unreachable', 0],
+  ['host-unreachable', 1],
+  ['prot-unreachable', 2],
+  ['port-unreachable', 3],
+  ['frag-needed', 4],
+  ['net-prohibited', 9],
+  ['host-prohibited', 10],
+  ['admin-prohibited', 13],
 ];
 const ICMPV6_TYPES: Array<[string, number]> = [
   ['destination-unreachable', 1],
@@ -163,6 +175,7 @@ export const TYPES: Record<TypeName, DType> = {
     ['reply', 1],
   ]),
   icmp_type: T('icmp_type', 1, 'be', 'enum', 0, ICMP_TYPES),
+  icmp_code: T('icmp_code', 1, 'be', 'enum', 5, ICMP_CODES),
   icmpv6_type: T('icmpv6_type', 1, 'be', 'enum', 0, ICMPV6_TYPES),
   uid: T('uid', 4, 'host', 'int', 5),
   gid: T('gid', 4, 'host', 'int', 5),

@@ -7,10 +7,11 @@
  *   --record              re-record every case's kernel answer (root)
  *   --fuzz-scenarios N    N generated scenarios (test/differential/fuzz-scenarios/)
  *   --fuzz-rules N        N generated rule commands (test/differential/fuzz-rules/)
+ *   --fuzz-nft N          N generated nft transactions (test/differential/fuzz-nft/)
  *   --seed S              the fuzzers' seed
  *   --indices I,J,...     only these scenarios of the seed (to re-check disagreements)
  *   --shrink-out DIR      where shrunk disagreements are written as cases
- *   --only cases|scenarios|rules   run only that part
+ *   --only cases|scenarios|rules|nft   run only that part
  *   --case REGEX          only the differential cases whose name matches
  */
 import { spawnSync } from 'node:child_process';
@@ -22,6 +23,7 @@ const flags = {
   '--record': ['NFLAB_RECORD', false],
   '--fuzz-scenarios': ['NFLAB_FUZZ_SCENARIOS', true],
   '--fuzz-rules': ['NFLAB_FUZZ_RULES', true],
+  '--fuzz-nft': ['NFLAB_FUZZ_NFT', true],
   '--seed': ['NFLAB_FUZZ_SEED', true],
   '--indices': ['NFLAB_FUZZ_INDICES', true],
   '--shrink-out': ['NFLAB_SHRINK_OUT', true],
@@ -49,7 +51,7 @@ for (let i = 0; i < args.length; i++) {
   env[name] = value;
 }
 let status = 0;
-if (env.NFLAB_FIDELITY_ONLY !== 'rules') {
+if (env.NFLAB_FIDELITY_ONLY !== 'rules' && env.NFLAB_FIDELITY_ONLY !== 'nft') {
   const r = spawnSync('npx', ['vitest', 'run', '--config', 'test/differential/vitest.fidelity.config.ts'], {
     cwd: root,
     env,
@@ -63,6 +65,20 @@ if (env.NFLAB_FUZZ_RULES !== undefined || env.NFLAB_FIDELITY_ONLY === 'rules') {
   const r = spawnSync('npx', ['vitest', 'run', 'test/differential/fuzz-rules/fuzz-rules.test.ts'], {
     cwd: root,
     env: rulesEnv,
+    stdio: 'inherit',
+  });
+  status = status || (r.status ?? 1);
+}
+// The nft fuzzer likewise (see fuzz-nft/run.mjs); --seed reaches it as NFLAB_FUZZ_SEED.
+if (env.NFLAB_FUZZ_NFT !== undefined || env.NFLAB_FIDELITY_ONLY === 'nft') {
+  const nftEnv = {
+    ...env,
+    ...(env.NFLAB_FUZZ_NFT !== undefined ? { NFLAB_FUZZ_NFT_BUDGET: env.NFLAB_FUZZ_NFT } : {}),
+    ...(env.NFLAB_RECORD === '1' ? { NFLAB_FUZZ_NFT_RECORD: '1' } : {}),
+  };
+  const r = spawnSync('npx', ['vitest', 'run', 'test/differential/fuzz-nft/fuzz-nft.test.ts'], {
+    cwd: root,
+    env: nftEnv,
     stdio: 'inherit',
   });
   status = status || (r.status ?? 1);

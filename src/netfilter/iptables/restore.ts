@@ -204,8 +204,9 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
     if (res.error) return failure(res.error.kind, res.error.message, n);
   }
   if (txn) return { ...failure('op', 'COMMIT expected', n + 1), stderr: `${warnings}iptables-restore: COMMIT expected at line ${n + 1}\n` };
+  // In the order the tables were made (nft lists iptables-nft's tables so).
   if (batch)
-    for (const name of TABLES) {
+    for (const name of work.tables.keys()) {
       const t = work.table(name);
       if (t && t !== rs.table(name)) rs.commit(name, t);
     }

@@ -18,7 +18,7 @@ const TABLE_LIST: readonly TableName[] = ['filter', 'nat', 'mangle', 'raw', 'sec
 const USER_CHAINS = ['fz-a', 'FZ_B', 'chainC', 'x'];
 const BAD_CHAINS = ['-bad', 'a-chain-name-that-is-far-too-long-x', 'ACCEPT', 'DNAT', 'has space'];
 
-class G {
+export class G {
   readonly r: Rng;
   constructor(seed: number) {
     this.r = new Rng(seed);
