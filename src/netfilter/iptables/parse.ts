@@ -385,7 +385,7 @@ function parseWords(st: ParseState, argv: readonly string[], env: ParseEnv, defa
     if (owner !== null) {
       const { nargs, a0, a1 } = found;
       const use: OptionUse = { name, args: nargs === 0 ? NO_ARGS : nargs === 1 ? [a0!] : [a0!, a1!], invert: inv };
-      const bad = owner.def.check === undefined ? null : owner.def.check(use, buildCtx(st, env));
+      const bad = owner.def.check === undefined ? null : owner.def.check(use, buildCtx(st, env), owner.uses);
       if (bad) return fail(bad);
       if (spec.warn !== undefined) {
         const w = typeof spec.warn === 'string' ? spec.warn : spec.warn(use.args);
