@@ -69,7 +69,7 @@ export interface MatchInstance {
   readonly kernelError?: string;
   /**
    * An error iptables-nft reports only when it turns the rule into nf_tables expressions, after
-   * looking up the jump target (tcp/udp options without their `-p`).
+   * checking -s/-d and -i/-o, before it looks up the jump target (tcp/udp options without their `-p`).
    */
   readonly lateError?: string;
   /** True when iptables-nft stores nothing for this match (tcp/udp whose only test was dropped): the rule has no such match. */

@@ -7,7 +7,7 @@ import type { TableName } from '../types.js';
 import { TABLES } from '../types.js';
 import { ifaceMatcher, parseProto } from '../addr.js';
 import { parseHostMask } from './host.js';
-import type { BuildCtx, MatchDef, MatchInstance, OptionSpec, OptionUse, TargetDef } from '../ext.js';
+import type { BuildCtx, MatchDef, MatchFn, MatchInstance, OptionSpec, OptionUse, TargetDef } from '../ext.js';
 import { IMPLICIT_BY_PROTO, MATCHES, STANDARD_VERDICTS, TARGETS } from '../registry.js';
 import type { Rule, RuleHeader, RuleTarget } from '../rule.js';
 import { compileRule } from '../compile.js';
@@ -653,8 +653,8 @@ function baseOption(st: ParseState, name: string, a0: string | undefined, a1: st
     case 'match': {
       const def = MATCHES.get(a0!);
       if (!def) return fail(`Couldn't load match \`${a0!}':No such file or directory\n`);
-      // iptables-nft turns tcp/udp into native payload matches and prints them back as one match.
-      if (!MERGED.has(def.name) || !st.matches.some((m) => m.def === def)) st.matches.push(loadExt(def));
+      // A second `-m udp` is a match of its own: options after it are its own (see mergeNative).
+      st.matches.push(loadExt(def));
       break;
     }
     case 'jump':
@@ -704,6 +704,8 @@ function finish(st: ParseState, env: ParseEnv): ParsedCommand | ParseError {
   if (st.seen & ONCE_BIT['-o'] && (chain === 'INPUT' || chain === 'PREROUTING')) return fail(`Can't use -o with ${chain}\n`);
   if (st.seen & ONCE_BIT['-i'] && (chain === 'OUTPUT' || chain === 'POSTROUTING')) return fail(`Can't use -i with ${chain}\n`);
   if (noTable) return noTable;
+  // tcp/udp options without their -p: found when the rule is turned into nf_tables expressions, before the jump's chain is looked up.
+  for (const m of built.matches) if (m.lateError !== undefined) return fail(m.lateError);
   if (targetKind && (targetKind.kind === 'jump' || targetKind.kind === 'goto')) {
     const named = env.chainNamed
       ? env.chainNamed(cmd.table, targetKind.chainName)
@@ -713,7 +715,6 @@ function finish(st: ParseState, env: ParseEnv): ParsedCommand | ParseError {
     if (named === undefined) return fail(`Chain '${targetKind.chainName}' does not exist`);
     targetKind.chainName = named;
   }
-  for (const m of built.matches) if (m.lateError !== undefined) return fail(m.lateError);
   const header = st.header;
   // specCache is declared here, not added by the printer later, so that rules keep one shape and no extra property store.
   cmd.rule = {
@@ -759,6 +760,7 @@ function buildExtensions(st: ParseState, env: ParseEnv): { matches: MatchInstanc
     built[m] = inst;
     elided ||= inst.elided === true;
   }
+  for (const name of MERGED) built = mergeNative(name, matches, built, ctx);
   if (elided) built = built.filter((m) => m.elided !== true);
   let target: RuleTarget = st.targetKind ?? { kind: 'none' };
   if (st.target) {
@@ -767,6 +769,37 @@ function buildExtensions(st: ParseState, env: ParseEnv): { matches: MatchInstanc
     target = { kind: 'ext', ext: inst };
   }
   return { matches: built, target };
+}
+
+/** The option a tcp/udp option sets in the native match, for "a later one replaces an earlier one". */
+function nativeField(name: string): string {
+  if (name === 'source-port') return 'sport';
+  if (name === 'destination-port') return 'dport';
+  return name === 'syn' ? 'tcp-flags' : name;
+}
+
+/**
+ * iptables-nft stores each tcp/udp match that has options as nf_tables payload compares and, listing
+ * the rule, prints them all back as one match at the first one's place, a later option replacing an
+ * earlier one of its kind (`-m udp --dport 80 -m udp --dport 90` prints `--dport 90`). The packet
+ * must still pass every compare. A match with no option (and tcp's `--tcp-option`) stays an xt match.
+ */
+function mergeNative(name: string, loaded: readonly LoadedExt[], built: MatchInstance[], ctx: BuildCtx): MatchInstance[] {
+  const native: number[] = [];
+  for (let m = 0; m < loaded.length; m++) {
+    const { def, uses } = loaded[m];
+    if (def.name === name && uses.length > 0 && !uses.some((u) => u.name === 'tcp-option')) native.push(m);
+  }
+  if (native.length < 2) return built;
+  const last = new Map<string, OptionUse>();
+  for (const m of native) for (const u of loaded[m].uses) last.set(nativeField(u.name), u);
+  const printed = (loaded[native[0]].def as MatchDef).build([...last.values()], ctx);
+  if (typeof printed === 'string') return built;
+  const tests = native.map((m) => built[m].test);
+  const merged: MatchInstance = Object.create(printed) as MatchInstance;
+  Object.defineProperty(merged, 'test', { value: ((skb, env) => tests.every((t) => t(skb, env))) satisfies MatchFn });
+  const drop = new Set(native.slice(1));
+  return built.map((b, m) => (m === native[0] ? merged : b)).filter((_, m) => !drop.has(m));
 }
 
 /** -s and -d, read now as iptables reads them after the extensions. */

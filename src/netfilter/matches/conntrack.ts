@@ -205,7 +205,7 @@ export const stateMatch: MatchDef = {
   options: { state: { args: 1, invert: true } },
   build(uses) {
     const u = uses[uses.length - 1];
-    if (!u) return 'state match: You must specify "--state"';
+    if (!u) return 'state: option "--state" must be specified\n';
     const bits = parseStates(u.args[0], false);
     if (bits === null) return `Bad state "${u.args[0]}"`;
     const inv = u.invert;
