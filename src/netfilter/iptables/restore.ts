@@ -200,6 +200,10 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
     // iptables-nft-restore flushes the chains the kernel had when the batch began; a block that
     // started from an empty table has none, so a bare -F there leaves the block's rules alone.
     if (cmd.op === 'F' && cmd.chain === null && !opts.noflush) continue;
+    if (cmd.op === 'Z' && cmd.num !== null && cmd.chain !== null) {
+      const zero = zeroOneRule(txn, rs, cmd.chain, cmd.num);
+      if (zero !== null) return failure('op', zero, n);
+    }
     const res = applyCommand(txn, cmd);
     if (res.error) return failure(res.error.kind, res.error.message, n);
   }
@@ -220,6 +224,19 @@ function chainLineParts(line: string): string[] {
     plain = (c > 32 && c < 127) || (c === 32 && i > 1 && i < line.length - 1 && line.charCodeAt(i - 1) !== 32);
   }
   return plain ? line.slice(1).split(' ') : line.slice(1).trim().split(/\s+/);
+}
+
+/**
+ * `-Z CHAIN N` in a restore file. iptables-restore 1.8.9 crashes (SIGSEGV, nothing applied) when
+ * rule N is one the file itself added; nflab refuses that with a message instead (a deliberate
+ * difference). When rule N existed only before the file flushed the table, the kernel's commit
+ * fails on it without a reason. Otherwise (no rule N) it does nothing. Null to go on.
+ */
+function zeroOneRule(txn: TableTxn, rs: Ruleset, chain: string, num: number): string | null {
+  const c = txn.chain(chain);
+  if (c && num <= c.rules.length) return 'zeroing one rule (-Z CHAIN N) in a restore file is refused: iptables-restore 1.8.9 crashes on it';
+  const before = rs.table(txn.name)?.chains.get(chain);
+  return before && num <= before.rules.length ? '' : null;
 }
 
 /** Without --noflush a block starts from an empty table (its built-in chains, default policies). */
