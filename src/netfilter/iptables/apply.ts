@@ -77,8 +77,15 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       return err(txn.newChain(chain!));
     }
     case 'X':
-      if (c0?.builtin && !absent)
-        return { error: { kind: 'kernel', message: `CHAIN_DEL failed (Device or resource busy): chain ${chain}` } };
+      if (c0?.builtin && absent) return { error: noChain };
+      if (c0?.builtin) {
+        // iptables-nft deletes a built-in chain's base chain when it is empty and accepts.
+        if (c0.rules.length > 0)
+          return { error: { kind: 'kernel', message: `CHAIN_DEL failed (Device or resource busy): chain ${chain}` } };
+        if (c0.policy !== 'ACCEPT') return { error: { kind: 'op', message: 'Directory not empty' } };
+        txn.unregisterBuiltin(chain!);
+        return {};
+      }
       return err(chain === null ? txn.deleteAllUserChains() : txn.deleteChain(chain));
     case 'F':
       if (c0?.builtin && absent) return err(txn.registerBuiltin(chain!));
@@ -93,9 +100,8 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       return err(txn.setPolicy(chain!, cmd.arg, null));
     case 'E': {
       if (txn.chain(cmd.arg!)) return { error: { kind: 'op', message: 'File exists' } };
+      // The new name is not checked: iptables-nft renames to `ACCEPT` or `has space` as asked.
       if (absent || c0.builtin) return { error: noChain };
-      const bad = checkChainName(cmd.arg!);
-      if (bad) return { error: { kind: 'parse', message: bad } };
       return err(txn.rename(chain!, cmd.arg!));
     }
     default:

@@ -688,10 +688,12 @@ function finish(st: ParseState, env: ParseEnv): ParsedCommand | ParseError {
   if (!st.isRule) {
     if (st.seen !== 0 || st.matches.length > 0 || targetKind)
       return fail(`Illegal option \`-${st.firstSeen?.replace('-', '') ?? 'j'}' with this command`);
-    if (noTable && (cmd.op === 'N' || cmd.op === 'E')) {
-      const bad = checkChainName(cmd.op === 'N' ? cmd.chain! : cmd.arg!);
+    if (noTable && cmd.op === 'N') {
+      const bad = checkChainName(cmd.chain!);
       if (bad) return fail(bad);
     }
+    if (cmd.chain !== null && cmd.chain.length > CHAIN_NAME_MAX)
+      return fail(`chain name \`${cmd.chain}' too long (must be under ${CHAIN_NAME_MAX + 1} chars)`);
     return noTable ?? cmd;
   }
   const chain = cmd.chain!;

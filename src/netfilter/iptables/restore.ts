@@ -111,6 +111,7 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
   let blockStartPos = 0;
   let precise = false;
   let lastChain = '';
+  let renameFail: { message: string; line: number } | null = null;
   const argvBuf: string[] = [];
   let n = 0;
   let pos = 0;
@@ -135,12 +136,14 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       txn = TableTxn.open(work, name as TableName);
       if (!opts.noflush) txn = flushed(txn);
       txn.deferChecks = !precise;
+      renameFail = null;
       blockStart = n;
       blockStartPos = lineStart;
       continue;
     }
     if (line === 'COMMIT') {
       if (!txn) return failure('op', '', n);
+      if (renameFail) return failure('kernel', renameFail.message, renameFail.line);
       if (txn.deferChecks && !txn.validate()) {
         txn = null;
         precise = true;
@@ -200,6 +203,13 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
     // iptables-nft-restore flushes the chains the kernel had when the batch began; a block that
     // started from an empty table has none, so a bare -F there leaves the block's rules alone.
     if (cmd.op === 'F' && cmd.chain === null && !opts.noflush) continue;
+    // The kernel renames only chains it already has, not one this file made nor a built-in chain:
+    // iptables-restore keeps the old name for the lines that follow, and the commit fails.
+    const renamed = cmd.op === 'E' ? txn.chain(cmd.chain!) : undefined;
+    if (renamed && (renamed.builtin || !rs.table(txn.name)?.chains.has(cmd.chain!))) {
+      renameFail ??= { message: `CHAIN_RENAME failed (No such file or directory): chain ${cmd.arg!}`, line: n };
+      continue;
+    }
     if (cmd.op === 'Z' && cmd.num !== null && cmd.chain !== null) {
       const zero = zeroOneRule(txn, rs, cmd.chain, cmd.num);
       if (zero !== null) return failure('op', zero, n);

@@ -9,8 +9,8 @@ import type { MatchDef } from '../ext.js';
 export const connlimitMatch: MatchDef = {
   name: 'connlimit',
   options: {
-    'connlimit-upto': { args: 1 },
-    'connlimit-above': { args: 1 },
+    'connlimit-upto': { args: 1, invert: true },
+    'connlimit-above': { args: 1, invert: true },
     'connlimit-mask': { args: 1 },
     'connlimit-saddr': { args: 0 },
     'connlimit-daddr': { args: 0 },
@@ -25,7 +25,8 @@ export const connlimitMatch: MatchDef = {
         if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 0xffffffff)
           return `connlimit: bad value for option "--${u.name}", or out of range (0-4294967295).\n`;
         limit = Number(u.args[0]);
-        above = u.name === 'connlimit-above';
+        // `! --connlimit-above` is `--connlimit-upto`, and the other way round.
+        above = (u.name === 'connlimit-above') !== u.invert;
       } else if (u.name === 'connlimit-mask') {
         if (!/^\d+$/.test(u.args[0])) return `connlimit: Bad value for "--connlimit-mask" option: "${u.args[0]}"`;
         // Masks are read for IPv6 too; an IPv4 rule keeps at most 32 bits.

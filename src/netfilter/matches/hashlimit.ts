@@ -11,8 +11,8 @@ const MODES = ['srcip', 'srcport', 'dstip', 'dstport'] as const;
 export const hashlimitMatch: MatchDef = {
   name: 'hashlimit',
   options: {
-    'hashlimit-upto': { args: 1 },
-    'hashlimit-above': { args: 1 },
+    'hashlimit-upto': { args: 1, invert: true },
+    'hashlimit-above': { args: 1, invert: true },
     'hashlimit-burst': { args: 1 },
     'hashlimit-mode': { args: 1 },
     'hashlimit-name': { args: 1 },
@@ -79,7 +79,8 @@ export const hashlimitMatch: MatchDef = {
     const rate = rateMatch ? `${count}/sec` : formatRate(interval, SCALE);
     const modeText = MODES.filter((m) => modes.includes(m)).join(',');
     const name = nameUse.args[0];
-    const isAbove = above !== undefined;
+    // `! --hashlimit-upto` is `--hashlimit-above`, and the other way round.
+    const isAbove = (above !== undefined) !== rateUse.invert;
     const shared = (ctx.shared.get(`hashlimit:${name}`) as Map<string, Bucket> | undefined) ?? new Map<string, Bucket>();
     ctx.shared.set(`hashlimit:${name}`, shared);
     const sm = prefixMask(srcmask);

@@ -72,7 +72,9 @@ export const tcpMatch: MatchDef = {
         option = { kind, invert: u.invert };
       }
     }
-    const m = new TcpMatch(sport, dport, flags, option, protoCheck('tcp', 6, ctx.proto, ctx.protoInvert, option === null, uses.length > 0));
+    // A full port range stores no compare: with nothing else the match goes to the kernel as an xt match.
+    const stored = sport !== null || dport !== null || flags !== null || option !== null || ports.droppedFull;
+    const m = new TcpMatch(sport, dport, flags, option, protoCheck('tcp', 6, ctx.proto, ctx.protoInvert, option === null, stored));
     if (ports.droppedFull && !sport && !dport && !flags && !option) m.elided = true;
     return m;
   },

@@ -1,6 +1,9 @@
 /** xt_CT: gives a new connection a conntrack template: no tracking, a zone, a helper, events, a timeout policy. */
 import type { TargetDef } from '../ext.js';
 
+const CT_EVENTS = ['new', 'related', 'destroy', 'reply', 'assured', 'protoinfo', 'helper', 'mark', 'natseqinfo', 'secmark'];
+const EXP_EVENTS = ['new'];
+
 export const ctTarget: TargetDef = {
   name: 'CT',
   options: {
@@ -12,6 +15,12 @@ export const ctTarget: TargetDef = {
     'zone-orig': { args: 1 },
     'zone-reply': { args: 1 },
     timeout: { args: 1 },
+  },
+  check: (u) => {
+    if (u.name !== 'ctevents' && u.name !== 'expevents') return null;
+    const known = u.name === 'ctevents' ? CT_EVENTS : EXP_EVENTS;
+    const bad = u.args[0].split(',').find((e) => !known.includes(e));
+    return bad === undefined ? null : `Unknown event type "${bad}"`;
   },
   build(uses, ctx) {
     const o: { notrack?: boolean; zone?: number; helper?: string; ctevents?: string[]; expevents?: string[]; timeout?: string } = {};
