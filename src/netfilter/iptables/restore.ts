@@ -111,7 +111,7 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
   let blockStartPos = 0;
   let precise = false;
   let lastChain = '';
-  let renameFail: { message: string; line: number } | null = null;
+  let commitFail: { message: string; line: number } | null = null;
   const argvBuf: string[] = [];
   let n = 0;
   let pos = 0;
@@ -136,14 +136,14 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       txn = TableTxn.open(work, name as TableName);
       if (!opts.noflush) txn = flushed(txn);
       txn.deferChecks = !precise;
-      renameFail = null;
+      commitFail = null;
       blockStart = n;
       blockStartPos = lineStart;
       continue;
     }
     if (line === 'COMMIT') {
       if (!txn) return failure('op', '', n);
-      if (renameFail) return failure('kernel', renameFail.message, renameFail.line);
+      if (commitFail) return failure('kernel', commitFail.message, commitFail.line);
       if (txn.deferChecks && !txn.validate()) {
         txn = null;
         precise = true;
@@ -207,8 +207,13 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
     // iptables-restore keeps the old name for the lines that follow, and the commit fails.
     const renamed = cmd.op === 'E' ? txn.chain(cmd.chain!) : undefined;
     if (renamed && (renamed.builtin || !rs.table(txn.name)?.chains.has(cmd.chain!))) {
-      renameFail ??= { message: `CHAIN_RENAME failed (No such file or directory): chain ${cmd.arg!}`, line: n };
+      commitFail ??= { message: `CHAIN_RENAME failed (No such file or directory): chain ${cmd.arg!}`, line: n };
       continue;
+    }
+    // Zeroing a rule this file added with counters makes the kernel refuse the rule's replacement.
+    if (cmd.op === 'Z' && cmd.num === null && commitFail === null) {
+      const counted = countedChain(txn, cmd.chain);
+      if (counted !== null) commitFail = { message: `RULE_REPLACE failed (Invalid argument): rule in chain ${counted}`, line: n };
     }
     if (cmd.op === 'Z' && cmd.num !== null && cmd.chain !== null) {
       const zero = zeroOneRule(txn, rs, cmd.chain, cmd.num);
@@ -234,6 +239,13 @@ function chainLineParts(line: string): string[] {
     plain = (c > 32 && c < 127) || (c === 32 && i > 1 && i < line.length - 1 && line.charCodeAt(i - 1) !== 32);
   }
   return plain ? line.slice(1).split(' ') : line.slice(1).trim().split(/\s+/);
+}
+
+/** The first of the chains `-Z` zeroes (one, or all in order) that holds a rule with counters, or null. */
+function countedChain(txn: TableTxn, chain: string | null): string | null {
+  const chains = chain === null ? [...txn.chains()] : [txn.chain(chain)].filter((c) => c !== undefined);
+  for (const c of chains) if (c.rules.some((r) => r.pkts !== 0 || r.bytes !== 0)) return c.name;
+  return null;
 }
 
 /**
