@@ -295,6 +295,8 @@ interface ParseState {
   srcText: string | null;
   dstText: string | null;
   ctx: BuildCtx | null;
+  /** Warnings of the target's options, printed when the target is checked at the end. */
+  targetWarnings: string;
 }
 
 /** One option occurrence as found in argv: its name and spec, the extension that owns it, its arguments. */
@@ -348,6 +350,7 @@ function newState(defaultTable: TableName): ParseState {
     srcText: null,
     dstText: null,
     ctx: null,
+    targetWarnings: '',
   };
 }
 
@@ -389,7 +392,9 @@ function parseWords(st: ParseState, argv: readonly string[], env: ParseEnv, defa
       if (bad) return fail(bad);
       if (spec.warn !== undefined) {
         const w = typeof spec.warn === 'string' ? spec.warn : spec.warn(use.args);
-        if (w !== null) st.cmd.warnings += w + '\n';
+        // A target's warnings come from its final check, after the matches' ones.
+        if (w !== null && owner === st.target) st.targetWarnings += w + '\n';
+        else if (w !== null) st.cmd.warnings += w + '\n';
       }
       if (owner.uses.length === 0) owner.uses = [use];
       else owner.uses.push(use);
@@ -765,6 +770,7 @@ function buildExtensions(st: ParseState, env: ParseEnv): { matches: MatchInstanc
   for (const name of MERGED) built = mergeNative(name, matches, built, ctx);
   if (elided) built = built.filter((m) => m.elided !== true);
   let target: RuleTarget = st.targetKind ?? { kind: 'none' };
+  st.cmd.warnings += st.targetWarnings;
   if (st.target) {
     const inst = (st.target.def as TargetDef).build(st.target.uses, ctx);
     if (typeof inst === 'string') return fail(inst);

@@ -203,6 +203,12 @@ function maskText(mask: number): string {
 export const stateMatch: MatchDef = {
   name: 'state',
   options: { state: { args: 1, invert: true } },
+  check: (u, _ctx, prior) =>
+    prior.length > 0
+      ? 'state: option "--state" can only be used once.\n'
+      : parseStates(u.args[0], false) === null
+        ? `Bad state "${u.args[0]}"`
+        : null,
   build(uses) {
     const u = uses[uses.length - 1];
     if (!u) return 'state: option "--state" must be specified\n';
