@@ -47,9 +47,11 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       if (!c) return { error: noChain };
       const idx = (cmd.num ?? 1) - 1;
       if (idx < 0 || idx > c.rules.length) return { error: { kind: 'op', message: 'Index of insertion too big' } };
-      const no = refused('RULE_INSERT', chain!, cmd.rule!);
+      // iptables-nft inserts at N > 1 by appending after rule N-1, and names the operation so.
+      const what = idx > 0 ? 'RULE_APPEND' : 'RULE_INSERT';
+      const no = refused(what, chain!, cmd.rule!);
       if (no) return no;
-      return err(txn.addRule(chain!, cmd.rule!, idx, 'RULE_INSERT'));
+      return err(txn.addRule(chain!, cmd.rule!, idx, what));
     }
     case 'R': {
       const c = txn.chain(chain!);

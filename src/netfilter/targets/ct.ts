@@ -49,12 +49,15 @@ export const ctTarget: TargetDef = {
       legal: { tables: ['raw'] },
       // The lab has no conntrack helpers and no timeout policies loaded: the kernel finds neither.
       // A timeout policy is per layer-4 protocol: without a plain -p the kernel cannot look one up.
+      // Outside raw the kernel refuses CT before it looks for a helper or a timeout policy.
       kernelError:
-        o.timeout !== undefined && (ctx.proto === 0 || ctx.protoInvert)
+        ctx.table !== 'raw'
           ? 'Invalid argument'
-          : o.timeout !== undefined || o.helper !== undefined
-            ? 'No such file or directory'
-            : undefined,
+          : o.timeout !== undefined && (ctx.proto === 0 || ctx.protoInvert)
+            ? 'Invalid argument'
+            : o.timeout !== undefined || o.helper !== undefined
+              ? 'No such file or directory'
+              : undefined,
       save: () => saved,
       list: () =>
         'CT' +
