@@ -73,9 +73,9 @@ export const hashlimitMatch: MatchDef = {
           ? 'Numerical result out of range'
           : undefined;
     const listRate = formatRate(interval * rateInterval, SCALE);
-    // In rate-match mode iptables leaves out an expiry equal to the unit of the rate it prints.
+    // iptables leaves out an expiry equal to the unit of the rate it prints.
     const shownExpire = (printed: string): number | null =>
-      expire === null || (rateMatch && expire === UNIT_MS[printed.slice(printed.indexOf('/') + 1)]) ? null : expire;
+      expire === null || expire === UNIT_MS[printed.slice(printed.indexOf('/') + 1)] ? null : expire;
     const rate = rateMatch ? `${count}/sec` : formatRate(interval, SCALE);
     const modeText = MODES.filter((m) => modes.includes(m)).join(',');
     const name = nameUse.args[0];

@@ -108,7 +108,7 @@ export const recentMatch: MatchDef = {
         (rttl ? ' --rttl' : '') +
         ` --name ${name} --mask ${formatIpv4(mask)}${side}`,
       list: () =>
-        `recent: ${inv ? '!' : ''}${LIST_NAME[m]}` +
+        `${inv ? '! ' : ''}recent: ${LIST_NAME[m]}` +
         (seconds ? ` seconds: ${seconds}` : '') +
         (reap ? ' reap' : '') +
         (hitcount ? ` hit_count: ${hitcount}` : '') +
