@@ -216,9 +216,12 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       if (counted !== null) commitFail = { message: `RULE_REPLACE failed (Invalid argument): rule in chain ${counted}`, line: n };
     }
     if (cmd.op === 'Z' && cmd.num !== null && cmd.chain !== null) {
-      const zero = zeroOneRule(txn, rs, cmd.chain, cmd.num);
+      const zero = zeroOneRule(txn, rs, cmd.chain, cmd.num, opts.noflush === true);
       if (zero !== null) return failure('op', zero, n);
     }
+    // Replacing a rule the file itself added crashes iptables-restore 1.8.9 too; refused the same way.
+    if (cmd.op === 'R' && cmd.num !== null && addedByFile(txn, rs, cmd.chain!, cmd.num))
+      return failure('op', 'replacing a rule the file added (-R CHAIN N) is refused: iptables-restore 1.8.9 crashes on it', n);
     const res = applyCommand(txn, cmd);
     if (res.error) return failure(res.error.kind, res.error.message, n);
   }
@@ -254,11 +257,17 @@ function countedChain(txn: TableTxn, chain: string | null): string | null {
  * difference). When rule N existed only before the file flushed the table, the kernel's commit
  * fails on it without a reason. Otherwise (no rule N) it does nothing. Null to go on.
  */
-function zeroOneRule(txn: TableTxn, rs: Ruleset, chain: string, num: number): string | null {
-  const c = txn.chain(chain);
-  if (c && num <= c.rules.length) return 'zeroing one rule (-Z CHAIN N) in a restore file is refused: iptables-restore 1.8.9 crashes on it';
+function zeroOneRule(txn: TableTxn, rs: Ruleset, chain: string, num: number, noflush: boolean): string | null {
+  if (addedByFile(txn, rs, chain, num))
+    return 'zeroing one rule (-Z CHAIN N) in a restore file is refused: iptables-restore 1.8.9 crashes on it';
   const before = rs.table(txn.name)?.chains.get(chain);
-  return before && num <= before.rules.length ? '' : null;
+  return !noflush && before && num <= before.rules.length ? '' : null;
+}
+
+/** Whether rule N of the chain is one this restore file added (not one the table had before it). */
+function addedByFile(txn: TableTxn, rs: Ruleset, chain: string, num: number): boolean {
+  const r = txn.chain(chain)?.rules[num - 1];
+  return r !== undefined && !(rs.table(txn.name)?.chains.get(chain)?.rules.includes(r) ?? false);
 }
 
 /** Without --noflush a block starts from an empty table (its built-in chains, default policies). */
