@@ -432,6 +432,8 @@ function findOption(st: ParseState, argv: readonly string[], i: number): FoundOp
     } else dashed = true;
   } else if (tok.charCodeAt(0) === 45 && tok.length >= 2) {
     const s = tok.length === 2 ? SHORT_BY_CODE[tok.charCodeAt(1)] : SHORT[tok.slice(0, 2)];
+    // `-b` is in iptables' getopt string but handled nowhere: it falls to the "Unknown arg" case.
+    if (!s && tok[1] === 'b') return fail('Unknown arg "(null)"');
     if (!s) return fail(`unknown option "${tok}"`);
     long = s;
     baseOnly = tok.length === 2 && !SHADOWED.has(s);
