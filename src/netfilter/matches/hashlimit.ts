@@ -73,7 +73,9 @@ export const hashlimitMatch: MatchDef = {
           ? 'Numerical result out of range'
           : undefined;
     const listRate = formatRate(interval * rateInterval, SCALE);
-    // iptables leaves out an expiry equal to the unit of the rate it prints.
+    // iptables leaves out the default garbage-collection interval (1000 ms)...
+    const shownGc = gc === 1000 ? null : gc;
+    // ...and an expiry equal to the unit of the rate it prints.
     const shownExpire = (printed: string): number | null =>
       expire === null || expire === UNIT_MS[printed.slice(printed.indexOf('/') + 1)] ? null : expire;
     const rate = rateMatch ? `${count}/sec` : formatRate(interval, SCALE);
@@ -96,7 +98,7 @@ export const hashlimitMatch: MatchDef = {
         ` --hashlimit-name ${name}` +
         opt('htable-size', size) +
         opt('htable-max', max) +
-        opt('htable-gcinterval', gc) +
+        opt('htable-gcinterval', shownGc) +
         opt('htable-expire', shownExpire(rate)) +
         (srcmask !== 32 ? ` --hashlimit-srcmask ${srcmask}` : '') +
         (dstmask !== 32 ? ` --hashlimit-dstmask ${dstmask}` : '') +
@@ -107,7 +109,7 @@ export const hashlimitMatch: MatchDef = {
         (modeText ? ` mode ${modeText.replace(/,/g, '-')}` : '') +
         (size !== null ? ` htable-size ${size}` : '') +
         (max !== null ? ` htable-max ${max}` : '') +
-        (gc !== null ? ` htable-gcinterval ${gc}` : '') +
+        (shownGc !== null ? ` htable-gcinterval ${shownGc}` : '') +
         opt('htable-expire', shownExpire(listRate)).replace('--hashlimit-', '') +
         (srcmask !== 32 ? ` srcmask ${srcmask}` : '') +
         (dstmask !== 32 ? ` dstmask ${dstmask}` : '') +
