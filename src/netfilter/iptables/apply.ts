@@ -4,6 +4,8 @@ import type { ParsedCommand } from './parse.js';
 import { checkChainName } from './parse.js';
 import { ruleMatchText, ruleTargetText } from './save.js';
 import type { Rule } from '../rule.js';
+import type { Legality } from '../ext.js';
+import type { TableName } from '../types.js';
 
 // The saved text is cached on the rule: `-D` by rule text in a long chain would otherwise print every rule each time.
 const specOf = (r: Rule) => (r.specCache ??= ruleMatchText(r) + ruleTargetText(r));
@@ -15,16 +17,21 @@ const badRule: OpError = { kind: 'op', message: 'Bad rule (does a matching rule 
  * every address passes (`! -s 0/0`, which iptables-nft turns into an expression the kernel rejects),
  * QUEUE (which nf_tables has no target for), or a match whose kernel object is missing.
  */
-function kernelRefuses(r: Rule): string | null {
+function kernelRefuses(r: Rule, table: string): string | null {
   const h = r.header;
   if ((h.src !== null && h.srcInv && h.src.mask === 0) || (h.dst !== null && h.dstInv && h.dst.mask === 0)) return 'Invalid argument';
   if (r.target.kind === 'verdict' && r.target.verdict === 'QUEUE') return 'No such file or directory';
-  for (const m of r.matches) if (m.kernelError !== undefined) return m.kernelError;
+  // The kernel checks each match in order: one in a table it does not allow is EINVAL before a later one's missing object.
+  const wrongTable = (l: Legality | undefined) => l?.tables !== undefined && !l.tables.includes(table as TableName);
+  for (const m of r.matches) {
+    if (wrongTable(m.legal)) return 'Invalid argument';
+    if (m.kernelError !== undefined) return m.kernelError;
+  }
   return r.target.kind === 'ext' ? (r.target.ext.kernelError ?? null) : null;
 }
 
-function refused(what: string, chain: string, r: Rule): { error: OpError } | null {
-  const errno = kernelRefuses(r);
+function refused(what: string, chain: string, r: Rule, table: string): { error: OpError } | null {
+  const errno = kernelRefuses(r, table);
   return errno === null ? null : { error: { kind: 'kernel', message: `${what} failed (${errno}): rule in chain ${chain}` } };
 }
 
@@ -38,7 +45,7 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
   switch (cmd.op) {
     case 'A':
       if (c0) {
-        const no = refused('RULE_APPEND', chain!, cmd.rule!);
+        const no = refused('RULE_APPEND', chain!, cmd.rule!, txn.name);
         if (no) return no;
       }
       return err(txn.addRule(chain!, cmd.rule!, 'end', 'RULE_APPEND'));
@@ -49,7 +56,7 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       if (idx < 0 || idx > c.rules.length) return { error: { kind: 'op', message: 'Index of insertion too big' } };
       // iptables-nft inserts at N > 1 by appending after rule N-1, and names the operation so.
       const what = idx > 0 ? 'RULE_APPEND' : 'RULE_INSERT';
-      const no = refused(what, chain!, cmd.rule!);
+      const no = refused(what, chain!, cmd.rule!, txn.name);
       if (no) return no;
       return err(txn.addRule(chain!, cmd.rule!, idx, what));
     }
@@ -58,7 +65,7 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       if (!c || absent) return { error: noChain };
       const idx = (cmd.num ?? 0) - 1;
       if (idx < 0 || idx >= c.rules.length) return { error: { kind: 'op', message: 'Index of replacement too big' } };
-      const no = refused('RULE_REPLACE', chain!, cmd.rule!);
+      const no = refused('RULE_REPLACE', chain!, cmd.rule!, txn.name);
       if (no) return no;
       return err(txn.addRule(chain!, cmd.rule!, idx, 'RULE_REPLACE'));
     }
