@@ -219,9 +219,6 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       const zero = zeroOneRule(txn, rs, cmd.chain, cmd.num, opts.noflush === true);
       if (zero !== null) return failure('op', zero, n);
     }
-    // Replacing a rule the file itself added crashes iptables-restore 1.8.9 too; refused the same way.
-    if (cmd.op === 'R' && cmd.num !== null && addedByFile(txn, rs, cmd.chain!, cmd.num))
-      return failure('op', 'replacing a rule the file added (-R CHAIN N) is refused: iptables-restore 1.8.9 crashes on it', n);
     const res = applyCommand(txn, cmd);
     if (res.error) return failure(res.error.kind, res.error.message, n);
   }
