@@ -668,6 +668,10 @@ function baseOption(st: ParseState, name: string, a0: string | undefined, a1: st
     case 'goto': {
       if (st.targetKind) return fail('multiple -j flags not allowed');
       const t = a0!;
+      // iptables checks the name as it reads it, whatever it names.
+      if (t === '') return fail('Invalid target name (too short)');
+      if (t.length > CHAIN_NAME_MAX) return fail(`Invalid target name \`${t}' (${CHAIN_NAME_MAX} chars max)`);
+      if (/\s/.test(t)) return fail(`Invalid target name \`${t}'`);
       if (name === 'jump' && (STANDARD_VERDICTS as readonly string[]).includes(t))
         st.targetKind = { kind: 'verdict', verdict: t as 'ACCEPT' };
       else if (name === 'jump' && TARGETS.has(t)) {
