@@ -69,7 +69,7 @@ export interface MatchInstance {
   readonly kernelError?: string;
   /**
    * An error iptables-nft reports only when it turns the rule into nf_tables expressions, after
-   * looking up the jump target (tcp/udp options without their `-p`).
+   * checking -s/-d and -i/-o, before it looks up the jump target (tcp/udp options without their `-p`).
    */
   readonly lateError?: string;
   /** True when iptables-nft stores nothing for this match (tcp/udp whose only test was dropped): the rule has no such match. */
@@ -78,9 +78,10 @@ export interface MatchInstance {
 
 /**
  * Checks one option as iptables does the moment it reads it (a bad value is reported before any
- * option that follows, and before the final checks of build); the error text, or null.
+ * option that follows, and before the final checks of build); the error text, or null. `prior`:
+ * the options the same extension read before it (for the once-only ones).
  */
-export type OptionCheck = (use: OptionUse, ctx: BuildCtx) => string | null;
+export type OptionCheck = (use: OptionUse, ctx: BuildCtx, prior: readonly OptionUse[]) => string | null;
 
 export interface MatchDef {
   readonly name: string;
@@ -119,7 +120,7 @@ export interface TargetDef {
  * nonsense is unknown, a name needs DNS, which a network namespace of its own does not reach.
  */
 export function resolverError(text: string): string {
-  return /^[\d.]+$/.test(text) ? 'getaddrinfo: Name or service not known\n' : 'getaddrinfo: Temporary failure in name resolution\n';
+  return /^[\d.]*$/.test(text) ? 'getaddrinfo: Name or service not known\n' : 'getaddrinfo: Temporary failure in name resolution\n';
 }
 export function hex(n: number): string {
   return `0x${(n >>> 0).toString(16)}`;

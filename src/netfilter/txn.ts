@@ -293,6 +293,16 @@ export class TableTxn {
     return null;
   }
 
+  /** `-X` of an empty built-in chain with policy ACCEPT: iptables-nft deletes its base chain, made again when next named. */
+  unregisterBuiltin(name: string): void {
+    const own = this.own(name)!;
+    own.registered = false;
+    own.policyCounted = false;
+    own.pkts = 0;
+    own.bytes = 0;
+    this.touched = true;
+  }
+
   /** `-F CHAIN` naming a built-in chain iptables-nft has not made yet makes it (empty). */
   registerBuiltin(name: string): OpError | null {
     const own = this.own(name);

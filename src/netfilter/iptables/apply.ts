@@ -4,6 +4,8 @@ import type { ParsedCommand } from './parse.js';
 import { checkChainName } from './parse.js';
 import { ruleMatchText, ruleTargetText } from './save.js';
 import type { Rule } from '../rule.js';
+import type { Legality } from '../ext.js';
+import type { TableName } from '../types.js';
 
 // The saved text is cached on the rule: `-D` by rule text in a long chain would otherwise print every rule each time.
 const specOf = (r: Rule) => (r.specCache ??= ruleMatchText(r) + ruleTargetText(r));
@@ -15,16 +17,21 @@ const badRule: OpError = { kind: 'op', message: 'Bad rule (does a matching rule 
  * every address passes (`! -s 0/0`, which iptables-nft turns into an expression the kernel rejects),
  * QUEUE (which nf_tables has no target for), or a match whose kernel object is missing.
  */
-function kernelRefuses(r: Rule): string | null {
+function kernelRefuses(r: Rule, table: string): string | null {
   const h = r.header;
   if ((h.src !== null && h.srcInv && h.src.mask === 0) || (h.dst !== null && h.dstInv && h.dst.mask === 0)) return 'Invalid argument';
   if (r.target.kind === 'verdict' && r.target.verdict === 'QUEUE') return 'No such file or directory';
-  for (const m of r.matches) if (m.kernelError !== undefined) return m.kernelError;
+  // The kernel checks each match in order: one in a table it does not allow is EINVAL before a later one's missing object.
+  const wrongTable = (l: Legality | undefined) => l?.tables !== undefined && !l.tables.includes(table as TableName);
+  for (const m of r.matches) {
+    if (wrongTable(m.legal)) return 'Invalid argument';
+    if (m.kernelError !== undefined) return m.kernelError;
+  }
   return r.target.kind === 'ext' ? (r.target.ext.kernelError ?? null) : null;
 }
 
-function refused(what: string, chain: string, r: Rule): { error: OpError } | null {
-  const errno = kernelRefuses(r);
+function refused(what: string, chain: string, r: Rule, table: string): { error: OpError } | null {
+  const errno = kernelRefuses(r, table);
   return errno === null ? null : { error: { kind: 'kernel', message: `${what} failed (${errno}): rule in chain ${chain}` } };
 }
 
@@ -38,7 +45,7 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
   switch (cmd.op) {
     case 'A':
       if (c0) {
-        const no = refused('RULE_APPEND', chain!, cmd.rule!);
+        const no = refused('RULE_APPEND', chain!, cmd.rule!, txn.name);
         if (no) return no;
       }
       return err(txn.addRule(chain!, cmd.rule!, 'end', 'RULE_APPEND'));
@@ -47,16 +54,18 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       if (!c) return { error: noChain };
       const idx = (cmd.num ?? 1) - 1;
       if (idx < 0 || idx > c.rules.length) return { error: { kind: 'op', message: 'Index of insertion too big' } };
-      const no = refused('RULE_INSERT', chain!, cmd.rule!);
+      // iptables-nft inserts at N > 1 by appending after rule N-1, and names the operation so.
+      const what = idx > 0 ? 'RULE_APPEND' : 'RULE_INSERT';
+      const no = refused(what, chain!, cmd.rule!, txn.name);
       if (no) return no;
-      return err(txn.addRule(chain!, cmd.rule!, idx, 'RULE_INSERT'));
+      return err(txn.addRule(chain!, cmd.rule!, idx, what));
     }
     case 'R': {
       const c = txn.chain(chain!);
       if (!c || absent) return { error: noChain };
       const idx = (cmd.num ?? 0) - 1;
       if (idx < 0 || idx >= c.rules.length) return { error: { kind: 'op', message: 'Index of replacement too big' } };
-      const no = refused('RULE_REPLACE', chain!, cmd.rule!);
+      const no = refused('RULE_REPLACE', chain!, cmd.rule!, txn.name);
       if (no) return no;
       return err(txn.addRule(chain!, cmd.rule!, idx, 'RULE_REPLACE'));
     }
@@ -77,8 +86,15 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       return err(txn.newChain(chain!));
     }
     case 'X':
-      if (c0?.builtin && !absent)
-        return { error: { kind: 'kernel', message: `CHAIN_DEL failed (Device or resource busy): chain ${chain}` } };
+      if (c0?.builtin && absent) return { error: noChain };
+      if (c0?.builtin) {
+        // iptables-nft deletes a built-in chain's base chain when it is empty and accepts.
+        if (c0.rules.length > 0)
+          return { error: { kind: 'kernel', message: `CHAIN_DEL failed (Device or resource busy): chain ${chain}` } };
+        if (c0.policy !== 'ACCEPT') return { error: { kind: 'op', message: 'Directory not empty' } };
+        txn.unregisterBuiltin(chain!);
+        return {};
+      }
       return err(chain === null ? txn.deleteAllUserChains() : txn.deleteChain(chain));
     case 'F':
       if (c0?.builtin && absent) return err(txn.registerBuiltin(chain!));
@@ -93,9 +109,8 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       return err(txn.setPolicy(chain!, cmd.arg, null));
     case 'E': {
       if (txn.chain(cmd.arg!)) return { error: { kind: 'op', message: 'File exists' } };
+      // The new name is not checked: iptables-nft renames to `ACCEPT` or `has space` as asked.
       if (absent || c0.builtin) return { error: noChain };
-      const bad = checkChainName(cmd.arg!);
-      if (bad) return { error: { kind: 'parse', message: bad } };
       return err(txn.rename(chain!, cmd.arg!));
     }
     default:

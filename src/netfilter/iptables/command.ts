@@ -141,6 +141,8 @@ function list(rs: Ruleset, cmd: ParsedCommand): CommandResult {
   if (cmd.op === 'L') {
     const refs = referenceCounts(t);
     const blocks = chains.map((c) => listChain(c, refs, cmd, cmd.num).join('\n'));
+    // `-L CHAIN N` with no rule N prints nothing at all, not an empty line.
+    if (cmd.num !== null && blocks.every((b) => b === '')) return { stdout: '', stderr: '', exitCode: 0 };
     return { stdout: blocks.join('\n\n') + '\n', stderr: '', exitCode: 0 };
   }
   const lines: string[] = [];

@@ -7,7 +7,7 @@ import type { TableName } from '../types.js';
 import { TABLES } from '../types.js';
 import { ifaceMatcher, parseProto } from '../addr.js';
 import { parseHostMask } from './host.js';
-import type { BuildCtx, MatchDef, MatchInstance, OptionSpec, OptionUse, TargetDef } from '../ext.js';
+import type { BuildCtx, MatchDef, MatchFn, MatchInstance, OptionSpec, OptionUse, TargetDef } from '../ext.js';
 import { IMPLICIT_BY_PROTO, MATCHES, STANDARD_VERDICTS, TARGETS } from '../registry.js';
 import type { Rule, RuleHeader, RuleTarget } from '../rule.js';
 import { compileRule } from '../compile.js';
@@ -295,6 +295,8 @@ interface ParseState {
   srcText: string | null;
   dstText: string | null;
   ctx: BuildCtx | null;
+  /** Warnings of the target's options, printed when the target is checked at the end. */
+  targetWarnings: string;
 }
 
 /** One option occurrence as found in argv: its name and spec, the extension that owns it, its arguments. */
@@ -348,6 +350,7 @@ function newState(defaultTable: TableName): ParseState {
     srcText: null,
     dstText: null,
     ctx: null,
+    targetWarnings: '',
   };
 }
 
@@ -385,11 +388,13 @@ function parseWords(st: ParseState, argv: readonly string[], env: ParseEnv, defa
     if (owner !== null) {
       const { nargs, a0, a1 } = found;
       const use: OptionUse = { name, args: nargs === 0 ? NO_ARGS : nargs === 1 ? [a0!] : [a0!, a1!], invert: inv };
-      const bad = owner.def.check === undefined ? null : owner.def.check(use, buildCtx(st, env));
+      const bad = owner.def.check === undefined ? null : owner.def.check(use, buildCtx(st, env), owner.uses);
       if (bad) return fail(bad);
       if (spec.warn !== undefined) {
         const w = typeof spec.warn === 'string' ? spec.warn : spec.warn(use.args);
-        if (w !== null) st.cmd.warnings += w + '\n';
+        // A target's warnings come from its final check, after the matches' ones.
+        if (w !== null && owner === st.target) st.targetWarnings += w + '\n';
+        else if (w !== null) st.cmd.warnings += w + '\n';
       }
       if (owner.uses.length === 0) owner.uses = [use];
       else owner.uses.push(use);
@@ -427,6 +432,8 @@ function findOption(st: ParseState, argv: readonly string[], i: number): FoundOp
     } else dashed = true;
   } else if (tok.charCodeAt(0) === 45 && tok.length >= 2) {
     const s = tok.length === 2 ? SHORT_BY_CODE[tok.charCodeAt(1)] : SHORT[tok.slice(0, 2)];
+    // `-b` is in iptables' getopt string but handled nowhere: it falls to the "Unknown arg" case.
+    if (!s && tok[1] === 'b') return fail('Unknown arg "(null)"');
     if (!s) return fail(`unknown option "${tok}"`);
     long = s;
     baseOnly = tok.length === 2 && !SHADOWED.has(s);
@@ -653,14 +660,18 @@ function baseOption(st: ParseState, name: string, a0: string | undefined, a1: st
     case 'match': {
       const def = MATCHES.get(a0!);
       if (!def) return fail(`Couldn't load match \`${a0!}':No such file or directory\n`);
-      // iptables-nft turns tcp/udp into native payload matches and prints them back as one match.
-      if (!MERGED.has(def.name) || !st.matches.some((m) => m.def === def)) st.matches.push(loadExt(def));
+      // A second `-m udp` is a match of its own: options after it are its own (see mergeNative).
+      st.matches.push(loadExt(def));
       break;
     }
     case 'jump':
     case 'goto': {
       if (st.targetKind) return fail('multiple -j flags not allowed');
       const t = a0!;
+      // iptables checks the name as it reads it, whatever it names.
+      if (t === '') return fail('Invalid target name (too short)');
+      if (t.length > CHAIN_NAME_MAX) return fail(`Invalid target name \`${t}' (${CHAIN_NAME_MAX} chars max)`);
+      if (/\s/.test(t)) return fail(`Invalid target name \`${t}'`);
       if (name === 'jump' && (STANDARD_VERDICTS as readonly string[]).includes(t))
         st.targetKind = { kind: 'verdict', verdict: t as 'ACCEPT' };
       else if (name === 'jump' && TARGETS.has(t)) {
@@ -688,22 +699,26 @@ function finish(st: ParseState, env: ParseEnv): ParsedCommand | ParseError {
   if (!st.isRule) {
     if (st.seen !== 0 || st.matches.length > 0 || targetKind)
       return fail(`Illegal option \`-${st.firstSeen?.replace('-', '') ?? 'j'}' with this command`);
-    if (noTable && (cmd.op === 'N' || cmd.op === 'E')) {
-      const bad = checkChainName(cmd.op === 'N' ? cmd.chain! : cmd.arg!);
+    if (noTable && cmd.op === 'N') {
+      const bad = checkChainName(cmd.chain!);
       if (bad) return fail(bad);
     }
+    if (cmd.chain !== null && cmd.chain.length > CHAIN_NAME_MAX)
+      return fail(`chain name \`${cmd.chain}' too long (must be under ${CHAIN_NAME_MAX + 1} chars)`);
     return noTable ?? cmd;
   }
   const chain = cmd.chain!;
-  if (st.counters && (cmd.op === 'D' || cmd.op === 'C')) return fail("Illegal option `-c' with this command");
   if (chain.length > CHAIN_NAME_MAX) return fail(`chain name \`${chain}' too long (must be under ${CHAIN_NAME_MAX + 1} chars)`);
   const built = buildExtensions(st, env);
   if ('message' in built) return built;
   const addrs = readAddresses(st);
   if (addrs) return addrs;
+  if (st.counters && (cmd.op === 'D' || cmd.op === 'C')) return fail("Illegal option `-c' with this command");
   if (st.seen & ONCE_BIT['-o'] && (chain === 'INPUT' || chain === 'PREROUTING')) return fail(`Can't use -o with ${chain}\n`);
   if (st.seen & ONCE_BIT['-i'] && (chain === 'OUTPUT' || chain === 'POSTROUTING')) return fail(`Can't use -i with ${chain}\n`);
   if (noTable) return noTable;
+  // tcp/udp options without their -p: found when the rule is turned into nf_tables expressions, before the jump's chain is looked up.
+  for (const m of built.matches) if (m.lateError !== undefined) return fail(m.lateError);
   if (targetKind && (targetKind.kind === 'jump' || targetKind.kind === 'goto')) {
     const named = env.chainNamed
       ? env.chainNamed(cmd.table, targetKind.chainName)
@@ -713,7 +728,6 @@ function finish(st: ParseState, env: ParseEnv): ParsedCommand | ParseError {
     if (named === undefined) return fail(`Chain '${targetKind.chainName}' does not exist`);
     targetKind.chainName = named;
   }
-  for (const m of built.matches) if (m.lateError !== undefined) return fail(m.lateError);
   const header = st.header;
   // specCache is declared here, not added by the printer later, so that rules keep one shape and no extra property store.
   cmd.rule = {
@@ -759,14 +773,47 @@ function buildExtensions(st: ParseState, env: ParseEnv): { matches: MatchInstanc
     built[m] = inst;
     elided ||= inst.elided === true;
   }
+  for (const name of MERGED) built = mergeNative(name, matches, built, ctx);
   if (elided) built = built.filter((m) => m.elided !== true);
   let target: RuleTarget = st.targetKind ?? { kind: 'none' };
+  st.cmd.warnings += st.targetWarnings;
   if (st.target) {
     const inst = (st.target.def as TargetDef).build(st.target.uses, ctx);
     if (typeof inst === 'string') return fail(inst);
     target = { kind: 'ext', ext: inst };
   }
   return { matches: built, target };
+}
+
+/** The option a tcp/udp option sets in the native match, for "a later one replaces an earlier one". */
+function nativeField(name: string): string {
+  if (name === 'source-port') return 'sport';
+  if (name === 'destination-port') return 'dport';
+  return name === 'syn' ? 'tcp-flags' : name;
+}
+
+/**
+ * iptables-nft stores each tcp/udp match that has options as nf_tables payload compares and, listing
+ * the rule, prints them all back as one match at the first one's place, a later option replacing an
+ * earlier one of its kind (`-m udp --dport 80 -m udp --dport 90` prints `--dport 90`). The packet
+ * must still pass every compare. A match with no option (and tcp's `--tcp-option`) stays an xt match.
+ */
+function mergeNative(name: string, loaded: readonly LoadedExt[], built: MatchInstance[], ctx: BuildCtx): MatchInstance[] {
+  const native: number[] = [];
+  for (let m = 0; m < loaded.length; m++) {
+    const { def, uses } = loaded[m];
+    if (def.name === name && uses.length > 0 && !uses.some((u) => u.name === 'tcp-option')) native.push(m);
+  }
+  if (native.length < 2) return built;
+  const last = new Map<string, OptionUse>();
+  for (const m of native) for (const u of loaded[m].uses) last.set(nativeField(u.name), u);
+  const printed = (loaded[native[0]].def as MatchDef).build([...last.values()], ctx);
+  if (typeof printed === 'string') return built;
+  const tests = native.map((m) => built[m].test);
+  const merged: MatchInstance = Object.create(printed) as MatchInstance;
+  Object.defineProperty(merged, 'test', { value: ((skb, env) => tests.every((t) => t(skb, env))) satisfies MatchFn });
+  const drop = new Set(native.slice(1));
+  return built.map((b, m) => (m === native[0] ? merged : b)).filter((_, m) => !drop.has(m));
 }
 
 /** -s and -d, read now as iptables reads them after the extensions. */

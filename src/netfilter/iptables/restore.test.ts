@@ -77,6 +77,13 @@ const FAILURES: [string, string, string, number][] = [
   ],
   ['no COMMIT', '*filter\n-A INPUT -j ACCEPT\n', 'iptables-restore: COMMIT expected at line 3\n', 1],
   [
+    // iptables-restore 1.8.9 crashes here (SIGSEGV); nflab refuses instead.
+    'zeroing a rule the file added',
+    '*filter\n-N fzr\n-A fzr -j ACCEPT\n-Z fzr 1\nCOMMIT\n',
+    'iptables-restore: line 4 failed: zeroing one rule (-Z CHAIN N) in a restore file is refused: iptables-restore 1.8.9 crashes on it.\n',
+    1,
+  ],
+  [
     'bad table',
     '*bogus\nCOMMIT\n',
     "iptables-restore v1.8.9 (nf_tables): iptables-restore: line 1 table name 'bogus' invalid\nError occurred at line: 1\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.\n",

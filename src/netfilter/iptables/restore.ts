@@ -111,6 +111,7 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
   let blockStartPos = 0;
   let precise = false;
   let lastChain = '';
+  let commitFail: { message: string; line: number } | null = null;
   const argvBuf: string[] = [];
   let n = 0;
   let pos = 0;
@@ -135,12 +136,14 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       txn = TableTxn.open(work, name as TableName);
       if (!opts.noflush) txn = flushed(txn);
       txn.deferChecks = !precise;
+      commitFail = null;
       blockStart = n;
       blockStartPos = lineStart;
       continue;
     }
     if (line === 'COMMIT') {
       if (!txn) return failure('op', '', n);
+      if (commitFail) return failure('kernel', commitFail.message, commitFail.line);
       if (txn.deferChecks && !txn.validate()) {
         txn = null;
         precise = true;
@@ -200,6 +203,22 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
     // iptables-nft-restore flushes the chains the kernel had when the batch began; a block that
     // started from an empty table has none, so a bare -F there leaves the block's rules alone.
     if (cmd.op === 'F' && cmd.chain === null && !opts.noflush) continue;
+    // The kernel renames only chains it already has, not one this file made nor a built-in chain:
+    // iptables-restore keeps the old name for the lines that follow, and the commit fails.
+    const renamed = cmd.op === 'E' ? txn.chain(cmd.chain!) : undefined;
+    if (renamed && (renamed.builtin || !rs.table(txn.name)?.chains.has(cmd.chain!))) {
+      commitFail ??= { message: `CHAIN_RENAME failed (No such file or directory): chain ${cmd.arg!}`, line: n };
+      continue;
+    }
+    // Zeroing a rule this file added with counters makes the kernel refuse the rule's replacement.
+    if (cmd.op === 'Z' && cmd.num === null && commitFail === null) {
+      const counted = countedChain(txn, cmd.chain);
+      if (counted !== null) commitFail = { message: `RULE_REPLACE failed (Invalid argument): rule in chain ${counted}`, line: n };
+    }
+    if (cmd.op === 'Z' && cmd.num !== null && cmd.chain !== null) {
+      const zero = zeroOneRule(txn, rs, cmd.chain, cmd.num, opts.noflush === true);
+      if (zero !== null) return failure('op', zero, n);
+    }
     const res = applyCommand(txn, cmd);
     if (res.error) return failure(res.error.kind, res.error.message, n);
   }
@@ -221,6 +240,32 @@ function chainLineParts(line: string): string[] {
     plain = (c > 32 && c < 127) || (c === 32 && i > 1 && i < line.length - 1 && line.charCodeAt(i - 1) !== 32);
   }
   return plain ? line.slice(1).split(' ') : line.slice(1).trim().split(/\s+/);
+}
+
+/** The first of the chains `-Z` zeroes (one, or all in order) that holds a rule with counters, or null. */
+function countedChain(txn: TableTxn, chain: string | null): string | null {
+  const chains = chain === null ? [...txn.chains()] : [txn.chain(chain)].filter((c) => c !== undefined);
+  for (const c of chains) if (c.rules.some((r) => r.pkts !== 0 || r.bytes !== 0)) return c.name;
+  return null;
+}
+
+/**
+ * `-Z CHAIN N` in a restore file. iptables-restore 1.8.9 crashes (SIGSEGV, nothing applied) when
+ * rule N is one the file itself added; nflab refuses that with a message instead (a deliberate
+ * difference). When rule N existed only before the file flushed the table, the kernel's commit
+ * fails on it without a reason. Otherwise (no rule N) it does nothing. Null to go on.
+ */
+function zeroOneRule(txn: TableTxn, rs: Ruleset, chain: string, num: number, noflush: boolean): string | null {
+  if (addedByFile(txn, rs, chain, num))
+    return 'zeroing one rule (-Z CHAIN N) in a restore file is refused: iptables-restore 1.8.9 crashes on it';
+  const before = rs.table(txn.name)?.chains.get(chain);
+  return !noflush && before && num <= before.rules.length ? '' : null;
+}
+
+/** Whether rule N of the chain is one this restore file added (not one the table had before it). */
+function addedByFile(txn: TableTxn, rs: Ruleset, chain: string, num: number): boolean {
+  const r = txn.chain(chain)?.rules[num - 1];
+  return r !== undefined && !(rs.table(txn.name)?.chains.get(chain)?.rules.includes(r) ?? false);
 }
 
 /** Without --noflush a block starts from an empty table (its built-in chains, default policies). */

@@ -17,6 +17,7 @@ class CommentMatch implements MatchInstance {
 export const commentMatch: MatchDef = {
   name: 'comment',
   options: { comment: { args: 1 } },
+  check: (u, _ctx, prior) => (prior.some((p) => p.name === u.name) ? `comment: option "--${u.name}" can only be used once.\n` : null),
   build(uses) {
     const u = uses[0];
     if (!u) return 'comment: option "--comment" must be specified\n';

@@ -1,7 +1,8 @@
 /** xt_conntrack and xt_state: match a packet by its connection: state, status, original and reply tuples, direction, expiry. */
 import { formatIpv4 } from '../../packet/ipv4.js';
 import { IPS_ASSURED, IPS_CONFIRMED, IPS_DST_NAT, IPS_EXPECTED, IPS_SEEN_REPLY, IPS_SRC_NAT, type CtTuple, type Skb } from '../types.js';
-import { parseAddrMask, parsePortRange, parseProto, type AddrMask } from '../addr.js';
+import { parseProto } from '../addr.js';
+import { x6HostMask, x6PortRange, x6UintRange } from './x6.js';
 import type { MatchDef, MatchFn, OptionUse } from '../ext.js';
 
 /** State bits in the order iptables prints them. */
@@ -65,7 +66,14 @@ export const conntrackMatch: MatchDef = {
     ctexpire: { args: 1, invert: true },
     ctdir: { args: 1 },
   },
+  // Every option is read (and refused) as it comes, once per match.
+  check(u, _ctx, prior) {
+    if (prior.some((p) => p.name === u.name)) return `conntrack: option "--${u.name}" can only be used once.\n`;
+    const one = conntrackMatch.build([u], _ctx);
+    return typeof one === 'string' ? one : null;
+  },
   build(uses) {
+    if (uses.length === 0) return 'conntrack: At least one option is required';
     const saved: string[] = [];
     const listed: string[] = [];
     const tests: MatchFn[] = [];
@@ -95,25 +103,24 @@ export const conntrackMatch: MatchDef = {
     for (const f of ADDR_FIELDS) {
       const u = by.get(f);
       if (!u) continue;
-      const am: AddrMask | null = parseAddrMask(u.args[0]);
-      if (am === null) return `host/network \`${u.args[0]}' not found`;
-      // The kernel keeps the address as given and masks both sides when it compares; iptables prints it so.
-      const given = parseAddrMask(u.args[0].split('/')[0])!.addr;
+      const am = x6HostMask(u.args[0], 'conntrack', f);
+      if (typeof am === 'string') return am;
       const inv = u.invert;
       const isSrc = f.endsWith('src');
       tests.push((skb) => {
         const t = tupleOf(f, skb);
         return (((isSrc ? t.src : t.dst) & am.mask) >>> 0 === am.addr) !== inv;
       });
-      const text = am.mask === 0xffffffff ? formatIpv4(given) : `${formatIpv4(given)}/${maskText(am.mask)}`;
+      // The kernel keeps the address as given and masks both sides when it compares; iptables prints it so.
+      const text = am.mask === 0xffffffff ? formatIpv4(am.given) : `${formatIpv4(am.given)}/${maskText(am.mask)}`;
       saved.push(`${neg(u)} --${f} ${text}`);
       listed.push(`${lneg(u)}${f} ${text}`);
     }
     for (const f of PORT_FIELDS) {
       const u = by.get(f);
       if (!u) continue;
-      const r = parsePortRange(u.args[0], 'tcp');
-      if (r === null) return `"${u.args[0]}" is not a valid port`;
+      const r = x6PortRange(u.args[0], 'conntrack', f);
+      if (typeof r === 'string') return r;
       const [lo, hi] = r;
       const inv = u.invert;
       const isSrc = f.includes('src');
@@ -149,10 +156,9 @@ export const conntrackMatch: MatchDef = {
     }
     const ex = by.get('ctexpire');
     if (ex) {
-      const m = /^(\d+)(?::(\d+))?$/.exec(ex.args[0]);
-      if (!m) return `conntrack: bad value for option "--ctexpire" near "${ex.args[0]}", or out of range (0-4294967295).\n`;
-      const lo = Number(m[1]);
-      const hi = m[2] === undefined ? lo : Number(m[2]);
+      const r = x6UintRange(ex.args[0], 'conntrack', 'ctexpire', 0xffffffff);
+      if (typeof r === 'string') return r;
+      const [lo, hi] = r;
       const inv = ex.invert;
       tests.push((skb) => {
         const left = skb.ct!.expiresInSeconds();
@@ -197,9 +203,15 @@ function maskText(mask: number): string {
 export const stateMatch: MatchDef = {
   name: 'state',
   options: { state: { args: 1, invert: true } },
+  check: (u, _ctx, prior) =>
+    prior.length > 0
+      ? 'state: option "--state" can only be used once.\n'
+      : parseStates(u.args[0], false) === null
+        ? `Bad state "${u.args[0]}"`
+        : null,
   build(uses) {
     const u = uses[uses.length - 1];
-    if (!u) return 'state match: You must specify "--state"';
+    if (!u) return 'state: option "--state" must be specified\n';
     const bits = parseStates(u.args[0], false);
     if (bits === null) return `Bad state "${u.args[0]}"`;
     const inv = u.invert;

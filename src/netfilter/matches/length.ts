@@ -1,20 +1,23 @@
 /** xt_length: matches the IP packet length against a value or range. */
 import { packetLength } from '../../packet/packet.js';
 import type { MatchDef } from '../ext.js';
+import { x6UintRange } from './x6.js';
 
 export const lengthMatch: MatchDef = {
   name: 'length',
   options: { length: { args: 1, invert: true } },
+  check(u, _ctx, prior) {
+    if (prior.length > 0) return 'length: option "--length" can only be used once.\n';
+    const r = x6UintRange(u.args[0], 'length', 'length', 65535);
+    return typeof r === 'string' ? r : null;
+  },
   build(uses) {
     const u = uses[uses.length - 1];
     if (!u) return "length: You must specify `--length'";
-    const m = /^(\d*)(?::(\d*))?$/.exec(u.args[0]);
-    if (!m || (m[1] === '' && m[2] === undefined)) return `length: Bad value for "--length" option: "${u.args[0]}"`;
-    const lo = m[1] === '' ? 0 : Number(m[1]);
-    const hi = m[2] === undefined ? lo : m[2] === '' ? 65535 : Number(m[2]);
     // A reversed range is accepted (and then matches nothing), as iptables does.
-    if (lo > 65535 || hi > 65535)
-      return `length: bad value for option "--length" near "${u.args[0].slice(u.args[0].indexOf(':') + 1) || u.args[0]}", or out of range (0-65535).\n`;
+    const r = x6UintRange(u.args[0], 'length', 'length', 65535);
+    if (typeof r === 'string') return r;
+    const [lo, hi] = r;
     const inv = u.invert;
     const text = lo === hi ? String(lo) : `${lo}:${hi}`;
     return {

@@ -7,6 +7,13 @@ const SCALE = 10000;
 export const limitMatch: MatchDef = {
   name: 'limit',
   options: { limit: { args: 1 }, 'limit-burst': { args: 1 } },
+  check(u, _ctx, prior) {
+    if (prior.some((p) => p.name === u.name)) return `limit: option "--${u.name}" can only be used once.\n`;
+    if (u.name === 'limit') return parseRate(u.args[0], SCALE) === null ? `bad rate "${u.args[0]}"'` : null;
+    return /^\d+$/.test(u.args[0]) && Number(u.args[0]) <= 10000
+      ? null
+      : 'limit: bad value for option "--limit-burst", or out of range (0-10000).\n';
+  },
   build(uses) {
     let interval = Math.floor((SCALE * 3600) / 3);
     let burst = 5;

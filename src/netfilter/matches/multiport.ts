@@ -13,6 +13,10 @@ function protoProblem(proto: number, inverted: boolean): string | null {
     : 'multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP';
 }
 
+/** The option names iptables' messages use, in the order of its option table. */
+const CANONICAL = ['source-ports', 'destination-ports', 'ports'];
+const canonical = (name: string) => (name === 'sports' ? 'source-ports' : name === 'dports' ? 'destination-ports' : name);
+
 export const multiportMatch: MatchDef = {
   name: 'multiport',
   options: {
@@ -22,8 +26,17 @@ export const multiportMatch: MatchDef = {
     'destination-ports': { args: 1, invert: true },
     ports: { args: 1, invert: true },
   },
-  // The protocol is checked as the ports are read.
-  check: (_u, ctx) => protoProblem(ctx.proto, ctx.protoInvert),
+  // Each option is read once and alone, then its protocol checked, as the ports are read.
+  check: (u, ctx, prior) => {
+    const mine = canonical(u.name);
+    for (const p of prior) {
+      const other = canonical(p.name);
+      if (other === mine) return `multiport: option "--${mine}" can only be used once.\n`;
+      const [first, second] = CANONICAL.indexOf(other) < CANONICAL.indexOf(mine) ? [other, mine] : [mine, other];
+      return `multiport: option "--${first}" cannot be used together with "--${second}".\n`;
+    }
+    return protoProblem(ctx.proto, ctx.protoInvert);
+  },
   build(uses, ctx) {
     const bad = protoProblem(ctx.proto, ctx.protoInvert);
     if (bad) return bad;

@@ -64,11 +64,12 @@ export const ownerMatch: MatchDef = {
         (G ? `${G.inv ? ' !' : ''} --gid-owner ${ids(G)}` : '') +
         (suppl ? ' --suppl-groups' : ''),
       list: () =>
-        'owner' +
-        (S ? `${S.inv ? ' !' : ''} socket exists` : '') +
-        (U ? ` UID match ${U.inv ? '!' : ''}${ids(U)}` : '') +
-        (G ? ` GID match ${G.inv ? '!' : ''}${ids(G)}` : '') +
-        (suppl ? ' incl. suppl. groups' : ''),
+        (
+          (S ? `${S.inv ? ' !' : ''} owner socket exists` : '') +
+          (U ? `${U.inv ? ' !' : ''} owner UID match ${ids(U)}` : '') +
+          (G ? `${G.inv ? ' !' : ''} owner GID match ${ids(G)}` : '') +
+          (suppl ? ' incl. suppl. groups' : '')
+        ).slice(1),
       test(skb) {
         const so = skb.socket;
         // No socket (forwarded traffic, replies): only a rule whose every test is negated matches.

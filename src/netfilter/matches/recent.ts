@@ -30,6 +30,14 @@ export const recentMatch: MatchDef = {
     rsource: { args: 0 },
     rdest: { args: 0 },
   },
+  // Values are read (and refused) as they come.
+  check(u) {
+    if (u.name === 'seconds' && (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) < 1 || Number(u.args[0]) > 0xffffffff))
+      return 'recent: bad value for option "--seconds", or out of range (1-4294967295).\n';
+    if (u.name === 'hitcount' && !/^\d+$/.test(u.args[0])) return `recent: Bad value for "--hitcount" option: "${u.args[0]}"`;
+    if (u.name === 'mask' && parseInetAton(u.args[0]) === null) return 'getaddrinfo: Temporary failure in name resolution\n';
+    return null;
+  },
   build(uses, ctx) {
     let mode: Mode | null = null;
     let inv = false;
@@ -100,7 +108,7 @@ export const recentMatch: MatchDef = {
         (rttl ? ' --rttl' : '') +
         ` --name ${name} --mask ${formatIpv4(mask)}${side}`,
       list: () =>
-        `recent: ${inv ? '!' : ''}${LIST_NAME[m]}` +
+        `${inv ? '! ' : ''}recent: ${LIST_NAME[m]}` +
         (seconds ? ` seconds: ${seconds}` : '') +
         (reap ? ' reap' : '') +
         (hitcount ? ` hit_count: ${hitcount}` : '') +

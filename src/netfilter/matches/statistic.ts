@@ -47,8 +47,11 @@ function checkStatistic(u: OptionUse): string | null {
 export const statisticMatch: MatchDef = {
   name: 'statistic',
   options: { mode: { args: 1 }, probability: { args: 1, invert: true }, every: { args: 1, invert: true }, packet: { args: 1 } },
-  check: checkStatistic,
+  check: (u, _ctx, prior) =>
+    prior.some((p) => p.name === u.name) ? `statistic: option "--${u.name}" can only be used once.\n` : checkStatistic(u),
   build(uses) {
+    // Without any option the mode is random, and its probability is missing.
+    if (uses.length === 0) return '--probability must be specified when using random mode';
     let mode = '';
     let prob = -1;
     let every = 0;

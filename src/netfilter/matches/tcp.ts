@@ -59,6 +59,7 @@ export const tcpMatch: MatchDef = {
     const { sport, dport } = ports;
     let flags: TcpFlagsSel | null = null;
     let option: { kind: number; invert: boolean } | null = null;
+    let noFlags: 'dropped' | 'empty' | null = null;
     for (const u of uses) {
       if (u.name === 'syn') flags = { mask: TCP_FIN | TCP_SYN | TCP_RST | TCP_ACK, cmp: TCP_SYN, invert: u.invert };
       else if (u.name === 'tcp-flags') {
@@ -66,14 +67,21 @@ export const tcpMatch: MatchDef = {
         const cmp = parseFlags(u.args[1]);
         if (mask === null || cmp === null) return `Unknown TCP flag \`${mask === null ? u.args[0] : u.args[1]}'`;
         flags = { mask, cmp, invert: u.invert };
+        // iptables-nft stores no compare for a mask of NONE: the test is gone, even one that could never match.
+        if (mask === 0) {
+          flags = null;
+          noFlags = cmp !== 0 || u.invert ? 'dropped' : 'empty';
+        }
       } else if (u.name === 'tcp-option') {
         const kind = Number(u.args[0]);
         if (!/^\d+$/.test(u.args[0]) || kind > 255) return `Bad TCP option "${u.args[0]}"`;
         option = { kind, invert: u.invert };
       }
     }
-    const m = new TcpMatch(sport, dport, flags, option, protoCheck('tcp', 6, ctx.proto, ctx.protoInvert, option === null, uses.length > 0));
-    if (ports.droppedFull && !sport && !dport && !flags && !option) m.elided = true;
+    // A full port range stores no compare: with nothing else the match goes to the kernel as an xt match.
+    const stored = sport !== null || dport !== null || flags !== null || option !== null || ports.droppedFull || noFlags !== null;
+    const m = new TcpMatch(sport, dport, flags, option, protoCheck('tcp', 6, ctx.proto, ctx.protoInvert, option === null, stored));
+    if ((ports.droppedFull || noFlags === 'dropped') && !sport && !dport && !flags && !option) m.elided = true;
     return m;
   },
 };

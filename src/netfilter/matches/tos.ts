@@ -1,7 +1,7 @@
 /** xt_tos: matches the IP TOS byte under a mask (or a symbolic TOS name). */
 import { hex2, parseMarkMask, type MatchDef } from '../ext.js';
 
-const TOS_NAMES: Record<string, number> = {
+export const TOS_NAMES: Record<string, number> = {
   'minimize-delay': 0x10,
   'maximize-throughput': 0x08,
   'maximize-reliability': 0x04,

@@ -59,7 +59,9 @@ export const udpMatch: MatchDef = {
   build(uses, ctx) {
     const ports = readPorts(uses, 'udp', true);
     if (typeof ports === 'string') return ports;
-    const m = new UdpMatch(ports.sport, ports.dport, protoCheck('udp', 17, ctx.proto, ctx.protoInvert, true, uses.length > 0));
+    // A full port range stores no compare: with nothing else the match goes to the kernel as an xt match.
+    const stored = ports.sport !== null || ports.dport !== null || ports.droppedFull;
+    const m = new UdpMatch(ports.sport, ports.dport, protoCheck('udp', 17, ctx.proto, ctx.protoInvert, true, stored));
     if (ports.droppedFull && !ports.sport && !ports.dport) m.elided = true;
     return m;
   },

@@ -44,8 +44,10 @@ export const connmarkTarget: TargetDef = {
         if (o.kind === 'set') return listXMark('CONNMARK', o.x);
         const dflt = o.nfmask === 0xffffffff && o.ctmask === 0xffffffff;
         // As the kernel's printer: the mask applied to the source, then the one inverted for the destination.
-        if (o.kind === 'save') return `CONNMARK save` + (dflt ? '' : ` nfmask ${hex(o.nfmask)} ctmask ~${hex(o.ctmask)}`);
-        return `CONNMARK restore` + (dflt ? '' : ` ctmask ${hex(o.ctmask)} nfmask ~${hex(o.nfmask)}`);
+        // One mask for both prints as `mask`.
+        const same = o.nfmask === o.ctmask ? ` mask ${hex(o.nfmask)}` : null;
+        if (o.kind === 'save') return `CONNMARK save` + (dflt ? '' : (same ?? ` nfmask ${hex(o.nfmask)} ctmask ~${hex(o.ctmask)}`));
+        return `CONNMARK restore` + (dflt ? '' : (same ?? ` ctmask ${hex(o.ctmask)} nfmask ~${hex(o.nfmask)}`));
       },
       run(skb) {
         const ct = skb.ct;

@@ -1,6 +1,9 @@
 /** xt_CT: gives a new connection a conntrack template: no tracking, a zone, a helper, events, a timeout policy. */
 import type { TargetDef } from '../ext.js';
 
+const CT_EVENTS = ['new', 'related', 'destroy', 'reply', 'assured', 'protoinfo', 'helper', 'mark', 'natseqinfo', 'secmark'];
+const EXP_EVENTS = ['new'];
+
 export const ctTarget: TargetDef = {
   name: 'CT',
   options: {
@@ -12,6 +15,12 @@ export const ctTarget: TargetDef = {
     'zone-orig': { args: 1 },
     'zone-reply': { args: 1 },
     timeout: { args: 1 },
+  },
+  check: (u) => {
+    if (u.name !== 'ctevents' && u.name !== 'expevents') return null;
+    const known = u.name === 'ctevents' ? CT_EVENTS : EXP_EVENTS;
+    const bad = u.args[0].split(',').find((e) => !known.includes(e));
+    return bad === undefined ? null : `Unknown event type "${bad}"`;
   },
   build(uses, ctx) {
     const o: { notrack?: boolean; zone?: number; helper?: string; ctevents?: string[]; expevents?: string[]; timeout?: string } = {};
@@ -40,12 +49,15 @@ export const ctTarget: TargetDef = {
       legal: { tables: ['raw'] },
       // The lab has no conntrack helpers and no timeout policies loaded: the kernel finds neither.
       // A timeout policy is per layer-4 protocol: without a plain -p the kernel cannot look one up.
+      // Outside raw the kernel refuses CT before it looks for a helper or a timeout policy.
       kernelError:
-        o.timeout !== undefined && (ctx.proto === 0 || ctx.protoInvert)
+        ctx.table !== 'raw'
           ? 'Invalid argument'
-          : o.timeout !== undefined || o.helper !== undefined
-            ? 'No such file or directory'
-            : undefined,
+          : o.timeout !== undefined && (ctx.proto === 0 || ctx.protoInvert)
+            ? 'Invalid argument'
+            : o.timeout !== undefined || o.helper !== undefined
+              ? 'No such file or directory'
+              : undefined,
       save: () => saved,
       list: () =>
         'CT' +

@@ -70,10 +70,12 @@ export const nflogTarget: TargetDef = {
     'nflog-size': { args: 1 },
     'nflog-threshold': { args: 1 },
   },
-  check: (u) =>
-    u.name === 'nflog-group' && !(/^\d+$/.test(u.args[0]) && Number(u.args[0]) <= 65535)
-      ? 'NFLOG: bad value for option "--nflog-group", or out of range (0-65535).\n'
-      : null,
+  check: (u, _ctx, prior) =>
+    prior.some((p) => p.name === u.name)
+      ? `NFLOG: option "--${u.name}" can only be used once.\n`
+      : u.name === 'nflog-group' && !(/^\d+$/.test(u.args[0]) && Number(u.args[0]) <= 65535)
+        ? 'NFLOG: bad value for option "--nflog-group", or out of range (0-65535).\n'
+        : null,
   build(uses) {
     let group = 0;
     let prefix = '';

@@ -1,6 +1,7 @@
 /** Header rewrites of the mangle table: TTL, DSCP, TOS, TCPMSS. */
 import { hex2, parseMarkMask, parseUint, type OptionUse, type TargetDef } from '../ext.js';
 import { DSCP_CLASSES } from '../matches/dscp.js';
+import { TOS_NAMES } from '../matches/tos.js';
 import { TCP_SYN } from '../../packet/packet.js';
 
 /** --ttl-set takes 0..255; changing by 0 is refused, as iptables does. */
@@ -69,7 +70,8 @@ export const tosTarget: TargetDef = {
     let value: number;
     let mask: number;
     if (u.name === 'set-tos') {
-      const vm = parseMarkMask(u.args[0]);
+      const named = TOS_NAMES[u.args[0].toLowerCase()];
+      const vm = named !== undefined ? { value: named, mask: 0x3f } : parseMarkMask(u.args[0]);
       if (!vm) return `Symbolic name "${u.args[0]}" is unknown`;
       value = vm.value & 0xff;
       mask = vm.mask === 0xffffffff ? 0xff : vm.mask & 0xff;

@@ -1,9 +1,10 @@
 /** DNAT, SNAT, MASQUERADE, REDIRECT and NETMAP: parsed, saved and checked here; the mapping itself is `env.nat`. */
 import { formatIpv4 } from '../../packet/ipv4.js';
 import type { NatKind, NatRange, NfEnv, Skb } from '../types.js';
-import { parseDotted, parseAddrMask, saveAddrMask } from '../addr.js';
+import { parseDotted, saveAddrMask } from '../addr.js';
+import { x6HostMask } from '../matches/x6.js';
 import { emptyRange } from '../nat/core.js';
-import { resolverError, type BuildCtx, type OptionUse, type TargetDef, type TargetInstance, type TargetResult } from '../ext.js';
+import { type BuildCtx, type OptionUse, type TargetDef, type TargetInstance, type TargetResult } from '../ext.js';
 
 /**
  * Protocols with which iptables lets a NAT target map ports: it looks at the number after `-p`
@@ -161,12 +162,15 @@ export const redirectTarget = portsOnly('REDIRECT', { tables: ['nat'], hooks: ['
 export const netmapTarget: TargetDef = {
   name: 'NETMAP',
   options: { to: { args: 1 } },
-  check: (u) => (parseAddrMask(u.args[0]) === null ? resolverError(u.args[0].split('/')[0]) : null),
+  check: (u) => {
+    const am = x6HostMask(u.args[0], 'NETMAP', 'to');
+    return typeof am === 'string' ? am : null;
+  },
   build(uses) {
     const u = uses[uses.length - 1];
     if (!u) return 'NETMAP: option "--to" must be specified\n';
-    const am = parseAddrMask(u.args[0]);
-    if (!am) return resolverError(u.args[0].split('/')[0]);
+    const am = x6HostMask(u.args[0], 'NETMAP', 'to');
+    if (typeof am === 'string') return am;
     const r = emptyRange();
     r.mapIps = true;
     r.minIp = am.addr;

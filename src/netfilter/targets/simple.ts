@@ -1,5 +1,29 @@
 /** Targets with little or no state: TRACE, CHECKSUM, NOTRACK, NFQUEUE. */
-import type { TargetDef } from '../ext.js';
+import type { OptionUse, TargetDef } from '../ext.js';
+import { x6UintRange } from '../matches/x6.js';
+
+/** `--queue-balance LO:HI` as x6 reads it: open ends allowed, a single number or LO >= HI refused. */
+function queueBalance(text: string): [number, number] | string {
+  const r = x6UintRange(text, 'NFQUEUE', 'queue-balance', 65535);
+  if (typeof r === 'string') return r;
+  if (!text.includes(':')) return `Bad range "${text}"`;
+  return r[0] >= r[1] ? `${r[0]} should be less than ${r[1]}` : r;
+}
+
+/** One NFQUEUE option as it is read: once each, a number or a balance but not both. */
+function checkQueue(u: OptionUse, prior: readonly OptionUse[]): string | null {
+  if (prior.some((p) => p.name === u.name)) return `NFQUEUE: option "--${u.name}" can only be used once.\n`;
+  const other = u.name === 'queue-num' ? 'queue-balance' : u.name === 'queue-balance' ? 'queue-num' : null;
+  if (other !== null && prior.some((p) => p.name === other))
+    return 'NFQUEUE: option "--queue-num" cannot be used together with "--queue-balance".\n';
+  if (u.name === 'queue-num' && !(/^\d+$/.test(u.args[0]) && Number(u.args[0]) <= 65535))
+    return 'NFQUEUE: bad value for option "--queue-num", or out of range (0-65535).\n';
+  if (u.name === 'queue-balance') {
+    const b = queueBalance(u.args[0]);
+    if (typeof b === 'string') return b;
+  }
+  return null;
+}
 
 export const traceTarget: TargetDef = {
   name: 'TRACE',
@@ -57,21 +81,20 @@ export const nfqueueTarget: TargetDef = {
     'queue-bypass': { args: 0 },
     'queue-cpu-fanout': { args: 0 },
   },
+  check: (u, _ctx, prior) => checkQueue(u, prior),
   build(uses) {
     let num = 0;
     let balance: string | null = null;
     let bypass = false;
     let fanout = false;
-    for (const u of uses) {
-      if (u.name === 'queue-num') {
-        if (!/^\d+$/.test(u.args[0]) || Number(u.args[0]) > 65535)
-          return 'NFQUEUE: bad value for option "--queue-num", or out of range (0-65535).\n';
-        num = Number(u.args[0]);
-      } else if (u.name === 'queue-balance') {
-        if (!/^\d+:\d+$/.test(u.args[0])) return `NFQUEUE: Bad value for "--queue-balance" option: "${u.args[0]}"`;
-        const [lo, hi] = u.args[0].split(':').map(Number);
-        if (lo >= hi) return `${lo} should be less than ${hi}`;
-        balance = u.args[0];
+    for (let i = 0; i < uses.length; i++) {
+      const u = uses[i];
+      const bad = checkQueue(u, uses.slice(0, i));
+      if (bad) return bad;
+      if (u.name === 'queue-num') num = Number(u.args[0]);
+      else if (u.name === 'queue-balance') {
+        const [lo, hi] = queueBalance(u.args[0]) as [number, number];
+        balance = `${lo}:${hi}`;
       } else if (u.name === 'queue-bypass') bypass = true;
       else fanout = true;
     }
