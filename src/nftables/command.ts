@@ -52,7 +52,7 @@ export function runNftCommand(state: NftNode, args: string[], stdin: string | nu
     where = null;
   }
   const before = state.version;
-  const r = runNft(state.rs, text, { check, handles, nowMs: state.nowMs(), onCommit: () => state.changed() });
+  const r = runNft(state.rs, text, { check, handles, nowMs: state.nowMs(), onCommit: (c) => state.changed(c) });
   if (!r.ok) {
     const stderr = r.errors.map((e) => (where ? `${formatNftError(where, e)}\n` : lineError(text, e))).join('');
     return { stdout: '', stderr, exitCode: 1 };
