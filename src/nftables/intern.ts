@@ -17,7 +17,7 @@ import type { Value } from './types.js';
  */
 class Interner {
   private readonly exprs = new Map<string, Expr>();
-  private readonly vals = new Map<string, Map<bigint, Value>>();
+  private readonly vals = new Map<string, Map<number | bigint, Value>>();
   private readonly lists = new Map<Value, Value[]>();
   private readonly keys = new Map<Value[], ElemKey>();
   private readonly ranges = new Map<Value[], ElemKey[]>();
@@ -29,9 +29,11 @@ class Interner {
   /** String-valued literals (interface names) are rare and stay as they are. */
   value(v: Value): Value {
     if (v.s !== undefined) return v;
+    // As a number where it fits: V8 hashes a BigInt map key slowly.
+    const n = v.n <= MAX_SAFE ? Number(v.n) : v.n;
     return memo(
-      memo(this.vals, v.type, () => new Map<bigint, Value>()),
-      v.n,
+      memo(this.vals, v.type, () => new Map<number | bigint, Value>()),
+      n,
       () => v,
     );
   }
@@ -97,6 +99,8 @@ class Interner {
     if (e.data && !Array.isArray(e.data)) e.data = this.verdict(e.data);
   }
 }
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 function memo<K, V>(m: Map<K, V>, k: K, make: () => V): V {
   let v = m.get(k);
