@@ -36,6 +36,13 @@ export class NftNode {
     return this.compiled;
   }
 
+  /** Rules in every table: what an nft transaction's cost grows with (src/netfilter/update-cost/). */
+  get ruleCount(): number {
+    let n = 0;
+    for (const t of this.rs.tables) for (const c of t.chains) n += c.rules.length;
+    return n;
+  }
+
   /** True when the ruleset has any table at all (the packet path skips nft entirely otherwise). */
   get active(): boolean {
     return this.rs.tables.length > 0;
