@@ -14,6 +14,8 @@
  * Flags: --runs N (timed repetitions of each change, default 7), --load-runs N
  * (of each full restore, default 3), --sizes 0,1000,... (Services),
  * --cap-minutes M (abort past this, default 12), --out FILE (the fits), --points FILE.
+ * Native nft transactions (src/bench/calibrate-nft.ts): --nft-sizes 0,500,... (Services,
+ * default 0,250,500,1000,2000,4000), --nft-only (skip iptables), --no-nft.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { availableParallelism, loadavg, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generateKubeProxyRules, type KubeService } from './kube-proxy-gen.js';
 import type { IptablesBackend, CalibrationPoint, CostClass, CostFit } from '../netfilter/update-cost/types.js';
+import { calibrateNft } from './calibrate-nft.js';
 
 type Term = 'tableRules' | 'chainRules' | 'ruleLines';
 
@@ -481,6 +484,12 @@ async function main(): Promise<void> {
   for (const b of Object.values(TOOLS)) for (const c of [b.cmd, b.restore]) toolVersion(c);
   if (!(RUNS >= 3) || !(LOAD_RUNS >= 1) || SIZES.some((s) => !Number.isInteger(s) || s < 0))
     throw new Error('bad --runs / --load-runs / --sizes');
+  if (!process.argv.includes('--no-nft')) {
+    const sizes = (flag('--nft-sizes') ?? '0,250,500,1000,2000,4000').split(',').map(Number);
+    const f = calibrateNft(sizes, RUNS, (s) => console.error(s));
+    console.log(`native nft transactions: ${JSON.stringify(f)}`);
+    if (process.argv.includes('--nft-only')) return;
+  }
   const noop = measureNoop();
   for (const backend of ['legacy', 'nft'] as IptablesBackend[]) for (const s of SIZES) await measureBackend(backend, s);
   const coef = fitAll();

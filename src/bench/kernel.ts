@@ -42,7 +42,7 @@ export function timeKernelRestore(file: string, tag: string): KernelTiming | str
         process.exit(130);
       });
   }
-  const ns = `nfbench-${process.pid}-${tag}`;
+  const ns = `np-bench-${process.pid}-${tag}`;
   const add = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
   if (add.status !== 0) return `ip netns add failed: ${add.stderr.trim()}`;
   live.add(ns);
@@ -59,6 +59,54 @@ export function timeKernelRestore(file: string, tag: string): KernelTiming | str
     if (restore.status !== 0) return `iptables-restore failed: ${restore.stderr.trim()}`;
     // Not followed by iptables-save: iptables-nft needs ~11 s to print 80,000 rules here.
     return { restoreMs };
+  } finally {
+    spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    live.delete(ns);
+  }
+}
+
+export interface KernelStep {
+  argv: string[];
+  /** stdin; without it the command reads nothing. */
+  input?: string;
+}
+
+/**
+ * Runs `steps` one after another in one throwaway namespace and returns each one's
+ * wall time in ms, or why it could not (the first failing step's stderr).
+ */
+export function timeKernelSteps(tag: string, steps: KernelStep[]): number[] | string {
+  const why = kernelUnavailable();
+  if (why) return why;
+  if (steps.some((s) => s.argv[0] === 'nft') && spawnSync('nft', ['--version'], { stdio: 'ignore' }).status !== 0)
+    return 'nft not available';
+  if (!hooked) {
+    hooked = true;
+    process.on('exit', cleanupAll);
+    for (const sig of ['SIGINT', 'SIGTERM'] as const)
+      process.on(sig, () => {
+        cleanupAll();
+        process.exit(130);
+      });
+  }
+  const ns = `np-bench-${process.pid}-${tag}`;
+  const add = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
+  if (add.status !== 0) return `ip netns add failed: ${add.stderr.trim()}`;
+  live.add(ns);
+  try {
+    const out: number[] = [];
+    for (const s of steps) {
+      const t0 = performance.now();
+      const r = spawnSync('ip', ['netns', 'exec', ns, ...s.argv], {
+        input: s.input ?? '',
+        encoding: 'utf8',
+        stdio: ['pipe', 'ignore', 'pipe'],
+        maxBuffer: 1 << 26,
+      });
+      out.push(performance.now() - t0);
+      if (r.status !== 0) return `${s.argv.join(' ')} failed: ${(r.stderr ?? '').trim().split('\n')[0]}`;
+    }
+    return out;
   } finally {
     spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
     live.delete(ns);

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { generateKubeProxyRules, type KubeService } from './kube-proxy-gen.js';
+import { addOneService, kubeProxyNftRules, nftService } from './kube-proxy-nft-gen.js';
 
 export const LAB_SERVICES = 5000;
 
@@ -40,9 +41,25 @@ export function newServiceRestore(index: number): { text: string; service: KubeS
   return { text: lines.join('\n') + '\n', service: s };
 }
 
+/** The nftables twin's rules: kube-proxy's nftables-mode full sync for the same number of Services. */
+export function labNftRules(): string {
+  return kubeProxyNftRules(LAB_SERVICES).text;
+}
+
+/** Service number `index` (≥ LAB_SERVICES) as kube-proxy's nftables partial sync adds it. */
+export function newServiceNft(index: number): { text: string; clusterIp: string; endpoints: string[] } {
+  const s = nftService(index, index);
+  return { text: addOneService(index), clusterIp: s.clusterIp, endpoints: s.endpoints };
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const dir = process.argv[2] ?? 'topologies';
   writeFileSync(join(dir, 'kube-proxy-5000.rules'), labRules().text);
+  writeFileSync(join(dir, 'kube-proxy-5000.nft'), labNftRules());
+  for (const i of [LAB_SERVICES, LAB_SERVICES + 1]) {
+    const n = newServiceNft(i);
+    process.stdout.write(`# nft: Service ${i}: ${n.clusterIp}:80 -> ${n.endpoints.join(', ')}\n${n.text}\n`);
+  }
   for (const i of [LAB_SERVICES, LAB_SERVICES + 1]) {
     const n = newServiceRestore(i);
     process.stdout.write(

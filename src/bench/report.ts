@@ -36,6 +36,7 @@ export function targetRows(r: BenchResults): TargetRow[] {
       met: ratio <= 2,
     });
   }
+  rows.push(...modeTargets(r));
   const w = r.walks[r.walks.length - 1];
   if (w)
     rows.push({
@@ -56,6 +57,93 @@ export function targetRows(r: BenchResults): TargetRow[] {
     });
   }
   return rows;
+}
+
+/** The nftables-mode targets of issue 17, at the biggest size measured. */
+function modeTargets(r: BenchResults): TargetRow[] {
+  const rows: TargetRow[] = [];
+  const nft = (r.modes ?? []).filter((m) => m.mode === 'nftables');
+  const big = nft[nft.length - 1];
+  if (!big) return rows;
+  const ipt = (r.modes ?? []).find((m) => m.mode === 'iptables' && m.services === big.services);
+  const n = i(big.services);
+  const kl = big.kernel?.loadMs ?? null;
+  rows.push({
+    target: `nft full load, ${n} Services, whole process ≤ kernel nft -f / 20 (${kl === null ? 'kernel not measured' : `${i(kl / 20)} ms`})`,
+    measured: `${i(big.processMs ?? big.loadMs)} ms (in process ${i(big.loadMs)} ms)`,
+    met: kl === null ? null : (big.processMs ?? big.loadMs) <= kl / 20,
+  });
+  rows.push({ target: `nft add one Service at ${n} ≤ 1 ms`, measured: `${f(big.addMs, 3)} ms`, met: big.addMs <= 1 });
+  rows.push({ target: `nft delete one Service at ${n} ≤ 1 ms`, measured: `${f(big.deleteMs, 3)} ms`, met: big.deleteMs <= 1 });
+  const c = (r.modeConns ?? []).filter((x) => x.mode === 'nftables');
+  const small = c[0];
+  const large = c[c.length - 1];
+  if (small && large && large.services > small.services)
+    for (const [what, key] of [
+      ['ClusterIP', 'clusterIpUs'],
+      ['NodePort', 'nodePortUs'],
+    ] as const) {
+      const ratio = large[key] / small[key];
+      rows.push({
+        target: `nft new connection via ${what} at ${i(large.services)} ≤ 1.2× the cost at ${i(small.services)}`,
+        measured: `${f(ratio, 2)}×`,
+        met: ratio <= 1.2,
+      });
+    }
+  if (ipt)
+    rows.push({
+      target: `nft ruleset memory at ${n} < iptables mode's (${f(ipt.heapMiB)} MiB)`,
+      measured: `${f(big.heapMiB)} MiB`,
+      met: big.heapMiB < ipt.heapMiB,
+    });
+  return rows;
+}
+
+function modesTable(r: BenchResults): string {
+  const ms = (x: number | null | undefined, d = 1) => (x === null || x === undefined ? '-' : f(x, d));
+  let out = '\n7. kube-proxy, iptables mode beside nftables mode (nflab in process; kernel in a namespace, same run)\n';
+  out += table(
+    [
+      'Services',
+      'mode',
+      'rules',
+      'load ms',
+      'process ms',
+      'add ms',
+      'delete ms',
+      'recompile ms',
+      'heap MiB',
+      'kernel load',
+      'kernel add',
+      'kernel del',
+    ],
+    (r.modes ?? []).map((m) => [
+      i(m.services),
+      m.mode,
+      i(m.rules),
+      f(m.loadMs),
+      ms(m.processMs),
+      f(m.addMs, 3),
+      f(m.deleteMs, 3),
+      ms(m.firstPacketMs, 3),
+      f(m.heapMiB),
+      m.kernel ? f(m.kernel.loadMs) : `- (${m.kernelNote ?? '?'})`,
+      m.kernel ? f(m.kernel.addMs) : '-',
+      m.kernel ? f(m.kernel.deleteMs) : '-',
+    ]),
+  );
+  out += '\n8. a new connection (handshake, a line echoed, close) in a whole lab: CPU µs per connection\n';
+  const conns = r.modeConns ?? [];
+  const sizes = [...new Set(conns.map((c) => c.services))];
+  out += table(
+    ['Services', 'iptables ClusterIP', 'iptables NodePort', 'nftables ClusterIP', 'nftables NodePort'],
+    sizes.map((n) => {
+      const a = conns.find((c) => c.services === n && c.mode === 'iptables');
+      const b = conns.find((c) => c.services === n && c.mode === 'nftables');
+      return [i(n), ms(a?.clusterIpUs), ms(a?.nodePortUs), ms(b?.clusterIpUs), ms(b?.nodePortUs)];
+    }),
+  );
+  return out;
 }
 
 function table(head: string[], rows: string[][]): string {
@@ -101,6 +189,8 @@ export function printTable(r: BenchResults): string {
   }
   if (r.conntrack)
     out += `\n6. conntrack: ${f(r.conntrack.bytesPerEntry, 0)} bytes per entry at ${i(r.conntrack.entries)} connections (${i(r.conntrack.insertPerSec)} new flows/s)\n`;
+  if (r.modes?.length) out += modesTable(r);
+  if (r.machineLoad) out += `\nload average (1 min): ${f(r.machineLoad.start, 2)} at the start, ${f(r.machineLoad.end, 2)} at the end\n`;
   out += '\nTargets\n';
   out += table(
     ['target', 'measured', 'met'],

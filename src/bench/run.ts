@@ -5,7 +5,7 @@
  * for a smoke run. Never part of the tests: it reads the real clock.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { insertCase, loadCase, walkCase, type InsertResult, type LoadResult, type WalkResult } from './rules-cases.js';
 import {
@@ -21,6 +21,8 @@ import {
 import { targetRows, printTable } from './report.js';
 import { importCase, type ImportResult } from './import-case.js';
 import { matrixBenchMain } from './matrix.js';
+import { connRow, iptablesModeRow, nftModeRow, type ConnRow, type ModeRow } from './nft-cases.js';
+import { kernelUnavailable } from './kernel.js';
 
 export interface BenchResults {
   machine: { node: string; cpus: number; cpuModel: string; platform: string };
@@ -32,6 +34,11 @@ export interface BenchResults {
   conntrack: ConntrackMemResult | null;
   /** `nflab import` of a kube-proxy node's bundle (the goal: ≤ 3 s for the whole process at 10,000 Services). */
   importBundle?: ImportResult;
+  /** kube-proxy's two modes side by side (docs/bench.md, "iptables mode and nftables mode"). */
+  modes?: ModeRow[];
+  modeConns?: ConnRow[];
+  /** What the machine was doing: the 1-minute load average when the run began and ended. */
+  machineLoad?: { start: number; end: number };
 }
 
 function arg(name: string): string | null {
@@ -56,7 +63,26 @@ function main(): void {
     conntrack: null,
   };
   const say = (s: string) => process.stderr.write(s + '\n');
+  res.machineLoad = { start: loadavg()[0], end: 0 };
+  // `--modes`: only the iptables/nftables comparison (the rest takes long on a busy machine).
+  const onlyModes = process.argv.includes('--modes');
   try {
+    const noKernel = process.argv.includes('--no-kernel') ? '--no-kernel' : kernelUnavailable();
+    if (noKernel) say(`kernel figures skipped: ${noKernel}`);
+    res.modes = [];
+    res.modeConns = [];
+    for (const n of sizes) {
+      say(`kube-proxy at ${n} Services, iptables mode then nftables mode${noKernel ? '' : ' (nflab, then the kernel)'}...`);
+      res.modes.push(iptablesModeRow(n, dir, quick ? 1 : 3, noKernel));
+      res.modes.push(nftModeRow(n, dir, quick ? 1 : 3, noKernel));
+    }
+    // The first lab runs cold code; it is measured again at the end of the list and the first figures dropped.
+    for (const n of [10, 10, ...sizes]) {
+      say(`new connections through a ClusterIP and a NodePort at ${n} Services...`);
+      for (const mode of ['iptables', 'nftables'] as const) res.modeConns.push(connRow(dir, mode, n, quick ? 50 : 200));
+    }
+    res.modeConns.splice(0, 2);
+    if (onlyModes) return finish(res, out);
     for (const n of sizes) {
       say(`loading ${n} Services...`);
       const { result, rs } = loadCase(n, dir, quick ? 1 : 3);
@@ -81,6 +107,11 @@ function main(): void {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  finish(res, out);
+}
+
+function finish(res: BenchResults, out: string): void {
+  if (res.machineLoad) res.machineLoad.end = loadavg()[0];
   writeFileSync(out, JSON.stringify({ ...res, targets: targetRows(res) }, null, 2) + '\n');
   process.stdout.write(printTable(res));
   const im = res.importBundle;
@@ -91,5 +122,6 @@ function main(): void {
   process.stdout.write(`\nJSON: ${out}\n`);
 }
 
+// `--matrix-only` runs only the matrix section; `--modes` only the two kube-proxy modes.
 if (!process.argv.includes('--matrix-only')) main();
-await matrixBenchMain();
+if (!process.argv.includes('--modes')) await matrixBenchMain();

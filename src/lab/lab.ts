@@ -208,6 +208,7 @@ export class Lab {
         if (this.updates.timing === 'instant') held = update;
         else announce(update);
       },
+      () => mods.nft.ruleCount,
     );
   }
 }

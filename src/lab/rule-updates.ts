@@ -50,7 +50,11 @@ const TOOLS: Record<string, { tool: RuleChange['tool']; backend: IptablesBackend
   'iptables-restore': { tool: 'iptables-restore', backend: null },
   'iptables-nft-restore': { tool: 'iptables-restore', backend: 'nft' },
   'iptables-legacy-restore': { tool: 'iptables-restore', backend: 'legacy' },
+  nft: { tool: 'nft', backend: 'nft' },
 };
+
+/** nft commands that change nothing (listings, `-c` checks) are not priced. */
+const NFT_READS = /^\s*(list|export|monitor|describe)\b/;
 
 function tableRules(rs: Ruleset, table: TableName): number {
   let n = 0;
@@ -84,6 +88,15 @@ export function changeShape(line: string, stdin: string | null): ChangeShape | n
   const [tool, ...args] = split.words;
   const kind = TOOLS[tool ?? ''];
   if (!kind) return null;
+  if (kind.tool === 'nft') {
+    if (args.includes('-c') || args.includes('--check')) return null;
+    const fi = args.findIndex((a) => a === '-f' || a === '--file');
+    const lines = (fi >= 0 ? (stdin ?? '') : args.filter((a) => !a.startsWith('-')).join(' '))
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+    if (lines.every((l) => NFT_READS.test(l))) return null;
+    return { tool: 'nft', backend: 'nft', tables: [], chain: null, ruleLines: lines.length };
+  }
   if (kind.tool === 'iptables-restore') {
     const tables: TableName[] = [];
     let ruleLines = 0;
@@ -114,8 +127,9 @@ export function changeShape(line: string, stdin: string | null): ChangeShape | n
   return { tool: kind.tool, backend: kind.backend, op, tables: [table], chain };
 }
 
-/** The shape with the sizes the cost model needs, from the rules as they are now. */
-export function sizeChange(rs: Ruleset, shape: ChangeShape): RuleChange {
+/** The shape with the sizes the cost model needs, from the rules as they are now (`nftRules`: the node's native nft rules). */
+export function sizeChange(rs: Ruleset, shape: ChangeShape, nftRules = 0): RuleChange {
+  if (shape.tool === 'nft') return { tool: 'nft', tableRules: nftRules, chainRules: 0, ruleLines: shape.ruleLines };
   let rules = 0;
   for (const t of shape.tables) rules += tableRules(rs, t);
   const { tool, op, ruleLines, chainLines, noflush } = shape;
@@ -128,6 +142,7 @@ export function sizeChange(rs: Ruleset, shape: ChangeShape): RuleChange {
 interface Job {
   node: string;
   ruleset: Ruleset;
+  nftRules: () => number;
   cmd: string;
   shape: ChangeShape;
   apply: (u: RuleUpdate) => void;
@@ -161,6 +176,7 @@ export class RuleUpdates {
     stdin: string | null,
     apply: (u: RuleUpdate | null) => void,
     onStart: (u: RuleUpdate) => void,
+    nftRules: () => number = () => 0,
   ): void {
     const shape = changeShape(cmd, stdin);
     // Commands that change no rules (listings, ip, sysctl) are not priced and do not take the lock.
@@ -169,14 +185,14 @@ export class RuleUpdates {
       return;
     }
     if (this.timing === 'instant') {
-      const u = this.price(node, ruleset, cmd, shape);
+      const u = this.price(node, ruleset, cmd, shape, nftRules);
       onStart(u);
       apply(u);
       return;
     }
     let lane = this.lanes.get(node);
     if (!lane) this.lanes.set(node, (lane = { busy: false, queue: [] }));
-    lane.queue.push({ node, ruleset, cmd, shape, apply, onStart });
+    lane.queue.push({ node, ruleset, nftRules, cmd, shape, apply, onStart });
     this.waiting++;
     if (!lane.busy) this.next(lane);
   }
@@ -189,7 +205,7 @@ export class RuleUpdates {
       return;
     }
     lane.busy = true;
-    const u = this.price(job.node, job.ruleset, job.cmd, job.shape);
+    const u = this.price(job.node, job.ruleset, job.cmd, job.shape, job.nftRules);
     job.onStart(u);
     this.scheduler.at(u.commit_us, () => {
       this.waiting--;
@@ -198,9 +214,9 @@ export class RuleUpdates {
     });
   }
 
-  private price(node: string, ruleset: Ruleset, cmd: string, shape: ChangeShape): RuleUpdate {
+  private price(node: string, ruleset: Ruleset, cmd: string, shape: ChangeShape, nftRules: () => number): RuleUpdate {
     const backend = shape.backend ?? this.backendOf(node);
-    const cost = estimateUpdateCost(backend, sizeChange(ruleset, shape));
+    const cost = estimateUpdateCost(backend, sizeChange(ruleset, shape, shape.tool === 'nft' ? nftRules() : 0));
     const now = this.scheduler.now();
     return {
       node,

@@ -10,7 +10,8 @@ import { IPS_DST_NAT_DONE, IPS_SRC_NAT_DONE } from '../netfilter/types.js';
 import { packetLength } from '../packet/packet.js';
 import type { Chain, ElemKey, Expr, Family, NatSpec, Rhs, Rule, Ruleset, Stmt, Table, Verdict } from './ast.js';
 import { printRule } from './print.js';
-import { buildLookup, scalarOf, type Lookup, type Scalar } from './sets.js';
+import { buildLookup, scalarOf, SetLookup, type Lookup, type Scalar } from './sets.js';
+import type { NftChanges, SetDelta } from './txn.js';
 import { TYPES, type TypeName } from './types.js';
 
 /** What a base chain reports per traced step (the packet path adds node, hook and packet). */
@@ -43,6 +44,8 @@ export interface CompiledRuleset {
   needsConntrack: boolean;
   /** Some nat chain exists: the nat core then runs at all four nat hooks (nf_nat_register_fn registers them together). */
   hasNat: boolean;
+  /** Each table's compiled chains and set lookups, kept for the next change to reuse. */
+  tables: Map<Table, TableCompiler>;
 }
 
 const HOOK_OF: Record<string, Hook> = {
@@ -87,15 +90,22 @@ function usesCt(stmts: Stmt[]): boolean {
   );
 }
 
-export function compileRuleset(rs: Ruleset): CompiledRuleset {
+/**
+ * Compiles the base chains; `prev` is the ruleset compiled before a change, with
+ * what the change touched already forgotten (`forget`), so every chain and set
+ * the change left alone keeps its compiled form.
+ */
+export function compileRuleset(rs: Ruleset, prev?: CompiledRuleset): CompiledRuleset {
   const byHook = new Map<Hook, CompiledBase[]>();
+  const tables = new Map<Table, TableCompiler>();
   let needsConntrack = false;
   let hasNat = false;
   for (const t of rs.tables)
     if (t.family === 'ip' || t.family === 'inet') for (const ch of t.chains) if (ch.base?.type === 'nat') needsConntrack = hasNat = true;
   for (const t of rs.tables) {
     if (t.family !== 'ip' && t.family !== 'inet') continue;
-    const c = new TableCompiler(t);
+    const c = prev?.tables.get(t) ?? new TableCompiler(t);
+    tables.set(t, c);
     for (const ch of t.chains) {
       // Once a nat chain makes conntrack necessary, the scan of every rule (62,000 at 10,000 Services) is skipped.
       if (!needsConntrack && ch.rules.some((r) => usesCt(r.stmts))) needsConntrack = true;
@@ -110,15 +120,36 @@ export function compileRuleset(rs: Ruleset): CompiledRuleset {
   }
   // Ascending priority; at equal priority the chain registered last runs first (the kernel inserts before its equals).
   for (const list of byHook.values()) list.sort((a, b) => a.priority - b.priority || b.regSeq - a.regSeq);
-  return { byHook, needsConntrack, hasNat };
+  return { byHook, needsConntrack, hasNat, tables };
+}
+
+/**
+ * Drops the compiled forms a committed change made stale. True when `prev` is then
+ * whole again: no base chain or table changed (base chains hold their compiled
+ * chain, other chains are found by name when jumped to), and conntrack is on for
+ * good because a nat chain exists. Otherwise `compileRuleset(rs, prev)` rebuilds
+ * the hook lists, reusing every chain and set the change left alone.
+ */
+export function forget(prev: CompiledRuleset, ch: NftChanges): boolean {
+  for (const [t, names] of ch.chains) prev.tables.get(t)?.forgetChains(names);
+  for (const [t, sets] of ch.sets) prev.tables.get(t)?.forgetSets(sets);
+  return !ch.hooks && prev.hasNat;
 }
 
 class TableCompiler {
   private readonly chains = new Map<string, CChain>();
-  private readonly lookups = new Map<string, Lookup>();
+  private readonly lookups = new Map<string, SetLookup>();
   private readonly nowRef = { now: () => 0 };
 
   constructor(readonly t: Table) {}
+
+  forgetChains(names: Iterable<string>): void {
+    for (const n of names) this.chains.delete(n);
+  }
+
+  forgetSets(sets: Map<string, SetDelta>): void {
+    for (const [name, delta] of sets) this.lookups.get(name)?.apply(delta);
+  }
 
   base(ch: Chain): CompiledBase {
     const cc = this.chain(ch);
@@ -159,8 +190,10 @@ class TableCompiler {
   private lookup(name: string): Lookup {
     let l = this.lookups.get(name);
     if (!l) {
-      const s = this.t.setByName.get(name)!;
-      l = buildLookup(s.elems.values(), s.keyTypes.length, s.flags.includes('interval'), () => this.nowRef.now());
+      l = new SetLookup(() => {
+        const s = this.t.setByName.get(name)!;
+        return buildLookup(s.elems.values(), s.keyTypes.length, s.flags.includes('interval'), () => this.nowRef.now());
+      });
       this.lookups.set(name, l);
     }
     return l;

@@ -4,25 +4,43 @@
  * its own; the packet path asks `nftOf(node)`.
  */
 import { emptyRuleset, type Ruleset } from './ast.js';
-import { compileRuleset, type CompiledRuleset } from './eval.js';
-import { formatNftError, runNft } from './txn.js';
+import { compileRuleset, forget, type CompiledRuleset } from './eval.js';
+import { formatNftError, runNft, type NftChanges } from './txn.js';
 
 export class NftNode {
   readonly rs: Ruleset = emptyRuleset();
   version = 0;
   private compiled: CompiledRuleset | null = null;
+  /** The last program, its stale parts forgotten, waiting to be brought up to date on the next packet. */
+  private stale: CompiledRuleset | null = null;
 
   constructor(readonly nowMs: () => number) {}
 
-  changed(): void {
+  /** Without `changes` (a change made outside a transaction), everything is compiled again. */
+  changed(changes?: NftChanges): void {
     this.version++;
+    const prev = this.compiled ?? this.stale;
     this.compiled = null;
+    this.stale = null;
+    if (!changes || !prev) return;
+    if (forget(prev, changes)) this.compiled = prev;
+    else this.stale = prev;
   }
 
-  /** The base chains by hook, compiled once per change. */
+  /** The base chains by hook; after a change, only what it touched is compiled again. */
   get program(): CompiledRuleset {
-    if (!this.compiled) this.compiled = compileRuleset(this.rs);
+    if (!this.compiled) {
+      this.compiled = compileRuleset(this.rs, this.stale ?? undefined);
+      this.stale = null;
+    }
     return this.compiled;
+  }
+
+  /** Rules in every table: what an nft transaction's cost grows with (src/netfilter/update-cost/). */
+  get ruleCount(): number {
+    let n = 0;
+    for (const t of this.rs.tables) for (const c of t.chains) n += c.rules.length;
+    return n;
   }
 
   /** True when the ruleset has any table at all (the packet path skips nft entirely otherwise). */
@@ -41,7 +59,7 @@ export interface NftSource {
 
 /** Loads a topology's `nftables:` text as one transaction; errors come back at their place in `src.file`. */
 export function loadNftables(state: NftNode, src: NftSource): Array<{ file: string; line: number; col: number; message: string }> {
-  const r = runNft(state.rs, src.text, { onCommit: () => state.changed() });
+  const r = runNft(state.rs, src.text, { onCommit: (c) => state.changed(c) });
   if (r.ok) return [];
   return r.errors.map((e) => {
     const line = e.line + src.lineOffset;

@@ -72,6 +72,20 @@ class HashLookup implements Lookup {
   add(key: readonly Scalar[], expiresAt: number | null): void {
     this.put(key, { data: true, expiresAt });
   }
+
+  /** Takes one exact key out; false when the key is a wildcard, which the caller rebuilds instead. */
+  delete(key: readonly Scalar[]): boolean {
+    const last = key[this.depth - 1];
+    if (this.depth === 1 && typeof last === 'string' && last.endsWith('*')) return false;
+    const path: Array<Map<Scalar, unknown>> = [this.root];
+    let m: Map<Scalar, unknown> | undefined = this.root;
+    for (let i = 0; i < this.depth - 1 && m; i++) path.push((m = m.get(key[i]) as Map<Scalar, unknown> | undefined)!);
+    if (!m) return true;
+    m.delete(last);
+    // Empty inner maps would pile up as Services come and go.
+    for (let i = this.depth - 1; i > 0 && path[i].size === 0; i--) path[i - 1].delete(key[i - 1]);
+    return true;
+  }
 }
 
 /** Non-overlapping intervals sorted by start; a lookup is one bisection. */
@@ -130,14 +144,56 @@ class ScanLookup implements Lookup {
   }
 }
 
+const entryOf = (e: Elem): Entry => ({
+  data: e.data ?? true,
+  expiresAt: e.timeoutMs !== undefined ? (e.addedAt ?? 0) + e.timeoutMs : null,
+});
+
+/**
+ * A named set's lookup, kept across ruleset changes: a transaction's added and
+ * removed elements are applied to it in place (a hash: cost per element), or it
+ * is read again from the set on its next lookup (intervals, wildcards, flushes).
+ * Rules hold this object, so they need no recompiling when only the set changed.
+ */
+export class SetLookup implements Lookup {
+  private inner: Lookup | null = null;
+
+  constructor(private readonly build: () => Lookup) {}
+
+  get(key: readonly Scalar[]): Data | undefined {
+    return (this.inner ??= this.build()).get(key);
+  }
+
+  add(key: readonly Scalar[], expiresAt: number | null): void {
+    (this.inner ??= this.build()).add(key, expiresAt);
+  }
+
+  /** `null`: read the whole set again when next looked up. */
+  apply(delta: ReadonlyMap<string, { elem: Elem; present: boolean }> | null): void {
+    const h = this.inner;
+    if (!h) return;
+    if (!(h instanceof HashLookup) || delta === null) {
+      this.inner = null;
+      return;
+    }
+    for (const { elem, present } of delta.values()) {
+      const key = elem.key.lo.map(scalarOf);
+      if (elem.key.hi === null && present) h.put(key, entryOf(elem));
+      else if (elem.key.hi !== null || !h.delete(key)) {
+        this.inner = null;
+        return;
+      }
+    }
+  }
+}
+
 export function buildLookup(elems: Iterable<Elem>, fields: number, interval: boolean, now: () => number): Lookup {
   const list = [...elems];
   const dataOf = (e: Elem): Data => e.data ?? true;
   const hasRange = list.some((e) => e.key.hi !== null);
   if (!interval && !hasRange) {
     const h = new HashLookup(fields, now);
-    for (const e of list)
-      h.put(e.key.lo.map(scalarOf), { data: dataOf(e), expiresAt: e.timeoutMs !== undefined ? (e.addedAt ?? 0) + e.timeoutMs : null });
+    for (const e of list) h.put(e.key.lo.map(scalarOf), entryOf(e));
     return h;
   }
   if (fields === 1)

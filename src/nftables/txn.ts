@@ -23,6 +23,7 @@ import { NftSyntaxError, type Tok } from './lexer.js';
 import { parseElements, parseNft, parseRule, exprTypes, type Cmd } from './parser.js';
 import { printChain, printRuleset, printTable, printSet } from './print.js';
 import { describe } from './types.js';
+import { internElem, internStmts } from './intern.js';
 
 export interface NftError {
   line: number;
@@ -46,8 +47,68 @@ export interface ApplyOpts {
   nowMs?: number;
   /** `list ruleset`: the tables iptables-nft made, as nft lists them, printed before the native ones. */
   foreign?: (handles: boolean) => string;
-  /** Called after a commit, with the tables that changed (for recompiling). */
-  onCommit?: () => void;
+  /** Called after a commit, with what changed (for recompiling only that). */
+  onCommit?: (changes: NftChanges) => void;
+}
+
+/**
+ * Elements a transaction added to (present) or removed from one set, by key identity, as they
+ * stand at the end of it; or null when the set must be read again whole.
+ */
+export type SetDelta = Map<string, { elem: Elem; present: boolean }> | null;
+
+/**
+ * What a committed transaction touched, so the packet path recompiles only that: a
+ * one-Service partial sync on a 10,000-Service ruleset changes a handful of chains
+ * and three map elements, not the 31,000 chains around them.
+ */
+export interface NftChanges {
+  /** Tables came or went, or a base chain came, went or changed: the hook lists are built again. */
+  hooks: boolean;
+  /** Chains whose rules changed, or that were deleted, by table. */
+  chains: Map<Table, Set<string>>;
+  /** Sets whose elements changed, by table. */
+  sets: Map<Table, Map<string, SetDelta>>;
+}
+
+let changes: NftChanges = newChanges();
+
+function newChanges(): NftChanges {
+  return { hooks: false, chains: new Map(), sets: new Map() };
+}
+
+/**
+ * A chain's rule list grows by push and keeps V8's spare capacity (16 slots for a
+ * two-rule chain); copied once at commit it holds only its rules. With the statement
+ * lists trimmed the same way, 11 of the 59 MiB of the 10,000-Service ruleset.
+ */
+function trimChains(ch: NftChanges): void {
+  for (const [t, names] of ch.chains)
+    for (const n of names) {
+      const c = t.chainByName.get(n);
+      if (c && c.rules.length) c.rules = c.rules.slice();
+    }
+}
+
+function chainChanged(t: Table, ch: Chain): void {
+  if (ch.base) changes.hooks = true;
+  let m = changes.chains.get(t);
+  if (!m) changes.chains.set(t, (m = new Set()));
+  m.add(ch.name);
+}
+
+/** `elems` null: the whole set changed (created, flushed, deleted). */
+function setChanged(t: Table, name: string, elems: Elem[] | null, present: boolean): void {
+  let m = changes.sets.get(t);
+  if (!m) changes.sets.set(t, (m = new Map<string, SetDelta>()));
+  let d = m.get(name);
+  if (d === null) return;
+  if (elems === null) {
+    m.set(name, null);
+    return;
+  }
+  if (!d) m.set(name, (d = new Map()));
+  for (const elem of elems) d.set(elemId(elem.key), { elem, present });
 }
 
 class TxnError extends Error {
@@ -98,6 +159,7 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
   const syntax = parseRules(cmds);
   if (syntax) return { ok: false, errors: [{ line: syntax.line, col: syntax.col, end: syntax.end, message: syntax.message }] };
   cached = rs.tables.slice();
+  changes = newChanges();
   const undo: Array<() => void> = [];
   let output = '';
   let current: Cmd | null = null;
@@ -143,7 +205,10 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
     for (let i = undo.length - 1; i >= 0; i--) undo[i]();
     return { ok: true, output: '' };
   }
-  if (undo.length) opts.onCommit?.();
+  trimChains(changes);
+  const done = changes;
+  changes = newChanges();
+  if (undo.length) opts.onCommit?.(done);
   return { ok: true, output };
 }
 
@@ -270,6 +335,7 @@ function applyOne(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
       {
         const before = rs.tables.slice();
         rs.tables = rs.tables.filter((t) => c.family !== null && t.family !== c.family);
+        changes.hooks = true;
         undo.push(() => (rs.tables = before));
       }
       return '';
@@ -307,6 +373,7 @@ function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     const t = needTable(rs, fam, c.table, c.at.table);
     const i = rs.tables.indexOf(t);
     rs.tables.splice(i, 1);
+    changes.hooks = true;
     undo.push(() => rs.tables.splice(i, 0, t));
     return '';
   }
@@ -333,6 +400,7 @@ function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     nextHandle: 1,
   };
   rs.tables.push(t);
+  changes.hooks = true;
   undo.push(() => {
     rs.tables.splice(rs.tables.indexOf(t), 1);
     rs.nextTableHandle--;
@@ -342,6 +410,7 @@ function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
 
 function flushChain(t: Table, ch: Chain, undo: Array<() => void>): void {
   if (!ch.rules.length) return;
+  chainChanged(t, ch);
   bumpRefs(t, ch.rules.flatMap(targetsOfRule), -1, undo);
   const rules = ch.rules;
   ch.rules = [];
@@ -387,6 +456,28 @@ function bumpRefs(t: Table, targets: string[], delta: number, undo: Array<() => 
   });
 }
 
+/** Chains stay in handle order (created with rising handles, put back where they were on undo), so a bisection finds one. */
+function lowerBound(cs: readonly Chain[], handle: number): number {
+  let a = 0;
+  let b = cs.length - 1;
+  while (a <= b) {
+    const m = (a + b) >> 1;
+    if (cs[m].handle < handle) a = m + 1;
+    else b = m - 1;
+  }
+  return a;
+}
+
+function chainIndex(t: Table, ch: Chain): number {
+  const i = lowerBound(t.chains, ch.handle);
+  return t.chains[i] === ch ? i : t.chains.indexOf(ch);
+}
+
+function chainByHandle(t: Table, handle: number): Chain | undefined {
+  const c = t.chains[lowerBound(t.chains, handle)];
+  return c?.handle === handle ? c : t.chains.find((x) => x.handle === handle);
+}
+
 function isReferenced(t: Table, name: string): boolean {
   return (refsOf(t).get(name) ?? 0) > 0;
 }
@@ -401,13 +492,14 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     return '';
   }
   if (c.op === 'delete') {
-    const ch = c.handle !== null ? t.chains.find((x) => x.handle === c.handle) : t.chains.find((x) => x.name === c.name);
+    const ch = c.handle !== null ? chainByHandle(t, c.handle) : t.chainByName.get(c.name);
     if (!ch) throw new TxnError(c.loc, NOENT);
     // A chain with rules is deleted with them (kernel 6.18); only a chain something jumps to is busy.
     if (isReferenced(t, ch.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
     bumpRefs(t, ch.rules.flatMap(targetsOfRule), -1, undo);
-    const i = t.chains.indexOf(ch);
+    const i = chainIndex(t, ch);
     t.chains.splice(i, 1);
+    chainChanged(t, ch);
     t.chainByName.delete(ch.name);
     undo.push(() => {
       t.chains.splice(i, 0, ch);
@@ -421,6 +513,7 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     if (c.chainSpec?.policy && existing.base) {
       const before = existing.base.policy;
       existing.base.policy = c.chainSpec.policy;
+      chainChanged(t, existing);
       undo.push(() => (existing.base!.policy = before));
     }
     return '';
@@ -438,6 +531,7 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
   };
   t.chains.push(ch);
   t.chainByName.set(ch.name, ch);
+  chainChanged(t, ch);
   undo.push(() => {
     t.chains.splice(t.chains.lastIndexOf(ch), 1);
     t.chainByName.delete(ch.name);
@@ -457,6 +551,7 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
     const elems = s.elems;
     bumpRefs(t, targetsOfElems(elems.values(), []), -1, undo);
     s.elems = new Map();
+    setChanged(t, s.name, null, false);
     undo.push(() => (s.elems = elems));
     return '';
   }
@@ -468,6 +563,7 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
     bumpRefs(t, targetsOfElems(s.elems.values(), []), -1, undo);
     t.sets.splice(i, 1);
     t.setByName.delete(s.name);
+    setChanged(t, s.name, null, false);
     undo.push(() => {
       t.sets.splice(i, 0, s);
       t.setByName.set(s.name, s);
@@ -506,6 +602,7 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
     };
     t.sets.push(s);
     t.setByName.set(s.name, s);
+    setChanged(t, s.name, null, false);
     const made = s;
     undo.push(() => {
       t.sets.splice(t.sets.lastIndexOf(made), 1);
@@ -513,7 +610,7 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
       t.nextHandle--;
     });
   }
-  if (spec.elems) addElements(t, s, spec.elems, false, undo);
+  if (spec.elems) addElements(rs, t, s, spec.elems, false, undo);
   return '';
 }
 
@@ -530,7 +627,7 @@ function setReferenced(t: Table, name: string): boolean {
   return false;
 }
 
-function addElements(t: Table, s: NamedSet, toks: Tok[], create: boolean, undo: Array<() => void>): void {
+function addElements(rs: Ruleset, t: Table, s: NamedSet, toks: Tok[], create: boolean, undo: Array<() => void>): void {
   const interval = s.flags.includes('interval');
   const elems = parseElements(toks, s.keyTypes, s.dataType, interval);
   const added: string[] = [];
@@ -558,18 +655,13 @@ function addElements(t: Table, s: NamedSet, toks: Tok[], create: boolean, undo: 
       }
       continue;
     }
+    internElem(rs, e);
     map.set(id, e);
     added.push(id);
   }
-  bumpRefs(
-    t,
-    targetsOfElems(
-      added.map((id) => map.get(id)!),
-      [],
-    ),
-    1,
-    undo,
-  );
+  const fresh = added.map((id) => map.get(id)!);
+  if (fresh.length) setChanged(t, s.name, fresh, true);
+  bumpRefs(t, targetsOfElems(fresh, []), 1, undo);
 }
 
 function sameData(a: Elem['data'], b: Elem['data']): boolean {
@@ -604,6 +696,12 @@ function elementCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
       map.delete(id);
       removed.push([id, old]);
     }
+    setChanged(
+      t,
+      s.name,
+      removed.map(([, e]) => e),
+      false,
+    );
     bumpRefs(
       t,
       targetsOfElems(
@@ -615,7 +713,7 @@ function elementCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
     );
     return '';
   }
-  addElements(t, s, c.toks, c.op === 'create', undo);
+  addElements(rs, t, s, c.toks, c.op === 'create', undo);
   return '';
 }
 
@@ -629,6 +727,7 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
     const before = ch.rules;
     bumpRefs(t, targetsOfRule(ch.rules[i]), -1, undo);
     ch.rules = ch.rules.slice(0, i).concat(ch.rules.slice(i + 1));
+    chainChanged(t, ch);
     undo.push(() => (ch.rules = before));
     return '';
   }
@@ -637,13 +736,16 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   const parsed = c.parsed ?? parseRule(c.toks, fam);
   if (parsed instanceof NftSyntaxError) throw parsed;
   checkRefs(t, parsed.stmts, nameLoc(c, c.toks), undo);
+  // An exact-length copy: the parser's array grew by push and has spare slots.
+  const stmts = parsed.stmts.slice();
+  internStmts(rs, stmts);
   const startHandle = t.nextHandle;
-  for (const s of parsed.stmts) {
+  for (const s of stmts) {
     const anon = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : (mapOfStmt(s)?.map ?? null);
     if (anon && anon.k === 'set') anon.set.handle = t.nextHandle++;
   }
   // A replaced rule keeps its handle (measured: `replace rule ... handle 4` lists as handle 4).
-  const rule: Rule = { handle: c.op === 'replace' ? c.handle! : t.nextHandle++, stmts: parsed.stmts, comment: parsed.comment };
+  const rule: Rule = { handle: c.op === 'replace' ? c.handle! : t.nextHandle++, stmts, comment: parsed.comment };
   const before = ch.rules;
   let at = ch.rules.length;
   if (c.handle !== null) {
@@ -661,6 +763,7 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   if (c.op === 'replace') ch.rules = ch.rules.slice(0, at - 1).concat([rule], ch.rules.slice(at));
   else if (pushed) ch.rules.push(rule);
   else ch.rules = ch.rules.slice(0, at).concat([rule], ch.rules.slice(at));
+  chainChanged(t, ch);
   undo.push(() => {
     if (pushed) before.pop();
     ch.rules = before;

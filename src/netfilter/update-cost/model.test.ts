@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import type { CalibrationPoint } from './types.js';
+import type { CalibrationPoint, NftCalibrationPoint } from './types.js';
+import { NFT_TXN_FIT } from './nft-fits.js';
 import { estimateUpdateCost, PRICED_OPS, type IptablesBackend, type RuleChange } from './model.js';
 
 /** What `npm run calibrate` measured, and fitted into fits.ts. */
@@ -175,5 +176,36 @@ describe('update cost model properties', () => {
       const zero = cost(b, { tool: 'iptables', op: 'A', tableRules: 0, chainRules: 0 });
       expect(cost(b, { tool: 'iptables', op: 'A', tableRules: -5, chainRules: Number.NaN })).toBe(zero);
     }
+  });
+});
+
+describe('native nft transactions (kube-proxy nftables mode)', () => {
+  const nft = (
+    JSON.parse(readFileSync(new URL('../../../test/fixtures/update-cost/nft-calibration.json', import.meta.url), 'utf8')) as {
+      points: NftCalibrationPoint[];
+    }
+  ).points;
+  const cost = (tableRules: number, ruleLines: number) =>
+    estimateUpdateCost('nft', { tool: 'nft', tableRules, chainRules: 0, ruleLines }).us;
+
+  it('prices every measured sync within the fit error of its median', () => {
+    expect(nft.length).toBeGreaterThanOrEqual(12);
+    for (const p of nft) {
+      const rel = Math.abs(cost(p.tableRules, p.ruleLines) - p.medianUs) / p.medianUs;
+      expect(rel, `${p.op} at ${p.services} Services`).toBeLessThanOrEqual(NFT_TXN_FIT.maxRelErr + 1e-9);
+    }
+  });
+
+  it('grows with the ruleset a partial sync lands on, and faster than linearly for a full sync', () => {
+    expect(cost(30_000, 14)).toBeGreaterThan(cost(3_000, 14));
+    const full = (n: number) => cost(0, 14.5 * n);
+    expect(full(4000) / full(2000)).toBeGreaterThan(2.1);
+  });
+
+  it('the iptables backend a node is given does not change a native nft price, and the reason names what dominates', () => {
+    const a = estimateUpdateCost('legacy', { tool: 'nft', tableRules: 31_000, chainRules: 0, ruleLines: 14 });
+    expect(a).toEqual(estimateUpdateCost('nft', { tool: 'nft', tableRules: 31_000, chainRules: 0, ruleLines: 14 }));
+    expect(a.backend).toBe('nft');
+    expect(a.why).toBe('nft fetches the 31,000 rules already there before it sends the batch');
   });
 });

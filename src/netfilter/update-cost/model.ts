@@ -8,20 +8,21 @@
  * kernel checks on commit — the fitted coefficients say how much of each.
  */
 import { COST_FITS } from './fits.js';
+import { NFT_TXN_FIT } from './nft-fits.js';
 import type { CostClass, CostFit, IptablesBackend } from './types.js';
 
 export type { IptablesBackend };
 
 export interface RuleChange {
-  /** One `iptables` invocation, or one `iptables-restore` run. */
-  tool: 'iptables' | 'iptables-restore';
+  /** One `iptables` invocation, one `iptables-restore` run, or one native `nft` transaction (a command line or `nft -f`). */
+  tool: 'iptables' | 'iptables-restore' | 'nft';
   /** For tool 'iptables': the command letter: A I D R N X F Z P E (the -D by rule-spec vs -D by number distinction is not needed). */
   op?: string;
   /** Rules in the table(s) the change touches, before the change (restore: summed over the tables it names). */
   tableRules: number;
   /** Rules in the chain the command names, before the change (0 when none / not applicable). */
   chainRules: number;
-  /** For restore: how many rule lines (-A/-I/-D/-R...) and chain lines (:NAME) its input holds, and whether it was --noflush. */
+  /** For restore: how many rule lines (-A/-I/-D/-R...) and chain lines (:NAME) its input holds, and whether it was --noflush. For nft: its command lines. */
   ruleLines?: number;
   chainLines?: number;
   noflush?: boolean;
@@ -97,7 +98,34 @@ function explain(
     : `iptables-nft's cache fetch grows with the table (${grouped(c.table)} rules)`;
 }
 
+/**
+ * A native nft transaction: nft fetches the ruleset it builds on (rules already there),
+ * sends the batch (command lines), and the kernel checks each new anonymous verdict map
+ * against the whole transaction (command lines × the size it grows to): kube-proxy's full sync
+ * grows faster than linearly, its one-Service partial sync is a tenth of a second at 10,000.
+ */
+function estimateNftTxn(change: RuleChange): UpdateCost {
+  const f = NFT_TXN_FIT;
+  const rules = nonNeg(change.tableRules);
+  const lines = nonNeg(change.ruleLines);
+  const after = rules + lines;
+  const parts = [f.a, f.tableRules * rules, f.ruleLines * lines, (f.crossLines * lines * after) / 1000];
+  const us = Math.round(parts.reduce((t, v) => t + v, 0));
+  const [fixed, fetch, batch, cross] = parts;
+  const top = Math.max(fixed, fetch, batch, cross);
+  const why =
+    top === fixed
+      ? `nft: mostly process start-up and one kernel round trip (${grouped(f.a / 1000)} ms)`
+      : top === fetch
+        ? `nft fetches the ${grouped(rules)} rules already there before it sends the batch`
+        : top === batch
+          ? `nft sends ${grouped(lines)} commands in one batch`
+          : `the kernel checks ${grouped(lines)} commands against a ${grouped(after)}-rule ruleset`;
+  return { backend: 'nft', us, why };
+}
+
 export function estimateUpdateCost(backend: IptablesBackend, change: RuleChange): UpdateCost {
+  if (change.tool === 'nft') return estimateNftTxn(change);
   const cls = classOf(change);
   const f = COST_FITS[backend][cls];
   const c = { table: nonNeg(change.tableRules), chain: nonNeg(change.chainRules), lines: nonNeg(change.ruleLines) };

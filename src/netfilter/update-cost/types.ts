@@ -36,3 +36,27 @@ export interface CostFit {
   maxRelErr: number;
   note: string;
 }
+
+/** One measured native nft transaction (`nft -f -` of a kube-proxy sync). */
+export interface NftCalibrationPoint {
+  op: string;
+  services: number;
+  /** Rules in the ruleset before the transaction. */
+  tableRules: number;
+  /** Command lines in the transaction. */
+  ruleLines: number;
+  runs: number;
+  medianUs: number;
+  minUs: number;
+  maxUs: number;
+}
+
+/** µs = a + tableRules × rules before + ruleLines × command lines + crossLines × command lines × (rules before + command lines) / 1000. */
+export interface NftTxnFit {
+  a: number;
+  tableRules: number;
+  ruleLines: number;
+  crossLines: number;
+  points: number;
+  maxRelErr: number;
+}
