@@ -112,6 +112,10 @@ class ConntrackAdapter implements ConntrackPort {
     }
   }
 
+  setClosing(skb: NodeSkb): void {
+    if (skb.ct) this.ct.setClosing(skb.ct as CtEntry);
+  }
+
   originalDestination(proto: number, local: Ipv4, localPort: number, peer: Ipv4, peerPort: number) {
     return this.ct.originalDst({ addr: local, port: localPort }, { addr: peer, port: peerPort }, proto);
   }

@@ -141,7 +141,9 @@ const REJECT_CODES: Record<Exclude<RejectWith, 'tcp-reset'>, number> = {
 export function sendReject(node: Node, skb: NodeSkb, how: RejectWith, hook: Hook): void {
   if (how === 'tcp-reset') {
     // Only a TCP segment can be answered with a reset; anything else is just dropped.
-    if (skb.pkt.tcp) tcpReset(node, skb, true);
+    if (!skb.pkt.tcp || skb.pkt.tcp.flags & TCP_RST) return;
+    tcpReset(node, skb, true);
+    node.conntrack.setClosing(skb);
     return;
   }
   if (hook === 'OUTPUT' && stackIcmp.has(skb.pkt)) return;

@@ -66,6 +66,8 @@ export interface ConntrackPort {
   natHook(skb: NodeSkb, hook: Hook, runRules: () => Verdict): Verdict;
   /** Maps a new connection as a NAT target asked (MASQUERADE/REDIRECT addresses already resolved into `range`). */
   natSetup(skb: NodeSkb, manip: Manip, range: NatRange, kind: NatKind): Verdict;
+  /** REJECT's reset was made for this packet: its connection, if confirmed TCP, is closing (nf_ct_set_closing). */
+  setClosing(skb: NodeSkb): void;
   /** What SO_ORIGINAL_DST returns for an accepted connection. */
   originalDestination(proto: number, local: Ipv4, localPort: number, peer: Ipv4, peerPort: number): { addr: Ipv4; port: number } | null;
 }
