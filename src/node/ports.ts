@@ -38,6 +38,8 @@ export interface RoutingPort {
   lookup(key: RouteKey): RouteDecision;
   /** ADDRTYPE bits (src/netfilter/types.ts) of an address, optionally limited to one device. */
   addrType(addr: Ipv4, dev: string | null): number;
+  /** inet_select_addr at universe scope: the address MASQUERADE takes on `dev` towards `near`; 0 when there is none. */
+  masqueradeAddress(dev: string, near: Ipv4): Ipv4;
   /** Reverse-path validation as `-m rpfilter` asks it: true when a packet from `src` may arrive on `iif`. */
   validateSource(src: Ipv4, dst: Ipv4, iif: string, mark: number, loose: boolean): boolean;
 }
