@@ -9,7 +9,7 @@ import { formatIpv4, isLoopback, isMulticast, type Ipv4 } from '../packet/ipv4.j
 import { RoutingTables } from '../routing/route.js';
 import { parseRoute, parseRule } from '../routing/parse.js';
 import { tableName } from '../routing/names.js';
-import type { LookupKey, RouteResult } from '../routing/types.js';
+import { SCOPE_UNIVERSE, type LookupKey, type RouteResult } from '../routing/types.js';
 import { Conntrack } from '../netfilter/conntrack/table.js';
 import type { CtEntry } from '../netfilter/conntrack/entry.js';
 import { plainEntry } from '../netfilter/conntrack/format.js';
@@ -38,6 +38,10 @@ class RoutingAdapter implements RoutingPort {
     private readonly node: Node,
     private readonly rt: RoutingTables,
   ) {}
+
+  masqueradeAddress(dev: string, near: Ipv4): Ipv4 {
+    return this.rt.selectAddress(dev, near, SCOPE_UNIVERSE);
+  }
 
   lookup(k: RouteKey): RouteDecision {
     const key: LookupKey = { dst: k.dst, mark: k.mark, tos: k.tos };
@@ -110,6 +114,10 @@ class ConntrackAdapter implements ConntrackPort {
       default:
         return natTo(this.ct, e, manip, range, rng);
     }
+  }
+
+  setClosing(skb: NodeSkb): void {
+    if (skb.ct) this.ct.setClosing(skb.ct as CtEntry);
   }
 
   originalDestination(proto: number, local: Ipv4, localPort: number, peer: Ipv4, peerPort: number) {

@@ -11,6 +11,7 @@ import { makeCidr } from '../packet/ipv4.js';
 import { iptablesCommand, iptablesRestoreCommand, iptablesSaveCommand } from './netfilter-adapter.js';
 import type { CommandOutput, NodeModules } from './types.js';
 import { runNftCommand } from '../nftables/command.js';
+import { sysctlCommand } from './sysctl-command.js';
 
 const fail = (stderr: string, exitCode = 1): CommandOutput => ({
   stdout: '',
@@ -48,7 +49,7 @@ export function runNodeCommand(node: Node, mods: NodeModules, line: string, stdi
     case 'nft':
       return runNftCommand(mods.nft, args, stdin, mods.ruleset);
     case 'sysctl':
-      return sysctl(node, mods, args);
+      return sysctlCommand(node, mods, args);
     default:
       return fail(
         `nflab: ${tool}: command not found (nodes run iptables, iptables-restore, iptables-save, nft, ip, conntrack, sysctl)`,
@@ -74,35 +75,3 @@ function syncAddresses(node: Node, mods: NodeModules): void {
     for (const a of now) dev.addrs.push({ addr: a.addr, cidr: makeCidr(a.addr, a.len) });
   }
 }
-
-function sysctl(node: Node, mods: NodeModules, args: string[]): CommandOutput {
-  const words = args.filter((a) => a !== '-w' && a !== '-q');
-  if (!words.length) return fail('sysctl: no variables specified', 1);
-  const out: string[] = [];
-  for (const w of words) {
-    const eq = w.indexOf('=');
-    const key = (eq < 0 ? w : w.slice(0, eq)).replace(/\//g, '.');
-    if (eq < 0) {
-      const v = node.sysctl.get(key) ?? SYSCTL_DEFAULTS[key];
-      if (v === undefined) return fail(`sysctl: cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory`, 255);
-      out.push(`${key} = ${v}`);
-      continue;
-    }
-    const value = w.slice(eq + 1).trim();
-    node.sysctl.set(key, value);
-    mods.routing.setSysctl(key, value);
-    out.push(`${key} = ${value}`);
-  }
-  return { stdout: out.join('\n') + '\n', stderr: '', exitCode: 0 };
-}
-
-/** What a fresh network namespace reads for the sysctls nflab models. */
-const SYSCTL_DEFAULTS: Record<string, string> = {
-  'net.ipv4.ip_forward': '0',
-  'net.ipv4.conf.all.rp_filter': '0',
-  'net.ipv4.conf.default.rp_filter': '0',
-  'net.ipv4.conf.all.route_localnet': '0',
-  'net.ipv4.conf.all.accept_local': '0',
-  'net.bridge.bridge-nf-call-iptables': '1',
-  'net.ipv4.ip_unprivileged_port_start': '1024',
-};

@@ -11,7 +11,7 @@
  * OUTPUT re-routes after mangle or nat changed the mark or the destination, as
  * ip_route_me_harder does.
  */
-import { cidrContains, formatIpv4, type Ipv4 } from '../packet/ipv4.js';
+import { formatIpv4, type Ipv4 } from '../packet/ipv4.js';
 import type { Hook, IpSetView, NatKind, NatRange, NfEnv, RejectWith, Skb, StepSink, TableName, Verdict } from '../netfilter/types.js';
 import { summarizePacket } from '../trace/steps.js';
 import { clonePacket } from '../packet/packet.js';
@@ -277,15 +277,16 @@ export class NodeNfEnv implements NfEnv {
     return this.node.conntrack.natSetup(nskb, manip, range, kind);
   }
 
-  /** MASQUERADE's address: the preferred source of the route out of the packet's output device. */
+  /**
+   * MASQUERADE's address (nf_nat_masquerade_ipv4): inet_select_addr on the
+   * output device towards the next hop, at universe scope. The route's preferred
+   * source plays no part; on `lo` (a packet to a local address) no address
+   * qualifies there, and the first one of another device is taken.
+   */
   private masqueradeSource(skb: NodeSkb): Ipv4 | null {
-    const r = this.node.routing.lookup({ dst: skb.pkt.dst, src: null, mark: skb.mark, iif: null, oif: skb.outIf, tos: 0 });
-    if (r.src !== null && r.src !== 0) return r.src;
-    const dev = skb.outIf ? this.node.dev(skb.outIf) : undefined;
-    if (!dev) return null;
-    const gw = skb.nextHop ?? skb.pkt.dst;
-    const same = dev.addrs.find((a) => cidrContains(a.cidr, gw));
-    return (same ?? dev.addrs[0])?.addr ?? null;
+    if (!skb.outIf) return null;
+    const a = this.node.routing.masqueradeAddress(skb.outIf, skb.nextHop ?? skb.pkt.dst);
+    return a === 0 ? null : a;
   }
 
   tproxy(skb: Skb, opts: { ip: Ipv4; port: number; mark: number; mask: number }): Verdict {

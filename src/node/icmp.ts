@@ -66,8 +66,17 @@ export function icmpSend(node: Node, skb: NodeSkb, type: number, code: number, m
   sendControl(node, reply, skb.ct ? skb : undefined);
 }
 
+/**
+ * ICMP messages the stack sends itself (echo replies and errors). The kernel
+ * sends them through OUTPUT and POSTROUTING holding its per-CPU ICMP socket
+ * (icmp_xmit_lock); a REJECT there cannot take that socket again, so no error
+ * about them is ever sent. A user's own ping is not one of them.
+ */
+const stackIcmp = new WeakSet<Packet>();
+
 /** Sends a stack-made packet; its source is chosen by the route when unset. */
 function sendControl(node: Node, pkt: Packet, related?: NodeSkb): void {
+  if (pkt.proto === PROTO_ICMP) stackIcmp.add(pkt);
   if (pkt.src === 0) {
     const r = node.routing.lookup({ dst: pkt.dst, src: null, mark: 0, iif: null, oif: null, tos: pkt.tos });
     if (r.src === null) return;
@@ -129,12 +138,15 @@ const REJECT_CODES: Record<Exclude<RejectWith, 'tcp-reset'>, number> = {
 };
 
 /** REJECT: nf_send_reset or nf_send_unreach for the packet being dropped. */
-export function sendReject(node: Node, skb: NodeSkb, how: RejectWith, _hook: Hook): void {
+export function sendReject(node: Node, skb: NodeSkb, how: RejectWith, hook: Hook): void {
   if (how === 'tcp-reset') {
     // Only a TCP segment can be answered with a reset; anything else is just dropped.
-    if (skb.pkt.tcp) tcpReset(node, skb, true);
+    if (!skb.pkt.tcp || skb.pkt.tcp.flags & TCP_RST) return;
+    tcpReset(node, skb, true);
+    node.conntrack.setClosing(skb);
     return;
   }
+  if (hook === 'OUTPUT' && stackIcmp.has(skb.pkt)) return;
   icmpSend(node, skb, ICMP_DEST_UNREACH, REJECT_CODES[how]);
 }
 

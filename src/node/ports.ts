@@ -38,6 +38,8 @@ export interface RoutingPort {
   lookup(key: RouteKey): RouteDecision;
   /** ADDRTYPE bits (src/netfilter/types.ts) of an address, optionally limited to one device. */
   addrType(addr: Ipv4, dev: string | null): number;
+  /** inet_select_addr at universe scope: the address MASQUERADE takes on `dev` towards `near`; 0 when there is none. */
+  masqueradeAddress(dev: string, near: Ipv4): Ipv4;
   /** Reverse-path validation as `-m rpfilter` asks it: true when a packet from `src` may arrive on `iif`. */
   validateSource(src: Ipv4, dst: Ipv4, iif: string, mark: number, loose: boolean): boolean;
 }
@@ -66,6 +68,8 @@ export interface ConntrackPort {
   natHook(skb: NodeSkb, hook: Hook, runRules: () => Verdict): Verdict;
   /** Maps a new connection as a NAT target asked (MASQUERADE/REDIRECT addresses already resolved into `range`). */
   natSetup(skb: NodeSkb, manip: Manip, range: NatRange, kind: NatKind): Verdict;
+  /** REJECT's reset was made for this packet: its connection, if confirmed TCP, is closing (nf_ct_set_closing). */
+  setClosing(skb: NodeSkb): void;
   /** What SO_ORIGINAL_DST returns for an accepted connection. */
   originalDestination(proto: number, local: Ipv4, localPort: number, peer: Ipv4, peerPort: number): { addr: Ipv4; port: number } | null;
 }

@@ -271,10 +271,31 @@ export class TcpEndpoint {
       this.rtxTimer = null;
       if (this.rtxCount >= limit) return this.fail('ETIMEDOUT');
       this.rtxCount++;
-      const h = this.queue[0];
+      const h = this.collapseHead();
       if (h) this.emit(h.flags, h.seq, h.payload);
       this.restartTimer();
     });
+  }
+
+  /**
+   * tcp_retrans_try_collapse: a retransmitted segment takes in the segments
+   * queued behind it while they fit one MSS, flags and all, so a FIN queued
+   * behind unacknowledged data is sent again with it. The merge is kept, as the
+   * kernel merges the queued buffers themselves.
+   */
+  private collapseHead(): Outstanding | undefined {
+    const h = this.queue[0];
+    if (!h || h.flags & TCP_SYN) return h;
+    while (this.queue.length > 1) {
+      const next = this.queue[1];
+      if (next.flags & TCP_SYN || h.payload.length + next.payload.length > this.peerMss) break;
+      const payload = new Uint8Array(h.payload.length + next.payload.length);
+      payload.set(h.payload);
+      payload.set(next.payload, h.payload.length);
+      this.queue.splice(0, 2, { seq: h.seq, flags: h.flags | next.flags, payload, len: h.len + next.len });
+      return this.collapseHead();
+    }
+    return h;
   }
 
   private stopTimer(): void {

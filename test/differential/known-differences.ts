@@ -11,13 +11,6 @@ export interface KnownDifference {
 }
 
 export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
-  'found fuzz-2-31': {
-    reason:
-      'not yet explained (found by the scenario fuzzer, seed 2, shrunk): the server rejects its own echo reply in OUTPUT with icmp-net-unreachable; nflab sends that error to itself through OUTPUT, where the same rule matches it again (counted twice), while on the kernel the rule counts once and nothing reaches INPUT. Results and conntrack agree',
-    differences: [
-      '1 ping client → 10.0.2.2 at server — counters: kernel filter :INPUT ACCEPT +1 ; filter -A OUTPUT -p icmp -j REJECT --reject-with icmp-net-unreachable +1 | nflab filter :INPUT ACCEPT +1 ; filter -A OUTPUT -p icmp -j REJECT --reject-with icmp-net-unreachable +2',
-    ],
-  },
   'nft reject variants': {
     reason:
       'in an inet table, nft 1.0.6 adds and lists the dependency `meta nfproto ipv4` in front of `reject with icmp type X` (an ICMPv4 reject needs an IPv4 packet); nflab neither adds nor prints it. Results, verdicts, handles and counters agree',

@@ -16,8 +16,11 @@ import { handlePositions, orderNodeTraces, parseNftTrace, type TraceStep, type R
 
 export type { CtEntry, TraceStep };
 
-/** Every namespace this harness makes starts with this, then the pid, so a sweep can tell stale runs from live ones. */
-export const HARNESS_PREFIX = 'nfs';
+/**
+ * Every namespace this harness makes starts with this, then the pid, so a sweep can tell stale runs from live ones.
+ * NFLAB_NS_PREFIX (letters only) sets another, so that several people testing on one machine never share namespaces.
+ */
+export const HARNESS_PREFIX = /^[a-z]+$/.test(process.env.NFLAB_NS_PREFIX ?? '') ? process.env.NFLAB_NS_PREFIX! : 'nfs';
 const STALE = new RegExp(`^${HARNESS_PREFIX}(\\d+)x\\d+-`);
 
 export interface Availability {

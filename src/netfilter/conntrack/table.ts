@@ -21,7 +21,7 @@ import {
 import { CtEntry } from './entry.js';
 import { matchFilter, type CtFilter } from './filter.js';
 import { icmpErrorLookupTuple, icmpMayCreate } from './icmp.js';
-import { TcpConn, tcpPacket, type TcpEnv } from './tcp.js';
+import { TcpConn, tcpPacket, TcpState, type TcpEnv } from './tcp.js';
 import { icmpHasInverse, invertTuple, isIcmpError, tupleEquals, tupleHash, tupleOf } from './tuple.js';
 import { DEFAULTS, SYSCTL, Tunables } from './tunables.js';
 import { udpPacket } from './udp.js';
@@ -191,6 +191,23 @@ export class Conntrack {
         this.refresh(e, this.tun.seconds(SYSCTL.genericTimeout, DEFAULTS.genericTimeout));
         return 'ok';
     }
+  }
+
+  /**
+   * nf_ct_set_closing, as REJECT --reject-with tcp-reset calls it once its reset
+   * is built: a confirmed TCP entry goes to CLOSE with the CLOSE timeout (kept
+   * if it was CLOSE already or has a fixed timeout). An unconfirmed entry, a
+   * new connection rejected before its first packet left INPUT or FORWARD, is
+   * dropped with the packet anyway.
+   */
+  setClosing(e: CtEntry): void {
+    if (!e.confirmed || e.orig.proto !== PROTO_TCP) return;
+    if (!e.tcp) e.tcp = new TcpConn();
+    const old = e.tcp.state;
+    e.tcp.state = TcpState.CLOSE;
+    if (old === TcpState.CLOSE) return;
+    this.refresh(e, this.tun.tcpTimeout(TcpState.CLOSE));
+    this.emit('update', e);
   }
 
   /** An ICMP error: RELATED to the flow of the packet it quotes, INVALID when there is none. */

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN } from '../packet/packet.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { type Segment, TcpEndpoint } from './tcp.js';
+
+/** An endpoint whose every segment is lost after the handshake: what it sends, and when. */
+function lossyClient() {
+  const s = new Scheduler();
+  const sent: Array<{ at: number; seg: Segment }> = [];
+  const ep = new TcpEndpoint({ timers: s, send: (_e, seg) => sent.push({ at: s.now(), seg }), isn: () => 1000 }, 1, 40000, 2, 80, 1460);
+  ep.connect();
+  ep.receive({
+    tcp: { sport: 80, dport: 40000, seq: 5000, ack: 1001, flags: TCP_SYN | TCP_ACK, window: 64240, options: { mss: 1460 } },
+    payload: new Uint8Array(0),
+  });
+  return { s, sent, ep };
+}
+
+describe('TCP retransmission', () => {
+  it('collapses a FIN queued behind unacknowledged data into the retransmitted segment (tcp_retrans_collapse)', () => {
+    const { s, sent, ep } = lossyClient();
+    ep.write(new TextEncoder().encode('hello\n'));
+    ep.close();
+    const before = sent.length;
+    expect(sent.map((x) => x.seg.tcp.flags).slice(-2)).toEqual([TCP_PSH | TCP_ACK, TCP_FIN | TCP_ACK]);
+    s.runUntil(250_000);
+    const rtx = sent.slice(before);
+    expect(rtx).toHaveLength(1);
+    expect(rtx[0].at).toBe(200_000);
+    expect(rtx[0].seg.tcp.flags).toBe(TCP_PSH | TCP_ACK | TCP_FIN);
+    expect(rtx[0].seg.tcp.seq).toBe(1001);
+    expect(new TextDecoder().decode(rtx[0].seg.payload)).toBe('hello\n');
+    // The merge stays: the next retransmission (backed off to 400 ms later) is the same single segment.
+    s.runUntil(700_000);
+    expect(sent.slice(before).map((x) => [x.at, x.seg.tcp.flags])).toEqual([
+      [200_000, TCP_PSH | TCP_ACK | TCP_FIN],
+      [600_000, TCP_PSH | TCP_ACK | TCP_FIN],
+    ]);
+  });
+
+  it('does not merge segments that together exceed one MSS', () => {
+    const { s, sent, ep } = lossyClient();
+    ep.write(new Uint8Array(1000));
+    ep.write(new Uint8Array(1000));
+    const before = sent.length;
+    s.runUntil(250_000);
+    expect(sent.slice(before).map((x) => x.seg.payload.length)).toEqual([1000]);
+  });
+});
