@@ -41,7 +41,7 @@ describe('nflab trace shows native steps as nft monitor trace prints them', () =
       /INPUT inet host input rule tcp dport 9090 counter packets 0 bytes 0 drop comment "final: iptables never sees it" # handle 4 \(verdict drop\)/,
     );
     expect(r.stdout).not.toMatch(/INPUT filter\/INPUT/);
-    expect(r.stdout).toContain('drop: rule at INPUT host/input');
+    expect(r.stdout).toContain('drop: inet host input handle 4 at INPUT');
   });
 });
 
