@@ -432,11 +432,25 @@ function valueOf(e: Expr): Key {
     case 'fib':
       return fib(e.flags, e.result, e.type === 'boolean');
     case 'numgen': {
-      let inc = 0;
       const { mod, offset } = e;
-      return e.mode === 'random' ? (_skb, env) => Math.floor(env.rng.nextFloat() * mod) + offset : () => (inc++ % mod) + offset;
+      if (e.mode === 'random') return (_skb, env) => Math.floor(env.rng.nextFloat() * mod) + offset;
+      const inc = numgenCounter(e);
+      return () => (inc.n++ % mod) + offset;
     }
   }
+}
+
+/**
+ * The kernel's `numgen inc` counter belongs to its rule's expression, so it survives every other
+ * change to the ruleset; kept by the expression here, a recompile (of this chain or another) goes on
+ * counting where it was, and a rule replaced or added anew starts at 0 as the kernel's does.
+ */
+const numgenCounters = new WeakMap<Expr, { n: number }>();
+
+function numgenCounter(e: Expr): { n: number } {
+  let c = numgenCounters.get(e);
+  if (!c) numgenCounters.set(e, (c = { n: 0 }));
+  return c;
 }
 
 function payload(proto: string, field: string): Key {

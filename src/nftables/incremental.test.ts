@@ -74,3 +74,40 @@ delete element ip kube-proxy service-ips { 172.30.9.9 . tcp . 80 }`,
     expect(node.program).toBe(before);
   });
 });
+
+describe('numgen inc counts with its rule, as the kernel counts', () => {
+  const rules = `table ip lb {
+	chain ep1 {
+		dnat to 10.0.2.2
+	}
+	chain ep2 {
+		dnat to 10.0.2.3
+	}
+	chain pre {
+		type nat hook prerouting priority dstnat;
+		ip daddr 172.30.0.12 numgen inc mod 2 vmap { 0 : goto ep1, 1 : goto ep2 }
+	}
+}
+`;
+  const pick = (node: NftNode) => JSON.parse(syn(node.program, '172.30.0.12', 80)).steps.at(-1).chain as string;
+
+  it('goes on from where it was after a change elsewhere (in its own chain, another chain, a set)', () => {
+    const node = new NftNode(() => 0);
+    expect(loadNftables(node, { text: rules, file: 't', lineOffset: 0 })).toEqual([]);
+    expect(pick(node)).toBe('ep1');
+    sync(node, 'add rule ip lb pre counter\nadd rule ip lb ep2 counter\n');
+    expect(pick(node)).toBe('ep2');
+    sync(node, 'add set ip lb s { type ipv4_addr; }\nadd element ip lb s { 10.9.9.9 }\n');
+    expect(pick(node)).toBe('ep1');
+    // A fresh compile of the whole ruleset is the same rule: the counter is still its own.
+    expect(JSON.parse(syn(compileRuleset(node.rs), '172.30.0.12', 80)).steps.at(-1).chain).toBe('ep2');
+  });
+
+  it('starts again at 0 in a rule added anew', () => {
+    const node = new NftNode(() => 0);
+    expect(loadNftables(node, { text: rules, file: 't', lineOffset: 0 })).toEqual([]);
+    expect(pick(node)).toBe('ep1');
+    sync(node, 'flush chain ip lb pre\nadd rule ip lb pre ip daddr 172.30.0.12 numgen inc mod 2 vmap { 0 : goto ep1, 1 : goto ep2 }\n');
+    expect(pick(node)).toBe('ep1');
+  });
+});

@@ -28,17 +28,6 @@ export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
       '10 send client → 10.0.0.2:53/udp at server — counters: kernel nft inet fw input#5 +1:34 | nflab nft inet fw input#4 +1:34',
     ],
   },
-  'nft numgen inc keeps counting across a rule change': {
-    reason:
-      "nflab's `numgen inc` counter restarts at 0 whenever the ruleset changes (eval.ts compiles the counter into a fresh closure on every change), while the kernel's lives with its rule: after an unrelated `nft add element`, the kernel goes on to the next endpoint and nflab starts again at the first. Results agree; which backend answers does not",
-    differences: [
-      '3 connect client → 172.30.0.12:80/tcp at router — trace: kernel PREROUTING ip lb prerouting rule ip daddr 172.30.0.12 tcp dport 80 numgen inc mod 2 vmap { 0 : goto ep1, 1 : goto ep2 } # handle 6 (verdict goto ep2) ; PREROUTING ip lb ep2 rule meta l4proto tcp counter dnat to 10.0.2.3:80 # handle 8 (verdict accept) | nflab PREROUTING ip lb prerouting rule ip daddr 172.30.0.12 tcp dport 80 numgen inc mod 2 vmap { 0 : goto ep1, 1 : goto ep2 } # handle 6 (verdict goto ep1) ; PREROUTING ip lb ep1 rule meta l4proto tcp counter dnat to 10.0.2.2:8080 # handle 7 (verdict accept)',
-      '3 connect client → 172.30.0.12:80/tcp at router — counters: kernel nft-nat ip lb ep2#8 +1:60 | nflab nft-nat ip lb ep1#7 +1:60',
-      '3 connect client → 172.30.0.12:80/tcp at router — conntrack: kernel tcp TIME_WAIT 10.0.1.2:*>172.30.0.12:80 reply 10.0.2.2:8080>10.0.1.2:* [ASSURED] ; tcp TIME_WAIT 10.0.1.2:*>172.30.0.12:80 reply 10.0.2.3:80>10.0.1.2:* [ASSURED] | nflab tcp TIME_WAIT 10.0.1.2:*>172.30.0.12:80 reply 10.0.2.2:8080>10.0.1.2:* [ASSURED] ; tcp TIME_WAIT 10.0.1.2:*>172.30.0.12:80 reply 10.0.2.2:8080>10.0.1.2:* [ASSURED]',
-      '4 connect client → 172.30.0.12:80/tcp at router — trace: kernel PREROUTING ip lb prerouting rule ip daddr 172.30.0.12 tcp dport 80 numgen inc mod 2 vmap { 0 : goto ep1, 1 : goto ep2 } # handle 6 (verdict goto ep1) ; PREROUTING ip lb ep1 rule meta l4proto tcp counter dnat to 10.0.2.2:8080 # handle 7 (verdict accept) | nflab PREROUTING ip lb prerouting rule ip daddr 172.30.0.12 tcp dport 80 numgen inc mod 2 vmap { 0 : goto ep1, 1 : goto ep2 } # handle 6 (verdict goto ep2) ; PREROUTING ip lb ep2 rule meta l4proto tcp counter dnat to 10.0.2.3:80 # handle 8 (verdict accept)',
-      '4 connect client → 172.30.0.12:80/tcp at router — counters: kernel nft-nat ip lb ep1#7 +1:60 | nflab nft-nat ip lb ep2#8 +1:60',
-    ],
-  },
   'nft refuses a batch as nft does': {
     reason:
       "nft 1.0.6 refuses a rule followed by `}` on the same line (`chain c { counter accept }`: syntax error, unexpected '}', expecting newline or semicolon); nflab's parser accepts it, so nflab applies a batch the kernel refuses, and the rule then counts and accepts. The other refusals agree",
