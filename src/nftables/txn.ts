@@ -202,7 +202,14 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
     throw e;
   }
   if (opts.check) {
+    // nft -c sends the batch and the kernel aborts it after allocating its handles (measured: a checked
+    // rule, chain, set or table each spends one; a rule with an anonymous set spends two), as it does
+    // for a refused batch.
+    const counters = new Map(rs.tables.map((t) => [t, t.nextHandle]));
+    const tableCounter = rs.nextTableHandle;
     for (let i = undo.length - 1; i >= 0; i--) undo[i]();
+    for (const [t, n] of counters) if (rs.tables.includes(t)) t.nextHandle = n;
+    rs.nextTableHandle = tableCounter;
     return { ok: true, output: '' };
   }
   trimChains(changes);

@@ -20,14 +20,6 @@ export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
       'end at server (nft) — rules: kernel line 6: \t\tmeta nfproto ipv4 tcp dport 83 counter packets 0 bytes 0 reject with icmp host-unreachable # handle 4 | nflab line 6: \t\ttcp dport 83 counter packets 0 bytes 0 reject with icmp host-unreachable # handle 4',
     ],
   },
-  'nft commands change the rules between probes': {
-    reason:
-      "`nft -c add rule` spends a rule handle on the kernel (the checked batch allocates it, then is aborted), so the next rule added gets the handle after; nflab's check spends none. The rule, its verdict and its counter agree, under another handle",
-    differences: [
-      '10 send client → 10.0.0.2:53/udp at server — trace: kernel INPUT inet fw input rule udp dport 53 counter reject # handle 5 (verdict drop) | nflab INPUT inet fw input rule udp dport 53 counter reject # handle 4 (verdict drop)',
-      '10 send client → 10.0.0.2:53/udp at server — counters: kernel nft inet fw input#5 +1:34 | nflab nft inet fw input#4 +1:34',
-    ],
-  },
   'nft refuses a batch as nft does': {
     reason:
       "nft 1.0.6 refuses a rule followed by `}` on the same line (`chain c { counter accept }`: syntax error, unexpected '}', expecting newline or semicolon); nflab's parser accepts it, so nflab applies a batch the kernel refuses, and the rule then counts and accepts. The other refusals agree",
