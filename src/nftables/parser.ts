@@ -768,6 +768,8 @@ const L4_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 132: 
 class RuleParser extends TokenCursor {
   /** The transport protocol the rule has matched so far (`tcp dport`, `meta l4proto udp`): nft's protocol context. */
   private l4: string | null = null;
+  /** Where a `reject with icmp|icmpv6` names its code, for nft's error about a conflicting network protocol. */
+  private rejectCode: Tok | null = null;
 
   constructor(
     t: Tok[],
@@ -799,7 +801,50 @@ class RuleParser extends TokenCursor {
       }
       stmts.push(this.stmt());
     }
-    return { stmts: normalise(stmts, this.family), comment };
+    const out = normalise(stmts, this.family);
+    if (this.family === 'inet') this.rejectDependency(out);
+    return { stmts: out, comment };
+  }
+
+  /**
+   * In an inet table nft makes a reject depend on the protocol it answers in, as measured on nft 1.0.6:
+   * `reject with tcp reset` without a TCP match gets `meta l4proto tcp` in front of the rule, and lists
+   * it; `reject with icmp|icmpv6` without an IPv4|IPv6 match gets `meta nfproto ipv4|ipv6` in front,
+   * which the listing leaves out (with a user's own) unless a statement other than a match (a counter,
+   * a log) stands between it and the reject.
+   */
+  private rejectDependency(stmts: Stmt[]): void {
+    let ri = stmts.findIndex((s) => s.k === 'reject');
+    if (ri < 0) return;
+    const r = stmts[ri] as Extract<Stmt, { k: 'reject' }>;
+    if (r.kind === 'tcp') {
+      if (this.l4 === null) stmts.unshift(protoMatch('l4proto', 'inet_proto', 6n));
+      return;
+    }
+    if (r.kind !== 'icmp' && r.kind !== 'icmpv6') return;
+    const want = r.kind === 'icmp' ? 2 : 10;
+    let dep = -1;
+    let have: number | null = null;
+    for (let i = 0; i < ri && have === null; i++) {
+      const s = stmts[i];
+      if (s.k !== 'match' || s.op !== null) continue;
+      const l = s.left;
+      if (l.k === 'meta' && l.key === 'nfproto' && s.right.k === 'val' && s.right.key.hi === null) {
+        have = Number(s.right.key.lo[0].n);
+        dep = i;
+      } else if (l.k === 'payload' && (l.proto === 'ip' || l.proto === 'icmp')) have = 2;
+      else if (l.k === 'payload' && (l.proto === 'ip6' || l.proto === 'icmpv6')) have = 10;
+    }
+    if (have !== null && have !== want) {
+      // nft names the two in this order whichever side each is on, without the dot of its other conflicts.
+      throw err(this.rejectCode!, 'conflicting protocols specified: ip vs ip6');
+    }
+    if (have === null) {
+      stmts.unshift(protoMatch('nfproto', 'nf_proto', BigInt(want)));
+      dep = 0;
+      ri++;
+    }
+    if (dep >= 0 && stmts.slice(dep + 1, ri).every((s) => s.k === 'match')) stmts.splice(dep, 1);
   }
 
   private stmt(): Stmt {
@@ -1234,8 +1279,10 @@ class RuleParser extends TokenCursor {
     }
     if (kind.v !== 'icmp' && kind.v !== 'icmpx' && kind.v !== 'icmpv6') throw unexpected(kind, 'icmp, icmpx, icmpv6 or tcp');
     this.accept('type');
-    const code = this.word().v;
-    return { k: 'reject', kind: kind.v, code };
+    const code = this.word();
+    if (kind.v === 'icmpx' && (this.family === 'ip' || this.family === 'ip6')) throw err(code, 'abstracted ICMP unreachable not supported');
+    this.rejectCode = code;
+    return { k: 'reject', kind: kind.v, code: code.v };
   }
 
   private nat(): NatSpec {
@@ -1359,6 +1406,11 @@ function icmpEchoDependency(): Stmt {
     op: null,
     right: { k: 'set', set: { elems: [elem(0n), elem(8n)], handle: 0, interval: false, isMap: false } },
   };
+}
+
+/** `meta KEY VALUE`, as nft adds it for a dependency. */
+function protoMatch(key: 'l4proto' | 'nfproto', type: TypeName, n: bigint): Stmt {
+  return { k: 'match', left: { k: 'meta', key, type }, op: null, right: { k: 'val', key: { lo: [{ type, n }], hi: null } } };
 }
 
 function normalise(stmts: Stmt[], family: Family): Stmt[] {
