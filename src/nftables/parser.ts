@@ -281,6 +281,15 @@ export class Parser extends TokenCursor {
     this.lastEnd = this.t[this.i - 1];
     if (this.peek().v !== '}' && this.peek().kind !== 'eof') this.i++;
   }
+  /**
+   * The end of an item of a table, chain or set block. nft's grammar ends each one (a rule, a chain
+   * block, `type`, `policy`, `flags`) with a newline or `;`, never with the `}` that closes the block:
+   * `chain c { counter accept }` is a syntax error at the `}` (nft 1.0.6). `expecting` as nft lists it.
+   */
+  private itemEnd(expecting: string | null = 'newline or semicolon'): void {
+    if (this.is('}')) throw unexpected(this.peek(), expecting ?? undefined);
+    this.endLine();
+  }
   private number(): number {
     const t = this.word('number');
     if (!/^\d+$/.test(t.v)) throw unexpected(t, 'number');
@@ -526,10 +535,10 @@ export class Parser extends TokenCursor {
       if (t.kind !== 'word') throw unexpected(t);
       if (t.v === 'comment') {
         head.comment = this.word('string').v;
-        this.endLine();
+        this.itemEnd();
       } else if (t.v === 'flags') {
         head.flags.push(...this.commaWords());
-        this.endLine();
+        this.itemEnd();
       } else if (t.v === 'chain') {
         const chain = this.name();
         const cl = locOf(t);
@@ -538,6 +547,7 @@ export class Parser extends TokenCursor {
           rules.push(mk({ op: 'add', obj: 'rule', family, table, name: chain, toks, loc: locOf(toks[0]) })),
         );
         chains.push(mk({ op: 'add', obj: 'chain', family, table, name: chain, chainSpec: spec, loc: cl }));
+        this.itemEnd();
       } else if (t.v === 'set' || t.v === 'map') {
         const nameTok = this.peek();
         const name = this.name();
@@ -546,6 +556,7 @@ export class Parser extends TokenCursor {
         this.expect('}');
         // nft locates a block's set by its name.
         sets.push(mk({ op: 'add', obj: 'set', family, table, name, setSpec: spec, loc: locOf(nameTok) }));
+        this.itemEnd();
       } else if (UNSUPPORTED.has(t.v) || ['flowtable', 'counter', 'quota', 'ct', 'limit', 'secmark', 'synproxy'].includes(t.v)) {
         throw err(t, `nflab does not support ${t.v} objects`);
       } else throw unexpected(t);
@@ -593,19 +604,33 @@ export class Parser extends TokenCursor {
         const prioTok = this.expect('priority');
         const priority = this.priority(family, hook, prioTok);
         spec.base = { type, hook, priority, device, loc: locOf(t) };
-        this.endLine();
+        this.itemEnd();
       } else if (t.kind === 'word' && t.v === 'policy') {
         this.i++;
         const p = this.word();
         if (p.v !== 'accept' && p.v !== 'drop') throw unexpected(p, "accept or drop or '$'");
         spec.policy = p.v;
-        this.endLine();
+        this.itemEnd();
       } else if (t.kind === 'word' && t.v === 'comment' && this.peek(1).kind === 'str' && this.isEnd(2)) {
         this.i++;
         spec.comment = this.next().v;
-        this.endLine();
+        this.itemEnd();
       } else {
-        onRule(this.ruleTokens());
+        const toks = this.ruleTokens();
+        const end = toks[toks.length - 1];
+        const brace = this.peek();
+        if (brace.v === '}' && brace.line === end.line && brace.col === end.col) {
+          // nft reads in order: a syntax error inside the rule comes before the one at its `}`, which it sees as `}`.
+          try {
+            parseRule(toks, family);
+          } catch (e) {
+            if (!(e instanceof NftSyntaxError) || !e.message.startsWith('syntax error')) throw e;
+            if (e.line !== end.line || e.col !== end.col) throw e;
+            throw new NftSyntaxError(e.message.replace('unexpected end of file', "unexpected '}'"), e.line, e.col, e.end);
+          }
+          this.itemEnd();
+        }
+        onRule(toks);
       }
     }
   }
@@ -650,8 +675,11 @@ export class Parser extends TokenCursor {
       const t = this.peek();
       if (t.v === '}') break;
       this.i++;
+      // What nft expects after the item besides its end: `.` after a key type, `,` after a flag.
+      let more: string | null = '';
       switch (t.v) {
         case 'type': {
+          more = ' or .';
           spec.keyTypes = [this.typeName()];
           while (this.accept('.')) spec.keyTypes.push(this.typeName());
           if (this.accept(':')) {
@@ -664,6 +692,7 @@ export class Parser extends TokenCursor {
           break;
         }
         case 'typeof': {
+          more = ' or .';
           // `typeof EXPR [. EXPR] [: EXPR|verdict]`: the key (and data) types are those of the expressions.
           const toks: Tok[] = [];
           let colon = -1;
@@ -690,6 +719,7 @@ export class Parser extends TokenCursor {
           break;
         }
         case 'flags':
+          more = ' or comma';
           spec.flags = this.commaWords();
           for (const f of spec.flags)
             if (!['interval', 'timeout', 'dynamic', 'constant'].includes(f)) throw err(t, `nflab does not support set flag ${f}`);
@@ -714,17 +744,21 @@ export class Parser extends TokenCursor {
           break;
         case 'counter':
           spec.counter = true;
+          more = null;
           break;
         case 'auto-merge':
-          break;
         case 'elements':
-          this.expect('=');
-          spec.elems = this.rawBraces();
-          break;
+          // nft's grammar needs no end after these: `{ type ipv4_addr; elements = { 10.0.0.1 } }` is one line.
+          if (t.v === 'elements') {
+            this.expect('=');
+            spec.elems = this.rawBraces();
+          }
+          if (!this.is('}')) this.endLine();
+          continue;
         default:
           throw unexpected(t);
       }
-      if (!this.is('}')) this.endLine();
+      this.itemEnd(more === null ? null : `newline or semicolon${more}`);
     }
     if (spec.keyTypes.length === 0) throw err(this.peek(), 'set definition does not specify key');
     return spec;
