@@ -179,8 +179,16 @@ class TableCompiler {
     if (cc) return cc;
     cc = { chain: ch, rules: [] };
     this.chains.set(ch.name, cc);
-    cc.rules = ch.rules.map((r) => ({ rule: r, ops: r.stmts.map((s) => this.stmt(s)) }));
+    cc.rules = ch.rules.map((r) => ({ rule: r, ops: this.ops(r.stmts) }));
     return cc;
+  }
+
+  private ops(stmts: Stmt[]): Op[] {
+    const ops = stmts.map((s) => this.stmt(s));
+    // In an ip table nft gives `reject with tcp reset` a `meta l4proto tcp` it does not list (measured
+    // with --debug=netlink): the rule does not match other packets. An inet table lists it (parser.ts).
+    if (this.t.family === 'ip' && stmts.some((s) => s.k === 'reject' && s.kind === 'tcp')) ops.unshift((skb) => (skb.pkt.tcp ? 0 : 1));
+    return ops;
   }
 
   byName(name: string): CChain {
