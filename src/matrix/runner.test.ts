@@ -98,6 +98,33 @@ describe('CellRunner', () => {
     expect(new Set(r.forward.map((c) => JSON.stringify(c))).size).toBe(1);
   });
 
+  it('builds a fresh lab per cell where an nft numgen inc counts, its count kept with its rule', () => {
+    const topo = load(`
+      name: numgen
+      hosts:
+        a:
+          interfaces: { eth0: { addr: 10.0.0.1/24 } }
+        b:
+          interfaces: { eth0: { addr: 10.0.0.2/24 } }
+          listen: [ tcp:80 ]
+          nftables: |
+            table inet t {
+              chain c {
+                type filter hook input priority 0;
+                tcp flags syn numgen inc mod 2 vmap { 0 : accept, 1 : drop }
+              }
+            }
+      links:
+        - [a:eth0, b:eth0]
+    `);
+    const cells = [1, 2, 3].map(() => ({ from: 'a', to: '10.0.0.2:80', proto: 'tcp' as const }));
+    const r = both(topo, cells);
+    expect(r.runner.freshReason).toBe('nft numgen inc keeps state between packets');
+    expect(r.forward).toEqual(r.fresh);
+    expect(new Set(r.forward.map((c) => JSON.stringify(c))).size).toBe(1);
+    expect(r.forward[0].result).toBe('connected');
+  });
+
   it('runs --after commands before every cell, on the put-back lab as on fresh ones', () => {
     const topo = topology('kube-proxy.yaml');
     const after = [{ on: 'node1', cmd: 'iptables -I FORWARD 1 -p tcp --dport 8080 -j DROP', stdin: null }];
