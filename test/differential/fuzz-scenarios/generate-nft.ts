@@ -89,7 +89,9 @@ function addNftRules(p: Pick, lab: GenLab, n: GenNode): void {
   n.nft ??= [];
   n.nftDrop ??= [];
   const filter: NftTable = p.chance(0.6) ? 'inet fw' : 'ip fw';
-  if (p.chance(0.75)) {
+  const withFilter = p.chance(0.75);
+  const withNat = !withFilter || p.chance(0.6);
+  if (withFilter) {
     for (let i = p.int(1, 4); i > 0; i--) {
       const chain = p.one(Object.keys(NFT_CHAINS[filter]));
       n.nft.push(randomNftRule(p, lab, n, filter, chain));
@@ -102,7 +104,7 @@ function addNftRules(p: Pick, lab: GenLab, n: GenNode): void {
       n.nft.push({ table: filter, chain, rule: 'tcp dport { 80, 8080 } counter accept' });
     }
   }
-  if (p.chance(0.6)) {
+  if (withNat) {
     for (let i = p.int(1, 3); i > 0; i--) {
       const chain = p.one(Object.keys(NFT_CHAINS['ip lb']));
       n.nft.push(randomNftRule(p, lab, n, 'ip lb', chain));
