@@ -6,6 +6,7 @@
  *
  *   --record              re-record every case's kernel answer (root)
  *   --fuzz-scenarios N    N generated scenarios (test/differential/fuzz-scenarios/)
+ *   --fuzz-scenarios-nft N  N generated scenarios with native nft tables (nft-S-I)
  *   --fuzz-rules N        N generated rule commands (test/differential/fuzz-rules/)
  *   --fuzz-nft N          N generated nft transactions (test/differential/fuzz-nft/)
  *   --seed S              the fuzzers' seed
@@ -22,6 +23,7 @@ const env = { ...process.env };
 const flags = {
   '--record': ['NFLAB_RECORD', false],
   '--fuzz-scenarios': ['NFLAB_FUZZ_SCENARIOS', true],
+  '--fuzz-scenarios-nft': ['NFLAB_FUZZ_SCENARIOS_NFT', true],
   '--fuzz-rules': ['NFLAB_FUZZ_RULES', true],
   '--fuzz-nft': ['NFLAB_FUZZ_NFT', true],
   '--seed': ['NFLAB_FUZZ_SEED', true],

@@ -14,6 +14,11 @@ if ((only === undefined || only === 'scenarios') && process.env.NFLAB_FUZZ_SCENA
 // Re-recording also records the scenario fuzzer's CI budget (its kernel answers are kept like the cases').
 if ((only === undefined || only === 'scenarios') && process.env.NFLAB_RECORD === '1')
   include.push('test/differential/fuzz-scenarios/fuzz.test.ts');
+// The scenario fuzzer's nft flavour (`--fuzz-scenarios-nft M`); re-recording records its CI budget too.
+if ((only === undefined || only === 'scenarios') && process.env.NFLAB_FUZZ_SCENARIOS_NFT)
+  include.push('test/differential/fuzz-scenarios/fuzz-nft.report.ts');
+if ((only === undefined || only === 'scenarios') && process.env.NFLAB_RECORD === '1')
+  include.push('test/differential/fuzz-scenarios/fuzz-nft.test.ts');
 if ((only === undefined || only === 'rules') && process.env.NFLAB_FUZZ_RULES) include.push('test/differential/fuzz-rules/**/*.report.ts');
 
 export default defineConfig({

@@ -10,13 +10,17 @@ import { liveAnswer, recordedAnswer } from '../kernel-answer.js';
 import type { DiffCase, Observation } from '../model.js';
 import { observeKernel } from '../run-kernel.js';
 import { observeNflab } from '../run-nflab.js';
-import { type GenScenario, generateScenario, scenarioCase } from './generate.js';
+import { type GenOptions, type GenScenario, generateScenario, scenarioCase } from './generate.js';
 import { shrink, writeFoundCase } from './shrink.js';
 
 /** The CI budget: this seed, this many scenarios; their kernel answers are kept in fuzz-scenarios/recorded/. */
 export const CI_SEED = 1;
 export const CI_SCENARIOS = 40;
 export const FUZZ_RECORD_DIR = resolve(import.meta.dirname, 'recorded');
+/** The nft flavour's CI budget (scenarios `nft-1-0` ...), kept in fuzz-scenarios/recorded-nft/. */
+export const NFT_CI_SEED = 1;
+export const NFT_CI_SCENARIOS = 20;
+export const NFT_RECORD_DIR = resolve(import.meta.dirname, 'recorded-nft');
 
 export interface FuzzOutcome {
   scenario: GenScenario;
@@ -32,8 +36,14 @@ export async function kernelFor(c: DiffCase, topo: Topology, source: KernelSourc
   return observeKernel(c, topo);
 }
 
-export async function runScenario(seed: number, index: number, source: KernelSource, recordDir?: string): Promise<FuzzOutcome> {
-  const scenario = generateScenario(seed, index);
+export async function runScenario(
+  seed: number,
+  index: number,
+  source: KernelSource,
+  recordDir?: string,
+  o: GenOptions = {},
+): Promise<FuzzOutcome> {
+  const scenario = generateScenario(seed, index, o);
   const c = scenarioCase(scenario);
   const topo = caseTopology(c);
   const kernel = await kernelFor(c, topo, source, recordDir);

@@ -9,6 +9,7 @@
 import { Rng } from '../../../src/core/rng.js';
 import type { CaseStep, DiffCase, ProbeSpec } from '../model.js';
 import { CHAINS, cloneLab, type GenLab, type GenNode, type GenRule, renderTopology, type TableName } from './lab-model.js';
+import { nftExec, randomNft } from './generate-nft.js';
 
 export interface GenScenario {
   name: string;
@@ -18,7 +19,7 @@ export interface GenScenario {
 
 const LISTEN = ['tcp:80', 'tcp:8080', 'udp:53'];
 
-class Pick {
+export class Pick {
   constructor(readonly rng: Rng) {}
   chance(p: number): boolean {
     return this.rng.nextFloat() < p;
@@ -111,12 +112,12 @@ function shape(p: Pick, name: string): { lab: GenLab; routers: string[] } {
   }
 }
 
-const addrOf = (cidr: string) => cidr.split('/')[0];
-const allAddrs = (lab: GenLab) => lab.nodes.flatMap((n) => n.ifaces.flatMap((i) => i.addrs.map(addrOf)));
-const subnets = (lab: GenLab) => [
+export const addrOf = (cidr: string) => cidr.split('/')[0];
+export const allAddrs = (lab: GenLab) => lab.nodes.flatMap((n) => n.ifaces.flatMap((i) => i.addrs.map(addrOf)));
+export const subnets = (lab: GenLab) => [
   ...new Set(lab.nodes.flatMap((n) => n.ifaces.flatMap((i) => i.addrs.map((a) => a.replace(/\.\d+\/24$/, '.0/24'))))),
 ];
-const ifNames = (n: GenNode) => n.ifaces.filter((i) => !i.master).map((i) => i.name);
+export const ifNames = (n: GenNode) => n.ifaces.filter((i) => !i.master).map((i) => i.name);
 
 const INPUT_SIDE = new Set(['PREROUTING', 'INPUT', 'FORWARD']);
 const OUTPUT_SIDE = new Set(['OUTPUT', 'POSTROUTING', 'FORWARD']);
@@ -226,8 +227,9 @@ function randomProbe(p: Pick, lab: GenLab, used: Set<string>, nextPort: () => nu
   return probe;
 }
 
-function randomExec(p: Pick, lab: GenLab): CaseStep {
+function randomExec(p: Pick, lab: GenLab, nft: boolean): CaseStep {
   const n = p.one(lab.nodes);
+  if (nft && p.chance(0.4)) return nftExec(p, lab, n);
   const roll = p.int(0, 9);
   if (roll < 5) {
     const r = randomChainRule(p, lab, n);
@@ -243,10 +245,16 @@ function randomExec(p: Pick, lab: GenLab): CaseStep {
   return { kind: 'exec', on: n.name, cmd: `sysctl -w net.ipv4.conf.all.rp_filter=${p.int(0, 2)}` };
 }
 
-/** Scenario `index` of the run seeded with `seed`. */
-export function generateScenario(seed: number, index: number): GenScenario {
-  const p = new Pick(new Rng(seed).fork(`scenario ${index}`));
-  const name = `fuzz-${seed}-${index}`;
+export interface GenOptions {
+  /** Draw native nftables tables on nodes too (a stream of its own: `nft-SEED-INDEX`). */
+  nft?: boolean;
+}
+
+/** Scenario `index` of the run seeded with `seed`. The iptables-only stream draws exactly as before the nft flavour existed. */
+export function generateScenario(seed: number, index: number, o: GenOptions = {}): GenScenario {
+  const nft = o.nft === true;
+  const p = new Pick(new Rng(seed).fork(`${nft ? 'nft ' : ''}scenario ${index}`));
+  const name = `${nft ? 'nft' : 'fuzz'}-${seed}-${index}`;
   const { lab, routers } = shape(p, name);
   sysctls(p, lab, routers);
   policy(p, lab, routers);
@@ -254,13 +262,14 @@ export function generateScenario(seed: number, index: number): GenScenario {
     const n = p.one(lab.nodes);
     n.rules.push(randomChainRule(p, lab, n));
   }
+  if (nft) randomNft(p, lab, routers);
   const initial = cloneLab(lab);
   // Exec steps change `lab` (the rules as they stand); the topology is the lab as it started.
   const steps: CaseStep[] = [];
   const used = new Set<string>();
   let port = 40000 + p.int(0, 50) * 10;
   for (let i = p.int(2, 6); i > 0; i--) {
-    if (steps.length && p.chance(0.35)) steps.push(randomExec(p, lab));
+    if (steps.length && p.chance(0.35)) steps.push(randomExec(p, lab, nft));
     steps.push(randomProbe(p, lab, used, () => port++));
   }
   return { name, lab: initial, steps };
@@ -269,7 +278,7 @@ export function generateScenario(seed: number, index: number): GenScenario {
 export function scenarioCase(s: GenScenario): DiffCase {
   return {
     name: s.name,
-    covers: ['scenario fuzzer'],
+    covers: [s.name.startsWith('nft-') ? 'scenario fuzzer (nftables)' : 'scenario fuzzer'],
     topology: renderTopology(s.lab),
     steps: s.steps,
     conntrackEveryProbe: true,

@@ -27,6 +27,37 @@ export interface GenRule {
   spec: string;
 }
 
+/** A native nftables rule in a base chain the renderer declares (`nftTablesText`). */
+export interface GenNftRule {
+  /** `inet fw`, `ip fw` or `ip lb`: the family and table. */
+  table: NftTable;
+  /** A base chain: `input`, `forward`, `output` (filter tables), `prerouting`, `postrouting`, `output` (`ip lb`, nat). */
+  chain: string;
+  /** The rule as nft lists it. */
+  rule: string;
+}
+
+export type NftTable = 'inet fw' | 'ip fw' | 'ip lb';
+
+/** Each native table's base chains, with their declarations; a chain is declared only when it has rules or a drop policy. */
+export const NFT_CHAINS: Record<NftTable, Record<string, string>> = {
+  'inet fw': {
+    input: 'type filter hook input priority filter;',
+    forward: 'type filter hook forward priority filter;',
+    output: 'type filter hook output priority filter;',
+  },
+  'ip fw': {
+    input: 'type filter hook input priority filter;',
+    forward: 'type filter hook forward priority filter;',
+    output: 'type filter hook output priority filter;',
+  },
+  'ip lb': {
+    prerouting: 'type nat hook prerouting priority dstnat;',
+    output: 'type nat hook output priority -100;',
+    postrouting: 'type nat hook postrouting priority srcnat;',
+  },
+};
+
 export interface GenNode {
   /** `HOST` or `HOST/NS`. */
   name: string;
@@ -36,6 +67,10 @@ export interface GenNode {
   sysctl: Record<string, string>;
   listen: string[];
   rules: GenRule[];
+  /** Native nftables rules (the nft flavour of the fuzzer); absent or empty: no `nftables:` block. */
+  nft?: GenNftRule[];
+  /** Native base chains whose policy is drop (`inet fw input`); declared even without rules. */
+  nftDrop?: string[];
 }
 
 export interface GenLab {
@@ -58,6 +93,26 @@ export function restoreText(rules: readonly GenRule[]): string {
   return out.join('\n');
 }
 
+/** The node's native tables as an `nft -f` file: each table once, its chains in declaration order. */
+export function nftTablesText(n: GenNode): string {
+  const out: string[] = [];
+  for (const t of Object.keys(NFT_CHAINS) as NftTable[]) {
+    const chains = Object.keys(NFT_CHAINS[t]).filter(
+      (c) => (n.nft ?? []).some((r) => r.table === t && r.chain === c) || (n.nftDrop ?? []).includes(`${t} ${c}`),
+    );
+    if (chains.length === 0) continue;
+    out.push(`table ${t} {`);
+    for (const c of chains) {
+      const policy = (n.nftDrop ?? []).includes(`${t} ${c}`) ? 'drop' : 'accept';
+      out.push(`  chain ${c} {`, `    ${NFT_CHAINS[t][c]} policy ${policy};`);
+      for (const r of n.nft ?? []) if (r.table === t && r.chain === c) out.push(`    ${r.rule}`);
+      out.push('  }');
+    }
+    out.push('}');
+  }
+  return out.join('\n');
+}
+
 function nodeBody(n: GenNode, pad: string): string[] {
   const lines: string[] = [`${pad}interfaces:`];
   for (const i of n.ifaces) {
@@ -74,6 +129,8 @@ function nodeBody(n: GenNode, pad: string): string[] {
   if (n.listen.length) lines.push(`${pad}listen: [ ${n.listen.join(', ')} ]`);
   const text = restoreText(n.rules);
   if (text) lines.push(`${pad}iptables: |`, ...text.split('\n').map((l) => `${pad}  ${l}`));
+  const nft = nftTablesText(n);
+  if (nft) lines.push(`${pad}nftables: |`, ...nft.split('\n').map((l) => `${pad}  ${l}`));
   return lines;
 }
 

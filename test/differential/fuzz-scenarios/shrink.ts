@@ -42,6 +42,8 @@ export function smaller(s: GenScenario): GenScenario[] {
       ...n.ipRules.map((_, ri) => (m: typeof n) => void m.ipRules.splice(ri, 1)),
       ...n.routes.map((_, ri) => (m: typeof n) => void m.routes.splice(ri, 1)),
       ...Object.keys(n.sysctl).map((k) => (m: typeof n) => void delete m.sysctl[k]),
+      ...(n.nft ?? []).map((_, ri) => (m: typeof n) => void m.nft!.splice(ri, 1)),
+      ...(n.nftDrop ?? []).map((_, ri) => (m: typeof n) => void m.nftDrop!.splice(ri, 1)),
     ];
     for (const cut of parts) {
       const lab = cloneLab(s.lab);
