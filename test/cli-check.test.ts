@@ -91,7 +91,7 @@ steps:
     expect(r.code).toBe(1);
     expect(r.lines).toEqual([
       `${sc}:3:5: passes "docker-host nat/DOCKER#5": nat/DOCKER has 1 rule, not 5 at this step`,
-      `${sc}:5:5: exec on docker-host: \`tc qdisc add dev eth0 root netem\` exits 127: nflab: tc: command not found (nodes run iptables, iptables-restore, iptables-save, nft, ip, conntrack, sysctl)`,
+      `${sc}:5:5: exec on docker-host: \`tc qdisc add dev eth0 root netem\` exits 127: nflab: tc: command not found (nodes run iptables, iptables-restore, iptables-save, nft, ip, bridge, conntrack, sysctl)`,
       `${sc}:5:5: exec on docker-host: \`iptables -A INPUT --frob\` exits 2: iptables v1.8.9 (nf_tables): unknown option "--frob"`,
       `${sc}:7:5: not_passes "docker-host nat/EXTRA#2": nat/EXTRA has 1 rule, not 2 at this step`,
       `${sc}:12:17: counters "docker-host filter/DOCKER#9": filter/DOCKER has 1 rule, not 9 at this step`,

@@ -284,10 +284,12 @@ describe('nflab matrix', () => {
 
     const diff = nflab('matrix', docker, '--against', docker, '--after', scenario, '--json');
     expect(diff.code).toBe(1);
-    const d = (JSON.parse(diff.stdout) as { differences: Array<{ to: string; a: Cell; b: Cell }> }).differences;
+    const d = (JSON.parse(diff.stdout) as { differences: Array<{ from: string; to: string; a: Cell; b: Cell }> }).differences;
     expect(d.map((x) => x.to).sort()).toEqual([...Array(4).fill('172.17.0.1:8080'), ...Array(4).fill('198.51.100.1:8080')]);
     for (const x of d) {
-      expect([x.a.result, x.a.decided_by?.chain, x.a.decided_by?.target]).toEqual(['connected', 'DOCKER', 'DNAT']);
+      // The container's own published port: its bridge port is not in hairpin mode, so the DNATed SYN is lost (as in the kernel).
+      if (x.from === 'docker-host/web') expect([x.a.result, x.a.decided_by]).toEqual(['timeout', null]);
+      else expect([x.a.result, x.a.decided_by?.chain, x.a.decided_by?.target]).toEqual(['connected', 'DOCKER', 'DNAT']);
       expect([x.b.result, x.b.decided_by]).toEqual(['refused', null]);
     }
     const text = nflab('matrix', docker, '--against', docker, '--after', scenario);

@@ -118,6 +118,7 @@ function setupScript(topo: Topology, n: NodeSpec, warnings: string[]): string {
     if (i.mtu !== 1500 && i.kind !== 'veth') s.push(`ip link set dev ${shq(i.name)} mtu ${i.mtu}`);
   }
   for (const i of n.interfaces) if (i.master) s.push(`ip link set dev ${shq(i.name)} master ${shq(i.master)}`);
+  for (const i of n.interfaces) if (i.master && i.hairpin) s.push(`ip link set dev ${shq(i.name)} type bridge_slave hairpin on`);
   for (const i of n.interfaces) {
     for (const a of i.addrs) {
       const t = `${formatIpv4(a.addr)}/${a.cidr.len}`;

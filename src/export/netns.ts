@@ -250,6 +250,7 @@ class ScriptWriter {
       const ns = this.ns(n.name);
       for (const i of n.interfaces) {
         if (i.master !== null) this.line(`  ip -n ${ns} link set dev ${shq(i.name)} master ${shq(i.master)}`);
+        if (i.master !== null && i.hairpin) this.line(`  ip -n ${ns} link set dev ${shq(i.name)} type bridge_slave hairpin on`);
       }
       for (const i of n.interfaces) {
         for (const a of i.addrs) {

@@ -12,6 +12,7 @@ import { iptablesCommand, iptablesRestoreCommand, iptablesSaveCommand } from './
 import type { CommandOutput, NodeModules } from './types.js';
 import { runNftCommand } from '../nftables/command.js';
 import { sysctlCommand } from './sysctl-command.js';
+import { bridgeCommand, ipLinkBridgeSlave } from './bridge-command.js';
 
 const fail = (stderr: string, exitCode = 1): CommandOutput => ({
   stdout: '',
@@ -40,6 +41,8 @@ export function runNodeCommand(node: Node, mods: NodeModules, line: string, stdi
     case 'iptables-legacy-save':
       return iptablesSaveCommand(mods, args);
     case 'ip': {
+      const port = ipLinkBridgeSlave(node, args);
+      if (port) return port;
       const out = runIp(mods.routing, args);
       if (out.exitCode === 0 && args[0] !== undefined && 'address'.startsWith(args[0])) syncAddresses(node, mods);
       return out;
@@ -50,9 +53,11 @@ export function runNodeCommand(node: Node, mods: NodeModules, line: string, stdi
       return runNftCommand(mods.nft, args, stdin, mods.ruleset);
     case 'sysctl':
       return sysctlCommand(node, mods, args);
+    case 'bridge':
+      return bridgeCommand(node, args);
     default:
       return fail(
-        `nflab: ${tool}: command not found (nodes run iptables, iptables-restore, iptables-save, nft, ip, conntrack, sysctl)`,
+        `nflab: ${tool}: command not found (nodes run iptables, iptables-restore, iptables-save, nft, ip, bridge, conntrack, sysctl)`,
         127,
       );
   }

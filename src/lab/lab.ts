@@ -89,6 +89,7 @@ export class Lab {
         const dev = node.devs.get(i.name)!;
         const br = node.devs.get(i.master)!;
         dev.master = br;
+        dev.hairpin = i.hairpin === true;
         br.ports.push(dev);
       }
       for (const [k, v] of spec.sysctl) node.sysctl.set(k, v.value);

@@ -16,14 +16,15 @@ export class ForwardingDatabase {
 
   /**
    * The ports a frame from `inPort` to `dstMac` leaves by: the learned port, or
-   * every other port (flooding) when unknown or multicast. Never back out `inPort`.
+   * every other port (flooding) when unknown or multicast. Never back out
+   * `inPort` unless that port is in hairpin mode (the kernel's should_deliver).
    */
-  egress(inPort: string, dstMac: string, ports: readonly string[]): string[] {
+  egress(inPort: string, dstMac: string, ports: readonly string[], hairpin = false): string[] {
     if (!isMulticastMac(dstMac)) {
       const known = this.fdb.get(dstMac);
-      if (known !== undefined) return known === inPort ? [] : [known];
+      if (known !== undefined) return known === inPort && !hairpin ? [] : [known];
     }
-    return ports.filter((p) => p !== inPort);
+    return hairpin ? [...ports] : ports.filter((p) => p !== inPort);
   }
 
   entries(): Array<[string, string]> {

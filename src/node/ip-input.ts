@@ -22,7 +22,7 @@ import { newSkb, type NodeSkb } from './skb.js';
 import { runHook } from './hooks.js';
 import { icmpSend, icmpReceive } from './icmp.js';
 import { neighOutput, recordRoute } from './ip-output.js';
-import { bridgePortTransmit } from './l2.js';
+import { bridgedDnatForward, bridgePortTransmit } from './l2.js';
 import type { RouteDecision } from './ports.js';
 
 export interface L2Info {
@@ -32,6 +32,8 @@ export interface L2Info {
   trace: PacketTrace | null;
   /** The sender's skb when the packet came over loopback (conntrack and mark survive). */
   carried: NodeSkb | null;
+  /** For a frame a bridge passed up to itself: the port it came in on (br_netfilter's physindev). */
+  bridgePort?: NetDev | null;
 }
 
 function drop(node: Node, skb: NodeSkb, reason: string, outcome: 'dropped' | 'no-route' | 'ttl-exceeded' = 'dropped'): void {
@@ -51,10 +53,32 @@ export function ipReceive(node: Node, dev: NetDev, pkt: Packet, l2: L2Info): voi
   } else {
     skb = newSkb(pkt, { inIf: dev.name, srcMac: l2.srcMac, pktType: l2.pktType, trace: l2.trace });
   }
+  const dstBefore = skb.pkt.dst;
   if (!runHook(node, 'PREROUTING', skb)) return;
   // A packet that went round through `lo` keeps the local route it was sent with: no input lookup (so no martian check on 127/8).
   if (l2.carried) return localDeliver(node, skb);
+  if (l2.bridgePort && skb.pkt.dst !== dstBefore && node.sysctlInt('net.bridge.bridge-nf-call-iptables', 1) === 1) {
+    const r = bridgedDnatRoute(node, skb, dev);
+    if (r) {
+      recordRoute(node, skb, r);
+      return bridgedDnatForward(node, dev, l2.bridgePort, skb, r);
+    }
+  }
   routeInput(node, skb, dev);
+}
+
+/**
+ * br_pre_routing_finish: a frame that came in on a bridge port and was DNATed
+ * in PREROUTING stays in the bridge when the new destination is reached
+ * through the bridge itself; with forwarding off, the kernel asks the output
+ * route instead. Null: it is routed as usual.
+ */
+function bridgedDnatRoute(node: Node, skb: NodeSkb, br: NetDev): RouteDecision | null {
+  const pkt = skb.pkt;
+  let r = node.routing.lookup({ dst: pkt.dst, src: pkt.src, mark: skb.mark, iif: br.name, oif: null, tos: pkt.tos });
+  if (r.kind === 'error' && r.reason === 'not-forwarding')
+    r = node.routing.lookup({ dst: pkt.dst, src: null, mark: skb.mark, iif: null, oif: null, tos: pkt.tos });
+  return r.kind === 'unicast' && r.dev === br.name ? r : null;
 }
 
 /**
@@ -149,13 +173,7 @@ export function bridgedIpv4(node: Node, br: NetDev, inPort: NetDev, outPort: Net
       skb.physIn = null;
       return forward(node, skb, r);
     }
-    // Hairpin: back out of the bridge towards the new destination's MAC.
-    skb.outIf = br.name;
-    skb.physOut = null;
-    if (!runHook(node, 'FORWARD', skb)) return;
-    if (!runHook(node, 'POSTROUTING', skb)) return;
-    neighOutput(node, skb, br, r.via ?? pkt.dst);
-    return;
+    return bridgedDnatForward(node, br, inPort, skb, r);
   }
   skb.outIf = br.name;
   skb.physOut = outPort.name;

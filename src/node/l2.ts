@@ -4,13 +4,17 @@
  * bridge-nf-call-iptables, frames the bridge forwards between its ports go
  * through the iptables hooks first (br_netfilter).
  */
-import { packetLength } from '../packet/packet.js';
+import { ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, packetLength } from '../packet/packet.js';
+import { formatIpv4 } from '../packet/ipv4.js';
 import { BROADCAST_MAC, type Frame, frameLength, isMulticastMac } from '../link/frame.js';
 import type { PacketTrace } from '../trace/steps.js';
 import type { NetDev } from './netdev.js';
 import type { NodeSkb } from './skb.js';
 import type { Node } from './node.js';
 import { ipReceive, bridgedIpv4 } from './ip-input.js';
+import type { RouteDecision } from './ports.js';
+import { runHook } from './hooks.js';
+import { icmpSend } from './icmp.js';
 
 /** Puts a frame on `dev`'s wire (or, for a bridge, out of the right ports). */
 export function transmitFrame(node: Node, dev: NetDev, frame: Frame): void {
@@ -70,7 +74,7 @@ export function receiveFrame(node: Node, dev: NetDev, frame: Frame): void {
   localInput(node, dev, frame);
 }
 
-function localInput(node: Node, dev: NetDev, frame: Frame): void {
+function localInput(node: Node, dev: NetDev, frame: Frame, bridgePort: NetDev | null = null): void {
   const toUs = frame.dst === dev.mac || frame.dst === BROADCAST_MAC || isMulticastMac(frame.dst) || dev.kind === 'loopback';
   if (!toUs) return;
   if (frame.type === 'arp') {
@@ -84,6 +88,7 @@ function localInput(node: Node, dev: NetDev, frame: Frame): void {
     pktType,
     trace: frame.meta.trace as PacketTrace | null,
     carried: (frame.meta.skb as NodeSkb | undefined) ?? null,
+    bridgePort,
   });
 }
 
@@ -99,13 +104,13 @@ function bridgeInput(node: Node, br: NetDev, port: NetDev, frame: Frame): void {
 function forwardFromBridge(node: Node, br: NetDev, inPort: NetDev | null, frame: Frame): void {
   const names = br.ports.filter((p) => p.up).map((p) => p.name);
   if (inPort) names.push(br.name);
-  const out = br.fdb!.egress(inPort ? inPort.name : br.name, frame.dst, names);
+  const out = br.fdb!.egress(inPort ? inPort.name : br.name, frame.dst, names, inPort?.hairpin ?? false);
   const trace = frame.meta.trace as PacketTrace | null;
   if (trace && inPort) node.record(trace, { node: node.name, bridge: { bridge: br.name, in: inPort.name, out } });
   for (const name of out) {
     if (name === br.name) {
       node.lab.tap?.(node.name, br.name, 'in', frame);
-      localInput(node, br, frame);
+      localInput(node, br, frame, inPort);
       continue;
     }
     const port = node.dev(name)!;
@@ -126,4 +131,54 @@ function structuredCloneIp<T>(p: T): T {
 /** Sends an IPv4 frame out of a bridge port after br_netfilter accepted it. */
 export function bridgePortTransmit(node: Node, port: NetDev, frame: Frame): void {
   sendOnWire(node, port, frame);
+}
+
+/**
+ * br_netfilter's bridged DNAT: PREROUTING on a frame that came in on `inPort`
+ * rewrote its destination to a host that route `r` reaches through `br`
+ * itself. The kernel does not route it (no ip_forward needed, no TTL
+ * decrement): it gives the frame the new host's MAC and bridges it again from
+ * `inPort`, so the bridge's own rule applies, never back out of the port it
+ * came in on unless that port is in hairpin mode. FORWARD and POSTROUTING run
+ * per egress port, as the bridge's forward hooks do; a frame the bridge will
+ * not send walks neither, so its conntrack entry is never confirmed.
+ */
+export function bridgedDnatForward(node: Node, br: NetDev, inPort: NetDev, skb: NodeSkb, r: RouteDecision): void {
+  const pkt = skb.pkt;
+  skb.bridged = true;
+  skb.physIn = inPort.name;
+  skb.outIf = br.name;
+  skb.routeDev = br.name;
+  skb.nextHop = r.via;
+  const srcMac = skb.srcMac ?? br.mac;
+  const nextHop = r.via ?? pkt.dst;
+  node.neighbours.resolve(br, nextHop, pkt.src, {
+    sent: (mac) => {
+      const names = br.ports.filter((p) => p.up).map((p) => p.name);
+      const out = br.fdb!.egress(inPort.name, mac, names, inPort.hairpin);
+      if (skb.trace) node.record(skb.trace, { node: node.name, bridge: { bridge: br.name, in: inPort.name, out } });
+      if (out.length === 0) {
+        if (skb.trace) {
+          const reason = `${br.name} does not send a frame back out of ${inPort.name}, the port it came in on (hairpin off)`;
+          node.record(skb.trace, { node: node.name, drop: { reason } });
+          node.lab.tracer.end(skb.trace, 'dropped', node.name);
+        }
+        return;
+      }
+      for (const [i, name] of out.entries()) {
+        const s: NodeSkb = i === 0 ? skb : { ...skb, pkt: structuredCloneIp(skb.pkt) };
+        s.physOut = name;
+        if (!runHook(node, 'FORWARD', s)) continue;
+        if (!runHook(node, 'POSTROUTING', s)) continue;
+        sendOnWire(node, node.dev(name)!, { src: srcMac, dst: mac, type: 'ipv4', ip: s.pkt, meta: { trace: s.trace } });
+      }
+    },
+    failed: () => {
+      if (skb.trace) {
+        node.record(skb.trace, { node: node.name, drop: { reason: `no ARP reply from ${formatIpv4(nextHop)}` } });
+        node.lab.tracer.end(skb.trace, 'dropped', node.name);
+      }
+      icmpSend(node, skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH);
+    },
+  });
 }

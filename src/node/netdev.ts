@@ -18,6 +18,11 @@ export class NetDev {
   master: NetDev | null = null;
   /** For a bridge: its ports, in the order they were enslaved. */
   readonly ports: NetDev[] = [];
+  /**
+   * For a bridge port: hairpin_mode, whether the bridge may send a frame back
+   * out of the port it came in on (off by default, as in the kernel).
+   */
+  hairpin = false;
   readonly fdb: ForwardingDatabase | null;
   /** The cable out of this device (veth peer direction); null for lo, bridges and dummies. */
   tx: LinkDirection<Frame> | null = null;

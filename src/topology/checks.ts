@@ -44,6 +44,8 @@ function settleKinds(src: YamlSrc, d: NodeDraft): void {
 
 function checkMasters(src: YamlSrc, d: NodeDraft): void {
   for (const i of d.ifaces.values()) {
+    if (i.hairpin && !i.master)
+      src.error(i.hairpin.node, `hairpin of ${d.spec.name}:${i.name} is a bridge port option; give ${i.name} a \`master\` bridge`);
     if (!i.master) continue;
     const m = i.master;
     const br = d.ifaces.get(m.name);

@@ -23,6 +23,8 @@ export interface IfaceDraft {
   master: { name: string; node: YamlNode } | null;
   mtu: number | null;
   mac: string | null;
+  /** `hairpin:` as written (a bridge port option), with where, for the check that it has a master. */
+  hairpin?: { on: boolean; node: YamlNode };
   pos: SourcePos;
   /** Listed under `interfaces:` (false when a link end created it). */
   listed: boolean;

@@ -16,7 +16,7 @@ describe('shape', () => {
       `),
     ).toEqual([
       '/lab/t.yaml:3:5: unknown key "interfce" in host a (did you mean "interfaces"?); expected one of: interfaces, routes, ip_rules, sysctl, iptables, iptables_cmds, nftables, listen, ipsets, nfacct, users, groups, namespaces, iptables_backend',
-      '/lab/t.yaml:6:15: unknown key "adr" in interface a:eth0 (did you mean "addr"?); expected one of: addr, kind, master, mtu, mac',
+      '/lab/t.yaml:6:15: unknown key "adr" in interface a:eth0 (did you mean "addr"?); expected one of: addr, kind, master, mtu, mac, hairpin',
       '/lab/t.yaml:7:1: unknown key "linkz" in the topology (did you mean "links"?); expected one of: name, description, hosts, links, rule_updates',
     ]);
   });

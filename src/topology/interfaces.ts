@@ -6,7 +6,7 @@ import type { AddrDraft, IfaceDraft } from './draft.js';
 import { checkIfaceName, parseMac, parseMtu } from './values.js';
 import { describe, entries, oneOrMany, scalar, type YamlNode, type YamlSrc } from './yaml-src.js';
 
-const IFACE_KEYS = ['addr', 'kind', 'master', 'mtu', 'mac'] as const;
+const IFACE_KEYS = ['addr', 'kind', 'master', 'mtu', 'mac', 'hairpin'] as const;
 const KINDS: readonly InterfaceKind[] = ['veth', 'bridge', 'dummy'];
 
 export function readInterfaces(src: YamlSrc, node: YamlNode | null, nodeName: string): Map<string, IfaceDraft> {
@@ -43,6 +43,9 @@ export function readInterfaces(src: YamlSrc, node: YamlNode | null, nodeName: st
       } else if (f.key === 'master') {
         if (typeof v === 'string' && v.length > 0) d.master = { name: v, node: f.value! };
         else src.error(f.value, `master of ${what} must name a bridge interface, not ${describe(f.value)}`);
+      } else if (f.key === 'hairpin') {
+        if (typeof v === 'boolean') d.hairpin = { on: v, node: f.value! };
+        else src.error(f.value, `hairpin of ${what} must be true or false, not ${describe(f.value)}`);
       } else if (f.key === 'mtu') {
         const r = parseMtu(v);
         if (r.ok) d.mtu = r.value;

@@ -178,6 +178,7 @@ function finishNode(d: NodeDraft, links: Array<{ spec: LinkSpec; mtu: number | n
       kind: i.kind ?? 'dummy',
       addrs: i.addrs.map((a) => ({ addr: a.addr, cidr: a.cidr })),
       master: i.master?.name ?? null,
+      ...(i.hairpin?.on ? { hairpin: true } : {}),
       mtu: lo ? LO_MTU : (i.mtu ?? linkMtu.get(i.name) ?? DEFAULT_MTU),
       mac,
       pos: i.pos,

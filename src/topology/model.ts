@@ -104,6 +104,8 @@ export interface InterfaceSpec {
   addrs: Array<{ addr: Ipv4; cidr: Cidr }>;
   /** Bridge this interface is a port of. */
   master: string | null;
+  /** For a bridge port: hairpin_mode (the bridge may send a frame back out of the port it came in on). Absent: off. */
+  hairpin?: boolean;
   mtu: number;
   mac: string;
   pos: SourcePos;
