@@ -74,7 +74,14 @@ export function icmpSend(node: Node, skb: NodeSkb, type: number, code: number, m
  */
 const stackIcmp = new WeakSet<Packet>();
 
-/** Sends a stack-made packet; its source is chosen by the route when unset. */
+/**
+ * Sends a stack-made packet; its source is chosen by the route when unset.
+ * `related` is the packet it answers: like nf_ct_attach, the answer inherits
+ * that packet's entry (RELATED, the other direction) even when the entry is
+ * still unconfirmed — a SYN dropped in FORWARD or INPUT never reaches the
+ * table, so a lookup of the quoted header would find nothing and the error
+ * would leave INVALID, without its NAT undone.
+ */
 function sendControl(node: Node, pkt: Packet, related?: NodeSkb): void {
   if (pkt.proto === PROTO_ICMP) stackIcmp.add(pkt);
   if (pkt.src === 0) {
@@ -91,7 +98,7 @@ function sendControl(node: Node, pkt: Packet, related?: NodeSkb): void {
       socket: null,
       trace,
       anySource: pkt.proto === PROTO_TCP,
-      ...(related && pkt.proto === PROTO_TCP ? { attach: related } : {}),
+      ...(related ? { attach: related } : {}),
     });
   });
 }

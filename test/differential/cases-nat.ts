@@ -240,6 +240,75 @@ const ROUTING_CASES: DiffCase[] = [
       { kind: 'connect', from: 'client', to: '10.0.9.1:80' },
     ],
   },
+  {
+    // A SYN rejected after DNAT never confirms its entry; the kernel attaches that unconfirmed entry to the
+    // answer (nf_ct_attach), so the error is RELATED and leaves with the service address, not the backend's.
+    name: 'REJECT after DNAT answers from the service address',
+    covers: ['REJECT after DNAT', 'tcp-reset after DNAT', 'ICMP error RELATED to an unconfirmed entry', 'nf_nat_icmp_reply_translation'],
+    topology: routed('reject-dnat', {
+      // The client counts what comes back from the service address: the outer header is un-DNATed too.
+      client: {
+        rules: filter([
+          '-A INPUT -s 10.0.9.10/32 -p icmp',
+          '-A INPUT -s 10.0.9.10/32 -p tcp -m tcp --sport 2 --tcp-flags RST RST',
+          '-A INPUT -s 10.0.9.10/32 -p tcp -m tcp --sport 5 --tcp-flags RST RST',
+        ]),
+      },
+      router: {
+        rules: [
+          table('mangle', [
+            '-A PREROUTING -d 10.0.9.10/32 -p tcp -m tcp --dport 6 -j TTL --ttl-set 1',
+            '-A OUTPUT -p icmp -m conntrack --ctstate RELATED',
+            '-A OUTPUT -p icmp -m conntrack --ctstate INVALID',
+            '-A POSTROUTING -p icmp -m conntrack --ctstate RELATED,DNAT --ctdir REPLY',
+            '-A POSTROUTING -p tcp -m tcp --tcp-flags RST RST -m conntrack --ctstate RELATED --ctdir REPLY',
+            '-A POSTROUTING -p tcp -m tcp --tcp-flags RST RST -m conntrack --ctstate INVALID',
+            '-A INPUT -s 10.0.9.10/32 -p icmp -m conntrack --ctstate RELATED',
+            '-A INPUT -s 10.0.9.10/32 -p tcp -m tcp --sport 9 --tcp-flags RST RST -m conntrack --ctstate RELATED',
+          ]),
+          table('nat', [
+            '-A PREROUTING -d 10.0.9.10/32 -p tcp -m tcp --dport 1 -j DNAT --to-destination 10.0.2.2:81',
+            '-A PREROUTING -d 10.0.9.10/32 -p tcp -m tcp --dport 2 -j DNAT --to-destination 10.0.2.2:82',
+            '-A PREROUTING -d 10.0.9.10/32 -p tcp -m tcp --dport 3 -j DNAT --to-destination 10.0.2.2:83',
+            '-A PREROUTING -d 10.0.9.10/32 -p tcp -m tcp --dport 4 -j DNAT --to-destination 10.0.1.1:84',
+            '-A PREROUTING -d 10.0.9.10/32 -p tcp -m tcp --dport 5 -j DNAT --to-destination 10.0.1.1:85',
+            '-A PREROUTING -d 10.0.9.10/32 -p tcp -m tcp --dport 6 -j DNAT --to-destination 10.0.2.2:80',
+            '-A PREROUTING -d 10.0.9.10/32 -p tcp -m tcp --dport 7 -j DNAT --to-destination 10.0.2.2:80',
+            '-A PREROUTING -d 10.0.9.10/32 -p udp -m udp --dport 53 -j DNAT --to-destination 10.0.2.2:54',
+            '-A OUTPUT -d 10.0.9.10/32 -p tcp -m tcp --dport 8 -j DNAT --to-destination 10.0.2.2:88',
+            '-A OUTPUT -d 10.0.9.10/32 -p tcp -m tcp --dport 9 -j DNAT --to-destination 10.0.2.2:89',
+            '-A POSTROUTING -p tcp -m tcp --tcp-flags RST RST',
+            '-A POSTROUTING -p icmp',
+          ]),
+          filter([
+            '-A INPUT -p tcp -m tcp --dport 84 -j REJECT --reject-with icmp-port-unreachable',
+            '-A INPUT -p tcp -m tcp --dport 85 -j REJECT --reject-with tcp-reset',
+            '-A FORWARD -p tcp -m tcp --dport 81 -j REJECT --reject-with icmp-port-unreachable',
+            '-A FORWARD -p tcp -m tcp --dport 82 -j REJECT --reject-with tcp-reset',
+            '-A FORWARD -p tcp -m tcp --dport 83 -j REJECT --reject-with icmp-host-prohibited',
+            '-A FORWARD -p udp -m udp --dport 54 -j REJECT --reject-with icmp-port-unreachable',
+            '-A OUTPUT -p tcp -m tcp --dport 88 -j REJECT --reject-with icmp-port-unreachable',
+            '-A OUTPUT -p tcp -m tcp --dport 89 -j REJECT --reject-with tcp-reset',
+          ]),
+        ].join('\n'),
+        // The router's own connects need a route towards the service address before nat OUTPUT rewrites it.
+        routes: ['default via 10.0.2.2'],
+      },
+      server: { listen: ['tcp:80', 'tcp:81', 'tcp:82', 'tcp:83', 'udp:54'] },
+    }),
+    steps: [
+      { kind: 'connect', from: 'client', to: '10.0.9.10:1' },
+      { kind: 'connect', from: 'client', to: '10.0.9.10:2' },
+      { kind: 'connect', from: 'client', to: '10.0.9.10:3' },
+      { kind: 'connect', from: 'client', to: '10.0.9.10:4' },
+      { kind: 'connect', from: 'client', to: '10.0.9.10:5' },
+      { kind: 'connect', from: 'client', to: '10.0.9.10:6' },
+      { kind: 'send', from: 'client', to: '10.0.9.10:53' },
+      { kind: 'connect', from: 'client', to: '10.0.9.10:7' },
+      { kind: 'connect', from: 'router', to: '10.0.9.10:8' },
+      { kind: 'connect', from: 'router', to: '10.0.9.10:9' },
+    ],
+  },
 ];
 
 export const NAT_AND_ROUTING_CASES: DiffCase[] = [...NAT_CASES, ...ROUTING_CASES];
