@@ -170,7 +170,7 @@ describe('--to auto with nftables', () => {
             tcp dport 81 ip daddr 10.96.0.9 goto ep
           }
           chain ep {
-            dnat to 10.0.0.9:8080
+            meta l4proto tcp dnat to 10.0.0.9:8080
           }
           chain out {
             type nat hook output priority -100; policy accept;
