@@ -9,7 +9,7 @@
  * nft 1.0.6 lists them, so a listing difference is nflab's, not the spelling's.
  */
 import type { CaseStep } from '../model.js';
-import { addrOf, allAddrs, ifNames, type Pick, subnets } from './generate.js';
+import { addrOf, allAddrs, ifNames, type Pick, subnets } from './pick.js';
 import { type GenLab, type GenNftRule, type GenNode, NFT_CHAINS, type NftTable } from './lab-model.js';
 
 const IN_SIDE = new Set(['input', 'forward', 'prerouting']);

@@ -10,6 +10,7 @@ import { Rng } from '../../../src/core/rng.js';
 import type { CaseStep, DiffCase, ProbeSpec } from '../model.js';
 import { CHAINS, cloneLab, type GenLab, type GenNode, type GenRule, renderTopology, type TableName } from './lab-model.js';
 import { nftExec, randomNft } from './generate-nft.js';
+import { addrOf, allAddrs, ifNames, Pick, subnets } from './pick.js';
 
 export interface GenScenario {
   name: string;
@@ -18,19 +19,6 @@ export interface GenScenario {
 }
 
 const LISTEN = ['tcp:80', 'tcp:8080', 'udp:53'];
-
-export class Pick {
-  constructor(readonly rng: Rng) {}
-  chance(p: number): boolean {
-    return this.rng.nextFloat() < p;
-  }
-  one<T>(xs: readonly T[]): T {
-    return xs[this.rng.int(0, xs.length - 1)];
-  }
-  int(lo: number, hi: number): number {
-    return this.rng.int(lo, hi);
-  }
-}
 
 function node(name: string, ifaces: GenNode['ifaces'], routes: string[] = []): GenNode {
   return { name, ifaces, routes, ipRules: [], sysctl: {}, listen: [...LISTEN], rules: [] };
@@ -111,13 +99,6 @@ function shape(p: Pick, name: string): { lab: GenLab; routers: string[] } {
     }
   }
 }
-
-export const addrOf = (cidr: string) => cidr.split('/')[0];
-export const allAddrs = (lab: GenLab) => lab.nodes.flatMap((n) => n.ifaces.flatMap((i) => i.addrs.map(addrOf)));
-export const subnets = (lab: GenLab) => [
-  ...new Set(lab.nodes.flatMap((n) => n.ifaces.flatMap((i) => i.addrs.map((a) => a.replace(/\.\d+\/24$/, '.0/24'))))),
-];
-export const ifNames = (n: GenNode) => n.ifaces.filter((i) => !i.master).map((i) => i.name);
 
 const INPUT_SIDE = new Set(['PREROUTING', 'INPUT', 'FORWARD']);
 const OUTPUT_SIDE = new Set(['OUTPUT', 'POSTROUTING', 'FORWARD']);
