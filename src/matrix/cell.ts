@@ -107,14 +107,29 @@ export function runCell(topo: Topology, seed: number, cell: CellSpec, after: rea
 
 /** Runs one cell's probe on `lab`, which must be as cellLab left it (runner.ts restores a used one). */
 export function probeCell(lab: Lab, cell: CellSpec, withTrace = false): CellResult {
-  const [addr, port] = cell.to.split(':');
-  let out: ProbeOutcome | null = null;
   // A cell reads only its first packet's trace: once that packet's fate is known, later packets go unrecorded.
   let first: number | null = null;
   const off = lab.tracer.subscribe((e) => {
     if (e.kind === 'packet.new' && first === null) first = e.packet ?? null;
     else if (e.kind === 'packet.end' && e.packet === first) lab.tracer.recording = false;
   });
+  const o = runProbe(lab, cell);
+  off();
+  lab.tracer.recording = true;
+  const t = o?.trace ?? null;
+  return {
+    ...cellOutcome(cell, o),
+    ...(withTrace ? { trace: t ? `${packetLine(t)}\n${renderTraceText(t.steps, t.outcome)}` : 'no packet left the client' } : {}),
+  };
+}
+
+/**
+ * Starts the cell's probe on `lab` and runs the lab until the client has its
+ * answer; null when it never comes within the event bound (unsettled).
+ */
+export function runProbe(lab: Lab, cell: CellSpec): ProbeOutcome | null {
+  const [addr, port] = cell.to.split(':');
+  let out: ProbeOutcome | null = null;
   lab.probe(
     cell.proto === 'udp' ? 'send' : 'connect',
     cell.from,
@@ -132,16 +147,16 @@ export function probeCell(lab: Lab, cell: CellSpec, withTrace = false): CellResu
   );
   // Only the client's answer matters: the cell stops there, not when the lab is quiet.
   for (let n = 0; out === null && n < MAX_EVENTS && lab.scheduler.step(); n++);
-  off();
-  lab.tracer.recording = true;
-  const o = out as ProbeOutcome | null;
-  const t = o?.trace ?? null;
+  return out;
+}
+
+/** What a cell records of its probe's outcome (`null`: it never settled). */
+export function cellOutcome(cell: CellSpec, o: ProbeOutcome | null): CellResult {
   return {
     ...cell,
     result: o?.result ?? 'unsettled',
     server: o?.server ?? null,
     server_sees: o?.serverSees ?? null,
-    decided_by: decidingStep(t),
-    ...(withTrace ? { trace: t ? `${packetLine(t)}\n${renderTraceText(t.steps, t.outcome)}` : 'no packet left the client' } : {}),
+    decided_by: decidingStep(o?.trace ?? null),
   };
 }

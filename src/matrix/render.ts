@@ -19,7 +19,8 @@ export function reached(c: CellResult): boolean {
   return REACHED.has(c.result);
 }
 
-function symbol(c: CellResult): string {
+/** A cell's one-character mark in the grid; the terminal UI draws the same marks. */
+export function symbol(c: CellResult): string {
   if (reached(c)) return c.decided_by ? '*' : '+';
   switch (c.result) {
     case 'refused':

@@ -11,13 +11,12 @@
  * sees the rules, routes and sysctls the user is looking at.
  */
 import { splitShellWords } from '../core/shell.js';
-import { Lab } from '../lab/lab.js';
-import { decidingStep, type CellResult, type CellSpec } from '../matrix/cell.js';
+import type { Lab } from '../lab/lab.js';
+import { cellLab, cellOutcome, runProbe, type CellResult, type CellSpec, type LabCommand } from '../matrix/cell.js';
 import { destinationText, type Proto } from '../matrix/destinations.js';
 import { MatrixInputError, planMatrix, runMatrix, type MatrixPlan } from '../matrix/matrix.js';
 import { renderMatrixText } from '../matrix/render.js';
 import { parseIpv4 } from '../packet/ipv4.js';
-import type { ProbeOutcome } from '../apps/probes.js';
 import type { Topology } from '../topology/model.js';
 import type { PacketTrace } from '../trace/steps.js';
 
@@ -76,67 +75,30 @@ export function changesLab(cmd: string): boolean {
 /** A query the lab cannot answer (unknown node, bad destination, nothing to probe): one line for the user. */
 export type MatrixAnswer = { ok: true; value: MatrixView } | { ok: false; error: string };
 
-/** Events one cell may take before it is called unsettled: as `nflab matrix` (src/matrix/cell.ts). */
-const MAX_EVENTS = 20_000;
-const TIMEOUT_US = 900_000;
-
-/** Traces are recorded: the deciding step is read from the first packet's. */
-function buildReplayed(topo: Topology, seed: number, journal: readonly JournalEntry[]): Lab {
-  const built = Lab.build(topo, { seed, record: true });
-  if (!built.ok) throw new Error(`the topology does not build: ${built.error[0]?.message ?? ''}`);
-  for (const j of journal) built.value.exec(j.node, j.cmd, j.stdin);
-  return built.value;
-}
+/** The session's journal as the commands a matrix runs before its cells. */
+const afterOf = (journal: readonly JournalEntry[]): LabCommand[] => journal.map((j) => ({ on: j.node, cmd: j.cmd, stdin: j.stdin }));
 
 /**
- * One cell on a fresh, replayed lab, probing as runCell does (same line, same
- * timeout, same event bound), so a cell of an unchanged lab is runCell's cell.
- * `traces` are every packet of the exchange up to the client's answer, the
- * probe's first packet first.
+ * One cell on a fresh, replayed lab, probed as every matrix cell is, so its
+ * result is the grid's. `traces` are every packet of the exchange up to the
+ * client's answer, the probe's first packet first.
  */
-function probeCell(
+function tracedCell(
   topo: Topology,
   seed: number,
   journal: readonly JournalEntry[],
   cell: CellSpec,
 ): { result: CellResult; traces: PacketTrace[] } {
-  const lab = buildReplayed(topo, seed, journal);
-  const [addr, port] = cell.to.split(':');
+  const lab = cellLab(topo, seed, afterOf(journal));
   const ids: number[] = [];
   const off = lab.tracer.subscribe((e) => {
     if (e.kind === 'packet.new' && e.packet !== undefined) ids.push(e.packet);
   });
-  let out: ProbeOutcome | null = null;
-  lab.probe(
-    cell.proto === 'udp' ? 'send' : 'connect',
-    cell.from,
-    {
-      dst: parseIpv4(addr)!,
-      port: Number(port),
-      proto: cell.proto,
-      owner: { uid: 0, gid: 0, groups: [] },
-      src: null,
-      sport: null,
-      timeout: TIMEOUT_US,
-      line: `nflab matrix ${cell.to}\n`,
-    },
-    (r) => (out = r),
-  );
-  for (let n = 0; out === null && n < MAX_EVENTS && lab.scheduler.step(); n++);
+  const o = runProbe(lab, cell);
   off();
-  const o = out as ProbeOutcome | null;
   const first = o?.trace ?? null;
   const rest = ids.map((id) => lab.tracer.traces.get(id)).filter((t): t is PacketTrace => t !== undefined && t !== first);
-  return {
-    result: {
-      ...cell,
-      result: o?.result ?? 'unsettled',
-      server: o?.server ?? null,
-      server_sees: o?.serverSees ?? null,
-      decided_by: decidingStep(first),
-    },
-    traces: first ? [first, ...rest] : rest,
-  };
+  return { result: cellOutcome(cell, o), traces: first ? [first, ...rest] : rest };
 }
 
 /**
@@ -153,8 +115,7 @@ export function computeMatrix(lab: Lab, topo: Topology, seed: number, journal: r
   }
   if (!plan.to.length) return { ok: false, error: 'nothing to probe: nothing listens and no DNAT or REDIRECT rule leads anywhere' };
   if (!plan.from.length) return { ok: false, error: 'no source: no node has an address' };
-  const after = journal.map((j) => ({ on: j.node, cmd: j.cmd, stdin: j.stdin }));
-  const cells = runMatrix(topo, { ...plan, after });
+  const cells = runMatrix(topo, { ...plan, after: afterOf(journal) });
   return {
     ok: true,
     value: {
@@ -180,7 +141,7 @@ export function traceMatrixCell(
   const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(cell.to);
   if (!m || parseIpv4(m[1]) === null || !(Number(m[2]) >= 1 && Number(m[2]) <= 65535))
     return { ok: false, error: `a cell's destination is IP:PORT, not "${cell.to}"` };
-  const r = probeCell(topo, seed, journal, cell);
+  const r = tracedCell(topo, seed, journal, cell);
   return { ok: true, value: { cell: r.result, traces: r.traces } };
 }
 
@@ -206,4 +167,4 @@ function viewPlan(v: MatrixView): MatrixPlan {
 }
 
 /** A cell's deciding rule in words, as `nflab matrix` lists it. */
-export { describeStep as describeDecision } from '../matrix/render.js';
+export { describeStep as describeDecision, symbol as cellSymbol } from '../matrix/render.js';

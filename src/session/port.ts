@@ -64,4 +64,4 @@ export function steppedText(n: number, now: number): string {
   return `ran ${n} event${n === 1 ? '' : 's'}; t=${clockTime(now)}`;
 }
 
-export { describeDecision } from './matrix.js';
+export { cellSymbol, describeDecision } from './matrix.js';

@@ -4,26 +4,12 @@
  * `nflab matrix` (src/matrix/render.ts), so a screen and a terminal's text
  * output read the same; colour only repeats them.
  */
-import type { MatrixCell, MatrixView } from '../session/port.js';
+import { cellSymbol, type MatrixCell, type MatrixView } from '../session/port.js';
 import type { Tone } from './style.js';
 
-const REACHED = new Set(['connected', 'delivered', 'reply']);
-
+/** An empty slot of the grid (past the last row or column) is blank; a cell reads as in `nflab matrix`. */
 export function cellGlyph(c: MatrixCell | undefined): string {
-  if (!c) return ' ';
-  if (REACHED.has(c.result)) return c.decided_by ? '*' : '+';
-  switch (c.result) {
-    case 'refused':
-      return 'R';
-    case 'timeout':
-      return 'T';
-    case 'unreachable':
-      return 'U';
-    case 'no-route':
-      return 'N';
-    default:
-      return '?';
-  }
+  return c ? cellSymbol(c) : ' ';
 }
 
 export function glyphTone(g: string): Tone {
