@@ -32,7 +32,11 @@ export function kernelUnavailable(): string | null {
   return null;
 }
 
-export function timeKernelRestore(file: string, tag: string): KernelTiming | string {
+/**
+ * Runs `body` with a throwaway namespace named after `tag`, deleted afterwards,
+ * also on failure or Ctrl-C; a string is why it could not.
+ */
+function inNamespace<T>(tag: string, body: (ns: string) => T | string): T | string {
   if (!hooked) {
     hooked = true;
     process.on('exit', cleanupAll);
@@ -47,6 +51,15 @@ export function timeKernelRestore(file: string, tag: string): KernelTiming | str
   if (add.status !== 0) return `ip netns add failed: ${add.stderr.trim()}`;
   live.add(ns);
   try {
+    return body(ns);
+  } finally {
+    spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    live.delete(ns);
+  }
+}
+
+export function timeKernelRestore(file: string, tag: string): KernelTiming | string {
+  return inNamespace(tag, (ns) => {
     const fd = openSync(file, 'r');
     let restore;
     const t0 = performance.now();
@@ -59,10 +72,7 @@ export function timeKernelRestore(file: string, tag: string): KernelTiming | str
     if (restore.status !== 0) return `iptables-restore failed: ${restore.stderr.trim()}`;
     // Not followed by iptables-save: iptables-nft needs ~11 s to print 80,000 rules here.
     return { restoreMs };
-  } finally {
-    spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-    live.delete(ns);
-  }
+  });
 }
 
 export interface KernelStep {
@@ -80,20 +90,7 @@ export function timeKernelSteps(tag: string, steps: KernelStep[]): number[] | st
   if (why) return why;
   if (steps.some((s) => s.argv[0] === 'nft') && spawnSync('nft', ['--version'], { stdio: 'ignore' }).status !== 0)
     return 'nft not available';
-  if (!hooked) {
-    hooked = true;
-    process.on('exit', cleanupAll);
-    for (const sig of ['SIGINT', 'SIGTERM'] as const)
-      process.on(sig, () => {
-        cleanupAll();
-        process.exit(130);
-      });
-  }
-  const ns = `np-bench-${process.pid}-${tag}`;
-  const add = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
-  if (add.status !== 0) return `ip netns add failed: ${add.stderr.trim()}`;
-  live.add(ns);
-  try {
+  return inNamespace(tag, (ns) => {
     const out: number[] = [];
     for (const s of steps) {
       const t0 = performance.now();
@@ -107,8 +104,5 @@ export function timeKernelSteps(tag: string, steps: KernelStep[]): number[] | st
       if (r.status !== 0) return `${s.argv.join(' ')} failed: ${(r.stderr ?? '').trim().split('\n')[0]}`;
     }
     return out;
-  } finally {
-    spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-    live.delete(ns);
-  }
+  });
 }
