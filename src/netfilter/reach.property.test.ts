@@ -9,25 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng.js';
 import type { MatchInstance } from './ext.js';
 import { computeReach, Reach, type ChainGraph } from './reach.js';
-import { BUILTIN_CHAINS, newChain, type Chain, type Rule } from './rule.js';
+import { BUILTIN_CHAINS, emptyHeader, newChain, type Chain, type Rule } from './rule.js';
 import type { Hook } from './types.js';
 
 const USER = ['A', 'B', 'C', 'D', 'E'];
 const HOOKS = BUILTIN_CHAINS.nat;
 
-const header: Rule['header'] = {
-  src: null,
-  srcInv: false,
-  dst: null,
-  dstInv: false,
-  inIf: null,
-  inInv: false,
-  outIf: null,
-  outInv: false,
-  proto: 0,
-  protoInv: false,
-  frag: 0,
-};
+const header = emptyHeader();
 
 /** A match legal only at some hooks, as DNAT's are (PREROUTING, OUTPUT). */
 function onlyAt(hooks: Hook[]): MatchInstance {

@@ -88,6 +88,23 @@ export interface ReachCache {
   exact: boolean;
 }
 
+/** A header that matches every packet: no address, interface, protocol or fragment test. */
+export function emptyHeader(): RuleHeader {
+  return {
+    src: null,
+    srcInv: false,
+    dst: null,
+    dstInv: false,
+    inIf: null,
+    inInv: false,
+    outIf: null,
+    outInv: false,
+    proto: 0,
+    protoInv: false,
+    frag: 0,
+  };
+}
+
 let madeSeq = 0;
 
 export function newChain(name: string, builtin: boolean): Chain {

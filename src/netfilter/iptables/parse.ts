@@ -9,7 +9,7 @@ import { ifaceMatcher, parseProto } from '../addr.js';
 import { parseHostMask } from './host.js';
 import type { BuildCtx, MatchDef, MatchFn, MatchInstance, OptionSpec, OptionUse, TargetDef } from '../ext.js';
 import { IMPLICIT_BY_PROTO, MATCHES, STANDARD_VERDICTS, TARGETS } from '../registry.js';
-import type { Rule, RuleHeader, RuleTarget } from '../rule.js';
+import { emptyHeader, type Rule, type RuleHeader, type RuleTarget } from '../rule.js';
 import { compileRule } from '../compile.js';
 
 export type CommandOp = 'A' | 'I' | 'D' | 'R' | 'C' | 'N' | 'X' | 'F' | 'Z' | 'P' | 'E' | 'L' | 'S';
@@ -326,19 +326,7 @@ function newState(defaultTable: TableName): ParseState {
       lineNumbers: false,
       warnings: '',
     },
-    header: {
-      src: null,
-      srcInv: false,
-      dst: null,
-      dstInv: false,
-      inIf: null,
-      inInv: false,
-      outIf: null,
-      outInv: false,
-      proto: 0,
-      protoInv: false,
-      frag: 0,
-    },
+    header: emptyHeader(),
     seen: 0,
     firstSeen: null,
     matches: [],
