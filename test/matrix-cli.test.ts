@@ -272,6 +272,25 @@ describe('nflab matrix', () => {
     expect(cells.filter((c) => c.to === '10.96.19.146:9090').every((c) => c.result !== 'connected')).toBe(true);
   });
 
+  it('runs the nftables twin of kube-proxy-5000 across threads as on one', () => {
+    const big = join(root, 'topologies', 'kube-proxy-5000-nftables.yaml');
+    // svc0 (two pods), its NodePort, a Service with no pod in the lab, svc5000 (not in the ruleset yet).
+    const to = ['172.30.0.10:80', '192.168.0.2:30000', '172.30.0.11:80', '172.30.19.146:80', '192.168.0.2:1'];
+    const args = ['matrix', big, '--from', 'client,node,node/svc0-a,node/svc5001-b', '--to', to.join(','), '--json'];
+    const one = nflab(...args, '--jobs', '1');
+    const two = nflab(...args, '--jobs', '2');
+    expect(one.code).toBe(0);
+    expect(two.stdout).toBe(one.stdout);
+    const cells = (JSON.parse(one.stdout) as { cells: Cell[] }).cells;
+    const to0 = (addr: string) => cells.filter((c) => c.to === addr).map((c) => c.result);
+    // As in the iptables twin, the node itself has no route to a ClusterIP; a NodePort it reaches through nat output.
+    expect(to0('172.30.0.10:80')).toEqual(['connected', 'no-route', 'connected', 'connected']);
+    expect(to0('192.168.0.2:30000')).toEqual(Array(4).fill('connected'));
+    expect(cells.filter((c) => c.result === 'connected').every((c) => c.decided_by?.rule_text?.includes('dnat to 10.180.0.'))).toBe(true);
+    expect(to0('172.30.19.146:80')).not.toContain('connected');
+    expect(to0('192.168.0.2:1')).toEqual(Array(4).fill('refused'));
+  });
+
   it("--after takes the matrix of the state a scenario's exec steps leave, and --against with it shows what they changed", () => {
     const scenario = join(root, 'scenarios', 'docker-port-mapping.yaml');
     const after = nflab('matrix', docker, '--after', scenario);
