@@ -57,6 +57,13 @@ describe('nflab trace names what dropped a packet', () => {
     const r = nflab('trace', topo, '--from', 'a', '--to', '10.0.2.2:53', '--proto', 'udp');
     expect(r.stdout).toContain('  drop: filter/FORWARD rule #1 at FORWARD\n=> dropped');
   });
+
+  it('a route lookup no table answered, without naming a table', () => {
+    // r has no route to 10.9.9.9: the forwarded packet finds none, and r answers net-unreachable.
+    const r = nflab('trace', topo, '--from', 'a', '--to', '10.9.9.9:80');
+    expect(r.stdout).toContain('connect a → 10.9.9.9:80: unreachable');
+    expect(r.stdout).toContain('  route 10.9.9.9: no-route\n');
+  });
 });
 
 describe('sysctl -w in a node', () => {

@@ -24,7 +24,8 @@ export function renderStep(s: TraceStep, before?: RuleTraceStep): string {
   }
   if ('route' in s) {
     const r = s.route;
-    if (r.type && r.type !== 'unicast' && r.type !== 'local') return `route ${r.dst}: ${r.type} (table ${r.table})`;
+    // A lookup that no table answered has no table to name.
+    if (r.type && r.type !== 'unicast' && r.type !== 'local') return `route ${r.dst}: ${r.type}${r.table ? ` (table ${r.table})` : ''}`;
     return `route ${r.dst}${r.type === 'local' ? ' local' : ''} dev ${r.dev ?? '-'}${r.via ? ` via ${r.via}` : ''} (table ${r.table})`;
   }
   if ('link' in s)
