@@ -3,9 +3,12 @@
  * style of Mininet: `NODE ping IP`, `NODE connect IP:PORT`, `NODE send udp
  * IP:PORT`, `NODE iptables ...`, and session verbs (run, pause, step, reset).
  */
+/** What only drives the session's own clock or lists it, the same in every session (see controlCommand). */
+export type ControlCommand = { kind: 'help' | 'run' | 'pause' | 'nodes' } | { kind: 'step'; count: number };
+
 export type ParsedCommand =
-  | { kind: 'help' | 'run' | 'pause' | 'reset' | 'nodes' }
-  | { kind: 'step'; count: number }
+  | ControlCommand
+  | { kind: 'reset' }
   | { kind: 'scenario'; file: string }
   | { kind: 'capture-start'; file: string; filter: string[] }
   | { kind: 'capture-stop' }

@@ -10,6 +10,7 @@ import type { SocketInfo } from '../node/sockets.js';
 import type { SessionListener } from './events.js';
 import type { SessionState } from './lifecycle.js';
 import { clockTime } from '../core/time.js';
+import { COMMAND_HELP, type ControlCommand, type ParsedCommand } from './command-language.js';
 import type { MatrixAnswer, MatrixCell, MatrixCellSpec, MatrixQuery } from './matrix.js';
 
 export type { MatrixAnswer, MatrixCell, MatrixCellSpec, MatrixQuery, MatrixView } from './matrix.js';
@@ -59,9 +60,31 @@ export interface SessionPort {
   matrixTrace(cell: MatrixCellSpec): MatrixTraceAnswer;
 }
 
-/** What `step N` answers, in the session and its stand-in alike. */
-export function steppedText(n: number, now: number): string {
-  return `ran ${n} event${n === 1 ? '' : 's'}; t=${clockTime(now)}`;
+const CONTROL = new Set(['help', 'run', 'pause', 'step', 'nodes']);
+
+/** Commands whose answer is only the session's own control, answered alike by the session and its stand-in in tests. */
+export function isControlCommand(c: ParsedCommand): c is ControlCommand {
+  return CONTROL.has(c.kind);
+}
+
+export function controlCommand(c: ControlCommand, s: Pick<SessionPort, 'run' | 'pause' | 'step' | 'now' | 'nodeNames'>): CommandResult {
+  switch (c.kind) {
+    case 'help':
+      return { ok: true, output: COMMAND_HELP };
+    case 'run':
+      s.run();
+      return { ok: true, output: 'running' };
+    case 'pause':
+      s.pause();
+      return { ok: true, output: 'paused' };
+    case 'step': {
+      let n = 0;
+      while (n < c.count && s.step()) n++;
+      return { ok: true, output: `ran ${n} event${n === 1 ? '' : 's'}; t=${clockTime(s.now())}` };
+    }
+    case 'nodes':
+      return { ok: true, output: s.nodeNames().join('\n') };
+  }
 }
 
 export { cellSymbol, describeDecision } from './matrix.js';

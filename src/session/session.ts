@@ -10,8 +10,8 @@ import type { Topology } from '../topology/model.js';
 import type { PacketTrace } from '../trace/steps.js';
 import { startLifecycle, type SessionState } from './lifecycle.js';
 import type { SessionEvent, SessionListener } from './events.js';
-import { steppedText, type CommandResult, type NodeSummary, type SessionPort } from './port.js';
-import { parseCommand, type ParsedCommand, COMMAND_HELP } from './command-language.js';
+import { controlCommand, isControlCommand, type CommandResult, type NodeSummary, type SessionPort } from './port.js';
+import { parseCommand, type ParsedCommand } from './command-language.js';
 import type { ProbeOutcome } from '../apps/probes.js';
 import type { SocketInfo } from '../node/sockets.js';
 import { type Capture, CaptureError, startCapture } from '../capture/capture.js';
@@ -246,24 +246,10 @@ export class Session implements SessionPort {
   }
 
   private execute(c: ParsedCommand, line: string): CommandResult {
+    if (isControlCommand(c)) return controlCommand(c, this);
     switch (c.kind) {
-      case 'help':
-        return { ok: true, output: COMMAND_HELP };
-      case 'run':
-        this.run();
-        return { ok: true, output: 'running' };
-      case 'pause':
-        this.pause();
-        return { ok: true, output: 'paused' };
-      case 'step': {
-        let n = 0;
-        while (n < c.count && this.step()) n++;
-        return { ok: true, output: steppedText(n, this.now()) };
-      }
       case 'reset':
         return this.reset();
-      case 'nodes':
-        return { ok: true, output: this.nodeNames().join('\n') };
       case 'scenario':
         return this.loadScenario(c.file);
       case 'capture-start':

@@ -12,12 +12,13 @@ import type { SocketInfo } from '../../node/sockets.js';
 import type { Topology } from '../../topology/model.js';
 import { topologyToJson } from '../../topology/to-json.js';
 import type { PacketTrace } from '../../trace/steps.js';
-import { COMMAND_HELP, parseCommand } from '../command-language.js';
+import { parseCommand } from '../command-language.js';
 import type { SessionEvent, SessionListener } from '../events.js';
 import { startLifecycle, type SessionState } from '../lifecycle.js';
 import { matrixText } from '../matrix.js';
 import {
-  steppedText,
+  controlCommand,
+  isControlCommand,
   type CommandResult,
   type MatrixAnswer,
   type MatrixCellSpec,
@@ -143,28 +144,14 @@ export class FakeSession implements SessionPort {
   command(line: string): CommandResult {
     const c = parseCommand(line, (n) => this.resolveNode(n));
     if ('error' in c) return { ok: false, output: c.error };
+    if (isControlCommand(c)) return controlCommand(c, this);
     switch (c.kind) {
-      case 'help':
-        return { ok: true, output: COMMAND_HELP };
-      case 'run':
-        this.run();
-        return { ok: true, output: 'running' };
-      case 'pause':
-        this.pause();
-        return { ok: true, output: 'paused' };
-      case 'step': {
-        let n = 0;
-        while (n < c.count && this.step()) n++;
-        return { ok: true, output: steppedText(n, this.now()) };
-      }
       case 'reset':
         this.queue = [];
         this.traces.clear();
         this.t = 0;
         this.lifecycle.send({ type: 'RESET' });
         return { ok: true, output: 'reset' };
-      case 'nodes':
-        return { ok: true, output: this.nodeNames().join('\n') };
       case 'matrix':
         return matrixText(this.matrix(c));
       default:
