@@ -43,6 +43,8 @@ export class FeedClient {
   sent = 0;
   /** The newest event id when hello was sent: a resume replays up to here, later ones came live. */
   helloLast = 0;
+  /** The matrix this client asked for and is waiting on; stopped when the client leaves or asks for another. */
+  matrixRun: AbortController | null = null;
   /** Messages waiting behind bulk data, in order, from `backlogHead` on; `live` ones count against the queue limit. */
   private backlog: Array<{ json: string; bulk: boolean }> = [];
   private backlogHead = 0;

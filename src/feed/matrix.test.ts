@@ -77,6 +77,28 @@ describe('matrix over the feed', () => {
     valid();
   });
 
+  it('serves other clients while a matrix runs, and a second request from the same client stops the first', async () => {
+    await start('kube-proxy.yaml');
+    const other = await TestClient.connect(`ws://127.0.0.1:${server!.port}/`);
+    try {
+      await other.waitFor((m) => m.type === 'hello');
+      const order: string[] = [];
+      const grid = c.request({ type: 'matrix', ref: 1 }).then((m) => (order.push('matrix'), m));
+      const pong = other.request({ type: 'ping', ref: 7 }).then((m) => (order.push('pong'), m));
+      expect((await pong).type).toBe('pong');
+      expect((await grid).matrix.cells).toHaveLength(36);
+      expect(order).toEqual(['pong', 'matrix']);
+    } finally {
+      other.ws.terminate();
+    }
+
+    const first = c.request({ type: 'matrix', ref: 2 });
+    const second = c.request({ type: 'matrix', ref: 3, from: ['client'] });
+    expect(await first).toMatchObject({ type: 'matrix', ref: 2, ok: false, error: 'matrix stopped' });
+    expect((await second).matrix.sources).toEqual(['client']);
+    valid();
+  });
+
   it('says what is wrong: a lab-level refusal in the answer, a malformed request as an error', async () => {
     await start('kube-proxy.yaml');
     expect(await c.request({ type: 'matrix', ref: 1, from: ['nobody'] })).toEqual({

@@ -19,6 +19,8 @@ export interface FeedSession {
   advance(maxEvents?: number): { ran: number; more: boolean };
   command(line: string): CommandResult;
   trace(id: number): PacketTrace | undefined;
+  /** For a typed `matrix --from NAME`, which takes short node names as the terminal UI does. */
+  resolveNode: SessionPort['resolveNode'];
   matrix: SessionPort['matrix'];
   matrixTrace: SessionPort['matrixTrace'];
 }

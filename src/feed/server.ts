@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { parseCommand } from '../session/command-language.js';
 import type { CommandResult, SessionEvent } from '../session/session.js';
+import { matrixText, type MatrixAnswer, type MatrixQuery } from '../session/matrix.js';
 import { CLOSE_SHUTDOWN, CLOSE_SLOW, FeedClient, Filter } from './client.js';
 import { EventLog } from './event-log.js';
 import { FeedFiles } from './file-access.js';
@@ -334,9 +335,13 @@ class Server implements FeedServer {
 
   private handle(client: FeedClient, m: ClientMessage): void {
     switch (m.type) {
-      case 'command':
-        this.sendResult(client, m.ref, m.cmd, this.clientCommand(m.cmd));
+      case 'command': {
+        const parsed = parseCommand(m.cmd, (n) => this.session.resolveNode(n));
+        if (!('error' in parsed) && parsed.kind === 'matrix')
+          this.startMatrix(client, parsed, (r) => this.sendResult(client, m.ref, m.cmd, matrixText(r)));
+        else this.sendResult(client, m.ref, m.cmd, this.clientCommand(m.cmd));
         return;
+      }
       case 'subscribe': {
         const s = this.checkSubscription(m);
         if ('error' in s) {
@@ -353,16 +358,14 @@ class Server implements FeedServer {
       case 'get_trace':
         client.sendMessage({ type: 'trace', ref: m.ref, packet: m.packet, trace: this.session.trace(m.packet) ?? null });
         return;
-      // A matrix runs every cell on its own copy of the lab before answering; the answer can be
-      // megabytes, so it goes as bulk data, at the client's pace.
-      case 'matrix': {
-        const r = this.session.matrix({ from: m.from, to: m.to, proto: m.proto });
-        client.sendMessage(
-          r.ok ? { type: 'matrix', ref: m.ref, ok: true, matrix: r.value } : { type: 'matrix', ref: m.ref, ok: false, error: r.error },
-          true,
+      case 'matrix':
+        this.startMatrix(client, { from: m.from, to: m.to, proto: m.proto }, (r) =>
+          client.sendMessage(
+            r.ok ? { type: 'matrix', ref: m.ref, ok: true, matrix: r.value } : { type: 'matrix', ref: m.ref, ok: false, error: r.error },
+            true,
+          ),
         );
         return;
-      }
       case 'get_cell': {
         const r = this.session.matrixTrace({ from: m.from, to: m.to, proto: m.proto });
         client.sendMessage(
@@ -401,6 +404,24 @@ class Server implements FeedServer {
     return { ok: r.ok, output: f.redact(r.output) };
   }
 
+  /**
+   * A matrix runs every cell on its own copy of the lab, across worker threads, while the server goes on serving
+   * everyone; the answer can be megabytes, so callers send it as bulk data, at the client's pace. A second matrix
+   * from the same client stops the first (answered "matrix stopped"); so does the client leaving.
+   */
+  private startMatrix(client: FeedClient, q: MatrixQuery, answer: (r: MatrixAnswer) => void): void {
+    client.matrixRun?.abort();
+    const run = new AbortController();
+    client.matrixRun = run;
+    const settle = (r: MatrixAnswer) => {
+      if (client.matrixRun === run) client.matrixRun = null;
+      if (client.alive) answer(r);
+    };
+    this.session
+      .matrix(q, { signal: run.signal })
+      .then(settle, (e: unknown) => settle({ ok: false, error: e instanceof Error ? e.message : String(e) }));
+  }
+
   private sendResult(client: FeedClient, ref: Ref, cmd: string, r: CommandResult): void {
     const head = { type: 'result' as const, ref, cmd, ok: r.ok, state: this.session.state, t_us: this.session.now() };
     sendResult(client, head, r.output, this.limits.output_chunk_bytes);
@@ -433,6 +454,7 @@ class Server implements FeedServer {
   }
 
   private forget(c: FeedClient): void {
+    c.matrixRun?.abort();
     c.discard();
     if (this.clients.delete(c)) this.peak = Math.max(this.peak, c.peakQueued);
   }

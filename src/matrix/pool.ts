@@ -1,6 +1,7 @@
 /**
  * Cells across CPU cores: worker threads (worker.ts) and this thread take
- * batches of cells from one queue as they become free, and every result goes
+ * batches of cells from one queue as they become free (this thread only when
+ * no front end is waiting on it), and every result goes
  * to its cell's place in the plan, so the output is the same whatever the
  * scheduling (and the same as one thread's: matrix-cli.test.ts compares them
  * byte for byte).
@@ -23,6 +24,16 @@ export interface PoolOptions {
   traces?: boolean;
   /** A runner this thread already has for the same topology, seed and commands (saves building another lab). */
   runner?: CellRunner;
+  /** Stops the run between batches: the promise rejects with MatrixCancelled and the workers end. */
+  signal?: AbortSignal;
+  /** Called after every batch with the cells done so far, for a front end's progress line. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export class MatrixCancelled extends Error {
+  constructor() {
+    super('matrix stopped');
+  }
 }
 
 /** Batches stay small so that the last ones spread over every thread, and this thread answers its workers often. */
@@ -48,13 +59,18 @@ export async function runCellsParallel(
   o: PoolOptions = {},
 ): Promise<CellResult[]> {
   const after = [...(o.after ?? [])];
-  const local = o.runner ?? new CellRunner(topo, seed, after);
+  // Built only if this thread runs cells: a 40,000-rule lab takes a while to build.
+  let runner = o.runner;
+  const local = () => (runner ??= new CellRunner(topo, seed, after));
   const traces = o.traces ?? false;
   const jobs = Math.max(1, Math.floor(o.jobs ?? defaultJobs()));
   const script = workerScript();
-  if (jobs === 1 || cells.length < MIN_PARALLEL_CELLS || !script) return cells.map((c) => local.run(c, traces));
+  const parallel = jobs > 1 && cells.length >= MIN_PARALLEL_CELLS && script !== null;
+  // A front end waits on this thread (a UI's keys, a feed's clients): with threads to spare, it runs no cells.
+  const interactive = o.signal !== undefined || o.onProgress !== undefined;
+  if (!parallel && !interactive) return cells.map((c) => local().run(c, traces));
 
-  const size = Math.max(1, Math.min(MAX_BATCH, Math.ceil(cells.length / (jobs * 8))));
+  const size = Math.max(1, Math.min(MAX_BATCH, Math.ceil(cells.length / (Math.max(jobs, 2) * 8))));
   const batches: CellSpec[][] = [];
   for (let i = 0; i < cells.length; i += size) batches.push(cells.slice(i, i + size));
   const results: CellResult[][] = new Array<CellResult[]>(batches.length);
@@ -62,12 +78,23 @@ export async function runCellsParallel(
   let done = 0;
 
   const setup: WorkerSetup = { topo, seed, after, traces };
-  const workers = Array.from({ length: jobs - 1 }, () => new Worker(script, { workerData: setup }));
+  const threads = parallel ? (interactive ? jobs : jobs - 1) : 0;
+  const workers = script ? Array.from({ length: threads }, () => new Worker(script, { workerData: setup })) : [];
+  let cellsDone = 0;
+  let cancel = () => {};
+  const onAbort = () => cancel();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await new Promise<void>((resolve, reject) => {
       const finish = () => {
         if (done === batches.length) resolve();
       };
+      const counted = (n: number) => {
+        cellsDone += n;
+        o.onProgress?.(cellsDone, cells.length);
+      };
+      cancel = () => reject(new MatrixCancelled());
+      if (o.signal?.aborted) return cancel();
       const give = (w: Worker) => {
         if (next >= batches.length) return;
         const batch = next++;
@@ -77,6 +104,7 @@ export async function runCellsParallel(
         w.on('message', (m: { batch: number; results: CellResult[] }) => {
           results[m.batch] = m.results;
           done++;
+          counted(m.results.length);
           give(w);
           finish();
         });
@@ -87,21 +115,26 @@ export async function runCellsParallel(
         });
         give(w);
       }
-      // This thread runs batches too, yielding between them so that workers' answers are taken in and answered.
+      // This thread runs batches too (unless a front end waits on it and workers do them all), yielding between
+      // them so that workers' answers are taken in and answered.
+      if (interactive && workers.length) return;
       const runLocal = () => {
+        if (o.signal?.aborted) return;
         if (next >= batches.length) return finish();
         const batch = next++;
         try {
-          results[batch] = batches[batch].map((c) => local.run(c, traces));
+          results[batch] = batches[batch].map((c) => local().run(c, traces));
         } catch (e) {
           return reject(e instanceof Error ? e : new Error(String(e)));
         }
         done++;
+        counted(results[batch].length);
         setImmediate(runLocal);
       };
       setImmediate(runLocal);
     });
   } finally {
+    o.signal?.removeEventListener('abort', onAbort);
     await Promise.all(workers.map((w) => w.terminate()));
   }
   return results.flat();

@@ -22,8 +22,8 @@ function open(file: string): Session {
   return s.value;
 }
 
-function view(s: Session, q: Partial<Parameters<Session['matrix']>[0]> = {}): MatrixView {
-  const m = s.matrix({ from: null, to: null, proto: 'tcp', ...q });
+async function view(s: Session, q: Partial<Parameters<Session['matrix']>[0]> = {}): Promise<MatrixView> {
+  const m = await s.matrix({ from: null, to: null, proto: 'tcp', ...q });
   if (!m.ok) throw new Error(m.error);
   return m.value;
 }
@@ -31,9 +31,9 @@ function view(s: Session, q: Partial<Parameters<Session['matrix']>[0]> = {}): Ma
 const cellOf = (v: MatrixView, from: string, to: string) => v.cells.find((c) => c.from === from && c.to === to)!;
 
 describe('Session.matrix', () => {
-  it('on an unchanged lab is what nflab matrix computes', () => {
+  it('on an unchanged lab is what nflab matrix computes', async () => {
     const s = open('kube-proxy.yaml');
-    const v = view(s);
+    const v = await view(s);
     const lab = Lab.build(s.topology, { seed: 1, record: false });
     if (!lab.ok) throw new Error('lab');
     const plan = planMatrix(lab.value, s.topology, { from: null, to: null, proto: 'tcp', seed: 1 });
@@ -46,42 +46,42 @@ describe('Session.matrix', () => {
     expect(v.cells.slice(0, v.sources.length).map((c) => c.from)).toEqual(v.sources);
   });
 
-  it('runs on the rules as they are after exec commands, and forgets them on reset', () => {
+  it('runs on the rules as they are after exec commands, and forgets them on reset', async () => {
     const s = open('docker-port-mapping.yaml');
     const q = { from: ['client'], to: ['198.51.100.1:8080'] };
-    expect(cellOf(view(s, q), 'client', '198.51.100.1:8080').result).toBe('connected');
+    expect(cellOf(await view(s, q), 'client', '198.51.100.1:8080').result).toBe('connected');
     expect(s.command('docker-host iptables -t nat -F DOCKER').ok).toBe(true);
     // Listings change nothing and are not replayed.
     expect(s.command('docker-host iptables -t nat -L -n -v').ok).toBe(true);
     expect(s.command('docker-host iptables -I DOCKER-USER -s 10.9.9.9 -j DROP -m nosuchmatch').ok).toBe(false);
-    const after = view(s, q);
+    const after = await view(s, q);
     expect(after.changes).toBe(1);
     const c = cellOf(after, 'client', '198.51.100.1:8080');
     expect(c.result).toBe('refused');
     expect(c.decided_by).toBeNull();
     // A rule that rejects: the cell names it.
     expect(s.command('docker-host iptables -I INPUT 1 -p tcp --dport 22 -j REJECT').ok).toBe(true);
-    const ssh = cellOf(view(s, { from: ['client'], to: ['198.51.100.1:22'] }), 'client', '198.51.100.1:22');
+    const ssh = cellOf(await view(s, { from: ['client'], to: ['198.51.100.1:22'] }), 'client', '198.51.100.1:22');
     expect(ssh.result).toBe('refused');
     expect(ssh.decided_by).toMatchObject({ node: 'docker-host', chain: 'INPUT', rule: 1, target: 'REJECT' });
     s.reset();
-    expect(cellOf(view(s, q), 'client', '198.51.100.1:8080').result).toBe('connected');
+    expect(cellOf(await view(s, q), 'client', '198.51.100.1:8080').result).toBe('connected');
   });
 
-  it('sees a scenario’s exec steps, and --to auto reads the rules as they are', () => {
+  it('sees a scenario’s exec steps, and --to auto reads the rules as they are', async () => {
     const s = open('docker-port-mapping.yaml');
-    const before = view(s).destinations.map((d) => d.to);
+    const before = (await view(s)).destinations.map((d) => d.to);
     expect(s.command(`load scenario ${join(ROOT, 'scenarios/docker-port-mapping.yaml')}`).ok).toBe(true);
-    const v = view(s);
+    const v = await view(s);
     expect(v.changes).toBeGreaterThan(0);
     // The scenario flushed DOCKER: the published port is no DNAT destination any more.
     expect(before).toContain('198.51.100.1:8080');
     expect(v.destinations.map((d) => d.to)).not.toContain('198.51.100.1:8080');
   });
 
-  it('traces a cell again with every packet of its exchange, the deciding step in the first', () => {
+  it('traces a cell again with every packet of its exchange, the deciding step in the first', async () => {
     const s = open('docker-port-mapping.yaml');
-    const cell = cellOf(view(s), 'client', '172.17.0.3:5432');
+    const cell = cellOf(await view(s), 'client', '172.17.0.3:5432');
     expect(cell.result).toBe('timeout');
     const t = s.matrixTrace({ from: 'client', to: '172.17.0.3:5432', proto: 'tcp' });
     if (!t.ok) throw new Error(t.error);

@@ -14,7 +14,8 @@ import { splitShellWords } from '../core/shell.js';
 import type { Lab } from '../lab/lab.js';
 import { cellLab, cellOutcome, runProbe, type CellResult, type CellSpec, type LabCommand } from '../matrix/cell.js';
 import { destinationText, type Proto } from '../matrix/destinations.js';
-import { MatrixInputError, planMatrix, runMatrix, type MatrixPlan } from '../matrix/matrix.js';
+import { MatrixInputError, planMatrix, runMatrix, runMatrixParallel, type MatrixPlan } from '../matrix/matrix.js';
+import { MatrixCancelled } from '../matrix/pool.js';
 import { renderMatrixText } from '../matrix/render.js';
 import { parseIpv4 } from '../packet/ipv4.js';
 import type { Topology } from '../topology/model.js';
@@ -101,11 +102,17 @@ function tracedCell(
   return { result: cellOutcome(cell, o), traces: first ? [first, ...rest] : rest };
 }
 
-/**
- * The matrix of `topo` with `journal` applied. `lab` is the session's lab as it
- * is now: `--to auto` reads its rules, so a DNAT added by hand is a destination.
- */
-export function computeMatrix(lab: Lab, topo: Topology, seed: number, journal: readonly JournalEntry[], q: MatrixQuery): MatrixAnswer {
+/** How a front end runs a matrix without stopping to wait for it. */
+export interface MatrixRunOptions {
+  /** Stops the matrix between batches of cells; the answer is then `matrix stopped`. */
+  signal?: AbortSignal;
+  /** Cells done so far, after every batch. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+type Planned = { ok: true; plan: MatrixPlan } | { ok: false; error: string };
+
+function planFor(lab: Lab, topo: Topology, seed: number, q: MatrixQuery): Planned {
   let plan: MatrixPlan;
   try {
     plan = planMatrix(lab, topo, { from: q.from, to: q.to, proto: q.proto, seed });
@@ -115,19 +122,53 @@ export function computeMatrix(lab: Lab, topo: Topology, seed: number, journal: r
   }
   if (!plan.to.length) return { ok: false, error: 'nothing to probe: nothing listens and no DNAT or REDIRECT rule leads anywhere' };
   if (!plan.from.length) return { ok: false, error: 'no source: no node has an address' };
-  const cells = runMatrix(topo, { ...plan, after: afterOf(journal) });
+  return { ok: true, plan };
+}
+
+function viewOf(topo: Topology, plan: MatrixPlan, cells: CellResult[], journal: readonly JournalEntry[]): MatrixAnswer {
   return {
     ok: true,
     value: {
       lab: topo.name,
       proto: plan.proto,
-      seed,
+      seed: plan.seed,
       sources: plan.from,
       destinations: plan.to.map((d) => ({ to: destinationText(d), why: d.why })),
       cells,
       changes: journal.length,
     },
   };
+}
+
+/**
+ * The matrix of `topo` with `journal` applied, in this thread (the `matrix` line
+ * of the command language). `lab` is the session's lab as it is now: `--to auto`
+ * reads its rules, so a DNAT added by hand is a destination.
+ */
+export function computeMatrix(lab: Lab, topo: Topology, seed: number, journal: readonly JournalEntry[], q: MatrixQuery): MatrixAnswer {
+  const p = planFor(lab, topo, seed, q);
+  if (!p.ok) return p;
+  return viewOf(topo, p.plan, runMatrix(topo, { ...p.plan, after: afterOf(journal) }), journal);
+}
+
+/** computeMatrix across worker threads, answering between batches, so a UI or a feed stays live while it runs. */
+export async function computeMatrixLive(
+  lab: Lab,
+  topo: Topology,
+  seed: number,
+  journal: readonly JournalEntry[],
+  q: MatrixQuery,
+  o: MatrixRunOptions,
+): Promise<MatrixAnswer> {
+  const p = planFor(lab, topo, seed, q);
+  if (!p.ok) return p;
+  try {
+    const cells = await runMatrixParallel(topo, { ...p.plan, after: afterOf(journal) }, { signal: o.signal, onProgress: o.onProgress });
+    return viewOf(topo, p.plan, cells, journal);
+  } catch (e) {
+    if (e instanceof MatrixCancelled) return { ok: false, error: e.message };
+    throw e;
+  }
 }
 
 /** One cell again, with every packet of its exchange traced: what the cell's row in a grid opens. */

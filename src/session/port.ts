@@ -11,9 +11,9 @@ import type { SessionListener } from './events.js';
 import type { SessionState } from './lifecycle.js';
 import { clockTime } from '../core/time.js';
 import { COMMAND_HELP, type ControlCommand, type ParsedCommand } from './command-language.js';
-import type { MatrixAnswer, MatrixCell, MatrixCellSpec, MatrixQuery } from './matrix.js';
+import type { MatrixAnswer, MatrixCell, MatrixCellSpec, MatrixQuery, MatrixRunOptions } from './matrix.js';
 
-export type { MatrixAnswer, MatrixCell, MatrixCellSpec, MatrixQuery, MatrixView } from './matrix.js';
+export type { MatrixAnswer, MatrixCell, MatrixCellSpec, MatrixQuery, MatrixRunOptions, MatrixView } from './matrix.js';
 
 /** A cell again with every packet of its exchange traced, the probe's first packet first. */
 export type MatrixTraceAnswer = { ok: true; value: { cell: MatrixCell; traces: PacketTrace[] } } | { ok: false; error: string };
@@ -53,9 +53,11 @@ export interface SessionPort {
   recentTraces(limit?: number): PacketTrace[];
   /**
    * Who reaches what on the lab as it is now (the topology and every command
-   * that changed it since), each cell a probe on its own fresh copy.
+   * that changed it since), each cell a probe on its own fresh copy. The cells
+   * run across worker threads and this thread answers between batches, so a
+   * front end stays live; `o.signal` stops it.
    */
-  matrix(q: MatrixQuery): MatrixAnswer;
+  matrix(q: MatrixQuery, o?: MatrixRunOptions): Promise<MatrixAnswer>;
   /** One cell of a matrix again, traced: what opening a cell shows. */
   matrixTrace(cell: MatrixCellSpec): MatrixTraceAnswer;
 }

@@ -24,8 +24,8 @@ import { renderScenarioText } from '../scenario/text-report.js';
 import { tableListing, type TableListing } from '../netfilter/iptables/list-view.js';
 import type { TableName } from '../netfilter/types.js';
 import { printRuleset } from '../nftables/print.js';
-import { changesLab, computeMatrix, matrixText, traceMatrixCell, type JournalEntry } from './matrix.js';
-import type { MatrixAnswer, MatrixCellSpec, MatrixQuery, MatrixTraceAnswer } from './port.js';
+import { changesLab, computeMatrix, computeMatrixLive, matrixText, traceMatrixCell, type JournalEntry } from './matrix.js';
+import type { MatrixAnswer, MatrixCellSpec, MatrixQuery, MatrixRunOptions, MatrixTraceAnswer } from './port.js';
 
 export type { TableListing, TableName };
 
@@ -230,8 +230,9 @@ export class Session implements SessionPort {
     if (exitCode === 0 && changesLab(cmd)) this.journal.push({ node, cmd, stdin });
   }
 
-  matrix(q: MatrixQuery): MatrixAnswer {
-    return computeMatrix(this.lab, this.topology, this.seed, this.journal, q);
+  matrix(q: MatrixQuery, o: MatrixRunOptions = {}): Promise<MatrixAnswer> {
+    // A snapshot of the journal: commands typed while the cells run belong to the next matrix.
+    return computeMatrixLive(this.lab, this.topology, this.seed, [...this.journal], q, o);
   }
 
   matrixTrace(cell: MatrixCellSpec): MatrixTraceAnswer {
@@ -259,7 +260,7 @@ export class Session implements SessionPort {
       case 'exec':
         return this.exec(c.node, c.cmd);
       case 'matrix':
-        return matrixText(this.matrix(c));
+        return matrixText(computeMatrix(this.lab, this.topology, this.seed, this.journal, c));
       case 'probe':
         return this.injectProbe(c.node, c.probe, c.to, c.proto, c.uid, line);
     }

@@ -142,6 +142,7 @@ export function App({ session, size, onExit, driver, onModel }: AppProps) {
         packets={m.packets}
         tick={m.driver.ticks}
         width={cols}
+        activity={m.matrixProgress}
       />
       <Box flexDirection="row">
         {layout.columns.map((c, i) => (

@@ -139,3 +139,52 @@ test('a 40 × 60 grid scrolls with the cursor; Enter opens the cell, Esc returns
   await tick();
   expect(app.lastFrame()).toContain('error: --from: no node "x"');
 });
+
+test('a matrix still running counts its cells in the status bar, keys still move, and Esc stops it', async () => {
+  const session = new FakeSession(TOPO);
+  let seen: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {};
+  // A matrix that never finishes by itself: it reports progress and waits for its signal.
+  session.matrixRun = (_q, o) => {
+    seen = o;
+    return new Promise((resolve) => o.signal?.addEventListener('abort', () => resolve({ ok: false, error: 'matrix stopped' })));
+  };
+  let model!: UiModel;
+  let now = 0;
+  const app = renderAt(
+    <App session={session} size={{ cols: 80, rows: 24 }} onModel={(m) => (model = m)} driver={{ defer: (f) => f(), clock: () => now }} />,
+    80,
+  );
+  apps.push(app);
+  await tick();
+  model.execute('matrix');
+  await tick();
+  now = 1000;
+  seen.onProgress?.(1200, 40208);
+  await tick();
+  // In the status bar, where the key hints were.
+  expect((app.lastFrame() ?? '').split('\n')[0]).toMatch(/^nflab: big .* matrix 1200\/40208 cells {2}Esc stops$/);
+  // Another matrix while this one runs is refused, not queued.
+  app.stdin.write(':matrix --from pod1\r');
+  await tick();
+  expect(app.lastFrame()).toContain('error: a matrix is still being computed (Esc stops it)');
+  expect(session.matrixQueries).toHaveLength(1);
+  // The UI answers keys meanwhile: Tab moves focus.
+  const focus = model.focus;
+  app.stdin.write('\t');
+  await tick();
+  expect(model.focus).not.toBe(focus);
+
+  app.stdin.write('\x1b');
+  await new Promise((r) => setTimeout(r, 150));
+  expect(seen.signal?.aborted).toBe(true);
+  const f = app.lastFrame() ?? '';
+  expect(f).toContain('matrix stopped; the grid shown before, if any, is unchanged');
+  expect(f).not.toContain('/40208 cells');
+  expect(f.split('\n')[0]).toMatch(/events 0 {2}packets 0/);
+  expect(f).not.toContain('» Matrix');
+  // Stopped, a new matrix can start.
+  session.matrixRun = () => Promise.resolve({ ok: false, error: 'no matrix scripted' });
+  model.execute('matrix');
+  await tick();
+  expect(app.lastFrame()).toContain('error: no matrix scripted');
+});

@@ -6,7 +6,7 @@
  */
 import type { SessionEvent, TableListing, TableName } from '../session/session.js';
 import { parseCommand } from '../session/command-language.js';
-import type { MatrixCell } from '../session/port.js';
+import type { MatrixAnswer, MatrixCell } from '../session/port.js';
 import type { PacketTrace } from '../trace/steps.js';
 import { MATRIX_CHROME, MatrixGrid } from './matrix-grid.js';
 import type { ListenSpec } from '../topology/model.js';
@@ -62,8 +62,12 @@ export class UiModel {
   cellTrace: CellTrace | null = null;
   /** Which inspector Esc on the matrix goes back to. */
   private beforeMatrix: 'packet' | 'node' = 'node';
-  /** Runs the matrix after the "computing" message is on screen (a matrix blocks while its cells run). */
+  /** Starts the matrix after the "computing" message is on screen (building the lab's copies takes a moment). */
   private readonly defer: (f: () => void) => void;
+  /** The matrix being computed, for Esc to stop. */
+  private matrixRun: AbortController | null = null;
+  /** How far it is, for the status line; null when no matrix runs. */
+  matrixProgress: string | null = null;
   /**
    * Selected timeline event, counted from the first event ever kept so the
    * selection stays on its event while old ones are pushed out; null follows
@@ -363,6 +367,7 @@ export class UiModel {
     if (input === 'q') return this.leave();
     if (input === '?') return this.showInspector('help', true);
     if (k.escape) {
+      if (this.matrixRun) return this.matrixRun.abort();
       if (this.inspector === 'help' || this.inspector === 'output') {
         this.showInspector(this.lastInspector);
         if (this.focusBefore && this.layout.order.includes(this.focusBefore)) this.focus = this.focusBefore;
@@ -545,8 +550,8 @@ export class UiModel {
 
   /**
    * `matrix [--from ...] [--to ...] [--proto ...]`: every cell runs on its own
-   * copy of the lab, which blocks the UI while it runs; the message saying so
-   * is drawn first.
+   * copy of the lab, across worker threads, while the UI goes on answering keys;
+   * a progress line counts the cells and Esc stops the run.
    */
   private startMatrix(line: string): void {
     const c = parseCommand(line, (n) => this.session.resolveNode(n));
@@ -554,31 +559,49 @@ export class UiModel {
       this.say({ text: `> ${line}`, tone: 'dim' }, { text: `error: ${'error' in c ? c.error : 'not a matrix command'}`, tone: 'error' });
       return;
     }
-    this.say({ text: `> ${line}: computing (every cell on its own copy of the lab)...`, tone: 'dim' });
+    if (this.matrixRun) {
+      this.say({ text: `> ${line}`, tone: 'dim' }, { text: 'error: a matrix is still being computed (Esc stops it)', tone: 'error' });
+      return;
+    }
+    const run = new AbortController();
+    this.matrixRun = run;
+    this.matrixProgress = 'matrix starting  Esc stops';
+    this.say({ text: `> ${line}: computing (every cell on its own copy of the lab; Esc stops)...`, tone: 'dim' });
     this.changed();
-    this.defer(() => {
-      const t0 = this.clock();
-      let m: ReturnType<UiModel['session']['matrix']>;
-      try {
-        m = this.session.matrix(c);
-      } catch (e) {
-        m = { ok: false, error: e instanceof Error ? e.message : String(e) };
-      }
-      if (!m.ok) this.say({ text: `error: ${m.error}`, tone: 'error' });
-      else {
-        const v = m.value;
-        this.matrix = new MatrixGrid(v);
-        this.cellTrace = null;
-        const after = v.changes ? `, after ${v.changes} change${v.changes === 1 ? '' : 's'}` : '';
-        const ms = Math.round(this.clock() - t0);
-        this.say({
-          text: `matrix: ${v.sources.length} sources × ${v.destinations.length} destinations${after} in ${ms} ms; arrows move, Enter opens a cell's trace`,
-          tone: 'dim',
-        });
-        this.showInspector('matrix', true);
-      }
+    const t0 = this.clock();
+    let shownAt = t0;
+    const progress = (done: number, total: number) => {
+      // Redrawn at most a few times a second: a grid of 40,000 cells reports after every batch.
+      if (this.clock() - shownAt < 250) return;
+      shownAt = this.clock();
+      this.matrixProgress = `matrix ${done}/${total} cells  Esc stops`;
       this.changed();
+    };
+    this.defer(() => {
+      this.session.matrix(c, { signal: run.signal, onProgress: progress }).then(
+        (m) => this.matrixDone(m, Math.round(this.clock() - t0), run.signal.aborted),
+        (e: unknown) => this.matrixDone({ ok: false, error: e instanceof Error ? e.message : String(e) }, 0, false),
+      );
     });
+  }
+
+  private matrixDone(m: MatrixAnswer, ms: number, stopped: boolean): void {
+    this.matrixRun = null;
+    this.matrixProgress = null;
+    if (stopped && !m.ok) this.say({ text: 'matrix stopped; the grid shown before, if any, is unchanged', tone: 'dim' });
+    else if (!m.ok) this.say({ text: `error: ${m.error}`, tone: 'error' });
+    else {
+      const v = m.value;
+      this.matrix = new MatrixGrid(v);
+      this.cellTrace = null;
+      const after = v.changes ? `, after ${v.changes} change${v.changes === 1 ? '' : 's'}` : '';
+      this.say({
+        text: `matrix: ${v.sources.length} sources × ${v.destinations.length} destinations${after} in ${ms} ms; arrows move, Enter opens a cell's trace`,
+        tone: 'dim',
+      });
+      this.showInspector('matrix', true);
+    }
+    this.changed();
   }
 
   private matrixKey(input: string, k: KeyInfo, rows: number): void {

@@ -23,6 +23,7 @@ import {
   type MatrixAnswer,
   type MatrixCellSpec,
   type MatrixQuery,
+  type MatrixRunOptions,
   type MatrixTraceAnswer,
   type NodeSummary,
   type SessionPort,
@@ -67,6 +68,8 @@ export class FakeSession implements SessionPort {
   readonly matrixQueries: MatrixQuery[] = [];
   /** What `matrix` answers; tests script it (src/session/matrix.test.ts has the real one). */
   matrixAnswer: (q: MatrixQuery) => MatrixAnswer = () => ({ ok: false, error: 'no matrix scripted' });
+  /** How `matrix()` arrives: at once by default; tests of progress and Esc script a slower one. */
+  matrixRun: (q: MatrixQuery, o: MatrixRunOptions) => Promise<MatrixAnswer> = (q) => Promise.resolve(this.matrixAnswer(q));
   /** What opening a cell answers. */
   matrixTraceAnswer: (c: MatrixCellSpec) => MatrixTraceAnswer = () => ({ ok: false, error: 'no cell trace scripted' });
   private readonly listeners = new Set<SessionListener>();
@@ -153,7 +156,8 @@ export class FakeSession implements SessionPort {
         this.lifecycle.send({ type: 'RESET' });
         return { ok: true, output: 'reset' };
       case 'matrix':
-        return matrixText(this.matrix(c));
+        this.matrixQueries.push(c);
+        return matrixText(this.matrixAnswer(c));
       default:
         this.received.push(line);
         return this.answer(line);
@@ -193,9 +197,9 @@ export class FakeSession implements SessionPort {
     return [...this.traces.values()].slice(-limit);
   }
 
-  matrix(q: MatrixQuery): MatrixAnswer {
+  matrix(q: MatrixQuery, o: MatrixRunOptions = {}): Promise<MatrixAnswer> {
     this.matrixQueries.push(q);
-    return this.matrixAnswer(q);
+    return this.matrixRun(q, o);
   }
 
   matrixTrace(cell: MatrixCellSpec): MatrixTraceAnswer {

@@ -14,9 +14,12 @@ export interface StatusBarProps {
   /** Advances with every slice while running, so a long run visibly moves. */
   tick: number;
   width: number;
+  /** Work going on beside the simulation (a matrix computing), shown where the key hints usually are. */
+  activity?: string | null;
 }
 
 const SPIN = ['|', '/', '-', '\\'];
+const HINTS = '? help  : command  q quit';
 const STATE_COLOR: Record<SessionState, string> = {
   loaded: 'white',
   running: 'green',
@@ -25,12 +28,16 @@ const STATE_COLOR: Record<SessionState, string> = {
   finished: 'gray',
 };
 
-export function StatusBar({ lab, state, t_us, events, packets, tick, width }: StatusBarProps) {
+export function StatusBar({ lab, state, t_us, events, packets, tick, width, activity }: StatusBarProps) {
   const spin = state === 'running' ? ` ${SPIN[tick % SPIN.length]}` : '';
-  const left = `nflab: ${lab}  [${state.toUpperCase()}${spin}]  t=${formatMicros(t_us)}  events ${events}  packets ${packets}`;
-  const right = '? help  : command  q quit';
-  const gap = width - left.length - right.length;
-  const text = gap >= 2 ? `${left}${' '.repeat(gap)}${right}` : left;
+  const short = `nflab: ${lab}  [${state.toUpperCase()}${spin}]  t=${formatMicros(t_us)}`;
+  const full = `${short}  events ${events}  packets ${packets}`;
+  const fits = (l: string, r: string) => width - l.length - r.length >= 2;
+  const joined = (l: string, r: string) => `${l}${' '.repeat(Math.max(2, width - l.length - r.length))}${r}`;
+  let text: string;
+  if (!activity) text = fits(full, HINTS) ? joined(full, HINTS) : full;
+  // Work in progress matters more than the event counts: they give way to it on a narrow screen.
+  else text = joined(fits(full, activity) ? full : short, activity);
   return (
     <Text color={STATE_COLOR[state]} inverse wrap="truncate">
       {clip(text.padEnd(width), width)}
