@@ -272,6 +272,17 @@ describe('nflab matrix', () => {
     expect(cells.filter((c) => c.to === '10.96.19.146:9090').every((c) => c.result !== 'connected')).toBe(true);
   });
 
+  const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!hasScript)("counts cells on a terminal's stderr and clears the line before the grid (under script(1)'s pty)", () => {
+    const log = join(tmp, 'pty.log');
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${bin} matrix ${kube} --from client`, log], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const out = readFileSync(log, 'utf8');
+    expect(out).toMatch(/\rnflab matrix: 6\/6 cells\r\x1b\[Kkube-proxy: tcp, 1 source × 6 destinations, seed 1/);
+    // Not a terminal (the other tests): nothing on stderr.
+    expect(nflab('matrix', kube, '--from', 'client').stderr).toBe('');
+  });
+
   it('runs the nftables twin of kube-proxy-5000 across threads as on one', () => {
     const big = join(root, 'topologies', 'kube-proxy-5000-nftables.yaml');
     // svc0 (two pods), its NodePort, a Service with no pod in the lab, svc5000 (not in the ruleset yet).

@@ -281,6 +281,7 @@ const matrix: Command = async (argv) => {
       seed,
       json: has(p, 'json'),
       ...(jobs !== undefined ? { jobs } : {}),
+      ...(process.stderr.isTTY ? { onProgress: matrixProgress() } : {}),
     };
     const afterFile = flag(p, 'after');
     let after: Array<{ on: string; cmd: string; stdin: string | null }> = [];
@@ -294,6 +295,7 @@ const matrix: Command = async (argv) => {
     const r = against
       ? await m.matrixAgainst(a, { ...load(against), after, afterName: afterFile }, opts)
       : await m.matrixOne({ ...a, after, afterName: afterFile }, opts);
+    if (opts.onProgress) process.stderr.write('\r\x1b[K');
     if (html !== undefined && r.html !== undefined) writeFileSync(html, r.html);
     process.stdout.write(r.stdout);
     return r.code;
@@ -302,6 +304,17 @@ const matrix: Command = async (argv) => {
     throw e;
   }
 };
+
+/** On a terminal, a line on stderr counting a long matrix's cells, redrawn in place a few times a second. */
+function matrixProgress(): (done: number, total: number) => void {
+  let shownAt = 0;
+  return (done, total) => {
+    const now = performance.now();
+    if (now - shownAt < 200 && done < total) return;
+    shownAt = now;
+    process.stderr.write(`\rnflab matrix: ${done}/${total} cells`);
+  };
+}
 
 export const commands: Record<string, Command> = {
   run,

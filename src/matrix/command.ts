@@ -31,6 +31,8 @@ export interface MatrixOptions {
   jobs?: number;
   /** Also render the page of --html FILE (one matrix only). */
   html?: boolean;
+  /** Cells done so far, after every batch (with --against, of each side in turn). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface LoadedTopology {
@@ -103,6 +105,7 @@ export async function matrixOne(t: LoadedTopology, o: MatrixOptions): Promise<Ma
     after: t.after ?? [],
     runner,
     traces: o.html === true,
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
   if (o.html) {
     const html = renderMatrixHtml(label(t, t.topo.name), plan, cells);
@@ -137,7 +140,12 @@ export async function matrixAgainst(a: LoadedTopology, b: LoadedTopology, o: Mat
   const plan: MatrixPlan = { from, to, proto: o.proto, seed: o.seed };
   const run = async (t: LoadedTopology, runner: CellRunner): Promise<Map<string, CellResult>> => {
     const part: MatrixPlan = { ...plan, from: from.filter((f) => names(t.topo).includes(f)) };
-    const cells = await runCellsParallel(t.topo, o.seed, planCells(part), { jobs: o.jobs, after: t.after ?? [], runner });
+    const cells = await runCellsParallel(t.topo, o.seed, planCells(part), {
+      jobs: o.jobs,
+      after: t.after ?? [],
+      runner,
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    });
     return new Map(cells.map((c) => [cellId(c), c]));
   };
   const cells = planCells(plan);
