@@ -48,6 +48,13 @@ describe('normalise', () => {
     expect(normaliseConntrack([e(5000, '10.0.9.1', 1234)])).toEqual([
       'tcp TIME_WAIT 10.0.0.1:5000>10.0.0.2:80 reply 10.0.0.2:80>10.0.9.1:* [ASSURED]',
     ]);
+    // A clash moved the port on the same address (fuzz-8-2: the kernel took 291, nflab 433); a kept port is compared.
+    expect(normaliseConntrack([e(53, '10.0.0.1', 291)])).toEqual([
+      'tcp TIME_WAIT 10.0.0.1:53>10.0.0.2:80 reply 10.0.0.2:80>10.0.0.1:* [ASSURED]',
+    ]);
+    expect(normaliseConntrack([e(53, '10.0.0.1', 53)])).toEqual([
+      'tcp TIME_WAIT 10.0.0.1:53>10.0.0.2:80 reply 10.0.0.2:80>10.0.0.1:53 [ASSURED]',
+    ]);
     const icmp = {
       proto: 'icmp',
       mark: '0x5',

@@ -104,7 +104,8 @@ const FLAGS = new Set(['ASSURED', 'UNREPLIED']);
 
 /**
  * One line per entry, sorted; ephemeral ports and ICMP ids do not appear, nor
- * a source port SNAT chose (`--random-fully` picks any port). `origOnly` keeps
+ * a source port SNAT chose (`--random-fully` picks any port, and a clash moves
+ * a port to a random offset). `origOnly` keeps
  * only the original direction: where `statistic --mode random` picks the
  * backend, the reply tuple is the kernel's dice against nflab's seeded ones.
  */
@@ -114,7 +115,11 @@ export function normaliseConntrack(entries: readonly CtLike[], fixedPorts: Reado
       if (origOnly) return `${e.proto}${e.state ? ` ${e.state}` : ''} ${tuple(e.orig, fixedPorts)}`;
       const flags = e.flags.filter((f) => FLAGS.has(f)).sort();
       const mark = e.mark === '0x0' ? '' : ` mark=${e.mark}`;
-      return `${e.proto}${e.state ? ` ${e.state}` : ''} ${tuple(e.orig, fixedPorts)} reply ${tuple(e.reply, fixedPorts, e.reply.dst !== e.orig.src)}${mark}${flags.length ? ` [${flags.join(',')}]` : ''}`;
+      // A source NAT that moved the port (an SNAT rule, or the implicit one that resolves a clash of reply
+      // tuples) starts its search at a random offset in the kernel (nf_nat_l4proto_unique_tuple), so which
+      // port it took is not behaviour; whether it kept the original port is, and stays compared.
+      const natPort = e.reply.dst !== e.orig.src || (e.reply.dport !== undefined && e.reply.dport !== e.orig.sport);
+      return `${e.proto}${e.state ? ` ${e.state}` : ''} ${tuple(e.orig, fixedPorts)} reply ${tuple(e.reply, fixedPorts, natPort)}${mark}${flags.length ? ` [${flags.join(',')}]` : ''}`;
     })
     .sort();
 }
