@@ -12,13 +12,6 @@ export interface KnownDifference {
 
 export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   // Found by the scenario fuzzer's nft flavour (fuzz-scenarios/known-nft.ts lists the unshrunk scenarios). Open engine bugs.
-  'found nft-1-0': {
-    reason:
-      'in an inet table, nft 1.0.6 lists a bare `reject` after an IPv4-only match (`ip saddr`, `icmp type`, `meta nfproto ipv4`) as `reject with icmp port-unreachable`; nflab prints `reject`. Only the listing differs',
-    differences: [
-      'end at client (nft) — rules: kernel line 4: \t\ticmp type echo-request reject with icmp port-unreachable # handle 2 | nflab line 4: \t\ticmp type echo-request reject # handle 2',
-    ],
-  },
   'found nft-1-16': {
     reason:
       'an nft nat base chain whose rules only accept needs no conntrack, so the kernel registers none and keeps no entries (as for an iptables nat table with only ACCEPT rules); nflab tracks once the nat chain exists',
