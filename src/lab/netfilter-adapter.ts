@@ -59,6 +59,11 @@ class NetfilterAdapter implements NetfilterPort {
     this.ctNeeded = null;
   }
 
+  chainMadeAt(table: TableName, chain: string): number {
+    const c = this.rs.tables.get(table)?.chains.get(chain);
+    return c?.builtin && c.registered ? (c.madeAt ?? 0) : 0;
+  }
+
   private scan(): boolean {
     for (const t of this.rs.tables.values())
       for (const c of t.chains.values())

@@ -113,6 +113,14 @@ export function newChain(name: string, builtin: boolean): Chain {
   return c;
 }
 
+/**
+ * A tick of the process-wide registration clock iptables-nft's chains are stamped with; native nft
+ * base chains take theirs from it too, so that at equal priority the one registered last runs first.
+ */
+export function nextRegistration(): number {
+  return ++madeSeq;
+}
+
 /** Marks a built-in chain as made by iptables-nft (lazily, on first use), remembering when. */
 export function registerChain(c: Chain): void {
   if (!c.registered) c.madeAt = ++madeSeq;

@@ -154,10 +154,9 @@ export interface Table {
 export interface Ruleset {
   tables: Table[];
   nextTableHandle: number;
-  nextRegSeq: number;
 }
 
-export const emptyRuleset = (): Ruleset => ({ tables: [], nextTableHandle: 1, nextRegSeq: 1 });
+export const emptyRuleset = (): Ruleset => ({ tables: [], nextTableHandle: 1 });
 
 /** A key's identity inside one set. */
 export function elemId(k: ElemKey): string {

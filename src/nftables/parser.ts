@@ -841,11 +841,15 @@ class RuleParser extends TokenCursor {
   }
 
   /**
-   * In an inet table nft makes a reject depend on the protocol it answers in, as measured on nft 1.0.6:
-   * `reject with tcp reset` without a TCP match gets `meta l4proto tcp` in front of the rule, and lists
-   * it; `reject with icmp|icmpv6` without an IPv4|IPv6 match gets `meta nfproto ipv4|ipv6` in front,
-   * which the listing leaves out (with a user's own) unless a statement other than a match (a counter,
-   * a log) stands between it and the reject.
+   * In an inet table nft makes a reject depend on the protocol it answers in, as measured on nft 1.0.6
+   * (src/nftables/fixtures/printing/reject-deps.*, reject-bare.*): `reject with tcp reset` without a TCP
+   * match gets `meta l4proto tcp` in front of the rule, and lists it; `reject with icmp|icmpv6` without an
+   * IPv4|IPv6 match gets `meta nfproto ipv4|ipv6` in front. A bare `reject` after a match that fixes the
+   * network protocol (`ip …`, `icmp …`, `ip6 …`, `icmpv6 …`, `meta nfproto ipv4|ipv6`; not `meta l4proto`,
+   * `meta protocol`, `ct original ip saddr` or a transport match) is an ICMP one of that family, listed in
+   * full as `reject with icmp port-unreachable`. A user's `meta nfproto` that only states the reject's
+   * family is left out of the listing unless a statement other than a match (a counter, a log) stands
+   * between it and the reject.
    */
   private rejectDependency(stmts: Stmt[]): void {
     let ri = stmts.findIndex((s) => s.k === 'reject');
@@ -855,20 +859,20 @@ class RuleParser extends TokenCursor {
       if (this.l4 === null) stmts.unshift(protoMatch('l4proto', 'inet_proto', 6n));
       return;
     }
-    if (r.kind !== 'icmp' && r.kind !== 'icmpv6') return;
-    const want = r.kind === 'icmp' ? 2 : 10;
     let dep = -1;
     let have: number | null = null;
-    for (let i = 0; i < ri && have === null; i++) {
+    for (let i = 0; i < ri; i++) {
       const s = stmts[i];
-      if (s.k !== 'match' || s.op !== null) continue;
-      const l = s.left;
-      if (l.k === 'meta' && l.key === 'nfproto' && s.right.k === 'val' && s.right.key.hi === null) {
-        have = Number(s.right.key.lo[0].n);
-        dep = i;
-      } else if (l.k === 'payload' && (l.proto === 'ip' || l.proto === 'icmp')) have = 2;
-      else if (l.k === 'payload' && (l.proto === 'ip6' || l.proto === 'icmpv6')) have = 10;
+      if (s.k !== 'match') continue;
+      const ctx = networkContext(s);
+      if (ctx === null) continue;
+      have ??= ctx;
+      if (s.left.k === 'meta') dep = i;
     }
+    if (r.kind === null && have !== null) stmts[ri] = { k: 'reject', kind: have === 2 ? 'icmp' : 'icmpv6', code: 'port-unreachable' };
+    const kind = (stmts[ri] as Extract<Stmt, { k: 'reject' }>).kind;
+    if (kind !== 'icmp' && kind !== 'icmpv6') return;
+    const want = kind === 'icmp' ? 2 : 10;
     if (have !== null && have !== want) {
       // nft names the two in this order whichever side each is on, without the dot of its other conflicts.
       throw err(this.rejectCode!, 'conflicting protocols specified: ip vs ip6');
@@ -1443,6 +1447,28 @@ function icmpEchoDependency(): Stmt {
 }
 
 /** `meta KEY VALUE`, as nft adds it for a dependency. */
+/** The network protocol (2 for IPv4, 10 for IPv6) a match fixes in nft's protocol context, or null. */
+function networkContext(s: Extract<Stmt, { k: 'match' }>): number | null {
+  const of = (e: Expr): number | null => {
+    if (e.k === 'payload') return e.proto === 'ip' || e.proto === 'icmp' ? 2 : e.proto === 'ip6' || e.proto === 'icmpv6' ? 10 : null;
+    if (e.k === 'binop') return of(e.left);
+    if (e.k === 'concat') {
+      for (const p of e.parts) {
+        const c = of(p);
+        if (c !== null) return c;
+      }
+    }
+    return null;
+  };
+  const l = s.left;
+  if (l.k === 'meta') {
+    if (l.key !== 'nfproto' || s.op !== null || s.right.k !== 'val' || s.right.key.hi !== null) return null;
+    const n = Number(s.right.key.lo[0].n);
+    return n === 2 || n === 10 ? n : null;
+  }
+  return of(l);
+}
+
 function protoMatch(key: 'l4proto' | 'nfproto', type: TypeName, n: bigint): Stmt {
   return { k: 'match', left: { k: 'meta', key, type }, op: null, right: { k: 'val', key: { lo: [{ type, n }], hi: null } } };
 }

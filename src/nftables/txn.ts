@@ -24,6 +24,7 @@ import { parseElements, parseNft, parseRule, exprTypes, type Cmd } from './parse
 import { printChain, printRuleset, printTable, printSet } from './print.js';
 import { describe } from './types.js';
 import { internElem, internStmts } from './intern.js';
+import { nextRegistration } from '../netfilter/rule.js';
 
 export interface NftError {
   line: number;
@@ -534,7 +535,7 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     base: b ? { type: b.type, hook: b.hook, priority: b.priority, policy: c.chainSpec?.policy ?? 'accept', device: b.device } : null,
     comment: c.chainSpec?.comment ?? null,
     rules: [],
-    regSeq: b ? rs.nextRegSeq++ : 0,
+    regSeq: b ? nextRegistration() : 0,
   };
   t.chains.push(ch);
   t.chainByName.set(ch.name, ch);
@@ -543,7 +544,6 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     t.chains.splice(t.chains.lastIndexOf(ch), 1);
     t.chainByName.delete(ch.name);
     t.nextHandle--;
-    if (b) rs.nextRegSeq--;
   });
   return '';
 }

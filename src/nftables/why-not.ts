@@ -44,7 +44,7 @@ function passes(t: Table, s: Stmt, skb: Skb, env: NfEnv): boolean {
     regSeq: 0,
   };
   const table: Table = { ...t, chains: [chain], chainByName: new Map([[chain.name, chain]]) };
-  const rs: Ruleset = { tables: [table], nextTableHandle: 1, nextRegSeq: 1 };
+  const rs: Ruleset = { tables: [table], nextTableHandle: 1 };
   const base = compileRuleset(rs).byHook.get('PREROUTING')?.[0];
   return base !== undefined && base.run(skb, env, null);
 }

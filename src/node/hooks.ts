@@ -50,7 +50,7 @@ export function runHook(node: Node, hook: Hook, skb: NodeSkb, reroute: Reroute |
   // Native nft base chains take their places among the iptables stages by priority (src/nftables/hook-order.ts).
   const nft = node.nft;
   const prog = nft?.active ? nft.program : null;
-  const order = prog ? hookOrder(prog, hook, STAGES[hook]) : null;
+  const order = prog ? hookOrder(prog, hook, STAGES[hook], node.netfilter) : null;
   for (const entry of order ? order.entries : IPT_ONLY[hook]) {
     if (entry.kind === 'nft') {
       if (!runNftChain(node, env, hook, entry.chain, skb, reroute)) return false;

@@ -50,6 +50,8 @@ export interface NetfilterPort {
   needsConntrack(): boolean;
   /** Call after the rules changed. */
   rulesChanged(): void;
+  /** When iptables-nft registered built-in chain `chain` of `table` (see `nextRegistration`); 0 while it has not. */
+  chainMadeAt(table: TableName, chain: string): number;
   runTable(table: TableName, hook: Hook, skb: NodeSkb, env: NfEnv, onStep: StepSink | null): Verdict;
 }
 

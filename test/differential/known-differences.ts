@@ -12,20 +12,10 @@ export interface KnownDifference {
 
 export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   // Found by the scenario fuzzer's nft flavour (fuzz-scenarios/known-nft.ts lists the unshrunk scenarios). Open engine bugs.
-  'found nft-1-0': {
+  'found nft-3-37': {
     reason:
-      'in an inet table, nft 1.0.6 lists a bare `reject` after an IPv4-only match (`ip saddr`, `icmp type`, `meta nfproto ipv4`) as `reject with icmp port-unreachable`; nflab prints `reject`. Only the listing differs',
-    differences: [
-      'end at client (nft) — rules: kernel line 4: \t\ticmp type echo-request reject with icmp port-unreachable # handle 2 | nflab line 4: \t\ticmp type echo-request reject # handle 2',
-    ],
-  },
-  'found nft-1-16': {
-    reason:
-      'an nft nat base chain whose rules only accept needs no conntrack, so the kernel registers none and keeps no entries (as for an iptables nat table with only ACCEPT rules); nflab tracks once the nat chain exists',
-    differences: [
-      '1 connect client → 10.0.2.1:80/tcp (src 10.0.1.3) at router — conntrack: kernel (none) | nflab tcp TIME_WAIT 10.0.1.3:*>10.0.2.1:80 reply 10.0.2.1:80>10.0.1.3:* [ASSURED]',
-      'end at router — conntrack: kernel (none) | nflab tcp TIME_WAIT 10.0.1.3:*>10.0.2.1:80 reply 10.0.2.1:80>10.0.1.3:* [ASSURED]',
-    ],
+      "the kernel's ip_error (a router's ICMP for a packet it cannot route) draws on the same per-source inetpeer token bucket as icmp_send: with icmp_ratelimit=0 an ICMP the router just sent (here the nft reject of the connect) leaves that bucket empty, and ip_error needs a full second (route.error_cost) of tokens, so the ping's net-unreachable is not sent (measured: again after 1.2 s it is). nflab models neither limit. Not nft-specific (any ICMP error first); found by the nft flavour",
+    differences: ['2 ping client → 10.0.2.99 — result: kernel timeout | nflab unreachable'],
   },
   'found nft-2-6': {
     reason:

@@ -6,35 +6,4 @@
  */
 import type { KnownDifference } from '../known-differences.js';
 
-export const KNOWN_NFT_SCENARIOS: Record<string, KnownDifference> = {
-  'nft-1-0': {
-    reason:
-      'in an inet table, nft 1.0.6 lists a bare `reject` after an IPv4-only match (`ip saddr`, `ip daddr`, `icmp type`, `meta nfproto ipv4`) as `reject with icmp port-unreachable` (the match fixes the family, so the reject becomes an ICMPv4 one and is printed in full); nflab prints `reject`. Results, verdicts, traces and counters agree; only the listing differs. Open (src/nftables printing)',
-    differences: [
-      'end at client (nft) — rules: kernel line 4: \t\ticmp type echo-request reject with icmp port-unreachable # handle 2 | nflab line 4: \t\ticmp type echo-request reject # handle 2',
-    ],
-  },
-  'nft-1-6': {
-    reason:
-      'in an inet table, nft 1.0.6 lists a bare `reject` after an IPv4-only match (`ip saddr`, `ip daddr`, `icmp type`, `meta nfproto ipv4`) as `reject with icmp port-unreachable` (the match fixes the family, so the reject becomes an ICMPv4 one and is printed in full); nflab prints `reject`. Results, verdicts, traces and counters agree; only the listing differs. Open (src/nftables printing)',
-    differences: [
-      'end at r1 (nft) — rules: kernel line 4: \t\ticmp type echo-request ct state established,related counter packets 0 bytes 0 reject with icmp port-unreachable # handle 4 | nflab line 4: \t\ticmp type echo-request ct state established,related counter packets 0 bytes 0 reject # handle 4',
-    ],
-  },
-  'nft-1-16': {
-    reason:
-      'the kernel tracks connections in a namespace only when a rule needs conntrack; an nft nat base chain whose rules only accept (no dnat/snat/masquerade/redirect, no ct expression) registers no conntrack hooks, so the router keeps no entries (checked: a nat output chain with `counter accept` alone, a TCP connection through lo, `conntrack -L` shows 0 flows). nflab tracks as soon as the nat chain exists. The iptables side already follows the kernel (docs/fidelity.md: a nat table with only ACCEPT rules never tracks). Open',
-    differences: [
-      '5 connect client → 10.0.2.1:80/tcp (src 10.0.1.3) at router — conntrack: kernel (none) | nflab tcp TIME_WAIT 10.0.1.3:*>10.0.2.1:80 reply 10.0.2.1:80>10.0.1.3:* [ASSURED]',
-      '6 send client → 127.0.0.1:54/udp (sport 40351) at router — conntrack: kernel (none) | nflab tcp TIME_WAIT 10.0.1.3:*>10.0.2.1:80 reply 10.0.2.1:80>10.0.1.3:* [ASSURED]',
-      'end at router — conntrack: kernel (none) | nflab tcp TIME_WAIT 10.0.1.3:*>10.0.2.1:80 reply 10.0.2.1:80>10.0.1.3:* [ASSURED]',
-    ],
-  },
-  'nft-1-18': {
-    reason:
-      'in an inet table, nft 1.0.6 lists a bare `reject` after an IPv4-only match (`ip saddr`, `ip daddr`, `icmp type`, `meta nfproto ipv4`) as `reject with icmp port-unreachable` (the match fixes the family, so the reject becomes an ICMPv4 one and is printed in full); nflab prints `reject`. Results, verdicts, traces and counters agree; only the listing differs. Open (src/nftables printing)',
-    differences: [
-      'end at r1 (nft) — rules: kernel line 4: \t\tip saddr 10.0.1.3 udp dport 53 counter packets 0 bytes 0 reject with icmp port-unreachable # handle 2 | nflab line 4: \t\tip saddr 10.0.1.3 udp dport 53 counter packets 0 bytes 0 reject # handle 2',
-    ],
-  },
-};
+export const KNOWN_NFT_SCENARIOS: Record<string, KnownDifference> = {};
