@@ -117,6 +117,11 @@ function opName(v: string): string {
   return /^[{}()$|=[\]]$/.test(v) ? `'${v}'` : v;
 }
 
+/** nft's scanner reads decimal and hex digits as a number; an address such as `10.0.0.300` is a string. */
+function isNumberWord(v: string): boolean {
+  return /^(?:\d+|0x[0-9a-f]+)$/i.test(v);
+}
+
 function unexpected(t: Tok, expecting?: string): NftSyntaxError {
   const what =
     t.kind === 'eof'
@@ -125,7 +130,7 @@ function unexpected(t: Tok, expecting?: string): NftSyntaxError {
         ? 'newline'
         : t.kind === 'str'
           ? `quoted string`
-          : t.kind === 'word' && !/^[a-z]/.test(t.v)
+          : t.kind === 'word' && isNumberWord(t.v)
             ? 'number'
             : t.kind === 'word' && !KEYWORDS.has(t.v)
               ? 'string'
@@ -176,7 +181,12 @@ function substituteDefines(toks: Tok[]): Tok[] {
     if (t.v === '$' && t.kind === 'op') {
       const ref = toks[i + 1];
       const val = ref && defs.get(ref.v);
-      if (!val) throw err(ref ?? t, `unknown identifier '${ref?.v ?? ''}'`);
+      // An undefined name stays: nft's grammar says "unknown identifier" where a variable may stand, and a syntax error elsewhere.
+      if (!val) {
+        out.push(t);
+        atStart = false;
+        continue;
+      }
       for (const v of val) out.push({ ...v, line: ref.line, col: ref.col, end: ref.end });
       i++;
       atStart = false;
@@ -362,13 +372,66 @@ export class Parser extends TokenCursor {
         throw err(t, 'include is not supported by nflab');
       default:
         if (['chain', 'set', 'map', 'rule', 'element'].includes(t.v)) return this.objectCommand('add', t.v, loc);
-        throw unexpected(t);
+        if (t.v === 'counter') return this.counterObject(t);
+        this.i--;
+        return this.implicitRule(loc, false);
     }
   }
 
+  /**
+   * nft's grammar reads a command without a verb, or `add` without an object keyword, as `add rule`:
+   * `[family] table chain statements`. Its table and chain must be plain words (no keyword, number or
+   * quoted string); after an explicit `add` nft names what it expected, at a command's start it does not.
+   */
+  private implicitRule(loc: Loc, afterAdd: boolean): Cmd[] {
+    const plain = (u: Tok) => u.kind === 'word' && !KEYWORDS.has(u.v) && !isNumberWord(u.v);
+    const t = this.peek();
+    const isFamily = t.kind === 'word' && (FAMILIES as readonly string[]).includes(t.v);
+    if (!isFamily && !plain(t)) throw unexpected(t, afterAdd ? 'string' : undefined);
+    this.i++;
+    const family = isFamily ? (t.v as Family) : 'ip';
+    const names = isFamily ? [] : [t];
+    while (names.length < 2) {
+      const u = this.peek();
+      if (!plain(u)) throw unexpected(u, 'string');
+      names.push(this.next());
+    }
+    this.names.push(...names);
+    const rule = this.ruleTokens();
+    return [mk({ op: 'add', obj: 'rule', family, table: names[0].v, name: names[1].v, toks: rule, loc })];
+  }
+
+  /** `[add] counter [family] table name`: nft's named counter objects, which nflab refuses by name once the syntax holds. */
+  private counterObject(kw: Tok): Cmd[] {
+    const t = this.peek();
+    if (t.kind === 'word' && (FAMILIES as readonly string[]).includes(t.v)) this.i++;
+    for (let k = 0; k < 2; k++) {
+      const u = this.peek();
+      if (u.kind !== 'word' || KEYWORDS.has(u.v) || isNumberWord(u.v)) throw unexpected(u, 'string');
+      this.i++;
+    }
+    if (!this.endOfStmt()) this.word();
+    throw err(kw, 'nflab does not support named counter objects');
+  }
+
   private verbCommand(verb: string, loc: Loc): Cmd[] {
-    const objTok = this.word();
+    const peek = this.peek();
+    if (verb === 'add') {
+      if (peek.v === 'counter' && peek.kind === 'word') return this.counterObject(this.next());
+      if (peek.kind !== 'word' || !['table', 'chain', 'set', 'map', 'rule', 'element'].includes(peek.v))
+        return this.implicitRule(loc, true);
+    }
+    // nft names the expected object only where one word fits (`insert|replace rule`).
+    const objExpect = verb === 'insert' || verb === 'replace' ? 'rule' : undefined;
+    if (peek.kind !== 'word') throw unexpected(peek, objExpect);
+    const objTok = this.next();
     const obj = objTok.v;
+    if (objExpect && obj !== 'rule') throw unexpected(objTok, objExpect);
+    const objects =
+      verb === 'list'
+        ? ['ruleset', 'tables', 'table', 'chain', 'set', 'map']
+        : ['table', 'chain', 'set', 'map', 'rule', 'element', 'ruleset'];
+    if (!objects.includes(obj) || (verb === 'create' && obj === 'rule')) throw unexpected(objTok);
     if (verb === 'flush' && obj === 'ruleset') {
       const family =
         this.peek().kind === 'word' && (FAMILIES as readonly string[]).includes(this.peek().v) ? (this.next().v as Family) : null;
@@ -812,13 +875,20 @@ class RuleParser extends TokenCursor {
     super(t);
   }
 
+  /** A word where nft's grammar takes an expression, and so also a variable: an undefined `$NAME` is unknown there. */
   private word(): Tok {
     const t = this.peek();
-    if (t.kind !== 'word' && t.kind !== 'str') throw unexpected(t);
+    if (t.kind === 'op' && t.v === '$' && this.peek(1).kind === 'word') throw err(this.peek(1), `unknown identifier '${this.peek(1).v}'`);
+    return this.bareWord();
+  }
+  /** A word where nft's grammar takes no variable (a field name, a verdict, a number): `$` is a syntax error there. */
+  private bareWord(expecting?: string): Tok {
+    const t = this.peek();
+    if (t.kind !== 'word' && t.kind !== 'str') throw unexpected(t, expecting);
     return this.next();
   }
   private number(): number {
-    const t = this.word();
+    const t = this.bareWord('number');
     if (!/^\d+$/.test(t.v)) throw unexpected(t, 'number');
     return Number(t.v);
   }
@@ -830,7 +900,7 @@ class RuleParser extends TokenCursor {
       const t = this.peek();
       if (t.v === 'comment' && t.kind === 'word') {
         this.i++;
-        comment = this.word().v;
+        comment = this.bareWord('string or quoted string or string with a trailing asterisk').v;
         continue;
       }
       stmts.push(this.stmt());
@@ -883,6 +953,7 @@ class RuleParser extends TokenCursor {
 
   private stmt(): Stmt {
     const t = this.peek();
+    if (t.v === '$' && t.kind === 'op') this.word();
     if (t.kind !== 'word') throw unexpected(t);
     const w = t.v;
     if (VERDICTS.has(w)) return { k: 'verdict', verdict: this.verdict() };
@@ -1061,7 +1132,7 @@ class RuleParser extends TokenCursor {
   }
 
   private verdict(): Verdict {
-    const t = this.word();
+    const t = this.bareWord();
     if (t.v === 'jump' || t.v === 'goto') {
       const c = this.word();
       return { v: t.v, chain: c.v, loc: locOf(c) };
@@ -1184,7 +1255,7 @@ class RuleParser extends TokenCursor {
     const t = this.word();
     const w = t.v;
     if (w in PAYLOAD_FIELDS && !(w === 'ip' && this.peek().v === 'to')) {
-      const f = this.word();
+      const f = this.bareWord();
       const type = PAYLOAD_FIELDS[w][f.v];
       if (!type) throw unexpected(f);
       if (w === 'tcp' || w === 'udp' || w === 'icmp' || w === 'sctp') {
@@ -1274,7 +1345,7 @@ class RuleParser extends TokenCursor {
     this.i++;
     this.expect('rate');
     const over = this.accept('over');
-    const r = this.word();
+    const r = this.bareWord('number');
     const m = /^(\d+)\/(second|minute|hour|day|week)$/.exec(r.v);
     let rate: number;
     let unit: string;

@@ -146,7 +146,8 @@ function parseRules(cmds: Cmd[]): NftSyntaxError | null {
       c.parsed = parseRule(c.toks, c.family ?? 'ip');
     } catch (e) {
       if (!(e instanceof NftSyntaxError)) throw e;
-      if (e.message.startsWith('syntax error')) return e;
+      // nft's parser resolves variables as it reads: an unknown one is found with the syntax errors.
+      if (e.message.startsWith('syntax error') || e.message.startsWith('unknown identifier')) return e;
       c.parsed = e;
     }
   }
