@@ -12,8 +12,11 @@ import { BARE_META, CT_KEYS, FIELD_BITS, META_KEYS, PAYLOAD_FIELDS, UNSUPPORTED 
 import { parseLiteral, TYPES, type TypeName, type Value } from './types.js';
 
 export interface ChainSpecAst {
-  base: { type: BaseSpec['type']; hook: NftHook; priority: number; device: string | null; loc: Loc } | null;
+  /** `loc` is the `type` keyword's; `typeLoc` and `hookLoc` the type's and hook's names, where the kernel and nft point. */
+  base: { type: BaseSpec['type']; hook: NftHook; priority: number; device: string | null; loc: Loc; typeLoc: Loc; hookLoc: Loc } | null;
   policy: 'accept' | 'drop' | null;
+  /** Where `policy P` stands: the kernel points there when it refuses a policy on a regular chain. */
+  policyLoc?: Loc;
   comment: string | null;
 }
 
@@ -48,7 +51,7 @@ export interface Cmd {
   /** A rule's statements once parsed (or the error parsing them gave), before the transaction applies. */
   parsed?: RuleAst | NftSyntaxError;
   /** Where the command names its table, object and handle, and where it ends: nft points its errors there. */
-  at: { table: Loc; name: Loc; handle: Loc; end: Loc };
+  at: { table: Loc; name: Loc; handle: Loc; end: Loc; whole: Loc };
 }
 
 const mk = (c: Partial<Cmd> & Pick<Cmd, 'loc' | 'op' | 'obj'>): Cmd => ({
@@ -62,7 +65,7 @@ const mk = (c: Partial<Cmd> & Pick<Cmd, 'loc' | 'op' | 'obj'>): Cmd => ({
   chainSpec: null,
   setSpec: null,
   toks: [],
-  at: { table: c.loc, name: c.loc, handle: c.loc, end: c.loc },
+  at: { table: c.loc, name: c.loc, handle: c.loc, end: c.loc, whole: c.loc },
   ...c,
 });
 
@@ -273,6 +276,8 @@ export class Parser extends TokenCursor {
   private names: Tok[] = [];
   private lastNum: Tok | null = null;
   private lastEnd: Tok | null = null;
+  /** The newline or `;` that ended the last command: nft's span of a whole command takes it in. */
+  private lastSep: Tok | null = null;
 
   private word(what = 'string'): Tok {
     const t = this.peek();
@@ -289,6 +294,7 @@ export class Parser extends TokenCursor {
   private endLine(): void {
     if (!this.endOfStmt()) throw unexpected(this.peek(), 'end of file or newline or semicolon');
     this.lastEnd = this.t[this.i - 1];
+    this.lastSep = this.peek().kind === 'nl' || this.is(';') ? this.peek() : null;
     if (this.peek().v !== '}' && this.peek().kind !== 'eof') this.i++;
   }
   /**
@@ -340,6 +346,7 @@ export class Parser extends TokenCursor {
     this.names = [];
     this.lastNum = null;
     this.lastEnd = null;
+    this.lastSep = null;
     const cmds = this.command1();
     if (cmds.length === 1) {
       const c = cmds[0];
@@ -347,7 +354,10 @@ export class Parser extends TokenCursor {
       const nl = this.names[1] ? locOf(this.names[1]) : tl;
       const le = this.lastEnd as Tok | null;
       const end = le ? { line: le.line, col: le.end - 1, end: le.end } : c.loc;
-      c.at = { table: tl, name: nl, handle: this.lastNum ? locOf(this.lastNum) : end, end };
+      const sep = this.lastSep as Tok | null;
+      const whole =
+        le && le.line === c.loc.line ? { line: le.line, col: c.loc.col, end: sep && sep.line === le.line ? sep.end : le.end } : c.loc;
+      c.at = { table: tl, name: nl, handle: this.lastNum ? locOf(this.lastNum) : end, end, whole };
     }
     return cmds;
   }
@@ -603,13 +613,17 @@ export class Parser extends TokenCursor {
         head.flags.push(...this.commaWords());
         this.itemEnd();
       } else if (t.v === 'chain') {
+        const nameTok = this.peek();
         const chain = this.name();
         const cl = locOf(t);
         this.expect('{');
         const spec = this.chainBody(family, (toks) =>
           rules.push(mk({ op: 'add', obj: 'rule', family, table, name: chain, toks, loc: locOf(toks[0]) })),
         );
-        chains.push(mk({ op: 'add', obj: 'chain', family, table, name: chain, chainSpec: spec, loc: cl }));
+        const cmd = mk({ op: 'add', obj: 'chain', family, table, name: chain, chainSpec: spec, loc: cl });
+        // The kernel's refusals of a chain it has point at a block chain's name.
+        cmd.at = { ...cmd.at, name: locOf(nameTok) };
+        chains.push(cmd);
         this.itemEnd();
       } else if (t.v === 'set' || t.v === 'map') {
         const nameTok = this.peek();
@@ -656,7 +670,8 @@ export class Parser extends TokenCursor {
       if (t.kind === 'eof') throw unexpected(t, "'}'");
       if (t.kind === 'word' && t.v === 'type' && !this.is('.', 1)) {
         this.i++;
-        const type = this.word().v;
+        const typeTok = this.word();
+        const type = typeTok.v;
         if (type !== 'filter' && type !== 'nat' && type !== 'route') throw err(this.t[this.i - 1], `unknown chain type ${type}`);
         this.expect('hook');
         const hookTok = this.word();
@@ -666,13 +681,14 @@ export class Parser extends TokenCursor {
         if (this.accept('device')) device = this.word().v;
         const prioTok = this.expect('priority');
         const priority = this.priority(family, hook, prioTok);
-        spec.base = { type, hook, priority, device, loc: locOf(t) };
+        spec.base = { type, hook, priority, device, loc: locOf(t), typeLoc: locOf(typeTok), hookLoc: locOf(hookTok) };
         this.itemEnd();
       } else if (t.kind === 'word' && t.v === 'policy') {
         this.i++;
         const p = this.word();
         if (p.v !== 'accept' && p.v !== 'drop') throw unexpected(p, "accept or drop or '$'");
         spec.policy = p.v;
+        spec.policyLoc = { line: t.line, col: t.col, end: p.end };
         this.itemEnd();
       } else if (t.kind === 'word' && t.v === 'comment' && this.peek(1).kind === 'str' && this.isEnd(2)) {
         this.i++;

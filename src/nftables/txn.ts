@@ -14,6 +14,7 @@ import {
   type Family,
   type Loc,
   type NamedSet,
+  type NftHook,
   type Rule,
   type Ruleset,
   type Stmt,
@@ -115,6 +116,8 @@ class TxnError extends Error {
   constructor(
     readonly loc: Loc,
     message: string,
+    /** The kernel's refusal (nft reports it after its own errors), not one nft finds itself. */
+    readonly kernel = message.startsWith('Could not process rule'),
   ) {
     super(message);
   }
@@ -154,7 +157,7 @@ function parseRules(cmds: Cmd[]): NftSyntaxError | null {
   return null;
 }
 
-const isKernelSide = (e: unknown): boolean => e instanceof TxnError && e.message.startsWith('Could not process rule');
+const isKernelSide = (e: unknown): boolean => e instanceof TxnError && e.kernel;
 
 export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftResult {
   const syntax = parseRules(cmds);
@@ -331,6 +334,60 @@ function needSet(t: Table, name: string, loc: Loc): NamedSet {
 function nameLoc(c: Cmd, toks?: Tok[]): Loc {
   if (toks && toks.length) return { line: toks[0].line, col: toks[0].col, end: toks[0].end };
   return c.loc;
+}
+
+/**
+ * What the kernel lets `add chain` change on a chain that exists (Linux 6.18): a base chain's policy,
+ * nothing of its hook. A regular chain takes no policy (refused where `policy` stands) and cannot
+ * become a base chain, nor a base chain change its type (refused at the chain's name); a base chain
+ * on another hook or priority is refused at the whole command (a block's chain name).
+ */
+function checkChainUpdate(existing: Chain, c: Cmd): void {
+  const spec = c.chainSpec;
+  if (!spec) return;
+  if (!existing.base) {
+    if (spec.policy && spec.policyLoc) throw new TxnError(spec.policyLoc, 'Could not process rule: Operation not supported');
+    if (spec.base) throw new TxnError(c.at.name, 'Could not process rule: File exists');
+    return;
+  }
+  const b = spec.base;
+  if (!b) return;
+  if (b.type !== existing.base.type) throw new TxnError(c.at.name, 'Could not process rule: File exists');
+  if (b.hook !== existing.base.hook || b.priority !== existing.base.priority)
+    throw new TxnError(c.at.end !== c.loc ? c.at.whole : c.at.name, 'Could not process rule: Operation not supported');
+}
+
+const INET_HOOKS: readonly NftHook[] = ['prerouting', 'input', 'forward', 'output', 'postrouting'];
+/** The hooks nft 1.0.6 lets each family name; it refuses others itself, at the hook. */
+const FAMILY_HOOKS: Record<Family, readonly NftHook[]> = {
+  ip: INET_HOOKS,
+  ip6: INET_HOOKS,
+  inet: [...INET_HOOKS, 'ingress'],
+  arp: ['input', 'forward', 'output'],
+  bridge: INET_HOOKS,
+  netdev: ['ingress', 'egress'],
+};
+/** The hooks the kernel (6.18) registers each chain type on; it refuses others at the whole command. */
+const TYPE_HOOKS: Record<string, readonly NftHook[]> = { nat: ['prerouting', 'input', 'output', 'postrouting'], route: ['output'] };
+
+/**
+ * A new base chain as nft and the kernel check it: the family's hooks (nft), the chain type in the
+ * family (the kernel has nat and route types for ip, ip6 and inet only, and refuses others at the
+ * type's name; in a table block nft then finds the chain itself in its cache and offers it as the
+ * suggestion), and the type's hooks (the kernel, at the whole command or a block chain's name).
+ */
+function checkNewBaseChain(fam: Family, table: string, c: Cmd, b: NonNullable<NonNullable<Cmd['chainSpec']>['base']>): void {
+  if (!FAMILY_HOOKS[fam].includes(b.hook)) throw new TxnError(b.hookLoc, `The ${fam} family does not support this hook`);
+  const block = c.at.end === c.loc;
+  if (b.type !== 'filter' && fam !== 'ip' && fam !== 'ip6' && fam !== 'inet')
+    throw new TxnError(
+      b.typeLoc,
+      block ? `No such file or directory; did you mean chain ‘${c.name}’ in table ${fam} ‘${table}’?` : NOENT,
+      true,
+    );
+  const hooks = TYPE_HOOKS[b.type];
+  if ((hooks && !hooks.includes(b.hook)) || (fam === 'arp' && b.hook === 'forward'))
+    throw new TxnError(block ? c.at.name : c.at.whole, 'Could not process rule: Operation not supported');
 }
 
 function applyOne(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
@@ -518,6 +575,7 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
   const existing = t.chainByName.get(c.name);
   if (existing) {
     if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
+    checkChainUpdate(existing, c);
     if (c.chainSpec?.policy && existing.base) {
       const before = existing.base.policy;
       existing.base.policy = c.chainSpec.policy;
@@ -526,9 +584,8 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     }
     return '';
   }
-  if (c.chainSpec?.base && fam !== 'inet' && fam !== 'ip' && c.chainSpec.base.type === 'nat' && fam !== 'ip6')
-    throw new TxnError(c.chainSpec.base.loc, 'Could not process rule: Operation not supported');
   const b = c.chainSpec?.base;
+  if (b) checkNewBaseChain(fam, c.table, c, b);
   const ch: Chain = {
     name: c.name,
     handle: t.nextHandle++,
@@ -588,10 +645,7 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
     // Flag combinations the kernel has no set backend for; it points at a command's whole text, or a block's set name.
     const f = spec.flags;
     if ((f.includes('interval') && f.includes('dynamic')) || (f.includes('timeout') && f.includes('constant')))
-      throw new TxnError(
-        c.at.end !== c.loc ? { line: c.loc.line, col: c.loc.col, end: c.at.end.end } : c.loc,
-        'Could not process rule: Operation not supported',
-      );
+      throw new TxnError(c.at.end !== c.loc ? c.at.whole : c.loc, 'Could not process rule: Operation not supported');
     s = {
       name: c.name,
       handle: t.nextHandle++,
