@@ -325,19 +325,16 @@ export class Parser extends TokenCursor {
 
   private family(): Family | null {
     const t = this.peek();
+    // A family's name is a keyword to nft: `flush table ip` names no table.
     if (t.kind === 'word' && (FAMILIES as readonly string[]).includes(t.v)) {
-      // `ip` could also be a table named "ip": nft reads it as the family when another name follows.
-      const n = this.peek(1);
-      if (n.kind === 'word' || n.kind === 'str') {
-        this.i++;
-        return t.v as Family;
-      }
+      this.i++;
+      return t.v as Family;
     }
     return null;
   }
 
-  private name(): string {
-    const t = this.word('string');
+  private name(what = 'string'): string {
+    const t = this.word(what);
     this.names.push(t);
     return t.v;
   }
@@ -477,7 +474,9 @@ export class Parser extends TokenCursor {
     const at = objTok ?? this.peek();
     if (verb === 'delete' || verb === 'flush') {
       const family = this.family() ?? 'ip';
-      const table = this.name();
+      // nft deletes a table, chain or set by name or by `handle N` (a map only by name).
+      const byHandle = verb === 'delete' && (obj === 'table' || obj === 'chain' || obj === 'set') ? 'handle or string' : 'string';
+      const table = this.name(obj === 'table' ? byHandle : 'string');
       if (obj === 'table') {
         this.endLine();
         return verb === 'flush'
@@ -501,7 +500,7 @@ export class Parser extends TokenCursor {
         let name = '';
         let handle: number | null = null;
         if (this.accept('handle')) handle = this.number();
-        else name = this.name();
+        else name = this.name(byHandle);
         this.endLine();
         const o = obj === 'map' ? 'set' : obj;
         if (verb === 'flush') {
@@ -876,7 +875,20 @@ export function parseElements(
 
 const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto']);
 
-const L4_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 132: 'sctp' };
+/** The transport protocols nft 1.0.6 has a description of, by number; it calls any other `unknown`. */
+const L4_NAMES: Record<number, string> = {
+  1: 'icmp',
+  2: 'igmp',
+  6: 'tcp',
+  17: 'udp',
+  33: 'dccp',
+  50: 'esp',
+  51: 'ah',
+  58: 'icmpv6',
+  108: 'comp',
+  132: 'sctp',
+  136: 'udplite',
+};
 
 class RuleParser extends TokenCursor {
   /** The transport protocol the rule has matched so far (`tcp dport`, `meta l4proto udp`): nft's protocol context. */
@@ -1048,7 +1060,7 @@ class RuleParser extends TokenCursor {
     const rt = this.peek();
     // nft's scanner reads a leading `-` as its own token: `tcp dport > -1` is a syntax error there.
     if (rt.kind === 'word' && rt.v.startsWith('-')) throw new NftSyntaxError('syntax error, unexpected -', rt.line, rt.col, rt.col + 1);
-    if (rt.v === '{' || rt.v === '@') return { k: 'match', left, op, right: this.setRhs(types, null) };
+    if (rt.v === '{' || rt.v === '@') return this.protoContext({ k: 'match', left, op, right: this.setRhs(types, null) });
     const baseType = types.length === 1 ? TYPES[types[0]] : null;
     if (baseType && baseType.kind === 'bitmask') {
       const value = this.bitmaskList(types[0]);
@@ -1059,13 +1071,25 @@ class RuleParser extends TokenCursor {
       return { k: 'match', left, op, right: { k: 'val', key: { lo: [value], hi: null } } };
     }
     const key = this.elemKey(types);
-    if (
-      (op === null || op === '==') &&
-      key.hi === null &&
-      ((left.k === 'meta' && left.key === 'l4proto') || (left.k === 'payload' && left.proto === 'ip' && left.field === 'protocol'))
-    )
-      this.l4 = L4_NAMES[Number(key.lo[0].n)] ?? String(key.lo[0].n);
-    return { k: 'match', left, op, right: { k: 'val', key } };
+    return this.protoContext({ k: 'match', left, op, right: { k: 'val', key } });
+  }
+
+  /**
+   * A match on the transport protocol (`meta l4proto`, `ip protocol`, `ct [original|reply] protocol`)
+   * sets nft's protocol context: a later `tcp`, `udp`, ... header of another protocol conflicts. An
+   * anonymous set sets it from its first element (nft 1.0.6); a range or `!=` sets nothing.
+   */
+  private protoContext(s: Stmt): Stmt {
+    if (s.k !== 'match' || (s.op !== null && s.op !== '==')) return s;
+    const l = s.left;
+    const onProto =
+      (l.k === 'meta' && l.key === 'l4proto') ||
+      (l.k === 'payload' && l.proto === 'ip' && l.field === 'protocol') ||
+      (l.k === 'ct' && l.key === 'protocol');
+    if (!onProto) return s;
+    const key = s.right.k === 'val' ? s.right.key : s.right.k === 'set' ? s.right.set.elems[0]?.key : undefined;
+    if (key && key.hi === null && key.lo.length === 1) this.l4 = L4_NAMES[Number(key.lo[0].n)] ?? 'unknown';
+    return s;
   }
 
   private bitmaskList(t: TypeName): Value {
@@ -1279,8 +1303,11 @@ class RuleParser extends TokenCursor {
           throw new NftSyntaxError(`conflicting protocols specified: ${this.l4} vs. ${w}`, t.line, t.col, f.end);
         this.l4 = w;
       }
-      if (w === 'ip6' && this.family === 'ip') throw err(t, 'conflicting protocols specified: ip vs. ip6');
-      if (w === 'ip' && this.family === 'ip6') throw err(t, 'conflicting protocols specified: ip6 vs. ip');
+      // The family's network protocol conflicts with another's header (the whole `proto field` underlined).
+      const conflict = (net: string) => new NftSyntaxError(`conflicting protocols specified: ${net} vs. ${w}`, t.line, t.col, f.end);
+      if (w === 'ip6' && this.family === 'ip') throw conflict('ip');
+      if (w === 'ip' && this.family === 'ip6') throw conflict('ip6');
+      if (this.family === 'arp' && w !== 'th' && w !== 'ether') throw conflict('arp');
       return { k: 'payload', proto: w, field: f.v, type };
     }
     if (w === 'meta') {

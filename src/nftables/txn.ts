@@ -163,6 +163,7 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
   const syntax = parseRules(cmds);
   if (syntax) return { ok: false, errors: [{ line: syntax.line, col: syntax.col, end: syntax.end, message: syntax.message }] };
   cached = rs.tables.slice();
+  ruleCache = cmds.some((c) => c.obj === 'rule' && (c.op === 'add' || c.op === 'insert') && (!!c.handle || c.index !== null));
   changes = newChanges();
   const undo: Array<() => void> = [];
   let output = '';
@@ -229,6 +230,24 @@ function findTable(rs: Ruleset, family: Family, name: string): Table | undefined
 
 /** The tables that existed when the transaction began: nft's cache, from which it suggests names. */
 let cached: readonly Table[] = [];
+
+/**
+ * Whether nft loads rules into its cache for this transaction: it does when an `add` or `insert`
+ * places a rule by handle, position or index (nft 1.0.6). Then it finds a rule's missing table or
+ * chain itself, while it evaluates; otherwise only the kernel does, when the batch is sent, and an
+ * error nft finds anywhere in the input stops the batch first (measured with `nft -c -f`).
+ */
+let ruleCache = false;
+
+/** A refusal that is the kernel's rather than nft's own (see `ruleCache`). */
+function asKernel<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TxnError && !e.kernel) throw new TxnError(e.loc, e.message, true);
+    throw e;
+  }
+}
 
 /**
  * The table a command names. nft looks it up in its cache of the kernel's tables (as they were
@@ -430,12 +449,12 @@ function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     return printTable(existing, { handles: !!opts.handles, nowMs: opts.nowMs });
   }
   if (c.op === 'flush') {
-    const t = needTable(rs, fam, c.table, c.at.table);
+    const t = asKernel(() => needTable(rs, fam, c.table, c.at.table));
     for (const ch of t.chains) flushChain(t, ch, undo);
     return '';
   }
   if (c.op === 'delete') {
-    const t = needTable(rs, fam, c.table, c.at.table);
+    const t = asKernel(() => needTable(rs, fam, c.table, c.at.table));
     const i = rs.tables.indexOf(t);
     rs.tables.splice(i, 1);
     changes.hooks = true;
@@ -549,11 +568,17 @@ function isReferenced(t: Table, name: string): boolean {
 
 function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
   const fam = c.family ?? 'ip';
-  const t = needTable(rs, fam, c.table, c.at.table);
+  // nft needs a chain's table only to add or list the chain; flushing and deleting are the kernel's to refuse.
+  const lookup = c.op === 'flush' || c.op === 'delete' ? asKernel : <T>(f: () => T) => f();
+  const t = lookup(() => needTable(rs, fam, c.table, c.at.table));
   if (c.op === 'list')
     return `table ${t.family} ${t.name} {\n${printChain(needChain(t, c.name, c.at.name, true), t.family, { handles: !!opts.handles })}}\n`;
   if (c.op === 'flush') {
-    flushChain(t, needChain(t, c.name, c.at.name), undo);
+    flushChain(
+      t,
+      asKernel(() => needChain(t, c.name, c.at.name)),
+      undo,
+    );
     return '';
   }
   if (c.op === 'delete') {
@@ -608,7 +633,7 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
 
 function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
   const fam = c.family ?? 'ip';
-  const t = needTable(rs, fam, c.table, c.at.table);
+  const t = c.op === 'delete' ? asKernel(() => needTable(rs, fam, c.table, c.at.table)) : needTable(rs, fam, c.table, c.at.table);
   if (c.op === 'list')
     return `table ${t.family} ${t.name} {\n${printSet(needSet(t, c.name, c.at.name), { handles: !!opts.handles, nowMs: opts.nowMs })}}\n`;
   if (c.op === 'flush') {
@@ -782,8 +807,13 @@ function elementCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
 function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   const fam = c.family ?? 'ip';
   if (c.op === 'delete') {
-    const t = needTable(rs, fam, c.table, c.at.table, c.name);
-    const ch = needChain(t, c.name, c.at.name);
+    const t = asKernel(() => needTable(rs, fam, c.table, c.at.table, c.name));
+    const ch = asKernel(() => needChain(t, c.name, c.at.name));
+    // Handle 0 is no handle to the kernel: it deletes every rule of the chain (Linux 6.18).
+    if (c.handle === 0) {
+      flushChain(t, ch, undo);
+      return '';
+    }
     const i = ch.rules.findIndex((r) => r.handle === c.handle);
     if (i < 0) throw new TxnError(c.at.handle, NOENT);
     const before = ch.rules;
@@ -793,10 +823,12 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
     undo.push(() => (ch.rules = before));
     return '';
   }
-  const t = needTable(rs, fam, c.table, c.at.table, c.name);
-  const ch = needChain(t, c.name, c.at.name);
+  // nft evaluates a rule's statements before it looks its chain up.
   const parsed = c.parsed ?? parseRule(c.toks, fam);
   if (parsed instanceof NftSyntaxError) throw parsed;
+  const lookup = ruleCache ? <T>(f: () => T) => f() : asKernel;
+  const t = lookup(() => needTable(rs, fam, c.table, c.at.table, c.name));
+  const ch = lookup(() => needChain(t, c.name, c.at.name));
   checkRefs(t, parsed.stmts, nameLoc(c, c.toks), undo);
   // An exact-length copy: the parser's array grew by push and has spare slots.
   const stmts = parsed.stmts.slice();
@@ -810,12 +842,14 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   const rule: Rule = { handle: c.op === 'replace' ? c.handle! : t.nextHandle++, stmts, comment: parsed.comment };
   const before = ch.rules;
   let at = ch.rules.length;
-  if (c.handle !== null) {
+  // `handle 0` or `position 0` places an added rule nowhere in particular: it is appended or inserted first.
+  if (c.handle !== null && (c.handle !== 0 || c.op === 'replace')) {
     const i = ch.rules.findIndex((r) => r.handle === c.handle);
-    if (i < 0) throw new TxnError(c.at.handle, NOENT);
+    // nft places an added rule by its cache; a replaced one is the kernel's to find.
+    if (i < 0) throw new TxnError(c.at.handle, NOENT, c.op === 'replace');
     at = c.op === 'insert' ? i : i + 1;
   } else if (c.index !== null) {
-    if (c.index > ch.rules.length) throw new TxnError(c.loc, NOENT);
+    if (c.index > ch.rules.length) throw new TxnError(c.loc, NOENT, false);
     at = c.op === 'insert' ? c.index : c.index + 1;
   } else if (c.op === 'insert') at = 0;
   // Appending pushes in place (a full sync appends tens of thousands of rules); the undo pops it.
