@@ -868,9 +868,10 @@ export function parseElements(
   dataType: TypeName | 'verdict' | null,
   interval: boolean,
   keysOnly = false,
+  locs?: Loc[],
 ): Elem[] {
   const p = new RuleParser(toks, 'ip');
-  return p.elementBlock(keyTypes, dataType, interval, keysOnly);
+  return p.elementBlock(keyTypes, dataType, interval, keysOnly, locs);
 }
 
 const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto']);
@@ -1133,12 +1134,15 @@ class RuleParser extends TokenCursor {
   }
 
   /** `keysOnly`: a map's elements named for deletion, without their data. */
-  elementBlock(keyTypes: TypeName[], dataType: TypeName | 'verdict' | null, _interval: boolean, keysOnly = false): Elem[] {
+  /** `locs`: where each element's key is written, for the errors that point at one element. */
+  elementBlock(keyTypes: TypeName[], dataType: TypeName | 'verdict' | null, _interval: boolean, keysOnly = false, locs?: Loc[]): Elem[] {
     this.expect('{');
     const out: Elem[] = [];
     while (!this.is('}')) {
       if (this.peek().kind === 'eof') throw unexpected(this.peek(), "'}'");
+      const first = this.peek();
       const key = this.elemKey(keyTypes);
+      const keyEnd = this.t[this.i - 1];
       const elem: Elem = { key, data: null };
       for (;;) {
         if (this.accept('timeout')) {
@@ -1159,6 +1163,9 @@ class RuleParser extends TokenCursor {
           }
         } else break;
       }
+      // A map element's place takes in its timeout and comment (not its data); a set element's is its key.
+      const last = this.is(':') ? this.t[this.i - 1] : keyEnd;
+      locs?.push({ line: first.line, col: first.col, end: last.line === first.line ? last.end : first.end });
       if (this.accept(':')) {
         if (dataType === null) throw err(this.peek(), 'syntax error, unexpected colon');
         if (dataType === 'verdict') elem.data = this.verdict();

@@ -770,16 +770,19 @@ function elementCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   const t = needTable(rs, fam, c.table, c.at.table);
   const s = needSet(t, c.name, c.at.name);
   if (c.op === 'delete') {
-    const elems = parseElements(c.toks, s.keyTypes, s.dataType, s.flags.includes('interval'), true);
+    const interval = s.flags.includes('interval');
+    const locs: Loc[] = [];
+    const elems = parseElements(c.toks, s.keyTypes, s.dataType, interval, true, locs);
     const map = s.elems;
     const removed: Array<[string, (typeof elems)[number]]> = [];
     undo.push(() => {
       for (const [id, e] of removed) map.set(id, e);
     });
-    for (const e of elems) {
+    for (const [k, e] of elems.entries()) {
       const id = elemId(e.key);
       const old = map.get(id);
-      if (!old) throw new TxnError(locOfToks(c.toks), NOENT);
+      // nft checks an interval set's elements against its cache itself; a hashed set's are the kernel's to find.
+      if (!old) throw new TxnError(locs[k] ?? locOfToks(c.toks), interval ? 'element does not exist' : NOENT);
       map.delete(id);
       removed.push([id, old]);
     }
