@@ -104,3 +104,35 @@ describe('handle 0 is no handle', () => {
     expect(rs.tables[0].chains[0].rules).toEqual([]);
   });
 });
+
+/**
+ * What a missing name says: nft's own lookups a plain "No such file or directory", the kernel's
+ * "Could not process rule: ..."; rules placed by index or position name that place. Checked with
+ * `nft -f FILE` on a namespace holding `table inet nat` and `table ip t` with one rule in chain c.
+ */
+const MISSING: Array<[string, string]> = [
+  ['add element ip6 filter s { 1 }', 'FILE:1:17-22: Error: No such file or directory'],
+  ['add set ip6 filter s { type mark; }', 'FILE:1:13-18: Error: No such file or directory'],
+  ['add chain ip6 filter c', 'FILE:1:15-20: Error: No such file or directory'],
+  ['add rule ip6 filter c counter', 'FILE:1:14-19: Error: Could not process rule: No such file or directory'],
+  ['add rule ip6 filter c index 0 counter', 'FILE:1:14-19: Error: No such file or directory'],
+  ['list table ip6 filter', 'FILE:1:16-21: Error: No such file or directory'],
+  ['flush table ip6 filter', 'FILE:1:17-22: Error: Could not process rule: No such file or directory'],
+  ['delete chain ip6 filter c', 'FILE:1:18-23: Error: Could not process rule: No such file or directory'],
+  ['flush set ip6 filter s', 'FILE:1:15-20: Error: No such file or directory'],
+  ['delete rule ip6 filter c handle 1', 'FILE:1:17-22: Error: Could not process rule: No such file or directory'],
+  ['add rule ip t c index 5 counter', 'FILE:1:17-23: Error: Could not process rule: No such file or directory'],
+  ['add rule ip t c position 7 counter', 'FILE:1:17-26: Error: Could not process rule: No such file or directory'],
+  ['insert rule ip t c handle 7 counter', 'FILE:1:27-27: Error: Could not process rule: No such file or directory'],
+];
+
+describe('a missing name is nft’s plain error or the kernel’s', () => {
+  for (const [src, kernel] of MISSING) {
+    it(src, () => {
+      const rs = emptyRuleset();
+      expect(runNft(rs, 'add table inet nat; add table ip t; add chain ip t c; add rule ip t c counter\n').ok).toBe(true);
+      const r = runNft(rs, src + '\n');
+      expect(r.ok ? null : formatNftError('FILE', r.errors[0])).toBe(kernel);
+    });
+  }
+});

@@ -543,8 +543,11 @@ export class Parser extends TokenCursor {
         const chain = this.name();
         let handle: number | null = null;
         let index: number | null = null;
+        const kw = this.peek();
         if (this.accept('handle') || this.accept('position')) handle = this.number();
         else if (this.accept('index')) index = this.number();
+        // nft points at `position N` and `index N` whole, at a handle's number alone.
+        if (this.lastNum && kw.v !== 'handle') this.lastNum = { ...this.lastNum, col: kw.col };
         if (op === 'replace' && handle === null) throw unexpected(this.peek(), 'handle');
         const rule = this.ruleTokens();
         return [mk({ op, obj: 'rule', family, table, name: chain, handle, index, toks: rule, loc })];

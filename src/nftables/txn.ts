@@ -244,7 +244,8 @@ function asKernel<T>(f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof TxnError && !e.kernel) throw new TxnError(e.loc, e.message, true);
+    // nft's own lookups say "No such file or directory"; the kernel's, without a suggestion, "Could not process rule: ...".
+    if (e instanceof TxnError && !e.kernel) throw new TxnError(e.loc, e.message === 'No such file or directory' ? NOENT : e.message, true);
     throw e;
   }
 }
@@ -253,7 +254,7 @@ function asKernel<T>(f: () => T): T {
  * The table a command names. nft looks it up in its cache of the kernel's tables (as they were
  * before the transaction) and suggests one, as measured on nft 1.0.6: for a rule, the table of a
  * chain whose name is close to the rule's chain; for other commands, a table of any family whose
- * name is close. Without a suggestion, an empty cache is nft's own plain error, else the kernel's.
+ * name is close. Without a suggestion the error is plain; `asKernel` makes it the kernel's where the kernel finds it.
  */
 function needTable(rs: Ruleset, family: Family, name: string, loc: Loc, ruleChain?: string): Table {
   const t = findTable(rs, family, name);
@@ -273,7 +274,7 @@ function needTable(rs: Ruleset, family: Family, name: string, loc: Loc, ruleChai
     }
   }
   if (best) throw new TxnError(loc, `No such file or directory; did you mean table ‘${best.name}’ in family ${best.family}?`);
-  throw new TxnError(loc, ruleChain !== undefined || cached.length ? NOENT : 'No such file or directory');
+  throw new TxnError(loc, 'No such file or directory');
 }
 
 /**
@@ -445,7 +446,7 @@ function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
   const fam = c.family ?? 'ip';
   const existing = findTable(rs, fam, c.table);
   if (c.op === 'list') {
-    if (!existing) throw new TxnError(c.loc, NOENT);
+    if (!existing) throw new TxnError(c.at.table, 'No such file or directory');
     return printTable(existing, { handles: !!opts.handles, nowMs: opts.nowMs });
   }
   if (c.op === 'flush') {
@@ -852,7 +853,7 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
     if (i < 0) throw new TxnError(c.at.handle, NOENT, c.op === 'replace');
     at = c.op === 'insert' ? i : i + 1;
   } else if (c.index !== null) {
-    if (c.index > ch.rules.length) throw new TxnError(c.loc, NOENT, false);
+    if (c.index > ch.rules.length) throw new TxnError(c.at.handle, NOENT, false);
     at = c.op === 'insert' ? c.index : c.index + 1;
   } else if (c.op === 'insert') at = 0;
   // Appending pushes in place (a full sync appends tens of thousands of rules); the undo pops it.
