@@ -136,3 +136,35 @@ describe('a missing name is nft’s plain error or the kernel’s', () => {
     });
   }
 });
+
+/**
+ * nft's suggestions after the kernel refused a missing name: none for a flush, the table of a chain
+ * close by name for a chain's delete, a set of any table for a set's delete, none for a list. Checked
+ * with `nft -f FILE` on a namespace holding SUGGEST_SETUP.
+ */
+const SUGGEST_SETUP =
+  'add table ip nat; add chain ip nat c1; add table bridge fz; add chain bridge fz c1; add set bridge fz sss { type mark; }\n';
+const SUGGEST: Array<[string, string]> = [
+  ['flush chain ip6 fz c1', 'FILE:1:17-18: Error: Could not process rule: No such file or directory'],
+  ['delete chain ip6 fz c1', 'FILE:1:18-19: Error: No such file or directory; did you mean table ‘nat’ in family ip?'],
+  ['delete chain ip nat c2', 'FILE:1:21-22: Error: No such file or directory; did you mean chain ‘c1’ in table ip ‘nat’?'],
+  ['flush chain ip nat c2', 'FILE:1:20-21: Error: Could not process rule: No such file or directory'],
+  ['flush table ip6 fz', 'FILE:1:17-18: Error: Could not process rule: No such file or directory'],
+  ['delete table ip6 fz', 'FILE:1:18-19: Error: No such file or directory; did you mean table ‘fz’ in family bridge?'],
+  ['delete set ip nat sss', 'FILE:1:19-21: Error: No such file or directory; did you mean set ‘sss’ in table bridge ‘fz’?'],
+  ['delete set bridge fz ssss', 'FILE:1:22-25: Error: No such file or directory; did you mean set ‘sss’ in table bridge ‘fz’?'],
+  ['list chain ip6 fz c1', 'FILE:1:16-17: Error: No such file or directory'],
+  ['add chain ip6 fz c1', 'FILE:1:15-16: Error: No such file or directory; did you mean table ‘fz’ in family bridge?'],
+  ['delete table ip fz\nadd chain ip6 fz c', 'FILE:2:15-16: Error: No such file or directory; did you mean table ‘fz’ in family bridge?'],
+];
+
+describe('nft suggests a name where it does, from the tables as the transaction made them', () => {
+  for (const [src, kernel] of SUGGEST) {
+    it(src.replace(/\n/g, '⏎'), () => {
+      const rs = emptyRuleset();
+      expect(runNft(rs, SUGGEST_SETUP).ok).toBe(true);
+      const r = runNft(rs, src + '\n');
+      expect(r.ok ? null : formatNftError('FILE', r.errors[0])).toBe(kernel);
+    });
+  }
+});

@@ -162,7 +162,6 @@ const isKernelSide = (e: unknown): boolean => e instanceof TxnError && e.kernel;
 export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftResult {
   const syntax = parseRules(cmds);
   if (syntax) return { ok: false, errors: [{ line: syntax.line, col: syntax.col, end: syntax.end, message: syntax.message }] };
-  cached = rs.tables.slice();
   ruleCache = cmds.some((c) => c.obj === 'rule' && (c.op === 'add' || c.op === 'insert') && (!!c.handle || c.index !== null));
   changes = newChanges();
   const undo: Array<() => void> = [];
@@ -228,9 +227,6 @@ function findTable(rs: Ruleset, family: Family, name: string): Table | undefined
   return rs.tables.find((t) => t.family === family && t.name === name);
 }
 
-/** The tables that existed when the transaction began: nft's cache, from which it suggests names. */
-let cached: readonly Table[] = [];
-
 /**
  * Whether nft loads rules into its cache for this transaction: it does when an `add` or `insert`
  * places a rule by handle, position or index (nft 1.0.6). Then it finds a rule's missing table or
@@ -251,17 +247,20 @@ function asKernel<T>(f: () => T): T {
 }
 
 /**
- * The table a command names. nft looks it up in its cache of the kernel's tables (as they were
- * before the transaction) and suggests one, as measured on nft 1.0.6: for a rule, the table of a
- * chain whose name is close to the rule's chain; for other commands, a table of any family whose
- * name is close. Without a suggestion the error is plain; `asKernel` makes it the kernel's where the kernel finds it.
+ * The table a command names. nft looks it up in its cache (the tables as the transaction has made
+ * them so far) and suggests one, as measured on nft 1.0.6: for a rule the kernel refused, the table
+ * of a chain whose name is close to the rule's chain; otherwise a table of any family whose name is
+ * close; for a list command none. Without a suggestion the error is plain; `asKernel` makes it the
+ * kernel's where the kernel finds it.
  */
-function needTable(rs: Ruleset, family: Family, name: string, loc: Loc, ruleChain?: string): Table {
+function needTable(rs: Ruleset, family: Family, name: string, loc: Loc, ruleChain?: string, suggest = true): Table {
   const t = findTable(rs, family, name);
   if (t) return t;
   let best: Table | null = null;
   let bestD = Infinity;
-  for (const c of cached) {
+  // nft suggests from its cache, which its evaluation keeps up to date with the transaction's own tables.
+  if (!suggest) throw new TxnError(loc, 'No such file or directory');
+  for (const c of rs.tables) {
     const d =
       ruleChain !== undefined
         ? Math.min(Infinity, ...[...c.chainByName.keys()].map((n) => (near(n, ruleChain) ? misspelling(n, ruleChain) : Infinity)))
@@ -450,7 +449,7 @@ function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     return printTable(existing, { handles: !!opts.handles, nowMs: opts.nowMs });
   }
   if (c.op === 'flush') {
-    const t = asKernel(() => needTable(rs, fam, c.table, c.at.table));
+    const t = asKernel(() => needTable(rs, fam, c.table, c.at.table, undefined, false));
     for (const ch of t.chains) flushChain(t, ch, undo);
     return '';
   }
@@ -570,20 +569,23 @@ function isReferenced(t: Table, name: string): boolean {
 function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
   const fam = c.family ?? 'ip';
   // nft needs a chain's table only to add or list the chain; flushing and deleting are the kernel's to refuse.
+  // The kernel's refusals get nft's suggestion afterwards (measured): none for a flush, one by chain name for a delete.
   const lookup = c.op === 'flush' || c.op === 'delete' ? asKernel : <T>(f: () => T) => f();
-  const t = lookup(() => needTable(rs, fam, c.table, c.at.table));
+  const t = lookup(() =>
+    needTable(rs, fam, c.table, c.at.table, c.op === 'delete' ? c.name : undefined, c.op !== 'list' && c.op !== 'flush'),
+  );
   if (c.op === 'list')
     return `table ${t.family} ${t.name} {\n${printChain(needChain(t, c.name, c.at.name, true), t.family, { handles: !!opts.handles })}}\n`;
   if (c.op === 'flush') {
     flushChain(
       t,
-      asKernel(() => needChain(t, c.name, c.at.name)),
+      asKernel(() => needChain(t, c.name, c.at.name, false, false)),
       undo,
     );
     return '';
   }
   if (c.op === 'delete') {
-    const ch = c.handle !== null ? chainByHandle(t, c.handle) : t.chainByName.get(c.name);
+    const ch = c.handle !== null ? chainByHandle(t, c.handle) : asKernel(() => needChain(t, c.name, c.at.name));
     if (!ch) throw new TxnError(c.loc, NOENT);
     // A chain with rules is deleted with them (kernel 6.18); only a chain something jumps to is busy.
     if (isReferenced(t, ch.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
@@ -634,7 +636,11 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
 
 function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
   const fam = c.family ?? 'ip';
-  const t = c.op === 'delete' ? asKernel(() => needTable(rs, fam, c.table, c.at.table)) : needTable(rs, fam, c.table, c.at.table);
+  // nft suggests no table for a list command.
+  const t =
+    c.op === 'delete'
+      ? asKernel(() => needTable(rs, fam, c.table, c.at.table))
+      : needTable(rs, fam, c.table, c.at.table, undefined, c.op !== 'list');
   if (c.op === 'list')
     return `table ${t.family} ${t.name} {\n${printSet(needSet(t, c.name, c.at.name), { handles: !!opts.handles, nowMs: opts.nowMs })}}\n`;
   if (c.op === 'flush') {
@@ -648,6 +654,17 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
   }
   if (c.op === 'delete') {
     const s = c.handle !== null ? t.sets.find((x) => x.handle === c.handle) : t.sets.find((x) => x.name === c.name);
+    if (!s && c.handle === null) {
+      // The kernel refuses it; nft then suggests a set of any table (measured).
+      let best: { name: string; t: Table; d: number } | null = null;
+      for (const x of rs.tables) {
+        const n = closest(c.name, x.setByName.keys());
+        const d = n === null ? Infinity : misspelling(n, c.name);
+        if (n !== null && (best === null || d < best.d)) best = { name: n, t: x, d };
+      }
+      const hint = best ? `No such file or directory; did you mean set ‘${best.name}’ in table ${best.t.family} ‘${best.t.name}’?` : NOENT;
+      throw new TxnError(c.at.name, hint, true);
+    }
     if (!s) throw new TxnError(c.loc, NOENT);
     if (setReferenced(t, s.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
     const i = t.sets.indexOf(s);
@@ -831,7 +848,7 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   const parsed = c.parsed ?? parseRule(c.toks, fam);
   if (parsed instanceof NftSyntaxError) throw parsed;
   const lookup = ruleCache ? <T>(f: () => T) => f() : asKernel;
-  const t = lookup(() => needTable(rs, fam, c.table, c.at.table, c.name));
+  const t = lookup(() => needTable(rs, fam, c.table, c.at.table, ruleCache ? undefined : c.name));
   const ch = lookup(() => needChain(t, c.name, c.at.name));
   checkRefs(t, parsed.stmts, nameLoc(c, c.toks), undo);
   // An exact-length copy: the parser's array grew by push and has spare slots.
