@@ -47,6 +47,24 @@ const CASES: Array<[string, string]> = [
   ['add rule ip fz c limit rate $undefined/second', "FILE:1:29-29: Error: syntax error, unexpected '$', expecting number"],
   ['add rule ip fz c jump $undefined', "FILE:1:24-32: Error: unknown identifier 'undefined'"],
   ['table ip t {\n$undefined chain c {\n}\n}', "FILE:2:1-1: Error: syntax error, unexpected '$'"],
+  // An unterminated quote is junk to nft's scanner, met where the parser gets to it; a stray `}` ends a rule.
+  [
+    'add rule ip t c counter comment } colon"',
+    "FILE:1:33-33: Error: syntax error, unexpected '}', expecting string or quoted string or string with a trailing asterisk",
+  ],
+  [
+    'add rule ip t c log prefix "a counter',
+    'FILE:1:28-28: Error: syntax error, unexpected junk, expecting string or quoted string or string with a trailing asterisk',
+  ],
+  ['add rule ip t c counter }', "FILE:1:25-25: Error: syntax error, unexpected '}', expecting end of file or newline or semicolon"],
+  [
+    'add rule ip t c counter comment "x" ~ accept',
+    'FILE:1:37-37: Error: syntax error, unexpected junk, expecting end of file or newline or semicolon',
+  ],
+  [
+    'table ip t {\n\tchain c {\n\t\tlog prefix "a counter\n\t}\n}',
+    'FILE:3:14-14: Error: syntax error, unexpected junk, expecting string or quoted string or string with a trailing asterisk',
+  ],
 ];
 
 describe('the start of a command and undefined variables read as nft reads them', () => {

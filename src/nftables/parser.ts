@@ -120,6 +120,9 @@ function opName(v: string): string {
   return /^[{}()$|=[\]]$/.test(v) ? `'${v}'` : v;
 }
 
+/** How nft's grammar names what a `comment` or `log prefix` takes. */
+const NFT_STRING = 'string or quoted string or string with a trailing asterisk';
+
 /** nft's scanner reads decimal and hex digits as a number; an address such as `10.0.0.300` is a string. */
 function isNumberWord(v: string): boolean {
   return /^(?:\d+|0x[0-9a-f]+)$/i.test(v);
@@ -129,17 +132,19 @@ function unexpected(t: Tok, expecting?: string): NftSyntaxError {
   const what =
     t.kind === 'eof'
       ? 'end of file'
-      : t.kind === 'nl'
-        ? 'newline'
-        : t.kind === 'str'
-          ? `quoted string`
-          : t.kind === 'word' && isNumberWord(t.v)
-            ? 'number'
-            : t.kind === 'word' && !KEYWORDS.has(t.v)
-              ? 'string'
-              : t.kind === 'op'
-                ? opName(t.v)
-                : t.v;
+      : t.kind === 'junk'
+        ? 'junk'
+        : t.kind === 'nl'
+          ? 'newline'
+          : t.kind === 'str'
+            ? `quoted string`
+            : t.kind === 'word' && isNumberWord(t.v)
+              ? 'number'
+              : t.kind === 'word' && !KEYWORDS.has(t.v)
+                ? 'string'
+                : t.kind === 'op'
+                  ? opName(t.v)
+                  : t.v;
   return err(t, `syntax error, unexpected ${what}${expecting ? `, expecting ${expecting}` : ''}`);
 }
 
@@ -550,6 +555,7 @@ export class Parser extends TokenCursor {
         if (this.lastNum && kw.v !== 'handle') this.lastNum = { ...this.lastNum, col: kw.col };
         if (op === 'replace' && handle === null) throw unexpected(this.peek(), 'handle');
         const rule = this.ruleTokens();
+        if (this.is('}')) this.strayBrace(rule, family);
         return [mk({ op, obj: 'rule', family, table, name: chain, handle, index, toks: rule, loc })];
       }
       default:
@@ -589,6 +595,22 @@ export class Parser extends TokenCursor {
     out.push({ kind: 'eof', v: '', line: this.peek().line, col: this.peek().col, end: this.peek().end });
     if (this.peek().v !== '}') this.endLine();
     return out;
+  }
+
+  /**
+   * A `}` that ends a command-form rule: nft reads in order, so a syntax error inside the rule comes
+   * first, and one at its end is at the `}`.
+   */
+  private strayBrace(rule: Tok[], family: Family): never {
+    const brace = this.peek();
+    try {
+      parseRule(rule, family);
+    } catch (e) {
+      if (!(e instanceof NftSyntaxError) || !e.message.startsWith('syntax error')) throw unexpected(brace);
+      if (e.line !== brace.line || e.col !== brace.col) throw e;
+      throw new NftSyntaxError(e.message.replace('unexpected end of file', "unexpected '}'"), e.line, e.col, e.end);
+    }
+    throw unexpected(brace, 'end of file or newline or semicolon');
   }
 
   private tableBlock(loc: Loc, op: 'add' | 'create'): Cmd[] {
@@ -932,7 +954,9 @@ class RuleParser extends TokenCursor {
       const t = this.peek();
       if (t.v === 'comment' && t.kind === 'word') {
         this.i++;
-        comment = this.bareWord('string or quoted string or string with a trailing asterisk').v;
+        comment = this.bareWord(NFT_STRING).v;
+        // A rule's comment is its last word.
+        if (this.peek().kind !== 'eof') throw unexpected(this.peek(), 'end of file or newline or semicolon');
         continue;
       }
       stmts.push(this.stmt());
@@ -1376,7 +1400,7 @@ class RuleParser extends TokenCursor {
       group: null as number | null,
     };
     for (;;) {
-      if (this.accept('prefix')) s.prefix = this.word().v;
+      if (this.accept('prefix')) s.prefix = this.bareWord(NFT_STRING).v;
       else if (this.accept('level')) s.level = this.word().v;
       else if (this.accept('group')) s.group = this.number();
       else if (this.accept('flags')) {
