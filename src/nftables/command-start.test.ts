@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { emptyRuleset } from './ast.js';
 import { formatNftError, runNft } from './txn.js';
+import { runNftCommand } from './command.js';
+import { NftNode } from './node-state.js';
 
 /**
  * How nft 1.0.6 reads the start of a command, and an undefined `$NAME`: each input was checked with
@@ -65,6 +67,11 @@ const CASES: Array<[string, string]> = [
     'table ip t {\n\tchain c {\n\t\tlog prefix "a counter\n\t}\n}',
     'FILE:3:14-14: Error: syntax error, unexpected junk, expecting string or quoted string or string with a trailing asterisk',
   ],
+  // A rule's end is named for what ended it.
+  ['add rule ip t c counter packets 1 bytes', 'FILE:1:40-40: Error: syntax error, unexpected newline, expecting number'],
+  ['add rule ip t c ip saddr', 'FILE:1:25-25: Error: syntax error, unexpected newline'],
+  ['add rule ip t c ip saddr;', 'FILE:1:25-25: Error: syntax error, unexpected semicolon'],
+  ['add element netdev nat s {', 'FILE:2:1-1: Error: syntax error, unexpected end of file'],
 ];
 
 describe('the start of a command and undefined variables read as nft reads them', () => {
@@ -74,4 +81,12 @@ describe('the start of a command and undefined variables read as nft reads them'
       expect(r.ok ? null : formatNftError('FILE', r.errors[0])).toBe(kernel);
     });
   }
+});
+
+describe('an error at the end of the input', () => {
+  it('shows the last line of text, as nft does (nft -c, a command line, kernel 6.18)', () => {
+    const r = runNftCommand(new NftNode(() => 0), ['-c', 'add', 'element', 'netdev', 'nat', 's', '{'], null);
+    // nft 1.0.6 printed exactly this for `nft -c 'add element netdev nat s {'`.
+    expect(r.stderr).toBe('Error: syntax error, unexpected end of file\nadd element netdev nat s {\n^\n');
+  });
 });

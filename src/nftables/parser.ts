@@ -131,7 +131,11 @@ function isNumberWord(v: string): boolean {
 function unexpected(t: Tok, expecting?: string): NftSyntaxError {
   const what =
     t.kind === 'eof'
-      ? 'end of file'
+      ? t.v === ''
+        ? 'end of file'
+        : t.v === '\n'
+          ? 'newline'
+          : opName(t.v)
       : t.kind === 'junk'
         ? 'junk'
         : t.kind === 'nl'
@@ -570,7 +574,7 @@ export class Parser extends TokenCursor {
     let depth = 1;
     while (depth > 0) {
       const t = this.next();
-      if (t.kind === 'eof') throw unexpected(t, "'}'");
+      if (t.kind === 'eof') throw unexpected(t);
       if (t.v === '{') depth++;
       if (t.v === '}') depth--;
       if (t.kind !== 'nl') out.push(t);
@@ -592,7 +596,9 @@ export class Parser extends TokenCursor {
       if (t.kind !== 'nl') out.push(t);
     }
     if (out.length === 0) throw unexpected(this.peek());
-    out.push({ kind: 'eof', v: '', line: this.peek().line, col: this.peek().col, end: this.peek().end });
+    // The rule's end stands for what ended it, which nft names in a syntax error there.
+    const stop = this.peek();
+    out.push({ kind: 'eof', v: stop.kind === 'eof' ? '' : stop.v, line: stop.line, col: stop.col, end: stop.end });
     if (this.peek().v !== '}') this.endLine();
     return out;
   }
