@@ -72,6 +72,24 @@ const CASES: Array<[string, string]> = [
   ['add rule ip t c ip saddr', 'FILE:1:25-25: Error: syntax error, unexpected newline'],
   ['add rule ip t c ip saddr;', 'FILE:1:25-25: Error: syntax error, unexpected semicolon'],
   ['add element netdev nat s {', 'FILE:2:1-1: Error: syntax error, unexpected end of file'],
+  // Set flags are four keywords; a vmap takes a set; a rule in a block ends with a newline or `;`.
+  [
+    'add set ip t s { type mark; flags ip6 timeout; }',
+    'FILE:1:35-37: Error: syntax error, unexpected ip6, expecting constant or interval or dynamic or timeout',
+  ],
+  [
+    'add set ip t s { type mark; flags interval,size; }',
+    'FILE:1:44-47: Error: syntax error, unexpected size, expecting constant or interval or dynamic or timeout',
+  ],
+  ['add rule ip t c iifname vmap 99999 "eth0" : accept', "FILE:1:30-34: Error: syntax error, unexpected number, expecting @ or '{' or '$'"],
+  [
+    'table ip t {\n\tchain c {\n\t\tcounter accept comment "x" "y"\n\t}\n}',
+    'FILE:3:30-32: Error: syntax error, unexpected quoted string, expecting newline or semicolon',
+  ],
+  [
+    'add rule ip t c counter comment "x" "y"',
+    'FILE:1:37-39: Error: syntax error, unexpected quoted string, expecting end of file or newline or semicolon',
+  ],
 ];
 
 describe('the start of a command and undefined variables read as nft reads them', () => {

@@ -13,6 +13,8 @@ export interface Tok {
   col: number;
   /** One past the last column, for nft's `col-colEnd` error ranges. */
   end: number;
+  /** On the end of a rule inside a chain block: there nft's grammar ends a rule with a newline or `;` only. */
+  inBlock?: boolean;
 }
 
 export class NftSyntaxError extends Error {

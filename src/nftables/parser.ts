@@ -727,6 +727,7 @@ export class Parser extends TokenCursor {
       } else {
         const toks = this.ruleTokens();
         const end = toks[toks.length - 1];
+        end.inBlock = true;
         const brace = this.peek();
         if (brace.v === '}' && brace.line === end.line && brace.col === end.col) {
           // nft reads in order: a syntax error inside the rule comes before the one at its `}`, which it sees as `}`.
@@ -829,9 +830,14 @@ export class Parser extends TokenCursor {
         }
         case 'flags':
           more = ' or comma';
-          spec.flags = this.commaWords();
-          for (const f of spec.flags)
-            if (!['interval', 'timeout', 'dynamic', 'constant'].includes(f)) throw err(t, `nflab does not support set flag ${f}`);
+          spec.flags = [];
+          do {
+            const f = this.peek();
+            // The four set flags are keywords of nft's grammar; anything else is a syntax error there.
+            if (f.kind !== 'word' || !['interval', 'timeout', 'dynamic', 'constant'].includes(f.v))
+              throw unexpected(f, 'constant or interval or dynamic or timeout');
+            spec.flags.push(this.next().v);
+          } while (this.accept(','));
           break;
         case 'timeout': {
           const d = this.word();
@@ -962,7 +968,8 @@ class RuleParser extends TokenCursor {
         this.i++;
         comment = this.bareWord(NFT_STRING).v;
         // A rule's comment is its last word.
-        if (this.peek().kind !== 'eof') throw unexpected(this.peek(), 'end of file or newline or semicolon');
+        if (this.peek().kind !== 'eof')
+          throw unexpected(this.peek(), this.t[this.t.length - 1].inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
         continue;
       }
       stmts.push(this.stmt());
@@ -1069,6 +1076,7 @@ class RuleParser extends TokenCursor {
     }
     if (this.is('vmap')) {
       this.i++;
+      if (!this.is('{') && !this.is('@') && !this.is('$')) throw unexpected(this.peek(), "@ or '{' or '$'");
       const map = this.setRhs(exprTypes(left), 'verdict');
       return { k: 'vmap', key: left, map };
     }
