@@ -17,12 +17,19 @@ export interface Tok {
   inBlock?: boolean;
 }
 
+/** A related place on the error's line, which nft underlines with `~` beside the error's `^`. */
+export interface Related {
+  col: number;
+  end: number;
+}
+
 export class NftSyntaxError extends Error {
   constructor(
     message: string,
     readonly line: number,
     readonly col: number,
     readonly end: number,
+    readonly related?: Related,
   ) {
     super(message);
   }

@@ -931,6 +931,10 @@ const L4_NAMES: Record<number, string> = {
 class RuleParser extends TokenCursor {
   /** The transport protocol the rule has matched so far (`tcp dport`, `meta l4proto udp`): nft's protocol context. */
   private l4: string | null = null;
+  /** Where the transport header that set `l4` was named (`udp dport`), which nft underlines in a conflict with it. */
+  private l4Tok: Tok | null = null;
+  /** The NAT statement's keyword, underlined in nft's error about a port without a transport match. */
+  private natTok: Tok | null = null;
   /** Where a `reject with icmp|icmpv6` names its code, for nft's error about a conflicting network protocol. */
   private rejectCode: Tok | null = null;
 
@@ -1113,6 +1117,14 @@ class RuleParser extends TokenCursor {
       return { k: 'match', left, op, right: { k: 'val', key: { lo: [value], hi: null } } };
     }
     const key = this.elemKey(types);
+    if (key.hi !== null && op !== null && op !== '==' && op !== '!=') {
+      // nft compares a range only for (in)equality; it underlines the operator beside the range.
+      const last = this.t[this.i - 1];
+      throw new NftSyntaxError(`Relational expression (${op}) is undefined for range expressions`, rt.line, rt.col, last.end, {
+        col: t.col,
+        end: t.end,
+      });
+    }
     return this.protoContext({ k: 'match', left, op, right: { k: 'val', key } });
   }
 
@@ -1130,7 +1142,10 @@ class RuleParser extends TokenCursor {
       (l.k === 'ct' && l.key === 'protocol');
     if (!onProto) return s;
     const key = s.right.k === 'val' ? s.right.key : s.right.k === 'set' ? s.right.set.elems[0]?.key : undefined;
-    if (key && key.hi === null && key.lo.length === 1) this.l4 = L4_NAMES[Number(key.lo[0].n)] ?? 'unknown';
+    if (key && key.hi === null && key.lo.length === 1) {
+      this.l4 = L4_NAMES[Number(key.lo[0].n)] ?? 'unknown';
+      this.l4Tok = null;
+    }
     return s;
   }
 
@@ -1350,6 +1365,7 @@ class RuleParser extends TokenCursor {
         if (this.l4 !== null && this.l4 !== w)
           throw new NftSyntaxError(`conflicting protocols specified: ${this.l4} vs. ${w}`, t.line, t.col, f.end);
         this.l4 = w;
+        this.l4Tok = { ...t, end: f.end };
       }
       // The family's network protocol conflicts with another's header (the whole `proto field` underlined).
       const conflict = (net: string) => new NftSyntaxError(`conflicting protocols specified: ${net} vs. ${w}`, t.line, t.col, f.end);
@@ -1469,7 +1485,10 @@ class RuleParser extends TokenCursor {
     const kind = this.word();
     if (kind.v === 'tcp') {
       const r = this.t[this.i - 3];
-      if (this.l4 !== null && this.l4 !== 'tcp') throw err(r, 'you cannot use tcp reset with this protocol');
+      if (this.l4 !== null && this.l4 !== 'tcp') {
+        const rel = this.l4Tok && this.l4Tok.line === r.line ? { col: this.l4Tok.col, end: this.l4Tok.end } : undefined;
+        throw new NftSyntaxError('you cannot use tcp reset with this protocol', r.line, r.col, r.end, rel);
+      }
       this.expect('reset');
       return { k: 'reject', kind: 'tcp', code: 'reset' };
     }
@@ -1483,6 +1502,7 @@ class RuleParser extends TokenCursor {
 
   private nat(): NatSpec {
     const t = this.next();
+    this.natTok = t;
     const type = t.v as NatSpec['type'];
     const spec: NatSpec = { type, family: null, addr: null, port: null, flags: [] };
     if (type === 'dnat' || type === 'snat') {
@@ -1537,11 +1557,13 @@ class RuleParser extends TokenCursor {
     if (portPart !== null) {
       if (this.l4 === null) {
         const col = w.col + Math.max(0, text.lastIndexOf(':') + 1);
+        const n = this.natTok;
         throw new NftSyntaxError(
           'transport protocol mapping is only valid after transport protocol match',
           w.line,
           col,
           col + portPart.length,
+          n && n.line === w.line ? { col: n.col, end: n.end } : undefined,
         );
       }
       const r = this.rangeOrValue('inet_service', { ...w, v: portPart });

@@ -20,7 +20,7 @@ import {
   type Stmt,
   type Table,
 } from './ast.js';
-import { NftSyntaxError, type Tok } from './lexer.js';
+import { NftSyntaxError, type Related, type Tok } from './lexer.js';
 import { parseElements, parseNft, parseRule, exprTypes, type Cmd } from './parser.js';
 import { printChain, printRuleset, printTable, printSet } from './print.js';
 import { describe } from './types.js';
@@ -31,6 +31,8 @@ export interface NftError {
   col: number;
   end: number;
   message: string;
+  /** A place on the same line that nft underlines with `~`. */
+  related?: Related;
 }
 
 export type NftResult = { ok: true; output: string } | { ok: false; errors: NftError[] };
@@ -131,7 +133,8 @@ export function runNft(rs: Ruleset, text: string, opts: ApplyOpts = {}): NftResu
   try {
     cmds = parseNft(text);
   } catch (e) {
-    if (e instanceof NftSyntaxError) return { ok: false, errors: [{ line: e.line, col: e.col, end: e.end, message: e.message }] };
+    if (e instanceof NftSyntaxError)
+      return { ok: false, errors: [{ line: e.line, col: e.col, end: e.end, message: e.message, related: e.related }] };
     throw e;
   }
   return applyCmds(rs, cmds, opts);
@@ -161,7 +164,11 @@ const isKernelSide = (e: unknown): boolean => e instanceof TxnError && e.kernel;
 
 export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftResult {
   const syntax = parseRules(cmds);
-  if (syntax) return { ok: false, errors: [{ line: syntax.line, col: syntax.col, end: syntax.end, message: syntax.message }] };
+  if (syntax)
+    return {
+      ok: false,
+      errors: [{ line: syntax.line, col: syntax.col, end: syntax.end, message: syntax.message, related: syntax.related }],
+    };
   ruleCache = cmds.some((c) => c.obj === 'rule' && (c.op === 'add' || c.op === 'insert') && (!!c.handle || c.index !== null));
   changes = newChanges();
   const undo: Array<() => void> = [];
@@ -202,7 +209,8 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
       if (t) t.nextHandle++;
     }
     if (e instanceof TxnError) return { ok: false, errors: [{ ...e.loc, message: e.message }] };
-    if (e instanceof NftSyntaxError) return { ok: false, errors: [{ line: e.line, col: e.col, end: e.end, message: e.message }] };
+    if (e instanceof NftSyntaxError)
+      return { ok: false, errors: [{ line: e.line, col: e.col, end: e.end, message: e.message, related: e.related }] };
     throw e;
   }
   if (opts.check) {
