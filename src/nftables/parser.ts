@@ -28,6 +28,13 @@ export interface SetSpecAst extends SetProps {
 export interface RuleAst {
   stmts: Stmt[];
   comment: string | null;
+  /** What the kernel checks once it knows the chain: each `fib` match (its hooks) and a refusal it makes whatever the chain. */
+  kernel?: KernelChecks;
+}
+
+export interface KernelChecks {
+  fib: Array<{ flags: string[]; result: string }>;
+  refusal: { loc: Loc; message: string } | null;
 }
 
 /** One command of a transaction (a table block expands to several). Fields unused by a command are empty. */
@@ -894,7 +901,7 @@ function typeofExpr(toks: Tok[], family: Family): Expr {
   return new RuleParser([...toks, { kind: 'eof', v: '', line: last.line, col: last.end, end: last.end + 1 }], family).wholeExpr();
 }
 
-export function parseRule(toks: Tok[], family: Family): { stmts: Stmt[]; comment: string | null } {
+export function parseRule(toks: Tok[], family: Family): RuleAst {
   return new RuleParser(toks, family).rule();
 }
 
@@ -935,6 +942,7 @@ class RuleParser extends TokenCursor {
   private l4Tok: Tok | null = null;
   /** The NAT statement's keyword, underlined in nft's error about a port without a transport match. */
   private natTok: Tok | null = null;
+  private readonly checks: KernelChecks = { fib: [], refusal: null };
   /** Where a `reject with icmp|icmpv6` names its code, for nft's error about a conflicting network protocol. */
   private rejectCode: Tok | null = null;
 
@@ -963,7 +971,7 @@ class RuleParser extends TokenCursor {
     return Number(t.v);
   }
 
-  rule(): { stmts: Stmt[]; comment: string | null } {
+  rule(): RuleAst {
     const stmts: Stmt[] = [];
     let comment: string | null = null;
     while (this.peek().kind !== 'eof') {
@@ -980,7 +988,7 @@ class RuleParser extends TokenCursor {
     }
     const out = normalise(stmts, this.family);
     if (this.family === 'inet') this.rejectDependency(out);
-    return { stmts: out, comment };
+    return this.checks.fib.length || this.checks.refusal ? { stmts: out, comment, kernel: this.checks } : { stmts: out, comment };
   }
 
   /**
@@ -1117,6 +1125,7 @@ class RuleParser extends TokenCursor {
       return { k: 'match', left, op, right: { k: 'val', key: { lo: [value], hi: null } } };
     }
     const key = this.elemKey(types);
+    if (left.k === 'fib') this.checks.fib.push({ flags: left.flags, result: left.result });
     if (key.hi !== null && op !== null && op !== '==' && op !== '!=') {
       // nft compares a range only for (in)equality; it underlines the operator beside the range.
       const last = this.t[this.i - 1];
@@ -1414,6 +1423,13 @@ class RuleParser extends TokenCursor {
       const mod = this.number();
       let offset = 0;
       if (this.accept('offset')) offset = this.number();
+      if (mod === 0 && !this.checks.refusal) {
+        const last = this.t[this.i - 1];
+        this.checks.refusal = {
+          loc: { line: t.line, col: t.col, end: last.end },
+          message: 'Could not process rule: Numerical result out of range',
+        };
+      }
       return { k: 'numgen', mode: mode.v, mod, offset, type: 'integer' };
     }
     if (UNSUPPORTED.has(w)) throw err(t, `nflab does not support the ${w} expression yet`);

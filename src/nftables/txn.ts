@@ -21,7 +21,7 @@ import {
   type Table,
 } from './ast.js';
 import { NftSyntaxError, type Related, type Tok } from './lexer.js';
-import { parseElements, parseNft, parseRule, exprTypes, type Cmd } from './parser.js';
+import { parseElements, parseNft, parseRule, exprTypes, type Cmd, type KernelChecks } from './parser.js';
 import { printChain, printRuleset, printTable, printSet } from './print.js';
 import { describe } from './types.js';
 import { internElem, internStmts } from './intern.js';
@@ -691,6 +691,16 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
   let s: NamedSet;
   if (existing) {
     if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
+    // The kernel keeps a set's type and flags (a timeout implies its flag); size and comment may differ (measured).
+    const flagsOf = (f: readonly string[], timeout: number | null) =>
+      [...new Set([...f, ...(timeout ? ['timeout'] : [])])].sort().join(',');
+    if (
+      existing.isMap !== spec.isMap ||
+      existing.keyTypes.join('.') !== spec.keyTypes.join('.') ||
+      existing.dataType !== spec.dataType ||
+      flagsOf(existing.flags, existing.timeoutMs) !== flagsOf(spec.flags, spec.timeoutMs)
+    )
+      throw new TxnError(c.at.name, 'Could not process rule: File exists');
     s = existing;
   } else {
     // Flag combinations the kernel has no set backend for; it points at a command's whole text, or a block's set name.
@@ -859,6 +869,7 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   const t = lookup(() => needTable(rs, fam, c.table, c.at.table, ruleCache ? undefined : c.name));
   const ch = lookup(() => needChain(t, c.name, c.at.name));
   checkRefs(t, parsed.stmts, nameLoc(c, c.toks), undo);
+  if (parsed.kernel) kernelChecks(parsed.kernel, ch, ruleSpan(c));
   // An exact-length copy: the parser's array grew by push and has spare slots.
   const stmts = parsed.stmts.slice();
   internStmts(rs, stmts);
@@ -903,6 +914,39 @@ function mapOfStmt(s: Stmt): Extract<Expr, { k: 'map' }> | null {
   return e && e.k === 'map' ? e : null;
 }
 
+const INBOUND: readonly NftHook[] = ['prerouting', 'input', 'forward'];
+const OUTBOUND: readonly NftHook[] = ['output', 'postrouting', 'forward'];
+
+/**
+ * What the kernel (6.18) refuses of a rule for its chain, or outright: a `fib` that looks up an
+ * output interface, or the input interface, only where there is an input interface (and `oif` as
+ * a key only where there is an output one); a `numgen` modulo 0. Regular chains are checked when a
+ * base chain jumps to them, which nflab does not model.
+ */
+function kernelChecks(k: KernelChecks, ch: Chain, rule: Loc): void {
+  const hook = ch.base?.hook;
+  if (hook)
+    for (const f of k.fib) {
+      const hooks = f.result !== 'type' || f.flags.includes('iif') ? INBOUND : f.flags.includes('oif') ? OUTBOUND : null;
+      // The kernel's validation names no expression: nft points at the whole rule.
+      if (hooks && !hooks.includes(hook)) throw new TxnError(rule, 'Could not process rule: Operation not supported');
+    }
+  if (k.refusal) throw new TxnError(k.refusal.loc, k.refusal.message);
+}
+
+/** A rule's place: a command's whole text, or a block rule's words. */
+function ruleSpan(c: Cmd): Loc {
+  if (c.at.end !== c.loc) return c.at.whole;
+  const first = c.toks[0];
+  const last = c.toks.length > 1 ? c.toks[c.toks.length - 2] : first;
+  return { line: first.line, col: first.col, end: last.line === first.line ? last.end : first.end };
+}
+
+/** The kernel jumps only to regular chains. */
+function notBase(ch: Chain, loc: Loc): void {
+  if (ch.base) throw new TxnError(loc, 'Could not process rule: Operation not supported');
+}
+
 function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): void {
   for (const s of stmts) {
     const m = mapOfStmt(s);
@@ -915,7 +959,8 @@ function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): 
           `datatype mismatch: expected ${describe(m.type)}, expression has type ${describe(set.dataType)}`,
         );
     }
-    if (s.k === 'verdict' && s.verdict.chain !== undefined) needChain(t, s.verdict.chain, s.verdict.loc ?? loc, false, false);
+    if (s.k === 'verdict' && s.verdict.chain !== undefined)
+      notBase(needChain(t, s.verdict.chain, s.verdict.loc ?? loc, false, false), s.verdict.loc ?? loc);
     const rhs = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : null;
     if (rhs && rhs.k === 'ref') {
       const set = needSet(t, rhs.name, rhs.loc ?? loc);
@@ -929,7 +974,7 @@ function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): 
     }
     if (rhs && rhs.k === 'set')
       for (const e of rhs.set.elems)
-        if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(t, e.data.chain, loc, false, false);
+        if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) notBase(needChain(t, e.data.chain, loc, false, false), loc);
     if (s.k === 'setupd') {
       const set = needSet(t, s.set, loc);
       // nft gives a set that rules update its default size when it has none.
