@@ -72,6 +72,9 @@ const CASES: Array<[string, string]> = [
   ['add rule ip t c ip saddr', 'FILE:1:25-25: Error: syntax error, unexpected newline'],
   ['add rule ip t c ip saddr;', 'FILE:1:25-25: Error: syntax error, unexpected semicolon'],
   ['add element netdev nat s {', 'FILE:2:1-1: Error: syntax error, unexpected end of file'],
+  // `tables` is a keyword only after `list`; a family never names a table (nft -c, measured as above).
+  ['tables', 'FILE:1:7-7: Error: syntax error, unexpected newline, expecting string'],
+  ['add table ip netdev nat', 'FILE:1:14-19: Error: syntax error, unexpected netdev, expecting string'],
   // Set flags are four keywords; a vmap takes a set; a rule in a block ends with a newline or `;`.
   [
     'add set ip t s { type mark; flags ip6 timeout; }',

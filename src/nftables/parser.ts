@@ -127,6 +127,9 @@ function opName(v: string): string {
   return /^[{}()$|=[\]]$/.test(v) ? `'${v}'` : v;
 }
 
+/** Words nft's scanner reads as keywords only after `list` (measured): elsewhere they are names. */
+const LIST_ONLY = new Set(['tables', 'chains', 'sets', 'maps', 'flowtables', 'counters', 'quotas', 'rules', 'meters', 'limits']);
+
 /** How nft's grammar names what a `comment` or `log prefix` takes. */
 const NFT_STRING = 'string or quoted string or string with a trailing asterisk';
 
@@ -350,6 +353,8 @@ export class Parser extends TokenCursor {
   }
 
   private name(what = 'string'): string {
+    // A family is a keyword to nft, never a name (`add table ip netdev` names no table).
+    if (this.peek().kind === 'word' && (FAMILIES as readonly string[]).includes(this.peek().v)) throw unexpected(this.peek(), what);
     const t = this.word(what);
     this.names.push(t);
     return t.v;
@@ -407,7 +412,7 @@ export class Parser extends TokenCursor {
    * quoted string); after an explicit `add` nft names what it expected, at a command's start it does not.
    */
   private implicitRule(loc: Loc, afterAdd: boolean): Cmd[] {
-    const plain = (u: Tok) => u.kind === 'word' && !KEYWORDS.has(u.v) && !isNumberWord(u.v);
+    const plain = (u: Tok) => u.kind === 'word' && (!KEYWORDS.has(u.v) || LIST_ONLY.has(u.v)) && !isNumberWord(u.v);
     const t = this.peek();
     const isFamily = t.kind === 'word' && (FAMILIES as readonly string[]).includes(t.v);
     if (!isFamily && !plain(t)) throw unexpected(t, afterAdd ? 'string' : undefined);
