@@ -22,11 +22,20 @@ const usage = (msg: string): NftCommandOutput => ({ stdout: '', stderr: `Error: 
  * the place; the caret line keeps the line's tabs so that the carets line up.
  */
 function lineError(text: string, e: NftError, where: string | null): string {
-  const line = text.split('\n')[e.line - 1] ?? '';
+  const lines = text.split('\n');
+  // An error at the end of input that ends in a newline is on a line of its own; nft shows the last line of text there.
+  const line = (e.line === lines.length && lines[e.line - 1] === '' && e.line > 1 ? lines[e.line - 2] : lines[e.line - 1]) ?? '';
   const width = Math.max(1, e.end - e.col);
-  const pad = [...line.slice(0, Math.max(0, e.col - 1))].map((c) => (c === '\t' ? '\t' : ' ')).join('');
+  // One mark per column: `^` under the error, `~` under a related place, the line's tabs kept before them.
+  const marks: string[] = [];
+  const mark = (from: number, n: number, m: string) => {
+    for (let c = from; c < from + n; c++) marks[c - 1] = m;
+  };
+  if (e.related) mark(e.related.col, Math.max(1, e.related.end - e.related.col), '~');
+  mark(e.col, width, '^');
+  const under = Array.from(marks, (m, i) => m ?? (line[i] === '\t' ? '\t' : ' ')).join('');
   const head = where ? formatNftError(where, e) : `Error: ${e.message}`;
-  return `${head}\n${line}\n${pad.padEnd(Math.max(0, e.col - 1), ' ')}${'^'.repeat(width)}\n`;
+  return `${head}\n${line}\n${under}\n`;
 }
 
 /** `ipt`: the node's iptables rules, whose tables `list ruleset` shows too, as nft shows iptables-nft's tables. */

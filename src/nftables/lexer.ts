@@ -3,7 +3,8 @@
  * in names, addresses, ranges and rates (`endpoint-X-ns0/svc0/tcp/p80__10.1.0.2/80`,
  * `10.0.0.1-10.0.0.9`, `5/second`, `:15006`); a lone `.`, `:`, `-` is an operator.
  */
-export type TokKind = 'word' | 'str' | 'op' | 'nl' | 'eof';
+/** `junk`: a character nft's scanner has no token for (an unterminated `"` among them); the parser refuses it where it meets it. */
+export type TokKind = 'word' | 'str' | 'op' | 'nl' | 'eof' | 'junk';
 
 export interface Tok {
   kind: TokKind;
@@ -11,6 +12,14 @@ export interface Tok {
   line: number;
   col: number;
   /** One past the last column, for nft's `col-colEnd` error ranges. */
+  end: number;
+  /** On the end of a rule inside a chain block: there nft's grammar ends a rule with a newline or `;` only. */
+  inBlock?: boolean;
+}
+
+/** A related place on the error's line, which nft underlines with `~` beside the error's `^`. */
+export interface Related {
+  col: number;
   end: number;
 }
 
@@ -20,6 +29,7 @@ export class NftSyntaxError extends Error {
     readonly line: number,
     readonly col: number,
     readonly end: number,
+    readonly related?: Related,
   ) {
     super(message);
   }
@@ -65,7 +75,11 @@ export function tokenize(text: string): Tok[] {
     if (c === '"') {
       let j = i + 1;
       while (j < n && text[j] !== '"' && text[j] !== '\n') j++;
-      if (text[j] !== '"') throw new NftSyntaxError('syntax error, unterminated string', line, col, col + 1);
+      if (text[j] !== '"') {
+        out.push({ kind: 'junk', v: c, line, col, end: col + 1 });
+        i++;
+        continue;
+      }
       out.push({ kind: 'str', v: text.slice(i + 1, j), line, col, end: j - lineStart + 2 });
       i = j + 1;
       continue;
@@ -90,7 +104,8 @@ export function tokenize(text: string): Tok[] {
       i++;
       continue;
     }
-    throw new NftSyntaxError(`syntax error, unexpected junk`, line, col, col + 1);
+    out.push({ kind: 'junk', v: c, line, col, end: col + 1 });
+    i++;
   }
   out.push({ kind: 'eof', v: '', line, col: i - lineStart + 1, end: i - lineStart + 2 });
   return out;

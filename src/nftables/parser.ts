@@ -12,8 +12,11 @@ import { BARE_META, CT_KEYS, FIELD_BITS, META_KEYS, PAYLOAD_FIELDS, UNSUPPORTED 
 import { parseLiteral, TYPES, type TypeName, type Value } from './types.js';
 
 export interface ChainSpecAst {
-  base: { type: BaseSpec['type']; hook: NftHook; priority: number; device: string | null; loc: Loc } | null;
+  /** `loc` is the `type` keyword's; `typeLoc` and `hookLoc` the type's and hook's names, where the kernel and nft point. */
+  base: { type: BaseSpec['type']; hook: NftHook; priority: number; device: string | null; loc: Loc; typeLoc: Loc; hookLoc: Loc } | null;
   policy: 'accept' | 'drop' | null;
+  /** Where `policy P` stands: the kernel points there when it refuses a policy on a regular chain. */
+  policyLoc?: Loc;
   comment: string | null;
 }
 
@@ -25,6 +28,13 @@ export interface SetSpecAst extends SetProps {
 export interface RuleAst {
   stmts: Stmt[];
   comment: string | null;
+  /** What the kernel checks once it knows the chain: each `fib` match (its hooks) and a refusal it makes whatever the chain. */
+  kernel?: KernelChecks;
+}
+
+export interface KernelChecks {
+  fib: Array<{ flags: string[]; result: string }>;
+  refusal: { loc: Loc; message: string } | null;
 }
 
 /** One command of a transaction (a table block expands to several). Fields unused by a command are empty. */
@@ -48,7 +58,7 @@ export interface Cmd {
   /** A rule's statements once parsed (or the error parsing them gave), before the transaction applies. */
   parsed?: RuleAst | NftSyntaxError;
   /** Where the command names its table, object and handle, and where it ends: nft points its errors there. */
-  at: { table: Loc; name: Loc; handle: Loc; end: Loc };
+  at: { table: Loc; name: Loc; handle: Loc; end: Loc; whole: Loc };
 }
 
 const mk = (c: Partial<Cmd> & Pick<Cmd, 'loc' | 'op' | 'obj'>): Cmd => ({
@@ -62,7 +72,7 @@ const mk = (c: Partial<Cmd> & Pick<Cmd, 'loc' | 'op' | 'obj'>): Cmd => ({
   chainSpec: null,
   setSpec: null,
   toks: [],
-  at: { table: c.loc, name: c.loc, handle: c.loc, end: c.loc },
+  at: { table: c.loc, name: c.loc, handle: c.loc, end: c.loc, whole: c.loc },
   ...c,
 });
 
@@ -117,21 +127,38 @@ function opName(v: string): string {
   return /^[{}()$|=[\]]$/.test(v) ? `'${v}'` : v;
 }
 
+/** Words nft's scanner reads as keywords only after `list` (measured): elsewhere they are names. */
+const LIST_ONLY = new Set(['tables', 'chains', 'sets', 'maps', 'flowtables', 'counters', 'quotas', 'rules', 'meters', 'limits']);
+
+/** How nft's grammar names what a `comment` or `log prefix` takes. */
+const NFT_STRING = 'string or quoted string or string with a trailing asterisk';
+
+/** nft's scanner reads decimal and hex digits as a number; an address such as `10.0.0.300` is a string. */
+function isNumberWord(v: string): boolean {
+  return /^(?:\d+|0x[0-9a-f]+)$/i.test(v);
+}
+
 function unexpected(t: Tok, expecting?: string): NftSyntaxError {
   const what =
     t.kind === 'eof'
-      ? 'end of file'
-      : t.kind === 'nl'
-        ? 'newline'
-        : t.kind === 'str'
-          ? `quoted string`
-          : t.kind === 'word' && !/^[a-z]/.test(t.v)
-            ? 'number'
-            : t.kind === 'word' && !KEYWORDS.has(t.v)
-              ? 'string'
-              : t.kind === 'op'
-                ? opName(t.v)
-                : t.v;
+      ? t.v === ''
+        ? 'end of file'
+        : t.v === '\n'
+          ? 'newline'
+          : opName(t.v)
+      : t.kind === 'junk'
+        ? 'junk'
+        : t.kind === 'nl'
+          ? 'newline'
+          : t.kind === 'str'
+            ? `quoted string`
+            : t.kind === 'word' && isNumberWord(t.v)
+              ? 'number'
+              : t.kind === 'word' && !KEYWORDS.has(t.v)
+                ? 'string'
+                : t.kind === 'op'
+                  ? opName(t.v)
+                  : t.v;
   return err(t, `syntax error, unexpected ${what}${expecting ? `, expecting ${expecting}` : ''}`);
 }
 
@@ -176,7 +203,12 @@ function substituteDefines(toks: Tok[]): Tok[] {
     if (t.v === '$' && t.kind === 'op') {
       const ref = toks[i + 1];
       const val = ref && defs.get(ref.v);
-      if (!val) throw err(ref ?? t, `unknown identifier '${ref?.v ?? ''}'`);
+      // An undefined name stays: nft's grammar says "unknown identifier" where a variable may stand, and a syntax error elsewhere.
+      if (!val) {
+        out.push(t);
+        atStart = false;
+        continue;
+      }
       for (const v of val) out.push({ ...v, line: ref.line, col: ref.col, end: ref.end });
       i++;
       atStart = false;
@@ -263,6 +295,8 @@ export class Parser extends TokenCursor {
   private names: Tok[] = [];
   private lastNum: Tok | null = null;
   private lastEnd: Tok | null = null;
+  /** The newline or `;` that ended the last command: nft's span of a whole command takes it in. */
+  private lastSep: Tok | null = null;
 
   private word(what = 'string'): Tok {
     const t = this.peek();
@@ -279,6 +313,7 @@ export class Parser extends TokenCursor {
   private endLine(): void {
     if (!this.endOfStmt()) throw unexpected(this.peek(), 'end of file or newline or semicolon');
     this.lastEnd = this.t[this.i - 1];
+    this.lastSep = this.peek().kind === 'nl' || this.is(';') ? this.peek() : null;
     if (this.peek().v !== '}' && this.peek().kind !== 'eof') this.i++;
   }
   /**
@@ -309,19 +344,18 @@ export class Parser extends TokenCursor {
 
   private family(): Family | null {
     const t = this.peek();
+    // A family's name is a keyword to nft: `flush table ip` names no table.
     if (t.kind === 'word' && (FAMILIES as readonly string[]).includes(t.v)) {
-      // `ip` could also be a table named "ip": nft reads it as the family when another name follows.
-      const n = this.peek(1);
-      if (n.kind === 'word' || n.kind === 'str') {
-        this.i++;
-        return t.v as Family;
-      }
+      this.i++;
+      return t.v as Family;
     }
     return null;
   }
 
-  private name(): string {
-    const t = this.word('string');
+  private name(what = 'string'): string {
+    // A family is a keyword to nft, never a name (`add table ip netdev` names no table).
+    if (this.peek().kind === 'word' && (FAMILIES as readonly string[]).includes(this.peek().v)) throw unexpected(this.peek(), what);
+    const t = this.word(what);
     this.names.push(t);
     return t.v;
   }
@@ -330,6 +364,7 @@ export class Parser extends TokenCursor {
     this.names = [];
     this.lastNum = null;
     this.lastEnd = null;
+    this.lastSep = null;
     const cmds = this.command1();
     if (cmds.length === 1) {
       const c = cmds[0];
@@ -337,7 +372,10 @@ export class Parser extends TokenCursor {
       const nl = this.names[1] ? locOf(this.names[1]) : tl;
       const le = this.lastEnd as Tok | null;
       const end = le ? { line: le.line, col: le.end - 1, end: le.end } : c.loc;
-      c.at = { table: tl, name: nl, handle: this.lastNum ? locOf(this.lastNum) : end, end };
+      const sep = this.lastSep as Tok | null;
+      const whole =
+        le && le.line === c.loc.line ? { line: le.line, col: c.loc.col, end: sep && sep.line === le.line ? sep.end : le.end } : c.loc;
+      c.at = { table: tl, name: nl, handle: this.lastNum ? locOf(this.lastNum) : end, end, whole };
     }
     return cmds;
   }
@@ -362,13 +400,66 @@ export class Parser extends TokenCursor {
         throw err(t, 'include is not supported by nflab');
       default:
         if (['chain', 'set', 'map', 'rule', 'element'].includes(t.v)) return this.objectCommand('add', t.v, loc);
-        throw unexpected(t);
+        if (t.v === 'counter') return this.counterObject(t);
+        this.i--;
+        return this.implicitRule(loc, false);
     }
   }
 
+  /**
+   * nft's grammar reads a command without a verb, or `add` without an object keyword, as `add rule`:
+   * `[family] table chain statements`. Its table and chain must be plain words (no keyword, number or
+   * quoted string); after an explicit `add` nft names what it expected, at a command's start it does not.
+   */
+  private implicitRule(loc: Loc, afterAdd: boolean): Cmd[] {
+    const plain = (u: Tok) => u.kind === 'word' && (!KEYWORDS.has(u.v) || LIST_ONLY.has(u.v)) && !isNumberWord(u.v);
+    const t = this.peek();
+    const isFamily = t.kind === 'word' && (FAMILIES as readonly string[]).includes(t.v);
+    if (!isFamily && !plain(t)) throw unexpected(t, afterAdd ? 'string' : undefined);
+    this.i++;
+    const family = isFamily ? (t.v as Family) : 'ip';
+    const names = isFamily ? [] : [t];
+    while (names.length < 2) {
+      const u = this.peek();
+      if (!plain(u)) throw unexpected(u, 'string');
+      names.push(this.next());
+    }
+    this.names.push(...names);
+    const rule = this.ruleTokens();
+    return [mk({ op: 'add', obj: 'rule', family, table: names[0].v, name: names[1].v, toks: rule, loc })];
+  }
+
+  /** `[add] counter [family] table name`: nft's named counter objects, which nflab refuses by name once the syntax holds. */
+  private counterObject(kw: Tok): Cmd[] {
+    const t = this.peek();
+    if (t.kind === 'word' && (FAMILIES as readonly string[]).includes(t.v)) this.i++;
+    for (let k = 0; k < 2; k++) {
+      const u = this.peek();
+      if (u.kind !== 'word' || KEYWORDS.has(u.v) || isNumberWord(u.v)) throw unexpected(u, 'string');
+      this.i++;
+    }
+    if (!this.endOfStmt()) this.word();
+    throw err(kw, 'nflab does not support named counter objects');
+  }
+
   private verbCommand(verb: string, loc: Loc): Cmd[] {
-    const objTok = this.word();
+    const peek = this.peek();
+    if (verb === 'add') {
+      if (peek.v === 'counter' && peek.kind === 'word') return this.counterObject(this.next());
+      if (peek.kind !== 'word' || !['table', 'chain', 'set', 'map', 'rule', 'element'].includes(peek.v))
+        return this.implicitRule(loc, true);
+    }
+    // nft names the expected object only where one word fits (`insert|replace rule`).
+    const objExpect = verb === 'insert' || verb === 'replace' ? 'rule' : undefined;
+    if (peek.kind !== 'word') throw unexpected(peek, objExpect);
+    const objTok = this.next();
     const obj = objTok.v;
+    if (objExpect && obj !== 'rule') throw unexpected(objTok, objExpect);
+    const objects =
+      verb === 'list'
+        ? ['ruleset', 'tables', 'table', 'chain', 'set', 'map']
+        : ['table', 'chain', 'set', 'map', 'rule', 'element', 'ruleset'];
+    if (!objects.includes(obj) || (verb === 'create' && obj === 'rule')) throw unexpected(objTok);
     if (verb === 'flush' && obj === 'ruleset') {
       const family =
         this.peek().kind === 'word' && (FAMILIES as readonly string[]).includes(this.peek().v) ? (this.next().v as Family) : null;
@@ -404,7 +495,9 @@ export class Parser extends TokenCursor {
     const at = objTok ?? this.peek();
     if (verb === 'delete' || verb === 'flush') {
       const family = this.family() ?? 'ip';
-      const table = this.name();
+      // nft deletes a table, chain or set by name or by `handle N` (a map only by name).
+      const byHandle = verb === 'delete' && (obj === 'table' || obj === 'chain' || obj === 'set') ? 'handle or string' : 'string';
+      const table = this.name(obj === 'table' ? byHandle : 'string');
       if (obj === 'table') {
         this.endLine();
         return verb === 'flush'
@@ -428,7 +521,7 @@ export class Parser extends TokenCursor {
         let name = '';
         let handle: number | null = null;
         if (this.accept('handle')) handle = this.number();
-        else name = this.name();
+        else name = this.name(byHandle);
         this.endLine();
         const o = obj === 'map' ? 'set' : obj;
         if (verb === 'flush') {
@@ -471,10 +564,14 @@ export class Parser extends TokenCursor {
         const chain = this.name();
         let handle: number | null = null;
         let index: number | null = null;
+        const kw = this.peek();
         if (this.accept('handle') || this.accept('position')) handle = this.number();
         else if (this.accept('index')) index = this.number();
+        // nft points at `position N` and `index N` whole, at a handle's number alone.
+        if (this.lastNum && kw.v !== 'handle') this.lastNum = { ...this.lastNum, col: kw.col };
         if (op === 'replace' && handle === null) throw unexpected(this.peek(), 'handle');
         const rule = this.ruleTokens();
+        if (this.is('}')) this.strayBrace(rule, family);
         return [mk({ op, obj: 'rule', family, table, name: chain, handle, index, toks: rule, loc })];
       }
       default:
@@ -489,7 +586,7 @@ export class Parser extends TokenCursor {
     let depth = 1;
     while (depth > 0) {
       const t = this.next();
-      if (t.kind === 'eof') throw unexpected(t, "'}'");
+      if (t.kind === 'eof') throw unexpected(t);
       if (t.v === '{') depth++;
       if (t.v === '}') depth--;
       if (t.kind !== 'nl') out.push(t);
@@ -511,9 +608,27 @@ export class Parser extends TokenCursor {
       if (t.kind !== 'nl') out.push(t);
     }
     if (out.length === 0) throw unexpected(this.peek());
-    out.push({ kind: 'eof', v: '', line: this.peek().line, col: this.peek().col, end: this.peek().end });
+    // The rule's end stands for what ended it, which nft names in a syntax error there.
+    const stop = this.peek();
+    out.push({ kind: 'eof', v: stop.kind === 'eof' ? '' : stop.v, line: stop.line, col: stop.col, end: stop.end });
     if (this.peek().v !== '}') this.endLine();
     return out;
+  }
+
+  /**
+   * A `}` that ends a command-form rule: nft reads in order, so a syntax error inside the rule comes
+   * first, and one at its end is at the `}`.
+   */
+  private strayBrace(rule: Tok[], family: Family): never {
+    const brace = this.peek();
+    try {
+      parseRule(rule, family);
+    } catch (e) {
+      if (!(e instanceof NftSyntaxError) || !e.message.startsWith('syntax error')) throw unexpected(brace);
+      if (e.line !== brace.line || e.col !== brace.col) throw e;
+      throw new NftSyntaxError(e.message.replace('unexpected end of file', "unexpected '}'"), e.line, e.col, e.end);
+    }
+    throw unexpected(brace, 'end of file or newline or semicolon');
   }
 
   private tableBlock(loc: Loc, op: 'add' | 'create'): Cmd[] {
@@ -540,13 +655,17 @@ export class Parser extends TokenCursor {
         head.flags.push(...this.commaWords());
         this.itemEnd();
       } else if (t.v === 'chain') {
+        const nameTok = this.peek();
         const chain = this.name();
         const cl = locOf(t);
         this.expect('{');
         const spec = this.chainBody(family, (toks) =>
           rules.push(mk({ op: 'add', obj: 'rule', family, table, name: chain, toks, loc: locOf(toks[0]) })),
         );
-        chains.push(mk({ op: 'add', obj: 'chain', family, table, name: chain, chainSpec: spec, loc: cl }));
+        const cmd = mk({ op: 'add', obj: 'chain', family, table, name: chain, chainSpec: spec, loc: cl });
+        // The kernel's refusals of a chain it has point at a block chain's name.
+        cmd.at = { ...cmd.at, name: locOf(nameTok) };
+        chains.push(cmd);
         this.itemEnd();
       } else if (t.v === 'set' || t.v === 'map') {
         const nameTok = this.peek();
@@ -593,7 +712,8 @@ export class Parser extends TokenCursor {
       if (t.kind === 'eof') throw unexpected(t, "'}'");
       if (t.kind === 'word' && t.v === 'type' && !this.is('.', 1)) {
         this.i++;
-        const type = this.word().v;
+        const typeTok = this.word();
+        const type = typeTok.v;
         if (type !== 'filter' && type !== 'nat' && type !== 'route') throw err(this.t[this.i - 1], `unknown chain type ${type}`);
         this.expect('hook');
         const hookTok = this.word();
@@ -603,13 +723,14 @@ export class Parser extends TokenCursor {
         if (this.accept('device')) device = this.word().v;
         const prioTok = this.expect('priority');
         const priority = this.priority(family, hook, prioTok);
-        spec.base = { type, hook, priority, device, loc: locOf(t) };
+        spec.base = { type, hook, priority, device, loc: locOf(t), typeLoc: locOf(typeTok), hookLoc: locOf(hookTok) };
         this.itemEnd();
       } else if (t.kind === 'word' && t.v === 'policy') {
         this.i++;
         const p = this.word();
         if (p.v !== 'accept' && p.v !== 'drop') throw unexpected(p, "accept or drop or '$'");
         spec.policy = p.v;
+        spec.policyLoc = { line: t.line, col: t.col, end: p.end };
         this.itemEnd();
       } else if (t.kind === 'word' && t.v === 'comment' && this.peek(1).kind === 'str' && this.isEnd(2)) {
         this.i++;
@@ -618,6 +739,7 @@ export class Parser extends TokenCursor {
       } else {
         const toks = this.ruleTokens();
         const end = toks[toks.length - 1];
+        end.inBlock = true;
         const brace = this.peek();
         if (brace.v === '}' && brace.line === end.line && brace.col === end.col) {
           // nft reads in order: a syntax error inside the rule comes before the one at its `}`, which it sees as `}`.
@@ -720,9 +842,14 @@ export class Parser extends TokenCursor {
         }
         case 'flags':
           more = ' or comma';
-          spec.flags = this.commaWords();
-          for (const f of spec.flags)
-            if (!['interval', 'timeout', 'dynamic', 'constant'].includes(f)) throw err(t, `nflab does not support set flag ${f}`);
+          spec.flags = [];
+          do {
+            const f = this.peek();
+            // The four set flags are keywords of nft's grammar; anything else is a syntax error there.
+            if (f.kind !== 'word' || !['interval', 'timeout', 'dynamic', 'constant'].includes(f.v))
+              throw unexpected(f, 'constant or interval or dynamic or timeout');
+            spec.flags.push(this.next().v);
+          } while (this.accept(','));
           break;
         case 'timeout': {
           const d = this.word();
@@ -779,7 +906,7 @@ function typeofExpr(toks: Tok[], family: Family): Expr {
   return new RuleParser([...toks, { kind: 'eof', v: '', line: last.line, col: last.end, end: last.end + 1 }], family).wholeExpr();
 }
 
-export function parseRule(toks: Tok[], family: Family): { stmts: Stmt[]; comment: string | null } {
+export function parseRule(toks: Tok[], family: Family): RuleAst {
   return new RuleParser(toks, family).rule();
 }
 
@@ -790,18 +917,37 @@ export function parseElements(
   dataType: TypeName | 'verdict' | null,
   interval: boolean,
   keysOnly = false,
+  locs?: Loc[],
 ): Elem[] {
   const p = new RuleParser(toks, 'ip');
-  return p.elementBlock(keyTypes, dataType, interval, keysOnly);
+  return p.elementBlock(keyTypes, dataType, interval, keysOnly, locs);
 }
 
 const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto']);
 
-const L4_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 132: 'sctp' };
+/** The transport protocols nft 1.0.6 has a description of, by number; it calls any other `unknown`. */
+const L4_NAMES: Record<number, string> = {
+  1: 'icmp',
+  2: 'igmp',
+  6: 'tcp',
+  17: 'udp',
+  33: 'dccp',
+  50: 'esp',
+  51: 'ah',
+  58: 'icmpv6',
+  108: 'comp',
+  132: 'sctp',
+  136: 'udplite',
+};
 
 class RuleParser extends TokenCursor {
   /** The transport protocol the rule has matched so far (`tcp dport`, `meta l4proto udp`): nft's protocol context. */
   private l4: string | null = null;
+  /** Where the transport header that set `l4` was named (`udp dport`), which nft underlines in a conflict with it. */
+  private l4Tok: Tok | null = null;
+  /** The NAT statement's keyword, underlined in nft's error about a port without a transport match. */
+  private natTok: Tok | null = null;
+  private readonly checks: KernelChecks = { fib: [], refusal: null };
   /** Where a `reject with icmp|icmpv6` names its code, for nft's error about a conflicting network protocol. */
   private rejectCode: Tok | null = null;
 
@@ -812,32 +958,42 @@ class RuleParser extends TokenCursor {
     super(t);
   }
 
+  /** A word where nft's grammar takes an expression, and so also a variable: an undefined `$NAME` is unknown there. */
   private word(): Tok {
     const t = this.peek();
-    if (t.kind !== 'word' && t.kind !== 'str') throw unexpected(t);
+    if (t.kind === 'op' && t.v === '$' && this.peek(1).kind === 'word') throw err(this.peek(1), `unknown identifier '${this.peek(1).v}'`);
+    return this.bareWord();
+  }
+  /** A word where nft's grammar takes no variable (a field name, a verdict, a number): `$` is a syntax error there. */
+  private bareWord(expecting?: string): Tok {
+    const t = this.peek();
+    if (t.kind !== 'word' && t.kind !== 'str') throw unexpected(t, expecting);
     return this.next();
   }
   private number(): number {
-    const t = this.word();
+    const t = this.bareWord('number');
     if (!/^\d+$/.test(t.v)) throw unexpected(t, 'number');
     return Number(t.v);
   }
 
-  rule(): { stmts: Stmt[]; comment: string | null } {
+  rule(): RuleAst {
     const stmts: Stmt[] = [];
     let comment: string | null = null;
     while (this.peek().kind !== 'eof') {
       const t = this.peek();
       if (t.v === 'comment' && t.kind === 'word') {
         this.i++;
-        comment = this.word().v;
+        comment = this.bareWord(NFT_STRING).v;
+        // A rule's comment is its last word.
+        if (this.peek().kind !== 'eof')
+          throw unexpected(this.peek(), this.t[this.t.length - 1].inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
         continue;
       }
       stmts.push(this.stmt());
     }
     const out = normalise(stmts, this.family);
     if (this.family === 'inet') this.rejectDependency(out);
-    return { stmts: out, comment };
+    return this.checks.fib.length || this.checks.refusal ? { stmts: out, comment, kernel: this.checks } : { stmts: out, comment };
   }
 
   /**
@@ -887,6 +1043,7 @@ class RuleParser extends TokenCursor {
 
   private stmt(): Stmt {
     const t = this.peek();
+    if (t.v === '$' && t.kind === 'op') this.word();
     if (t.kind !== 'word') throw unexpected(t);
     const w = t.v;
     if (VERDICTS.has(w)) return { k: 'verdict', verdict: this.verdict() };
@@ -940,6 +1097,7 @@ class RuleParser extends TokenCursor {
     }
     if (this.is('vmap')) {
       this.i++;
+      if (!this.is('{') && !this.is('@') && !this.is('$')) throw unexpected(this.peek(), "@ or '{' or '$'");
       const map = this.setRhs(exprTypes(left), 'verdict');
       return { k: 'vmap', key: left, map };
     }
@@ -965,7 +1123,7 @@ class RuleParser extends TokenCursor {
     const rt = this.peek();
     // nft's scanner reads a leading `-` as its own token: `tcp dport > -1` is a syntax error there.
     if (rt.kind === 'word' && rt.v.startsWith('-')) throw new NftSyntaxError('syntax error, unexpected -', rt.line, rt.col, rt.col + 1);
-    if (rt.v === '{' || rt.v === '@') return { k: 'match', left, op, right: this.setRhs(types, null) };
+    if (rt.v === '{' || rt.v === '@') return this.protoContext({ k: 'match', left, op, right: this.setRhs(types, null) });
     const baseType = types.length === 1 ? TYPES[types[0]] : null;
     if (baseType && baseType.kind === 'bitmask') {
       const value = this.bitmaskList(types[0]);
@@ -976,13 +1134,37 @@ class RuleParser extends TokenCursor {
       return { k: 'match', left, op, right: { k: 'val', key: { lo: [value], hi: null } } };
     }
     const key = this.elemKey(types);
-    if (
-      (op === null || op === '==') &&
-      key.hi === null &&
-      ((left.k === 'meta' && left.key === 'l4proto') || (left.k === 'payload' && left.proto === 'ip' && left.field === 'protocol'))
-    )
-      this.l4 = L4_NAMES[Number(key.lo[0].n)] ?? String(key.lo[0].n);
-    return { k: 'match', left, op, right: { k: 'val', key } };
+    if (left.k === 'fib') this.checks.fib.push({ flags: left.flags, result: left.result });
+    if (key.hi !== null && op !== null && op !== '==' && op !== '!=') {
+      // nft compares a range only for (in)equality; it underlines the operator beside the range.
+      const last = this.t[this.i - 1];
+      throw new NftSyntaxError(`Relational expression (${op}) is undefined for range expressions`, rt.line, rt.col, last.end, {
+        col: t.col,
+        end: t.end,
+      });
+    }
+    return this.protoContext({ k: 'match', left, op, right: { k: 'val', key } });
+  }
+
+  /**
+   * A match on the transport protocol (`meta l4proto`, `ip protocol`, `ct [original|reply] protocol`)
+   * sets nft's protocol context: a later `tcp`, `udp`, ... header of another protocol conflicts. An
+   * anonymous set sets it from its first element (nft 1.0.6); a range or `!=` sets nothing.
+   */
+  private protoContext(s: Stmt): Stmt {
+    if (s.k !== 'match' || (s.op !== null && s.op !== '==')) return s;
+    const l = s.left;
+    const onProto =
+      (l.k === 'meta' && l.key === 'l4proto') ||
+      (l.k === 'payload' && l.proto === 'ip' && l.field === 'protocol') ||
+      (l.k === 'ct' && l.key === 'protocol');
+    if (!onProto) return s;
+    const key = s.right.k === 'val' ? s.right.key : s.right.k === 'set' ? s.right.set.elems[0]?.key : undefined;
+    if (key && key.hi === null && key.lo.length === 1) {
+      this.l4 = L4_NAMES[Number(key.lo[0].n)] ?? 'unknown';
+      this.l4Tok = null;
+    }
+    return s;
   }
 
   private bitmaskList(t: TypeName): Value {
@@ -1026,12 +1208,15 @@ class RuleParser extends TokenCursor {
   }
 
   /** `keysOnly`: a map's elements named for deletion, without their data. */
-  elementBlock(keyTypes: TypeName[], dataType: TypeName | 'verdict' | null, _interval: boolean, keysOnly = false): Elem[] {
+  /** `locs`: where each element's key is written, for the errors that point at one element. */
+  elementBlock(keyTypes: TypeName[], dataType: TypeName | 'verdict' | null, _interval: boolean, keysOnly = false, locs?: Loc[]): Elem[] {
     this.expect('{');
     const out: Elem[] = [];
     while (!this.is('}')) {
       if (this.peek().kind === 'eof') throw unexpected(this.peek(), "'}'");
+      const first = this.peek();
       const key = this.elemKey(keyTypes);
+      const keyEnd = this.t[this.i - 1];
       const elem: Elem = { key, data: null };
       for (;;) {
         if (this.accept('timeout')) {
@@ -1052,6 +1237,9 @@ class RuleParser extends TokenCursor {
           }
         } else break;
       }
+      // A map element's place takes in its timeout and comment (not its data); a set element's is its key.
+      const last = this.is(':') ? this.t[this.i - 1] : keyEnd;
+      locs?.push({ line: first.line, col: first.col, end: last.line === first.line ? last.end : first.end });
       if (this.accept(':')) {
         if (dataType === null) throw err(this.peek(), 'syntax error, unexpected colon');
         if (dataType === 'verdict') elem.data = this.verdict();
@@ -1065,7 +1253,7 @@ class RuleParser extends TokenCursor {
   }
 
   private verdict(): Verdict {
-    const t = this.word();
+    const t = this.bareWord();
     if (t.v === 'jump' || t.v === 'goto') {
       const c = this.word();
       return { v: t.v, chain: c.v, loc: locOf(c) };
@@ -1188,16 +1376,20 @@ class RuleParser extends TokenCursor {
     const t = this.word();
     const w = t.v;
     if (w in PAYLOAD_FIELDS && !(w === 'ip' && this.peek().v === 'to')) {
-      const f = this.word();
+      const f = this.bareWord();
       const type = PAYLOAD_FIELDS[w][f.v];
       if (!type) throw unexpected(f);
       if (w === 'tcp' || w === 'udp' || w === 'icmp' || w === 'sctp') {
         if (this.l4 !== null && this.l4 !== w)
           throw new NftSyntaxError(`conflicting protocols specified: ${this.l4} vs. ${w}`, t.line, t.col, f.end);
         this.l4 = w;
+        this.l4Tok = { ...t, end: f.end };
       }
-      if (w === 'ip6' && this.family === 'ip') throw err(t, 'conflicting protocols specified: ip vs. ip6');
-      if (w === 'ip' && this.family === 'ip6') throw err(t, 'conflicting protocols specified: ip6 vs. ip');
+      // The family's network protocol conflicts with another's header (the whole `proto field` underlined).
+      const conflict = (net: string) => new NftSyntaxError(`conflicting protocols specified: ${net} vs. ${w}`, t.line, t.col, f.end);
+      if (w === 'ip6' && this.family === 'ip') throw conflict('ip');
+      if (w === 'ip' && this.family === 'ip6') throw conflict('ip6');
+      if (this.family === 'arp' && w !== 'th' && w !== 'ether') throw conflict('arp');
       return { k: 'payload', proto: w, field: f.v, type };
     }
     if (w === 'meta') {
@@ -1240,6 +1432,13 @@ class RuleParser extends TokenCursor {
       const mod = this.number();
       let offset = 0;
       if (this.accept('offset')) offset = this.number();
+      if (mod === 0 && !this.checks.refusal) {
+        const last = this.t[this.i - 1];
+        this.checks.refusal = {
+          loc: { line: t.line, col: t.col, end: last.end },
+          message: 'Could not process rule: Numerical result out of range',
+        };
+      }
       return { k: 'numgen', mode: mode.v, mod, offset, type: 'integer' };
     }
     if (UNSUPPORTED.has(w)) throw err(t, `nflab does not support the ${w} expression yet`);
@@ -1256,7 +1455,7 @@ class RuleParser extends TokenCursor {
       group: null as number | null,
     };
     for (;;) {
-      if (this.accept('prefix')) s.prefix = this.word().v;
+      if (this.accept('prefix')) s.prefix = this.bareWord(NFT_STRING).v;
       else if (this.accept('level')) s.level = this.word().v;
       else if (this.accept('group')) s.group = this.number();
       else if (this.accept('flags')) {
@@ -1278,7 +1477,7 @@ class RuleParser extends TokenCursor {
     this.i++;
     this.expect('rate');
     const over = this.accept('over');
-    const r = this.word();
+    const r = this.bareWord('number');
     const m = /^(\d+)\/(second|minute|hour|day|week)$/.exec(r.v);
     let rate: number;
     let unit: string;
@@ -1311,7 +1510,10 @@ class RuleParser extends TokenCursor {
     const kind = this.word();
     if (kind.v === 'tcp') {
       const r = this.t[this.i - 3];
-      if (this.l4 !== null && this.l4 !== 'tcp') throw err(r, 'you cannot use tcp reset with this protocol');
+      if (this.l4 !== null && this.l4 !== 'tcp') {
+        const rel = this.l4Tok && this.l4Tok.line === r.line ? { col: this.l4Tok.col, end: this.l4Tok.end } : undefined;
+        throw new NftSyntaxError('you cannot use tcp reset with this protocol', r.line, r.col, r.end, rel);
+      }
       this.expect('reset');
       return { k: 'reject', kind: 'tcp', code: 'reset' };
     }
@@ -1325,6 +1527,7 @@ class RuleParser extends TokenCursor {
 
   private nat(): NatSpec {
     const t = this.next();
+    this.natTok = t;
     const type = t.v as NatSpec['type'];
     const spec: NatSpec = { type, family: null, addr: null, port: null, flags: [] };
     if (type === 'dnat' || type === 'snat') {
@@ -1379,11 +1582,13 @@ class RuleParser extends TokenCursor {
     if (portPart !== null) {
       if (this.l4 === null) {
         const col = w.col + Math.max(0, text.lastIndexOf(':') + 1);
+        const n = this.natTok;
         throw new NftSyntaxError(
           'transport protocol mapping is only valid after transport protocol match',
           w.line,
           col,
           col + portPart.length,
+          n && n.line === w.line ? { col: n.col, end: n.end } : undefined,
         );
       }
       const r = this.rangeOrValue('inet_service', { ...w, v: portPart });

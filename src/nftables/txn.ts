@@ -14,13 +14,14 @@ import {
   type Family,
   type Loc,
   type NamedSet,
+  type NftHook,
   type Rule,
   type Ruleset,
   type Stmt,
   type Table,
 } from './ast.js';
-import { NftSyntaxError, type Tok } from './lexer.js';
-import { parseElements, parseNft, parseRule, exprTypes, type Cmd } from './parser.js';
+import { NftSyntaxError, type Related, type Tok } from './lexer.js';
+import { parseElements, parseNft, parseRule, exprTypes, type Cmd, type KernelChecks } from './parser.js';
 import { printChain, printRuleset, printTable, printSet } from './print.js';
 import { describe } from './types.js';
 import { internElem, internStmts } from './intern.js';
@@ -31,6 +32,8 @@ export interface NftError {
   col: number;
   end: number;
   message: string;
+  /** A place on the same line that nft underlines with `~`. */
+  related?: Related;
 }
 
 export type NftResult = { ok: true; output: string } | { ok: false; errors: NftError[] };
@@ -116,6 +119,8 @@ class TxnError extends Error {
   constructor(
     readonly loc: Loc,
     message: string,
+    /** The kernel's refusal (nft reports it after its own errors), not one nft finds itself. */
+    readonly kernel = message.startsWith('Could not process rule'),
   ) {
     super(message);
   }
@@ -129,7 +134,8 @@ export function runNft(rs: Ruleset, text: string, opts: ApplyOpts = {}): NftResu
   try {
     cmds = parseNft(text);
   } catch (e) {
-    if (e instanceof NftSyntaxError) return { ok: false, errors: [{ line: e.line, col: e.col, end: e.end, message: e.message }] };
+    if (e instanceof NftSyntaxError)
+      return { ok: false, errors: [{ line: e.line, col: e.col, end: e.end, message: e.message, related: e.related }] };
     throw e;
   }
   return applyCmds(rs, cmds, opts);
@@ -147,19 +153,24 @@ function parseRules(cmds: Cmd[]): NftSyntaxError | null {
       c.parsed = parseRule(c.toks, c.family ?? 'ip');
     } catch (e) {
       if (!(e instanceof NftSyntaxError)) throw e;
-      if (e.message.startsWith('syntax error')) return e;
+      // nft's parser resolves variables as it reads: an unknown one is found with the syntax errors.
+      if (e.message.startsWith('syntax error') || e.message.startsWith('unknown identifier')) return e;
       c.parsed = e;
     }
   }
   return null;
 }
 
-const isKernelSide = (e: unknown): boolean => e instanceof TxnError && e.message.startsWith('Could not process rule');
+const isKernelSide = (e: unknown): boolean => e instanceof TxnError && e.kernel;
 
 export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftResult {
   const syntax = parseRules(cmds);
-  if (syntax) return { ok: false, errors: [{ line: syntax.line, col: syntax.col, end: syntax.end, message: syntax.message }] };
-  cached = rs.tables.slice();
+  if (syntax)
+    return {
+      ok: false,
+      errors: [{ line: syntax.line, col: syntax.col, end: syntax.end, message: syntax.message, related: syntax.related }],
+    };
+  ruleCache = cmds.some((c) => c.obj === 'rule' && (c.op === 'add' || c.op === 'insert') && (!!c.handle || c.index !== null));
   changes = newChanges();
   const undo: Array<() => void> = [];
   let output = '';
@@ -199,7 +210,8 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
       if (t) t.nextHandle++;
     }
     if (e instanceof TxnError) return { ok: false, errors: [{ ...e.loc, message: e.message }] };
-    if (e instanceof NftSyntaxError) return { ok: false, errors: [{ line: e.line, col: e.col, end: e.end, message: e.message }] };
+    if (e instanceof NftSyntaxError)
+      return { ok: false, errors: [{ line: e.line, col: e.col, end: e.end, message: e.message, related: e.related }] };
     throw e;
   }
   if (opts.check) {
@@ -224,21 +236,40 @@ function findTable(rs: Ruleset, family: Family, name: string): Table | undefined
   return rs.tables.find((t) => t.family === family && t.name === name);
 }
 
-/** The tables that existed when the transaction began: nft's cache, from which it suggests names. */
-let cached: readonly Table[] = [];
+/**
+ * Whether nft loads rules into its cache for this transaction: it does when an `add` or `insert`
+ * places a rule by handle, position or index (nft 1.0.6). Then it finds a rule's missing table or
+ * chain itself, while it evaluates; otherwise only the kernel does, when the batch is sent, and an
+ * error nft finds anywhere in the input stops the batch first (measured with `nft -c -f`).
+ */
+let ruleCache = false;
+
+/** A refusal that is the kernel's rather than nft's own (see `ruleCache`). */
+function asKernel<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    // nft's own lookups say "No such file or directory"; the kernel's, without a suggestion, "Could not process rule: ...".
+    if (e instanceof TxnError && !e.kernel) throw new TxnError(e.loc, e.message === 'No such file or directory' ? NOENT : e.message, true);
+    throw e;
+  }
+}
 
 /**
- * The table a command names. nft looks it up in its cache of the kernel's tables (as they were
- * before the transaction) and suggests one, as measured on nft 1.0.6: for a rule, the table of a
- * chain whose name is close to the rule's chain; for other commands, a table of any family whose
- * name is close. Without a suggestion, an empty cache is nft's own plain error, else the kernel's.
+ * The table a command names. nft looks it up in its cache (the tables as the transaction has made
+ * them so far) and suggests one, as measured on nft 1.0.6: for a rule the kernel refused, the table
+ * of a chain whose name is close to the rule's chain; otherwise a table of any family whose name is
+ * close; for a list command none. Without a suggestion the error is plain; `asKernel` makes it the
+ * kernel's where the kernel finds it.
  */
-function needTable(rs: Ruleset, family: Family, name: string, loc: Loc, ruleChain?: string): Table {
+function needTable(rs: Ruleset, family: Family, name: string, loc: Loc, ruleChain?: string, suggest = true): Table {
   const t = findTable(rs, family, name);
   if (t) return t;
   let best: Table | null = null;
   let bestD = Infinity;
-  for (const c of cached) {
+  // nft suggests from its cache, which its evaluation keeps up to date with the transaction's own tables.
+  if (!suggest) throw new TxnError(loc, 'No such file or directory');
+  for (const c of rs.tables) {
     const d =
       ruleChain !== undefined
         ? Math.min(Infinity, ...[...c.chainByName.keys()].map((n) => (near(n, ruleChain) ? misspelling(n, ruleChain) : Infinity)))
@@ -251,7 +282,7 @@ function needTable(rs: Ruleset, family: Family, name: string, loc: Loc, ruleChai
     }
   }
   if (best) throw new TxnError(loc, `No such file or directory; did you mean table ‘${best.name}’ in family ${best.family}?`);
-  throw new TxnError(loc, ruleChain !== undefined || cached.length ? NOENT : 'No such file or directory');
+  throw new TxnError(loc, 'No such file or directory');
 }
 
 /**
@@ -333,6 +364,60 @@ function nameLoc(c: Cmd, toks?: Tok[]): Loc {
   return c.loc;
 }
 
+/**
+ * What the kernel lets `add chain` change on a chain that exists (Linux 6.18): a base chain's policy,
+ * nothing of its hook. A regular chain takes no policy (refused where `policy` stands) and cannot
+ * become a base chain, nor a base chain change its type (refused at the chain's name); a base chain
+ * on another hook or priority is refused at the whole command (a block's chain name).
+ */
+function checkChainUpdate(existing: Chain, c: Cmd): void {
+  const spec = c.chainSpec;
+  if (!spec) return;
+  if (!existing.base) {
+    if (spec.policy && spec.policyLoc) throw new TxnError(spec.policyLoc, 'Could not process rule: Operation not supported');
+    if (spec.base) throw new TxnError(c.at.name, 'Could not process rule: File exists');
+    return;
+  }
+  const b = spec.base;
+  if (!b) return;
+  if (b.type !== existing.base.type) throw new TxnError(c.at.name, 'Could not process rule: File exists');
+  if (b.hook !== existing.base.hook || b.priority !== existing.base.priority)
+    throw new TxnError(c.at.end !== c.loc ? c.at.whole : c.at.name, 'Could not process rule: Operation not supported');
+}
+
+const INET_HOOKS: readonly NftHook[] = ['prerouting', 'input', 'forward', 'output', 'postrouting'];
+/** The hooks nft 1.0.6 lets each family name; it refuses others itself, at the hook. */
+const FAMILY_HOOKS: Record<Family, readonly NftHook[]> = {
+  ip: INET_HOOKS,
+  ip6: INET_HOOKS,
+  inet: [...INET_HOOKS, 'ingress'],
+  arp: ['input', 'forward', 'output'],
+  bridge: INET_HOOKS,
+  netdev: ['ingress', 'egress'],
+};
+/** The hooks the kernel (6.18) registers each chain type on; it refuses others at the whole command. */
+const TYPE_HOOKS: Record<string, readonly NftHook[]> = { nat: ['prerouting', 'input', 'output', 'postrouting'], route: ['output'] };
+
+/**
+ * A new base chain as nft and the kernel check it: the family's hooks (nft), the chain type in the
+ * family (the kernel has nat and route types for ip, ip6 and inet only, and refuses others at the
+ * type's name; in a table block nft then finds the chain itself in its cache and offers it as the
+ * suggestion), and the type's hooks (the kernel, at the whole command or a block chain's name).
+ */
+function checkNewBaseChain(fam: Family, table: string, c: Cmd, b: NonNullable<NonNullable<Cmd['chainSpec']>['base']>): void {
+  if (!FAMILY_HOOKS[fam].includes(b.hook)) throw new TxnError(b.hookLoc, `The ${fam} family does not support this hook`);
+  const block = c.at.end === c.loc;
+  if (b.type !== 'filter' && fam !== 'ip' && fam !== 'ip6' && fam !== 'inet')
+    throw new TxnError(
+      b.typeLoc,
+      block ? `No such file or directory; did you mean chain ‘${c.name}’ in table ${fam} ‘${table}’?` : NOENT,
+      true,
+    );
+  const hooks = TYPE_HOOKS[b.type];
+  if ((hooks && !hooks.includes(b.hook)) || (fam === 'arp' && b.hook === 'forward'))
+    throw new TxnError(block ? c.at.name : c.at.whole, 'Could not process rule: Operation not supported');
+}
+
 function applyOne(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
   switch (c.obj) {
     case 'ruleset':
@@ -369,16 +454,16 @@ function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
   const fam = c.family ?? 'ip';
   const existing = findTable(rs, fam, c.table);
   if (c.op === 'list') {
-    if (!existing) throw new TxnError(c.loc, NOENT);
+    if (!existing) throw new TxnError(c.at.table, 'No such file or directory');
     return printTable(existing, { handles: !!opts.handles, nowMs: opts.nowMs });
   }
   if (c.op === 'flush') {
-    const t = needTable(rs, fam, c.table, c.at.table);
+    const t = asKernel(() => needTable(rs, fam, c.table, c.at.table, undefined, false));
     for (const ch of t.chains) flushChain(t, ch, undo);
     return '';
   }
   if (c.op === 'delete') {
-    const t = needTable(rs, fam, c.table, c.at.table);
+    const t = asKernel(() => needTable(rs, fam, c.table, c.at.table));
     const i = rs.tables.indexOf(t);
     rs.tables.splice(i, 1);
     changes.hooks = true;
@@ -492,15 +577,24 @@ function isReferenced(t: Table, name: string): boolean {
 
 function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
   const fam = c.family ?? 'ip';
-  const t = needTable(rs, fam, c.table, c.at.table);
+  // nft needs a chain's table only to add or list the chain; flushing and deleting are the kernel's to refuse.
+  // The kernel's refusals get nft's suggestion afterwards (measured): none for a flush, one by chain name for a delete.
+  const lookup = c.op === 'flush' || c.op === 'delete' ? asKernel : <T>(f: () => T) => f();
+  const t = lookup(() =>
+    needTable(rs, fam, c.table, c.at.table, c.op === 'delete' ? c.name : undefined, c.op !== 'list' && c.op !== 'flush'),
+  );
   if (c.op === 'list')
     return `table ${t.family} ${t.name} {\n${printChain(needChain(t, c.name, c.at.name, true), t.family, { handles: !!opts.handles })}}\n`;
   if (c.op === 'flush') {
-    flushChain(t, needChain(t, c.name, c.at.name), undo);
+    flushChain(
+      t,
+      asKernel(() => needChain(t, c.name, c.at.name, false, false)),
+      undo,
+    );
     return '';
   }
   if (c.op === 'delete') {
-    const ch = c.handle !== null ? chainByHandle(t, c.handle) : t.chainByName.get(c.name);
+    const ch = c.handle !== null ? chainByHandle(t, c.handle) : asKernel(() => needChain(t, c.name, c.at.name));
     if (!ch) throw new TxnError(c.loc, NOENT);
     // A chain with rules is deleted with them (kernel 6.18); only a chain something jumps to is busy.
     if (isReferenced(t, ch.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
@@ -518,6 +612,7 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
   const existing = t.chainByName.get(c.name);
   if (existing) {
     if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
+    checkChainUpdate(existing, c);
     if (c.chainSpec?.policy && existing.base) {
       const before = existing.base.policy;
       existing.base.policy = c.chainSpec.policy;
@@ -526,9 +621,8 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     }
     return '';
   }
-  if (c.chainSpec?.base && fam !== 'inet' && fam !== 'ip' && c.chainSpec.base.type === 'nat' && fam !== 'ip6')
-    throw new TxnError(c.chainSpec.base.loc, 'Could not process rule: Operation not supported');
   const b = c.chainSpec?.base;
+  if (b) checkNewBaseChain(fam, c.table, c, b);
   const ch: Chain = {
     name: c.name,
     handle: t.nextHandle++,
@@ -550,7 +644,11 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
 
 function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
   const fam = c.family ?? 'ip';
-  const t = needTable(rs, fam, c.table, c.at.table);
+  // nft suggests no table for a list command.
+  const t =
+    c.op === 'delete'
+      ? asKernel(() => needTable(rs, fam, c.table, c.at.table))
+      : needTable(rs, fam, c.table, c.at.table, undefined, c.op !== 'list');
   if (c.op === 'list')
     return `table ${t.family} ${t.name} {\n${printSet(needSet(t, c.name, c.at.name), { handles: !!opts.handles, nowMs: opts.nowMs })}}\n`;
   if (c.op === 'flush') {
@@ -564,6 +662,17 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
   }
   if (c.op === 'delete') {
     const s = c.handle !== null ? t.sets.find((x) => x.handle === c.handle) : t.sets.find((x) => x.name === c.name);
+    if (!s && c.handle === null) {
+      // The kernel refuses it; nft then suggests a set of any table (measured).
+      let best: { name: string; t: Table; d: number } | null = null;
+      for (const x of rs.tables) {
+        const n = closest(c.name, x.setByName.keys());
+        const d = n === null ? Infinity : misspelling(n, c.name);
+        if (n !== null && (best === null || d < best.d)) best = { name: n, t: x, d };
+      }
+      const hint = best ? `No such file or directory; did you mean set ‘${best.name}’ in table ${best.t.family} ‘${best.t.name}’?` : NOENT;
+      throw new TxnError(c.at.name, hint, true);
+    }
     if (!s) throw new TxnError(c.loc, NOENT);
     if (setReferenced(t, s.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
     const i = t.sets.indexOf(s);
@@ -582,15 +691,22 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
   let s: NamedSet;
   if (existing) {
     if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
+    // The kernel keeps a set's type and flags (a timeout implies its flag); size and comment may differ (measured).
+    const flagsOf = (f: readonly string[], timeout: number | null) =>
+      [...new Set([...f, ...(timeout ? ['timeout'] : [])])].sort().join(',');
+    if (
+      existing.isMap !== spec.isMap ||
+      existing.keyTypes.join('.') !== spec.keyTypes.join('.') ||
+      existing.dataType !== spec.dataType ||
+      flagsOf(existing.flags, existing.timeoutMs) !== flagsOf(spec.flags, spec.timeoutMs)
+    )
+      throw new TxnError(c.at.name, 'Could not process rule: File exists');
     s = existing;
   } else {
     // Flag combinations the kernel has no set backend for; it points at a command's whole text, or a block's set name.
     const f = spec.flags;
     if ((f.includes('interval') && f.includes('dynamic')) || (f.includes('timeout') && f.includes('constant')))
-      throw new TxnError(
-        c.at.end !== c.loc ? { line: c.loc.line, col: c.loc.col, end: c.at.end.end } : c.loc,
-        'Could not process rule: Operation not supported',
-      );
+      throw new TxnError(c.at.end !== c.loc ? c.at.whole : c.loc, 'Could not process rule: Operation not supported');
     s = {
       name: c.name,
       handle: t.nextHandle++,
@@ -690,16 +806,19 @@ function elementCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   const t = needTable(rs, fam, c.table, c.at.table);
   const s = needSet(t, c.name, c.at.name);
   if (c.op === 'delete') {
-    const elems = parseElements(c.toks, s.keyTypes, s.dataType, s.flags.includes('interval'), true);
+    const interval = s.flags.includes('interval');
+    const locs: Loc[] = [];
+    const elems = parseElements(c.toks, s.keyTypes, s.dataType, interval, true, locs);
     const map = s.elems;
     const removed: Array<[string, (typeof elems)[number]]> = [];
     undo.push(() => {
       for (const [id, e] of removed) map.set(id, e);
     });
-    for (const e of elems) {
+    for (const [k, e] of elems.entries()) {
       const id = elemId(e.key);
       const old = map.get(id);
-      if (!old) throw new TxnError(locOfToks(c.toks), NOENT);
+      // nft checks an interval set's elements against its cache itself; a hashed set's are the kernel's to find.
+      if (!old) throw new TxnError(locs[k] ?? locOfToks(c.toks), interval ? 'element does not exist' : NOENT);
       map.delete(id);
       removed.push([id, old]);
     }
@@ -727,8 +846,13 @@ function elementCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
 function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   const fam = c.family ?? 'ip';
   if (c.op === 'delete') {
-    const t = needTable(rs, fam, c.table, c.at.table, c.name);
-    const ch = needChain(t, c.name, c.at.name);
+    const t = asKernel(() => needTable(rs, fam, c.table, c.at.table, c.name));
+    const ch = asKernel(() => needChain(t, c.name, c.at.name));
+    // Handle 0 is no handle to the kernel: it deletes every rule of the chain (Linux 6.18).
+    if (c.handle === 0) {
+      flushChain(t, ch, undo);
+      return '';
+    }
     const i = ch.rules.findIndex((r) => r.handle === c.handle);
     if (i < 0) throw new TxnError(c.at.handle, NOENT);
     const before = ch.rules;
@@ -738,11 +862,14 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
     undo.push(() => (ch.rules = before));
     return '';
   }
-  const t = needTable(rs, fam, c.table, c.at.table, c.name);
-  const ch = needChain(t, c.name, c.at.name);
+  // nft evaluates a rule's statements before it looks its chain up.
   const parsed = c.parsed ?? parseRule(c.toks, fam);
   if (parsed instanceof NftSyntaxError) throw parsed;
+  const lookup = ruleCache ? <T>(f: () => T) => f() : asKernel;
+  const t = lookup(() => needTable(rs, fam, c.table, c.at.table, ruleCache ? undefined : c.name));
+  const ch = lookup(() => needChain(t, c.name, c.at.name));
   checkRefs(t, parsed.stmts, nameLoc(c, c.toks), undo);
+  if (parsed.kernel) kernelChecks(parsed.kernel, ch, ruleSpan(c));
   // An exact-length copy: the parser's array grew by push and has spare slots.
   const stmts = parsed.stmts.slice();
   internStmts(rs, stmts);
@@ -755,12 +882,14 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   const rule: Rule = { handle: c.op === 'replace' ? c.handle! : t.nextHandle++, stmts, comment: parsed.comment };
   const before = ch.rules;
   let at = ch.rules.length;
-  if (c.handle !== null) {
+  // `handle 0` or `position 0` places an added rule nowhere in particular: it is appended or inserted first.
+  if (c.handle !== null && (c.handle !== 0 || c.op === 'replace')) {
     const i = ch.rules.findIndex((r) => r.handle === c.handle);
-    if (i < 0) throw new TxnError(c.at.handle, NOENT);
+    // nft places an added rule by its cache; a replaced one is the kernel's to find.
+    if (i < 0) throw new TxnError(c.at.handle, NOENT, c.op === 'replace');
     at = c.op === 'insert' ? i : i + 1;
   } else if (c.index !== null) {
-    if (c.index > ch.rules.length) throw new TxnError(c.loc, NOENT);
+    if (c.index > ch.rules.length) throw new TxnError(c.at.handle, NOENT, false);
     at = c.op === 'insert' ? c.index : c.index + 1;
   } else if (c.op === 'insert') at = 0;
   // Appending pushes in place (a full sync appends tens of thousands of rules); the undo pops it.
@@ -785,6 +914,39 @@ function mapOfStmt(s: Stmt): Extract<Expr, { k: 'map' }> | null {
   return e && e.k === 'map' ? e : null;
 }
 
+const INBOUND: readonly NftHook[] = ['prerouting', 'input', 'forward'];
+const OUTBOUND: readonly NftHook[] = ['output', 'postrouting', 'forward'];
+
+/**
+ * What the kernel (6.18) refuses of a rule for its chain, or outright: a `fib` that looks up an
+ * output interface, or the input interface, only where there is an input interface (and `oif` as
+ * a key only where there is an output one); a `numgen` modulo 0. Regular chains are checked when a
+ * base chain jumps to them, which nflab does not model.
+ */
+function kernelChecks(k: KernelChecks, ch: Chain, rule: Loc): void {
+  const hook = ch.base?.hook;
+  if (hook)
+    for (const f of k.fib) {
+      const hooks = f.result !== 'type' || f.flags.includes('iif') ? INBOUND : f.flags.includes('oif') ? OUTBOUND : null;
+      // The kernel's validation names no expression: nft points at the whole rule.
+      if (hooks && !hooks.includes(hook)) throw new TxnError(rule, 'Could not process rule: Operation not supported');
+    }
+  if (k.refusal) throw new TxnError(k.refusal.loc, k.refusal.message);
+}
+
+/** A rule's place: a command's whole text, or a block rule's words. */
+function ruleSpan(c: Cmd): Loc {
+  if (c.at.end !== c.loc) return c.at.whole;
+  const first = c.toks[0];
+  const last = c.toks.length > 1 ? c.toks[c.toks.length - 2] : first;
+  return { line: first.line, col: first.col, end: last.line === first.line ? last.end : first.end };
+}
+
+/** The kernel jumps only to regular chains. */
+function notBase(ch: Chain, loc: Loc): void {
+  if (ch.base) throw new TxnError(loc, 'Could not process rule: Operation not supported');
+}
+
 function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): void {
   for (const s of stmts) {
     const m = mapOfStmt(s);
@@ -797,7 +959,8 @@ function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): 
           `datatype mismatch: expected ${describe(m.type)}, expression has type ${describe(set.dataType)}`,
         );
     }
-    if (s.k === 'verdict' && s.verdict.chain !== undefined) needChain(t, s.verdict.chain, s.verdict.loc ?? loc, false, false);
+    if (s.k === 'verdict' && s.verdict.chain !== undefined)
+      notBase(needChain(t, s.verdict.chain, s.verdict.loc ?? loc, false, false), s.verdict.loc ?? loc);
     const rhs = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : null;
     if (rhs && rhs.k === 'ref') {
       const set = needSet(t, rhs.name, rhs.loc ?? loc);
@@ -811,7 +974,7 @@ function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): 
     }
     if (rhs && rhs.k === 'set')
       for (const e of rhs.set.elems)
-        if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(t, e.data.chain, loc, false, false);
+        if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) notBase(needChain(t, e.data.chain, loc, false, false), loc);
     if (s.k === 'setupd') {
       const set = needSet(t, s.set, loc);
       // nft gives a set that rules update its default size when it has none.

@@ -321,6 +321,9 @@ export function parseLiteral(t: TypeName, w: string, quoted: boolean): ParseResu
     return named === undefined ? bad(`Could not resolve service: Servname not supported for ai_socktype`) : ok(BigInt(named));
   }
   const n = parseNum(w);
+  // nft looks user and group names up on the host; a lab node knows only root.
+  if (n === null && (t === 'uid' || t === 'gid'))
+    return w === 'root' ? ok(0n) : bad(t === 'uid' ? 'User does not exist' : 'Group does not exist');
   if (n === null) return bad(`Could not parse ${describe(t)}`);
   const max = (1n << BigInt(d.size * 8)) - 1n;
   if (n > max) return bad(`Value ${w} exceeds valid range 0-${max}`);
