@@ -35,6 +35,21 @@ function refused(what: string, chain: string, r: Rule, table: string): { error: 
   return errno === null ? null : { error: { kind: 'kernel', message: `${what} failed (${errno}): rule in chain ${chain}` } };
 }
 
+const incompatible: OpError = { kind: 'op', message: 'Incompatible with this kernel' };
+
+/**
+ * `-Z CHAIN N` on a chain the kernel does not have. iptables-nft forgets to set errno there and
+ * reports whatever the last chain lookup of its cache fetch left: it asks the kernel for the
+ * table's built-in chains and CHAIN, sorted by name (strcmp), one at a time. When the last of
+ * those exists (a built-in chain already made) errno is 0, "Incompatible with this kernel";
+ * otherwise ENOENT, "Bad rule".
+ */
+function zeroMissing(txn: TableTxn, chain: string): OpError {
+  let last = chain;
+  for (const c of txn.chains()) if (c.builtin && c.name > last) last = c.name;
+  return last !== chain && txn.chain(last)?.registered === true ? incompatible : badRule;
+}
+
 export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpError } {
   const chain = cmd.chain;
   const err = (e: OpError | null) => (e ? { error: e } : {});
@@ -100,7 +115,7 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       if (c0?.builtin && absent) return err(txn.registerBuiltin(chain!));
       return err(txn.flush(chain));
     case 'Z':
-      if (chain !== null && absent) return { error: cmd.num !== null ? badRule : noChain };
+      if (chain !== null && absent) return { error: cmd.num === null ? noChain : zeroMissing(txn, chain) };
       // A rule number past the end zeroes nothing and is no error.
       if (c0 && cmd.num !== null && cmd.num > c0.rules.length) return {};
       return err(txn.zero(chain, cmd.num));
