@@ -5,7 +5,8 @@ import { checkChainName } from './parse.js';
 import { ruleMatchText, ruleTargetText } from './save.js';
 import type { Rule } from '../rule.js';
 import type { Legality } from '../ext.js';
-import type { TableName } from '../types.js';
+import type { Hook, TableName } from '../types.js';
+import { BUILTIN_CHAINS } from '../rule.js';
 
 // The saved text is cached on the rule: `-D` by rule text in a long chain would otherwise print every rule each time.
 const specOf = (r: Rule) => (r.specCache ??= ruleMatchText(r) + ruleTargetText(r));
@@ -17,21 +18,27 @@ const badRule: OpError = { kind: 'op', message: 'Bad rule (does a matching rule 
  * every address passes (`! -s 0/0`, which iptables-nft turns into an expression the kernel rejects),
  * QUEUE (which nf_tables has no target for), or a match whose kernel object is missing.
  */
-function kernelRefuses(r: Rule, table: string): string | null {
+function kernelRefuses(r: Rule, table: string, chain: string): string | null {
   const h = r.header;
   if ((h.src !== null && h.srcInv && h.src.mask === 0) || (h.dst !== null && h.dstInv && h.dst.mask === 0)) return 'Invalid argument';
   if (r.target.kind === 'verdict' && r.target.verdict === 'QUEUE') return 'No such file or directory';
-  // The kernel checks each match in order: one in a table it does not allow is EINVAL before a later one's missing object.
-  const wrongTable = (l: Legality | undefined) => l?.tables !== undefined && !l.tables.includes(table as TableName);
+  // The kernel checks each match in order, its table, hook (in a built-in chain) and protocol first:
+  // a match it does not allow there is EINVAL before a later one's missing object.
+  const hook = (BUILTIN_CHAINS[table as TableName] as readonly string[]).includes(chain) ? (chain as Hook) : null;
+  const wrongPlace = (l: Legality | undefined) =>
+    l !== undefined &&
+    ((l.tables !== undefined && !l.tables.includes(table as TableName)) ||
+      (l.hooks !== undefined && hook !== null && !l.hooks.includes(hook)) ||
+      (l.protos !== undefined && (h.protoInv || !l.protos.includes(h.proto))));
   for (const m of r.matches) {
-    if (wrongTable(m.legal)) return 'Invalid argument';
+    if (wrongPlace(m.legal)) return 'Invalid argument';
     if (m.kernelError !== undefined) return m.kernelError;
   }
   return r.target.kind === 'ext' ? (r.target.ext.kernelError ?? null) : null;
 }
 
 function refused(what: string, chain: string, r: Rule, table: string): { error: OpError } | null {
-  const errno = kernelRefuses(r, table);
+  const errno = kernelRefuses(r, table, chain);
   return errno === null ? null : { error: { kind: 'kernel', message: `${what} failed (${errno}): rule in chain ${chain}` } };
 }
 
@@ -50,7 +57,36 @@ function zeroMissing(txn: TableTxn, chain: string): OpError {
   return last !== chain && txn.chain(last)?.registered === true ? incompatible : badRule;
 }
 
-export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpError } {
+/**
+ * What iptables-restore's cache knows of a built-in chain that iptables-nft does not update: the
+ * policy it fetched (a chain the block made keeps ACCEPT there, whatever `-P` said). Absent for
+ * the iptables command, whose cache is the kernel's state.
+ */
+export interface RestoreCache {
+  policyOf(chain: string): 'ACCEPT' | 'DROP';
+}
+
+/**
+ * `-X` without a chain also deletes each built-in chain its cache shows empty with policy ACCEPT.
+ * It drops every built-in chain from the cache even when it keeps it: later lines of a restore
+ * block then find no such chain (a rule, policy or flush naming it makes it again).
+ */
+function deleteAllChains(txn: TableTxn, restore: RestoreCache | undefined): { error?: OpError } {
+  const e = txn.deleteAllUserChains();
+  if (e) return { error: e };
+  for (const c of [...txn.chains()]) {
+    if (!c.builtin || !c.registered) continue;
+    const policy = restore ? restore.policyOf(c.name) : c.policy;
+    const deleted = policy === 'ACCEPT' && c.rules.length === 0;
+    if (!deleted && !restore) continue;
+    txn.unregisterBuiltin(c.name);
+    // A deleted base chain takes its policy with it; the one made again starts at ACCEPT.
+    if (deleted) txn.chain(c.name)!.policy = 'ACCEPT';
+  }
+  return {};
+}
+
+export function applyCommand(txn: TableTxn, cmd: ParsedCommand, restore?: RestoreCache): { error?: OpError } {
   const chain = cmd.chain;
   const err = (e: OpError | null) => (e ? { error: e } : {});
   // iptables-nft makes a built-in chain in the kernel only when a rule, a policy or a flush names it;
@@ -110,9 +146,10 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
         txn.unregisterBuiltin(chain!);
         return {};
       }
-      return err(chain === null ? txn.deleteAllUserChains() : txn.deleteChain(chain));
+      return chain === null ? deleteAllChains(txn, restore) : err(txn.deleteChain(chain));
     case 'F':
-      if (c0?.builtin && absent) return err(txn.registerBuiltin(chain!));
+      // Made again after a restore block's -X dropped it from the cache: the flush reaches the rules it kept.
+      if (c0?.builtin && absent) return err(txn.registerBuiltin(chain!) ?? txn.flush(chain));
       return err(txn.flush(chain));
     case 'Z':
       if (chain !== null && absent) return { error: cmd.num === null ? noChain : zeroMissing(txn, chain) };

@@ -9,7 +9,7 @@ import { Ruleset } from '../rule.js';
 import { TableTxn, type OpError } from '../txn.js';
 import { checkChainName, parseCommand, type ParseEnv, type ParsedCommand } from './parse.js';
 import { tokenize } from './tokenize.js';
-import { applyCommand } from './apply.js';
+import { applyCommand, type RestoreCache } from './apply.js';
 
 export const IPTABLES_VERSION = 'v1.8.9 (nf_tables)';
 
@@ -80,6 +80,12 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
   const named = (table: TableName, name: string): string | undefined =>
     (txn !== null && txn.name === table ? txn.chain(name) : work.table(table)?.chains.get(name))?.name;
   const env = makeParseEnv(rs, opts, (table, name) => named(table, name) !== undefined);
+  const cache: RestoreCache = {
+    policyOf(chain) {
+      const live = txn === null ? undefined : work.table(txn.name)?.chains.get(chain);
+      return live?.builtin && live.registered ? live.policy : 'ACCEPT';
+    },
+  };
   env.chainNamed = named;
 
   // Warnings iptables printed while reading lines, in order; a block read again adds none twice.
@@ -148,6 +154,7 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       if (!txn) return failure('op', '', n);
       if (crash) return failure('op', crash.message, crash.line);
       if (commitFail) return failure('kernel', commitFail.message, commitFail.line);
+      keptChains(txn);
       if (txn.deferChecks && !txn.validate()) {
         txn = null;
         precise = true;
@@ -224,7 +231,8 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       if (zero !== null) return failure('op', zero, n);
     }
     crash ??= crashesAt(txn, work, cmd, n);
-    const res = applyCommand(txn, cmd);
+    if (cmd.op === 'Z' && cmd.num === null) zeroPolicies(txn, cache, cmd.chain);
+    const res = applyCommand(txn, cmd, cache);
     // The crash comes while the batch is built, before the kernel could refuse anything.
     if (res.error && !(crash && res.error.kind === 'kernel')) return failure(res.error.kind, res.error.message, n);
   }
@@ -286,6 +294,21 @@ function crashesAt(txn: TableTxn, rs: Ruleset, cmd: ParsedCommand, line: number)
 function addedByFile(txn: TableTxn, rs: Ruleset, chain: string, num: number): boolean {
   const r = txn.chain(chain)?.rules[num - 1];
   return r !== undefined && !(rs.table(txn.name)?.chains.get(chain)?.rules.includes(r) ?? false);
+}
+
+/**
+ * `-Z` in a restore block sends each built-in chain it zeroes back to the kernel from the cache,
+ * with the policy the cache holds (see RestoreCache): a `-P` earlier in the block is undone.
+ */
+function zeroPolicies(txn: TableTxn, cache: RestoreCache, chain: string | null): void {
+  const chains = chain === null ? [...txn.chains()] : [txn.chain(chain)].filter((c) => c !== undefined);
+  for (const c of chains)
+    if (c.builtin && c.registered && c.policy !== cache.policyOf(c.name)) txn.setPolicy(c.name, cache.policyOf(c.name), null);
+}
+
+/** Built-in chains a `-X` dropped from the cache but the kernel kept (they hold rules) are there after COMMIT. */
+function keptChains(txn: TableTxn): void {
+  for (const c of [...txn.chains()]) if (c.builtin && !c.registered && c.rules.length > 0) txn.registerBuiltin(c.name);
 }
 
 /** Without --noflush a block starts from an empty table (its built-in chains, default policies). */

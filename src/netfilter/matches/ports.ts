@@ -45,10 +45,14 @@ function nativeRange(sel: PortSel): { sel: PortSel | null; full: boolean } {
   return { sel, full: false };
 }
 
-/** One port option as its parser reads it, before the others: the value, and a reversed range. */
-export function checkPortUse(u: OptionUse, proto: string): string | null {
-  const key = u.name === 'source-port' ? 'sport' : u.name === 'destination-port' ? 'dport' : u.name;
+const portKey = (name: string) => (name === 'source-port' ? 'sport' : name === 'destination-port' ? 'dport' : name);
+
+/** One port option as its parser reads it, before the others: given once, the value, and a reversed range. */
+export function checkPortUse(u: OptionUse, proto: string, prior: readonly OptionUse[] = []): string | null {
+  const key = portKey(u.name);
   if (key !== 'sport' && key !== 'dport') return null;
+  if (prior.some((p) => portKey(p.name) === key))
+    return proto === 'udp' ? `udp: option "--${LONG[key]}" can only be used once.\n` : `Only one \`--${LONG[key]}' allowed`;
   const range = portRange(u.args[0], proto, key);
   if (typeof range === 'string') return range;
   return range[0] > range[1] && proto !== 'udp' ? 'invalid portrange (min > max)' : null;
@@ -101,11 +105,12 @@ export function savePorts(sport: PortSel | null, dport: PortSel | null): string 
   return s;
 }
 
-/** `iptables -L` form: `spt:22`, `dpts:1:1024`, `dpt:!80`. */
-export function listPorts(sport: PortSel | null, dport: PortSel | null): string {
+/** `iptables -L` form: `spt:22`, `dpts:1:1024`, `dpt:!80`; `omitFull` leaves out 0:65535 not inverted (sctp's printer). */
+export function listPorts(sport: PortSel | null, dport: PortSel | null, omitFull = false): string {
   const one = (label: string, p: PortSel) => {
     const [lo, hi] = p.range;
     const neg = p.invert ? '!' : '';
+    if (omitFull && lo === 0 && hi === 65535 && !p.invert) return '';
     return lo === hi ? ` ${label}:${neg}${lo}` : ` ${label}s:${neg}${lo}:${hi}`;
   };
   let s = '';
