@@ -18,7 +18,13 @@ const badRule: OpError = { kind: 'op', message: 'Bad rule (does a matching rule 
  * every address passes (`! -s 0/0`, which iptables-nft turns into an expression the kernel rejects),
  * QUEUE (which nf_tables has no target for), or a match whose kernel object is missing.
  */
-function kernelRefuses(r: Rule, table: string, chain: string): string | null {
+/** Whether some rule holds the shared object under another kind (see MatchInstance.sharedObject). */
+function sharedConflict(obj: { key: string; kind: string }, rules: Iterable<Rule>): boolean {
+  for (const r of rules) for (const m of r.matches) if (m.sharedObject?.key === obj.key && m.sharedObject.kind !== obj.kind) return true;
+  return false;
+}
+
+function kernelRefuses(r: Rule, table: string, chain: string, rules: () => Iterable<Rule>): string | null {
   const h = r.header;
   if ((h.src !== null && h.srcInv && h.src.mask === 0) || (h.dst !== null && h.dstInv && h.dst.mask === 0)) return 'Invalid argument';
   if (r.target.kind === 'verdict' && r.target.verdict === 'QUEUE') return 'No such file or directory';
@@ -33,12 +39,19 @@ function kernelRefuses(r: Rule, table: string, chain: string): string | null {
   for (const m of r.matches) {
     if (wrongPlace(m.legal)) return 'Invalid argument';
     if (m.kernelError !== undefined) return m.kernelError;
+    if (m.sharedObject && sharedConflict(m.sharedObject, rules())) return 'Invalid argument';
   }
   return r.target.kind === 'ext' ? (r.target.ext.kernelError ?? null) : null;
 }
 
-function refused(what: string, chain: string, r: Rule, table: string): { error: OpError } | null {
-  const errno = kernelRefuses(r, table, chain);
+function refused(what: string, chain: string, r: Rule, txn: TableTxn, elsewhere: ApplyContext['elsewhere']): { error: OpError } | null {
+  const table = txn.name;
+  // Every rule of the namespace: this table as the transaction sees it, then the others.
+  function* rules(): Iterable<Rule> {
+    for (const c of txn.chains()) yield* c.rules;
+    if (elsewhere) yield* elsewhere();
+  }
+  const errno = kernelRefuses(r, table, chain, rules);
   return errno === null ? null : { error: { kind: 'kernel', message: `${what} failed (${errno}): rule in chain ${chain}` } };
 }
 
@@ -86,7 +99,14 @@ function deleteAllChains(txn: TableTxn, restore: RestoreCache | undefined): { er
   return {};
 }
 
-export function applyCommand(txn: TableTxn, cmd: ParsedCommand, restore?: RestoreCache): { error?: OpError } {
+/** What a command needs beyond its table: iptables-restore's cache, and the rules of the other tables. */
+export interface ApplyContext {
+  restore?: RestoreCache;
+  elsewhere?: () => Iterable<Rule>;
+}
+
+export function applyCommand(txn: TableTxn, cmd: ParsedCommand, ctx: ApplyContext = {}): { error?: OpError } {
+  const restore = ctx.restore;
   const chain = cmd.chain;
   const err = (e: OpError | null) => (e ? { error: e } : {});
   // iptables-nft makes a built-in chain in the kernel only when a rule, a policy or a flush names it;
@@ -96,7 +116,7 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand, restore?: Restor
   switch (cmd.op) {
     case 'A':
       if (c0) {
-        const no = refused('RULE_APPEND', chain!, cmd.rule!, txn.name);
+        const no = refused('RULE_APPEND', chain!, cmd.rule!, txn, ctx.elsewhere);
         if (no) return no;
       }
       return err(txn.addRule(chain!, cmd.rule!, 'end', 'RULE_APPEND'));
@@ -107,7 +127,7 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand, restore?: Restor
       if (idx < 0 || idx > c.rules.length) return { error: { kind: 'op', message: 'Index of insertion too big' } };
       // iptables-nft inserts at N > 1 by appending after rule N-1, and names the operation so.
       const what = idx > 0 ? 'RULE_APPEND' : 'RULE_INSERT';
-      const no = refused(what, chain!, cmd.rule!, txn.name);
+      const no = refused(what, chain!, cmd.rule!, txn, ctx.elsewhere);
       if (no) return no;
       return err(txn.addRule(chain!, cmd.rule!, idx, what));
     }
@@ -116,7 +136,7 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand, restore?: Restor
       if (!c || absent) return { error: noChain };
       const idx = (cmd.num ?? 0) - 1;
       if (idx < 0 || idx >= c.rules.length) return { error: { kind: 'op', message: 'Index of replacement too big' } };
-      const no = refused('RULE_REPLACE', chain!, cmd.rule!, txn.name);
+      const no = refused('RULE_REPLACE', chain!, cmd.rule!, txn, ctx.elsewhere);
       if (no) return no;
       return err(txn.addRule(chain!, cmd.rule!, idx, 'RULE_REPLACE'));
     }

@@ -5,7 +5,7 @@
  */
 import type { Diagnostic } from '../../core/diagnostic.js';
 import { TABLES, type TableName } from '../types.js';
-import { Ruleset } from '../rule.js';
+import { Ruleset, type Rule } from '../rule.js';
 import { TableTxn, type OpError } from '../txn.js';
 import { checkChainName, parseCommand, type ParseEnv, type ParsedCommand } from './parse.js';
 import { tokenize } from './tokenize.js';
@@ -232,7 +232,7 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
     }
     crash ??= crashesAt(txn, work, cmd, n);
     if (cmd.op === 'Z' && cmd.num === null) zeroPolicies(txn, cache, cmd.chain);
-    const res = applyCommand(txn, cmd, cache);
+    const res = applyCommand(txn, cmd, { restore: cache, elsewhere: () => rulesOutside(work, txn!.name) });
     // The crash comes while the batch is built, before the kernel could refuse anything.
     if (res.error && !(crash && res.error.kind === 'kernel')) return failure(res.error.kind, res.error.message, n);
   }
@@ -244,6 +244,11 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       if (t && t !== rs.table(name)) rs.commit(name, t);
     }
   return { ok: true, stdout: '', stderr: warnings, exitCode: 0, diagnostics: [] };
+}
+
+/** The rules of every table but one (the kernel checks some matches against the whole namespace). */
+export function* rulesOutside(rs: Ruleset, table: TableName): Iterable<Rule> {
+  for (const [name, t] of rs.tables) if (name !== table && t) for (const c of t.chains.values()) yield* c.rules;
 }
 
 /** `:NAME POLICY [p:b]` split at whitespace, as `.slice(1).trim().split(/\s+/)`; the regex only for unusual spacing. */
