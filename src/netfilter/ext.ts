@@ -68,6 +68,11 @@ export interface MatchInstance {
    */
   readonly kernelError?: string;
   /**
+   * A kernel object the match shares by name with every rule in the namespace (hashlimit's table):
+   * while one exists, a rule that names it with another kind is refused (EINVAL), after kernelError.
+   */
+  readonly sharedObject?: { readonly key: string; readonly kind: string };
+  /**
    * An error iptables-nft reports only when it turns the rule into nf_tables expressions, after
    * checking -s/-d and -i/-o, before it looks up the jump target (tcp/udp options without their `-p`).
    */

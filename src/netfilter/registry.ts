@@ -20,6 +20,7 @@ import { pkttypeMatch } from './matches/pkttype.js';
 import { recentMatch } from './matches/recent.js';
 import { rpfilterMatch } from './matches/rpfilter.js';
 import { sctpMatch } from './matches/sctp.js';
+import { dccpMatch } from './matches/dccp.js';
 import { setMatch } from './matches/set.js';
 import { statisticMatch } from './matches/statistic.js';
 import { tcpMatch } from './matches/tcp.js';
@@ -42,6 +43,7 @@ export const MATCHES: ReadonlyMap<string, MatchDef> = new Map(
     udpMatch,
     icmpMatch,
     sctpMatch,
+    dccpMatch,
     conntrackMatch,
     stateMatch,
     addrtypeMatch,
@@ -100,6 +102,7 @@ export const IMPLICIT_BY_PROTO: ReadonlyMap<number, string> = new Map([
   [17, 'udp'],
   [1, 'icmp'],
   [132, 'sctp'],
+  [33, 'dccp'],
 ]);
 
 export const STANDARD_VERDICTS = ['ACCEPT', 'DROP', 'RETURN', 'QUEUE'] as const;

@@ -5,7 +5,8 @@ import { checkChainName } from './parse.js';
 import { ruleMatchText, ruleTargetText } from './save.js';
 import type { Rule } from '../rule.js';
 import type { Legality } from '../ext.js';
-import type { TableName } from '../types.js';
+import type { Hook, TableName } from '../types.js';
+import { BUILTIN_CHAINS } from '../rule.js';
 
 // The saved text is cached on the rule: `-D` by rule text in a long chain would otherwise print every rule each time.
 const specOf = (r: Rule) => (r.specCache ??= ruleMatchText(r) + ruleTargetText(r));
@@ -17,25 +18,95 @@ const badRule: OpError = { kind: 'op', message: 'Bad rule (does a matching rule 
  * every address passes (`! -s 0/0`, which iptables-nft turns into an expression the kernel rejects),
  * QUEUE (which nf_tables has no target for), or a match whose kernel object is missing.
  */
-function kernelRefuses(r: Rule, table: string): string | null {
+/** Whether some rule holds the shared object under another kind (see MatchInstance.sharedObject). */
+function sharedConflict(obj: { key: string; kind: string }, rules: Iterable<Rule>): boolean {
+  for (const r of rules) for (const m of r.matches) if (m.sharedObject?.key === obj.key && m.sharedObject.kind !== obj.kind) return true;
+  return false;
+}
+
+function kernelRefuses(r: Rule, table: string, chain: string, rules: () => Iterable<Rule>): string | null {
   const h = r.header;
   if ((h.src !== null && h.srcInv && h.src.mask === 0) || (h.dst !== null && h.dstInv && h.dst.mask === 0)) return 'Invalid argument';
   if (r.target.kind === 'verdict' && r.target.verdict === 'QUEUE') return 'No such file or directory';
-  // The kernel checks each match in order: one in a table it does not allow is EINVAL before a later one's missing object.
-  const wrongTable = (l: Legality | undefined) => l?.tables !== undefined && !l.tables.includes(table as TableName);
+  // The kernel checks each match in order, its table, hook (in a built-in chain) and protocol first:
+  // a match it does not allow there is EINVAL before a later one's missing object.
+  const hook = (BUILTIN_CHAINS[table as TableName] as readonly string[]).includes(chain) ? (chain as Hook) : null;
+  const wrongPlace = (l: Legality | undefined) =>
+    l !== undefined &&
+    ((l.tables !== undefined && !l.tables.includes(table as TableName)) ||
+      (l.hooks !== undefined && hook !== null && !l.hooks.includes(hook)) ||
+      (l.protos !== undefined && (h.protoInv || !l.protos.includes(h.proto))));
   for (const m of r.matches) {
-    if (wrongTable(m.legal)) return 'Invalid argument';
+    if (wrongPlace(m.legal)) return 'Invalid argument';
     if (m.kernelError !== undefined) return m.kernelError;
+    if (m.sharedObject && sharedConflict(m.sharedObject, rules())) return 'Invalid argument';
   }
   return r.target.kind === 'ext' ? (r.target.ext.kernelError ?? null) : null;
 }
 
-function refused(what: string, chain: string, r: Rule, table: string): { error: OpError } | null {
-  const errno = kernelRefuses(r, table);
+function refused(what: string, chain: string, r: Rule, txn: TableTxn, elsewhere: ApplyContext['elsewhere']): { error: OpError } | null {
+  const table = txn.name;
+  // Every rule of the namespace: this table as the transaction sees it, then the others.
+  function* rules(): Iterable<Rule> {
+    for (const c of txn.chains()) yield* c.rules;
+    if (elsewhere) yield* elsewhere();
+  }
+  const errno = kernelRefuses(r, table, chain, rules);
   return errno === null ? null : { error: { kind: 'kernel', message: `${what} failed (${errno}): rule in chain ${chain}` } };
 }
 
-export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpError } {
+const incompatible: OpError = { kind: 'op', message: 'Incompatible with this kernel' };
+
+/**
+ * `-Z CHAIN N` on a chain the kernel does not have. iptables-nft forgets to set errno there and
+ * reports whatever the last chain lookup of its cache fetch left: it asks the kernel for the
+ * table's built-in chains and CHAIN, sorted by name (strcmp), one at a time. When the last of
+ * those exists (a built-in chain already made) errno is 0, "Incompatible with this kernel";
+ * otherwise ENOENT, "Bad rule".
+ */
+function zeroMissing(txn: TableTxn, chain: string): OpError {
+  let last = chain;
+  for (const c of txn.chains()) if (c.builtin && c.name > last) last = c.name;
+  return last !== chain && txn.chain(last)?.registered === true ? incompatible : badRule;
+}
+
+/**
+ * What iptables-restore's cache knows of a built-in chain that iptables-nft does not update: the
+ * policy it fetched (a chain the block made keeps ACCEPT there, whatever `-P` said). Absent for
+ * the iptables command, whose cache is the kernel's state.
+ */
+export interface RestoreCache {
+  policyOf(chain: string): 'ACCEPT' | 'DROP';
+}
+
+/**
+ * `-X` without a chain also deletes each built-in chain its cache shows empty with policy ACCEPT.
+ * It drops every built-in chain from the cache even when it keeps it: later lines of a restore
+ * block then find no such chain (a rule, policy or flush naming it makes it again).
+ */
+function deleteAllChains(txn: TableTxn, restore: RestoreCache | undefined): { error?: OpError } {
+  const e = txn.deleteAllUserChains();
+  if (e) return { error: e };
+  for (const c of [...txn.chains()]) {
+    if (!c.builtin || !c.registered) continue;
+    const policy = restore ? restore.policyOf(c.name) : c.policy;
+    const deleted = policy === 'ACCEPT' && c.rules.length === 0;
+    if (!deleted && !restore) continue;
+    txn.unregisterBuiltin(c.name);
+    // A deleted base chain takes its policy with it; the one made again starts at ACCEPT.
+    if (deleted) txn.chain(c.name)!.policy = 'ACCEPT';
+  }
+  return {};
+}
+
+/** What a command needs beyond its table: iptables-restore's cache, and the rules of the other tables. */
+export interface ApplyContext {
+  restore?: RestoreCache;
+  elsewhere?: () => Iterable<Rule>;
+}
+
+export function applyCommand(txn: TableTxn, cmd: ParsedCommand, ctx: ApplyContext = {}): { error?: OpError } {
+  const restore = ctx.restore;
   const chain = cmd.chain;
   const err = (e: OpError | null) => (e ? { error: e } : {});
   // iptables-nft makes a built-in chain in the kernel only when a rule, a policy or a flush names it;
@@ -45,7 +116,7 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
   switch (cmd.op) {
     case 'A':
       if (c0) {
-        const no = refused('RULE_APPEND', chain!, cmd.rule!, txn.name);
+        const no = refused('RULE_APPEND', chain!, cmd.rule!, txn, ctx.elsewhere);
         if (no) return no;
       }
       return err(txn.addRule(chain!, cmd.rule!, 'end', 'RULE_APPEND'));
@@ -56,7 +127,7 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       if (idx < 0 || idx > c.rules.length) return { error: { kind: 'op', message: 'Index of insertion too big' } };
       // iptables-nft inserts at N > 1 by appending after rule N-1, and names the operation so.
       const what = idx > 0 ? 'RULE_APPEND' : 'RULE_INSERT';
-      const no = refused(what, chain!, cmd.rule!, txn.name);
+      const no = refused(what, chain!, cmd.rule!, txn, ctx.elsewhere);
       if (no) return no;
       return err(txn.addRule(chain!, cmd.rule!, idx, what));
     }
@@ -65,7 +136,7 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
       if (!c || absent) return { error: noChain };
       const idx = (cmd.num ?? 0) - 1;
       if (idx < 0 || idx >= c.rules.length) return { error: { kind: 'op', message: 'Index of replacement too big' } };
-      const no = refused('RULE_REPLACE', chain!, cmd.rule!, txn.name);
+      const no = refused('RULE_REPLACE', chain!, cmd.rule!, txn, ctx.elsewhere);
       if (no) return no;
       return err(txn.addRule(chain!, cmd.rule!, idx, 'RULE_REPLACE'));
     }
@@ -95,12 +166,13 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand): { error?: OpErr
         txn.unregisterBuiltin(chain!);
         return {};
       }
-      return err(chain === null ? txn.deleteAllUserChains() : txn.deleteChain(chain));
+      return chain === null ? deleteAllChains(txn, restore) : err(txn.deleteChain(chain));
     case 'F':
-      if (c0?.builtin && absent) return err(txn.registerBuiltin(chain!));
+      // Made again after a restore block's -X dropped it from the cache: the flush reaches the rules it kept.
+      if (c0?.builtin && absent) return err(txn.registerBuiltin(chain!) ?? txn.flush(chain));
       return err(txn.flush(chain));
     case 'Z':
-      if (chain !== null && absent) return { error: cmd.num !== null ? badRule : noChain };
+      if (chain !== null && absent) return { error: cmd.num === null ? noChain : zeroMissing(txn, chain) };
       // A rule number past the end zeroes nothing and is no error.
       if (c0 && cmd.num !== null && cmd.num > c0.rules.length) return {};
       return err(txn.zero(chain, cmd.num));

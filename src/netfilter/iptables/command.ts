@@ -4,7 +4,7 @@ import { listAddrMask } from '../addr.js';
 import { TableTxn } from '../txn.js';
 import { parseCommand, type ParsedCommand } from './parse.js';
 import { applyCommand } from './apply.js';
-import { IPTABLES_VERSION, makeParseEnv, type CommandResult, type LookupOptions } from './restore.js';
+import { IPTABLES_VERSION, makeParseEnv, rulesOutside, type CommandResult, type LookupOptions } from './restore.js';
 import { orderedChains, ruleMatchText, ruleTargetText } from './save.js';
 
 const TRY = "Try `iptables -h' or 'iptables --help' for more information.\n";
@@ -34,7 +34,7 @@ export function runIptables(rs: Ruleset, argv: readonly string[], opts: LookupOp
 function run(rs: Ruleset, cmd: ParsedCommand): CommandResult {
   if (cmd.op === 'L' || cmd.op === 'S') return list(rs, cmd);
   const txn = TableTxn.open(rs, cmd.table);
-  const res = applyCommand(txn, cmd);
+  const res = applyCommand(txn, cmd, { elsewhere: () => rulesOutside(rs, cmd.table) });
   if (res.error) {
     const e = res.error;
     if (e.kind === 'parse') return { stdout: '', stderr: `iptables ${IPTABLES_VERSION}: ${e.message}\n${TRY}`, exitCode: 2 };

@@ -706,7 +706,7 @@ function finish(st: ParseState, env: ParseEnv): ParsedCommand | ParseError {
   if (st.seen & ONCE_BIT['-i'] && (chain === 'OUTPUT' || chain === 'POSTROUTING')) return fail(`Can't use -i with ${chain}\n`);
   if (noTable) return noTable;
   // tcp/udp options without their -p: found when the rule is turned into nf_tables expressions, before the jump's chain is looked up.
-  for (const m of built.matches) if (m.lateError !== undefined) return fail(m.lateError);
+  if (built.lateError !== undefined) return fail(built.lateError);
   if (targetKind && (targetKind.kind === 'jump' || targetKind.kind === 'goto')) {
     const named = env.chainNamed
       ? env.chainNamed(cmd.table, targetKind.chainName)
@@ -749,17 +749,23 @@ function buildCtx(st: ParseState, env: ParseEnv): BuildCtx {
 }
 
 /** Each extension checks and builds itself from its options (matches in order, then the target). */
-function buildExtensions(st: ParseState, env: ParseEnv): { matches: MatchInstance[]; target: RuleTarget } | ParseError {
+function buildExtensions(
+  st: ParseState,
+  env: ParseEnv,
+): { matches: MatchInstance[]; target: RuleTarget; lateError: string | undefined } | ParseError {
   const { matches } = st;
   const ctx = buildCtx(st, env);
   // Sized up front: a pushed-to array keeps room for 16, and a loaded table keeps one per rule.
   let built: MatchInstance[] = new Array<MatchInstance>(matches.length);
   let elided = false;
+  // Taken before elided matches go: `-m tcp --tcp-flags NONE ACK` stores nothing, yet still needs its -p.
+  let lateError: string | undefined;
   for (let m = 0; m < matches.length; m++) {
     const inst = (matches[m].def as MatchDef).build(matches[m].uses, ctx);
     if (typeof inst === 'string') return fail(inst);
     built[m] = inst;
     elided ||= inst.elided === true;
+    lateError ??= inst.lateError;
   }
   for (const name of MERGED) built = mergeNative(name, matches, built, ctx);
   if (elided) built = built.filter((m) => m.elided !== true);
@@ -770,7 +776,7 @@ function buildExtensions(st: ParseState, env: ParseEnv): { matches: MatchInstanc
     if (typeof inst === 'string') return fail(inst);
     target = { kind: 'ext', ext: inst };
   }
-  return { matches: built, target };
+  return { matches: built, target, lateError };
 }
 
 /** The option a tcp/udp option sets in the native match, for "a later one replaces an earlier one". */

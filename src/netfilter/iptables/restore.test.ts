@@ -80,7 +80,21 @@ const FAILURES: [string, string, string, number][] = [
     // iptables-restore 1.8.9 crashes here (SIGSEGV); nflab refuses instead.
     'zeroing a rule the file added',
     '*filter\n-N fzr\n-A fzr -j ACCEPT\n-Z fzr 1\nCOMMIT\n',
-    'iptables-restore: line 4 failed: zeroing one rule (-Z CHAIN N) in a restore file is refused: iptables-restore 1.8.9 crashes on it.\n',
+    'iptables-restore: line 4 failed: zeroing a rule this block added (-Z CHAIN N) is refused: iptables-restore 1.8.9 crashes on it.\n',
+    1,
+  ],
+  [
+    // iptables-restore 1.8.9 crashes at COMMIT (exit 139); nflab refuses the block there, naming the line.
+    'replacing a rule the block added',
+    '*filter\n-N fzr\n-A fzr -j ACCEPT\n-R fzr 1 -j DROP\nCOMMIT\n',
+    'iptables-restore: line 4 failed: replacing a rule this block added (-R CHAIN N) is refused: iptables-restore 1.8.9 crashes on it.\n',
+    1,
+  ],
+  [
+    // The crash comes only when the block is committed: the kernel's tool reports a later line's error first.
+    'an error after the crashing line',
+    '*filter\n-N fzr\n-A fzr -j ACCEPT\n-R fzr 1 -j DROP\n-D fzr 5\nCOMMIT\n',
+    'iptables-restore: line 5 failed: Index of deletion too big.\n',
     1,
   ],
   [

@@ -5,11 +5,11 @@
  */
 import type { Diagnostic } from '../../core/diagnostic.js';
 import { TABLES, type TableName } from '../types.js';
-import { Ruleset } from '../rule.js';
+import { Ruleset, type Rule } from '../rule.js';
 import { TableTxn, type OpError } from '../txn.js';
-import { checkChainName, parseCommand, type ParseEnv } from './parse.js';
+import { checkChainName, parseCommand, type ParseEnv, type ParsedCommand } from './parse.js';
 import { tokenize } from './tokenize.js';
-import { applyCommand } from './apply.js';
+import { applyCommand, type RestoreCache } from './apply.js';
 
 export const IPTABLES_VERSION = 'v1.8.9 (nf_tables)';
 
@@ -80,6 +80,12 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
   const named = (table: TableName, name: string): string | undefined =>
     (txn !== null && txn.name === table ? txn.chain(name) : work.table(table)?.chains.get(name))?.name;
   const env = makeParseEnv(rs, opts, (table, name) => named(table, name) !== undefined);
+  const cache: RestoreCache = {
+    policyOf(chain) {
+      const live = txn === null ? undefined : work.table(txn.name)?.chains.get(chain);
+      return live?.builtin && live.registered ? live.policy : 'ACCEPT';
+    },
+  };
   env.chainNamed = named;
 
   // Warnings iptables printed while reading lines, in order; a block read again adds none twice.
@@ -112,6 +118,8 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
   let precise = false;
   let lastChain = '';
   let commitFail: { message: string; line: number } | null = null;
+  // A line iptables-restore 1.8.9 crashes on when it commits the block (see crashesAt).
+  let crash: { message: string; line: number } | null = null;
   const argvBuf: string[] = [];
   let n = 0;
   let pos = 0;
@@ -137,13 +145,16 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       if (!opts.noflush) txn = flushed(txn);
       txn.deferChecks = !precise;
       commitFail = null;
+      crash = null;
       blockStart = n;
       blockStartPos = lineStart;
       continue;
     }
     if (line === 'COMMIT') {
       if (!txn) return failure('op', '', n);
+      if (crash) return failure('op', crash.message, crash.line);
       if (commitFail) return failure('kernel', commitFail.message, commitFail.line);
+      keptChains(txn);
       if (txn.deferChecks && !txn.validate()) {
         txn = null;
         precise = true;
@@ -216,11 +227,14 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       if (counted !== null) commitFail = { message: `RULE_REPLACE failed (Invalid argument): rule in chain ${counted}`, line: n };
     }
     if (cmd.op === 'Z' && cmd.num !== null && cmd.chain !== null) {
-      const zero = zeroOneRule(txn, rs, cmd.chain, cmd.num, opts.noflush === true);
+      const zero = zeroOneRule(txn, work, cmd.chain, cmd.num, opts.noflush === true);
       if (zero !== null) return failure('op', zero, n);
     }
-    const res = applyCommand(txn, cmd);
-    if (res.error) return failure(res.error.kind, res.error.message, n);
+    crash ??= crashesAt(txn, work, cmd, n);
+    if (cmd.op === 'Z' && cmd.num === null) zeroPolicies(txn, cache, cmd.chain);
+    const res = applyCommand(txn, cmd, { restore: cache, elsewhere: () => rulesOutside(work, txn!.name) });
+    // The crash comes while the batch is built, before the kernel could refuse anything.
+    if (res.error && !(crash && res.error.kind === 'kernel')) return failure(res.error.kind, res.error.message, n);
   }
   if (txn) return { ...failure('op', 'COMMIT expected', n + 1), stderr: `${warnings}iptables-restore: COMMIT expected at line ${n + 1}\n` };
   // In the order the tables were made (nft lists iptables-nft's tables so).
@@ -230,6 +244,11 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       if (t && t !== rs.table(name)) rs.commit(name, t);
     }
   return { ok: true, stdout: '', stderr: warnings, exitCode: 0, diagnostics: [] };
+}
+
+/** The rules of every table but one (the kernel checks some matches against the whole namespace). */
+export function* rulesOutside(rs: Ruleset, table: TableName): Iterable<Rule> {
+  for (const [name, t] of rs.tables) if (name !== table && t) for (const c of t.chains.values()) yield* c.rules;
 }
 
 /** `:NAME POLICY [p:b]` split at whitespace, as `.slice(1).trim().split(/\s+/)`; the regex only for unusual spacing. */
@@ -250,22 +269,51 @@ function countedChain(txn: TableTxn, chain: string | null): string | null {
 }
 
 /**
- * `-Z CHAIN N` in a restore file. iptables-restore 1.8.9 crashes (SIGSEGV, nothing applied) when
- * rule N is one the file itself added; nflab refuses that with a message instead (a deliberate
- * difference). When rule N existed only before the file flushed the table, the kernel's commit
- * fails on it without a reason. Otherwise (no rule N) it does nothing. Null to go on.
+ * `-Z CHAIN N` in a restore file, apart from the crash (crashesAt). A chain the block does not
+ * have, or a rule N that existed only before the file flushed the table, fails the line without
+ * a reason (the flushed cache leaves errno 0); otherwise (no rule N) it does nothing. Null to go on.
  */
 function zeroOneRule(txn: TableTxn, rs: Ruleset, chain: string, num: number, noflush: boolean): string | null {
-  if (addedByFile(txn, rs, chain, num))
-    return 'zeroing one rule (-Z CHAIN N) in a restore file is refused: iptables-restore 1.8.9 crashes on it';
+  const c = txn.chain(chain);
+  if (!noflush && (c === undefined || (c.builtin && !c.registered))) return '';
+  if (addedByFile(txn, rs, chain, num)) return null;
   const before = rs.table(txn.name)?.chains.get(chain);
   return !noflush && before && num <= before.rules.length ? '' : null;
+}
+
+/**
+ * iptables-restore 1.8.9 replaces rule N for `-R CHAIN N` and `-Z CHAIN N` by freeing the rule
+ * object it found, which the batch still holds when the rule is one this block added, replaced or
+ * zeroed: building the batch at COMMIT then crashes (SIGSEGV, exit 139; blocks committed before
+ * stay). An error the tool finds in a later line of the block comes first. nflab refuses the block
+ * at COMMIT with a message naming the line (a deliberate difference: no crash to imitate).
+ */
+function crashesAt(txn: TableTxn, rs: Ruleset, cmd: ParsedCommand, line: number): { message: string; line: number } | null {
+  if ((cmd.op !== 'R' && cmd.op !== 'Z') || cmd.num === null || cmd.chain === null) return null;
+  if (!addedByFile(txn, rs, cmd.chain, cmd.num)) return null;
+  const what = cmd.op === 'R' ? 'replacing' : 'zeroing';
+  return { message: `${what} a rule this block added (-${cmd.op} CHAIN N) is refused: iptables-restore 1.8.9 crashes on it`, line };
 }
 
 /** Whether rule N of the chain is one this restore file added (not one the table had before it). */
 function addedByFile(txn: TableTxn, rs: Ruleset, chain: string, num: number): boolean {
   const r = txn.chain(chain)?.rules[num - 1];
   return r !== undefined && !(rs.table(txn.name)?.chains.get(chain)?.rules.includes(r) ?? false);
+}
+
+/**
+ * `-Z` in a restore block sends each built-in chain it zeroes back to the kernel from the cache,
+ * with the policy the cache holds (see RestoreCache): a `-P` earlier in the block is undone.
+ */
+function zeroPolicies(txn: TableTxn, cache: RestoreCache, chain: string | null): void {
+  const chains = chain === null ? [...txn.chains()] : [txn.chain(chain)].filter((c) => c !== undefined);
+  for (const c of chains)
+    if (c.builtin && c.registered && c.policy !== cache.policyOf(c.name)) txn.setPolicy(c.name, cache.policyOf(c.name), null);
+}
+
+/** Built-in chains a `-X` dropped from the cache but the kernel kept (they hold rules) are there after COMMIT. */
+function keptChains(txn: TableTxn): void {
+  for (const c of [...txn.chains()]) if (c.builtin && !c.registered && c.rules.length > 0) txn.registerBuiltin(c.name);
 }
 
 /** Without --noflush a block starts from an empty table (its built-in chains, default policies). */

@@ -52,6 +52,11 @@ const CASES: Case[] = [
   },
   { ext: 'sctp', spec: '-p sctp --dport 5', saved: '-p sctp -m sctp --dport 5' },
   {
+    ext: 'dccp',
+    spec: '-p dccp ! --dport 5:6 --dccp-types request,INVALID --dccp-option 3',
+    saved: '-p dccp -m dccp ! --dport 5:6 --dccp-types REQUEST,INVALID --dccp-option 3',
+  },
+  {
     ext: 'conntrack',
     spec: '-m conntrack --ctstate NEW,ESTABLISHED',
     saved: '-m conntrack --ctstate NEW,ESTABLISHED',

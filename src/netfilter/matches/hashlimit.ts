@@ -92,6 +92,8 @@ export const hashlimitMatch: MatchDef = {
     return {
       name: 'hashlimit',
       kernelError,
+      // The kernel's table of that name keeps the mode of the rule that made it.
+      sharedObject: { key: `hashlimit:${name}`, kind: rateMatch ? 'rate-match' : 'plain' },
       save: () =>
         ` --hashlimit-${isAbove ? 'above' : 'upto'} ${rate} --hashlimit-burst ${burst}` +
         (modeText ? ` --hashlimit-mode ${modeText}` : '') +

@@ -76,19 +76,23 @@ function saveSel(s: IcmpSel): string {
   return `${s.type}/${s.codeMin}`;
 }
 
+function badIcmpType(text: string): string | null {
+  if (parseIcmpType(text)) return null;
+  return /^\d+\/\d+$/.test(text) && Number(text.split('/')[0]) <= 255 ? `Unknown ICMP code \`${text}'` : `Unknown ICMP type \`${text}'`;
+}
+
 export const icmpMatch: MatchDef = {
   name: 'icmp',
   options: { 'icmp-type': { args: 1, invert: true } },
+  // Checked as iptables reads it, before later options' errors and the table's existence.
+  check: (u, _ctx, prior) => (prior.length > 0 ? 'icmp: option "--icmp-type" can only be used once.\n' : badIcmpType(u.args[0])),
   build(uses, ctx) {
     let sel: IcmpSel = { type: 0xff, codeMin: 0, codeMax: 0xff };
     let invert = false;
     let given = false;
     for (const u of uses) {
       const s = parseIcmpType(u.args[0]);
-      if (!s)
-        return /^\d+\/\d+$/.test(u.args[0]) && Number(u.args[0].split('/')[0]) <= 255
-          ? `Unknown ICMP code \`${u.args[0]}'`
-          : `Unknown ICMP type \`${u.args[0]}'`;
+      if (!s) return badIcmpType(u.args[0])!;
       sel = s;
       invert = u.invert;
       given = true;

@@ -9,9 +9,11 @@ const SCTP_SERVICES = new Map(SERVICES.filter(([, , p]) => p === 'sctp').map(([n
  * 16 bits and names its failure differently; sctp looks names up for sctp only.
  */
 function portRange(text: string, proto: string, key: 'sport' | 'dport'): [number, number] | string {
-  if (proto === 'udp' && text.split(':').length > 2) return `udp: Too many components for option "--${LONG[key]}" (max: 2)\n`;
-  const bad = (p: string) => (proto === 'udp' ? `Port "${p}" does not resolve to anything.\n` : `invalid port/service \`${p}' specified`);
-  if (proto === 'udp') text = text.replace(/\d+/g, (d) => (d.length > 10 ? d : String(Number(d) % 65536)));
+  // udp and dccp use libxtables' x6 parser.
+  const x6 = proto === 'udp' || proto === 'dccp';
+  if (x6 && text.split(':').length > 2) return `${proto}: Too many components for option "--${LONG[key]}" (max: 2)\n`;
+  const bad = (p: string) => (x6 ? `Port "${p}" does not resolve to anything.\n` : `invalid port/service \`${p}' specified`);
+  if (x6) text = text.replace(/\d+/g, (d) => (d.length > 10 ? d : String(Number(d) % 65536)));
   if (proto === 'sctp') {
     const sides = text.split(':');
     for (const s of sides) if (s !== '' && !/^\d+$/.test(s) && !SCTP_SERVICES.has(s)) return bad(s);
@@ -45,13 +47,19 @@ function nativeRange(sel: PortSel): { sel: PortSel | null; full: boolean } {
   return { sel, full: false };
 }
 
-/** One port option as its parser reads it, before the others: the value, and a reversed range. */
-export function checkPortUse(u: OptionUse, proto: string): string | null {
-  const key = u.name === 'source-port' ? 'sport' : u.name === 'destination-port' ? 'dport' : u.name;
+const onlyOnce = (proto: string, key: string) =>
+  proto === 'udp' || proto === 'dccp' ? `${proto}: option "--${LONG[key]}" can only be used once.\n` : `Only one \`--${LONG[key]}' allowed`;
+
+const portKey = (name: string) => (name === 'source-port' ? 'sport' : name === 'destination-port' ? 'dport' : name);
+
+/** One port option as its parser reads it, before the others: given once, the value, and a reversed range. */
+export function checkPortUse(u: OptionUse, proto: string, prior: readonly OptionUse[] = []): string | null {
+  const key = portKey(u.name);
   if (key !== 'sport' && key !== 'dport') return null;
+  if (prior.some((p) => portKey(p.name) === key)) return onlyOnce(proto, key);
   const range = portRange(u.args[0], proto, key);
   if (typeof range === 'string') return range;
-  return range[0] > range[1] && proto !== 'udp' ? 'invalid portrange (min > max)' : null;
+  return range[0] > range[1] && proto !== 'udp' && proto !== 'dccp' ? 'invalid portrange (min > max)' : null;
 }
 
 export interface Ports {
@@ -76,10 +84,9 @@ export function readPorts(uses: OptionUse[], proto: string, native = false): Por
     if (key !== 'sport' && key !== 'dport') continue;
     const range = portRange(u.args[0], proto, key);
     if (typeof range === 'string') return range;
-    // udp's parser alone lets a reversed range through (it then matches nothing).
-    if (range[0] > range[1] && proto !== 'udp') return 'invalid portrange (min > max)';
-    if (key === 'sport' ? seenS : seenD)
-      return proto === 'udp' ? `udp: option "--${LONG[key]}" can only be used once.\n` : `Only one \`--${LONG[key]}' allowed`;
+    // udp's and dccp's parser lets a reversed range through (it then matches nothing).
+    if (range[0] > range[1] && proto !== 'udp' && proto !== 'dccp') return 'invalid portrange (min > max)';
+    if (key === 'sport' ? seenS : seenD) return onlyOnce(proto, key);
     if (key === 'sport') seenS = true;
     else seenD = true;
     let sel: PortSel | null = { range, invert: u.invert };
@@ -101,11 +108,12 @@ export function savePorts(sport: PortSel | null, dport: PortSel | null): string 
   return s;
 }
 
-/** `iptables -L` form: `spt:22`, `dpts:1:1024`, `dpt:!80`. */
-export function listPorts(sport: PortSel | null, dport: PortSel | null): string {
+/** `iptables -L` form: `spt:22`, `dpts:1:1024`, `dpt:!80`; `omitFull` leaves out 0:65535 not inverted (sctp's printer). */
+export function listPorts(sport: PortSel | null, dport: PortSel | null, omitFull = false): string {
   const one = (label: string, p: PortSel) => {
     const [lo, hi] = p.range;
     const neg = p.invert ? '!' : '';
+    if (omitFull && lo === 0 && hi === 65535 && !p.invert) return '';
     return lo === hi ? ` ${label}:${neg}${lo}` : ` ${label}s:${neg}${lo}:${hi}`;
   };
   let s = '';

@@ -6,7 +6,7 @@ import { listPorts, PORT_OPTIONS, readPorts, protoCheck, savePorts, checkPortUse
 export const sctpMatch: MatchDef = {
   name: 'sctp',
   options: PORT_OPTIONS,
-  check: (u) => checkPortUse(u, 'sctp'),
+  check: (u, _ctx, prior) => checkPortUse(u, 'sctp', prior),
   build(uses, ctx) {
     const ports = readPorts(uses, 'sctp');
     if (typeof ports === 'string') return ports;
@@ -15,7 +15,7 @@ export const sctpMatch: MatchDef = {
       name: 'sctp',
       ...protoCheck('sctp', 132, ctx.proto, ctx.protoInvert, false, true),
       save: () => savePorts(sport, dport),
-      list: () => 'sctp' + listPorts(sport, dport),
+      list: () => 'sctp' + listPorts(sport, dport, true),
       test: () => false,
     };
   },

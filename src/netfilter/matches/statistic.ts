@@ -19,7 +19,7 @@ class RandomStatistic implements MatchInstance {
     return (this.prob / 0x80000000).toFixed(11);
   }
   save(): string {
-    return `${this.inv ? ' !' : ''} --mode random --probability ${this.text()}`;
+    return ` --mode random${this.inv ? ' !' : ''} --probability ${this.text()}`;
   }
   list(): string {
     return `statistic mode random${this.inv ? ' !' : ''} probability ${this.text()}`;
@@ -86,8 +86,9 @@ export const statisticMatch: MatchDef = {
       let count = 0;
       return {
         name: 'statistic',
-        save: () => `${inv ? ' !' : ''} --mode nth --every ${every} --packet ${packet}`,
-        list: () => `statistic mode nth${inv ? ' !' : ''} every ${every} packet ${packet}`,
+        save: () => ` --mode nth${inv ? ' !' : ''} --every ${every} --packet ${packet}`,
+        // -L leaves out a packet of 0.
+        list: () => `statistic mode nth${inv ? ' !' : ''} every ${every}${packet !== 0 ? ` packet ${packet}` : ''}`,
         test() {
           // Packets are numbered from 0 since the rule was inserted; `--packet P` takes every P-th of each `--every`.
           const n = count;

@@ -45,13 +45,17 @@ export const tcpMatch: MatchDef = {
     syn: { args: 0, invert: true },
     'tcp-option': { args: 1, invert: true },
   },
-  check(u) {
+  check(u, _ctx, prior) {
+    // Each option once, checked before its value, as libxt_tcp reads them (--syn and --tcp-flags share one flag).
+    const flagsLike = (n: string) => n === 'tcp-flags' || n === 'syn';
+    if (flagsLike(u.name) && prior.some((p) => flagsLike(p.name))) return "Only one of `--syn' or `--tcp-flags'  allowed";
+    if (u.name === 'tcp-option' && prior.some((p) => p.name === 'tcp-option')) return "Only one `--tcp-option' allowed";
     if (u.name === 'tcp-flags') {
       const bad = [u.args[0], u.args[1]].find((f) => parseFlags(f) === null);
       return bad === undefined ? null : `Unknown TCP flag \`${bad}'`;
     }
     if (u.name === 'tcp-option') return /^\d+$/.test(u.args[0]) && Number(u.args[0]) <= 255 ? null : `Bad TCP option "${u.args[0]}"`;
-    return checkPortUse(u, 'tcp');
+    return checkPortUse(u, 'tcp', prior);
   },
   build(uses, ctx) {
     const ports = readPorts(uses, 'tcp', true);
@@ -79,7 +83,8 @@ export const tcpMatch: MatchDef = {
       }
     }
     // A full port range stores no compare: with nothing else the match goes to the kernel as an xt match.
-    const stored = sport !== null || dport !== null || flags !== null || option !== null || ports.droppedFull || noFlags !== null;
+    // A mask of NONE compared with NONE is no option at all; with another compare or inverted it needs -p tcp.
+    const stored = sport !== null || dport !== null || flags !== null || option !== null || ports.droppedFull || noFlags === 'dropped';
     const m = new TcpMatch(sport, dport, flags, option, protoCheck('tcp', 6, ctx.proto, ctx.protoInvert, option === null, stored));
     if ((ports.droppedFull || noFlags === 'dropped') && !sport && !dport && !flags && !option) m.elided = true;
     return m;

@@ -55,7 +55,7 @@ class UdpMatch implements MatchInstance {
 export const udpMatch: MatchDef = {
   name: 'udp',
   options: PORT_OPTIONS,
-  check: (u) => checkPortUse(u, 'udp'),
+  check: (u, _ctx, prior) => checkPortUse(u, 'udp', prior),
   build(uses, ctx) {
     const ports = readPorts(uses, 'udp', true);
     if (typeof ports === 'string') return ports;

@@ -14,6 +14,14 @@ export const connmarkTarget: TargetDef = {
     nfmask: { args: 1 },
     ctmask: { args: 1 },
   },
+  // Values are checked as iptables reads them (x6), before later options and the matches' final checks.
+  check(u) {
+    if (u.name === 'save-mark' || u.name === 'restore-mark') return null;
+    if (u.name === 'mask' || u.name === 'nfmask' || u.name === 'ctmask')
+      return parseUint(u.args[0]) === null ? `CONNMARK: bad value for option "--${u.name}", or out of range (0-4294967295).\n` : null;
+    const x = readXMark(u);
+    return typeof x === 'string' ? `CONNMARK: ${x}` : null;
+  },
   build(uses) {
     let op: Op | null = null;
     let nfmask = 0xffffffff;

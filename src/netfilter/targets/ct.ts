@@ -1,6 +1,25 @@
 /** xt_CT: gives a new connection a conntrack template: no tracking, a zone, a helper, events, a timeout policy. */
 import type { TargetDef } from '../ext.js';
 
+/**
+ * The conntrack helpers the reference kernel has built in, by name (case matters) and the
+ * protocols each serves; measured with `-j CT --helper NAME` under each -p. nflab runs none of
+ * them (conntrack has no helpers), but accepts the rules the kernel accepts.
+ */
+const HELPERS: Readonly<Record<string, readonly number[]>> = {
+  ftp: [6],
+  tftp: [17],
+  irc: [6],
+  sip: [6, 17],
+  amanda: [17],
+  'netbios-ns': [17],
+  snmp: [17],
+  sane: [6],
+  pptp: [6],
+  RAS: [17],
+  'Q.931': [6],
+};
+
 const CT_EVENTS = ['new', 'related', 'destroy', 'reply', 'assured', 'protoinfo', 'helper', 'mark', 'natseqinfo', 'secmark'];
 const EXP_EVENTS = ['new'];
 
@@ -47,17 +66,19 @@ export const ctTarget: TargetDef = {
     return {
       name: 'CT',
       legal: { tables: ['raw'] },
-      // The lab has no conntrack helpers and no timeout policies loaded: the kernel finds neither.
-      // A timeout policy is per layer-4 protocol: without a plain -p the kernel cannot look one up.
-      // Outside raw the kernel refuses CT before it looks for a helper or a timeout policy.
+      // Outside raw the kernel refuses CT before anything else. It then looks the helper up by name
+      // and the rule's plain -p (those built into the machine's kernel, HELPERS), then the timeout
+      // policy: none is loaded, and without a plain -p it cannot even be looked up.
       kernelError:
         ctx.table !== 'raw'
           ? 'Invalid argument'
-          : o.timeout !== undefined && (ctx.proto === 0 || ctx.protoInvert)
-            ? 'Invalid argument'
-            : o.timeout !== undefined || o.helper !== undefined
-              ? 'No such file or directory'
-              : undefined,
+          : o.helper !== undefined && (ctx.protoInvert || !HELPERS[o.helper]?.includes(ctx.proto))
+            ? 'No such file or directory'
+            : o.timeout !== undefined && (ctx.proto === 0 || ctx.protoInvert)
+              ? 'Invalid argument'
+              : o.timeout !== undefined
+                ? 'No such file or directory'
+                : undefined,
       save: () => saved,
       list: () =>
         'CT' +

@@ -11,6 +11,14 @@ const FLAG_OPTS: ReadonlyArray<readonly [string, number]> = [
   ['log-macdecode', LOG_MACDECODE],
 ];
 
+/** A syslog level by number (0-7) or name, or -1. */
+function logLevel(text: string): number {
+  if (/^\d$/.test(text)) return Number(text) <= 7 ? Number(text) : -1;
+  const byName = LEVELS.indexOf(text.toLowerCase());
+  if (byName !== -1) return byName;
+  return text === 'panic' ? 0 : text === 'warn' ? 4 : -1;
+}
+
 export const logTarget: TargetDef = {
   name: 'LOG',
   options: {
@@ -22,21 +30,16 @@ export const logTarget: TargetDef = {
     'log-uid': { args: 0 },
     'log-macdecode': { args: 0 },
   },
+  // The level is checked as iptables reads it, before later options' errors and the matches' final checks.
+  check: (u) => (u.name === 'log-level' && logLevel(u.args[0]) < 0 ? `log level "${u.args[0]}" unknown\n` : null),
   build(uses) {
     let level = 4;
     let prefix = '';
     let flags = 0;
     for (const u of uses) {
       if (u.name === 'log-level') {
-        const byName = LEVELS.indexOf(u.args[0].toLowerCase());
-        const n = /^\d$/.test(u.args[0])
-          ? Number(u.args[0])
-          : byName === -1 && u.args[0] === 'panic'
-            ? 0
-            : byName === -1 && u.args[0] === 'warn'
-              ? 4
-              : byName;
-        if (n < 0 || n > 7) return `log level "${u.args[0]}" unknown\n`;
+        const n = logLevel(u.args[0]);
+        if (n < 0) return `log level "${u.args[0]}" unknown\n`;
         level = n;
       } else if (u.name === 'log-prefix') {
         if (u.args[0].length === 0) return 'No prefix specified for --log-prefix';

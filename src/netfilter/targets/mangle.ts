@@ -96,6 +96,10 @@ export const tosTarget: TargetDef = {
 export const tcpmssTarget: TargetDef = {
   name: 'TCPMSS',
   options: { 'set-mss': { args: 1 }, 'clamp-mss-to-pmtu': { args: 0 } },
+  check: (u) =>
+    u.name === 'set-mss' && parseUint(u.args[0], 65535) === null
+      ? 'TCPMSS: bad value for option "--set-mss", or out of range (0-65515).\n'
+      : null,
   build(uses) {
     const u = uses[uses.length - 1];
     if (!u) return 'TCPMSS target: At least one parameter is required';

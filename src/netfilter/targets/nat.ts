@@ -8,9 +8,9 @@ import { type BuildCtx, type OptionUse, type TargetDef, type TargetInstance, typ
 
 /**
  * Protocols with which iptables lets a NAT target map ports: it looks at the number after `-p`
- * only (`! -p tcp` passes), and icmp counts (its id is mapped as a port).
+ * only (`! -p tcp` passes), and icmp counts (its id is mapped as a port); udplite does not.
  */
-const PORT_PROTOS = [1, 6, 17, 33, 132, 136];
+const PORT_PROTOS = [1, 6, 17, 33, 132];
 const NEED_PORT_PROTO = 'Need TCP, UDP, SCTP or DCCP with port specification';
 
 /** `[ip[-ip]][:port[-port]]` */

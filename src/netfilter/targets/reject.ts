@@ -16,6 +16,8 @@ const KINDS: ReadonlyArray<readonly [RejectWith, string]> = [
 export const rejectTarget: TargetDef = {
   name: 'REJECT',
   options: { 'reject-with': { args: 1 } },
+  // The type is checked as iptables reads it, before the matches' final checks.
+  check: (u) => (KINDS.some(([full, short]) => full === u.args[0] || short === u.args[0]) ? null : `unknown reject type "${u.args[0]}"`),
   build(uses) {
     let how: RejectWith = 'icmp-port-unreachable';
     for (const u of uses) {

@@ -17,6 +17,7 @@ import { readCases, writeCase } from './cases.js';
 import { GENERATED_MATCHES, GENERATED_OPTIONS, GENERATED_TARGETS, OPTION_VALUES, generate, type Episode } from './gen.js';
 import { kernelUnavailable, runKernel } from './kernel.js';
 import { compareEpisode, describe as say, type Disagreement, type EpisodeAnswer } from './model.js';
+import { deliberate } from './deliberate.js';
 import { runNflab } from './nflab.js';
 import { HERE, readRecording, writeRecording } from './recording.js';
 import { shrink } from './shrink.js';
@@ -36,26 +37,47 @@ const KNOWN: Record<string, string[]> = JSON.parse(readFileSync(join(HERE, 'know
 const knownKey = `seed-${seed}-n${budget}`;
 const keyOf = (d: Disagreement) => `e${d.episode}.${d.cmd === null ? 'end' : `c${d.cmd}`}.${d.what}`;
 
-function compareAll(eps: readonly Episode[], kernel: readonly EpisodeAnswer[]): { all: Disagreement[]; text: (d: Disagreement) => string } {
+function compareAll(
+  eps: readonly Episode[],
+  kernel: readonly EpisodeAnswer[],
+): { all: Disagreement[]; text: (d: Disagreement) => string; why: (d: Disagreement) => string | null } {
   const nflab = runNflab(
     eps,
     kernel.map((a) => a.cmds.map((c) => c.x)),
   );
   const all = eps.flatMap((_, i) => compareEpisode(i, kernel[i], nflab[i]));
-  return { all, text: (d) => say(d, eps[d.episode].cmds) };
+  const why = (d: Disagreement) => deliberate(d, eps[d.episode].cmds, kernel[d.episode], nflab[d.episode]);
+  return { all, text: (d) => say(d, eps[d.episode].cmds), why };
 }
 
-function summary(eps: readonly Episode[], kernel: readonly EpisodeAnswer[], dis: readonly Disagreement[]): string {
+function summary(
+  eps: readonly Episode[],
+  kernel: readonly EpisodeAnswer[],
+  dis: readonly Disagreement[],
+  why: (d: Disagreement) => string | null,
+): string {
   const cmds = eps.reduce((s, e) => s + e.cmds.length, 0);
   const accepted = kernel.reduce((s, a) => s + a.cmds.filter((c) => c.x === 0).length, 0);
-  const badCmds = new Set(dis.filter((d) => d.cmd !== null).map((d) => `${d.episode}.${d.cmd}`)).size;
-  const badEps = new Set(dis.map((d) => d.episode)).size;
-  return `seed ${seed}, ${cmds} commands in ${eps.length} episodes, kernel accepted ${accepted}; disagreeing: ${badCmds} commands, ${badEps} episodes`;
+  const count = (ds: readonly Disagreement[]) =>
+    `${new Set(ds.filter((d) => d.cmd !== null).map((d) => `${d.episode}.${d.cmd}`)).size} commands, ${new Set(ds.map((d) => d.episode)).size} episodes`;
+  const other = dis.filter((d) => why(d) === null);
+  return (
+    `seed ${seed}, ${cmds} commands in ${eps.length} episodes, kernel accepted ${accepted}; disagreeing: ${count(dis)}` +
+    `; not explained by a deliberate difference: ${count(other)}`
+  );
 }
 
 /** Fails on a disagreement that is not known, and on a known one that no longer happens (so that the list shrinks). */
-function judge(dis: readonly Disagreement[], text: (d: Disagreement) => string, known: readonly string[]): void {
-  if (env.NFLAB_FUZZ_REPORT) writeFileSync(env.NFLAB_FUZZ_REPORT, dis.map((d) => `[${keyOf(d)}] ${text(d)}`).join('\n\n') + '\n');
+function judge(
+  dis: readonly Disagreement[],
+  text: (d: Disagreement) => string,
+  known: readonly string[],
+  why: (d: Disagreement) => string | null,
+): void {
+  if (env.NFLAB_FUZZ_REPORT) {
+    const line = (d: Disagreement) => `[${keyOf(d)}]${why(d) ? ` (deliberate: ${why(d)})` : ''} ${text(d)}`;
+    writeFileSync(env.NFLAB_FUZZ_REPORT, dis.map(line).join('\n\n') + '\n');
+  }
   const keys = new Set(dis.map(keyOf));
   const fresh = dis.filter((d) => !known.includes(keyOf(d)));
   const gone = known.filter((k) => !keys.has(k));
@@ -89,9 +111,9 @@ describe('rule fuzzer', () => {
       'the generator changed since the recording: re-record (run.mjs --record)',
     ).toEqual(eps.map((e) => e.cmds));
     const kernel = rec!.episodes.map((e) => e.answer);
-    const { all, text } = compareAll(eps, kernel);
-    console.log(summary(eps, kernel, all));
-    judge(all, text, KNOWN[knownKey] ?? []);
+    const { all, text, why } = compareAll(eps, kernel);
+    console.log(summary(eps, kernel, all, why));
+    judge(all, text, KNOWN[knownKey] ?? [], why);
   });
 
   it.skipIf(noKernel !== null)(
@@ -100,8 +122,8 @@ describe('rule fuzzer', () => {
     () => {
       const eps = generate(seed, budget);
       const kernel = runKernel(eps);
-      const { all, text } = compareAll(eps, kernel);
-      console.log(summary(eps, kernel, all));
+      const { all, text, why } = compareAll(eps, kernel);
+      console.log(summary(eps, kernel, all, why));
       if (recordMode) {
         const version = execFileSync('iptables', ['--version'], { encoding: 'utf8' }).trim();
         const uname = execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim();
@@ -133,7 +155,7 @@ describe('rule fuzzer', () => {
           console.log('wrote case', name, s.cmds);
         }
       }
-      if (!recordMode && shrinkCount === 0) judge(all, text, seed === CI_SEED && budget === CI_BUDGET ? (KNOWN[knownKey] ?? []) : []);
+      if (!recordMode && shrinkCount === 0) judge(all, text, seed === CI_SEED && budget === CI_BUDGET ? (KNOWN[knownKey] ?? []) : [], why);
     },
   );
 });

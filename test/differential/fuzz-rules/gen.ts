@@ -147,6 +147,8 @@ export const OPTION_VALUES: Record<string, ((g: G) => string[]) | null> = {
   ],
   syn: null,
   'tcp-option': (g) => [g.pick(['2', '8', '255', '256', 'x'])],
+  'dccp-types': (g) => [g.pick(['REQUEST', 'DATA,ACK', 'request,response', 'SYNC,INVALID', 'INVALID', 'FOO'])],
+  'dccp-option': (g) => [g.pick(['1', '5', '255', '0', '256', 'x'])],
   'icmp-type': (g) => [g.chance(0.08) ? g.pick(ICMP_BAD) : g.pick(ICMP_TYPES)],
   // conntrack / state
   ctstate: (g) => [
@@ -367,6 +369,7 @@ const MATCH_GENS: MatchGen[] = [
   },
   { name: 'udp', proto: 'udp', groups: [['dport'], ['sport'], ['destination-port'], ['sport', 'destination-port']] },
   { name: 'sctp', proto: 'sctp', groups: [['dport'], ['sport', 'dport']] },
+  { name: 'dccp', proto: 'dccp', groups: [['dport'], ['sport', 'dport'], ['dccp-types'], ['dccp-option'], ['dport', 'dccp-types']] },
   { name: 'icmp', proto: 'icmp', groups: [['icmp-type']] },
   {
     name: 'conntrack',
@@ -601,7 +604,7 @@ function ruleSpec(g: G, table: TableName, chain: string, m: Model): string[] {
   const matches: MatchGen[] = [];
   for (let i = 0; i < nMatches; i++) matches.push(g.pick(MATCH_GENS));
   const wanted = matches.find((x) => x.proto)?.proto ?? target?.proto;
-  if (wanted && g.chance(0.85)) proto = g.chance(0.2) ? { tcp: '6', udp: '17', icmp: '1', sctp: '132' }[wanted]! : wanted;
+  if (wanted && g.chance(0.85)) proto = g.chance(0.2) ? { tcp: '6', udp: '17', icmp: '1', sctp: '132', dccp: '33' }[wanted]! : wanted;
   else if (g.chance(0.25)) proto = g.chance(0.06) ? g.pick(PROTOS_BAD) : g.pick(PROTOS);
   if (proto !== null) header.push([...negate(0.05), spell(g, 'proto'), proto]);
   // The header options in a random order.
@@ -609,7 +612,7 @@ function ruleSpec(g: G, table: TableName, chain: string, m: Model): string[] {
   for (const mg of matches) {
     const group = g.pick(mg.groups);
     const toks: string[] = [];
-    // tcp/udp/icmp/sctp options may be given without `-m` once `-p` names the protocol.
+    // tcp/udp/icmp/sctp/dccp options may be given without `-m` once `-p` names the protocol.
     const implicit = mg.proto && mg.name !== 'multiport' && proto !== null && g.chance(0.3);
     if (!implicit) toks.push(spell(g, 'match'), mg.name);
     const spec = MATCHES.get(mg.name)?.options;

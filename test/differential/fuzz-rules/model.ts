@@ -38,7 +38,7 @@ export function hashSave(save: string): string {
 }
 
 /** The tables a command line names with `-t`, `--table`, `--table=` or `-tNAME`, in order. */
-function tableOf(words: readonly string[]): { table: string; rest: string[] } {
+export function tableOf(words: readonly string[]): { table: string; rest: string[] } {
   const w = words[1];
   if (w === '-t' || w === '--table') return { table: words[2] ?? '', rest: words.slice(3) };
   if (w?.startsWith('--table=')) return { table: w.slice(8), rest: words.slice(2) };
