@@ -53,7 +53,11 @@ export interface LocalOutOptions {
   oif?: string | null;
   /** An skb to inherit conntrack from (REJECT's RST is attached to the connection it answers). */
   attach?: NodeSkb;
-  /** The source need not be local (FLOWI_FLAG_ANYSRC: a reset sent on behalf of the address it answers for). */
+  /**
+   * The source need not be local (FLOWI_FLAG_ANYSRC: a reset sent on behalf of
+   * the address it answers for). It still takes part in the lookup, so policy
+   * rules by source apply and a failing route drops the packet.
+   */
   anySource?: boolean;
 }
 
@@ -65,8 +69,8 @@ export function ipLocalOut(node: Node, pkt: Packet, o: LocalOutOptions): SocketE
     skb.ctState = 'RELATED';
     skb.ctReply = !o.attach.ctReply;
   }
-  const routeSrc = o.anySource ? null : pkt.src;
-  let r = node.routing.lookup({ dst: pkt.dst, src: routeSrc, mark: skb.mark, iif: null, oif: o.oif ?? null, tos: pkt.tos });
+  const anySrc = o.anySource === true;
+  let r = node.routing.lookup({ dst: pkt.dst, src: pkt.src, mark: skb.mark, iif: null, oif: o.oif ?? null, tos: pkt.tos, anySrc });
   recordRoute(node, skb, r);
   const err = routeError(r);
   if (err) {
@@ -83,11 +87,12 @@ export function ipLocalOut(node: Node, pkt: Packet, o: LocalOutOptions): SocketE
   const reroute = (s: NodeSkb): boolean => {
     r = node.routing.lookup({
       dst: s.pkt.dst,
-      src: o.anySource ? null : s.pkt.src,
+      src: s.pkt.src,
       mark: s.mark,
       iif: null,
       oif: o.oif ?? null,
       tos: s.pkt.tos,
+      anySrc,
     });
     recordRoute(node, s, r);
     rerouteErr = routeError(r);

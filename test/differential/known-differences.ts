@@ -27,9 +27,4 @@ export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
       'end at router — conntrack: kernel (none) | nflab tcp TIME_WAIT 10.0.1.3:*>10.0.2.1:80 reply 10.0.2.1:80>10.0.1.3:* [ASSURED]',
     ],
   },
-  'found nft-2-6': {
-    reason:
-      "a RST the stack sends for a closed port is routed by the policy rules: `from 10.0.1.3 lookup 100` with `prohibit default` there gives the client's RST from 10.0.1.3 no route, so the kernel sends none and the connect times out; nflab sends it (refused). Not nft-specific; found by the nft flavour",
-    differences: ['1 connect server → 10.0.1.3:81/tcp — result: kernel timeout | nflab refused'],
-  },
 };
