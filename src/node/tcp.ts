@@ -70,7 +70,11 @@ export class TcpEndpoint {
   private readonly queue: Outstanding[] = [];
   private rtxTimer: TimerHandle | null = null;
   private rtxCount = 0;
+  /** An RTO fired and nothing was acknowledged since (TCP_CA_Loss: the congestion window is one segment). */
+  private inLoss = false;
   private finSent = false;
+  /** close() in loss recovery: the FIN waits in the write queue until the window opens. */
+  private finPending = false;
   handlers: TcpHandlers = {};
 
   constructor(
@@ -110,11 +114,21 @@ export class TcpEndpoint {
   }
 
   close(): void {
-    if (this.finSent) return;
+    if (this.finSent || this.finPending) return;
     if (this.state === 'ESTABLISHED') this.state = 'FIN_WAIT1';
     else if (this.state === 'CLOSE_WAIT') this.state = 'LAST_ACK';
     else if (this.state === 'SYN_SENT') return this.finish();
     else return;
+    // In loss recovery the one-segment window is taken by the retransmitted head:
+    // the kernel queues the FIN unsent (and a retransmission never takes it in).
+    if (this.inLoss && this.queue.length) {
+      this.finPending = true;
+      return;
+    }
+    this.sendFin();
+  }
+
+  private sendFin(): void {
     this.finSent = true;
     this.transmit(TCP_FIN | TCP_ACK, new Uint8Array(0));
   }
@@ -220,7 +234,12 @@ export class TcpEndpoint {
     this.sndUna = ack;
     while (this.queue.length && !seqLt(ack, seqAdd(this.queue[0].seq, this.queue[0].len))) this.queue.shift();
     this.rtxCount = 0;
+    this.inLoss = false;
     this.restartTimer();
+    if (this.finPending) {
+      this.finPending = false;
+      this.sendFin();
+    }
     if (this.finSent && this.sndUna === this.sndNxt) {
       if (this.state === 'FIN_WAIT1') this.state = 'FIN_WAIT2';
       else if (this.state === 'CLOSING') this.enterTimeWait();
@@ -265,11 +284,16 @@ export class TcpEndpoint {
     this.stopTimer();
     if (!this.queue.length || this.state === 'TIME_WAIT' || this.state === 'CLOSED') return;
     const head = this.queue[0];
-    const base = head.flags & TCP_SYN ? SYN_RTO : DATA_RTO;
-    const limit = head.flags & TCP_SYN ? (this.state === 'SYN_RECV' ? this.synackRetries : SYN_RETRIES) : DATA_RETRIES;
-    this.rtxTimer = this.io.timers.at(this.io.timers.now() + base * 2 ** this.rtxCount, () => {
+    const syn = (head.flags & TCP_SYN) !== 0;
+    const limit = syn ? (this.state === 'SYN_RECV' ? this.synackRetries : SYN_RETRIES) : DATA_RETRIES + 1;
+    // Data: the first timer is the tail loss probe (after about one RTO_MIN, not
+    // backed off, no loss recovery), then the RTO backs off from RTO_MIN:
+    // 200, 400, 800, 1600 ms (measured on 6.18: 206, 414, 842, 1674 ms).
+    const wait = syn ? SYN_RTO * 2 ** this.rtxCount : DATA_RTO * 2 ** Math.max(0, this.rtxCount - 1);
+    this.rtxTimer = this.io.timers.at(this.io.timers.now() + wait, () => {
       this.rtxTimer = null;
       if (this.rtxCount >= limit) return this.fail('ETIMEDOUT');
+      if (!syn && this.rtxCount > 0) this.inLoss = true;
       this.rtxCount++;
       const h = this.collapseHead();
       if (h) this.emit(h.flags, h.seq, h.payload);
