@@ -59,6 +59,12 @@ export interface LocalOutOptions {
    * rules by source apply and a failing route drops the packet.
    */
   anySource?: boolean;
+  /**
+   * The source was picked by a lookup without one (icmp_send about a packet not
+   * addressed to us, saddr 0): the route is that lookup's, so policy rules by
+   * source play no part. A re-route after OUTPUT does use it.
+   */
+  sourceFromRoute?: boolean;
 }
 
 /** ip_local_out for a packet this namespace made. Returns the error the sender sees, if any. */
@@ -70,7 +76,8 @@ export function ipLocalOut(node: Node, pkt: Packet, o: LocalOutOptions): SocketE
     skb.ctReply = !o.attach.ctReply;
   }
   const anySrc = o.anySource === true;
-  let r = node.routing.lookup({ dst: pkt.dst, src: pkt.src, mark: skb.mark, iif: null, oif: o.oif ?? null, tos: pkt.tos, anySrc });
+  const src = o.sourceFromRoute ? null : pkt.src;
+  let r = node.routing.lookup({ dst: pkt.dst, src, mark: skb.mark, iif: null, oif: o.oif ?? null, tos: pkt.tos, anySrc });
   recordRoute(node, skb, r);
   const err = routeError(r);
   if (err) {
