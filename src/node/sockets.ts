@@ -148,13 +148,13 @@ export class SocketTable {
     return { src, dst, ttl: 64, tos: 0, id: this.node.nextIpId(), df: true, fragOffset: 0, moreFragments: false, ipOptionsLen: 0, ...l4 };
   }
 
-  private sendSegment(ep: TcpEndpoint, seg: Segment): void {
+  private sendSegment(ep: TcpEndpoint, seg: Segment): boolean {
     const pkt = this.packet(ep.localAddr, ep.remoteAddr, { proto: PROTO_TCP, tcp: seg.tcp, payload: seg.payload });
     const owner = this.endpointOwner.get(ep) ?? null;
     const trace = this.node.lab.tracer.begin(this.node.name, pkt, 0);
     const err = ipLocalOut(this.node, pkt, { socket: owner, trace, anySource: this.transparent.has(ep) });
-    // A route that vanished mid-connection: the kernel reports it as a soft error and retransmits.
-    void err;
+    // A route that vanished mid-connection, or OUTPUT dropping it: the kernel keeps the segment and tries again.
+    return err === null;
   }
 
   /** Picks an unused ephemeral port for a connection to remote:rport from `local`. */

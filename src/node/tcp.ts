@@ -23,8 +23,8 @@ export interface Segment {
 
 export interface TcpIo {
   timers: Timers;
-  /** Emits a segment from this endpoint (the node adds IP and routes it). */
-  send(ep: TcpEndpoint, seg: Segment): void;
+  /** Emits a segment from this endpoint (the node adds IP and routes it); false when it never left (a local error). */
+  send(ep: TcpEndpoint, seg: Segment): boolean | void;
   /** A fresh initial sequence number. */
   isn(): number;
 }
@@ -75,6 +75,13 @@ export class TcpEndpoint {
   private finSent = false;
   /** close() in loss recovery: the FIN waits in the write queue until the window opens. */
   private finPending = false;
+  /**
+   * The last try to send the oldest unacknowledged segment failed here (OUTPUT
+   * dropped it, no route): the kernel keeps it unsent at the head of the write
+   * queue and retries on the zero-window probe timer (200 ms, doubling), with
+   * no tail probe and no loss recovery, and a FIN joins it.
+   */
+  private headUnsent = false;
   handlers: TcpHandlers = {};
 
   constructor(
@@ -123,6 +130,16 @@ export class TcpEndpoint {
     // the kernel queues the FIN unsent (and a retransmission never takes it in).
     if (this.inLoss && this.queue.length) {
       this.finPending = true;
+      return;
+    }
+    if (this.headUnsent && this.queue.length === 1 && !(this.queue[0].flags & TCP_SYN)) {
+      // tcp_send_fin tacks the FIN onto the unsent segment at the tail and pushes it.
+      const h = this.queue[0];
+      h.flags |= TCP_FIN;
+      h.len += 1;
+      this.sndNxt = seqAdd(this.sndNxt, 1);
+      this.finSent = true;
+      this.headUnsent = !this.emit(h.flags, h.seq, h.payload);
       return;
     }
     this.sendFin();
@@ -259,11 +276,12 @@ export class TcpEndpoint {
     const seq = this.sndNxt;
     this.queue.push({ seq, flags, payload, len });
     this.sndNxt = seqAdd(this.sndNxt, len);
-    this.emit(flags, seq, payload);
+    const sent = this.emit(flags, seq, payload);
+    if (seq === this.sndUna) this.headUnsent = !sent;
     if (!this.rtxTimer) this.restartTimer();
   }
 
-  private emit(flags: number, seq: number, payload: Uint8Array): void {
+  private emit(flags: number, seq: number, payload: Uint8Array): boolean {
     const syn = (flags & TCP_SYN) !== 0;
     const tsval = Math.floor(this.io.timers.now() / 1000) >>> 0;
     const tcp: TcpHeader = {
@@ -277,7 +295,7 @@ export class TcpEndpoint {
         ? { mss: this.mss, sackPermitted: true, timestamp: [tsval, this.tsRecent], wscale: WSCALE }
         : { timestamp: [tsval, this.tsRecent] },
     };
-    this.io.send(this, { tcp, payload });
+    return this.io.send(this, { tcp, payload }) !== false;
   }
 
   private restartTimer(): void {
@@ -289,14 +307,15 @@ export class TcpEndpoint {
     // Data: the first timer is the tail loss probe (after about one RTO_MIN, not
     // backed off, no loss recovery), then the RTO backs off from RTO_MIN:
     // 200, 400, 800, 1600 ms (measured on 6.18: 206, 414, 842, 1674 ms).
-    const wait = syn ? SYN_RTO * 2 ** this.rtxCount : DATA_RTO * 2 ** Math.max(0, this.rtxCount - 1);
+    const probe0 = syn || this.headUnsent;
+    const wait = probe0 ? (syn ? SYN_RTO : DATA_RTO) * 2 ** this.rtxCount : DATA_RTO * 2 ** Math.max(0, this.rtxCount - 1);
     this.rtxTimer = this.io.timers.at(this.io.timers.now() + wait, () => {
       this.rtxTimer = null;
       if (this.rtxCount >= limit) return this.fail('ETIMEDOUT');
-      if (!syn && this.rtxCount > 0) this.inLoss = true;
+      if (!probe0 && this.rtxCount > 0) this.inLoss = true;
       this.rtxCount++;
       const h = this.collapseHead();
-      if (h) this.emit(h.flags, h.seq, h.payload);
+      if (h) this.headUnsent = !this.emit(h.flags, h.seq, h.payload);
       this.restartTimer();
     });
   }
