@@ -22,6 +22,9 @@ import { TcpEndpoint, type Segment, type SocketError, type TcpIo } from './tcp.j
 import { ipLocalOut, routeError } from './ip-output.js';
 import { icmpSend, tcpReset } from './icmp.js';
 
+/** 65535 less the IP and UDP headers. */
+const MAX_UDP_PAYLOAD = 65535 - 20 - 8;
+
 export type Proto = 'tcp' | 'udp';
 
 export interface Listener {
@@ -240,6 +243,8 @@ export class SocketTable {
     data: Uint8Array,
     owner: SocketOwner | null,
   ): SocketError | null {
+    // An IPv4 datagram is at most 65535 bytes: udp_sendmsg refuses more (an echo loop ends here).
+    if (data.length > MAX_UDP_PAYLOAD) return 'EMSGSIZE';
     const pkt = this.packet(from.addr, to.addr, { proto: PROTO_UDP, udp: { sport: from.port, dport: to.port }, payload: data });
     const trace = this.node.lab.tracer.begin(this.node.name, pkt, 0);
     return ipLocalOut(this.node, pkt, { socket: owner, trace });

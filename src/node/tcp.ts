@@ -14,7 +14,7 @@ export type TcpState =
 
 /** Errors as the socket API reports them. */
 export type SocketError =
-  'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EHOSTUNREACH' | 'ENETUNREACH' | 'EACCES' | 'EPERM' | 'EINVAL' | 'ENOPROTOOPT';
+  'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EHOSTUNREACH' | 'ENETUNREACH' | 'EACCES' | 'EPERM' | 'EINVAL' | 'ENOPROTOOPT' | 'EMSGSIZE';
 
 export interface Segment {
   tcp: TcpHeader;
