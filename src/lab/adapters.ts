@@ -48,6 +48,7 @@ class RoutingAdapter implements RoutingPort {
     if (k.src !== null) key.src = k.src;
     if (k.iif !== null) key.iif = k.iif;
     if (k.oif !== null) key.oif = k.oif;
+    if (k.anySrc) key.anySrc = true;
     return decision(this.rt.lookup(key));
   }
 

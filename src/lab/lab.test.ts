@@ -162,3 +162,23 @@ links: [ [client:eth0, r1:eth0], [r1:eth1, r2:eth0] ]
     expect(run()).toBe(a);
   });
 });
+
+describe('UDP datagram size', () => {
+  it('refuses a payload over 65507 bytes (EMSGSIZE), so an echo loop between two nodes ends', () => {
+    const lab = labFrom(`
+name: udp-size
+hosts:
+  a:
+    interfaces: { eth0: { addr: 10.0.1.1/24 } }
+  b:
+    interfaces: { eth0: { addr: 10.0.1.2/24 } }
+links:
+  - [a:eth0, b:eth0]
+`);
+    const a = lab.node('a')!;
+    const from = { addr: 0x0a000101, port: 5000 };
+    const to = { addr: 0x0a000102, port: 9 };
+    expect(a.sockets.sendUdp(from, to, new Uint8Array(65508), null)).toBe('EMSGSIZE');
+    expect(a.sockets.sendUdp(from, to, new Uint8Array(65507), null)).toBeNull();
+  });
+});

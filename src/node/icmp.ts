@@ -84,7 +84,8 @@ const stackIcmp = new WeakSet<Packet>();
  */
 function sendControl(node: Node, pkt: Packet, related?: NodeSkb): void {
   if (pkt.proto === PROTO_ICMP) stackIcmp.add(pkt);
-  if (pkt.src === 0) {
+  const sourceFromRoute = pkt.src === 0;
+  if (sourceFromRoute) {
     const r = node.routing.lookup({ dst: pkt.dst, src: null, mark: 0, iif: null, oif: null, tos: pkt.tos });
     if (r.src === null) return;
     pkt.src = r.src;
@@ -98,6 +99,7 @@ function sendControl(node: Node, pkt: Packet, related?: NodeSkb): void {
       socket: null,
       trace,
       anySource: pkt.proto === PROTO_TCP,
+      sourceFromRoute,
       ...(related ? { attach: related } : {}),
     });
   });

@@ -53,8 +53,18 @@ export interface LocalOutOptions {
   oif?: string | null;
   /** An skb to inherit conntrack from (REJECT's RST is attached to the connection it answers). */
   attach?: NodeSkb;
-  /** The source need not be local (FLOWI_FLAG_ANYSRC: a reset sent on behalf of the address it answers for). */
+  /**
+   * The source need not be local (FLOWI_FLAG_ANYSRC: a reset sent on behalf of
+   * the address it answers for). It still takes part in the lookup, so policy
+   * rules by source apply and a failing route drops the packet.
+   */
   anySource?: boolean;
+  /**
+   * The source was picked by a lookup without one (icmp_send about a packet not
+   * addressed to us, saddr 0): the route is that lookup's, so policy rules by
+   * source play no part. A re-route after OUTPUT does use it.
+   */
+  sourceFromRoute?: boolean;
 }
 
 /** ip_local_out for a packet this namespace made. Returns the error the sender sees, if any. */
@@ -65,8 +75,9 @@ export function ipLocalOut(node: Node, pkt: Packet, o: LocalOutOptions): SocketE
     skb.ctState = 'RELATED';
     skb.ctReply = !o.attach.ctReply;
   }
-  const routeSrc = o.anySource ? null : pkt.src;
-  let r = node.routing.lookup({ dst: pkt.dst, src: routeSrc, mark: skb.mark, iif: null, oif: o.oif ?? null, tos: pkt.tos });
+  const anySrc = o.anySource === true;
+  const src = o.sourceFromRoute ? null : pkt.src;
+  let r = node.routing.lookup({ dst: pkt.dst, src, mark: skb.mark, iif: null, oif: o.oif ?? null, tos: pkt.tos, anySrc });
   recordRoute(node, skb, r);
   const err = routeError(r);
   if (err) {
@@ -83,11 +94,12 @@ export function ipLocalOut(node: Node, pkt: Packet, o: LocalOutOptions): SocketE
   const reroute = (s: NodeSkb): boolean => {
     r = node.routing.lookup({
       dst: s.pkt.dst,
-      src: o.anySource ? null : s.pkt.src,
+      src: s.pkt.src,
       mark: s.mark,
       iif: null,
       oif: o.oif ?? null,
       tos: s.pkt.tos,
+      anySrc,
     });
     recordRoute(node, s, r);
     rerouteErr = routeError(r);

@@ -32,6 +32,8 @@ export interface RouteKey {
   iif: string | null;
   oif: string | null;
   tos: number;
+  /** FLOWI_FLAG_ANYSRC: `src` need not be local, but still selects policy rules. */
+  anySrc?: boolean;
 }
 
 export interface RoutingPort {

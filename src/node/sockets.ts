@@ -22,6 +22,9 @@ import { TcpEndpoint, type Segment, type SocketError, type TcpIo } from './tcp.j
 import { ipLocalOut, routeError } from './ip-output.js';
 import { icmpSend, tcpReset } from './icmp.js';
 
+/** 65535 less the IP and UDP headers. */
+const MAX_UDP_PAYLOAD = 65535 - 20 - 8;
+
 export type Proto = 'tcp' | 'udp';
 
 export interface Listener {
@@ -148,13 +151,13 @@ export class SocketTable {
     return { src, dst, ttl: 64, tos: 0, id: this.node.nextIpId(), df: true, fragOffset: 0, moreFragments: false, ipOptionsLen: 0, ...l4 };
   }
 
-  private sendSegment(ep: TcpEndpoint, seg: Segment): void {
+  private sendSegment(ep: TcpEndpoint, seg: Segment): boolean {
     const pkt = this.packet(ep.localAddr, ep.remoteAddr, { proto: PROTO_TCP, tcp: seg.tcp, payload: seg.payload });
     const owner = this.endpointOwner.get(ep) ?? null;
     const trace = this.node.lab.tracer.begin(this.node.name, pkt, 0);
     const err = ipLocalOut(this.node, pkt, { socket: owner, trace, anySource: this.transparent.has(ep) });
-    // A route that vanished mid-connection: the kernel reports it as a soft error and retransmits.
-    void err;
+    // A route that vanished mid-connection, or OUTPUT dropping it: the kernel keeps the segment and tries again.
+    return err === null;
   }
 
   /** Picks an unused ephemeral port for a connection to remote:rport from `local`. */
@@ -240,6 +243,8 @@ export class SocketTable {
     data: Uint8Array,
     owner: SocketOwner | null,
   ): SocketError | null {
+    // An IPv4 datagram is at most 65535 bytes: udp_sendmsg refuses more (an echo loop ends here).
+    if (data.length > MAX_UDP_PAYLOAD) return 'EMSGSIZE';
     const pkt = this.packet(from.addr, to.addr, { proto: PROTO_UDP, udp: { sport: from.port, dport: to.port }, payload: data });
     const trace = this.node.lab.tracer.begin(this.node.name, pkt, 0);
     return ipLocalOut(this.node, pkt, { socket: owner, trace });

@@ -14,7 +14,7 @@ export type TcpState =
 
 /** Errors as the socket API reports them. */
 export type SocketError =
-  'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EHOSTUNREACH' | 'ENETUNREACH' | 'EACCES' | 'EPERM' | 'EINVAL' | 'ENOPROTOOPT';
+  'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EHOSTUNREACH' | 'ENETUNREACH' | 'EACCES' | 'EPERM' | 'EINVAL' | 'ENOPROTOOPT' | 'EMSGSIZE';
 
 export interface Segment {
   tcp: TcpHeader;
@@ -23,8 +23,8 @@ export interface Segment {
 
 export interface TcpIo {
   timers: Timers;
-  /** Emits a segment from this endpoint (the node adds IP and routes it). */
-  send(ep: TcpEndpoint, seg: Segment): void;
+  /** Emits a segment from this endpoint (the node adds IP and routes it); false when it never left (a local error). */
+  send(ep: TcpEndpoint, seg: Segment): boolean | void;
   /** A fresh initial sequence number. */
   isn(): number;
 }
@@ -70,7 +70,18 @@ export class TcpEndpoint {
   private readonly queue: Outstanding[] = [];
   private rtxTimer: TimerHandle | null = null;
   private rtxCount = 0;
+  /** An RTO fired and nothing was acknowledged since (TCP_CA_Loss: the congestion window is one segment). */
+  private inLoss = false;
   private finSent = false;
+  /** close() in loss recovery: the FIN waits in the write queue until the window opens. */
+  private finPending = false;
+  /**
+   * The last try to send the oldest unacknowledged segment failed here (OUTPUT
+   * dropped it, no route): the kernel keeps it unsent at the head of the write
+   * queue and retries on the zero-window probe timer (200 ms, doubling), with
+   * no tail probe and no loss recovery, and a FIN joins it.
+   */
+  private headUnsent = false;
   handlers: TcpHandlers = {};
 
   constructor(
@@ -110,11 +121,31 @@ export class TcpEndpoint {
   }
 
   close(): void {
-    if (this.finSent) return;
+    if (this.finSent || this.finPending) return;
     if (this.state === 'ESTABLISHED') this.state = 'FIN_WAIT1';
     else if (this.state === 'CLOSE_WAIT') this.state = 'LAST_ACK';
     else if (this.state === 'SYN_SENT') return this.finish();
     else return;
+    // In loss recovery the one-segment window is taken by the retransmitted head:
+    // the kernel queues the FIN unsent (and a retransmission never takes it in).
+    if (this.inLoss && this.queue.length) {
+      this.finPending = true;
+      return;
+    }
+    if (this.headUnsent && this.queue.length === 1 && !(this.queue[0].flags & TCP_SYN)) {
+      // tcp_send_fin tacks the FIN onto the unsent segment at the tail and pushes it.
+      const h = this.queue[0];
+      h.flags |= TCP_FIN;
+      h.len += 1;
+      this.sndNxt = seqAdd(this.sndNxt, 1);
+      this.finSent = true;
+      this.headUnsent = !this.emit(h.flags, h.seq, h.payload);
+      return;
+    }
+    this.sendFin();
+  }
+
+  private sendFin(): void {
     this.finSent = true;
     this.transmit(TCP_FIN | TCP_ACK, new Uint8Array(0));
   }
@@ -220,7 +251,12 @@ export class TcpEndpoint {
     this.sndUna = ack;
     while (this.queue.length && !seqLt(ack, seqAdd(this.queue[0].seq, this.queue[0].len))) this.queue.shift();
     this.rtxCount = 0;
+    this.inLoss = false;
     this.restartTimer();
+    if (this.finPending) {
+      this.finPending = false;
+      this.sendFin();
+    }
     if (this.finSent && this.sndUna === this.sndNxt) {
       if (this.state === 'FIN_WAIT1') this.state = 'FIN_WAIT2';
       else if (this.state === 'CLOSING') this.enterTimeWait();
@@ -240,11 +276,12 @@ export class TcpEndpoint {
     const seq = this.sndNxt;
     this.queue.push({ seq, flags, payload, len });
     this.sndNxt = seqAdd(this.sndNxt, len);
-    this.emit(flags, seq, payload);
+    const sent = this.emit(flags, seq, payload);
+    if (seq === this.sndUna) this.headUnsent = !sent;
     if (!this.rtxTimer) this.restartTimer();
   }
 
-  private emit(flags: number, seq: number, payload: Uint8Array): void {
+  private emit(flags: number, seq: number, payload: Uint8Array): boolean {
     const syn = (flags & TCP_SYN) !== 0;
     const tsval = Math.floor(this.io.timers.now() / 1000) >>> 0;
     const tcp: TcpHeader = {
@@ -258,21 +295,27 @@ export class TcpEndpoint {
         ? { mss: this.mss, sackPermitted: true, timestamp: [tsval, this.tsRecent], wscale: WSCALE }
         : { timestamp: [tsval, this.tsRecent] },
     };
-    this.io.send(this, { tcp, payload });
+    return this.io.send(this, { tcp, payload }) !== false;
   }
 
   private restartTimer(): void {
     this.stopTimer();
     if (!this.queue.length || this.state === 'TIME_WAIT' || this.state === 'CLOSED') return;
     const head = this.queue[0];
-    const base = head.flags & TCP_SYN ? SYN_RTO : DATA_RTO;
-    const limit = head.flags & TCP_SYN ? (this.state === 'SYN_RECV' ? this.synackRetries : SYN_RETRIES) : DATA_RETRIES;
-    this.rtxTimer = this.io.timers.at(this.io.timers.now() + base * 2 ** this.rtxCount, () => {
+    const syn = (head.flags & TCP_SYN) !== 0;
+    const limit = syn ? (this.state === 'SYN_RECV' ? this.synackRetries : SYN_RETRIES) : DATA_RETRIES + 1;
+    // Data: the first timer is the tail loss probe (after about one RTO_MIN, not
+    // backed off, no loss recovery), then the RTO backs off from RTO_MIN:
+    // 200, 400, 800, 1600 ms (measured on 6.18: 206, 414, 842, 1674 ms).
+    const probe0 = syn || this.headUnsent;
+    const wait = probe0 ? (syn ? SYN_RTO : DATA_RTO) * 2 ** this.rtxCount : DATA_RTO * 2 ** Math.max(0, this.rtxCount - 1);
+    this.rtxTimer = this.io.timers.at(this.io.timers.now() + wait, () => {
       this.rtxTimer = null;
       if (this.rtxCount >= limit) return this.fail('ETIMEDOUT');
+      if (!probe0 && this.rtxCount > 0) this.inLoss = true;
       this.rtxCount++;
       const h = this.collapseHead();
-      if (h) this.emit(h.flags, h.seq, h.payload);
+      if (h) this.headUnsent = !this.emit(h.flags, h.seq, h.payload);
       this.restartTimer();
     });
   }

@@ -55,6 +55,19 @@ describe('lookup', () => {
     expect(rt.lookup({ dst: ip('10.0.0.2') })).toMatchObject({ kind: 'local', table: TABLE_LOCAL });
   });
 
+  it('lets a non-local source through with anySrc, and still matches policy rules by it', () => {
+    const rt = lab();
+    add(rt, 'default via 10.0.0.1');
+    add(rt, 'prohibit default table 100');
+    rt.addRule(must(parseRule('from 172.16.0.9 lookup 100')));
+    expect(summary(rt.lookup({ dst: ip('8.8.8.8'), src: ip('172.16.0.9') }))).toBe('ENETUNREACH bad-source');
+    // A reset sent for an address that is not ours (FLOWI_FLAG_ANYSRC) still meets `from 172.16.0.9`.
+    expect(summary(rt.lookup({ dst: ip('8.8.8.8'), src: ip('172.16.0.9'), anySrc: true }))).toBe('EACCES prohibit');
+    expect(summary(rt.lookup({ dst: ip('8.8.8.8'), src: ip('172.16.0.8'), anySrc: true }))).toBe(
+      'unicast via 10.0.0.1 dev eth0 src 172.16.0.8 table 254',
+    );
+  });
+
   it('maps blackhole, unreachable, prohibit and no route to the kernel errnos', () => {
     const rt = lab();
     add(rt, 'blackhole 1.0.0.0/8');

@@ -464,7 +464,7 @@ export class RoutingTables {
     const oif = key.oif ?? null;
     if (src !== 0) {
       if (isMulticast(src) || src === LIMITED_BROADCAST) return fail('EINVAL', 'bad-source');
-      if (!this.isLocalSource(src)) return fail('ENETUNREACH', 'bad-source');
+      if (!key.anySrc && !this.isLocalSource(src)) return fail('ENETUNREACH', 'bad-source');
     }
     if (oif !== null) {
       const d = this.devinet.device(oif);

@@ -109,6 +109,11 @@ export interface LookupKey {
   /** Output device the socket is bound to (SO_BINDTODEVICE, `ip route get ... oif`). */
   oif?: string;
   tos?: number;
+  /**
+   * FLOWI_FLAG_ANYSRC: `src` need not be local (a reset sent for the address it
+   * answers), yet it still selects policy rules (`from A`) like any source.
+   */
+  anySrc?: boolean;
 }
 
 export type RouteResult =

@@ -129,6 +129,13 @@ def out(result, err=None, answer=None):
     print(json.dumps(o))
     return 0
 
+def connected(s):
+    try:
+        s.getpeername()
+        return True
+    except OSError:
+        return False
+
 def connect(proto, ip, port, src, sport, timeout, tos, line):
     kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
     s = socket.socket(socket.AF_INET, kind)
@@ -166,7 +173,12 @@ def connect(proto, ip, port, src, sport, timeout, tos, line):
         if not w:
             return out("timeout")
         rc = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-        if rc != 0:
+        # SO_ERROR also hands out a soft error: an ICMP error about a segment sent
+        # after the handshake (the ACK) that arrived before this process woke up.
+        # The connection stands (connect() in blocking mode returns 0); whether
+        # the error is seen here is a race with the scheduler, so it is not a
+        # connect failure. A failed connect leaves the socket unconnected.
+        if rc != 0 and not connected(s):
             return out(ASYNC.get(rc, "unreachable"), rc)
     if tos:
         # Only the SYN carries the trace marker.
