@@ -278,7 +278,8 @@ describe('nflab matrix', () => {
     const r = spawnSync('script', ['-qec', `${process.execPath} ${bin} matrix ${kube} --from client`, log], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     const out = readFileSync(log, 'utf8');
-    expect(out).toMatch(/\rnflab matrix: 6\/6 cells\r\x1b\[Kkube-proxy: tcp, 1 source × 6 destinations, seed 1/);
+    const CLEAR_LINE = '\r\u001b[K';
+    expect(out).toContain(`\rnflab matrix: 6/6 cells${CLEAR_LINE}kube-proxy: tcp, 1 source × 6 destinations, seed 1`);
     // Not a terminal (the other tests): nothing on stderr.
     expect(nflab('matrix', kube, '--from', 'client').stderr).toBe('');
   });
