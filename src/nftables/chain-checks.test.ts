@@ -1,6 +1,4 @@
-import { describe, expect, it } from 'vitest';
-import { emptyRuleset } from './ast.js';
-import { formatNftError, runNft } from './txn.js';
+import { describeKernelErrors } from './testing/first-error.js';
 
 /**
  * Base chains as nft 1.0.6 and the kernel (Linux 6.18) check them: what `add chain` may change on a
@@ -43,13 +41,4 @@ const CASES: Array<[string, string | null]> = [
   ],
 ];
 
-describe('base chains are checked as nft and the kernel check them', () => {
-  for (const [src, kernel] of CASES) {
-    it(src.replace(/\n/g, '⏎'), () => {
-      const rs = emptyRuleset();
-      expect(runNft(rs, SETUP).ok).toBe(true);
-      const r = runNft(rs, src + '\n', { check: true });
-      expect(r.ok ? null : formatNftError('FILE', r.errors[0])).toBe(kernel);
-    });
-  }
-});
+describeKernelErrors('base chains are checked as nft and the kernel check them', SETUP, CASES, { check: true });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyRuleset } from './ast.js';
-import { formatNftError, runNft } from './txn.js';
+import { describeKernelErrors } from './testing/first-error.js';
 import { runNftCommand } from './command.js';
 import { NftNode } from './node-state.js';
 
@@ -95,14 +94,7 @@ const CASES: Array<[string, string]> = [
   ],
 ];
 
-describe('the start of a command and undefined variables read as nft reads them', () => {
-  for (const [src, kernel] of CASES) {
-    it(src.replace(/\n/g, '⏎'), () => {
-      const r = runNft(emptyRuleset(), src + '\n', { check: true });
-      expect(r.ok ? null : formatNftError('FILE', r.errors[0])).toBe(kernel);
-    });
-  }
-});
+describeKernelErrors('the start of a command and undefined variables read as nft reads them', '', CASES, { check: true });
 
 describe('an error at the end of the input', () => {
   it('shows the last line of text, as nft does (nft -c, a command line, kernel 6.18)', () => {

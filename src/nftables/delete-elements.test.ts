@@ -1,6 +1,4 @@
-import { describe, expect, it } from 'vitest';
-import { emptyRuleset } from './ast.js';
-import { formatNftError, runNft } from './txn.js';
+import { describeKernelErrors } from './testing/first-error.js';
 
 /**
  * Deleting an element that is not there: nft checks an interval set itself ("element does not
@@ -21,13 +19,4 @@ const CASES: Array<[string, string]> = [
   ['delete element ip t m { 2 : drop }', 'FILE:1:25-25: Error: Could not process rule: No such file or directory'],
 ];
 
-describe('a missing element is refused where nft and the kernel refuse it', () => {
-  for (const [src, kernel] of CASES) {
-    it(src, () => {
-      const rs = emptyRuleset();
-      expect(runNft(rs, SETUP).ok).toBe(true);
-      const r = runNft(rs, src + '\n', { check: true });
-      expect(r.ok ? null : formatNftError('FILE', r.errors[0])).toBe(kernel);
-    });
-  }
-});
+describeKernelErrors('a missing element is refused where nft and the kernel refuse it', SETUP, CASES, { check: true });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyRuleset } from './ast.js';
-import { formatNftError, runNft } from './txn.js';
+import { runNft } from './txn.js';
+import { describeKernelErrors } from './testing/first-error.js';
 
 /**
  * Which refusals nft finds itself, while it evaluates (and so reports before anything reaches the
@@ -82,16 +83,7 @@ const CASES: Array<[string, string]> = [
   ],
 ];
 
-describe('nft reports the errors it finds itself before the kernel refuses anything', () => {
-  for (const [src, kernel] of CASES) {
-    it(src.replace(/\n/g, '⏎'), () => {
-      const rs = emptyRuleset();
-      expect(runNft(rs, SETUP).ok).toBe(true);
-      const r = runNft(rs, src + '\n', { check: true });
-      expect(r.ok ? null : formatNftError('FILE', r.errors[0])).toBe(kernel);
-    });
-  }
-});
+describeKernelErrors('nft reports the errors it finds itself before the kernel refuses anything', SETUP, CASES, { check: true });
 
 describe('handle 0 is no handle', () => {
   it('places an added rule at the end and deletes every rule of the chain (kernel 6.18)', () => {
@@ -126,16 +118,12 @@ const MISSING: Array<[string, string]> = [
   ['insert rule ip t c handle 7 counter', 'FILE:1:27-27: Error: Could not process rule: No such file or directory'],
 ];
 
-describe('a missing name is nft’s plain error or the kernel’s', () => {
-  for (const [src, kernel] of MISSING) {
-    it(src, () => {
-      const rs = emptyRuleset();
-      expect(runNft(rs, 'add table inet nat; add table ip t; add chain ip t c; add rule ip t c counter\n').ok).toBe(true);
-      const r = runNft(rs, src + '\n');
-      expect(r.ok ? null : formatNftError('FILE', r.errors[0])).toBe(kernel);
-    });
-  }
-});
+describeKernelErrors(
+  'a missing name is nft’s plain error or the kernel’s',
+  'add table inet nat; add table ip t; add chain ip t c; add rule ip t c counter\n',
+  MISSING,
+  { check: false },
+);
 
 /**
  * nft's suggestions after the kernel refused a missing name: none for a flush, the table of a chain
@@ -158,13 +146,6 @@ const SUGGEST: Array<[string, string]> = [
   ['delete table ip fz\nadd chain ip6 fz c', 'FILE:2:15-16: Error: No such file or directory; did you mean table ‘fz’ in family bridge?'],
 ];
 
-describe('nft suggests a name where it does, from the tables as the transaction made them', () => {
-  for (const [src, kernel] of SUGGEST) {
-    it(src.replace(/\n/g, '⏎'), () => {
-      const rs = emptyRuleset();
-      expect(runNft(rs, SUGGEST_SETUP).ok).toBe(true);
-      const r = runNft(rs, src + '\n');
-      expect(r.ok ? null : formatNftError('FILE', r.errors[0])).toBe(kernel);
-    });
-  }
+describeKernelErrors('nft suggests a name where it does, from the tables as the transaction made them', SUGGEST_SETUP, SUGGEST, {
+  check: false,
 });

@@ -1,6 +1,4 @@
-import { describe, expect, it } from 'vitest';
-import { emptyRuleset } from './ast.js';
-import { formatNftError, runNft } from './txn.js';
+import { describeKernelErrors } from './testing/first-error.js';
 
 /**
  * What the kernel (Linux 6.18) refuses once it sees a set or rule beside what exists: a set added
@@ -31,13 +29,4 @@ const CASES: Array<[string, string | null]> = [
   ['add rule ip t c numgen inc mod 0 offset 1 < 5', 'FILE:1:17-41: Error: Could not process rule: Numerical result out of range'],
 ];
 
-describe('the kernel refuses a set or rule for what exists beside it', () => {
-  for (const [src, kernel] of CASES) {
-    it(src.replace(/\n/g, '⏎'), () => {
-      const rs = emptyRuleset();
-      expect(runNft(rs, SETUP).ok).toBe(true);
-      const r = runNft(rs, src + '\n', { check: true });
-      expect(r.ok ? null : formatNftError('FILE', r.errors[0])).toBe(kernel);
-    });
-  }
-});
+describeKernelErrors('the kernel refuses a set or rule for what exists beside it', SETUP, CASES, { check: true });
