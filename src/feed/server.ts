@@ -339,7 +339,7 @@ class Server implements FeedServer {
         const parsed = parseCommand(m.cmd, (n) => this.session.resolveNode(n));
         if (!('error' in parsed) && parsed.kind === 'matrix')
           this.startMatrix(client, parsed, (r) => this.sendResult(client, m.ref, m.cmd, matrixText(r)));
-        else this.sendResult(client, m.ref, m.cmd, this.clientCommand(m.cmd));
+        else this.sendResult(client, m.ref, m.cmd, this.clientCommand(m.cmd, parsed));
         return;
       }
       case 'subscribe': {
@@ -387,8 +387,7 @@ class Server implements FeedServer {
    * server's directories (file-access.ts); everything else goes to the session
    * as the terminal UI would send it.
    */
-  private clientCommand(cmd: string): CommandResult {
-    const parsed = parseCommand(cmd, () => null);
+  private clientCommand(cmd: string, parsed: ReturnType<typeof parseCommand>): CommandResult {
     if (!('error' in parsed) && parsed.kind === 'help') {
       const r = this.runCommand(cmd);
       const dir = this.files.scenarioDir;
