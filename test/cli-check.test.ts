@@ -4,14 +4,14 @@
  * checked as deeply as topologies.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'nflab.js');
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-cli-check-'));
+const tmp = scratchDir('nflab-cli-check-');
 const docker = join(root, 'topologies', 'docker-port-mapping.yaml');
 
 function check(...files: string[]) {

@@ -4,15 +4,15 @@
  * rule-update pricing per command, --version, --help, completion, man page.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { manPage } from '../src/cli/help.js';
+import { scratchDir } from '../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'nflab.js');
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-cli-ci-'));
+const tmp = scratchDir('nflab-cli-ci-');
 const docker = join(root, 'topologies', 'docker-port-mapping.yaml');
 const dockerScenario = join(root, 'scenarios', 'docker-port-mapping.yaml');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; man: string[] };

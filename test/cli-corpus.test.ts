@@ -7,15 +7,15 @@
  * all 40 rule sets, one host each, so two processes cover 80 loads.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'nflab.js');
 const CORPUS = join(root, 'test', 'fixtures', 'corpus');
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-cli-corpus-'));
+const tmp = scratchDir('nflab-cli-corpus-');
 
 function rulesFiles(dir: string): string[] {
   const out: string[] = [];

@@ -9,16 +9,16 @@
  * case prints its command line so it can be run again by hand.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'nflab.js');
 const SEED = Number(process.env.NFLAB_FUZZ_SEED ?? 20261206);
 const CASES = Number(process.env.NFLAB_FUZZ_CASES ?? 60);
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-cli-fuzz-'));
+const tmp = scratchDir('nflab-cli-fuzz-');
 
 /** mulberry32: small, seeded, and the same everywhere. */
 function rng(seed: number) {

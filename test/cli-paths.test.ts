@@ -6,13 +6,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'nflab.js');
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-cli-paths-'));
+const tmp = scratchDir('nflab-cli-paths-');
 
 function nflab(cwd: string, ...args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd, maxBuffer: 256 << 20 });

@@ -1,10 +1,10 @@
 /** The nflab command as users run it: the built program, its output and exit codes. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readPcapng } from '../src/capture/pcapng-read.js';
+import { scratchDir } from '../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'nflab.js');
@@ -16,7 +16,7 @@ function nflab(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-cli-'));
+const tmp = scratchDir('nflab-cli-');
 
 describe('nflab check', () => {
   it('prints every problem as file:line:col and exits 1, with no stack trace', () => {

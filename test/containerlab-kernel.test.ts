@@ -5,13 +5,13 @@
  * `sh /nflab/setup.sh` in each) and sends traffic through the result.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { kernelAvailable } from './kernel/harness.js';
 import { loadTopologyFile } from '../src/topology/load.js';
+import { scratchDir } from '../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'nflab.js');
@@ -28,7 +28,7 @@ describe.skipIf(!ok)(
   `containerlab export, its setup scripts on the kernel (${ok ? k.why : k.ok ? 'socat is not installed' : k.why})`,
   () => {
     const p = `nfi-${process.pid}-cl`;
-    const out = mkdtempSync(join(tmpdir(), 'nflab-clab-k-'));
+    const out = scratchDir('nflab-clab-k-');
     let nodes: string[] = [];
     const ns = (node: string) => `${p}-${node}`;
 

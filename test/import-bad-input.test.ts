@@ -4,15 +4,15 @@
  * passes `nflab check`; there is never a stack trace.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'nflab.js');
 const good = readFileSync(join(root, 'test/fixtures/bundles/docker-port-mapping.nflab'), 'utf8');
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-import-bad-'));
+const tmp = scratchDir('nflab-import-bad-');
 
 function nflab(...args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });

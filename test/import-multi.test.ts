@@ -5,14 +5,14 @@
  * bridge between them, and the published port still answers across it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'nflab.js');
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-import-multi-'));
+const tmp = scratchDir('nflab-import-multi-');
 
 function nflab(...args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });

@@ -7,18 +7,18 @@
  * for every node.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isScalar, parseDocument, visit } from 'yaml';
 import { kernelAvailable } from './kernel/harness.js';
+import { scratchDir } from '../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'nflab.js');
 const snapshot = join(root, 'scripts', 'nflab-snapshot.sh');
 const k = kernelAvailable();
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-import-rt-'));
+const tmp = scratchDir('nflab-import-rt-');
 
 function sh(cmd: string, args: string[], env: Record<string, string> = {}, timeout = 120_000) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: root, env: { ...process.env, ...env }, timeout, maxBuffer: 256 << 20 });

@@ -1,15 +1,15 @@
 /** `nflab matrix` as users run it: the built program on bundled topologies and edited copies of them. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'nflab.js');
 const kube = join(root, 'topologies', 'kube-proxy.yaml');
 const docker = join(root, 'topologies', 'docker-port-mapping.yaml');
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-matrix-'));
+const tmp = scratchDir('nflab-matrix-');
 
 function nflab(...args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });

@@ -3,15 +3,15 @@
  * user's path: `nflab run --json` on a topology and scenario written to files.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addOneService, kubeProxyNftRules, nftService } from '../src/bench/kube-proxy-nft-gen.js';
 import { estimateUpdateCost } from '../src/netfilter/update-cost/model.js';
+import { scratchDir } from '../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..');
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-nft-cost-'));
+const tmp = scratchDir('nflab-nft-cost-');
 const N = 200;
 
 const indent = (text: string, n: number) =>

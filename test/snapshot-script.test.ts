@@ -4,11 +4,11 @@
  * snapshot-script` prints exactly the shipped file.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kernelAvailable } from './kernel/harness.js';
+import { scratchDir } from '../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'bin', 'nflab.js');
@@ -48,7 +48,7 @@ describe.skipIf(!k.ok)(`nflab-snapshot.sh on real namespaces (${k.why})`, () => 
   const b = `${p}-b`;
   let sleeper: ReturnType<typeof spawn> | null = null;
   let listener: ReturnType<typeof spawn> | null = null;
-  const tmp = mkdtempSync(join(tmpdir(), 'nflab-snap-'));
+  const tmp = scratchDir('nflab-snap-');
 
   beforeAll(() => {
     for (const cmd of [

@@ -1,13 +1,13 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { labFrom, probe } from '../lab/testing/labs.js';
 import { decodeEthernet, decodeIpv4 } from '../packet/wire.js';
 import { startCapture } from './capture.js';
 import { readPcapng, type ReadCapture } from './pcapng-read.js';
+import { scratchDir } from '../core/testing/scratch-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'nflab-capture-details-'));
+const dir = scratchDir('nflab-capture-details-');
 
 const TWO_HOSTS = `
 name: two

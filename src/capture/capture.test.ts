@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTopologyFile } from '../topology/load.js';
@@ -11,8 +10,9 @@ import { formatIpv4 } from '../packet/ipv4.js';
 import { CaptureError, startCapture } from './capture.js';
 import { readPcapng } from './pcapng-read.js';
 import { PcapngWriter } from './pcapng.js';
+import { scratchDir } from '../core/testing/scratch-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'nflab-capture-'));
+const dir = scratchDir('nflab-capture-');
 
 function dockerLab(): Lab {
   const t = loadTopologyFile(join(import.meta.dirname, '..', '..', 'topologies', 'docker-port-mapping.yaml'));

@@ -1,19 +1,19 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTopologyFile } from '../topology/load.js';
 import { readPcapng } from '../capture/pcapng-read.js';
 import { Session } from './session.js';
+import { scratchDir } from '../core/testing/scratch-dir.js';
 
 describe('capture from the command language (terminal UI and feed)', () => {
+  const file = join(scratchDir('nflab-session-cap-'), 'ui.pcapng');
   it('starts, records a probe on the chosen interfaces, stops, and says what it did', () => {
     const t = loadTopologyFile(join(import.meta.dirname, '..', '..', 'topologies', 'docker-port-mapping.yaml'));
     if (!t.ok) throw new Error('topology');
     const s = Session.create(t.value);
     if (!s.ok) throw new Error('session');
     const session = s.value;
-    const file = join(mkdtempSync(join(tmpdir(), 'nflab-session-cap-')), 'ui.pcapng');
     expect(session.command('capture stop')).toEqual({ ok: false, output: 'no capture is running' });
     expect(session.command(`capture start ${file} client:eth0,docker-host:eth9`).ok).toBe(false);
     expect(session.command(`capture start ${file} client:eth0,docker-host:eth0`)).toEqual({

@@ -4,10 +4,10 @@
  * with the built CLI, must appear in the page exactly as printed.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const doc = readFileSync(join(root, 'docs', 'matrix.md'), 'utf8');
@@ -18,8 +18,8 @@ function nflab(cwd: string, ...args: string[]) {
 }
 
 describe('docs/matrix.md', () => {
+  const dir = scratchDir('nflab-matrix-docs-');
   it('shows the kube-proxy matrix before and after deleting one KUBE-SEP rule, and the difference, as nflab prints them', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nflab-matrix-docs-'));
     copyFileSync(join(root, 'topologies', 'kube-proxy.yaml'), join(dir, 'kube-proxy.yaml'));
     const text = readFileSync(join(dir, 'kube-proxy.yaml'), 'utf8');
     const edited = text

@@ -5,16 +5,16 @@
  * leaving the file. Skipped, saying why, where Chromium is not installed.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, chromiumMissing, launch } from '../../src/feed/browser.js';
+import { scratchDir } from '../../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-matrix-html-'));
+const tmp = scratchDir('nflab-matrix-html-');
 
 function page(topology: string, ...args: string[]): { file: string; stdout: string } {
   const file = join(tmp, `${topology}.html`);

@@ -4,14 +4,14 @@
  * Through the built program, on the bundled iptables-and-nftables topology.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'nflab.js');
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-nft-scenario-'));
+const tmp = scratchDir('nflab-nft-scenario-');
 const topo = join(root, 'topologies', 'iptables-and-nftables.yaml');
 
 function nflab(...args: string[]) {

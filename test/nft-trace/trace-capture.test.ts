@@ -4,15 +4,15 @@
  * `--pcap` writes (the nft walk beside the iptables one).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readPcapng } from '../../src/capture/pcapng-read.js';
+import { scratchDir } from '../../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'nflab.js');
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-nft-trace-'));
+const tmp = scratchDir('nflab-nft-trace-');
 const topo = join(root, 'topologies', 'iptables-and-nftables.yaml');
 
 function nflab(...args: string[]) {

@@ -4,14 +4,14 @@
  * there; and for a `passes` reference, why that native rule did not match.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'nflab.js');
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-nft-whynot-'));
+const tmp = scratchDir('nflab-nft-whynot-');
 
 function run(name: string, text: string): { code: number | null; stdout: string } {
   const p = join(tmp, `${name}.yaml`);

@@ -1,14 +1,14 @@
 /** nftables through the user's path: the built nflab program on topology and scenario files. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'nflab.js');
 const corpus = join(root, 'test', 'fixtures', 'corpus-nft');
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-nft-'));
+const tmp = scratchDir('nflab-nft-');
 
 function nflab(...args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });

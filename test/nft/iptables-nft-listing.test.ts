@@ -5,16 +5,16 @@
  * the kernel's `nft list ruleset` after `iptables-restore` of the same file.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'nflab.js');
 const LISTED = join(root, 'test', 'fixtures', 'corpus-nft', '_kernel-roundtrip', 'iptables-nft-as-nft');
 const CORPUS = join(root, 'test', 'fixtures', 'corpus');
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-ipt-nft-'));
+const tmp = scratchDir('nflab-ipt-nft-');
 
 function find(dir: string, name: string): string | null {
   for (const e of readdirSync(dir, { withFileTypes: true })) {

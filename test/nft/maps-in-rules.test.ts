@@ -6,14 +6,14 @@
  * test/differential/fuzz-nft/cases/maps-in-rules.json.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '../../src/core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'nflab.js');
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-nft-maps-'));
+const tmp = scratchDir('nflab-nft-maps-');
 
 const TOPOLOGY = `name: nft-maps
 hosts:
