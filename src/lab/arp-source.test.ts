@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { labFrom, probe } from '../lab/testing/labs.js';
+import { labFrom, probe } from './testing/labs.js';
 import { formatIpv4 } from '../packet/ipv4.js';
-import type { Lab } from '../lab/lab.js';
+import type { Lab } from './lab.js';
 
 /** The sender address of every ARP request `node` sends, in order. */
 function arpAsks(lab: Lab, node: string): string[] {

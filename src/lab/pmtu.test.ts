@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { labFrom, probe } from '../lab/testing/labs.js';
-import type { Lab } from '../lab/lab.js';
+import { labFrom, probe } from './testing/labs.js';
+import type { Lab } from './lab.js';
 
 /** client — router — server, the router's far link with a smaller MTU. */
 const lab = () =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labFrom, probe } from '../lab/testing/labs.js';
+import { labFrom, probe } from './testing/labs.js';
 
 const lab = () =>
   labFrom(`
