@@ -48,6 +48,11 @@ export class Node {
   groups = new Map<string, number>();
   readonly nfEnv: NodeNfEnv;
   private ipId: number;
+  /**
+   * Stack work this node has queued for the current instant (loopback frames, a REJECT's reset or
+   * ICMP): the kernel does it in the softirq, before a woken process runs.
+   */
+  softirqPending = 0;
   /** ip_error's token buckets (µs of credit) by the source of the unroutable packet; see `routeErrorAllowed`. */
   private readonly errorPeers = new Map<Ipv4, { tokens: number; last: number }>();
 
