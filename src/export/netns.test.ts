@@ -62,6 +62,21 @@ describe('exportNetns', () => {
     ]);
   });
 
+  it('renames in place the second end of a pair whose two ends are on one node', () => {
+    const t = dockerPortMapping();
+    t.nodes[0].interfaces.push({ ...t.nodes[0].interfaces[0], name: 'eth1', addrs: [] });
+    t.links.push({ ...t.links[0], a: { node: 'client', iface: 'eth0' }, b: { node: 'client', iface: 'eth1' } });
+    t.links.shift();
+    t.nodes[1].interfaces.shift();
+    const lines = exportNetns(t)
+      .split('\n')
+      .filter((l) => / link (add|set dev \S+ (netns|name))/.test(l) && l.includes('"$N0"'));
+    expect(lines).toEqual([
+      '  ip link add name eth0 netns "$N0" mtu 1500 type veth peer name nflab-tmp0 netns "$N0" mtu 1500',
+      '  ip -n "$N0" link set dev nflab-tmp0 name eth1',
+    ]);
+  });
+
   it('restores each node’s rules verbatim', () => {
     const start = script.indexOf(`ip netns exec "$N1" iptables-restore <<'NFLAB_RULES_0'\n`);
     expect(start).toBeGreaterThan(0);
