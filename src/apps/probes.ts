@@ -125,9 +125,17 @@ export function connectProbe(node: Node, o: ProbeOptions, done: (r: ProbeOutcome
     finish(outcome({ result: 'timeout', local }));
   });
   ep.handlers = {
+    // The client process wakes after the stack has done everything due at this instant (the
+    // softirq): a reset that the handshake's own ACK provoked over lo is already in, and connect()
+    // fails with ECONNRESET (measured on Linux 6.18).
     onConnected: (e) => {
-      result = outcome({ result: 'connected', local });
-      e.write(encoder.encode(o.line));
+      const wake = () => {
+        if (finished) return;
+        if (node.softirqPending > 0) return void timers.at(timers.now(), wake);
+        result = outcome({ result: 'connected', local });
+        e.write(encoder.encode(o.line));
+      };
+      timers.at(timers.now(), wake);
     },
     onData: (e, data) => {
       answer += decoder.decode(data);

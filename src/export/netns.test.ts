@@ -30,9 +30,51 @@ describe('exportNetns', () => {
 
   it('creates each veth pair directly inside both namespaces under its final names', () => {
     expect(script).toContain('ip link add name eth0 netns "$N0" mtu 1500 type veth peer name eth0 netns "$N1" mtu 1500');
-    expect(script).toContain('ip link add name eth0 netns "$N2" mtu 1500 type veth peer name veth-web netns "$N1" mtu 1500');
+    expect(script).toContain('ip link add name veth-web netns "$N1" mtu 1500 type veth peer name eth0 netns "$N2" mtu 1500');
     expect(script).toContain('ip -n "$N1" link add name docker0 mtu 1500 type bridge');
     expect(script).toContain('ip -n "$N1" link set dev veth-web master docker0');
+  });
+
+  // The kernel lists a namespace's devices in the order they arrived; inet_select_addr's fallback
+  // (MASQUERADE on lo) takes the first that qualifies, so it must be nflab's order (found nft-4-27).
+  it('creates every namespace’s devices in the order nflab lists them, bridges included', () => {
+    const creations = script.split('\n').filter((l) => / link add /.test(l));
+    expect(creations.map((l) => l.replace(/ mtu .*/, ''))).toEqual([
+      '  ip link add name eth0 netns "$N0"',
+      '  ip -n "$N1" link add name docker0',
+      '  ip link add name veth-web netns "$N1"',
+    ]);
+  });
+
+  it('parks a veth end under a temporary name until its turn in its own namespace', () => {
+    const t = dockerPortMapping();
+    // docker-host lists docker0 and veth-web before eth0, so client's pair cannot put eth0 there yet.
+    const host = t.nodes[1];
+    host.interfaces = [host.interfaces[1], host.interfaces[2], host.interfaces[0]];
+    const lines = exportNetns(t)
+      .split('\n')
+      .filter((l) => / link (add|set dev \S+ (netns|name))/.test(l));
+    expect(lines).toEqual([
+      '  ip link add name eth0 netns "$N0" mtu 1500 type veth peer name nflab-tmp0 netns "$N0" mtu 1500',
+      '  ip -n "$N1" link add name docker0 mtu 1500 type bridge',
+      '  ip link add name veth-web netns "$N1" mtu 1500 type veth peer name eth0 netns "$N2" mtu 1500',
+      '  ip -n "$N0" link set dev nflab-tmp0 netns "$N1" name eth0',
+    ]);
+  });
+
+  it('renames in place the second end of a pair whose two ends are on one node', () => {
+    const t = dockerPortMapping();
+    t.nodes[0].interfaces.push({ ...t.nodes[0].interfaces[0], name: 'eth1', addrs: [] });
+    t.links.push({ ...t.links[0], a: { node: 'client', iface: 'eth0' }, b: { node: 'client', iface: 'eth1' } });
+    t.links.shift();
+    t.nodes[1].interfaces.shift();
+    const lines = exportNetns(t)
+      .split('\n')
+      .filter((l) => / link (add|set dev \S+ (netns|name))/.test(l) && l.includes('"$N0"'));
+    expect(lines).toEqual([
+      '  ip link add name eth0 netns "$N0" mtu 1500 type veth peer name nflab-tmp0 netns "$N0" mtu 1500',
+      '  ip -n "$N0" link set dev nflab-tmp0 name eth1',
+    ]);
   });
 
   it('restores each node’s rules verbatim', () => {

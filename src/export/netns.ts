@@ -209,40 +209,91 @@ class ScriptWriter {
     }
   }
 
+  /**
+   * Devices are created in each namespace in the order nflab numbers them (lo, then the node's
+   * interfaces as listed): the kernel keeps a namespace's devices in the order they arrived, and
+   * inet_select_addr's fallback (MASQUERADE on lo, an ARP source) takes the first that qualifies.
+   * A veth pair is made when its first end's turn comes. Its other end goes straight into its
+   * namespace under its final name when every interface listed before it there exists already;
+   * otherwise it waits in the first end's namespace under a temporary name and moves (renamed)
+   * when its turn comes, which appends it to its namespace's list.
+   */
   createInterfaces(): void {
-    for (const n of this.topo.nodes) {
-      const ns = this.ns(n.name);
-      for (const i of n.interfaces) {
-        if (i.name === 'lo') continue;
-        if (i.kind === 'bridge') this.line(`  ip -n ${ns} link add name ${shq(i.name)}${attrs(i)} type bridge`);
-        // This kernel may have no dummy driver; ifb holds addresses and drops what it is sent, as dummy does.
-        else if (i.kind === 'dummy')
-          this.line(
-            `  ip -n ${ns} link add name ${shq(i.name)}${attrs(i)} type dummy 2>/dev/null || ip -n ${ns} link add name ${shq(i.name)}${attrs(i)} type ifb`,
-          );
-        else if (!this.isLinkEnd(n.name, i.name))
-          throw new InputError([
-            {
-              file: i.pos.file,
-              line: i.pos.line,
-              col: i.pos.col,
-              message: `interface "${i.name}" of ${n.name} is a veth but no link uses it`,
-            },
-          ]);
-      }
-    }
-    // Each end is created directly inside its namespace under its final name, so
-    // nothing ever appears in the host's namespace and no temporary name can clash.
+    const order = new Map(this.topo.nodes.map((n) => [n.name, this.interfaceOrder(n)]));
+    const present = new Map(this.topo.nodes.map((n) => [n.name, 0]));
+    const pairs = new Map<string, { self: LinkEnd; peer: LinkEnd; mtu: number }>();
+    const key = (node: string, iface: string) => `${node}\0${iface}`;
     for (const [a, b] of this.ends()) {
       const mtu = Math.min(...[a.spec?.mtu, b.spec?.mtu, a.link.mtu].filter((m): m is number => m !== undefined && m > 0), 65535);
-      const end = (e: LinkEnd) =>
-        `name ${shq(e.iface)} netns ${this.ns(e.node.name)} mtu ${mtu}${e.spec?.mac ? ` address ${e.spec.mac}` : ''}`;
-      this.line(`  ip link add ${end(a)} type veth peer ${end(b)}`);
+      pairs.set(key(a.node.name, a.iface), { self: a, peer: b, mtu });
+      pairs.set(key(b.node.name, b.iface), { self: b, peer: a, mtu });
+    }
+    const taken = new Set(this.topo.nodes.flatMap((n) => order.get(n.name)!));
+    let serial = 0;
+    const temporary = () => {
+      let t: string;
+      do t = `nflab-tmp${serial++}`;
+      while (taken.has(t));
+      return t;
+    };
+    const made = new Set<string>();
+    const parked = new Map<string, { name: string; ns: string }>();
+    for (const n of this.topo.nodes) {
+      const ns = this.ns(n.name);
+      for (const [index, name] of order.get(n.name)!.entries()) {
+        present.set(n.name, Math.max(present.get(n.name)!, index + 1));
+        if (made.has(key(n.name, name))) continue;
+        const i = n.interfaces.find((x) => x.name === name);
+        if (i?.kind === 'bridge') {
+          this.line(`  ip -n ${ns} link add name ${shq(name)}${attrs(i)} type bridge`);
+          continue;
+        }
+        // This kernel may have no dummy driver; ifb holds addresses and drops what it is sent, as dummy does.
+        if (i?.kind === 'dummy') {
+          this.line(
+            `  ip -n ${ns} link add name ${shq(name)}${attrs(i)} type dummy 2>/dev/null || ip -n ${ns} link add name ${shq(name)}${attrs(i)} type ifb`,
+          );
+          continue;
+        }
+        const p = pairs.get(key(n.name, name));
+        if (p === undefined)
+          throw new InputError([
+            {
+              file: i!.pos.file,
+              line: i!.pos.line,
+              col: i!.pos.col,
+              message: `interface "${name}" of ${n.name} is a veth but no link uses it`,
+            },
+          ]);
+        const waiting = parked.get(key(n.name, name));
+        if (waiting !== undefined) {
+          // Moving to the namespace a device is in would not rename it.
+          if (waiting.ns === ns) this.line(`  ip -n ${ns} link set dev ${waiting.name} name ${shq(name)}`);
+          else this.line(`  ip -n ${waiting.ns} link set dev ${waiting.name} netns ${ns} name ${shq(name)}`);
+          continue;
+        }
+        const peerNode = p.peer.node.name;
+        const peerIndex = order.get(peerNode)!.indexOf(p.peer.iface);
+        const end = (e: LinkEnd, as: string, at: string) =>
+          `name ${shq(as)} netns ${at} mtu ${p.mtu}${e.spec?.mac ? ` address ${e.spec.mac}` : ''}`;
+        let peerEnd: string;
+        if (peerNode !== n.name && present.get(peerNode) === peerIndex) {
+          present.set(peerNode, peerIndex + 1);
+          made.add(key(peerNode, p.peer.iface));
+          peerEnd = end(p.peer, p.peer.iface, this.ns(peerNode));
+        } else {
+          const t = temporary();
+          parked.set(key(peerNode, p.peer.iface), { name: t, ns });
+          peerEnd = end(p.peer, t, ns);
+        }
+        this.line(`  ip link add ${end(p.self, name, ns)} type veth peer ${peerEnd}`);
+      }
     }
   }
 
-  private isLinkEnd(node: string, iface: string): boolean {
-    return this.topo.links.some((l) => (l.a.node === node && l.a.iface === iface) || (l.b.node === node && l.b.iface === iface));
+  /** A node's devices besides lo in nflab's order: its interfaces as listed, then link ends it does not list. */
+  private interfaceOrder(n: NodeSpec): string[] {
+    return [...n.interfaces.filter((i) => i.name !== 'lo').map((i) => i.name), ...linkEndsMissingSpec(this.topo, n)];
   }
 
   configureInterfaces(): void {

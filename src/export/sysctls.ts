@@ -20,8 +20,9 @@ export function nodeSysctls(n: NodeSpec): Array<[string, string]> {
   for (const i of n.interfaces) if (i.name !== 'lo') confFor(i.name);
   list.push(['net.bridge.bridge-nf-call-iptables', '1']);
   list.push(['net.ipv4.ip_unprivileged_port_start', String(unprivilegedPortStart(n))]);
-  // nflab does not rate-limit the ICMP errors it sends; the kernel's 1/s per-peer limit would drop later ones.
-  list.push(['net.ipv4.icmp_ratelimit', '0']);
+  // nflab does not model icmp_send's rate limits (per peer, and icmp_msgs_per_sec); an empty ratemask
+  // skips both. icmp_ratelimit=0 would not do: it still empties the per-source bucket ip_error shares.
+  list.push(['net.ipv4.icmp_ratemask', '0']);
 
   const index = new Map(list.map(([k], i) => [k, i]));
   const extra: Array<[string, string]> = [];

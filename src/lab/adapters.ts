@@ -9,7 +9,7 @@ import { formatIpv4, isLoopback, isMulticast, type Ipv4 } from '../packet/ipv4.j
 import { RoutingTables } from '../routing/route.js';
 import { parseRoute, parseRule } from '../routing/parse.js';
 import { tableName } from '../routing/names.js';
-import { SCOPE_UNIVERSE, type LookupKey, type RouteResult } from '../routing/types.js';
+import { SCOPE_LINK, SCOPE_UNIVERSE, type LookupKey, type RouteResult } from '../routing/types.js';
 import { Conntrack } from '../netfilter/conntrack/table.js';
 import type { CtEntry } from '../netfilter/conntrack/entry.js';
 import { plainEntry } from '../netfilter/conntrack/format.js';
@@ -41,6 +41,12 @@ class RoutingAdapter implements RoutingPort {
 
   masqueradeAddress(dev: string, near: Ipv4): Ipv4 {
     return this.rt.selectAddress(dev, near, SCOPE_UNIVERSE);
+  }
+
+  arpSource(dev: string, target: Ipv4, packetSrc: Ipv4 | null): Ipv4 {
+    // inet_addr_type is RTN_LOCAL for every address of the namespace and all of 127.0.0.0/8 (lo's local route).
+    if (packetSrc !== null && packetSrc !== 0 && this.rt.isLocalSource(packetSrc)) return packetSrc;
+    return this.rt.selectAddress(dev, target, SCOPE_LINK);
   }
 
   lookup(k: RouteKey): RouteDecision {

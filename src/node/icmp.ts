@@ -93,8 +93,10 @@ function sendControl(node: Node, pkt: Packet, related?: NodeSkb): void {
   const trace = node.lab.tracer.begin(node.name, pkt, 0);
   // The kernel sends these from inside the hook that caused them; run them as the next event so a chain walk is never re-entered.
   node.lab.inFlight++;
+  node.softirqPending++;
   node.lab.timers.at(node.lab.timers.now(), () => {
     node.lab.inFlight--;
+    node.softirqPending--;
     ipLocalOut(node, pkt, {
       socket: null,
       trace,

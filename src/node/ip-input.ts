@@ -99,7 +99,8 @@ function routeInput(node: Node, skb: NodeSkb, dev: NetDev): void {
       if (skb.pktType !== 'unicast') return drop(node, skb, 'not for this host');
       return forward(node, skb, r);
     default:
-      if (r.icmpCode !== null && r.icmpCode !== undefined) icmpSend(node, skb, ICMP_DEST_UNREACH, r.icmpCode);
+      if (r.icmpCode !== null && r.icmpCode !== undefined && node.routeErrorAllowed(pkt.src))
+        icmpSend(node, skb, ICMP_DEST_UNREACH, r.icmpCode);
       return drop(
         node,
         skb,

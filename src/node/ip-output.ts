@@ -4,7 +4,7 @@
  * and the device. Local destinations go round through `lo`.
  */
 import { formatIpv4, type Ipv4 } from '../packet/ipv4.js';
-import { ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, type Packet } from '../packet/packet.js';
+import { ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, type Packet, packetLength, PROTO_TCP } from '../packet/packet.js';
 import type { SocketOwner } from '../netfilter/types.js';
 import type { PacketTrace } from '../trace/steps.js';
 import type { NetDev } from './netdev.js';
@@ -89,6 +89,10 @@ export function ipLocalOut(node: Node, pkt: Packet, o: LocalOutOptions): SocketE
   }
   skb.outIf = r.dev;
   skb.nextHop = r.via;
+  // __ip_make_skb under IP_PMTUDISC_WANT (the default): a datagram longer than its route's MTU goes
+  // without DF, fragmented at the source (nflab sends it whole: README, Scope), so routers on the way
+  // pass it instead of answering fragmentation-needed. TCP sizes its segments to fit.
+  if (pkt.df && pkt.proto !== PROTO_TCP && packetLength(pkt) > (r.mtu ?? node.dev(r.dev!)!.mtu)) pkt.df = false;
   // ip_route_me_harder's failure is the hook's verdict: the sender sees the route's errno, not EPERM.
   let rerouteErr: SocketError | null = null;
   const reroute = (s: NodeSkb): boolean => {

@@ -24,8 +24,10 @@ export function transmitFrame(node: Node, dev: NetDev, frame: Frame): void {
       // Loopback goes through the receive path asynchronously, as the kernel's backlog does.
       node.lab.tap?.(node.name, dev.name, 'out', frame);
       node.lab.inFlight++;
+      node.softirqPending++;
       node.lab.timers.at(node.lab.timers.now(), () => {
         node.lab.inFlight--;
+        node.softirqPending--;
         receiveFrame(node, dev, frame);
       });
       return;

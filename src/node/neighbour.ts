@@ -61,7 +61,8 @@ export class NeighbourTable {
       return;
     }
     e.probes++;
-    const src = srcHint !== null && dev.hasAddress(srcHint) ? srcHint : (dev.primaryAddress() ?? 0);
+    // A loopback source (route_localnet) is announced too, and no router answers it: the kernel's ARP fails.
+    const src = this.node.routing.arpSource(dev.name, ip, srcHint);
     const arp: ArpMessage = { op: 'request', senderMac: dev.mac, senderIp: src, targetMac: '00:00:00:00:00:00', targetIp: ip };
     transmitFrame(this.node, dev, { src: dev.mac, dst: BROADCAST_MAC, type: 'arp', arp, meta: { trace: null } });
     e.timer = this.node.lab.timers.at(this.node.lab.timers.now() + RETRANS_US, () => {

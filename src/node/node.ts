@@ -28,6 +28,9 @@ export interface LabContext {
   tap: FrameTap | null;
 }
 
+const ROUTE_ERROR_COST_US = 1_000_000;
+const ROUTE_ERROR_BURST_US = 5_000_000;
+
 export type FrameTap = (node: string, dev: string, dir: 'in' | 'out', frame: Frame) => void;
 
 export class Node {
@@ -45,6 +48,13 @@ export class Node {
   groups = new Map<string, number>();
   readonly nfEnv: NodeNfEnv;
   private ipId: number;
+  /**
+   * Stack work this node has queued for the current instant (loopback frames, a REJECT's reset or
+   * ICMP): the kernel does it in the softirq, before a woken process runs.
+   */
+  softirqPending = 0;
+  /** ip_error's token buckets (µs of credit) by the source of the unroutable packet; see `routeErrorAllowed`. */
+  private readonly errorPeers = new Map<Ipv4, { tokens: number; last: number }>();
 
   constructor(
     readonly name: string,
@@ -69,6 +79,24 @@ export class Node {
   isLocalAddress(a: Ipv4): boolean {
     for (const d of this.devs.values()) if (d.hasAddress(a)) return true;
     return false;
+  }
+
+  /**
+   * ip_error's rate limit, per source address (the inetpeer's rate_tokens): each ICMP error for a
+   * packet that cannot be routed costs route.error_cost (1 s) of credit, which refills with time up
+   * to route.error_burst (5 s); a source not seen before starts full. icmp_send's own limit is not
+   * modelled: the differential suite turns it off on the kernel side (icmp_ratemask=0), which leaves
+   * this one in place.
+   */
+  routeErrorAllowed(src: Ipv4): boolean {
+    const now = this.lab.timers.now();
+    let p = this.errorPeers.get(src);
+    if (!p) this.errorPeers.set(src, (p = { tokens: ROUTE_ERROR_BURST_US, last: now }));
+    p.tokens = Math.min(ROUTE_ERROR_BURST_US, p.tokens + (now - p.last));
+    p.last = now;
+    if (p.tokens < ROUTE_ERROR_COST_US) return false;
+    p.tokens -= ROUTE_ERROR_COST_US;
+    return true;
   }
 
   nextIpId(): number {

@@ -42,6 +42,11 @@ export interface RoutingPort {
   addrType(addr: Ipv4, dev: string | null): number;
   /** inet_select_addr at universe scope: the address MASQUERADE takes on `dev` towards `near`; 0 when there is none. */
   masqueradeAddress(dev: string, near: Ipv4): Ipv4;
+  /**
+   * arp_solicit's sender address (arp_announce 0): the waiting packet's source when it is local to the
+   * namespace (any device, 127.0.0.0/8 included), else inet_select_addr at link scope; 0 when there is none.
+   */
+  arpSource(dev: string, target: Ipv4, packetSrc: Ipv4 | null): Ipv4;
   /** Reverse-path validation as `-m rpfilter` asks it: true when a packet from `src` may arrive on `iif`. */
   validateSource(src: Ipv4, dst: Ipv4, iif: string, mark: number, loose: boolean): boolean;
 }

@@ -15,11 +15,19 @@ export function caseTopology(c: DiffCase): Topology {
   return t.value;
 }
 
-/** Steps neither side ran, for the report. */
+/** Steps neither side ran, and counters not compared because of fragments, for the report. */
 export function notesOf(o: Observation): string[] {
-  return o.steps
-    .filter((s) => s.kind === 'skip' && s.why === 'not run')
-    .map((s) => `${s.label}: not run on either side (the kernel's clock cannot be fast-forwarded)`);
+  return o.steps.flatMap((s) => {
+    if (s.kind === 'skip' && s.why === 'not run')
+      return [`${s.label}: not run on either side (the kernel's clock cannot be fast-forwarded)`];
+    if (s.kind === 'probe' && s.oversize?.length) return [`${s.label}: ${fragmentNote(s.oversize)}`];
+    return [];
+  });
+}
+
+/** The deliberate difference `ProbeObservation.oversize` marks. */
+export function fragmentNote(nodes: readonly string[]): string {
+  return `trace and counters at ${nodes.join(', ')} not compared: datagrams over the link MTU, which the kernel fragments and nflab sends whole (README, Scope)`;
 }
 
 const show = (v: string | null | undefined) => (v === null || v === undefined || v === '' ? '(none)' : v);
@@ -54,9 +62,12 @@ function diffProbe(k: ProbeObservation, n: ProbeObservation, out: Difference[]):
   if (k.resultOnly) return;
   if (k.server !== n.server) out.push({ where, aspect: 'server', kernel: show(k.server), nflab: show(n.server) });
   if (k.sees !== n.sees) out.push({ where, aspect: 'server_sees', kernel: show(k.sees), nflab: show(n.sees) });
+  // The kernel traces every fragment of a traced datagram, and counts each where nothing reassembles.
+  const fragmented = new Set(n.oversize ?? []);
   if (k.trace !== null && n.trace !== null) {
     const nodes = [...new Set([...Object.keys(k.trace), ...Object.keys(n.trace)])].sort();
     for (const node of nodes) {
+      if (fragmented.has(node)) continue;
       const a = list(k.trace[node]);
       const b = list(n.trace[node]);
       if (a !== b) out.push({ where: `${where} at ${node}`, aspect: 'trace', kernel: a, nflab: b });
@@ -67,6 +78,7 @@ function diffProbe(k: ProbeObservation, n: ProbeObservation, out: Difference[]):
   const kc = byNode(comparableCounters(k, tcpConnected, packetsOnly));
   const nc = byNode(comparableCounters(n, tcpConnected, packetsOnly));
   for (const node of [...new Set([...kc.keys(), ...nc.keys()])].sort()) {
+    if (fragmented.has(node)) continue;
     const a = list(kc.get(node));
     const b = list(nc.get(node));
     if (a !== b) out.push({ where: `${where} at ${node}`, aspect: 'counters', kernel: a, nflab: b });

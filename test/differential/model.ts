@@ -83,6 +83,13 @@ export interface ProbeObservation {
   counters: string[] | null;
   /** Every node's normalised conntrack entries right after the probe (cases with `conntrackEveryProbe`). */
   conntrack?: Record<string, string[]>;
+  /**
+   * nflab's side only: nodes that received an IPv4 packet longer than its link's MTU during the
+   * probe. The kernel fragments such a datagram and nflab sends it whole (README, Scope), so their
+   * traces and counters are not compared (the kernel traces every fragment, and a node without
+   * defrag counts each).
+   */
+  oversize?: string[];
 }
 
 export interface ExecObservation {

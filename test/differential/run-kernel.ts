@@ -93,8 +93,9 @@ export async function observeKernel(c: DiffCase, topo: Topology): Promise<Observ
   const nft = caseUsesNft(c, topo);
   let tracer: TracedProber | null = null;
   try {
-    // nflab does not rate-limit ICMP errors; the kernel sends a few per destination and then one a second.
-    for (const n of topo.nodes) lab.exec(n.name, ['sysctl', '-qw', 'net.ipv4.icmp_ratelimit=0']);
+    // nflab does not model icmp_send's rate limits; an empty ratemask skips them without touching the
+    // per-source bucket that ip_error (modelled) shares: icmp_ratelimit=0 would empty it on every ICMP.
+    for (const n of topo.nodes) lab.exec(n.name, ['sysctl', '-qw', 'net.ipv4.icmp_ratemask=0']);
     // nflab sends no ICMP redirects (a deliberate difference); a router forwarding back out of the
     // interface a packet came in by would send one, on every interface, whatever `all` says.
     for (const n of topo.nodes) lab.exec(n.name, ['sh', '-c', 'for f in /proc/sys/net/ipv4/conf/*/send_redirects; do echo 0 > "$f"; done']);

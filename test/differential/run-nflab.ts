@@ -2,6 +2,7 @@
 import { Lab } from '../../src/lab/lab.js';
 import type { ProbeOutcome } from '../../src/apps/probes.js';
 import { parseIpv4 } from '../../src/packet/ipv4.js';
+import { packetLength } from '../../src/packet/packet.js';
 import { isRuleStep } from '../../src/trace/steps.js';
 import { formatDiagnostic } from '../../src/core/diagnostic.js';
 import type { Topology } from '../../src/topology/model.js';
@@ -81,8 +82,28 @@ function conntrackNow(lab: Lab, c: DiffCase, fixed: ReadonlySet<number>): Record
   return out;
 }
 
+/**
+ * Collects the nodes that receive an IPv4 packet longer than the MTU of the device that sent it
+ * (the exported link has the smaller MTU of its ends), where the kernel would have fragmented.
+ */
+function watchOversize(lab: Lab, topo: Topology): Set<string> {
+  const peer = new Map<string, string>();
+  for (const l of topo.links) {
+    peer.set(`${l.a.node}\0${l.a.iface}`, l.b.node);
+    peer.set(`${l.b.node}\0${l.b.iface}`, l.a.node);
+  }
+  const seen = new Set<string>();
+  lab.setTap((node, dev, dir, f) => {
+    if (dir !== 'out' || f.type !== 'ipv4') return;
+    const to = peer.get(`${node}\0${dev}`);
+    if (to !== undefined && packetLength(f.ip) > lab.node(node)!.dev(dev)!.mtu) seen.add(to);
+  });
+  return seen;
+}
+
 export function observeNflab(c: DiffCase, topo: Topology): Observation {
   const lab = buildNflab(topo);
+  const oversize = watchOversize(lab, topo);
   if (c.synackRetries !== undefined)
     for (const n of lab.nodes.values()) n.sysctl.set('net.ipv4.tcp_synack_retries', String(c.synackRetries));
   const steps: StepObservation[] = [];
@@ -105,6 +126,7 @@ export function observeNflab(c: DiffCase, topo: Topology): Observation {
     }
     if (s.sport) fixed.add(s.sport);
     for (let run = 0; run < (s.repeat ?? 1); run++) {
+      oversize.clear();
       const r = runProbe(lab, s);
       if (c.settleArp) settleArp(lab);
       const after = saves(lab);
@@ -125,6 +147,7 @@ export function observeNflab(c: DiffCase, topo: Topology): Observation {
         (steps[steps.length - 1] as ProbeObservation).counters!.push(...nftCounterDeltas(node, nftBefore.get(node) ?? '', text));
       nftBefore = nftAfter;
       if (c.conntrackEveryProbe) (steps[steps.length - 1] as ProbeObservation).conntrack = conntrackNow(lab, c, fixed);
+      if (oversize.size > 0) (steps[steps.length - 1] as ProbeObservation).oversize = [...oversize].sort();
     }
   });
   const rules: Record<string, string> = {};

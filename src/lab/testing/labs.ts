@@ -18,7 +18,7 @@ export function probe(
   kind: 'connect' | 'send' | 'ping',
   from: string,
   to: string,
-  o: { uid?: number; timeoutUs?: number; sport?: number; src?: string } = {},
+  o: { uid?: number; timeoutUs?: number; sport?: number; src?: string; line?: string } = {},
 ): ProbeOutcome {
   const [a, p] = to.split(':');
   let out: ProbeOutcome | null = null;
@@ -33,7 +33,7 @@ export function probe(
       src: o.src ? parseIpv4(o.src) : null,
       sport: o.sport ?? null,
       timeout: o.timeoutUs ?? 900_000,
-      line: 'hello\n',
+      line: o.line ?? 'hello\n',
     },
     (r) => (out = r),
   );
