@@ -59,6 +59,9 @@ function classify(err: SocketError, kind: ProbeKind, atSender: boolean): ProbeRe
     case 'ECONNREFUSED':
       // A ping answered by port-unreachable is not "refused": ping has no port.
       return kind === 'ping' ? 'unreachable' : 'refused';
+    case 'ECONNRESET':
+      // A reset that lands before connect() returns (SPEC: a TCP RST is "refused").
+      return 'refused';
     case 'ETIMEDOUT':
     case 'EPERM':
       return 'timeout';

@@ -21,7 +21,7 @@ hosts:
       }
 `);
     const r = probe(lab, 'connect', 'a', '127.0.0.1:80');
-    expect(r.result).toBe('unreachable');
+    expect(r.result).toBe('refused');
     expect(r.error).toBe('ECONNRESET');
     // Only the ACK met the rule: the client never wrote its line.
     expect(lab.exec('a', 'nft list chain ip fw output').stdout).toContain('counter packets 1 bytes');

@@ -114,7 +114,7 @@ def serve(node, app, proto, addr, port, source):
 SYNC = {errno.ENETUNREACH: "no-route", errno.EINVAL: "no-route", errno.EHOSTUNREACH: "no-route",
         errno.EACCES: "no-route", errno.EPERM: "timeout", errno.ECONNREFUSED: "refused"}
 # A failure that came back from the network (ICMP error or RST).
-ASYNC = {errno.ECONNREFUSED: "refused", errno.ETIMEDOUT: "timeout"}
+ASYNC = {errno.ECONNREFUSED: "refused", errno.ECONNRESET: "refused", errno.ETIMEDOUT: "timeout"}
 
 def out(result, err=None, answer=None):
     o = {"result": result}
