@@ -104,6 +104,10 @@ class ConntrackAdapter implements ConntrackPort {
     return this.ct.confirm(skb);
   }
 
+  get insertFailed(): number {
+    return this.ct.insertFailed;
+  }
+
   natHook(skb: NodeSkb, hook: Hook, runRules: () => Verdict): Verdict {
     return natHook(this.ct, skb, hook, this.node.lab.rng, runRules);
   }

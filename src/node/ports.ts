@@ -69,6 +69,8 @@ export interface ConntrackPort {
   inbound(skb: NodeSkb): void;
   /** nf_conntrack_confirm; false means drop. */
   confirm(skb: NodeSkb): boolean;
+  /** Packets confirm dropped on a clash so far (the kernel's `insert_failed`), e.g. when NAT found no free port. */
+  readonly insertFailed: number;
   /**
    * The nat stage of a hook (nf_nat_inet_fn): a new connection walks the nat
    * chain (`runRules`) once per manipulation, gets an identity binding when no

@@ -55,3 +55,76 @@ links:
     expect(run('x'.repeat(1400)).oversize).toBeUndefined();
   });
 });
+
+describe('the comparison and a failed NAT port search', () => {
+  it('marks the node whose conntrack dropped a clashing entry, and only in that probe', () => {
+    // One source port to map to: the second flow to the same server finds none free and is dropped at confirm.
+    const c: DiffCase = {
+      name: 'clash',
+      covers: [],
+      topology: `
+name: clash
+hosts:
+  a:
+    interfaces: { eth0: { addr: 10.0.0.1/24 } }
+    iptables: |
+      *nat
+      -A POSTROUTING -p udp -j SNAT --to-source 10.0.0.1:1000
+      COMMIT
+  b:
+    interfaces: { eth0: { addr: 10.0.0.2/24 } }
+    listen: [ udp:53 ]
+links:
+  - [a:eth0, b:eth0]
+`,
+      steps: [
+        { kind: 'send', from: 'a', to: '10.0.0.2:53', sport: 5000, line: 'one' },
+        { kind: 'send', from: 'a', to: '10.0.0.2:53', sport: 5001, line: 'two' },
+      ],
+    };
+    const [first, second] = observeNflab(c, caseTopology(c)).steps as ProbeObservation[];
+    expect(first.result).toBe('delivered');
+    expect(first.clashDrops).toBeUndefined();
+    expect(second.result).toBe('timeout');
+    expect(second.clashDrops).toEqual(['a']);
+  });
+
+  it("stops comparing that node's counters and conntrack from the marked probe on", () => {
+    const step = (label: string, counters: string[], conntrack: Record<string, string[]>, clashDrops?: string[]): ProbeObservation => ({
+      ...probe(counters),
+      label,
+      conntrack,
+      ...(clashDrops ? { clashDrops } : {}),
+    });
+    const kernel: Observation = {
+      steps: [
+        step('1 send', ['a nat -A OUTPUT +1'], { a: ['udp x'], b: ['udp y'] }),
+        step('2 send', ['a nat -A OUTPUT +480'], { a: ['udp x', 'udp 480 more'], b: ['udp y'] }),
+        step('3 send', ['a nat -A OUTPUT +1', 'b filter :INPUT ACCEPT +1'], { a: ['udp z'], b: ['udp y'] }),
+      ],
+      conntrack: { a: ['udp z'], b: ['udp y'] },
+      rules: {},
+    };
+    const nflab = (mark: boolean): Observation => ({
+      steps: [
+        step('1 send', ['a nat -A OUTPUT +1'], { a: ['udp x'], b: ['udp y'] }),
+        step('2 send', ['a nat -A OUTPUT +489'], { a: ['udp x', 'udp 489 more'], b: ['udp y'] }, mark ? ['a'] : undefined),
+        step('3 send', ['a nat -A OUTPUT +1', 'b filter :INPUT ACCEPT +2'], { a: ['udp w'], b: ['udp y'] }),
+      ],
+      conntrack: { a: ['udp w'], b: ['udp y'] },
+      rules: {},
+    });
+    expect(diffObservations(kernel, nflab(false)).map((d) => `${d.where} ${d.aspect}`)).toEqual([
+      '2 send at a counters',
+      '2 send at a conntrack',
+      '3 send at b counters',
+      '3 send at a conntrack',
+      'end at a conntrack',
+    ]);
+    // Node b is still compared: its counter differs in step 3 whatever happened at a.
+    expect(diffObservations(kernel, nflab(true)).map((d) => `${d.where} ${d.aspect}`)).toEqual(['3 send at b counters']);
+    expect(notesOf(nflab(true))).toEqual([
+      '2 send: counters and conntrack at a not compared from here on: NAT found no free port there, and where a random port search fails differs between the two sides (README, Kernel comparison)',
+    ]);
+  });
+});

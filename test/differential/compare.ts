@@ -20,14 +20,21 @@ export function notesOf(o: Observation): string[] {
   return o.steps.flatMap((s) => {
     if (s.kind === 'skip' && s.why === 'not run')
       return [`${s.label}: not run on either side (the kernel's clock cannot be fast-forwarded)`];
-    if (s.kind === 'probe' && s.oversize?.length) return [`${s.label}: ${fragmentNote(s.oversize)}`];
-    return [];
+    const notes: string[] = [];
+    if (s.kind === 'probe' && s.oversize?.length) notes.push(`${s.label}: ${fragmentNote(s.oversize)}`);
+    if (s.kind === 'probe' && s.clashDrops?.length) notes.push(`${s.label}: ${clashNote(s.clashDrops)}`);
+    return notes;
   });
 }
 
 /** The deliberate difference `ProbeObservation.oversize` marks. */
 export function fragmentNote(nodes: readonly string[]): string {
   return `trace and counters at ${nodes.join(', ')} not compared: datagrams over the link MTU, which the kernel fragments and nflab sends whole (README, Scope)`;
+}
+
+/** The deliberate difference `ProbeObservation.clashDrops` marks. */
+export function clashNote(nodes: readonly string[]): string {
+  return `counters and conntrack at ${nodes.join(', ')} not compared from here on: NAT found no free port there, and where a random port search fails differs between the two sides (README, Kernel comparison)`;
 }
 
 const show = (v: string | null | undefined) => (v === null || v === undefined || v === '' ? '(none)' : v);
@@ -56,7 +63,8 @@ function byNode(lines: string[]): Map<string, string[]> {
   return m;
 }
 
-function diffProbe(k: ProbeObservation, n: ProbeObservation, out: Difference[]): void {
+/** `raced`: nodes whose NAT port search has failed (see `clashDrops`); their counters and conntrack are not compared. */
+function diffProbe(k: ProbeObservation, n: ProbeObservation, raced: ReadonlySet<string>, out: Difference[]): void {
   const where = k.label;
   if (k.result !== n.result) out.push({ where, aspect: 'result', kernel: k.result, nflab: n.result });
   if (k.resultOnly) return;
@@ -78,16 +86,23 @@ function diffProbe(k: ProbeObservation, n: ProbeObservation, out: Difference[]):
   const kc = byNode(comparableCounters(k, tcpConnected, packetsOnly));
   const nc = byNode(comparableCounters(n, tcpConnected, packetsOnly));
   for (const node of [...new Set([...kc.keys(), ...nc.keys()])].sort()) {
-    if (fragmented.has(node)) continue;
+    if (fragmented.has(node) || raced.has(node)) continue;
     const a = list(kc.get(node));
     const b = list(nc.get(node));
     if (a !== b) out.push({ where: `${where} at ${node}`, aspect: 'counters', kernel: a, nflab: b });
   }
-  if (k.conntrack !== undefined && n.conntrack !== undefined) diffConntrack(k.conntrack, n.conntrack, `${where} at`, out);
+  if (k.conntrack !== undefined && n.conntrack !== undefined) diffConntrack(k.conntrack, n.conntrack, `${where} at`, raced, out);
 }
 
-function diffConntrack(kernel: Record<string, string[]>, nflab: Record<string, string[]>, where: string, out: Difference[]): void {
+function diffConntrack(
+  kernel: Record<string, string[]>,
+  nflab: Record<string, string[]>,
+  where: string,
+  raced: ReadonlySet<string>,
+  out: Difference[],
+): void {
   for (const node of Object.keys(kernel).sort()) {
+    if (raced.has(node)) continue;
     const a = kernel[node];
     const b = nflab[node] ?? [];
     if (a.length !== b.length || a.some((e, i) => e !== b[i]))
@@ -95,8 +110,8 @@ function diffConntrack(kernel: Record<string, string[]>, nflab: Record<string, s
   }
 }
 
-function diffStep(k: StepObservation, n: StepObservation, out: Difference[]): void {
-  if (k.kind === 'probe' && n.kind === 'probe') return diffProbe(k, n, out);
+function diffStep(k: StepObservation, n: StepObservation, raced: ReadonlySet<string>, out: Difference[]): void {
+  if (k.kind === 'probe' && n.kind === 'probe') return diffProbe(k, n, raced, out);
   if (k.kind === 'exec' && n.kind === 'exec') {
     if (k.exit !== n.exit) out.push({ where: k.label, aspect: 'exec', kernel: `exit ${k.exit}`, nflab: `exit ${n.exit}` });
     else if (k.stdout !== n.stdout)
@@ -109,11 +124,13 @@ export function diffObservations(kernel: Observation, nflab: Observation): Diffe
   if (kernel.steps.length !== nflab.steps.length) {
     out.push({ where: 'steps', aspect: 'steps', kernel: `${kernel.steps.length} steps`, nflab: `${nflab.steps.length} steps` });
   }
+  const raced = new Set<string>();
   kernel.steps.forEach((k, i) => {
     const n = nflab.steps[i];
-    if (n !== undefined) diffStep(k, n, out);
+    if (n?.kind === 'probe') for (const node of n.clashDrops ?? []) raced.add(node);
+    if (n !== undefined) diffStep(k, n, raced, out);
   });
-  diffConntrack(kernel.conntrack, nflab.conntrack, 'end at', out);
+  diffConntrack(kernel.conntrack, nflab.conntrack, 'end at', raced, out);
   for (const node of Object.keys(kernel.nft ?? {}).sort())
     diffListing(`end at ${node} (nft)`, kernel.nft![node], nflab.nft?.[node] ?? '', out);
   for (const node of Object.keys(kernel.rules).sort()) {

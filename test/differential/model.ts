@@ -90,6 +90,14 @@ export interface ProbeObservation {
    * defrag counts each).
    */
   oversize?: string[];
+  /**
+   * nflab's side only: nodes where conntrack dropped a new entry that clashed at confirm (the
+   * kernel's `insert_failed`) during the probe: NAT found no free port. NAT searches ports from a
+   * random offset (nflab's seeded RNG, the kernel's `get_random_u16`), so once a range is nearly
+   * full the packet at which the search fails differs between the two sides (README, Kernel
+   * comparison); those nodes' counters and conntrack are not compared from this probe on.
+   */
+  clashDrops?: string[];
 }
 
 export interface ExecObservation {

@@ -101,6 +101,10 @@ function watchOversize(lab: Lab, topo: Topology): Set<string> {
   return seen;
 }
 
+function insertFailures(lab: Lab): Map<string, number> {
+  return new Map([...lab.nodes].map(([name, n]) => [name, n.conntrack.insertFailed]));
+}
+
 export function observeNflab(c: DiffCase, topo: Topology): Observation {
   const lab = buildNflab(topo);
   const oversize = watchOversize(lab, topo);
@@ -127,6 +131,7 @@ export function observeNflab(c: DiffCase, topo: Topology): Observation {
     if (s.sport) fixed.add(s.sport);
     for (let run = 0; run < (s.repeat ?? 1); run++) {
       oversize.clear();
+      const failedBefore = insertFailures(lab);
       const r = runProbe(lab, s);
       if (c.settleArp) settleArp(lab);
       const after = saves(lab);
@@ -148,6 +153,8 @@ export function observeNflab(c: DiffCase, topo: Topology): Observation {
       nftBefore = nftAfter;
       if (c.conntrackEveryProbe) (steps[steps.length - 1] as ProbeObservation).conntrack = conntrackNow(lab, c, fixed);
       if (oversize.size > 0) (steps[steps.length - 1] as ProbeObservation).oversize = [...oversize].sort();
+      const clashed = [...insertFailures(lab)].filter(([node, n]) => n > failedBefore.get(node)!).map(([node]) => node);
+      if (clashed.length > 0) (steps[steps.length - 1] as ProbeObservation).clashDrops = clashed.sort();
     }
   });
   const rules: Record<string, string> = {};

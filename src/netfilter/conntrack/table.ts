@@ -56,6 +56,8 @@ interface Node {
 const allowClash = (proto: number): boolean => proto === PROTO_UDP || proto === PROTO_ICMP;
 
 export class Conntrack {
+  /** Packets __nf_conntrack_confirm dropped on a clash: the kernel's `insert_failed` statistic (`conntrack -S`). */
+  insertFailed = 0;
   private readonly buckets = new Map<number, Node[]>();
   /** Confirmed entries in creation order: the stable listing order. */
   private readonly live = new Map<number, CtEntry>();
@@ -263,6 +265,7 @@ export class Conntrack {
         skb.ct = o;
         return true;
       }
+      this.insertFailed++;
       return false;
     }
     e.status |= IPS_CONFIRMED;

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { Topology } from '../../../src/topology/model.js';
-import { caseTopology, diffObservations, formatDifference } from '../compare.js';
+import { caseTopology, diffObservations, formatDifference, notesOf } from '../compare.js';
 import { liveAnswer, recordedAnswer } from '../kernel-answer.js';
 import type { DiffCase, Observation } from '../model.js';
 import { observeKernel } from '../run-kernel.js';
@@ -26,6 +26,8 @@ export interface FuzzOutcome {
   scenario: GenScenario;
   c: DiffCase;
   differences: string[];
+  /** What was not compared, and why (a deliberate difference nflab's side recognised). */
+  notes: string[];
 }
 
 export type KernelSource = 'live' | 'recorded';
@@ -47,7 +49,8 @@ export async function runScenario(
   const c = scenarioCase(scenario);
   const topo = caseTopology(c);
   const kernel = await kernelFor(c, topo, source, recordDir);
-  return { scenario, c, differences: diffObservations(kernel, observeNflab(c, topo)).map(formatDifference) };
+  const nflab = observeNflab(c, topo);
+  return { scenario, c, differences: diffObservations(kernel, nflab).map(formatDifference), notes: notesOf(nflab) };
 }
 
 async function liveDiff(s: GenScenario): Promise<string[]> {

@@ -29,14 +29,16 @@ export function reportSuite(r: ReportOptions): void {
   let agree = 0;
   let differ = 0;
   let known = 0;
+  let noted = 0;
   describe.skipIf(!k.ok && !recordedOnly)(`${r.label}: seed ${r.seed}, ${r.count} scenarios (${k.ok ? 'live kernel' : k.why})`, () => {
     afterAll(() => {
       const listed = known ? `, ${known} of them as listed (known)` : '';
+      const withNotes = noted ? `; ${noted} agree with parts left uncompared by a deliberate difference (NOTE)` : '';
       const source = k.ok ? 'live kernel' : 'recorded answers';
       console.log(
         [
           '',
-          `${r.label}, seed ${r.seed}: ${r.count} scenarios, ${agree} agree, ${differ} disagree${listed} (${source})`,
+          `${r.label}, seed ${r.seed}: ${r.count} scenarios, ${agree} agree, ${differ} disagree${listed}${withNotes} (${source})`,
           ...lines,
           '',
         ].join('\n'),
@@ -52,6 +54,10 @@ export function reportSuite(r: ReportOptions): void {
         if (o.differences.length && k.ok) o = await runScenario(r.seed, i, 'live', undefined, r.gen);
         if (o.differences.length === 0) {
           agree++;
+          if (o.notes.length > 0) {
+            noted++;
+            lines.push(`NOTE ${o.c.name}`, ...o.notes.map((n) => `        ${n}`));
+          }
           return;
         }
         differ++;
