@@ -5,14 +5,14 @@
  * containerlab link, and every node's start-up script is valid POSIX sh.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadTopologyFile } from '../topology/load.js';
 import { clabNodeName } from './containerlab.js';
+import { scratchDir } from '../core/testing/scratch-dir.js';
 
 const root = join(import.meta.dirname, '../..');
 const bin = join(root, 'bin', 'nflab.js');
@@ -20,7 +20,7 @@ const schema = JSON.parse(readFileSync(join(root, 'test/fixtures/containerlab/cl
 // The schema is draft-07 with editor keywords (markdownDescription) and one draft-2020 keyword (prefixItems) that
 // draft-07 validators ignore; strict mode would refuse those, so it is off, and endpoints are checked by hand below.
 const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
-const tmp = mkdtempSync(join(tmpdir(), 'nflab-clab-'));
+const tmp = scratchDir('nflab-clab-');
 const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 
 interface Clab {
