@@ -13,7 +13,17 @@ import { parseLiteral, TYPES, type TypeName, type Value } from './types.js';
 
 export interface ChainSpecAst {
   /** `loc` is the `type` keyword's; `typeLoc` and `hookLoc` the type's and hook's names, where the kernel and nft point. */
-  base: { type: BaseSpec['type']; hook: NftHook; priority: number; device: string | null; loc: Loc; typeLoc: Loc; hookLoc: Loc } | null;
+  base: {
+    type: BaseSpec['type'];
+    hook: NftHook;
+    priority: number;
+    device: string | null;
+    loc: Loc;
+    typeLoc: Loc;
+    hookLoc: Loc;
+    /** A priority name the family and hook do not have: nft's evaluation refuses it there, after the syntax errors. */
+    priorityError?: Loc;
+  } | null;
   policy: 'accept' | 'drop' | null;
   /** Where `policy P` stands: the kernel points there when it refuses a policy on a regular chain. */
   policyLoc?: Loc;
@@ -139,6 +149,9 @@ function isNumberWord(v: string): boolean {
 }
 
 function unexpected(t: Tok, expecting?: string): NftSyntaxError {
+  // nft's scanner reads a leading `-` as a token of its own.
+  if (t.kind === 'word' && t.v.length > 1 && t.v.startsWith('-'))
+    return err({ ...t, v: '-', end: t.col + 1 }, `syntax error, unexpected -${expecting ? `, expecting ${expecting}` : ''}`);
   const what =
     t.kind === 'eof'
       ? t.v === ''
@@ -722,8 +735,9 @@ export class Parser extends TokenCursor {
         let device: string | null = null;
         if (this.accept('device')) device = this.word().v;
         const prioTok = this.expect('priority');
-        const priority = this.priority(family, hook, prioTok);
+        const { priority, error } = this.priority(family, hook, prioTok);
         spec.base = { type, hook, priority, device, loc: locOf(t), typeLoc: locOf(typeTok), hookLoc: locOf(hookTok) };
+        if (error) spec.base.priorityError = error;
         this.itemEnd();
       } else if (t.kind === 'word' && t.v === 'policy') {
         this.i++;
@@ -762,20 +776,24 @@ export class Parser extends TokenCursor {
     return t.kind === 'nl' || t.kind === 'eof' || t.v === ';' || t.v === '}';
   }
 
-  private priority(family: Family, hook: NftHook, prioTok: Tok): number {
+  /**
+   * nft's grammar takes any name as a priority, with an optional `+ N` or `- N`; its evaluation
+   * looks the name up for the family and hook and refuses it over the whole `priority ...`.
+   */
+  private priority(family: Family, hook: NftHook, prioTok: Tok): { priority: number; error?: Loc } {
     const t = this.next();
-    if (t.kind === 'word' && /^-?\d+$/.test(t.v)) return Number(t.v);
-    if (t.kind === 'op' && t.v === '-' && /^\d+$/.test(this.peek().v)) return -Number(this.next().v);
-    const named = namedPriorities(family).find(([n]) => n === t.v);
-    if (t.kind !== 'word' || !named) throw unexpected(t, 'priority');
-    if (named[2] !== null && named[2] !== hook)
-      throw new NftSyntaxError('invalid priority expression value in this context.', prioTok.line, prioTok.col, t.end);
-    let p = named[1];
+    if (t.kind === 'word' && (/^-?\d+$/.test(t.v) || isNumberWord(t.v))) return { priority: Number(t.v) };
+    if (t.kind === 'op' && t.v === '-' && /^\d+$/.test(this.peek().v)) return { priority: -Number(this.next().v) };
+    if (t.kind !== 'word' || KEYWORDS.has(t.v) || t.v.startsWith('-') || isNumberWord(t.v)) throw unexpected(t, 'priority');
+    const named = namedPriorities(family).find(([n, , h]) => n === t.v && (h === null || h === hook));
+    let p = named ? named[1] : 0;
+    let end = t.end;
     if (this.is('+') || this.is('-')) {
       const sign = this.next().v === '-' ? -1 : 1;
+      end = this.peek().end;
       p += sign * this.number();
     }
-    return p;
+    return named ? { priority: p } : { priority: 0, error: { line: prioTok.line, col: prioTok.col, end } };
   }
 
   /** After `{` of a set or map: its properties, through (not including) `}`. */

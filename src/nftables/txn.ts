@@ -609,6 +609,12 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     });
     return '';
   }
+  // nft evaluates the hook and priority of every chain it is given, new or not, before the kernel sees it.
+  const given = c.chainSpec?.base;
+  if (given?.priorityError) {
+    if (!FAMILY_HOOKS[fam].includes(given.hook)) throw new TxnError(given.hookLoc, `The ${fam} family does not support this hook`);
+    throw new TxnError(given.priorityError, 'invalid priority expression value in this context.');
+  }
   const existing = t.chainByName.get(c.name);
   if (existing) {
     if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
