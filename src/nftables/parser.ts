@@ -67,6 +67,8 @@ export interface Cmd {
   toks: Tok[];
   /** A rule's statements once parsed (or the error parsing them gave), before the transaction applies. */
   parsed?: RuleAst | NftSyntaxError;
+  /** `list map` and `flush map` (rather than `set`): nft finds only a map by them, and only a set by `set`. */
+  asMap?: boolean;
   /** Where the command names its table, object and handle, and where it ends: nft points its errors there. */
   at: { table: Loc; name: Loc; handle: Loc; end: Loc; whole: Loc };
 }
@@ -495,7 +497,7 @@ export class Parser extends TokenCursor {
       if (obj === 'chain' || obj === 'set' || obj === 'map') {
         const name = this.name();
         this.endLine();
-        return [mk({ op: 'list', obj: obj === 'map' ? 'set' : obj, family, table, name, loc })];
+        return [mk({ op: 'list', obj: obj === 'map' ? 'set' : obj, family, table, name, loc, asMap: obj === 'map' })];
       }
       throw unexpected(objTok, 'ruleset, table, chain, set or map');
     }
@@ -539,7 +541,7 @@ export class Parser extends TokenCursor {
         const o = obj === 'map' ? 'set' : obj;
         if (verb === 'flush') {
           if (name === '') throw unexpected(this.peek(), 'string');
-          return [mk({ op: 'flush', obj: o, family, table, name, loc })];
+          return [mk({ op: 'flush', obj: o, family, table, name, loc, asMap: obj === 'map' })];
         }
         return [mk({ op: 'delete', obj: o, family, table, name, handle, loc })];
       }

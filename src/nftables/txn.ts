@@ -8,6 +8,7 @@
  */
 import {
   elemId,
+  type AnonSet,
   type Chain,
   type Elem,
   type Expr,
@@ -115,7 +116,12 @@ function setChanged(t: Table, name: string, elems: Elem[] | null, present: boole
   for (const elem of elems) d.set(elemId(elem.key), { elem, present });
 }
 
+/** Which of nft's explanations of a kernel's "No such file or directory" applies: by the command's object. */
+type EnoentKind = 'chain' | 'rule' | 'set';
+
 class TxnError extends Error {
+  /** A kernel's ENOENT that nft explains after the batch, from its cache as the whole transaction left it. */
+  enoent?: { kind: EnoentKind; c: Cmd };
   constructor(
     readonly loc: Loc,
     message: string,
@@ -123,6 +129,19 @@ class TxnError extends Error {
     readonly kernel = message.startsWith('Could not process rule'),
   ) {
     super(message);
+  }
+}
+
+/**
+ * Marks the kernel's ENOENT refusals of `c` at one of its attributes (not at the whole command) for
+ * nft's explanation (`explainEnoent`).
+ */
+function enoentOf<T>(kind: EnoentKind, c: Cmd, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TxnError && e.kernel && e.message === NOENT && e.loc !== c.loc) e.enoent = { kind, c };
+    throw e;
   }
 }
 
@@ -198,7 +217,12 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
     const kernelSide = isKernelSide(e) && refused !== null && e === refused.e;
     const counters = kernelSide ? new Map(rs.tables.map((t) => [t, t.nextHandle])) : null;
     const tableCounter = rs.nextTableHandle;
+    // nft explains the kernel's refusal from its cache: as the transaction left it, or, for a rule
+    // when a list command in the batch made nft read the ruleset again, as the kernel still has it.
+    const again = kernelSide && e instanceof TxnError && e.enoent?.kind === 'rule' && cmds.some((x) => x.op === 'list');
+    let report = kernelSide && !again ? explainEnoent(rs, e) : e;
     for (let i = undo.length - 1; i >= 0; i--) undo[i]();
+    if (again) report = explainEnoent(rs, e);
     if (counters) {
       for (const [t, n] of counters) if (rs.tables.includes(t)) t.nextHandle = n;
       rs.nextTableHandle = tableCounter;
@@ -209,7 +233,7 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
       const t = failing ? rs.tables.find((x) => x.family === (failing.family ?? 'ip') && x.name === failing.table) : undefined;
       if (t) t.nextHandle++;
     }
-    if (e instanceof TxnError) return { ok: false, errors: [{ ...e.loc, message: e.message }] };
+    if (report instanceof TxnError) return { ok: false, errors: [{ ...report.loc, message: report.message }] };
     if (e instanceof NftSyntaxError)
       return { ok: false, errors: [{ line: e.line, col: e.col, end: e.end, message: e.message, related: e.related }] };
     throw e;
@@ -256,31 +280,14 @@ function asKernel<T>(f: () => T): T {
 }
 
 /**
- * The table a command names. nft looks it up in its cache (the tables as the transaction has made
- * them so far) and suggests one, as measured on nft 1.0.6: for a rule the kernel refused, the table
- * of a chain whose name is close to the rule's chain; otherwise a table of any family whose name is
- * close; for a list command none. Without a suggestion the error is plain; `asKernel` makes it the
- * kernel's where the kernel finds it.
+ * The table a command names, as nft's evaluation looks it up in its cache (the tables as the
+ * transaction has made them so far): missing, nft suggests the nearest name of any family
+ * (`suggest` false: none, as for a list command).
  */
-function needTable(rs: Ruleset, family: Family, name: string, loc: Loc, ruleChain?: string, suggest = true): Table {
+function needTable(rs: Ruleset, family: Family, name: string, loc: Loc, suggest = true): Table {
   const t = findTable(rs, family, name);
   if (t) return t;
-  let best: Table | null = null;
-  let bestD = Infinity;
-  // nft suggests from its cache, which its evaluation keeps up to date with the transaction's own tables.
-  if (!suggest) throw new TxnError(loc, 'No such file or directory');
-  for (const c of rs.tables) {
-    const d =
-      ruleChain !== undefined
-        ? Math.min(Infinity, ...[...c.chainByName.keys()].map((n) => (near(n, ruleChain) ? misspelling(n, ruleChain) : Infinity)))
-        : near(c.name, name)
-          ? misspelling(c.name, name)
-          : Infinity;
-    if (d < bestD) {
-      best = c;
-      bestD = d;
-    }
-  }
+  const best = suggest ? fuzzyTable(rs, name) : null;
   if (best) throw new TxnError(loc, `No such file or directory; did you mean table ‘${best.name}’ in family ${best.family}?`);
   throw new TxnError(loc, 'No such file or directory');
 }
@@ -309,51 +316,110 @@ function misspelling(a: string, b: string): number {
   return d[at(la, lb)];
 }
 
-/** Whether nft would suggest `a` for `b`: within a distance that grows with the names' length, never for one-letter names. */
-function near(a: string, b: string): boolean {
+/**
+ * nft's distance from an existing name `a` to the one asked for, or Infinity where it would not
+ * suggest it: beyond a threshold that grows with the names' length, and always when both names are
+ * one letter long (so a one-letter name never suggests even itself).
+ */
+function nearness(a: string, b: string): number {
   const max = Math.max(a.length, b.length);
   const min = Math.min(a.length, b.length);
-  if (max <= 1) return false;
+  if (max <= 1) return Infinity;
   const threshold = max - min <= 1 ? Math.max(Math.ceil(max / 3), 1) : Math.ceil((max + 2) / 3);
-  return misspelling(a, b) <= threshold;
+  const d = misspelling(a, b);
+  return d <= threshold ? d : Infinity;
 }
 
-/** nft's suggestion for a misspelt chain or set name among `names` (the existing name comes first in nft's comparison). */
-function closest(name: string, names: Iterable<string>): string | null {
-  let best: string | null = null;
+/** The first nearest of `items` to `name` in nft's cache order (a later one must be strictly nearer). */
+function fuzzy<T>(name: string, items: Iterable<T>, nameOf: (x: T) => string): T | null {
+  let best: T | null = null;
   let bestD = Infinity;
-  for (const n of names) {
-    if (!near(n, name)) continue;
-    const d = misspelling(n, name);
+  for (const x of items) {
+    const d = nearness(nameOf(x), name);
     if (d < bestD) {
-      best = n;
+      best = x;
       bestD = d;
     }
   }
   return best;
 }
 
+function fuzzyTable(rs: Ruleset, name: string): Table | null {
+  return fuzzy(name, rs.tables, (t) => t.name);
+}
+
+/** nft searches every table of every family for a chain or set name to suggest. */
+function fuzzyChain(rs: Ruleset, name: string): { t: Table; name: string } | null {
+  return fuzzy(
+    name,
+    rs.tables.flatMap((t) => t.chains.map((ch) => ({ t, name: ch.name }))),
+    (x) => x.name,
+  );
+}
+
+function fuzzySet(rs: Ruleset, name: string): { t: Table; s: NamedSet } | null {
+  return fuzzy(
+    name,
+    rs.tables.flatMap((t) => t.sets.map((s) => ({ t, s }))),
+    (x) => x.s.name,
+  );
+}
+
+const chainHint = (x: { t: Table; name: string }) => `did you mean chain ‘${x.name}’ in table ${x.t.family} ‘${x.t.name}’?`;
+const setHint = (x: { t: Table; s: NamedSet }) =>
+  `did you mean ${x.s.isMap ? 'map' : 'set'} ‘${x.s.name}’ in table ${x.t.family} ‘${x.t.name}’?`;
+
 /**
- * A chain a command names. `lookup`: the command needs it in nft's cache (list, flush), so a missing one
- * is nft's own plain error; otherwise the kernel refuses it, unless nft found a name to suggest first.
+ * nft's explanation of the kernel's "No such file or directory" at one of a command's attributes
+ * (nft 1.0.6, after the batch, from its cache as the whole transaction left it): the chain or set
+ * of any table nearest to the command's own chain or set; when the command's table is not in the
+ * cache and that nearest one's table is another, that table instead, at the command's table. A rule
+ * gets no suggestion of its own chain (so none for a jump target in a chain that exists, unless the
+ * chain's name is one letter long); without a near name the refusal stays plain.
  */
-function needChain(t: Table, name: string, loc: Loc, lookup = false, suggest = true): Chain {
+function explainEnoent(rs: Ruleset, e: unknown): unknown {
+  if (!(e instanceof TxnError) || !e.enoent) return e;
+  const { kind, c } = e.enoent;
+  const fam = c.family ?? 'ip';
+  // A rule's anonymous sets go to the kernel before it and are refused first, at the table, plainly.
+  if (
+    kind === 'rule' &&
+    e.loc === c.at.table &&
+    c.parsed &&
+    !(c.parsed instanceof NftSyntaxError) &&
+    c.parsed.stmts.some((s) => anonSetOf(s))
+  )
+    return e;
+  const near = kind === 'set' ? fuzzySet(rs, c.name) : fuzzyChain(rs, c.name);
+  if (!near) return e;
+  if (!findTable(rs, fam, c.table) && (near.t.name !== c.table || near.t.family !== fam))
+    return new TxnError(c.at.table, `No such file or directory; did you mean table ‘${near.t.name}’ in family ${near.t.family}?`, true);
+  if ('s' in near) return new TxnError(e.loc, `No such file or directory; ${setHint(near)}`, true);
+  if (kind === 'rule' && near.name === c.name) return e;
+  return new TxnError(e.loc, `No such file or directory; ${chainHint(near)}`, true);
+}
+
+/**
+ * A chain a command names. `lookup`: nft's evaluation needs it in its cache (list, flush, a rule
+ * placed by its cache), so a missing one is nft's own error, with the nearest chain of any table;
+ * otherwise (`suggest` false) the kernel refuses it, and nft explains that afterwards (`explainEnoent`).
+ */
+function needChain(rs: Ruleset, t: Table, name: string, loc: Loc, lookup = false, suggest = true): Chain {
   const c = t.chainByName.get(name);
   if (!c) {
-    // A jump's target is the kernel's to find: nft suggests nothing for it.
-    const hint = suggest ? closest(name, t.chainByName.keys()) : null;
-    if (hint !== null) throw new TxnError(loc, `No such file or directory; did you mean chain ‘${hint}’ in table ${t.family} ‘${t.name}’?`);
+    const near = suggest ? fuzzyChain(rs, name) : null;
+    if (near !== null) throw new TxnError(loc, `No such file or directory; ${chainHint(near)}`, !lookup);
     throw new TxnError(loc, lookup ? 'No such file or directory' : NOENT);
   }
   return c;
 }
 
-function needSet(t: Table, name: string, loc: Loc): NamedSet {
+/** A set nft's evaluation needs: missing, nft suggests the nearest set or map of any table. */
+function needSet(rs: Ruleset, t: Table, name: string, loc: Loc): NamedSet {
   const s = t.setByName.get(name);
   if (!s) {
-    const near = closest(name, t.setByName.keys());
-    const hint = near !== null ? `; did you mean set ‘${near}’ in table ${t.family} ‘${t.name}’?` : '';
-    throw new TxnError(loc, `No such file or directory${hint}`);
+    const near = fuzzySet(rs, name);
+    throw new TxnError(loc, `No such file or directory${near ? `; ${setHint(near)}` : ''}`);
   }
   return s;
 }
@@ -458,7 +524,7 @@ function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     return printTable(existing, { handles: !!opts.handles, nowMs: opts.nowMs });
   }
   if (c.op === 'flush') {
-    const t = asKernel(() => needTable(rs, fam, c.table, c.at.table, undefined, false));
+    const t = asKernel(() => needTable(rs, fam, c.table, c.at.table, false));
     for (const ch of t.chains) flushChain(t, ch, undo);
     return '';
   }
@@ -578,23 +644,22 @@ function isReferenced(t: Table, name: string): boolean {
 function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
   const fam = c.family ?? 'ip';
   // nft needs a chain's table only to add or list the chain; flushing and deleting are the kernel's to refuse.
-  // The kernel's refusals get nft's suggestion afterwards (measured): none for a flush, one by chain name for a delete.
-  const lookup = c.op === 'flush' || c.op === 'delete' ? asKernel : <T>(f: () => T) => f();
-  const t = lookup(() =>
-    needTable(rs, fam, c.table, c.at.table, c.op === 'delete' ? c.name : undefined, c.op !== 'list' && c.op !== 'flush'),
-  );
+  // The kernel's refusals get nft's explanation afterwards (measured): none for a flush, one by chain name for a delete.
+  const lookup =
+    c.op === 'flush' ? asKernel : c.op === 'delete' ? <T>(f: () => T) => enoentOf('chain', c, () => asKernel(f)) : <T>(f: () => T) => f();
+  const t = lookup(() => needTable(rs, fam, c.table, c.at.table, c.op === 'add' || c.op === 'create'));
   if (c.op === 'list')
-    return `table ${t.family} ${t.name} {\n${printChain(needChain(t, c.name, c.at.name, true), t.family, { handles: !!opts.handles })}}\n`;
+    return `table ${t.family} ${t.name} {\n${printChain(needChain(rs, t, c.name, c.at.name, true), t.family, { handles: !!opts.handles })}}\n`;
   if (c.op === 'flush') {
     flushChain(
       t,
-      asKernel(() => needChain(t, c.name, c.at.name, false, false)),
+      asKernel(() => needChain(rs, t, c.name, c.at.name, false, false)),
       undo,
     );
     return '';
   }
   if (c.op === 'delete') {
-    const ch = c.handle !== null ? chainByHandle(t, c.handle) : asKernel(() => needChain(t, c.name, c.at.name));
+    const ch = c.handle !== null ? chainByHandle(t, c.handle) : lookup(() => needChain(rs, t, c.name, c.at.name, false, false));
     if (!ch) throw new TxnError(c.loc, NOENT);
     // A chain with rules is deleted with them (kernel 6.18); only a chain something jumps to is busy.
     if (isReferenced(t, ch.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
@@ -653,12 +718,17 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
   // nft suggests no table for a list command.
   const t =
     c.op === 'delete'
-      ? asKernel(() => needTable(rs, fam, c.table, c.at.table))
-      : needTable(rs, fam, c.table, c.at.table, undefined, c.op !== 'list');
+      ? enoentOf('set', c, () => asKernel(() => needTable(rs, fam, c.table, c.at.table, false)))
+      : needTable(rs, fam, c.table, c.at.table, c.op !== 'list');
+  if (c.op === 'list' || c.op === 'flush') {
+    // A map named as a set (or a set as a map) is not found, and nft suggests nothing.
+    const found = needSet(rs, t, c.name, c.at.name);
+    if (found.isMap !== !!c.asMap) throw new TxnError(c.at.name, 'No such file or directory');
+  }
   if (c.op === 'list')
-    return `table ${t.family} ${t.name} {\n${printSet(needSet(t, c.name, c.at.name), { handles: !!opts.handles, nowMs: opts.nowMs })}}\n`;
+    return `table ${t.family} ${t.name} {\n${printSet(needSet(rs, t, c.name, c.at.name), { handles: !!opts.handles, nowMs: opts.nowMs })}}\n`;
   if (c.op === 'flush') {
-    const s = needSet(t, c.name, c.at.name);
+    const s = needSet(rs, t, c.name, c.at.name);
     const elems = s.elems;
     bumpRefs(t, targetsOfElems(elems.values(), []), -1, undo);
     s.elems = new Map();
@@ -668,17 +738,7 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
   }
   if (c.op === 'delete') {
     const s = c.handle !== null ? t.sets.find((x) => x.handle === c.handle) : t.sets.find((x) => x.name === c.name);
-    if (!s && c.handle === null) {
-      // The kernel refuses it; nft then suggests a set of any table (measured).
-      let best: { name: string; t: Table; d: number } | null = null;
-      for (const x of rs.tables) {
-        const n = closest(c.name, x.setByName.keys());
-        const d = n === null ? Infinity : misspelling(n, c.name);
-        if (n !== null && (best === null || d < best.d)) best = { name: n, t: x, d };
-      }
-      const hint = best ? `No such file or directory; did you mean set ‘${best.name}’ in table ${best.t.family} ‘${best.t.name}’?` : NOENT;
-      throw new TxnError(c.at.name, hint, true);
-    }
+    if (!s && c.handle === null) throw Object.assign(new TxnError(c.at.name, NOENT), { enoent: { kind: 'set' as const, c } });
     if (!s) throw new TxnError(c.loc, NOENT);
     if (setReferenced(t, s.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
     const i = t.sets.indexOf(s);
@@ -770,7 +830,7 @@ function addElements(rs: Ruleset, t: Table, s: NamedSet, toks: Tok[], create: bo
         locOfToks(toks),
         `You must add 'flags interval' to your set declaration if you want to add ${e.key.plen !== undefined ? 'prefix' : 'range'} elements`,
       );
-    if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(t, e.data.chain, locOfToks(toks), false, false);
+    if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(rs, t, e.data.chain, locOfToks(toks), false, false);
     if (s.timeoutMs !== null && e.timeoutMs === undefined) e.timeoutMs = s.timeoutMs;
     const id = elemId(e.key);
     const old = map.get(id);
@@ -810,7 +870,7 @@ function locOfToks(toks: Tok[]): Loc {
 function elementCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   const fam = c.family ?? 'ip';
   const t = needTable(rs, fam, c.table, c.at.table);
-  const s = needSet(t, c.name, c.at.name);
+  const s = needSet(rs, t, c.name, c.at.name);
   if (c.op === 'delete') {
     const interval = s.flags.includes('interval');
     const locs: Loc[] = [];
@@ -851,38 +911,44 @@ function elementCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
 
 function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   const fam = c.family ?? 'ip';
-  if (c.op === 'delete') {
-    const t = asKernel(() => needTable(rs, fam, c.table, c.at.table, c.name));
-    const ch = asKernel(() => needChain(t, c.name, c.at.name));
-    // Handle 0 is no handle to the kernel: it deletes every rule of the chain (Linux 6.18).
-    if (c.handle === 0) {
-      flushChain(t, ch, undo);
-      return '';
-    }
-    const i = ch.rules.findIndex((r) => r.handle === c.handle);
-    if (i < 0) throw new TxnError(c.at.handle, NOENT);
-    const before = ch.rules;
-    bumpRefs(t, targetsOfRule(ch.rules[i]), -1, undo);
-    ch.rules = ch.rules.slice(0, i).concat(ch.rules.slice(i + 1));
-    chainChanged(t, ch);
-    undo.push(() => (ch.rules = before));
+  if (c.op === 'delete') return enoentOf('rule', c, () => deleteRule(rs, c, fam, undo));
+  return enoentOf('rule', c, () => addRule(rs, c, fam, undo));
+}
+
+function deleteRule(rs: Ruleset, c: Cmd, fam: Family, undo: Array<() => void>): string {
+  const t = asKernel(() => needTable(rs, fam, c.table, c.at.table, false));
+  const ch = asKernel(() => needChain(rs, t, c.name, c.at.name, false, false));
+  // Handle 0 is no handle to the kernel: it deletes every rule of the chain (Linux 6.18).
+  if (c.handle === 0) {
+    flushChain(t, ch, undo);
     return '';
   }
+  const i = ch.rules.findIndex((r) => r.handle === c.handle);
+  if (i < 0) throw new TxnError(c.at.handle, NOENT);
+  const before = ch.rules;
+  bumpRefs(t, targetsOfRule(ch.rules[i]), -1, undo);
+  ch.rules = ch.rules.slice(0, i).concat(ch.rules.slice(i + 1));
+  chainChanged(t, ch);
+  undo.push(() => (ch.rules = before));
+  return '';
+}
+
+function addRule(rs: Ruleset, c: Cmd, fam: Family, undo: Array<() => void>): string {
   // nft evaluates a rule's statements before it looks its chain up.
   const parsed = c.parsed ?? parseRule(c.toks, fam);
   if (parsed instanceof NftSyntaxError) throw parsed;
   const lookup = ruleCache ? <T>(f: () => T) => f() : asKernel;
-  const t = lookup(() => needTable(rs, fam, c.table, c.at.table, ruleCache ? undefined : c.name));
-  const ch = lookup(() => needChain(t, c.name, c.at.name));
-  checkRefs(t, parsed.stmts, nameLoc(c, c.toks), undo);
+  const t = lookup(() => needTable(rs, fam, c.table, c.at.table, ruleCache));
+  const ch = lookup(() => needChain(rs, t, c.name, c.at.name, ruleCache, ruleCache));
+  checkRefs(rs, t, parsed.stmts, nameLoc(c, c.toks), undo);
   if (parsed.kernel) kernelChecks(parsed.kernel, ch, ruleSpan(c));
   // An exact-length copy: the parser's array grew by push and has spare slots.
   const stmts = parsed.stmts.slice();
   internStmts(rs, stmts);
   const startHandle = t.nextHandle;
   for (const s of stmts) {
-    const anon = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : (mapOfStmt(s)?.map ?? null);
-    if (anon && anon.k === 'set') anon.set.handle = t.nextHandle++;
+    const anon = anonSetOf(s);
+    if (anon) anon.set.handle = t.nextHandle++;
   }
   // A replaced rule keeps its handle (measured: `replace rule ... handle 4` lists as handle 4).
   const rule: Rule = { handle: c.op === 'replace' ? c.handle! : t.nextHandle++, stmts, comment: parsed.comment };
@@ -912,6 +978,12 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
     t.nextHandle = startHandle;
   });
   return '';
+}
+
+/** The anonymous set or map a statement carries, if any. */
+function anonSetOf(s: Stmt): { k: 'set'; set: AnonSet } | null {
+  const x = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : (mapOfStmt(s)?.map ?? null);
+  return x && x.k === 'set' ? x : null;
 }
 
 /** The map lookup a statement's value comes from (`meta mark set ip saddr map @m`, `dnat to ip daddr map { ... }`). */
@@ -953,11 +1025,11 @@ function notBase(ch: Chain, loc: Loc): void {
   if (ch.base) throw new TxnError(loc, 'Could not process rule: Operation not supported');
 }
 
-function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): void {
+function checkRefs(rs: Ruleset, t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): void {
   for (const s of stmts) {
     const m = mapOfStmt(s);
     if (m && m.map.k === 'ref') {
-      const set = needSet(t, m.map.name, m.map.loc ?? loc);
+      const set = needSet(rs, t, m.map.name, m.map.loc ?? loc);
       if (set.dataType === null || set.dataType === 'verdict') throw new TxnError(m.map.loc ?? loc, 'Expression is not a map');
       if (set.dataType !== m.type)
         throw new TxnError(
@@ -966,10 +1038,10 @@ function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): 
         );
     }
     if (s.k === 'verdict' && s.verdict.chain !== undefined)
-      notBase(needChain(t, s.verdict.chain, s.verdict.loc ?? loc, false, false), s.verdict.loc ?? loc);
+      notBase(needChain(rs, t, s.verdict.chain, s.verdict.loc ?? loc, false, false), s.verdict.loc ?? loc);
     const rhs = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : null;
     if (rhs && rhs.k === 'ref') {
-      const set = needSet(t, rhs.name, rhs.loc ?? loc);
+      const set = needSet(rs, t, rhs.name, rhs.loc ?? loc);
       const want = exprTypes(s.k === 'match' ? s.left : (s as Extract<Stmt, { k: 'vmap' }>).key);
       if (want.join('.') !== set.keyTypes.join('.'))
         throw new TxnError(
@@ -980,9 +1052,9 @@ function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): 
     }
     if (rhs && rhs.k === 'set')
       for (const e of rhs.set.elems)
-        if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) notBase(needChain(t, e.data.chain, loc, false, false), loc);
+        if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) notBase(needChain(rs, t, e.data.chain, loc, false, false), loc);
     if (s.k === 'setupd') {
-      const set = needSet(t, s.set, loc);
+      const set = needSet(rs, t, s.set, loc);
       // nft gives a set that rules update its default size when it has none.
       if (set.size === null) {
         set.size = 65535;

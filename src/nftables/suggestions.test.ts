@@ -1,0 +1,65 @@
+import { describeKernelErrors } from './testing/first-error.js';
+
+/**
+ * nft's suggestions, as nft 1.0.6 makes them (its fuzzy lookups, read in its source): the nearest
+ * table, chain or set of any table of any family, the first of equals in the order the kernel lists
+ * them, never between two one-letter names. After the kernel refused a missing name (ENOENT at one
+ * of the command's attributes) nft explains it from its cache as the whole transaction left it
+ * (read again from the kernel, for a rule, when the batch lists something): a rule gets the chain
+ * nearest to its own chain's name, unless that is its own chain; where the command's table is not in
+ * the cache and the nearest name is in another table, that table is suggested instead. Each answer
+ * is the first error line of `nft -c -f FILE` in a namespace holding SETUP (Linux 6.18). Found by the
+ * nft fuzzer (test/differential/fuzz-nft/).
+ */
+const SETUP =
+  'add table ip filter; add chain ip filter svc-a; add chain ip filter c1; add chain ip filter x; add table arp nat; ' +
+  'add chain arp nat svc-a; add table bridge nat; add chain bridge nat c1; add set bridge nat ports { type mark; }; ' +
+  'add map ip filter allowed { type ipv4_addr : mark; }\n';
+
+describeKernelErrors(
+  'nft suggests names across tables and families',
+  SETUP,
+  [
+    ['add rule arp nat x counter', 'FILE:1:18-18: Error: No such file or directory; did you mean chain ‘c1’ in table ip ‘filter’?'],
+    [
+      'delete rule netdev fz x handle 4\nadd table netdev fz\nadd chain netdev fz x',
+      'FILE:1:20-21: Error: No such file or directory; did you mean chain ‘c1’ in table ip ‘filter’?',
+    ],
+    ['add rule ip filter x jump svc-b', 'FILE:1:27-31: Error: No such file or directory; did you mean chain ‘c1’ in table ip ‘filter’?'],
+    ['add rule ip filter svc-a jump svc-b', 'FILE:1:31-35: Error: Could not process rule: No such file or directory'],
+    ['add rule ip filter c1 goto svc-b', 'FILE:1:28-32: Error: Could not process rule: No such file or directory'],
+    [
+      'add element ip filter s { 1.2.3.4 }',
+      'FILE:1:23-23: Error: No such file or directory; did you mean set ‘ports’ in table bridge ‘nat’?',
+    ],
+    ['delete map ip6 filter s', 'FILE:1:16-21: Error: No such file or directory; did you mean table ‘nat’ in family bridge?'],
+    [
+      'add table netdev nat\nadd chain netdev nat c1\nlist tables\nadd rule netdev nat x accept',
+      'FILE:4:17-19: Error: No such file or directory; did you mean table ‘filter’ in family ip?',
+    ],
+    [
+      'add table netdev nat\nadd chain netdev nat c1\nadd rule netdev nat x accept',
+      'FILE:3:21-21: Error: No such file or directory; did you mean chain ‘c1’ in table ip ‘filter’?',
+    ],
+    [
+      'add rule inet nat2 c1 ip saddr { 1.2.3.4 } accept\nadd table inet nat2\nadd chain inet nat2 input',
+      'FILE:1:15-18: Error: Could not process rule: No such file or directory',
+    ],
+    [
+      'add rule inet nat2 c1 accept\nadd table inet nat2\nadd chain inet nat2 input',
+      'FILE:1:15-18: Error: Could not process rule: No such file or directory',
+    ],
+    ['flush set ip filter allowed', 'FILE:1:21-27: Error: No such file or directory'],
+    ['list map bridge nat ports', 'FILE:1:21-25: Error: No such file or directory'],
+    ['delete chain ip6 fz c1', 'FILE:1:18-19: Error: No such file or directory; did you mean table ‘filter’ in family ip?'],
+    [
+      'replace rule ip filter y handle 4 accept',
+      'FILE:1:24-24: Error: No such file or directory; did you mean chain ‘c1’ in table ip ‘filter’?',
+    ],
+    [
+      'add rule ip filter c1 ip saddr @portz accept',
+      'FILE:1:32-37: Error: No such file or directory; did you mean set ‘ports’ in table bridge ‘nat’?',
+    ],
+  ],
+  { check: true },
+);
