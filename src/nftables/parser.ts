@@ -926,8 +926,8 @@ function typeofExpr(toks: Tok[], family: Family): Expr {
   return new RuleParser([...toks, { kind: 'eof', v: '', line: last.line, col: last.end, end: last.end + 1 }], family).wholeExpr();
 }
 
-export function parseRule(toks: Tok[], family: Family): RuleAst {
-  return new RuleParser(toks, family).rule();
+export function parseRule(toks: Tok[], family: Family, ifaces?: ReadonlySet<string>): RuleAst {
+  return new RuleParser(toks, family, ifaces).rule();
 }
 
 /** Parses `{ elements }` tokens for a set of the given key and data types. */
@@ -938,8 +938,9 @@ export function parseElements(
   interval: boolean,
   keysOnly = false,
   locs?: Loc[],
+  ifaces?: ReadonlySet<string>,
 ): Elem[] {
-  const p = new RuleParser(toks, 'ip');
+  const p = new RuleParser(toks, 'ip', ifaces);
   return p.elementBlock(keyTypes, dataType, interval, keysOnly, locs);
 }
 
@@ -974,6 +975,8 @@ class RuleParser extends TokenCursor {
   constructor(
     t: Tok[],
     private readonly family: Family,
+    /** The namespace's interfaces, where nft looks `iif|oif NAME` up (unknown: any name is taken). */
+    private readonly ifaces?: ReadonlySet<string>,
   ) {
     super(t);
   }
@@ -1193,7 +1196,7 @@ class RuleParser extends TokenCursor {
       const w = this.word();
       // `syn/syn,ack` arrives as one word from the lexer.
       const parts = w.v.split('/');
-      const lit = parseLiteral(t, parts[0], false);
+      const lit = parseLiteral(t, parts[0], false, this.ifaces);
       if (!lit.ok) throw err(w, lit.message);
       n |= lit.value.n;
       if (parts.length > 1) {
@@ -1304,12 +1307,12 @@ class RuleParser extends TokenCursor {
   }
 
   private rangeOrValue(ty: TypeName, t: Tok): { lo: Value; hi: Value | null; plen?: number } {
-    const whole = parseLiteral(ty, t.v, t.kind === 'str');
+    const whole = parseLiteral(ty, t.v, t.kind === 'str', this.ifaces);
     if (whole.ok) {
       if (this.is('-') && this.peek(1).kind === 'word') {
         this.i++;
         const hiTok = this.word();
-        const hi = parseLiteral(ty, hiTok.v, false);
+        const hi = parseLiteral(ty, hiTok.v, false, this.ifaces);
         if (!hi.ok) throw err(hiTok, hi.message);
         return { lo: whole.value, hi: hi.value };
       }
@@ -1340,7 +1343,7 @@ class RuleParser extends TokenCursor {
   }
 
   private literal(ty: TypeName, t: Tok): Value {
-    const r = parseLiteral(ty, t.v, t.kind === 'str');
+    const r = parseLiteral(ty, t.v, t.kind === 'str', this.ifaces);
     if (!r.ok) throw err(t, r.message);
     return r.value;
   }

@@ -54,6 +54,8 @@ export interface ApplyOpts {
   foreign?: (handles: boolean) => string;
   /** Called after a commit, with what changed (for recompiling only that). */
   onCommit?: (changes: NftChanges) => void;
+  /** The namespace's interface names, which nft asks for `iif|oif NAME`; unset, any name is taken. */
+  ifaces?: ReadonlySet<string>;
 }
 
 /**
@@ -169,7 +171,7 @@ function parseRules(cmds: Cmd[]): NftSyntaxError | null {
   for (const c of cmds) {
     if (c.obj !== 'rule' || c.op === 'delete' || c.op === 'list' || c.op === 'flush' || !c.toks.length) continue;
     try {
-      c.parsed = parseRule(c.toks, c.family ?? 'ip');
+      c.parsed = parseRule(c.toks, c.family ?? 'ip', ifaces);
     } catch (e) {
       if (!(e instanceof NftSyntaxError)) throw e;
       // nft's parser resolves variables as it reads: an unknown one is found with the syntax errors.
@@ -183,6 +185,7 @@ function parseRules(cmds: Cmd[]): NftSyntaxError | null {
 const isKernelSide = (e: unknown): boolean => e instanceof TxnError && e.kernel;
 
 export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftResult {
+  ifaces = opts.ifaces;
   const syntax = parseRules(cmds);
   if (syntax)
     return {
@@ -267,6 +270,9 @@ function findTable(rs: Ruleset, family: Family, name: string): Table | undefined
  * error nft finds anywhere in the input stops the batch first (measured with `nft -c -f`).
  */
 let ruleCache = false;
+
+/** The interfaces of the transaction's namespace (`ApplyOpts.ifaces`). */
+let ifaces: ReadonlySet<string> | undefined;
 
 /** A refusal that is the kernel's rather than nft's own (see `ruleCache`). */
 function asKernel<T>(f: () => T): T {
@@ -818,7 +824,7 @@ function setReferenced(t: Table, name: string): boolean {
 
 function addElements(rs: Ruleset, t: Table, s: NamedSet, toks: Tok[], create: boolean, undo: Array<() => void>): void {
   const interval = s.flags.includes('interval');
-  const elems = parseElements(toks, s.keyTypes, s.dataType, interval);
+  const elems = parseElements(toks, s.keyTypes, s.dataType, interval, false, undefined, ifaces);
   const added: string[] = [];
   const map = s.elems;
   undo.push(() => {
@@ -874,7 +880,7 @@ function elementCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   if (c.op === 'delete') {
     const interval = s.flags.includes('interval');
     const locs: Loc[] = [];
-    const elems = parseElements(c.toks, s.keyTypes, s.dataType, interval, true, locs);
+    const elems = parseElements(c.toks, s.keyTypes, s.dataType, interval, true, locs, ifaces);
     const map = s.elems;
     const removed: Array<[string, (typeof elems)[number]]> = [];
     undo.push(() => {
@@ -935,7 +941,7 @@ function deleteRule(rs: Ruleset, c: Cmd, fam: Family, undo: Array<() => void>): 
 
 function addRule(rs: Ruleset, c: Cmd, fam: Family, undo: Array<() => void>): string {
   // nft evaluates a rule's statements before it looks its chain up.
-  const parsed = c.parsed ?? parseRule(c.toks, fam);
+  const parsed = c.parsed ?? parseRule(c.toks, fam, ifaces);
   if (parsed instanceof NftSyntaxError) throw parsed;
   const lookup = ruleCache ? <T>(f: () => T) => f() : asKernel;
   const t = lookup(() => needTable(rs, fam, c.table, c.at.table, ruleCache));

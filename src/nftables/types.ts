@@ -285,10 +285,15 @@ export type ParseResult = { ok: true; value: Value } | { ok: false; message: str
 
 const bad = (message: string): ParseResult => ({ ok: false, message });
 
-/** Reads one literal (no ranges, prefixes or lists) as type `t`. `quoted` is true for "strings". */
-export function parseLiteral(t: TypeName, w: string, quoted: boolean): ParseResult {
+/**
+ * Reads one literal (no ranges, prefixes or lists) as type `t`. `quoted` is true for "strings".
+ * `ifaces`: the namespace's interface names, where nft looks an interface (not an interface name) up.
+ */
+export function parseLiteral(t: TypeName, w: string, quoted: boolean, ifaces?: ReadonlySet<string>): ParseResult {
   const d = TYPES[t];
   const ok = (n: bigint, s?: string): ParseResult => ({ ok: true, value: s === undefined ? { type: t, n } : { type: t, n, s } });
+  // nft resolves `iif|oif NAME` to the interface's index when it reads the rule; a number is taken as one.
+  if (t === 'iface_index' && ifaces && !ifaces.has(w) && !/^\d+$/.test(w)) return bad('Interface does not exist');
   if (d.kind === 'str') return ok(0n, w);
   if (t === 'ipv4_addr') {
     const v = parseIpv4(w);
@@ -367,8 +372,10 @@ export function printValue(v: Value): string {
     case 'ipv6_addr':
       return formatIpv6(v.n);
     case 'ifname':
-    case 'iface_index':
       return `"${v.s ?? ''}"`;
+    case 'iface_index':
+      // An index given as a number prints as one (nft prints a name only for an index it finds).
+      return /^\d+$/.test(v.s ?? '') ? v.s! : `"${v.s ?? ''}"`;
     case 'mark':
       return `0x${v.n.toString(16).padStart(8, '0')}`;
     case 'ether_addr':
