@@ -981,6 +981,17 @@ class RuleParser extends TokenCursor {
     super(t);
   }
 
+  /** The first thing the kernel refuses in the rule, from `from` to `to`, whatever the chain. */
+  private refuse(from: Tok, to: Tok, message: string): void {
+    this.checks.refusal ??= { loc: { line: from.line, col: from.col, end: to.end }, message };
+  }
+
+  /** The kernel (6.18 here) has no conntrack for the netdev, bridge and arp families: a ct expression there is refused. */
+  private noConntrack(from: Tok, to: Tok): void {
+    if (this.family === 'netdev' || this.family === 'bridge' || this.family === 'arp')
+      this.refuse(from, to, 'Could not process rule: Protocol error');
+  }
+
   /** A word where nft's grammar takes an expression, and so also a variable: an undefined `$NAME` is unknown there. */
   private word(): Tok {
     const t = this.peek();
@@ -1105,9 +1116,12 @@ class RuleParser extends TokenCursor {
     }
     if (UNSUPPORTED.has(w)) throw err(t, `nflab does not support the ${w} expression yet`);
     const startTok = this.peek();
+    const prior = this.checks.refusal;
     const left = this.exprWithConcat();
     const endTok = this.t[this.i - 1];
     if (this.is('set') && (left.k === 'meta' || left.k === 'ct')) {
+      // The kernel refuses a set statement as a whole, after the expressions of its value.
+      this.checks.refusal = prior;
       this.i++;
       const vt = this.peek();
       let value: Expr;
@@ -1116,6 +1130,7 @@ class RuleParser extends TokenCursor {
       else if (vt.kind === 'word' && vt.v in PAYLOAD_FIELDS) value = this.exprWithConcat();
       else value = { k: 'const', v: this.literal(left.type, this.word()) };
       if (this.is('map')) value = this.mapOf(value, left.type);
+      if (left.k === 'ct') this.noConntrack(startTok, this.t[this.i - 1]);
       return left.k === 'meta' ? { k: 'metaset', key: left.key, value } : { k: 'ctset', key: left.key, value };
     }
     if (this.is('vmap')) {
@@ -1421,6 +1436,8 @@ class RuleParser extends TokenCursor {
       if (!type) throw err(k, `nflab does not support meta ${k.v} yet`);
       if (k.v === 'nfproto' && this.family !== 'inet')
         throw new NftSyntaxError('meta nfproto is only useful in the inet family', t.line, t.col, k.end);
+      // The kernel sets nftrace but does not read it.
+      if (k.v === 'nftrace') this.refuse(t, k, 'Could not process rule: Operation not supported');
       return { k: 'meta', key: k.v, type };
     }
     if (BARE_META.has(w)) return { k: 'meta', key: w, type: META_KEYS[w] };
@@ -1431,10 +1448,12 @@ class RuleParser extends TokenCursor {
       if ((k.v === 'ip' || k.v === 'ip6') && dir) {
         const f = this.word();
         if (f.v !== 'saddr' && f.v !== 'daddr') throw err(f, `syntax error, unexpected ${f.v}`);
+        this.noConntrack(t, f);
         return { k: 'ct', key: `${k.v} ${f.v}`, dir, type: k.v === 'ip' ? 'ipv4_addr' : 'ipv6_addr' };
       }
       const type = CT_KEYS[k.v];
       if (!type) throw err(k, `nflab does not support ct ${k.v} yet`);
+      this.noConntrack(t, k);
       return { k: 'ct', key: k.v, dir, type };
     }
     if (w === 'fib') {
