@@ -543,7 +543,7 @@ function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     return '';
   }
   if (existing) {
-    if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
+    if (c.op === 'create') throw new TxnError(c.at.table, 'Could not process rule: File exists');
     // The kernel keeps an existing table's comment (measured): only flags change.
     if (c.flags.length) {
       const { flags } = existing;
@@ -668,7 +668,7 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     const ch = c.handle !== null ? chainByHandle(t, c.handle) : lookup(() => needChain(rs, t, c.name, c.at.name, false, false));
     if (!ch) throw new TxnError(c.loc, NOENT);
     // A chain with rules is deleted with them (kernel 6.18); only a chain something jumps to is busy.
-    if (isReferenced(t, ch.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
+    if (isReferenced(t, ch.name)) throw new TxnError(c.at.name, 'Could not process rule: Device or resource busy');
     bumpRefs(t, ch.rules.flatMap(targetsOfRule), -1, undo);
     const i = chainIndex(t, ch);
     t.chains.splice(i, 1);
@@ -688,7 +688,7 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
   }
   const existing = t.chainByName.get(c.name);
   if (existing) {
-    if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
+    if (c.op === 'create') throw new TxnError(c.at.name, 'Could not process rule: File exists');
     checkChainUpdate(existing, c);
     if (c.chainSpec?.policy && existing.base) {
       const before = existing.base.policy;
@@ -746,7 +746,7 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
     const s = c.handle !== null ? t.sets.find((x) => x.handle === c.handle) : t.sets.find((x) => x.name === c.name);
     if (!s && c.handle === null) throw Object.assign(new TxnError(c.at.name, NOENT), { enoent: { kind: 'set' as const, c } });
     if (!s) throw new TxnError(c.loc, NOENT);
-    if (setReferenced(t, s.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
+    if (setReferenced(t, s.name)) throw new TxnError(c.at.name, 'Could not process rule: Device or resource busy');
     const i = t.sets.indexOf(s);
     bumpRefs(t, targetsOfElems(s.elems.values(), []), -1, undo);
     t.sets.splice(i, 1);
@@ -762,7 +762,7 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
   const spec = c.setSpec!;
   let s: NamedSet;
   if (existing) {
-    if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
+    if (c.op === 'create') throw new TxnError(c.at.name, 'Could not process rule: File exists');
     // The kernel keeps a set's type and flags (a timeout implies its flag); size and comment may differ (measured).
     const flagsOf = (f: readonly string[], timeout: number | null) =>
       [...new Set([...f, ...(timeout ? ['timeout'] : [])])].sort().join(',');
