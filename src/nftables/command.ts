@@ -81,7 +81,7 @@ export function runNftCommand(state: NftNode, args: string[], stdin: string | nu
   });
   if (!r.ok) {
     const stderr = r.errors.map((e) => lineError(text, e, where)).join('');
-    return { stdout: '', stderr, exitCode: 1 };
+    return { stdout: r.output ?? '', stderr, exitCode: 1 };
   }
   return { stdout: r.output, stderr: '', exitCode: 0, changedRules: state.version !== before };
 }

@@ -37,7 +37,11 @@ export interface NftError {
   related?: Related;
 }
 
-export type NftResult = { ok: true; output: string } | { ok: false; errors: NftError[] };
+/**
+ * A refused transaction's `output` is what its list commands printed: nft lists before it sends the
+ * batch, so the kernel's refusal comes after it (an error nft finds itself stops it before any).
+ */
+export type NftResult = { ok: true; output: string } | { ok: false; errors: NftError[]; output?: string };
 
 /** An error as nft prints it: `FILE:LINE:COL-LASTCOL: Error: MESSAGE`. */
 export function formatNftError(file: string, e: NftError): string {
@@ -236,7 +240,8 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
       const t = failing ? rs.tables.find((x) => x.family === (failing.family ?? 'ip') && x.name === failing.table) : undefined;
       if (t) t.nextHandle++;
     }
-    if (report instanceof TxnError) return { ok: false, errors: [{ ...report.loc, message: report.message }] };
+    if (report instanceof TxnError)
+      return { ok: false, errors: [{ ...report.loc, message: report.message }], ...(kernelSide && output ? { output } : {}) };
     if (e instanceof NftSyntaxError)
       return { ok: false, errors: [{ line: e.line, col: e.col, end: e.end, message: e.message, related: e.related }] };
     throw e;
