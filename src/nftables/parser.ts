@@ -969,6 +969,8 @@ class RuleParser extends TokenCursor {
   /** The NAT statement's keyword, underlined in nft's error about a port without a transport match. */
   private natTok: Tok | null = null;
   private readonly checks: KernelChecks = { fib: [], refusal: null };
+  /** The largest value the expression being compared can take (`numgen ... mod N offset O`: N + O - 1). */
+  private maxValue: bigint | null = null;
   /** Where a `reject with icmp|icmpv6` names its code, for nft's error about a conflicting network protocol. */
   private rejectCode: Tok | null = null;
 
@@ -1157,6 +1159,16 @@ class RuleParser extends TokenCursor {
       this.i++;
     }
     if (this.peek().kind === 'eof') throw unexpected(this.peek());
+    // nft checks nothing where the largest value would be 0 (`mod 0`, `mod 1`).
+    this.maxValue = left.k === 'numgen' && left.mod + left.offset > 1 ? BigInt(left.mod + left.offset - 1) : null;
+    try {
+      return this.relationalRhs(left, op, t);
+    } finally {
+      this.maxValue = null;
+    }
+  }
+
+  private relationalRhs(left: Expr, op: Op | null, t: Tok): Stmt {
     const types = exprTypes(left);
     const rt = this.peek();
     // nft's scanner reads a leading `-` as its own token: `tcp dport > -1` is a syntax error there.
@@ -1321,7 +1333,26 @@ class RuleParser extends TokenCursor {
     return key;
   }
 
+  /** A value beyond what the compared expression can take: nft refuses it where it stands. */
+  private inRange(v: Value, line: number, col: number, end: number): void {
+    if (this.maxValue !== null && v.n > this.maxValue)
+      throw new NftSyntaxError(`Value ${v.n} exceeds valid range 0-${this.maxValue}`, line, col, end);
+  }
+
   private rangeOrValue(ty: TypeName, t: Tok): { lo: Value; hi: Value | null; plen?: number } {
+    const r = this.rangeOrValueOf(ty, t);
+    if (this.maxValue === null) return r;
+    // `lo-hi` in one word, or `lo - hi` in three.
+    const dash = t.kind === 'word' && r.hi ? findRangeDash(t.v) : -1;
+    this.inRange(r.lo, t.line, t.col, dash > 0 ? t.col + dash : t.end);
+    if (r.hi) {
+      const h = dash > 0 ? { line: t.line, col: t.col + dash + 1, end: t.end } : this.t[this.i - 1];
+      this.inRange(r.hi, h.line, h.col, h.end);
+    }
+    return r;
+  }
+
+  private rangeOrValueOf(ty: TypeName, t: Tok): { lo: Value; hi: Value | null; plen?: number } {
     const whole = parseLiteral(ty, t.v, t.kind === 'str', this.ifaces);
     if (whole.ok) {
       if (this.is('-') && this.peek(1).kind === 'word') {
