@@ -949,9 +949,34 @@ function addRule(rs: Ruleset, c: Cmd, fam: Family, undo: Array<() => void>): str
   const parsed = c.parsed ?? parseRule(c.toks, fam, ifaces);
   if (parsed instanceof NftSyntaxError) throw parsed;
   const lookup = ruleCache ? <T>(f: () => T) => f() : asKernel;
-  const t = lookup(() => needTable(rs, fam, c.table, c.at.table, ruleCache));
-  const ch = lookup(() => needChain(rs, t, c.name, c.at.name, ruleCache, ruleCache));
-  checkRefs(rs, t, parsed.stmts, nameLoc(c, c.toks), undo);
+  // A named set's table is nft's to find, as it reads the reference.
+  const ownTable = ruleCache || parsed.stmts.some(refersToSet);
+  const t = (ownTable ? (f: () => Table) => f() : lookup)(() => needTable(rs, fam, c.table, c.at.table, ownTable));
+  // The kernel's refusal of the chain comes after everything nft checks itself.
+  let missing: unknown = null;
+  let found: Chain | null = null;
+  try {
+    found = lookup(() => needChain(rs, t, c.name, c.at.name, ruleCache, ruleCache));
+  } catch (e) {
+    if (!isKernelSide(e)) throw e;
+    missing = e;
+  }
+  const refused = checkRefs(rs, t, parsed.stmts, nameLoc(c, c.toks), undo);
+  if (missing || !found) throw missing;
+  const ch = found;
+  // nft places the rule by its cache before the kernel sees the rule; the kernel checks its place first too.
+  let at = ch.rules.length;
+  // `handle 0` or `position 0` places an added rule nowhere in particular: it is appended or inserted first.
+  if (c.handle !== null && (c.handle !== 0 || c.op === 'replace')) {
+    const i = ch.rules.findIndex((r) => r.handle === c.handle);
+    // nft places an added rule by its cache; a replaced one is the kernel's to find.
+    if (i < 0) throw new TxnError(c.at.handle, NOENT, c.op === 'replace');
+    at = c.op === 'insert' ? i : i + 1;
+  } else if (c.index !== null) {
+    if (c.index > ch.rules.length) throw new TxnError(c.at.handle, NOENT, false);
+    at = c.op === 'insert' ? c.index : c.index + 1;
+  } else if (c.op === 'insert') at = 0;
+  if (refused) throw refused;
   if (parsed.kernel) kernelChecks(parsed.kernel, ch, ruleSpan(c));
   // An exact-length copy: the parser's array grew by push and has spare slots.
   const stmts = parsed.stmts.slice();
@@ -964,17 +989,6 @@ function addRule(rs: Ruleset, c: Cmd, fam: Family, undo: Array<() => void>): str
   // A replaced rule keeps its handle (measured: `replace rule ... handle 4` lists as handle 4).
   const rule: Rule = { handle: c.op === 'replace' ? c.handle! : t.nextHandle++, stmts, comment: parsed.comment };
   const before = ch.rules;
-  let at = ch.rules.length;
-  // `handle 0` or `position 0` places an added rule nowhere in particular: it is appended or inserted first.
-  if (c.handle !== null && (c.handle !== 0 || c.op === 'replace')) {
-    const i = ch.rules.findIndex((r) => r.handle === c.handle);
-    // nft places an added rule by its cache; a replaced one is the kernel's to find.
-    if (i < 0) throw new TxnError(c.at.handle, NOENT, c.op === 'replace');
-    at = c.op === 'insert' ? i : i + 1;
-  } else if (c.index !== null) {
-    if (c.index > ch.rules.length) throw new TxnError(c.at.handle, NOENT, false);
-    at = c.op === 'insert' ? c.index : c.index + 1;
-  } else if (c.op === 'insert') at = 0;
   // Appending pushes in place (a full sync appends tens of thousands of rules); the undo pops it.
   const pushed = c.op !== 'replace' && at === ch.rules.length;
   if (c.op === 'replace') bumpRefs(t, targetsOfRule(ch.rules[at - 1]), -1, undo);
@@ -989,6 +1003,14 @@ function addRule(rs: Ruleset, c: Cmd, fam: Family, undo: Array<() => void>): str
     t.nextHandle = startHandle;
   });
   return '';
+}
+
+/** Whether a statement names a set or map (`@NAME`). */
+function refersToSet(s: Stmt): boolean {
+  const m = mapOfStmt(s);
+  if (m && m.map.k === 'ref') return true;
+  const rhs = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : null;
+  return (rhs !== null && rhs.k === 'ref') || s.k === 'setupd';
 }
 
 /** The anonymous set or map a statement carries, if any. */
@@ -1036,7 +1058,21 @@ function notBase(ch: Chain, loc: Loc): void {
   if (ch.base) throw new TxnError(loc, 'Could not process rule: Operation not supported');
 }
 
-function checkRefs(rs: Ruleset, t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): void {
+/**
+ * A rule's references, in statement order: its named sets and maps, nft's to find; its jump
+ * targets, the kernel's. The kernel's first refusal is returned rather than thrown, as nft goes on
+ * evaluating (and placing) the rule before the kernel sees it.
+ */
+function checkRefs(rs: Ruleset, t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): unknown {
+  let refused: unknown = null;
+  const kernel = (f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      if (!isKernelSide(e)) throw e;
+      refused ??= e;
+    }
+  };
   for (const s of stmts) {
     const m = mapOfStmt(s);
     if (m && m.map.k === 'ref') {
@@ -1048,8 +1084,11 @@ function checkRefs(rs: Ruleset, t: Table, stmts: Stmt[], loc: Loc, undo: Array<(
           `datatype mismatch: expected ${describe(m.type)}, expression has type ${describe(set.dataType)}`,
         );
     }
-    if (s.k === 'verdict' && s.verdict.chain !== undefined)
-      notBase(needChain(rs, t, s.verdict.chain, s.verdict.loc ?? loc, false, false), s.verdict.loc ?? loc);
+    if (s.k === 'verdict' && s.verdict.chain !== undefined) {
+      const where = s.verdict.loc ?? loc;
+      const target = s.verdict.chain;
+      kernel(() => notBase(needChain(rs, t, target, where, false, false), where));
+    }
     const rhs = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : null;
     if (rhs && rhs.k === 'ref') {
       const set = needSet(rs, t, rhs.name, rhs.loc ?? loc);
@@ -1062,8 +1101,10 @@ function checkRefs(rs: Ruleset, t: Table, stmts: Stmt[], loc: Loc, undo: Array<(
       if (s.k === 'vmap' && set.dataType !== 'verdict') throw new TxnError(loc, `Expression is not a verdict map`);
     }
     if (rhs && rhs.k === 'set')
-      for (const e of rhs.set.elems)
-        if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) notBase(needChain(rs, t, e.data.chain, loc, false, false), loc);
+      for (const e of rhs.set.elems) {
+        const target = e.data && !Array.isArray(e.data) ? e.data.chain : undefined;
+        if (target !== undefined) kernel(() => notBase(needChain(rs, t, target, loc, false, false), loc));
+      }
     if (s.k === 'setupd') {
       const set = needSet(rs, t, s.set, loc);
       // nft gives a set that rules update its default size when it has none.
@@ -1073,4 +1114,5 @@ function checkRefs(rs: Ruleset, t: Table, stmts: Stmt[], loc: Loc, undo: Array<(
       }
     }
   }
+  return refused;
 }
