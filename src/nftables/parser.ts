@@ -139,6 +139,22 @@ function opName(v: string): string {
   return /^[{}()$|=[\]]$/.test(v) ? `'${v}'` : v;
 }
 
+/**
+ * Words nft's scanner reads as keywords where a command names its table, chain or set (measured
+ * with `nft add chain ip t WORD`): any other word is a name there, `state` or `new` included.
+ */
+const NAME_KEYWORDS = new Set(
+  (
+    'all fwd dup osf synproxy socket exthdr rt frag hbh dst mh meter update not hour day interval dynamic constant and or ' +
+    'xor random numgen fib notrack masquerade redirect snat dnat reset reject ecn cpu iifgroup oifgroup cgroup ipsec iiftype ' +
+    'oiftype rtclassid pkttype skuid skgid nftrace iif oif iifname oifname mark meta ah esp comp igmp icmp icmpv6 th dccp ' +
+    'sctp udplite udp tcp ether vlan monitor describe get define redefine undefine include export import rename list flush ' +
+    'delete replace insert create add ct secmark quota limit counter flowtable ruleset elements element rule map set chain ' +
+    'table hook device devices priority policy type typeof flags size timeout gc-interval comment auto-merge handle index ' +
+    'position accept drop continue return jump goto queue log'
+  ).split(' '),
+);
+
 /** Words nft's scanner reads as keywords only after `list` (measured): elsewhere they are names. */
 const LIST_ONLY = new Set(['tables', 'chains', 'sets', 'maps', 'flowtables', 'counters', 'quotas', 'rules', 'meters', 'limits']);
 
@@ -357,6 +373,17 @@ export class Parser extends TokenCursor {
     }
   }
 
+  /**
+   * A name where nft's grammar takes an identifier: a bare word that its scanner does not read as
+   * a keyword there, nor a number, nor a quoted string.
+   */
+  private identifier(what = 'string'): Tok {
+    const t = this.peek();
+    if (t.kind === 'word' && NAME_KEYWORDS.has(t.v)) throw err(t, `syntax error, unexpected ${t.v}, expecting ${what}`);
+    if (t.kind === 'str' || (t.kind === 'word' && isNumberWord(t.v))) throw unexpected(t, what);
+    return this.word(what);
+  }
+
   private family(): Family | null {
     const t = this.peek();
     // A family's name is a keyword to nft: `flush table ip` names no table.
@@ -370,7 +397,7 @@ export class Parser extends TokenCursor {
   private name(what = 'string'): string {
     // A family is a keyword to nft, never a name (`add table ip netdev` names no table).
     if (this.peek().kind === 'word' && (FAMILIES as readonly string[]).includes(this.peek().v)) throw unexpected(this.peek(), what);
-    const t = this.word(what);
+    const t = this.identifier(what);
     this.names.push(t);
     return t.v;
   }
@@ -727,7 +754,7 @@ export class Parser extends TokenCursor {
       if (t.kind === 'eof') throw unexpected(t, "'}'");
       if (t.kind === 'word' && t.v === 'type' && !this.is('.', 1)) {
         this.i++;
-        const typeTok = this.word();
+        const typeTok = this.identifier();
         const type = typeTok.v;
         if (type !== 'filter' && type !== 'nat' && type !== 'route') throw err(this.t[this.i - 1], `unknown chain type ${type}`);
         this.expect('hook');
