@@ -973,6 +973,16 @@ export function parseElements(
 
 const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto']);
 
+/** Whether nft's scanner reads a word in a rule as a keyword (as it does where a command names its objects). */
+const ruleKeyword = (w: string): boolean => NAME_KEYWORDS.has(w) || (FAMILIES as readonly string[]).includes(w);
+
+/** Keywords a rule's statement may start with (besides a protocol's name). */
+const STMT_KEYWORDS = new Set([
+  ...VERDICTS,
+  ...BARE_META,
+  ...'counter log limit reject dnat snat masquerade redirect notrack comment queue add update fib numgen meta ct th'.split(' '),
+]);
+
 /** The transport protocols nft 1.0.6 has a description of, by number; it calls any other `unknown`. */
 const L4_NAMES: Record<number, string> = {
   1: 'icmp',
@@ -996,6 +1006,8 @@ class RuleParser extends TokenCursor {
   /** The NAT statement's keyword, underlined in nft's error about a port without a transport match. */
   private natTok: Tok | null = null;
   private readonly checks: KernelChecks = { fib: [], refusal: null };
+  /** A statement of a symbol nft cannot type (`symbolStmt`): the rule's refusal once it is read. */
+  private symbolError: NftSyntaxError | null = null;
   /** The largest value the expression being compared can take (`numgen ... mod N offset O`: N + O - 1). */
   private maxValue: bigint | null = null;
   /** Where a `reject with icmp|icmpv6` names its code, for nft's error about a conflicting network protocol. */
@@ -1040,6 +1052,43 @@ class RuleParser extends TokenCursor {
   }
 
   rule(): RuleAst {
+    try {
+      const r = this.ruleOf();
+      if (this.symbolError) throw this.symbolError;
+      return r;
+    } catch (e) {
+      // nft evaluates statements in order: a symbol it cannot type is refused before what follows it.
+      if (this.symbolError && e instanceof NftSyntaxError && !e.message.startsWith('syntax error')) throw this.symbolError;
+      throw e;
+    }
+  }
+
+  /**
+   * A statement that starts with a word nft's scanner does not know (or a quoted string): its
+   * grammar reads a symbol compared with a value (`bogus state`, `tpc filter`), which its evaluation
+   * refuses at the symbol, after every syntax error of the rule. nflab reads it as far as nft's
+   * grammar does, for the same syntax errors.
+   */
+  private symbolStmt(): Stmt {
+    const sym = this.next();
+    const value = (x: Tok) => x.kind === 'str' || (x.kind === 'word' && !ruleKeyword(x.v));
+    if (this.peek().kind === 'op' && ['==', '!=', '<', '>', '<=', '>='].includes(this.peek().v)) this.i++;
+    if (!value(this.peek())) throw unexpected(this.peek());
+    this.i++;
+    while (this.is(',')) {
+      this.i++;
+      if (!value(this.peek())) throw unexpected(this.peek());
+      this.i++;
+    }
+    const n = this.peek();
+    const starts = n.kind === 'str' || (n.kind === 'word' && (!ruleKeyword(n.v) || STMT_KEYWORDS.has(n.v) || n.v in PAYLOAD_FIELDS));
+    if (n.kind !== 'eof' && !starts)
+      throw unexpected(n, this.t[this.t.length - 1].inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
+    this.symbolError ??= new NftSyntaxError('No symbol type information', sym.line, sym.col, sym.end);
+    return { k: 'counter', packets: 0, bytes: 0 };
+  }
+
+  private ruleOf(): RuleAst {
     const stmts: Stmt[] = [];
     let comment: string | null = null;
     while (this.peek().kind !== 'eof') {
@@ -1106,6 +1155,8 @@ class RuleParser extends TokenCursor {
 
   private stmt(): Stmt {
     const t = this.peek();
+    if (t.kind === 'str' || (t.kind === 'word' && !ruleKeyword(t.v) && !isNumberWord(t.v) && !UNSUPPORTED.has(t.v)))
+      return this.symbolStmt();
     if (t.v === '$' && t.kind === 'op') this.word();
     if (t.kind !== 'word') throw unexpected(t);
     const w = t.v;
