@@ -155,6 +155,22 @@ const NAME_KEYWORDS = new Set(
   ).split(' '),
 );
 
+/** The meta keys nft 1.0.6 knows, in the order it lists them when it meets another. */
+const NFT_META_KEYS =
+  'length, protocol, priority, mark, iif, oif, iifname, oifname, iiftype, oiftype, skuid, skgid, nftrace, rtclassid, secmark, nfproto, l4proto, ibrname, obrname, pkttype, cpu, iifgroup, oifgroup, cgroup, random, ipsec, iifkind, oifkind, ibrpvid, ibrvproto, time, day, hour, sdif, sdifname'.split(
+    ', ',
+  );
+
+/** The ct keys nft 1.0.6's grammar knows (after `ct`, or `ct original|reply`). */
+const NFT_CT_KEYS = new Set(
+  'state direction status mark expiration helper l3proto saddr daddr protocol proto-src proto-dst label bytes packets avgpkt zone event secmark id ip ip6'.split(
+    ' ',
+  ),
+);
+
+/** What nft's grammar takes for a command's elements: a block or a variable. */
+const ELEMENTS_START = "'{' or '$'";
+
 /** Words nft's scanner reads as keywords only after `list` (measured): elsewhere they are names. */
 const LIST_ONLY = new Set(['tables', 'chains', 'sets', 'maps', 'flowtables', 'counters', 'quotas', 'rules', 'meters', 'limits']);
 
@@ -548,7 +564,7 @@ export class Parser extends TokenCursor {
       }
       if (obj === 'element' && verb === 'delete') {
         const name = this.name();
-        const elems = this.rawBraces();
+        const elems = this.rawBraces(ELEMENTS_START);
         this.endLine();
         return [mk({ op: 'delete', obj: 'element', family, table, name, toks: elems, loc })];
       }
@@ -598,7 +614,7 @@ export class Parser extends TokenCursor {
       case 'element': {
         if (op !== 'add' && op !== 'create') throw unexpected(at);
         const name = this.name();
-        const elems = this.rawBraces();
+        const elems = this.rawBraces(ELEMENTS_START);
         this.endLine();
         return [mk({ op, obj: 'element', family, table, name, toks: elems, loc })];
       }
@@ -622,8 +638,9 @@ export class Parser extends TokenCursor {
   }
 
   /** Tokens of `{ ... }`, braces included, newlines dropped. */
-  private rawBraces(): Tok[] {
-    const start = this.expect('{');
+  private rawBraces(expecting = "'{'"): Tok[] {
+    if (!this.is('{')) throw unexpected(this.peek(), expecting);
+    const start = this.next();
     const out: Tok[] = [start];
     let depth = 1;
     while (depth > 0) {
@@ -1341,7 +1358,8 @@ class RuleParser extends TokenCursor {
     this.expect('{');
     const out: Elem[] = [];
     while (!this.is('}')) {
-      if (this.peek().kind === 'eof') throw unexpected(this.peek(), "'}'");
+      // An empty block's end is plainly unexpected; after an element nft wants more of them or the end.
+      if (this.peek().kind === 'eof') throw unexpected(this.peek(), out.length ? "comma or '}'" : undefined);
       const first = this.peek();
       const key = this.elemKey(keyTypes);
       const keyEnd = this.t[this.i - 1];
@@ -1542,6 +1560,10 @@ class RuleParser extends TokenCursor {
     if (w === 'meta') {
       const k = this.word();
       const type = META_KEYS[k.v];
+      if (!type && k.kind === 'word' && !NFT_META_KEYS.includes(k.v) && !['secpath', 'ibriport', 'obriport', 'broute'].includes(k.v))
+        throw KEYWORDS.has(k.v)
+          ? unexpected(k)
+          : new NftSyntaxError(`syntax error, unexpected ${k.v}, known keys are ${NFT_META_KEYS.join(', ')}`, t.line, t.col, k.end);
       if (!type) throw err(k, `nflab does not support meta ${k.v} yet`);
       if (k.v === 'nfproto' && this.family !== 'inet')
         throw new NftSyntaxError('meta nfproto is only useful in the inet family', t.line, t.col, k.end);
@@ -1561,6 +1583,7 @@ class RuleParser extends TokenCursor {
         return { k: 'ct', key: `${k.v} ${f.v}`, dir, type: k.v === 'ip' ? 'ipv4_addr' : 'ipv6_addr' };
       }
       const type = CT_KEYS[k.v];
+      if (!type && !NFT_CT_KEYS.has(k.v)) throw unexpected(k);
       if (!type) throw err(k, `nflab does not support ct ${k.v} yet`);
       this.noConntrack(t, k);
       return { k: 'ct', key: k.v, dir, type };

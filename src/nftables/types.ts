@@ -329,7 +329,7 @@ export function parseLiteral(t: TypeName, w: string, quoted: boolean, ifaces?: R
   // nft looks user and group names up on the host; a lab node knows only root.
   if (n === null && (t === 'uid' || t === 'gid'))
     return w === 'root' ? ok(0n) : bad(t === 'uid' ? 'User does not exist' : 'Group does not exist');
-  if (n === null) return bad(`Could not parse ${describe(t)}`);
+  if (n === null) return bad(t === 'inet_proto' ? 'Could not resolve protocol name' : `Could not parse ${describe(t)}`);
   const max = (1n << BigInt(d.size * 8)) - 1n;
   if (n > max) return bad(`Value ${w} exceeds valid range 0-${max}`);
   return ok(n);

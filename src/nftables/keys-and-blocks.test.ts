@@ -1,0 +1,31 @@
+import { describeKernelErrors } from './testing/first-error.js';
+
+/**
+ * Keys nft does not know after `meta` and `ct`, protocol names it cannot resolve, and where an
+ * elements block is missing or ends early. Each answer is the first error line of `nft -c -f FILE`
+ * (nft 1.0.6, Linux 6.18) in a namespace holding SETUP. Found by the nft fuzzer
+ * (test/differential/fuzz-nft/).
+ */
+describeKernelErrors(
+  'unknown keys, protocol names, element blocks',
+  'add table inet t; add chain inet t c; add set inet t s { type ipv4_addr . inet_proto . inet_service; }; add set inet t p { type inet_proto; }\n',
+  [
+    ['add rule inet t c meta l4proto tpc', 'FILE:1:32-34: Error: Could not resolve protocol name'],
+    ['add rule inet t c ip protocol tpc', 'FILE:1:31-33: Error: Could not resolve protocol name'],
+    ['add element inet t s { 1.2.3.4 . tpc . 22 }', 'FILE:1:34-36: Error: Could not resolve protocol name'],
+    ['add element inet t p { tpc }', 'FILE:1:24-26: Error: Could not resolve protocol name'],
+    ['add rule inet t c meta l4proto { tcp, tpc }', 'FILE:1:39-41: Error: Could not resolve protocol name'],
+    ['add rule inet t c ct bogus set 1', 'FILE:1:22-26: Error: syntax error, unexpected string'],
+    [
+      'add rule inet t c meta bogus 1',
+      'FILE:1:19-28: Error: syntax error, unexpected bogus, known keys are length, protocol, priority, mark, iif, oif, iifname, oifname, iiftype, oiftype, skuid, skgid, nftrace, rtclassid, secmark, nfproto, l4proto, ibrname, obrname, pkttype, cpu, iifgroup, oifgroup, cgroup, random, ipsec, iifkind, oifkind, ibrpvid, ibrvproto, time, day, hour, sdif, sdifname',
+    ],
+    ['add rule inet t c meta ip6 1', 'FILE:1:24-26: Error: syntax error, unexpected ip6'],
+    ['add element inet t s bogus', "FILE:1:22-26: Error: syntax error, unexpected string, expecting '{' or '$'"],
+    ['add element inet t s', "FILE:1:21-21: Error: syntax error, unexpected newline, expecting '{' or '$'"],
+    ['add rule inet t c ip saddr != {', 'FILE:2:1-1: Error: syntax error, unexpected end of file'],
+    ['add rule inet t c ip saddr {', 'FILE:2:1-1: Error: syntax error, unexpected end of file'],
+    ['add rule inet t c ip saddr { 1.2.3.4,', "FILE:2:1-1: Error: syntax error, unexpected end of file, expecting comma or '}'"],
+  ],
+  { check: true },
+);
