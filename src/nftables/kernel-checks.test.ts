@@ -30,3 +30,25 @@ const CASES: Array<[string, string | null]> = [
 ];
 
 describeKernelErrors('the kernel refuses a set or rule for what exists beside it', SETUP, CASES, { check: true });
+
+/** A reject: no postrouting chain takes one; the bridge family has none here (Linux 6.18). */
+describeKernelErrors(
+  'the kernel refuses a reject where it has none',
+  'add table ip t; add chain ip t p { type filter hook postrouting priority 0; }; add chain ip t i { type filter hook input priority 0; }; ' +
+    'add table inet u; add chain inet u p { type filter hook postrouting priority 0; }; add table bridge b; add chain bridge b c\n',
+  [
+    ['add rule ip t p reject', 'FILE:1:1-23: Error: Could not process rule: Operation not supported'],
+    ['add rule ip t p tcp dport 22 reject with tcp reset', 'FILE:1:1-51: Error: Could not process rule: Operation not supported'],
+    ['add rule ip t i reject', null],
+    [
+      'add rule inet u p meta l4proto != 17 icmp type != echo-request log reject',
+      'FILE:1:1-74: Error: Could not process rule: Operation not supported',
+    ],
+    ['add rule bridge b c reject', 'FILE:1:21-26: Error: Could not process rule: No such file or directory'],
+    [
+      'add rule bridge b c reject with icmp type host-unreachable',
+      'FILE:1:21-26: Error: Could not process rule: No such file or directory',
+    ],
+  ],
+  { check: true },
+);

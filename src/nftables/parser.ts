@@ -45,6 +45,8 @@ export interface RuleAst {
 export interface KernelChecks {
   fib: Array<{ flags: string[]; result: string }>;
   refusal: { loc: Loc; message: string } | null;
+  /** The rule rejects: the kernel takes a reject in no postrouting chain. */
+  reject?: boolean;
 }
 
 /** One command of a transaction (a table block expands to several). Fields unused by a command are empty. */
@@ -1122,7 +1124,9 @@ class RuleParser extends TokenCursor {
     }
     const out = normalise(stmts, this.family);
     if (this.family === 'inet') this.rejectDependency(out);
-    return this.checks.fib.length || this.checks.refusal ? { stmts: out, comment, kernel: this.checks } : { stmts: out, comment };
+    return this.checks.fib.length || this.checks.refusal || this.checks.reject
+      ? { stmts: out, comment, kernel: this.checks }
+      : { stmts: out, comment };
   }
 
   /**
@@ -1679,7 +1683,10 @@ class RuleParser extends TokenCursor {
   }
 
   private reject(): Stmt {
-    this.i++;
+    const start = this.next();
+    this.checks.reject = true;
+    // The kernel here has no reject for the bridge family: the expression is not found.
+    if (this.family === 'bridge') this.refuse(start, start, 'Could not process rule: No such file or directory');
     if (!this.accept('with')) return { k: 'reject', kind: null, code: null };
     const kind = this.word();
     if (kind.v === 'tcp') {

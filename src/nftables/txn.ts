@@ -1042,6 +1042,7 @@ function kernelChecks(k: KernelChecks, ch: Chain, rule: Loc): void {
       // The kernel's validation names no expression: nft points at the whole rule.
       if (hooks && !hooks.includes(hook)) throw new TxnError(rule, 'Could not process rule: Operation not supported');
     }
+  if (k.reject && hook === 'postrouting') throw new TxnError(rule, 'Could not process rule: Operation not supported');
   if (k.refusal) throw new TxnError(k.refusal.loc, k.refusal.message);
 }
 
