@@ -20,3 +20,29 @@ const CASES: Array<[string, string]> = [
 ];
 
 describeKernelErrors('a missing element is refused where nft and the kernel refuse it', SETUP, CASES, { check: true });
+
+/**
+ * A rule the same batch flushed or deleted: the kernel still has it until the commit, and refuses
+ * deleting it again at the whole command (answers of `nft -f FILE`, nft 1.0.6, Linux 6.18).
+ */
+describeKernelErrors(
+  'deleting a rule the batch already removed',
+  'add table inet nat; add chain inet nat c1; add rule inet nat c1 accept; add rule inet nat c1 drop\n',
+  [
+    ['flush table inet nat; delete rule inet nat c1 handle 2', 'FILE:1:23-55: Error: Could not process rule: No such file or directory'],
+    [
+      'flush chain inet nat c1; delete rule inet nat c1 handle 3; add table inet nat',
+      'FILE:1:26-58: Error: Could not process rule: No such file or directory',
+    ],
+    [
+      'delete rule inet nat c1 handle 2\ndelete rule inet nat c1 handle 2',
+      'FILE:2:1-33: Error: Could not process rule: No such file or directory',
+    ],
+    [
+      'delete rule inet nat c1 handle 0; delete rule inet nat c1 handle 2',
+      'FILE:1:35-67: Error: Could not process rule: No such file or directory',
+    ],
+    ['delete rule inet nat c1 handle 9', 'FILE:1:32-32: Error: Could not process rule: No such file or directory'],
+  ],
+  { check: false },
+);

@@ -190,6 +190,7 @@ const isKernelSide = (e: unknown): boolean => e instanceof TxnError && e.kernel;
 
 export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftResult {
   ifaces = opts.ifaces;
+  removed = new WeakMap();
   const syntax = parseRules(cmds);
   if (syntax)
     return {
@@ -275,6 +276,18 @@ function findTable(rs: Ruleset, family: Family, name: string): Table | undefined
  * error nft finds anywhere in the input stops the batch first (measured with `nft -c -f`).
  */
 let ruleCache = false;
+
+/**
+ * Rules the transaction removed, by chain: the kernel still has them until the commit, and refuses
+ * a second removal without naming the handle (at the whole command).
+ */
+let removed = new WeakMap<Chain, Set<number>>();
+
+function goneRule(ch: Chain, handle: number): void {
+  let s = removed.get(ch);
+  if (!s) removed.set(ch, (s = new Set()));
+  s.add(handle);
+}
 
 /** The interfaces of the transaction's namespace (`ApplyOpts.ifaces`). */
 let ifaces: ReadonlySet<string> | undefined;
@@ -582,6 +595,7 @@ function flushChain(t: Table, ch: Chain, undo: Array<() => void>): void {
   if (!ch.rules.length) return;
   chainChanged(t, ch);
   bumpRefs(t, ch.rules.flatMap(targetsOfRule), -1, undo);
+  for (const r of ch.rules) goneRule(ch, r.handle);
   const rules = ch.rules;
   ch.rules = [];
   undo.push(() => (ch.rules = rules));
@@ -935,7 +949,11 @@ function deleteRule(rs: Ruleset, c: Cmd, fam: Family, undo: Array<() => void>): 
     return '';
   }
   const i = ch.rules.findIndex((r) => r.handle === c.handle);
+  if (i < 0 && c.handle !== null && removed.get(ch)?.has(c.handle))
+    // nft points at the command and the character after it (its `;` or newline).
+    throw new TxnError(c.loc.line === c.at.end.line ? { line: c.loc.line, col: c.loc.col, end: c.at.end.end + 1 } : c.loc, NOENT);
   if (i < 0) throw new TxnError(c.at.handle, NOENT);
+  goneRule(ch, c.handle!);
   const before = ch.rules;
   bumpRefs(t, targetsOfRule(ch.rules[i]), -1, undo);
   ch.rules = ch.rules.slice(0, i).concat(ch.rules.slice(i + 1));
