@@ -46,3 +46,20 @@ describeKernelErrors(
   ],
   { check: false },
 );
+
+/** An element the kernel refuses as already there is named itself (answers of `nft -c -f FILE`, nft 1.0.6, Linux 6.18). */
+describeKernelErrors(
+  'File exists at the element',
+  'add table ip t; add map ip t m { type inet_service : mark; elements = { 22 : 1 }; }; add set ip t s { type inet_service; elements = { 80 }; }\n',
+  [
+    ['create element ip t m { 53 : 2, 22 : 3 }', 'FILE:1:33-34: Error: Could not process rule: File exists'],
+    ['add element ip t m { 53 : 2, 22 : 3 }', 'FILE:1:30-31: Error: Could not process rule: File exists'],
+    ['add element ip t m { 22 : 1, 53 : 2 }', null],
+    ['create element ip t s { 443, 80 }', 'FILE:1:30-31: Error: Could not process rule: File exists'],
+    [
+      'table ip t {\n\tmap n {\n\t\ttype inet_service : mark\n\t\telements = { 22 : 0x1, ssh : 0xffffffff }\n\t}\n}',
+      'FILE:4:26-28: Error: Could not process rule: File exists',
+    ],
+  ],
+  { check: true },
+);

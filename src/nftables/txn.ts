@@ -843,13 +843,14 @@ function setReferenced(t: Table, name: string): boolean {
 
 function addElements(rs: Ruleset, t: Table, s: NamedSet, toks: Tok[], create: boolean, undo: Array<() => void>): void {
   const interval = s.flags.includes('interval');
-  const elems = parseElements(toks, s.keyTypes, s.dataType, interval, false, undefined, ifaces);
+  const locs: Loc[] = [];
+  const elems = parseElements(toks, s.keyTypes, s.dataType, interval, false, locs, ifaces);
   const added: string[] = [];
   const map = s.elems;
   undo.push(() => {
     for (const id of added) map.delete(id);
   });
-  for (const e of elems) {
+  for (const [i, e] of elems.entries()) {
     if (e.key.hi !== null && !interval)
       throw new TxnError(
         locOfToks(toks),
@@ -861,7 +862,8 @@ function addElements(rs: Ruleset, t: Table, s: NamedSet, toks: Tok[], create: bo
     const old = map.get(id);
     if (old) {
       // A map element already there with other data is refused even by `add` (the kernel compares the data).
-      if (create || !sameData(old.data, e.data)) throw new TxnError(locOfToks(toks), 'Could not process rule: File exists');
+      // The kernel names the element it refused.
+      if (create || !sameData(old.data, e.data)) throw new TxnError(locs[i] ?? locOfToks(toks), 'Could not process rule: File exists');
       // An interval set keeps the later of two equal elements (its comment, its timeout); a hashed set the first.
       if (interval) {
         map.set(id, e);
