@@ -29,3 +29,21 @@ describeKernelErrors(
   ],
   { check: true },
 );
+
+/** An empty elements block, and a keyword where an interface name should stand (same checks, another SETUP). */
+describeKernelErrors(
+  'empty blocks, keywords for interface names',
+  'add table ip t; add set ip t s { type inet_service; }; add chain ip t c\n',
+  [
+    ['add element ip t s { }', "FILE:1:22-22: Error: syntax error, unexpected '}'"],
+    ['delete element ip t s { }', "FILE:1:25-25: Error: syntax error, unexpected '}'"],
+    ['add set ip t x { type inet_service; elements = { }; }', "FILE:1:50-50: Error: syntax error, unexpected '}'"],
+    ['table ip t {\n\tset y {\n\t\ttype inet_service\n\t\telements = {\n\t}\n}', "FILE:5:2-2: Error: syntax error, unexpected '}'"],
+    ['add rule ip t c ip saddr { }', "FILE:1:28-28: Error: syntax error, unexpected '}'"],
+    ['add rule ip t c iifname drop', 'FILE:1:25-28: Error: syntax error, unexpected drop'],
+    ['add rule ip t c iifname accept', 'FILE:1:25-30: Error: syntax error, unexpected accept'],
+    ['add rule ip t c oifname counter', 'FILE:1:25-31: Error: syntax error, unexpected counter'],
+    ['add rule ip t c iifname meta', 'FILE:1:25-28: Error: syntax error, unexpected meta'],
+  ],
+  { check: true },
+);

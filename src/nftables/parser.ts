@@ -643,6 +643,10 @@ export class Parser extends TokenCursor {
   private rawBraces(expecting = "'{'"): Tok[] {
     if (!this.is('{')) throw unexpected(this.peek(), expecting);
     const start = this.next();
+    // nft's grammar wants at least one element.
+    let k = this.i;
+    while (this.t[k]?.kind === 'nl') k++;
+    if (this.t[k]?.v === '}') throw unexpected(this.t[k]);
     const out: Tok[] = [start];
     let depth = 1;
     while (depth > 0) {
@@ -1282,6 +1286,8 @@ class RuleParser extends TokenCursor {
       }
       return { k: 'match', left, op, right: { k: 'val', key: { lo: [value], hi: null } } };
     }
+    // An interface name is a string to nft's grammar: a keyword cannot stand there.
+    if (types.length === 1 && types[0] === 'ifname' && rt.kind === 'word' && ruleKeyword(rt.v)) throw unexpected(rt);
     const key = this.elemKey(types);
     if (left.k === 'fib') this.checks.fib.push({ flags: left.flags, result: left.result });
     if (key.hi !== null && op !== null && op !== '==' && op !== '!=') {
@@ -1360,6 +1366,8 @@ class RuleParser extends TokenCursor {
   /** `locs`: where each element's key is written, for the errors that point at one element. */
   elementBlock(keyTypes: TypeName[], dataType: TypeName | 'verdict' | null, _interval: boolean, keysOnly = false, locs?: Loc[]): Elem[] {
     this.expect('{');
+    // nft's grammar wants at least one element.
+    if (this.is('}')) throw unexpected(this.peek());
     const out: Elem[] = [];
     while (!this.is('}')) {
       // An empty block's end is plainly unexpected; after an element nft wants more of them or the end.
