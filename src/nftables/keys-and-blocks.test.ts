@@ -47,3 +47,41 @@ describeKernelErrors(
   ],
   { check: true },
 );
+
+/** A conntrack port needs the packet's transport protocol (`meta l4proto`, a header); `ct protocol` does not give it. */
+describeKernelErrors(
+  'ct proto-src and proto-dst',
+  'add table inet t; add chain inet t c\n',
+  [
+    ['add rule inet t c ct original proto-src 53', "FILE:1:41-42: Error: Can't parse symbolic invalid expressions"],
+    ['add rule inet t c ct protocol tcp ct reply proto-src 53', "FILE:1:54-55: Error: Can't parse symbolic invalid expressions"],
+    [
+      'add rule inet t c ct original protocol tcp ct original proto-src 53',
+      "FILE:1:66-67: Error: Can't parse symbolic invalid expressions",
+    ],
+    ['add rule inet t c ct reply protocol tcp ct reply proto-src 53', "FILE:1:60-61: Error: Can't parse symbolic invalid expressions"],
+    ['add rule inet t c meta l4proto tcp ct original proto-dst 53', null],
+    ['add rule inet t c tcp dport 22 ct original proto-dst 53', null],
+    ['add rule inet t c ct original proto-dst ssh', "FILE:1:41-43: Error: Can't parse symbolic invalid expressions"],
+    ['add rule inet t c ct protocol tcp ct original proto-dst { 53, 80 }', "FILE:1:59-60: Error: Can't parse symbolic invalid expressions"],
+  ],
+  { check: true },
+);
+
+/** `ct protocol` gives a conntrack port its type once the network protocol is known (the family's, or matched before it). */
+describeKernelErrors(
+  'ct protocol and the network protocol',
+  'add table inet t; add chain inet t c; add table ip i; add chain ip i c\n',
+  [
+    ['add rule inet t c ip daddr 1.2.3.4 ct protocol tcp ct reply proto-dst 80', null],
+    ['add rule ip i c ct protocol tcp ct original proto-dst 53', null],
+    ['add rule ip i c ct original proto-dst 53', "FILE:1:39-40: Error: Can't parse symbolic invalid expressions"],
+    ['add rule inet t c meta nfproto ipv4 ct protocol tcp ct original proto-dst 53', null],
+    ['add rule ip i c ct original protocol tcp ct reply proto-dst 53', null],
+    [
+      'add rule inet t c ct protocol tcp ip daddr 1.2.3.4 ct reply proto-dst 80',
+      "FILE:1:71-72: Error: Can't parse symbolic invalid expressions",
+    ],
+  ],
+  { check: true },
+);

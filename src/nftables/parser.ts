@@ -1029,7 +1029,11 @@ class RuleParser extends TokenCursor {
   /** The NAT statement's keyword, underlined in nft's error about a port without a transport match. */
   private natTok: Tok | null = null;
   private readonly checks: KernelChecks = { fib: [], refusal: null };
-  /** A statement of a symbol nft cannot type (`symbolStmt`): the rule's refusal once it is read. */
+  /** The transport protocol is known from the packet (`meta l4proto`, `ip protocol`, a header), not from conntrack. */
+  private l4Header = false;
+  /** The network protocol is known: the family's, or matched (`ip ...`, `meta nfproto`). */
+  private l3Known: boolean;
+  /** A value nft cannot type (`symbolStmt`, a conntrack port): the rule's refusal once it is read to its end. */
   private symbolError: NftSyntaxError | null = null;
   /** The largest value the expression being compared can take (`numgen ... mod N offset O`: N + O - 1). */
   private maxValue: bigint | null = null;
@@ -1043,6 +1047,7 @@ class RuleParser extends TokenCursor {
     private readonly ifaces?: ReadonlySet<string>,
   ) {
     super(t);
+    this.l3Known = family === 'ip' || family === 'ip6';
   }
 
   /** The first thing the kernel refuses in the rule, from `from` to `to`, whatever the chain. */
@@ -1272,6 +1277,11 @@ class RuleParser extends TokenCursor {
   }
 
   private relationalRhs(left: Expr, op: Op | null, t: Tok): Stmt {
+    // A conntrack port's type comes from the packet's transport protocol; `ct protocol` does not give it.
+    if (left.k === 'ct' && (left.key === 'proto-src' || left.key === 'proto-dst') && !this.l4Header) {
+      const v = this.is('{') ? this.peek(1) : this.peek();
+      this.symbolError ??= err(v, "Can't parse symbolic invalid expressions");
+    }
     const types = exprTypes(left);
     const rt = this.peek();
     // nft's scanner reads a leading `-` as its own token: `tcp dport > -1` is a syntax error there.
@@ -1309,6 +1319,7 @@ class RuleParser extends TokenCursor {
   private protoContext(s: Stmt): Stmt {
     if (s.k !== 'match' || (s.op !== null && s.op !== '==')) return s;
     const l = s.left;
+    if (l.k === 'meta' && l.key === 'nfproto') this.l3Known = true;
     const onProto =
       (l.k === 'meta' && l.key === 'l4proto') ||
       (l.k === 'payload' && l.proto === 'ip' && l.field === 'protocol') ||
@@ -1318,6 +1329,8 @@ class RuleParser extends TokenCursor {
     if (key && key.hi === null && key.lo.length === 1) {
       this.l4 = L4_NAMES[Number(key.lo[0].n)] ?? 'unknown';
       this.l4Tok = null;
+      // `ct protocol` gives nft the transport protocol only once it knows the network protocol.
+      if (l.k !== 'ct' || this.l3Known) this.l4Header = true;
     }
     return s;
   }
@@ -1561,12 +1574,14 @@ class RuleParser extends TokenCursor {
           throw new NftSyntaxError(`conflicting protocols specified: ${this.l4} vs. ${w}`, t.line, t.col, f.end);
         this.l4 = w;
         this.l4Tok = { ...t, end: f.end };
+        this.l4Header = true;
       }
       // The family's network protocol conflicts with another's header (the whole `proto field` underlined).
       const conflict = (net: string) => new NftSyntaxError(`conflicting protocols specified: ${net} vs. ${w}`, t.line, t.col, f.end);
       if (w === 'ip6' && this.family === 'ip') throw conflict('ip');
       if (w === 'ip' && this.family === 'ip6') throw conflict('ip6');
       if (this.family === 'arp' && w !== 'th' && w !== 'ether') throw conflict('arp');
+      if (w === 'ip' || w === 'ip6' || w === 'icmp' || w === 'icmpv6') this.l3Known = true;
       return { k: 'payload', proto: w, field: f.v, type };
     }
     if (w === 'meta') {
