@@ -52,3 +52,28 @@ describeKernelErrors(
   ],
   { check: true },
 );
+
+/**
+ * NAT statements: only in a nat chain, each on its hooks (masquerade: postrouting; snat:
+ * postrouting, input; dnat and redirect: prerouting, output), else refused at the whole rule.
+ */
+describeKernelErrors(
+  'the kernel takes NAT only in nat chains on their hooks',
+  'add table ip t; add chain ip t pre { type nat hook prerouting priority 0; }; add chain ip t in { type nat hook input priority 0; }; ' +
+    'add chain ip t post { type nat hook postrouting priority 0; }; add chain ip t f { type filter hook prerouting priority 0; }; ' +
+    'add table inet u; add chain inet u out { type nat hook output priority 0; }\n',
+  [
+    ['add rule ip t post masquerade', null],
+    ['add rule ip t pre masquerade', 'FILE:1:1-29: Error: Could not process rule: Operation not supported'],
+    ['add rule ip t in snat to 1.2.3.4', null],
+    ['add rule ip t pre snat to 1.2.3.4', 'FILE:1:1-34: Error: Could not process rule: Operation not supported'],
+    ['add rule ip t pre dnat to 1.2.3.4', null],
+    ['add rule ip t in dnat to 1.2.3.4', 'FILE:1:1-33: Error: Could not process rule: Operation not supported'],
+    ['add rule ip t pre redirect', null],
+    ['add rule ip t post redirect', 'FILE:1:1-28: Error: Could not process rule: Operation not supported'],
+    ['add rule ip t f dnat to 1.2.3.4', 'FILE:1:1-32: Error: Could not process rule: Operation not supported'],
+    ['add rule inet u out masquerade', 'FILE:1:1-31: Error: Could not process rule: Operation not supported'],
+    ['add rule inet u out meta iifname != "br-1" dnat ip to 10.0.0.2-10.0.0.4', null],
+  ],
+  { check: true },
+);

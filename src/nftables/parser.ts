@@ -47,6 +47,8 @@ export interface KernelChecks {
   refusal: { loc: Loc; message: string } | null;
   /** The rule rejects: the kernel takes a reject in no postrouting chain. */
   reject?: boolean;
+  /** The rule's NAT statements: the kernel takes each only in a nat chain on its hooks. */
+  nat?: NatSpec['type'][];
 }
 
 /** One command of a transaction (a table block expands to several). Fields unused by a command are empty. */
@@ -1133,7 +1135,7 @@ class RuleParser extends TokenCursor {
     }
     const out = normalise(stmts, this.family);
     if (this.family === 'inet') this.rejectDependency(out);
-    return this.checks.fib.length || this.checks.refusal || this.checks.reject
+    return this.checks.fib.length || this.checks.refusal || this.checks.reject || this.checks.nat
       ? { stmts: out, comment, kernel: this.checks }
       : { stmts: out, comment };
   }
@@ -1733,6 +1735,7 @@ class RuleParser extends TokenCursor {
     const t = this.next();
     this.natTok = t;
     const type = t.v as NatSpec['type'];
+    (this.checks.nat ??= []).push(type);
     const spec: NatSpec = { type, family: null, addr: null, port: null, flags: [] };
     if (type === 'dnat' || type === 'snat') {
       if (this.is('ip') || this.is('ip6')) spec.family = this.next().v as 'ip' | 'ip6';

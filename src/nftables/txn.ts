@@ -15,6 +15,7 @@ import {
   type Family,
   type Loc,
   type NamedSet,
+  type NatSpec,
   type NftHook,
   type Rule,
   type Ruleset,
@@ -1045,6 +1046,14 @@ function mapOfStmt(s: Stmt): Extract<Expr, { k: 'map' }> | null {
   return e && e.k === 'map' ? e : null;
 }
 
+/** The hooks of a nat chain the kernel (6.18) takes each NAT statement on. */
+const NAT_HOOKS: Record<NatSpec['type'], readonly NftHook[]> = {
+  masquerade: ['postrouting'],
+  snat: ['postrouting', 'input'],
+  dnat: ['prerouting', 'output'],
+  redirect: ['prerouting', 'output'],
+};
+
 const INBOUND: readonly NftHook[] = ['prerouting', 'input', 'forward'];
 const OUTBOUND: readonly NftHook[] = ['output', 'postrouting', 'forward'];
 
@@ -1063,6 +1072,9 @@ function kernelChecks(k: KernelChecks, ch: Chain, rule: Loc): void {
       if (hooks && !hooks.includes(hook)) throw new TxnError(rule, 'Could not process rule: Operation not supported');
     }
   if (k.reject && hook === 'postrouting') throw new TxnError(rule, 'Could not process rule: Operation not supported');
+  if (hook && k.nat)
+    for (const n of k.nat)
+      if (ch.base!.type !== 'nat' || !NAT_HOOKS[n].includes(hook)) throw new TxnError(rule, 'Could not process rule: Operation not supported');
   if (k.refusal) throw new TxnError(k.refusal.loc, k.refusal.message);
 }
 
