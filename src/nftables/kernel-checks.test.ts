@@ -77,3 +77,25 @@ describeKernelErrors(
   ],
   { check: true },
 );
+
+/** The kernel validates a base chain's hooks last: any other refusal in the batch is reported instead. */
+describeKernelErrors(
+  'hook validation comes after the kernel refusals of the batch',
+  'add table ip t; add chain ip t p { type filter hook postrouting priority 0; }; add chain ip t n { type nat hook prerouting priority 0; }; ' +
+    'add chain ip t o { type filter hook output priority 0; }; add chain ip t c\n',
+  [
+    ['add rule ip t p reject\nadd rule ip t c jump nowhere', 'FILE:2:22-28: Error: Could not process rule: No such file or directory'],
+    ['add rule ip t n masquerade\nadd rule ip t c jump nowhere', 'FILE:2:22-28: Error: Could not process rule: No such file or directory'],
+    [
+      'add rule ip t o fib saddr . iif oif 0\nadd rule ip t c jump nowhere',
+      'FILE:2:22-28: Error: Could not process rule: No such file or directory',
+    ],
+    [
+      'add rule ip t p reject\nadd rule ip t c numgen inc mod 0 1',
+      'FILE:2:17-32: Error: Could not process rule: Numerical result out of range',
+    ],
+    ['add rule ip t c jump nowhere\nadd rule ip t p reject', 'FILE:1:22-28: Error: Could not process rule: No such file or directory'],
+    ['add rule ip t p reject\nadd chain ip t c', 'FILE:1:1-23: Error: Could not process rule: Operation not supported'],
+  ],
+  { check: true },
+);

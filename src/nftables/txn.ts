@@ -129,6 +129,8 @@ type EnoentKind = 'chain' | 'rule' | 'set';
 class TxnError extends Error {
   /** A kernel's ENOENT that nft explains after the batch, from its cache as the whole transaction left it. */
   enoent?: { kind: EnoentKind; c: Cmd };
+  /** The kernel's validation of a base chain's hooks, which it reports only when nothing else in the batch failed. */
+  validation?: boolean;
   constructor(
     readonly loc: Loc,
     message: string,
@@ -188,6 +190,12 @@ function parseRules(cmds: Cmd[]): NftSyntaxError | null {
 }
 
 const isKernelSide = (e: unknown): boolean => e instanceof TxnError && e.kernel;
+const isValidation = (e: unknown): boolean => e instanceof TxnError && !!e.validation;
+
+/** A refusal of the kernel's validation of a base chain's hooks (see `TxnError.validation`). */
+function invalid(loc: Loc): TxnError {
+  return Object.assign(new TxnError(loc, 'Could not process rule: Operation not supported'), { validation: true });
+}
 
 export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftResult {
   ifaces = opts.ifaces;
@@ -212,7 +220,8 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
         output += applyOne(rs, c, undo, opts);
       } catch (e) {
         if (!isKernelSide(e)) throw e;
-        refused ??= { e, at: c };
+        // The kernel validates the hooks of a base chain's rules last: any other refusal in the batch comes instead.
+        if (!refused || (isValidation(refused.e) && !isValidation(e))) refused = { e, at: c };
       }
     }
     if (refused) {
@@ -1069,12 +1078,10 @@ function kernelChecks(k: KernelChecks, ch: Chain, rule: Loc): void {
     for (const f of k.fib) {
       const hooks = f.result !== 'type' || f.flags.includes('iif') ? INBOUND : f.flags.includes('oif') ? OUTBOUND : null;
       // The kernel's validation names no expression: nft points at the whole rule.
-      if (hooks && !hooks.includes(hook)) throw new TxnError(rule, 'Could not process rule: Operation not supported');
+      if (hooks && !hooks.includes(hook)) throw invalid(rule);
     }
-  if (k.reject && hook === 'postrouting') throw new TxnError(rule, 'Could not process rule: Operation not supported');
-  if (hook && k.nat)
-    for (const n of k.nat)
-      if (ch.base!.type !== 'nat' || !NAT_HOOKS[n].includes(hook)) throw new TxnError(rule, 'Could not process rule: Operation not supported');
+  if (k.reject && hook === 'postrouting') throw invalid(rule);
+  if (hook && k.nat) for (const n of k.nat) if (ch.base!.type !== 'nat' || !NAT_HOOKS[n].includes(hook)) throw invalid(rule);
   if (k.refusal) throw new TxnError(k.refusal.loc, k.refusal.message);
 }
 
