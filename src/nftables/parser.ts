@@ -187,6 +187,9 @@ function isNumberWord(v: string): boolean {
 }
 
 function unexpected(t: Tok, expecting?: string): NftSyntaxError {
+  // nft's scanner reads an address's `/prefix` as tokens of their own.
+  const slash = t.kind === 'word' && /^[0-9a-fA-F:.]+\/\d+$/.test(t.v) ? t.v.indexOf('/') : -1;
+  if (slash > 0) return unexpected({ ...t, v: t.v.slice(0, slash), end: t.col + slash }, expecting);
   // nft's scanner reads a leading `-` as a token of its own.
   if (t.kind === 'word' && t.v.length > 1 && t.v.startsWith('-'))
     return err({ ...t, v: '-', end: t.col + 1 }, `syntax error, unexpected -${expecting ? `, expecting ${expecting}` : ''}`);
@@ -1031,6 +1034,8 @@ class RuleParser extends TokenCursor {
   /** The NAT statement's keyword, underlined in nft's error about a port without a transport match. */
   private natTok: Tok | null = null;
   private readonly checks: KernelChecks = { fib: [], refusal: null };
+  /** Reading a whole rule (not a command's elements): value errors wait for the rule's syntax errors. */
+  private inRule = false;
   /** The transport protocol is known from the packet (`meta l4proto`, `ip protocol`, a header), not from conntrack. */
   private l4Header = false;
   /** The network protocol is known: the family's, or matched (`ip ...`, `meta nfproto`). */
@@ -1082,6 +1087,7 @@ class RuleParser extends TokenCursor {
   }
 
   rule(): RuleAst {
+    this.inRule = true;
     try {
       const r = this.ruleOf();
       if (this.symbolError) throw this.symbolError;
@@ -1101,6 +1107,9 @@ class RuleParser extends TokenCursor {
    */
   private symbolStmt(): Stmt {
     const sym = this.next();
+    // An address with a prefix: the symbol ends at its `/`, which nothing here takes.
+    const slash = sym.kind === 'word' && /^[0-9a-fA-F:.]+\/\d+$/.test(sym.v) ? sym.v.indexOf('/') : -1;
+    if (slash > 0) throw new NftSyntaxError('syntax error, unexpected /', sym.line, sym.col + slash, sym.col + slash + 1);
     const value = (x: Tok) => x.kind === 'str' || (x.kind === 'word' && !ruleKeyword(x.v));
     if (this.peek().kind === 'op' && ['==', '!=', '<', '>', '<=', '>='].includes(this.peek().v)) this.i++;
     if (!value(this.peek())) throw unexpected(this.peek());
@@ -1187,8 +1196,7 @@ class RuleParser extends TokenCursor {
 
   private stmt(): Stmt {
     const t = this.peek();
-    if (t.kind === 'str' || (t.kind === 'word' && !ruleKeyword(t.v) && !isNumberWord(t.v) && !UNSUPPORTED.has(t.v)))
-      return this.symbolStmt();
+    if (t.kind === 'str' || (t.kind === 'word' && !ruleKeyword(t.v) && !UNSUPPORTED.has(t.v))) return this.symbolStmt();
     if (t.v === '$' && t.kind === 'op') this.word();
     if (t.kind !== 'word') throw unexpected(t);
     const w = t.v;
@@ -1388,7 +1396,7 @@ class RuleParser extends TokenCursor {
       // An empty block's end is plainly unexpected; after an element nft wants more of them or the end.
       if (this.peek().kind === 'eof') throw unexpected(this.peek(), out.length ? "comma or '}'" : undefined);
       const first = this.peek();
-      const key = this.elemKey(keyTypes);
+      const key = this.elemKey(keyTypes, dataType !== null && !keysOnly && this.inRule ? 'colon' : "comma or '}'");
       const keyEnd = this.t[this.i - 1];
       const elem: Elem = { key, data: null };
       for (;;) {
@@ -1417,11 +1425,16 @@ class RuleParser extends TokenCursor {
         if (dataType === null) throw err(this.peek(), 'syntax error, unexpected colon');
         if (dataType === 'verdict') elem.data = this.verdict();
         else elem.data = [this.literal(dataType, this.word())];
-      } else if (dataType !== null && !keysOnly) throw unexpected(this.peek(), 'colon');
+      } else if (dataType !== null && !keysOnly) {
+        // A command's map element may lack its data to nft's grammar (the kernel refuses it); a rule's may not.
+        if (this.inRule) throw unexpected(this.peek(), 'colon');
+        if (!this.is(',') && !this.is('}')) throw unexpected(this.peek(), "comma or '}'");
+      }
       out.push(elem);
       if (!this.accept(',')) break;
     }
-    this.expect('}');
+    if (!this.is('}')) throw unexpected(this.peek(), "comma or '}'");
+    this.i++;
     return out;
   }
 
@@ -1436,12 +1449,15 @@ class RuleParser extends TokenCursor {
   }
 
   /** One key: values joined by ` . `, each possibly a range `a-b` or prefix `a/n`. */
-  private elemKey(types: TypeName[]): ElemKey {
+  /** `next`: what nft's grammar takes after a whole key here (for its syntax error where a field is missing). */
+  private elemKey(types: TypeName[], next?: string): ElemKey {
     const lo: Value[] = [];
     const hi: Value[] = [];
     let isRange = false;
     let plen: number | undefined;
     types.forEach((ty, idx) => {
+      // nft's grammar takes a concatenation of any length: a word where a `.` should be is unexpected after the key.
+      if (idx > 0 && next && !this.is('.') && this.peek().kind === 'word') throw unexpected(this.peek(), next);
       if (idx > 0) this.expect('.');
       const t = this.word();
       const r = this.rangeOrValue(ty, t);
@@ -1463,7 +1479,10 @@ class RuleParser extends TokenCursor {
   }
 
   private rangeOrValue(ty: TypeName, t: Tok): { lo: Value; hi: Value | null; plen?: number } {
-    const r = this.rangeOrValueOf(ty, t);
+    const r = this.deferred(
+      () => this.rangeOrValueOf(ty, t),
+      () => ({ lo: { type: ty, n: 0n }, hi: null }),
+    );
     if (this.maxValue === null) return r;
     // `lo-hi` in one word, or `lo - hi` in three.
     const dash = t.kind === 'word' && r.hi ? findRangeDash(t.v) : -1;
@@ -1513,8 +1532,32 @@ class RuleParser extends TokenCursor {
 
   private literal(ty: TypeName, t: Tok): Value {
     const r = parseLiteral(ty, t.v, t.kind === 'str', this.ifaces);
-    if (!r.ok) throw err(t, r.message);
+    if (!r.ok) {
+      if (!this.inRule) throw err(t, r.message);
+      this.symbolError ??= err(t, r.message);
+      return { type: ty, n: 0n };
+    }
     return r.value;
+  }
+
+  /**
+   * A value nft cannot read is its evaluation's error, found after every syntax error of the rule:
+   * in a rule it is kept (the first one) and the rule read on with a stand-in value.
+   */
+  /** An error of nft's evaluation found while reading a rule: it waits for the rule's syntax errors (see `deferred`). */
+  private evalError(e: NftSyntaxError): void {
+    if (!this.inRule) throw e;
+    this.symbolError ??= e;
+  }
+
+  private deferred<T>(read: () => T, standIn: () => T): T {
+    try {
+      return read();
+    } catch (e) {
+      if (!this.inRule || !(e instanceof NftSyntaxError) || e.message.startsWith('syntax error')) throw e;
+      this.symbolError ??= e;
+      return standIn();
+    }
   }
 
   /** `KEY map { k : v, ... }` or `KEY map @m`, the data of type `data`. */
@@ -1573,16 +1616,16 @@ class RuleParser extends TokenCursor {
       if (!type) throw unexpected(f);
       if (w === 'tcp' || w === 'udp' || w === 'icmp' || w === 'sctp') {
         if (this.l4 !== null && this.l4 !== w)
-          throw new NftSyntaxError(`conflicting protocols specified: ${this.l4} vs. ${w}`, t.line, t.col, f.end);
+          this.evalError(new NftSyntaxError(`conflicting protocols specified: ${this.l4} vs. ${w}`, t.line, t.col, f.end));
         this.l4 = w;
         this.l4Tok = { ...t, end: f.end };
         this.l4Header = true;
       }
       // The family's network protocol conflicts with another's header (the whole `proto field` underlined).
       const conflict = (net: string) => new NftSyntaxError(`conflicting protocols specified: ${net} vs. ${w}`, t.line, t.col, f.end);
-      if (w === 'ip6' && this.family === 'ip') throw conflict('ip');
-      if (w === 'ip' && this.family === 'ip6') throw conflict('ip6');
-      if (this.family === 'arp' && w !== 'th' && w !== 'ether') throw conflict('arp');
+      if (w === 'ip6' && this.family === 'ip') this.evalError(conflict('ip'));
+      if (w === 'ip' && this.family === 'ip6') this.evalError(conflict('ip6'));
+      if (this.family === 'arp' && w !== 'th' && w !== 'ether') this.evalError(conflict('arp'));
       if (w === 'ip' || w === 'ip6' || w === 'icmp' || w === 'icmpv6') this.l3Known = true;
       return { k: 'payload', proto: w, field: f.v, type };
     }

@@ -867,6 +867,8 @@ function addElements(rs: Ruleset, t: Table, s: NamedSet, toks: Tok[], create: bo
         `You must add 'flags interval' to your set declaration if you want to add ${e.key.plen !== undefined ? 'prefix' : 'range'} elements`,
       );
     if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(rs, t, e.data.chain, locOfToks(toks), false, false);
+    // A map element without its data reaches the kernel, which refuses it.
+    if (s.dataType !== null && e.data === null) throw new TxnError(locs[i] ?? locOfToks(toks), 'Could not process rule: Invalid argument');
     if (s.timeoutMs !== null && e.timeoutMs === undefined) e.timeoutMs = s.timeoutMs;
     const id = elemId(e.key);
     const old = map.get(id);
