@@ -985,17 +985,17 @@ function addRule(rs: Ruleset, c: Cmd, fam: Family, undo: Array<() => void>): str
   const ownTable = ruleCache || parsed.stmts.some(refersToSet);
   const t = (ownTable ? (f: () => Table) => f() : lookup)(() => needTable(rs, fam, c.table, c.at.table, ownTable));
   // The kernel's refusal of the chain comes after everything nft checks itself.
-  let missing: unknown = null;
+  let missing: TxnError | null = null;
   let found: Chain | null = null;
   try {
     found = lookup(() => needChain(rs, t, c.name, c.at.name, ruleCache, ruleCache));
   } catch (e) {
-    if (!isKernelSide(e)) throw e;
+    if (!(e instanceof TxnError) || !e.kernel) throw e;
     missing = e;
   }
   const refused = checkRefs(rs, t, parsed.stmts, nameLoc(c, c.toks), undo);
-  if (missing || !found) throw missing;
-  const ch = found;
+  if (missing) throw missing;
+  const ch = found!;
   // nft places the rule by its cache before the kernel sees the rule; the kernel checks its place first too.
   let at = ch.rules.length;
   // `handle 0` or `position 0` places an added rule nowhere in particular: it is appended or inserted first.
@@ -1105,13 +1105,13 @@ function notBase(ch: Chain, loc: Loc): void {
  * targets, the kernel's. The kernel's first refusal is returned rather than thrown, as nft goes on
  * evaluating (and placing) the rule before the kernel sees it.
  */
-function checkRefs(rs: Ruleset, t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): unknown {
-  let refused: unknown = null;
+function checkRefs(rs: Ruleset, t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): TxnError | null {
+  let refused: TxnError | null = null;
   const kernel = (f: () => void) => {
     try {
       f();
     } catch (e) {
-      if (!isKernelSide(e)) throw e;
+      if (!(e instanceof TxnError) || !e.kernel) throw e;
       refused ??= e;
     }
   };
