@@ -63,3 +63,28 @@ describeKernelErrors(
   ],
   { check: true },
 );
+
+/**
+ * What nft has in its cache decides what it finds and suggests: a batch whose last commands list a
+ * chain or set reads only that one (and nothing after a flush of a table alone). Answers of
+ * `nft -f FILE` (nft 1.0.6, Linux 6.18) in a namespace holding SETUP.
+ */
+describeKernelErrors(
+  "nft's cache: what a batch reads",
+  'add table ip fz; add set ip fz m { type inet_service; }; add set ip fz q { type inet_service; }; add chain ip fz c1; add table inet t\n',
+  [
+    ['add element ip fz m { 22 }\nlist set ip fz q', 'FILE:1:19-19: Error: No such file or directory'],
+    ['add element ip fz m { 22 }\nlist set ip fz nope', 'FILE:1:19-19: Error: No such file or directory'],
+    ['list set ip fz nope\nadd element ip fz m { 22 }', 'FILE:1:16-19: Error: No such file or directory'],
+    [
+      'add element ip fz mm { 22 }\nlist set ip fz q',
+      'FILE:1:19-20: Error: No such file or directory; did you mean set ‘q’ in table ip ‘fz’?',
+    ],
+    ['list chain ip fz x', 'FILE:1:18-18: Error: No such file or directory'],
+    ['list chain ip fz c2', 'FILE:1:18-19: Error: No such file or directory'],
+    ['list chain ip fz c2\nadd table ip fz', 'FILE:1:18-19: Error: No such file or directory; did you mean chain ‘c1’ in table ip ‘fz’?'],
+    ['flush table ip tt', 'FILE:1:16-17: Error: Could not process rule: No such file or directory'],
+    ['add chain ip fz x\nflush table ip tt', 'FILE:2:16-17: Error: No such file or directory; did you mean table ‘fz’ in family ip?'],
+  ],
+  { check: false },
+);

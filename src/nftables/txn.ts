@@ -124,7 +124,7 @@ function setChanged(t: Table, name: string, elems: Elem[] | null, present: boole
 }
 
 /** Which of nft's explanations of a kernel's "No such file or directory" applies: by the command's object. */
-type EnoentKind = 'chain' | 'rule' | 'set';
+type EnoentKind = 'table' | 'chain' | 'rule' | 'set';
 
 class TxnError extends Error {
   /** A kernel's ENOENT that nft explains after the batch, from its cache as the whole transaction left it. */
@@ -200,6 +200,15 @@ function invalid(loc: Loc): TxnError {
 export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftResult {
   ifaces = opts.ifaces;
   removed = new WeakMap();
+  // nft reads the kernel's tables into its cache only for commands that need them (nft 1.0.6's cache flags).
+  const cached = cmds.some(
+    (c) => !((c.op === 'flush' && (c.obj === 'table' || c.obj === 'chain')) || (c.obj === 'table' && c.op !== 'delete')),
+  );
+  const before = new Set(rs.tables);
+  newSets = new WeakSet();
+  const lastOther = cmds.reduce((i, c, j) => (c.op === 'list' ? i : j), -1);
+  const filterCmd = cmds.slice(lastOther + 1).findLast((c) => c.op === 'list' && (c.obj === 'chain' || c.obj === 'set'));
+  listFilter = filterCmd ? { t: findTable(rs, filterCmd.family ?? 'ip', filterCmd.table), name: filterCmd.name } : null;
   const syntax = parseRules(cmds);
   if (syntax)
     return {
@@ -238,7 +247,7 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
     // nft explains the kernel's refusal from its cache: as the transaction left it, or, for a rule
     // when a list command in the batch made nft read the ruleset again, as the kernel still has it.
     const again = kernelSide && e instanceof TxnError && e.enoent?.kind === 'rule' && cmds.some((x) => x.op === 'list');
-    let report = kernelSide && !again ? explainEnoent(rs, e) : e;
+    let report = kernelSide && !again ? explainEnoent(rs, e, (t) => cached || !before.has(t)) : e;
     for (let i = undo.length - 1; i >= 0; i--) undo[i]();
     if (again) report = explainEnoent(rs, e);
     if (counters) {
@@ -298,6 +307,14 @@ function goneRule(ch: Chain, handle: number): void {
   if (!s) removed.set(ch, (s = new Set()));
   s.add(handle);
 }
+
+/**
+ * nft 1.0.6 reads only what a batch's trailing list commands name (its cache filter), when no other
+ * command comes after them: `list chain|set|map T NAME` (null: it reads what the batch needs).
+ */
+let listFilter: { t: Table | undefined; name: string } | null = null;
+/** Sets the transaction made (nft has them in its cache whatever it read). */
+let newSets = new WeakSet<NamedSet>();
 
 /** The interfaces of the transaction's namespace (`ApplyOpts.ifaces`). */
 let ifaces: ReadonlySet<string> | undefined;
@@ -391,10 +408,10 @@ function fuzzyChain(rs: Ruleset, name: string): { t: Table; name: string } | nul
   );
 }
 
-function fuzzySet(rs: Ruleset, name: string): { t: Table; s: NamedSet } | null {
+function fuzzySet(rs: Ruleset, name: string, seen: (s: NamedSet, t: Table) => boolean = () => true): { t: Table; s: NamedSet } | null {
   return fuzzy(
     name,
-    rs.tables.flatMap((t) => t.sets.map((s) => ({ t, s }))),
+    rs.tables.flatMap((t) => t.sets.filter((s) => seen(s, t)).map((s) => ({ t, s }))),
     (x) => x.s.name,
   );
 }
@@ -411,10 +428,16 @@ const setHint = (x: { t: Table; s: NamedSet }) =>
  * gets no suggestion of its own chain (so none for a jump target in a chain that exists, unless the
  * chain's name is one letter long); without a near name the refusal stays plain.
  */
-function explainEnoent(rs: Ruleset, e: unknown): unknown {
+function explainEnoent(all: Ruleset, e: unknown, seen: (t: Table) => boolean = () => true): unknown {
   if (!(e instanceof TxnError) || !e.enoent) return e;
   const { kind, c } = e.enoent;
   const fam = c.family ?? 'ip';
+  // The tables nft has in its cache: those it read (if the batch needed any) and those the batch made.
+  const rs: Ruleset = { ...all, tables: all.tables.filter(seen) };
+  if (kind === 'table') {
+    const t = fuzzyTable(rs, c.table);
+    return t ? new TxnError(e.loc, `No such file or directory; did you mean table ‘${t.name}’ in family ${t.family}?`, true) : e;
+  }
   // A rule's anonymous sets go to the kernel before it and are refused first, at the table, plainly.
   if (
     kind === 'rule' &&
@@ -450,9 +473,12 @@ function needChain(rs: Ruleset, t: Table, name: string, loc: Loc, lookup = false
 
 /** A set nft's evaluation needs: missing, nft suggests the nearest set or map of any table. */
 function needSet(rs: Ruleset, t: Table, name: string, loc: Loc): NamedSet {
-  const s = t.setByName.get(name);
+  // A batch that ends in `list set|map T S` has nft read only that set of the kernel's (and those it makes).
+  const seen = (x: NamedSet, tt: Table) => !listFilter || newSets.has(x) || (listFilter.t === tt && listFilter.name === x.name);
+  const found = t.setByName.get(name);
+  const s = found && seen(found, t) ? found : undefined;
   if (!s) {
-    const near = fuzzySet(rs, name);
+    const near = fuzzySet(rs, name, seen);
     throw new TxnError(loc, `No such file or directory${near ? `; ${setHint(near)}` : ''}`);
   }
   return s;
@@ -558,7 +584,7 @@ function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     return printTable(existing, { handles: !!opts.handles, nowMs: opts.nowMs });
   }
   if (c.op === 'flush') {
-    const t = asKernel(() => needTable(rs, fam, c.table, c.at.table, false));
+    const t = enoentOf('table', c, () => asKernel(() => needTable(rs, fam, c.table, c.at.table, false)));
     for (const ch of t.chains) flushChain(t, ch, undo);
     return '';
   }
@@ -684,7 +710,7 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     c.op === 'flush' ? asKernel : c.op === 'delete' ? <T>(f: () => T) => enoentOf('chain', c, () => asKernel(f)) : <T>(f: () => T) => f();
   const t = lookup(() => needTable(rs, fam, c.table, c.at.table, c.op === 'add' || c.op === 'create'));
   if (c.op === 'list')
-    return `table ${t.family} ${t.name} {\n${printChain(needChain(rs, t, c.name, c.at.name, true), t.family, { handles: !!opts.handles })}}\n`;
+    return `table ${t.family} ${t.name} {\n${printChain(needChain(rs, t, c.name, c.at.name, true, !listFilter), t.family, { handles: !!opts.handles })}}\n`;
   if (c.op === 'flush') {
     flushChain(
       t,
@@ -826,6 +852,7 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
     };
     t.sets.push(s);
     t.setByName.set(s.name, s);
+    newSets.add(s);
     setChanged(t, s.name, null, false);
     const made = s;
     undo.push(() => {
