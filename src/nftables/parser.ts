@@ -779,7 +779,8 @@ export class Parser extends TokenCursor {
         this.i++;
         return spec;
       }
-      if (t.kind === 'eof') throw unexpected(t, "'}'");
+      // An unfinished chain block: nft's grammar names nothing it expected.
+      if (t.kind === 'eof') throw unexpected(t);
       if (t.kind === 'word' && t.v === 'type' && !this.is('.', 1)) {
         this.i++;
         const typeTok = this.identifier();
@@ -1001,6 +1002,9 @@ export function parseElements(
 
 const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto']);
 
+/** Transport protocol names, values on a relation's right (`meta l4proto tcp`). */
+const L4_VALUES = new Set(['tcp', 'udp', 'udplite', 'icmp', 'icmpv6', 'igmp', 'esp', 'ah', 'comp', 'dccp', 'sctp']);
+
 /** Whether nft's scanner reads a word in a rule as a keyword (as it does where a command names its objects). */
 const ruleKeyword = (w: string): boolean => NAME_KEYWORDS.has(w) || (FAMILIES as readonly string[]).includes(w);
 
@@ -1110,7 +1114,8 @@ class RuleParser extends TokenCursor {
     // An address with a prefix: the symbol ends at its `/`, which nothing here takes.
     const slash = sym.kind === 'word' && /^[0-9a-fA-F:.]+\/\d+$/.test(sym.v) ? sym.v.indexOf('/') : -1;
     if (slash > 0) throw new NftSyntaxError('syntax error, unexpected /', sym.line, sym.col + slash, sym.col + slash + 1);
-    const value = (x: Tok) => x.kind === 'str' || (x.kind === 'word' && !ruleKeyword(x.v));
+    // Protocol names are values to nft's grammar though its scanner knows them.
+    const value = (x: Tok) => x.kind === 'str' || (x.kind === 'word' && (!ruleKeyword(x.v) || L4_VALUES.has(x.v)));
     if (this.peek().kind === 'op' && ['==', '!=', '<', '>', '<=', '>='].includes(this.peek().v)) this.i++;
     if (!value(this.peek())) throw unexpected(this.peek());
     this.i++;
@@ -1441,6 +1446,8 @@ class RuleParser extends TokenCursor {
   private verdict(): Verdict {
     const t = this.bareWord();
     if (t.v === 'jump' || t.v === 'goto') {
+      // A chain's name is an identifier; nft's grammar offers only an anonymous chain's `{` instead.
+      if (this.peek().kind === 'str' || isNumberWord(this.peek().v)) throw unexpected(this.peek(), "'{'");
       const c = this.word();
       return { v: t.v, chain: c.v, loc: locOf(c) };
     }

@@ -34,3 +34,22 @@ describeKernelErrors(
   ],
   { check: true },
 );
+
+/** Unfinished blocks end plainly; a jump's target is an identifier or an anonymous chain's `{`; protocol names are values. */
+describeKernelErrors(
+  'unfinished blocks, jump targets, protocol names as values',
+  'add table inet t; add chain inet t c\n',
+  [
+    ['add chain inet t d { type filter hook prerouting priority dstnat', 'FILE:2:1-1: Error: syntax error, unexpected end of file'],
+    ['add chain inet t d {', 'FILE:2:1-1: Error: syntax error, unexpected end of file'],
+    ['add chain inet t d { type filter hook input priority 0;', 'FILE:2:1-1: Error: syntax error, unexpected end of file'],
+    ['add table inet u {', 'FILE:2:1-1: Error: syntax error, unexpected end of file'],
+    ['add rule inet t c jump 99999', "FILE:1:24-28: Error: syntax error, unexpected number, expecting '{'"],
+    ['add rule inet t c goto 5', "FILE:1:24-24: Error: syntax error, unexpected number, expecting '{'"],
+    ['add rule inet t c jump "c"', "FILE:1:24-26: Error: syntax error, unexpected quoted string, expecting '{'"],
+    ['add rule inet t c l4proto tcp accept', 'FILE:1:19-25: Error: No symbol type information'],
+    ['add rule inet t c bogus udp', 'FILE:1:19-23: Error: No symbol type information'],
+    ['add rule inet t c bogus icmp', 'FILE:1:19-23: Error: No symbol type information'],
+  ],
+  { check: true },
+);
