@@ -25,3 +25,24 @@ describeKernelErrors(
   ],
   { check: true },
 );
+
+/** A header field's width bounds the values compared with it, and `index N` needs N + 1 rules (same answers' source). */
+describeKernelErrors(
+  'field widths and rule indexes',
+  'add table ip t; add chain ip t c; add rule ip t c accept; add rule ip t c drop; add chain ip t e\n',
+  [
+    ['add rule ip t c ip dscp 64', 'FILE:1:25-26: Error: Value 64 exceeds valid range 0-63'],
+    ['add rule ip t c ip ttl 256', 'FILE:1:24-26: Error: Value 256 exceeds valid range 0-255'],
+    ['add rule ip t c ip version 16', 'FILE:1:28-29: Error: Value 16 exceeds valid range 0-15'],
+    ['add rule ip t c ip dscp { 1, 70 }', 'FILE:1:30-31: Error: Value 70 exceeds valid range 0-63'],
+    ['add rule ip t c ip dscp 63', null],
+    ['add rule ip t c tcp window 70000', 'FILE:1:28-32: Error: Value 70000 exceeds valid range 0-65535'],
+    ['add rule ip t c index 2 counter', 'FILE:1:17-23: Error: Could not process rule: No such file or directory'],
+    ['add rule ip t c index 1 counter', null],
+    ['insert rule ip t c index 2 counter', 'FILE:1:20-26: Error: Could not process rule: No such file or directory'],
+    ['insert rule ip t c index 1 counter', null],
+    ['add rule ip t e index 0 counter', 'FILE:1:17-23: Error: Could not process rule: No such file or directory'],
+    ['insert rule ip t e index 0 counter', 'FILE:1:20-26: Error: Could not process rule: No such file or directory'],
+  ],
+  { check: true },
+);

@@ -1283,7 +1283,13 @@ class RuleParser extends TokenCursor {
     }
     if (this.peek().kind === 'eof') throw unexpected(this.peek());
     // nft checks nothing where the largest value would be 0 (`mod 0`, `mod 1`).
-    this.maxValue = left.k === 'numgen' && left.mod + left.offset > 1 ? BigInt(left.mod + left.offset - 1) : null;
+    const bits = left.k === 'payload' ? FIELD_BITS[`${left.proto}.${left.field}`] : undefined;
+    this.maxValue =
+      left.k === 'numgen' && left.mod + left.offset > 1
+        ? BigInt(left.mod + left.offset - 1)
+        : bits !== undefined
+          ? (1n << BigInt(bits)) - 1n
+          : null;
     try {
       return this.relationalRhs(left, op, t);
     } finally {
@@ -1980,10 +1986,5 @@ function normalise(stmts: Stmt[], family: Family): Stmt[] {
       out.push(icmpEchoDependency());
     out.push(s);
   }
-  for (const s of out) if (s.k === 'match' && s.left.k === 'payload' && `${s.left.proto}.${s.left.field}` in FIELD_BITS) checkBits(s);
   return out;
-}
-
-function checkBits(_s: Stmt): void {
-  // Integer payload fields are range-checked by parseLiteral against 4 bytes; nft's narrower check is not modelled.
 }

@@ -1032,7 +1032,7 @@ function addRule(rs: Ruleset, c: Cmd, fam: Family, undo: Array<() => void>): str
     if (i < 0) throw new TxnError(c.at.handle, NOENT, c.op === 'replace');
     at = c.op === 'insert' ? i : i + 1;
   } else if (c.index !== null) {
-    if (c.index > ch.rules.length) throw new TxnError(c.at.handle, NOENT, false);
+    if (c.index >= ch.rules.length) throw new TxnError(c.at.handle, NOENT, false);
     at = c.op === 'insert' ? c.index : c.index + 1;
   } else if (c.op === 'insert') at = 0;
   if (refused) throw refused;
