@@ -88,3 +88,27 @@ describeKernelErrors(
   ],
   { check: false },
 );
+
+/** A flushed chain the kernel does not have: explained from the tables and chains nft's cache holds (`nft -f FILE`). */
+describeKernelErrors(
+  "nft's cache: flushing a missing chain",
+  'add table ip fz; add chain ip fz c1; add table ip nat; add chain ip nat c1\n',
+  [
+    ['flush chain ip t c1', 'FILE:1:16-16: Error: Could not process rule: No such file or directory'],
+    [
+      'add rule ip fz c1 accept\nflush chain ip t c1',
+      'FILE:2:16-16: Error: No such file or directory; did you mean table ‘fz’ in family ip?',
+    ],
+    [
+      'add rule ip fz c1 accept\nflush chain ip nat c2',
+      'FILE:2:20-21: Error: No such file or directory; did you mean chain ‘c1’ in table ip ‘fz’?',
+    ],
+    ['flush chain ip nat c2', 'FILE:1:20-21: Error: Could not process rule: No such file or directory'],
+    [
+      'add chain ip fz c3\nflush chain ip nat c2',
+      'FILE:2:20-21: Error: No such file or directory; did you mean chain ‘c3’ in table ip ‘fz’?',
+    ],
+    ['add chain ip fz c3\nflush chain ip t c2', 'FILE:2:16-16: Error: No such file or directory; did you mean table ‘fz’ in family ip?'],
+  ],
+  { check: false },
+);

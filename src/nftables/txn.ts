@@ -206,6 +206,16 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
   );
   const before = new Set(rs.tables);
   newSets = new WeakSet();
+  newChains = new WeakSet();
+  // Chains too only for some (a rule's command reads them itself when the kernel refuses it).
+  const chainsCached = cmds.some(
+    (c) =>
+      (c.obj === 'rule' && c.op !== 'flush') ||
+      c.op === 'delete' ||
+      c.op === 'list' ||
+      (c.obj === 'element' && c.op !== 'flush') ||
+      c.at.end === c.loc,
+  );
   const lastOther = cmds.reduce((i, c, j) => (c.op === 'list' ? i : j), -1);
   const filterCmd = cmds.slice(lastOther + 1).findLast((c) => c.op === 'list' && (c.obj === 'chain' || c.obj === 'set'));
   listFilter = filterCmd ? { t: findTable(rs, filterCmd.family ?? 'ip', filterCmd.table), name: filterCmd.name } : null;
@@ -247,7 +257,15 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
     // nft explains the kernel's refusal from its cache: as the transaction left it, or, for a rule
     // when a list command in the batch made nft read the ruleset again, as the kernel still has it.
     const again = kernelSide && e instanceof TxnError && e.enoent?.kind === 'rule' && cmds.some((x) => x.op === 'list');
-    let report = kernelSide && !again ? explainEnoent(rs, e, (t) => cached || !before.has(t)) : e;
+    let report =
+      kernelSide && !again
+        ? explainEnoent(
+            rs,
+            e,
+            (t) => cached || !before.has(t),
+            (ch) => chainsCached || newChains.has(ch),
+          )
+        : e;
     for (let i = undo.length - 1; i >= 0; i--) undo[i]();
     if (again) report = explainEnoent(rs, e);
     if (counters) {
@@ -313,8 +331,9 @@ function goneRule(ch: Chain, handle: number): void {
  * command comes after them: `list chain|set|map T NAME` (null: it reads what the batch needs).
  */
 let listFilter: { t: Table | undefined; name: string } | null = null;
-/** Sets the transaction made (nft has them in its cache whatever it read). */
+/** Sets and chains the transaction made (nft has them in its cache whatever it read). */
 let newSets = new WeakSet<NamedSet>();
+let newChains = new WeakSet<Chain>();
 
 /** The interfaces of the transaction's namespace (`ApplyOpts.ifaces`). */
 let ifaces: ReadonlySet<string> | undefined;
@@ -400,10 +419,10 @@ function fuzzyTable(rs: Ruleset, name: string): Table | null {
 }
 
 /** nft searches every table of every family for a chain or set name to suggest. */
-function fuzzyChain(rs: Ruleset, name: string): { t: Table; name: string } | null {
+function fuzzyChain(rs: Ruleset, name: string, seen: (ch: Chain) => boolean = () => true): { t: Table; name: string } | null {
   return fuzzy(
     name,
-    rs.tables.flatMap((t) => t.chains.map((ch) => ({ t, name: ch.name }))),
+    rs.tables.flatMap((t) => t.chains.filter(seen).map((ch) => ({ t, name: ch.name }))),
     (x) => x.name,
   );
 }
@@ -428,7 +447,12 @@ const setHint = (x: { t: Table; s: NamedSet }) =>
  * gets no suggestion of its own chain (so none for a jump target in a chain that exists, unless the
  * chain's name is one letter long); without a near name the refusal stays plain.
  */
-function explainEnoent(all: Ruleset, e: unknown, seen: (t: Table) => boolean = () => true): unknown {
+function explainEnoent(
+  all: Ruleset,
+  e: unknown,
+  seen: (t: Table) => boolean = () => true,
+  seenChain: (ch: Chain) => boolean = () => true,
+): unknown {
   if (!(e instanceof TxnError) || !e.enoent) return e;
   const { kind, c } = e.enoent;
   const fam = c.family ?? 'ip';
@@ -447,7 +471,7 @@ function explainEnoent(all: Ruleset, e: unknown, seen: (t: Table) => boolean = (
     c.parsed.stmts.some((s) => anonSetOf(s))
   )
     return e;
-  const near = kind === 'set' ? fuzzySet(rs, c.name) : fuzzyChain(rs, c.name);
+  const near = kind === 'set' ? fuzzySet(rs, c.name) : fuzzyChain(rs, c.name, kind === 'rule' ? undefined : seenChain);
   if (!near) return e;
   if (!findTable(rs, fam, c.table) && (near.t.name !== c.table || near.t.family !== fam))
     return new TxnError(c.at.table, `No such file or directory; did you mean table ‘${near.t.name}’ in family ${near.t.family}?`, true);
@@ -704,17 +728,17 @@ function isReferenced(t: Table, name: string): boolean {
 
 function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
   const fam = c.family ?? 'ip';
-  // nft needs a chain's table only to add or list the chain; flushing and deleting are the kernel's to refuse.
-  // The kernel's refusals get nft's explanation afterwards (measured): none for a flush, one by chain name for a delete.
+  // nft needs a chain's table only to add or list the chain; flushing and deleting are the kernel's to refuse,
+  // and nft explains the refusal afterwards from what its cache holds (`explainEnoent`).
   const lookup =
-    c.op === 'flush' ? asKernel : c.op === 'delete' ? <T>(f: () => T) => enoentOf('chain', c, () => asKernel(f)) : <T>(f: () => T) => f();
+    c.op === 'flush' || c.op === 'delete' ? <T>(f: () => T) => enoentOf('chain', c, () => asKernel(f)) : <T>(f: () => T) => f();
   const t = lookup(() => needTable(rs, fam, c.table, c.at.table, c.op === 'add' || c.op === 'create'));
   if (c.op === 'list')
     return `table ${t.family} ${t.name} {\n${printChain(needChain(rs, t, c.name, c.at.name, true, !listFilter), t.family, { handles: !!opts.handles })}}\n`;
   if (c.op === 'flush') {
     flushChain(
       t,
-      asKernel(() => needChain(rs, t, c.name, c.at.name, false, false)),
+      lookup(() => needChain(rs, t, c.name, c.at.name, false, false)),
       undo,
     );
     return '';
@@ -764,6 +788,7 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     regSeq: b ? nextRegistration() : 0,
   };
   t.chains.push(ch);
+  newChains.add(ch);
   t.chainByName.set(ch.name, ch);
   chainChanged(t, ch);
   undo.push(() => {
