@@ -29,3 +29,15 @@ describeKernelErrors(
   ],
   { check: true },
 );
+
+/** Named counters (which nflab refuses by name once the syntax holds): nft's syntax errors come first. */
+describeKernelErrors(
+  'named counters: the syntax before the refusal',
+  'add table ip t\n',
+  [
+    ['delete counter map ip t ports', 'FILE:1:16-18: Error: syntax error, unexpected map, expecting string'],
+    ['list counter ip t', 'FILE:1:18-18: Error: syntax error, unexpected newline, expecting string'],
+    ['table ip t {\ncounter }', "FILE:2:9-9: Error: syntax error, unexpected '}', expecting string"],
+  ],
+  { check: true },
+);

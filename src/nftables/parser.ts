@@ -514,6 +514,8 @@ export class Parser extends TokenCursor {
       if (peek.kind !== 'word' || !['table', 'chain', 'set', 'map', 'rule', 'element'].includes(peek.v))
         return this.implicitRule(loc, true);
     }
+    if ((verb === 'delete' || verb === 'list' || verb === 'reset' || verb === 'create') && peek.v === 'counter' && peek.kind === 'word')
+      return this.counterObject(this.next());
     // nft names the expected object only where one word fits (`insert|replace rule`).
     const objExpect = verb === 'insert' || verb === 'replace' ? 'rule' : undefined;
     if (peek.kind !== 'word') throw unexpected(peek, objExpect);
@@ -747,6 +749,11 @@ export class Parser extends TokenCursor {
         sets.push(mk({ op: 'add', obj: 'set', family, table, name, setSpec: spec, loc: locOf(nameTok) }));
         this.itemEnd();
       } else if (UNSUPPORTED.has(t.v) || ['flowtable', 'counter', 'quota', 'ct', 'limit', 'secmark', 'synproxy'].includes(t.v)) {
+        // A named object's block needs its name first, as nft's grammar reads it.
+        if (t.v === 'counter' || t.v === 'quota' || t.v === 'limit') {
+          const n = this.peek();
+          if (n.kind !== 'word' || NAME_KEYWORDS.has(n.v) || isNumberWord(n.v)) throw unexpected(n, 'string');
+        }
         throw err(t, `nflab does not support ${t.v} objects`);
       } else throw unexpected(t);
     }
