@@ -1953,6 +1953,17 @@ function normalise(stmts: Stmt[], family: Family): Stmt[] {
   for (let i = 0; i < stmts.length; i++) {
     const s = stmts[i];
     const n = stmts[i + 1];
+    // `meta nfproto ipv4|ipv6` in inet lists only where no later match on that header (past other matches) implies it.
+    if (family === 'inet' && s.k === 'match' && s.op === null && s.left.k === 'meta' && s.left.key === 'nfproto' && s.right.k === 'val') {
+      const want = Number(s.right.key.lo[0].n) === 2 ? 'ip' : Number(s.right.key.lo[0].n) === 10 ? 'ip6' : null;
+      let j = i + 1;
+      while (j < stmts.length && stmts[j].k === 'match') {
+        const m = stmts[j] as Extract<Stmt, { k: 'match' }>;
+        if (m.left.k === 'payload' && m.left.proto === want) break;
+        j++;
+      }
+      if (want && j < stmts.length && stmts[j].k === 'match' && j > i + 1) continue;
+    }
     if (
       s.k === 'match' &&
       s.op === null &&

@@ -171,6 +171,9 @@ export function printKey(k: ElemKey, asPrefix: boolean): string {
       const len = prefixLen(lo.n, hi.n, bits);
       if (len !== null) return `${printValue(lo)}/${len}`;
     }
+    // nft prints a range of named values by number (`icmp code 1-5`).
+    const d = TYPES[lo.type];
+    if (d.symbols && d.kind !== 'bitmask' && d.kind !== 'str') return `${lo.n}-${hi.n}`;
     return `${printValue(lo)}-${printValue(hi)}`;
   }
   return k.lo.map((v, i) => printKey({ lo: [v], hi: v.n === k.hi![i].n ? null : [k.hi![i]] }, asPrefix)).join(' . ');
