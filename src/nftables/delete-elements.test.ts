@@ -63,3 +63,15 @@ describeKernelErrors(
   ],
   { check: true },
 );
+
+/** nft sends an interval set's elements in key order: the kernel refuses the first existing one in that order. */
+describeKernelErrors(
+  'File exists in an interval set',
+  'add table bridge nat; add set bridge nat allowed { type ifname; flags interval; elements = { "br-1", "eth0", "lo" }; }; add set bridge nat h { type ifname; elements = { "br-1", "eth0" }; }\n',
+  [
+    ['create element bridge nat allowed { "eth0", "br-1" }', 'FILE:1:45-50: Error: Could not process rule: File exists'],
+    ['create element bridge nat h { "eth0", "br-1" }', 'FILE:1:31-36: Error: Could not process rule: File exists'],
+    ['create element bridge nat allowed { "zz", "eth0" }', 'FILE:1:43-48: Error: Could not process rule: File exists'],
+  ],
+  { check: true },
+);

@@ -1789,7 +1789,15 @@ class RuleParser extends TokenCursor {
     if (kind.v !== 'icmp' && kind.v !== 'icmpx' && kind.v !== 'icmpv6') throw unexpected(kind, 'icmp, icmpx, icmpv6 or tcp');
     this.accept('type');
     const code = this.word();
-    if (kind.v === 'icmpx' && (this.family === 'ip' || this.family === 'ip6')) throw err(code, 'abstracted ICMP unreachable not supported');
+    // nft underlines the `reject` beside the code.
+    if (kind.v === 'icmpx' && (this.family === 'ip' || this.family === 'ip6'))
+      throw new NftSyntaxError(
+        'abstracted ICMP unreachable not supported',
+        code.line,
+        code.col,
+        code.end,
+        start.line === code.line ? { col: start.col, end: start.end } : undefined,
+      );
     this.rejectCode = code;
     return { k: 'reject', kind: kind.v, code: code.v };
   }

@@ -24,7 +24,7 @@ import {
 } from './ast.js';
 import { NftSyntaxError, type Related, type Tok } from './lexer.js';
 import { parseElements, parseNft, parseRule, exprTypes, type Cmd, type KernelChecks } from './parser.js';
-import { printChain, printRuleset, printTable, printSet } from './print.js';
+import { printChain, printRuleset, printTable, printSet, sortElems } from './print.js';
 import { describe } from './types.js';
 import { internElem, internStmts } from './intern.js';
 import { nextRegistration } from '../netfilter/rule.js';
@@ -912,7 +912,11 @@ function addElements(rs: Ruleset, t: Table, s: NamedSet, toks: Tok[], create: bo
   undo.push(() => {
     for (const id of added) map.delete(id);
   });
-  for (const [i, e] of elems.entries()) {
+  // nft sends an interval set's elements in key order: the kernel refuses the first of those.
+  const index = new Map(elems.map((e, i) => [e, i]));
+  const order = interval && s.keyTypes.length === 1 ? sortElems(elems, true) : elems;
+  for (const e of order) {
+    const i = index.get(e)!;
     if (e.key.hi !== null && !interval)
       throw new TxnError(
         locOfToks(toks),
