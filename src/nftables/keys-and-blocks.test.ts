@@ -85,3 +85,17 @@ describeKernelErrors(
   ],
   { check: true },
 );
+
+/** A `typeof` expression cut short: nft names the token that ends the item. */
+describeKernelErrors(
+  'typeof cut short',
+  'add table ip t\n',
+  [
+    ['table ip t {\n\tset s {\n\t\ttypeof meta\n\t}\n}', 'FILE:3:14-14: Error: syntax error, unexpected newline'],
+    ['add set ip t s { typeof meta; }', 'FILE:1:29-29: Error: syntax error, unexpected semicolon'],
+    ['add set ip t s { typeof ip; }', 'FILE:1:27-27: Error: syntax error, unexpected semicolon'],
+    ['add map ip t m { typeof ip saddr : meta; }', 'FILE:1:40-40: Error: syntax error, unexpected semicolon'],
+    ['table ip t {\n\tset s {\n\t\ttypeof tcp dport .\n\t}\n}', 'FILE:3:21-21: Error: syntax error, unexpected newline'],
+  ],
+  { check: true },
+);

@@ -908,7 +908,7 @@ export class Parser extends TokenCursor {
           }
           if (toks.length === 0) throw unexpected(this.peek());
           const keyToks = colon >= 0 ? toks.slice(0, colon) : toks;
-          const key = typeofExpr(keyToks, family);
+          const key = typeofExpr(keyToks, family, colon >= 0 ? toks[colon] : this.peek());
           spec.typeofKey = key;
           spec.keyTypes = exprTypes(key);
           if (colon >= 0) {
@@ -916,7 +916,7 @@ export class Parser extends TokenCursor {
             const dataToks = toks.slice(colon + 1);
             if (dataToks.length === 1 && dataToks[0].v === 'verdict') spec.dataType = 'verdict';
             else {
-              const data = typeofExpr(dataToks, family);
+              const data = typeofExpr(dataToks, family, this.peek());
               spec.typeofData = data;
               spec.dataType = exprTypes(data)[0];
             }
@@ -983,10 +983,12 @@ export class Parser extends TokenCursor {
 
 /** Parses a rule's tokens (as `ruleTokens` cut them) for a table of `family`. */
 /** The expression of a `typeof` set declaration (a concatenation, or one selector). */
-function typeofExpr(toks: Tok[], family: Family): Expr {
+function typeofExpr(toks: Tok[], family: Family, end: Tok): Expr {
   if (toks.length === 0) throw new NftSyntaxError('set definition does not specify key', 1, 1, 2);
   const last = toks[toks.length - 1];
-  return new RuleParser([...toks, { kind: 'eof', v: '', line: last.line, col: last.end, end: last.end + 1 }], family).wholeExpr();
+  // The expression ends where the item does: nft names that token (a newline, `;`, `}`) in its syntax errors.
+  const v = end.kind === 'nl' ? '\n' : end.kind === 'eof' ? '' : end.v;
+  return new RuleParser([...toks, { kind: 'eof', v, line: last.line, col: last.end, end: last.end + 1 }], family).wholeExpr();
 }
 
 export function parseRule(toks: Tok[], family: Family, ifaces?: ReadonlySet<string>): RuleAst {
