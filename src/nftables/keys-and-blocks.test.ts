@@ -99,3 +99,17 @@ describeKernelErrors(
   ],
   { check: true },
 );
+
+/** A set's `type` without its datatype: nft names what came instead, and nothing it expected. */
+describeKernelErrors(
+  'type cut short',
+  'add table ip t\n',
+  [
+    ['add set ip t s { type ; }', 'FILE:1:23-23: Error: syntax error, unexpected semicolon'],
+    ['table ip t {\n\tset s {\n\t\ttype\n\t}\n}', 'FILE:3:7-7: Error: syntax error, unexpected newline'],
+    ['table ip t {\n\tmap m {\n\t\ttype inet_service :\n\t}\n}', 'FILE:3:22-22: Error: syntax error, unexpected newline'],
+    ['add map ip t m { type inet_service : ; }', 'FILE:1:38-38: Error: syntax error, unexpected semicolon'],
+    ['add set ip t s { type 5; }', 'FILE:1:23-23: Error: syntax error, unexpected number'],
+  ],
+  { check: true },
+);

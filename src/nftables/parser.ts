@@ -889,7 +889,7 @@ export class Parser extends TokenCursor {
           while (this.accept('.')) spec.keyTypes.push(this.typeName());
           if (this.accept(':')) {
             if (!isMap) throw err(this.peek(), 'syntax error, unexpected colon');
-            const d = this.word();
+            const d = this.typeWord();
             if (d.v === 'verdict') spec.dataType = 'verdict';
             else if (d.v in TYPES) spec.dataType = d.v as TypeName;
             else throw err(d, `unknown datatype ${d.v}`);
@@ -974,8 +974,15 @@ export class Parser extends TokenCursor {
     return spec;
   }
 
+  /** A datatype's name: an identifier to nft's grammar, which names nothing it expected instead. */
+  private typeWord(): Tok {
+    const t = this.peek();
+    if (t.kind !== 'word' || isNumberWord(t.v)) throw unexpected(t);
+    return this.next();
+  }
+
   private typeName(): TypeName {
-    const t = this.word();
+    const t = this.typeWord();
     if (t.v in TYPES && t.v !== 'verdict') return t.v as TypeName;
     throw err(t, `unknown datatype ${t.v}`);
   }
