@@ -112,3 +112,18 @@ describeKernelErrors(
   ],
   { check: false },
 );
+
+/** A list command's missing table: nft suggests from its cache, which a trailing list command filters (`nft -f FILE`). */
+describeKernelErrors(
+  "nft's cache: listing a missing table",
+  'add table ip t; add chain ip t c; add set ip t s { type ipv4_addr; }\n',
+  [
+    ['list set ip tt s\nadd table ip x', 'FILE:1:13-14: Error: No such file or directory; did you mean table ‘t’ in family ip?'],
+    ['list set ip tt s', 'FILE:1:13-14: Error: No such file or directory'],
+    ['list table ip tt\nadd table ip x', 'FILE:1:15-16: Error: No such file or directory; did you mean table ‘t’ in family ip?'],
+    ['list table ip tt', 'FILE:1:15-16: Error: No such file or directory'],
+    ['list chain ip tt c\nadd table ip x', 'FILE:1:15-16: Error: No such file or directory; did you mean table ‘t’ in family ip?'],
+    ['add table ip x\nlist table ip tt', 'FILE:2:15-16: Error: No such file or directory; did you mean table ‘x’ in family ip?'],
+  ],
+  { check: false },
+);

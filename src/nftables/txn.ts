@@ -217,8 +217,12 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
       c.at.end === c.loc,
   );
   const lastOther = cmds.reduce((i, c, j) => (c.op === 'list' ? i : j), -1);
-  const filterCmd = cmds.slice(lastOther + 1).findLast((c) => c.op === 'list' && (c.obj === 'chain' || c.obj === 'set'));
-  listFilter = filterCmd ? { t: findTable(rs, filterCmd.family ?? 'ip', filterCmd.table), name: filterCmd.name } : null;
+  const filterCmd = cmds
+    .slice(lastOther + 1)
+    .findLast((c) => c.op === 'list' && (c.obj === 'chain' || c.obj === 'set' || c.obj === 'table'));
+  const filterTable = filterCmd ? findTable(rs, filterCmd.family ?? 'ip', filterCmd.table) : undefined;
+  listFilter = filterCmd && filterCmd.obj !== 'table' ? { t: filterTable, name: filterCmd.name } : null;
+  cachedTable = filterCmd ? (t) => t === filterTable || !before.has(t) : () => true;
   const syntax = parseRules(cmds);
   if (syntax)
     return {
@@ -331,6 +335,9 @@ function goneRule(ch: Chain, handle: number): void {
  * command comes after them: `list chain|set|map T NAME` (null: it reads what the batch needs).
  */
 let listFilter: { t: Table | undefined; name: string } | null = null;
+/** Whether nft has a table in its cache: all, unless a trailing list command filtered what it read. */
+let cachedTable: (t: Table) => boolean = () => true;
+
 /** Sets and chains the transaction made (nft has them in its cache whatever it read). */
 let newSets = new WeakSet<NamedSet>();
 let newChains = new WeakSet<Chain>();
@@ -357,7 +364,7 @@ function asKernel<T>(f: () => T): T {
 function needTable(rs: Ruleset, family: Family, name: string, loc: Loc, suggest = true): Table {
   const t = findTable(rs, family, name);
   if (t) return t;
-  const best = suggest ? fuzzyTable(rs, name) : null;
+  const best = suggest ? fuzzyTable({ ...rs, tables: rs.tables.filter(cachedTable) }, name) : null;
   if (best) throw new TxnError(loc, `No such file or directory; did you mean table ‘${best.name}’ in family ${best.family}?`);
   throw new TxnError(loc, 'No such file or directory');
 }
@@ -603,10 +610,8 @@ function applyOne(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
 function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
   const fam = c.family ?? 'ip';
   const existing = findTable(rs, fam, c.table);
-  if (c.op === 'list') {
-    if (!existing) throw new TxnError(c.at.table, 'No such file or directory');
-    return printTable(existing, { handles: !!opts.handles, nowMs: opts.nowMs });
-  }
+  if (c.op === 'list')
+    return printTable(existing ?? needTable(rs, fam, c.table, c.at.table), { handles: !!opts.handles, nowMs: opts.nowMs });
   if (c.op === 'flush') {
     const t = enoentOf('table', c, () => asKernel(() => needTable(rs, fam, c.table, c.at.table, false)));
     for (const ch of t.chains) flushChain(t, ch, undo);
@@ -732,7 +737,7 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
   // and nft explains the refusal afterwards from what its cache holds (`explainEnoent`).
   const lookup =
     c.op === 'flush' || c.op === 'delete' ? <T>(f: () => T) => enoentOf('chain', c, () => asKernel(f)) : <T>(f: () => T) => f();
-  const t = lookup(() => needTable(rs, fam, c.table, c.at.table, c.op === 'add' || c.op === 'create'));
+  const t = lookup(() => needTable(rs, fam, c.table, c.at.table, c.op === 'add' || c.op === 'create' || c.op === 'list'));
   if (c.op === 'list')
     return `table ${t.family} ${t.name} {\n${printChain(needChain(rs, t, c.name, c.at.name, true, !listFilter), t.family, { handles: !!opts.handles })}}\n`;
   if (c.op === 'flush') {
@@ -805,7 +810,7 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
   const t =
     c.op === 'delete'
       ? enoentOf('set', c, () => asKernel(() => needTable(rs, fam, c.table, c.at.table, false)))
-      : needTable(rs, fam, c.table, c.at.table, c.op !== 'list');
+      : needTable(rs, fam, c.table, c.at.table);
   if (c.op === 'list' || c.op === 'flush') {
     // A map named as a set (or a set as a map) is not found, and nft suggests nothing.
     const found = needSet(rs, t, c.name, c.at.name);
