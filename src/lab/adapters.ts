@@ -189,7 +189,10 @@ export function attachNodeModules(node: Node, spec: NodeSpec): { modules: NodeMo
   for (const s of spec.ipsets) node.nfEnv.ipsets.set(s.name, buildIpset(s));
   for (const n of spec.nfacct) node.nfEnv.nfacctCounters.set(n, { packets: 0, bytes: 0 });
   const { ruleset, lookups } = attachNetfilter(node, spec, ct, diags);
-  const nft = new NftNode(() => node.lab.timers.now() / 1000);
+  const nft = new NftNode(
+    () => node.lab.timers.now() / 1000,
+    () => node.devs.keys(),
+  );
   node.nft = nft;
   if (spec.nftables) diags.push(...loadNftables(nft, spec.nftables));
   return { modules: { routing: rt, conntrack: ct, ruleset, lookups, nft }, diags };

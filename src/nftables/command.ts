@@ -71,10 +71,17 @@ export function runNftCommand(state: NftNode, args: string[], stdin: string | nu
   }
   const before = state.version;
   const foreign = ipt ? (h: boolean) => printIptablesTables(ipt, { handles: h }) : undefined;
-  const r = runNft(state.rs, text, { check, handles, nowMs: state.nowMs(), onCommit: (c) => state.changed(c), foreign });
+  const r = runNft(state.rs, text, {
+    ...state.txnOpts(),
+    check,
+    handles,
+    nowMs: state.nowMs(),
+    onCommit: (c) => state.changed(c),
+    foreign,
+  });
   if (!r.ok) {
     const stderr = r.errors.map((e) => lineError(text, e, where)).join('');
-    return { stdout: '', stderr, exitCode: 1 };
+    return { stdout: r.output ?? '', stderr, exitCode: 1 };
   }
   return { stdout: r.output, stderr: '', exitCode: 0, changedRules: state.version !== before };
 }

@@ -30,3 +30,72 @@ const CASES: Array<[string, string | null]> = [
 ];
 
 describeKernelErrors('the kernel refuses a set or rule for what exists beside it', SETUP, CASES, { check: true });
+
+/** A reject: no postrouting chain takes one; the bridge family has none here (Linux 6.18). */
+describeKernelErrors(
+  'the kernel refuses a reject where it has none',
+  'add table ip t; add chain ip t p { type filter hook postrouting priority 0; }; add chain ip t i { type filter hook input priority 0; }; ' +
+    'add table inet u; add chain inet u p { type filter hook postrouting priority 0; }; add table bridge b; add chain bridge b c\n',
+  [
+    ['add rule ip t p reject', 'FILE:1:1-23: Error: Could not process rule: Operation not supported'],
+    ['add rule ip t p tcp dport 22 reject with tcp reset', 'FILE:1:1-51: Error: Could not process rule: Operation not supported'],
+    ['add rule ip t i reject', null],
+    [
+      'add rule inet u p meta l4proto != 17 icmp type != echo-request log reject',
+      'FILE:1:1-74: Error: Could not process rule: Operation not supported',
+    ],
+    ['add rule bridge b c reject', 'FILE:1:21-26: Error: Could not process rule: No such file or directory'],
+    [
+      'add rule bridge b c reject with icmp type host-unreachable',
+      'FILE:1:21-26: Error: Could not process rule: No such file or directory',
+    ],
+  ],
+  { check: true },
+);
+
+/**
+ * NAT statements: only in a nat chain, each on its hooks (masquerade: postrouting; snat:
+ * postrouting, input; dnat and redirect: prerouting, output), else refused at the whole rule.
+ */
+describeKernelErrors(
+  'the kernel takes NAT only in nat chains on their hooks',
+  'add table ip t; add chain ip t pre { type nat hook prerouting priority 0; }; add chain ip t in { type nat hook input priority 0; }; ' +
+    'add chain ip t post { type nat hook postrouting priority 0; }; add chain ip t f { type filter hook prerouting priority 0; }; ' +
+    'add table inet u; add chain inet u out { type nat hook output priority 0; }\n',
+  [
+    ['add rule ip t post masquerade', null],
+    ['add rule ip t pre masquerade', 'FILE:1:1-29: Error: Could not process rule: Operation not supported'],
+    ['add rule ip t in snat to 1.2.3.4', null],
+    ['add rule ip t pre snat to 1.2.3.4', 'FILE:1:1-34: Error: Could not process rule: Operation not supported'],
+    ['add rule ip t pre dnat to 1.2.3.4', null],
+    ['add rule ip t in dnat to 1.2.3.4', 'FILE:1:1-33: Error: Could not process rule: Operation not supported'],
+    ['add rule ip t pre redirect', null],
+    ['add rule ip t post redirect', 'FILE:1:1-28: Error: Could not process rule: Operation not supported'],
+    ['add rule ip t f dnat to 1.2.3.4', 'FILE:1:1-32: Error: Could not process rule: Operation not supported'],
+    ['add rule inet u out masquerade', 'FILE:1:1-31: Error: Could not process rule: Operation not supported'],
+    ['add rule inet u out meta iifname != "br-1" dnat ip to 10.0.0.2-10.0.0.4', null],
+  ],
+  { check: true },
+);
+
+/** The kernel validates a base chain's hooks last: any other refusal in the batch is reported instead. */
+describeKernelErrors(
+  'hook validation comes after the kernel refusals of the batch',
+  'add table ip t; add chain ip t p { type filter hook postrouting priority 0; }; add chain ip t n { type nat hook prerouting priority 0; }; ' +
+    'add chain ip t o { type filter hook output priority 0; }; add chain ip t c\n',
+  [
+    ['add rule ip t p reject\nadd rule ip t c jump nowhere', 'FILE:2:22-28: Error: Could not process rule: No such file or directory'],
+    ['add rule ip t n masquerade\nadd rule ip t c jump nowhere', 'FILE:2:22-28: Error: Could not process rule: No such file or directory'],
+    [
+      'add rule ip t o fib saddr . iif oif 0\nadd rule ip t c jump nowhere',
+      'FILE:2:22-28: Error: Could not process rule: No such file or directory',
+    ],
+    [
+      'add rule ip t p reject\nadd rule ip t c numgen inc mod 0 1',
+      'FILE:2:17-32: Error: Could not process rule: Numerical result out of range',
+    ],
+    ['add rule ip t c jump nowhere\nadd rule ip t p reject', 'FILE:1:22-28: Error: Could not process rule: No such file or directory'],
+    ['add rule ip t p reject\nadd chain ip t c', 'FILE:1:1-23: Error: Could not process rule: Operation not supported'],
+  ],
+  { check: true },
+);

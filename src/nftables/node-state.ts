@@ -14,7 +14,16 @@ export class NftNode {
   /** The last program, its stale parts forgotten, waiting to be brought up to date on the next packet. */
   private stale: CompiledRuleset | null = null;
 
-  constructor(readonly nowMs: () => number) {}
+  /** `ifaces`: the namespace's interface names, which nft asks when it reads `iif|oif NAME`. */
+  constructor(
+    readonly nowMs: () => number,
+    readonly ifaces?: () => Iterable<string>,
+  ) {}
+
+  /** The options every transaction on this namespace runs with. */
+  txnOpts(): { ifaces?: ReadonlySet<string> } {
+    return this.ifaces ? { ifaces: new Set(this.ifaces()) } : {};
+  }
 
   /** Without `changes` (a change made outside a transaction), everything is compiled again. */
   changed(changes?: NftChanges): void {
@@ -59,7 +68,7 @@ export interface NftSource {
 
 /** Loads a topology's `nftables:` text as one transaction; errors come back at their place in `src.file`. */
 export function loadNftables(state: NftNode, src: NftSource): Array<{ file: string; line: number; col: number; message: string }> {
-  const r = runNft(state.rs, src.text, { onCommit: (c) => state.changed(c) });
+  const r = runNft(state.rs, src.text, { ...state.txnOpts(), onCommit: (c) => state.changed(c) });
   if (r.ok) return [];
   return r.errors.map((e) => {
     const line = e.line + src.lineOffset;

@@ -13,7 +13,17 @@ import { parseLiteral, TYPES, type TypeName, type Value } from './types.js';
 
 export interface ChainSpecAst {
   /** `loc` is the `type` keyword's; `typeLoc` and `hookLoc` the type's and hook's names, where the kernel and nft point. */
-  base: { type: BaseSpec['type']; hook: NftHook; priority: number; device: string | null; loc: Loc; typeLoc: Loc; hookLoc: Loc } | null;
+  base: {
+    type: BaseSpec['type'];
+    hook: NftHook;
+    priority: number;
+    device: string | null;
+    loc: Loc;
+    typeLoc: Loc;
+    hookLoc: Loc;
+    /** A priority name the family and hook do not have: nft's evaluation refuses it there, after the syntax errors. */
+    priorityError?: Loc;
+  } | null;
   policy: 'accept' | 'drop' | null;
   /** Where `policy P` stands: the kernel points there when it refuses a policy on a regular chain. */
   policyLoc?: Loc;
@@ -35,6 +45,10 @@ export interface RuleAst {
 export interface KernelChecks {
   fib: Array<{ flags: string[]; result: string }>;
   refusal: { loc: Loc; message: string } | null;
+  /** The rule rejects: the kernel takes a reject in no postrouting chain. */
+  reject?: boolean;
+  /** The rule's NAT statements: the kernel takes each only in a nat chain on its hooks. */
+  nat?: NatSpec['type'][];
 }
 
 /** One command of a transaction (a table block expands to several). Fields unused by a command are empty. */
@@ -57,6 +71,8 @@ export interface Cmd {
   toks: Tok[];
   /** A rule's statements once parsed (or the error parsing them gave), before the transaction applies. */
   parsed?: RuleAst | NftSyntaxError;
+  /** `list map` and `flush map` (rather than `set`): nft finds only a map by them, and only a set by `set`. */
+  asMap?: boolean;
   /** Where the command names its table, object and handle, and where it ends: nft points its errors there. */
   at: { table: Loc; name: Loc; handle: Loc; end: Loc; whole: Loc };
 }
@@ -127,6 +143,38 @@ function opName(v: string): string {
   return /^[{}()$|=[\]]$/.test(v) ? `'${v}'` : v;
 }
 
+/**
+ * Words nft's scanner reads as keywords where a command names its table, chain or set (measured
+ * with `nft add chain ip t WORD`): any other word is a name there, `state` or `new` included.
+ */
+const NAME_KEYWORDS = new Set(
+  (
+    'all fwd dup osf synproxy socket exthdr rt frag hbh dst mh meter update not hour day interval dynamic constant and or ' +
+    'xor random numgen fib notrack masquerade redirect snat dnat reset reject ecn cpu iifgroup oifgroup cgroup ipsec iiftype ' +
+    'oiftype rtclassid pkttype skuid skgid nftrace iif oif iifname oifname mark meta ah esp comp igmp icmp icmpv6 th dccp ' +
+    'sctp udplite udp tcp ether vlan monitor describe get define redefine undefine include export import rename list flush ' +
+    'delete replace insert create add ct secmark quota limit counter flowtable ruleset elements element rule map set chain ' +
+    'table hook device devices priority policy type typeof flags size timeout gc-interval comment auto-merge handle index ' +
+    'position accept drop continue return jump goto queue log'
+  ).split(' '),
+);
+
+/** The meta keys nft 1.0.6 knows, in the order it lists them when it meets another. */
+const NFT_META_KEYS =
+  'length, protocol, priority, mark, iif, oif, iifname, oifname, iiftype, oiftype, skuid, skgid, nftrace, rtclassid, secmark, nfproto, l4proto, ibrname, obrname, pkttype, cpu, iifgroup, oifgroup, cgroup, random, ipsec, iifkind, oifkind, ibrpvid, ibrvproto, time, day, hour, sdif, sdifname'.split(
+    ', ',
+  );
+
+/** The ct keys nft 1.0.6's grammar knows (after `ct`, or `ct original|reply`). */
+const NFT_CT_KEYS = new Set(
+  'state direction status mark expiration helper l3proto saddr daddr protocol proto-src proto-dst label bytes packets avgpkt zone event secmark id ip ip6'.split(
+    ' ',
+  ),
+);
+
+/** What nft's grammar takes for a command's elements: a block or a variable. */
+const ELEMENTS_START = "'{' or '$'";
+
 /** Words nft's scanner reads as keywords only after `list` (measured): elsewhere they are names. */
 const LIST_ONLY = new Set(['tables', 'chains', 'sets', 'maps', 'flowtables', 'counters', 'quotas', 'rules', 'meters', 'limits']);
 
@@ -139,6 +187,12 @@ function isNumberWord(v: string): boolean {
 }
 
 function unexpected(t: Tok, expecting?: string): NftSyntaxError {
+  // nft's scanner reads an address's `/prefix` as tokens of their own.
+  const slash = t.kind === 'word' && /^[0-9a-fA-F:.]+\/\d+$/.test(t.v) ? t.v.indexOf('/') : -1;
+  if (slash > 0) return unexpected({ ...t, v: t.v.slice(0, slash), end: t.col + slash }, expecting);
+  // nft's scanner reads a leading `-` as a token of its own.
+  if (t.kind === 'word' && t.v.length > 1 && t.v.startsWith('-'))
+    return err({ ...t, v: '-', end: t.col + 1 }, `syntax error, unexpected -${expecting ? `, expecting ${expecting}` : ''}`);
   const what =
     t.kind === 'eof'
       ? t.v === ''
@@ -342,6 +396,17 @@ export class Parser extends TokenCursor {
     }
   }
 
+  /**
+   * A name where nft's grammar takes an identifier: a bare word that its scanner does not read as
+   * a keyword there, nor a number, nor a quoted string.
+   */
+  private identifier(what = 'string'): Tok {
+    const t = this.peek();
+    if (t.kind === 'word' && NAME_KEYWORDS.has(t.v)) throw err(t, `syntax error, unexpected ${t.v}, expecting ${what}`);
+    if (t.kind === 'str' || (t.kind === 'word' && isNumberWord(t.v))) throw unexpected(t, what);
+    return this.word(what);
+  }
+
   private family(): Family | null {
     const t = this.peek();
     // A family's name is a keyword to nft: `flush table ip` names no table.
@@ -355,7 +420,7 @@ export class Parser extends TokenCursor {
   private name(what = 'string'): string {
     // A family is a keyword to nft, never a name (`add table ip netdev` names no table).
     if (this.peek().kind === 'word' && (FAMILIES as readonly string[]).includes(this.peek().v)) throw unexpected(this.peek(), what);
-    const t = this.word(what);
+    const t = this.identifier(what);
     this.names.push(t);
     return t.v;
   }
@@ -449,6 +514,8 @@ export class Parser extends TokenCursor {
       if (peek.kind !== 'word' || !['table', 'chain', 'set', 'map', 'rule', 'element'].includes(peek.v))
         return this.implicitRule(loc, true);
     }
+    if ((verb === 'delete' || verb === 'list' || verb === 'reset' || verb === 'create') && peek.v === 'counter' && peek.kind === 'word')
+      return this.counterObject(this.next());
     // nft names the expected object only where one word fits (`insert|replace rule`).
     const objExpect = verb === 'insert' || verb === 'replace' ? 'rule' : undefined;
     if (peek.kind !== 'word') throw unexpected(peek, objExpect);
@@ -482,7 +549,7 @@ export class Parser extends TokenCursor {
       if (obj === 'chain' || obj === 'set' || obj === 'map') {
         const name = this.name();
         this.endLine();
-        return [mk({ op: 'list', obj: obj === 'map' ? 'set' : obj, family, table, name, loc })];
+        return [mk({ op: 'list', obj: obj === 'map' ? 'set' : obj, family, table, name, loc, asMap: obj === 'map' })];
       }
       throw unexpected(objTok, 'ruleset, table, chain, set or map');
     }
@@ -506,7 +573,7 @@ export class Parser extends TokenCursor {
       }
       if (obj === 'element' && verb === 'delete') {
         const name = this.name();
-        const elems = this.rawBraces();
+        const elems = this.rawBraces(ELEMENTS_START);
         this.endLine();
         return [mk({ op: 'delete', obj: 'element', family, table, name, toks: elems, loc })];
       }
@@ -526,7 +593,7 @@ export class Parser extends TokenCursor {
         const o = obj === 'map' ? 'set' : obj;
         if (verb === 'flush') {
           if (name === '') throw unexpected(this.peek(), 'string');
-          return [mk({ op: 'flush', obj: o, family, table, name, loc })];
+          return [mk({ op: 'flush', obj: o, family, table, name, loc, asMap: obj === 'map' })];
         }
         return [mk({ op: 'delete', obj: o, family, table, name, handle, loc })];
       }
@@ -556,7 +623,7 @@ export class Parser extends TokenCursor {
       case 'element': {
         if (op !== 'add' && op !== 'create') throw unexpected(at);
         const name = this.name();
-        const elems = this.rawBraces();
+        const elems = this.rawBraces(ELEMENTS_START);
         this.endLine();
         return [mk({ op, obj: 'element', family, table, name, toks: elems, loc })];
       }
@@ -580,8 +647,13 @@ export class Parser extends TokenCursor {
   }
 
   /** Tokens of `{ ... }`, braces included, newlines dropped. */
-  private rawBraces(): Tok[] {
-    const start = this.expect('{');
+  private rawBraces(expecting = "'{'"): Tok[] {
+    if (!this.is('{')) throw unexpected(this.peek(), expecting);
+    const start = this.next();
+    // nft's grammar wants at least one element.
+    let k = this.i;
+    while (this.t[k]?.kind === 'nl') k++;
+    if (this.t[k]?.v === '}') throw unexpected(this.t[k]);
     const out: Tok[] = [start];
     let depth = 1;
     while (depth > 0) {
@@ -677,6 +749,11 @@ export class Parser extends TokenCursor {
         sets.push(mk({ op: 'add', obj: 'set', family, table, name, setSpec: spec, loc: locOf(nameTok) }));
         this.itemEnd();
       } else if (UNSUPPORTED.has(t.v) || ['flowtable', 'counter', 'quota', 'ct', 'limit', 'secmark', 'synproxy'].includes(t.v)) {
+        // A named object's block needs its name first, as nft's grammar reads it.
+        if (t.v === 'counter' || t.v === 'quota' || t.v === 'limit') {
+          const n = this.peek();
+          if (n.kind !== 'word' || NAME_KEYWORDS.has(n.v) || isNumberWord(n.v)) throw unexpected(n, 'string');
+        }
         throw err(t, `nflab does not support ${t.v} objects`);
       } else throw unexpected(t);
     }
@@ -709,10 +786,11 @@ export class Parser extends TokenCursor {
         this.i++;
         return spec;
       }
-      if (t.kind === 'eof') throw unexpected(t, "'}'");
+      // An unfinished chain block: nft's grammar names nothing it expected.
+      if (t.kind === 'eof') throw unexpected(t);
       if (t.kind === 'word' && t.v === 'type' && !this.is('.', 1)) {
         this.i++;
-        const typeTok = this.word();
+        const typeTok = this.identifier();
         const type = typeTok.v;
         if (type !== 'filter' && type !== 'nat' && type !== 'route') throw err(this.t[this.i - 1], `unknown chain type ${type}`);
         this.expect('hook');
@@ -722,8 +800,9 @@ export class Parser extends TokenCursor {
         let device: string | null = null;
         if (this.accept('device')) device = this.word().v;
         const prioTok = this.expect('priority');
-        const priority = this.priority(family, hook, prioTok);
+        const { priority, error } = this.priority(family, hook, prioTok);
         spec.base = { type, hook, priority, device, loc: locOf(t), typeLoc: locOf(typeTok), hookLoc: locOf(hookTok) };
+        if (error) spec.base.priorityError = error;
         this.itemEnd();
       } else if (t.kind === 'word' && t.v === 'policy') {
         this.i++;
@@ -762,20 +841,24 @@ export class Parser extends TokenCursor {
     return t.kind === 'nl' || t.kind === 'eof' || t.v === ';' || t.v === '}';
   }
 
-  private priority(family: Family, hook: NftHook, prioTok: Tok): number {
+  /**
+   * nft's grammar takes any name as a priority, with an optional `+ N` or `- N`; its evaluation
+   * looks the name up for the family and hook and refuses it over the whole `priority ...`.
+   */
+  private priority(family: Family, hook: NftHook, prioTok: Tok): { priority: number; error?: Loc } {
     const t = this.next();
-    if (t.kind === 'word' && /^-?\d+$/.test(t.v)) return Number(t.v);
-    if (t.kind === 'op' && t.v === '-' && /^\d+$/.test(this.peek().v)) return -Number(this.next().v);
-    const named = namedPriorities(family).find(([n]) => n === t.v);
-    if (t.kind !== 'word' || !named) throw unexpected(t, 'priority');
-    if (named[2] !== null && named[2] !== hook)
-      throw new NftSyntaxError('invalid priority expression value in this context.', prioTok.line, prioTok.col, t.end);
-    let p = named[1];
+    if (t.kind === 'word' && (/^-?\d+$/.test(t.v) || isNumberWord(t.v))) return { priority: Number(t.v) };
+    if (t.kind === 'op' && t.v === '-' && /^\d+$/.test(this.peek().v)) return { priority: -Number(this.next().v) };
+    if (t.kind !== 'word' || KEYWORDS.has(t.v) || t.v.startsWith('-') || isNumberWord(t.v)) throw unexpected(t, 'priority');
+    const named = namedPriorities(family).find(([n, , h]) => n === t.v && (h === null || h === hook));
+    let p = named ? named[1] : 0;
+    let end = t.end;
     if (this.is('+') || this.is('-')) {
       const sign = this.next().v === '-' ? -1 : 1;
+      end = this.peek().end;
       p += sign * this.number();
     }
-    return p;
+    return named ? { priority: p } : { priority: 0, error: { line: prioTok.line, col: prioTok.col, end } };
   }
 
   /** After `{` of a set or map: its properties, through (not including) `}`. */
@@ -806,7 +889,7 @@ export class Parser extends TokenCursor {
           while (this.accept('.')) spec.keyTypes.push(this.typeName());
           if (this.accept(':')) {
             if (!isMap) throw err(this.peek(), 'syntax error, unexpected colon');
-            const d = this.word();
+            const d = this.typeWord();
             if (d.v === 'verdict') spec.dataType = 'verdict';
             else if (d.v in TYPES) spec.dataType = d.v as TypeName;
             else throw err(d, `unknown datatype ${d.v}`);
@@ -825,7 +908,7 @@ export class Parser extends TokenCursor {
           }
           if (toks.length === 0) throw unexpected(this.peek());
           const keyToks = colon >= 0 ? toks.slice(0, colon) : toks;
-          const key = typeofExpr(keyToks, family);
+          const key = typeofExpr(keyToks, family, colon >= 0 ? toks[colon] : this.peek());
           spec.typeofKey = key;
           spec.keyTypes = exprTypes(key);
           if (colon >= 0) {
@@ -833,7 +916,7 @@ export class Parser extends TokenCursor {
             const dataToks = toks.slice(colon + 1);
             if (dataToks.length === 1 && dataToks[0].v === 'verdict') spec.dataType = 'verdict';
             else {
-              const data = typeofExpr(dataToks, family);
+              const data = typeofExpr(dataToks, family, this.peek());
               spec.typeofData = data;
               spec.dataType = exprTypes(data)[0];
             }
@@ -891,8 +974,15 @@ export class Parser extends TokenCursor {
     return spec;
   }
 
+  /** A datatype's name: an identifier to nft's grammar, which names nothing it expected instead. */
+  private typeWord(): Tok {
+    const t = this.peek();
+    if (t.kind !== 'word' || isNumberWord(t.v)) throw unexpected(t);
+    return this.next();
+  }
+
   private typeName(): TypeName {
-    const t = this.word();
+    const t = this.typeWord();
     if (t.v in TYPES && t.v !== 'verdict') return t.v as TypeName;
     throw err(t, `unknown datatype ${t.v}`);
   }
@@ -900,14 +990,16 @@ export class Parser extends TokenCursor {
 
 /** Parses a rule's tokens (as `ruleTokens` cut them) for a table of `family`. */
 /** The expression of a `typeof` set declaration (a concatenation, or one selector). */
-function typeofExpr(toks: Tok[], family: Family): Expr {
+function typeofExpr(toks: Tok[], family: Family, end: Tok): Expr {
   if (toks.length === 0) throw new NftSyntaxError('set definition does not specify key', 1, 1, 2);
   const last = toks[toks.length - 1];
-  return new RuleParser([...toks, { kind: 'eof', v: '', line: last.line, col: last.end, end: last.end + 1 }], family).wholeExpr();
+  // The expression ends where the item does: nft names that token (a newline, `;`, `}`) in its syntax errors.
+  const v = end.kind === 'nl' ? '\n' : end.kind === 'eof' ? '' : end.v;
+  return new RuleParser([...toks, { kind: 'eof', v, line: last.line, col: last.end, end: last.end + 1 }], family).wholeExpr();
 }
 
-export function parseRule(toks: Tok[], family: Family): RuleAst {
-  return new RuleParser(toks, family).rule();
+export function parseRule(toks: Tok[], family: Family, ifaces?: ReadonlySet<string>): RuleAst {
+  return new RuleParser(toks, family, ifaces).rule();
 }
 
 /** Parses `{ elements }` tokens for a set of the given key and data types. */
@@ -918,12 +1010,26 @@ export function parseElements(
   interval: boolean,
   keysOnly = false,
   locs?: Loc[],
+  ifaces?: ReadonlySet<string>,
 ): Elem[] {
-  const p = new RuleParser(toks, 'ip');
+  const p = new RuleParser(toks, 'ip', ifaces);
   return p.elementBlock(keyTypes, dataType, interval, keysOnly, locs);
 }
 
 const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto']);
+
+/** Transport protocol names, values on a relation's right (`meta l4proto tcp`). */
+const L4_VALUES = new Set(['tcp', 'udp', 'udplite', 'icmp', 'icmpv6', 'igmp', 'esp', 'ah', 'comp', 'dccp', 'sctp']);
+
+/** Whether nft's scanner reads a word in a rule as a keyword (as it does where a command names its objects). */
+const ruleKeyword = (w: string): boolean => NAME_KEYWORDS.has(w) || (FAMILIES as readonly string[]).includes(w);
+
+/** Keywords a rule's statement may start with (besides a protocol's name). */
+const STMT_KEYWORDS = new Set([
+  ...VERDICTS,
+  ...BARE_META,
+  ...'counter log limit reject dnat snat masquerade redirect notrack comment queue add update fib numgen meta ct th'.split(' '),
+]);
 
 /** The transport protocols nft 1.0.6 has a description of, by number; it calls any other `unknown`. */
 const L4_NAMES: Record<number, string> = {
@@ -948,14 +1054,38 @@ class RuleParser extends TokenCursor {
   /** The NAT statement's keyword, underlined in nft's error about a port without a transport match. */
   private natTok: Tok | null = null;
   private readonly checks: KernelChecks = { fib: [], refusal: null };
+  /** Reading a whole rule (not a command's elements): value errors wait for the rule's syntax errors. */
+  private inRule = false;
+  /** The transport protocol is known from the packet (`meta l4proto`, `ip protocol`, a header), not from conntrack. */
+  private l4Header = false;
+  /** The network protocol is known: the family's, or matched (`ip ...`, `meta nfproto`). */
+  private l3Known: boolean;
+  /** A value nft cannot type (`symbolStmt`, a conntrack port): the rule's refusal once it is read to its end. */
+  private symbolError: NftSyntaxError | null = null;
+  /** The largest value the expression being compared can take (`numgen ... mod N offset O`: N + O - 1). */
+  private maxValue: bigint | null = null;
   /** Where a `reject with icmp|icmpv6` names its code, for nft's error about a conflicting network protocol. */
   private rejectCode: Tok | null = null;
 
   constructor(
     t: Tok[],
     private readonly family: Family,
+    /** The namespace's interfaces, where nft looks `iif|oif NAME` up (unknown: any name is taken). */
+    private readonly ifaces?: ReadonlySet<string>,
   ) {
     super(t);
+    this.l3Known = family === 'ip' || family === 'ip6';
+  }
+
+  /** The first thing the kernel refuses in the rule, from `from` to `to`, whatever the chain. */
+  private refuse(from: Tok, to: Tok, message: string): void {
+    this.checks.refusal ??= { loc: { line: from.line, col: from.col, end: to.end }, message };
+  }
+
+  /** The kernel (6.18 here) has no conntrack for the netdev, bridge and arp families: a ct expression there is refused. */
+  private noConntrack(from: Tok, to: Tok): void {
+    if (this.family === 'netdev' || this.family === 'bridge' || this.family === 'arp')
+      this.refuse(from, to, 'Could not process rule: Protocol error');
   }
 
   /** A word where nft's grammar takes an expression, and so also a variable: an undefined `$NAME` is unknown there. */
@@ -977,6 +1107,48 @@ class RuleParser extends TokenCursor {
   }
 
   rule(): RuleAst {
+    this.inRule = true;
+    try {
+      const r = this.ruleOf();
+      if (this.symbolError) throw this.symbolError;
+      return r;
+    } catch (e) {
+      // nft evaluates statements in order: a symbol it cannot type is refused before what follows it.
+      if (this.symbolError && e instanceof NftSyntaxError && !e.message.startsWith('syntax error')) throw this.symbolError;
+      throw e;
+    }
+  }
+
+  /**
+   * A statement that starts with a word nft's scanner does not know (or a quoted string): its
+   * grammar reads a symbol compared with a value (`bogus state`, `tpc filter`), which its evaluation
+   * refuses at the symbol, after every syntax error of the rule. nflab reads it as far as nft's
+   * grammar does, for the same syntax errors.
+   */
+  private symbolStmt(): Stmt {
+    const sym = this.next();
+    // An address with a prefix: the symbol ends at its `/`, which nothing here takes.
+    const slash = sym.kind === 'word' && /^[0-9a-fA-F:.]+\/\d+$/.test(sym.v) ? sym.v.indexOf('/') : -1;
+    if (slash > 0) throw new NftSyntaxError('syntax error, unexpected /', sym.line, sym.col + slash, sym.col + slash + 1);
+    // Protocol names are values to nft's grammar though its scanner knows them.
+    const value = (x: Tok) => x.kind === 'str' || (x.kind === 'word' && (!ruleKeyword(x.v) || L4_VALUES.has(x.v)));
+    if (this.peek().kind === 'op' && ['==', '!=', '<', '>', '<=', '>='].includes(this.peek().v)) this.i++;
+    if (!value(this.peek())) throw unexpected(this.peek());
+    this.i++;
+    while (this.is(',')) {
+      this.i++;
+      if (!value(this.peek())) throw unexpected(this.peek());
+      this.i++;
+    }
+    const n = this.peek();
+    const starts = n.kind === 'str' || (n.kind === 'word' && (!ruleKeyword(n.v) || STMT_KEYWORDS.has(n.v) || n.v in PAYLOAD_FIELDS));
+    if (n.kind !== 'eof' && !starts)
+      throw unexpected(n, this.t[this.t.length - 1].inBlock ? 'newline or semicolon' : 'end of file or newline or semicolon');
+    this.symbolError ??= new NftSyntaxError('No symbol type information', sym.line, sym.col, sym.end);
+    return { k: 'counter', packets: 0, bytes: 0 };
+  }
+
+  private ruleOf(): RuleAst {
     const stmts: Stmt[] = [];
     let comment: string | null = null;
     while (this.peek().kind !== 'eof') {
@@ -993,7 +1165,9 @@ class RuleParser extends TokenCursor {
     }
     const out = normalise(stmts, this.family);
     if (this.family === 'inet') this.rejectDependency(out);
-    return this.checks.fib.length || this.checks.refusal ? { stmts: out, comment, kernel: this.checks } : { stmts: out, comment };
+    return this.checks.fib.length || this.checks.refusal || this.checks.reject || this.checks.nat
+      ? { stmts: out, comment, kernel: this.checks }
+      : { stmts: out, comment };
   }
 
   /**
@@ -1043,6 +1217,7 @@ class RuleParser extends TokenCursor {
 
   private stmt(): Stmt {
     const t = this.peek();
+    if (t.kind === 'str' || (t.kind === 'word' && !ruleKeyword(t.v) && !UNSUPPORTED.has(t.v))) return this.symbolStmt();
     if (t.v === '$' && t.kind === 'op') this.word();
     if (t.kind !== 'word') throw unexpected(t);
     const w = t.v;
@@ -1082,9 +1257,12 @@ class RuleParser extends TokenCursor {
     }
     if (UNSUPPORTED.has(w)) throw err(t, `nflab does not support the ${w} expression yet`);
     const startTok = this.peek();
+    const prior = this.checks.refusal;
     const left = this.exprWithConcat();
     const endTok = this.t[this.i - 1];
     if (this.is('set') && (left.k === 'meta' || left.k === 'ct')) {
+      // The kernel refuses a set statement as a whole, after the expressions of its value.
+      this.checks.refusal = prior;
       this.i++;
       const vt = this.peek();
       let value: Expr;
@@ -1093,6 +1271,7 @@ class RuleParser extends TokenCursor {
       else if (vt.kind === 'word' && vt.v in PAYLOAD_FIELDS) value = this.exprWithConcat();
       else value = { k: 'const', v: this.literal(left.type, this.word()) };
       if (this.is('map')) value = this.mapOf(value, left.type);
+      if (left.k === 'ct') this.noConntrack(startTok, this.t[this.i - 1]);
       return left.k === 'meta' ? { k: 'metaset', key: left.key, value } : { k: 'ctset', key: left.key, value };
     }
     if (this.is('vmap')) {
@@ -1119,6 +1298,27 @@ class RuleParser extends TokenCursor {
       this.i++;
     }
     if (this.peek().kind === 'eof') throw unexpected(this.peek());
+    // nft checks nothing where the largest value would be 0 (`mod 0`, `mod 1`).
+    const bits = left.k === 'payload' ? FIELD_BITS[`${left.proto}.${left.field}`] : undefined;
+    this.maxValue =
+      left.k === 'numgen' && left.mod + left.offset > 1
+        ? BigInt(left.mod + left.offset - 1)
+        : bits !== undefined
+          ? (1n << BigInt(bits)) - 1n
+          : null;
+    try {
+      return this.relationalRhs(left, op, t);
+    } finally {
+      this.maxValue = null;
+    }
+  }
+
+  private relationalRhs(left: Expr, op: Op | null, t: Tok): Stmt {
+    // A conntrack port's type comes from the packet's transport protocol; `ct protocol` does not give it.
+    if (left.k === 'ct' && (left.key === 'proto-src' || left.key === 'proto-dst') && !this.l4Header) {
+      const v = this.is('{') ? this.peek(1) : this.peek();
+      this.symbolError ??= err(v, "Can't parse symbolic invalid expressions");
+    }
     const types = exprTypes(left);
     const rt = this.peek();
     // nft's scanner reads a leading `-` as its own token: `tcp dport > -1` is a syntax error there.
@@ -1133,6 +1333,8 @@ class RuleParser extends TokenCursor {
       }
       return { k: 'match', left, op, right: { k: 'val', key: { lo: [value], hi: null } } };
     }
+    // An interface name is a string to nft's grammar: a keyword cannot stand there.
+    if (types.length === 1 && types[0] === 'ifname' && rt.kind === 'word' && ruleKeyword(rt.v)) throw unexpected(rt);
     const key = this.elemKey(types);
     if (left.k === 'fib') this.checks.fib.push({ flags: left.flags, result: left.result });
     if (key.hi !== null && op !== null && op !== '==' && op !== '!=') {
@@ -1154,6 +1356,7 @@ class RuleParser extends TokenCursor {
   private protoContext(s: Stmt): Stmt {
     if (s.k !== 'match' || (s.op !== null && s.op !== '==')) return s;
     const l = s.left;
+    if (l.k === 'meta' && l.key === 'nfproto') this.l3Known = true;
     const onProto =
       (l.k === 'meta' && l.key === 'l4proto') ||
       (l.k === 'payload' && l.proto === 'ip' && l.field === 'protocol') ||
@@ -1163,6 +1366,8 @@ class RuleParser extends TokenCursor {
     if (key && key.hi === null && key.lo.length === 1) {
       this.l4 = L4_NAMES[Number(key.lo[0].n)] ?? 'unknown';
       this.l4Tok = null;
+      // `ct protocol` gives nft the transport protocol only once it knows the network protocol.
+      if (l.k !== 'ct' || this.l3Known) this.l4Header = true;
     }
     return s;
   }
@@ -1173,7 +1378,7 @@ class RuleParser extends TokenCursor {
       const w = this.word();
       // `syn/syn,ack` arrives as one word from the lexer.
       const parts = w.v.split('/');
-      const lit = parseLiteral(t, parts[0], false);
+      const lit = parseLiteral(t, parts[0], false, this.ifaces);
       if (!lit.ok) throw err(w, lit.message);
       n |= lit.value.n;
       if (parts.length > 1) {
@@ -1211,11 +1416,14 @@ class RuleParser extends TokenCursor {
   /** `locs`: where each element's key is written, for the errors that point at one element. */
   elementBlock(keyTypes: TypeName[], dataType: TypeName | 'verdict' | null, _interval: boolean, keysOnly = false, locs?: Loc[]): Elem[] {
     this.expect('{');
+    // nft's grammar wants at least one element.
+    if (this.is('}')) throw unexpected(this.peek());
     const out: Elem[] = [];
     while (!this.is('}')) {
-      if (this.peek().kind === 'eof') throw unexpected(this.peek(), "'}'");
+      // An empty block's end is plainly unexpected; after an element nft wants more of them or the end.
+      if (this.peek().kind === 'eof') throw unexpected(this.peek(), out.length ? "comma or '}'" : undefined);
       const first = this.peek();
-      const key = this.elemKey(keyTypes);
+      const key = this.elemKey(keyTypes, dataType !== null && !keysOnly && this.inRule ? 'colon' : "comma or '}'");
       const keyEnd = this.t[this.i - 1];
       const elem: Elem = { key, data: null };
       for (;;) {
@@ -1244,17 +1452,24 @@ class RuleParser extends TokenCursor {
         if (dataType === null) throw err(this.peek(), 'syntax error, unexpected colon');
         if (dataType === 'verdict') elem.data = this.verdict();
         else elem.data = [this.literal(dataType, this.word())];
-      } else if (dataType !== null && !keysOnly) throw unexpected(this.peek(), 'colon');
+      } else if (dataType !== null && !keysOnly) {
+        // A command's map element may lack its data to nft's grammar (the kernel refuses it); a rule's may not.
+        if (this.inRule) throw unexpected(this.peek(), 'colon');
+        if (!this.is(',') && !this.is('}')) throw unexpected(this.peek(), "comma or '}'");
+      }
       out.push(elem);
       if (!this.accept(',')) break;
     }
-    this.expect('}');
+    if (!this.is('}')) throw unexpected(this.peek(), "comma or '}'");
+    this.i++;
     return out;
   }
 
   private verdict(): Verdict {
     const t = this.bareWord();
     if (t.v === 'jump' || t.v === 'goto') {
+      // A chain's name is an identifier; nft's grammar offers only an anonymous chain's `{` instead.
+      if (this.peek().kind === 'str' || isNumberWord(this.peek().v)) throw unexpected(this.peek(), "'{'");
       const c = this.word();
       return { v: t.v, chain: c.v, loc: locOf(c) };
     }
@@ -1263,12 +1478,15 @@ class RuleParser extends TokenCursor {
   }
 
   /** One key: values joined by ` . `, each possibly a range `a-b` or prefix `a/n`. */
-  private elemKey(types: TypeName[]): ElemKey {
+  /** `next`: what nft's grammar takes after a whole key here (for its syntax error where a field is missing). */
+  private elemKey(types: TypeName[], next?: string): ElemKey {
     const lo: Value[] = [];
     const hi: Value[] = [];
     let isRange = false;
     let plen: number | undefined;
     types.forEach((ty, idx) => {
+      // nft's grammar takes a concatenation of any length: a word where a `.` should be is unexpected after the key.
+      if (idx > 0 && next && !this.is('.') && this.peek().kind === 'word') throw unexpected(this.peek(), next);
       if (idx > 0) this.expect('.');
       const t = this.word();
       const r = this.rangeOrValue(ty, t);
@@ -1283,13 +1501,35 @@ class RuleParser extends TokenCursor {
     return key;
   }
 
+  /** A value beyond what the compared expression can take: nft refuses it where it stands. */
+  private inRange(v: Value, line: number, col: number, end: number): void {
+    if (this.maxValue !== null && v.n > this.maxValue)
+      throw new NftSyntaxError(`Value ${v.n} exceeds valid range 0-${this.maxValue}`, line, col, end);
+  }
+
   private rangeOrValue(ty: TypeName, t: Tok): { lo: Value; hi: Value | null; plen?: number } {
-    const whole = parseLiteral(ty, t.v, t.kind === 'str');
+    const r = this.deferred(
+      () => this.rangeOrValueOf(ty, t),
+      () => ({ lo: { type: ty, n: 0n }, hi: null }),
+    );
+    if (this.maxValue === null) return r;
+    // `lo-hi` in one word, or `lo - hi` in three.
+    const dash = t.kind === 'word' && r.hi ? findRangeDash(t.v) : -1;
+    this.inRange(r.lo, t.line, t.col, dash > 0 ? t.col + dash : t.end);
+    if (r.hi) {
+      const h = dash > 0 ? { line: t.line, col: t.col + dash + 1, end: t.end } : this.t[this.i - 1];
+      this.inRange(r.hi, h.line, h.col, h.end);
+    }
+    return r;
+  }
+
+  private rangeOrValueOf(ty: TypeName, t: Tok): { lo: Value; hi: Value | null; plen?: number } {
+    const whole = parseLiteral(ty, t.v, t.kind === 'str', this.ifaces);
     if (whole.ok) {
       if (this.is('-') && this.peek(1).kind === 'word') {
         this.i++;
         const hiTok = this.word();
-        const hi = parseLiteral(ty, hiTok.v, false);
+        const hi = parseLiteral(ty, hiTok.v, false, this.ifaces);
         if (!hi.ok) throw err(hiTok, hi.message);
         return { lo: whole.value, hi: hi.value };
       }
@@ -1320,9 +1560,33 @@ class RuleParser extends TokenCursor {
   }
 
   private literal(ty: TypeName, t: Tok): Value {
-    const r = parseLiteral(ty, t.v, t.kind === 'str');
-    if (!r.ok) throw err(t, r.message);
+    const r = parseLiteral(ty, t.v, t.kind === 'str', this.ifaces);
+    if (!r.ok) {
+      if (!this.inRule) throw err(t, r.message);
+      this.symbolError ??= err(t, r.message);
+      return { type: ty, n: 0n };
+    }
     return r.value;
+  }
+
+  /**
+   * A value nft cannot read is its evaluation's error, found after every syntax error of the rule:
+   * in a rule it is kept (the first one) and the rule read on with a stand-in value.
+   */
+  /** An error of nft's evaluation found while reading a rule: it waits for the rule's syntax errors (see `deferred`). */
+  private evalError(e: NftSyntaxError): void {
+    if (!this.inRule) throw e;
+    this.symbolError ??= e;
+  }
+
+  private deferred<T>(read: () => T, standIn: () => T): T {
+    try {
+      return read();
+    } catch (e) {
+      if (!this.inRule || !(e instanceof NftSyntaxError) || e.message.startsWith('syntax error')) throw e;
+      this.symbolError ??= e;
+      return standIn();
+    }
   }
 
   /** `KEY map { k : v, ... }` or `KEY map @m`, the data of type `data`. */
@@ -1381,23 +1645,31 @@ class RuleParser extends TokenCursor {
       if (!type) throw unexpected(f);
       if (w === 'tcp' || w === 'udp' || w === 'icmp' || w === 'sctp') {
         if (this.l4 !== null && this.l4 !== w)
-          throw new NftSyntaxError(`conflicting protocols specified: ${this.l4} vs. ${w}`, t.line, t.col, f.end);
+          this.evalError(new NftSyntaxError(`conflicting protocols specified: ${this.l4} vs. ${w}`, t.line, t.col, f.end));
         this.l4 = w;
         this.l4Tok = { ...t, end: f.end };
+        this.l4Header = true;
       }
       // The family's network protocol conflicts with another's header (the whole `proto field` underlined).
       const conflict = (net: string) => new NftSyntaxError(`conflicting protocols specified: ${net} vs. ${w}`, t.line, t.col, f.end);
-      if (w === 'ip6' && this.family === 'ip') throw conflict('ip');
-      if (w === 'ip' && this.family === 'ip6') throw conflict('ip6');
-      if (this.family === 'arp' && w !== 'th' && w !== 'ether') throw conflict('arp');
+      if (w === 'ip6' && this.family === 'ip') this.evalError(conflict('ip'));
+      if (w === 'ip' && this.family === 'ip6') this.evalError(conflict('ip6'));
+      if (this.family === 'arp' && w !== 'th' && w !== 'ether') this.evalError(conflict('arp'));
+      if (w === 'ip' || w === 'ip6' || w === 'icmp' || w === 'icmpv6') this.l3Known = true;
       return { k: 'payload', proto: w, field: f.v, type };
     }
     if (w === 'meta') {
       const k = this.word();
       const type = META_KEYS[k.v];
+      if (!type && k.kind === 'word' && !NFT_META_KEYS.includes(k.v) && !['secpath', 'ibriport', 'obriport', 'broute'].includes(k.v))
+        throw KEYWORDS.has(k.v)
+          ? unexpected(k)
+          : new NftSyntaxError(`syntax error, unexpected ${k.v}, known keys are ${NFT_META_KEYS.join(', ')}`, t.line, t.col, k.end);
       if (!type) throw err(k, `nflab does not support meta ${k.v} yet`);
       if (k.v === 'nfproto' && this.family !== 'inet')
         throw new NftSyntaxError('meta nfproto is only useful in the inet family', t.line, t.col, k.end);
+      // The kernel sets nftrace but does not read it.
+      if (k.v === 'nftrace') this.refuse(t, k, 'Could not process rule: Operation not supported');
       return { k: 'meta', key: k.v, type };
     }
     if (BARE_META.has(w)) return { k: 'meta', key: w, type: META_KEYS[w] };
@@ -1408,10 +1680,13 @@ class RuleParser extends TokenCursor {
       if ((k.v === 'ip' || k.v === 'ip6') && dir) {
         const f = this.word();
         if (f.v !== 'saddr' && f.v !== 'daddr') throw err(f, `syntax error, unexpected ${f.v}`);
+        this.noConntrack(t, f);
         return { k: 'ct', key: `${k.v} ${f.v}`, dir, type: k.v === 'ip' ? 'ipv4_addr' : 'ipv6_addr' };
       }
       const type = CT_KEYS[k.v];
+      if (!type && !NFT_CT_KEYS.has(k.v)) throw unexpected(k);
       if (!type) throw err(k, `nflab does not support ct ${k.v} yet`);
+      this.noConntrack(t, k);
       return { k: 'ct', key: k.v, dir, type };
     }
     if (w === 'fib') {
@@ -1505,7 +1780,10 @@ class RuleParser extends TokenCursor {
   }
 
   private reject(): Stmt {
-    this.i++;
+    const start = this.next();
+    this.checks.reject = true;
+    // The kernel here has no reject for the bridge family: the expression is not found.
+    if (this.family === 'bridge') this.refuse(start, start, 'Could not process rule: No such file or directory');
     if (!this.accept('with')) return { k: 'reject', kind: null, code: null };
     const kind = this.word();
     if (kind.v === 'tcp') {
@@ -1520,7 +1798,15 @@ class RuleParser extends TokenCursor {
     if (kind.v !== 'icmp' && kind.v !== 'icmpx' && kind.v !== 'icmpv6') throw unexpected(kind, 'icmp, icmpx, icmpv6 or tcp');
     this.accept('type');
     const code = this.word();
-    if (kind.v === 'icmpx' && (this.family === 'ip' || this.family === 'ip6')) throw err(code, 'abstracted ICMP unreachable not supported');
+    // nft underlines the `reject` beside the code.
+    if (kind.v === 'icmpx' && (this.family === 'ip' || this.family === 'ip6'))
+      throw new NftSyntaxError(
+        'abstracted ICMP unreachable not supported',
+        code.line,
+        code.col,
+        code.end,
+        start.line === code.line ? { col: start.col, end: start.end } : undefined,
+      );
     this.rejectCode = code;
     return { k: 'reject', kind: kind.v, code: code.v };
   }
@@ -1529,6 +1815,7 @@ class RuleParser extends TokenCursor {
     const t = this.next();
     this.natTok = t;
     const type = t.v as NatSpec['type'];
+    (this.checks.nat ??= []).push(type);
     const spec: NatSpec = { type, family: null, addr: null, port: null, flags: [] };
     if (type === 'dnat' || type === 'snat') {
       if (this.is('ip') || this.is('ip6')) spec.family = this.next().v as 'ip' | 'ip6';
@@ -1683,6 +1970,17 @@ function normalise(stmts: Stmt[], family: Family): Stmt[] {
   for (let i = 0; i < stmts.length; i++) {
     const s = stmts[i];
     const n = stmts[i + 1];
+    // `meta nfproto ipv4|ipv6` in inet lists only where no later match on that header (past other matches) implies it.
+    if (family === 'inet' && s.k === 'match' && s.op === null && s.left.k === 'meta' && s.left.key === 'nfproto' && s.right.k === 'val') {
+      const want = Number(s.right.key.lo[0].n) === 2 ? 'ip' : Number(s.right.key.lo[0].n) === 10 ? 'ip6' : null;
+      let j = i + 1;
+      while (j < stmts.length && stmts[j].k === 'match') {
+        const m = stmts[j] as Extract<Stmt, { k: 'match' }>;
+        if (m.left.k === 'payload' && m.left.proto === want) break;
+        j++;
+      }
+      if (want && j < stmts.length && stmts[j].k === 'match' && j > i + 1) continue;
+    }
     if (
       s.k === 'match' &&
       s.op === null &&
@@ -1723,10 +2021,5 @@ function normalise(stmts: Stmt[], family: Family): Stmt[] {
       out.push(icmpEchoDependency());
     out.push(s);
   }
-  for (const s of out) if (s.k === 'match' && s.left.k === 'payload' && `${s.left.proto}.${s.left.field}` in FIELD_BITS) checkBits(s);
   return out;
-}
-
-function checkBits(_s: Stmt): void {
-  // Integer payload fields are range-checked by parseLiteral against 4 bytes; nft's narrower check is not modelled.
 }

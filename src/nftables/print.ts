@@ -120,13 +120,19 @@ export function printSet(s: NamedSet, o: PrintOpts): string {
 /** Interval sets keep their elements in key order: strings by their bytes, as a big-endian number of fixed width. */
 function intervalKey(v: Value): bigint {
   if (TYPES[v.type].kind !== 'str') return v.n;
-  const b = valueBytes(v);
+  // A wildcard is the range of names that start with what comes before its `*`.
+  const b = valueBytes(v.s?.endsWith('*') ? { ...v, s: v.s.slice(0, -1) } : v);
   let n = 0n;
   for (let i = 0; i < 16; i++) n = (n << 8n) | BigInt(b[i] ?? 0);
   return n;
 }
 
+/**
+ * Elements in the order nft lists them: an interval set's by key, a concatenation with intervals
+ * (the kernel's pipapo set) in the order they were added, any other by its sort key.
+ */
 export function sortElems(elems: Elem[], interval: boolean): Elem[] {
+  if (interval && elems.length && elems[0].key.lo.length > 1) return elems;
   const keyed = elems.map((e) => ({ e, k: interval ? intervalKey(e.key.lo[0]) : sortKey(e.key.lo) }));
   keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
   return keyed.map((x) => x.e);
@@ -165,9 +171,12 @@ export function printKey(k: ElemKey, asPrefix: boolean): string {
       const len = prefixLen(lo.n, hi.n, bits);
       if (len !== null) return `${printValue(lo)}/${len}`;
     }
+    // nft prints a range of named values by number (`icmp code 1-5`).
+    const d = TYPES[lo.type];
+    if (d.symbols && d.kind !== 'bitmask' && d.kind !== 'str') return `${lo.n}-${hi.n}`;
     return `${printValue(lo)}-${printValue(hi)}`;
   }
-  return k.lo.map((v, i) => (v.n === k.hi![i].n ? printValue(v) : `${printValue(v)}-${printValue(k.hi![i])}`)).join(' . ');
+  return k.lo.map((v, i) => printKey({ lo: [v], hi: v.n === k.hi![i].n ? null : [k.hi![i]] }, asPrefix)).join(' . ');
 }
 
 function prefixLen(lo: bigint, hi: bigint, bits: number): number | null {
@@ -223,7 +232,9 @@ export function printExpr(e: Expr): string {
 }
 
 function printAnon(s: AnonSet): string {
-  return `{ ${sortElems(s.elems, s.interval)
+  // A name with a wildcard is a range: nft sends such a set as an interval set.
+  const wild = s.elems.some((e) => e.key.lo.some((v) => TYPES[v.type].kind === 'str' && v.s?.endsWith('*')));
+  return `{ ${sortElems(s.elems, s.interval || wild)
     .map((e) => printKey(e.key, s.interval) + (e.data !== null ? ` : ${printData(e.data)}` : ''))
     .join(', ')} }`;
 }
@@ -265,8 +276,16 @@ function printMatch(s: Extract<Stmt, { k: 'match' }>): string {
     if ((v.n & (v.n - 1n)) !== 0n)
       return `${printExpr(l)} != ${lt === 'tcp_flag' ? `0x${v.n.toString(16)}` : printValue(v).split(',').join(' | ')}`;
   }
+  // An explicit `==` of several flags lists as their bitwise or without it (tcp flags as a number, with it).
+  if (s.op === '==' && lt && TYPES[lt].kind === 'bitmask' && s.right.k === 'val' && s.right.key.hi === null) {
+    const v = s.right.key.lo[0];
+    if ((v.n & (v.n - 1n)) !== 0n)
+      return lt === 'tcp_flag' ? `${printExpr(l)} == 0x${v.n.toString(16)}` : `${printExpr(l)} ${printValue(v).split(',').join(' | ')}`;
+  }
   let op = '';
   if (s.op === '!=' || s.op === '<' || s.op === '>' || s.op === '<=' || s.op === '>=') op = ` ${s.op}`;
+  // A lookup in a set lists without `==`.
+  else if (s.right.k === 'set' || s.right.k === 'ref') op = '';
   else if (s.op === '==' && (l.k === 'binop' || (lt && TYPES[lt].kind === 'bitmask'))) op = ' ==';
   else if (s.op === null && l.k === 'binop') op = ' ==';
   return `${printExpr(l)}${op} ${printRhs(s.right)}`;

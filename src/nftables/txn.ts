@@ -8,12 +8,14 @@
  */
 import {
   elemId,
+  type AnonSet,
   type Chain,
   type Elem,
   type Expr,
   type Family,
   type Loc,
   type NamedSet,
+  type NatSpec,
   type NftHook,
   type Rule,
   type Ruleset,
@@ -22,7 +24,7 @@ import {
 } from './ast.js';
 import { NftSyntaxError, type Related, type Tok } from './lexer.js';
 import { parseElements, parseNft, parseRule, exprTypes, type Cmd, type KernelChecks } from './parser.js';
-import { printChain, printRuleset, printTable, printSet } from './print.js';
+import { printChain, printRuleset, printTable, printSet, sortElems } from './print.js';
 import { describe } from './types.js';
 import { internElem, internStmts } from './intern.js';
 import { nextRegistration } from '../netfilter/rule.js';
@@ -36,7 +38,11 @@ export interface NftError {
   related?: Related;
 }
 
-export type NftResult = { ok: true; output: string } | { ok: false; errors: NftError[] };
+/**
+ * A refused transaction's `output` is what its list commands printed: nft lists before it sends the
+ * batch, so the kernel's refusal comes after it (an error nft finds itself stops it before any).
+ */
+export type NftResult = { ok: true; output: string } | { ok: false; errors: NftError[]; output?: string };
 
 /** An error as nft prints it: `FILE:LINE:COL-LASTCOL: Error: MESSAGE`. */
 export function formatNftError(file: string, e: NftError): string {
@@ -53,6 +59,8 @@ export interface ApplyOpts {
   foreign?: (handles: boolean) => string;
   /** Called after a commit, with what changed (for recompiling only that). */
   onCommit?: (changes: NftChanges) => void;
+  /** The namespace's interface names, which nft asks for `iif|oif NAME`; unset, any name is taken. */
+  ifaces?: ReadonlySet<string>;
 }
 
 /**
@@ -115,7 +123,14 @@ function setChanged(t: Table, name: string, elems: Elem[] | null, present: boole
   for (const elem of elems) d.set(elemId(elem.key), { elem, present });
 }
 
+/** Which of nft's explanations of a kernel's "No such file or directory" applies: by the command's object. */
+type EnoentKind = 'table' | 'chain' | 'rule' | 'set';
+
 class TxnError extends Error {
+  /** A kernel's ENOENT that nft explains after the batch, from its cache as the whole transaction left it. */
+  enoent?: { kind: EnoentKind; c: Cmd };
+  /** The kernel's validation of a base chain's hooks, which it reports only when nothing else in the batch failed. */
+  validation?: boolean;
   constructor(
     readonly loc: Loc,
     message: string,
@@ -123,6 +138,19 @@ class TxnError extends Error {
     readonly kernel = message.startsWith('Could not process rule'),
   ) {
     super(message);
+  }
+}
+
+/**
+ * Marks the kernel's ENOENT refusals of `c` at one of its attributes (not at the whole command) for
+ * nft's explanation (`explainEnoent`).
+ */
+function enoentOf<T>(kind: EnoentKind, c: Cmd, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TxnError && e.kernel && e.message === NOENT && e.loc !== c.loc) e.enoent = { kind, c };
+    throw e;
   }
 }
 
@@ -150,7 +178,7 @@ function parseRules(cmds: Cmd[]): NftSyntaxError | null {
   for (const c of cmds) {
     if (c.obj !== 'rule' || c.op === 'delete' || c.op === 'list' || c.op === 'flush' || !c.toks.length) continue;
     try {
-      c.parsed = parseRule(c.toks, c.family ?? 'ip');
+      c.parsed = parseRule(c.toks, c.family ?? 'ip', ifaces);
     } catch (e) {
       if (!(e instanceof NftSyntaxError)) throw e;
       // nft's parser resolves variables as it reads: an unknown one is found with the syntax errors.
@@ -162,8 +190,39 @@ function parseRules(cmds: Cmd[]): NftSyntaxError | null {
 }
 
 const isKernelSide = (e: unknown): boolean => e instanceof TxnError && e.kernel;
+const isValidation = (e: unknown): boolean => e instanceof TxnError && !!e.validation;
+
+/** A refusal of the kernel's validation of a base chain's hooks (see `TxnError.validation`). */
+function invalid(loc: Loc): TxnError {
+  return Object.assign(new TxnError(loc, 'Could not process rule: Operation not supported'), { validation: true });
+}
 
 export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftResult {
+  ifaces = opts.ifaces;
+  removed = new WeakMap();
+  // nft reads the kernel's tables into its cache only for commands that need them (nft 1.0.6's cache flags).
+  const cached = cmds.some(
+    (c) => !((c.op === 'flush' && (c.obj === 'table' || c.obj === 'chain')) || (c.obj === 'table' && c.op !== 'delete')),
+  );
+  const before = new Set(rs.tables);
+  newSets = new WeakSet();
+  newChains = new WeakSet();
+  // Chains too only for some (a rule's command reads them itself when the kernel refuses it).
+  const chainsCached = cmds.some(
+    (c) =>
+      (c.obj === 'rule' && c.op !== 'flush') ||
+      c.op === 'delete' ||
+      c.op === 'list' ||
+      (c.obj === 'element' && c.op !== 'flush') ||
+      c.at.end === c.loc,
+  );
+  const lastOther = cmds.reduce((i, c, j) => (c.op === 'list' ? i : j), -1);
+  const filterCmd = cmds
+    .slice(lastOther + 1)
+    .findLast((c) => c.op === 'list' && (c.obj === 'chain' || c.obj === 'set' || c.obj === 'table'));
+  const filterTable = filterCmd ? findTable(rs, filterCmd.family ?? 'ip', filterCmd.table) : undefined;
+  listFilter = filterCmd && filterCmd.obj !== 'table' ? { t: filterTable, name: filterCmd.name } : null;
+  cachedTable = filterCmd ? (t) => t === filterTable || !before.has(t) : () => true;
   const syntax = parseRules(cmds);
   if (syntax)
     return {
@@ -184,7 +243,8 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
         output += applyOne(rs, c, undo, opts);
       } catch (e) {
         if (!isKernelSide(e)) throw e;
-        refused ??= { e, at: c };
+        // The kernel validates the hooks of a base chain's rules last: any other refusal in the batch comes instead.
+        if (!refused || (isValidation(refused.e) && !isValidation(e))) refused = { e, at: c };
       }
     }
     if (refused) {
@@ -198,7 +258,20 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
     const kernelSide = isKernelSide(e) && refused !== null && e === refused.e;
     const counters = kernelSide ? new Map(rs.tables.map((t) => [t, t.nextHandle])) : null;
     const tableCounter = rs.nextTableHandle;
+    // nft explains the kernel's refusal from its cache: as the transaction left it, or, for a rule
+    // when a list command in the batch made nft read the ruleset again, as the kernel still has it.
+    const again = kernelSide && e instanceof TxnError && e.enoent?.kind === 'rule' && cmds.some((x) => x.op === 'list');
+    let report =
+      kernelSide && !again
+        ? explainEnoent(
+            rs,
+            e,
+            (t) => cached || !before.has(t),
+            (ch) => chainsCached || newChains.has(ch),
+          )
+        : e;
     for (let i = undo.length - 1; i >= 0; i--) undo[i]();
+    if (again) report = explainEnoent(rs, e);
     if (counters) {
       for (const [t, n] of counters) if (rs.tables.includes(t)) t.nextHandle = n;
       rs.nextTableHandle = tableCounter;
@@ -209,7 +282,8 @@ export function applyCmds(rs: Ruleset, cmds: Cmd[], opts: ApplyOpts = {}): NftRe
       const t = failing ? rs.tables.find((x) => x.family === (failing.family ?? 'ip') && x.name === failing.table) : undefined;
       if (t) t.nextHandle++;
     }
-    if (e instanceof TxnError) return { ok: false, errors: [{ ...e.loc, message: e.message }] };
+    if (report instanceof TxnError)
+      return { ok: false, errors: [{ ...report.loc, message: report.message }], ...(kernelSide && output ? { output } : {}) };
     if (e instanceof NftSyntaxError)
       return { ok: false, errors: [{ line: e.line, col: e.col, end: e.end, message: e.message, related: e.related }] };
     throw e;
@@ -244,6 +318,33 @@ function findTable(rs: Ruleset, family: Family, name: string): Table | undefined
  */
 let ruleCache = false;
 
+/**
+ * Rules the transaction removed, by chain: the kernel still has them until the commit, and refuses
+ * a second removal without naming the handle (at the whole command).
+ */
+let removed = new WeakMap<Chain, Set<number>>();
+
+function goneRule(ch: Chain, handle: number): void {
+  let s = removed.get(ch);
+  if (!s) removed.set(ch, (s = new Set()));
+  s.add(handle);
+}
+
+/**
+ * nft 1.0.6 reads only what a batch's trailing list commands name (its cache filter), when no other
+ * command comes after them: `list chain|set|map T NAME` (null: it reads what the batch needs).
+ */
+let listFilter: { t: Table | undefined; name: string } | null = null;
+/** Whether nft has a table in its cache: all, unless a trailing list command filtered what it read. */
+let cachedTable: (t: Table) => boolean = () => true;
+
+/** Sets and chains the transaction made (nft has them in its cache whatever it read). */
+let newSets = new WeakSet<NamedSet>();
+let newChains = new WeakSet<Chain>();
+
+/** The interfaces of the transaction's namespace (`ApplyOpts.ifaces`). */
+let ifaces: ReadonlySet<string> | undefined;
+
 /** A refusal that is the kernel's rather than nft's own (see `ruleCache`). */
 function asKernel<T>(f: () => T): T {
   try {
@@ -256,31 +357,14 @@ function asKernel<T>(f: () => T): T {
 }
 
 /**
- * The table a command names. nft looks it up in its cache (the tables as the transaction has made
- * them so far) and suggests one, as measured on nft 1.0.6: for a rule the kernel refused, the table
- * of a chain whose name is close to the rule's chain; otherwise a table of any family whose name is
- * close; for a list command none. Without a suggestion the error is plain; `asKernel` makes it the
- * kernel's where the kernel finds it.
+ * The table a command names, as nft's evaluation looks it up in its cache (the tables as the
+ * transaction has made them so far): missing, nft suggests the nearest name of any family
+ * (`suggest` false: none, as for a list command).
  */
-function needTable(rs: Ruleset, family: Family, name: string, loc: Loc, ruleChain?: string, suggest = true): Table {
+function needTable(rs: Ruleset, family: Family, name: string, loc: Loc, suggest = true): Table {
   const t = findTable(rs, family, name);
   if (t) return t;
-  let best: Table | null = null;
-  let bestD = Infinity;
-  // nft suggests from its cache, which its evaluation keeps up to date with the transaction's own tables.
-  if (!suggest) throw new TxnError(loc, 'No such file or directory');
-  for (const c of rs.tables) {
-    const d =
-      ruleChain !== undefined
-        ? Math.min(Infinity, ...[...c.chainByName.keys()].map((n) => (near(n, ruleChain) ? misspelling(n, ruleChain) : Infinity)))
-        : near(c.name, name)
-          ? misspelling(c.name, name)
-          : Infinity;
-    if (d < bestD) {
-      best = c;
-      bestD = d;
-    }
-  }
+  const best = suggest ? fuzzyTable({ ...rs, tables: rs.tables.filter(cachedTable) }, name) : null;
   if (best) throw new TxnError(loc, `No such file or directory; did you mean table ‘${best.name}’ in family ${best.family}?`);
   throw new TxnError(loc, 'No such file or directory');
 }
@@ -309,51 +393,124 @@ function misspelling(a: string, b: string): number {
   return d[at(la, lb)];
 }
 
-/** Whether nft would suggest `a` for `b`: within a distance that grows with the names' length, never for one-letter names. */
-function near(a: string, b: string): boolean {
+/**
+ * nft's distance from an existing name `a` to the one asked for, or Infinity where it would not
+ * suggest it: beyond a threshold that grows with the names' length, and always when both names are
+ * one letter long (so a one-letter name never suggests even itself).
+ */
+function nearness(a: string, b: string): number {
   const max = Math.max(a.length, b.length);
   const min = Math.min(a.length, b.length);
-  if (max <= 1) return false;
+  if (max <= 1) return Infinity;
   const threshold = max - min <= 1 ? Math.max(Math.ceil(max / 3), 1) : Math.ceil((max + 2) / 3);
-  return misspelling(a, b) <= threshold;
+  const d = misspelling(a, b);
+  return d <= threshold ? d : Infinity;
 }
 
-/** nft's suggestion for a misspelt chain or set name among `names` (the existing name comes first in nft's comparison). */
-function closest(name: string, names: Iterable<string>): string | null {
-  let best: string | null = null;
+/** The first nearest of `items` to `name` in nft's cache order (a later one must be strictly nearer). */
+function fuzzy<T>(name: string, items: Iterable<T>, nameOf: (x: T) => string): T | null {
+  let best: T | null = null;
   let bestD = Infinity;
-  for (const n of names) {
-    if (!near(n, name)) continue;
-    const d = misspelling(n, name);
+  for (const x of items) {
+    const d = nearness(nameOf(x), name);
     if (d < bestD) {
-      best = n;
+      best = x;
       bestD = d;
     }
   }
   return best;
 }
 
+function fuzzyTable(rs: Ruleset, name: string): Table | null {
+  return fuzzy(name, rs.tables, (t) => t.name);
+}
+
+/** nft searches every table of every family for a chain or set name to suggest. */
+function fuzzyChain(rs: Ruleset, name: string, seen: (ch: Chain) => boolean = () => true): { t: Table; name: string } | null {
+  return fuzzy(
+    name,
+    rs.tables.flatMap((t) => t.chains.filter(seen).map((ch) => ({ t, name: ch.name }))),
+    (x) => x.name,
+  );
+}
+
+function fuzzySet(rs: Ruleset, name: string, seen: (s: NamedSet, t: Table) => boolean = () => true): { t: Table; s: NamedSet } | null {
+  return fuzzy(
+    name,
+    rs.tables.flatMap((t) => t.sets.filter((s) => seen(s, t)).map((s) => ({ t, s }))),
+    (x) => x.s.name,
+  );
+}
+
+const chainHint = (x: { t: Table; name: string }) => `did you mean chain ‘${x.name}’ in table ${x.t.family} ‘${x.t.name}’?`;
+const setHint = (x: { t: Table; s: NamedSet }) =>
+  `did you mean ${x.s.isMap ? 'map' : 'set'} ‘${x.s.name}’ in table ${x.t.family} ‘${x.t.name}’?`;
+
 /**
- * A chain a command names. `lookup`: the command needs it in nft's cache (list, flush), so a missing one
- * is nft's own plain error; otherwise the kernel refuses it, unless nft found a name to suggest first.
+ * nft's explanation of the kernel's "No such file or directory" at one of a command's attributes
+ * (nft 1.0.6, after the batch, from its cache as the whole transaction left it): the chain or set
+ * of any table nearest to the command's own chain or set; when the command's table is not in the
+ * cache and that nearest one's table is another, that table instead, at the command's table. A rule
+ * gets no suggestion of its own chain (so none for a jump target in a chain that exists, unless the
+ * chain's name is one letter long); without a near name the refusal stays plain.
  */
-function needChain(t: Table, name: string, loc: Loc, lookup = false, suggest = true): Chain {
+function explainEnoent(
+  all: Ruleset,
+  e: unknown,
+  seen: (t: Table) => boolean = () => true,
+  seenChain: (ch: Chain) => boolean = () => true,
+): unknown {
+  if (!(e instanceof TxnError) || !e.enoent) return e;
+  const { kind, c } = e.enoent;
+  const fam = c.family ?? 'ip';
+  // The tables nft has in its cache: those it read (if the batch needed any) and those the batch made.
+  const rs: Ruleset = { ...all, tables: all.tables.filter(seen) };
+  if (kind === 'table') {
+    const t = fuzzyTable(rs, c.table);
+    return t ? new TxnError(e.loc, `No such file or directory; did you mean table ‘${t.name}’ in family ${t.family}?`, true) : e;
+  }
+  // A rule's anonymous sets go to the kernel before it and are refused first, at the table, plainly.
+  if (
+    kind === 'rule' &&
+    e.loc === c.at.table &&
+    c.parsed &&
+    !(c.parsed instanceof NftSyntaxError) &&
+    c.parsed.stmts.some((s) => anonSetOf(s))
+  )
+    return e;
+  const near = kind === 'set' ? fuzzySet(rs, c.name) : fuzzyChain(rs, c.name, kind === 'rule' ? undefined : seenChain);
+  if (!near) return e;
+  if (!findTable(rs, fam, c.table) && (near.t.name !== c.table || near.t.family !== fam))
+    return new TxnError(c.at.table, `No such file or directory; did you mean table ‘${near.t.name}’ in family ${near.t.family}?`, true);
+  if ('s' in near) return new TxnError(e.loc, `No such file or directory; ${setHint(near)}`, true);
+  if (kind === 'rule' && near.name === c.name) return e;
+  return new TxnError(e.loc, `No such file or directory; ${chainHint(near)}`, true);
+}
+
+/**
+ * A chain a command names. `lookup`: nft's evaluation needs it in its cache (list, flush, a rule
+ * placed by its cache), so a missing one is nft's own error, with the nearest chain of any table;
+ * otherwise (`suggest` false) the kernel refuses it, and nft explains that afterwards (`explainEnoent`).
+ */
+function needChain(rs: Ruleset, t: Table, name: string, loc: Loc, lookup = false, suggest = true): Chain {
   const c = t.chainByName.get(name);
   if (!c) {
-    // A jump's target is the kernel's to find: nft suggests nothing for it.
-    const hint = suggest ? closest(name, t.chainByName.keys()) : null;
-    if (hint !== null) throw new TxnError(loc, `No such file or directory; did you mean chain ‘${hint}’ in table ${t.family} ‘${t.name}’?`);
+    const near = suggest ? fuzzyChain(rs, name) : null;
+    if (near !== null) throw new TxnError(loc, `No such file or directory; ${chainHint(near)}`, !lookup);
     throw new TxnError(loc, lookup ? 'No such file or directory' : NOENT);
   }
   return c;
 }
 
-function needSet(t: Table, name: string, loc: Loc): NamedSet {
-  const s = t.setByName.get(name);
+/** A set nft's evaluation needs: missing, nft suggests the nearest set or map of any table. */
+function needSet(rs: Ruleset, t: Table, name: string, loc: Loc): NamedSet {
+  // A batch that ends in `list set|map T S` has nft read only that set of the kernel's (and those it makes).
+  const seen = (x: NamedSet, tt: Table) => !listFilter || newSets.has(x) || (listFilter.t === tt && listFilter.name === x.name);
+  const found = t.setByName.get(name);
+  const s = found && seen(found, t) ? found : undefined;
   if (!s) {
-    const near = closest(name, t.setByName.keys());
-    const hint = near !== null ? `; did you mean set ‘${near}’ in table ${t.family} ‘${t.name}’?` : '';
-    throw new TxnError(loc, `No such file or directory${hint}`);
+    const near = fuzzySet(rs, name, seen);
+    throw new TxnError(loc, `No such file or directory${near ? `; ${setHint(near)}` : ''}`);
   }
   return s;
 }
@@ -453,12 +610,10 @@ function applyOne(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
 function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
   const fam = c.family ?? 'ip';
   const existing = findTable(rs, fam, c.table);
-  if (c.op === 'list') {
-    if (!existing) throw new TxnError(c.at.table, 'No such file or directory');
-    return printTable(existing, { handles: !!opts.handles, nowMs: opts.nowMs });
-  }
+  if (c.op === 'list')
+    return printTable(existing ?? needTable(rs, fam, c.table, c.at.table), { handles: !!opts.handles, nowMs: opts.nowMs });
   if (c.op === 'flush') {
-    const t = asKernel(() => needTable(rs, fam, c.table, c.at.table, undefined, false));
+    const t = enoentOf('table', c, () => asKernel(() => needTable(rs, fam, c.table, c.at.table, false)));
     for (const ch of t.chains) flushChain(t, ch, undo);
     return '';
   }
@@ -471,7 +626,7 @@ function tableCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     return '';
   }
   if (existing) {
-    if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
+    if (c.op === 'create') throw new TxnError(c.at.table, 'Could not process rule: File exists');
     // The kernel keeps an existing table's comment (measured): only flags change.
     if (c.flags.length) {
       const { flags } = existing;
@@ -505,6 +660,7 @@ function flushChain(t: Table, ch: Chain, undo: Array<() => void>): void {
   if (!ch.rules.length) return;
   chainChanged(t, ch);
   bumpRefs(t, ch.rules.flatMap(targetsOfRule), -1, undo);
+  for (const r of ch.rules) goneRule(ch, r.handle);
   const rules = ch.rules;
   ch.rules = [];
   undo.push(() => (ch.rules = rules));
@@ -577,27 +733,26 @@ function isReferenced(t: Table, name: string): boolean {
 
 function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): string {
   const fam = c.family ?? 'ip';
-  // nft needs a chain's table only to add or list the chain; flushing and deleting are the kernel's to refuse.
-  // The kernel's refusals get nft's suggestion afterwards (measured): none for a flush, one by chain name for a delete.
-  const lookup = c.op === 'flush' || c.op === 'delete' ? asKernel : <T>(f: () => T) => f();
-  const t = lookup(() =>
-    needTable(rs, fam, c.table, c.at.table, c.op === 'delete' ? c.name : undefined, c.op !== 'list' && c.op !== 'flush'),
-  );
+  // nft needs a chain's table only to add or list the chain; flushing and deleting are the kernel's to refuse,
+  // and nft explains the refusal afterwards from what its cache holds (`explainEnoent`).
+  const lookup =
+    c.op === 'flush' || c.op === 'delete' ? <T>(f: () => T) => enoentOf('chain', c, () => asKernel(f)) : <T>(f: () => T) => f();
+  const t = lookup(() => needTable(rs, fam, c.table, c.at.table, c.op === 'add' || c.op === 'create' || c.op === 'list'));
   if (c.op === 'list')
-    return `table ${t.family} ${t.name} {\n${printChain(needChain(t, c.name, c.at.name, true), t.family, { handles: !!opts.handles })}}\n`;
+    return `table ${t.family} ${t.name} {\n${printChain(needChain(rs, t, c.name, c.at.name, true, !listFilter), t.family, { handles: !!opts.handles })}}\n`;
   if (c.op === 'flush') {
     flushChain(
       t,
-      asKernel(() => needChain(t, c.name, c.at.name, false, false)),
+      lookup(() => needChain(rs, t, c.name, c.at.name, false, false)),
       undo,
     );
     return '';
   }
   if (c.op === 'delete') {
-    const ch = c.handle !== null ? chainByHandle(t, c.handle) : asKernel(() => needChain(t, c.name, c.at.name));
+    const ch = c.handle !== null ? chainByHandle(t, c.handle) : lookup(() => needChain(rs, t, c.name, c.at.name, false, false));
     if (!ch) throw new TxnError(c.loc, NOENT);
     // A chain with rules is deleted with them (kernel 6.18); only a chain something jumps to is busy.
-    if (isReferenced(t, ch.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
+    if (isReferenced(t, ch.name)) throw new TxnError(c.at.name, 'Could not process rule: Device or resource busy');
     bumpRefs(t, ch.rules.flatMap(targetsOfRule), -1, undo);
     const i = chainIndex(t, ch);
     t.chains.splice(i, 1);
@@ -609,9 +764,15 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     });
     return '';
   }
+  // nft evaluates the hook and priority of every chain it is given, new or not, before the kernel sees it.
+  const given = c.chainSpec?.base;
+  if (given?.priorityError) {
+    if (!FAMILY_HOOKS[fam].includes(given.hook)) throw new TxnError(given.hookLoc, `The ${fam} family does not support this hook`);
+    throw new TxnError(given.priorityError, 'invalid priority expression value in this context.');
+  }
   const existing = t.chainByName.get(c.name);
   if (existing) {
-    if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
+    if (c.op === 'create') throw new TxnError(c.at.name, 'Could not process rule: File exists');
     checkChainUpdate(existing, c);
     if (c.chainSpec?.policy && existing.base) {
       const before = existing.base.policy;
@@ -632,6 +793,7 @@ function chainCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts)
     regSeq: b ? nextRegistration() : 0,
   };
   t.chains.push(ch);
+  newChains.add(ch);
   t.chainByName.set(ch.name, ch);
   chainChanged(t, ch);
   undo.push(() => {
@@ -647,12 +809,17 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
   // nft suggests no table for a list command.
   const t =
     c.op === 'delete'
-      ? asKernel(() => needTable(rs, fam, c.table, c.at.table))
-      : needTable(rs, fam, c.table, c.at.table, undefined, c.op !== 'list');
+      ? enoentOf('set', c, () => asKernel(() => needTable(rs, fam, c.table, c.at.table, false)))
+      : needTable(rs, fam, c.table, c.at.table);
+  if (c.op === 'list' || c.op === 'flush') {
+    // A map named as a set (or a set as a map) is not found, and nft suggests nothing.
+    const found = needSet(rs, t, c.name, c.at.name);
+    if (found.isMap !== !!c.asMap) throw new TxnError(c.at.name, 'No such file or directory');
+  }
   if (c.op === 'list')
-    return `table ${t.family} ${t.name} {\n${printSet(needSet(t, c.name, c.at.name), { handles: !!opts.handles, nowMs: opts.nowMs })}}\n`;
+    return `table ${t.family} ${t.name} {\n${printSet(needSet(rs, t, c.name, c.at.name), { handles: !!opts.handles, nowMs: opts.nowMs })}}\n`;
   if (c.op === 'flush') {
-    const s = needSet(t, c.name, c.at.name);
+    const s = needSet(rs, t, c.name, c.at.name);
     const elems = s.elems;
     bumpRefs(t, targetsOfElems(elems.values(), []), -1, undo);
     s.elems = new Map();
@@ -662,19 +829,9 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
   }
   if (c.op === 'delete') {
     const s = c.handle !== null ? t.sets.find((x) => x.handle === c.handle) : t.sets.find((x) => x.name === c.name);
-    if (!s && c.handle === null) {
-      // The kernel refuses it; nft then suggests a set of any table (measured).
-      let best: { name: string; t: Table; d: number } | null = null;
-      for (const x of rs.tables) {
-        const n = closest(c.name, x.setByName.keys());
-        const d = n === null ? Infinity : misspelling(n, c.name);
-        if (n !== null && (best === null || d < best.d)) best = { name: n, t: x, d };
-      }
-      const hint = best ? `No such file or directory; did you mean set ‘${best.name}’ in table ${best.t.family} ‘${best.t.name}’?` : NOENT;
-      throw new TxnError(c.at.name, hint, true);
-    }
+    if (!s && c.handle === null) throw Object.assign(new TxnError(c.at.name, NOENT), { enoent: { kind: 'set' as const, c } });
     if (!s) throw new TxnError(c.loc, NOENT);
-    if (setReferenced(t, s.name)) throw new TxnError(c.at.end, 'Could not process rule: Device or resource busy');
+    if (setReferenced(t, s.name)) throw new TxnError(c.at.name, 'Could not process rule: Device or resource busy');
     const i = t.sets.indexOf(s);
     bumpRefs(t, targetsOfElems(s.elems.values(), []), -1, undo);
     t.sets.splice(i, 1);
@@ -690,7 +847,7 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
   const spec = c.setSpec!;
   let s: NamedSet;
   if (existing) {
-    if (c.op === 'create') throw new TxnError(c.at.end, 'Could not process rule: File exists');
+    if (c.op === 'create') throw new TxnError(c.at.name, 'Could not process rule: File exists');
     // The kernel keeps a set's type and flags (a timeout implies its flag); size and comment may differ (measured).
     const flagsOf = (f: readonly string[], timeout: number | null) =>
       [...new Set([...f, ...(timeout ? ['timeout'] : [])])].sort().join(',');
@@ -725,6 +882,7 @@ function setCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>, opts: ApplyOpts): 
     };
     t.sets.push(s);
     t.setByName.set(s.name, s);
+    newSets.add(s);
     setChanged(t, s.name, null, false);
     const made = s;
     undo.push(() => {
@@ -752,25 +910,33 @@ function setReferenced(t: Table, name: string): boolean {
 
 function addElements(rs: Ruleset, t: Table, s: NamedSet, toks: Tok[], create: boolean, undo: Array<() => void>): void {
   const interval = s.flags.includes('interval');
-  const elems = parseElements(toks, s.keyTypes, s.dataType, interval);
+  const locs: Loc[] = [];
+  const elems = parseElements(toks, s.keyTypes, s.dataType, interval, false, locs, ifaces);
   const added: string[] = [];
   const map = s.elems;
   undo.push(() => {
     for (const id of added) map.delete(id);
   });
-  for (const e of elems) {
+  // nft sends an interval set's elements in key order: the kernel refuses the first of those.
+  const index = new Map(elems.map((e, i) => [e, i]));
+  const order = interval && s.keyTypes.length === 1 ? sortElems(elems, true) : elems;
+  for (const e of order) {
+    const i = index.get(e)!;
     if (e.key.hi !== null && !interval)
       throw new TxnError(
         locOfToks(toks),
         `You must add 'flags interval' to your set declaration if you want to add ${e.key.plen !== undefined ? 'prefix' : 'range'} elements`,
       );
-    if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(t, e.data.chain, locOfToks(toks), false, false);
+    if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) needChain(rs, t, e.data.chain, locOfToks(toks), false, false);
+    // A map element without its data reaches the kernel, which refuses it.
+    if (s.dataType !== null && e.data === null) throw new TxnError(locs[i] ?? locOfToks(toks), 'Could not process rule: Invalid argument');
     if (s.timeoutMs !== null && e.timeoutMs === undefined) e.timeoutMs = s.timeoutMs;
     const id = elemId(e.key);
     const old = map.get(id);
     if (old) {
       // A map element already there with other data is refused even by `add` (the kernel compares the data).
-      if (create || !sameData(old.data, e.data)) throw new TxnError(locOfToks(toks), 'Could not process rule: File exists');
+      // The kernel names the element it refused.
+      if (create || !sameData(old.data, e.data)) throw new TxnError(locs[i] ?? locOfToks(toks), 'Could not process rule: File exists');
       // An interval set keeps the later of two equal elements (its comment, its timeout); a hashed set the first.
       if (interval) {
         map.set(id, e);
@@ -804,11 +970,11 @@ function locOfToks(toks: Tok[]): Loc {
 function elementCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   const fam = c.family ?? 'ip';
   const t = needTable(rs, fam, c.table, c.at.table);
-  const s = needSet(t, c.name, c.at.name);
+  const s = needSet(rs, t, c.name, c.at.name);
   if (c.op === 'delete') {
     const interval = s.flags.includes('interval');
     const locs: Loc[] = [];
-    const elems = parseElements(c.toks, s.keyTypes, s.dataType, interval, true, locs);
+    const elems = parseElements(c.toks, s.keyTypes, s.dataType, interval, true, locs, ifaces);
     const map = s.elems;
     const removed: Array<[string, (typeof elems)[number]]> = [];
     undo.push(() => {
@@ -845,42 +1011,53 @@ function elementCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
 
 function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   const fam = c.family ?? 'ip';
-  if (c.op === 'delete') {
-    const t = asKernel(() => needTable(rs, fam, c.table, c.at.table, c.name));
-    const ch = asKernel(() => needChain(t, c.name, c.at.name));
-    // Handle 0 is no handle to the kernel: it deletes every rule of the chain (Linux 6.18).
-    if (c.handle === 0) {
-      flushChain(t, ch, undo);
-      return '';
-    }
-    const i = ch.rules.findIndex((r) => r.handle === c.handle);
-    if (i < 0) throw new TxnError(c.at.handle, NOENT);
-    const before = ch.rules;
-    bumpRefs(t, targetsOfRule(ch.rules[i]), -1, undo);
-    ch.rules = ch.rules.slice(0, i).concat(ch.rules.slice(i + 1));
-    chainChanged(t, ch);
-    undo.push(() => (ch.rules = before));
+  if (c.op === 'delete') return enoentOf('rule', c, () => deleteRule(rs, c, fam, undo));
+  return enoentOf('rule', c, () => addRule(rs, c, fam, undo));
+}
+
+function deleteRule(rs: Ruleset, c: Cmd, fam: Family, undo: Array<() => void>): string {
+  const t = asKernel(() => needTable(rs, fam, c.table, c.at.table, false));
+  const ch = asKernel(() => needChain(rs, t, c.name, c.at.name, false, false));
+  // Handle 0 is no handle to the kernel: it deletes every rule of the chain (Linux 6.18).
+  if (c.handle === 0) {
+    flushChain(t, ch, undo);
     return '';
   }
+  const i = ch.rules.findIndex((r) => r.handle === c.handle);
+  if (i < 0 && c.handle !== null && removed.get(ch)?.has(c.handle))
+    // nft points at the command and the character after it (its `;` or newline).
+    throw new TxnError(c.loc.line === c.at.end.line ? { line: c.loc.line, col: c.loc.col, end: c.at.end.end + 1 } : c.loc, NOENT);
+  if (i < 0) throw new TxnError(c.at.handle, NOENT);
+  goneRule(ch, c.handle!);
+  const before = ch.rules;
+  bumpRefs(t, targetsOfRule(ch.rules[i]), -1, undo);
+  ch.rules = ch.rules.slice(0, i).concat(ch.rules.slice(i + 1));
+  chainChanged(t, ch);
+  undo.push(() => (ch.rules = before));
+  return '';
+}
+
+function addRule(rs: Ruleset, c: Cmd, fam: Family, undo: Array<() => void>): string {
   // nft evaluates a rule's statements before it looks its chain up.
-  const parsed = c.parsed ?? parseRule(c.toks, fam);
+  const parsed = c.parsed ?? parseRule(c.toks, fam, ifaces);
   if (parsed instanceof NftSyntaxError) throw parsed;
   const lookup = ruleCache ? <T>(f: () => T) => f() : asKernel;
-  const t = lookup(() => needTable(rs, fam, c.table, c.at.table, ruleCache ? undefined : c.name));
-  const ch = lookup(() => needChain(t, c.name, c.at.name));
-  checkRefs(t, parsed.stmts, nameLoc(c, c.toks), undo);
-  if (parsed.kernel) kernelChecks(parsed.kernel, ch, ruleSpan(c));
-  // An exact-length copy: the parser's array grew by push and has spare slots.
-  const stmts = parsed.stmts.slice();
-  internStmts(rs, stmts);
-  const startHandle = t.nextHandle;
-  for (const s of stmts) {
-    const anon = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : (mapOfStmt(s)?.map ?? null);
-    if (anon && anon.k === 'set') anon.set.handle = t.nextHandle++;
+  // A named set's table is nft's to find, as it reads the reference.
+  const ownTable = ruleCache || parsed.stmts.some(refersToSet);
+  const t = (ownTable ? (f: () => Table) => f() : lookup)(() => needTable(rs, fam, c.table, c.at.table, ownTable));
+  // The kernel's refusal of the chain comes after everything nft checks itself.
+  let missing: TxnError | null = null;
+  let found: Chain | null = null;
+  try {
+    found = lookup(() => needChain(rs, t, c.name, c.at.name, ruleCache, ruleCache));
+  } catch (e) {
+    if (!(e instanceof TxnError) || !e.kernel) throw e;
+    missing = e;
   }
-  // A replaced rule keeps its handle (measured: `replace rule ... handle 4` lists as handle 4).
-  const rule: Rule = { handle: c.op === 'replace' ? c.handle! : t.nextHandle++, stmts, comment: parsed.comment };
-  const before = ch.rules;
+  const refused = checkRefs(rs, t, parsed.stmts, nameLoc(c, c.toks), undo);
+  if (missing) throw missing;
+  const ch = found!;
+  // nft places the rule by its cache before the kernel sees the rule; the kernel checks its place first too.
   let at = ch.rules.length;
   // `handle 0` or `position 0` places an added rule nowhere in particular: it is appended or inserted first.
   if (c.handle !== null && (c.handle !== 0 || c.op === 'replace')) {
@@ -889,9 +1066,22 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
     if (i < 0) throw new TxnError(c.at.handle, NOENT, c.op === 'replace');
     at = c.op === 'insert' ? i : i + 1;
   } else if (c.index !== null) {
-    if (c.index > ch.rules.length) throw new TxnError(c.at.handle, NOENT, false);
+    if (c.index >= ch.rules.length) throw new TxnError(c.at.handle, NOENT, false);
     at = c.op === 'insert' ? c.index : c.index + 1;
   } else if (c.op === 'insert') at = 0;
+  if (refused) throw refused;
+  if (parsed.kernel) kernelChecks(parsed.kernel, ch, ruleSpan(c));
+  // An exact-length copy: the parser's array grew by push and has spare slots.
+  const stmts = parsed.stmts.slice();
+  internStmts(rs, stmts);
+  const startHandle = t.nextHandle;
+  for (const s of stmts) {
+    const anon = anonSetOf(s);
+    if (anon) anon.set.handle = t.nextHandle++;
+  }
+  // A replaced rule keeps its handle (measured: `replace rule ... handle 4` lists as handle 4).
+  const rule: Rule = { handle: c.op === 'replace' ? c.handle! : t.nextHandle++, stmts, comment: parsed.comment };
+  const before = ch.rules;
   // Appending pushes in place (a full sync appends tens of thousands of rules); the undo pops it.
   const pushed = c.op !== 'replace' && at === ch.rules.length;
   if (c.op === 'replace') bumpRefs(t, targetsOfRule(ch.rules[at - 1]), -1, undo);
@@ -908,11 +1098,33 @@ function ruleCmd(rs: Ruleset, c: Cmd, undo: Array<() => void>): string {
   return '';
 }
 
+/** Whether a statement names a set or map (`@NAME`). */
+function refersToSet(s: Stmt): boolean {
+  const m = mapOfStmt(s);
+  if (m && m.map.k === 'ref') return true;
+  const rhs = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : null;
+  return (rhs !== null && rhs.k === 'ref') || s.k === 'setupd';
+}
+
+/** The anonymous set or map a statement carries, if any. */
+function anonSetOf(s: Stmt): { k: 'set'; set: AnonSet } | null {
+  const x = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : (mapOfStmt(s)?.map ?? null);
+  return x && x.k === 'set' ? x : null;
+}
+
 /** The map lookup a statement's value comes from (`meta mark set ip saddr map @m`, `dnat to ip daddr map { ... }`). */
 function mapOfStmt(s: Stmt): Extract<Expr, { k: 'map' }> | null {
   const e = s.k === 'metaset' || s.k === 'ctset' ? s.value : s.k === 'nat' ? (s.nat.map ?? null) : null;
   return e && e.k === 'map' ? e : null;
 }
+
+/** The hooks of a nat chain the kernel (6.18) takes each NAT statement on. */
+const NAT_HOOKS: Record<NatSpec['type'], readonly NftHook[]> = {
+  masquerade: ['postrouting'],
+  snat: ['postrouting', 'input'],
+  dnat: ['prerouting', 'output'],
+  redirect: ['prerouting', 'output'],
+};
 
 const INBOUND: readonly NftHook[] = ['prerouting', 'input', 'forward'];
 const OUTBOUND: readonly NftHook[] = ['output', 'postrouting', 'forward'];
@@ -929,8 +1141,10 @@ function kernelChecks(k: KernelChecks, ch: Chain, rule: Loc): void {
     for (const f of k.fib) {
       const hooks = f.result !== 'type' || f.flags.includes('iif') ? INBOUND : f.flags.includes('oif') ? OUTBOUND : null;
       // The kernel's validation names no expression: nft points at the whole rule.
-      if (hooks && !hooks.includes(hook)) throw new TxnError(rule, 'Could not process rule: Operation not supported');
+      if (hooks && !hooks.includes(hook)) throw invalid(rule);
     }
+  if (k.reject && hook === 'postrouting') throw invalid(rule);
+  if (hook && k.nat) for (const n of k.nat) if (ch.base!.type !== 'nat' || !NAT_HOOKS[n].includes(hook)) throw invalid(rule);
   if (k.refusal) throw new TxnError(k.refusal.loc, k.refusal.message);
 }
 
@@ -947,11 +1161,25 @@ function notBase(ch: Chain, loc: Loc): void {
   if (ch.base) throw new TxnError(loc, 'Could not process rule: Operation not supported');
 }
 
-function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): void {
+/**
+ * A rule's references, in statement order: its named sets and maps, nft's to find; its jump
+ * targets, the kernel's. The kernel's first refusal is returned rather than thrown, as nft goes on
+ * evaluating (and placing) the rule before the kernel sees it.
+ */
+function checkRefs(rs: Ruleset, t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): TxnError | null {
+  let refused: TxnError | null = null;
+  const kernel = (f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      if (!(e instanceof TxnError) || !e.kernel) throw e;
+      refused ??= e;
+    }
+  };
   for (const s of stmts) {
     const m = mapOfStmt(s);
     if (m && m.map.k === 'ref') {
-      const set = needSet(t, m.map.name, m.map.loc ?? loc);
+      const set = needSet(rs, t, m.map.name, m.map.loc ?? loc);
       if (set.dataType === null || set.dataType === 'verdict') throw new TxnError(m.map.loc ?? loc, 'Expression is not a map');
       if (set.dataType !== m.type)
         throw new TxnError(
@@ -959,11 +1187,14 @@ function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): 
           `datatype mismatch: expected ${describe(m.type)}, expression has type ${describe(set.dataType)}`,
         );
     }
-    if (s.k === 'verdict' && s.verdict.chain !== undefined)
-      notBase(needChain(t, s.verdict.chain, s.verdict.loc ?? loc, false, false), s.verdict.loc ?? loc);
+    if (s.k === 'verdict' && s.verdict.chain !== undefined) {
+      const where = s.verdict.loc ?? loc;
+      const target = s.verdict.chain;
+      kernel(() => notBase(needChain(rs, t, target, where, false, false), where));
+    }
     const rhs = s.k === 'match' ? s.right : s.k === 'vmap' ? s.map : null;
     if (rhs && rhs.k === 'ref') {
-      const set = needSet(t, rhs.name, rhs.loc ?? loc);
+      const set = needSet(rs, t, rhs.name, rhs.loc ?? loc);
       const want = exprTypes(s.k === 'match' ? s.left : (s as Extract<Stmt, { k: 'vmap' }>).key);
       if (want.join('.') !== set.keyTypes.join('.'))
         throw new TxnError(
@@ -973,10 +1204,12 @@ function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): 
       if (s.k === 'vmap' && set.dataType !== 'verdict') throw new TxnError(loc, `Expression is not a verdict map`);
     }
     if (rhs && rhs.k === 'set')
-      for (const e of rhs.set.elems)
-        if (e.data && !Array.isArray(e.data) && e.data.chain !== undefined) notBase(needChain(t, e.data.chain, loc, false, false), loc);
+      for (const e of rhs.set.elems) {
+        const target = e.data && !Array.isArray(e.data) ? e.data.chain : undefined;
+        if (target !== undefined) kernel(() => notBase(needChain(rs, t, target, loc, false, false), loc));
+      }
     if (s.k === 'setupd') {
-      const set = needSet(t, s.set, loc);
+      const set = needSet(rs, t, s.set, loc);
       // nft gives a set that rules update its default size when it has none.
       if (set.size === null) {
         set.size = 65535;
@@ -984,4 +1217,5 @@ function checkRefs(t: Table, stmts: Stmt[], loc: Loc, undo: Array<() => void>): 
       }
     }
   }
+  return refused;
 }

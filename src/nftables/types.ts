@@ -285,10 +285,15 @@ export type ParseResult = { ok: true; value: Value } | { ok: false; message: str
 
 const bad = (message: string): ParseResult => ({ ok: false, message });
 
-/** Reads one literal (no ranges, prefixes or lists) as type `t`. `quoted` is true for "strings". */
-export function parseLiteral(t: TypeName, w: string, quoted: boolean): ParseResult {
+/**
+ * Reads one literal (no ranges, prefixes or lists) as type `t`. `quoted` is true for "strings".
+ * `ifaces`: the namespace's interface names, where nft looks an interface (not an interface name) up.
+ */
+export function parseLiteral(t: TypeName, w: string, quoted: boolean, ifaces?: ReadonlySet<string>): ParseResult {
   const d = TYPES[t];
   const ok = (n: bigint, s?: string): ParseResult => ({ ok: true, value: s === undefined ? { type: t, n } : { type: t, n, s } });
+  // nft resolves `iif|oif NAME` to the interface's index when it reads the rule; a number is taken as one.
+  if (t === 'iface_index' && ifaces && !ifaces.has(w) && !/^\d+$/.test(w)) return bad('Interface does not exist');
   if (d.kind === 'str') return ok(0n, w);
   if (t === 'ipv4_addr') {
     const v = parseIpv4(w);
@@ -324,7 +329,7 @@ export function parseLiteral(t: TypeName, w: string, quoted: boolean): ParseResu
   // nft looks user and group names up on the host; a lab node knows only root.
   if (n === null && (t === 'uid' || t === 'gid'))
     return w === 'root' ? ok(0n) : bad(t === 'uid' ? 'User does not exist' : 'Group does not exist');
-  if (n === null) return bad(`Could not parse ${describe(t)}`);
+  if (n === null) return bad(t === 'inet_proto' ? 'Could not resolve protocol name' : `Could not parse ${describe(t)}`);
   const max = (1n << BigInt(d.size * 8)) - 1n;
   if (n > max) return bad(`Value ${w} exceeds valid range 0-${max}`);
   return ok(n);
@@ -367,8 +372,10 @@ export function printValue(v: Value): string {
     case 'ipv6_addr':
       return formatIpv6(v.n);
     case 'ifname':
-    case 'iface_index':
       return `"${v.s ?? ''}"`;
+    case 'iface_index':
+      // An index given as a number prints as one (nft prints a name only for an index it finds).
+      return /^\d+$/.test(v.s ?? '') ? v.s! : `"${v.s ?? ''}"`;
     case 'mark':
       return `0x${v.n.toString(16).padStart(8, '0')}`;
     case 'ether_addr':

@@ -10,6 +10,10 @@ import { NftNode } from './node-state.js';
  */
 const CASES: Array<[string, string]> = [
   [
+    'add rule ip t c counter reject with icmpx type admin-prohibited',
+    'Error: abstracted ICMP unreachable not supported\nadd rule ip t c counter reject with icmpx type admin-prohibited\n                        ~~~~~~                 ^^^^^^^^^^^^^^^^\n',
+  ],
+  [
     'add rule inet i c icmp type echo-request reject with tcp reset',
     'Error: you cannot use tcp reset with this protocol\nadd rule inet i c icmp type echo-request reject with tcp reset\n                  ~~~~~~~~~              ^^^^^^\n',
   ],

@@ -2,7 +2,8 @@
  * The kernel side of the nft fuzzer: each episode in a fresh network namespace (`nx…`, so that
  * table handles start at 1 as in a fresh nflab node), every transaction as `ip netns exec NS nft
  * ...`, then both listings. One bash script for all episodes, not a process per transaction from
- * here; every namespace is removed, also on failure.
+ * here; every namespace is removed, also on failure. `NFLAB_NS_PREFIX` names the namespaces (an
+ * engineer's own prefix on a shared machine), as in the other differential suites.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,11 +14,13 @@ import type { Episode } from './gen.js';
 import type { EpisodeAnswer } from './model.js';
 
 /** Why the kernel cannot be asked here, or null when it can. */
+const prefix = () => process.env.NFLAB_NS_PREFIX ?? 'nx';
+
 export function kernelUnavailable(): string | null {
   if (process.getuid?.() !== 0) return 'not root';
   const probe = spawnSync('nft', ['--version'], { encoding: 'utf8' });
   if (probe.status !== 0) return 'nft is not installed';
-  const ns = `nxchk${process.pid}`;
+  const ns = `${prefix()}chk${process.pid}`;
   const add = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
   if (add.status !== 0) return `cannot make a network namespace: ${add.stderr.trim()}`;
   spawnSync('ip', ['netns', 'del', ns]);
@@ -31,7 +34,7 @@ export function kernelVersion(): string {
 }
 
 export function runKernel(episodes: readonly Episode[]): EpisodeAnswer[] {
-  const tag = `nxf${process.pid % 100000}`;
+  const tag = `${prefix()}f${process.pid % 100000}`;
   const dir = mkdtempSync(join(tmpdir(), 'nx-fuzz-nft-'));
   const names = episodes.map((_, i) => `${tag}-${i}`);
   try {

@@ -39,21 +39,42 @@ export function firstError(stderr: string): string {
   return lines.slice(0, starts[1]).join('\n').replace(/\n*$/, '\n');
 }
 
-/** Every place where two observations of the same episode differ (`bothKernel`: a recording against a live kernel run). */
+/**
+ * nft 1.0.6 aborts (exit 134, `BUG: unhandled op 2` and a failed assertion in `interval_set_eval`)
+ * on a `replace rule` with an anonymous interval set (of several elements, one a range or prefix):
+ * a bug of that version (later ones treat the replace as an add there). nflab answers what nft means to do instead, a deliberate difference
+ * (README): such a transaction's own answer is not compared.
+ */
+export function nftAborted(t: TxnAnswer): boolean {
+  return t.x === 134 && /^BUG: unhandled op /m.test(t.e) && /Assertion `0' failed/.test(t.e);
+}
+
+/**
+ * Every place where two observations of the same episode differ (`bothKernel`: a recording against
+ * a live kernel run). After a transaction on which nft aborted, the episode is compared on only
+ * while the two rulesets still list the same (nflab may have applied what nft never sent).
+ */
 export function compareEpisode(i: number, k: EpisodeAnswer, n: EpisodeAnswer, bothKernel = false): Disagreement[] {
   const out: Disagreement[] = [];
   const d = (cmd: number, what: string, kv: string, nv: string) => {
     if (kv !== nv) out.push({ episode: i, cmd, what, kernel: kv, nflab: nv });
   };
-  k.txns.forEach((kt, j) => {
+  for (const [j, kt] of k.txns.entries()) {
     const nt = n.txns[j];
-    if (!nt) return d(j, 'missing', 'answer', '');
+    if (!nt) {
+      d(j, 'missing', 'answer', '');
+      continue;
+    }
+    if (!bothKernel && nftAborted(kt)) {
+      if (normalise(kt.a) !== normalise(nt.a)) break;
+      continue;
+    }
     d(j, 'exit', String(kt.x), String(nt.x));
     d(j, 'stderr', bothKernel ? kt.e : firstError(kt.e), nt.e);
     d(j, 'stdout', normalise(kt.o), normalise(nt.o));
     d(j, 'list', normalise(kt.l), normalise(nt.l));
     d(j, 'list -a', normalise(kt.a), normalise(nt.a));
-  });
+  }
   return out;
 }
 

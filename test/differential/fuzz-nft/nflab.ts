@@ -1,6 +1,7 @@
 /**
  * The nflab side of the nft fuzzer: the same command lines through the command layer a
- * scenario's `exec` steps use (Lab.exec on a node), each episode on a fresh lab.
+ * scenario's `exec` steps use (Lab.exec on a node), each episode on a fresh lab whose node has
+ * the interfaces of the kernel side's fresh namespace (nft asks for them: `iif "NAME"`).
  */
 import { formatDiagnostic } from '../../../src/core/diagnostic.js';
 import { Lab } from '../../../src/lab/lab.js';
@@ -13,11 +14,17 @@ hosts:
   h: {}
 `;
 
+/** The interfaces of a fresh namespace on the kernel side (kernel.ts makes no others). */
+export const KERNEL_IFACES = ['lo'];
+
 function freshLab(): Lab {
   const t = loadTopologyText(TOPOLOGY, '<fuzz-nft>', process.cwd());
   if (!t.ok) throw new Error(t.error.map(formatDiagnostic).join('\n'));
   const lab = Lab.build(t.value, { seed: 1 });
   if (!lab.ok) throw new Error(lab.error.map(formatDiagnostic).join('\n'));
+  const devs = [...(lab.value.node('h')?.devs.keys() ?? [])];
+  if (devs.join() !== KERNEL_IFACES.join())
+    throw new Error(`the fuzzer's node has interfaces ${devs.join(', ')}, the kernel's namespace ${KERNEL_IFACES.join(', ')}`);
   return lab.value;
 }
 
