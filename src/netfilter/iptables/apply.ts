@@ -10,6 +10,28 @@ import { BUILTIN_CHAINS } from '../rule.js';
 
 // The saved text is cached on the rule: `-D` by rule text in a long chain would otherwise print every rule each time.
 const specOf = (r: Rule) => (r.specCache ??= ruleMatchText(r) + ruleTargetText(r));
+/** What the built form of a rule adds to its saved text (see MatchInstance.asBuilt), '' for most rules. */
+function builtExtra(r: Rule): string {
+  let s = '';
+  r.matches.forEach((m, i) => {
+    if (m.asBuilt !== undefined) s += `\0${i}${m.asBuilt}`;
+  });
+  return s;
+}
+
+/**
+ * Index of the rule `-C`/`-D` find by text, or -1. iptables compares the rule as it built it with
+ * the rules of its cache: as read from the kernel, or as a restore block built them.
+ */
+function findByText(txn: TableTxn, chain: string, r: Rule, restore: RestoreCache | undefined): number {
+  const extra = builtExtra(r);
+  if (!restore) return extra === '' ? txn.findRule(chain, specOf(r), specOf) : -1;
+  const asCached = (x: Rule) => {
+    const e = builtExtra(x);
+    return e !== '' && restore.added(chain, x) ? specOf(x) + e : specOf(x);
+  };
+  return txn.findRule(chain, specOf(r) + extra, asCached);
+}
 const noChain: OpError = { kind: 'op', message: 'No chain/target/match by that name' };
 const badRule: OpError = { kind: 'op', message: 'Bad rule (does a matching rule exist in that chain?)' };
 
@@ -77,6 +99,8 @@ function zeroMissing(txn: TableTxn, chain: string): OpError {
  */
 export interface RestoreCache {
   policyOf(chain: string): 'ACCEPT' | 'DROP';
+  /** Whether the block added rule r of the chain: the cache holds it as built, not as the kernel stores it. */
+  added(chain: string, r: Rule): boolean;
 }
 
 /**
@@ -144,12 +168,12 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand, ctx: ApplyContex
       if (cmd.num === null && absent) return { error: badRule };
       if (absent) return { error: noChain };
       if (cmd.num !== null) return err(txn.deleteRuleAt(chain!, cmd.num - 1));
-      const idx = txn.findRule(chain!, specOf(cmd.rule!), specOf);
+      const idx = findByText(txn, chain!, cmd.rule!, restore);
       return idx < 0 ? { error: badRule } : err(txn.deleteRuleAt(chain!, idx));
     }
     case 'C': {
       if (absent) return { error: badRule };
-      return txn.findRule(chain!, specOf(cmd.rule!), specOf) < 0 ? { error: badRule } : {};
+      return findByText(txn, chain!, cmd.rule!, restore) < 0 ? { error: badRule } : {};
     }
     case 'N': {
       const bad = checkChainName(chain!);

@@ -11,6 +11,7 @@ import type { BuildCtx, MatchDef, MatchFn, MatchInstance, OptionSpec, OptionUse,
 import { IMPLICIT_BY_PROTO, MATCHES, STANDARD_VERDICTS, TARGETS } from '../registry.js';
 import { emptyHeader, type Rule, type RuleHeader, type RuleTarget } from '../rule.js';
 import { compileRule } from '../compile.js';
+import { mergedPortSel, storesNative } from '../matches/ports.js';
 
 export type CommandOp = 'A' | 'I' | 'D' | 'R' | 'C' | 'N' | 'X' | 'F' | 'Z' | 'P' | 'E' | 'L' | 'S';
 
@@ -397,6 +398,15 @@ function parseWords(st: ParseState, argv: readonly string[], env: ParseEnv, defa
   return finish(st, env);
 }
 
+/** What iptables says when a two-argument option lacks its second. */
+const SECOND_ARG_MISSING: Record<string, string> = {
+  policy: '-P requires a chain and a policy',
+  'rename-chain': '-E requires old-chain-name and new-chain-name',
+  'set-counters': '-c requires packet and byte counter',
+  'tcp-flags': '--tcp-flags requires two args.',
+  'match-set': '--match-set requires two args.',
+};
+
 /**
  * The option at argv[i]: extension options first (most recently loaded wins), then the base
  * options; an exact name is looked up without building the pool list, an abbreviation takes the
@@ -476,12 +486,15 @@ function findOption(st: ParseState, argv: readonly string[], i: number): FoundOp
     }
   } else if (spec.args > 0) {
     a0 = inlineArg ?? argv[end + 1];
-    if (a0 === undefined) return fail(`option "--${name}" requires an argument`);
+    // getopt names the word as it was typed (`-s`, `--dport` read as multiport's `--dports`).
+    if (a0 === undefined) return fail(`option "${tok}" requires an argument`);
     if (inlineArg === null) end++;
     nargs = 1;
     if (spec.args === 2) {
       a1 = argv[end + 1];
-      if (a1 === undefined) return fail(`option "--${name}" requires an argument`);
+      // The second argument is read by the option itself, which takes no word starting with - or !.
+      if (a1 === undefined || a1.startsWith('-') || a1.startsWith('!'))
+        return fail(SECOND_ARG_MISSING[name] ?? `option "${tok}" requires an argument`);
       end++;
       nargs = 2;
     }
@@ -796,7 +809,8 @@ function mergeNative(name: string, loaded: readonly LoadedExt[], built: MatchIns
   const native: number[] = [];
   for (let m = 0; m < loaded.length; m++) {
     const { def, uses } = loaded[m];
-    if (def.name === name && uses.length > 0 && !uses.some((u) => u.name === 'tcp-option')) native.push(m);
+    // A match whose options are only full port ranges is an xt match (or, inverted, dropped): not merged.
+    if (def.name === name && uses.length > 0 && !uses.some((u) => u.name === 'tcp-option') && storesNative(uses, name)) native.push(m);
   }
   if (native.length < 2) return built;
   const last = new Map<string, OptionUse>();
@@ -806,6 +820,10 @@ function mergeNative(name: string, loaded: readonly LoadedExt[], built: MatchIns
   const tests = native.map((m) => built[m].test);
   const merged: MatchInstance = Object.create(printed) as MatchInstance;
   Object.defineProperty(merged, 'test', { value: ((skb, env) => tests.every((t) => t(skb, env))) satisfies MatchFn });
+  // Port ranges merge end by end, not as whole options; the printers read these two fields.
+  const uses = native.flatMap((m) => loaded[m].uses);
+  for (const key of ['sport', 'dport'] as const) Object.defineProperty(merged, key, { value: mergedPortSel(uses, name, key) });
+  Object.defineProperty(merged, 'exactDport', { value: undefined });
   const drop = new Set(native.slice(1));
   return built.map((b, m) => (m === native[0] ? merged : b)).filter((_, m) => !drop.has(m));
 }

@@ -85,6 +85,9 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       const live = txn === null ? undefined : work.table(txn.name)?.chains.get(chain);
       return live?.builtin && live.registered ? live.policy : 'ACCEPT';
     },
+    added(chain, r) {
+      return txn !== null && !(work.table(txn.name)?.chains.get(chain)?.rules.includes(r) ?? false);
+    },
   };
   env.chainNamed = named;
 

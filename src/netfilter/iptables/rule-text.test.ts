@@ -1,0 +1,109 @@
+/**
+ * How iptables-nft 1.8.9 reads, stores and compares a rule where the rule fuzzer found nflab
+ * wrong (each answer measured on Linux 6.18; the fuzzer's cases in
+ * test/differential/fuzz-rules/cases/ hold the kernel's full answers).
+ */
+import { describe, expect, it } from 'vitest';
+import type { NfEnv, Skb } from '../ext.js';
+import { Ruleset } from '../rule.js';
+import { runIptables } from './command.js';
+import { runIptablesRestore } from './restore.js';
+
+const run = (rs: Ruleset, line: string) => runIptables(rs, line.split(' '));
+const rules = (rs: Ruleset) => run(rs, '-S INPUT').stdout.split('\n').slice(1, -1);
+
+describe('limit --limit-burst 0', () => {
+  it('is stored as burst 5, so -C and -D with 0 never find the rule', () => {
+    const rs = new Ruleset();
+    expect(run(rs, '-A INPUT -m limit --limit-burst 0 -j ACCEPT').exitCode).toBe(0);
+    expect(rules(rs)).toEqual(['-A INPUT -m limit --limit 3/hour -j ACCEPT']);
+    expect(run(rs, '-C INPUT -m limit --limit-burst 0 -j ACCEPT').exitCode).toBe(1);
+    expect(run(rs, '-D INPUT -m limit --limit-burst 0 -j ACCEPT').exitCode).toBe(1);
+    expect(run(rs, '-C INPUT -m limit --limit-burst 5 -j ACCEPT').exitCode).toBe(0);
+    expect(run(rs, '-D INPUT -m limit -j ACCEPT').exitCode).toBe(0);
+    expect(rules(rs)).toEqual([]);
+  });
+
+  it('in a restore block, compares as built with the rules the block added', () => {
+    const rs = new Ruleset();
+    const block = (lines: string, noflush = false) => runIptablesRestore(rs, `*filter\n${lines}\nCOMMIT\n`, { noflush });
+    const same = block(
+      '-A INPUT -m limit --limit-burst 0 -j ACCEPT\n-D INPUT -m limit --limit-burst 0 -j ACCEPT\n-A INPUT -m limit --limit-burst 0 -j DROP',
+    );
+    expect(same.exitCode).toBe(0);
+    expect(rules(rs)).toEqual(['-A INPUT -m limit --limit 3/hour -j DROP']);
+    // A later block reads the rule back from the kernel: burst 5.
+    expect(block('-D INPUT -m limit --limit-burst 0 -j DROP', true).stderr).toBe(
+      'iptables-restore: line 2 failed: Bad rule (does a matching rule exist in that chain?).\n',
+    );
+    expect(block('-D INPUT -m limit -j DROP', true).exitCode).toBe(0);
+    expect(block('-A INPUT -m limit --limit-burst 0 -j DROP\n-D INPUT -m limit -j DROP').exitCode).toBe(1);
+  });
+});
+
+describe('several tcp/udp matches with ports', () => {
+  // Each row: the two options, what iptables -S prints (measured for udp and tcp, --sport and --dport alike).
+  const MERGED: [string, string, string][] = [
+    ['--dport 1:1024', '--dport 0:65534', '--dport 1:65534'],
+    ['--dport 1:1024', '--dport 5:65535', '--dport 5:65535'],
+    ['! --dport 7', '--dport 5:65535', '! --dport 5:65535'],
+    ['--dport 1:1024', '! --dport 5:65535', '! --dport 5:65535'],
+    ['--dport 7', '! --dport 0:100', '--dport 101:7'],
+    ['! --dport 1:1024', '! --dport 0:100', '! --dport 101:1024'],
+    ['! --dport 0', '--dport 0:65534', '! --dport 0:65534'],
+    ['! --dport 0:100', '--dport 5:65535', '--dport 5:65535'],
+    ['--dport 1:1024', '--dport 0:0', '--dport 0'],
+    ['--sport 200:300', '--sport 0:100', '--sport 200:100'],
+  ];
+  for (const [a, b, printed] of MERGED)
+    for (const p of ['udp', 'tcp'])
+      it(`${p}: ${a} then ${b} prints ${printed}`, () => {
+        const rs = new Ruleset();
+        expect(run(rs, `-A INPUT -p ${p} -m ${p} ${a} -m ${p} ${b}`).stderr).toBe('');
+        expect(rules(rs)).toEqual([`-A INPUT -p ${p} -m ${p} ${printed}`]);
+      });
+
+  it('keeps a match of full ranges apart (an xt match), and drops an inverted full range', () => {
+    const rs = new Ruleset();
+    run(rs, '-A INPUT -p udp -m udp --dport 1:1024 -m udp --dport 0:65535');
+    run(rs, '-A INPUT -p udp -m udp --dport 0:65535 -m udp --dport 1:1024');
+    run(rs, '-A INPUT -p udp -m udp --dport 1:1024 -m udp ! --dport 0:65535');
+    expect(rules(rs)).toEqual([
+      '-A INPUT -p udp -m udp --dport 1:1024 -m udp',
+      '-A INPUT -p udp -m udp -m udp --dport 1:1024',
+      '-A INPUT -p udp -m udp --dport 1:1024',
+    ]);
+  });
+
+  it('a packet must still pass every compare, not the printed range', () => {
+    const rs = new Ruleset();
+    run(rs, '-A INPUT -p udp -m udp --dport 7 -m udp ! --dport 0:100');
+    const rule = rs.table('filter')!.chains.get('INPUT')!.rules[0];
+    const pass = (dport: number) =>
+      rule.matches.every((m) => m.test({ pkt: { udp: { sport: 1, dport }, fragOffset: 0 } } as unknown as Skb, {} as NfEnv));
+    // 7 fails the second compare (> 100), 101 the first (== 7): nothing passes, whatever `101:7` suggests.
+    expect([7, 101, 150].map(pass)).toEqual([false, false, false]);
+    run(rs, '-F INPUT');
+    run(rs, '-A INPUT -p udp -m udp --dport 1:1024 -m udp --dport 0:65534');
+    const wide = rs.table('filter')!.chains.get('INPUT')!.rules[0];
+    const passWide = (dport: number) =>
+      wide.matches.every((m) => m.test({ pkt: { udp: { sport: 1, dport }, fragOffset: 0 } } as unknown as Skb, {} as NfEnv));
+    expect([0, 1, 1024, 1025].map(passWide)).toEqual([false, true, true, false]);
+  });
+});
+
+describe('an option without its argument', () => {
+  const err = (line: string) => run(new Ruleset(), line).stderr.split('\n')[0];
+  it('is named as typed', () => {
+    expect(err('-A INPUT -m multiport --dport')).toBe('iptables v1.8.9 (nf_tables): option "--dport" requires an argument');
+    expect(err('-A INPUT -s')).toBe('iptables v1.8.9 (nf_tables): option "-s" requires an argument');
+    expect(err('-A INPUT --sour')).toBe('iptables v1.8.9 (nf_tables): option "--sour" requires an argument');
+  });
+  it('a second argument starting with - or ! is missing, in the words of each option', () => {
+    expect(err('-A INPUT -p tcp --tcp-flags SYN -j ACCEPT')).toBe('iptables v1.8.9 (nf_tables): --tcp-flags requires two args.');
+    expect(err('-A INPUT -m set --match-set foo !')).toBe('iptables v1.8.9 (nf_tables): --match-set requires two args.');
+    expect(err('-P INPUT')).toBe('iptables v1.8.9 (nf_tables): -P requires a chain and a policy');
+    expect(err('-c 1 !2 -A INPUT')).toBe('iptables v1.8.9 (nf_tables): -c requires packet and byte counter');
+    expect(err('-E foo')).toBe('iptables v1.8.9 (nf_tables): -E requires old-chain-name and new-chain-name');
+  });
+});
