@@ -709,12 +709,13 @@ function finish(st: ParseState, env: ParseEnv): ParsedCommand | ParseError {
     return noTable ?? cmd;
   }
   const chain = cmd.chain!;
-  if (chain.length > CHAIN_NAME_MAX) return fail(`chain name \`${chain}' too long (must be under ${CHAIN_NAME_MAX + 1} chars)`);
   const built = buildExtensions(st, env);
   if ('message' in built) return built;
   const addrs = readAddresses(st);
   if (addrs) return addrs;
   if (st.counters && (cmd.op === 'D' || cmd.op === 'C')) return fail("Illegal option `-c' with this command");
+  // The chain's name is checked after the extensions' final checks, the addresses and the options' command check.
+  if (chain.length > CHAIN_NAME_MAX) return fail(`chain name \`${chain}' too long (must be under ${CHAIN_NAME_MAX + 1} chars)`);
   if (st.seen & ONCE_BIT['-o'] && (chain === 'INPUT' || chain === 'PREROUTING')) return fail(`Can't use -o with ${chain}\n`);
   if (st.seen & ONCE_BIT['-i'] && (chain === 'OUTPUT' || chain === 'POSTROUTING')) return fail(`Can't use -i with ${chain}\n`);
   if (noTable) return noTable;

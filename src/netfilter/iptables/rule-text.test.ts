@@ -4,7 +4,7 @@
  * test/differential/fuzz-rules/cases/ hold the kernel's full answers).
  */
 import { describe, expect, it } from 'vitest';
-import type { NfEnv, Skb } from '../ext.js';
+import type { NfEnv, Skb } from '../types.js';
 import { Ruleset } from '../rule.js';
 import { runIptables } from './command.js';
 import { runIptablesRestore } from './restore.js';
@@ -105,5 +105,32 @@ describe('an option without its argument', () => {
     expect(err('-P INPUT')).toBe('iptables v1.8.9 (nf_tables): -P requires a chain and a policy');
     expect(err('-c 1 !2 -A INPUT')).toBe('iptables v1.8.9 (nf_tables): -c requires packet and byte counter');
     expect(err('-E foo')).toBe('iptables v1.8.9 (nf_tables): -E requires old-chain-name and new-chain-name');
+  });
+});
+
+describe('DSCP', () => {
+  const err = (line: string) => run(new Ruleset(), `-t mangle -A INPUT -j DSCP ${line}`).stderr.split('\n')[0];
+  it('checks each value as read, and the two options together at the end', () => {
+    expect(err('--set-dscp 64 --bogus')).toBe(
+      'iptables v1.8.9 (nf_tables): DSCP: bad value for option "--set-dscp", or out of range (0-63).',
+    );
+    expect(err('--set-dscp 3 --set-dscp 99')).toBe('iptables v1.8.9 (nf_tables): DSCP: option "--set-dscp" can only be used once.');
+    expect(err('--set-dscp 3 --set-dscp-class EF --bogus')).toBe('iptables v1.8.9 (nf_tables): unknown option "--bogus"');
+    expect(err('--set-dscp-class EF --set-dscp 3')).toBe(
+      'iptables v1.8.9 (nf_tables): DSCP: option "--set-dscp" cannot be used together with "--set-dscp-class".',
+    );
+  });
+});
+
+describe('a chain name longer than 28 characters in a rule command', () => {
+  const LONG = 'a-chain-name-that-is-far-too-long-x';
+  const err = (line: string) => run(new Ruleset(), line.replace('L', LONG)).stderr.split('\n')[0];
+  it('is reported after the final checks, the addresses and -c, before the rest', () => {
+    expect(err('-I L -m hashlimit --hashlimit-upto 1/s -j ACCEPT')).toBe(
+      'iptables v1.8.9 (nf_tables): hashlimit: option "--hashlimit-name" must be specified',
+    );
+    expect(err('-A L -s 1.2.3.400')).toBe("iptables v1.8.9 (nf_tables): host/network `1.2.3.400' not found");
+    expect(err('-D L -c 1 2 -j ACCEPT')).toBe("iptables v1.8.9 (nf_tables): Illegal option `-c' with this command");
+    expect(err('-A L -j nochain')).toBe(`iptables v1.8.9 (nf_tables): chain name \`${LONG}' too long (must be under 29 chars)`);
   });
 });
