@@ -58,10 +58,13 @@ function kernelRefuses(r: Rule, table: string, chain: string, rules: () => Itera
     ((l.tables !== undefined && !l.tables.includes(table as TableName)) ||
       (l.hooks !== undefined && hook !== null && !l.hooks.includes(hook)) ||
       (l.protos !== undefined && (h.protoInv || !l.protos.includes(h.proto))));
-  for (const m of r.matches) {
+  for (let i = 0; i < r.matches.length; i++) {
+    const m = r.matches[i];
     if (wrongPlace(m.legal)) return 'Invalid argument';
     if (m.kernelError !== undefined) return m.kernelError;
-    if (m.sharedObject && sharedConflict(m.sharedObject, rules())) return 'Invalid argument';
+    // The object exists once an earlier match of the same rule made it, too.
+    const obj = m.sharedObject;
+    if (obj && (sharedConflict(obj, rules()) || sharedConflict(obj, [{ ...r, matches: r.matches.slice(0, i) }]))) return 'Invalid argument';
   }
   return r.target.kind === 'ext' ? (r.target.ext.kernelError ?? null) : null;
 }

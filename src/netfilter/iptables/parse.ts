@@ -220,7 +220,8 @@ function lookupOption(
   for (let i = 0; i < pools.length; i++)
     for (const k of Object.keys(pools[i]))
       if (k.startsWith(name)) {
-        if (hit && hit.name !== k) return 'ambiguous';
+        // Two kinds' options of one name are two getopt entries: a prefix of it is ambiguous too.
+        if (hit) return 'ambiguous';
         hit = { name: k, pool: i };
       }
   return hit;
@@ -287,6 +288,8 @@ interface ParseState {
   firstSeen: string | null;
   matches: LoadedExt[];
   target: LoadedExt | null;
+  /** How many matches were loaded before the target: options are looked up newest extension first. */
+  targetAt: number;
   targetKind: RuleTarget | null;
   counters: [number, number] | null;
   isRule: boolean;
@@ -340,6 +343,7 @@ function newState(defaultTable: TableName): ParseState {
     dstText: null,
     ctx: null,
     targetWarnings: '',
+    targetAt: 0,
   };
 }
 
@@ -408,13 +412,11 @@ const SECOND_ARG_MISSING: Record<string, string> = {
 };
 
 /**
- * The option at argv[i]: extension options first (most recently loaded wins), then the base
- * options; an exact name is looked up without building the pool list, an abbreviation takes the
+ * The option at argv[i]: extension options first (in byKind's order), then the base options; an exact name is looked up without building the pool list, an abbreviation takes the
  * general path. 'bundled' for several short flags in one word.
  */
 function findOption(st: ParseState, argv: readonly string[], i: number): FoundOption | ParseError | 'bundled' {
   const tok = argv[i];
-  const { matches, target } = st;
   // `long` is the option name without dashes; for a plain `--name` token it is cut only when the
   // exact lookup below fails (`dashed`: the token itself is the lookup key).
   let long: string | null = null;
@@ -450,14 +452,11 @@ function findOption(st: ParseState, argv: readonly string[], i: number): FoundOp
   let owner: LoadedExt | null = null;
   const key = dashed ? tok : long!;
   let entry: OptionEntry | undefined;
-  if (!baseOnly)
-    for (let m = matches.length - 1; m >= 0 && entry === undefined; m--) {
-      entry = (dashed ? matches[m].index.dashed : matches[m].index.bare).get(key);
-      if (entry !== undefined) owner = matches[m];
-    }
-  if (!baseOnly && entry === undefined && target !== null) {
-    entry = (dashed ? target.index.dashed : target.index.bare).get(key);
-    if (entry !== undefined) owner = target;
+  // The most recently loaded extension first, as iptables merges each one's options in front of
+  // the older ones: `-m recent -j CONNMARK --mask` is CONNMARK's, `-j CONNMARK -m recent --mask` recent's.
+  if (!baseOnly) {
+    const hit = exactOwner(st, key, dashed);
+    if (hit) ({ ext: owner, entry } = hit);
   }
   entry ??= (dashed ? BASE_INDEX.dashed : BASE_INDEX.bare).get(key);
   let spec: OptionSpec;
@@ -502,17 +501,62 @@ function findOption(st: ParseState, argv: readonly string[], i: number): FoundOp
   return { name, spec, owner, a0, a1, nargs, end };
 }
 
+/** When an extension was loaded, counting the target among the matches. */
+const loadSeq = (st: ParseState, i: number) => (i < st.matches.length ? (i < st.targetAt ? i : i + 1) : st.targetAt);
+
+/**
+ * The loaded extensions as iptables' getopt sees their options: each kind once, the most recently
+ * first loaded first (iptables merges a kind's options in front of the older ones when it first
+ * loads it, not again for a second `-m` of it), standing for its latest instance, which takes the
+ * options given after it. A loop, not a list, on the common path: this runs for every option word.
+ */
+function byKind(st: ParseState): LoadedExt[] {
+  const n = st.matches.length;
+  const kinds: { ext: LoadedExt; first: number }[] = [];
+  for (let i = 0; i <= n; i++) {
+    const ext = i < n ? st.matches[i] : st.target;
+    if (ext === null) continue;
+    const k = kinds.find((x) => x.ext.def === ext.def);
+    if (k) k.ext = ext;
+    else kinds.push({ ext, first: loadSeq(st, i) });
+  }
+  return kinds.sort((a, b) => b.first - a.first).map((k) => k.ext);
+}
+
+/** The extension whose option is named exactly `key`, as byKind orders them, without building the list. */
+function exactOwner(st: ParseState, key: string, dashed: boolean): { ext: LoadedExt; entry: OptionEntry } | null {
+  const n = st.matches.length;
+  let best: { ext: LoadedExt; entry: OptionEntry } | null = null;
+  let bestFirst = -1;
+  let bestSeq = -1;
+  for (let i = 0; i <= n; i++) {
+    const ext = i < n ? st.matches[i] : st.target;
+    if (ext === null) continue;
+    const entry = (dashed ? ext.index.dashed : ext.index.bare).get(key);
+    if (entry === undefined) continue;
+    const seq = loadSeq(st, i);
+    let first = seq;
+    for (let j = 0; j < i && j < n; j++)
+      if (st.matches[j].def === ext.def) {
+        first = loadSeq(st, j);
+        break;
+      }
+    if (first > bestFirst || (first === bestFirst && seq > bestSeq)) {
+      best = { ext, entry };
+      bestFirst = first;
+      bestSeq = seq;
+    }
+  }
+  return best;
+}
+
 /** An option given by a unique prefix of its name (as getopt_long allows), loading the protocol's match if it has it. */
 function findAbbreviated(st: ParseState, long: string): { spec: OptionSpec; name: string; owner: LoadedExt | null } | null {
   const { matches, header } = st;
-  const poolsNow = () => [
-    ...matches
-      .slice()
-      .reverse()
-      .map((m) => m.def.options),
-    ...(st.target ? [st.target.def.options] : []),
-    BASE_LONG,
-  ];
+  const poolsNow = () =>
+    byKind(st)
+      .map((e) => e.def.options)
+      .concat([BASE_LONG]);
   let pools = poolsNow();
   let found = lookupOption(long, pools);
   if (found === null || found === 'ambiguous') {
@@ -530,8 +574,7 @@ function findAbbreviated(st: ParseState, long: string): { spec: OptionSpec; name
     }
     if (found === null || found === 'ambiguous') return null;
   }
-  const extCount = pools.length - 1;
-  const owner = found.pool < extCount ? [...matches.slice().reverse(), ...(st.target ? [st.target] : [])][found.pool] : null;
+  const owner = found.pool < pools.length - 1 ? byKind(st)[found.pool] : null;
   return { spec: pools[found.pool][found.name], name: found.name, owner };
 }
 
@@ -677,6 +720,7 @@ function baseOption(st: ParseState, name: string, a0: string | undefined, a1: st
         st.targetKind = { kind: 'verdict', verdict: t as 'ACCEPT' };
       else if (name === 'jump' && TARGETS.has(t)) {
         st.target = loadExt(TARGETS.get(t)!);
+        st.targetAt = st.matches.length;
         st.targetKind = { kind: 'none' };
       } else st.targetKind = { kind: name === 'jump' ? 'jump' : 'goto', chainName: t, chain: null };
       break;

@@ -134,3 +134,46 @@ describe('a chain name longer than 28 characters in a rule command', () => {
     expect(err('-A L -j nochain')).toBe(`iptables v1.8.9 (nf_tables): chain name \`${LONG}' too long (must be under 29 chars)`);
   });
 });
+
+describe('an option name two loaded extensions share', () => {
+  const mangle = (rest: string) => {
+    const rs = new Ruleset();
+    const r = run(rs, `-t mangle -A PREROUTING ${rest}`);
+    return r.exitCode === 0 ? run(rs, '-t mangle -S PREROUTING').stdout.split('\n')[1] : r.stderr.split('\n')[0];
+  };
+  it('belongs to the kind loaded first most recently; a prefix of it is ambiguous', () => {
+    expect(mangle('-m recent --set -j CONNMARK --restore-mark --mask 255.255.255.0')).toBe(
+      'iptables v1.8.9 (nf_tables): CONNMARK: bad value for option "--mask", or out of range (0-4294967295).',
+    );
+    expect(mangle('-j CONNMARK --restore-mark -m recent --set --mask 255.255.255.0')).toBe(
+      '-A PREROUTING -m recent --set --name DEFAULT --mask 255.255.255.0 --rsource -j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff',
+    );
+    // A second -m recent does not put recent's options in front again.
+    expect(mangle('-m recent --rcheck -j CONNMARK --save-mark -m recent --set --mask 255.0.0.0')).toBe(
+      'iptables v1.8.9 (nf_tables): CONNMARK: bad value for option "--mask", or out of range (0-4294967295).',
+    );
+    expect(mangle('-m recent --set -j CONNMARK --restore-mark --mas 0xff')).toBe('iptables v1.8.9 (nf_tables): unknown option "--mas"');
+  });
+});
+
+describe('hashlimit', () => {
+  it('rate-match stores an expiry of its unit, which -L prints beside a rate divided by the interval', () => {
+    const rs = new Ruleset();
+    run(rs, '-A INPUT -m hashlimit --hashlimit-upto 7 --hashlimit-name a1 --hashlimit-rate-match --hashlimit-rate-interval 5');
+    expect(rules(rs)).toEqual([
+      '-A INPUT -m hashlimit --hashlimit-upto 7/sec --hashlimit-burst 5 --hashlimit-name a1 --hashlimit-rate-match --hashlimit-rate-interval 5',
+    ]);
+    expect(run(rs, '-L INPUT -n').stdout.split('\n')[2]).toMatch(
+      /limit: up to 84\/min burst 5 htable-expire 1000 rate-match rate-interval 5$/,
+    );
+  });
+
+  it('two matches of one name in one rule must have the same mode', () => {
+    const rs = new Ruleset();
+    const hl = (name: string, extra = '') => `-m hashlimit --hashlimit-upto 7 --hashlimit-name ${name}${extra}`;
+    expect(run(rs, `-A INPUT ${hl('h1')} ${hl('h1', ' --hashlimit-rate-match')} -j DROP`).stderr).toBe(
+      'iptables v1.8.9 (nf_tables):  RULE_APPEND failed (Invalid argument): rule in chain INPUT\n',
+    );
+    expect(run(rs, `-A INPUT ${hl('h2')} ${hl('h2', ' --hashlimit-htable-size 5')} -j DROP`).exitCode).toBe(0);
+  });
+});
