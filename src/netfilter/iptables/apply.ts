@@ -46,7 +46,7 @@ function sharedConflict(obj: { key: string; kind: string }, rules: Iterable<Rule
   return false;
 }
 
-function kernelRefuses(r: Rule, table: string, chain: string, rules: () => Iterable<Rule>): string | null {
+function kernelRefuses(r: Rule, table: string, chain: string, rules: () => Iterable<Rule>, made: (name: string) => boolean): string | null {
   const h = r.header;
   if ((h.src !== null && h.srcInv && h.src.mask === 0) || (h.dst !== null && h.dstInv && h.dst.mask === 0)) return 'Invalid argument';
   if (r.target.kind === 'verdict' && r.target.verdict === 'QUEUE') return 'No such file or directory';
@@ -66,7 +66,11 @@ function kernelRefuses(r: Rule, table: string, chain: string, rules: () => Itera
     const obj = m.sharedObject;
     if (obj && (sharedConflict(obj, rules()) || sharedConflict(obj, [{ ...r, matches: r.matches.slice(0, i) }]))) return 'Invalid argument';
   }
-  return r.target.kind === 'ext' ? (r.target.ext.kernelError ?? null) : null;
+  // A jump to a built-in chain: nf_tables has no jump to a base chain, and none to one iptables-nft has not made yet.
+  const t = r.target;
+  if ((t.kind === 'jump' || t.kind === 'goto') && (BUILTIN_CHAINS[table as TableName] as readonly string[]).includes(t.chainName))
+    return made(t.chainName) ? 'Operation not supported' : 'No such file or directory';
+  return t.kind === 'ext' ? (t.ext.kernelError ?? null) : null;
 }
 
 function refused(what: string, chain: string, r: Rule, txn: TableTxn, elsewhere: ApplyContext['elsewhere']): { error: OpError } | null {
@@ -76,7 +80,9 @@ function refused(what: string, chain: string, r: Rule, txn: TableTxn, elsewhere:
     for (const c of txn.chains()) yield* c.rules;
     if (elsewhere) yield* elsewhere();
   }
-  const errno = kernelRefuses(r, table, chain, rules);
+  // The rule's own chain is made by the same command, before the rule.
+  const made = (name: string) => name === chain || txn.chain(name)?.registered === true;
+  const errno = kernelRefuses(r, table, chain, rules, made);
   return errno === null ? null : { error: { kind: 'kernel', message: `${what} failed (${errno}): rule in chain ${chain}` } };
 }
 
@@ -152,8 +158,9 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand, ctx: ApplyContex
       if (!c) return { error: noChain };
       const idx = (cmd.num ?? 1) - 1;
       if (idx < 0 || idx > c.rules.length) return { error: { kind: 'op', message: 'Index of insertion too big' } };
-      // iptables-nft inserts at N > 1 by appending after rule N-1, and names the operation so.
-      const what = idx > 0 ? 'RULE_APPEND' : 'RULE_INSERT';
+      // iptables-nft inserts before rule N; only at N = count + 1 (no rule N) it appends after rule
+      // N-1, and names the operation so.
+      const what = idx > 0 && idx === c.rules.length ? 'RULE_APPEND' : 'RULE_INSERT';
       const no = refused(what, chain!, cmd.rule!, txn, ctx.elsewhere);
       if (no) return no;
       return err(txn.addRule(chain!, cmd.rule!, idx, what));

@@ -9,7 +9,7 @@ import { ifaceMatcher, parseProto } from '../addr.js';
 import { parseHostMask } from './host.js';
 import type { BuildCtx, MatchDef, MatchFn, MatchInstance, OptionSpec, OptionUse, TargetDef } from '../ext.js';
 import { IMPLICIT_BY_PROTO, MATCHES, STANDARD_VERDICTS, TARGETS } from '../registry.js';
-import { emptyHeader, type Rule, type RuleHeader, type RuleTarget } from '../rule.js';
+import { BUILTIN_CHAINS, emptyHeader, type Rule, type RuleHeader, type RuleTarget } from '../rule.js';
 import { compileRule } from '../compile.js';
 import { mergedPortSel, storesNative } from '../matches/ports.js';
 
@@ -766,11 +766,15 @@ function finish(st: ParseState, env: ParseEnv): ParsedCommand | ParseError {
   // tcp/udp options without their -p: found when the rule is turned into nf_tables expressions, before the jump's chain is looked up.
   if (built.lateError !== undefined) return fail(built.lateError);
   if (targetKind && (targetKind.kind === 'jump' || targetKind.kind === 'goto')) {
-    const named = env.chainNamed
-      ? env.chainNamed(cmd.table, targetKind.chainName)
-      : env.chainExists(cmd.table, targetKind.chainName)
-        ? targetKind.chainName
-        : undefined;
+    // A built-in chain's name is known to iptables whether or not the chain exists (the kernel refuses the jump).
+    const builtin = (BUILTIN_CHAINS[cmd.table] as readonly string[]).includes(targetKind.chainName);
+    const named = builtin
+      ? targetKind.chainName
+      : env.chainNamed
+        ? env.chainNamed(cmd.table, targetKind.chainName)
+        : env.chainExists(cmd.table, targetKind.chainName)
+          ? targetKind.chainName
+          : undefined;
     if (named === undefined) return fail(`Chain '${targetKind.chainName}' does not exist`);
     targetKind.chainName = named;
   }

@@ -177,3 +177,26 @@ describe('hashlimit', () => {
     expect(run(rs, `-A INPUT ${hl('h2')} ${hl('h2', ' --hashlimit-htable-size 5')} -j DROP`).exitCode).toBe(0);
   });
 });
+
+describe('the operation a refused rule names', () => {
+  const refusal = (op: string, chain: string, errno: string) =>
+    `iptables v1.8.9 (nf_tables):  ${op} failed (${errno}): rule in chain ${chain}\n`;
+  it('-I N inserts before rule N, and appends after rule N-1 only when there is no rule N', () => {
+    const rs = new Ruleset();
+    const nope = '-m nfacct --nfacct-name nope -j ACCEPT';
+    run(rs, '-A FORWARD -j ACCEPT');
+    expect(run(rs, `-I FORWARD 2 ${nope}`).stderr).toBe(refusal('RULE_APPEND', 'FORWARD', 'No such file or directory'));
+    run(rs, '-A FORWARD -j ACCEPT');
+    expect(run(rs, `-I FORWARD 2 ${nope}`).stderr).toBe(refusal('RULE_INSERT', 'FORWARD', 'No such file or directory'));
+    expect(run(rs, `-I FORWARD 3 ${nope}`).stderr).toBe(refusal('RULE_APPEND', 'FORWARD', 'No such file or directory'));
+  });
+
+  it('a jump to a built-in chain: EOPNOTSUPP once it is made, ENOENT before, after the matches', () => {
+    const rs = new Ruleset();
+    run(rs, '-N c');
+    expect(run(rs, '-A c -j OUTPUT').stderr).toBe(refusal('RULE_APPEND', 'c', 'No such file or directory'));
+    expect(run(rs, '-A INPUT -g INPUT').stderr).toBe(refusal('RULE_APPEND', 'INPUT', 'Operation not supported'));
+    expect(run(rs, '-t raw -A OUTPUT -m rpfilter -j OUTPUT').stderr).toBe(refusal('RULE_APPEND', 'OUTPUT', 'Invalid argument'));
+    expect(run(rs, '-t nat -A PREROUTING -j POSTROUTING').stderr).toBe(refusal('RULE_APPEND', 'PREROUTING', 'No such file or directory'));
+  });
+});
