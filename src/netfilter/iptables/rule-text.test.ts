@@ -200,3 +200,12 @@ describe('the operation a refused rule names', () => {
     expect(run(rs, '-t nat -A PREROUTING -j POSTROUTING').stderr).toBe(refusal('RULE_APPEND', 'PREROUTING', 'No such file or directory'));
   });
 });
+
+describe('multiport with three port options', () => {
+  it('names the first two in its order of definition', () => {
+    const err = (opts: string) => run(new Ruleset(), `-A INPUT -p tcp -m multiport ${opts}`).stderr.split('\n')[0];
+    const msg = (a: string, b: string) => `iptables v1.8.9 (nf_tables): multiport: option "--${a}" cannot be used together with "--${b}".`;
+    expect(err('--dports 3 --ports 1 --sports 2')).toBe(msg('source-ports', 'destination-ports'));
+    expect(err('--ports 1 --dports 2')).toBe(msg('destination-ports', 'ports'));
+  });
+});
