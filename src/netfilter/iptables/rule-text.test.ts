@@ -209,3 +209,15 @@ describe('multiport with three port options', () => {
     expect(err('--ports 1 --dports 2')).toBe(msg('destination-ports', 'ports'));
   });
 });
+
+describe('a restore block zeroing rules it added with counters', () => {
+  const restore = (lines: string) => runIptablesRestore(new Ruleset(), `*filter\n${lines}\nCOMMIT\n`);
+  const refused = (line: number, chain: string) =>
+    `iptables-restore v1.8.9 (nf_tables): \nline ${line}: RULE_REPLACE failed (Invalid argument): rule in chain ${chain}\n`;
+  it('fails at COMMIT, unless -F CHAIN took their replacement out of the batch', () => {
+    expect(restore('-A INPUT -c 1 2 -j ACCEPT\n-Z\n-D INPUT 1').stderr).toBe(refused(3, 'INPUT'));
+    expect(restore('-N x\n-A x -c 1 2 -j ACCEPT\n-Z x\n-F x\n-A x -c 5 6 -j ACCEPT').exitCode).toBe(0);
+    expect(restore('-A INPUT -c 1 2 -j ACCEPT\n-Z\n-F INPUT\n-A INPUT -c 1 1 -j ACCEPT\n-Z INPUT').stderr).toBe(refused(6, 'INPUT'));
+    expect(restore('-A INPUT -c 1 2 -j ACCEPT\n-A OUTPUT -c 1 2 -j ACCEPT\n-Z\n-F INPUT').stderr).toBe(refused(4, 'OUTPUT'));
+  });
+});
