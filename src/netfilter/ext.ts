@@ -79,6 +79,13 @@ export interface MatchInstance {
   readonly lateError?: string;
   /** True when iptables-nft stores nothing for this match (tcp/udp whose only test was dropped): the rule has no such match. */
   readonly elided?: boolean;
+  /**
+   * Set when iptables-nft builds the match otherwise than the kernel stores it, to what the built
+   * form adds to the saved text (limit's ` --limit-burst 0`, which nf_tables stores as 5). `-C`
+   * and `-D` compare the rule as built: with rules read back from the kernel it never compares
+   * equal; with rules a restore block added (still as built in its cache) it may.
+   */
+  readonly asBuilt?: string;
 }
 
 /**

@@ -10,6 +10,28 @@ import { BUILTIN_CHAINS } from '../rule.js';
 
 // The saved text is cached on the rule: `-D` by rule text in a long chain would otherwise print every rule each time.
 const specOf = (r: Rule) => (r.specCache ??= ruleMatchText(r) + ruleTargetText(r));
+/** What the built form of a rule adds to its saved text (see MatchInstance.asBuilt), '' for most rules. */
+function builtExtra(r: Rule): string {
+  let s = '';
+  r.matches.forEach((m, i) => {
+    if (m.asBuilt !== undefined) s += `\0${i}${m.asBuilt}`;
+  });
+  return s;
+}
+
+/**
+ * Index of the rule `-C`/`-D` find by text, or -1. iptables compares the rule as it built it with
+ * the rules of its cache: as read from the kernel, or as a restore block built them.
+ */
+function findByText(txn: TableTxn, chain: string, r: Rule, restore: RestoreCache | undefined): number {
+  const extra = builtExtra(r);
+  if (!restore) return extra === '' ? txn.findRule(chain, specOf(r), specOf) : -1;
+  const asCached = (x: Rule) => {
+    const e = builtExtra(x);
+    return e !== '' && restore.added(chain, x) ? specOf(x) + e : specOf(x);
+  };
+  return txn.findRule(chain, specOf(r) + extra, asCached);
+}
 const noChain: OpError = { kind: 'op', message: 'No chain/target/match by that name' };
 const badRule: OpError = { kind: 'op', message: 'Bad rule (does a matching rule exist in that chain?)' };
 
@@ -24,7 +46,7 @@ function sharedConflict(obj: { key: string; kind: string }, rules: Iterable<Rule
   return false;
 }
 
-function kernelRefuses(r: Rule, table: string, chain: string, rules: () => Iterable<Rule>): string | null {
+function kernelRefuses(r: Rule, table: string, chain: string, rules: () => Iterable<Rule>, made: (name: string) => boolean): string | null {
   const h = r.header;
   if ((h.src !== null && h.srcInv && h.src.mask === 0) || (h.dst !== null && h.dstInv && h.dst.mask === 0)) return 'Invalid argument';
   if (r.target.kind === 'verdict' && r.target.verdict === 'QUEUE') return 'No such file or directory';
@@ -36,12 +58,19 @@ function kernelRefuses(r: Rule, table: string, chain: string, rules: () => Itera
     ((l.tables !== undefined && !l.tables.includes(table as TableName)) ||
       (l.hooks !== undefined && hook !== null && !l.hooks.includes(hook)) ||
       (l.protos !== undefined && (h.protoInv || !l.protos.includes(h.proto))));
-  for (const m of r.matches) {
+  for (let i = 0; i < r.matches.length; i++) {
+    const m = r.matches[i];
     if (wrongPlace(m.legal)) return 'Invalid argument';
     if (m.kernelError !== undefined) return m.kernelError;
-    if (m.sharedObject && sharedConflict(m.sharedObject, rules())) return 'Invalid argument';
+    // The object exists once an earlier match of the same rule made it, too.
+    const obj = m.sharedObject;
+    if (obj && (sharedConflict(obj, rules()) || sharedConflict(obj, [{ ...r, matches: r.matches.slice(0, i) }]))) return 'Invalid argument';
   }
-  return r.target.kind === 'ext' ? (r.target.ext.kernelError ?? null) : null;
+  // A jump to a built-in chain: nf_tables has no jump to a base chain, and none to one iptables-nft has not made yet.
+  const t = r.target;
+  if ((t.kind === 'jump' || t.kind === 'goto') && (BUILTIN_CHAINS[table as TableName] as readonly string[]).includes(t.chainName))
+    return made(t.chainName) ? 'Operation not supported' : 'No such file or directory';
+  return t.kind === 'ext' ? (t.ext.kernelError ?? null) : null;
 }
 
 function refused(what: string, chain: string, r: Rule, txn: TableTxn, elsewhere: ApplyContext['elsewhere']): { error: OpError } | null {
@@ -51,7 +80,9 @@ function refused(what: string, chain: string, r: Rule, txn: TableTxn, elsewhere:
     for (const c of txn.chains()) yield* c.rules;
     if (elsewhere) yield* elsewhere();
   }
-  const errno = kernelRefuses(r, table, chain, rules);
+  // The rule's own chain is made by the same command, before the rule.
+  const made = (name: string) => name === chain || txn.chain(name)?.registered === true;
+  const errno = kernelRefuses(r, table, chain, rules, made);
   return errno === null ? null : { error: { kind: 'kernel', message: `${what} failed (${errno}): rule in chain ${chain}` } };
 }
 
@@ -77,6 +108,8 @@ function zeroMissing(txn: TableTxn, chain: string): OpError {
  */
 export interface RestoreCache {
   policyOf(chain: string): 'ACCEPT' | 'DROP';
+  /** Whether the block added rule r of the chain: the cache holds it as built, not as the kernel stores it. */
+  added(chain: string, r: Rule): boolean;
 }
 
 /**
@@ -125,8 +158,9 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand, ctx: ApplyContex
       if (!c) return { error: noChain };
       const idx = (cmd.num ?? 1) - 1;
       if (idx < 0 || idx > c.rules.length) return { error: { kind: 'op', message: 'Index of insertion too big' } };
-      // iptables-nft inserts at N > 1 by appending after rule N-1, and names the operation so.
-      const what = idx > 0 ? 'RULE_APPEND' : 'RULE_INSERT';
+      // iptables-nft inserts before rule N; only at N = count + 1 (no rule N) it appends after rule
+      // N-1, and names the operation so.
+      const what = idx > 0 && idx === c.rules.length ? 'RULE_APPEND' : 'RULE_INSERT';
       const no = refused(what, chain!, cmd.rule!, txn, ctx.elsewhere);
       if (no) return no;
       return err(txn.addRule(chain!, cmd.rule!, idx, what));
@@ -144,12 +178,12 @@ export function applyCommand(txn: TableTxn, cmd: ParsedCommand, ctx: ApplyContex
       if (cmd.num === null && absent) return { error: badRule };
       if (absent) return { error: noChain };
       if (cmd.num !== null) return err(txn.deleteRuleAt(chain!, cmd.num - 1));
-      const idx = txn.findRule(chain!, specOf(cmd.rule!), specOf);
+      const idx = findByText(txn, chain!, cmd.rule!, restore);
       return idx < 0 ? { error: badRule } : err(txn.deleteRuleAt(chain!, idx));
     }
     case 'C': {
       if (absent) return { error: badRule };
-      return txn.findRule(chain!, specOf(cmd.rule!), specOf) < 0 ? { error: badRule } : {};
+      return findByText(txn, chain!, cmd.rule!, restore) < 0 ? { error: badRule } : {};
     }
     case 'N': {
       const bad = checkChainName(chain!);

@@ -9,8 +9,9 @@ import { ifaceMatcher, parseProto } from '../addr.js';
 import { parseHostMask } from './host.js';
 import type { BuildCtx, MatchDef, MatchFn, MatchInstance, OptionSpec, OptionUse, TargetDef } from '../ext.js';
 import { IMPLICIT_BY_PROTO, MATCHES, STANDARD_VERDICTS, TARGETS } from '../registry.js';
-import { emptyHeader, type Rule, type RuleHeader, type RuleTarget } from '../rule.js';
+import { BUILTIN_CHAINS, emptyHeader, type Rule, type RuleHeader, type RuleTarget } from '../rule.js';
 import { compileRule } from '../compile.js';
+import { mergedPortSel, storesNative } from '../matches/ports.js';
 
 export type CommandOp = 'A' | 'I' | 'D' | 'R' | 'C' | 'N' | 'X' | 'F' | 'Z' | 'P' | 'E' | 'L' | 'S';
 
@@ -219,7 +220,8 @@ function lookupOption(
   for (let i = 0; i < pools.length; i++)
     for (const k of Object.keys(pools[i]))
       if (k.startsWith(name)) {
-        if (hit && hit.name !== k) return 'ambiguous';
+        // Two kinds' options of one name are two getopt entries: a prefix of it is ambiguous too.
+        if (hit) return 'ambiguous';
         hit = { name: k, pool: i };
       }
   return hit;
@@ -286,6 +288,8 @@ interface ParseState {
   firstSeen: string | null;
   matches: LoadedExt[];
   target: LoadedExt | null;
+  /** How many matches were loaded before the target: options are looked up newest extension first. */
+  targetAt: number;
   targetKind: RuleTarget | null;
   counters: [number, number] | null;
   isRule: boolean;
@@ -339,6 +343,7 @@ function newState(defaultTable: TableName): ParseState {
     dstText: null,
     ctx: null,
     targetWarnings: '',
+    targetAt: 0,
   };
 }
 
@@ -397,14 +402,21 @@ function parseWords(st: ParseState, argv: readonly string[], env: ParseEnv, defa
   return finish(st, env);
 }
 
+/** What iptables says when a two-argument option lacks its second. */
+const SECOND_ARG_MISSING: Record<string, string> = {
+  policy: '-P requires a chain and a policy',
+  'rename-chain': '-E requires old-chain-name and new-chain-name',
+  'set-counters': '-c requires packet and byte counter',
+  'tcp-flags': '--tcp-flags requires two args.',
+  'match-set': '--match-set requires two args.',
+};
+
 /**
- * The option at argv[i]: extension options first (most recently loaded wins), then the base
- * options; an exact name is looked up without building the pool list, an abbreviation takes the
+ * The option at argv[i]: extension options first (in byKind's order), then the base options; an exact name is looked up without building the pool list, an abbreviation takes the
  * general path. 'bundled' for several short flags in one word.
  */
 function findOption(st: ParseState, argv: readonly string[], i: number): FoundOption | ParseError | 'bundled' {
   const tok = argv[i];
-  const { matches, target } = st;
   // `long` is the option name without dashes; for a plain `--name` token it is cut only when the
   // exact lookup below fails (`dashed`: the token itself is the lookup key).
   let long: string | null = null;
@@ -440,14 +452,11 @@ function findOption(st: ParseState, argv: readonly string[], i: number): FoundOp
   let owner: LoadedExt | null = null;
   const key = dashed ? tok : long!;
   let entry: OptionEntry | undefined;
-  if (!baseOnly)
-    for (let m = matches.length - 1; m >= 0 && entry === undefined; m--) {
-      entry = (dashed ? matches[m].index.dashed : matches[m].index.bare).get(key);
-      if (entry !== undefined) owner = matches[m];
-    }
-  if (!baseOnly && entry === undefined && target !== null) {
-    entry = (dashed ? target.index.dashed : target.index.bare).get(key);
-    if (entry !== undefined) owner = target;
+  // The most recently loaded extension first, as iptables merges each one's options in front of
+  // the older ones: `-m recent -j CONNMARK --mask` is CONNMARK's, `-j CONNMARK -m recent --mask` recent's.
+  if (!baseOnly) {
+    const hit = exactOwner(st, key, dashed);
+    if (hit) ({ ext: owner, entry } = hit);
   }
   entry ??= (dashed ? BASE_INDEX.dashed : BASE_INDEX.bare).get(key);
   let spec: OptionSpec;
@@ -476,12 +485,15 @@ function findOption(st: ParseState, argv: readonly string[], i: number): FoundOp
     }
   } else if (spec.args > 0) {
     a0 = inlineArg ?? argv[end + 1];
-    if (a0 === undefined) return fail(`option "--${name}" requires an argument`);
+    // getopt names the word as it was typed (`-s`, `--dport` read as multiport's `--dports`).
+    if (a0 === undefined) return fail(`option "${tok}" requires an argument`);
     if (inlineArg === null) end++;
     nargs = 1;
     if (spec.args === 2) {
       a1 = argv[end + 1];
-      if (a1 === undefined) return fail(`option "--${name}" requires an argument`);
+      // The second argument is read by the option itself, which takes no word starting with - or !.
+      if (a1 === undefined || a1.startsWith('-') || a1.startsWith('!'))
+        return fail(SECOND_ARG_MISSING[name] ?? `option "${tok}" requires an argument`);
       end++;
       nargs = 2;
     }
@@ -489,17 +501,62 @@ function findOption(st: ParseState, argv: readonly string[], i: number): FoundOp
   return { name, spec, owner, a0, a1, nargs, end };
 }
 
+/** When an extension was loaded, counting the target among the matches. */
+const loadSeq = (st: ParseState, i: number) => (i < st.matches.length ? (i < st.targetAt ? i : i + 1) : st.targetAt);
+
+/**
+ * The loaded extensions as iptables' getopt sees their options: each kind once, the most recently
+ * first loaded first (iptables merges a kind's options in front of the older ones when it first
+ * loads it, not again for a second `-m` of it), standing for its latest instance, which takes the
+ * options given after it. A loop, not a list, on the common path: this runs for every option word.
+ */
+function byKind(st: ParseState): LoadedExt[] {
+  const n = st.matches.length;
+  const kinds: { ext: LoadedExt; first: number }[] = [];
+  for (let i = 0; i <= n; i++) {
+    const ext = i < n ? st.matches[i] : st.target;
+    if (ext === null) continue;
+    const k = kinds.find((x) => x.ext.def === ext.def);
+    if (k) k.ext = ext;
+    else kinds.push({ ext, first: loadSeq(st, i) });
+  }
+  return kinds.sort((a, b) => b.first - a.first).map((k) => k.ext);
+}
+
+/** The extension whose option is named exactly `key`, as byKind orders them, without building the list. */
+function exactOwner(st: ParseState, key: string, dashed: boolean): { ext: LoadedExt; entry: OptionEntry } | null {
+  const n = st.matches.length;
+  let best: { ext: LoadedExt; entry: OptionEntry } | null = null;
+  let bestFirst = -1;
+  let bestSeq = -1;
+  for (let i = 0; i <= n; i++) {
+    const ext = i < n ? st.matches[i] : st.target;
+    if (ext === null) continue;
+    const entry = (dashed ? ext.index.dashed : ext.index.bare).get(key);
+    if (entry === undefined) continue;
+    const seq = loadSeq(st, i);
+    let first = seq;
+    for (let j = 0; j < i && j < n; j++)
+      if (st.matches[j].def === ext.def) {
+        first = loadSeq(st, j);
+        break;
+      }
+    if (first > bestFirst || (first === bestFirst && seq > bestSeq)) {
+      best = { ext, entry };
+      bestFirst = first;
+      bestSeq = seq;
+    }
+  }
+  return best;
+}
+
 /** An option given by a unique prefix of its name (as getopt_long allows), loading the protocol's match if it has it. */
 function findAbbreviated(st: ParseState, long: string): { spec: OptionSpec; name: string; owner: LoadedExt | null } | null {
   const { matches, header } = st;
-  const poolsNow = () => [
-    ...matches
-      .slice()
-      .reverse()
-      .map((m) => m.def.options),
-    ...(st.target ? [st.target.def.options] : []),
-    BASE_LONG,
-  ];
+  const poolsNow = () =>
+    byKind(st)
+      .map((e) => e.def.options)
+      .concat([BASE_LONG]);
   let pools = poolsNow();
   let found = lookupOption(long, pools);
   if (found === null || found === 'ambiguous') {
@@ -517,8 +574,7 @@ function findAbbreviated(st: ParseState, long: string): { spec: OptionSpec; name
     }
     if (found === null || found === 'ambiguous') return null;
   }
-  const extCount = pools.length - 1;
-  const owner = found.pool < extCount ? [...matches.slice().reverse(), ...(st.target ? [st.target] : [])][found.pool] : null;
+  const owner = found.pool < pools.length - 1 ? byKind(st)[found.pool] : null;
   return { spec: pools[found.pool][found.name], name: found.name, owner };
 }
 
@@ -664,6 +720,7 @@ function baseOption(st: ParseState, name: string, a0: string | undefined, a1: st
         st.targetKind = { kind: 'verdict', verdict: t as 'ACCEPT' };
       else if (name === 'jump' && TARGETS.has(t)) {
         st.target = loadExt(TARGETS.get(t)!);
+        st.targetAt = st.matches.length;
         st.targetKind = { kind: 'none' };
       } else st.targetKind = { kind: name === 'jump' ? 'jump' : 'goto', chainName: t, chain: null };
       break;
@@ -696,23 +753,28 @@ function finish(st: ParseState, env: ParseEnv): ParsedCommand | ParseError {
     return noTable ?? cmd;
   }
   const chain = cmd.chain!;
-  if (chain.length > CHAIN_NAME_MAX) return fail(`chain name \`${chain}' too long (must be under ${CHAIN_NAME_MAX + 1} chars)`);
   const built = buildExtensions(st, env);
   if ('message' in built) return built;
   const addrs = readAddresses(st);
   if (addrs) return addrs;
   if (st.counters && (cmd.op === 'D' || cmd.op === 'C')) return fail("Illegal option `-c' with this command");
+  // The chain's name is checked after the extensions' final checks, the addresses and the options' command check.
+  if (chain.length > CHAIN_NAME_MAX) return fail(`chain name \`${chain}' too long (must be under ${CHAIN_NAME_MAX + 1} chars)`);
   if (st.seen & ONCE_BIT['-o'] && (chain === 'INPUT' || chain === 'PREROUTING')) return fail(`Can't use -o with ${chain}\n`);
   if (st.seen & ONCE_BIT['-i'] && (chain === 'OUTPUT' || chain === 'POSTROUTING')) return fail(`Can't use -i with ${chain}\n`);
   if (noTable) return noTable;
   // tcp/udp options without their -p: found when the rule is turned into nf_tables expressions, before the jump's chain is looked up.
   if (built.lateError !== undefined) return fail(built.lateError);
   if (targetKind && (targetKind.kind === 'jump' || targetKind.kind === 'goto')) {
-    const named = env.chainNamed
-      ? env.chainNamed(cmd.table, targetKind.chainName)
-      : env.chainExists(cmd.table, targetKind.chainName)
-        ? targetKind.chainName
-        : undefined;
+    // A built-in chain's name is known to iptables whether or not the chain exists (the kernel refuses the jump).
+    const builtin = (BUILTIN_CHAINS[cmd.table] as readonly string[]).includes(targetKind.chainName);
+    const named = builtin
+      ? targetKind.chainName
+      : env.chainNamed
+        ? env.chainNamed(cmd.table, targetKind.chainName)
+        : env.chainExists(cmd.table, targetKind.chainName)
+          ? targetKind.chainName
+          : undefined;
     if (named === undefined) return fail(`Chain '${targetKind.chainName}' does not exist`);
     targetKind.chainName = named;
   }
@@ -796,7 +858,8 @@ function mergeNative(name: string, loaded: readonly LoadedExt[], built: MatchIns
   const native: number[] = [];
   for (let m = 0; m < loaded.length; m++) {
     const { def, uses } = loaded[m];
-    if (def.name === name && uses.length > 0 && !uses.some((u) => u.name === 'tcp-option')) native.push(m);
+    // A match whose options are only full port ranges is an xt match (or, inverted, dropped): not merged.
+    if (def.name === name && uses.length > 0 && !uses.some((u) => u.name === 'tcp-option') && storesNative(uses, name)) native.push(m);
   }
   if (native.length < 2) return built;
   const last = new Map<string, OptionUse>();
@@ -806,6 +869,10 @@ function mergeNative(name: string, loaded: readonly LoadedExt[], built: MatchIns
   const tests = native.map((m) => built[m].test);
   const merged: MatchInstance = Object.create(printed) as MatchInstance;
   Object.defineProperty(merged, 'test', { value: ((skb, env) => tests.every((t) => t(skb, env))) satisfies MatchFn });
+  // Port ranges merge end by end, not as whole options; the printers read these two fields.
+  const uses = native.flatMap((m) => loaded[m].uses);
+  for (const key of ['sport', 'dport'] as const) Object.defineProperty(merged, key, { value: mergedPortSel(uses, name, key) });
+  Object.defineProperty(merged, 'exactDport', { value: undefined });
   const drop = new Set(native.slice(1));
   return built.map((b, m) => (m === native[0] ? merged : b)).filter((_, m) => !drop.has(m));
 }

@@ -85,6 +85,9 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       const live = txn === null ? undefined : work.table(txn.name)?.chains.get(chain);
       return live?.builtin && live.registered ? live.policy : 'ACCEPT';
     },
+    added(chain, r) {
+      return txn !== null && !(work.table(txn.name)?.chains.get(chain)?.rules.includes(r) ?? false);
+    },
   };
   env.chainNamed = named;
 
@@ -118,6 +121,9 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
   let precise = false;
   let lastChain = '';
   let commitFail: { message: string; line: number } | null = null;
+  // Each bare -Z's replacements of rules this block added with counters, which the kernel refuses
+  // at COMMIT: the chains they are in, in order; a later -F CHAIN takes that chain's out of the batch.
+  let zeroed: { line: number; chains: string[] }[] = [];
   // A line iptables-restore 1.8.9 crashes on when it commits the block (see crashesAt).
   let crash: { message: string; line: number } | null = null;
   const argvBuf: string[] = [];
@@ -145,6 +151,7 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       if (!opts.noflush) txn = flushed(txn);
       txn.deferChecks = !precise;
       commitFail = null;
+      zeroed = [];
       crash = null;
       blockStart = n;
       blockStartPos = lineStart;
@@ -153,7 +160,10 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
     if (line === 'COMMIT') {
       if (!txn) return failure('op', '', n);
       if (crash) return failure('op', crash.message, crash.line);
-      if (commitFail) return failure('kernel', commitFail.message, commitFail.line);
+      const z = zeroed.find((x) => x.chains.length > 0);
+      const zeroFail = z ? { message: `RULE_REPLACE failed (Invalid argument): rule in chain ${z.chains[0]}`, line: z.line } : null;
+      const fail = commitFail && (!zeroFail || commitFail.line < zeroFail.line) ? commitFail : zeroFail;
+      if (fail) return failure('kernel', fail.message, fail.line);
       keptChains(txn);
       if (txn.deferChecks && !txn.validate()) {
         txn = null;
@@ -222,10 +232,8 @@ export function runIptablesRestore(rs: Ruleset, text: string, opts: RestoreOptio
       continue;
     }
     // Zeroing a rule this file added with counters makes the kernel refuse the rule's replacement.
-    if (cmd.op === 'Z' && cmd.num === null && commitFail === null) {
-      const counted = countedChain(txn, cmd.chain);
-      if (counted !== null) commitFail = { message: `RULE_REPLACE failed (Invalid argument): rule in chain ${counted}`, line: n };
-    }
+    if (cmd.op === 'Z' && cmd.num === null) zeroed.push({ line: n, chains: countedChains(txn, cmd.chain) });
+    if (cmd.op === 'F' && cmd.chain !== null) for (const z of zeroed) z.chains = z.chains.filter((c) => c !== cmd.chain);
     if (cmd.op === 'Z' && cmd.num !== null && cmd.chain !== null) {
       const zero = zeroOneRule(txn, work, cmd.chain, cmd.num, opts.noflush === true);
       if (zero !== null) return failure('op', zero, n);
@@ -261,11 +269,10 @@ function chainLineParts(line: string): string[] {
   return plain ? line.slice(1).split(' ') : line.slice(1).trim().split(/\s+/);
 }
 
-/** The first of the chains `-Z` zeroes (one, or all in order) that holds a rule with counters, or null. */
-function countedChain(txn: TableTxn, chain: string | null): string | null {
+/** The chains `-Z` zeroes (one, or all in order) that hold a rule with counters. */
+function countedChains(txn: TableTxn, chain: string | null): string[] {
   const chains = chain === null ? [...txn.chains()] : [txn.chain(chain)].filter((c) => c !== undefined);
-  for (const c of chains) if (c.rules.some((r) => r.pkts !== 0 || r.bytes !== 0)) return c.name;
-  return null;
+  return chains.filter((c) => c.rules.some((r) => r.pkts !== 0 || r.bytes !== 0)).map((c) => c.name);
 }
 
 /**

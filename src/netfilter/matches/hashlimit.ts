@@ -65,7 +65,7 @@ export const hashlimitMatch: MatchDef = {
     // Rate-match measures over the unit given unless told otherwise.
     const rateInterval = unitGiven ?? (rateMatch ? unitSecs : 1);
     let expire = num('htable-expire');
-    if (rateMatch && expire === null && unitSecs !== 1) expire = unitSecs * 1000;
+    if (rateMatch && expire === null) expire = unitSecs * 1000;
     const kernelError =
       srcmask > 32 || dstmask > 32 || gc === 0
         ? 'Invalid argument'

@@ -17,6 +17,7 @@ export const limitMatch: MatchDef = {
   build(uses) {
     let interval = Math.floor((SCALE * 3600) / 3);
     let burst = 5;
+    let burstZero = false;
     for (const u of uses) {
       if (u.name === 'limit') {
         const r = parseRate(u.args[0], SCALE);
@@ -27,6 +28,7 @@ export const limitMatch: MatchDef = {
           return 'limit: bad value for option "--limit-burst", or out of range (0-10000).\n';
         // A burst of 0 means the default, as the kernel reads it.
         burst = Number(u.args[0]) || 5;
+        burstZero = Number(u.args[0]) === 0;
       }
     }
     const rate = formatRate(interval, SCALE);
@@ -35,6 +37,8 @@ export const limitMatch: MatchDef = {
     const costUs = interval * (1_000_000 / SCALE);
     return {
       name: 'limit',
+      // iptables-nft sends burst 0 in its native limit expression; the kernel stores 5.
+      asBuilt: burstZero ? ' --limit-burst 0' : undefined,
       save: () => ` --limit ${rate}` + (burst !== 5 ? ` --limit-burst ${burst}` : ''),
       list: () => `limit: avg ${rate} burst ${burst}`,
       test(_skb, env) {

@@ -66,11 +66,9 @@ export const multiportMatch: MatchDef = {
     return typeof r === 'string' ? r : null;
   },
   build(uses, ctx) {
-    for (let i = 1; i < uses.length; i++) {
-      const [a, b] = [canonical(uses[0].name), canonical(uses[i].name)];
-      const [first, second] = CANONICAL.indexOf(a) < CANONICAL.indexOf(b) ? [a, b] : [b, a];
-      return `multiport: option "--${first}" cannot be used together with "--${second}".\n`;
-    }
+    // The final check goes through the options in their order of definition: the first two given are named.
+    const given = CANONICAL.filter((c) => uses.some((u) => canonical(u.name) === c));
+    if (given.length > 1) return `multiport: option "--${given[0]}" cannot be used together with "--${given[1]}".\n`;
     const bad = protoProblem(ctx.proto, ctx.protoInvert);
     if (bad) return bad;
     const u = uses[uses.length - 1];

@@ -101,6 +101,45 @@ export function readPorts(uses: OptionUse[], proto: string, native = false): Por
   return { sport, dport, droppedFull };
 }
 
+/**
+ * What iptables-nft prints for one port option of several tcp/udp matches merged into one (see
+ * mergeNative in the parser). It reads each stored compare back into the same two ends and invert
+ * flag, each compare setting only some of them (measured on iptables 1.8.9, tcp and udp, both
+ * ports alike): `==`, `!=` and a range set all three; `>= a` (`a:65535`) sets both ends and `< a`
+ * (`! a:65535`) both ends and the inversion; `<= b` (`0:b`) sets only the upper end and `> b`
+ * (`! 0:b`) only the lower one, to b+1. A full range stores nothing. The result can be reversed
+ * (`--dport 7 -m udp ! --dport 0:100` prints `--dport 101:7`).
+ */
+export function mergedPortSel(uses: readonly OptionUse[], proto: string, key: 'sport' | 'dport'): PortSel | null {
+  let lo = 0;
+  let hi = 65535;
+  let invert = false;
+  let stored = false;
+  for (const u of uses) {
+    if (portKey(u.name) !== key) continue;
+    const r = portRange(u.args[0], proto, key);
+    if (typeof r === 'string') continue;
+    const [a, b] = r;
+    if (a === 0 && b === 65535) continue;
+    stored = true;
+    if (a === b || (a > 0 && b < 65535)) {
+      [lo, hi] = r;
+      invert = u.invert;
+    } else if (a > 0) {
+      [lo, hi] = r;
+      invert ||= u.invert;
+    } else if (u.invert) lo = b + 1;
+    else hi = b;
+  }
+  return stored ? { range: [lo, hi], invert } : null;
+}
+
+/** Whether iptables-nft stores a tcp/udp match's options as native compares: not when they are only full port ranges. */
+export function storesNative(uses: readonly OptionUse[], proto: string): boolean {
+  if (!uses.every((u) => portKey(u.name) === 'sport' || portKey(u.name) === 'dport')) return true;
+  return mergedPortSel(uses, proto, 'sport') !== null || mergedPortSel(uses, proto, 'dport') !== null;
+}
+
 export function savePorts(sport: PortSel | null, dport: PortSel | null): string {
   let s = '';
   if (sport) s += `${sport.invert ? ' !' : ''} --sport ${savePortRange(sport.range)}`;

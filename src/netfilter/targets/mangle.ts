@@ -37,17 +37,26 @@ export const ttlTarget: TargetDef = {
   },
 };
 
+const dscpValue = (u: OptionUse): number | null =>
+  u.name === 'set-dscp' ? parseUint(u.args[0], 63) : (DSCP_CLASSES[u.args[0].toUpperCase()] ?? null);
+
+const badDscp = (u: OptionUse): string =>
+  u.name === 'set-dscp' ? 'DSCP: bad value for option "--set-dscp", or out of range (0-63).\n' : `Invalid DSCP value \`${u.args[0]}'`;
+
 export const dscpTarget: TargetDef = {
   name: 'DSCP',
   options: { 'set-dscp': { args: 1 }, 'set-dscp-class': { args: 1 } },
+  // Each option once, its value checked as it is read; the two together only at the final check.
+  check(u, _ctx, prior) {
+    if (prior.some((p) => p.name === u.name)) return `DSCP: option "--${u.name}" can only be used once.\n`;
+    return dscpValue(u) === null ? badDscp(u) : null;
+  },
   build(uses) {
     const u = uses[uses.length - 1];
     if (!u) return 'DSCP target: Parameter --set-dscp is required';
-    const v = u.name === 'set-dscp' ? parseUint(u.args[0], 63) : (DSCP_CLASSES[u.args[0].toUpperCase()] ?? null);
-    if (v === null)
-      return u.name === 'set-dscp'
-        ? 'DSCP: bad value for option "--set-dscp", or out of range (0-63).\n'
-        : `Invalid DSCP value \`${u.args[0]}'`;
+    if (uses.some((x) => x.name !== u.name)) return 'DSCP: option "--set-dscp" cannot be used together with "--set-dscp-class".\n';
+    const v = dscpValue(u);
+    if (v === null) return badDscp(u);
     return {
       name: 'DSCP',
       legal: { tables: ['mangle'] },
