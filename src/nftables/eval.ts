@@ -615,6 +615,8 @@ function rejectHow(s: Extract<Stmt, { k: 'reject' }>): RejectWith {
   if (s.kind === 'tcp') return 'tcp-reset';
   switch (s.code) {
     case 'net-unreachable':
+    // icmpx's no-route is ICMP's net-unreachable for IPv4 (nft_reject's icmpx table).
+    case 'no-route':
       return 'icmp-net-unreachable';
     case 'host-unreachable':
       return 'icmp-host-unreachable';
