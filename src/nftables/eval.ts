@@ -614,9 +614,9 @@ function fib(flags: string[], result: string, presence: boolean): Key {
 function rejectHow(s: Extract<Stmt, { k: 'reject' }>): RejectWith {
   if (s.kind === 'tcp') return 'tcp-reset';
   switch (s.code) {
-    case 'net-unreachable':
     // icmpx's no-route is ICMP's net-unreachable for IPv4 (nft_reject's icmpx table).
     case 'no-route':
+    case 'net-unreachable':
       return 'icmp-net-unreachable';
     case 'host-unreachable':
       return 'icmp-host-unreachable';
