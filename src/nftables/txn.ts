@@ -23,7 +23,10 @@ import {
   type Table,
 } from './ast.js';
 import { NftSyntaxError, type Related, type Tok } from './lexer.js';
-import { parseElements, parseNft, parseRule, exprTypes, type Cmd, type KernelChecks } from './parser.js';
+import { parseNft } from './parser.js';
+import type { Cmd, KernelChecks } from './parse/cmd.js';
+import { parseElements, parseRule } from './parse/rule.js';
+import { exprTypes } from './parse/values.js';
 import { printChain, printRuleset, printTable, printSet, sortElems } from './print.js';
 import { describe } from './types.js';
 import { internElem, internStmts } from './intern.js';
