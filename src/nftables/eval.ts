@@ -11,7 +11,7 @@ import { packetLength } from '../packet/packet.js';
 import type { Chain, ElemKey, Expr, Family, NatSpec, Rhs, Rule, Ruleset, Stmt, Table, Verdict } from './ast.js';
 import { printRule } from './print.js';
 import { buildLookup, scalarOf, SetLookup, type Lookup, type Scalar } from './sets.js';
-import type { NftChanges, SetDelta } from './txn.js';
+import type { NftChanges, SetDelta } from './txn/cache.js';
 import { TYPES, type TypeName } from './types.js';
 
 /** What a base chain reports per traced step (the packet path adds node, hook and packet). */

@@ -5,7 +5,8 @@
  */
 import { emptyRuleset, type Ruleset } from './ast.js';
 import { compileRuleset, forget, type CompiledRuleset } from './eval.js';
-import { formatNftError, runNft, type NftChanges } from './txn.js';
+import { formatNftError, runNft } from './txn.js';
+import type { NftChanges } from './txn/cache.js';
 
 export class NftNode {
   readonly rs: Ruleset = emptyRuleset();

@@ -21,7 +21,7 @@ import type {
   Verdict,
 } from './ast.js';
 import { UNQUALIFIED_META } from './exprs.js';
-import { namedPriorities } from './parser.js';
+import { namedPriorities } from './parse/blocks.js';
 import { printValue, sortKey, TYPES, valueBytes, type TypeName, type Value } from './types.js';
 
 export interface PrintOpts {
