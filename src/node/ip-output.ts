@@ -114,11 +114,15 @@ export function ipLocalOut(node: Node, pkt: Packet, o: LocalOutOptions): SocketE
       }
       return false;
     }
-    s.outIf = r.dev;
-    s.nextHop = r.via;
     return true;
   };
+  // The rest of OUTPUT still sees the first route's device: the hook's state (`-o`, `oifname`) is
+  // fixed when the hook starts, and only POSTROUTING sees the new one (measured on Linux 6.18: after
+  // a nat OUTPUT DNAT from a local address to a remote one, every packet of the connection counts
+  // in filter OUTPUT `-o lo` and in mangle POSTROUTING `-o eth0`).
   if (!runHook(node, 'OUTPUT', skb, reroute)) return rerouteErr ?? 'EPERM';
+  skb.outIf = r.dev;
+  skb.nextHop = r.via;
   if (!runHook(node, 'POSTROUTING', skb)) return 'EPERM';
   const dev = node.dev(r.dev!)!;
   neighOutput(node, skb, dev, r.via ?? skb.pkt.dst);

@@ -61,6 +61,10 @@ interface Outstanding {
 
 export class TcpEndpoint {
   state: TcpState = 'CLOSED';
+  /** Data, a SYN or a FIN is still unacknowledged and a retransmission timer will send it again. */
+  get retransmitting(): boolean {
+    return this.rtxTimer !== null && this.queue.length > 0 && this.state !== 'TIME_WAIT';
+  }
   private iss = 0;
   private sndNxt = 0;
   private sndUna = 0;

@@ -128,3 +128,71 @@ links:
     ]);
   });
 });
+
+describe('the comparison and a connection still retransmitting', () => {
+  const step = (label: string, counters: string[], conntrack: Record<string, string[]>, retrying?: string[]): ProbeObservation => ({
+    ...probe(counters),
+    label,
+    conntrack,
+    ...(retrying ? { retrying } : {}),
+  });
+  const kernel: Observation = {
+    steps: [
+      step('1 connect', ['a filter -A OUTPUT -j REJECT +1'], { a: ['tcp FIN_WAIT'] }),
+      step('2 send', ['a filter -A OUTPUT -j REJECT +2'], { a: ['tcp LAST_ACK'] }),
+    ],
+    conntrack: { a: ['tcp LAST_ACK'] },
+    rules: {},
+  };
+  const nflab = (retrying?: string[]): Observation => ({
+    steps: [
+      step('1 connect', ['a filter -A OUTPUT -j REJECT +1'], { a: ['tcp FIN_WAIT'] }),
+      step('2 send', [], { a: ['tcp FIN_WAIT'] }, retrying),
+    ],
+    conntrack: { a: ['tcp FIN_WAIT'] },
+    rules: {},
+  });
+
+  it("leaves that node's counters and conntrack uncompared in the probe it marks, and in the end listing after it", () => {
+    expect(diffObservations(kernel, nflab()).map((d) => `${d.where} ${d.aspect}`)).toEqual([
+      '2 send at a counters',
+      '2 send at a conntrack',
+      'end at a conntrack',
+    ]);
+    expect(diffObservations(kernel, nflab(['a']))).toEqual([]);
+    expect(notesOf(nflab(['a']))).toEqual([
+      '2 send: counters and conntrack at a not compared: a TCP connection there was retransmitting on its timer, which runs on wall time on the kernel side (README, Kernel comparison)',
+    ]);
+  });
+
+  it('marks a node whose connection lost a segment after conntrack saw it, in the probes after', () => {
+    // The client's own OUTPUT drops its ESTABLISHED segments: its line and FIN are retried on the timer.
+    const c: DiffCase = {
+      name: 'retrying',
+      covers: [],
+      topology: `
+name: retrying
+hosts:
+  a:
+    interfaces: { eth0: { addr: 10.0.0.1/24 } }
+    iptables: |
+      *mangle
+      -A OUTPUT -p tcp -m conntrack --ctstate ESTABLISHED -j DROP
+      COMMIT
+  b:
+    interfaces: { eth0: { addr: 10.0.0.2/24 } }
+    listen: [ tcp:80, udp:53 ]
+links:
+  - [a:eth0, b:eth0]
+`,
+      steps: [
+        { kind: 'send', from: 'a', to: '10.0.0.2:53', line: 'before' },
+        { kind: 'connect', from: 'a', to: '10.0.0.2:80' },
+        { kind: 'send', from: 'a', to: '10.0.0.2:53', line: 'after' },
+      ],
+    };
+    const steps = observeNflab(c, caseTopology(c)).steps as ProbeObservation[];
+    // a retries its line and FIN; b never saw the handshake's last ACK and retries its SYN-ACK.
+    expect(steps.map((s) => s.retrying)).toEqual([undefined, undefined, ['a', 'b']]);
+  });
+});

@@ -23,6 +23,7 @@ export function notesOf(o: Observation): string[] {
     const notes: string[] = [];
     if (s.kind === 'probe' && s.oversize?.length) notes.push(`${s.label}: ${fragmentNote(s.oversize)}`);
     if (s.kind === 'probe' && s.clashDrops?.length) notes.push(`${s.label}: ${clashNote(s.clashDrops)}`);
+    if (s.kind === 'probe' && s.retrying?.length) notes.push(`${s.label}: ${retryNote(s.retrying)}`);
     return notes;
   });
 }
@@ -35,6 +36,11 @@ export function fragmentNote(nodes: readonly string[]): string {
 /** The deliberate difference `ProbeObservation.clashDrops` marks. */
 export function clashNote(nodes: readonly string[]): string {
   return `counters and conntrack at ${nodes.join(', ')} not compared from here on: NAT found no free port there, and where a random port search fails differs between the two sides (README, Kernel comparison)`;
+}
+
+/** The deliberate difference `ProbeObservation.retrying` marks. */
+export function retryNote(nodes: readonly string[]): string {
+  return `counters and conntrack at ${nodes.join(', ')} not compared: a TCP connection there was retransmitting on its timer, which runs on wall time on the kernel side (README, Kernel comparison)`;
 }
 
 const show = (v: string | null | undefined) => (v === null || v === undefined || v === '' ? '(none)' : v);
@@ -125,12 +131,15 @@ export function diffObservations(kernel: Observation, nflab: Observation): Diffe
     out.push({ where: 'steps', aspect: 'steps', kernel: `${kernel.steps.length} steps`, nflab: `${nflab.steps.length} steps` });
   }
   const raced = new Set<string>();
+  // The end listing is taken right after the last probe: a node retrying then is left out of it too.
+  let retrying: readonly string[] = [];
   kernel.steps.forEach((k, i) => {
     const n = nflab.steps[i];
     if (n?.kind === 'probe') for (const node of n.clashDrops ?? []) raced.add(node);
-    if (n !== undefined) diffStep(k, n, raced, out);
+    if (n?.kind === 'probe') retrying = n.retrying ?? [];
+    if (n !== undefined) diffStep(k, n, retrying.length ? new Set([...raced, ...retrying]) : raced, out);
   });
-  diffConntrack(kernel.conntrack, nflab.conntrack, 'end at', raced, out);
+  diffConntrack(kernel.conntrack, nflab.conntrack, 'end at', retrying.length ? new Set([...raced, ...retrying]) : raced, out);
   for (const node of Object.keys(kernel.nft ?? {}).sort())
     diffListing(`end at ${node} (nft)`, kernel.nft![node], nflab.nft?.[node] ?? '', out);
   for (const node of Object.keys(kernel.rules).sort()) {

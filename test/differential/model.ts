@@ -98,6 +98,14 @@ export interface ProbeObservation {
    * comparison); those nodes' counters and conntrack are not compared from this probe on.
    */
   clashDrops?: string[];
+  /**
+   * nflab's side only: nodes with a TCP connection retransmitting on its timer when the probe
+   * began (its segments were lost or dropped after conntrack saw them). The kernel's timer runs on
+   * wall time, with the harness's own work between probes, and nflab's on the virtual clock, so
+   * how many retries fall into this probe differs (README, Kernel comparison): those nodes'
+   * counters and conntrack are not compared in this probe.
+   */
+  retrying?: string[];
 }
 
 export interface ExecObservation {

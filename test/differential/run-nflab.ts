@@ -132,6 +132,7 @@ export function observeNflab(c: DiffCase, topo: Topology): Observation {
     for (let run = 0; run < (s.repeat ?? 1); run++) {
       oversize.clear();
       const failedBefore = insertFailures(lab);
+      const retrying = [...lab.nodes].filter(([, n]) => n.sockets.endpoints().some((e) => e.retransmitting)).map(([name]) => name);
       const r = runProbe(lab, s);
       if (c.settleArp) settleArp(lab);
       const after = saves(lab);
@@ -155,6 +156,7 @@ export function observeNflab(c: DiffCase, topo: Topology): Observation {
       if (oversize.size > 0) (steps[steps.length - 1] as ProbeObservation).oversize = [...oversize].sort();
       const clashed = [...insertFailures(lab)].filter(([node, n]) => n > failedBefore.get(node)!).map(([node]) => node);
       if (clashed.length > 0) (steps[steps.length - 1] as ProbeObservation).clashDrops = clashed.sort();
+      if (retrying.length > 0) (steps[steps.length - 1] as ProbeObservation).retrying = retrying.sort();
     }
   });
   const rules: Record<string, string> = {};
