@@ -15,7 +15,7 @@ export function caseTopology(c: DiffCase): Topology {
   return t.value;
 }
 
-/** Steps neither side ran, and counters not compared because of fragments, for the report. */
+/** Steps neither side ran, and what a deliberate difference left uncompared (fragments, a failed NAT port search, a retrying connection), for the report. */
 export function notesOf(o: Observation): string[] {
   return o.steps.flatMap((s) => {
     if (s.kind === 'skip' && s.why === 'not run')
@@ -69,8 +69,8 @@ function byNode(lines: string[]): Map<string, string[]> {
   return m;
 }
 
-/** `raced`: nodes whose NAT port search has failed (see `clashDrops`); their counters and conntrack are not compared. */
-function diffProbe(k: ProbeObservation, n: ProbeObservation, raced: ReadonlySet<string>, out: Difference[]): void {
+/** `uncompared`: nodes whose counters and conntrack a deliberate difference leaves out (see `clashDrops`, `retrying`). */
+function diffProbe(k: ProbeObservation, n: ProbeObservation, uncompared: ReadonlySet<string>, out: Difference[]): void {
   const where = k.label;
   if (k.result !== n.result) out.push({ where, aspect: 'result', kernel: k.result, nflab: n.result });
   if (k.resultOnly) return;
@@ -92,23 +92,23 @@ function diffProbe(k: ProbeObservation, n: ProbeObservation, raced: ReadonlySet<
   const kc = byNode(comparableCounters(k, tcpConnected, packetsOnly));
   const nc = byNode(comparableCounters(n, tcpConnected, packetsOnly));
   for (const node of [...new Set([...kc.keys(), ...nc.keys()])].sort()) {
-    if (fragmented.has(node) || raced.has(node)) continue;
+    if (fragmented.has(node) || uncompared.has(node)) continue;
     const a = list(kc.get(node));
     const b = list(nc.get(node));
     if (a !== b) out.push({ where: `${where} at ${node}`, aspect: 'counters', kernel: a, nflab: b });
   }
-  if (k.conntrack !== undefined && n.conntrack !== undefined) diffConntrack(k.conntrack, n.conntrack, `${where} at`, raced, out);
+  if (k.conntrack !== undefined && n.conntrack !== undefined) diffConntrack(k.conntrack, n.conntrack, `${where} at`, uncompared, out);
 }
 
 function diffConntrack(
   kernel: Record<string, string[]>,
   nflab: Record<string, string[]>,
   where: string,
-  raced: ReadonlySet<string>,
+  uncompared: ReadonlySet<string>,
   out: Difference[],
 ): void {
   for (const node of Object.keys(kernel).sort()) {
-    if (raced.has(node)) continue;
+    if (uncompared.has(node)) continue;
     const a = kernel[node];
     const b = nflab[node] ?? [];
     if (a.length !== b.length || a.some((e, i) => e !== b[i]))
@@ -116,8 +116,8 @@ function diffConntrack(
   }
 }
 
-function diffStep(k: StepObservation, n: StepObservation, raced: ReadonlySet<string>, out: Difference[]): void {
-  if (k.kind === 'probe' && n.kind === 'probe') return diffProbe(k, n, raced, out);
+function diffStep(k: StepObservation, n: StepObservation, uncompared: ReadonlySet<string>, out: Difference[]): void {
+  if (k.kind === 'probe' && n.kind === 'probe') return diffProbe(k, n, uncompared, out);
   if (k.kind === 'exec' && n.kind === 'exec') {
     if (k.exit !== n.exit) out.push({ where: k.label, aspect: 'exec', kernel: `exit ${k.exit}`, nflab: `exit ${n.exit}` });
     else if (k.stdout !== n.stdout)
@@ -130,16 +130,20 @@ export function diffObservations(kernel: Observation, nflab: Observation): Diffe
   if (kernel.steps.length !== nflab.steps.length) {
     out.push({ where: 'steps', aspect: 'steps', kernel: `${kernel.steps.length} steps`, nflab: `${nflab.steps.length} steps` });
   }
+  // A failed NAT port search leaves its node out from then on; a retrying connection only while it
+  // retries (the end listing is taken right after the last probe, so that probe's mark holds there).
   const raced = new Set<string>();
-  // The end listing is taken right after the last probe: a node retrying then is left out of it too.
   let retrying: readonly string[] = [];
+  const uncompared = () => (retrying.length ? new Set([...raced, ...retrying]) : raced);
   kernel.steps.forEach((k, i) => {
     const n = nflab.steps[i];
-    if (n?.kind === 'probe') for (const node of n.clashDrops ?? []) raced.add(node);
-    if (n?.kind === 'probe') retrying = n.retrying ?? [];
-    if (n !== undefined) diffStep(k, n, retrying.length ? new Set([...raced, ...retrying]) : raced, out);
+    if (n?.kind === 'probe') {
+      for (const node of n.clashDrops ?? []) raced.add(node);
+      retrying = n.retrying ?? [];
+    }
+    if (n !== undefined) diffStep(k, n, uncompared(), out);
   });
-  diffConntrack(kernel.conntrack, nflab.conntrack, 'end at', retrying.length ? new Set([...raced, ...retrying]) : raced, out);
+  diffConntrack(kernel.conntrack, nflab.conntrack, 'end at', uncompared(), out);
   for (const node of Object.keys(kernel.nft ?? {}).sort())
     diffListing(`end at ${node} (nft)`, kernel.nft![node], nflab.nft?.[node] ?? '', out);
   for (const node of Object.keys(kernel.rules).sort()) {
