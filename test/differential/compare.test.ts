@@ -16,6 +16,13 @@ const probe = (counters: string[], oversize?: string[]): ProbeObservation => ({
   ...(oversize ? { oversize } : {}),
 });
 const obs = (p: ProbeObservation): Observation => ({ steps: [p], conntrack: {}, rules: {} });
+/** One probe of a several-step observation, with what nflab's side marked on it (`clashDrops`, `retrying`). */
+const step = (
+  label: string,
+  counters: string[],
+  conntrack: Record<string, string[]>,
+  marks: Pick<ProbeObservation, 'clashDrops' | 'retrying'> = {},
+): ProbeObservation => ({ ...probe(counters), label, conntrack, ...marks });
 
 describe('the comparison and fragments', () => {
   it("skips counters only at the nodes nflab's side marks as receiving datagrams over the MTU", () => {
@@ -90,12 +97,6 @@ links:
   });
 
   it("stops comparing that node's counters and conntrack from the marked probe on", () => {
-    const step = (label: string, counters: string[], conntrack: Record<string, string[]>, clashDrops?: string[]): ProbeObservation => ({
-      ...probe(counters),
-      label,
-      conntrack,
-      ...(clashDrops ? { clashDrops } : {}),
-    });
     const kernel: Observation = {
       steps: [
         step('1 send', ['a nat -A OUTPUT +1'], { a: ['udp x'], b: ['udp y'] }),
@@ -108,7 +109,7 @@ links:
     const nflab = (mark: boolean): Observation => ({
       steps: [
         step('1 send', ['a nat -A OUTPUT +1'], { a: ['udp x'], b: ['udp y'] }),
-        step('2 send', ['a nat -A OUTPUT +489'], { a: ['udp x', 'udp 489 more'], b: ['udp y'] }, mark ? ['a'] : undefined),
+        step('2 send', ['a nat -A OUTPUT +489'], { a: ['udp x', 'udp 489 more'], b: ['udp y'] }, mark ? { clashDrops: ['a'] } : {}),
         step('3 send', ['a nat -A OUTPUT +1', 'b filter :INPUT ACCEPT +2'], { a: ['udp w'], b: ['udp y'] }),
       ],
       conntrack: { a: ['udp w'], b: ['udp y'] },
@@ -130,12 +131,6 @@ links:
 });
 
 describe('the comparison and a connection still retransmitting', () => {
-  const step = (label: string, counters: string[], conntrack: Record<string, string[]>, retrying?: string[]): ProbeObservation => ({
-    ...probe(counters),
-    label,
-    conntrack,
-    ...(retrying ? { retrying } : {}),
-  });
   const kernel: Observation = {
     steps: [
       step('1 connect', ['a filter -A OUTPUT -j REJECT +1'], { a: ['tcp FIN_WAIT'] }),
@@ -147,7 +142,7 @@ describe('the comparison and a connection still retransmitting', () => {
   const nflab = (retrying?: string[]): Observation => ({
     steps: [
       step('1 connect', ['a filter -A OUTPUT -j REJECT +1'], { a: ['tcp FIN_WAIT'] }),
-      step('2 send', [], { a: ['tcp FIN_WAIT'] }, retrying),
+      step('2 send', [], { a: ['tcp FIN_WAIT'] }, retrying ? { retrying } : {}),
     ],
     conntrack: { a: ['tcp FIN_WAIT'] },
     rules: {},
